@@ -1,7 +1,89 @@
 import { Command } from "commander";
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import { CliError, handleError, print } from "../cli-support/index.js";
+import { startEnforceServer, PolicyError } from "../server/index.js";
+import { signDecision } from "../runtime/token.js";
 
-// Placeholder until the owning issue lands; exits 2 so nothing mistakes it for success.
-export const serve = new Command("serve").description("(not built yet)").action(() => {
-  process.stderr.write("governor serve is not built yet\n");
-  process.exit(2);
+export const serveOptionsSchema = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number().int("expected a whole number").min(0).max(65535, "expected a port between 0 and 65535"),
+  policy: z.string().min(1).optional(),
+  apiKey: z.string().min(1).optional(),
+  decisionKey: z.string().min(1).optional(),
+  tokenTtl: z.coerce.number().int().positive("expected a positive number of milliseconds"),
+  watch: z.boolean(),
 });
+export type ServeOptions = z.infer<typeof serveOptionsSchema>;
+
+const DEFAULT_POLICY_FILES = ["governor.policy.yaml", "governor.policy.yml", "governor.policy.json"];
+
+function resolvePolicy(given: string | undefined): string {
+  if (given) return given;
+  const found = DEFAULT_POLICY_FILES.find((f) => existsSync(f));
+  if (found) return found;
+  throw new CliError(
+    "no policy file given and none of governor.policy.{yaml,yml,json} is in this directory.",
+    "Pass --policy <file>. A minimal policy:\n  version: 1\n  default: deny\n  rules:\n    - id: reads\n      effect: allow\n      when: { action: read }",
+  );
+}
+
+export async function runServe(options: ServeOptions): Promise<void> {
+  const policyFile = resolvePolicy(options.policy);
+  const key = options.decisionKey;
+  let running;
+  try {
+    running = await startEnforceServer({
+      host: options.host,
+      port: options.port,
+      policyFile,
+      apiKey: options.apiKey,
+      watch: options.watch,
+      sign: key ? (body, decision, requestId) => signDecision(key, { intent: body, decision, requestId, ttlMs: options.tokenTtl }) : undefined,
+    });
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(err.message, "Fix the policy file and run governor serve again.");
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new CliError(`port ${options.port} on ${options.host} is already in use.`, "Pick another with --port <n>, or --port 0 for any free port.");
+    if (code === "EACCES") throw new CliError(`not allowed to listen on ${options.host}:${options.port}.`, "Use a port above 1024, e.g. --port 8787.");
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new CliError(`cannot listen on host ${options.host}.`, "Use --host 127.0.0.1 (or an address of this machine).");
+    throw err;
+  }
+  // The first stdout line is a contract: scripts read the URL from it.
+  print(`listening on ${running.url}`);
+  const p = running.state.policy;
+  process.stderr.write(
+    `governor serve: policy ${policyFile} (${p.rules.length} rule(s), default ${p.default}); ` +
+      `auth ${options.apiKey ? "required (bearer key)" : "off"}; signed decisions ${key ? "on" : "off"}; ` +
+      `enforce at ${running.url}/api/v2/enforce; Ctrl-C to stop\n`,
+  );
+  const stop = () => {
+    running.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+export const serve = new Command("serve")
+  .description("Run a local enforce server (POST /api/v2/enforce, /api/v2/canonicalize, GET /health) from a policy file.")
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .option("--port <port>", "port to listen on; 0 picks a free one", "8787")
+  .option("--policy <file>", "policy file, YAML or JSON (default: governor.policy.yaml if present)")
+  .option("--api-key <key>", "require Authorization: Bearer <key> (env GOVERNOR_SERVE_API_KEY)")
+  .option("--decision-key <key>", "sign ALLOW decisions with this key (env GOVERNOR_DECISION_KEY)")
+  .option("--token-ttl <ms>", "how long a signed decision stays valid", "60000")
+  .option("--no-watch", "do not reload the policy file when it changes")
+  .addHelpText("after", "\nThe first line on stdout is `listening on http://HOST:PORT`. One line per decision goes to stderr.")
+  .action(async (opts) => {
+    try {
+      const options = serveOptionsSchema.parse({
+        ...opts,
+        apiKey: opts.apiKey ?? (process.env.GOVERNOR_SERVE_API_KEY || undefined),
+        decisionKey: opts.decisionKey ?? (process.env.GOVERNOR_DECISION_KEY || undefined),
+      });
+      await runServe(options);
+    } catch (err) {
+      handleError(err, { command: "serve" });
+    }
+  });

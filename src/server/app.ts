@@ -1,0 +1,147 @@
+// The request handler of `governor serve`: the enforce contract (../shared/enforce-api.md) over node:http.
+// Per request: read the body, validate, canonicalize, walk precompiled rules, answer. No fs, no parsing of policy.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { canonicalize } from "./canonicalize.js";
+import { evaluate } from "./evaluate.js";
+import type { Policy } from "./policy.js";
+import { jsonInvalid, validateIntentBody, type IntentBody, type ValidationIssue } from "./request.js";
+import type { LineLog } from "./line-log.js";
+
+export type Signer = (body: unknown, decision: "ALLOW" | "DENY", requestId: string) => { decision_token: string; expires_at: string };
+
+export interface ServerState {
+  policy: Policy;
+  apiKey?: string;
+  sign?: Signer;
+  log: LineLog;
+}
+
+const MAX_BODY = 1 << 20;
+const JSON_HEADERS = { "content-type": "application/json" };
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function authorized(expected: Buffer | undefined, header: string | undefined): boolean {
+  if (!expected) return true;
+  if (!header) return false;
+  const got = Buffer.from(header);
+  return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
+function readBody(req: IncomingMessage, done: (err: number | null, text: string) => void): void {
+  let text = "";
+  let size = 0;
+  let failed = false;
+  req.setEncoding("utf8");
+  req.on("data", (chunk: string) => {
+    if (failed) return;
+    size += chunk.length;
+    if (size > MAX_BODY) {
+      failed = true;
+      done(413, "");
+      return;
+    }
+    text += chunk;
+  });
+  req.on("end", () => {
+    if (!failed) done(null, text);
+  });
+  req.on("error", () => {
+    if (!failed) {
+      failed = true;
+      done(400, "");
+    }
+  });
+}
+
+/** Parses a body into a valid intent, or answers 422 and returns undefined. */
+function parseIntent(res: ServerResponse, text: string): IntentBody | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    send(res, 422, { detail: jsonInvalid(err) });
+    return undefined;
+  }
+  const issues: ValidationIssue[] = validateIntentBody(body);
+  if (issues.length > 0) {
+    send(res, 422, { detail: issues });
+    return undefined;
+  }
+  return body as IntentBody;
+}
+
+export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
+  const expectedAuth = state.apiKey ? Buffer.from(`Bearer ${state.apiKey}`) : undefined;
+
+  function enforce(res: ServerResponse, text: string): void {
+    const started = performance.now();
+    const body = parseIntent(res, text);
+    if (!body) return;
+    const policy = state.policy;
+    const { intent, trace } = canonicalize(body, policy.vocabulary);
+    const verdict = evaluate(policy, intent);
+    const decision = verdict.effect === "allow" ? "ALLOW" : "DENY";
+    const requestId = randomUUID();
+    const metadata: Record<string, unknown> = {
+      request_id: requestId,
+      canonicalization_trace: trace,
+      reason: verdict.reason,
+      rule_id: verdict.rule?.id ?? null,
+    };
+    if (verdict.denyCode) metadata.deny_code = verdict.denyCode;
+    if (decision === "ALLOW" && state.sign) Object.assign(metadata, state.sign(body, decision, requestId));
+    const latency = Math.round((performance.now() - started) * 1000) / 1000;
+    send(res, 200, { decision, enforcement_latency_ms: latency, metadata });
+    // Names and kinds only: intents never carry argument values, and keys are never logged.
+    state.log.write(
+      `${new Date().toISOString()} ${decision} action=${intent.action} resource=${intent.resource.type}` +
+        `${intent.resource.name ? "/" + intent.resource.name : ""} actor=${intent.actor.id ?? "-"}` +
+        ` rule=${verdict.rule?.id ?? "(default)"} request_id=${requestId}`,
+    );
+  }
+
+  function canonicalizeOnly(res: ServerResponse, text: string): void {
+    const body = parseIntent(res, text);
+    if (!body) return;
+    const { intent, trace } = canonicalize(body, state.policy.vocabulary);
+    send(res, 200, { canonical_intent: intent, canonicalization_trace: trace, request_id: randomUUID() });
+  }
+
+  return function handle(req, res) {
+    const q = req.url!.indexOf("?");
+    const path = q === -1 ? req.url! : req.url!.slice(0, q);
+    const route = path === "/api/v2/enforce" ? enforce : path === "/api/v2/canonicalize" ? canonicalizeOnly : undefined;
+    if (!route) {
+      if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
+        send(res, 200, { status: "ok", rules: state.policy.rules.length, default: state.policy.default });
+      } else if (path === "/health") {
+        send(res, 405, { detail: "Method Not Allowed" });
+      } else send(res, 404, { detail: "Not Found" });
+      req.resume();
+      return;
+    }
+    if (req.method !== "POST") {
+      res.writeHead(405, { ...JSON_HEADERS, allow: "POST" });
+      res.end(JSON.stringify({ detail: "Method Not Allowed" }));
+      req.resume();
+      return;
+    }
+    if (!authorized(expectedAuth, req.headers.authorization)) {
+      send(res, 401, { detail: req.headers.authorization ? "Invalid API key" : "Not authenticated: send Authorization: Bearer <key>" });
+      req.resume();
+      return;
+    }
+    readBody(req, (err, text) => {
+      if (err === 413) send(res, 413, { detail: "Request body too large" });
+      else if (err) send(res, 400, { detail: "Could not read the request body" });
+      else route(res, text);
+    });
+  };
+}

@@ -1,0 +1,194 @@
+// Policy files for `governor serve`: parse (YAML or JSON), validate with messages that name the file,
+// the rule and the field, and compile every rule into plain predicates once so requests do no parsing.
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { buildVocabulary, normalizeTerm, synonymOf, VOCABULARY_FIELDS, type Vocabulary, type VocabularyField } from "./vocabulary.js";
+import type { CanonicalIntent } from "./canonicalize.js";
+
+export type Effect = "allow" | "deny";
+
+export interface CompiledRule {
+  id: string;
+  effect: Effect;
+  reason?: string;
+  denyCode?: string;
+  matches(intent: CanonicalIntent): boolean;
+}
+
+export interface Policy {
+  file: string;
+  default: Effect;
+  rules: CompiledRule[];
+  vocabulary: Vocabulary;
+}
+
+export class PolicyError extends Error {
+  readonly code = "policy_invalid";
+  constructor(message: string) {
+    super(message);
+    this.name = "PolicyError";
+  }
+}
+
+type Getter = (i: CanonicalIntent) => unknown;
+interface FieldSpec { get: Getter; kind: "term" | "exact" | "list" | "bool"; vocab?: VocabularyField }
+
+// Fields a rule's `when` can test. "term" values are compared in canonical (normalized) form.
+const FIELDS: Record<string, FieldSpec> = {
+  action: { get: (i) => i.action, kind: "term", vocab: "action" },
+  "actor.id": { get: (i) => i.actor.id, kind: "exact" },
+  "actor.type": { get: (i) => i.actor.type, kind: "term", vocab: "actor_type" },
+  "resource.type": { get: (i) => i.resource.type, kind: "term", vocab: "resource_type" },
+  "resource.name": { get: (i) => i.resource.name, kind: "exact" },
+  "data.sensitivity": { get: (i) => i.data.sensitivity, kind: "list" },
+  "data.pii": { get: (i) => i.data.pii, kind: "bool" },
+  "data.volume": { get: (i) => i.data.volume, kind: "exact" },
+  "risk.authn": { get: (i) => i.risk.authn, kind: "exact" },
+  layer: { get: (i) => i.layer, kind: "exact" },
+};
+const FIELD_NAMES = Object.keys(FIELDS).join(", ");
+const RULE_KEYS = new Set(["id", "effect", "reason", "deny_code", "when"]);
+const TOP_KEYS = new Set(["version", "default", "rules", "vocabulary"]);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const show = (v: unknown) => JSON.stringify(v) ?? String(v);
+
+/** A string matcher: exact set plus `*` globs, compiled once. */
+function stringMatcher(values: string[]): (v: string) => boolean {
+  if (values.includes("*")) return () => true;
+  const exact = new Set(values.filter((v) => !v.includes("*")));
+  const globs = values
+    .filter((v) => v.includes("*"))
+    .map((v) => new RegExp("^" + v.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$"));
+  if (globs.length === 0) return (v) => exact.has(v);
+  return (v) => exact.has(v) || globs.some((g) => g.test(v));
+}
+
+function compileField(where: string, field: string, raw: unknown, vocabulary: Vocabulary): (i: CanonicalIntent) => boolean {
+  const spec = FIELDS[field];
+  if (!spec) throw new PolicyError(`${where}: when.${field}: unknown field. Fields a rule can test: ${FIELD_NAMES}.`);
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) throw new PolicyError(`${where}: when.${field}: empty list; give at least one value or remove the field.`);
+  if (spec.kind === "bool") {
+    if (!list.every((v) => typeof v === "boolean"))
+      throw new PolicyError(`${where}: when.${field}: expected true or false, got ${show(raw)}.`);
+    const want = new Set(list as boolean[]);
+    return (i) => want.has(spec.get(i) as boolean);
+  }
+  if (!list.every((v) => typeof v === "string" && v.length > 0))
+    throw new PolicyError(`${where}: when.${field}: expected a string or a list of strings, got ${show(raw)}.`);
+  let values = list as string[];
+  if (spec.kind === "term" || spec.kind === "list") {
+    values = values.map((v) => (v.includes("*") ? v.toLowerCase() : normalizeTerm(v)));
+    if (spec.vocab) {
+      for (const v of values) {
+        const canonical = synonymOf(vocabulary, spec.vocab, v);
+        if (canonical)
+          throw new PolicyError(`${where}: when.${field}: "${v}" is a synonym that requests are canonicalized away from; write the canonical value "${canonical}" instead.`);
+      }
+    }
+  }
+  const match = stringMatcher(values);
+  if (spec.kind === "list") {
+    return (i) => {
+      const present = spec.get(i) as string[];
+      for (let k = 0; k < present.length; k++) if (match(present[k])) return true;
+      return false;
+    };
+  }
+  return (i) => {
+    const v = spec.get(i);
+    return typeof v === "string" && match(v);
+  };
+}
+
+/** `when` may use dotted keys (`resource.type: x`) or nested objects (`resource: { type: x }`). */
+function flattenWhen(when: Record<string, unknown>): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(when)) {
+    if (isObject(v) && ["actor", "resource", "data", "risk"].includes(k)) {
+      for (const [k2, v2] of Object.entries(v)) out.push([`${k}.${k2}`, v2]);
+    } else out.push([k, v]);
+  }
+  return out;
+}
+
+function compileRule(file: string, index: number, raw: unknown, seen: Set<string>, vocabulary: Vocabulary): CompiledRule {
+  let where = `${file}: rules[${index}]`;
+  if (!isObject(raw)) throw new PolicyError(`${where}: expected a rule object with id, effect and when, got ${show(raw)}.`);
+  if (typeof raw.id !== "string" || raw.id.trim() === "") throw new PolicyError(`${where}: id: every rule needs a non-empty string id.`);
+  where = `${file}: rule "${raw.id}" (rules[${index}])`;
+  if (seen.has(raw.id)) throw new PolicyError(`${where}: id: duplicate rule id; rule ids must be unique.`);
+  seen.add(raw.id);
+  for (const k of Object.keys(raw))
+    if (!RULE_KEYS.has(k)) throw new PolicyError(`${where}: ${k}: unknown key. A rule has: ${[...RULE_KEYS].join(", ")}.`);
+  if (raw.effect !== "allow" && raw.effect !== "deny")
+    throw new PolicyError(`${where}: effect: must be "allow" or "deny", got ${show(raw.effect)}.`);
+  if (raw.reason !== undefined && typeof raw.reason !== "string") throw new PolicyError(`${where}: reason: expected a string.`);
+  if (raw.deny_code !== undefined && (typeof raw.deny_code !== "string" || !/^[a-z][a-z0-9_]*$/.test(raw.deny_code)))
+    throw new PolicyError(`${where}: deny_code: expected a snake_case code such as "stepup_required", got ${show(raw.deny_code)}.`);
+  if (raw.deny_code !== undefined && raw.effect !== "deny") throw new PolicyError(`${where}: deny_code: only deny rules carry a deny code.`);
+  if (raw.when !== undefined && !isObject(raw.when))
+    throw new PolicyError(`${where}: when: expected a map of field: value(s), e.g. { action: read }.`);
+  const tests = flattenWhen((raw.when as Record<string, unknown>) ?? {}).map(([f, v]) => compileField(where, f, v, vocabulary));
+  const matches =
+    tests.length === 0 ? () => true
+    : tests.length === 1 ? tests[0]
+    : (i: CanonicalIntent) => {
+        for (let k = 0; k < tests.length; k++) if (!tests[k](i)) return false;
+        return true;
+      };
+  return { id: raw.id, effect: raw.effect, reason: raw.reason as string | undefined, denyCode: raw.deny_code as string | undefined, matches };
+}
+
+function compileVocabulary(file: string, raw: unknown): Vocabulary {
+  if (raw === undefined || raw === null) return buildVocabulary();
+  if (!isObject(raw)) throw new PolicyError(`${file}: vocabulary: expected a map such as { action: { lookup: read } }.`);
+  const extra: Partial<Record<VocabularyField, Record<string, string>>> = {};
+  for (const [field, map] of Object.entries(raw)) {
+    if (!(VOCABULARY_FIELDS as readonly string[]).includes(field))
+      throw new PolicyError(`${file}: vocabulary.${field}: unknown field. Vocabulary fields: ${VOCABULARY_FIELDS.join(", ")}.`);
+    if (!isObject(map)) throw new PolicyError(`${file}: vocabulary.${field}: expected a map of raw word -> canonical word.`);
+    for (const [k, v] of Object.entries(map))
+      if (typeof v !== "string" || v.trim() === "")
+        throw new PolicyError(`${file}: vocabulary.${field}.${k}: expected the canonical word as a string, got ${show(v)}.`);
+    extra[field as VocabularyField] = map as Record<string, string>;
+  }
+  return buildVocabulary(extra);
+}
+
+/** Parses and validates policy text; throws PolicyError naming the file, rule and field. */
+export function parsePolicy(text: string, file: string): Policy {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new PolicyError(`${file}: not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (!isObject(doc)) throw new PolicyError(`${file}: expected a policy with version, default and rules (see docs/cli.md), got ${doc === null ? "an empty file" : show(doc)}.`);
+  for (const k of Object.keys(doc))
+    if (!TOP_KEYS.has(k)) throw new PolicyError(`${file}: ${k}: unknown key. A policy has: ${[...TOP_KEYS].join(", ")}.`);
+  if (doc.version !== 1) throw new PolicyError(`${file}: version: must be 1, got ${show(doc.version)}.`);
+  const def = doc.default ?? "deny";
+  if (def !== "allow" && def !== "deny") throw new PolicyError(`${file}: default: must be "allow" or "deny", got ${show(def)}.`);
+  const rawRules = doc.rules ?? [];
+  if (!Array.isArray(rawRules)) throw new PolicyError(`${file}: rules: expected a list of rules.`);
+  const vocabulary = compileVocabulary(file, doc.vocabulary);
+  const seen = new Set<string>();
+  const rules = rawRules.map((r, i) => compileRule(file, i, r, seen, vocabulary));
+  return { file, default: def, rules, vocabulary };
+}
+
+export async function loadPolicy(file: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PolicyError(
+      code === "ENOENT" ? `${file}: policy file not found. Pass --policy <file> with a YAML or JSON policy (see docs/cli.md).`
+      : `${file}: cannot read the policy file (${code ?? (err as Error).message}).`,
+    );
+  }
+  return parsePolicy(text, file);
+}

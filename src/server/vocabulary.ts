@@ -1,0 +1,79 @@
+// Canonical vocabulary: raw words an agent or a tool name uses -> the terms policies are written in.
+// The policy file can add its own synonyms; they win over the built-in ones.
+
+export type VocabularyField = "action" | "resource_type" | "actor_type";
+export const VOCABULARY_FIELDS: readonly VocabularyField[] = ["action", "resource_type", "actor_type"];
+
+export interface Prediction {
+  canonical: string;
+  confidence: number;
+  source: "exact" | "builtin_vocabulary" | "policy_vocabulary" | "passthrough";
+}
+
+export interface TraceEntry {
+  field: VocabularyField;
+  raw_input: string;
+  prediction: Prediction;
+}
+
+// canonical term -> its synonyms
+const BUILT_IN: Record<VocabularyField, Record<string, string[]>> = {
+  action: {
+    read: ["query", "select", "fetch", "get", "list", "search", "lookup", "find", "view", "retrieve", "describe", "show", "download", "browse"],
+    write: ["create", "insert", "add", "update", "save", "put", "edit", "modify", "upsert", "patch", "upload", "set", "append"],
+    delete: ["remove", "drop", "destroy", "erase", "purge", "truncate", "unlink"],
+    send: ["post", "email", "mail", "notify", "message", "publish", "reply", "forward", "sms"],
+    execute: ["run", "exec", "invoke", "call", "spawn", "shell", "eval"],
+    refund: ["reimburse", "chargeback"],
+  },
+  resource_type: {
+    database: ["db", "postgres", "postgres_db", "postgresql", "mysql", "sqlite", "sql", "table", "mongodb", "mongo", "dynamodb"],
+    email: ["mail", "smtp", "gmail", "inbox", "mailbox"],
+    file: ["document", "doc", "s3", "s3_object", "blob", "filesystem", "fs", "path", "folder", "directory"],
+    external_api: ["api", "http", "rest", "rest_api", "webhook", "url", "endpoint", "graphql", "web"],
+    payment: ["payments", "stripe", "charge", "invoice", "transaction"],
+  },
+  actor_type: {
+    user: ["human", "person", "customer", "end_user"],
+    agent: ["bot", "assistant", "ai", "llm"],
+    service: ["system", "app", "application", "daemon", "job"],
+  },
+};
+
+export type Vocabulary = Record<VocabularyField, Map<string, Prediction>>;
+
+/** Lower-case, trimmed, spaces and dashes as underscores: "Postgres-DB" and "postgres_db" are one word. */
+export function normalizeTerm(raw: string): string {
+  return raw.trim().toLowerCase().replace(/[\s-]+/g, "_");
+}
+
+/** Built-in synonyms plus the policy's own (`extra[field][raw] = canonical`), precomputed into lookups. */
+export function buildVocabulary(extra: Partial<Record<VocabularyField, Record<string, string>>> = {}): Vocabulary {
+  const out = {} as Vocabulary;
+  for (const field of VOCABULARY_FIELDS) {
+    const map = new Map<string, Prediction>();
+    for (const [canonical, synonyms] of Object.entries(BUILT_IN[field])) {
+      map.set(canonical, { canonical, confidence: 1, source: "exact" });
+      for (const s of synonyms) map.set(s, { canonical, confidence: 0.95, source: "builtin_vocabulary" });
+    }
+    for (const [raw, canonical] of Object.entries(extra[field] ?? {})) {
+      const c = normalizeTerm(canonical);
+      map.set(normalizeTerm(raw), { canonical: c, confidence: 1, source: "policy_vocabulary" });
+      if (!map.has(c)) map.set(c, { canonical: c, confidence: 1, source: "exact" });
+    }
+    out[field] = map;
+  }
+  return out;
+}
+
+/** The canonical form of one raw term; unknown words pass through normalized, with low confidence. */
+export function predict(vocabulary: Vocabulary, field: VocabularyField, raw: string): Prediction {
+  const term = normalizeTerm(raw);
+  return vocabulary[field].get(term) ?? { canonical: term, confidence: 0.5, source: "passthrough" };
+}
+
+/** Is `term` a raw synonym (not itself canonical) in this field? Used to catch rules that can never match. */
+export function synonymOf(vocabulary: Vocabulary, field: VocabularyField, term: string): string | undefined {
+  const p = vocabulary[field].get(normalizeTerm(term));
+  return p && p.source !== "exact" && p.canonical !== normalizeTerm(term) ? p.canonical : undefined;
+}
