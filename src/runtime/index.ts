@@ -1,2 +1,15 @@
-// governor/runtime: the gate that ships into users' agents (being built, see issue 2).
-export {};
+// governor/runtime: the gate that ships into users' agents. Importing it does no work beyond
+// defining things; undici is loaded on the first check.
+export {
+  GovernorError,
+  GovernorDeniedError,
+  GovernorUnavailableError,
+  GovernorAuthError,
+  GovernorProtocolError,
+  GovernorConfigError,
+} from "./errors.js";
+export type { GovernorErrorCode } from "./errors.js";
+export { buildIntent, inferIntentEntry, loadIntentMap, validateIntentMap, looksLikePii } from "./intent.js";
+export type { Actor, Intent, IntentMap, IntentMapEntry, IntentOverride, IntentResource, IntentData, BuildIntentOptions } from "./intent.js";
+export { canonicalJson, intentHash, signDecision, verifyDecision } from "./token.js";
+export type { SignInput, SignedFields, VerifyInput, VerifyResult, DecisionValue } from "./token.js";

@@ -1,0 +1,309 @@
+// The one mapping from a tool call to an intent: tool name + arguments + intent map -> the body sent
+// to enforce. Argument values are only inspected (pii, volume); they are never copied into the intent.
+import { readFileSync } from "node:fs";
+import { GovernorConfigError } from "./errors.js";
+
+export interface Actor {
+  id: string;
+  type: string;
+}
+
+export interface IntentResource {
+  type: string;
+  name?: string;
+}
+
+export interface IntentData {
+  sensitivity?: string[];
+  pii?: boolean;
+  volume?: "single" | "bulk";
+  [key: string]: unknown;
+}
+
+export interface Intent {
+  action: string;
+  actor: Actor;
+  resource: IntentResource;
+  data?: IntentData;
+  risk?: Record<string, unknown>;
+  layer?: string;
+}
+
+/** What an intent map may say about one tool. `resource` may be a string (= its type). */
+export interface IntentMapEntry {
+  action?: string;
+  resource?: IntentResource | string;
+  data?: IntentData;
+  risk?: Record<string, unknown>;
+  layer?: string;
+}
+
+export interface IntentMap {
+  defaults?: IntentMapEntry & { actor?: Actor };
+  tools?: Record<string, IntentMapEntry>;
+}
+
+/** A partial intent, as given to `gate(..., { intent })` or `withIntent()`. */
+export type IntentOverride = Partial<Omit<Intent, "resource" | "actor">> & {
+  resource?: Partial<IntentResource> | string;
+  actor?: Partial<Actor>;
+};
+
+export interface BuildIntentOptions {
+  map?: IntentMap | null;
+  actor?: Actor | null;
+  override?: IntentOverride | null;
+}
+
+const DEFAULT_ACTOR: Actor = { id: "anonymous", type: "agent" };
+
+const VERBS: Record<string, string> = {};
+for (const [action, words] of Object.entries({
+  read: "get list search read query fetch find lookup retrieve view show describe count browse load download check inspect lookup",
+  write: "create add update write save set put insert upsert edit modify patch upload append rename move copy make register",
+  delete: "delete remove drop destroy erase purge unlink revoke",
+  send: "send post email notify message reply publish share forward sms tweet mail",
+  execute: "run exec execute invoke call eval evaluate spawn deploy trigger launch start",
+})) {
+  for (const w of words.split(" ")) VERBS[w] = action;
+}
+
+/** Split `sendEmail`, `send_email`, `send-email`, `mcp.send email` into lower-case words. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** What `governor init` writes for a tool without an entry: action from the verb, resource from the rest. */
+export function inferIntentEntry(toolName: string): IntentMapEntry & { action: string; resource: IntentResource } {
+  const parts = words(toolName);
+  let action: string | undefined;
+  let rest = parts;
+  const at = parts.findIndex((w) => VERBS[w] !== undefined);
+  if (at !== -1) {
+    action = VERBS[parts[at]];
+    rest = parts.slice(0, at).concat(parts.slice(at + 1));
+  } else if (parts.length > 1) {
+    // An unknown leading verb ("refund_payment") is still the best guess; the server canonicalizes it.
+    action = parts[0];
+    rest = parts.slice(1);
+  } else {
+    action = "execute";
+  }
+  const type = rest.length ? rest.join("_") : parts.join("_") || "tool";
+  return { action, resource: { type, name: toolName } };
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[A-Za-z]{2,}$/;
+const EMAIL_IN_TEXT = /[^\s@<>()"',;:]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}/;
+const PHONE = /(?:^|[^\d])(\+?\d[\d ().-]{7,18}\d)(?:[^\d]|$)/;
+const SSN = /(?:^|[^\d])\d{3}-\d{2}-\d{4}(?:[^\d]|$)/;
+const IBAN = /\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b/;
+const CARD_CANDIDATE = /(?:\d[ -]?){12,18}\d/g;
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/** Does this string look like personal data (email, phone, card, national id / IBAN)? */
+export function looksLikePii(text: string): boolean {
+  const s = text.length > 10_000 ? text.slice(0, 10_000) : text;
+  if (s.length < 7) return false;
+  if (s.includes("@") && (EMAIL.test(s) || EMAIL_IN_TEXT.test(s))) return true;
+  if (SSN.test(s) || IBAN.test(s)) return true;
+  const cards = s.match(CARD_CANDIDATE);
+  if (cards) {
+    for (const c of cards) {
+      const digits = c.replace(/[ -]/g, "");
+      if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) return true;
+    }
+  }
+  const phone = PHONE.exec(s);
+  if (phone) {
+    const digits = phone[1].replace(/\D/g, "");
+    // Dates and plain amounts have few separators; a phone number has 9-15 digits.
+    if (digits.length >= 9 && digits.length <= 15 && (/[+ ().-]/.test(phone[1]) || digits.length >= 10)) return true;
+  }
+  return false;
+}
+
+interface Scan {
+  pii: boolean;
+  bulk: boolean;
+}
+
+/** Walk argument values (bounded) for pii and arrays of more than one item. Never keeps a value. */
+function scanArgs(args: unknown): Scan {
+  const scan: Scan = { pii: false, bulk: false };
+  let budget = 2_000;
+  const seen = new Set<object>();
+  const visit = (v: unknown, depth: number, top: boolean): void => {
+    if (budget-- <= 0 || (scan.pii && scan.bulk)) return;
+    if (typeof v === "string") {
+      if (!scan.pii && looksLikePii(v)) scan.pii = true;
+      return;
+    }
+    if (typeof v === "number") {
+      if (!scan.pii && Number.isInteger(v) && v > 1e12 && looksLikePii(String(v))) scan.pii = true;
+      return;
+    }
+    if (v === null || typeof v !== "object" || depth > 8 || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      // The top-level array is the argument list itself, not data.
+      if (!top && v.length > 1) scan.bulk = true;
+      for (const item of v) visit(item, depth + 1, false);
+      return;
+    }
+    if (ArrayBuffer.isView(v)) return;
+    for (const key in v) visit((v as Record<string, unknown>)[key], depth + 1, false);
+  };
+  visit(args, 0, true);
+  return scan;
+}
+
+function resourceOf(r: IntentResource | Partial<IntentResource> | string | undefined): Partial<IntentResource> | undefined {
+  if (r === undefined) return undefined;
+  return typeof r === "string" ? { type: r } : r;
+}
+
+/**
+ * Build the intent for one call of `toolName` with `args` (the argument list, or one object).
+ * Precedence, lowest first: inferred from the name, map defaults, the map's tool entry, `override`.
+ * Actor: override, then `actor` (withActor / GOVERNOR_ACTOR_ID), then the map default.
+ */
+export function buildIntent(toolName: string, args: unknown, options: BuildIntentOptions = {}): Intent {
+  const map = options.map ?? undefined;
+  const defaults = map?.defaults;
+  const entry = map?.tools?.[toolName];
+  const override = options.override ?? undefined;
+  const inferred = entry?.action && entry.resource ? undefined : inferIntentEntry(toolName);
+
+  const action = override?.action ?? entry?.action ?? inferred?.action ?? defaults?.action ?? "execute";
+  const resource: IntentResource = {
+    type: toolName,
+    name: toolName,
+    ...resourceOf(inferred?.resource),
+    ...resourceOf(defaults?.resource),
+    ...resourceOf(entry?.resource),
+    ...resourceOf(override?.resource),
+  } as IntentResource;
+  const baseActor = options.actor ?? defaults?.actor ?? DEFAULT_ACTOR;
+  const actor: Actor = override?.actor ? ({ ...baseActor, ...override.actor } as Actor) : { id: baseActor.id, type: baseActor.type || "agent" };
+
+  const scan = scanArgs(args);
+  const data: IntentData = { ...defaults?.data, ...entry?.data, ...override?.data };
+  data.pii = data.pii === true || scan.pii;
+  if (data.volume === undefined) data.volume = scan.bulk ? "bulk" : "single";
+
+  const intent: Intent = { action, actor, resource, data };
+  const risk = defaults?.risk || entry?.risk || override?.risk ? { ...defaults?.risk, ...entry?.risk, ...override?.risk } : undefined;
+  if (risk) intent.risk = risk;
+  const layer = override?.layer ?? entry?.layer ?? defaults?.layer;
+  if (layer) intent.layer = layer;
+  return intent;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function checkEntry(where: string, e: unknown, problems: string[], allowActor: boolean): void {
+  if (!isObject(e)) {
+    problems.push(`${where} must be an object`);
+    return;
+  }
+  for (const key of Object.keys(e)) {
+    if (!["action", "resource", "data", "risk", "layer", ...(allowActor ? ["actor"] : [])].includes(key)) {
+      problems.push(`${where}.${key} is not a known field (action, resource, data, risk, layer${allowActor ? ", actor" : ""})`);
+    }
+  }
+  if (e.action !== undefined && (typeof e.action !== "string" || !e.action)) problems.push(`${where}.action must be a non-empty string`);
+  if (e.resource !== undefined) {
+    const r = e.resource;
+    if (typeof r === "string") {
+      if (!r) problems.push(`${where}.resource must not be empty`);
+    } else if (!isObject(r) || typeof r.type !== "string" || (r.name !== undefined && typeof r.name !== "string")) {
+      problems.push(`${where}.resource must be a string or { "type": string, "name"?: string }`);
+    }
+  }
+  if (e.data !== undefined) {
+    if (!isObject(e.data)) problems.push(`${where}.data must be an object`);
+    else {
+      const d = e.data;
+      if (d.pii !== undefined && typeof d.pii !== "boolean") problems.push(`${where}.data.pii must be true or false`);
+      if (d.volume !== undefined && d.volume !== "single" && d.volume !== "bulk") problems.push(`${where}.data.volume must be "single" or "bulk"`);
+      if (d.sensitivity !== undefined && !(Array.isArray(d.sensitivity) && d.sensitivity.every((s) => typeof s === "string"))) {
+        problems.push(`${where}.data.sensitivity must be a list of strings`);
+      }
+    }
+  }
+  if (e.risk !== undefined && !isObject(e.risk)) problems.push(`${where}.risk must be an object`);
+  if (e.layer !== undefined && typeof e.layer !== "string") problems.push(`${where}.layer must be a string`);
+  if (allowActor && e.actor !== undefined) {
+    const a = e.actor;
+    if (!isObject(a) || typeof a.id !== "string" || !a.id || (a.type !== undefined && typeof a.type !== "string")) {
+      problems.push(`${where}.actor must be { "id": string, "type"?: string }`);
+    }
+  }
+}
+
+/** Validate a parsed intent map; returns the problems found (empty when valid). */
+export function validateIntentMap(value: unknown): string[] {
+  const problems: string[] = [];
+  if (!isObject(value)) return ["the intent map must be a JSON object with \"defaults\" and/or \"tools\""];
+  for (const key of Object.keys(value)) {
+    if (key !== "defaults" && key !== "tools" && key !== "$schema") problems.push(`"${key}" is not a known top-level field (defaults, tools)`);
+  }
+  if (value.defaults !== undefined) checkEntry("defaults", value.defaults, problems, true);
+  if (value.tools !== undefined) {
+    if (!isObject(value.tools)) problems.push("tools must be an object of tool name -> entry");
+    else for (const [name, e] of Object.entries(value.tools)) checkEntry(`tools.${name}`, e, problems, false);
+  }
+  return problems;
+}
+
+/** Read and validate an intent map (governor.config.json). Throws GovernorConfigError saying what to fix. */
+export function loadIntentMap(path: string): IntentMap {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new GovernorConfigError(
+      code === "ENOENT"
+        ? `Intent map ${path} does not exist. Create it (governor init writes one) or point GOVERNOR_CONFIG at the right file.`
+        : `Intent map ${path} could not be read (${code ?? "error"}). Check the path and its permissions.`,
+      { cause: err },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new GovernorConfigError(`Intent map ${path} is not valid JSON: ${(err as Error).message}. Fix the file and restart.`);
+  }
+  const problems = validateIntentMap(parsed);
+  if (problems.length) {
+    throw new GovernorConfigError(`Intent map ${path} is invalid: ${problems.join("; ")}.`, { problems });
+  }
+  const map = parsed as IntentMap;
+  const a = map.defaults?.actor;
+  if (a && !a.type) a.type = "agent";
+  return map;
+}

@@ -1,0 +1,133 @@
+// Signed decisions. `governor serve` signs with signDecision; the runtime verifies with verifyDecision.
+// Format (docs/runtime.md): token = "v1." + base64url(HMAC-SHA256(key, "v1|" + intentHash + "|" +
+// decision + "|" + requestId + "|" + expiresAt)); intentHash = hex SHA-256 of canonicalJson(intent).
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+/** JSON with object keys sorted recursively and no whitespace; undefined members dropped like JSON.stringify. */
+export function canonicalJson(value: unknown): string {
+  return write(value, true) ?? "null";
+}
+
+function write(value: unknown, top: boolean): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return Number.isFinite(value) ? JSON.stringify(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      throw new TypeError("canonicalJson: BigInt cannot be serialized");
+    case "undefined":
+    case "function":
+    case "symbol":
+      return top ? "null" : undefined;
+  }
+  if (value === null) return "null";
+  const v = value as { toJSON?: () => unknown };
+  if (typeof v.toJSON === "function") return write(v.toJSON(), top);
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i) out += ",";
+      out += write(value[i], false) ?? "null";
+    }
+    return out + "]";
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  let out = "{";
+  let first = true;
+  for (const k of keys) {
+    const s = write(obj[k], false);
+    if (s === undefined) continue;
+    out += (first ? "" : ",") + JSON.stringify(k) + ":" + s;
+    first = false;
+  }
+  return out + "}";
+}
+
+/** Hex SHA-256 of the canonical JSON of the intent body exactly as the client sent it. */
+export function intentHash(intent: unknown): string {
+  return sha256Hex(typeof intent === "string" ? intent : canonicalJson(intent));
+}
+
+/** Hex SHA-256 of an already canonical body string. */
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export type DecisionValue = "ALLOW" | "DENY";
+
+export interface SignInput {
+  /** The intent (object, hashed canonically) or its precomputed `intentHash`. */
+  intent?: unknown;
+  intentHash?: string;
+  decision: DecisionValue;
+  requestId: string;
+  /** When the token stops being valid; default now + ttlMs. */
+  expiresAt?: Date | string;
+  /** Default 60 000. */
+  ttlMs?: number;
+}
+
+/** Fields to put into the response's `metadata`. */
+export interface SignedFields {
+  decision_token: string;
+  expires_at: string;
+}
+
+function payload(hash: string, decision: string, requestId: string, expiresAt: string): string {
+  return `v1|${hash}|${decision}|${requestId}|${expiresAt}`;
+}
+
+function mac(key: string | Uint8Array, text: string): string {
+  return createHmac("sha256", key).update(text).digest("base64url");
+}
+
+function hashOf(input: { intent?: unknown; intentHash?: string }): string {
+  if (input.intentHash) return input.intentHash;
+  if (input.intent === undefined) throw new TypeError("signDecision/verifyDecision: give intent or intentHash");
+  return intentHash(input.intent);
+}
+
+/** Sign a decision for one intent. `key` is the shared secret (GOVERNOR_DECISION_KEY, UTF-8). */
+export function signDecision(key: string | Uint8Array, input: SignInput): SignedFields {
+  const expires =
+    input.expiresAt === undefined
+      ? new Date(Date.now() + (input.ttlMs ?? 60_000)).toISOString()
+      : typeof input.expiresAt === "string"
+        ? input.expiresAt
+        : input.expiresAt.toISOString();
+  const token = "v1." + mac(key, payload(hashOf(input), input.decision, input.requestId, expires));
+  return { decision_token: token, expires_at: expires };
+}
+
+export interface VerifyInput {
+  intent?: unknown;
+  intentHash?: string;
+  decision: string;
+  requestId: string | null | undefined;
+  token: unknown;
+  expiresAt: unknown;
+  /** Milliseconds since the epoch; default Date.now(). */
+  now?: number;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: "missing" | "malformed" | "expired" | "mismatch" };
+
+/** Check a decision token: right format, not expired, and bound to this intent, decision and request id. */
+export function verifyDecision(key: string | Uint8Array, input: VerifyInput): VerifyResult {
+  const { token, expiresAt, requestId } = input;
+  if (token === undefined || token === null || expiresAt === undefined || expiresAt === null) return { ok: false, reason: "missing" };
+  if (typeof token !== "string" || typeof expiresAt !== "string" || !token.startsWith("v1.") || typeof requestId !== "string" || !requestId) {
+    return { ok: false, reason: "malformed" };
+  }
+  const expiry = Date.parse(expiresAt);
+  if (Number.isNaN(expiry)) return { ok: false, reason: "malformed" };
+  if (expiry <= (input.now ?? Date.now())) return { ok: false, reason: "expired" };
+  const expected = Buffer.from(mac(key, payload(hashOf(input), input.decision, requestId, expiresAt)));
+  const got = Buffer.from(token.slice(3));
+  if (got.length !== expected.length || !timingSafeEqual(got, expected)) return { ok: false, reason: "mismatch" };
+  return { ok: true };
+}
