@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parsePolicy, PolicyError } from "../../src/server/policy.js";
+import { canonicalize } from "../../src/server/canonicalize.js";
+import { evaluate } from "../../src/server/evaluate.js";
+import { validateIntentBody } from "../../src/server/request.js";
+import type { IntentBody } from "../../src/server/request.js";
+
+const fixture = path.resolve(import.meta.dirname, "../fixtures/policies/basic.yaml");
+const policy = parsePolicy(readFileSync(fixture, "utf8"), "basic.yaml");
+
+function decide(body: IntentBody) {
+  const { intent, trace } = canonicalize(body, policy.vocabulary);
+  return { ...evaluate(policy, intent), trace };
+}
+
+describe("policy evaluation", () => {
+  it("canonicalizes synonyms (built-in and the policy's own) before matching, and traces each mapping", () => {
+    const v = decide({ action: "query", actor: { id: "u1", type: "human" }, resource: { type: "Postgres-DB", name: "users" } });
+    expect(v.effect).toBe("allow");
+    expect(v.rule?.id).toBe("reads");
+    expect(v.trace).toEqual([
+      { field: "action", raw_input: "query", prediction: { canonical: "read", confidence: 0.95, source: "builtin_vocabulary" } },
+      { field: "resource_type", raw_input: "Postgres-DB", prediction: { canonical: "database", confidence: 1, source: "policy_vocabulary" } },
+      { field: "actor_type", raw_input: "human", prediction: { canonical: "user", confidence: 0.95, source: "builtin_vocabulary" } },
+    ]);
+    expect(decide({ action: "lookup", actor: { id: "u1" }, resource: { type: "x" } }).effect).toBe("allow");
+  });
+
+  it("first matching rule decides, with its reason and deny code", () => {
+    const v = decide({ action: "refund", actor: { id: "bot" }, resource: { type: "stripe" } });
+    expect(v).toMatchObject({ effect: "deny", reason: "Refunds need a human approver.", denyCode: "stepup_required" });
+    expect(v.rule?.id).toBe("no-refunds");
+  });
+
+  it("falls back to the default, with a reason and authz_policy_denied", () => {
+    const v = decide({ action: "launch_rocket", actor: { id: "bot" }, resource: { type: "rocket" } });
+    expect(v).toMatchObject({ effect: "deny", rule: undefined, denyCode: "authz_policy_denied" });
+    expect(v.reason).toMatch(/No policy rule matched/);
+    expect(v.trace[0].prediction).toEqual({ canonical: "launch_rocket", confidence: 0.5, source: "passthrough" });
+  });
+
+  it("matches booleans, globs and all fields of a rule together", () => {
+    const bulkPii = { action: "read", actor: { id: "a" }, resource: { type: "database" }, data: { pii: true, volume: "bulk" as const } };
+    expect(decide(bulkPii).rule?.id).toBe("no-bulk-pii");
+    expect(decide({ ...bulkPii, data: { pii: false, volume: "bulk" } }).rule?.id).toBe("reads");
+    const email = { action: "email", resource: { type: "gmail" } };
+    expect(decide({ ...email, actor: { id: "support-7" } }).effect).toBe("allow");
+    expect(decide({ ...email, actor: { id: "sales-7" } }).effect).toBe("deny");
+  });
+
+  it("data.sensitivity matches when any listed value is present; nested when works like dotted keys", () => {
+    const p = parsePolicy(
+      "version: 1\ndefault: allow\nrules:\n  - id: secret\n    effect: deny\n    when: { data: { sensitivity: [confidential, restricted] } }\n",
+      "p.yaml",
+    );
+    const run = (sensitivity: string[]) =>
+      evaluate(p, canonicalize({ action: "read", actor: {}, resource: { type: "db" }, data: { sensitivity } }, p.vocabulary).intent).effect;
+    expect(run(["public", "Confidential"])).toBe("deny");
+    expect(run(["public"])).toBe("allow");
+    expect(run([])).toBe("allow");
+  });
+});
+
+describe("policy validation names the file, the rule and the field", () => {
+  const bad: [string, string, RegExp][] = [
+    ["no version", "default: deny\nrules: []\n", /p\.yaml: version: must be 1/],
+    ["unknown top-level key", "version: 1\nrulez: []\n", /p\.yaml: rulez: unknown key/],
+    ["bad effect", "version: 1\nrules:\n  - id: r1\n    effect: block\n", /p\.yaml: rule "r1" \(rules\[0\]\): effect: must be "allow" or "deny", got "block"/],
+    ["unknown when field", "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { resource.kind: db }\n", /rule "r1".*when\.resource\.kind: unknown field\. Fields a rule can test: action, actor\.id/],
+    ["wrong value type", "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { data.pii: yes please }\n", /rule "r1".*when\.data\.pii: expected true or false/],
+    ["a synonym that can never match", "version: 1\nrules:\n  - id: r1\n    effect: allow\n    when: { action: query }\n", /when\.action: "query" is a synonym .* canonical value "read"/],
+    ["duplicate ids", "version: 1\nrules:\n  - { id: a, effect: deny }\n  - { id: a, effect: allow }\n", /rule "a" \(rules\[1\]\): id: duplicate/],
+    ["missing id", "version: 1\nrules:\n  - effect: deny\n", /p\.yaml: rules\[0\]: id: every rule needs/],
+    ["typo in a rule key", "version: 1\nrules:\n  - { id: a, effect: deny, whne: {} }\n", /rule "a" \(rules\[0\]\): whne: unknown key/],
+    ["bad vocabulary", "version: 1\nvocabulary: { verbs: { a: b } }\n", /vocabulary\.verbs: unknown field/],
+    ["not YAML", "version: 1\nrules: [\n", /p\.yaml: not valid YAML or JSON/],
+    ["empty file", "", /p\.yaml: expected a policy .* an empty file/],
+  ];
+  it.each(bad)("%s", (_name, text, message) => {
+    expect(() => parsePolicy(text, "p.yaml")).toThrow(PolicyError);
+    expect(() => parsePolicy(text, "p.yaml")).toThrow(message);
+  });
+
+  it("accepts JSON policies", () => {
+    const p = parsePolicy('{"version":1,"default":"allow","rules":[{"id":"x","effect":"deny","when":{"action":"delete"}}]}', "p.json");
+    expect(p.rules.map((r) => r.id)).toEqual(["x"]);
+  });
+});
+
+describe("request validation (FastAPI 422 shape)", () => {
+  it("lists every problem with loc, msg and type", () => {
+    expect(validateIntentBody({ actor: "me", resource: {}, data: { pii: "no", volume: "lots", sensitivity: "x" } })).toEqual([
+      { type: "missing", loc: ["body", "action"], msg: "Field required" },
+      { type: "model_attributes_type", loc: ["body", "actor"], msg: "Input should be a valid dictionary or object to extract fields from" },
+      { type: "missing", loc: ["body", "resource", "type"], msg: "Field required" },
+      { type: "list_type", loc: ["body", "data", "sensitivity"], msg: "Input should be a valid list" },
+      { type: "bool_type", loc: ["body", "data", "pii"], msg: "Input should be a valid boolean" },
+      { type: "literal_error", loc: ["body", "data", "volume"], msg: "Input should be 'single' or 'bulk'" },
+    ]);
+    expect(validateIntentBody([1])).toHaveLength(1);
+    expect(validateIntentBody({ action: "read", actor: { id: "a", type: "user" }, resource: { type: "db", name: "x" }, tenantId: "t" })).toEqual([]);
+  });
+});
