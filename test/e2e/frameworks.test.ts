@@ -1,0 +1,128 @@
+// The whole chain on the real framework packages: `governor init` rewrites a fixture agent app, the
+// app runs against a real `governor serve`, and a policy allows lookup_order and denies refund_payment.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { assertBuilt, FIXTURES } from "./support/paths.js";
+import { closedPortUrl, startServe, type RunningServe } from "./support/serve.js";
+import { copyFixture, readLines, runApp, runInit, type Project } from "./support/project.js";
+import { limit } from "./support/limit.js";
+
+const CASES = [
+  { name: "ai-generate-text", what: "Vercel AI SDK generateText (TS, ESM)" },
+  { name: "ai-tool-loop-agent", what: "Vercel AI SDK ToolLoopAgent (JS, CJS)" },
+  { name: "langchain-create-agent", what: "LangChain createAgent (TS, ESM)" },
+  { name: "langgraph-tool-node", what: "LangGraph StateGraph + ToolNode (JS, ESM)" },
+  { name: "openai-agents", what: "OpenAI Agents Agent + run (TS, ESM)" },
+  { name: "mcp-server", what: "MCP McpServer.registerTool via Client + InMemoryTransport (JS, CJS)" },
+  { name: "openai-chat-loop", what: "openai chat.completions loop, switch dispatch (JS, .mjs)" },
+  { name: "anthropic-messages-loop", what: "@anthropic-ai/sdk messages loop, handler map (TS, CJS)" },
+];
+
+const REASON = "Refunds need a human approver."; // from the policy's deny rule
+const ARG_VALUE = "ORD-7731"; // every fixture passes it as an argument; it must never reach the audit log
+
+type AppRun = Awaited<ReturnType<typeof runApp>> & { calls: string[]; audit: Record<string, any>[]; auditText: string };
+interface Outcome {
+  project: Project;
+  init: { code: number | null; stdout: string; stderr: string; report: any };
+  gated: AppRun;
+  closed: AppRun;
+}
+
+let serve: RunningServe;
+const outcomes = new Map<string, Promise<Outcome>>();
+const projects: Project[] = [];
+
+async function runGated(project: Project, label: string, enforceUrl: string): Promise<AppRun> {
+  const callsLog = join(project.dir, `${label}.calls.log`);
+  const auditLog = join(project.dir, `${label}.audit.jsonl`);
+  const res = await runApp(project, {
+    GOVERNOR_ENFORCE_URL: enforceUrl,
+    GOVERNOR_AUDIT_LOG: auditLog,
+    GOVERNOR_TIMEOUT_MS: "2000",
+    TOOL_CALLS_LOG: callsLog,
+  });
+  const auditText = readLines(auditLog).join("\n");
+  return { ...res, calls: readLines(callsLog), audit: readLines(auditLog).map((l) => JSON.parse(l)), auditText };
+}
+
+async function prepare(name: string, closedUrl: string): Promise<Outcome> {
+  const project = copyFixture(name);
+  projects.push(project);
+  const init = await runInit(project, ["--json"]);
+  let report: any = null;
+  try {
+    report = JSON.parse(init.stdout);
+  } catch {
+    report = null;
+  }
+  const [gated, closed] = await Promise.all([runGated(project, "gated", serve.url), runGated(project, "closed", closedUrl)]);
+  return { project, init: { ...init, report }, gated, closed };
+}
+
+function show(run: AppRun): string {
+  return `exit ${run.code}\nstdout: ${run.stdout.slice(-2000)}\nstderr: ${run.stderr.slice(-2000)}`;
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  serve = await startServe(join(FIXTURES, "policy.yaml"));
+  const closedUrl = await closedPortUrl();
+  const slot = limit(4); // 2 cores: a few apps at once keeps the suite short without thrashing
+  for (const c of CASES) outcomes.set(c.name, slot(() => prepare(c.name, closedUrl)));
+  // Surface a failed preparation in the tests that need it, not as an unhandled rejection.
+  for (const p of outcomes.values()) p.catch(() => {});
+});
+
+afterAll(async () => {
+  await Promise.allSettled(outcomes.values());
+  await serve?.stop();
+  for (const p of projects) p.remove();
+});
+
+describe.each(CASES)("$what", ({ name }) => {
+  const outcome = () => outcomes.get(name)!;
+
+  it("governor init gates both tools", async () => {
+    const { init } = await outcome();
+    expect(init.code, `init failed:\n${init.stdout}\n${init.stderr}`).toBe(0);
+    const tools = (init.report?.tools ?? []).map((t: any) => `${t.name}:${t.status}`).sort();
+    expect(tools).toEqual(["lookup_order:gated", "refund_payment:gated"]);
+  });
+
+  it("runs the allowed tool, never the denied one, and the agent finishes", async () => {
+    const { gated } = await outcome();
+    expect(gated.code, show(gated)).toBe(0);
+    expect(gated.calls).toEqual(["lookup_order"]);
+    expect(gated.summary, show(gated)).not.toBeNull();
+  });
+
+  it("hands the model the allowed result and the refusal with its reason", async () => {
+    const { gated } = await outcome();
+    expect(gated.summary?.toolResults.lookup_order, show(gated)).toContain(ARG_VALUE);
+    expect(gated.summary?.toolResults.refund_payment, show(gated)).toContain(REASON);
+    expect(gated.summary?.toolResults.refund_payment).not.toMatch(/Refunded/);
+  });
+
+  it("writes one audit line per attempt, with the server's request id and no argument values", async () => {
+    const { gated } = await outcome();
+    expect(gated.audit.map((a) => a.tool).sort(), gated.auditText).toEqual(["lookup_order", "refund_payment"]);
+    const allowed = gated.audit.find((a) => a.tool === "lookup_order")!;
+    const denied = gated.audit.find((a) => a.tool === "refund_payment")!;
+    expect([allowed.decision, allowed.outcome]).toEqual(["ALLOW", "executed"]);
+    expect([denied.decision, denied.outcome]).toEqual(["DENY", "blocked"]);
+    for (const a of [allowed, denied]) {
+      expect(a.requestId, gated.auditText).toMatch(/\S/);
+      expect(serve.stderr()).toContain(a.requestId);
+    }
+    expect(gated.auditText).not.toContain(ARG_VALUE);
+  });
+
+  it("fails closed when enforce is down: no tool runs and the agent still finishes", async () => {
+    const { closed } = await outcome();
+    expect(closed.calls, show(closed)).toEqual([]);
+    expect(closed.audit.map((a) => a.outcome), closed.auditText).toEqual(["blocked", "blocked"]);
+    expect(closed.code, show(closed)).toBe(0);
+    expect(closed.summary, show(closed)).not.toBeNull();
+  });
+});
