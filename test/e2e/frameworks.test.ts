@@ -115,13 +115,18 @@ describe.each(CASES)("$what", ({ name }) => {
       expect(a.requestId, gated.auditText).toMatch(/\S/);
       expect(serve.stderr()).toContain(a.requestId);
     }
+    // The refusal the model read names the same decision, so a user's report can be traced.
+    expect(gated.summary?.toolResults.refund_payment).toContain(denied.requestId);
     expect(gated.auditText).not.toContain(ARG_VALUE);
   });
 
   it("fails closed when enforce is down: no tool runs and the agent still finishes", async () => {
     const { closed } = await outcome();
     expect(closed.calls, show(closed)).toEqual([]);
-    expect(closed.audit.map((a) => a.outcome), closed.auditText).toEqual(["blocked", "blocked"]);
+    expect(closed.audit.map((a) => [a.outcome, a.errorCode]), closed.auditText).toEqual([
+      ["blocked", "enforce_unavailable"],
+      ["blocked", "enforce_unavailable"],
+    ]);
     expect(closed.code, show(closed)).toBe(0);
     expect(closed.summary, show(closed)).not.toBeNull();
   });
