@@ -1,0 +1,161 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { ts } from "ts-morph";
+import { InitError } from "../init/errors.js";
+import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
+import { listSourceFiles, readSourceFiles, toPosix, type FileScanOptions } from "./files.js";
+import { detectPackageManager, type PackageManager, type PackageManagerInfo } from "./package-manager.js";
+import { findEnclosingWorkspace, readWorkspace, type WorkspaceInfo } from "./workspaces.js";
+
+// Project facts for init: one entry per package init will touch. Read only.
+
+export type ModuleKind = "esm" | "cjs";
+
+/** Frameworks declared in package.json (what the user installed; tool detection is by import). */
+const FRAMEWORK_DEPS: [RegExp, string][] = [
+  [/^(ai|@ai-sdk\/.+)$/, "ai-sdk"],
+  [/^(langchain|@langchain\/core|@langchain\/openai|@langchain\/anthropic|@langchain\/community)$/, "langchain"],
+  [/^@langchain\/langgraph$/, "langgraph"],
+  [/^@openai\/agents(-core)?$/, "openai-agents"],
+  [/^@modelcontextprotocol\/(sdk|server)$/, "mcp"],
+  [/^openai$/, "openai"],
+  [/^@anthropic-ai\/sdk$/, "anthropic"],
+];
+
+export interface PackageProject {
+  /** Absolute package directory. */
+  dir: string;
+  /** Package directory relative to the run root, posix ("" for the root itself). */
+  relDir: string;
+  name: string | null;
+  packageJson: Record<string, unknown>;
+  packageJsonText: string;
+  language: "ts" | "js";
+  /** package.json "type": what .js files are. */
+  moduleType: ModuleKind;
+  tsconfig: string | null;
+  frameworks: string[];
+  nextjs: boolean;
+  /** Scanned source files, paths relative to `dir`. */
+  sources: { path: string; text: string }[];
+  entrypoints: Entrypoint[];
+  /** How a file adds imports: by extension, then by the syntax it already uses, then by "type". */
+  moduleKind(relPath: string): ModuleKind;
+}
+
+export interface ProjectDetection {
+  root: string;
+  workspace: WorkspaceInfo | null;
+  packages: PackageProject[];
+  packageManager: PackageManagerInfo;
+  warnings: string[];
+}
+
+export interface DetectOptions extends FileScanOptions {
+  packageManager?: PackageManager;
+}
+
+const ESM_SYNTAX = /^\s*(import\s*[\w{*"'$]|export\s)/m;
+const CJS_SYNTAX = /\brequire\s*\(|\bmodule\.exports\b|^\s*exports\.\w+\s*=/m;
+
+export function moduleKindOf(path: string, text: string, moduleType: ModuleKind): ModuleKind {
+  if (/\.m[jt]s$/.test(path)) return "esm";
+  if (/\.cjs$/.test(path)) return "cjs";
+  if (ESM_SYNTAX.test(text)) return "esm";
+  if (CJS_SYNTAX.test(text)) return "cjs";
+  if (/\.cts$/.test(path)) return "cjs";
+  // TypeScript compiles `import` to whatever the project targets, so import is always safe there
+  if (/\.tsx?$/.test(path)) return "esm";
+  return moduleType;
+}
+
+function readJson(file: string): { value: Record<string, unknown>; text: string } {
+  const text = readFileSync(file, "utf8");
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("not an object");
+    return { value: value as Record<string, unknown>, text };
+  } catch (e) {
+    throw new InitError(
+      "package_json_invalid",
+      `${file} is not valid JSON (${(e as Error).message}).`,
+      "Fix package.json so it parses, then rerun governor init.",
+    );
+  }
+}
+
+/** tsconfig's outDir (build output to skip), read with TypeScript's own JSONC parser. */
+function readTsconfig(dir: string): { path: string | null; outDir: string | null } {
+  const path = join(dir, "tsconfig.json");
+  if (!existsSync(path)) return { path: null, outDir: null };
+  const parsed = ts.parseConfigFileTextToJson(path, readFileSync(path, "utf8"));
+  const outDir = (parsed.config as { compilerOptions?: { outDir?: unknown } } | undefined)?.compilerOptions?.outDir;
+  return { path, outDir: typeof outDir === "string" ? toPosix(outDir).replace(/^\.\//, "") : null };
+}
+
+function detectPackage(dir: string, root: string, options: DetectOptions): PackageProject {
+  const { value: pkg, text } = readJson(join(dir, "package.json"));
+  const tsconfig = readTsconfig(dir);
+  const outputDirs = tsconfig.outDir ? [tsconfig.outDir] : [];
+  const files = listSourceFiles(dir, { ...options, outputDirs });
+  const sources = readSourceFiles(dir, files);
+  const deps = {
+    ...(pkg.dependencies as Record<string, string> | undefined),
+    ...(pkg.devDependencies as Record<string, string> | undefined),
+    ...(pkg.peerDependencies as Record<string, string> | undefined),
+  };
+  const frameworks = [
+    ...new Set(
+      Object.keys(deps).flatMap((dep) => FRAMEWORK_DEPS.filter(([re]) => re.test(dep)).map(([, fw]) => fw)),
+    ),
+  ];
+  const nextjs = "next" in deps;
+  const moduleType: ModuleKind = pkg.type === "module" ? "esm" : "cjs";
+  const texts = new Map(sources.map((s) => [s.path, s.text]));
+  const language =
+    tsconfig.path || sources.some((s) => /\.[mc]?tsx?$/.test(s.path)) ? "ts" : "js";
+  return {
+    dir,
+    relDir: toPosix(relative(root, dir)),
+    name: typeof pkg.name === "string" ? pkg.name : null,
+    packageJson: pkg,
+    packageJsonText: text,
+    language,
+    moduleType,
+    tsconfig: tsconfig.path,
+    frameworks,
+    nextjs,
+    sources,
+    entrypoints: findEntrypoints(pkg, sources, nextjs),
+    moduleKind: (relPath) => moduleKindOf(relPath, texts.get(relPath) ?? "", moduleType),
+  };
+}
+
+/**
+ * Detects what init works on from `cwd`: a single package, or every package of a workspace when `cwd`
+ * is the workspace root (the root package too, when it has source files of its own).
+ */
+export function detectProject(cwd: string, options: DetectOptions = {}): ProjectDetection {
+  const root = resolve(cwd);
+  if (!existsSync(join(root, "package.json"))) {
+    throw new InitError(
+      "not_a_package",
+      `No package.json in ${root}.`,
+      "Run governor init in your project's directory, or pass --cwd <dir>.",
+    );
+  }
+  const workspace = readWorkspace(root);
+  const enclosing = workspace ? null : findEnclosingWorkspace(root);
+  const packageManager = detectPackageManager(root, options.packageManager, undefined);
+  const warnings = [...packageManager.warnings];
+  const packages: PackageProject[] = [];
+  if (workspace) {
+    const rootPkg = detectPackage(root, root, options);
+    if (rootPkg.sources.length > 0) packages.push(rootPkg);
+    for (const dir of workspace.packages) packages.push(detectPackage(dir, root, options));
+    if (workspace.packages.length === 0) warnings.push(`The workspaces declared in ${root} match no package.`);
+  } else {
+    packages.push(detectPackage(root, root, options));
+  }
+  return { root, workspace: workspace ?? enclosing, packages, packageManager, warnings };
+}

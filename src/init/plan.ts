@@ -1,0 +1,190 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ProjectDetection, PackageProject } from "../detectors/project.js";
+import type { Framework, GateSources } from "./codemods.js";
+import { findEnvTemplate, mergeEnvTemplate, readEnvTemplate } from "./env-template.js";
+import { installStep, type InstallStep } from "./install.js";
+import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
+import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
+import { addRegisterImport } from "./register-import.js";
+import { syntaxError } from "./verify.js";
+
+// Computes every change init would make, as data: nothing here writes.
+
+export type ToolStatus = "gated" | "already-gated" | "manual";
+
+export interface ToolReport {
+  file: string;
+  line: number;
+  name: string | null;
+  framework: string;
+  form: string;
+  status: ToolStatus;
+  reason?: string;
+}
+
+export type EntrypointStatus = "added" | "already-present" | "skipped";
+
+export interface EntrypointReport {
+  file: string;
+  status: EntrypointStatus;
+  reason: string;
+}
+
+export interface DependencyReport {
+  name: string;
+  range: string;
+  /** Package directory relative to the run root ("." for the root). */
+  package: string;
+  status: "added" | "already-declared";
+  install: "planned" | "ran" | "skipped" | "failed" | "not-needed";
+  command: string | null;
+}
+
+export interface PlannedFile {
+  /** Relative to the run root, posix. */
+  path: string;
+  abs: string;
+  /** null: the file does not exist yet. */
+  before: string | null;
+  after: string;
+}
+
+export interface Plan {
+  root: string;
+  detection: ProjectDetection;
+  tools: ToolReport[];
+  entrypoints: EntrypointReport[];
+  files: PlannedFile[];
+  dependencies: DependencyReport[];
+  install: InstallStep | null;
+  warnings: string[];
+}
+
+export interface PlanOptions {
+  gateSources: GateSources;
+  /** inferIntentEntry from the runtime: the governor.config.json entry for a tool name. */
+  inferIntent: (toolName: string) => unknown;
+  runtimeRange: string;
+  install: boolean;
+  frameworks?: Framework[];
+}
+
+const join2 = (relDir: string, p: string) => (relDir ? `${relDir}/${p}` : p);
+
+function readIfExists(abs: string): string | null {
+  return existsSync(abs) ? readFileSync(abs, "utf8") : null;
+}
+
+function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envTemplate: string): boolean {
+  const originals = new Map(pkg.sources.map((s) => [join2(pkg.relDir, s.path), s.text]));
+  const inputs = pkg.sources.map((s) => ({ path: join2(pkg.relDir, s.path), text: s.text }));
+  const strip = (p: string) => (pkg.relDir ? p.slice(pkg.relDir.length + 1) : p);
+  const result = options.gateSources(inputs, {
+    frameworks: options.frameworks,
+    moduleKind: (p) => pkg.moduleKind(strip(p)),
+  });
+  plan.warnings.push(...result.warnings);
+  const texts = new Map<string, string>();
+  for (const f of result.files) texts.set(f.path, f.after);
+  for (const t of result.tools) {
+    const { nameConfidence: _ignored, ...report } = t;
+    plan.tools.push(report);
+  }
+
+  for (const entry of pkg.entrypoints) {
+    const path = join2(pkg.relDir, entry.file);
+    const original = originals.get(path) ?? "";
+    const broken = syntaxError(path, original);
+    if (broken) {
+      plan.entrypoints.push({ file: path, status: "skipped", reason: entry.reason });
+      plan.warnings.push(`${path} does not parse (${broken}); skipped it. Add \`import "governor/register"\` by hand once it does.`);
+      continue;
+    }
+    const current = texts.get(path) ?? original;
+    const next = addRegisterImport(path, current, pkg.moduleKind(entry.file));
+    plan.entrypoints.push({ file: path, status: next === current ? "already-present" : "added", reason: entry.reason });
+    texts.set(path, next);
+  }
+
+  const touched = new Set([...texts.keys(), ...result.tools.map((t) => t.file)]);
+  for (const path of [...touched].sort()) {
+    const before = originals.get(path);
+    if (before === undefined) continue;
+    plan.files.push({ path, abs: join(plan.root, path), before, after: texts.get(path) ?? before });
+  }
+
+  const envName = findEnvTemplate(pkg.dir) ?? ".env.example";
+  const envBefore = readIfExists(join(pkg.dir, envName));
+  plan.files.push({
+    path: join2(pkg.relDir, envName),
+    abs: join(pkg.dir, envName),
+    before: envBefore,
+    after: mergeEnvTemplate(envBefore, envTemplate),
+  });
+
+  const names = result.tools.filter((t) => t.status !== "manual" && t.name).map((t) => t.name as string);
+  const configAbs = join(pkg.dir, CONFIG_FILE);
+  const configBefore = readIfExists(configAbs);
+  const configAfter = mergeIntentMap(configBefore, names, options.inferIntent, join2(pkg.relDir, CONFIG_FILE));
+  if (configAfter !== null) {
+    plan.files.push({ path: join2(pkg.relDir, CONFIG_FILE), abs: configAbs, before: configBefore, after: configAfter });
+  }
+
+  const declared = declaredRange(pkg.packageJson);
+  const pkgPath = join2(pkg.relDir, "package.json");
+  plan.files.push({
+    path: pkgPath,
+    abs: join(pkg.dir, "package.json"),
+    before: pkg.packageJsonText,
+    after: declared === null ? addDependency(pkg.packageJsonText, options.runtimeRange) : pkg.packageJsonText,
+  });
+  plan.dependencies.push({
+    name: RUNTIME_PACKAGE,
+    range: declared ?? options.runtimeRange,
+    package: pkg.relDir || ".",
+    status: declared === null ? "added" : "already-declared",
+    install: "not-needed",
+    command: null,
+  });
+  return declared === null;
+}
+
+export function buildPlan(detection: ProjectDetection, options: PlanOptions): Plan {
+  const plan: Plan = {
+    root: detection.root,
+    detection,
+    tools: [],
+    entrypoints: [],
+    files: [],
+    dependencies: [],
+    install: null,
+    warnings: [...detection.warnings],
+  };
+  const envTemplate = readEnvTemplate();
+  let needsInstall = false;
+  for (const pkg of detection.packages) {
+    if (planPackage(pkg, plan, options, envTemplate)) needsInstall = true;
+    if (pkg.entrypoints.length === 0) {
+      plan.warnings.push(
+        `No entrypoint found in ${pkg.relDir || "the project"}; start your app with \`node --import governor/register\` ` +
+          `or add \`import "governor/register"\` as the first line of its entry file.`,
+      );
+    }
+  }
+  if (needsInstall) {
+    const cwd = detection.workspace?.root ?? detection.packageManager.root;
+    const step = installStep(detection.packageManager.name, cwd);
+    for (const d of plan.dependencies) {
+      if (d.status !== "added") continue;
+      d.command = [step.command, ...step.args].join(" ");
+      d.install = options.install ? "planned" : "skipped";
+    }
+    if (options.install) plan.install = step;
+  }
+  return plan;
+}
+
+export function changedFiles(plan: Plan): PlannedFile[] {
+  return plan.files.filter((f) => f.before !== f.after);
+}

@@ -1,0 +1,41 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
+
+// `tsc --noEmit` for a package, with the project's own TypeScript when it has one.
+
+export interface TypecheckResult {
+  ok: boolean;
+  /** The first error lines, for the message. */
+  errors: string[];
+}
+
+function findTsc(pkgDir: string): string | null {
+  let dir = pkgDir;
+  for (let i = 0; i < 30; i++) {
+    const candidate = join(dir, "node_modules", "typescript", "bin", "tsc");
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  try {
+    return createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  } catch {
+    return null;
+  }
+}
+
+export async function typecheck(pkgDir: string, tsconfig: string): Promise<TypecheckResult | null> {
+  const tsc = findTsc(pkgDir);
+  if (!tsc) return null;
+  const result = await execa(process.execPath, [tsc, "--noEmit", "-p", tsconfig], {
+    cwd: pkgDir,
+    reject: false,
+    all: true,
+    stdin: "ignore",
+  });
+  const errors = (result.all ?? "").split(/\r?\n/).filter((l) => /error TS\d+/.test(l)).slice(0, 5);
+  return { ok: result.exitCode === 0, errors };
+}

@@ -1,0 +1,81 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { createTwoFilesPatch } from "diff";
+import { LOCKFILE_NAMES } from "../detectors/package-manager.js";
+import type { Backup } from "./backup.js";
+import { InitError } from "./errors.js";
+import { displayCommand, runInstall, type InstallStep } from "./install.js";
+import type { PlannedFile } from "./plan.js";
+
+// The one place init writes: files and the install. A dry run takes the same calls and prints
+// unified diffs and the install command instead.
+
+export interface Writer {
+  readonly dryRun: boolean;
+  writeFile(file: PlannedFile): void;
+  install(step: InstallStep): Promise<void>;
+}
+
+export function unifiedDiff(file: PlannedFile): string {
+  return createTwoFilesPatch(
+    file.before === null ? "/dev/null" : `a/${file.path}`,
+    `b/${file.path}`,
+    file.before ?? "",
+    file.after,
+    undefined,
+    undefined,
+    { context: 3 },
+  );
+}
+
+export function dryRunWriter(print: (text: string) => void): Writer {
+  return {
+    dryRun: true,
+    writeFile(file) {
+      if (file.before !== file.after) print(unifiedDiff(file));
+    },
+    async install(step) {
+      print(`would run: ${displayCommand(step)}  (in ${step.cwd})\n`);
+    },
+  };
+}
+
+// Test hook: makes the written text of one file unparseable, to prove rollback works end to end.
+const CORRUPT_ENV = "GOVERNOR_INIT_TEST_CORRUPT";
+
+export function diskWriter(root: string, backup: Backup): Writer {
+  return {
+    dryRun: false,
+    writeFile(file) {
+      if (file.before === file.after) return;
+      const current = existsSync(file.abs) ? readFileSync(file.abs, "utf8") : null;
+      if (current !== file.before) {
+        throw new InitError(
+          "file_changed",
+          `${file.path} changed on disk while init was running; nothing of it was overwritten.`,
+          "Rerun governor init.",
+        );
+      }
+      backup.record(file.path);
+      let text = file.after;
+      if (process.env[CORRUPT_ENV] && process.env[CORRUPT_ENV] === file.path) text += "\n}}} governor-test-corruption (\n";
+      writeFileSync(file.abs, text);
+    },
+    async install(step) {
+      // a workspace member's lockfile lives at the workspace root, above the run root: still backed up
+      const rel = (name: string) => relative(root, join(step.cwd, name)).split(sep).join("/");
+      const before = new Set(LOCKFILE_NAMES.filter((n) => existsSync(join(step.cwd, n))));
+      for (const name of before) {
+        backup.record(rel(name));
+      }
+      try {
+        await runInstall(step);
+      } finally {
+        for (const name of LOCKFILE_NAMES) {
+          if (!before.has(name) && existsSync(join(step.cwd, name))) backup.recordCreated(rel(name));
+        }
+        backup.commit();
+      }
+    },
+  };
+}
