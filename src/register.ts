@@ -1,2 +1,11 @@
-// governor/register: creates the default governor from the environment (being built, see issue 2).
-export {};
+// governor/register: `node --import governor/register app.js` (or NODE_OPTIONS, or the first import
+// of an entrypoint). Creates the default governor from the environment and validates it. A bad config
+// prints one line to stderr and the app still starts; gated tools then fail closed with config_invalid.
+import { getDefaultGovernor } from "./runtime/default.js";
+
+const governor = getDefaultGovernor();
+if (governor.configError) {
+  process.stderr.write(
+    `governor: ${governor.configError.message} Gated tool calls will be refused (config_invalid) until this is fixed.\n`,
+  );
+}

@@ -13,3 +13,8 @@ export { buildIntent, inferIntentEntry, loadIntentMap, validateIntentMap, looksL
 export type { Actor, Intent, IntentMap, IntentMapEntry, IntentOverride, IntentResource, IntentData, BuildIntentOptions } from "./intent.js";
 export { canonicalJson, intentHash, signDecision, verifyDecision } from "./token.js";
 export type { SignInput, SignedFields, VerifyInput, VerifyResult, DecisionValue } from "./token.js";
+export { createGovernor } from "./governor.js";
+export type { Governor, Decision, GateOptions, GateFunction, GovernorStats } from "./governor.js";
+export type { GovernorOptions, FailMode, Mode } from "./config.js";
+export { withActor, withIntent } from "./context.js";
+export { getDefaultGovernor, gate, check } from "./default.js";

@@ -1,0 +1,97 @@
+// Audit log: one JSON line per gated call attempt. Lines are buffered (bounded; overflow is dropped
+// and counted) and written in batches off the hot path; close() and process exit flush synchronously.
+import { closeSync, openSync, writeSync } from "node:fs";
+import type { Intent } from "./intent.js";
+
+export interface AuditRecord {
+  time: string;
+  tool: string;
+  intent: Intent | null;
+  decision: "ALLOW" | "DENY" | null;
+  outcome: "executed" | "blocked" | "error";
+  requestId: string | null;
+  latencyMs: number;
+  mode: "enforce" | "observe" | "off";
+  cached: boolean;
+  errorCode: string | null;
+  denyCode?: string | null;
+  /** Ran without a decision (fail mode open). */
+  failOpen?: boolean;
+  /** Observe mode: what enforce would have done. */
+  wouldBlock?: boolean;
+}
+
+export class AuditLog {
+  private buffer: string[] = [];
+  private fd: number | undefined;
+  private scheduled = false;
+  private droppedSinceReport = 0;
+  /** Lines dropped because the buffer was full or the sink failed, since start. */
+  dropped = 0;
+  /** Lines written, since start. */
+  written = 0;
+  private closed = false;
+  private readonly onExit = () => this.flush();
+
+  constructor(
+    private readonly target: string,
+    private readonly maxBuffered: number,
+    private readonly warn: (m: string) => void,
+  ) {
+    process.once("exit", this.onExit);
+  }
+
+  write(record: AuditRecord): void {
+    if (this.closed) return this.drop(1);
+    if (this.buffer.length >= this.maxBuffered) return this.drop(1);
+    this.buffer.push(JSON.stringify(record));
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setTimeout(() => {
+        this.scheduled = false;
+        this.flush();
+      }, 20).unref();
+    }
+  }
+
+  private drop(n: number): void {
+    this.dropped += n;
+    this.droppedSinceReport += n;
+  }
+
+  /** Write everything buffered now. */
+  flush(): void {
+    if (this.buffer.length === 0 && this.droppedSinceReport === 0) return;
+    const lines = this.buffer;
+    this.buffer = [];
+    if (this.droppedSinceReport > 0) {
+      lines.push(JSON.stringify({ time: new Date().toISOString(), type: "audit_dropped", dropped: this.droppedSinceReport, droppedTotal: this.dropped }));
+      this.warn(`governor: ${this.droppedSinceReport} audit line(s) were dropped (buffer full or log unwritable; ${this.dropped} in total).`);
+      this.droppedSinceReport = 0;
+    }
+    try {
+      const fd = this.open();
+      const data = Buffer.from(lines.join("\n") + "\n");
+      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+      this.written += lines.length;
+    } catch (err) {
+      this.dropped += lines.length;
+      this.warn(`governor: could not write the audit log ${this.target === "stderr" ? "to stderr" : this.target} (${(err as NodeJS.ErrnoException).code ?? "error"}); ${lines.length} line(s) lost.`);
+    }
+  }
+
+  private open(): number {
+    if (this.fd !== undefined) return this.fd;
+    this.fd = this.target === "stderr" ? 2 : openSync(this.target, "a", 0o600);
+    return this.fd;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    process.removeListener("exit", this.onExit);
+    if (this.fd !== undefined && this.fd !== 2) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

@@ -1,0 +1,221 @@
+// HTTP to enforce: an undici keep-alive pool (imported on first use), one deadline over the whole
+// check, retries only for 503 and connection reset/refused, with jittered backoff and Retry-After.
+import type { Pool } from "undici";
+import { redact, type ResolvedConfig } from "./config.js";
+import { GovernorAuthError, GovernorError, GovernorProtocolError, GovernorUnavailableError } from "./errors.js";
+
+export interface EnforceAnswer {
+  decision: "ALLOW" | "DENY";
+  requestId: string | null;
+  reason: string | null;
+  denyCode: string | null;
+  ttlMs: number | undefined;
+  metadata: Record<string, unknown> | undefined;
+}
+
+type UndiciModule = typeof import("undici");
+let undiciLoading: Promise<UndiciModule> | undefined;
+function loadUndici(): Promise<UndiciModule> {
+  return (undiciLoading ??= import("undici"));
+}
+
+const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "UND_ERR_SOCKET", "EPIPE"]);
+const UNAVAILABLE_CODES = new Set([...RETRYABLE_CODES, "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED", "UND_ERR_DESTROYED"]);
+
+function errCode(err: unknown): string | undefined {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let i = 0; e && i < 4; i++, e = e.cause as typeof e) {
+    if (typeof e.code === "string" && e.code !== "UND_ERR_REQ_RETRY") return e.code;
+  }
+  return undefined;
+}
+
+/** Parse Retry-After (seconds or an HTTP date) into milliseconds from now. */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v.trim())) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+
+class Timeout extends Error {}
+
+export class EnforceClient {
+  private pool: Pool | undefined;
+  private poolLoading: Promise<Pool> | undefined;
+  private readonly origin: string;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
+  private readonly secrets: string[];
+  private closed = false;
+
+  constructor(private readonly cfg: ResolvedConfig) {
+    const url = cfg.endpoint!;
+    this.origin = url.origin;
+    this.path = url.pathname + url.search;
+    this.headers = { ...cfg.headers, "content-type": "application/json", accept: "application/json" };
+    if (cfg.apiKey) this.headers.authorization = `Bearer ${cfg.apiKey}`;
+    this.secrets = [cfg.apiKey ?? "", ...Object.values(cfg.headers)];
+  }
+
+  /** The enforce URL as shown to people (no credentials, ever). */
+  get url(): string {
+    return this.origin + this.path;
+  }
+
+  private getPool(): Pool | Promise<Pool> {
+    if (this.pool) return this.pool;
+    return (this.poolLoading ??= loadUndici().then((u) => {
+      this.pool = new u.Pool(this.origin, {
+        connections: 128,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 600_000,
+        connectTimeout: Math.max(this.cfg.timeoutMs, 100),
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      return this.pool;
+    }));
+  }
+
+  /** POST the (canonical JSON) intent; resolves a decision or rejects with a typed GovernorError. */
+  async post(body: string, tool?: string): Promise<EnforceAnswer> {
+    const started = Date.now();
+    const deadline = started + this.cfg.timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Timeout("deadline"));
+    }, this.cfg.timeoutMs);
+    try {
+      const p = this.getPool();
+      const pool = p instanceof Promise ? await p : p;
+      const { maxAttempts, baseDelayMs } = this.cfg.retry;
+      let lastError: GovernorError | undefined;
+      for (let attempt = 1; ; attempt++) {
+        let status: number;
+        let text: string;
+        let retryAfter: number | undefined;
+        try {
+          const res = await pool.request({ origin: this.origin, path: this.path, method: "POST", headers: this.headers, body, signal: controller.signal });
+          status = res.statusCode;
+          if (status === 503) retryAfter = retryAfterMs(res.headers["retry-after"]);
+          text = await res.body.text();
+        } catch (err) {
+          if (timedOut) throw this.timeoutError(tool, attempt);
+          const code = errCode(err);
+          lastError = new GovernorUnavailableError(
+            `The policy service at ${this.url} could not be reached (${code ?? "network error"}), so the tool${tool ? ` "${tool}"` : ""} was not run. Check that it is up and that GOVERNOR_ENFORCE_URL is right.`,
+            { cause: code && UNAVAILABLE_CODES.has(code) ? undefined : err, tool },
+          );
+          if (!code || !RETRYABLE_CODES.has(code) || attempt >= maxAttempts) throw lastError;
+          await this.backoff(attempt, baseDelayMs, undefined, deadline, lastError, tool);
+          continue;
+        }
+        if (status === 200) return this.parse(text, tool);
+        if (status === 503) {
+          lastError = new GovernorUnavailableError(
+            `The policy service answered 503 (unavailable) after ${attempt} attempt${attempt > 1 ? "s" : ""}, so the tool${tool ? ` "${tool}"` : ""} was not run. Try again later; check the management plane's health.`,
+            { status, tool },
+          );
+          if (attempt >= maxAttempts) throw lastError;
+          await this.backoff(attempt, baseDelayMs, retryAfter, deadline, lastError, tool);
+          continue;
+        }
+        throw this.statusError(status, text, tool);
+      }
+    } catch (err) {
+      if (timedOut && !(err instanceof GovernorError)) throw this.timeoutError(tool, 0);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async backoff(attempt: number, base: number, retryAfter: number | undefined, deadline: number, last: GovernorError, tool?: string): Promise<void> {
+    // Full jitter on an exponential cap; Retry-After, when given, is a floor.
+    const jittered = Math.random() * base * 2 ** (attempt - 1);
+    const wait = retryAfter !== undefined ? Math.max(retryAfter, jittered) : jittered;
+    if (Date.now() + wait >= deadline) {
+      // Waiting would cross the deadline: give up now with what we know.
+      throw last;
+    }
+    await sleep(wait);
+    if (Date.now() >= deadline) throw this.timeoutError(tool, attempt);
+  }
+
+  private timeoutError(tool: string | undefined, attempt: number): GovernorUnavailableError {
+    return new GovernorUnavailableError(
+      `The policy service at ${this.url} did not answer within ${this.cfg.timeoutMs} ms${attempt > 1 ? ` (${attempt} attempts)` : ""}, so the tool${tool ? ` "${tool}"` : ""} was not run. Check the service, or raise GOVERNOR_TIMEOUT_MS.`,
+      { code: "timeout", tool },
+    );
+  }
+
+  private detail(text: string): string {
+    let d: unknown = text;
+    try {
+      d = (JSON.parse(text) as { detail?: unknown }).detail ?? text;
+    } catch {
+      // not JSON: keep the text
+    }
+    const s = typeof d === "string" ? d : JSON.stringify(d);
+    return redact(s.length > 200 ? s.slice(0, 200) + "…" : s, ...this.secrets);
+  }
+
+  private statusError(status: number, text: string, tool?: string): GovernorError {
+    const what = `the tool${tool ? ` "${tool}"` : ""} was not run`;
+    const detail = this.detail(text);
+    const said = detail ? `: ${detail}` : "";
+    if (status === 401 || status === 403) {
+      return new GovernorAuthError(
+        `The policy service refused governor's credentials (HTTP ${status}${said}), so ${what}. Check GOVERNOR_API_KEY (and GOVERNOR_HEADERS) for this tenant.`,
+        { status, tool },
+      );
+    }
+    if (status >= 500 || status === 429 || status === 408) {
+      return new GovernorUnavailableError(`The policy service failed (HTTP ${status}${said}), so ${what}. Try again later; check the management plane's logs.`, { status, tool });
+    }
+    return new GovernorProtocolError(
+      `The policy service answered HTTP ${status}${said} instead of a decision, so ${what}. Check that GOVERNOR_ENFORCE_URL points at the management plane (${this.url}).`,
+      { status, tool },
+    );
+  }
+
+  private parse(text: string, tool?: string): EnforceAnswer {
+    let body: { decision?: unknown; metadata?: unknown };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new GovernorProtocolError(`The policy service answered 200 with a body that is not JSON, so the tool${tool ? ` "${tool}"` : ""} was not run. Check GOVERNOR_ENFORCE_URL (${this.url}).`, { status: 200, tool });
+    }
+    const decision = body !== null && typeof body === "object" ? body.decision : undefined;
+    if (decision !== "ALLOW" && decision !== "DENY") {
+      throw new GovernorProtocolError(
+        `The policy service answered without a valid decision (${JSON.stringify(typeof decision === "string" ? decision.slice(0, 40) : decision ?? null)}), so the tool${tool ? ` "${tool}"` : ""} was not run. Only "ALLOW" allows a call.`,
+        { status: 200, tool },
+      );
+    }
+    const m = body.metadata !== null && typeof body.metadata === "object" && !Array.isArray(body.metadata) ? (body.metadata as Record<string, unknown>) : undefined;
+    const str = (v: unknown) => (typeof v === "string" && v ? v : null);
+    const ttl = m && typeof m.ttl_ms === "number" && Number.isFinite(m.ttl_ms) && m.ttl_ms >= 0 ? m.ttl_ms : undefined;
+    return {
+      decision,
+      requestId: str(m?.request_id),
+      reason: str(m?.reason),
+      denyCode: str(m?.deny_code),
+      ttlMs: ttl,
+      metadata: m,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const pool = this.pool ?? (this.poolLoading ? await this.poolLoading.catch(() => undefined) : undefined);
+    if (pool) await pool.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,25 @@
+// The default governor, created lazily from the environment on first use and kept on globalThis so
+// the ESM, CJS and register bundles share one.
+import { createGovernorOrFailClosed, makeGate, type Decision, type GateFunction, type GateOptions, type Governor, type GovernorImpl } from "./governor.js";
+import type { Intent } from "./intent.js";
+
+const KEY = Symbol.for("governor.default");
+type Holder = { [KEY]?: GovernorImpl };
+
+/** The process-wide governor used by top-level gate() and check(). */
+export function getDefaultGovernor(): Governor {
+  return defaultImpl();
+}
+
+function defaultImpl(): GovernorImpl {
+  const g = globalThis as Holder;
+  return (g[KEY] ??= createGovernorOrFailClosed());
+}
+
+/** gate() on the default governor. The governor is created at the first call, not here. */
+export const gate: GateFunction = ((name: string, fn: (...args: any[]) => any, opts?: GateOptions) => makeGate(defaultImpl, name, fn, opts)) as GateFunction;
+
+/** check() on the default governor. */
+export function check(intent: Intent): Promise<Decision> {
+  return defaultImpl().check(intent);
+}

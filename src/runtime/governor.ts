@@ -1,0 +1,367 @@
+// createGovernor: check() asks enforce (cache, single-flight, breaker, signed decisions, fail mode);
+// gate() wraps a tool so it runs only on ALLOW and audits every attempt.
+import { AuditLog, type AuditRecord } from "./audit.js";
+import { Breaker, type BreakerState } from "./breaker.js";
+import { DecisionCache } from "./cache.js";
+import { EnforceClient, type EnforceAnswer } from "./client.js";
+import { resolveConfig, stderrWarn, type GovernorOptions, type Mode, type ResolvedConfig } from "./config.js";
+import { currentContext, mergeOverride } from "./context.js";
+import { GovernorConfigError, GovernorDeniedError, GovernorError, GovernorUnavailableError } from "./errors.js";
+import { buildIntent, type Intent, type IntentOverride } from "./intent.js";
+import { denyRefusal, unavailableRefusal } from "./refusal.js";
+import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
+
+export interface Decision {
+  decision: "ALLOW" | "DENY";
+  allowed: boolean;
+  requestId: string | null;
+  reason: string | null;
+  denyCode: string | null;
+  cached: boolean;
+  latencyMs: number;
+  mode: Mode;
+  trace?: unknown;
+  metadata?: Record<string, unknown>;
+  /** Fail mode open: no decision could be had and the call is let through. */
+  failOpen?: boolean;
+  /** Why there was no decision (fail mode open only). */
+  error?: GovernorError;
+}
+
+export interface GateOptions {
+  /** "throw" (default): a blocked call throws GovernorDeniedError (or the typed error).
+   *  "return": a blocked call resolves to the refusal text, for loops that must hand the model a value. */
+  onDeny?: "throw" | "return";
+  /** Overrides the intent map for this tool. */
+  intent?: IntentOverride;
+}
+
+export interface GovernorStats {
+  breaker: BreakerState;
+  cacheEntries: number;
+  auditWritten: number;
+  auditDropped: number;
+}
+
+export interface Governor {
+  /** Wrap `fn` so it runs only after enforce answers ALLOW for `name` and its arguments.
+   *  Same signature and `this`; a sync `fn` necessarily becomes async. */
+  gate: GateFunction;
+  /** Ask enforce about one intent. Resolves ALLOW/DENY (never throws on DENY); with no decision it
+   *  rejects with the typed error (fail mode closed) or resolves `{ allowed: true, failOpen: true }`. */
+  check(intent: Intent): Promise<Decision>;
+  /** Flush the audit log and close connections. */
+  close(): Promise<void>;
+  /** The problem that makes every check fail with config_invalid, if any. */
+  readonly configError: GovernorConfigError | null;
+  readonly mode: Mode;
+  stats(): GovernorStats;
+}
+
+/** gate() keeps the function's type: async functions and async generators as they are; a sync
+ *  function's result becomes a Promise (the check is asynchronous). */
+export interface GateFunction {
+  <F extends (...args: any[]) => PromiseLike<any> | AsyncIterable<any>>(name: string, fn: F, opts?: GateOptions): F;
+  <F extends (...args: any[]) => any>(
+    name: string,
+    fn: F,
+    opts?: GateOptions,
+  ): (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>;
+}
+
+const RUN: unique symbol = Symbol("run");
+type Verdict = typeof RUN | string;
+
+const OFF_WARNED = Symbol.for("governor.offWarned");
+const GATED = Symbol.for("governor.gated");
+
+// Keys of the extra context argument frameworks pass after the tool's input (AI SDK options,
+// LangChain config, OpenAI Agents run context, MCP extra): not the tool's data, never scanned.
+const CONTEXT_KEYS = ["toolCallId", "abortSignal", "signal", "callbacks", "configurable", "usage", "sendNotification", "runId", "messages"];
+
+function toolArgs(args: unknown[]): unknown[] {
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (a !== null && typeof a === "object" && !Array.isArray(a)) {
+      for (const k of CONTEXT_KEYS) if (k in a) return args.slice(0, i);
+    }
+  }
+  return args;
+}
+
+function isAsyncGeneratorFunction(fn: unknown): boolean {
+  return Object.prototype.toString.call(fn) === "[object AsyncGeneratorFunction]";
+}
+
+export class GovernorImpl implements Governor {
+  readonly configError: GovernorConfigError | null;
+  readonly mode: Mode;
+  private readonly cfg: ResolvedConfig | null;
+  private client: EnforceClient | undefined;
+  private readonly breaker: Breaker | undefined;
+  private readonly cache: DecisionCache<Decision> | undefined;
+  private readonly inflight = new Map<string, Promise<Decision>>();
+  private readonly audit: AuditLog | undefined;
+  private readonly warn: (m: string) => void;
+  private lastWarnAt = 0;
+  private suppressedWarnings = 0;
+  private closed = false;
+  readonly gate: GateFunction;
+
+  constructor(cfg: ResolvedConfig | null, configError: GovernorConfigError | null = null) {
+    this.cfg = cfg;
+    this.configError = configError;
+    this.mode = cfg?.mode ?? "enforce";
+    this.warn = cfg?.warn ?? stderrWarn;
+    if (cfg) {
+      this.breaker = new Breaker(cfg.breaker);
+      if (cfg.cacheTtlMs > 0) this.cache = new DecisionCache<Decision>(cfg.cacheMaxEntries);
+      if (cfg.auditLog) this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn);
+    }
+    this.gate = ((name: string, fn: (...args: unknown[]) => unknown, opts?: GateOptions) => makeGate(() => this, name, fn, opts)) as GateFunction;
+  }
+
+  stats(): GovernorStats {
+    return {
+      breaker: this.breaker?.state ?? "closed",
+      cacheEntries: this.cache?.size ?? 0,
+      auditWritten: this.audit?.written ?? 0,
+      auditDropped: this.audit?.dropped ?? 0,
+    };
+  }
+
+  check(intent: Intent): Promise<Decision> {
+    return this.checkFor(intent, undefined, undefined);
+  }
+
+  /** check() with the tool name (for messages) and the canonical body if already computed. */
+  checkFor(intent: Intent, tool: string | undefined, body: string | undefined): Promise<Decision> {
+    const cfg = this.cfg;
+    if (!cfg) return Promise.reject(this.configError);
+    if (cfg.mode === "off") return Promise.resolve(offDecision());
+    if (this.closed) return Promise.reject(new GovernorUnavailableError("This governor was closed; create a new one to check more calls.", { tool }));
+    const key = body ?? canonicalJson(intent);
+    if (this.cache) {
+      const hit = this.cache.get(key, Date.now());
+      if (hit) return Promise.resolve(hit);
+      const pending = this.inflight.get(key);
+      if (pending) return pending;
+      const p = this.ask(cfg, key, tool);
+      this.inflight.set(key, p);
+      const clear = () => this.inflight.delete(key);
+      p.then(clear, clear);
+      return p;
+    }
+    return this.ask(cfg, key, tool);
+  }
+
+  private async ask(cfg: ResolvedConfig, body: string, tool: string | undefined): Promise<Decision> {
+    const started = performance.now();
+    const breaker = this.breaker!;
+    let answer: EnforceAnswer;
+    try {
+      if (!breaker.allow()) {
+        throw new GovernorUnavailableError(
+          `The policy service failed repeatedly, so governor stopped asking for ${Math.ceil(breaker.retryInMs() / 1000)} s (circuit open) and the tool${tool ? ` "${tool}"` : ""} was not run. Check the management plane; calls resume on their own once it answers.`,
+          { code: "circuit_open", tool },
+        );
+      }
+      const client = (this.client ??= new EnforceClient(cfg));
+      try {
+        answer = await client.post(body, tool);
+      } catch (err) {
+        if (err instanceof GovernorError && (err.code === "auth_failed")) breaker.success();
+        else breaker.failure();
+        throw err;
+      }
+      breaker.success();
+    } catch (err) {
+      const error = err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the tool call failed unexpectedly (${(err as Error)?.message}); it was not run.`, { tool, cause: err });
+      if (cfg.failMode === "open") {
+        this.throttledWarn(`governor: no decision (${error.code})${tool ? ` for "${tool}"` : ""}; running it anyway because GOVERNOR_FAIL_MODE=open.`);
+        return { decision: "ALLOW", allowed: true, requestId: null, reason: null, denyCode: null, cached: false, latencyMs: performance.now() - started, mode: cfg.mode, failOpen: true, error };
+      }
+      throw error;
+    }
+
+    let { decision, reason, denyCode } = answer;
+    const m = answer.metadata;
+    if (decision === "ALLOW" && cfg.decisionKey) {
+      const v = verifyDecision(cfg.decisionKey, { intentHash: sha256Hex(body), decision, requestId: answer.requestId, token: m?.decision_token, expiresAt: m?.expires_at });
+      if (!v.ok) {
+        decision = "DENY";
+        denyCode = "decision_unverified";
+        reason = `the policy service's ALLOW could not be verified (signed decision ${v.reason}); check GOVERNOR_DECISION_KEY matches the server's`;
+      }
+    }
+    const d: Decision = {
+      decision,
+      allowed: decision === "ALLOW",
+      requestId: answer.requestId,
+      reason,
+      denyCode: decision === "DENY" ? (denyCode ?? "policy_denied") : null,
+      cached: false,
+      latencyMs: performance.now() - started,
+      mode: cfg.mode,
+    };
+    if (m) {
+      d.metadata = m;
+      if (m.canonicalization_trace !== undefined) d.trace = m.canonicalization_trace;
+    }
+    if (d.allowed && this.cache) {
+      const now = Date.now();
+      let ttl = answer.ttlMs === undefined ? cfg.cacheTtlMs : Math.min(answer.ttlMs, cfg.cacheTtlMs);
+      if (cfg.decisionKey && typeof m?.expires_at === "string") ttl = Math.min(ttl, Date.parse(m.expires_at) - now);
+      this.cache.set(body, Object.freeze({ ...d, cached: true, latencyMs: 0 }), ttl, now);
+    }
+    return d;
+  }
+
+  /** Decide one gated call: RUN, a refusal string (onDeny "return"), or throw. Audits the attempt. */
+  async before(name: string, args: unknown[], opts: GateOptions | undefined): Promise<Verdict> {
+    const cfg = this.cfg;
+    const started = performance.now();
+    if (cfg?.mode === "off") {
+      warnOffOnce(this.warn);
+      if (this.audit) this.record(name, null, null, "executed", started, "off", { errorCode: null });
+      return RUN;
+    }
+    let intent: Intent | null = null;
+    let d: Decision;
+    try {
+      if (!cfg) throw this.configError;
+      const ctx = currentContext();
+      const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
+      intent = buildIntent(name, toolArgs(args), { map: cfg.map, actor: ctx?.actor ?? cfg.actor, override });
+      d = await this.checkFor(intent, name, undefined);
+    } catch (err) {
+      const error = err as GovernorError;
+      if (cfg?.mode === "observe") {
+        this.record(name, intent, null, "executed", started, "observe", { errorCode: error.code ?? "error" });
+        return RUN;
+      }
+      this.record(name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code ?? "error" });
+      if (opts?.onDeny === "return") return unavailableRefusal(name, error.message);
+      throw error;
+    }
+    if (d.failOpen) {
+      this.record(name, intent, null, "executed", started, d.mode, { errorCode: d.error?.code ?? null, failOpen: true }, d);
+      return RUN;
+    }
+    if (d.allowed) {
+      if (this.audit) this.record(name, intent, d.decision, "executed", started, d.mode, { errorCode: null }, d);
+      return RUN;
+    }
+    if (d.mode === "observe") {
+      this.record(name, intent, d.decision, "executed", started, d.mode, { errorCode: null, wouldBlock: true }, d);
+      this.throttledWarn(`governor (observe): "${name}" would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
+      return RUN;
+    }
+    this.record(name, intent, d.decision, "blocked", started, d.mode, { errorCode: null }, d);
+    const refusal = denyRefusal(name, d.reason, d.denyCode ?? "policy_denied", d.requestId);
+    if (opts?.onDeny === "return") return refusal;
+    throw new GovernorDeniedError(refusal, { requestId: d.requestId, reason: d.reason, tool: name, denyCode: d.denyCode });
+  }
+
+  private record(
+    tool: string,
+    intent: Intent | null,
+    decision: "ALLOW" | "DENY" | null,
+    outcome: AuditRecord["outcome"],
+    started: number,
+    mode: Mode,
+    extra: { errorCode: string | null; failOpen?: boolean; wouldBlock?: boolean },
+    d?: Decision,
+  ): void {
+    if (!this.audit) return;
+    const rec: AuditRecord = {
+      time: new Date().toISOString(),
+      tool,
+      intent,
+      decision,
+      outcome,
+      requestId: d?.requestId ?? null,
+      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+      mode,
+      cached: d?.cached ?? false,
+      errorCode: extra.errorCode,
+    };
+    if (d?.denyCode) rec.denyCode = d.denyCode;
+    if (extra.failOpen) rec.failOpen = true;
+    if (extra.wouldBlock) rec.wouldBlock = true;
+    this.audit.write(rec);
+  }
+
+  private throttledWarn(message: string): void {
+    const now = Date.now();
+    if (now - this.lastWarnAt < 1000) {
+      this.suppressedWarnings++;
+      return;
+    }
+    const more = this.suppressedWarnings ? ` (${this.suppressedWarnings} similar message(s) suppressed)` : "";
+    this.suppressedWarnings = 0;
+    this.lastWarnAt = now;
+    this.warn(message + more);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.audit?.close();
+    await this.client?.close();
+  }
+}
+
+function offDecision(): Decision {
+  return { decision: "ALLOW", allowed: true, requestId: null, reason: "governor is off", denyCode: null, cached: false, latencyMs: 0, mode: "off" };
+}
+
+function warnOffOnce(warn: (m: string) => void): void {
+  const g = globalThis as { [OFF_WARNED]?: boolean };
+  if (g[OFF_WARNED]) return;
+  g[OFF_WARNED] = true;
+  warn("governor: WARNING — policy enforcement is OFF (GOVERNOR_MODE=off or GOVERNOR_DISABLED=true). Tool calls run without asking enforce.");
+}
+
+/** Wrap `fn`; `getGovernor` is called per call so the default governor can be created lazily. */
+export function makeGate(getGovernor: () => GovernorImpl, name: string, fn: (...args: any[]) => any, opts?: GateOptions): any {
+  if (typeof name !== "string" || !name) throw new TypeError("gate(name, fn): name must be the tool's name, a non-empty string");
+  if (typeof fn !== "function") throw new TypeError(`gate("${name}", fn): fn must be a function`);
+  let wrapper: (...args: unknown[]) => unknown;
+  if (isAsyncGeneratorFunction(fn)) {
+    // The check runs on the first next(), before the generator's body starts.
+    wrapper = async function* (this: unknown, ...args: unknown[]) {
+      const verdict = await getGovernor().before(name, args, opts);
+      if (verdict !== RUN) {
+        yield verdict;
+        return;
+      }
+      return yield* fn.apply(this, args);
+    };
+  } else {
+    wrapper = async function (this: unknown, ...args: unknown[]) {
+      const verdict = await getGovernor().before(name, args, opts);
+      if (verdict !== RUN) return verdict;
+      return fn.apply(this, args);
+    };
+  }
+  Object.defineProperty(wrapper, "name", { value: fn.name || name, configurable: true });
+  Object.defineProperty(wrapper, "length", { value: fn.length, configurable: true });
+  Object.defineProperty(wrapper, GATED, { value: name });
+  return wrapper;
+}
+
+/** Create a governor. Options left out come from the environment. Throws GovernorConfigError. */
+export function createGovernor(options?: GovernorOptions): Governor {
+  return new GovernorImpl(resolveConfig(options));
+}
+
+/** Like createGovernor, but an invalid config yields a governor whose every check fails closed. */
+export function createGovernorOrFailClosed(options?: GovernorOptions): GovernorImpl {
+  try {
+    return new GovernorImpl(resolveConfig(options));
+  } catch (err) {
+    if (err instanceof GovernorConfigError) return new GovernorImpl(null, err);
+    throw err;
+  }
+}
