@@ -1,7 +1,97 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { PACKAGE_MANAGERS } from "../detectors/package-manager.js";
+import { FRAMEWORKS, type GateSources } from "../init/codemods.js";
+import { formatError, InitError } from "../init/errors.js";
+import { runInit } from "../init/run.js";
+import { inferIntentEntry } from "../runtime/intent.js";
 
-// Placeholder until the owning issue lands; exits 2 so nothing mistakes it for success.
-export const init = new Command("init").description("(not built yet)").action(() => {
-  process.stderr.write("governor init is not built yet\n");
-  process.exit(2);
+export const initOptionsSchema = z.object({
+  cwd: z.string(),
+  yes: z.boolean(),
+  dryRun: z.boolean(),
+  json: z.boolean(),
+  install: z.boolean(),
+  allowDirty: z.boolean(),
+  packageManager: z.enum(PACKAGE_MANAGERS).optional(),
+  framework: z.array(z.enum(FRAMEWORKS as [string, ...string[]])).optional(),
+  include: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
+  undo: z.boolean(),
+  typecheck: z.boolean(),
+  debug: z.boolean(),
 });
+
+function runtimeRange(): string {
+  const require = createRequire(import.meta.url);
+  for (const p of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = require(p) as { name?: string; version?: string };
+      if (pkg.name === "governor" && pkg.version) return `^${pkg.version}`;
+    } catch {
+      // try the next layout (dist/ vs src/commands/)
+    }
+  }
+  return "latest";
+}
+
+// Until src/codemods/index.ts exports gateSources, init still wires entrypoints, env, config and deps.
+const noCodemods: GateSources = () => ({
+  files: [],
+  tools: [],
+  warnings: ["Tool gating is not available in this build of governor (the codemod core is missing)."],
+});
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function isInteractive(): boolean {
+  const ci = process.env.CI;
+  return Boolean(process.stdin.isTTY) && (!ci || ci === "0" || ci === "false");
+}
+
+export const init = new Command("init")
+  .description("Detect your agent's stack and gate every tool definition (plan, confirm, apply, report).")
+  .option("--cwd <dir>", "project or workspace directory", process.cwd())
+  .option("-y, --yes", "apply without asking (required when not interactive)", false)
+  .option("--dry-run", "write nothing; print unified diffs of what would change", false)
+  .option("--json", "print the report as JSON", false)
+  .option("--no-install", "do not run the package manager after adding the dependency")
+  .option("--allow-dirty", "run even when the git working tree has uncommitted changes", false)
+  .addOption(new Option("--package-manager <name>", "package manager to install with").choices([...PACKAGE_MANAGERS]))
+  .addOption(new Option("--framework <name...>", "only gate tools of these frameworks").choices([...FRAMEWORKS]))
+  .option("--include <glob>", "only scan files matching this glob (repeatable)", collect)
+  .option("--exclude <glob>", "skip files matching this glob (repeatable)", collect)
+  .option("--undo", "restore every file the last init changed and delete the ones it created", false)
+  .option("--typecheck", "run tsc --noEmit before and after; roll back if it passed before and fails after", false)
+  .option("--debug", "print stack traces on errors", false)
+  .action(async (raw: Record<string, unknown>) => {
+    const debug = Boolean(raw.debug);
+    try {
+      const parsed = initOptionsSchema.safeParse({ ...raw, cwd: resolve(String(raw.cwd ?? process.cwd())) });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new InitError("invalid_option", `Invalid option --${issue?.path.join(".")}: ${issue?.message}.`, "Run `governor init --help` for the accepted values.");
+      }
+      const options = parsed.data;
+      const code = await runInit(
+        { ...options, framework: options.framework as never },
+        {
+          gateSources: noCodemods,
+          inferIntent: inferIntentEntry,
+          runtimeRange: runtimeRange(),
+          interactive: isInteractive(),
+          out: (text) => process.stdout.write(text),
+          err: (text) => process.stderr.write(text),
+        },
+      );
+      process.exitCode = code;
+    } catch (e) {
+      process.stderr.write(formatError(e, debug) + "\n");
+      if (raw.json && e instanceof InitError && !e.reportPrinted) {
+        process.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message, fix: e.fix } }) + "\n");
+      }
+      process.exitCode = 1;
+    }
+  });

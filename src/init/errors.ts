@@ -19,6 +19,8 @@ export type InitErrorCode =
 export class InitError extends Error {
   readonly code: InitErrorCode;
   readonly fix: string;
+  /** Set when the report was already printed before this error (so --json prints no second document). */
+  reportPrinted = false;
   constructor(code: InitErrorCode, message: string, fix: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "InitError";

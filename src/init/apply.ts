@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import type { Backup } from "./backup.js";
+import { InitError } from "./errors.js";
+import { changedFiles, type Plan } from "./plan.js";
+import { typecheck, type TypecheckResult } from "./typecheck.js";
+import { syntaxError } from "./verify.js";
+import type { Writer } from "./writer.js";
+
+// Writes the plan through the writer, then proves the result: every changed file re-parses, and a
+// project that type-checked before still does. Any failure puts every file back.
+
+export interface ApplyOptions {
+  typecheck: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface ApplyResult {
+  warnings: string[];
+}
+
+function rollbackAnd(backup: Backup, error: InitError): never {
+  backup.rollback();
+  throw error;
+}
+
+export async function applyFiles(plan: Plan, writer: Writer, backup: Backup | null, options: ApplyOptions): Promise<ApplyResult> {
+  const warnings: string[] = [];
+  const changed = changedFiles(plan);
+  if (writer.dryRun || !backup) {
+    for (const file of plan.files) writer.writeFile(file);
+    return { warnings };
+  }
+
+  const checked = options.typecheck ? plan.detection.packages.filter((p) => p.tsconfig) : [];
+  const before = new Map<string, TypecheckResult | null>();
+  for (const pkg of checked) {
+    options.onProgress?.(`Type-checking ${pkg.relDir || "the project"} before changes`);
+    before.set(pkg.dir, await typecheck(pkg.dir, pkg.tsconfig as string));
+  }
+
+  try {
+    for (const file of changed) writer.writeFile(file);
+  } catch (e) {
+    const error =
+      e instanceof InitError
+        ? e
+        : new InitError("write_failed", `Could not write a file: ${(e as Error).message}. Every change was rolled back.`, "Check file permissions and rerun governor init.", { cause: e });
+    rollbackAnd(backup, error);
+  }
+
+  for (const file of changed) {
+    const why = syntaxError(file.path, readFileSync(file.abs, "utf8"));
+    if (why) {
+      rollbackAnd(
+        backup,
+        new InitError(
+          "reparse_failed",
+          `${file.path} no longer parses after init's edit (${why}). Every change was rolled back; no file was left modified.`,
+          `Rerun with --exclude ${file.path} and gate that file by hand, and report the file's shape to the governor issue tracker.`,
+        ),
+      );
+    }
+  }
+
+  for (const pkg of checked) {
+    const was = before.get(pkg.dir);
+    const label = pkg.relDir || "the project";
+    if (!was) {
+      warnings.push(`No TypeScript compiler found for ${label}; skipped the type-check.`);
+      continue;
+    }
+    if (!was.ok) {
+      warnings.push(`${label} did not type-check before init (${was.errors[0] ?? "tsc failed"}); skipped the after-check.`);
+      continue;
+    }
+    options.onProgress?.(`Type-checking ${label} after changes`);
+    const now = await typecheck(pkg.dir, pkg.tsconfig as string);
+    if (now && !now.ok) {
+      rollbackAnd(
+        backup,
+        new InitError(
+          "typecheck_failed",
+          `${label} type-checked before init but not after:\n  ${now.errors.join("\n  ") || "tsc failed"}\nEvery change was rolled back.`,
+          "Report this to the governor issue tracker; meanwhile rerun with --exclude <file> for the file named above.",
+        ),
+      );
+    }
+  }
+
+  if (backup.size > 0) backup.commit();
+  return { warnings };
+}

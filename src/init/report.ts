@@ -1,0 +1,106 @@
+import type { Plan, PlannedFile } from "./plan.js";
+
+// The report: `--json` prints `jsonReport` exactly; people get `summaryText`.
+
+export type FileAction = "update" | "create" | "unchanged";
+
+export function fileAction(file: PlannedFile): FileAction {
+  if (file.before === null) return "create";
+  return file.before === file.after ? "unchanged" : "update";
+}
+
+export function jsonReport(plan: Plan) {
+  return {
+    tools: plan.tools.map((t) => ({
+      file: t.file,
+      line: t.line,
+      name: t.name,
+      framework: t.framework,
+      form: t.form,
+      status: t.status,
+      ...(t.reason !== undefined ? { reason: t.reason } : {}),
+    })),
+    entrypoints: plan.entrypoints.map((e) => ({ file: e.file, status: e.status })),
+    files: plan.files.map((f) => ({ path: f.path, action: fileAction(f) })),
+    dependencies: plan.dependencies.map((d) => ({ ...d })),
+    warnings: [...plan.warnings],
+  };
+}
+
+export function detectedText(plan: Plan): string {
+  const lines: string[] = [];
+  const pm = plan.detection.packageManager;
+  lines.push(`package manager: ${pm.name} (${pm.source})`);
+  if (plan.detection.workspace) lines.push(`workspace: ${plan.detection.workspace.packages.length} packages`);
+  for (const pkg of plan.detection.packages) {
+    const label = pkg.relDir || ".";
+    const lang = pkg.language === "ts" ? "TypeScript" : "JavaScript";
+    const kind = pkg.moduleType === "esm" ? "ESM" : "CommonJS";
+    const fws = pkg.frameworks.length ? pkg.frameworks.join(", ") : "none declared (plain Node)";
+    lines.push(`${label}${pkg.name ? ` (${pkg.name})` : ""}: ${lang}, ${kind}${pkg.tsconfig ? ", tsconfig.json" : ""}; ${pkg.sources.length} source files`);
+    lines.push(`  frameworks: ${fws}`);
+    lines.push(`  entrypoints: ${pkg.entrypoints.map((e) => `${e.file} (${e.reason})`).join(", ") || "none found"}`);
+  }
+  return lines.join("\n");
+}
+
+export interface SummaryOptions {
+  dryRun: boolean;
+  applied: boolean;
+}
+
+export function summaryText(plan: Plan, options: SummaryOptions): string {
+  const lines: string[] = [];
+  const verb = options.applied ? "" : options.dryRun ? " (dry run: what a real run would do)" : " (planned)";
+  lines.push(`Tools${verb}:`);
+  if (!plan.tools.length) lines.push("  none found");
+  const byFramework = new Map<string, Map<string, number>>();
+  for (const t of plan.tools) {
+    const counts = byFramework.get(t.framework) ?? new Map<string, number>();
+    counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+    byFramework.set(t.framework, counts);
+  }
+  for (const [fw, counts] of [...byFramework].sort()) {
+    lines.push(`  ${fw}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
+  }
+  const entries = plan.entrypoints;
+  if (entries.length) {
+    lines.push("Entrypoints (import \"governor/register\"):");
+    for (const e of entries) lines.push(`  ${e.file}: ${e.status}`);
+  }
+  const changed = plan.files.filter((f) => fileAction(f) !== "unchanged");
+  lines.push(
+    `Files: ${changed.filter((f) => f.before !== null).length} updated, ${changed.filter((f) => f.before === null).length} created, ` +
+      `${plan.files.length - changed.length} unchanged`,
+  );
+  for (const f of changed) lines.push(`  ${fileAction(f) === "create" ? "+" : "~"} ${f.path}`);
+  for (const d of plan.dependencies) {
+    const how = d.status === "added" ? `added ${d.range}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}` : `already declared (${d.range})`;
+    lines.push(`Dependency ${d.name} in ${d.package}: ${how}`);
+  }
+  const manual = plan.tools.filter((t) => t.status === "manual");
+  if (manual.length) {
+    lines.push("Manual sites (marked `// governor:` in the code; gate these by hand):");
+    for (const t of manual) lines.push(`  ${t.file}:${t.line} ${t.name ?? "(unnamed)"}: ${t.reason ?? t.form}`);
+  }
+  if (plan.warnings.length) {
+    lines.push("Warnings:");
+    for (const w of plan.warnings) lines.push(`  ! ${w}`);
+  }
+  return lines.join("\n");
+}
+
+export function nextStepsText(plan: Plan): string {
+  const env = plan.files.find((f) => /(^|\/)\.env|env\./.test(f.path))?.path ?? ".env.example";
+  const steps = [
+    `Set GOVERNOR_ENFORCE_URL and GOVERNOR_API_KEY in your environment (documented in ${env}).`,
+    "Review governor.config.json: one intent entry per tool.",
+    "Run `governor doctor` to check the setup end to end.",
+  ];
+  if (plan.dependencies.some((d) => d.install === "skipped" || d.install === "failed")) {
+    const cmd = plan.dependencies.find((d) => d.command)?.command;
+    steps.unshift(`Install the runtime: \`${cmd ?? "npm install"}\`.`);
+  }
+  steps.push("Changed your mind? `governor init --undo` restores every file.");
+  return "Next steps:\n" + steps.map((s, i) => `  ${i + 1}. ${s}`).join("\n");
+}

@@ -1,0 +1,176 @@
+import * as clack from "@clack/prompts";
+import { detectProject } from "../detectors/project.js";
+import type { PackageManager } from "../detectors/package-manager.js";
+import { applyFiles } from "./apply.js";
+import { Backup, undoLatest } from "./backup.js";
+import type { Framework, GateSources } from "./codemods.js";
+import { InitError } from "./errors.js";
+import { uncommittedChanges } from "./git.js";
+import { displayCommand } from "./install.js";
+import { buildPlan, changedFiles, type Plan } from "./plan.js";
+import { detectedText, jsonReport, nextStepsText, summaryText } from "./report.js";
+import { diskWriter, dryRunWriter, unifiedDiff } from "./writer.js";
+
+// governor init: detect -> plan -> (confirm) -> apply -> verify -> install -> report.
+
+export interface InitOptions {
+  cwd: string;
+  yes: boolean;
+  dryRun: boolean;
+  json: boolean;
+  install: boolean;
+  allowDirty: boolean;
+  packageManager?: PackageManager;
+  framework?: Framework[];
+  include?: string[];
+  exclude?: string[];
+  undo: boolean;
+  typecheck: boolean;
+}
+
+export interface InitDeps {
+  gateSources: GateSources;
+  inferIntent: (toolName: string) => unknown;
+  runtimeRange: string;
+  interactive: boolean;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const PREVIEW_LINES = 80;
+
+function previewDiffs(plan: Plan): string {
+  const lines = changedFiles(plan).map(unifiedDiff).join("\n").split("\n");
+  if (lines.length <= PREVIEW_LINES) return lines.join("\n");
+  return [...lines.slice(0, PREVIEW_LINES), `... ${lines.length - PREVIEW_LINES} more lines (see them all with --dry-run)`].join("\n");
+}
+
+async function runUndo(options: InitOptions, deps: InitDeps): Promise<number> {
+  const { files } = undoLatest(options.cwd);
+  if (options.json) {
+    deps.out(JSON.stringify({
+      restored: files.filter((f) => f.action === "update").map((f) => f.path),
+      deleted: files.filter((f) => f.action === "create").map((f) => f.path),
+    }, null, 2) + "\n");
+  } else {
+    deps.out(`Undid the last governor init (${files.length} files):\n`);
+    for (const f of files) deps.out(`  ${f.action === "create" ? "deleted " : "restored"} ${f.path}\n`);
+    deps.out("Packages already installed in node_modules were left in place.\n");
+  }
+  return 0;
+}
+
+export async function runInit(options: InitOptions, deps: InitDeps): Promise<number> {
+  if (options.undo) return runUndo(options, deps);
+  const { out } = deps;
+  const interactive = deps.interactive && !options.json;
+
+  if (!options.dryRun && !options.allowDirty) {
+    const dirty = await uncommittedChanges(options.cwd);
+    if (dirty && dirty.length) {
+      const shown = dirty.slice(0, 5).join(", ") + (dirty.length > 5 ? `, and ${dirty.length - 5} more` : "");
+      throw new InitError(
+        "dirty_tree",
+        `The git working tree has uncommitted changes (${shown}). init refuses so its edits stay easy to review and revert.`,
+        "Commit or stash your changes first, or rerun with --allow-dirty to proceed anyway.",
+      );
+    }
+  }
+
+  const detection = detectProject(options.cwd, {
+    include: options.include,
+    exclude: options.exclude,
+    packageManager: options.packageManager,
+  });
+  const plan = buildPlan(detection, {
+    gateSources: deps.gateSources,
+    inferIntent: deps.inferIntent,
+    runtimeRange: deps.runtimeRange,
+    install: options.install,
+    frameworks: options.framework,
+  });
+  const changed = changedFiles(plan);
+  const printReport = (applied: boolean) => {
+    if (options.json) out(JSON.stringify(jsonReport(plan), null, 2) + "\n");
+    else out(summaryText(plan, { dryRun: options.dryRun, applied }) + "\n");
+  };
+
+  if (options.dryRun) {
+    const writer = dryRunWriter(options.json ? () => {} : (text) => out(text));
+    if (!options.json) out(`Detected:\n${detectedText(plan)}\n\n`);
+    await applyFiles(plan, writer, null, { typecheck: false });
+    if (plan.install) await writer.install(plan.install);
+    printReport(false);
+    if (!options.json) out("\nThis was a dry run: nothing was written. Rerun without --dry-run to apply.\n");
+    return 0;
+  }
+
+  if (changed.length === 0 && !plan.install) {
+    printReport(true);
+    if (!options.json) out("\nAlready set up: nothing to change.\n");
+    return 0;
+  }
+
+  if (!options.yes) {
+    if (!interactive) {
+      if (!options.json) out(`Detected:\n${detectedText(plan)}\n\n`);
+      printReport(false);
+      const refusal = new InitError(
+        "needs_confirmation",
+        `Not writing anything: this is a non-interactive run (${process.env.CI ? "CI is set" : "stdin is not a TTY"}) and --yes was not passed.`,
+        "Review the plan above (or see the diffs with --dry-run), then rerun with --yes to apply it.",
+      );
+      refusal.reportPrinted = true;
+      throw refusal;
+    }
+    clack.intro("governor init");
+    clack.note(detectedText(plan), "Detected");
+    clack.note(summaryText(plan, { dryRun: false, applied: false }), "Plan");
+    clack.log.message(previewDiffs(plan));
+    if (plan.install) clack.log.info(`Then runs: ${displayCommand(plan.install)} (in ${plan.install.cwd})`);
+    const answer = await clack.confirm({ message: `Apply these changes to ${changed.length} files?` });
+    if (clack.isCancel(answer) || answer !== true) {
+      clack.cancel("Nothing was written.");
+      throw new InitError("cancelled", "Cancelled: nothing was written.", "Rerun governor init when you are ready (add --yes to skip the question).");
+    }
+  }
+
+  const backup = new Backup(plan.root);
+  const writer = diskWriter(plan.root, backup);
+  const spinner = interactive ? clack.spinner() : null;
+  spinner?.start("Writing changes");
+  let applied;
+  try {
+    applied = await applyFiles(plan, writer, backup, {
+      typecheck: options.typecheck,
+      onProgress: (m) => spinner?.message(m),
+    });
+  } catch (e) {
+    spinner?.error("Rolled back");
+    throw e;
+  }
+  plan.warnings.push(...applied.warnings);
+
+  let installError: unknown = null;
+  if (plan.install) {
+    spinner?.message(`Running ${displayCommand(plan.install)}`);
+    try {
+      await writer.install(plan.install);
+      for (const d of plan.dependencies) if (d.install === "planned") d.install = "ran";
+    } catch (e) {
+      installError = e;
+      for (const d of plan.dependencies) if (d.install === "planned") d.install = "failed";
+      plan.warnings.push(`The install did not run to completion: run \`${displayCommand(plan.install)}\` yourself.`);
+    }
+  }
+  spinner?.stop("Done");
+
+  printReport(true);
+  if (!options.json) out("\n" + nextStepsText(plan) + "\n");
+  if (installError) {
+    if (installError instanceof InitError) installError.reportPrinted = true;
+    throw installError;
+  }
+  if (interactive) clack.outro("governor is wired in. Run `governor doctor` next.");
+  return 0;
+}
