@@ -1,7 +1,134 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { z } from "zod";
+import { CliError, EXIT, handleError, paint, print, table } from "../cli-support/index.js";
+import { cliGovernor, explainNoDecision, type CliDecision } from "../cli-support/enforce.js";
+import { intentFromFlags } from "../cli-support/intent-args.js";
+import type { Intent } from "../runtime/index.js";
 
-// Placeholder until the owning issue lands; exits 2 so nothing mistakes it for success.
-export const testIntent = new Command("test-intent").description("(not built yet)").action(() => {
-  process.stderr.write("governor test-intent is not built yet\n");
-  process.exit(2);
+export const testIntentOptionsSchema = z.object({
+  action: z.string().min(1).optional(),
+  resource: z.string().min(1).optional(),
+  actor: z.string().min(1).optional(),
+  actorType: z.string().min(1).optional(),
+  sensitivity: z.string().optional(),
+  pii: z.boolean().optional(),
+  volume: z.enum(["single", "bulk"]).optional(),
+  authn: z.string().min(1).optional(),
+  layer: z.string().min(1).optional(),
+  tool: z.string().min(1).optional(),
+  args: z.string().optional(),
+  config: z.string().min(1).optional(),
+  url: z.string().min(1).optional(),
+  apiKey: z.string().min(1).optional(),
+  timeout: z.coerce.number().int().positive("expected a positive number of milliseconds"),
+  json: z.boolean().optional(),
+  expect: z.enum(["allow", "deny"]).optional(),
 });
+export type TestIntentOptions = z.infer<typeof testIntentOptionsSchema>;
+
+interface Trace {
+  field?: string;
+  raw_input?: string;
+  prediction?: { canonical?: string; confidence?: number; source?: string };
+}
+
+function render(d: CliDecision, intent: Intent, url: string | undefined, expectation: string | undefined, matched: boolean | undefined): string {
+  const c = paint(process.stdout);
+  const head = d.decision === "ALLOW" ? c.green.bold("ALLOW") : c.red.bold("DENY");
+  const lines = [`${head}  ${d.reason ?? ""}`.trimEnd()];
+  const rows: string[][] = [];
+  if (d.denyCode) rows.push([c.dim("deny code"), d.denyCode]);
+  rows.push([c.dim("request id"), d.requestId ?? "(none)"]);
+  rows.push([c.dim("latency"), `${Math.round(d.latencyMs * 10) / 10} ms`]);
+  const r = intent.resource;
+  rows.push([c.dim("asked"), `${intent.action} ${r.type}${r.name ? ":" + r.name : ""} as ${intent.actor.id} (${intent.actor.type})${url ? " at " + url : ""}`]);
+  lines.push(table(rows));
+  const trace = d.trace as Trace[];
+  if (trace.length) {
+    lines.push("", c.bold("canonicalization"));
+    lines.push(
+      table([
+        ["field", "raw", "canonical", "confidence", "source"].map((h) => c.dim(h)),
+        ...trace.map((t) => [t.field ?? "?", t.raw_input ?? "", t.prediction?.canonical ?? "", t.prediction?.confidence?.toFixed(2) ?? "", t.prediction?.source ?? ""]),
+      ]),
+    );
+  }
+  if (expectation) lines.push("", matched ? c.green(`expected ${expectation}: matches`) : c.red(`expected ${expectation}: got ${d.decision.toLowerCase()} instead`));
+  return lines.join("\n");
+}
+
+export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { intent } = intentFromFlags(o, env);
+  const url = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
+  const governor = (() => {
+    try {
+      return cliGovernor({ url: o.url, apiKey: o.apiKey, timeoutMs: o.timeout, config: {}, env });
+    } catch (err) {
+      const why = explainNoDecision(err, url);
+      throw new CliError(why.message, why.fix, EXIT.error, why.code);
+    }
+  })();
+  let d: CliDecision;
+  try {
+    d = await governor.check(intent);
+  } catch (err) {
+    const why = explainNoDecision(err, url);
+    if (o.json) {
+      print(JSON.stringify({ decision: null, error: { code: why.code, message: why.message, fix: why.fix, status: why.status }, intent }));
+      return EXIT.error;
+    }
+    throw new CliError(why.message, why.fix, EXIT.error, why.code);
+  } finally {
+    await governor.close();
+  }
+  const matched = o.expect ? d.decision === o.expect.toUpperCase() : undefined;
+  if (o.json) {
+    print(
+      JSON.stringify({
+        decision: d.decision,
+        allowed: d.allowed,
+        reason: d.reason,
+        deny_code: d.denyCode,
+        request_id: d.requestId,
+        latency_ms: Math.round(d.latencyMs * 100) / 100,
+        intent,
+        canonicalization_trace: d.trace,
+        ...(o.expect && { expected: o.expect.toUpperCase(), matches_expectation: matched }),
+      }),
+    );
+  } else print(render(d, intent, url, o.expect, matched));
+  if (matched !== undefined) return matched ? EXIT.ok : EXIT.failed;
+  return d.decision === "ALLOW" ? EXIT.ok : EXIT.failed;
+}
+
+export const testIntent = new Command("test-intent")
+  .description("Ask the enforce server one question and show the answer (exit 0 allow, 1 deny, 2 no decision).")
+  .option("--action <action>", "the verb, e.g. read, send, refund")
+  .option("--resource <type[:name]>", "what it acts on, e.g. database:users")
+  .option("--actor <id>", "who acts (default GOVERNOR_ACTOR_ID or governor-cli)")
+  .option("--actor-type <type>", "user, agent or service (default agent)")
+  .option("--sensitivity <a,b>", "data sensitivity labels, comma separated")
+  .option("--pii", "the data includes personal information")
+  .addOption(new Option("--volume <volume>", "how much data").choices(["single", "bulk"]))
+  .option("--authn <value>", "risk.authn, e.g. required")
+  .option("--layer <layer>", "layer (the server defaults to L4)")
+  .option("--tool <name>", "build the intent from a tool call, exactly as the gate would")
+  .option("--args <json>", "the tool call's arguments as JSON (only inspected, never sent)")
+  .option("--config <file>", "intent map (default GOVERNOR_CONFIG or ./governor.config.json)")
+  .option("--url <url>", "enforce base URL (default GOVERNOR_ENFORCE_URL)")
+  .option("--api-key <key>", "bearer key (default GOVERNOR_API_KEY)")
+  .option("--timeout <ms>", "give up after this long", "5000")
+  .addOption(new Option("--expect <decision>", "exit 0 when the decision is this, 1 otherwise").choices(["allow", "deny"]))
+  .option("--json", "print one JSON object")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  governor test-intent --url http://127.0.0.1:8787 --action query --resource postgres_db:users\n  governor test-intent --tool refund_payment --args '{\"amount\":20}' --expect deny",
+  )
+  .action(async (opts) => {
+    try {
+      const options = testIntentOptionsSchema.parse(opts);
+      process.exitCode = await runTestIntent(options);
+    } catch (err) {
+      handleError(err, { json: opts.json, command: "test-intent" });
+    }
+  });

@@ -1,0 +1,104 @@
+// The runtime's own governor, set up for one-off CLI questions (test-intent, doctor): always enforce,
+// fail closed, no cache, no audit file. No second client: every call goes through createGovernor().check().
+import {
+  createGovernor,
+  GovernorAuthError,
+  GovernorConfigError,
+  GovernorProtocolError,
+  GovernorUnavailableError,
+  type Intent,
+  type IntentMap,
+} from "../runtime/index.js";
+
+export interface CliGovernorOptions {
+  url?: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  /** Intent map path or the map itself; `{}` means none (the CLI builds intents itself). */
+  config?: string | IntentMap;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CliDecision {
+  decision: "ALLOW" | "DENY";
+  allowed: boolean;
+  requestId: string | null;
+  reason: string | null;
+  denyCode: string | null;
+  latencyMs: number;
+  trace: unknown[];
+  metadata: Record<string, unknown>;
+}
+
+export interface CliGovernor {
+  check(intent: Intent): Promise<CliDecision>;
+  close(): Promise<void>;
+}
+
+export function cliGovernor(opts: CliGovernorOptions): CliGovernor {
+  const env = { ...(opts.env ?? process.env) };
+  delete env.GOVERNOR_AUDIT_LOG; // a CLI question is not an agent's tool call
+  const g = createGovernor({
+    enforceUrl: opts.url,
+    apiKey: opts.apiKey,
+    timeoutMs: opts.timeoutMs,
+    config: opts.config,
+    mode: "enforce",
+    failMode: "closed",
+    cacheTtlMs: 0,
+    warn: () => {},
+    env,
+  });
+  let warmed: Promise<unknown> | undefined;
+  return {
+    async check(intent) {
+      // The runtime loads undici on its first check; load it first so latency shows the PDP, not our import.
+      await (warmed ??= import("undici").catch(() => undefined));
+      const d = (await g.check(intent)) as unknown as Record<string, any>;
+      const metadata = (d.metadata ?? {}) as Record<string, unknown>;
+      const trace = (d.trace ?? metadata.canonicalization_trace ?? []) as unknown[];
+      return {
+        decision: d.decision,
+        allowed: d.allowed,
+        requestId: d.requestId ?? null,
+        reason: d.reason ?? null,
+        denyCode: d.denyCode ?? null,
+        latencyMs: d.latencyMs,
+        trace: Array.isArray(trace) ? trace : [],
+        metadata,
+      };
+    },
+    close: async () => {
+      await g.close();
+    },
+  };
+}
+
+export interface NoDecision {
+  code: string;
+  kind: "config" | "auth" | "unavailable" | "protocol" | "other";
+  message: string;
+  fix: string;
+  status?: number;
+}
+
+/** Why no decision could be had, and what the user should do about it. */
+export function explainNoDecision(err: unknown, url: string | undefined): NoDecision {
+  const e = err as { code?: string; message?: string; status?: number };
+  const message = e?.message ?? String(err);
+  const where = url ?? "GOVERNOR_ENFORCE_URL";
+  if (err instanceof GovernorConfigError)
+    return { kind: "config", code: "config_invalid", message, fix: "Pass --url <enforce base URL> (try `governor serve --policy <file>` for a local one) or set GOVERNOR_ENFORCE_URL, and fix the settings named above." };
+  if (err instanceof GovernorAuthError)
+    return { kind: "auth", code: "auth_failed", status: e.status, message, fix: "Pass --api-key <key> or set GOVERNOR_API_KEY to a key the enforce server accepts (for governor serve: its --api-key / GOVERNOR_SERVE_API_KEY)." };
+  if (err instanceof GovernorProtocolError)
+    return { kind: "protocol", code: "bad_response", status: e.status, message, fix: `Check that ${where} is the management plane's base URL (the path /api/v2/enforce is added) and that it speaks the enforce API.` };
+  if (err instanceof GovernorUnavailableError) {
+    const fix =
+      e.status && e.status >= 500
+        ? `The enforce server at ${where} failed (HTTP ${e.status}): check its logs, then try again.`
+        : `Check that the enforce server at ${where} is running and reachable (locally: \`governor serve --policy <file>\`), or raise --timeout.`;
+    return { kind: "unavailable", code: e.code ?? "enforce_unavailable", status: e.status, message, fix };
+  }
+  return { kind: "other", code: e?.code ?? "error", message, fix: "Run again with GOVERNOR_DEBUG=1 for details." };
+}

@@ -1,0 +1,66 @@
+// Is the gate configured? Environment (through the runtime's own resolveConfig), intent map, and how safe
+// the fail mode and mode are.
+import { resolveConfig, type ResolvedConfig } from "../runtime/config.js";
+import { GovernorConfigError, loadIntentMap } from "../runtime/index.js";
+import { fail, pass, skip, warn, type CheckResult } from "./types.js";
+
+export interface DoctorInputs {
+  url?: string;
+  apiKey?: string;
+  env: NodeJS.ProcessEnv;
+  ci: boolean;
+}
+
+export function checkConfig(inp: DoctorInputs): { result: CheckResult; config?: ResolvedConfig } {
+  try {
+    // The map is checked on its own below; here only the environment.
+    const config = resolveConfig({ enforceUrl: inp.url, apiKey: inp.apiKey, env: { ...inp.env, GOVERNOR_CONFIG: undefined }, config: {}, warn: () => {} });
+    const base = config.endpoint ? config.endpoint.origin + config.endpoint.pathname.replace(/\/api\/v2\/enforce$/, "") : "(none)";
+    return {
+      config,
+      result: pass(
+        "config",
+        `enforce ${base}, API key ${config.apiKey ? "set" : "not set"}, timeout ${config.timeoutMs} ms, fail mode ${config.failMode}, mode ${config.mode}`,
+        { enforce_url: base, api_key: Boolean(config.apiKey), timeout_ms: config.timeoutMs, fail_mode: config.failMode, mode: config.mode, signed_decisions: Boolean(config.decisionKey) },
+      ),
+    };
+  } catch (err) {
+    if (!(err instanceof GovernorConfigError)) throw err;
+    const noUrl = err.problems.some((p) => p.includes("GOVERNOR_ENFORCE_URL is not set"));
+    return {
+      result: fail(
+        "config",
+        `configuration invalid: ${err.problems.join("; ")}`,
+        noUrl
+          ? "Set GOVERNOR_ENFORCE_URL to your management plane's base URL (or pass --url). To try locally: `governor serve --policy <file>` and use the URL it prints."
+          : "Fix the GOVERNOR_* variables named above (see .env.governor.example or docs/cli.md).",
+        { problems: err.problems },
+      ),
+    };
+  }
+}
+
+export function checkIntentMap(env: NodeJS.ProcessEnv, cwdHasMap: boolean, mapPath: string): CheckResult {
+  const file = env.GOVERNOR_CONFIG || (cwdHasMap ? mapPath : undefined);
+  if (!file) return skip("intent-map", "no governor.config.json: tools are mapped from their names only", "Run `governor init` to write an intent map you can review and edit.");
+  try {
+    const map = loadIntentMap(file);
+    const n = Object.keys(map.tools ?? {}).length;
+    return pass("intent-map", `${file}: ${n} tool ${n === 1 ? "entry" : "entries"}${map.defaults ? " and defaults" : ""}`, { file, tools: n });
+  } catch (err) {
+    if (!(err instanceof GovernorConfigError)) throw err;
+    return fail("intent-map", err.message, `Fix ${file} (it must be JSON with "defaults" and/or "tools"), or point GOVERNOR_CONFIG at the right file.`, { file, problems: err.problems });
+  }
+}
+
+export function checkSafety(config: ResolvedConfig | undefined, ci: boolean): CheckResult {
+  if (!config) return skip("safety", "needs a valid configuration");
+  const where = ci ? " in CI" : "";
+  if (config.mode === "off")
+    return warn("safety", `mode is off${where}: tools run without asking enforce`, "Unset GOVERNOR_DISABLED and GOVERNOR_MODE (default enforce) so the gate decides.", { mode: config.mode });
+  if (config.mode === "observe")
+    return warn("safety", `mode is observe${where}: denied tools still run (decisions are only recorded)`, "Set GOVERNOR_MODE=enforce once the observed decisions look right.", { mode: config.mode });
+  if (config.failMode === "open")
+    return warn("safety", `fail mode is open${where}: when enforce cannot answer, tools run without a decision`, "Set GOVERNOR_FAIL_MODE=closed (the default) so no tool runs without an ALLOW.", { fail_mode: config.failMode });
+  return pass("safety", "mode enforce, fail mode closed: no tool runs without an ALLOW");
+}

@@ -1,0 +1,90 @@
+// Runs every doctor check in order and returns the report; each check is data, printing is elsewhere.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { cliGovernor } from "../cli-support/enforce.js";
+import { detectProject, type ProjectDetection } from "../detectors/project.js";
+import { loadIntentMap, type IntentMap } from "../runtime/index.js";
+import { checkClock } from "./clock.js";
+import { checkConfig, checkIntentMap, checkSafety } from "./config.js";
+import { checkContract, checkLatency, checkProbes } from "./enforce.js";
+import { checkReachable } from "./network.js";
+import { loadProbes, type Probe } from "./probes-file.js";
+import { checkEntrypoint, checkGoverned, checkInstalled, type GateSourcesLike } from "./repo.js";
+import { fail, skip, type CheckResult, type DoctorReport } from "./types.js";
+
+export interface DoctorOptions {
+  cwd: string;
+  url?: string;
+  apiKey?: string;
+  probes?: string;
+  maxLatency?: number;
+  samples: number;
+  timeout?: number;
+  strict: boolean;
+  env: NodeJS.ProcessEnv;
+  gateSources?: GateSourcesLike;
+}
+
+export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
+  const checks: CheckResult[] = [];
+  const ci = o.env.CI === "true" || o.env.CI === "1" || o.env.GITHUB_ACTIONS === "true";
+
+  const { result: configResult, config } = checkConfig({ url: o.url, apiKey: o.apiKey, env: o.env, ci });
+  checks.push(configResult);
+  const mapPath = path.join(o.cwd, "governor.config.json");
+  const mapFile = o.env.GOVERNOR_CONFIG ? path.resolve(o.cwd, o.env.GOVERNOR_CONFIG) : mapPath;
+  const mapCheck = checkIntentMap({ ...o.env, GOVERNOR_CONFIG: o.env.GOVERNOR_CONFIG ? mapFile : undefined }, existsSync(mapPath), mapPath);
+  checks.push(mapCheck);
+  checks.push(checkSafety(config, ci));
+
+  const endpoint = config?.endpoint ?? null;
+  const base = endpoint ? endpoint.origin + endpoint.pathname.replace(/\/api\/v2\/enforce$/, "") : undefined;
+  const live = endpoint ? await checkReachable(endpoint, o.timeout ?? Math.max(config!.timeoutMs, 2000)) : skip("enforce.reachable", "needs an enforce URL (see config)");
+  checks.push(live);
+
+  if (live.status === "pass" && base) {
+    let map: IntentMap = {};
+    if (mapCheck.status === "pass") map = loadIntentMap(String(mapCheck.details!.file));
+    const g = cliGovernor({ url: base, apiKey: o.apiKey, timeoutMs: o.timeout, config: map, env: o.env });
+    try {
+      const { auth, contract, ok } = await checkContract(g, base, Boolean(config?.decisionKey));
+      checks.push(auth, contract);
+      let probes: Probe[] | undefined;
+      const probesFile = o.probes ?? (existsSync(path.join(o.cwd, "governor.probes.json")) ? path.join(o.cwd, "governor.probes.json") : undefined);
+      let probesError: CheckResult | undefined;
+      if (probesFile) {
+        try {
+          probes = loadProbes(probesFile);
+        } catch (err) {
+          probesError = fail("probes", `cannot use the probes file: ${(err as Error).message}`, 'A probes file is JSON: { "probes": [ { "intent": {...} | "tool": "name", "expect": "allow" | "deny" } ] }.');
+        }
+      }
+      if (!ok) {
+        checks.push(probesError ?? skip("probes", "needs a working enforce contract"), skip("latency", "needs a working enforce contract"));
+      } else {
+        checks.push(probesError ?? (await checkProbes(g, probes, map, probesFile, base)));
+        checks.push(await checkLatency(g, o.samples, o.maxLatency, base));
+      }
+    } finally {
+      await g.close();
+    }
+  } else {
+    for (const id of ["enforce.auth", "enforce.contract", "probes", "latency"]) checks.push(skip(id, "needs a reachable enforce server"));
+  }
+  checks.push(await checkClock(endpoint, Boolean(config?.decisionKey), config?.headers ?? {}, o.timeout ?? 2000));
+
+  let project: ProjectDetection | undefined;
+  try {
+    project = detectProject(o.cwd);
+  } catch (err) {
+    const why = (err as Error).message;
+    for (const id of ["runtime.installed", "runtime.entrypoint", "tools.governed"])
+      checks.push(skip(id, `cannot read the project here: ${why}`, "Run governor doctor in your project's directory, or pass --cwd <dir>."));
+  }
+  if (project) {
+    checks.push(checkInstalled(project), checkEntrypoint(project, o.env), checkGoverned(project, o.gateSources));
+  }
+
+  const ok = !checks.some((c) => c.status === "fail" || (o.strict && c.status === "warn"));
+  return { ok, checks };
+}
