@@ -58,7 +58,8 @@ export class EnforceClient {
     this.path = url.pathname + url.search;
     this.headers = { ...cfg.headers, "content-type": "application/json", accept: "application/json" };
     if (cfg.apiKey) this.headers.authorization = `Bearer ${cfg.apiKey}`;
-    this.secrets = [cfg.apiKey ?? "", ...Object.values(cfg.headers)];
+    // Header values may carry credentials too; short ones (tenant ids) are not worth hiding.
+    this.secrets = [cfg.apiKey ?? "", ...Object.values(cfg.headers).filter((v) => v.length >= 8)];
   }
 
   /** The enforce URL as shown to people (no credentials, ever). */
@@ -200,7 +201,8 @@ export class EnforceClient {
       );
     }
     const m = body.metadata !== null && typeof body.metadata === "object" && !Array.isArray(body.metadata) ? (body.metadata as Record<string, unknown>) : undefined;
-    const str = (v: unknown) => (typeof v === "string" && v ? v : null);
+    // Server text reaches errors, audit lines and the model: strip our secrets in case it echoes them.
+    const str = (v: unknown) => (typeof v === "string" && v ? redact(v.length > 500 ? v.slice(0, 500) + "…" : v, ...this.secrets) : null);
     const ttl = m && typeof m.ttl_ms === "number" && Number.isFinite(m.ttl_ms) && m.ttl_ms >= 0 ? m.ttl_ms : undefined;
     return {
       decision,
