@@ -1,0 +1,248 @@
+// One parsed file plus what the transforms need to know about it: import bindings, exports, the
+// gate binding, and the edits and findings collected so far.
+import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
+import type { Edit } from "./edits.js";
+import { lineStartOf } from "./edits.js";
+import { frameworkOfSpec, isTsPath, RUNTIME_SPECS } from "./modules.js";
+import type { Framework, ToolFinding } from "./types.js";
+
+export interface Binding {
+  spec: string;
+  /** Imported name, "default", or "*" for a namespace / whole-module require. */
+  name: string;
+}
+
+export interface ExportEntry {
+  local?: string;
+  from?: { spec: string; name: string };
+}
+
+export interface FileCtx {
+  path: string;
+  text: string;
+  sf: SourceFile;
+  isTs: boolean;
+  imports: Map<string, Binding>;
+  exports: Map<string, ExportEntry>;
+  starExports: string[];
+  topLevel: Set<string>;
+  /** Local names bound to governor's gate (import or require). */
+  gateLocals: Set<string>;
+  /** Framework specs this file imports. */
+  frameworks: Set<Framework>;
+  usesEsm: boolean;
+  usesRequire: boolean;
+  edits: Edit[];
+  findings: ToolFinding[];
+  needsGate: boolean;
+  /** The identifier the inserted code calls: an existing gate binding or a fresh, clash-free name. */
+  gateId: string;
+  /** Positions already reported, so two transforms never claim one site. */
+  claimed: Set<number>;
+}
+
+export function parseFile(project: Project, path: string, text: string, index: number): FileCtx | { error: string } {
+  const ext = /\.[^./]+$/.exec(path)?.[0] ?? ".ts";
+  const sf = project.createSourceFile(`/f${index}${ext}`, text, { overwrite: true });
+  const diags = (sf.compilerNode as unknown as { parseDiagnostics?: { start?: number; messageText: unknown }[] })
+    .parseDiagnostics;
+  if (diags && diags.length > 0) {
+    const d = diags[0];
+    const line = d.start !== undefined ? sf.getLineAndColumnAtPos(d.start).line : 0;
+    const msg = typeof d.messageText === "string" ? d.messageText : "syntax error";
+    project.removeSourceFile(sf);
+    return { error: `line ${line}: ${msg}` };
+  }
+  const ctx: FileCtx = {
+    path,
+    text,
+    sf,
+    isTs: isTsPath(path),
+    imports: new Map(),
+    exports: new Map(),
+    starExports: [],
+    topLevel: new Set(),
+    gateLocals: new Set(),
+    frameworks: new Set(),
+    usesEsm: false,
+    usesRequire: false,
+    edits: [],
+    findings: [],
+    needsGate: false,
+    gateId: "gate",
+    claimed: new Set(),
+  };
+  collectModuleShape(ctx);
+  ctx.gateId = ctx.gateLocals.values().next().value ?? freshName(ctx, "gate");
+  return ctx;
+}
+
+function bind(ctx: FileCtx, local: string, spec: string, name: string): void {
+  ctx.imports.set(local, { spec, name });
+  const fw = frameworkOfSpec(spec);
+  if (fw) ctx.frameworks.add(fw);
+  if (RUNTIME_SPECS.has(spec) && name === "gate") ctx.gateLocals.add(local);
+}
+
+function collectModuleShape(ctx: FileCtx): void {
+  for (const st of ctx.sf.getStatements()) {
+    if (Node.isImportDeclaration(st)) {
+      ctx.usesEsm = true;
+      const spec = st.getModuleSpecifierValue();
+      const def = st.getDefaultImport();
+      if (def) bind(ctx, def.getText(), spec, "default");
+      const ns = st.getNamespaceImport();
+      if (ns) bind(ctx, ns.getText(), spec, "*");
+      for (const n of st.getNamedImports()) bind(ctx, n.getAliasNode()?.getText() ?? n.getName(), spec, n.getName());
+      const fw = frameworkOfSpec(spec);
+      if (fw) ctx.frameworks.add(fw);
+      continue;
+    }
+    if (Node.isExportDeclaration(st)) {
+      ctx.usesEsm = true;
+      const spec = st.getModuleSpecifierValue();
+      if (spec && frameworkOfSpec(spec)) ctx.frameworks.add(frameworkOfSpec(spec)!);
+      if (spec && st.isNamespaceExport() && !st.getNamespaceExport()) ctx.starExports.push(spec);
+      for (const n of st.getNamedExports()) {
+        const exported = n.getAliasNode()?.getText() ?? n.getName();
+        ctx.exports.set(exported, spec ? { from: { spec, name: n.getName() } } : { local: n.getName() });
+      }
+      continue;
+    }
+    if (Node.isExportAssignment(st)) {
+      ctx.usesEsm = true;
+      const e = st.getExpression();
+      ctx.exports.set("default", { local: Node.isIdentifier(e) ? e.getText() : "default" });
+      continue;
+    }
+    const exported = Node.isModifierable(st) && st.hasModifier(SyntaxKind.ExportKeyword);
+    const isDefault = Node.isModifierable(st) && st.hasModifier(SyntaxKind.DefaultKeyword);
+    if (exported) ctx.usesEsm = true;
+    if (Node.isVariableStatement(st)) {
+      for (const d of st.getDeclarations()) {
+        const nameNode = d.getNameNode();
+        const init = d.getInitializer();
+        const req = init ? requireSpec(init) : null;
+        if (req !== null) {
+          ctx.usesRequire = true;
+          if (Node.isIdentifier(nameNode)) bind(ctx, nameNode.getText(), req, "*");
+          else if (Node.isObjectBindingPattern(nameNode))
+            for (const el of nameNode.getElements())
+              bind(ctx, el.getNameNode().getText(), req, el.getPropertyNameNode()?.getText() ?? el.getNameNode().getText());
+          continue;
+        }
+        if (Node.isIdentifier(nameNode)) {
+          ctx.topLevel.add(nameNode.getText());
+          if (exported) ctx.exports.set(nameNode.getText(), { local: nameNode.getText() });
+        }
+      }
+    } else if (Node.isFunctionDeclaration(st) || Node.isClassDeclaration(st)) {
+      const n = st.getName();
+      if (n) ctx.topLevel.add(n);
+      if (exported) ctx.exports.set(isDefault ? "default" : (n ?? "default"), { local: n ?? "default" });
+    } else if (Node.isExpressionStatement(st)) {
+      collectCjsExport(ctx, st.getExpression());
+    }
+  }
+  if (!ctx.usesRequire && /\brequire\s*\(/.test(ctx.text)) ctx.usesRequire = true;
+}
+
+// module.exports = { a, b: c } / module.exports = x / exports.a = b
+function collectCjsExport(ctx: FileCtx, e: Node): void {
+  if (!Node.isBinaryExpression(e) || e.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) return;
+  const left = e.getLeft().getText().replace(/\s/g, "");
+  const right = e.getRight();
+  if (left === "module.exports") {
+    ctx.usesRequire = true;
+    if (Node.isObjectLiteralExpression(right)) {
+      for (const p of right.getProperties()) {
+        if (Node.isShorthandPropertyAssignment(p)) ctx.exports.set(p.getName(), { local: p.getName() });
+        else if (Node.isPropertyAssignment(p) && Node.isIdentifier(p.getInitializer()))
+          ctx.exports.set(p.getName(), { local: p.getInitializer()!.getText() });
+      }
+    } else if (Node.isIdentifier(right)) ctx.exports.set("default", { local: right.getText() });
+  } else {
+    const m = /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(left);
+    if (m) {
+      ctx.usesRequire = true;
+      ctx.exports.set(m[1], { local: Node.isIdentifier(right) ? right.getText() : m[1] });
+    }
+  }
+}
+
+/** "x" for require("x") (also behind await import("x")? no: dynamic imports are not bindings we follow). */
+export function requireSpec(n: Node): string | null {
+  if (!Node.isCallExpression(n)) return null;
+  const callee = n.getExpression();
+  if (!Node.isIdentifier(callee) || callee.getText() !== "require") return null;
+  const a = n.getArguments()[0];
+  return a && Node.isStringLiteral(a) ? a.getLiteralValue() : null;
+}
+
+/** A name not used as any identifier in the file. */
+export function freshName(ctx: FileCtx, base: string): string {
+  const used = new Set<string>();
+  for (const m of ctx.text.matchAll(/[A-Za-z_$][\w$]*/g)) used.add(m[0]);
+  if (!used.has(base)) return base;
+  for (let i = 0; ; i++) {
+    const n = i === 0 ? `governor${base[0].toUpperCase()}${base.slice(1)}` : `governor${base[0].toUpperCase()}${base.slice(1)}${i + 1}`;
+    if (!used.has(n)) return n;
+  }
+}
+
+/** The framework binding a callee expression refers to: `tool`, `aiTool` (alias), `ai.tool` (namespace). */
+export function calleeBinding(ctx: FileCtx, callee: Node): Binding | null {
+  if (Node.isIdentifier(callee)) return ctx.imports.get(callee.getText()) ?? null;
+  if (Node.isPropertyAccessExpression(callee)) {
+    const obj = callee.getExpression();
+    if (Node.isIdentifier(obj)) {
+      const b = ctx.imports.get(obj.getText());
+      if (b && (b.name === "*" || b.name === "default")) return { spec: b.spec, name: callee.getName() };
+    }
+  }
+  return null;
+}
+
+/** Is `n` a call of governor's gate (any alias, or ns.gate)? */
+export function isGateCall(ctx: FileCtx, n: Node | undefined): boolean {
+  if (!n || !Node.isCallExpression(n)) return false;
+  const callee = n.getExpression();
+  if (Node.isIdentifier(callee)) return ctx.gateLocals.has(callee.getText());
+  const b = calleeBinding(ctx, callee);
+  return !!b && RUNTIME_SPECS.has(b.spec) && b.name === "gate";
+}
+
+export function lineOf(n: Node): number {
+  return n.getStartLineNumber(false);
+}
+
+/** Puts `// governor: <msg>` on its own line above `n` (once: a second run finds it and adds nothing). */
+export function addMarker(ctx: FileCtx, n: Node, msg: string): void {
+  const { start, indent } = lineStartOf(ctx.text, n.getStart());
+  const prevEnd = start - 1;
+  const prevStart = ctx.text.lastIndexOf("\n", prevEnd - 1) + 1;
+  if (prevEnd > 0 && /^\s*\/\/ governor:/.test(ctx.text.slice(prevStart, prevEnd))) return;
+  if (ctx.edits.some((e) => e.start === start && e.text.includes("// governor:"))) return;
+  ctx.edits.push({ start, end: start, text: `${indent}// governor: ${msg}\n` });
+}
+
+/** Strips parentheses and type-only wrappers (`as`, `satisfies`, `!`) around an expression. */
+export function unwrapExpr(n: Node): Node {
+  let cur = n;
+  for (;;) {
+    if (Node.isParenthesizedExpression(cur) || Node.isAsExpression(cur) || Node.isSatisfiesExpression(cur) || Node.isNonNullExpression(cur) || Node.isTypeAssertion(cur))
+      cur = cur.getExpression();
+    else return cur;
+  }
+}
+
+/** The node an expression's value flows to, skipping the same wrappers upward. */
+export function valueParent(n: Node): { node: Node; child: Node } {
+  let child = n;
+  let p = n.getParentOrThrow();
+  while (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isSatisfiesExpression(p) || Node.isNonNullExpression(p) || Node.isTypeAssertion(p) || Node.isAwaitExpression(p)) {
+    child = p;
+    p = p.getParentOrThrow();
+  }
+  return { node: p, child };
+}

@@ -1,0 +1,165 @@
+// Vercel AI SDK: tool({...}), tool<A, B>({...}), dynamicTool({...}), project helpers wrapping
+// tool(), factories, and plain `{ execute }` objects inside a tools object.
+import { Node, SyntaxKind, type CallExpression, type ObjectLiteralExpression } from "ts-morph";
+import { calleeBinding, unwrapExpr, type FileCtx } from "../context.js";
+import { frameworkOfSpec } from "../modules.js";
+import { staticKey, type Program } from "../program.js";
+import { findMember, manual, wrapProperty, type Site } from "../wrap.js";
+import { aiToolName } from "./ai-sdk-names.js";
+
+const TOOL_USERS = new Set(["generateText", "streamText", "ToolLoopAgent", "Experimental_Agent", "Agent"]);
+
+export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void {
+  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const form = definitionForm(prog, ctx, call);
+    if (!form) continue;
+    const arg = call.getArguments()[0];
+    const obj = arg ? unwrapExpr(arg) : undefined;
+    const site: Site = { framework: "ai-sdk", form, name: null, nameConfidence: "low", at: call };
+    if (!obj || !Node.isObjectLiteralExpression(obj)) {
+      if (form !== "helper" && obj && Node.isIdentifier(obj) && isParamOfEnclosing(call, obj.getText())) continue; // a helper itself
+      manual(ctx, site, "tool() gets its options from elsewhere; wrap their execute in gate(\"<name>\", ...) by hand");
+      continue;
+    }
+    const exec = findMember(obj, "execute");
+    if (!exec) continue; // no execute: a client-side tool, nothing runs here
+    if (form !== "helper" && spreadsParam(call, obj)) continue; // a helper's own tool(): its callers are the tools
+    const nm = aiToolName(prog, ctx, call, names);
+    Object.assign(site, { name: nm.name, nameConfidence: nm.conf, nameExpr: nm.nameExpr, form: nm.form ?? form, reason: nm.reason });
+    if (nm.manual) manual(ctx, site, nm.manual);
+    else wrapProperty(ctx, site, exec);
+  }
+  gatePlainObjects(prog, ctx);
+}
+
+function definitionForm(prog: Program, ctx: FileCtx, call: CallExpression): string | null {
+  const b = calleeBinding(ctx, call.getExpression());
+  if (b && frameworkOfSpec(b.spec) === "ai-sdk") {
+    if (b.name === "dynamicTool") return "dynamicTool";
+    if (b.name === "tool") return call.getTypeArguments().length ? "tool-generic" : "tool";
+    return null;
+  }
+  const c = call.getExpression();
+  if (!Node.isIdentifier(c) || !ctx.frameworks.has("ai-sdk") && !ctx.imports.has(c.getText())) return null;
+  const sym = prog.symbolOf(ctx, c.getText());
+  return sym && isAiHelper(prog, sym) ? "helper" : null;
+}
+
+const helperCache = new WeakMap<Program, Map<string, boolean>>();
+
+/** A project function that hands its parameter to AI SDK tool(): its call sites define tools. */
+function isAiHelper(prog: Program, sym: string): boolean {
+  let cache = helperCache.get(prog);
+  if (!cache) helperCache.set(prog, (cache = new Map()));
+  if (cache.has(sym)) return cache.get(sym)!;
+  cache.set(sym, false);
+  const [path, local] = [sym.slice(0, sym.lastIndexOf("#")), sym.slice(sym.lastIndexOf("#") + 1)];
+  const ctx = prog.get(path);
+  let result = false;
+  if (ctx) {
+    for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      const b = calleeBinding(ctx, call.getExpression());
+      if (!b || frameworkOfSpec(b.spec) !== "ai-sdk" || (b.name !== "tool" && b.name !== "dynamicTool")) continue;
+      const fn = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a));
+      if (!fn || fnName(fn) !== local) continue;
+      const arg = call.getArguments()[0] && unwrapExpr(call.getArguments()[0]);
+      if ((arg && Node.isIdentifier(arg) && isParamOfEnclosing(call, arg.getText())) || (arg && Node.isObjectLiteralExpression(arg) && spreadsParam(call, arg)))
+        result = true;
+    }
+  }
+  cache.set(sym, result);
+  return result;
+}
+
+function fnName(fn: Node): string | undefined {
+  if (Node.isFunctionDeclaration(fn)) return fn.getName();
+  const p = fn.getParent();
+  return p && Node.isVariableDeclaration(p) ? p.getName() : undefined;
+}
+
+function isParamOfEnclosing(n: Node, name: string): boolean {
+  const fn = n.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a));
+  if (!fn || !Node.isFunctionLikeDeclaration(fn)) return false;
+  return fn.getParameters().some((p) => p.getName() === name);
+}
+
+function spreadsParam(call: Node, obj: ObjectLiteralExpression): boolean {
+  return obj.getProperties().some((p) => {
+    if (!Node.isSpreadAssignment(p)) return false;
+    const e = unwrapExpr(p.getExpression());
+    return Node.isIdentifier(e) && isParamOfEnclosing(call, e.getText());
+  });
+}
+
+/** `{ weather: { description, inputSchema, execute } }` passed as `tools` (or typed as ToolSet). */
+function gatePlainObjects(prog: Program, ctx: FileCtx): void {
+  if (!ctx.frameworks.has("ai-sdk")) return;
+  const roots: [FileCtx, Node][] = [];
+  for (const n of ctx.sf.getDescendants()) {
+    if (Node.isCallExpression(n) || Node.isNewExpression(n)) {
+      const b = calleeBinding(ctx, n.getExpression());
+      if (!b || frameworkOfSpec(b.spec) !== "ai-sdk" || !TOOL_USERS.has(b.name)) continue;
+      const arg = n.getArguments()[0] && unwrapExpr(n.getArguments()[0]);
+      if (!arg || !Node.isObjectLiteralExpression(arg)) continue;
+      const tools = arg.getProperty("tools");
+      if (tools && Node.isPropertyAssignment(tools)) roots.push([ctx, tools.getInitializerOrThrow()]);
+      else if (tools && Node.isShorthandPropertyAssignment(tools)) roots.push([ctx, tools.getNameNode()]);
+    } else if (Node.isVariableDeclaration(n)) {
+      const t = n.getTypeNode()?.getText();
+      const init = n.getInitializer();
+      const sat = init && Node.isSatisfiesExpression(init) ? init.getTypeNode()?.getText() : undefined;
+      if (init && (t === "ToolSet" || sat === "ToolSet")) roots.push([ctx, init]);
+    }
+  }
+  for (const [c, r] of roots) scanToolsObject(prog, c, r, 0);
+}
+
+function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number): void {
+  if (depth > 6) return;
+  const e = unwrapExpr(expr);
+  if (Node.isConditionalExpression(e)) {
+    scanToolsObject(prog, ctx, e.getWhenTrue(), depth + 1);
+    scanToolsObject(prog, ctx, e.getWhenFalse(), depth + 1);
+    return;
+  }
+  if (Node.isIdentifier(e)) {
+    const found = findObjectVar(prog, ctx, e.getText());
+    if (found) scanToolsObject(prog, found[0], found[1], depth + 1);
+    return;
+  }
+  if (!Node.isObjectLiteralExpression(e)) return;
+  for (const p of e.getProperties()) {
+    if (Node.isSpreadAssignment(p)) {
+      scanToolsObject(prog, ctx, p.getExpression(), depth + 1);
+      continue;
+    }
+    if (!Node.isPropertyAssignment(p)) continue;
+    const v = unwrapExpr(p.getInitializerOrThrow());
+    if (!Node.isObjectLiteralExpression(v) || ctx.claimed.has(v.getStart())) continue;
+    const exec = findMember(v, "execute");
+    if (!exec) continue;
+    const key = staticKey(p.getNameNode());
+    const site: Site = { framework: "ai-sdk", form: "object-literal", name: key, nameConfidence: key ? "high" : "low", at: v };
+    if (key === null) manual(ctx, site, "the tool's key is computed; wrap its execute in gate(\"<name>\", ...) by hand");
+    else wrapProperty(ctx, site, exec);
+  }
+}
+
+/** The object literal a variable is initialised with, here or in the file it is imported from. */
+function findObjectVar(prog: Program, ctx: FileCtx, name: string): [FileCtx, Node] | null {
+  let target: FileCtx | null = ctx;
+  let local = name;
+  if (!ctx.topLevel.has(name) && ctx.imports.has(name)) {
+    const sym = prog.symbolOf(ctx, name);
+    if (!sym) return null;
+    target = prog.get(sym.slice(0, sym.lastIndexOf("#")));
+    local = sym.slice(sym.lastIndexOf("#") + 1);
+  }
+  if (!target) return null;
+  for (const d of target.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+    if (d.getName() !== local) continue;
+    const init = d.getInitializer();
+    if (init && Node.isObjectLiteralExpression(unwrapExpr(init))) return [target, init];
+  }
+  return null;
+}

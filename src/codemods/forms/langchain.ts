@@ -1,0 +1,68 @@
+// LangChain.js: tool(fn, { name }), new DynamicTool({ name, func }), new DynamicStructuredTool({ name, func }).
+import { Node } from "ts-morph";
+import { calleeBinding, unwrapExpr, type FileCtx } from "../context.js";
+import { frameworkOfSpec, isLangChainSpec } from "../modules.js";
+import { constString, findMember, isPure, manual, wrapExpression, wrapProperty, type Site } from "../wrap.js";
+
+/** The name of a definition: a known string, a runtime expression we can pass on, or nothing usable. */
+export function nameFrom(ctx: FileCtx, site: Site, n: Node | undefined): "ok" | "manual" {
+  const s = constString(ctx, n);
+  if (s !== null) {
+    site.name = s;
+    site.nameConfidence = "high";
+    return "ok";
+  }
+  const init = n && (Node.isPropertyAssignment(n) ? n.getInitializer() : n);
+  if (init && isPure(init) && !Node.isObjectLiteralExpression(unwrapExpr(init))) {
+    site.nameExpr = unwrapExpr(init).getText();
+    return "ok";
+  }
+  return "manual";
+}
+
+export function gateLangChain(ctx: FileCtx): void {
+  for (const n of ctx.sf.getDescendants()) {
+    if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
+    const b = calleeBinding(ctx, n.getExpression());
+    if (!b || !isLangChainSpec(b.spec)) continue;
+    const framework = frameworkOfSpec(b.spec) === "langgraph" ? "langgraph" : "langchain";
+    const args = n.getArguments();
+    if (Node.isCallExpression(n) && b.name === "tool") {
+      const fields = args[1] && unwrapExpr(args[1]);
+      const site: Site = { framework, form: "tool", name: null, nameConfidence: "low", at: n };
+      if (!args[0] || !fields || !Node.isObjectLiteralExpression(fields)) {
+        manual(ctx, site, "tool() fields are built elsewhere; wrap its function in gate(\"<name>\", fn) by hand");
+        continue;
+      }
+      const nameProp = fields.getProperty("name");
+      const init = nameProp && Node.isPropertyAssignment(nameProp) ? nameProp.getInitializer() : undefined;
+      if (nameFrom(ctx, site, init) === "manual") {
+        manual(ctx, site, "the tool's name is not a plain string here; wrap its function in gate(\"<name>\", fn) by hand");
+        continue;
+      }
+      if (site.nameExpr) site.reason = `name computed at runtime from ${site.nameExpr}`;
+      wrapExpression(ctx, site, args[0]);
+      if (site.reason) ctx.findings[ctx.findings.length - 1].reason = site.reason;
+    } else if (Node.isNewExpression(n) && (b.name === "DynamicTool" || b.name === "DynamicStructuredTool")) {
+      const obj = args[0] && unwrapExpr(args[0]);
+      const site: Site = { framework, form: b.name, name: null, nameConfidence: "low", at: n };
+      if (!obj || !Node.isObjectLiteralExpression(obj)) {
+        manual(ctx, site, `${b.name} options are built elsewhere; wrap their func in gate("<name>", fn) by hand`);
+        continue;
+      }
+      const func = findMember(obj, "func");
+      if (!func) {
+        manual(ctx, site, `no func found on this ${b.name}; wrap its function in gate("<name>", fn) by hand`);
+        continue;
+      }
+      const nameProp = obj.getProperty("name");
+      const init = nameProp && Node.isPropertyAssignment(nameProp) ? nameProp.getInitializer() : undefined;
+      if (nameFrom(ctx, site, init) === "manual") {
+        manual(ctx, site, "the tool's name is not a plain string here; wrap its func in gate(\"<name>\", fn) by hand");
+        continue;
+      }
+      wrapProperty(ctx, site, func);
+    }
+  }
+}
+

@@ -1,0 +1,63 @@
+// MCP servers: registerTool(name, config, cb), the deprecated tool(name, ..., cb) overloads, and the
+// low-level setRequestHandler(CallToolRequestSchema, handler).
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import { isGateCall, unwrapExpr, type FileCtx } from "../context.js";
+import { isPure, manual, report, wrapExpression, type Site } from "../wrap.js";
+import { nameFrom } from "./langchain.js";
+import { dispatchNames } from "./raw-loops.js";
+
+export function gateMcp(ctx: FileCtx): void {
+  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const callee = call.getExpression();
+    if (!Node.isPropertyAccessExpression(callee)) continue;
+    const method = callee.getName();
+    const args = call.getArguments();
+    if ((method === "registerTool" && args.length >= 3) || (method === "tool" && args.length >= 2 && isMcpToolOverload(call))) {
+      const site: Site = { framework: "mcp", form: method, name: null, nameConfidence: "low", at: call };
+      if (nameFrom(ctx, site, args[0]) === "manual") {
+        manual(ctx, site, `the tool's name is not a plain string here; wrap the callback in gate("<name>", cb) by hand`);
+        continue;
+      }
+      wrapExpression(ctx, site, args[args.length - 1]);
+      if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
+    } else if (method === "setRequestHandler" && args.length === 2 && /CallToolRequestSchema$/.test(args[0].getText())) {
+      gateLowLevel(ctx, call, args[1]);
+    }
+  }
+}
+
+// server.tool("name", cb) | ("name", "desc", cb) | ("name", schema, cb) ...: first arg a name, last a function.
+function isMcpToolOverload(call: CallExpression): boolean {
+  const args = call.getArguments();
+  const first = unwrapExpr(args[0]);
+  const last = unwrapExpr(args[args.length - 1]);
+  const nameLike = Node.isStringLiteral(first) || Node.isNoSubstitutionTemplateLiteral(first) || Node.isIdentifier(first);
+  return nameLike && (Node.isArrowFunction(last) || Node.isFunctionExpression(last) || Node.isIdentifier(last));
+}
+
+/** handler -> (req, extra) => gate(req.params.name, (_args) => (handler)(req, extra))(req.params.arguments) */
+function gateLowLevel(ctx: FileCtx, call: CallExpression, handler: Node): void {
+  const h = unwrapExpr(handler);
+  const names = Node.isArrowFunction(h) || Node.isFunctionExpression(h) ? dispatchNames(h) : [];
+  const sites: Site[] = names.length
+    ? names.map((n) => ({ framework: "mcp" as const, form: "setRequestHandler", name: n.name, nameConfidence: "high" as const, at: n.at }))
+    : [{ framework: "mcp", form: "setRequestHandler", name: null, nameConfidence: "low", at: call }];
+  const body = Node.isArrowFunction(h) ? h.getBody() : undefined;
+  if (body && Node.isCallExpression(body) && isGateCall(ctx, body.getExpression())) {
+    for (const s of sites) report(ctx, s, "already-gated");
+    return;
+  }
+  if (!isPure(handler) && !Node.isArrowFunction(h) && !Node.isFunctionExpression(h)) {
+    for (const s of sites) manual(ctx, s, "unrecognised CallTool handler; wrap each tool's work in gate(\"<name>\", fn) by hand");
+    return;
+  }
+  const t = ctx.isTs ? ": unknown" : "";
+  ctx.edits.push({
+    start: handler.getStart(),
+    end: handler.getStart(),
+    text: `(govRequest, govExtra) => ${ctx.gateId}(govRequest.params.name, (_args${t}) => (`,
+  });
+  ctx.edits.push({ start: handler.getEnd(), end: handler.getEnd(), text: ")(govRequest, govExtra))(govRequest.params.arguments)" });
+  ctx.needsGate = true;
+  for (const s of sites) report(ctx, s, "gated", s.name ? undefined : "gated at the CallTool handler with the requested tool's name");
+}

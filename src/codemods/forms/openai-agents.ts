@@ -1,0 +1,97 @@
+// OpenAI Agents JS: tool({ name?, execute }) and agent.asTool(...).
+import { Node, SyntaxKind } from "ts-morph";
+import { calleeBinding, unwrapExpr, type FileCtx } from "../context.js";
+import { frameworkOfSpec } from "../modules.js";
+import { constString, findMember, manual, wrapProperty, type Site } from "../wrap.js";
+import { nameFrom } from "./langchain.js";
+
+export function gateOpenAiAgents(ctx: FileCtx): void {
+  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const callee = call.getExpression();
+    if (Node.isPropertyAccessExpression(callee) && callee.getName() === "asTool") {
+      gateAsTool(ctx, call);
+      continue;
+    }
+    const b = calleeBinding(ctx, callee);
+    if (!b || frameworkOfSpec(b.spec) !== "openai-agents" || b.name !== "tool") continue;
+    const obj = call.getArguments()[0] && unwrapExpr(call.getArguments()[0]);
+    const site: Site = { framework: "openai-agents", form: "tool", name: null, nameConfidence: "low", at: call };
+    if (!obj || !Node.isObjectLiteralExpression(obj)) {
+      manual(ctx, site, "tool() options are built elsewhere; wrap their execute in gate(\"<name>\", fn) by hand");
+      continue;
+    }
+    const exec = findMember(obj, "execute");
+    if (!exec) continue;
+    const nameProp = obj.getProperty("name");
+    if (nameProp) {
+      const init = Node.isPropertyAssignment(nameProp) ? nameProp.getInitializer() : Node.isShorthandPropertyAssignment(nameProp) ? nameProp.getNameNode() : undefined;
+      if (nameFrom(ctx, site, init) === "manual") {
+        manual(ctx, site, "the tool's name is not a plain string here; wrap its execute in gate(\"<name>\", fn) by hand");
+        continue;
+      }
+      wrapProperty(ctx, site, exec);
+      if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
+      continue;
+    }
+    // No name: the SDK names the tool after execute's function name, which a wrapper would erase.
+    const derived = executeFunctionName(ctx, exec);
+    if (!derived) {
+      manual(ctx, site, "this tool has no name and execute is anonymous; add name: \"<tool name>\" and wrap execute in gate(...) by hand");
+      continue;
+    }
+    site.form = "tool-named-by-execute";
+    site.name = toFunctionToolName(derived.name);
+    site.nameConfidence = derived.conf;
+    const start = exec.getStart();
+    const lineStart = ctx.text.lastIndexOf("\n", start - 1) + 1;
+    const onOwnLine = /^[ \t]*$/.test(ctx.text.slice(lineStart, start));
+    const sep = onOwnLine ? `\n${ctx.text.slice(lineStart, start)}` : " ";
+    ctx.edits.push({ start, end: start, text: `name: ${JSON.stringify(site.name)},${sep}` });
+    wrapProperty(ctx, site, exec);
+    ctx.findings[ctx.findings.length - 1].reason = "explicit name added (it was derived from execute's function name)";
+  }
+}
+
+function executeFunctionName(ctx: FileCtx, exec: Node): { name: string; conf: "high" | "medium" } | null {
+  if (Node.isMethodDeclaration(exec)) return { name: exec.getName(), conf: "high" };
+  if (Node.isShorthandPropertyAssignment(exec)) return { name: "execute", conf: "medium" };
+  if (!Node.isPropertyAssignment(exec)) return null;
+  const v = unwrapExpr(exec.getInitializerOrThrow());
+  if (Node.isFunctionExpression(v)) return v.getName() ? { name: v.getName()!, conf: "high" } : null;
+  if (Node.isIdentifier(v)) {
+    const id = v.getText();
+    if (ctx.sf.getFunction(id)) return { name: id, conf: "high" };
+    const d = ctx.sf.getVariableDeclaration(id);
+    if (d) {
+      const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
+      if (init && Node.isFunctionExpression(init) && init.getName()) return { name: init.getName()!, conf: "high" };
+      if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) return { name: id, conf: "high" };
+      return null;
+    }
+    const b = ctx.imports.get(id);
+    if (b && b.name !== "*" && b.name !== "default") return { name: b.name, conf: "medium" };
+  }
+  return null;
+}
+
+/** Same rule as @openai/agents-core's toFunctionToolName. */
+export function toFunctionToolName(name: string): string {
+  return name.replace(/\s/g, "_").replace(/[^a-zA-Z0-9]/g, "_");
+}
+
+function gateAsTool(ctx: FileCtx, call: Node): void {
+  if (!Node.isCallExpression(call)) return;
+  const obj = call.getArguments()[0] && unwrapExpr(call.getArguments()[0]);
+  let name: string | null = null;
+  if (obj && Node.isObjectLiteralExpression(obj)) {
+    const p = obj.getProperty("toolName");
+    name = p && Node.isPropertyAssignment(p) ? constString(ctx, p.getInitializer()) : null;
+  }
+  const site: Site = { framework: "openai-agents", form: "asTool", name, nameConfidence: name ? "high" : "low", at: call };
+  // asTool builds the FunctionTool (and its invoke) inside the SDK: there is no user function to wrap.
+  manual(
+    ctx,
+    site,
+    "agent.asTool() runs a whole agent and has no function to wrap; gate the tools of that agent, or add inputGuardrails to this tool by hand",
+  );
+}

@@ -1,0 +1,219 @@
+// Custom loops over openai / @anthropic-ai/sdk: the tool runs where the loop dispatches on the
+// tool-call name (handler map, registry, switch, if-chain). The gate goes around that dispatch call
+// with onDeny "return", so a refusal becomes the tool result and the loop still appends the tool
+// message with the same tool_call_id / tool_use_id.
+import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
+import { isGateCall, unwrapExpr, type FileCtx } from "../context.js";
+import { staticKey } from "../program.js";
+import { isPure, manual, report, type Site } from "../wrap.js";
+
+const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;
+
+function framework(ctx: FileCtx): "openai" | "anthropic" {
+  return ctx.frameworks.has("openai") ? "openai" : "anthropic";
+}
+
+export function gateRawLoops(ctx: FileCtx): void {
+  let found = 0;
+  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const d = dynamicDispatch(call);
+    if (!d) continue;
+    found++;
+    const keys = d.mapName ? mapKeys(ctx, d.mapName) : [];
+    const sites: Site[] = keys.length
+      ? keys.map((k) => ({ framework: framework(ctx), form: d.form, name: k.name, nameConfidence: "high" as const, at: k.at }))
+      : [{ framework: framework(ctx), form: d.form, name: null, nameConfidence: "low", at: call }];
+    gateDispatch(ctx, sites, call, d.nameExpr);
+  }
+  for (const sw of ctx.sf.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
+    const expr = sw.getExpression();
+    if (!NAMEY.test(expr.getText().replace(/\s/g, "")) || !isPure(expr)) continue;
+    let labels: string[] = [];
+    for (const clause of sw.getClauses()) {
+      if (Node.isDefaultClause(clause)) {
+        labels = [];
+        continue;
+      }
+      const label = clause.getExpression();
+      if (Node.isStringLiteral(label)) labels.push(label.getLiteralValue());
+      if (clause.getStatements().length === 0) continue; // falls through to the next case
+      found++;
+      gateBranch(ctx, labels, clause.getStatements(), expr.getText(), clause, "switch");
+      labels = [];
+    }
+  }
+  for (const ifs of ctx.sf.getDescendantsOfKind(SyntaxKind.IfStatement)) {
+    const m = nameTest(ifs.getExpression());
+    if (!m) continue;
+    found++;
+    const then = ifs.getThenStatement();
+    gateBranch(ctx, [m.name], Node.isBlock(then) ? then.getStatements() : [then], m.expr, ifs, "if-chain");
+  }
+  if (found === 0) {
+    const ref = ctx.sf.getDescendants().find((n) => (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) || (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())));
+    if (ref) {
+      const site: Site = { framework: framework(ctx), form: "raw-loop", name: null, nameConfidence: "low", at: ref };
+      manual(ctx, site, "tool calls are handled here but no dispatch on the tool name was recognised; wrap each tool function in gate(\"<name>\", fn, { onDeny: \"return\" }) by hand");
+    }
+  }
+}
+
+interface Dispatch {
+  form: string;
+  nameExpr: string;
+  mapName?: string;
+}
+
+/** handlers[name](args), tools[name].run(args), registry.get(name).run(args), tools.find(t => t.name === name).fn(args) */
+function dynamicDispatch(call: CallExpression): Dispatch | null {
+  const callee = unwrapExpr(call.getExpression());
+  const access = (n: Node) => {
+    const e = unwrapExpr(n);
+    if (!Node.isElementAccessExpression(e)) return null;
+    const arg = e.getArgumentExpression();
+    if (!arg || !NAMEY.test(arg.getText().replace(/\s/g, "")) || !isPure(arg)) return null;
+    const obj = unwrapExpr(e.getExpression());
+    return { nameExpr: arg.getText(), mapName: Node.isIdentifier(obj) ? obj.getText() : undefined };
+  };
+  const direct = access(callee);
+  if (direct) return { form: "handler-map", ...direct };
+  if (!Node.isPropertyAccessExpression(callee)) return null;
+  const recv = unwrapExpr(callee.getExpression());
+  const viaMap = access(recv);
+  if (viaMap) return { form: "registry", ...viaMap };
+  if (Node.isCallExpression(recv) && Node.isPropertyAccessExpression(recv.getExpression())) {
+    const m = (recv.getExpression() as import("ts-morph").PropertyAccessExpression).getName();
+    const a = recv.getArguments()[0];
+    if (m === "get" && a && NAMEY.test(a.getText().replace(/\s/g, "")) && isPure(a)) return { form: "registry", nameExpr: a.getText() };
+    if (m === "find" && a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a))) {
+      const body = Node.isArrowFunction(a) ? a.getBody() : a.getBody()?.getFirstDescendantByKind(SyntaxKind.ReturnStatement)?.getExpression();
+      if (body && Node.isBinaryExpression(body) && /^={2,3}$/.test(body.getOperatorToken().getText())) {
+        const [l, r] = [body.getLeft(), body.getRight()];
+        const param = a.getParameters()[0]?.getName();
+        const side = l.getText().startsWith(`${param}.`) ? r : r.getText().startsWith(`${param}.`) ? l : null;
+        if (side && isPure(side) && !side.getText().startsWith(`${param}.`)) return { form: "registry", nameExpr: side.getText() };
+      }
+    }
+  }
+  return null;
+}
+
+/** `name === "x"` or `"x" === name` where name reads a tool-call name. */
+function nameTest(e: Node): { name: string; expr: string } | null {
+  if (!Node.isBinaryExpression(e) || !/^={2,3}$/.test(e.getOperatorToken().getText())) return null;
+  const [l, r] = [e.getLeft(), e.getRight()];
+  if (Node.isStringLiteral(r) && NAMEY.test(l.getText().replace(/\s/g, "")) && isPure(l)) return { name: r.getLiteralValue(), expr: l.getText() };
+  if (Node.isStringLiteral(l) && NAMEY.test(r.getText().replace(/\s/g, "")) && isPure(r)) return { name: l.getLiteralValue(), expr: r.getText() };
+  return null;
+}
+
+/** A case / if branch: gate its single tool call, or leave a marker. */
+function gateBranch(ctx: FileCtx, labels: string[], stmts: Statement[], nameExpr: string, at: Node, form: string): void {
+  const fw = framework(ctx);
+  const sites: Site[] = (labels.length ? labels : [null]).map((name) => ({ framework: fw, form, name, nameConfidence: name ? "high" : "low", at }));
+  if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
+  const flat = stmts.length === 1 && Node.isBlock(stmts[0]) ? stmts[0].getStatements() : stmts;
+  const calls = flat
+    .filter((s) => !Node.isBreakStatement(s) && !Node.isContinueStatement(s))
+    .map((s) => branchCall(s));
+  const work = calls.filter((c) => c !== undefined);
+  if (work.length === 1 && work[0] && calls.length - calls.filter((c) => c === undefined).length === calls.length) {
+    const nameText = labels.length === 1 ? JSON.stringify(labels[0]) : nameExpr;
+    return gateDispatch(ctx, sites, work[0], nameText);
+  }
+  for (const s of sites) {
+    s.at = at;
+    manual(ctx, s, `wrap this tool's call in gate(${labels.length === 1 ? JSON.stringify(labels[0]) : "<name>"}, fn, { onDeny: "return" }) by hand`);
+    break;
+  }
+  for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a branch with the tool above");
+}
+
+/** The call a statement makes: `f(a)`, `await f(a)`, `return f(a)`, `x = await f(a)`, `const x = f(a)`. */
+function branchCall(s: Statement): CallExpression | null | undefined {
+  let e: Node | undefined;
+  if (Node.isReturnStatement(s) || Node.isExpressionStatement(s)) e = s.getExpression();
+  else if (Node.isVariableStatement(s) && s.getDeclarations().length === 1) e = s.getDeclarations()[0].getInitializer();
+  if (!e) return null;
+  if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) e = e.getRight();
+  e = unwrapExpr(e);
+  if (Node.isAwaitExpression(e)) e = unwrapExpr(e.getExpression());
+  if (!Node.isCallExpression(e)) return null;
+  const c = e.getExpression().getText();
+  if (/^(?:JSON|console|String|Number|Object|Array|Promise|Math)\./.test(c)) return null;
+  return e;
+}
+
+/** CALL -> gate(name, (_args) => CALL, { onDeny: "return" })(firstArg), awaited where the code did not. */
+function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameText: string): void {
+  const arrow = call.getFirstAncestorByKind(SyntaxKind.ArrowFunction);
+  if (arrow && isGateCall(ctx, arrow.getParent())) {
+    for (const s of sites) report(ctx, s, "already-gated");
+    return;
+  }
+  if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
+  const args = call.getArguments();
+  if (args[0] && !isPure(args[0])) {
+    for (const s of sites.slice(0, 1)) manual(ctx, s, `the tool's arguments are computed inline; store them in a variable, then wrap the call in gate(${nameText}, fn, { onDeny: "return" }) by hand`);
+    for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
+    return;
+  }
+  const awaited = isAwaitedOrReturned(call);
+  const fn = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a) || Node.isArrowFunction(a));
+  const canAwait = !!fn && Node.isFunctionLikeDeclaration(fn) && "isAsync" in fn && (fn as unknown as { isAsync(): boolean }).isAsync();
+  if (!awaited && !canAwait) {
+    for (const s of sites.slice(0, 1)) manual(ctx, s, "this dispatch uses the tool's result synchronously, but a gated call is async; await it and wrap it in gate(...) by hand");
+    for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
+    return;
+  }
+  const t = ctx.isTs ? ": unknown" : "";
+  const argText = args[0] ? args[0].getText() : "";
+  ctx.edits.push({ start: call.getStart(), end: call.getStart(), text: `${awaited ? "" : "await "}${ctx.gateId}(${nameText}, (_args${t}) => ` });
+  ctx.edits.push({ start: call.getEnd(), end: call.getEnd(), text: `, { onDeny: "return" })(${argText})` });
+  ctx.needsGate = true;
+  for (const s of sites) report(ctx, s, "gated");
+}
+
+function isAwaitedOrReturned(call: Node): boolean {
+  let p = call.getParentOrThrow();
+  while (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isNonNullExpression(p)) p = p.getParentOrThrow();
+  if (Node.isAwaitExpression(p)) return true;
+  if (Node.isReturnStatement(p) || (Node.isArrowFunction(p) && p.getBody() !== call)) {
+    const fn = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a));
+    return !!fn && "isAsync" in fn && (fn as unknown as { isAsync(): boolean }).isAsync();
+  }
+  return false;
+}
+
+/** Keys of a handler map declared as an object literal in this file. */
+function mapKeys(ctx: FileCtx, name: string): { name: string; at: Node }[] {
+  const d = ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration).find((v) => v.getName() === name);
+  const init = d?.getInitializer() && unwrapExpr(d.getInitializer()!);
+  if (!init || !Node.isObjectLiteralExpression(init)) return [];
+  const out: { name: string; at: Node }[] = [];
+  for (const p of init.getProperties()) {
+    if (Node.isShorthandPropertyAssignment(p)) out.push({ name: p.getName(), at: p });
+    else if (Node.isPropertyAssignment(p) || Node.isMethodDeclaration(p)) {
+      const k = staticKey(p.getNameNode());
+      if (k !== null) out.push({ name: k, at: p });
+    }
+  }
+  return out;
+}
+
+/** Tool names a CallTool handler switches or branches on (for the report). */
+export function dispatchNames(fn: Node): { name: string; at: Node }[] {
+  const out: { name: string; at: Node }[] = [];
+  for (const sw of fn.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
+    if (!NAMEY.test(sw.getExpression().getText().replace(/\s/g, ""))) continue;
+    for (const c of sw.getClauses()) {
+      const l = Node.isCaseClause(c) ? c.getExpression() : undefined;
+      if (l && Node.isStringLiteral(l)) out.push({ name: l.getLiteralValue(), at: c });
+    }
+  }
+  for (const ifs of fn.getDescendantsOfKind(SyntaxKind.IfStatement)) {
+    const m = nameTest(ifs.getExpression());
+    if (m) out.push({ name: m.name, at: ifs });
+  }
+  return out;
+}

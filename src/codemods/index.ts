@@ -1,0 +1,59 @@
+// governor's codemod core: find every tool definition in a set of source texts and wrap its function
+// in gate(name, fn). Pure (text in, text out), no fs; formatting outside touched nodes is kept.
+import { applyEdits } from "./edits.js";
+import { addGateImport } from "./imports.js";
+import { mayHaveTools } from "./modules.js";
+import { Program } from "./program.js";
+import { gateAiSdk } from "./forms/ai-sdk.js";
+import { gateLangChain } from "./forms/langchain.js";
+import { gateLangChainClasses } from "./forms/langchain-classes.js";
+import { gateOpenAiAgents } from "./forms/openai-agents.js";
+import { gateMcp } from "./forms/mcp.js";
+import { gateRawLoops } from "./forms/raw-loops.js";
+import type { Framework, GateOptions, GateResult, SourceInput } from "./types.js";
+
+export type { Framework, GateOptions, GateResult, SourceInput, ToolFinding, ToolStatus } from "./types.js";
+export { mayHaveTools } from "./modules.js";
+
+export function gateSources(inputs: SourceInput[], options: GateOptions): GateResult {
+  const prog = new Program(inputs);
+  const wanted = (f: Framework) => !options.frameworks || options.frameworks.includes(f);
+  const pathMap = new Map<string, string>();
+  for (const i of inputs) pathMap.set(i.path.replace(/\\/g, "/").replace(/^\.\//, ""), i.path);
+  const candidates = [...prog.texts].filter(([, t]) => mayHaveTools(t)).map(([p]) => prog.get(p)).filter((c) => c !== null);
+
+  // Names AI SDK tools may be imported under elsewhere: drives the cross-file key lookup.
+  const names = new Set<string>();
+  for (const c of candidates) {
+    if (!c.frameworks.has("ai-sdk")) continue;
+    for (const k of c.exports.keys()) if (k !== "default") names.add(k);
+    names.add(c.path.replace(/^.*\//, "").replace(/\.[^.]+$/, ""));
+  }
+
+  for (const ctx of candidates) {
+    const fw = ctx.frameworks;
+    if (wanted("ai-sdk")) gateAiSdk(prog, ctx, names);
+    if ((wanted("langchain") || wanted("langgraph")) && (fw.has("langchain") || fw.has("langgraph"))) {
+      gateLangChain(ctx);
+      gateLangChainClasses(prog, ctx);
+    }
+    if (wanted("openai-agents") && fw.has("openai-agents")) gateOpenAiAgents(ctx);
+    if (wanted("mcp") && fw.has("mcp")) gateMcp(ctx);
+    if ((wanted("openai") && fw.has("openai")) || (wanted("anthropic") && fw.has("anthropic"))) gateRawLoops(ctx);
+  }
+
+  const files: GateResult["files"] = [];
+  const tools: GateResult["tools"] = [];
+  for (const ctx of prog.parsed()) {
+    addGateImport(ctx, options.moduleKind(ctx.path));
+    ctx.findings.sort((a, b) => a.line - b.line);
+    tools.push(...ctx.findings);
+    const after = applyEdits(ctx.text, ctx.edits);
+    if (after !== ctx.text) files.push({ path: ctx.path, before: ctx.text, after });
+  }
+  // Report paths as the caller spelled them.
+  const orig = (p: string) => pathMap.get(p) ?? p;
+  for (const f of files) f.path = orig(f.path);
+  for (const t of tools) t.file = orig(t.file);
+  return { files, tools, warnings: prog.warnings.map((w) => w) };
+}

@@ -1,0 +1,56 @@
+// Which package a module specifier belongs to, and which framework that is.
+import type { Framework } from "./types.js";
+
+export function frameworkOfSpec(spec: string): Framework | null {
+  if (spec === "ai" || spec.startsWith("ai/") || spec.startsWith("@ai-sdk/")) return "ai-sdk";
+  if (spec.startsWith("@langchain/langgraph")) return "langgraph";
+  if (spec === "langchain" || spec.startsWith("langchain/") || spec.startsWith("@langchain/")) return "langchain";
+  if (spec.startsWith("@openai/agents")) return "openai-agents";
+  if (spec.startsWith("@modelcontextprotocol/")) return "mcp";
+  if (spec === "openai" || spec.startsWith("openai/")) return "openai";
+  if (spec === "@anthropic-ai/sdk" || spec.startsWith("@anthropic-ai/sdk/")) return "anthropic";
+  return null;
+}
+
+export const isLangChainSpec = (spec: string): boolean => {
+  const f = frameworkOfSpec(spec);
+  return f === "langchain" || f === "langgraph";
+};
+
+export const RUNTIME_SPECS = new Set(["governor/runtime", "governor"]);
+
+/** Cheap text test run before any parsing: could this file define or dispatch a tool? */
+const PREFILTER =
+  /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*)["']|\bexecute\b|\b_call\b|\bregisterTool\b|\btool_calls\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
+
+export function mayHaveTools(text: string): boolean {
+  return PREFILTER.test(text);
+}
+
+const EXTS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
+
+export function isTsPath(p: string): boolean {
+  return /\.(?:ts|tsx|mts|cts)$/.test(p) && !p.endsWith(".d.ts");
+}
+
+/** Resolves a relative specifier to one of the known input paths (no fs). */
+export function resolveSpec(fromPath: string, spec: string, known: Set<string>): string | null {
+  if (!spec.startsWith(".")) return null;
+  const dir = fromPath.includes("/") ? fromPath.slice(0, fromPath.lastIndexOf("/")) : "";
+  const base = normalize(dir ? `${dir}/${spec}` : spec);
+  const stem = base.replace(/\.(?:js|jsx|mjs|cjs)$/, "");
+  const candidates = [base, ...EXTS.map((e) => stem + e), ...EXTS.map((e) => `${base}/index${e}`)];
+  for (const c of candidates) if (known.has(c)) return c;
+  return null;
+}
+
+export function normalize(p: string): string {
+  const abs = p.startsWith("/");
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === ".." && out.length && out[out.length - 1] !== "..") out.pop();
+    else out.push(part);
+  }
+  return (abs ? "/" : "") + out.join("/");
+}

@@ -1,0 +1,147 @@
+// All inputs of one run: lazy parsing and cross-file lookups (which key a tool variable is
+// registered under, possibly in another file), without a type checker.
+import { Node, Project, SyntaxKind } from "ts-morph";
+import { parseFile, type FileCtx } from "./context.js";
+import { normalize, resolveSpec } from "./modules.js";
+
+export class Program {
+  readonly project = new Project({
+    useInMemoryFileSystem: true,
+    skipFileDependencyResolution: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { allowJs: true, noLib: true, jsx: 1 /* preserve */ },
+  });
+  readonly texts = new Map<string, string>();
+  private readonly ctxs = new Map<string, FileCtx | null>();
+  readonly warnings: string[] = [];
+  private keyIndex: Map<string, Set<string>> | null = null;
+  private n = 0;
+
+  constructor(inputs: { path: string; text: string }[]) {
+    for (const i of inputs) this.texts.set(normalize(i.path.replace(/\\/g, "/")), i.text);
+  }
+
+  get known(): Set<string> {
+    return new Set(this.texts.keys());
+  }
+
+  /** Parses on first use; a file that does not parse is skipped with a warning naming it. */
+  get(path: string): FileCtx | null {
+    if (this.ctxs.has(path)) return this.ctxs.get(path)!;
+    const text = this.texts.get(path);
+    if (text === undefined) return null;
+    const r = parseFile(this.project, path, text, this.n++);
+    if ("error" in r) {
+      this.warnings.push(`${path}: skipped, it does not parse (${r.error}); fix the syntax and run again`);
+      this.ctxs.set(path, null);
+      return null;
+    }
+    this.ctxs.set(path, r);
+    return r;
+  }
+
+  parsed(): FileCtx[] {
+    return [...this.ctxs.values()].filter((c): c is FileCtx => c !== null);
+  }
+
+  /** `${file}#${localName}` for an identifier visible at the top of `ctx`'s file, following imports and re-exports. */
+  symbolOf(ctx: FileCtx, name: string): string | null {
+    if (ctx.topLevel.has(name)) return `${ctx.path}#${name}`;
+    const b = ctx.imports.get(name);
+    if (!b || b.name === "*") return null;
+    const target = resolveSpec(ctx.path, b.spec, this.known);
+    return target ? this.exportSymbol(target, b.name, 0) : null;
+  }
+
+  /** Symbol for `ns.member` where ns is a namespace import of a local file. */
+  memberSymbol(ctx: FileCtx, ns: string, member: string): string | null {
+    const b = ctx.imports.get(ns);
+    if (!b || (b.name !== "*" && b.name !== "default")) return null;
+    const target = resolveSpec(ctx.path, b.spec, this.known);
+    return target ? this.exportSymbol(target, member, 0) : null;
+  }
+
+  exportSymbol(path: string, name: string, depth: number): string | null {
+    if (depth > 8) return null;
+    const ctx = this.get(path);
+    if (!ctx) return null;
+    const e = ctx.exports.get(name);
+    if (e?.local) return ctx.imports.has(e.local) ? this.symbolOf(ctx, e.local) : `${path}#${e.local}`;
+    if (e?.from) {
+      const t = resolveSpec(path, e.from.spec, this.known);
+      return t ? this.exportSymbol(t, e.from.name, depth + 1) : null;
+    }
+    for (const spec of ctx.starExports) {
+      const t = resolveSpec(path, spec, this.known);
+      const s = t ? this.exportSymbol(t, name, depth + 1) : null;
+      if (s) return s;
+    }
+    return null;
+  }
+
+  /**
+   * Keys each symbol is registered under in object literals (`{ send_email: sendEmail }`,
+   * `{ sendEmail }`, `{ search: makeSearch(db) }` as "call:" + symbol). Built once over the
+   * parsed files plus every file whose text mentions one of `names`.
+   */
+  keysOf(symbol: string, names: Set<string>): Set<string> {
+    if (!this.keyIndex) this.keyIndex = this.buildKeyIndex(names);
+    return this.keyIndex.get(symbol) ?? new Set();
+  }
+
+  private buildKeyIndex(names: Set<string>): Map<string, Set<string>> {
+    const idx = new Map<string, Set<string>>();
+    const words = [...names].filter((w) => /^[A-Za-z_$][\w$]*$/.test(w));
+    const re = words.length ? new RegExp(`\\b(?:${words.map((w) => w.replace(/\$/g, "\\$")).join("|")})\\b`) : null;
+    if (re) for (const [p, t] of this.texts) if (!this.ctxs.has(p) && re.test(t)) this.get(p);
+    const add = (sym: string | null, key: string) => {
+      if (!sym) return;
+      if (!idx.has(sym)) idx.set(sym, new Set());
+      idx.get(sym)!.add(key);
+    };
+    for (const ctx of this.parsed()) {
+      for (const obj of ctx.sf.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+        if (isCjsExportObject(obj)) continue;
+        for (const p of obj.getProperties()) {
+          if (Node.isShorthandPropertyAssignment(p)) add(this.symbolOf(ctx, p.getName()), p.getName());
+          else if (Node.isPropertyAssignment(p)) {
+            const key = staticKey(p.getNameNode());
+            if (key === null) continue;
+            let init: Node = p.getInitializerOrThrow();
+            while (Node.isParenthesizedExpression(init) || Node.isAsExpression(init) || Node.isSatisfiesExpression(init) || Node.isAwaitExpression(init))
+              init = init.getExpression();
+            if (Node.isIdentifier(init)) add(this.symbolOf(ctx, init.getText()), key);
+            else if (Node.isPropertyAccessExpression(init) && Node.isIdentifier(init.getExpression()))
+              add(this.memberSymbol(ctx, init.getExpression().getText(), init.getName()), key);
+            else if (Node.isCallExpression(init)) {
+              const c = init.getExpression();
+              if (Node.isIdentifier(c)) add(prefixed(this.symbolOf(ctx, c.getText())), key);
+              else if (Node.isPropertyAccessExpression(c) && Node.isIdentifier(c.getExpression()))
+                add(prefixed(this.memberSymbol(ctx, c.getExpression().getText(), c.getName())), key);
+            }
+          }
+        }
+      }
+    }
+    return idx;
+  }
+}
+
+const prefixed = (s: string | null) => (s ? `call:${s}` : null);
+
+function isCjsExportObject(obj: Node): boolean {
+  const p = obj.getParent();
+  return !!p && Node.isBinaryExpression(p) && /^(?:module\.)?exports$/.test(p.getLeft().getText().replace(/\s/g, ""));
+}
+
+/** A property key known without running code: identifier, string or number literal, or ["literal"]. */
+export function staticKey(n: Node): string | null {
+  if (Node.isIdentifier(n) || Node.isPrivateIdentifier(n)) return n.getText();
+  if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return n.getLiteralValue();
+  if (Node.isNumericLiteral(n)) return n.getText();
+  if (Node.isComputedPropertyName(n)) {
+    const e = n.getExpression();
+    if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
+  }
+  return null;
+}

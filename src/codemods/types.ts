@@ -1,0 +1,34 @@
+// Public shapes of the codemod core (contract in docs/ARCHITECTURE.md).
+export type Framework = "ai-sdk" | "langchain" | "langgraph" | "openai-agents" | "mcp" | "openai" | "anthropic";
+
+export type ToolStatus = "gated" | "already-gated" | "manual";
+
+export interface ToolFinding {
+  file: string;
+  /** 1-based line where the definition (or dispatch site) starts. */
+  line: number;
+  name: string | null;
+  nameConfidence: "high" | "medium" | "low";
+  framework: Framework;
+  form: string;
+  status: ToolStatus;
+  reason?: string;
+}
+
+export interface SourceInput {
+  path: string;
+  text: string;
+}
+
+export interface GateOptions {
+  /** Restrict to these frameworks (--framework); default: all. */
+  frameworks?: Framework[];
+  /** How to add the gate import when the file itself does not show it. */
+  moduleKind(path: string): "esm" | "cjs";
+}
+
+export interface GateResult {
+  files: { path: string; before: string; after: string }[];
+  tools: ToolFinding[];
+  warnings: string[];
+}

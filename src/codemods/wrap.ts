@@ -1,0 +1,149 @@
+// The edits that put a gate around a function, shared by every form.
+import { Node, SyntaxKind, type MethodDeclaration } from "ts-morph";
+import { addMarker, isGateCall, lineOf, unwrapExpr, type FileCtx } from "./context.js";
+import type { Framework, ToolFinding } from "./types.js";
+
+export interface Site {
+  framework: Framework;
+  form: string;
+  name: string | null;
+  nameConfidence: ToolFinding["nameConfidence"];
+  /** The gate's first argument as source text: a string literal, or an expression for runtime names. */
+  nameExpr?: string;
+  reason?: string;
+  at: Node;
+}
+
+export function report(ctx: FileCtx, site: Site, status: ToolFinding["status"], reason?: string): void {
+  ctx.claimed.add(site.at.getStart());
+  ctx.findings.push({
+    file: ctx.path,
+    line: lineOf(site.at),
+    name: site.name,
+    nameConfidence: site.nameConfidence,
+    framework: site.framework,
+    form: site.form,
+    status,
+    ...(reason ?? site.reason ? { reason: reason ?? site.reason } : {}),
+  });
+}
+
+/** Leaves the code alone, puts a marker comment above it, and reports the site as manual. */
+export function manual(ctx: FileCtx, site: Site, reason: string): void {
+  addMarker(ctx, site.at, reason);
+  report(ctx, site, "manual", reason);
+}
+
+const lit = (site: Site) => site.nameExpr ?? JSON.stringify(site.name);
+
+/** `fn` -> `gate("name", fn[, opts])`. Already wrapped -> reported as such, no edit. */
+export function wrapExpression(ctx: FileCtx, site: Site, fn: Node, opts?: string): void {
+  if (isGateCall(ctx, unwrapExpr(fn))) return report(ctx, site, "already-gated");
+  ctx.edits.push({ start: fn.getStart(), end: fn.getStart(), text: `${ctx.gateId}(${lit(site)}, ` });
+  ctx.edits.push({ start: fn.getEnd(), end: fn.getEnd(), text: `${opts ? `, ${opts}` : ""})` });
+  ctx.needsGate = true;
+  report(ctx, site, "gated");
+}
+
+/** Object method `async execute(a) {...}` -> `execute: gate("name", async function (a) {...})` (keeps `this`). */
+export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration): void {
+  const nameNode = m.getNameNode();
+  const isAsync = m.isAsync();
+  const star = m.isGenerator() ? "*" : "";
+  ctx.edits.push({
+    start: m.getStart(),
+    end: nameNode.getEnd(),
+    text: `${nameNode.getText()}: ${ctx.gateId}(${lit(site)}, ${isAsync ? "async " : ""}function${star} `,
+  });
+  ctx.edits.push({ start: m.getEnd(), end: m.getEnd(), text: ")" });
+  ctx.needsGate = true;
+  report(ctx, site, "gated");
+}
+
+/**
+ * Class method body `{ ... }` -> `{ return gate("name", async (..._args) => { ... })(...arguments); }`.
+ * The arrow keeps `this` and `super`, the gate sees the real arguments. Generators cannot move into
+ * an arrow, so they are left to the user.
+ */
+export function wrapMethodBody(ctx: FileCtx, site: Site, m: MethodDeclaration): void {
+  const body = m.getBody();
+  if (!body || !Node.isBlock(body)) return manual(ctx, site, `${m.getName()} has no body to gate; wrap the tool by hand`);
+  const first = body.getStatements()[0];
+  if (body.getStatements().length === 1 && Node.isReturnStatement(first)) {
+    let e = first.getExpression();
+    if (e && Node.isCallExpression(e) && Node.isCallExpression(e.getExpression())) e = e.getExpression();
+    if (isGateCall(ctx, e)) return report(ctx, site, "already-gated");
+  }
+  if (m.isGenerator())
+    return manual(ctx, site, `${m.getName()} is a generator; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`);
+  const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
+  const asyncKw = m.isAsync() ? "async " : "";
+  ctx.edits.push({ start: body.getStart(), end: body.getStart(), text: `{ return ${ctx.gateId}(${lit(site)}, ${asyncKw}(${rest}) => ` });
+  ctx.edits.push({ start: body.getEnd(), end: body.getEnd(), text: ")(...arguments); }" });
+  ctx.needsGate = true;
+  report(ctx, site, "gated");
+}
+
+/** Gates the function held by an object property (`execute`, `func`): property value or method. */
+export function wrapProperty(ctx: FileCtx, site: Site, prop: Node): void {
+  if (Node.isPropertyAssignment(prop)) return wrapExpression(ctx, site, prop.getInitializerOrThrow());
+  if (Node.isMethodDeclaration(prop)) return wrapObjectMethod(ctx, site, prop);
+  if (Node.isShorthandPropertyAssignment(prop)) {
+    // { execute } -> { execute: gate("name", execute) }
+    ctx.edits.push({ start: prop.getEnd(), end: prop.getEnd(), text: `: ${ctx.gateId}(${lit(site)}, ${prop.getName()})` });
+    ctx.needsGate = true;
+    return report(ctx, site, "gated");
+  }
+  manual(ctx, site, `could not read ${prop.getKindName()}; wrap the tool's function with gate(...) by hand`);
+}
+
+/** The `execute`/`func` member of an object literal, if any (last one wins, like at runtime). */
+export function findMember(obj: Node, name: string): Node | undefined {
+  if (!Node.isObjectLiteralExpression(obj)) return undefined;
+  let found: Node | undefined;
+  for (const p of obj.getProperties()) {
+    if ((Node.isPropertyAssignment(p) || Node.isMethodDeclaration(p) || Node.isShorthandPropertyAssignment(p)) && memberName(p) === name) found = p;
+  }
+  return found;
+}
+
+function memberName(p: Node): string | null {
+  const n = (p as unknown as { getNameNode(): Node }).getNameNode();
+  if (Node.isIdentifier(n)) return n.getText();
+  if (Node.isStringLiteral(n)) return n.getLiteralValue();
+  return null;
+}
+
+/** A string known statically: literal, or an identifier bound to a const string literal in this file. */
+export function constString(ctx: FileCtx, n: Node | undefined): string | null {
+  if (!n) return null;
+  const e = unwrapExpr(n);
+  if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
+  if (Node.isIdentifier(e)) {
+    for (const d of ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+      if (d.getName() !== e.getText()) continue;
+      const list = d.getParent();
+      if (!Node.isVariableDeclarationList(list) || list.getDeclarationKind() !== "const") continue;
+      const init = d.getInitializer();
+      if (init && (Node.isStringLiteral(unwrapExpr(init)) || Node.isNoSubstitutionTemplateLiteral(unwrapExpr(init))))
+        return (unwrapExpr(init) as unknown as { getLiteralValue(): string }).getLiteralValue();
+    }
+  }
+  return null;
+}
+
+/** Side-effect-free expression text that can be evaluated twice (names, property reads, JSON.parse of those). */
+export function isPure(n: Node): boolean {
+  const e = unwrapExpr(n);
+  if (Node.isIdentifier(e) || Node.isThisExpression(e) || Node.isStringLiteral(e) || Node.isNumericLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e))
+    return true;
+  if (Node.isPropertyAccessExpression(e)) return isPure(e.getExpression());
+  if (Node.isElementAccessExpression(e)) return isPure(e.getExpression()) && !!e.getArgumentExpression() && isPure(e.getArgumentExpression()!);
+  if (Node.isCallExpression(e)) {
+    const c = e.getExpression().getText().replace(/\s/g, "");
+    return c === "JSON.parse" && e.getArguments().length === 1 && isPure(e.getArguments()[0]);
+  }
+  if (Node.isBinaryExpression(e) && ["??", "||"].includes(e.getOperatorToken().getText())) return isPure(e.getLeft()) && isPure(e.getRight());
+  if (Node.isObjectLiteralExpression(e)) return e.getProperties().length === 0;
+  return false;
+}
