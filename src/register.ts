@@ -6,6 +6,6 @@ import { getDefaultGovernor } from "./runtime/default.js";
 const governor = getDefaultGovernor();
 if (governor.configError) {
   process.stderr.write(
-    `governor: ${governor.configError.message} Gated tool calls will be refused (config_invalid) until this is fixed.\n`,
+    `governor: config invalid: ${governor.configError.problems.join("; ")}. Gated tool calls will be refused (config_invalid) until this is fixed.\n`,
   );
 }

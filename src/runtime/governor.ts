@@ -69,7 +69,8 @@ export interface GateFunction {
   ): (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>;
 }
 
-const RUN: unique symbol = Symbol("run");
+// Symbol.for: the default governor may come from another bundle (register, CJS) than the wrapper.
+const RUN: unique symbol = Symbol.for("governor.run") as any;
 type Verdict = typeof RUN | string;
 
 const OFF_WARNED = Symbol.for("governor.offWarned");
