@@ -104,3 +104,32 @@ export async function until(check: () => Promise<boolean>, what: string, ms = 50
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A plain HTTP server answering every request with one fixed status and body (for failure cases). */
+export async function fixedServer(status: number, body: string): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as import("node:net").AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+/** A port nothing listens on: bind one, then free it. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as import("node:net").AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}

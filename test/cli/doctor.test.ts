@@ -1,0 +1,138 @@
+// `governor doctor` as a real process against real servers: a `governor serve`, a 500 server, a server
+// that breaks the contract, and a port nothing listens on.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fixedServer, freePort, policies, root, run, serve, type Served } from "./helpers.js";
+
+const KEY = "sk-doctor-0123456789";
+const DECISION_KEY = "dk-doctor-0123456789abcdef";
+let srv: Served;
+let broken: Awaited<ReturnType<typeof fixedServer>>;
+let notContract: Awaited<ReturnType<typeof fixedServer>>;
+let project: string;
+
+/** A user's project: governor installed (linked to this checkout), the register import in its entrypoint. */
+function makeProject(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "governor-doctor-"));
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "support-agent", type: "module", main: "index.js", dependencies: { governor: "^0.1.0" } }));
+  writeFileSync(path.join(dir, "index.js"), 'import "governor/register";\nconsole.log("agent");\n');
+  mkdirSync(path.join(dir, "node_modules"));
+  symlinkSync(root, path.join(dir, "node_modules", "governor"), "dir");
+  writeFileSync(
+    path.join(dir, "governor.probes.json"),
+    JSON.stringify({
+      probes: [
+        { name: "reads are allowed", intent: { action: "query", actor: { id: "u1", type: "user" }, resource: { type: "postgres_db", name: "users" } }, expect: "allow" },
+        { name: "refunds need a human", tool: "refund_payment", args: { amount: 5 }, expect: "deny", deny_code: "stepup_required" },
+      ],
+    }),
+  );
+  return dir;
+}
+
+const doctor = (args: string[], env: Record<string, string> = {}) =>
+  run(["doctor", "--cwd", project, "--json", ...args], { env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, GOVERNOR_DECISION_KEY: DECISION_KEY, ...env } });
+const byId = (out: { checks: { id: string }[] }) => Object.fromEntries(out.checks.map((c) => [c.id, c])) as Record<string, any>;
+
+beforeAll(async () => {
+  project = makeProject();
+  [srv, broken, notContract] = await Promise.all([
+    serve(["--policy", path.join(policies, "basic.yaml")], { GOVERNOR_SERVE_API_KEY: KEY, GOVERNOR_DECISION_KEY: DECISION_KEY }),
+    fixedServer(500, '{"detail":"Canonicalization failed"}'),
+    fixedServer(200, '{"decision":"MAYBE"}'),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([srv?.stop(), broken?.close(), notContract?.close()]);
+});
+
+describe.concurrent("governor doctor", () => {
+  it("a healthy setup: exit 0, every live and repo check passes, JSON has the documented shape", async () => {
+    const r = await doctor(["--samples", "3"]);
+    const out = JSON.parse(r.stdout);
+    expect(r.code, r.stdout).toBe(0);
+    expect(out.ok).toBe(true);
+    for (const c of out.checks) {
+      expect(Object.keys(c).every((k) => ["id", "status", "message", "fix", "details"].includes(k))).toBe(true);
+      expect(["pass", "warn", "fail", "skip"]).toContain(c.status);
+    }
+    const c = byId(out);
+    for (const id of ["config", "safety", "enforce.reachable", "enforce.auth", "enforce.contract", "probes", "latency", "clock", "runtime.installed", "runtime.entrypoint"])
+      expect(c[id].status, `${id}: ${c[id].message}`).toBe("pass");
+    expect(c.probes.message).toBe("2 probe(s) answered as expected");
+    expect(c.latency.details).toMatchObject({ samples: 3 });
+    expect(c.latency.message).toMatch(/p50 [\d.]+ ms, p95 [\d.]+ ms over 3 calls/);
+    expect(c["runtime.entrypoint"].message).toContain("index.js");
+    expect(c["intent-map"].status).toBe("skip");
+    expect(c["intent-map"].fix).toMatch(/governor init/);
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it("a probe answered differently: exit 1, names the probe, what it got and what to fix", async () => {
+    const probes = path.join(project, "wrong.probes.json");
+    writeFileSync(probes, JSON.stringify([{ name: "refunds are fine", tool: "refund_payment", expect: "allow" }]));
+    const r = await doctor(["--probes", probes, "--samples", "1"]);
+    expect(r.code).toBe(1);
+    const c = byId(JSON.parse(r.stdout));
+    expect(c.probes.status).toBe("fail");
+    expect(c.probes.message).toContain('"refunds are fine": expected ALLOW, got DENY (stepup_required) - Refunds need a human approver.');
+    expect(c.probes.fix).toMatch(/Fix the policy, or the expectation in .*wrong\.probes\.json/);
+  });
+
+  it("unreachable: exit 1, says nothing listens and how to start a server; later live checks skip", async () => {
+    const port = await freePort();
+    const r = await doctor([], { GOVERNOR_ENFORCE_URL: `http://127.0.0.1:${port}` });
+    expect(r.code).toBe(1);
+    const c = byId(JSON.parse(r.stdout));
+    expect(c["enforce.reachable"]).toMatchObject({ status: "fail", message: `nothing is listening on 127.0.0.1:${port} (connection refused)` });
+    expect(c["enforce.reachable"].fix).toContain(`governor serve --policy <file> --port ${port}`);
+    expect(c["enforce.contract"].status).toBe("skip");
+  });
+
+  it("401, 500 and a body that breaks the contract each fail the right check", async () => {
+    const [unauth, failing, garbage] = await Promise.all([
+      doctor([], { GOVERNOR_API_KEY: "not-the-key" }),
+      doctor([], { GOVERNOR_ENFORCE_URL: broken.url }),
+      doctor([], { GOVERNOR_ENFORCE_URL: notContract.url }),
+    ]);
+    for (const r of [unauth, failing, garbage]) expect(r.code).toBe(1);
+    const a = byId(JSON.parse(unauth.stdout));
+    expect(a["enforce.auth"]).toMatchObject({ status: "fail", message: "enforce rejected the credentials (HTTP 401)" });
+    expect(a["enforce.auth"].fix).toMatch(/GOVERNOR_API_KEY/);
+    const f = byId(JSON.parse(failing.stdout));
+    expect(f["enforce.contract"].status).toBe("fail");
+    expect(f["enforce.contract"].fix).toMatch(/failed \(HTTP 500\): check its logs/);
+    const g = byId(JSON.parse(garbage.stdout));
+    expect(g["enforce.contract"].status).toBe("fail");
+    expect(g["enforce.contract"].message).toMatch(/MAYBE|decision/);
+    expect(g["enforce.contract"].fix).toMatch(/speaks the enforce API/);
+  });
+
+  it("fail-open in CI is a warning; --strict and --max-latency turn problems into exit 1; GitHub annotations", async () => {
+    const env = { GOVERNOR_FAIL_MODE: "open", GITHUB_ACTIONS: "true", CI: "true" };
+    const lenient = await doctor(["--samples", "1"], env);
+    expect(lenient.code).toBe(0);
+    const c = byId(JSON.parse(lenient.stdout));
+    expect(c.safety).toMatchObject({ status: "warn", message: "fail mode is open in CI: when enforce cannot answer, tools run without a decision" });
+    expect(lenient.stderr).toMatch(/^::warning title=governor doctor%3A safety::fail mode is open in CI.*Fix: Set GOVERNOR_FAIL_MODE=closed/m);
+
+    const strict = await run(["doctor", "--cwd", project, "--strict", "--max-latency", "0.001", "--samples", "2"], {
+      env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, ...env },
+    });
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/! warn\s+safety/);
+    expect(strict.stdout).toMatch(/✗ fail\s+latency\s+p50 .* above --max-latency 0\.001 ms/);
+    expect(strict.stdout).toMatch(/fix: Set GOVERNOR_FAIL_MODE=closed/);
+    expect(strict.stdout).toMatch(/not ok: .*\(--strict: warnings fail\)/);
+    expect(strict.stdout).toMatch(/^::error title=governor doctor%3A latency::/m);
+  });
+
+  it("exit 2 when doctor itself cannot run (bad options)", async () => {
+    const r = await run(["doctor", "--samples", "0"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--samples: expected at least 1/);
+    expect(r.stderr).toMatch(/governor doctor --help/);
+  });
+});

@@ -1,0 +1,107 @@
+// `governor test-intent` as a real process against a real `governor serve`.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fixedServer, freePort, policies, run, serve, type Served } from "./helpers.js";
+
+const KEY = "sk-test-intent-0123456789";
+let srv: Served;
+let down: Awaited<ReturnType<typeof fixedServer>>;
+const ask = (args: string[], env: Record<string, string> = {}, cwd?: string) =>
+  run(["test-intent", ...args], { env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, ...env }, cwd });
+
+beforeAll(async () => {
+  [srv, down] = await Promise.all([
+    serve(["--policy", path.join(policies, "basic.yaml")], { GOVERNOR_SERVE_API_KEY: KEY }),
+    fixedServer(500, '{"detail":"Canonicalization failed"}'),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([srv?.stop(), down?.close()]);
+});
+
+describe.concurrent("governor test-intent", () => {
+  it("ALLOW: exit 0, shows the decision, request id and the canonicalization table", async () => {
+    const r = await ask(["--action", "query", "--resource", "postgres_db:users", "--actor", "user-1", "--actor-type", "user"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ALLOW {2}Rule "reads" allows this\./);
+    expect(r.stdout).toMatch(/request id\s+[0-9a-f-]{36}/);
+    expect(r.stdout).toMatch(/latency\s+[\d.]+ ms/);
+    expect(r.stdout).toMatch(/action\s+query\s+read\s+0\.95\s+builtin_vocabulary/);
+    expect(r.stdout).toMatch(/resource_type\s+postgres_db\s+database\s+1\.00\s+policy_vocabulary/);
+    expect(r.stdout).not.toMatch(/\x1b\[/); // NO_COLOR and not a TTY
+  });
+
+  it("DENY with --json: exit 1 and one object with what was sent and why", async () => {
+    const r = await ask(["--action", "refund", "--resource", "stripe", "--pii", "--sensitivity", "confidential,pci", "--json"]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      decision: "DENY",
+      reason: "Refunds need a human approver.",
+      deny_code: "stepup_required",
+      intent: { action: "refund", resource: { type: "stripe" }, data: { pii: true, sensitivity: ["confidential", "pci"] } },
+    });
+    expect(out.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof out.latency_ms).toBe("number");
+    expect(out.canonicalization_trace[1]).toEqual({ field: "resource_type", raw_input: "stripe", prediction: { canonical: "payment", confidence: 0.95, source: "builtin_vocabulary" } });
+  });
+
+  it("--tool builds the intent through the repo's intent map; argument values are never shown", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "governor-ti-"));
+    writeFileSync(path.join(cwd, "governor.config.json"), JSON.stringify({
+      defaults: { actor: { id: "support-bot", type: "agent" } },
+      tools: { issue_credit: { action: "refund", resource: { type: "payment", name: "stripe" } } },
+    }));
+    const r = await ask(["--tool", "issue_credit", "--args", '{"customer":"jane@example.com","amount":20}', "--expect", "deny", "--json"], {}, cwd);
+    expect(r.code).toBe(0); // DENY was expected
+    const out = JSON.parse(r.stdout);
+    expect(out.intent).toMatchObject({ action: "refund", actor: { id: "support-bot" }, resource: { type: "payment", name: "stripe" }, data: { pii: true } });
+    expect(out).toMatchObject({ decision: "DENY", expected: "DENY", matches_expectation: true });
+    expect(r.stdout + r.stderr).not.toContain("jane@example.com");
+  });
+
+  it("--expect that does not match: exit 1 and says so", async () => {
+    const r = await ask(["--action", "read", "--resource", "database", "--expect", "deny"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("expected deny: got allow instead");
+  });
+
+  it("401: exit 2, tells the user which key to set, never prints the key", async () => {
+    const r = await ask(["--action", "read", "--resource", "database", "--api-key", "wrong-key-abcdef"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/HTTP 401/);
+    expect(r.stderr).toMatch(/fix: Pass --api-key <key> or set GOVERNOR_API_KEY/);
+    expect(r.stderr + r.stdout).not.toContain("wrong-key-abcdef");
+  });
+
+  it("unreachable port: exit 2 and how to start a server", async () => {
+    const port = await freePort();
+    const r = await ask(["--action", "read", "--resource", "database", "--url", `http://127.0.0.1:${port}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/ECONNREFUSED/);
+    expect(r.stderr).toMatch(/governor serve --policy <file>/);
+  });
+
+  it("500 from enforce: exit 2, JSON error says to check the server's logs", async () => {
+    const r = await ask(["--action", "read", "--resource", "database", "--url", down.url, "--json"]);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out.decision).toBeNull();
+    expect(out.error).toMatchObject({ code: "enforce_unavailable", status: 500 });
+    expect(out.error.fix).toMatch(/failed \(HTTP 500\): check its logs/);
+  });
+
+  it("bad input: exit 2 with what to type instead", async () => {
+    const noResource = await ask(["--action", "read"]);
+    expect(noResource.code).toBe(2);
+    expect(noResource.stderr).toMatch(/missing --resource.*\n.*fix: Give --action <verb> --resource <type>\[:<name>\]/);
+    const badArgs = await ask(["--tool", "send_email", "--args", "{to:"]);
+    expect(badArgs.code).toBe(2);
+    expect(badArgs.stderr).toMatch(/--args is not valid JSON/);
+    const noUrl = await run(["test-intent", "--action", "read", "--resource", "db"]);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/GOVERNOR_ENFORCE_URL is not set/);
+  });
+});
