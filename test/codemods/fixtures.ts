@@ -11,7 +11,7 @@ export interface Case {
   dir: string;
   inputs: { path: string; text: string }[];
   expected: Map<string, string>;
-  meta: { type?: "module" | "commonjs"; tools: Partial<ToolFinding>[]; warnings?: string[] };
+  meta: { type?: "module" | "commonjs"; tools: Partial<ToolFinding>[]; warnings?: string[]; typecheck?: boolean };
 }
 
 export function listFiles(root: string, rel = ""): string[] {

@@ -65,7 +65,7 @@ function toolChain(prog: Program, ctx: FileCtx, cls: Cls, depth: number): Chain 
 /** `name = "x"`, `name: string = "x"`, `get name() { return "x" }` or `this.name = "x"` in the constructor. */
 function classToolName(ctx: FileCtx, cls: Cls): string | null {
   const prop = cls.getInstanceProperty("name");
-  if (prop && Node.isPropertyDeclaration(prop)) return constString(ctx, prop.getInitializer());
+  if (prop && Node.isPropertyDeclaration(prop) && prop.getInitializer()) return constString(ctx, prop.getInitializer());
   if (prop && Node.isGetAccessorDeclaration(prop)) {
     const ret = prop.getBody()?.getFirstDescendantByKind(SyntaxKind.ReturnStatement);
     return constString(ctx, ret?.getExpression());
