@@ -3,6 +3,7 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 import { z } from "zod";
 import { CliError, EXIT, handleError, inGitHubActions, print } from "../cli-support/index.js";
+import { gateSources } from "../codemods/index.js";
 import { runDoctor } from "../doctor/run.js";
 import { renderAnnotations, renderText } from "../doctor/report.js";
 
@@ -32,6 +33,7 @@ export async function runDoctorCommand(o: DoctorCommandOptions, env: NodeJS.Proc
     timeout: o.timeout,
     strict: Boolean(o.strict),
     env,
+    gateSources,
   });
   if (o.json) print(JSON.stringify(report));
   else print(renderText(report, Boolean(o.strict)));

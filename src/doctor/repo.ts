@@ -2,24 +2,13 @@
 // and every tool definition gated. Uses init's detectors (read only).
 import { createRequire } from "node:module";
 import path from "node:path";
-import { existsSync } from "node:fs";
 import type { PackageProject, ProjectDetection } from "../detectors/project.js";
 import { hasRegisterImport } from "../init/register-import.js";
+import type { gateSources } from "../codemods/index.js";
 import { fail, pass, skip, warn, type CheckResult } from "./types.js";
 
-/** Structural copy of the codemod core's contract (docs/ARCHITECTURE.md), injected when available. */
-export interface ToolFindingLike {
-  file: string;
-  line: number;
-  name: string | null;
-  framework: string;
-  status: "gated" | "already-gated" | "manual";
-  reason?: string;
-}
-export type GateSourcesLike = (
-  inputs: { path: string; text: string }[],
-  options: { moduleKind(path: string): "esm" | "cjs" },
-) => { files: { path: string }[]; tools: ToolFindingLike[]; warnings: string[] };
+/** The codemod core (src/codemods), injected so these checks stay testable on their own. */
+export type GateSourcesLike = typeof gateSources;
 
 const rel = (root: string, pkg: PackageProject, file: string) => path.relative(root, path.join(pkg.dir, file)) || file;
 
@@ -69,7 +58,7 @@ export function checkEntrypoint(project: ProjectDetection, env: NodeJS.ProcessEn
 }
 
 export function checkGoverned(project: ProjectDetection, gateSources: GateSourcesLike | undefined): CheckResult {
-  if (!gateSources) return skip("tools.governed", "the tool-definition detectors are not available in this build yet, so this check cannot run", "Review your tool definitions by hand, or run `governor init --dry-run` to list ungated ones.");
+  if (!gateSources) return skip("tools.governed", "no tool-definition detector was given, so this check cannot run", "Review your tool definitions by hand, or run `governor init --dry-run` to list ungated ones.");
   const ungated: string[] = [];
   const manual: string[] = [];
   let total = 0;

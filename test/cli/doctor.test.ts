@@ -13,11 +13,16 @@ let broken: Awaited<ReturnType<typeof fixedServer>>;
 let notContract: Awaited<ReturnType<typeof fixedServer>>;
 let project: string;
 
-/** A user's project: governor installed (linked to this checkout), the register import in its entrypoint. */
-function makeProject(): string {
+const TOOL = 'export const lookup = tool({ description: "Look up", inputSchema: z.object({ key: z.string() }), execute: EXEC });\n';
+const UNGATED = 'import { tool } from "ai";\nimport { z } from "zod";\n' + TOOL.replace("EXEC", "async ({ key }) => key");
+const GATED = 'import { tool } from "ai";\nimport { z } from "zod";\nimport { gate } from "governor/runtime";\n' + TOOL.replace("EXEC", 'gate("lookup", async ({ key }) => key)');
+
+/** A user's project: governor installed (linked to this checkout), wired in (or not). */
+function makeProject(wired = true): string {
   const dir = mkdtempSync(path.join(tmpdir(), "governor-doctor-"));
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "support-agent", type: "module", main: "index.js", dependencies: { governor: "^0.1.0" } }));
-  writeFileSync(path.join(dir, "index.js"), 'import "governor/register";\nconsole.log("agent");\n');
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "support-agent", type: "module", main: "index.js", dependencies: { governor: "^0.1.0", ai: "^6.0.0" } }));
+  writeFileSync(path.join(dir, "index.js"), (wired ? 'import "governor/register";\n' : "") + 'import { lookup } from "./tools.js";\nconsole.log(lookup);\n');
+  writeFileSync(path.join(dir, "tools.js"), wired ? GATED : UNGATED);
   mkdirSync(path.join(dir, "node_modules"));
   symlinkSync(root, path.join(dir, "node_modules", "governor"), "dir");
   writeFileSync(
@@ -59,12 +64,13 @@ describe.concurrent("governor doctor", () => {
       expect(["pass", "warn", "fail", "skip"]).toContain(c.status);
     }
     const c = byId(out);
-    for (const id of ["config", "safety", "enforce.reachable", "enforce.auth", "enforce.contract", "probes", "latency", "clock", "runtime.installed", "runtime.entrypoint"])
+    for (const id of ["config", "safety", "enforce.reachable", "enforce.auth", "enforce.contract", "probes", "latency", "clock", "runtime.installed", "runtime.entrypoint", "tools.governed"])
       expect(c[id].status, `${id}: ${c[id].message}`).toBe("pass");
     expect(c.probes.message).toBe("2 probe(s) answered as expected");
     expect(c.latency.details).toMatchObject({ samples: 3 });
     expect(c.latency.message).toMatch(/p50 [\d.]+ ms, p95 [\d.]+ ms over 3 calls/);
     expect(c["runtime.entrypoint"].message).toContain("index.js");
+    expect(c["tools.governed"].message).toBe("all 1 tool definition(s) are gated");
     expect(c["intent-map"].status).toBe("skip");
     expect(c["intent-map"].fix).toMatch(/governor init/);
     expect(r.stdout + r.stderr).not.toContain(KEY);
@@ -81,14 +87,17 @@ describe.concurrent("governor doctor", () => {
     expect(c.probes.fix).toMatch(/Fix the policy, or the expectation in .*wrong\.probes\.json/);
   });
 
-  it("unreachable: exit 1, says nothing listens and how to start a server; later live checks skip", async () => {
+  it("unreachable, and a repo not wired: exit 1, each says what to do", async () => {
     const port = await freePort();
-    const r = await doctor([], { GOVERNOR_ENFORCE_URL: `http://127.0.0.1:${port}` });
+    const r = await run(["doctor", "--cwd", makeProject(false), "--json"], { env: { GOVERNOR_ENFORCE_URL: `http://127.0.0.1:${port}` } });
     expect(r.code).toBe(1);
     const c = byId(JSON.parse(r.stdout));
     expect(c["enforce.reachable"]).toMatchObject({ status: "fail", message: `nothing is listening on 127.0.0.1:${port} (connection refused)` });
     expect(c["enforce.reachable"].fix).toContain(`governor serve --policy <file> --port ${port}`);
     expect(c["enforce.contract"].status).toBe("skip");
+    expect(c["runtime.entrypoint"]).toMatchObject({ status: "warn", message: "no import of governor/register in index.js" });
+    expect(c["tools.governed"]).toMatchObject({ status: "fail", message: "1 of 1 tool definition(s) not gated: tools.js:3 (lookup)" });
+    expect(c["tools.governed"].fix).toMatch(/governor init/);
   });
 
   it("401, 500 and a body that breaks the contract each fail the right check", async () => {
