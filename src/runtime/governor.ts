@@ -58,18 +58,17 @@ export interface Governor {
   stats(): GovernorStats;
 }
 
-/** gate() keeps the function's type: async functions and async generators as they are; a sync
- *  function's result becomes a Promise (the check is asynchronous). */
+/** What a gated function returns: async results and async generators unchanged; a sync result
+ *  becomes a Promise (the check is asynchronous). */
+export type GatedResult<R> = R extends PromiseLike<any> | AsyncIterable<any> ? R : Promise<R>;
+
+/** gate() keeps the function's parameters, `this` and result type. Written as separate type
+ *  parameters (not `F extends Function`) so a contextual type flows into `fn`: AI SDK's
+ *  `execute: gate("x", async (input, options) => ...)` still infers input from inputSchema. */
 export interface GateFunction {
-  <F extends (...args: any[]) => PromiseLike<any> | AsyncIterable<any>>(name: string, fn: F, opts?: GateOptions): F;
-  <F extends (...args: any[]) => any>(
-    name: string,
-    fn: F,
-    opts?: GateOptions,
-  ): (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>;
+  <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R, opts?: GateOptions): (this: T, ...args: A) => GatedResult<R>;
 }
 
-// Symbol.for: the default governor may come from another bundle (register, CJS) than the wrapper.
 const RUN: unique symbol = Symbol.for("governor.run") as any;
 type Verdict = typeof RUN | string;
 

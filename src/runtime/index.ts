@@ -14,7 +14,7 @@ export type { Actor, Intent, IntentMap, IntentMapEntry, IntentOverride, IntentRe
 export { canonicalJson, intentHash, signDecision, verifyDecision } from "./token.js";
 export type { SignInput, SignedFields, VerifyInput, VerifyResult, DecisionValue } from "./token.js";
 export { createGovernor } from "./governor.js";
-export type { Governor, Decision, GateOptions, GateFunction, GovernorStats } from "./governor.js";
+export type { Governor, Decision, GateOptions, GateFunction, GatedResult, GovernorStats } from "./governor.js";
 export type { GovernorOptions, FailMode, Mode } from "./config.js";
 export { withActor, withIntent } from "./context.js";
 export { getDefaultGovernor, gate, check } from "./default.js";
