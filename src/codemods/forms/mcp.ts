@@ -12,7 +12,7 @@ export function gateMcp(ctx: FileCtx): void {
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const method = callee.getName();
     const args = call.getArguments();
-    if ((method === "registerTool" && args.length >= 3) || (method === "tool" && args.length >= 2 && isMcpToolOverload(call))) {
+    if ((method === "registerTool" && args.length >= 3) || (method === "tool" && args.length >= 2 && isMcpToolOverload(ctx, call))) {
       const site: Site = { framework: "mcp", form: method, name: null, nameConfidence: "low", at: call };
       if (nameFrom(ctx, site, args[0]) === "manual") {
         manual(ctx, site, `the tool's name is not a plain string here; wrap the callback in gate("<name>", cb) by hand`);
@@ -27,12 +27,12 @@ export function gateMcp(ctx: FileCtx): void {
 }
 
 // server.tool("name", cb) | ("name", "desc", cb) | ("name", schema, cb) ...: first arg a name, last a function.
-function isMcpToolOverload(call: CallExpression): boolean {
+function isMcpToolOverload(ctx: FileCtx, call: CallExpression): boolean {
   const args = call.getArguments();
   const first = unwrapExpr(args[0]);
   const last = unwrapExpr(args[args.length - 1]);
   const nameLike = Node.isStringLiteral(first) || Node.isNoSubstitutionTemplateLiteral(first) || Node.isIdentifier(first);
-  return nameLike && (Node.isArrowFunction(last) || Node.isFunctionExpression(last) || Node.isIdentifier(last));
+  return nameLike && (Node.isArrowFunction(last) || Node.isFunctionExpression(last) || Node.isIdentifier(last) || isGateCall(ctx, last));
 }
 
 /** handler -> (req, extra) => gate(req.params.name, (_args) => (handler)(req, extra))(req.params.arguments) */
@@ -52,12 +52,15 @@ function gateLowLevel(ctx: FileCtx, call: CallExpression, handler: Node): void {
     return;
   }
   const t = ctx.isTs ? ": unknown" : "";
+  // Pass only the parameters the handler declares (TS rejects extra arguments to an inline function).
+  const declared = Node.isArrowFunction(h) || Node.isFunctionExpression(h) ? h.getParameters().length : 2;
+  const pass = ["govRequest", "govExtra"].slice(0, Math.max(1, Math.min(2, declared))).join(", ");
   ctx.edits.push({
     start: handler.getStart(),
     end: handler.getStart(),
-    text: `(govRequest, govExtra) => ${ctx.gateId}(govRequest.params.name, (_args${t}) => (`,
+    text: `(${pass}) => ${ctx.gateId}(govRequest.params.name, (_args${t}) => (`,
   });
-  ctx.edits.push({ start: handler.getEnd(), end: handler.getEnd(), text: ")(govRequest, govExtra))(govRequest.params.arguments)" });
+  ctx.edits.push({ start: handler.getEnd(), end: handler.getEnd(), text: `)(${pass}))(govRequest.params.arguments)` });
   ctx.needsGate = true;
   for (const s of sites) report(ctx, s, "gated", s.name ? undefined : "gated at the CallTool handler with the requested tool's name");
 }
