@@ -41,3 +41,8 @@ export function handleError(err: unknown, opts: { json?: boolean; command: strin
   process.exitCode = e.exitCode;
   process.exit(e.exitCode);
 }
+
+/** commander's own usage errors (unknown option, bad choice) exit 2 like ours; help and version exit 0. */
+export function usageExit(err: { exitCode: number; code: string }): never {
+  process.exit(err.exitCode === 0 ? 0 : 2);
+}

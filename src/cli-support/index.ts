@@ -1,4 +1,4 @@
 export { EXIT } from "./exit.js";
-export { CliError, handleError, optionError } from "./errors.js";
+export { CliError, handleError, optionError, usageExit } from "./errors.js";
 export { colorEnabled, paint, table, print } from "./output.js";
 export { annotation, inGitHubActions } from "./github.js";

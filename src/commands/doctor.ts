@@ -2,7 +2,7 @@ import { Command } from "commander";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { CliError, EXIT, handleError, inGitHubActions, print } from "../cli-support/index.js";
+import { CliError, EXIT, handleError, usageExit, inGitHubActions, print } from "../cli-support/index.js";
 import { gateSources } from "../codemods/index.js";
 import { runDoctor } from "../doctor/run.js";
 import { renderAnnotations, renderText } from "../doctor/report.js";
@@ -12,9 +12,9 @@ export const doctorOptionsSchema = z.object({
   url: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),
   probes: z.string().min(1).optional(),
-  maxLatency: z.coerce.number().positive("expected a positive number of milliseconds").optional(),
-  samples: z.coerce.number().int().min(1, "expected at least 1").max(1000, "expected at most 1000"),
-  timeout: z.coerce.number().int().positive("expected a positive number of milliseconds").optional(),
+  maxLatency: z.coerce.number({ error: "expected a number" }).positive("expected a positive number of milliseconds").optional(),
+  samples: z.coerce.number({ error: "expected a number" }).int().min(1, "expected at least 1").max(1000, "expected at most 1000"),
+  timeout: z.coerce.number({ error: "expected a number" }).int().positive("expected a positive number of milliseconds").optional(),
   strict: z.boolean().optional(),
   json: z.boolean().optional(),
 });
@@ -57,6 +57,8 @@ export const doctor = new Command("doctor")
   .option("--strict", "warnings fail too (for CI)")
   .option("--json", 'print { "ok", "checks": [ { "id", "status", "message", "fix"?, "details"? } ] }')
   .addHelpText("after", "\nExit code: 0 nothing failed, 1 a check failed, 2 doctor itself could not run.\nExample: governor doctor --url http://127.0.0.1:8787 --strict")
+  .showHelpAfterError("fix: run `governor doctor --help` for usage.")
+  .exitOverride(usageExit)
   .action(async (opts) => {
     try {
       const options = doctorOptionsSchema.parse(opts);

@@ -1,17 +1,17 @@
 import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { CliError, handleError, print } from "../cli-support/index.js";
+import { CliError, handleError, print, usageExit } from "../cli-support/index.js";
 import { startEnforceServer, PolicyError } from "../server/index.js";
 import { signDecision } from "../runtime/token.js";
 
 export const serveOptionsSchema = z.object({
   host: z.string().min(1),
-  port: z.coerce.number().int("expected a whole number").min(0).max(65535, "expected a port between 0 and 65535"),
+  port: z.coerce.number({ error: "expected a number" }).int("expected a whole number").min(0).max(65535, "expected a port between 0 and 65535"),
   policy: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),
   decisionKey: z.string().min(1).optional(),
-  tokenTtl: z.coerce.number().int().positive("expected a positive number of milliseconds"),
+  tokenTtl: z.coerce.number({ error: "expected a number" }).int().positive("expected a positive number of milliseconds"),
   watch: z.boolean(),
 });
 export type ServeOptions = z.infer<typeof serveOptionsSchema>;
@@ -75,6 +75,8 @@ export const serve = new Command("serve")
   .option("--token-ttl <ms>", "how long a signed decision stays valid", "60000")
   .option("--no-watch", "do not reload the policy file when it changes")
   .addHelpText("after", "\nThe first line on stdout is `listening on http://HOST:PORT`. One line per decision goes to stderr.")
+  .showHelpAfterError("fix: run `governor serve --help` for usage.")
+  .exitOverride(usageExit)
   .action(async (opts) => {
     try {
       const options = serveOptionsSchema.parse({

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { CliError, EXIT, handleError, paint, print, table } from "../cli-support/index.js";
+import { CliError, EXIT, handleError, usageExit, paint, print, table } from "../cli-support/index.js";
 import { cliGovernor, explainNoDecision, type CliDecision } from "../cli-support/enforce.js";
 import { intentFromFlags } from "../cli-support/intent-args.js";
 import type { Intent } from "../runtime/index.js";
@@ -20,7 +20,7 @@ export const testIntentOptionsSchema = z.object({
   config: z.string().min(1).optional(),
   url: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),
-  timeout: z.coerce.number().int().positive("expected a positive number of milliseconds"),
+  timeout: z.coerce.number({ error: "expected a number" }).int().positive("expected a positive number of milliseconds"),
   json: z.boolean().optional(),
   expect: z.enum(["allow", "deny"]).optional(),
 });
@@ -124,6 +124,8 @@ export const testIntent = new Command("test-intent")
     "after",
     "\nExamples:\n  governor test-intent --url http://127.0.0.1:8787 --action query --resource postgres_db:users\n  governor test-intent --tool refund_payment --args '{\"amount\":20}' --expect deny",
   )
+  .showHelpAfterError("fix: run `governor test-intent --help` for usage.")
+  .exitOverride(usageExit)
   .action(async (opts) => {
     try {
       const options = testIntentOptionsSchema.parse(opts);

@@ -139,9 +139,11 @@ describe.concurrent("governor doctor", () => {
   });
 
   it("exit 2 when doctor itself cannot run (bad options)", async () => {
-    const r = await run(["doctor", "--samples", "0"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--samples: expected at least 1/);
-    expect(r.stderr).toMatch(/governor doctor --help/);
+    const [bad, unknown] = await Promise.all([run(["doctor", "--samples", "0"]), run(["doctor", "--prob", "x"])]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--samples: expected at least 1/);
+    expect(bad.stderr).toMatch(/governor doctor --help/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--prob'[\s\S]*governor doctor --help/);
   });
 });
