@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { PACKAGE_MANAGERS } from "../detectors/package-manager.js";
-import { FRAMEWORKS, type GateSources } from "../init/codemods.js";
+import { gateSources } from "../codemods/index.js";
+import { FRAMEWORKS } from "../init/codemods.js";
 import { formatError, InitError } from "../init/errors.js";
 import { runInit } from "../init/run.js";
 import { inferIntentEntry } from "../runtime/intent.js";
@@ -36,13 +37,6 @@ function runtimeRange(): string {
   }
   return "latest";
 }
-
-// Until src/codemods/index.ts exports gateSources, init still wires entrypoints, env, config and deps.
-const noCodemods: GateSources = () => ({
-  files: [],
-  tools: [],
-  warnings: ["Tool gating is not available in this build of governor (the codemod core is missing)."],
-});
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -78,7 +72,7 @@ export const init = new Command("init")
       const code = await runInit(
         { ...options, framework: options.framework as never },
         {
-          gateSources: noCodemods,
+          gateSources,
           inferIntent: inferIntentEntry,
           runtimeRange: runtimeRange(),
           interactive: isInteractive(),

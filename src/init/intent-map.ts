@@ -1,14 +1,10 @@
 import { InitError } from "./errors.js";
+import { findObjectProperty, insertProperty, parseJsonObject } from "./json-edit.js";
 
 // Adds one governor.config.json entry per gated tool, with the intent inferred from its name, so the
 // user can review and edit it. Existing entries (and every other key) are kept as they are.
 
 export const CONFIG_FILE = "governor.config.json";
-
-function indentOf(text: string): string | number {
-  const m = /^([ \t]+)"/m.exec(text);
-  return m ? m[1] : 2;
-}
 
 /** The merged text, or `existing` unchanged when every tool already has an entry. */
 export function mergeIntentMap(
@@ -31,14 +27,28 @@ export function mergeIntentMap(
       );
     }
   }
-  const tools = (config.tools && typeof config.tools === "object" && !Array.isArray(config.tools)
-    ? config.tools
-    : {}) as Record<string, unknown>;
+  if (config.tools !== undefined && (!config.tools || typeof config.tools !== "object" || Array.isArray(config.tools))) {
+    throw new InitError(
+      "config_invalid",
+      `${displayPath}: "tools" must be an object of tool name -> intent entry; init will not overwrite it.`,
+      `Fix "tools" in ${displayPath} (or move the file away) and rerun governor init.`,
+    );
+  }
+  const tools = (config.tools ?? {}) as Record<string, unknown>;
   const missing = [...new Set(toolNames)].filter((name) => !(name in tools)).sort();
   if (!missing.length) return existing;
-  const merged = { ...tools };
-  for (const name of missing) merged[name] = infer(name);
-  const out = { ...config, tools: merged };
-  const eol = existing?.includes("\r\n") ? "\r\n" : "\n";
-  return JSON.stringify(out, null, existing ? indentOf(existing) : 2).replace(/\n/g, eol) + eol;
+  if (existing === null) {
+    const fresh = { tools: Object.fromEntries(missing.map((name) => [name, infer(name)])) };
+    return JSON.stringify(fresh, null, 2) + "\n";
+  }
+  // text edits, so the user's formatting and every other key stay byte for byte
+  let text = existing;
+  for (const name of missing) {
+    const { sf, root } = parseJsonObject(displayPath, text);
+    const toolsObj = findObjectProperty(root, "tools");
+    text = toolsObj
+      ? insertProperty(text, sf, toolsObj, name, infer(name), { append: true })
+      : insertProperty(text, sf, root, "tools", { [name]: infer(name) }, { append: true });
+  }
+  return text;
 }

@@ -74,6 +74,19 @@ describe("what init writes", () => {
     expect(report.dependencies).toEqual([
       { name: "governor", range: pkg.dependencies.governor, package: ".", status: "added", install: "skipped", command: "npm install" },
     ]);
+    expect(report.tools.map(({ file, name, framework, status }) => ({ file, name, framework, status }))).toEqual([
+      { file: "src/tools.ts", name: "get_order", framework: "ai-sdk", status: "gated" },
+      { file: "src/tools.ts", name: "refund_payment", framework: "ai-sdk", status: "gated" },
+    ]);
+    for (const t of report.tools) {
+      expect(Object.keys(t).sort()).toEqual(["file", "form", "framework", "line", "name", "status"]);
+      // the definition starts on `line` (a JSDoc above it counts as its start)
+      expect(read(dir, "src/tools.ts").split("\n").slice(t.line - 1, t.line + 1).join("\n")).toMatch(/tool\(|get_order|refund_payment/);
+    }
+    expect(read(dir, "src/tools.ts")).toContain('execute: gate("get_order", async ({ orderId })');
+    const config = JSON.parse(read(dir, "governor.config.json"));
+    expect(Object.keys(config.tools)).toEqual(["get_order", "refund_payment"]);
+    expect(config.tools.refund_payment.action).toBe("refund");
     // the test file is not scanned, not an entrypoint, not rewritten
     expect(read(dir, "src/index.test.ts")).not.toContain("governor");
     expect(report.files.find((f) => f.path === ".env.example")?.action).toBe("create");
@@ -88,7 +101,24 @@ describe("what init writes", () => {
     expect(env.startsWith("OPENAI_API_KEY=\n# keep observe while we try it\nGOVERNOR_MODE=observe\n")).toBe(true);
     expect(env.match(/^GOVERNOR_MODE=/gm)).toHaveLength(1);
     expect(env).toMatch(/^GOVERNOR_ENFORCE_URL=$/m);
-    expect(json(r).dependencies[0].command).toBe("yarn install");
+    const report = json(r);
+    expect(report.dependencies[0].command).toBe("yarn install");
+    expect(report.tools.filter((t) => t.status === "gated").map((t) => t.name).sort()).toEqual(["lookup_customer", "send_invoice"]);
+    const manual = report.tools.filter((t) => t.status === "manual");
+    expect(manual).toHaveLength(1);
+    expect(manual[0].file).toBe("lib/legacy.js");
+    expect(manual[0].reason).toBeTruthy();
+    expect(read(dir, "lib/legacy.js")).toContain("// governor:");
+    expect(read(dir, "lib/agent.js")).toContain('const { gate } = require("governor/runtime");');
+
+    // the human summary lists the manual site and the next steps
+    const again = copyFixture("js-cjs-yarn");
+    const text = runInit(["--yes", "--no-install", "--cwd", again]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain("openai: 2 gated, 1 manual");
+    expect(text.stdout).toMatch(/Manual sites[^\n]*\n\s+lib\/legacy\.js:\d+/);
+    expect(text.stdout).toContain("Run `governor doctor`");
+    expect(text.stdout).toContain("Install the runtime: `yarn install`");
   });
 
   it("pnpm project with a governor.config.json keeps existing entries; --package-manager overrides", () => {
@@ -99,6 +129,9 @@ describe("what init writes", () => {
     const config = JSON.parse(read(dir, "governor.config.json"));
     expect(config.defaults).toEqual({ actor: { id: "files-bot", type: "agent" } });
     expect(config.tools.read_file).toEqual({ action: "read", resource: { type: "file" } });
+    expect(config.tools.delete_file.action).toBe("delete");
+    // the user's compact formatting is kept: only the new entry is inserted
+    expect(read(dir, "governor.config.json")).toContain('"actor": { "id": "files-bot", "type": "agent" }');
     expect(read(dir, "src/main.mjs").startsWith('import "governor/register";\nimport { McpServer }')).toBe(true);
 
     const other = copyFixture("js-esm-pnpm");
