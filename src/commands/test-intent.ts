@@ -32,7 +32,7 @@ interface Trace {
   prediction?: { canonical?: string; confidence?: number; source?: string };
 }
 
-function render(d: CliDecision, intent: Intent, url: string | undefined, expectation: string | undefined, matched: boolean | undefined): string {
+function render(d: CliDecision, intent: Intent, url: string | undefined, mapFile: string | undefined, expectation: string | undefined, matched: boolean | undefined): string {
   const c = paint(process.stdout);
   const head = d.decision === "ALLOW" ? c.green.bold("ALLOW") : c.red.bold("DENY");
   const lines = [`${head}  ${d.reason ?? ""}`.trimEnd()];
@@ -42,6 +42,7 @@ function render(d: CliDecision, intent: Intent, url: string | undefined, expecta
   rows.push([c.dim("latency"), `${Math.round(d.latencyMs * 10) / 10} ms`]);
   const r = intent.resource;
   rows.push([c.dim("asked"), `${intent.action} ${r.type}${r.name ? ":" + r.name : ""} as ${intent.actor.id} (${intent.actor.type})${url ? " at " + url : ""}`]);
+  if (mapFile) rows.push([c.dim("intent map"), mapFile]);
   lines.push(table(rows));
   const trace = d.trace as Trace[];
   if (trace.length) {
@@ -58,7 +59,7 @@ function render(d: CliDecision, intent: Intent, url: string | undefined, expecta
 }
 
 export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { intent } = intentFromFlags(o, env);
+  const { intent, mapFile } = intentFromFlags(o, env);
   const url = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
   const governor = (() => {
     try {
@@ -96,7 +97,7 @@ export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv
         ...(o.expect && { expected: o.expect.toUpperCase(), matches_expectation: matched }),
       }),
     );
-  } else print(render(d, intent, url, o.expect, matched));
+  } else print(render(d, intent, url, mapFile, o.expect, matched));
   if (matched !== undefined) return matched ? EXIT.ok : EXIT.failed;
   return d.decision === "ALLOW" ? EXIT.ok : EXIT.failed;
 }

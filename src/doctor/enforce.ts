@@ -1,5 +1,5 @@
 // Live checks against enforce, all through the runtime's own client: auth, contract, probes, latency.
-import { buildIntent, type Intent, type IntentMap } from "../runtime/index.js";
+import { buildIntent, type Actor, type Intent, type IntentMap } from "../runtime/index.js";
 import { explainNoDecision, type CliDecision, type CliGovernor } from "../cli-support/enforce.js";
 import type { Probe } from "./probes-file.js";
 import { fail, pass, skip, warn, type CheckResult } from "./types.js";
@@ -36,13 +36,13 @@ export async function checkContract(g: CliGovernor, url: string, signed: boolean
   return { ok: true, auth, contract: pass("enforce.contract", `read probe answered ${d.decision} (request ${d.requestId}, ${d.trace.length} canonicalization entries)`, details) };
 }
 
-export async function checkProbes(g: CliGovernor, probes: Probe[] | undefined, map: IntentMap | null, file: string | undefined, url: string): Promise<CheckResult> {
+export async function checkProbes(g: CliGovernor, probes: Probe[] | undefined, map: IntentMap | null, actor: Actor | null, file: string | undefined, url: string): Promise<CheckResult> {
   if (!probes)
     return skip("probes", "no governor.probes.json: only the contract was checked with a harmless read", "Add governor.probes.json (or pass --probes <file>) listing intents or tool calls with the decision each must get.");
   const results: Record<string, unknown>[] = [];
   const wrong: string[] = [];
   for (const p of probes) {
-    const intent = p.tool ? buildIntent(p.tool, p.args ?? {}, { map }) : (p.intent as unknown as Intent);
+    const intent = p.tool ? buildIntent(p.tool, p.args ?? {}, { map, actor }) : (p.intent as unknown as Intent);
     try {
       const d = await g.check(intent);
       const codeOk = !p.denyCode || d.denyCode === p.denyCode;

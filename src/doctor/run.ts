@@ -62,7 +62,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       if (!ok) {
         checks.push(probesError ?? skip("probes", "needs a working enforce contract"), skip("latency", "needs a working enforce contract"));
       } else {
-        checks.push(probesError ?? (await checkProbes(g, probes, map, probesFile, base)));
+        checks.push(probesError ?? (await checkProbes(g, probes, map, config?.actor ?? null, probesFile, base)));
         checks.push(await checkLatency(g, o.samples, o.maxLatency, base));
       }
     } finally {
