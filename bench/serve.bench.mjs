@@ -12,7 +12,7 @@ import { Pool } from "undici";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CONCURRENCY = 64;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20000);
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const dir = mkdtempSync(path.join(tmpdir(), "governor-bench-"));
 const policyFile = path.join(dir, "policy.yaml");
