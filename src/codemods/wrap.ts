@@ -68,26 +68,81 @@ export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration)
 export function wrapMethodBody(ctx: FileCtx, site: Site, m: MethodDeclaration): void {
   const body = m.getBody();
   if (!body || !Node.isBlock(body)) return manual(ctx, site, `${m.getName()} has no body to gate; wrap the tool by hand`);
-  const first = body.getStatements()[0];
-  if (body.getStatements().length === 1 && Node.isReturnStatement(first)) {
-    let e = first.getExpression();
-    if (e && Node.isCallExpression(e) && Node.isCallExpression(e.getExpression())) e = e.getExpression();
-    if (isGateCall(ctx, e)) return report(ctx, site, "already-gated");
-  }
+  if (isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
   if (m.isGenerator())
     return manual(ctx, site, `${m.getName()} is a generator; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`);
+  insertBodyGate(ctx, site, body, m.isAsync());
+}
+
+/** `{ return gate(...)(...arguments); }`: a body this codemod already gated. */
+export function isGatedBody(ctx: FileCtx, body: Node): boolean {
+  if (!Node.isBlock(body)) return false;
+  const first = body.getStatements()[0];
+  if (body.getStatements().length !== 1 || !Node.isReturnStatement(first)) return false;
+  let e = first.getExpression();
+  if (e && Node.isCallExpression(e) && Node.isCallExpression(e.getExpression())) e = e.getExpression();
+  return isGateCall(ctx, e);
+}
+
+/**
+ * Gate inside an inline function, keeping its parameter list where the framework's generic call
+ * types it: `async ({ to }) => body` -> `async function ({ to }) { return gate("x", async (..._args) => body)(...arguments); }`.
+ * Used where an outer gate(...) would lose TypeScript's inference (LangChain tool(fn, { schema }),
+ * OpenAI Agents execute). Falls back to the outer form where that would change meaning.
+ */
+export function wrapInline(ctx: FileCtx, site: Site, fn: Node): void {
+  const f = unwrapExpr(fn);
+  if (Node.isFunctionExpression(f) && !f.isGenerator() && f === fn) {
+    const body = f.getBody();
+    if (isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
+    if (Node.isBlock(body)) return insertBodyGate(ctx, site, body, f.isAsync());
+  }
+  if (Node.isArrowFunction(f) && f === fn && !usesOwnThis(f)) {
+    const arrowTok = f.getEqualsGreaterThan();
+    const asyncKw = f.isAsync() ? "async " : "";
+    const asyncMod = f.getModifiers().find((m) => m.getText() === "async");
+    const headStart = asyncMod ? asyncMod.getEnd() : f.getStart();
+    let header = ctx.text.slice(headStart, arrowTok.getStart()).trim();
+    if (!header.startsWith("(") && !header.startsWith("<")) header = `(${header})`;
+    const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
+    ctx.edits.push({
+      start: f.getStart(),
+      end: arrowTok.getEnd(),
+      text: `${asyncKw}function ${header} { return ${ctx.gateId}(${lit(site)}, ${asyncKw}(${rest}) =>`,
+    });
+    ctx.edits.push({ start: f.getEnd(), end: f.getEnd(), text: ")(...arguments); }" });
+    ctx.needsGate = true;
+    return report(ctx, site, "gated");
+  }
+  return wrapExpression(ctx, site, fn);
+}
+
+function insertBodyGate(ctx: FileCtx, site: Site, body: Node, isAsync: boolean): void {
   const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
-  const asyncKw = m.isAsync() ? "async " : "";
-  ctx.edits.push({ start: body.getStart(), end: body.getStart(), text: `{ return ${ctx.gateId}(${lit(site)}, ${asyncKw}(${rest}) => ` });
+  ctx.edits.push({ start: body.getStart(), end: body.getStart(), text: `{ return ${ctx.gateId}(${lit(site)}, ${isAsync ? "async " : ""}(${rest}) => ` });
   ctx.edits.push({ start: body.getEnd(), end: body.getEnd(), text: ")(...arguments); }" });
   ctx.needsGate = true;
   report(ctx, site, "gated");
 }
 
+// An arrow that reads `this`, `arguments`, `super` or `new.target` cannot become a function expression.
+function usesOwnThis(f: Node): boolean {
+  let found = false;
+  f.forEachDescendant((d, t) => {
+    if (Node.isFunctionDeclaration(d) || Node.isFunctionExpression(d) || Node.isMethodDeclaration(d) || Node.isClassDeclaration(d) || Node.isClassExpression(d)) return t.skip();
+    if (Node.isThisExpression(d) || Node.isSuperExpression(d) || Node.isMetaProperty(d) || (Node.isIdentifier(d) && d.getText() === "arguments")) {
+      found = true;
+      t.stop();
+    }
+  });
+  return found;
+}
+
 /** Gates the function held by an object property (`execute`, `func`): property value or method. */
-export function wrapProperty(ctx: FileCtx, site: Site, prop: Node): void {
-  if (Node.isPropertyAssignment(prop)) return wrapExpression(ctx, site, prop.getInitializerOrThrow());
-  if (Node.isMethodDeclaration(prop)) return wrapObjectMethod(ctx, site, prop);
+export function wrapProperty(ctx: FileCtx, site: Site, prop: Node, inline = false): void {
+  if (Node.isPropertyAssignment(prop))
+    return inline ? wrapInline(ctx, site, prop.getInitializerOrThrow()) : wrapExpression(ctx, site, prop.getInitializerOrThrow());
+  if (Node.isMethodDeclaration(prop)) return prop.isGenerator() ? wrapObjectMethod(ctx, site, prop) : wrapMethodBody(ctx, site, prop);
   if (Node.isShorthandPropertyAssignment(prop)) {
     // { execute } -> { execute: gate("name", execute) }
     ctx.edits.push({ start: prop.getEnd(), end: prop.getEnd(), text: `: ${ctx.gateId}(${lit(site)}, ${prop.getName()})` });

@@ -2,10 +2,10 @@
 // case.json, and a second run over the output changes nothing and reports every tool as gated
 // already (or still manual).
 import { describe, expect, it } from "vitest";
-import { gateSources } from "../../src/codemods/index.js";
+import { gateSources, type ToolFinding } from "../../src/codemods/index.js";
 import { listCases, loadCase, moduleKindFor } from "./fixtures.js";
 
-const pick = (t: Record<string, unknown>) => ({
+const pick = (t: ToolFinding) => ({
   file: t.file,
   line: t.line,
   name: t.name,

@@ -2,7 +2,7 @@
 import { Node } from "ts-morph";
 import { calleeBinding, unwrapExpr, type FileCtx } from "../context.js";
 import { frameworkOfSpec, isLangChainSpec } from "../modules.js";
-import { constString, findMember, isPure, manual, wrapExpression, wrapProperty, type Site } from "../wrap.js";
+import { constString, findMember, isPure, manual, wrapInline, wrapProperty, type Site } from "../wrap.js";
 
 /** The name of a definition: a known string, a runtime expression we can pass on, or nothing usable. */
 export function nameFrom(ctx: FileCtx, site: Site, n: Node | undefined): "ok" | "manual" {
@@ -41,7 +41,7 @@ export function gateLangChain(ctx: FileCtx): void {
         continue;
       }
       if (site.nameExpr) site.reason = `name computed at runtime from ${site.nameExpr}`;
-      wrapExpression(ctx, site, args[0]);
+      wrapInline(ctx, site, args[0]);
       if (site.reason) ctx.findings[ctx.findings.length - 1].reason = site.reason;
     } else if (Node.isNewExpression(n) && (b.name === "DynamicTool" || b.name === "DynamicStructuredTool")) {
       const obj = args[0] && unwrapExpr(args[0]);
@@ -61,7 +61,7 @@ export function gateLangChain(ctx: FileCtx): void {
         manual(ctx, site, "the tool's name is not a plain string here; wrap its func in gate(\"<name>\", fn) by hand");
         continue;
       }
-      wrapProperty(ctx, site, func);
+      wrapProperty(ctx, site, func, true);
     }
   }
 }

@@ -29,7 +29,7 @@ export function gateOpenAiAgents(ctx: FileCtx): void {
         manual(ctx, site, "the tool's name is not a plain string here; wrap its execute in gate(\"<name>\", fn) by hand");
         continue;
       }
-      wrapProperty(ctx, site, exec);
+      wrapProperty(ctx, site, exec, true);
       if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
       continue;
     }
@@ -47,7 +47,7 @@ export function gateOpenAiAgents(ctx: FileCtx): void {
     const onOwnLine = /^[ \t]*$/.test(ctx.text.slice(lineStart, start));
     const sep = onOwnLine ? `\n${ctx.text.slice(lineStart, start)}` : " ";
     ctx.edits.push({ start, end: start, text: `name: ${JSON.stringify(site.name)},${sep}` });
-    wrapProperty(ctx, site, exec);
+    wrapProperty(ctx, site, exec, true);
     ctx.findings[ctx.findings.length - 1].reason = "explicit name added (it was derived from execute's function name)";
   }
 }
