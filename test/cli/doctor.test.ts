@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fixedServer, freePort, policies, root, run, serve, type Served } from "./helpers.js";
+import { fixedServer, freePort, policies, root, run, serve, tlsDir, type Served } from "./helpers.js";
 
 const KEY = "sk-doctor-0123456789";
 const DECISION_KEY = "dk-doctor-0123456789abcdef";
@@ -136,6 +136,30 @@ describe.concurrent("governor doctor", () => {
     expect(strict.stdout).toMatch(/fix: Set GOVERNOR_FAIL_MODE=closed/);
     expect(strict.stdout).toMatch(/not ok: .*\(--strict: warnings fail\)/);
     expect(strict.stdout).toMatch(/^::error title=governor doctor%3A latency::/m);
+  });
+
+  it("an untrusted TLS certificate, and a skewed clock with signed decisions, each fail with what to do", async () => {
+    const skewed = await fixedServer(200, '{"decision":"ALLOW","metadata":{"request_id":"r-1"}}', {
+      tls: true,
+      headers: { date: new Date(Date.now() + 120_000).toUTCString() },
+    });
+    try {
+      const env = { GOVERNOR_ENFORCE_URL: skewed.url };
+      const [untrusted, trusted] = await Promise.all([doctor([], env), doctor([], { ...env, NODE_EXTRA_CA_CERTS: path.join(tlsDir, "localhost-test.crt") })]);
+      const u = byId(JSON.parse(untrusted.stdout));
+      expect(u["enforce.reachable"].status).toBe("fail");
+      expect(u["enforce.reachable"].message).toMatch(/^TLS handshake with 127\.0\.0\.1:\d+ failed \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+      expect(u["enforce.reachable"].fix).toMatch(/NODE_EXTRA_CA_CERTS/);
+      // Following that fix makes TLS pass; then the unsigned ALLOW and the clock fail.
+      const t = byId(JSON.parse(trusted.stdout));
+      expect(t["enforce.reachable"].status).toBe("pass");
+      expect(t["enforce.reachable"].message).toMatch(/tls [\d.]+ ms/);
+      expect(t["enforce.contract"]).toMatchObject({ status: "fail", message: "signed decisions are on, but the ALLOW's decision token did not verify" });
+      expect(t.clock).toMatchObject({ status: "fail", message: expect.stringMatching(/clock differs from enforce by about 1[12]\d s/) });
+      expect(t.clock.fix).toMatch(/NTP/);
+    } finally {
+      await skewed.close();
+    }
   });
 
   it("exit 2 when doctor itself cannot run (bad options)", async () => {

@@ -1,6 +1,6 @@
 // Spawning the real CLI: `node bin/governor.js ...` (needs dist/, built by `npm test` or `GOVERNOR_FAST_BUILD=1 npx tsup`).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, copyFileSync } from "node:fs";
+import { existsSync, mkdtempSync, copyFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const bin = path.join(root, "bin/governor.js");
 export const policies = path.join(root, "test/fixtures/policies");
+export const tlsDir = path.join(root, "test/cli/tls");
 
 if (!existsSync(path.join(root, "dist/cli.js"))) throw new Error("dist/cli.js is missing: run `GOVERNOR_FAST_BUILD=1 npx tsup` first");
 
@@ -105,18 +106,24 @@ export async function until(check: () => Promise<boolean>, what: string, ms = 50
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** A plain HTTP server answering every request with one fixed status and body (for failure cases). */
-export async function fixedServer(status: number, body: string): Promise<{ url: string; close(): Promise<void> }> {
-  const { createServer } = await import("node:http");
-  const server = createServer((req, res) => {
+/** A plain HTTP(S) server answering every request with one fixed status, body and headers (for failure cases). */
+export async function fixedServer(
+  status: number,
+  body: string,
+  opts: { headers?: Record<string, string>; tls?: boolean } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
+  const handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
     req.resume();
-    res.writeHead(status, { "content-type": "application/json" });
+    res.writeHead(status, { "content-type": "application/json", ...opts.headers });
     res.end(body);
-  });
+  };
+  const server = opts.tls
+    ? (await import("node:https")).createServer({ cert: readFileSync(path.join(tlsDir, "localhost-test.crt")), key: readFileSync(path.join(tlsDir, "localhost-test.key")) }, handler)
+    : (await import("node:http")).createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as import("node:net").AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();
       server.close(() => r());
