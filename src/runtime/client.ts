@@ -41,8 +41,6 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
-class Timeout extends Error {}
-
 export class EnforceClient {
   private pool: Pool | undefined;
   private poolLoading: Promise<Pool> | undefined;
@@ -82,71 +80,79 @@ export class EnforceClient {
     }));
   }
 
-  /** POST the (canonical JSON) intent; resolves a decision or rejects with a typed GovernorError. */
-  async post(body: string, tool?: string): Promise<EnforceAnswer> {
-    const started = Date.now();
-    const deadline = started + this.cfg.timeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Timeout("deadline"));
-    }, this.cfg.timeoutMs);
-    try {
-      const p = this.getPool();
-      const pool = p instanceof Promise ? await p : p;
-      const { maxAttempts, baseDelayMs } = this.cfg.retry;
-      let lastError: GovernorError | undefined;
-      for (let attempt = 1; ; attempt++) {
-        let status: number;
-        let text: string;
-        let retryAfter: number | undefined;
-        try {
-          const res = await pool.request({ origin: this.origin, path: this.path, method: "POST", headers: this.headers, body, signal: controller.signal });
-          status = res.statusCode;
-          if (status === 503) retryAfter = retryAfterMs(res.headers["retry-after"]);
-          text = await res.body.text();
-        } catch (err) {
-          if (timedOut) throw this.timeoutError(tool, attempt);
-          const code = errCode(err);
-          lastError = new GovernorUnavailableError(
-            `The policy service at ${this.url} could not be reached (${code ?? "network error"}), so the tool${tool ? ` "${tool}"` : ""} was not run. Check that it is up and that GOVERNOR_ENFORCE_URL is right.`,
-            { cause: code && UNAVAILABLE_CODES.has(code) ? undefined : err, tool },
-          );
-          if (!code || !RETRYABLE_CODES.has(code) || attempt >= maxAttempts) throw lastError;
-          await this.backoff(attempt, baseDelayMs, undefined, deadline, lastError, tool);
-          continue;
-        }
-        if (status === 200) return this.parse(text, tool);
-        if (status === 503) {
-          lastError = new GovernorUnavailableError(
-            `The policy service answered 503 (unavailable) after ${attempt} attempt${attempt > 1 ? "s" : ""}, so the tool${tool ? ` "${tool}"` : ""} was not run. Try again later; check the management plane's health.`,
-            { status, tool },
-          );
-          if (attempt >= maxAttempts) throw lastError;
-          await this.backoff(attempt, baseDelayMs, retryAfter, deadline, lastError, tool);
-          continue;
-        }
-        throw this.statusError(status, text, tool);
+  /** POST the (canonical JSON) intent; resolves a decision or rejects with a typed GovernorError.
+   *  The deadline is a plain timer racing the attempts (an AbortController per check costs more
+   *  than the rest of the client); undici's own timeouts, set to the same budget, end a late request. */
+  post(body: string, tool?: string): Promise<EnforceAnswer> {
+    const timeoutMs = this.cfg.timeoutMs;
+    const run = { deadline: Date.now() + timeoutMs, attempt: 0, over: false };
+    return new Promise<EnforceAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        run.over = true;
+        reject(this.timeoutError(tool, run.attempt));
+      }, timeoutMs);
+      this.attempts(body, tool, run).then(
+        (answer) => {
+          clearTimeout(timer);
+          if (!run.over) resolve(answer);
+        },
+        (err) => {
+          clearTimeout(timer);
+          if (!run.over) reject(err);
+        },
+      );
+    });
+  }
+
+  private async attempts(body: string, tool: string | undefined, run: { deadline: number; attempt: number; over: boolean }): Promise<EnforceAnswer> {
+    const p = this.getPool();
+    const pool = p instanceof Promise ? await p : p;
+    const { maxAttempts, baseDelayMs } = this.cfg.retry;
+    const budget = this.cfg.timeoutMs;
+    for (;;) {
+      const attempt = ++run.attempt;
+      let status: number;
+      let text: string;
+      let retryAfter: number | undefined;
+      try {
+        const res = await pool.request({ origin: this.origin, path: this.path, method: "POST", headers: this.headers, body, headersTimeout: budget, bodyTimeout: budget });
+        status = res.statusCode;
+        if (status === 503) retryAfter = retryAfterMs(res.headers["retry-after"]);
+        text = await res.body.text();
+      } catch (err) {
+        if (run.over) throw err;
+        const code = errCode(err);
+        if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") throw this.timeoutError(tool, attempt);
+        const last = new GovernorUnavailableError(
+          `The policy service at ${this.url} could not be reached (${code ?? "network error"}), so the tool${tool ? ` "${tool}"` : ""} was not run. Check that it is up and that GOVERNOR_ENFORCE_URL is right.`,
+          { cause: code && UNAVAILABLE_CODES.has(code) ? undefined : err, tool },
+        );
+        if (!code || !RETRYABLE_CODES.has(code) || attempt >= maxAttempts) throw last;
+        await this.backoff(attempt, baseDelayMs, undefined, run, last, tool);
+        continue;
       }
-    } catch (err) {
-      if (timedOut && !(err instanceof GovernorError)) throw this.timeoutError(tool, 0);
-      throw err;
-    } finally {
-      clearTimeout(timer);
+      if (status === 200) return this.parse(text, tool);
+      if (status === 503) {
+        const last = new GovernorUnavailableError(
+          `The policy service answered 503 (unavailable) after ${attempt} attempt${attempt > 1 ? "s" : ""}, so the tool${tool ? ` "${tool}"` : ""} was not run. Try again later; check the management plane's health.`,
+          { status, tool },
+        );
+        if (attempt >= maxAttempts) throw last;
+        await this.backoff(attempt, baseDelayMs, retryAfter, run, last, tool);
+        continue;
+      }
+      throw this.statusError(status, text, tool);
     }
   }
 
-  private async backoff(attempt: number, base: number, retryAfter: number | undefined, deadline: number, last: GovernorError, tool?: string): Promise<void> {
+  private async backoff(attempt: number, base: number, retryAfter: number | undefined, run: { deadline: number; over: boolean }, last: GovernorError, tool?: string): Promise<void> {
     // Full jitter on an exponential cap; Retry-After, when given, is a floor.
     const jittered = Math.random() * base * 2 ** (attempt - 1);
     const wait = retryAfter !== undefined ? Math.max(retryAfter, jittered) : jittered;
-    if (Date.now() + wait >= deadline) {
-      // Waiting would cross the deadline: give up now with what we know.
-      throw last;
-    }
+    // Waiting would cross the deadline: give up now with what we know.
+    if (Date.now() + wait >= run.deadline) throw last;
     await sleep(wait);
-    if (Date.now() >= deadline) throw this.timeoutError(tool, attempt);
+    if (run.over || Date.now() >= run.deadline) throw this.timeoutError(tool, attempt);
   }
 
   private timeoutError(tool: string | undefined, attempt: number): GovernorUnavailableError {

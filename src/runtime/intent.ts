@@ -195,9 +195,10 @@ export function buildIntent(toolName: string, args: unknown, options: BuildInten
   const inferred = entry?.action && entry.resource ? undefined : inferIntentEntry(toolName);
 
   const action = override?.action ?? entry?.action ?? inferred?.action ?? defaults?.action ?? "execute";
+  // Keys in sorted order where cheap: canonicalJson then skips sorting.
   const resource: IntentResource = {
-    type: toolName,
     name: toolName,
+    type: toolName,
     ...resourceOf(inferred?.resource),
     ...resourceOf(defaults?.resource),
     ...resourceOf(entry?.resource),
@@ -211,11 +212,12 @@ export function buildIntent(toolName: string, args: unknown, options: BuildInten
   data.pii = data.pii === true || scan.pii;
   if (data.volume === undefined) data.volume = scan.bulk ? "bulk" : "single";
 
-  const intent: Intent = { action, actor, resource, data };
   const risk = defaults?.risk || entry?.risk || override?.risk ? { ...defaults?.risk, ...entry?.risk, ...override?.risk } : undefined;
-  if (risk) intent.risk = risk;
   const layer = override?.layer ?? entry?.layer ?? defaults?.layer;
+  const intent = { action, actor, data } as Intent;
   if (layer) intent.layer = layer;
+  intent.resource = resource;
+  if (risk) intent.risk = risk;
   return intent;
 }
 

@@ -35,7 +35,14 @@ function write(value: unknown, top: boolean): string | undefined {
     return out + "]";
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
+  const keys = Object.keys(obj);
+  // Most intents arrive with few keys, often already in order: only sort when needed.
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] > keys[i]) {
+      keys.sort();
+      break;
+    }
+  }
   let out = "{";
   let first = true;
   for (const k of keys) {
