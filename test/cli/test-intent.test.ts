@@ -62,10 +62,11 @@ describe.concurrent("governor test-intent", () => {
     expect(r.stdout + r.stderr).not.toContain("jane@example.com");
   });
 
-  it("--expect that does not match: exit 1 and says so", async () => {
-    const r = await ask(["--action", "read", "--resource", "database", "--expect", "deny"]);
+  it("--expect that does not match: exit 1 and says so (in colour when forced)", async () => {
+    const r = await ask(["--action", "read", "--resource", "database", "--expect", "deny"], { FORCE_COLOR: "1", NO_COLOR: "" });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("expected deny: got allow instead");
+    expect(r.stdout).toMatch(/\x1b\[32m\x1b\[1mALLOW/);
   });
 
   it("401: exit 2, tells the user which key to set, never prints the key", async () => {
