@@ -124,8 +124,8 @@ describe.each(CASES)("$what", ({ name }) => {
     const { closed } = await outcome();
     expect(closed.calls, show(closed)).toEqual([]);
     expect(closed.audit.map((a) => [a.outcome, a.errorCode]), closed.auditText).toEqual([
-      ["blocked", "enforce_unavailable"],
-      ["blocked", "enforce_unavailable"],
+      ["error", "enforce_unavailable"],
+      ["error", "enforce_unavailable"],
     ]);
     expect(closed.code, show(closed)).toBe(0);
     expect(closed.summary, show(closed)).not.toBeNull();
