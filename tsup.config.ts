@@ -19,7 +19,7 @@ export default defineConfig([
     format: ["esm"],
     target: "node20",
     platform: "node",
-    splitting: false,
+    splitting: true,
     clean: false,
     outDir: "dist",
   },

@@ -1,19 +1,23 @@
 import { Command } from "commander";
 import { createRequire } from "node:module";
-import { serve } from "./commands/serve.js";
-import { testIntent } from "./commands/test-intent.js";
-import { doctor } from "./commands/doctor.js";
-import { init } from "./commands/init.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string };
+
+// Commands load lazily: init and doctor pull in ts-morph (~0.5 s), which test-intent and serve never need.
+const commands: Record<string, () => Promise<Command>> = {
+  init: () => import("./commands/init.js").then((m) => m.init),
+  serve: () => import("./commands/serve.js").then((m) => m.serve),
+  doctor: () => import("./commands/doctor.js").then((m) => m.doctor),
+  "test-intent": () => import("./commands/test-intent.js").then((m) => m.testIntent),
+};
 
 const program = new Command()
   .name("governor")
   .description("Put a policy gate in front of every tool call your AI agent makes.")
-  .version(pkg.version, "-v, --version")
-  .addCommand(init)
-  .addCommand(serve)
-  .addCommand(doctor)
-  .addCommand(testIntent);
+  .version(pkg.version, "-v, --version");
+
+const asked = process.argv[2];
+const names = asked && asked in commands ? [asked] : Object.keys(commands);
+for (const name of names) program.addCommand(await commands[name]());
 
 await program.parseAsync(process.argv);
