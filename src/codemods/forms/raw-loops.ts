@@ -3,10 +3,11 @@
 // with onDeny "return", so a refusal becomes the tool result and the loop still appends the tool
 // message with the same tool_call_id / tool_use_id.
 import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
-import { isGateCall, unwrapExpr, type FileCtx } from "../context.js";
+import { addMarker, isGateCall, unwrapExpr, type FileCtx } from "../context.js";
 import { staticKey } from "../program.js";
 import { isPure, manual, report, type Site } from "../wrap.js";
 
+const BUILTIN = /^(?:(?:JSON|console|Object|Array|Promise|Math|Date|Reflect)\.|(?:String|Number|Boolean|BigInt|Symbol)$)/;
 const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;
 
 function framework(ctx: FileCtx): "openai" | "anthropic" {
@@ -113,19 +114,16 @@ function gateBranch(ctx: FileCtx, labels: string[], stmts: Statement[], nameExpr
   const sites: Site[] = (labels.length ? labels : [null]).map((name) => ({ framework: fw, form, name, nameConfidence: name ? "high" : "low", at }));
   if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
   const flat = stmts.length === 1 && Node.isBlock(stmts[0]) ? stmts[0].getStatements() : stmts;
-  const calls = flat
-    .filter((s) => !Node.isBreakStatement(s) && !Node.isContinueStatement(s))
-    .map((s) => branchCall(s));
-  const work = calls.filter((c) => c !== undefined);
-  if (work.length === 1 && work[0] && calls.length - calls.filter((c) => c === undefined).length === calls.length) {
-    const nameText = labels.length === 1 ? JSON.stringify(labels[0]) : nameExpr;
-    return gateDispatch(ctx, sites, work[0], nameText);
-  }
-  for (const s of sites) {
-    s.at = at;
-    manual(ctx, s, `wrap this tool's call in gate(${labels.length === 1 ? JSON.stringify(labels[0]) : "<name>"}, fn, { onDeny: "return" }) by hand`);
-    break;
-  }
+  const body = flat.filter((s) => !Node.isBreakStatement(s) && !Node.isContinueStatement(s));
+  const work = body.map((s) => branchCall(s)).filter((c): c is CallExpression => !!c);
+  // Other statements may only prepare arguments (no calls besides JSON.parse and friends).
+  const prepOnly = body.every((s) => work.some((w) => s.containsRange(w.getPos(), w.getEnd())) || !s.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => !BUILTIN.test(c.getExpression().getText())));
+  const name = labels.length === 1 ? JSON.stringify(labels[0]) : nameExpr;
+  if (work.length === 1 && prepOnly) return gateDispatch(ctx, sites, work[0], name);
+  const what = work.length === 0 ? "this branch does the tool's work inline; move it into a function and call" : "this branch makes several calls; wrap the tool's call in";
+  const reason = `${what} gate(${name}, fn, { onDeny: "return" }) by hand`;
+  addMarker(ctx, flat[0] ?? at, reason);
+  report(ctx, sites[0], "manual", reason);
   for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a branch with the tool above");
 }
 
@@ -139,15 +137,14 @@ function branchCall(s: Statement): CallExpression | null | undefined {
   e = unwrapExpr(e);
   if (Node.isAwaitExpression(e)) e = unwrapExpr(e.getExpression());
   if (!Node.isCallExpression(e)) return null;
-  const c = e.getExpression().getText();
-  if (/^(?:JSON|console|String|Number|Object|Array|Promise|Math)\./.test(c)) return null;
+  if (BUILTIN.test(e.getExpression().getText())) return null;
   return e;
 }
 
 /** CALL -> gate(name, (_args) => CALL, { onDeny: "return" })(firstArg), awaited where the code did not. */
 function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameText: string): void {
   const arrow = call.getFirstAncestorByKind(SyntaxKind.ArrowFunction);
-  if (arrow && isGateCall(ctx, arrow.getParent())) {
+  if ((arrow && isGateCall(ctx, arrow.getParent())) || isGateCall(ctx, call.getExpression())) {
     for (const s of sites) report(ctx, s, "already-gated");
     return;
   }
