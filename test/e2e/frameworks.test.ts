@@ -33,13 +33,13 @@ let serve: RunningServe;
 const outcomes = new Map<string, Promise<Outcome>>();
 const projects: Project[] = [];
 
-async function runGated(project: Project, label: string, enforceUrl: string): Promise<AppRun> {
+async function runGated(project: Project, label: string, enforceUrl: string, timeoutMs: number): Promise<AppRun> {
   const callsLog = join(project.dir, `${label}.calls.log`);
   const auditLog = join(project.dir, `${label}.audit.jsonl`);
   const res = await runApp(project, {
     GOVERNOR_ENFORCE_URL: enforceUrl,
     GOVERNOR_AUDIT_LOG: auditLog,
-    GOVERNOR_TIMEOUT_MS: "2000",
+    GOVERNOR_TIMEOUT_MS: String(timeoutMs),
     TOOL_CALLS_LOG: callsLog,
   });
   const auditText = readLines(auditLog).join("\n");
@@ -56,7 +56,10 @@ async function prepare(name: string, closedUrl: string): Promise<Outcome> {
   } catch {
     report = null;
   }
-  const [gated, closed] = await Promise.all([runGated(project, "gated", serve.url), runGated(project, "closed", closedUrl)]);
+  const [gated, closed] = await Promise.all([
+    runGated(project, "gated", serve.url, 5000), // roomy: a loaded CI machine must not turn ALLOW into a timeout
+    runGated(project, "closed", closedUrl, 500), // retries a refused connection until the deadline; keep it short
+  ]);
   return { project, init: { ...init, report }, gated, closed };
 }
 
