@@ -23,3 +23,12 @@ export const gate: GateFunction = ((name: string, fn: (...args: any[]) => any, o
 export function check(intent: Intent): Promise<Decision> {
   return defaultImpl().check(intent);
 }
+
+/** Flush and close the default governor (if it was created). A later gated call creates a new one. */
+export async function close(): Promise<void> {
+  const g = globalThis as Holder;
+  const gov = g[KEY];
+  if (!gov) return;
+  delete g[KEY];
+  await gov.close();
+}

@@ -17,4 +17,4 @@ export { createGovernor } from "./governor.js";
 export type { Governor, Decision, GateOptions, GateFunction, GatedResult, GovernorStats } from "./governor.js";
 export type { GovernorOptions, FailMode, Mode } from "./config.js";
 export { withActor, withIntent } from "./context.js";
-export { getDefaultGovernor, gate, check } from "./default.js";
+export { getDefaultGovernor, gate, check, close } from "./default.js";
