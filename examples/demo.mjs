@@ -79,7 +79,7 @@ function changeSummary(before, after) {
 
 function listFiles(dir) {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && !join(e.parentPath, e.name).includes("node_modules") && e.name !== "audit.jsonl")
+    .filter((e) => e.isFile() && !/node_modules|\.governor/.test(relative(dir, e.parentPath)) && e.name !== "audit.jsonl")
     .map((e) => join(e.parentPath, e.name))
     .sort();
 }
@@ -130,31 +130,39 @@ async function main() {
   console.log(node(["src/index.js"], { cwd: work }).stdout.trimEnd());
 
   step(3, "Run `governor init --yes --no-install` on it: every tool gets wrapped in a policy gate.");
-  const init = node([CLI, "init", "--yes", "--no-install", "--allow-dirty"], { cwd: work });
-  console.log(indent(init.stdout + init.stderr));
+  const init = node([CLI, "init", "--yes", "--no-install"], { cwd: work });
+  // Its "Next steps" are what the rest of this demo does.
+  console.log(indent((init.stdout + init.stderr).split(/\n\s*Next steps:/)[0]));
   console.log(indent(changeSummary(EXAMPLE, work)));
 
   step(4, "Start `governor serve`, a local enforce server, with examples/policy.yaml:");
   console.log(indent("reads allowed, emails to customers allowed, refunds denied, anything else denied."));
   const srv = await startServer();
   console.log(`   listening on ${srv.url}`);
-  const env = { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_AUDIT_LOG: join(work, "audit.jsonl") };
+  const env = { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_AUDIT_LOG: join(work, "audit.jsonl"), GOVERNOR_ACTOR_ID: "support-agent" };
 
   step(5, "Run `governor doctor`: is the gate wired up and does enforce answer?");
   const doctor = node([CLI, "doctor"], { cwd: work, env, okCodes: [0, 1] });
   console.log(indent(doctor.stdout + doctor.stderr));
+  if (doctor.status !== 0) console.log("   doctor reported a failed check (above); carrying on to show the agent anyway.");
 
   step(6, "Run the gated agent. Same model, same request; the policy decides each tool call:");
-  console.log(node(["src/index.js"], { cwd: work, env }).stdout.trimEnd());
+  const gated = node(["src/index.js"], { cwd: work, env }).stdout.trimEnd();
+  console.log(gated);
 
   step(7, "What the audit log recorded (one line per tool call, no argument values):");
   const audit = existsSync(env.GOVERNOR_AUDIT_LOG) ? readFileSync(env.GOVERNOR_AUDIT_LOG, "utf8").trim().split("\n") : [];
-  for (const line of audit) {
-    const a = JSON.parse(line);
-    console.log(`   ${a.tool}: ${a.decision} -> ${a.outcome}  (request ${a.requestId})`);
-  }
-  console.log(indent(`Decisions as governor serve logged them:\n${srv.log().trim()}`));
+  const records = audit.filter(Boolean).map((line) => JSON.parse(line));
+  for (const a of records) console.log(`   ${a.tool}: ${a.decision} -> ${a.outcome}  (request ${a.requestId})`);
+  await new Promise((r) => setTimeout(r, 100)); // let the server's last log lines arrive
+  const decisions = srv.log().split("\n").filter((l) => / (ALLOW|DENY) /.test(l) && !l.includes("governor-doctor"));
+  console.log(indent(`The same decisions in governor serve's log:\n${decisions.join("\n")}`));
 
+  // The demo is also a check: say so plainly if the gate did not do its job.
+  const refund = records.find((a) => a.tool === "refund_payment");
+  if (gated.includes("REFUNDED") || refund?.outcome !== "blocked") {
+    throw new Error("the refund was not blocked. This is a bug in governor; please report it with the output above.");
+  }
   console.log("\nDone. The refund never ran; the agent told the customer why and carried on.");
   console.log("Next: run `npx governor init` in your own agent's repo, and `npx governor doctor` in CI.");
 }

@@ -15,13 +15,15 @@ const result = await generateText({
   onStepFinish: ({ content }) => {
     for (const part of content) {
       if (part.type === "tool-result") console.log(`    -> ${part.toolName}: done`);
-      if (part.type === "tool-error") console.log(`    -> ${part.toolName}: NOT RUN (${firstLine(part.error)})`);
+      if (part.type === "tool-error") console.log(`    -> ${part.toolName}: NOT RUN. ${summary(part.error)}`);
     }
   },
 });
 
 console.log(`  Agent: ${result.text.replace(/\n/g, "\n         ")}`);
 
-function firstLine(error) {
-  return String(error instanceof Error ? error.message : error).split("\n")[0];
+// The refusal's first sentences; the rest is guidance meant for the model.
+function summary(error) {
+  const text = String(error instanceof Error ? error.message : error).split("\n")[0];
+  return text.split(" Do not retry")[0];
 }

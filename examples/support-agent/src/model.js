@@ -48,11 +48,14 @@ export const model = new MockLanguageModelV3({
         body: refused ? "A colleague will review your refund shortly." : `We refunded $${total}.`,
       });
     }
+    if (!refused) return say(`I found your order ${id} and refunded $${total.toFixed(2)}. A confirmation is on its way to ${customer}.`);
+    // Like a model would, pass on the refusal's reason and reference rather than its wording.
+    const text = String(refund.value);
+    const reason = /Reason: (.*?)\.( |$)/.exec(text)?.[1] ?? text;
+    const ref = /request id ([\w-]+)/.exec(text)?.[1];
     return say(
-      refused
-        ? `I found your order ${id}, but I'm not allowed to issue the refund myself: ${refund.value}\n` +
-            `I've emailed you at ${customer}; a colleague will review the refund.`
-        : `I found your order ${id} and refunded $${total.toFixed(2)}. A confirmation is on its way to ${customer}.`,
+      `I found your order ${id}, but I can't issue this refund myself: ${reason.charAt(0).toLowerCase() + reason.slice(1)}.\n` +
+        `I've emailed you at ${customer}; a colleague will review it${ref ? ` (reference ${ref})` : ""}.`,
     );
   },
 });
