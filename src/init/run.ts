@@ -1,4 +1,5 @@
 import * as clack from "@clack/prompts";
+import { relative } from "node:path";
 import { detectProject } from "../detectors/project.js";
 import type { PackageManager } from "../detectors/package-manager.js";
 import { applyFiles } from "./apply.js";
@@ -166,7 +167,11 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   spinner?.stop("Done");
 
   printReport(true);
-  if (!options.json) out("\n" + nextStepsText(plan) + "\n");
+  if (!options.json) {
+    const saved = relative(plan.root, backup.dir);
+    out(`\nOriginals saved in ${saved}/ (add .governor/ to .gitignore; \`governor init --undo\` restores them).\n`);
+    out("\n" + nextStepsText(plan) + "\n");
+  }
   if (installError) {
     if (installError instanceof InitError) installError.reportPrinted = true;
     throw installError;

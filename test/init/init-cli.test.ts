@@ -118,6 +118,7 @@ describe("what init writes", () => {
     expect(text.stdout).toContain("openai: 2 gated, 1 manual");
     expect(text.stdout).toMatch(/Manual sites[^\n]*\n\s+lib\/legacy\.js:\d+/);
     expect(text.stdout).toContain("Run `governor doctor`");
+    expect(text.stdout).toMatch(/Originals saved in \.governor\/backup\/[^/]+\//);
     expect(text.stdout).toContain("Install the runtime: `yarn install`");
   });
 
@@ -194,6 +195,17 @@ describe("what init writes", () => {
     expect(report.entrypoints).toEqual([{ file: "src/index.js", status: "already-present" }]);
     expect(report.files.every((f) => f.action === "unchanged")).toBe(true);
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("--framework restricts which tools are gated", () => {
+    const dir = copyFixture("monorepo");
+    const r = runInit([...APPLY, "--framework", "mcp", "--cwd", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).tools.map((t) => [t.framework, t.name, t.status])).toEqual([["mcp", "send_email", "gated"]]);
+    expect(read(dir, "packages/agent/src/index.ts")).not.toContain("gate(");
+    const bad = runInit(["--framework", "crewai", "--cwd", dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("Allowed choices are ai-sdk");
   });
 
   it("--exclude keeps a file out of everything", () => {
