@@ -39,7 +39,7 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class EnforceClient {
   private pool: Pool | undefined;
@@ -78,6 +78,12 @@ export class EnforceClient {
       });
       return this.pool;
     }));
+  }
+
+  /** Start loading undici and create the pool now, so the first check does not pay for it. */
+  warm(): void {
+    const p = this.getPool();
+    if (p instanceof Promise) p.catch(() => undefined);
   }
 
   /** POST the (canonical JSON) intent; resolves a decision or rejects with a typed GovernorError.

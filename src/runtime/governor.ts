@@ -121,6 +121,11 @@ export class GovernorImpl implements Governor {
     this.gate = ((name: string, fn: (...args: unknown[]) => unknown, opts?: GateOptions) => makeGate(() => this, name, fn, opts)) as GateFunction;
   }
 
+  /** Load the HTTP client in the background (governor/register does this at start-up). */
+  warm(): void {
+    if (this.cfg && this.cfg.mode !== "off" && !this.closed) (this.client ??= new EnforceClient(this.cfg)).warm();
+  }
+
   stats(): GovernorStats {
     return {
       breaker: this.breaker?.state ?? "closed",
