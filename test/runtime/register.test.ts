@@ -86,4 +86,21 @@ describe("governor/register", () => {
     expect(r.stderr).toBe("");
     expect(server.requests[0].body.resource).toEqual({ type: "crm", name: "hubspot" });
   });
+
+  it("importing the runtime loads neither undici nor any CLI dependency", async () => {
+    const dir = tmp();
+    const r = await run(
+      ["-e", `require(${JSON.stringify(dist("runtime/index.cjs"))}); console.error(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes("node_modules"))))`],
+      {},
+      dir,
+    );
+    expect(JSON.parse(r.stderr)).toEqual([]);
+    for (const file of ["runtime/index.js", "runtime/index.cjs", "register.js", "register.cjs"]) {
+      const text = readFileSync(dist(file), "utf8");
+      for (const dep of ["commander", "ts-morph", "@clack/prompts", "execa", "chalk", "yaml", "diff", "picomatch", "zod"]) {
+        expect(text, `${file} must not import ${dep}`).not.toMatch(new RegExp(`(from |require\\(|import\\()["']${dep.replace("/", "\\/")}["'/]`));
+      }
+    }
+  });
 });
+
