@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { InitError } from "./errors.js";
 
@@ -13,6 +14,8 @@ interface ManifestEntry {
   action: "update" | "create";
   /** Copy of the original, relative to the backup directory (updates only). */
   copy?: string;
+  /** sha256 of what init left in the file, so undo never overwrites later edits unannounced. */
+  after?: string;
 }
 
 interface Manifest {
@@ -64,6 +67,18 @@ export class Backup {
     this.save();
   }
 
+  /** Call after writing `path`: remembers what init left there. */
+  written(path: string): void {
+    const entry = this.manifest.files.find((f) => f.path === path);
+    const abs = join(this.root, path);
+    if (entry && existsSync(abs)) entry.after = sha256(readFileSync(abs));
+  }
+
+  /** After the install: package managers may rewrite package.json and lockfiles; that is init's doing too. */
+  rehashAll(): void {
+    for (const entry of this.manifest.files) this.written(entry.path);
+  }
+
   commit(): void {
     this.manifest.complete = true;
     this.save();
@@ -79,6 +94,19 @@ export class Backup {
   get size(): number {
     return this.manifest.files.length;
   }
+}
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/** Files edited after init wrote them: restoring those would lose the user's later work. */
+function editedSince(root: string, manifest: Manifest): string[] {
+  return manifest.files
+    .filter((f) => {
+      if (!f.after) return false;
+      const abs = join(root, f.path);
+      return existsSync(abs) && sha256(readFileSync(abs)) !== f.after;
+    })
+    .map((f) => f.path);
 }
 
 function restore(root: string, dir: string, manifest: Manifest): string[] {
@@ -127,7 +155,7 @@ export function latestBackup(root: string): string | null {
 }
 
 /** `governor init --undo`: restores the last run byte for byte and deletes the files it created. */
-export function undoLatest(root: string): { backup: string; files: { path: string; action: "update" | "create" }[] } {
+export function undoLatest(root: string, force = false): { backup: string; files: { path: string; action: "update" | "create" }[] } {
   const dir = latestBackup(root);
   if (!dir) {
     throw new InitError(
@@ -146,6 +174,14 @@ export function undoLatest(root: string): { backup: string; files: { path: strin
     if (entry.action === "update" && (!entry.copy || !existsSync(join(dir, entry.copy)))) {
       throw new InitError("undo_failed", `The backup copy of ${entry.path} is missing from ${dir}; nothing was restored.`, "Restore the files from git instead.");
     }
+  }
+  const edited = force ? [] : editedSince(root, manifest);
+  if (edited.length) {
+    throw new InitError(
+      "undo_conflict",
+      `These files changed after governor init wrote them: ${edited.join(", ")}. Undo would overwrite those edits; nothing was restored.`,
+      "Commit or copy your edits first, then run `governor init --undo --allow-dirty` to restore anyway.",
+    );
   }
   restore(root, dir, manifest);
   removeBackupDir(root, dir);

@@ -14,6 +14,7 @@ export type InitErrorCode =
   | "install_failed"
   | "nothing_to_undo"
   | "undo_failed"
+  | "undo_conflict"
   | "write_failed";
 
 export class InitError extends Error {

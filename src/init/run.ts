@@ -47,7 +47,7 @@ function previewDiffs(plan: Plan): string {
 }
 
 async function runUndo(options: InitOptions, deps: InitDeps): Promise<number> {
-  const { files } = undoLatest(options.cwd);
+  const { files } = undoLatest(options.cwd, options.allowDirty);
   if (options.json) {
     deps.out(JSON.stringify({
       restored: files.filter((f) => f.action === "update").map((f) => f.path),

@@ -60,6 +60,7 @@ export function diskWriter(root: string, backup: Backup): Writer {
       let text = file.after;
       if (process.env[CORRUPT_ENV] && process.env[CORRUPT_ENV] === file.path) text += "\n}}} governor-test-corruption (\n";
       writeFileSync(file.abs, text);
+      backup.written(file.path);
     },
     async install(step) {
       // a workspace member's lockfile lives at the workspace root, above the run root: still backed up
@@ -74,6 +75,7 @@ export function diskWriter(root: string, backup: Backup): Writer {
         for (const name of LOCKFILE_NAMES) {
           if (!before.has(name) && existsSync(join(step.cwd, name))) backup.recordCreated(rel(name));
         }
+        backup.rehashAll();
         backup.commit();
       }
     },

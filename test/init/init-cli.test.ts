@@ -279,6 +279,22 @@ describe("safety", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it("--undo refuses to overwrite edits made after init, unless --allow-dirty", () => {
+    const dir = copyFixture("js-cjs-yarn");
+    const original = snapshot(dir);
+    expect(runInit(["--yes", "--no-install", "--cwd", dir]).code).toBe(0);
+    writeFileSync(join(dir, "server.js"), read(dir, "server.js") + "// my later edit\n");
+    const refused = runInit(["--undo", "--cwd", dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("undo_conflict");
+    expect(refused.stderr).toContain("server.js");
+    expect(read(dir, "server.js")).toContain("my later edit");
+    const forced = runInit(["--undo", "--allow-dirty", "--json", "--cwd", dir]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(json<{ restored: string[]; deleted: string[] }>(forced).deleted).toEqual(["governor.config.json"]);
+    expect(snapshot(dir)).toEqual(original);
+  });
+
   it("--undo with no backup says so", () => {
     const dir = copyFixture("js-cjs-yarn");
     const r = runInit(["--undo", "--cwd", dir]);
