@@ -1,6 +1,7 @@
 // The default governor, created lazily from the environment on first use and kept on globalThis so
 // the ESM, CJS and register bundles share one.
-import { createGovernorOrFailClosed, makeGate, type Decision, type GateFunction, type GateOptions, type Governor, type GovernorImpl } from "./governor.js";
+import { makeGate, type GateFunction, type GateOptions } from "./gate.js";
+import { createGovernorOrFailClosed, type Decision, type Governor, type GovernorImpl } from "./governor.js";
 import type { Intent } from "./intent.js";
 
 const KEY = Symbol.for("governor.default");

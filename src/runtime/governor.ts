@@ -1,5 +1,5 @@
 // createGovernor: check() asks enforce (cache, single-flight, breaker, signed decisions, fail mode);
-// gate() wraps a tool so it runs only on ALLOW and audits every attempt.
+// before() decides one gated call (see gate.ts) and audits the attempt.
 import { AuditLog, type AuditRecord } from "./audit.js";
 import { Breaker, type BreakerState } from "./breaker.js";
 import { DecisionCache } from "./cache.js";
@@ -7,9 +7,12 @@ import { EnforceClient, type EnforceAnswer } from "./client.js";
 import { resolveConfig, stderrWarn, type GovernorOptions, type Mode, type ResolvedConfig } from "./config.js";
 import { currentContext, mergeOverride } from "./context.js";
 import { GovernorConfigError, GovernorDeniedError, GovernorError, GovernorUnavailableError } from "./errors.js";
-import { buildIntent, type Intent, type IntentOverride } from "./intent.js";
+import { buildIntent, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
+import { makeGate, RUN, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
+
+export type { GateFunction, GateOptions, GatedResult } from "./gate.js";
 
 export interface Decision {
   decision: "ALLOW" | "DENY";
@@ -26,14 +29,6 @@ export interface Decision {
   failOpen?: boolean;
   /** Why there was no decision (fail mode open only). */
   error?: GovernorError;
-}
-
-export interface GateOptions {
-  /** "throw" (default): a blocked call throws GovernorDeniedError (or the typed error).
-   *  "return": a blocked call resolves to the refusal text, for loops that must hand the model a value. */
-  onDeny?: "throw" | "return";
-  /** Overrides the intent map for this tool. */
-  intent?: IntentOverride;
 }
 
 export interface GovernorStats {
@@ -58,22 +53,7 @@ export interface Governor {
   stats(): GovernorStats;
 }
 
-/** What a gated function returns: async results and async generators unchanged; a sync result
- *  becomes a Promise (the check is asynchronous). */
-export type GatedResult<R> = R extends PromiseLike<any> | AsyncIterable<any> ? R : Promise<R>;
-
-/** gate() keeps the function's parameters, `this` and result type. Written as separate type
- *  parameters (not `F extends Function`) so a contextual type flows into `fn`: AI SDK's
- *  `execute: gate("x", async (input, options) => ...)` still infers input from inputSchema. */
-export interface GateFunction {
-  <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R, opts?: GateOptions): (this: T, ...args: A) => GatedResult<R>;
-}
-
-const RUN: unique symbol = Symbol.for("governor.run") as any;
-type Verdict = typeof RUN | string;
-
 const OFF_WARNED = Symbol.for("governor.offWarned");
-const GATED = Symbol.for("governor.gated");
 
 // Keys of the extra context argument frameworks pass after the tool's input (AI SDK options,
 // LangChain config, OpenAI Agents run context, MCP extra): not the tool's data, never scanned.
@@ -89,11 +69,7 @@ function toolArgs(args: unknown[]): unknown[] {
   return args;
 }
 
-function isAsyncGeneratorFunction(fn: unknown): boolean {
-  return Object.prototype.toString.call(fn) === "[object AsyncGeneratorFunction]";
-}
-
-export class GovernorImpl implements Governor {
+export class GovernorImpl implements Governor, GateHost {
   readonly configError: GovernorConfigError | null;
   readonly mode: Mode;
   private readonly cfg: ResolvedConfig | null;
@@ -326,34 +302,6 @@ function warnOffOnce(warn: (m: string) => void): void {
   if (g[OFF_WARNED]) return;
   g[OFF_WARNED] = true;
   warn("governor: WARNING — policy enforcement is OFF (GOVERNOR_MODE=off or GOVERNOR_DISABLED=true). Tool calls run without asking enforce.");
-}
-
-/** Wrap `fn`; `getGovernor` is called per call so the default governor can be created lazily. */
-export function makeGate(getGovernor: () => GovernorImpl, name: string, fn: (...args: any[]) => any, opts?: GateOptions): any {
-  if (typeof name !== "string" || !name) throw new TypeError("gate(name, fn): name must be the tool's name, a non-empty string");
-  if (typeof fn !== "function") throw new TypeError(`gate("${name}", fn): fn must be a function`);
-  let wrapper: (...args: unknown[]) => unknown;
-  if (isAsyncGeneratorFunction(fn)) {
-    // The check runs on the first next(), before the generator's body starts.
-    wrapper = async function* (this: unknown, ...args: unknown[]) {
-      const verdict = await getGovernor().before(name, args, opts);
-      if (verdict !== RUN) {
-        yield verdict;
-        return;
-      }
-      return yield* fn.apply(this, args);
-    };
-  } else {
-    wrapper = async function (this: unknown, ...args: unknown[]) {
-      const verdict = await getGovernor().before(name, args, opts);
-      if (verdict !== RUN) return verdict;
-      return fn.apply(this, args);
-    };
-  }
-  Object.defineProperty(wrapper, "name", { value: fn.name || name, configurable: true });
-  Object.defineProperty(wrapper, "length", { value: fn.length, configurable: true });
-  Object.defineProperty(wrapper, GATED, { value: name });
-  return wrapper;
 }
 
 /** Create a governor. Options left out come from the environment. Throws GovernorConfigError. */

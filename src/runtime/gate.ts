@@ -1,0 +1,66 @@
+// gate(): wrap a tool function so the governor decides before it runs. Keeps parameters, `this`,
+// result type, name and length; async generators stay async generators (checked on first next()).
+import type { IntentOverride } from "./intent.js";
+
+export interface GateOptions {
+  /** "throw" (default): a blocked call throws GovernorDeniedError (or the typed error).
+   *  "return": a blocked call resolves to the refusal text, for loops that must hand the model a value. */
+  onDeny?: "throw" | "return";
+  /** Overrides the intent map for this tool. */
+  intent?: IntentOverride;
+}
+
+/** What a gated function returns: async results and async generators unchanged; a sync result
+ *  becomes a Promise (the check is asynchronous). */
+export type GatedResult<R> = R extends PromiseLike<any> | AsyncIterable<any> ? R : Promise<R>;
+
+/** gate() keeps the function's parameters, `this` and result type. Written as separate type
+ *  parameters (not `F extends Function`) so a contextual type flows into `fn`: AI SDK's
+ *  `execute: gate("x", async (input, options) => ...)` still infers input from inputSchema. */
+export interface GateFunction {
+  <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R, opts?: GateOptions): (this: T, ...args: A) => GatedResult<R>;
+}
+
+// Symbol.for: the default governor may come from another bundle (register, CJS) than the wrapper.
+export const RUN: unique symbol = Symbol.for("governor.run") as any;
+/** RUN, or the refusal text to hand back (onDeny "return"). */
+export type Verdict = typeof RUN | string;
+
+const GATED = Symbol.for("governor.gated");
+
+/** What a wrapper needs from a governor: decide one call (RUN, a refusal to return, or throw). */
+export interface GateHost {
+  before(name: string, args: unknown[], opts: GateOptions | undefined): Promise<Verdict>;
+}
+
+function isAsyncGeneratorFunction(fn: unknown): boolean {
+  return Object.prototype.toString.call(fn) === "[object AsyncGeneratorFunction]";
+}
+
+/** Wrap `fn`; `getHost` is called per call so the default governor can be created lazily. */
+export function makeGate(getHost: () => GateHost, name: string, fn: (...args: any[]) => any, opts?: GateOptions): any {
+  if (typeof name !== "string" || !name) throw new TypeError("gate(name, fn): name must be the tool's name, a non-empty string");
+  if (typeof fn !== "function") throw new TypeError(`gate("${name}", fn): fn must be a function`);
+  let wrapper: (...args: unknown[]) => unknown;
+  if (isAsyncGeneratorFunction(fn)) {
+    // The check runs on the first next(), before the generator's body starts.
+    wrapper = async function* (this: unknown, ...args: unknown[]) {
+      const verdict = await getHost().before(name, args, opts);
+      if (verdict !== RUN) {
+        yield verdict;
+        return;
+      }
+      return yield* fn.apply(this, args);
+    };
+  } else {
+    wrapper = async function (this: unknown, ...args: unknown[]) {
+      const verdict = await getHost().before(name, args, opts);
+      if (verdict !== RUN) return verdict;
+      return fn.apply(this, args);
+    };
+  }
+  Object.defineProperty(wrapper, "name", { value: fn.name || name, configurable: true });
+  Object.defineProperty(wrapper, "length", { value: fn.length, configurable: true });
+  Object.defineProperty(wrapper, GATED, { value: name });
+  return wrapper;
+}
