@@ -10,6 +10,7 @@ export function addGateImport(ctx: FileCtx, kind: "esm" | "cjs"): void {
   const stmt = esm
     ? `import { ${id === "gate" ? "gate" : `gate as ${id}`} } from "governor/runtime";`
     : `const { ${id === "gate" ? "gate" : `gate: ${id}`} } = require("governor/runtime");`;
+  const nl = ctx.text.includes("\r\n") ? "\r\n" : "\n";
   const statements = ctx.sf.getStatements();
   let last: Node | undefined;
   for (const st of statements) {
@@ -19,12 +20,12 @@ export function addGateImport(ctx: FileCtx, kind: "esm" | "cjs"): void {
     else if (last || !isDirective(st)) break;
   }
   if (last) {
-    ctx.edits.push({ start: last.getEnd(), end: last.getEnd(), text: `\n${stmt}` });
+    ctx.edits.push({ start: last.getEnd(), end: last.getEnd(), text: `${nl}${stmt}` });
     return;
   }
   const first = statements[0];
   const pos = first ? first.getStart() : ctx.text.length;
-  ctx.edits.push({ start: pos, end: pos, text: first ? `${stmt}\n` : `\n${stmt}\n` });
+  ctx.edits.push({ start: pos, end: pos, text: first ? `${stmt}${nl}` : `${nl}${stmt}${nl}` });
 }
 
 function isDirective(st: Node): boolean {

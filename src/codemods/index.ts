@@ -2,7 +2,7 @@
 // in gate(name, fn). Pure (text in, text out), no fs; formatting outside touched nodes is kept.
 import { applyEdits } from "./edits.js";
 import { addGateImport } from "./imports.js";
-import { mayHaveTools } from "./modules.js";
+import { mayHaveTools, normalize } from "./modules.js";
 import { Program } from "./program.js";
 import { gateAiSdk } from "./forms/ai-sdk.js";
 import { gateLangChain } from "./forms/langchain.js";
@@ -19,7 +19,7 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   const prog = new Program(inputs);
   const wanted = (f: Framework) => !options.frameworks || options.frameworks.includes(f);
   const pathMap = new Map<string, string>();
-  for (const i of inputs) pathMap.set(i.path.replace(/\\/g, "/").replace(/^\.\//, ""), i.path);
+  for (const i of inputs) pathMap.set(normalize(i.path.replace(/\\/g, "/")), i.path);
   const candidates = [...prog.texts].filter(([, t]) => mayHaveTools(t)).map(([p]) => prog.get(p)).filter((c) => c !== null);
 
   // Names AI SDK tools may be imported under elsewhere: drives the cross-file key lookup.
@@ -32,14 +32,23 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
 
   for (const ctx of candidates) {
     const fw = ctx.frameworks;
-    if (wanted("ai-sdk")) gateAiSdk(prog, ctx, names);
-    if ((wanted("langchain") || wanted("langgraph")) && (fw.has("langchain") || fw.has("langgraph"))) {
-      gateLangChain(ctx);
-      gateLangChainClasses(prog, ctx);
+    const mark = { edits: ctx.edits.length, findings: ctx.findings.length, needsGate: ctx.needsGate };
+    try {
+      if (wanted("ai-sdk")) gateAiSdk(prog, ctx, names);
+      if ((wanted("langchain") || wanted("langgraph")) && (fw.has("langchain") || fw.has("langgraph"))) {
+        gateLangChain(ctx);
+        gateLangChainClasses(prog, ctx);
+      }
+      if (wanted("openai-agents") && fw.has("openai-agents")) gateOpenAiAgents(ctx);
+      if (wanted("mcp") && fw.has("mcp")) gateMcp(ctx);
+      if ((wanted("openai") && fw.has("openai")) || (wanted("anthropic") && fw.has("anthropic"))) gateRawLoops(ctx);
+    } catch (err) {
+      // A construct we do not understand must not take the rest of the project down with it.
+      ctx.edits.length = mark.edits;
+      ctx.findings.length = mark.findings;
+      ctx.needsGate = mark.needsGate;
+      prog.warnings.push(`${ctx.path}: left unchanged, the codemod could not analyse it (${(err as Error).message}); gate its tools by hand`);
     }
-    if (wanted("openai-agents") && fw.has("openai-agents")) gateOpenAiAgents(ctx);
-    if (wanted("mcp") && fw.has("mcp")) gateMcp(ctx);
-    if ((wanted("openai") && fw.has("openai")) || (wanted("anthropic") && fw.has("anthropic"))) gateRawLoops(ctx);
   }
 
   const files: GateResult["files"] = [];
@@ -47,13 +56,20 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   for (const ctx of prog.parsed()) {
     addGateImport(ctx, options.moduleKind(ctx.path));
     ctx.findings.sort((a, b) => a.line - b.line);
+    let after: string;
+    try {
+      after = applyEdits(ctx.text, ctx.edits);
+    } catch (err) {
+      prog.warnings.push(`${ctx.path}: left unchanged, conflicting edits (${(err as Error).message}); gate its tools by hand`);
+      tools.push(...ctx.findings.map((t) => (t.status === "gated" ? { ...t, status: "manual" as const, reason: "conflicting edits; gate by hand" } : t)));
+      continue;
+    }
     tools.push(...ctx.findings);
-    const after = applyEdits(ctx.text, ctx.edits);
     if (after !== ctx.text) files.push({ path: ctx.path, before: ctx.text, after });
   }
   // Report paths as the caller spelled them.
   const orig = (p: string) => pathMap.get(p) ?? p;
   for (const f of files) f.path = orig(f.path);
   for (const t of tools) t.file = orig(t.file);
-  return { files, tools, warnings: prog.warnings.map((w) => w) };
+  return { files, tools, warnings: prog.warnings.map((w) => w.replace(/^([^:]+):/, (_, p: string) => `${orig(p)}:`)) };
 }
