@@ -119,7 +119,7 @@ describe("gate: faults fail closed with the right code", () => {
     const t = makeGovernor({ enforceUrl: server.url });
     let ran = 0;
     const text = await t.governor.gate("get_x", async () => ran++, { onDeny: "return" })();
-    expect(text).toMatch(/^The tool call "get_x" was not run: .*HTTP 500/);
+    expect(text).toMatch(/HTTP 500.*"get_x" was not run.*Do not retry it now; tell the user/);
     expect(ran).toBe(0);
   });
 });

@@ -19,7 +19,8 @@ const open: Governor[] = [];
 export function makeGovernor(options: GovernorOptions): TestGovernor {
   const warnings: string[] = [];
   const auditPath = path.join(tmp(), "audit.jsonl");
-  const governor = createGovernor({ env: {}, cacheTtlMs: 0, auditLog: auditPath, warn: (m) => warnings.push(m), ...options });
+  // config: {} so a governor.config.json in the working directory never leaks into a test.
+  const governor = createGovernor({ env: {}, config: {}, cacheTtlMs: 0, auditLog: auditPath, warn: (m) => warnings.push(m), ...options });
   open.push(governor);
   return {
     governor,
