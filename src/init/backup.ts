@@ -136,7 +136,10 @@ function removeBackupDir(root: string, dir: string): void {
   }
 }
 
-/** The newest complete backup under `root`, or null. */
+/**
+ * The newest backup under `root`, or null. An incomplete one (init was killed mid-way) still holds
+ * the original of every file touched so far, so it counts too.
+ */
 export function latestBackup(root: string): string | null {
   const base = join(root, BACKUP_ROOT);
   if (!existsSync(base)) return null;
@@ -146,7 +149,7 @@ export function latestBackup(root: string): string | null {
     if (!existsSync(file)) continue;
     try {
       const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
-      if (m.complete) return join(base, name);
+      if (Array.isArray(m.files)) return join(base, name);
     } catch {
       continue;
     }

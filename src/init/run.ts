@@ -140,6 +140,14 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   const writer = diskWriter(plan.root, backup);
   const spinner = interactive ? clack.spinner() : null;
   spinner?.start("Writing changes");
+  // Ctrl-C while the type-check runs must not leave half-verified edits behind
+  const onSignal = (signal: NodeJS.Signals) => {
+    backup.rollback();
+    deps.err(`\nInterrupted (${signal}): every change was rolled back.\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   let applied;
   try {
     applied = await applyFiles(plan, writer, backup, {
@@ -149,6 +157,9 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   } catch (e) {
     spinner?.error("Rolled back");
     throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
   plan.warnings.push(...applied.warnings);
 

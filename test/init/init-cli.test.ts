@@ -1,8 +1,8 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { cleanupTemp, copyFixture, git, gitInit, json, read, REPO, runInit, snapshot } from "./helpers.js";
+import { cleanupTemp, copyFixture, FIXTURES as FIXTURE_ROOT, git, gitInit, json, read, REPO, runInit, snapshot } from "./helpers.js";
 
 // End to end: the real CLI (node bin/governor.js init) on copies of the fixture projects.
 
@@ -11,6 +11,18 @@ beforeAll(() => {
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 });
 afterAll(cleanupTemp);
+
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else out.push(relative(root, join(d, e.name)));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
 
 const FIXTURES = ["ts-esm-npm", "js-cjs-yarn", "js-esm-pnpm", "monorepo", "syntax-error", "already-gated", "next-app"];
 const APPLY = ["--yes", "--json", "--no-install"];
@@ -31,6 +43,19 @@ describe.each(FIXTURES)("fixture %s", (name) => {
       else if (f.action === "create") expect(original.has(f.path)).toBe(false);
       else expect(afterFirst.get(f.path)).not.toBe(original.get(f.path));
     }
+
+    // the result is exactly the expected output files (GOVERNOR_UPDATE_EXPECTED=1 rewrites them)
+    const expectedDir = join(FIXTURE_ROOT, "_expected", name);
+    const changed = report.files.filter((f) => f.action !== "unchanged").map((f) => f.path).sort();
+    if (process.env.GOVERNOR_UPDATE_EXPECTED) {
+      rmSync(expectedDir, { recursive: true, force: true });
+      for (const path of changed) {
+        mkdirSync(dirname(join(expectedDir, path)), { recursive: true });
+        writeFileSync(join(expectedDir, path), read(dir, path));
+      }
+    }
+    expect(changed).toEqual(existsSync(expectedDir) ? listFiles(expectedDir) : []);
+    for (const path of changed) expect(read(dir, path), path).toBe(readFileSync(join(expectedDir, path), "utf8"));
 
     const second = runInit([...APPLY, "--allow-dirty", "--cwd", dir]);
     expect(second.code, second.stderr).toBe(0);
