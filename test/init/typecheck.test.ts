@@ -1,8 +1,9 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { cleanupTemp, copyFixture, json, read, REPO, runInit, snapshot } from "./helpers.js";
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { CLI, cleanupTemp, copyFixture, json, read, REPO, runInit, snapshot } from "./helpers.js";
 
 // --typecheck: tsc --noEmit before and after; a project that type-checked before must after, or
 // everything is rolled back. Uses the real `ai`, `zod` and governor type declarations.
@@ -45,6 +46,26 @@ describe("--typecheck", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("typecheck_failed");
     expect(r.stderr).toMatch(/src\/tools\.ts.*error TS\d+/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("SIGTERM while the after-check runs rolls every change back", async () => {
+    const dir = copyFixture("ts-esm-npm");
+    withModules(dir, REPO);
+    const before = snapshot(dir);
+    const child = spawn(process.execPath, [CLI, "init", "--yes", "--no-install", "--typecheck", "--cwd", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // files are written between the two type-checks: wait for the first write, then interrupt
+    const entry = join(dir, "src/index.ts");
+    for (let i = 0; i < 600 && !readFileSync(entry, "utf8").includes("governor/register"); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(read(dir, "src/index.ts")).toContain("governor/register");
+    child.kill("SIGTERM");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain("rolled back");
     expect(snapshot(dir)).toEqual(before);
   });
 });
