@@ -24,7 +24,7 @@ export function copyFixture(name: string): Project {
   const dir = mkdtempSync(join(tmpdir(), `governor-e2e-${name}-`));
   cpSync(join(FIXTURES, name), dir, { recursive: true });
   const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-  const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d !== "typescript");
+  const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
   for (const dep of [...deps, "governor"]) {
     const target = dep === "governor" ? REPO : join(REPO, "node_modules", dep);
     if (!existsSync(target)) throw new Error(`fixture ${name} needs ${dep}, which is not in this repo's node_modules`);
