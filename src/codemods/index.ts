@@ -10,6 +10,7 @@ import { gateLangChainClasses } from "./forms/langchain-classes.js";
 import { gateOpenAiAgents } from "./forms/openai-agents.js";
 import { gateMcp } from "./forms/mcp.js";
 import { gateRawLoops } from "./forms/raw-loops.js";
+import { gateSdkRunners } from "./forms/sdk-runners.js";
 import type { Framework, GateOptions, GateResult, SourceInput } from "./types.js";
 
 export type { Framework, GateOptions, GateResult, SourceInput, ToolFinding, ToolStatus } from "./types.js";
@@ -41,7 +42,10 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
       }
       if (wanted("openai-agents") && fw.has("openai-agents")) gateOpenAiAgents(ctx);
       if (wanted("mcp") && fw.has("mcp")) gateMcp(ctx);
-      if ((wanted("openai") && fw.has("openai")) || (wanted("anthropic") && fw.has("anthropic"))) gateRawLoops(ctx);
+      if ((wanted("openai") && fw.has("openai")) || (wanted("anthropic") && fw.has("anthropic"))) {
+        gateSdkRunners(ctx);
+        gateRawLoops(ctx);
+      }
     } catch (err) {
       // A construct we do not understand must not take the rest of the project down with it.
       ctx.edits.length = mark.edits;

@@ -46,7 +46,7 @@ export function wrapExpression(ctx: FileCtx, site: Site, fn: Node, opts?: string
 }
 
 /** Object method `async execute(a) {...}` -> `execute: gate("name", async function (a) {...})` (keeps `this`). */
-export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration): void {
+export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration, opts?: string): void {
   const nameNode = m.getNameNode();
   const isAsync = m.isAsync();
   const star = m.isGenerator() ? "*" : "";
@@ -55,7 +55,7 @@ export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration)
     end: nameNode.getEnd(),
     text: `${nameNode.getText()}: ${ctx.gateId}(${lit(site)}, ${isAsync ? "async " : ""}function${star} `,
   });
-  ctx.edits.push({ start: m.getEnd(), end: m.getEnd(), text: ")" });
+  ctx.edits.push({ start: m.getEnd(), end: m.getEnd(), text: `${opts ? `, ${opts}` : ""})` });
   ctx.needsGate = true;
   report(ctx, site, "gated");
 }
@@ -65,13 +65,13 @@ export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration)
  * The arrow keeps `this` and `super`, the gate sees the real arguments. Generators cannot move into
  * an arrow, so they are left to the user.
  */
-export function wrapMethodBody(ctx: FileCtx, site: Site, m: MethodDeclaration): void {
+export function wrapMethodBody(ctx: FileCtx, site: Site, m: MethodDeclaration, opts?: string): void {
   const body = m.getBody();
   if (!body || !Node.isBlock(body)) return manual(ctx, site, `${m.getName()} has no body to gate; wrap the tool by hand`);
   if (isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
   if (m.isGenerator())
     return manual(ctx, site, `${m.getName()} is a generator; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`);
-  insertBodyGate(ctx, site, body, m.isAsync());
+  insertBodyGate(ctx, site, body, m.isAsync(), opts);
 }
 
 /** `{ return gate(...)(...arguments); }`: a body this codemod already gated. */
@@ -90,12 +90,12 @@ export function isGatedBody(ctx: FileCtx, body: Node): boolean {
  * Used where an outer gate(...) would lose TypeScript's inference (LangChain tool(fn, { schema }),
  * OpenAI Agents execute). Falls back to the outer form where that would change meaning.
  */
-export function wrapInline(ctx: FileCtx, site: Site, fn: Node): void {
+export function wrapInline(ctx: FileCtx, site: Site, fn: Node, opts?: string): void {
   const f = unwrapExpr(fn);
   if (Node.isFunctionExpression(f) && !f.isGenerator() && f === fn) {
     const body = f.getBody();
     if (isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
-    if (Node.isBlock(body)) return insertBodyGate(ctx, site, body, f.isAsync());
+    if (Node.isBlock(body)) return insertBodyGate(ctx, site, body, f.isAsync(), opts);
   }
   if (Node.isArrowFunction(f) && f === fn && !usesOwnThis(f)) {
     const arrowTok = f.getEqualsGreaterThan();
@@ -110,17 +110,17 @@ export function wrapInline(ctx: FileCtx, site: Site, fn: Node): void {
       end: arrowTok.getEnd(),
       text: `${asyncKw}function ${header} { return ${ctx.gateId}(${lit(site)}, ${asyncKw}(${rest}) =>`,
     });
-    ctx.edits.push({ start: f.getEnd(), end: f.getEnd(), text: ")(...arguments); }" });
+    ctx.edits.push({ start: f.getEnd(), end: f.getEnd(), text: `${opts ? `, ${opts}` : ""})(...arguments); }` });
     ctx.needsGate = true;
     return report(ctx, site, "gated");
   }
-  return wrapExpression(ctx, site, fn);
+  return wrapExpression(ctx, site, fn, opts);
 }
 
-function insertBodyGate(ctx: FileCtx, site: Site, body: Node, isAsync: boolean): void {
+function insertBodyGate(ctx: FileCtx, site: Site, body: Node, isAsync: boolean, opts?: string): void {
   const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
   ctx.edits.push({ start: body.getStart(), end: body.getStart(), text: `{ return ${ctx.gateId}(${lit(site)}, ${isAsync ? "async " : ""}(${rest}) => ` });
-  ctx.edits.push({ start: body.getEnd(), end: body.getEnd(), text: ")(...arguments); }" });
+  ctx.edits.push({ start: body.getEnd(), end: body.getEnd(), text: `${opts ? `, ${opts}` : ""})(...arguments); }` });
   ctx.needsGate = true;
   report(ctx, site, "gated");
 }
@@ -139,13 +139,13 @@ function usesOwnThis(f: Node): boolean {
 }
 
 /** Gates the function held by an object property (`execute`, `func`): property value or method. */
-export function wrapProperty(ctx: FileCtx, site: Site, prop: Node, inline = false): void {
+export function wrapProperty(ctx: FileCtx, site: Site, prop: Node, inline = false, opts?: string): void {
   if (Node.isPropertyAssignment(prop))
-    return inline ? wrapInline(ctx, site, prop.getInitializerOrThrow()) : wrapExpression(ctx, site, prop.getInitializerOrThrow());
-  if (Node.isMethodDeclaration(prop)) return prop.isGenerator() ? wrapObjectMethod(ctx, site, prop) : wrapMethodBody(ctx, site, prop);
+    return inline ? wrapInline(ctx, site, prop.getInitializerOrThrow(), opts) : wrapExpression(ctx, site, prop.getInitializerOrThrow(), opts);
+  if (Node.isMethodDeclaration(prop)) return prop.isGenerator() ? wrapObjectMethod(ctx, site, prop, opts) : wrapMethodBody(ctx, site, prop, opts);
   if (Node.isShorthandPropertyAssignment(prop)) {
     // { execute } -> { execute: gate("name", execute) }
-    ctx.edits.push({ start: prop.getEnd(), end: prop.getEnd(), text: `: ${ctx.gateId}(${lit(site)}, ${prop.getName()})` });
+    ctx.edits.push({ start: prop.getEnd(), end: prop.getEnd(), text: `: ${ctx.gateId}(${lit(site)}, ${prop.getName()}${opts ? `, ${opts}` : ""})` });
     ctx.needsGate = true;
     return report(ctx, site, "gated");
   }

@@ -50,7 +50,7 @@ export function gateRawLoops(ctx: FileCtx): void {
     const then = ifs.getThenStatement();
     gateBranch(ctx, [m.name], Node.isBlock(then) ? then.getStatements() : [then], m.expr, ifs, "if-chain");
   }
-  if (found === 0) {
+  if (found === 0 && ctx.findings.length === 0) {
     const ref = ctx.sf.getDescendants().find((n) => (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) || (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())));
     if (ref) {
       const site: Site = { framework: framework(ctx), form: "raw-loop", name: null, nameConfidence: "low", at: ref };

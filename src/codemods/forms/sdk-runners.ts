@@ -1,0 +1,49 @@
+// Tool runners shipped by the model SDKs: openai zodFunction({ name, function }) and
+// { type: "function", function: { name, function } } for runTools(); anthropic
+// betaZodTool / betaTool({ name, run }) for toolRunner(). A refusal is returned as the tool's
+// result (onDeny "return"), as for raw loops.
+import { Node, SyntaxKind } from "ts-morph";
+import { calleeBinding, unwrapExpr, type FileCtx } from "../context.js";
+import { frameworkOfSpec } from "../modules.js";
+import { findMember, manual, wrapProperty, type Site } from "../wrap.js";
+import { nameFrom } from "./langchain.js";
+
+const RETURN = '{ onDeny: "return" }';
+
+export function gateSdkRunners(ctx: FileCtx): void {
+  for (const n of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const b = calleeBinding(ctx, n.getExpression());
+    const fw = b ? frameworkOfSpec(b.spec) : null;
+    let member: string | null = null;
+    if (fw === "openai" && (b!.name === "zodFunction" || b!.name === "zodResponsesFunction")) member = "function";
+    if (fw === "anthropic" && (b!.name === "betaZodTool" || b!.name === "betaTool")) member = "run";
+    if (!member || !fw) continue;
+    const obj = n.getArguments()[0] && unwrapExpr(n.getArguments()[0]);
+    if (!obj || !Node.isObjectLiteralExpression(obj)) continue;
+    gateMember(ctx, { framework: fw, form: b!.name, name: null, nameConfidence: "low", at: n }, obj, member);
+  }
+  if (!ctx.frameworks.has("openai")) return;
+  // runTools: { type: "function", function: { name, parameters, function: fn } }
+  for (const obj of ctx.sf.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+    const inner = obj.getProperty("function");
+    const type = obj.getProperty("type");
+    if (!inner || !type || !Node.isPropertyAssignment(inner) || !Node.isPropertyAssignment(type)) continue;
+    if (type.getInitializer()?.getText().replace(/['"]/g, "") !== "function") continue;
+    const fnObj = unwrapExpr(inner.getInitializerOrThrow());
+    if (!Node.isObjectLiteralExpression(fnObj) || !findMember(fnObj, "function")) continue;
+    gateMember(ctx, { framework: "openai", form: "runTools", name: null, nameConfidence: "low", at: obj }, fnObj, "function");
+  }
+}
+
+function gateMember(ctx: FileCtx, site: Site, obj: Node, member: string): void {
+  if (!Node.isObjectLiteralExpression(obj)) return;
+  const fn = findMember(obj, member);
+  if (!fn) return;
+  const nameProp = obj.getProperty("name");
+  const init = nameProp && Node.isPropertyAssignment(nameProp) ? nameProp.getInitializer() : undefined;
+  if (nameFrom(ctx, site, init) === "manual") {
+    manual(ctx, site, `the tool's name is not a plain string here; wrap its ${member} in gate("<name>", fn, ${RETURN}) by hand`);
+    return;
+  }
+  wrapProperty(ctx, site, fn, true, RETURN);
+}
