@@ -39,6 +39,9 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+// A decision is a few hundred bytes; anything this large is not one.
+const MAX_BODY_BYTES = 1_048_576;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class EnforceClient {
@@ -124,9 +127,11 @@ export class EnforceClient {
         const res = await pool.request({ origin: this.origin, path: this.path, method: "POST", headers: this.headers, body, headersTimeout: budget, bodyTimeout: budget });
         status = res.statusCode;
         if (status === 503) retryAfter = retryAfterMs(res.headers["retry-after"]);
-        text = await res.body.text();
+        const declared = res.headers["content-length"];
+        if (declared !== undefined && Number(declared) <= MAX_BODY_BYTES) text = await res.body.text();
+        else text = await this.readCapped(res.body, status, tool);
       } catch (err) {
-        if (run.over) throw err;
+        if (run.over || err instanceof GovernorError) throw err;
         const code = errCode(err);
         if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") throw this.timeoutError(tool, attempt);
         const last = new GovernorUnavailableError(
@@ -149,6 +154,24 @@ export class EnforceClient {
       }
       throw this.statusError(status, text, tool);
     }
+  }
+
+  /** Read a body of unknown or too large length, giving up past MAX_BODY_BYTES. */
+  private async readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, status: number, tool?: string): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        body.destroy();
+        throw new GovernorProtocolError(
+          `The policy service answered with a body over ${MAX_BODY_BYTES} bytes, so the tool${tool ? ` "${tool}"` : ""} was not run. Check GOVERNOR_ENFORCE_URL (${this.url}).`,
+          { status, tool },
+        );
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString("utf8");
   }
 
   private async backoff(attempt: number, base: number, retryAfter: number | undefined, run: { deadline: number; over: boolean }, last: GovernorError, tool?: string): Promise<void> {

@@ -82,6 +82,12 @@ describe("gate: faults fail closed with the right code", () => {
     ["unknown decision", () => ({ body: { decision: "MAYBE" } }), "bad_response", GovernorProtocolError],
     ["lower-case allow", () => ({ body: { decision: "allow" } }), "bad_response", GovernorProtocolError],
     ["decision not a string", () => ({ body: { decision: true } }), "bad_response", GovernorProtocolError],
+    ["oversized body, chunked", () => ({ raw: JSON.stringify({ decision: "ALLOW", pad: "x".repeat(1_100_000) }) }), "bad_response", GovernorProtocolError],
+    ["oversized body, declared", () => {
+      const raw = JSON.stringify({ decision: "ALLOW", pad: "x".repeat(1_100_000) });
+      return { raw, headers: { "content-length": String(Buffer.byteLength(raw)) } };
+    }, "bad_response", GovernorProtocolError],
+    ["redirect", () => ({ status: 307, headers: { location: "http://127.0.0.1:1/" } }), "bad_response", GovernorProtocolError],
     ["connection reset", () => ({ reset: true }), "enforce_unavailable", GovernorUnavailableError],
     ["timeout", () => ({ delayMs: 400, ...allow() }), "timeout", GovernorUnavailableError],
   ];
