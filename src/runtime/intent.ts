@@ -59,7 +59,7 @@ const DEFAULT_ACTOR: Actor = { id: "anonymous", type: "agent" };
 
 const VERBS: Record<string, string> = {};
 for (const [action, words] of Object.entries({
-  read: "get list search read query fetch find lookup retrieve view show describe count browse load download check inspect lookup",
+  read: "get list search read query fetch find lookup retrieve view show describe count browse load download check inspect",
   write: "create add update write save set put insert upsert edit modify patch upload append rename move copy make register",
   delete: "delete remove drop destroy erase purge unlink revoke",
   send: "send post email notify message reply publish share forward sms tweet mail",
@@ -158,10 +158,7 @@ function scanArgs(args: unknown): Scan {
       if (!scan.pii && looksLikePii(v)) scan.pii = true;
       return;
     }
-    if (typeof v === "number") {
-      if (!scan.pii && Number.isInteger(v) && v > 1e12 && looksLikePii(String(v))) scan.pii = true;
-      return;
-    }
+    // Numbers are amounts, ids and timestamps far more often than phone or card numbers: not scanned.
     if (v === null || typeof v !== "object" || depth > 8 || seen.has(v)) return;
     seen.add(v);
     if (Array.isArray(v)) {
