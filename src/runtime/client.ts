@@ -93,6 +93,9 @@ export class EnforceClient {
    *  The deadline is a plain timer racing the attempts (an AbortController per check costs more
    *  than the rest of the client); undici's own timeouts, set to the same budget, end a late request. */
   post(body: string, tool?: string): Promise<EnforceAnswer> {
+    // Loading undici is a one-time cost of this process, not the policy service's: the deadline
+    // starts once the pool exists.
+    if (!this.pool) return (this.getPool() as Promise<Pool>).then(() => this.post(body, tool));
     const timeoutMs = this.cfg.timeoutMs;
     const run = { deadline: Date.now() + timeoutMs, attempt: 0, over: false };
     return new Promise<EnforceAnswer>((resolve, reject) => {
@@ -114,8 +117,7 @@ export class EnforceClient {
   }
 
   private async attempts(body: string, tool: string | undefined, run: { deadline: number; attempt: number; over: boolean }): Promise<EnforceAnswer> {
-    const p = this.getPool();
-    const pool = p instanceof Promise ? await p : p;
+    const pool = this.pool!;
     const { maxAttempts, baseDelayMs } = this.cfg.retry;
     const budget = this.cfg.timeoutMs;
     for (;;) {
