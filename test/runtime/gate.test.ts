@@ -154,7 +154,7 @@ describe("retries", () => {
     const took = Date.now() - started;
     expect(err).toBeInstanceOf(GovernorUnavailableError);
     expect(["enforce_unavailable", "timeout"]).toContain(err.code);
-    expect(took).toBeLessThan(300 + 100);
+    expect(took).toBeLessThan(300 + 250); // the deadline, plus slack for a loaded machine
     expect(server.requests.length).toBeGreaterThan(1);
   });
 
