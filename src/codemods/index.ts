@@ -21,7 +21,10 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   const wanted = (f: Framework) => !options.frameworks || options.frameworks.includes(f);
   const pathMap = new Map<string, string>();
   for (const i of inputs) pathMap.set(normalize(i.path.replace(/\\/g, "/")), i.path);
-  const candidates = [...prog.texts].filter(([, t]) => mayHaveTools(t)).map(([p]) => prog.get(p)).filter((c) => c !== null);
+  const paths = new Set([...prog.texts].filter(([, t]) => mayHaveTools(t)).map(([p]) => p));
+  for (const p of prog.reexportImporters()) paths.add(p);
+  const candidates = [...paths].map((p) => prog.get(p)).filter((c) => c !== null);
+  for (const c of candidates) prog.rebindReexports(c);
 
   // Names AI SDK tools may be imported under elsewhere: drives the cross-file key lookup.
   const names = new Set<string>();

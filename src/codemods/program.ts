@@ -2,7 +2,7 @@
 // registered under, possibly in another file), without a type checker.
 import { Node, Project, SyntaxKind } from "ts-morph";
 import { parseFile, type FileCtx } from "./context.js";
-import { normalize, resolveSpec } from "./modules.js";
+import { frameworkOfSpec, normalize, resolveSpec } from "./modules.js";
 
 export class Program {
   readonly project = new Project({
@@ -42,6 +42,47 @@ export class Program {
 
   parsed(): FileCtx[] {
     return [...this.ctxs.values()].filter((c): c is FileCtx => c !== null);
+  }
+
+  /**
+   * A project module that re-exports a framework helper (`export { tool } from "ai"`,
+   * `export * from "@langchain/core/tools"`): imports of it are bound to the framework itself.
+   */
+  rebindReexports(ctx: FileCtx): void {
+    for (const [local, b] of ctx.imports) {
+      if (!b.spec.startsWith(".")) continue;
+      const target = resolveSpec(ctx.path, b.spec, this.known);
+      const t = target && REEXPORT.test(this.texts.get(target) ?? "") ? this.get(target) : null;
+      if (!t) continue;
+      let bound: { spec: string; name: string } | null = null;
+      const e = b.name === "*" ? undefined : t.exports.get(b.name);
+      if (e?.from && frameworkOfSpec(e.from.spec)) bound = e.from;
+      else {
+        const stars = t.starExports.filter((s) => frameworkOfSpec(s));
+        if (stars.length === 1 && (b.name === "*" || !e)) bound = { spec: stars[0], name: b.name };
+      }
+      if (!bound) continue;
+      ctx.imports.set(local, bound);
+      ctx.frameworks.add(frameworkOfSpec(bound.spec)!);
+    }
+  }
+
+  /** Files that re-export a framework helper, and the files importing them (parse candidates too). */
+  reexportImporters(): string[] {
+    const hubs = [...this.texts].filter(([, t]) => REEXPORT.test(t)).map(([p]) => p);
+    if (hubs.length === 0) return [];
+    const stems = new Set(hubs.map((p) => p.replace(/^.*\//, "").replace(/\.[^.]+$/, "")));
+    const out: string[] = [];
+    for (const [p, t] of this.texts) {
+      for (const m of t.matchAll(/(?:from\s*|require\(\s*)["'](\.[^"']*)["']/g)) {
+        const stem = m[1].replace(/^.*\//, "").replace(/\.[^.]+$/, "");
+        if (stems.has(stem) || (stem === "" && stems.has("index"))) {
+          out.push(p);
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   /** `${file}#${localName}` for an identifier visible at the top of `ctx`'s file, following imports and re-exports. */
@@ -126,6 +167,9 @@ export class Program {
     return idx;
   }
 }
+
+const REEXPORT =
+  /export\s*(?:\*|\{[^}]*\})\s*from\s*["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*)["']/;
 
 const prefixed = (s: string | null) => (s ? `call:${s}` : null);
 
