@@ -3,6 +3,7 @@ import { join, relative, resolve } from "node:path";
 import { ts } from "ts-morph";
 import { InitError } from "../init/errors.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
+import { detectFrameworks, type FrameworkUse } from "./frameworks.js";
 import { listSourceFiles, readSourceFiles, toPosix, type FileScanOptions } from "./files.js";
 import { detectPackageManager, type PackageManager, type PackageManagerInfo } from "./package-manager.js";
 import { findEnclosingWorkspace, readWorkspace, type WorkspaceInfo } from "./workspaces.js";
@@ -10,17 +11,6 @@ import { findEnclosingWorkspace, readWorkspace, type WorkspaceInfo } from "./wor
 // Project facts for init: one entry per package init will touch. Read only.
 
 export type ModuleKind = "esm" | "cjs";
-
-/** Frameworks declared in package.json (what the user installed; tool detection is by import). */
-const FRAMEWORK_DEPS: [RegExp, string][] = [
-  [/^(ai|@ai-sdk\/.+)$/, "ai-sdk"],
-  [/^(langchain|@langchain\/core|@langchain\/openai|@langchain\/anthropic|@langchain\/community)$/, "langchain"],
-  [/^@langchain\/langgraph$/, "langgraph"],
-  [/^@openai\/agents(-core)?$/, "openai-agents"],
-  [/^@modelcontextprotocol\/(sdk|server)$/, "mcp"],
-  [/^openai$/, "openai"],
-  [/^@anthropic-ai\/sdk$/, "anthropic"],
-];
 
 export interface PackageProject {
   /** Absolute package directory. */
@@ -34,7 +24,8 @@ export interface PackageProject {
   /** package.json "type": what .js files are. */
   moduleType: ModuleKind;
   tsconfig: string | null;
-  frameworks: string[];
+  /** Frameworks by declared dependency and by import (tool detection itself is the codemod's). */
+  frameworks: FrameworkUse[];
   nextjs: boolean;
   /** Scanned source files, paths relative to `dir`. */
   sources: { path: string; text: string }[];
@@ -104,11 +95,7 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
     ...(pkg.devDependencies as Record<string, string> | undefined),
     ...(pkg.peerDependencies as Record<string, string> | undefined),
   };
-  const frameworks = [
-    ...new Set(
-      Object.keys(deps).flatMap((dep) => FRAMEWORK_DEPS.filter(([re]) => re.test(dep)).map(([, fw]) => fw)),
-    ),
-  ];
+  const frameworks = detectFrameworks({ dependencies: deps, sources });
   const nextjs = "next" in deps;
   const moduleType: ModuleKind = pkg.type === "module" ? "esm" : "cjs";
   const texts = new Map(sources.map((s) => [s.path, s.text]));

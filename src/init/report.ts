@@ -36,7 +36,9 @@ export function detectedText(plan: Plan): string {
     const label = pkg.relDir || ".";
     const lang = pkg.language === "ts" ? "TypeScript" : "JavaScript";
     const kind = pkg.moduleType === "esm" ? "ESM" : "CommonJS";
-    const fws = pkg.frameworks.length ? pkg.frameworks.join(", ") : "none declared (plain Node)";
+    const fws = pkg.frameworks.length
+      ? pkg.frameworks.map((f) => `${f.framework} (${f.via.join(" + ")})`).join(", ")
+      : "none found (plain Node)";
     lines.push(`${label}${pkg.name ? ` (${pkg.name})` : ""}: ${lang}, ${kind}${pkg.tsconfig ? ", tsconfig.json" : ""}; ${pkg.sources.length} source files`);
     lines.push(`  frameworks: ${fws}`);
     lines.push(`  entrypoints: ${pkg.entrypoints.map((e) => `${e.file} (${e.reason})`).join(", ") || "none found"}`);
