@@ -254,6 +254,11 @@ describe("safety", () => {
     expect(r.stderr).toContain("--allow-dirty");
     expect(r.stderr).toContain("src/index.ts");
     expect(snapshot(dir)).toEqual(before);
+    // --json callers get the error as JSON on stdout too
+    const asJson = runInit(["--yes", "--json", "--no-install", "--cwd", dir]);
+    expect(asJson.code).toBe(1);
+    expect(json<{ error: { code: string; fix: string } }>(asJson).error).toMatchObject({ code: "dirty_tree" });
+    expect(json<{ error: { code: string; fix: string } }>(asJson).error.fix).toContain("--allow-dirty");
 
     const ok = runInit(["--yes", "--no-install", "--allow-dirty", "--cwd", dir]);
     expect(ok.code, ok.stderr).toBe(0);
