@@ -12,6 +12,38 @@ export const CLI = join(REPO, "bin", "governor.js");
 
 const made: string[] = [];
 
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const abs = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(abs) : statSync(abs).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/ unless it is newer than every source file (`npm test` builds first; rebuilding from
+ * several test files at once would race). `dts` also needs governor's .d.ts files.
+ */
+export function ensureBuilt(dts = false): void {
+  const outputs = [join(REPO, "dist", "cli.js"), ...(dts ? [join(REPO, "dist", "runtime", "index.d.ts")] : [])];
+  const sources = Math.max(newestMtime(join(REPO, "src")), newestMtime(join(REPO, "templates")));
+  const fresh = outputs.every((o) => {
+    try {
+      return statSync(o).mtimeMs >= sources;
+    } catch {
+      return false;
+    }
+  });
+  if (fresh) return;
+  const r = spawnSync("npx", ["tsup"], {
+    cwd: REPO,
+    encoding: "utf8",
+    env: { ...process.env, ...(dts ? {} : { GOVERNOR_FAST_BUILD: "1" }) },
+  });
+  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+}
+
 export function copyFixture(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `governor-init-${name}-`));
   cpSync(join(FIXTURES, name), dir, { recursive: true });

@@ -1,15 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { cleanupTemp, copyFixture, FIXTURES as FIXTURE_ROOT, git, gitInit, json, read, REPO, runInit, snapshot } from "./helpers.js";
+import { cleanupTemp, copyFixture, FIXTURES as FIXTURE_ROOT, git, gitInit, json, read, runInit, snapshot, ensureBuilt } from "./helpers.js";
 
 // End to end: the real CLI (node bin/governor.js init) on copies of the fixture projects.
 
-beforeAll(() => {
-  const r = spawnSync("npx", ["tsup"], { cwd: REPO, env: { ...process.env, GOVERNOR_FAST_BUILD: "1" }, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-});
+beforeAll(() => ensureBuilt(), 120_000);
 afterAll(cleanupTemp);
 
 function listFiles(root: string): string[] {

@@ -1,16 +1,12 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { cleanupTemp, copyFixture, json, read, REPO, runInit, snapshot } from "./helpers.js";
+import { cleanupTemp, copyFixture, json, read, runInit, snapshot, ensureBuilt } from "./helpers.js";
 
 // The install step runs the project's real package manager through execa. pnpm/yarn are not installed
 // here and the network is off, so a stand-in executable on PATH records how it was called.
 
-beforeAll(() => {
-  const r = spawnSync("npx", ["tsup"], { cwd: REPO, env: { ...process.env, GOVERNOR_FAST_BUILD: "1" }, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-});
+beforeAll(() => ensureBuilt(), 120_000);
 afterAll(cleanupTemp);
 
 function fakePackageManager(name: string, script: string): { path: string; log: string } {

@@ -1,14 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, cleanupTemp, copyFixture, read, REPO, snapshot } from "./helpers.js";
+import { CLI, cleanupTemp, copyFixture, read, snapshot, ensureBuilt } from "./helpers.js";
 
 // Interactive mode needs a TTY: util-linux `script` gives the CLI a pseudo-terminal, and the answer
 // is typed into it.
 
-beforeAll(() => {
-  const r = spawnSync("npx", ["tsup"], { cwd: REPO, env: { ...process.env, GOVERNOR_FAST_BUILD: "1" }, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-});
+beforeAll(() => ensureBuilt(), 120_000);
 afterAll(cleanupTemp);
 
 function inTerminal(args: string, typed: string, env: Record<string, string> = {}) {

@@ -1,18 +1,14 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { CLI, cleanupTemp, copyFixture, json, read, REPO, runInit, snapshot } from "./helpers.js";
+import { CLI, cleanupTemp, copyFixture, json, read, REPO, runInit, snapshot, ensureBuilt } from "./helpers.js";
 
 // --typecheck: tsc --noEmit before and after; a project that type-checked before must after, or
 // everything is rolled back. Uses the real `ai`, `zod` and governor type declarations.
 
-beforeAll(() => {
-  // the full build emits governor's .d.ts files, which the rewritten fixture imports
-  const r = spawnSync("npx", ["tsup"], { cwd: REPO, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-}, 120_000);
+beforeAll(() => ensureBuilt(true), 120_000);
 afterAll(cleanupTemp);
 
 function withModules(dir: string, governorDir: string): void {
