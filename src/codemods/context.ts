@@ -181,8 +181,11 @@ export function requireSpec(n: Node): string | null {
 
 /** A name not used as any identifier in the file. */
 export function freshName(ctx: FileCtx, base: string): string {
+  // Identifiers only: a word in a comment or string cannot clash.
   const used = new Set<string>();
-  for (const m of ctx.text.matchAll(/[A-Za-z_$][\w$]*/g)) used.add(m[0]);
+  ctx.sf.forEachDescendant((n) => {
+    if (n.getKind() === SyntaxKind.Identifier) used.add(n.getText());
+  });
   if (!used.has(base)) return base;
   for (let i = 0; ; i++) {
     const n = i === 0 ? `governor${base[0].toUpperCase()}${base.slice(1)}` : `governor${base[0].toUpperCase()}${base.slice(1)}${i + 1}`;

@@ -69,6 +69,9 @@ export function wrapMethodBody(ctx: FileCtx, site: Site, m: MethodDeclaration, o
   const body = m.getBody();
   if (!body || !Node.isBlock(body)) return manual(ctx, site, `${m.getName()} has no body to gate; wrap the tool by hand`);
   if (isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
+  const ret = m.getReturnTypeNode();
+  if (!m.isAsync() && ret && !/^Promise(?:Like)?</.test(ret.getText()) && Node.isObjectLiteralExpression(m.getParent()))
+    return wrapObjectMethod(ctx, site, m, opts);
   if (m.isGenerator())
     return manual(ctx, site, `${m.getName()} is a generator; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`);
   insertBodyGate(ctx, site, body, m.isAsync(), opts);
@@ -92,6 +95,9 @@ export function isGatedBody(ctx: FileCtx, body: Node): boolean {
  */
 export function wrapInline(ctx: FileCtx, site: Site, fn: Node, opts?: string): void {
   const f = unwrapExpr(fn);
+  // A sync function with a declared non-Promise result cannot hold `return gate(...)()` (a Promise).
+  if ((Node.isFunctionExpression(f) || Node.isArrowFunction(f)) && !f.isAsync() && f.getReturnTypeNode() && !/^Promise(?:Like)?</.test(f.getReturnTypeNode()!.getText()))
+    return wrapExpression(ctx, site, fn, opts);
   if (Node.isFunctionExpression(f) && !f.isGenerator() && f === fn) {
     const body = f.getBody();
     if (isGatedBody(ctx, body)) return report(ctx, site, "already-gated");

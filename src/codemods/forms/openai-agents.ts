@@ -34,6 +34,10 @@ export function gateOpenAiAgents(ctx: FileCtx): void {
       continue;
     }
     // No name: the SDK names the tool after execute's function name, which a wrapper would erase.
+    if (obj.getProperties().some((p) => Node.isSpreadAssignment(p))) {
+      manual(ctx, site, "the tool's name may come from the spread options; make name explicit and wrap execute in gate(\"<name>\", fn) by hand");
+      continue;
+    }
     const derived = executeFunctionName(ctx, exec);
     if (!derived) {
       manual(ctx, site, "this tool has no name and execute is anonymous; add name: \"<tool name>\" and wrap execute in gate(...) by hand");

@@ -21,9 +21,11 @@ export function gateRawLoops(ctx: FileCtx): void {
     if (!d) continue;
     found++;
     const keys = d.mapName ? mapKeys(ctx, d.mapName) : [];
-    const sites: Site[] = keys.length
+    // The map's tools are reported at its keys once; a further dispatch over it is reported by itself.
+    const fresh = keys.length > 0 && !keys.some((k) => ctx.claimed.has(k.at.getStart()));
+    const sites: Site[] = fresh
       ? keys.map((k) => ({ framework: framework(ctx), form: d.form, name: k.name, nameConfidence: "high" as const, at: k.at }))
-      : [{ framework: framework(ctx), form: d.form, name: null, nameConfidence: "low", at: call }];
+      : [{ framework: framework(ctx), form: d.form, name: null, nameConfidence: "low", at: call, reason: keys.length ? `another dispatch over ${d.mapName}` : undefined }];
     gateDispatch(ctx, sites, call, d.nameExpr);
   }
   for (const sw of ctx.sf.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
@@ -150,6 +152,11 @@ function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameTex
   }
   if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
   const args = call.getArguments();
+  if (call.getDescendants().some((d) => Node.isAwaitExpression(d) || Node.isYieldExpression(d))) {
+    for (const s of sites.slice(0, 1)) manual(ctx, s, `this dispatch awaits inside the call; store the handler and arguments in variables, then wrap the call in gate(${nameText}, fn, { onDeny: "return" }) by hand`);
+    for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
+    return;
+  }
   if (args[0] && !isPure(args[0])) {
     for (const s of sites.slice(0, 1)) manual(ctx, s, `the tool's arguments are computed inline; store them in a variable, then wrap the call in gate(${nameText}, fn, { onDeny: "return" }) by hand`);
     for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
@@ -175,9 +182,13 @@ function isAwaitedOrReturned(call: Node): boolean {
   let p = call.getParentOrThrow();
   while (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isNonNullExpression(p)) p = p.getParentOrThrow();
   if (Node.isAwaitExpression(p)) return true;
-  if (Node.isReturnStatement(p) || (Node.isArrowFunction(p) && p.getBody() !== call)) {
+  if (Node.isReturnStatement(p) || (Node.isArrowFunction(p) && p.getBody() === call)) {
     const fn = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a));
-    return !!fn && "isAsync" in fn && (fn as unknown as { isAsync(): boolean }).isAsync();
+    if (!fn) return false;
+    if ((fn as unknown as { isAsync(): boolean }).isAsync()) return true;
+    // calls.map((c) => handlers[c.name](c.args)) inside Promise.all: the results are awaited there.
+    const outer = fn.getParent()?.getParent();
+    return !!outer && Node.isCallExpression(outer) && /^Promise\.(?:all|allSettled)$/.test(outer.getExpression().getText().replace(/\s/g, ""));
   }
   return false;
 }
