@@ -28,6 +28,16 @@ describe("--typecheck", () => {
     expect(read(dir, "src/tools.ts")).toContain('gate("refund_payment"');
   });
 
+  it("type-checks each workspace package that has a tsconfig", () => {
+    const dir = copyFixture("monorepo");
+    withModules(dir, REPO);
+    const r = runInit(["--yes", "--json", "--no-install", "--typecheck", "--cwd", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = json(r);
+    expect(report.tools.map((t) => [t.name, t.status])).toEqual([["search_docs", "gated"], ["send_email", "gated"]]);
+    expect(report.warnings.filter((w) => /type-check/.test(w))).toEqual([]);
+  });
+
   it("rolls everything back when the project type-checked before and not after", () => {
     const dir = copyFixture("ts-esm-npm");
     // a governor whose types lack `gate`: the gated code cannot type-check against it
