@@ -26,6 +26,8 @@ export interface FileScanOptions {
   exclude?: string[];
   /** Extra directory names (relative to root, posix) that are build output, e.g. tsconfig outDir. */
   outputDirs?: string[];
+  /** Where `root` sits under the run root (a workspace package), so globs may name either path. */
+  prefix?: string;
 }
 
 export const toPosix = (p: string) => p.split(sep).join("/");
@@ -44,8 +46,14 @@ export function looksGenerated(text: string): boolean {
  * own package.json are separate packages and are not entered.
  */
 export function listSourceFiles(root: string, options: FileScanOptions = {}): string[] {
-  const include = options.include?.length ? picomatch(options.include, { dot: true }) : null;
-  const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : null;
+  const prefix = options.prefix ? options.prefix.replace(/\/$/, "") + "/" : "";
+  const matcher = (globs?: string[]) => {
+    if (!globs?.length) return null;
+    const m = picomatch(globs, { dot: true });
+    return (rel: string) => m(rel) || (prefix !== "" && m(prefix + rel));
+  };
+  const include = matcher(options.include);
+  const exclude = matcher(options.exclude);
   const outputDirs = new Set((options.outputDirs ?? []).map((d) => d.replace(/^\.\//, "").replace(/\/$/, "")));
   const found: string[] = [];
 

@@ -88,7 +88,7 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
   const { value: pkg, text } = readJson(join(dir, "package.json"));
   const tsconfig = readTsconfig(dir);
   const outputDirs = tsconfig.outDir ? [tsconfig.outDir] : [];
-  const files = listSourceFiles(dir, { ...options, outputDirs });
+  const files = listSourceFiles(dir, { ...options, outputDirs, prefix: toPosix(relative(root, dir)) });
   const sources = readSourceFiles(dir, files);
   const deps = {
     ...(pkg.dependencies as Record<string, string> | undefined),
@@ -133,7 +133,8 @@ export function detectProject(cwd: string, options: DetectOptions = {}): Project
   }
   const workspace = readWorkspace(root);
   const enclosing = workspace ? null : findEnclosingWorkspace(root);
-  const packageManager = detectPackageManager(root, options.packageManager, undefined);
+  // a lockfile above a standalone package belongs to some other project: only workspaces share one
+  const packageManager = detectPackageManager(root, options.packageManager, enclosing ? enclosing.root : root);
   const warnings = [...packageManager.warnings];
   const packages: PackageProject[] = [];
   if (workspace) {

@@ -38,9 +38,10 @@ describe("package manager", () => {
     expect(info.warnings[0]).toContain("--package-manager");
   });
 
-  it("a workspace member uses the root's lockfile", () => {
-    const root = tree({ "package.json": '{"workspaces":["apps/*"]}', "yarn.lock": "", "apps/bot/package.json": "{}" });
-    expect(detectPackageManager(join(root, "apps/bot"))).toMatchObject({ name: "yarn", root });
+  it("a workspace member uses the root's lockfile; a standalone package ignores lockfiles above it", () => {
+    const root = tree({ "package.json": '{"workspaces":["apps/*"]}', "yarn.lock": "", "apps/bot/package.json": "{}", "examples/demo/package.json": "{}" });
+    expect(detectProject(join(root, "apps/bot")).packageManager).toMatchObject({ name: "yarn", root });
+    expect(detectProject(join(root, "examples/demo")).packageManager).toMatchObject({ name: "npm", source: "default", root: join(root, "examples/demo") });
   });
 });
 
@@ -87,6 +88,10 @@ describe("source files", () => {
   it("--include narrows (and can reach default-skipped dirs); --exclude removes", () => {
     expect(listSourceFiles(root, { include: ["test/**"] })).toEqual(["test/d.ts"]);
     expect(listSourceFiles(root, { exclude: ["src/*.mjs", "lib/**"] })).toEqual(["src/a.ts"]);
+  });
+
+  it("globs may name paths from the run root (a workspace package's prefix)", () => {
+    expect(listSourceFiles(root, { prefix: "packages/x", exclude: ["packages/x/src/**"] })).toEqual(["lib/out.js"]);
   });
 
   it("drops files whose header says they are generated", () => {
