@@ -1,3 +1,5 @@
+import { ENV_TEMPLATE_NAMES } from "./env-template.js";
+import { CONFIG_FILE } from "./intent-map.js";
 import type { Plan, PlannedFile } from "./plan.js";
 
 // The report: `--json` prints `jsonReport` exactly; people get `summaryText`.
@@ -93,12 +95,14 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
 }
 
 export function nextStepsText(plan: Plan): string {
-  const env = plan.files.find((f) => /(^|\/)\.env|env\./.test(f.path))?.path ?? ".env.example";
+  const base = (p: string) => p.slice(p.lastIndexOf("/") + 1);
+  const envs = plan.files.filter((f) => ENV_TEMPLATE_NAMES.includes(base(f.path))).map((f) => f.path);
+  const configs = plan.files.filter((f) => base(f.path) === CONFIG_FILE).map((f) => f.path);
   const steps = [
-    `Set GOVERNOR_ENFORCE_URL and GOVERNOR_API_KEY in your environment (documented in ${env}).`,
-    "Review governor.config.json: one intent entry per tool.",
-    "Run `governor doctor` to check the setup end to end.",
+    `Set GOVERNOR_ENFORCE_URL and GOVERNOR_API_KEY in your environment (documented in ${envs.join(", ") || ".env.example"}).`,
   ];
+  if (configs.length) steps.push(`Review ${configs.join(", ")}: one intent entry per tool.`);
+  steps.push("Run `governor doctor` to check the setup end to end.");
   if (plan.dependencies.some((d) => d.install === "skipped" || d.install === "failed")) {
     const cmd = plan.dependencies.find((d) => d.command)?.command;
     steps.unshift(`Install the runtime: \`${cmd ?? "npm install"}\`.`);
