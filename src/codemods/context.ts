@@ -2,8 +2,8 @@
 // gate binding, and the edits and findings collected so far.
 import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
 import type { Edit } from "./edits.js";
-import { lineStartOf } from "./edits.js";
 import { frameworkOfSpec, isTsPath, RUNTIME_SPECS } from "./modules.js";
+import { freshName, requireSpec } from "./nodes.js";
 import type { Framework, ToolFinding } from "./types.js";
 
 export interface Binding {
@@ -170,82 +170,3 @@ function collectCjsExport(ctx: FileCtx, e: Node): void {
   }
 }
 
-/** "x" for require("x") (also behind await import("x")? no: dynamic imports are not bindings we follow). */
-export function requireSpec(n: Node): string | null {
-  if (!Node.isCallExpression(n)) return null;
-  const callee = n.getExpression();
-  if (!Node.isIdentifier(callee) || callee.getText() !== "require") return null;
-  const a = n.getArguments()[0];
-  return a && Node.isStringLiteral(a) ? a.getLiteralValue() : null;
-}
-
-/** A name not used as any identifier in the file. */
-export function freshName(ctx: FileCtx, base: string): string {
-  // Identifiers only: a word in a comment or string cannot clash.
-  const used = new Set<string>();
-  ctx.sf.forEachDescendant((n) => {
-    if (n.getKind() === SyntaxKind.Identifier) used.add(n.getText());
-  });
-  if (!used.has(base)) return base;
-  for (let i = 0; ; i++) {
-    const n = i === 0 ? `governor${base[0].toUpperCase()}${base.slice(1)}` : `governor${base[0].toUpperCase()}${base.slice(1)}${i + 1}`;
-    if (!used.has(n)) return n;
-  }
-}
-
-/** The framework binding a callee expression refers to: `tool`, `aiTool` (alias), `ai.tool` (namespace). */
-export function calleeBinding(ctx: FileCtx, callee: Node): Binding | null {
-  if (Node.isIdentifier(callee)) return ctx.imports.get(callee.getText()) ?? null;
-  if (Node.isPropertyAccessExpression(callee)) {
-    const obj = callee.getExpression();
-    if (Node.isIdentifier(obj)) {
-      const b = ctx.imports.get(obj.getText());
-      if (b && (b.name === "*" || b.name === "default")) return { spec: b.spec, name: callee.getName() };
-    }
-  }
-  return null;
-}
-
-/** Is `n` a call of governor's gate (any alias, or ns.gate)? */
-export function isGateCall(ctx: FileCtx, n: Node | undefined): boolean {
-  if (!n || !Node.isCallExpression(n)) return false;
-  const callee = n.getExpression();
-  if (Node.isIdentifier(callee)) return ctx.gateLocals.has(callee.getText());
-  const b = calleeBinding(ctx, callee);
-  return !!b && RUNTIME_SPECS.has(b.spec) && b.name === "gate";
-}
-
-export function lineOf(n: Node): number {
-  return n.getStartLineNumber(false);
-}
-
-/** Puts `// governor: <msg>` on its own line above `n` (once: a second run finds it and adds nothing). */
-export function addMarker(ctx: FileCtx, n: Node, msg: string): void {
-  const { start, indent } = lineStartOf(ctx.text, n.getStart());
-  const prevEnd = start - 1;
-  const prevStart = ctx.text.lastIndexOf("\n", prevEnd - 1) + 1;
-  if (prevEnd > 0 && /^\s*\/\/ governor:/.test(ctx.text.slice(prevStart, prevEnd))) return;
-  if (ctx.edits.some((e) => e.start === start && e.text.includes("// governor:"))) return;
-  ctx.edits.push({ start, end: start, text: `${indent}// governor: ${msg}${ctx.text.includes("\r\n") ? "\r\n" : "\n"}` });
-}
-
-/** Strips parentheses and type-only wrappers (`as`, `satisfies`, `!`) around an expression. */
-export function unwrapExpr(n: Node): Node {
-  let cur = n;
-  for (;;) {
-    if (Node.isParenthesizedExpression(cur) || Node.isAsExpression(cur) || Node.isSatisfiesExpression(cur) || Node.isNonNullExpression(cur) || Node.isTypeAssertion(cur))
-      cur = cur.getExpression();
-    else return cur;
-  }
-}
-
-/** The node an expression's value flows to, skipping the same wrappers upward. */
-export function valueParent(n: Node): { node: Node; child: Node } {
-  let child = n;
-  let p = n.getParentOrThrow();
-  while (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isSatisfiesExpression(p) || Node.isNonNullExpression(p) || Node.isTypeAssertion(p) || Node.isAwaitExpression(p)) {
-    child = p;
-    p = p.getParentOrThrow();
-  }
-  return { node: p, child };
-}

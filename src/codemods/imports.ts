@@ -1,7 +1,7 @@
 // Adds the gate binding once per file: ESM import or CJS require, after the file's own imports.
 import { Node } from "ts-morph";
 import type { FileCtx } from "./context.js";
-import { requireSpec } from "./context.js";
+import { requireSpec } from "./nodes.js";
 
 export function addGateImport(ctx: FileCtx, kind: "esm" | "cjs"): void {
   if (!ctx.needsGate || ctx.gateLocals.size > 0) return;

@@ -2,6 +2,7 @@
 // registered under, possibly in another file), without a type checker.
 import { Node, Project, SyntaxKind } from "ts-morph";
 import { parseFile, type FileCtx } from "./context.js";
+import { staticKey } from "./nodes.js";
 import { frameworkOfSpec, normalize, resolveSpec } from "./modules.js";
 
 export class Program {
@@ -176,16 +177,4 @@ const prefixed = (s: string | null) => (s ? `call:${s}` : null);
 function isCjsExportObject(obj: Node): boolean {
   const p = obj.getParent();
   return !!p && Node.isBinaryExpression(p) && /^(?:module\.)?exports$/.test(p.getLeft().getText().replace(/\s/g, ""));
-}
-
-/** A property key known without running code: identifier, string or number literal, or ["literal"]. */
-export function staticKey(n: Node): string | null {
-  if (Node.isIdentifier(n) || Node.isPrivateIdentifier(n)) return n.getText();
-  if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return n.getLiteralValue();
-  if (Node.isNumericLiteral(n)) return n.getText();
-  if (Node.isComputedPropertyName(n)) {
-    const e = n.getExpression();
-    if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
-  }
-  return null;
 }

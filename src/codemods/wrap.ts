@@ -1,6 +1,7 @@
 // The edits that put a gate around a function, shared by every form.
 import { Node, SyntaxKind, type MethodDeclaration } from "ts-morph";
-import { addMarker, isGateCall, lineOf, unwrapExpr, type FileCtx } from "./context.js";
+import type { FileCtx } from "./context.js";
+import { addMarker, constString, isGateCall, isPure, lineOf, unwrapExpr } from "./nodes.js";
 import type { Framework, ToolFinding } from "./types.js";
 
 export interface Site {
@@ -158,53 +159,19 @@ export function wrapProperty(ctx: FileCtx, site: Site, prop: Node, inline = fals
   manual(ctx, site, `could not read ${prop.getKindName()}; wrap the tool's function with gate(...) by hand`);
 }
 
-/** The `execute`/`func` member of an object literal, if any (last one wins, like at runtime). */
-export function findMember(obj: Node, name: string): Node | undefined {
-  if (!Node.isObjectLiteralExpression(obj)) return undefined;
-  let found: Node | undefined;
-  for (const p of obj.getProperties()) {
-    if ((Node.isPropertyAssignment(p) || Node.isMethodDeclaration(p) || Node.isShorthandPropertyAssignment(p)) && memberName(p) === name) found = p;
-  }
-  return found;
-}
 
-function memberName(p: Node): string | null {
-  const n = (p as unknown as { getNameNode(): Node }).getNameNode();
-  if (Node.isIdentifier(n)) return n.getText();
-  if (Node.isStringLiteral(n)) return n.getLiteralValue();
-  return null;
-}
-
-/** A string known statically: literal, or an identifier bound to a const string literal in this file. */
-export function constString(ctx: FileCtx, n: Node | undefined): string | null {
-  if (!n) return null;
-  const e = unwrapExpr(n);
-  if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
-  if (Node.isIdentifier(e)) {
-    for (const d of ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
-      if (d.getName() !== e.getText()) continue;
-      const list = d.getParent();
-      if (!Node.isVariableDeclarationList(list) || list.getDeclarationKind() !== "const") continue;
-      const init = d.getInitializer();
-      if (init && (Node.isStringLiteral(unwrapExpr(init)) || Node.isNoSubstitutionTemplateLiteral(unwrapExpr(init))))
-        return (unwrapExpr(init) as unknown as { getLiteralValue(): string }).getLiteralValue();
-    }
+/** The name of a definition: a known string, a runtime expression we can pass on, or nothing usable. */
+export function nameFrom(ctx: FileCtx, site: Site, n: Node | undefined): "ok" | "manual" {
+  const s = constString(ctx, n);
+  if (s !== null) {
+    site.name = s;
+    site.nameConfidence = "high";
+    return "ok";
   }
-  return null;
-}
-
-/** Side-effect-free expression text that can be evaluated twice (names, property reads, JSON.parse of those). */
-export function isPure(n: Node): boolean {
-  const e = unwrapExpr(n);
-  if (Node.isIdentifier(e) || Node.isThisExpression(e) || Node.isStringLiteral(e) || Node.isNumericLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e))
-    return true;
-  if (Node.isPropertyAccessExpression(e)) return isPure(e.getExpression());
-  if (Node.isElementAccessExpression(e)) return isPure(e.getExpression()) && !!e.getArgumentExpression() && isPure(e.getArgumentExpression()!);
-  if (Node.isCallExpression(e)) {
-    const c = e.getExpression().getText().replace(/\s/g, "");
-    return c === "JSON.parse" && e.getArguments().length === 1 && isPure(e.getArguments()[0]);
+  const init = n && (Node.isPropertyAssignment(n) ? n.getInitializer() : n);
+  if (init && isPure(init) && !Node.isObjectLiteralExpression(unwrapExpr(init))) {
+    site.nameExpr = unwrapExpr(init).getText();
+    return "ok";
   }
-  if (Node.isBinaryExpression(e) && ["??", "||"].includes(e.getOperatorToken().getText())) return isPure(e.getLeft()) && isPure(e.getRight());
-  if (Node.isObjectLiteralExpression(e)) return e.getProperties().length === 0;
-  return false;
+  return "manual";
 }

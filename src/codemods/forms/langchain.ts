@@ -1,24 +1,10 @@
 // LangChain.js: tool(fn, { name }), new DynamicTool({ name, func }), new DynamicStructuredTool({ name, func }).
 import { Node } from "ts-morph";
-import { calleeBinding, unwrapExpr, type FileCtx } from "../context.js";
+import type { FileCtx } from "../context.js";
+import { calleeBinding, findMember, unwrapExpr } from "../nodes.js";
 import { frameworkOfSpec, isLangChainSpec } from "../modules.js";
-import { constString, findMember, isPure, manual, wrapInline, wrapProperty, type Site } from "../wrap.js";
+import { manual, nameFrom, wrapInline, wrapProperty, type Site } from "../wrap.js";
 
-/** The name of a definition: a known string, a runtime expression we can pass on, or nothing usable. */
-export function nameFrom(ctx: FileCtx, site: Site, n: Node | undefined): "ok" | "manual" {
-  const s = constString(ctx, n);
-  if (s !== null) {
-    site.name = s;
-    site.nameConfidence = "high";
-    return "ok";
-  }
-  const init = n && (Node.isPropertyAssignment(n) ? n.getInitializer() : n);
-  if (init && isPure(init) && !Node.isObjectLiteralExpression(unwrapExpr(init))) {
-    site.nameExpr = unwrapExpr(init).getText();
-    return "ok";
-  }
-  return "manual";
-}
 
 export function gateLangChain(ctx: FileCtx): void {
   for (const n of ctx.sf.getDescendants()) {

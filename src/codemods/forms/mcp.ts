@@ -1,9 +1,9 @@
 // MCP servers: registerTool(name, config, cb), the deprecated tool(name, ..., cb) overloads, and the
 // low-level setRequestHandler(CallToolRequestSchema, handler).
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
-import { isGateCall, unwrapExpr, type FileCtx } from "../context.js";
-import { isPure, manual, report, wrapExpression, type Site } from "../wrap.js";
-import { nameFrom } from "./langchain.js";
+import type { FileCtx } from "../context.js";
+import { isGateCall, isPure, unwrapExpr } from "../nodes.js";
+import { manual, nameFrom, report, wrapExpression, type Site } from "../wrap.js";
 import { dispatchNames } from "./raw-loops.js";
 
 export function gateMcp(ctx: FileCtx): void {

@@ -1,9 +1,9 @@
 // OpenAI Agents JS: tool({ name?, execute }) and agent.asTool(...).
 import { Node, SyntaxKind } from "ts-morph";
-import { calleeBinding, unwrapExpr, type FileCtx } from "../context.js";
+import type { FileCtx } from "../context.js";
+import { calleeBinding, constString, findMember, unwrapExpr } from "../nodes.js";
 import { frameworkOfSpec } from "../modules.js";
-import { constString, findMember, manual, wrapProperty, type Site } from "../wrap.js";
-import { nameFrom } from "./langchain.js";
+import { manual, nameFrom, wrapProperty, type Site } from "../wrap.js";
 
 export function gateOpenAiAgents(ctx: FileCtx): void {
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {

@@ -3,9 +3,9 @@
 // with onDeny "return", so a refusal becomes the tool result and the loop still appends the tool
 // message with the same tool_call_id / tool_use_id.
 import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
-import { addMarker, isGateCall, unwrapExpr, type FileCtx } from "../context.js";
-import { staticKey } from "../program.js";
-import { isPure, manual, report, type Site } from "../wrap.js";
+import type { FileCtx } from "../context.js";
+import { addMarker, isGateCall, isPure, staticKey, unwrapExpr } from "../nodes.js";
+import { manual, report, type Site } from "../wrap.js";
 
 const BUILTIN = /^(?:(?:JSON|console|Object|Array|Promise|Math|Date|Reflect)\.|(?:String|Number|Boolean|BigInt|Symbol)$)/;
 const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;

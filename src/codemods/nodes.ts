@@ -1,0 +1,149 @@
+// Questions about nodes that every transform asks (which framework binding a callee is, whether a
+// site is already gated, static names and strings, side-effect-free expressions) and the marker comment.
+import { Node, SyntaxKind } from "ts-morph";
+import { lineStartOf } from "./edits.js";
+import { RUNTIME_SPECS } from "./modules.js";
+import type { Binding, FileCtx } from "./context.js";
+
+/** "x" for require("x") (also behind await import("x")? no: dynamic imports are not bindings we follow). */
+export function requireSpec(n: Node): string | null {
+  if (!Node.isCallExpression(n)) return null;
+  const callee = n.getExpression();
+  if (!Node.isIdentifier(callee) || callee.getText() !== "require") return null;
+  const a = n.getArguments()[0];
+  return a && Node.isStringLiteral(a) ? a.getLiteralValue() : null;
+}
+
+/** A name not used as any identifier in the file. */
+export function freshName(ctx: FileCtx, base: string): string {
+  // Identifiers only: a word in a comment or string cannot clash.
+  const used = new Set<string>();
+  ctx.sf.forEachDescendant((n) => {
+    if (n.getKind() === SyntaxKind.Identifier) used.add(n.getText());
+  });
+  if (!used.has(base)) return base;
+  for (let i = 0; ; i++) {
+    const n = i === 0 ? `governor${base[0].toUpperCase()}${base.slice(1)}` : `governor${base[0].toUpperCase()}${base.slice(1)}${i + 1}`;
+    if (!used.has(n)) return n;
+  }
+}
+
+/** The framework binding a callee expression refers to: `tool`, `aiTool` (alias), `ai.tool` (namespace). */
+export function calleeBinding(ctx: FileCtx, callee: Node): Binding | null {
+  if (Node.isIdentifier(callee)) return ctx.imports.get(callee.getText()) ?? null;
+  if (Node.isPropertyAccessExpression(callee)) {
+    const obj = callee.getExpression();
+    if (Node.isIdentifier(obj)) {
+      const b = ctx.imports.get(obj.getText());
+      if (b && (b.name === "*" || b.name === "default")) return { spec: b.spec, name: callee.getName() };
+    }
+  }
+  return null;
+}
+
+/** Is `n` a call of governor's gate (any alias, or ns.gate)? */
+export function isGateCall(ctx: FileCtx, n: Node | undefined): boolean {
+  if (!n || !Node.isCallExpression(n)) return false;
+  const callee = n.getExpression();
+  if (Node.isIdentifier(callee)) return ctx.gateLocals.has(callee.getText());
+  const b = calleeBinding(ctx, callee);
+  return !!b && RUNTIME_SPECS.has(b.spec) && b.name === "gate";
+}
+
+export function lineOf(n: Node): number {
+  return n.getStartLineNumber(false);
+}
+
+/** Puts `// governor: <msg>` on its own line above `n` (once: a second run finds it and adds nothing). */
+export function addMarker(ctx: FileCtx, n: Node, msg: string): void {
+  const { start, indent } = lineStartOf(ctx.text, n.getStart());
+  const prevEnd = start - 1;
+  const prevStart = ctx.text.lastIndexOf("\n", prevEnd - 1) + 1;
+  if (prevEnd > 0 && /^\s*\/\/ governor:/.test(ctx.text.slice(prevStart, prevEnd))) return;
+  if (ctx.edits.some((e) => e.start === start && e.text.includes("// governor:"))) return;
+  ctx.edits.push({ start, end: start, text: `${indent}// governor: ${msg}${ctx.text.includes("\r\n") ? "\r\n" : "\n"}` });
+}
+
+/** Strips parentheses and type-only wrappers (`as`, `satisfies`, `!`) around an expression. */
+export function unwrapExpr(n: Node): Node {
+  let cur = n;
+  for (;;) {
+    if (Node.isParenthesizedExpression(cur) || Node.isAsExpression(cur) || Node.isSatisfiesExpression(cur) || Node.isNonNullExpression(cur) || Node.isTypeAssertion(cur))
+      cur = cur.getExpression();
+    else return cur;
+  }
+}
+
+/** The node an expression's value flows to, skipping the same wrappers upward. */
+export function valueParent(n: Node): { node: Node; child: Node } {
+  let child = n;
+  let p = n.getParentOrThrow();
+  while (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isSatisfiesExpression(p) || Node.isNonNullExpression(p) || Node.isTypeAssertion(p) || Node.isAwaitExpression(p)) {
+    child = p;
+    p = p.getParentOrThrow();
+  }
+  return { node: p, child };
+}
+
+/** The `execute`/`func` member of an object literal, if any (last one wins, like at runtime). */
+export function findMember(obj: Node, name: string): Node | undefined {
+  if (!Node.isObjectLiteralExpression(obj)) return undefined;
+  let found: Node | undefined;
+  for (const p of obj.getProperties()) {
+    if ((Node.isPropertyAssignment(p) || Node.isMethodDeclaration(p) || Node.isShorthandPropertyAssignment(p)) && memberName(p) === name) found = p;
+  }
+  return found;
+}
+
+function memberName(p: Node): string | null {
+  const n = (p as unknown as { getNameNode(): Node }).getNameNode();
+  if (Node.isIdentifier(n)) return n.getText();
+  if (Node.isStringLiteral(n)) return n.getLiteralValue();
+  return null;
+}
+
+/** A string known statically: literal, or an identifier bound to a const string literal in this file. */
+export function constString(ctx: FileCtx, n: Node | undefined): string | null {
+  if (!n) return null;
+  const e = unwrapExpr(n);
+  if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
+  if (Node.isIdentifier(e)) {
+    for (const d of ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+      if (d.getName() !== e.getText()) continue;
+      const list = d.getParent();
+      if (!Node.isVariableDeclarationList(list) || list.getDeclarationKind() !== "const") continue;
+      const init = d.getInitializer();
+      if (init && (Node.isStringLiteral(unwrapExpr(init)) || Node.isNoSubstitutionTemplateLiteral(unwrapExpr(init))))
+        return (unwrapExpr(init) as unknown as { getLiteralValue(): string }).getLiteralValue();
+    }
+  }
+  return null;
+}
+
+/** Side-effect-free expression text that can be evaluated twice (names, property reads, JSON.parse of those). */
+export function isPure(n: Node): boolean {
+  const e = unwrapExpr(n);
+  if (Node.isIdentifier(e) || Node.isThisExpression(e) || Node.isStringLiteral(e) || Node.isNumericLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e))
+    return true;
+  if (Node.isPropertyAccessExpression(e)) return isPure(e.getExpression());
+  if (Node.isElementAccessExpression(e)) return isPure(e.getExpression()) && !!e.getArgumentExpression() && isPure(e.getArgumentExpression()!);
+  if (Node.isCallExpression(e)) {
+    const c = e.getExpression().getText().replace(/\s/g, "");
+    return c === "JSON.parse" && e.getArguments().length === 1 && isPure(e.getArguments()[0]);
+  }
+  if (Node.isBinaryExpression(e) && ["??", "||"].includes(e.getOperatorToken().getText())) return isPure(e.getLeft()) && isPure(e.getRight());
+  if (Node.isObjectLiteralExpression(e)) return e.getProperties().length === 0;
+  return false;
+}
+
+/** A property key known without running code: identifier, string or number literal, or ["literal"]. */
+export function staticKey(n: Node): string | null {
+  if (Node.isIdentifier(n) || Node.isPrivateIdentifier(n)) return n.getText();
+  if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return n.getLiteralValue();
+  if (Node.isNumericLiteral(n)) return n.getText();
+  if (Node.isComputedPropertyName(n)) {
+    const e = n.getExpression();
+    if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
+  }
+  return null;
+}
