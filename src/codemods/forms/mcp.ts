@@ -35,15 +35,19 @@ function isMcpToolOverload(ctx: FileCtx, call: CallExpression): boolean {
   return nameLike && (Node.isArrowFunction(last) || Node.isFunctionExpression(last) || Node.isIdentifier(last) || isGateCall(ctx, last));
 }
 
-/** handler -> (req, extra) => gate(req.params.name, (_args) => (handler)(req, extra))(req.params.arguments) */
+/**
+ * handler -> async (req, extra) => { const govResult = await gate(req.params.name, (_args) => (handler)(req, extra),
+ * { onDeny: "return" })(req.params.arguments); return <refusal as an isError result> or govResult; }
+ * The low-level Server turns a throw into a JSON-RPC error, not a tool result, so the refusal is
+ * returned as `{ content: [{ type: "text", text }], isError: true }` for the model to read.
+ */
 function gateLowLevel(ctx: FileCtx, call: CallExpression, handler: Node): void {
   const h = unwrapExpr(handler);
   const names = Node.isArrowFunction(h) || Node.isFunctionExpression(h) ? dispatchNames(h) : [];
   const sites: Site[] = names.length
     ? names.map((n) => ({ framework: "mcp" as const, form: "setRequestHandler", name: n.name, nameConfidence: "high" as const, at: n.at }))
     : [{ framework: "mcp", form: "setRequestHandler", name: null, nameConfidence: "low", at: call }];
-  const body = Node.isArrowFunction(h) ? h.getBody() : undefined;
-  if (body && Node.isCallExpression(body) && isGateCall(ctx, body.getExpression())) {
+  if (isGatedHandler(ctx, h)) {
     for (const s of sites) report(ctx, s, "already-gated");
     return;
   }
@@ -52,15 +56,29 @@ function gateLowLevel(ctx: FileCtx, call: CallExpression, handler: Node): void {
     return;
   }
   const t = ctx.isTs ? ": unknown" : "";
+  const asConst = ctx.isTs ? " as const" : "";
   // Pass only the parameters the handler declares (TS rejects extra arguments to an inline function).
   const declared = Node.isArrowFunction(h) || Node.isFunctionExpression(h) ? h.getParameters().length : 2;
   const pass = ["govRequest", "govExtra"].slice(0, Math.max(1, Math.min(2, declared))).join(", ");
   ctx.edits.push({
     start: handler.getStart(),
     end: handler.getStart(),
-    text: `(${pass}) => ${ctx.gateId}(govRequest.params.name, (_args${t}) => (`,
+    text: `async (${pass}) => { const govResult = await ${ctx.gateId}(govRequest.params.name, (_args${t}) => (`,
   });
-  ctx.edits.push({ start: handler.getEnd(), end: handler.getEnd(), text: `)(${pass}))(govRequest.params.arguments)` });
+  ctx.edits.push({
+    start: handler.getEnd(),
+    end: handler.getEnd(),
+    text: `)(${pass}), { onDeny: "return" })(govRequest.params.arguments); return typeof govResult === "string" ? { content: [{ type: "text"${asConst}, text: govResult }], isError: true } : govResult; }`,
+  });
   ctx.needsGate = true;
   for (const s of sites) report(ctx, s, "gated", s.name ? undefined : "gated at the CallTool handler with the requested tool's name");
+}
+
+function isGatedHandler(ctx: FileCtx, h: Node): boolean {
+  if (!Node.isArrowFunction(h)) return false;
+  const body = h.getBody();
+  const first = Node.isBlock(body) ? body.getStatements()[0] : undefined;
+  const init = first && Node.isVariableStatement(first) ? first.getDeclarations()[0]?.getInitializer() : undefined;
+  const awaited = init && Node.isAwaitExpression(init) ? init.getExpression() : undefined;
+  return !!awaited && Node.isCallExpression(awaited) && isGateCall(ctx, awaited.getExpression());
 }

@@ -1,0 +1,98 @@
+// The rewritten code runs: fixture inputs are gated by the codemod, written out, imported, and
+// called through the real frameworks with the real runtime against a local enforce server that
+// denies some tools. ALLOW runs the body (with `this` intact), DENY blocks it the way each
+// framework surfaces tool errors, and raw loops still answer every tool_call_id.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gateSources } from "../../src/codemods/index.js";
+import { loadCase, moduleKindFor } from "./fixtures.js";
+
+const RUNTIME = path.resolve(import.meta.dirname, "../../src/runtime/index.ts");
+const OUT = path.join(import.meta.dirname, `.run-${process.pid}`);
+const DENIED = new Set(["refund_payment", "run_sql", "send_email", "echo"]);
+const asked: string[] = [];
+let server: http.Server;
+
+function materialize(name: string): string {
+  const c = loadCase(name);
+  const r = gateSources(c.inputs, { moduleKind: moduleKindFor(c.meta.type) });
+  const after = new Map(r.files.map((f) => [f.path, f.after]));
+  for (const i of c.inputs) {
+    const file = path.join(OUT, name, i.path);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, (after.get(i.path) ?? i.text).replace(/"governor\/runtime"/g, JSON.stringify(RUNTIME)));
+  }
+  return path.join(OUT, name);
+}
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      const name = JSON.parse(body).resource?.name as string;
+      asked.push(name);
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ decision: DENIED.has(name) ? "DENY" : "ALLOW", metadata: { request_id: `r-${asked.length}`, reason: "blocked in test" } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  process.env.GOVERNOR_ENFORCE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.env.GOVERNOR_API_KEY = "test-key";
+  process.env.GOVERNOR_CACHE_TTL_MS = "0";
+});
+
+afterAll(async () => {
+  const { close } = await import(RUNTIME);
+  await close?.();
+  server.close();
+  rmSync(OUT, { recursive: true, force: true });
+});
+
+describe("gated code at run time", () => {
+  it("LangChain: tool(), Dynamic*Tool and classes (this, base-class fields) run on ALLOW, throw on DENY", async () => {
+    const dir = materialize("langchain-ts");
+    const tools = await import(path.join(dir, "src/tools.ts"));
+    const classes = await import(path.join(dir, "src/classes.ts"));
+    expect(await new classes.SearchDocs().invoke({ query: "q" })).toBe("results for q from search_docs");
+    expect(await new classes.Calculator().invoke("1+2")).toBe("3");
+    await expect(new classes.RunSql().invoke({ query: "drop" })).rejects.toMatchObject({ code: "policy_denied" });
+    await expect(tools.refund.invoke({ id: "o1" })).rejects.toMatchObject({ code: "policy_denied" });
+    expect(await tools.actionTools[0].invoke({ id: "7" })).toBe("archive 7");
+    expect(asked).toEqual(expect.arrayContaining(["search_docs", "calculator", "run_sql", "refund_payment", "archive"]));
+  });
+
+  it("raw loop: a denied call still yields a tool message with the same tool_call_id", async () => {
+    const dir = materialize("raw-openai-ts");
+    const loop = await import(path.join(dir, "src/loop.ts"));
+    const out = await loop.runParallel([
+      { id: "c1", name: "get_weather", args: { city: "Oslo" } },
+      { id: "c2", name: "send_email", args: { to: "a@b.c" } },
+    ]);
+    expect(out.map((m: { tool_call_id: string }) => m.tool_call_id)).toEqual(["c1", "c2"]);
+    expect(JSON.parse(out[0].content)).toEqual({ city: "Oslo", t: 21 });
+    expect(out[1].content).toMatch(/polic|block|denied/i);
+    expect(out[1].content).not.toContain("sent to");
+  });
+
+  it("MCP low-level server: allowed tool answers, denied tool comes back as isError", async () => {
+    const dir = materialize("mcp-ts");
+    const { server: mcp } = await import(path.join(dir, "src/low-level.ts"));
+    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+    const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await mcp.connect(b);
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(a);
+    const ok = await client.callTool({ name: "get_time", arguments: {} });
+    expect(ok.isError).toBeFalsy();
+    expect((ok.content as { text: string }[])[0].text).toBe(new Date(0).toISOString());
+    const denied = await client.callTool({ name: "echo", arguments: { text: "secret" } });
+    expect(denied.isError).toBe(true);
+    expect(JSON.stringify(denied.content)).not.toContain("secret");
+    await client.close();
+  });
+});
