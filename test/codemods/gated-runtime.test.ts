@@ -95,4 +95,43 @@ describe("gated code at run time", () => {
     expect(JSON.stringify(denied.content)).not.toContain("secret");
     await client.close();
   });
+
+  it("AI SDK: generateText with an offline model runs allowed tools and reports a denied one as a tool error", async () => {
+    const dir = materialize("ai-sdk-esm-ts");
+    const { run } = await import(path.join(dir, "src/agent.ts"));
+    const { MockLanguageModelV3 } = await import("ai/test");
+    const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+    let n = 0;
+    const model = new MockLanguageModelV3({
+      doGenerate: async () =>
+        n++ === 0
+          ? {
+              content: [
+                { type: "tool-call", toolCallId: "c1", toolName: "send_email", input: JSON.stringify({ to: "a@b.c", body: "hi" }) },
+                { type: "tool-call", toolCallId: "c2", toolName: "lookup", input: JSON.stringify({ key: "k" }) },
+              ],
+              finishReason: { unified: "tool-calls", raw: "tool_calls" },
+              usage,
+              warnings: [],
+            }
+          : { content: [{ type: "text", text: "done" }], finishReason: { unified: "stop", raw: "stop" }, usage, warnings: [] },
+    });
+    const result = await run(model, new Map([["k", "v"]]), false);
+    const parts = result.steps[0].content.map((p: { type: string; toolCallId?: string }) => `${p.type}:${p.toolCallId ?? ""}`);
+    expect(parts).toEqual(expect.arrayContaining(["tool-error:c1", "tool-result:c2"]));
+    const ok = result.steps[0].content.find((p: { type: string }) => p.type === "tool-result");
+    expect(ok.output).toBe("v");
+    expect(result.text).toBe("done");
+  });
+
+  it("OpenAI Agents: the explicit name matches the derived one, allowed tools run, denied ones return the SDK's error text", async () => {
+    const dir = materialize("openai-agents-ts");
+    const agents = await import(path.join(dir, "src/agent.ts"));
+    const { RunContext } = await import("@openai/agents");
+    expect(agents.lookupOrder.name).toBe("lookup_order");
+    expect(await agents.lookupOrder.invoke(new RunContext(), JSON.stringify({ id: "7" }))).toBe("order 7");
+    const denied = await agents.sendEmail.invoke(new RunContext(), JSON.stringify({ to: "a@b.c" }));
+    expect(String(denied)).toMatch(/blocked by policy/);
+    expect(String(denied)).not.toContain("sent to");
+  });
 });
