@@ -150,6 +150,18 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
   return declared === null;
 }
 
+/** Keeps init's backups out of commits: `.governor/` goes into an existing .gitignore at the run root. */
+function planGitignore(root: string): PlannedFile | null {
+  const abs = join(root, ".gitignore");
+  const before = readIfExists(abs);
+  if (before === null) return null;
+  const listed = before.split(/\r?\n/).some((l) => /^\/?\.governor\/?(\*\*?)?$/.test(l.trim()));
+  if (listed) return { path: ".gitignore", abs, before, after: before };
+  const eol = before.includes("\r\n") ? "\r\n" : "\n";
+  const sep = before === "" || before.endsWith("\n") ? "" : eol;
+  return { path: ".gitignore", abs, before, after: `${before}${sep}# governor init backups (governor init --undo)${eol}.governor/${eol}` };
+}
+
 export function buildPlan(detection: ProjectDetection, options: PlanOptions): Plan {
   const plan: Plan = {
     root: detection.root,
@@ -172,6 +184,8 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
       );
     }
   }
+  const gitignore = planGitignore(detection.root);
+  if (gitignore) plan.files.push(gitignore);
   if (needsInstall) {
     const cwd = detection.workspace?.root ?? detection.packageManager.root;
     const step = installStep(detection.packageManager.name, cwd);
