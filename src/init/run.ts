@@ -180,7 +180,9 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   printReport(true);
   if (!options.json) {
     const saved = relative(plan.root, backup.dir);
-    out(`\nOriginals saved in ${saved}/ (add .governor/ to .gitignore; \`governor init --undo\` restores them).\n`);
+    const ignored = plan.files.some((f) => f.path === ".gitignore");
+    const hint = ignored ? "" : "add .governor/ to .gitignore; ";
+    out(`\nOriginals saved in ${saved}/ (${hint}\`governor init --undo\` restores them).\n`);
     out("\n" + nextStepsText(plan) + "\n");
   }
   if (installError) {
