@@ -7,7 +7,12 @@ export interface ToolFinding {
   file: string;
   /** 1-based line where the definition (or dispatch site) starts. */
   line: number;
+  /** The name the model calls the tool by; null when it is only known at run time (or not at all). */
   name: string | null;
+  /**
+   * high: a name field or the key of a tools object; medium: derived (a factory's key, an imported
+   * execute's function name, this.name read at run time); low: the variable name, or no name.
+   */
   nameConfidence: "high" | "medium" | "low";
   framework: Framework;
   form: string;

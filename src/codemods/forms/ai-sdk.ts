@@ -128,6 +128,11 @@ function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number)
     if (found) scanToolsObject(prog, found[0], found[1], depth + 1);
     return;
   }
+  if (Node.isCallExpression(e) && Node.isIdentifier(e.getExpression())) {
+    // tools: createTools(deps) -> the object literal(s) the factory returns
+    for (const [c, ret] of returnedObjects(prog, ctx, e.getExpression().getText())) scanToolsObject(prog, c, ret, depth + 1);
+    return;
+  }
   if (!Node.isObjectLiteralExpression(e)) return;
   for (const p of e.getProperties()) {
     if (Node.isSpreadAssignment(p)) {
@@ -163,4 +168,26 @@ function findObjectVar(prog: Program, ctx: FileCtx, name: string): [FileCtx, Nod
     if (init && Node.isObjectLiteralExpression(unwrapExpr(init))) return [target, init];
   }
   return null;
+}
+
+/** Expressions a project function returns (`function f() { return {...} }` or `const f = () => ({...})`). */
+function returnedObjects(prog: Program, ctx: FileCtx, name: string): [FileCtx, Node][] {
+  let target: FileCtx | null = ctx;
+  let local = name;
+  if (!ctx.topLevel.has(name)) {
+    const sym = prog.symbolOf(ctx, name);
+    if (!sym) return [];
+    target = prog.get(sym.slice(0, sym.lastIndexOf("#")));
+    local = sym.slice(sym.lastIndexOf("#") + 1);
+  }
+  if (!target) return [];
+  const fn = target.sf.getFunction(local) ?? target.sf.getVariableDeclaration(local)?.getInitializer();
+  if (!fn) return [];
+  const f = unwrapExpr(fn);
+  if (Node.isArrowFunction(f) && !Node.isBlock(f.getBody())) return [[target, f.getBody()]];
+  if (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f)) return [];
+  return f
+    .getDescendantsOfKind(SyntaxKind.ReturnStatement)
+    .filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f && r.getExpression())
+    .map((r) => [target!, r.getExpression()!] as [FileCtx, Node]);
 }
