@@ -42,7 +42,8 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 function isInteractive(): boolean {
   const ci = process.env.CI;
-  return Boolean(process.stdin.isTTY) && (!ci || ci === "0" || ci === "false");
+  // prompts need a person at a terminal on both ends (`init | tee log` must not wait on an unseen prompt)
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && (!ci || ci === "0" || ci === "false");
 }
 
 export const init = new Command("init")
