@@ -118,7 +118,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
       printReport(false);
       const refusal = new InitError(
         "needs_confirmation",
-        `Not writing anything: this is a non-interactive run (${process.env.CI ? "CI is set" : "stdin is not a TTY"}) and --yes was not passed.`,
+        `Not writing anything: this is a non-interactive run (${process.env.CI ? "CI is set" : "not attached to a terminal"}) and --yes was not passed.`,
         "Review the plan above (or see the diffs with --dry-run), then rerun with --yes to apply it.",
       );
       refusal.reportPrinted = true;
