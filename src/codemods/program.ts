@@ -133,9 +133,24 @@ export class Program {
 
   private buildKeyIndex(names: Set<string>): Map<string, Set<string>> {
     const idx = new Map<string, Set<string>>();
-    const words = [...names].filter((w) => /^[A-Za-z_$][\w$]*$/.test(w));
-    const re = words.length ? new RegExp(`\\b(?:${words.map((w) => w.replace(/\$/g, "\\$")).join("|")})\\b`) : null;
-    if (re) for (const [p, t] of this.texts) if (!this.ctxs.has(p) && re.test(t)) this.get(p);
+    // Parse every file that mentions one of the names; a barrel re-exporting one under a new name
+    // adds that name, so repeat until nothing new turns up.
+    const seen = new Set<string>();
+    const scanned = new Set<string>();
+    let pending = [...names];
+    for (let round = 0; round < 6 && pending.length; round++) {
+      const words = pending.filter((w) => /^[A-Za-z_$][\w$]*$/.test(w) && !seen.has(w));
+      words.forEach((w) => seen.add(w));
+      pending = [];
+      if (!words.length) break;
+      const re = new RegExp(`\\b(?:${words.map((w) => w.replace(/\$/g, "\\$")).join("|")})\\b`);
+      for (const [p, t] of this.texts) {
+        if (scanned.has(p) || !re.test(t)) continue;
+        scanned.add(p);
+        const c = this.get(p);
+        if (c) for (const [k, e] of c.exports) if (e.from || (e.local && c.imports.has(e.local))) pending.push(k);
+      }
+    }
     const add = (sym: string | null, key: string) => {
       if (!sym) return;
       if (!idx.has(sym)) idx.set(sym, new Set());
