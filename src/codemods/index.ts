@@ -31,7 +31,11 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   for (const c of candidates) {
     if (!c.frameworks.has("ai-sdk")) continue;
     for (const k of c.exports.keys()) if (k !== "default") names.add(k);
-    names.add(c.path.replace(/^.*\//, "").replace(/\.[^.]+$/, ""));
+    // A default export is imported under any name: look for its module path instead.
+    if (c.exports.has("default")) {
+      const stem = c.path.replace(/^.*\//, "").replace(/\.[^.]+$/, "");
+      names.add(stem === "index" ? (c.path.split("/").slice(-2, -1)[0] ?? stem) : stem);
+    }
   }
 
   for (const ctx of candidates) {
