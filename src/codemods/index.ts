@@ -16,12 +16,15 @@ import type { Framework, GateOptions, GateResult, SourceInput } from "./types.js
 export type { Framework, GateOptions, GateResult, SourceInput, ToolFinding, ToolStatus } from "./types.js";
 export { mayHaveTools } from "./modules.js";
 
+// JS/TS sources only; declaration files hold no implementations.
+const SOURCE = /(?<!\.d)\.(?:[cm]?[jt]s|[jt]sx)$/;
+
 export function gateSources(inputs: SourceInput[], options: GateOptions): GateResult {
   const prog = new Program(inputs);
   const wanted = (f: Framework) => !options.frameworks || options.frameworks.includes(f);
   const pathMap = new Map<string, string>();
   for (const i of inputs) pathMap.set(normalize(i.path.replace(/\\/g, "/")), i.path);
-  const paths = new Set([...prog.texts].filter(([, t]) => mayHaveTools(t)).map(([p]) => p));
+  const paths = new Set([...prog.texts].filter(([p, t]) => SOURCE.test(p) && mayHaveTools(t)).map(([p]) => p));
   for (const p of prog.reexportImporters()) paths.add(p);
   const candidates = [...paths].map((p) => prog.get(p)).filter((c) => c !== null);
   for (const c of candidates) prog.rebindReexports(c);

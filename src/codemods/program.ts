@@ -145,7 +145,7 @@ export class Program {
       if (!words.length) break;
       const re = new RegExp(`\\b(?:${words.map((w) => w.replace(/\$/g, "\\$")).join("|")})\\b`);
       for (const [p, t] of this.texts) {
-        if (scanned.has(p) || !re.test(t)) continue;
+        if (scanned.has(p) || !/\.(?:[cm]?[jt]s|[jt]sx)$/.test(p) || p.endsWith(".d.ts") || !re.test(t)) continue;
         scanned.add(p);
         const c = this.get(p);
         if (c) for (const [k, e] of c.exports) if (e.from || (e.local && c.imports.has(e.local))) pending.push(k);

@@ -29,6 +29,7 @@ it("lists tools without rewriting anything, and honours --framework", () => {
     "ai-sdk:send_email:gated",
     "langchain:lookup:gated",
     "langchain:refund:gated",
+    "langchain:shortcut:manual",
     "mcp:delete_file:gated",
     "openai-agents:execute:gated",
   ]);

@@ -16,8 +16,17 @@ export function gateLangChainClasses(prog: Program, ctx: FileCtx): void {
     const chain = toolChain(prog, ctx, cls, 0);
     if (!chain) continue;
     const call = cls.getInstanceMethod("_call");
-    if (!call) continue;
     const site: Site = { framework: chain.framework, form: chain.depth > 1 ? "class-indirect" : "class", name: null, nameConfidence: "low", at: cls };
+    if (!call) {
+      // invoke/call overridden without _call: the work happens where no gate of ours can sit.
+      const own = cls.getInstanceMethod("invoke") ?? cls.getInstanceMethod("call");
+      if (own) {
+        const n = classToolName(ctx, cls);
+        Object.assign(site, { name: n, nameConfidence: n ? "high" : "low" });
+        manual(ctx, site, `this tool overrides ${own.getName()}(); wrap its work in gate("${n ?? "<tool name>"}", fn) by hand`);
+      }
+      continue;
+    }
     const name = classToolName(ctx, cls) ?? chain.inheritedName;
     if (name !== null) {
       site.name = name;
