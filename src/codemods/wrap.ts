@@ -48,6 +48,9 @@ export function wrapExpression(ctx: FileCtx, site: Site, fn: Node, opts?: string
 
 /** Object method `async execute(a) {...}` -> `execute: gate("name", async function (a) {...})` (keeps `this`). */
 export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration, opts?: string): void {
+  // `super` only works in method syntax; a function expression would not parse.
+  if (m.getDescendantsOfKind(SyntaxKind.SuperKeyword).length > 0)
+    return manual(ctx, site, `${m.getName()} uses super; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`);
   const nameNode = m.getNameNode();
   const isAsync = m.isAsync();
   const star = m.isGenerator() ? "*" : "";
