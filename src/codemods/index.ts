@@ -41,6 +41,7 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
     }
   }
 
+  const projectUsesMcp = candidates.some((c) => c.frameworks.has("mcp"));
   for (const ctx of candidates) {
     const fw = ctx.frameworks;
     const mark = { edits: ctx.edits.length, findings: ctx.findings.length, needsGate: ctx.needsGate };
@@ -52,6 +53,7 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
       }
       if (wanted("openai-agents") && fw.has("openai-agents")) gateOpenAiAgents(ctx);
       if (wanted("mcp") && fw.has("mcp")) gateMcp(ctx);
+      else if (wanted("mcp") && projectUsesMcp && /\.registerTool\s*\(/.test(ctx.text)) gateMcp(ctx, true);
       if ((wanted("openai") && fw.has("openai")) || (wanted("anthropic") && fw.has("anthropic"))) {
         gateSdkRunners(ctx);
         gateRawLoops(ctx);

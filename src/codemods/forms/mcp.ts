@@ -6,13 +6,16 @@ import { isGateCall, isPure, unwrapExpr } from "../nodes.js";
 import { manual, nameFrom, report, wrapExpression, type Site } from "../wrap.js";
 import { dispatchNames } from "./raw-loops.js";
 
-export function gateMcp(ctx: FileCtx): void {
+/** `registerOnly`: the file does not import MCP itself (a server passed in from elsewhere), so only
+ *  the distinctive registerTool(name, config, cb) shape is taken. */
+export function gateMcp(ctx: FileCtx, registerOnly = false): void {
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const method = callee.getName();
     const args = call.getArguments();
-    if ((method === "registerTool" && args.length >= 3) || (method === "tool" && args.length >= 2 && isMcpToolOverload(ctx, call))) {
+    const isRegister = method === "registerTool" && args.length >= 3 && (!registerOnly || Node.isObjectLiteralExpression(unwrapExpr(args[1])));
+    if (isRegister || (!registerOnly && method === "tool" && args.length >= 2 && isMcpToolOverload(ctx, call))) {
       const site: Site = { framework: "mcp", form: method, name: null, nameConfidence: "low", at: call };
       if (nameFrom(ctx, site, args[0]) === "manual") {
         manual(ctx, site, `the tool's name is not a plain string here; wrap the callback in gate("<name>", cb) by hand`);
@@ -20,7 +23,7 @@ export function gateMcp(ctx: FileCtx): void {
       }
       wrapExpression(ctx, site, args[args.length - 1]);
       if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
-    } else if (method === "setRequestHandler" && args.length === 2 && /CallToolRequestSchema$/.test(args[0].getText())) {
+    } else if (!registerOnly && method === "setRequestHandler" && args.length === 2 && /CallToolRequestSchema$/.test(args[0].getText())) {
       gateLowLevel(ctx, call, args[1]);
     }
   }
