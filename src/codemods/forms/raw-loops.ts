@@ -14,7 +14,12 @@ function framework(ctx: FileCtx): "openai" | "anthropic" {
   return ctx.frameworks.has("openai") ? "openai" : "anthropic";
 }
 
+// A loop that dispatches tool calls talks about them: guards the name-based heuristics below
+// against, say, a switch on user.name in a file that merely imports the SDK.
+const TOOL_CALL_TALK = /\b(?:tool_calls?|tool_use|tool_use_id|tool_call_id|function_call|call_id|toolCalls?|toolName|function\.name)\b/;
+
 export function gateRawLoops(ctx: FileCtx): void {
+  if (!TOOL_CALL_TALK.test(ctx.text)) return;
   let found = 0;
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const d = dynamicDispatch(call);
