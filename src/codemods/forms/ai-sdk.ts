@@ -128,6 +128,10 @@ function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number)
     if (found) scanToolsObject(prog, found[0], found[1], depth + 1);
     return;
   }
+  if (Node.isCallExpression(e) && e.getExpression().getText().replace(/\s/g, "") === "Object.assign") {
+    for (const a of e.getArguments()) scanToolsObject(prog, ctx, a, depth + 1);
+    return;
+  }
   if (Node.isCallExpression(e) && Node.isIdentifier(e.getExpression())) {
     // tools: createTools(deps) -> the object literal(s) the factory returns
     for (const [c, ret] of returnedObjects(prog, ctx, e.getExpression().getText())) scanToolsObject(prog, c, ret, depth + 1);
