@@ -11,7 +11,8 @@ import { gateSources } from "../../src/codemods/index.js";
 import { loadCase, moduleKindFor } from "./fixtures.js";
 
 const RUNTIME = path.resolve(import.meta.dirname, "../../src/runtime/index.ts");
-const OUT = path.join(import.meta.dirname, `.run-${process.pid}`);
+// Under the repo (so its packages resolve) in the git-ignored /tmp/ folder.
+const OUT = path.resolve(import.meta.dirname, `../../tmp/codemods-run-${process.pid}`);
 const DENIED = new Set(["refund_payment", "run_sql", "send_email", "echo"]);
 const asked: string[] = [];
 let server: http.Server;
