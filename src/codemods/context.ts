@@ -36,7 +36,7 @@ export interface FileCtx {
   findings: ToolFinding[];
   needsGate: boolean;
   /** The identifier the inserted code calls: an existing gate binding or a fresh, clash-free name. */
-  gateId: string;
+  readonly gateId: string;
   /** Positions already reported, so two transforms never claim one site. */
   claimed: Set<number>;
 }
@@ -53,7 +53,7 @@ export function parseFile(project: Project, path: string, text: string, index: n
     project.removeSourceFile(sf);
     return { error: `line ${line}: ${msg}` };
   }
-  const ctx: FileCtx = {
+  const ctx = {
     path,
     text,
     sf,
@@ -69,11 +69,14 @@ export function parseFile(project: Project, path: string, text: string, index: n
     edits: [],
     findings: [],
     needsGate: false,
-    gateId: "gate",
     claimed: new Set(),
-  };
+  } as unknown as FileCtx;
   collectModuleShape(ctx);
-  ctx.gateId = ctx.gateLocals.values().next().value ?? freshName(ctx, "gate");
+  // Worked out on first use: walking every identifier costs more than the rest of a clean file.
+  let gateId: string | undefined;
+  Object.defineProperty(ctx, "gateId", {
+    get: () => (gateId ??= ctx.gateLocals.values().next().value ?? freshName(ctx, "gate")),
+  });
   return ctx;
 }
 

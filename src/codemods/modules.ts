@@ -19,9 +19,11 @@ export const isLangChainSpec = (spec: string): boolean => {
 
 export const RUNTIME_SPECS = new Set(["governor/runtime", "governor"]);
 
-/** Cheap text test run before any parsing: could this file define or dispatch a tool? */
+/** Cheap text test run before any parsing: could this file define or dispatch a tool? A framework
+ *  import, or a member that defines a tool function (`execute:`, `async execute(`, `_call(`; not
+ *  `db.execute(...)`), or a tool-call shape. */
 const PREFILTER =
-  /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*)["']|\bexecute\b|\b_call\b|\bregisterTool\b|\btool_calls\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
+  /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*)["']|(?<![.\w$])(?:execute|func|_call)\s*[:(,}]|\bregisterTool\b|\btool_calls\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
 
 export function mayHaveTools(text: string): boolean {
   return PREFILTER.test(text);

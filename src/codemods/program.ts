@@ -22,8 +22,9 @@ export class Program {
     for (const i of inputs) this.texts.set(normalize(i.path.replace(/\\/g, "/")), i.text);
   }
 
+  private knownPaths: Set<string> | null = null;
   get known(): Set<string> {
-    return new Set(this.texts.keys());
+    return (this.knownPaths ??= new Set(this.texts.keys()));
   }
 
   /** Parses on first use; a file that does not parse is skipped with a warning naming it. */
