@@ -13,7 +13,7 @@ import { loadCase, moduleKindFor } from "./fixtures.js";
 const RUNTIME = path.resolve(import.meta.dirname, "../../src/runtime/index.ts");
 // Under the repo (so its packages resolve) in the git-ignored /tmp/ folder.
 const OUT = path.resolve(import.meta.dirname, `../../tmp/codemods-run-${process.pid}`);
-const DENIED = new Set(["refund_payment", "run_sql", "send_email", "echo"]);
+const DENIED = new Set(["refund_payment", "run_sql", "send_email", "echo", "archive_ticket"]);
 const asked: string[] = [];
 let server: http.Server;
 
@@ -94,6 +94,25 @@ describe("gated code at run time", () => {
     const denied = await client.callTool({ name: "echo", arguments: { text: "secret" } });
     expect(denied.isError).toBe(true);
     expect(JSON.stringify(denied.content)).not.toContain("secret");
+    await client.close();
+  });
+
+  it("MCP McpServer: a denied registerTool callback becomes an isError result the model can read", async () => {
+    const dir = materialize("mcp-ts");
+    const { registerMore } = await import(path.join(dir, "src/more-tools.js"));
+    const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
+    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+    const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
+    const mcp = new McpServer({ name: "t", version: "1" });
+    registerMore(mcp);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await mcp.connect(b);
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(a);
+    const denied = await client.callTool({ name: "archive_ticket", arguments: { id: "T-1" } });
+    expect(denied.isError).toBe(true);
+    expect(JSON.stringify(denied.content)).toMatch(/blocked by policy/);
+    expect(JSON.stringify(denied.content)).not.toContain("archived");
     await client.close();
   });
 
