@@ -222,7 +222,7 @@ export class GovernorImpl implements Governor, GateHost {
         return RUN;
       }
       this.record(name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code ?? "error" });
-      if (opts?.onDeny === "return") return unavailableRefusal(name, error.message);
+      if (opts?.onDeny === "return") return unavailableRefusal(name, error.code ?? "enforce_unavailable");
       throw error;
     }
     if (d.failOpen) {

@@ -125,7 +125,8 @@ describe("gate: faults fail closed with the right code", () => {
     const t = makeGovernor({ enforceUrl: server.url });
     let ran = 0;
     const text = await t.governor.gate("get_x", async () => ran++, { onDeny: "return" })();
-    expect(text).toMatch(/HTTP 500.*"get_x" was not run.*Do not retry it now; tell the user/);
+    expect(text).toMatch(/"get_x" was not run.*no decision \(enforce_unavailable\).*Do not retry it now; tell the user/);
+    expect(text).not.toContain(server.url); // the model gets no internal host names
     expect(ran).toBe(0);
   });
 });
