@@ -32,3 +32,53 @@ export function lineStartOf(text: string, pos: number): { start: number; indent:
   const indent = /^[ \t]*/.exec(text.slice(start))![0];
   return { start, indent };
 }
+
+/** The file's line break: CRLF if it uses any, else LF. */
+export function eolOf(text: string): string {
+  return text.includes("\r\n") ? "\r\n" : "\n";
+}
+
+/**
+ * One level of the file's indentation: a tab if most indented lines start with one, else the most
+ * common step (2, 4, ...) between a line and a deeper next line. 2 spaces when nothing says otherwise.
+ */
+export function indentUnit(text: string): string {
+  let tabs = 0;
+  let spaces = 0;
+  let prev = 0;
+  const steps = new Map<number, number>();
+  for (const line of text.split("\n")) {
+    const indent = /^[ \t]*/.exec(line)![0];
+    const rest = line.slice(indent.length);
+    if (!rest.trim() || rest.startsWith("*")) continue; // blank, or inside a block comment
+    if (indent.startsWith("\t")) tabs++;
+    else if (indent.length > 0) spaces++;
+    if (indent.includes("\t")) continue;
+    const step = indent.length - prev;
+    if (step >= 2 && step <= 8) steps.set(step, (steps.get(step) ?? 0) + 1);
+    prev = indent.length;
+  }
+  if (tabs > spaces) return "\t";
+  let best = 2;
+  let count = 0;
+  for (const [step, n] of steps) if (n > count || (n === count && step < best)) [best, count] = [step, n];
+  return " ".repeat(best);
+}
+
+/**
+ * Insertions of `unit` at the start of every line that begins inside (from, to), so a block moved one
+ * level deeper keeps its shape. Blank lines and lines inside multi-line strings or templates (in
+ * `keep`) stay as they are: indenting those would change a value.
+ */
+export function reindentEdits(text: string, from: number, to: number, unit: string, keep: [number, number][]): Edit[] {
+  const out: Edit[] = [];
+  for (let nl = text.indexOf("\n", from); nl !== -1 && nl + 1 < to; nl = text.indexOf("\n", nl + 1)) {
+    const start = nl + 1;
+    const lineEnd = text.indexOf("\n", start);
+    const line = text.slice(start, lineEnd === -1 ? text.length : lineEnd);
+    if (!line.trim()) continue;
+    if (keep.some(([s, e]) => start > s && start < e)) continue;
+    out.push({ start, end: start, text: unit });
+  }
+  return out;
+}

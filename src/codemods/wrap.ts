@@ -1,5 +1,6 @@
 // The edits that put a gate around a function, shared by every form.
-import { Node, SyntaxKind, type MethodDeclaration } from "ts-morph";
+import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression, type MethodDeclaration } from "ts-morph";
+import { eolOf, indentUnit, lineStartOf, reindentEdits } from "./edits.js";
 import type { FileCtx } from "./context.js";
 import { addMarker, constString, isGateCall, isPure, lineOf, unwrapExpr } from "./nodes.js";
 import type { Framework, ToolFinding } from "./types.js";
@@ -65,9 +66,14 @@ export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration,
 }
 
 /**
- * Class method body `{ ... }` -> `{ return gate("name", async (..._args) => { ... })(...arguments); }`.
- * The arrow keeps `this` and `super`, the gate sees the real arguments. Generators cannot move into
- * an arrow, so they are left to the user.
+ * Class or object method: the body moves into an arrow inside gate(), so `this` and `super` keep
+ * working and the gate sees the arguments:
+ *   async _call(input) {
+ *     return gate("name", async (..._args) => {
+ *       ...body...
+ *     })(input);
+ *   }
+ * Generators cannot move into an arrow, so they are left to the user.
  */
 export function wrapMethodBody(ctx: FileCtx, site: Site, m: MethodDeclaration, opts?: string): void {
   const body = m.getBody();
@@ -78,24 +84,33 @@ export function wrapMethodBody(ctx: FileCtx, site: Site, m: MethodDeclaration, o
     return wrapObjectMethod(ctx, site, m, opts);
   if (m.isGenerator())
     return manual(ctx, site, `${m.getName()} is a generator; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`);
-  insertBodyGate(ctx, site, body, m.isAsync(), opts);
+  insertBodyGate(ctx, site, m, body, m.isAsync(), opts);
 }
 
-/** `{ return gate(...)(...arguments); }`: a body this codemod already gated. */
+/** `{ return gate(...)(...); }`: a body this codemod already gated. */
 export function isGatedBody(ctx: FileCtx, body: Node): boolean {
   if (!Node.isBlock(body)) return false;
   const first = body.getStatements()[0];
   if (body.getStatements().length !== 1 || !Node.isReturnStatement(first)) return false;
-  let e = first.getExpression();
+  return isGatedCall(ctx, first.getExpression());
+}
+
+/** `gate(...)(...)` (or a bare `gate(...)`). */
+function isGatedCall(ctx: FileCtx, e: Node | undefined): boolean {
   if (e && Node.isCallExpression(e) && Node.isCallExpression(e.getExpression())) e = e.getExpression();
   return isGateCall(ctx, e);
 }
 
 /**
  * Gate inside an inline function, keeping its parameter list where the framework's generic call
- * types it: `async ({ to }) => body` -> `async function ({ to }) { return gate("x", async (..._args) => body)(...arguments); }`.
- * Used where an outer gate(...) would lose TypeScript's inference (LangChain tool(fn, { schema }),
- * OpenAI Agents execute). Falls back to the outer form where that would change meaning.
+ * types it (an outer gate(...) would lose TypeScript's inference there: LangChain tool(fn, { schema }),
+ * OpenAI Agents execute). An arrow stays an arrow, so a lexical `this` keeps meaning the same:
+ *   async ({ to }, config) =>
+ *     gate("name", async (..._args) => {
+ *       ...body...
+ *     })({ to }, config)
+ * A function expression gets its body gated like a method. Falls back to the outer form where
+ * that would change meaning.
  */
 export function wrapInline(ctx: FileCtx, site: Site, fn: Node, opts?: string): void {
   const f = unwrapExpr(fn);
@@ -105,42 +120,122 @@ export function wrapInline(ctx: FileCtx, site: Site, fn: Node, opts?: string): v
   if (Node.isFunctionExpression(f) && !f.isGenerator() && f === fn) {
     const body = f.getBody();
     if (isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
-    if (Node.isBlock(body)) return insertBodyGate(ctx, site, body, f.isAsync(), opts);
+    if (Node.isBlock(body)) return insertBodyGate(ctx, site, f, body, f.isAsync(), opts);
   }
-  if (Node.isArrowFunction(f) && f === fn && !usesOwnThis(f)) {
-    const arrowTok = f.getEqualsGreaterThan();
-    const asyncKw = f.isAsync() ? "async " : "";
-    const asyncMod = f.getModifiers().find((m) => m.getText() === "async");
-    const headStart = asyncMod ? asyncMod.getEnd() : f.getStart();
-    let header = ctx.text.slice(headStart, arrowTok.getStart()).trim();
-    if (!header.startsWith("(") && !header.startsWith("<")) header = `(${header})`;
-    const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
-    ctx.edits.push({
-      start: f.getStart(),
-      end: arrowTok.getEnd(),
-      text: `${asyncKw}function ${header} { return ${ctx.gateId}(${lit(site)}, ${asyncKw}(${rest}) =>`,
-    });
-    ctx.edits.push({ start: f.getEnd(), end: f.getEnd(), text: `${opts ? `, ${opts}` : ""})(...arguments); }` });
-    ctx.needsGate = true;
-    return report(ctx, site, "gated");
-  }
+  if (Node.isArrowFunction(f) && f === fn) return gateArrowBody(ctx, site, f, opts);
   return wrapExpression(ctx, site, fn, opts);
 }
 
-function insertBodyGate(ctx: FileCtx, site: Site, body: Node, isAsync: boolean, opts?: string): void {
-  const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
-  ctx.edits.push({ start: body.getStart(), end: body.getStart(), text: `{ return ${ctx.gateId}(${lit(site)}, ${isAsync ? "async " : ""}(${rest}) => ` });
-  ctx.edits.push({ start: body.getEnd(), end: body.getEnd(), text: `${opts ? `, ${opts}` : ""})(...arguments); }` });
+type FnLike = MethodDeclaration | FunctionExpression | ArrowFunction;
+
+/** The inner arrow's parameter list and what the outer function passes to the gated call. */
+function handOver(ctx: FileCtx, f: FnLike, isAsync: boolean): { head: string; args: string } {
+  const args = argumentsOf(f);
+  const rest = args === "" ? "()" : ctx.isTs ? "(..._args: unknown[])" : "(..._args)";
+  return { head: `${isAsync ? "async " : ""}${rest} =>`, args };
+}
+
+/**
+ * The call's arguments as an expression list: parameter names, or a destructuring pattern read back
+ * as the object/array it took apart (`{ to }`), so the gate sees the values the tool uses.
+ * `...arguments` where the function reads `arguments` itself.
+ */
+function argumentsOf(f: FnLike): string {
+  if (!Node.isArrowFunction(f) && readsOwn(f, (d) => Node.isIdentifier(d) && d.getText() === "arguments")) return "...arguments";
+  return f
+    .getParameters()
+    .filter((p) => p.getName() !== "this")
+    .map((p) => `${p.isRestParameter() ? "..." : ""}${patternText(p.getNameNode())}`)
+    .join(", ");
+}
+
+function patternText(n: Node): string {
+  if (Node.isObjectBindingPattern(n)) {
+    const els = n.getElements().map((e) => {
+      const value = `${e.getDotDotDotToken() ? "..." : ""}${patternText(e.getNameNode())}`;
+      const key = e.getPropertyNameNode();
+      return key ? `${key.getText()}: ${value}` : value;
+    });
+    return els.length ? `{ ${els.join(", ")} }` : "{}";
+  }
+  if (Node.isArrayBindingPattern(n))
+    return `[${n.getElements().map((e) => (Node.isBindingElement(e) ? `${e.getDotDotDotToken() ? "..." : ""}${patternText(e.getNameNode())}` : "")).join(", ")}]`;
+  return n.getText();
+}
+
+/** Multi-line strings and templates inside `n`: their lines are values, never re-indented. */
+export function literalRanges(n: Node): [number, number][] {
+  const out: [number, number][] = [];
+  n.forEachDescendant((d) => {
+    if (
+      (Node.isStringLiteral(d) || Node.isNoSubstitutionTemplateLiteral(d) || Node.isTemplateHead(d) || Node.isTemplateMiddle(d) || Node.isTemplateTail(d) || Node.isJsxText(d)) &&
+      d.getText().includes("\n")
+    )
+      out.push([d.getStart(), d.getEnd()]);
+  });
+  return out;
+}
+
+const blankUpTo = (text: string, from: number, to: number) => /^[ \t]*$/.test(text.slice(from, to));
+
+/** `{ body }` -> `{ return gate("name", async (...) => { body })(args); }`, on lines of its own when the body has them. */
+function insertBodyGate(ctx: FileCtx, site: Site, f: FnLike, body: Node, isAsync: boolean, opts?: string): void {
+  const { head, args } = handOver(ctx, f, isAsync);
+  const open = body.getStart();
+  const close = body.getEnd() - 1; // the closing brace
+  const call = `${ctx.gateId}(${lit(site)}, ${head} {`;
+  const tail = `${opts ? `, ${opts}` : ""})(${args});`;
+  const text = ctx.text;
+  const firstBreak = text.indexOf("\n", open);
+  const lastBreak = text.lastIndexOf("\n", close);
+  if (firstBreak !== -1 && firstBreak < close && blankUpTo(text, open + 1, firstBreak) && blankUpTo(text, lastBreak + 1, close)) {
+    const nl = eolOf(text);
+    const unit = indentUnit(text);
+    const { indent } = lineStartOf(text, open);
+    ctx.edits.push({ start: open + 1, end: open + 1, text: `${nl}${indent}${unit}return ${call}` });
+    ctx.edits.push(...reindentEdits(text, open + 1, close + 1, unit, literalRanges(body)));
+    ctx.edits.push({ start: close + 1, end: close + 1, text: `${tail}${nl}${indent}}` });
+  } else {
+    ctx.edits.push({ start: open, end: open, text: `{ return ${call.slice(0, -2)} ` });
+    ctx.edits.push({ start: close + 1, end: close + 1, text: `${tail} }` });
+  }
   ctx.needsGate = true;
   report(ctx, site, "gated");
 }
 
-// An arrow that reads `this`, `arguments`, `super` or `new.target` cannot become a function expression.
-function usesOwnThis(f: Node): boolean {
+/** Keeps the arrow and its parameters; its body becomes the gated function. */
+function gateArrowBody(ctx: FileCtx, site: Site, f: ArrowFunction, opts?: string): void {
+  const body = f.getBody();
+  if (isGatedCall(ctx, unwrapExpr(body)) || isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
+  const { head, args } = handOver(ctx, f, f.isAsync());
+  const call = `${ctx.gateId}(${lit(site)}, ${head} `;
+  const tail = `${opts ? `, ${opts}` : ""})(${args})`;
+  const text = ctx.text;
+  const arrowEnd = f.getEqualsGreaterThan().getEnd();
+  const start = body.getStart();
+  const end = f.getEnd();
+  const multiLine = text.slice(start, end).includes("\n");
+  if (multiLine && !text.slice(arrowEnd, start).includes("\n") && /^\s*$/.test(text.slice(arrowEnd, start))) {
+    // `=> {` on the header line: the gate call starts the next line, one level in.
+    const unit = indentUnit(text);
+    const { indent } = lineStartOf(text, f.getEqualsGreaterThan().getStart());
+    ctx.edits.push({ start: arrowEnd, end: start, text: `${eolOf(text)}${indent}${unit}${call}` });
+    ctx.edits.push(...reindentEdits(text, start, end, unit, literalRanges(body)));
+  } else {
+    ctx.edits.push({ start, end: start, text: call });
+    if (multiLine) ctx.edits.push(...reindentEdits(text, start, end, indentUnit(text), literalRanges(body)));
+  }
+  ctx.edits.push({ start: end, end, text: tail });
+  ctx.needsGate = true;
+  report(ctx, site, "gated");
+}
+
+// Does `f` itself (not a nested function) read this / arguments / super / new.target?
+function readsOwn(f: Node, test: (d: Node) => boolean): boolean {
   let found = false;
   f.forEachDescendant((d, t) => {
     if (Node.isFunctionDeclaration(d) || Node.isFunctionExpression(d) || Node.isMethodDeclaration(d) || Node.isClassDeclaration(d) || Node.isClassExpression(d)) return t.skip();
-    if (Node.isThisExpression(d) || Node.isSuperExpression(d) || Node.isMetaProperty(d) || (Node.isIdentifier(d) && d.getText() === "arguments")) {
+    if (test(d)) {
       found = true;
       t.stop();
     }

@@ -15,6 +15,8 @@ const RUNTIME = path.resolve(import.meta.dirname, "../../src/runtime/index.ts");
 const OUT = path.resolve(import.meta.dirname, `../../tmp/codemods-run-${process.pid}`);
 const DENIED = new Set(["refund_payment", "run_sql", "send_email", "echo", "archive_ticket"]);
 const asked: string[] = [];
+/** What enforce was told per tool: the gate must see the tool's arguments (PII, volume). */
+const intents = new Map<string, { data?: { pii?: boolean; volume?: string } }>();
 let server: http.Server;
 
 function materialize(name: string): string {
@@ -34,8 +36,10 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
-      const name = JSON.parse(body).resource?.name as string;
+      const intent = JSON.parse(body);
+      const name = intent.resource?.name as string;
       asked.push(name);
+      intents.set(name, intent);
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ decision: DENIED.has(name) ? "DENY" : "ALLOW", metadata: { request_id: `r-${asked.length}`, reason: "blocked in test" } }));
     });
@@ -153,5 +157,26 @@ describe("gated code at run time", () => {
     const denied = await agents.sendEmail.invoke(new RunContext(), JSON.stringify({ to: "a@b.c" }));
     expect(String(denied)).toMatch(/blocked by policy/);
     expect(String(denied)).not.toContain("sent to");
+  });
+
+  it("re-indented shapes: lexical `this` in constructor-built tools, arguments reach the gate, CRLF and tabs files run", async () => {
+    const dir = materialize("layout-ts");
+    const { Mailer } = await import(path.join(dir, "src/this-tools.ts"));
+    const { RunContext } = await import("@openai/agents");
+    const m = new Mailer("[desk]");
+    expect(await m.send.invoke({ to: "ann@example.com" })).toBe("[desk] support@example.com -> ann@example.com");
+    expect(intents.get("send_mail")?.data?.pii).toBe(true); // the email argument was seen by the gate
+    expect(await m.forward.invoke(new RunContext(), JSON.stringify({ to: "bob@example.com" }))).toBe("[desk] forwarded to bob@example.com");
+    expect(intents.get("forward_mail")?.data?.pii).toBe(true);
+    const { archive } = await import(path.join(dir, "src/crlf.ts"));
+    expect(await archive.invoke({ ids: ["a", "b", "c"] })).toBe("archived a and 2 more");
+    expect(intents.get("archive")?.data?.volume).toBe("bulk"); // the array argument was seen
+    const { notify, Lookup } = await import(path.join(dir, "src/tabs.ts"));
+    expect(await notify.invoke({ to: "x", subject: "s" })).toBe("sent to x: Hello,\n  this line belongs to a template and must not move.\ns (?)");
+    expect(await new Lookup().invoke({ key: "k" })).toBe("lookup:k");
+    const { legacy, createTicket } = await import(path.join(dir, "src/four.ts"));
+    expect(await legacy.invoke(new RunContext(), JSON.stringify({ text: "hi" }))).toMatch(/^hi \(\d\)$/);
+    expect(await createTicket.invoke(new RunContext(), JSON.stringify({ title: "t", tags: ["x"] }))).toMatchObject({ id: 1, title: "t", labels: ["x"] });
+    expect(asked).toEqual(expect.arrayContaining(["send_mail", "forward_mail", "archive", "notify", "lookup", "legacy_echo", "create_ticket"]));
   });
 });

@@ -1,9 +1,10 @@
 // MCP servers: registerTool(name, config, cb), the deprecated tool(name, ..., cb) overloads, and the
 // low-level setRequestHandler(CallToolRequestSchema, handler).
-import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import { Node, SyntaxKind, type ArrowFunction, type CallExpression, type FunctionExpression } from "ts-morph";
+import { eolOf, indentUnit, lineStartOf, reindentEdits } from "../edits.js";
 import type { FileCtx } from "../context.js";
 import { isGateCall, isPure, unwrapExpr } from "../nodes.js";
-import { manual, nameFrom, report, wrapExpression, type Site } from "../wrap.js";
+import { literalRanges, manual, nameFrom, report, wrapExpression, type Site } from "../wrap.js";
 import { dispatchNames } from "./raw-loops.js";
 
 /** `registerOnly`: the file does not import MCP itself (a server passed in from elsewhere), so only
@@ -39,8 +40,7 @@ function isMcpToolOverload(ctx: FileCtx, call: CallExpression): boolean {
 }
 
 /**
- * handler -> async (req, extra) => { const govResult = await gate(req.params.name, (_args) => (handler)(req, extra),
- * { onDeny: "return" })(req.params.arguments); return <refusal as an isError result> or govResult; }
+ * The handler's work runs inside gate(request.params.name, ..., { onDeny: "return" })(request.params.arguments).
  * The low-level Server turns a throw into a JSON-RPC error, not a tool result, so the refusal is
  * returned as `{ content: [{ type: "text", text }], isError: true }` for the model to read.
  */
@@ -58,21 +58,54 @@ function gateLowLevel(ctx: FileCtx, call: CallExpression, handler: Node): void {
     for (const s of sites) manual(ctx, s, "unrecognised CallTool handler; wrap each tool's work in gate(\"<name>\", fn) by hand");
     return;
   }
-  const t = ctx.isTs ? ": unknown" : "";
   const asConst = ctx.isTs ? " as const" : "";
-  // Pass only the parameters the handler declares (TS rejects extra arguments to an inline function).
-  const declared = Node.isArrowFunction(h) || Node.isFunctionExpression(h) ? h.getParameters().length : 2;
-  const pass = ["govRequest", "govExtra"].slice(0, Math.max(1, Math.min(2, declared))).join(", ");
-  ctx.edits.push({
-    start: handler.getStart(),
-    end: handler.getStart(),
-    text: `async (${pass}) => { const govResult = await ${ctx.gateId}(govRequest.params.name, (_args${t}) => (`,
-  });
-  ctx.edits.push({
-    start: handler.getEnd(),
-    end: handler.getEnd(),
-    text: `)(${pass}), { onDeny: "return" })(govRequest.params.arguments); return typeof govResult === "string" ? { content: [{ type: "text"${asConst}, text: govResult }], isError: true } : govResult; }`,
-  });
+  const refusal = `typeof govResult === "string" ? { content: [{ type: "text"${asConst}, text: govResult }], isError: true } : govResult`;
+  const text = ctx.text;
+  const nl = eolOf(text);
+  const unit = indentUnit(text);
+  const body = Node.isArrowFunction(h) || Node.isFunctionExpression(h) ? h.getBody() : undefined;
+  const req = Node.isArrowFunction(h) || Node.isFunctionExpression(h) ? h.getParameters()[0]?.getNameNode() : undefined;
+  const open = body?.getStart() ?? 0;
+  const close = (body?.getEnd() ?? 0) - 1;
+  const firstBreak = text.indexOf("\n", open);
+  const lastBreak = text.lastIndexOf("\n", close);
+  if (
+    body && Node.isBlock(body) && h === handler && req && Node.isIdentifier(req) &&
+    firstBreak !== -1 && firstBreak < close && /^[ \t]*$/.test(text.slice(open + 1, firstBreak)) && /^[ \t]*$/.test(text.slice(lastBreak + 1, close))
+  ) {
+    // The handler keeps its parameters; its body becomes the gated function:
+    //   async (request) => {
+    //     const govResult = await gate(request.params.name, async (..._args) => {
+    //       ...body...
+    //     }, { onDeny: "return" })(request.params.arguments);
+    //     return <refusal as an isError result> or govResult;
+    //   }
+    const r = req.getText();
+    const { indent } = lineStartOf(text, open);
+    const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
+    if (!(h as ArrowFunction | FunctionExpression).isAsync()) ctx.edits.push({ start: h.getStart(), end: h.getStart(), text: "async " });
+    ctx.edits.push({ start: open + 1, end: open + 1, text: `${nl}${indent}${unit}const govResult = await ${ctx.gateId}(${r}.params.name, async (${rest}) => {` });
+    ctx.edits.push(...reindentEdits(text, open + 1, close + 1, unit, literalRanges(body)));
+    ctx.edits.push({ start: close + 1, end: close + 1, text: `, { onDeny: "return" })(${r}.params.arguments);${nl}${indent}${unit}return ${refusal};${nl}${indent}}` });
+  } else {
+    // A handler defined elsewhere (or one we cannot take apart): call it inside the gate.
+    const t = ctx.isTs ? ": unknown" : "";
+    // Pass only the parameters the handler declares (TS rejects extra arguments to an inline function).
+    const declared = declaredParams(ctx, h);
+    const pass = ["govRequest", "govExtra"].slice(0, Math.max(1, Math.min(2, declared))).join(", ");
+    const { indent } = lineStartOf(text, handler.getStart());
+    const bare = Node.isIdentifier(handler) || Node.isPropertyAccessExpression(handler);
+    ctx.edits.push({
+      start: handler.getStart(),
+      end: handler.getStart(),
+      text: `async (${pass}) => {${nl}${indent}${unit}const govResult = await ${ctx.gateId}(govRequest.params.name, (_args${t}) => ${bare ? "" : "("}`,
+    });
+    ctx.edits.push({
+      start: handler.getEnd(),
+      end: handler.getEnd(),
+      text: `${bare ? "" : ")"}(${pass}), { onDeny: "return" })(govRequest.params.arguments);${nl}${indent}${unit}return ${refusal};${nl}${indent}}`,
+    });
+  }
   ctx.needsGate = true;
   for (const s of sites) report(ctx, s, "gated", s.name ? undefined : "gated at the CallTool handler with the requested tool's name");
 }
@@ -84,4 +117,15 @@ function isGatedHandler(ctx: FileCtx, h: Node): boolean {
   const init = first && Node.isVariableStatement(first) ? first.getDeclarations()[0]?.getInitializer() : undefined;
   const awaited = init && Node.isAwaitExpression(init) ? init.getExpression() : undefined;
   return !!awaited && Node.isCallExpression(awaited) && isGateCall(ctx, awaited.getExpression());
+}
+
+/** How many parameters the handler declares, where this file shows it; 2 (request, extra) otherwise. */
+function declaredParams(ctx: FileCtx, h: Node): number {
+  if (Node.isArrowFunction(h) || Node.isFunctionExpression(h)) return h.getParameters().length;
+  if (!Node.isIdentifier(h)) return 2;
+  const fn = ctx.sf.getFunction(h.getText());
+  if (fn) return fn.getParameters().length;
+  const init = ctx.sf.getVariableDeclaration(h.getText())?.getInitializer();
+  const f = init && unwrapExpr(init);
+  return f && (Node.isArrowFunction(f) || Node.isFunctionExpression(f)) ? f.getParameters().length : 2;
 }
