@@ -4,10 +4,10 @@
 // message with the same tool_call_id / tool_use_id.
 import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
 import type { FileCtx } from "../context.js";
-import { addMarker, isGateCall, isPure, staticKey, unwrapExpr } from "../nodes.js";
+import { isGateCall, isPure, staticKey, unwrapExpr } from "../nodes.js";
 import { manual, report, type Site } from "../wrap.js";
+import { gateBranch } from "./raw-branch.js";
 
-const BUILTIN = /^(?:(?:JSON|console|Object|Array|Promise|Math|Date|Reflect)\.|(?:String|Number|Boolean|BigInt|Symbol)$)/;
 const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;
 
 function framework(ctx: FileCtx): "openai" | "anthropic" {
@@ -21,10 +21,13 @@ const TOOL_CALL_TALK = /\b(?:tool_calls?|tool_use|tool_use_id|tool_call_id|funct
 export function gateRawLoops(ctx: FileCtx): void {
   if (!TOOL_CALL_TALK.test(ctx.text)) return;
   let found = 0;
+  // Dispatch calls handled below: a switch or if branch holding one is left to that dispatch.
+  const dispatches: CallExpression[] = [];
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const d = dynamicDispatch(call);
     if (!d) continue;
     found++;
+    dispatches.push(call);
     const keys = d.mapName ? mapKeys(ctx, d.mapName) : [];
     // The map's tools are reported at its keys once; a further dispatch over it is reported by itself.
     const fresh = keys.length > 0 && !keys.some((k) => ctx.claimed.has(k.at.getStart()));
@@ -46,7 +49,7 @@ export function gateRawLoops(ctx: FileCtx): void {
       if (Node.isStringLiteral(label)) labels.push(label.getLiteralValue());
       if (clause.getStatements().length === 0) continue; // falls through to the next case
       found++;
-      gateBranch(ctx, labels, clause.getStatements(), expr.getText(), clause, "switch");
+      branch(ctx, dispatches, labels, clause.getStatements(), expr, clause, "switch");
       labels = [];
     }
   }
@@ -55,7 +58,7 @@ export function gateRawLoops(ctx: FileCtx): void {
     if (!m) continue;
     found++;
     const then = ifs.getThenStatement();
-    gateBranch(ctx, [m.name], Node.isBlock(then) ? then.getStatements() : [then], m.expr, ifs, "if-chain");
+    branch(ctx, dispatches, [m.name], Node.isBlock(then) ? then.getStatements() : [then], m.node, ifs, "if-chain");
   }
   if (found === 0 && ctx.findings.length === 0) {
     const ref = ctx.sf.getDescendants().find((n) => (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) || (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())));
@@ -107,45 +110,21 @@ function dynamicDispatch(call: CallExpression): Dispatch | null {
 }
 
 /** `name === "x"` or `"x" === name` where name reads a tool-call name. */
-function nameTest(e: Node): { name: string; expr: string } | null {
+function nameTest(e: Node): { name: string; node: Node } | null {
   if (!Node.isBinaryExpression(e) || !/^={2,3}$/.test(e.getOperatorToken().getText())) return null;
   const [l, r] = [e.getLeft(), e.getRight()];
-  if (Node.isStringLiteral(r) && NAMEY.test(l.getText().replace(/\s/g, "")) && isPure(l)) return { name: r.getLiteralValue(), expr: l.getText() };
-  if (Node.isStringLiteral(l) && NAMEY.test(r.getText().replace(/\s/g, "")) && isPure(r)) return { name: l.getLiteralValue(), expr: r.getText() };
+  if (Node.isStringLiteral(r) && NAMEY.test(l.getText().replace(/\s/g, "")) && isPure(l)) return { name: r.getLiteralValue(), node: l };
+  if (Node.isStringLiteral(l) && NAMEY.test(r.getText().replace(/\s/g, "")) && isPure(r)) return { name: l.getLiteralValue(), node: r };
   return null;
 }
 
-/** A case / if branch: gate its single tool call, or leave a marker. */
-function gateBranch(ctx: FileCtx, labels: string[], stmts: Statement[], nameExpr: string, at: Node, form: string): void {
+/** A case / if branch on the tool name (see raw-branch.ts); one holding a handler-map dispatch is left to it. */
+function branch(ctx: FileCtx, dispatches: CallExpression[], labels: string[], stmts: Statement[], nameNode: Node, at: Node, form: string): void {
+  if (stmts.some((s) => dispatches.some((c) => s.containsRange(c.getPos(), c.getEnd())))) return;
   const fw = framework(ctx);
   const sites: Site[] = (labels.length ? labels : [null]).map((name) => ({ framework: fw, form, name, nameConfidence: name ? "high" : "low", at }));
-  if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
-  const flat = stmts.length === 1 && Node.isBlock(stmts[0]) ? stmts[0].getStatements() : stmts;
-  const body = flat.filter((s) => !Node.isBreakStatement(s) && !Node.isContinueStatement(s));
-  const work = body.map((s) => branchCall(s)).filter((c): c is CallExpression => !!c);
-  // Other statements may only prepare arguments (no calls besides JSON.parse and friends).
-  const prepOnly = body.every((s) => work.some((w) => s.containsRange(w.getPos(), w.getEnd())) || !s.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => !BUILTIN.test(c.getExpression().getText())));
-  const name = labels.length === 1 ? JSON.stringify(labels[0]) : nameExpr;
-  if (work.length === 1 && prepOnly) return gateDispatch(ctx, sites, work[0], name);
-  const what = work.length === 0 ? "this branch does the tool's work inline; move it into a function and call" : "this branch makes several calls; wrap the tool's call in";
-  const reason = `${what} gate(${name}, fn, { onDeny: "return" }) by hand`;
-  addMarker(ctx, flat[0] ?? at, reason);
-  report(ctx, sites[0], "manual", reason);
-  for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a branch with the tool above");
-}
-
-/** The call a statement makes: `f(a)`, `await f(a)`, `return f(a)`, `x = await f(a)`, `const x = f(a)`. */
-function branchCall(s: Statement): CallExpression | null | undefined {
-  let e: Node | undefined;
-  if (Node.isReturnStatement(s) || Node.isExpressionStatement(s)) e = s.getExpression();
-  else if (Node.isVariableStatement(s) && s.getDeclarations().length === 1) e = s.getDeclarations()[0].getInitializer();
-  if (!e) return null;
-  if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) e = e.getRight();
-  e = unwrapExpr(e);
-  if (Node.isAwaitExpression(e)) e = unwrapExpr(e.getExpression());
-  if (!Node.isCallExpression(e)) return null;
-  if (BUILTIN.test(e.getExpression().getText())) return null;
-  return e;
+  const name = labels.length === 1 ? JSON.stringify(labels[0]) : nameNode.getText();
+  gateBranch(ctx, sites, stmts, name, nameNode);
 }
 
 /** CALL -> gate(name, (_args) => CALL, { onDeny: "return" })(firstArg), awaited where the code did not. */
