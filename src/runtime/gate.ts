@@ -14,11 +14,25 @@ export interface GateOptions {
  *  becomes a Promise (the check is asynchronous). */
 export type GatedResult<R> = R extends PromiseLike<any> | AsyncIterable<any> ? R : Promise<R>;
 
-/** gate() keeps the function's parameters, `this` and result type. Written as separate type
- *  parameters (not `F extends Function`) so a contextual type flows into `fn`: AI SDK's
- *  `execute: gate("x", async (input, options) => ...)` still infers input from inputSchema. */
+/** `string` unless R is an async iterable: keeps async generators out of the first overload. */
+type NameUnlessStream<R> = [R] extends [AsyncIterable<any>] ? never : string;
+
+/**
+ * gate() keeps the function's parameters, `this` and result type. Separate type parameters (not
+ * `F extends Function`) so a contextual type flows into `fn`: AI SDK's
+ * `execute: gate("x", async (input, options) => ...)` still infers input from inputSchema.
+ * Overloads, in this order because TypeScript fixes a function argument's return type on the
+ * first overload it tries:
+ * 1. sync or async functions: `R | PromiseLike<R>` in, plain `Promise<R>` out, so an expected
+ *    result type (`Promise<{ type: "text" }>` or `X | Promise<X>`) reaches the body and keeps its
+ *    literal types;
+ * 2. async generators stay async generators (the check runs on the first next());
+ * 3. the same as 1 for generic functions, whose result type 1 cannot decide.
+ */
 export interface GateFunction {
-  <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R, opts?: GateOptions): (this: T, ...args: A) => GatedResult<R>;
+  <T, A extends any[], R>(name: NameUnlessStream<R>, fn: (this: T, ...args: A) => R | PromiseLike<R>, opts?: GateOptions): (this: T, ...args: A) => Promise<R>;
+  <T, A extends any[], Y, RR, N>(name: string, fn: (this: T, ...args: A) => AsyncGenerator<Y, RR, N>, opts?: GateOptions): (this: T, ...args: A) => AsyncGenerator<Y, RR, N>;
+  <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R | PromiseLike<R>, opts?: GateOptions): (this: T, ...args: A) => Promise<R>;
 }
 
 // Symbol.for: the default governor may come from another bundle (register, CJS) than the wrapper.

@@ -2,6 +2,8 @@
 // gate() must keep the wrapped function's type so inference at the call site survives.
 import { tool, type ToolExecutionOptions } from "ai";
 import { z } from "zod";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { gate, createGovernor } from "../../src/runtime/index.js";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -67,3 +69,53 @@ export const viaInstance = tool({
     return id;
   }),
 });
+
+// Literal result types under a non-generic expected type survive the wrap (MCP's CallToolResult
+// content is `{ type: "text"; ... } | ...`): async with an expected Promise, async and sync with an
+// expected `X | Promise<X>`.
+type TextResult = { content: { type: "text"; text: string }[]; isError?: boolean };
+declare function onCall(cb: (args: { id: string }) => Promise<TextResult>): void;
+declare function onCallEither(cb: (args: { id: string }) => TextResult | Promise<TextResult>): void;
+onCall(gate("lookup", async (args) => ({ content: [{ type: "text", text: args.id }] })));
+onCall(
+  gate("lookup_branches", async (args) => {
+    if (!args.id) return { content: [{ type: "text", text: "none" }], isError: true };
+    return { content: [{ type: "text", text: args.id }] };
+  }),
+);
+onCallEither(gate("lookup_async", async (args) => ({ content: [{ type: "text", text: args.id }] })));
+onCallEither(gate("lookup_sync", (args) => ({ content: [{ type: "text", text: args.id }] })));
+// @ts-expect-error: a wrong literal is still caught
+onCall(gate("lookup_wrong", async (args) => ({ content: [{ type: "image", text: args.id }] })));
+
+// The real MCP types: a CallToolResult-returning callback and McpServer.registerTool.
+declare function onToolCall(cb: (req: { params: { name: string } }) => Promise<CallToolResult>): void;
+onToolCall(gate("by_name", async (req) => ({ content: [{ type: "text", text: req.params.name }] })));
+const mcp = new McpServer({ name: "t", version: "1.0.0" });
+mcp.registerTool("ping", { inputSchema: { host: z.string() } }, gate("ping", ({ host }) => ({ content: [{ type: "text", text: host }] })));
+mcp.registerTool("pong", { inputSchema: { host: z.string() } }, gate("pong", async ({ host }, extra) => ({ content: [{ type: "text", text: `${host} ${extra.requestId}` }] })));
+
+// A sync function returning a Promise gives that Promise, not a Promise of a Promise.
+const fetchLike = gate("fetch_like", (n: number) => Promise.resolve({ n }));
+assert<Equal<ReturnType<typeof fetchLike>, Promise<{ n: number }>>>(true);
+// Sync literal unions stay one Promise of the union.
+const pick = gate("pick", (n: number) => (n > 1 ? "many" : "one"));
+assert<Equal<ReturnType<typeof pick>, Promise<"many" | "one">>>(true);
+
+// Async generators stay async generators, with `this` and parameters kept.
+class Feed {
+  items = ["a", "b"];
+  stream = gate("stream", async function* (this: Feed, limit: number) {
+    for (const i of this.items.slice(0, limit)) yield i;
+    return limit;
+  });
+}
+assert<Equal<ReturnType<Feed["stream"]>, AsyncGenerator<string, number, unknown>>>(true);
+assert<Equal<Parameters<Feed["stream"]>, [limit: number]>>(true);
+assert<Equal<ThisParameterType<Feed["stream"]>, Feed>>(true);
+// @ts-expect-error: the wrapper keeps the `this` type
+gate("this_kept", function (this: Feed) { return this.items; }).call({ other: 1 });
+
+// A generic async generator keeps its generics.
+const echoAll = gate("echo_all", async function* <T,>(xs: T[]) { yield* xs; });
+export const firstString: AsyncGenerator<string, void, undefined> = echoAll(["x"]);
