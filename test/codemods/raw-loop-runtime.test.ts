@@ -41,17 +41,21 @@ beforeAll(async () => {
   process.env.GOVERNOR_API_KEY = "test-key";
   process.env.GOVERNOR_CACHE_TTL_MS = "0";
 
-  const c = loadCase("raw-switch-ts");
+  dir = materialize("raw-switch-ts");
+  ({ ran } = await import(path.join(dir, "src/services.ts")));
+});
+
+function materialize(name: string): string {
+  const c = loadCase(name);
   const r = gateSources(c.inputs, { moduleKind: moduleKindFor(c.meta.type) });
   const after = new Map(r.files.map((f) => [f.path, f.after]));
-  dir = path.join(OUT, c.name);
   for (const i of c.inputs) {
-    const file = path.join(dir, i.path);
+    const file = path.join(OUT, name, i.path);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, (after.get(i.path) ?? i.text).replace(/"governor\/runtime"/g, JSON.stringify(RUNTIME)));
   }
-  ({ ran } = await import(path.join(dir, "src/services.ts")));
-});
+  return path.join(OUT, name);
+}
 
 beforeEach(() => {
   ran.length = 0;
@@ -107,5 +111,18 @@ describe("raw loops gated at the branch: what the model is handed", () => {
     expect(out[1].content).toBe("Oslo: 21C");
     expect(ran).toEqual(["get_weather"]);
     expect(intents.get("refund_payment")?.data?.pii).toBe(true);
+  });
+
+  it(".mjs in a CommonJS package, tabs and CRLF: branches that parse call.function.arguments themselves hand the gate the parsed object", async () => {
+    const cjs = materialize("raw-switch-mjs");
+    const { loop } = await import(path.join(cjs, "lib/agent.mjs"));
+    const messages: { tool_call_id: string; content: string }[] = [];
+    await loop({ tool_calls: [call("c1", "send_mail", { to: "ann@example.com", subject: "hi" }), call("c2", "search", { q: "refunds" })] }, messages);
+    expect(messages).toEqual([
+      { role: "tool", tool_call_id: "c1", content: "sent m1 to ann@example.com" },
+      { role: "tool", tool_call_id: "c2", content: JSON.stringify(["refunds"]) },
+    ]);
+    expect(intents.get("send_mail")?.data?.pii).toBe(true);
+    expect(intents.has("search")).toBe(true);
   });
 });

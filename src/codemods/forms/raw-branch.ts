@@ -63,6 +63,8 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
   }
 
   const fn = enclosingFn(last);
+  if (fn && "isGenerator" in fn && (fn as unknown as { isGenerator(): boolean }).isGenerator())
+    return fail(`this branch is in a generator, where a gated function cannot yield; wrap the tool's work in ${how} by hand`, first);
   if (!fn || !isAsyncFn(fn))
     return fail(`the function around this branch is not async, but a gated call is; make it async and wrap the tool's work in ${how} by hand`, first);
 
