@@ -50,8 +50,9 @@ export function isGateCall(ctx: FileCtx, n: Node | undefined): boolean {
   return !!b && RUNTIME_SPECS.has(b.spec) && b.name === "gate";
 }
 
+/** 1-based line where `n` itself starts: leading comments and JSDoc above it do not count. */
 export function lineOf(n: Node): number {
-  return n.getStartLineNumber(false);
+  return n.getSourceFile().getLineAndColumnAtPos(n.getStart(false)).line;
 }
 
 /** Puts `// governor: <msg>` on its own line above `n` (once: a second run finds it and adds nothing). */
