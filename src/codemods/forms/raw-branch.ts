@@ -10,8 +10,8 @@
 import { Node, SyntaxKind, type Statement } from "ts-morph";
 import type { FileCtx } from "../context.js";
 import { eolOf, indentUnit, lineStartOf, reindentEdits, type Edit } from "../edits.js";
-import { isGateCall, isPure, unwrapExpr } from "../nodes.js";
-import { manual, report, type Site } from "../wrap.js";
+import { addMarker, isGateCall, isPure, unwrapExpr } from "../nodes.js";
+import { report, type Site } from "../wrap.js";
 
 const OPTS = `{ onDeny: "return" }`;
 /** Keys of a tool message that carry the result, and the keys that tie it to the call. */
@@ -27,8 +27,10 @@ type FnNode = Node & { getParameters(): import("ts-morph").ParameterDeclaration[
  */
 export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], nameText: string, nameNode: Node): void {
   if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
+  // The marker goes above the branch's first statement; the finding keeps the case / if line.
   const fail = (reason: string, at: Node) => {
-    manual(ctx, { ...sites[0], at }, reason);
+    addMarker(ctx, at, reason);
+    report(ctx, sites[0], "manual", reason);
     for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a branch with the tool above");
   };
   const how = `gate(${nameText}, fn, ${OPTS})`;
