@@ -188,12 +188,16 @@ function insertBodyGate(ctx: FileCtx, site: Site, f: FnLike, body: Node, isAsync
   const text = ctx.text;
   const firstBreak = text.indexOf("\n", open);
   const lastBreak = text.lastIndexOf("\n", close);
-  if (firstBreak !== -1 && firstBreak < close && blankUpTo(text, open + 1, firstBreak) && blankUpTo(text, lastBreak + 1, close)) {
+  // `{` may be followed by a line comment (`{ // why`): it stays on the function's line.
+  const afterOpen = text.slice(open + 1, firstBreak).replace(/\r$/, "");
+  const trailing = /^[ \t]*(?:\/\/.*)?$/.test(afterOpen) ? afterOpen.length : -1;
+  if (firstBreak !== -1 && firstBreak < close && trailing !== -1 && blankUpTo(text, lastBreak + 1, close)) {
     const nl = eolOf(text);
     const unit = indentUnit(text);
     const { indent } = lineStartOf(text, open);
-    ctx.edits.push({ start: open + 1, end: open + 1, text: `${nl}${indent}${unit}return ${call}` });
-    ctx.edits.push(...reindentEdits(text, open + 1, close + 1, unit, literalRanges(body)));
+    const at = open + 1 + trailing;
+    ctx.edits.push({ start: at, end: at, text: `${nl}${indent}${unit}return ${call}` });
+    ctx.edits.push(...reindentEdits(text, at, close + 1, unit, literalRanges(body)));
     ctx.edits.push({ start: close + 1, end: close + 1, text: `${tail}${nl}${indent}}` });
   } else {
     ctx.edits.push({ start: open, end: open, text: `{ return ${call.slice(0, -2)} ` });

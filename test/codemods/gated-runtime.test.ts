@@ -177,6 +177,8 @@ describe("gated code at run time", () => {
     const { legacy, createTicket } = await import(path.join(dir, "src/four.ts"));
     expect(await legacy.invoke(new RunContext(), JSON.stringify({ text: "hi" }))).toMatch(/^hi \(\d\)$/);
     expect(await createTicket.invoke(new RunContext(), JSON.stringify({ title: "t", tags: ["x"] }))).toMatchObject({ id: 1, title: "t", labels: ["x"] });
-    expect(asked).toEqual(expect.arrayContaining(["send_mail", "forward_mail", "archive", "notify", "lookup", "legacy_echo", "create_ticket"]));
+    const { trim } = await import(path.join(dir, "src/comment.js"));
+    expect(await trim.invoke("  t  ")).toBe("t");
+    expect(asked).toEqual(expect.arrayContaining(["send_mail", "forward_mail", "archive", "notify", "lookup", "legacy_echo", "create_ticket", "trim"]));
   });
 });
