@@ -42,7 +42,16 @@ export function eolOf(text: string): string {
  * One level of the file's indentation: a tab if most indented lines start with one, else the most
  * common step (2, 4, ...) between a line and a deeper next line. 2 spaces when nothing says otherwise.
  */
+let lastText: string | undefined;
+let lastUnit = "  ";
 export function indentUnit(text: string): string {
+  // Asked once per rewritten tool; a file with many tools is scanned once.
+  if (text === lastText) return lastUnit;
+  lastText = text;
+  return (lastUnit = measureIndent(text));
+}
+
+function measureIndent(text: string): string {
   let tabs = 0;
   let spaces = 0;
   let prev = 0;
