@@ -132,8 +132,15 @@ type FnLike = MethodDeclaration | FunctionExpression | ArrowFunction;
 function handOver(ctx: FileCtx, f: FnLike, isAsync: boolean): { head: string; args: string } {
   const args = argumentsOf(f);
   const rest = args === "" ? "()" : ctx.isTs ? "(..._args: unknown[])" : "(..._args)";
-  return { head: `${isAsync ? "async " : ""}${rest} =>`, args };
+  // The body's returns are checked against a declared result type: it moves with them, or a
+  // literal such as `type: "text"` would widen to string inside the gate.
+  const declared = f.getReturnTypeNode()?.getText();
+  const ret = declared && !PLAIN_RESULT.test(declared.replace(/\s/g, "")) ? `: ${declared}` : "";
+  return { head: `${isAsync ? "async " : ""}${rest}${ret} =>`, args };
 }
+
+// Result types no literal can widen against: nothing to repeat.
+const PLAIN_RESULT = /^(?:Promise<)?(?:string|number|boolean|void|unknown|any|undefined|null|bigint)>?$/;
 
 /**
  * The call's arguments as an expression list: parameter names, or a destructuring pattern read back

@@ -83,8 +83,12 @@ function gateLowLevel(ctx: FileCtx, call: CallExpression, handler: Node): void {
     const r = req.getText();
     const { indent } = lineStartOf(text, open);
     const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
-    if (!(h as ArrowFunction | FunctionExpression).isAsync()) ctx.edits.push({ start: h.getStart(), end: h.getStart(), text: "async " });
-    ctx.edits.push({ start: open + 1, end: open + 1, text: `${nl}${indent}${unit}const govResult = await ${ctx.gateId}(${r}.params.name, async (${rest}) => {` });
+    const fn = h as ArrowFunction | FunctionExpression;
+    // A declared result type moves to the gated body, so its literals are still checked against it.
+    const declared = fn.getReturnTypeNode()?.getText();
+    const ret = declared ? `: ${fn.isAsync() ? declared : `Promise<${declared}>`}` : "";
+    if (!fn.isAsync()) ctx.edits.push({ start: h.getStart(), end: h.getStart(), text: "async " });
+    ctx.edits.push({ start: open + 1, end: open + 1, text: `${nl}${indent}${unit}const govResult = await ${ctx.gateId}(${r}.params.name, async (${rest})${ret} => {` });
     ctx.edits.push(...reindentEdits(text, open + 1, close + 1, unit, literalRanges(body)));
     ctx.edits.push({ start: close + 1, end: close + 1, text: `, { onDeny: "return" })(${r}.params.arguments);${nl}${indent}${unit}return ${refusal};${nl}${indent}}` });
   } else {
