@@ -99,6 +99,18 @@ describe("gated code at run time", () => {
     expect(denied.isError).toBe(true);
     expect(JSON.stringify(denied.content)).not.toContain("secret");
     await client.close();
+    // A handler defined elsewhere, and one with a declared result type: both still answer through the gate.
+    const ref = await import(path.join(dir, "src/low-level-ref.ts"));
+    for (const [srv, tool, text] of [[ref.refServer, "lookup", "called lookup"], [ref.typedServer, "stamp", "stamped"]] as const) {
+      const [c1, c2] = InMemoryTransport.createLinkedPair();
+      await srv.connect(c2);
+      const cl = new Client({ name: "t", version: "1" });
+      await cl.connect(c1);
+      const res = await cl.callTool({ name: tool, arguments: {} });
+      expect((res.content as { text: string }[])[0].text).toBe(text);
+      await cl.close();
+    }
+    expect(asked).toEqual(expect.arrayContaining(["lookup", "stamp"]));
   });
 
   it("MCP McpServer: a denied registerTool callback becomes an isError result the model can read", async () => {
