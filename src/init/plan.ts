@@ -19,8 +19,12 @@ export interface ToolReport {
   name: string | null;
   framework: string;
   form: string;
+  /** How sure the name is: "high" (a name field or a tools-object key), lower when inferred. */
+  nameConfidence: "high" | "medium" | "low";
   status: ToolStatus;
   reason?: string;
+  /** The definition's line once the rewrite is written (imports and markers shift lines). */
+  lineAfter?: number;
 }
 
 export type EntrypointStatus = "added" | "already-present" | "skipped";
@@ -87,10 +91,7 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
   plan.warnings.push(...result.warnings);
   const texts = new Map<string, string>();
   for (const f of result.files) texts.set(f.path, f.after);
-  for (const t of result.tools) {
-    const { nameConfidence: _ignored, ...report } = t;
-    plan.tools.push(report);
-  }
+  plan.tools.push(...relined(result, options.gateSources, (p) => pkg.moduleKind(strip(p))));
 
   for (const entry of pkg.entrypoints) {
     const path = join2(pkg.relDir, entry.file);
@@ -201,4 +202,20 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
 
 export function changedFiles(plan: Plan): PlannedFile[] {
   return plan.files.filter((f) => f.before !== f.after);
+}
+
+/** Adds lineAfter: a second pass over the rewritten files finds the same definitions in the same
+ *  order (the codemod is idempotent), at their new lines. */
+function relined(result: ReturnType<GateSources>, gateSources: GateSources, moduleKind: (p: string) => "esm" | "cjs"): ToolReport[] {
+  const again = result.files.length
+    ? gateSources(result.files.map((f) => ({ path: f.path, text: f.after })), { moduleKind }).tools
+    : [];
+  const byFile = <T extends { file: string }>(tools: T[], file: string) => tools.filter((t) => t.file === file);
+  return result.tools.map((t) => {
+    const before = byFile(result.tools, t.file);
+    const after = byFile(again, t.file);
+    const i = before.indexOf(t);
+    const same = after.length === before.length && after[i]?.form === t.form && after[i]?.framework === t.framework;
+    return same ? { ...t, lineAfter: after[i].line } : { ...t };
+  });
 }

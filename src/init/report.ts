@@ -11,12 +11,17 @@ export function fileAction(file: PlannedFile): FileAction {
   return file.before === file.after ? "unchanged" : "update";
 }
 
-export function jsonReport(plan: Plan) {
+/** Lines point into the files as they are when init ends: rewritten after a real run, as they were
+ *  for a dry run or a refusal. */
+const lineOf = (t: Plan["tools"][number], written: boolean) => (written ? (t.lineAfter ?? t.line) : t.line);
+
+export function jsonReport(plan: Plan, written = false) {
   return {
     tools: plan.tools.map((t) => ({
       file: t.file,
-      line: t.line,
+      line: lineOf(t, written),
       name: t.name,
+      nameConfidence: t.nameConfidence,
       framework: t.framework,
       form: t.form,
       status: t.status,
@@ -85,7 +90,7 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   const manual = plan.tools.filter((t) => t.status === "manual");
   if (manual.length) {
     lines.push("Manual sites (marked `// governor:` in the code; gate these by hand):");
-    for (const t of manual) lines.push(`  ${t.file}:${t.line} ${t.name ?? "(unnamed)"}: ${t.reason ?? t.form}`);
+    for (const t of manual) lines.push(`  ${t.file}:${lineOf(t, options.applied)} ${t.name ?? "(unnamed)"}: ${t.reason ?? t.form}`);
   }
   if (plan.warnings.length) {
     lines.push("Warnings:");

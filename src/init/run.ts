@@ -92,7 +92,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   });
   const changed = changedFiles(plan);
   const printReport = (applied: boolean) => {
-    if (options.json) out(JSON.stringify(jsonReport(plan), null, 2) + "\n");
+    if (options.json) out(JSON.stringify(jsonReport(plan, applied), null, 2) + "\n");
     else out(summaryText(plan, { dryRun: options.dryRun, applied }) + "\n");
   };
 

@@ -110,7 +110,7 @@ export function snapshot(dir: string): Map<string, string> {
 export const read = (dir: string, path: string) => readFileSync(join(dir, path), "utf8");
 
 export interface Report {
-  tools: { file: string; line: number; name: string | null; framework: string; form: string; status: string; reason?: string }[];
+  tools: { file: string; line: number; name: string | null; nameConfidence: string; framework: string; form: string; status: string; reason?: string }[];
   entrypoints: { file: string; status: string }[];
   files: { path: string; action: "update" | "create" | "unchanged" }[];
   dependencies: { name: string; range: string; package: string; status: string; install: string; command: string | null }[];
