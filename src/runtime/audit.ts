@@ -21,6 +21,34 @@ export interface AuditRecord {
   wouldBlock?: boolean;
 }
 
+// Open logs, flushed by one set of process listeners (not one per log: many governors would trip
+// Node's MaxListeners warning). "exit" covers a natural end and process.exit(); a SIGTERM/SIGINT with
+// no other handler would end the process without "exit", so we flush and then re-raise the signal.
+const open = new Set<AuditLog>();
+const SIGNALS = ["SIGTERM", "SIGINT"] as const;
+function flushAll(): void {
+  for (const log of open) log.flush();
+}
+function onSignal(signal: NodeJS.Signals): void {
+  flushAll();
+  // Someone else handles this signal (graceful shutdown): leave the exit to them.
+  if (process.listenerCount(signal) > 1) return;
+  unlisten();
+  try {
+    process.kill(process.pid, signal);
+  } catch {
+    process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+  }
+}
+function listen(): void {
+  process.on("exit", flushAll);
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+function unlisten(): void {
+  process.removeListener("exit", flushAll);
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+}
+
 export class AuditLog {
   private buffer: string[] = [];
   private fd: number | undefined;
@@ -31,14 +59,14 @@ export class AuditLog {
   /** Lines written, since start. */
   written = 0;
   private closed = false;
-  private readonly onExit = () => this.flush();
 
   constructor(
     private readonly target: string,
     private readonly maxBuffered: number,
     private readonly warn: (m: string) => void,
   ) {
-    process.once("exit", this.onExit);
+    if (open.size === 0) listen();
+    open.add(this);
   }
 
   write(record: AuditRecord): void {
@@ -90,7 +118,8 @@ export class AuditLog {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    process.removeListener("exit", this.onExit);
+    open.delete(this);
+    if (open.size === 0) unlisten();
     if (this.fd !== undefined && this.fd !== 2) closeSync(this.fd);
     this.fd = undefined;
   }

@@ -60,12 +60,16 @@ export class EnforceClient {
     this.headers = { ...cfg.headers, "content-type": "application/json", accept: "application/json" };
     if (cfg.apiKey) this.headers.authorization = `Bearer ${cfg.apiKey}`;
     // Header values may carry credentials too; short ones (tenant ids) are not worth hiding.
-    this.secrets = [cfg.apiKey ?? "", ...Object.values(cfg.headers).filter((v) => v.length >= 8)];
+    // The decision key is never sent, but a misconfigured server may echo what it expected.
+    this.secrets = [cfg.apiKey ?? "", cfg.decisionKey ?? "", ...Object.values(cfg.headers).filter((v) => v.length >= 8)];
+    this.shownUrl = url.origin + url.pathname;
   }
 
-  /** The enforce URL as shown to people (no credentials, ever). */
+  private readonly shownUrl: string;
+
+  /** The enforce URL as shown to people: no credentials and no query string (it may carry a token). */
   get url(): string {
-    return this.origin + this.path;
+    return this.shownUrl;
   }
 
   private getPool(): Pool | Promise<Pool> {
@@ -233,14 +237,16 @@ export class EnforceClient {
     const decision = body !== null && typeof body === "object" ? body.decision : undefined;
     if (decision !== "ALLOW" && decision !== "DENY") {
       throw new GovernorProtocolError(
-        `The policy service answered without a valid decision (${JSON.stringify(typeof decision === "string" ? decision.slice(0, 40) : decision ?? null)}), so the tool${tool ? ` "${tool}"` : ""} was not run. Only "ALLOW" allows a call.`,
+        `The policy service answered without a valid decision (${typeof decision === "string" ? JSON.stringify(redact(decision, ...this.secrets).slice(0, 40)) : typeof decision}), so the tool${tool ? ` "${tool}"` : ""} was not run. Only "ALLOW" allows a call.`,
         { status: 200, tool },
       );
     }
     const m = body.metadata !== null && typeof body.metadata === "object" && !Array.isArray(body.metadata) ? (body.metadata as Record<string, unknown>) : undefined;
     // Server text reaches errors, audit lines and the model: strip our secrets in case it echoes them.
     const str = (v: unknown) => (typeof v === "string" && v ? redact(v.length > 500 ? v.slice(0, 500) + "…" : v, ...this.secrets) : null);
-    const ttl = m && typeof m.ttl_ms === "number" && Number.isFinite(m.ttl_ms) && m.ttl_ms >= 0 ? m.ttl_ms : undefined;
+    // A ttl_ms that is present but not a usable number means "do not cache", never the default TTL.
+    const rawTtl = m?.ttl_ms;
+    const ttl = rawTtl === undefined || rawTtl === null ? undefined : typeof rawTtl === "number" && Number.isFinite(rawTtl) && rawTtl >= 0 ? rawTtl : 0;
     return {
       decision,
       requestId: str(m?.request_id),

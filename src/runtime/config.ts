@@ -121,7 +121,9 @@ export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
       u.pathname = base.endsWith(ENFORCE_PATH) ? base : base + ENFORCE_PATH;
       endpoint = u;
     } catch {
-      problems.push(`GOVERNOR_ENFORCE_URL must be an http(s) URL (got ${JSON.stringify(String(rawUrl).slice(0, 100))})`);
+      // Echo the value without anything that may be a credential (user:pass@, query, fragment).
+      const shown = String(rawUrl).replace(/^([^/]*\/\/)[^/?#]*@/, "$1[redacted]@").replace(/[?#].*$/s, "");
+      problems.push(`GOVERNOR_ENFORCE_URL must be an http(s) URL (got ${JSON.stringify(shown.slice(0, 100))})`);
     }
   }
 

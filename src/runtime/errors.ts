@@ -11,6 +11,7 @@ export type GovernorErrorCode =
   | "auth_failed"
   | "bad_response"
   | "config_invalid"
+  | "intent_invalid"
   | (string & {});
 
 export interface GovernorErrorOptions {

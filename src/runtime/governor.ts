@@ -55,18 +55,38 @@ export interface Governor {
 
 const OFF_WARNED = Symbol.for("governor.offWarned");
 
-// Keys of the extra context argument frameworks pass after the tool's input (AI SDK options,
-// LangChain config, OpenAI Agents run context, MCP extra): not the tool's data, never scanned.
-const CONTEXT_KEYS = ["toolCallId", "abortSignal", "signal", "callbacks", "configurable", "usage", "sendNotification", "runId", "messages"];
+// The extra context argument frameworks pass after the tool's input (AI SDK options, LangChain config
+// or run manager, OpenAI Agents RunContext, MCP extra) is not the tool's data and is not scanned. Only
+// keys no tool schema would use count: a data argument with `messages` or `usage` is still scanned.
+function isFrameworkContext(a: Record<string, unknown>): boolean {
+  return (
+    typeof a.toolCallId === "string" ||
+    a.abortSignal instanceof AbortSignal ||
+    a.signal instanceof AbortSignal ||
+    typeof a.sendNotification === "function" ||
+    "callbacks" in a ||
+    "configurable" in a ||
+    (typeof a.runId === "string" && "handlers" in a) ||
+    ("usage" in a && "context" in a)
+  );
+}
 
 function toolArgs(args: unknown[]): unknown[] {
   for (let i = 1; i < args.length; i++) {
     const a = args[i];
-    if (a !== null && typeof a === "object" && !Array.isArray(a)) {
-      for (const k of CONTEXT_KEYS) if (k in a) return args.slice(0, i);
-    }
+    if (a !== null && typeof a === "object" && !Array.isArray(a) && isFrameworkContext(a as Record<string, unknown>)) return args.slice(0, i);
   }
   return args;
+}
+
+/** An intent that could not be built or serialized: the call is refused, never sent unchecked. The
+ *  original error is not attached: it may quote the tool's arguments (a throwing getter). */
+function intentError(tool: string | undefined, err: unknown): GovernorError {
+  const kind = err instanceof Error ? err.name : typeof err;
+  return new GovernorError(
+    `governor could not build the intent${tool ? ` for "${tool}"` : ""} (${kind}), so ${tool ? "the tool was not run" : "nothing was asked"}. Check its arguments, its intent map entry and any gate({ intent }) / withIntent() values (they must be plain JSON).`,
+    { code: "intent_invalid", tool },
+  );
 }
 
 export class GovernorImpl implements Governor, GateHost {
@@ -121,15 +141,24 @@ export class GovernorImpl implements Governor, GateHost {
     if (!cfg) return Promise.reject(this.configError);
     if (cfg.mode === "off") return Promise.resolve(offDecision());
     if (this.closed) return Promise.reject(new GovernorUnavailableError("This governor was closed; create a new one to check more calls.", { tool }));
-    const key = body ?? canonicalJson(intent);
+    let key = body;
+    if (key === undefined) {
+      try {
+        key = canonicalJson(intent);
+      } catch (err) {
+        return Promise.reject(intentError(tool, err));
+      }
+    }
     if (this.cache) {
       const hit = this.cache.get(key, Date.now());
       if (hit) return Promise.resolve(hit);
-      const pending = this.inflight.get(key);
+      // Share a pending request only with the same tool: its errors name the tool.
+      const flight = tool === undefined ? key : `${tool}\n${key}`;
+      const pending = this.inflight.get(flight);
       if (pending) return pending;
       const p = this.ask(cfg, key, tool);
-      this.inflight.set(key, p);
-      const clear = () => this.inflight.delete(key);
+      this.inflight.set(flight, p);
+      const clear = () => this.inflight.delete(flight);
       p.then(clear, clear);
       return p;
     }
@@ -195,7 +224,8 @@ export class GovernorImpl implements Governor, GateHost {
       if (cfg.decisionKey && typeof m?.expires_at === "string") ttl = Math.min(ttl, Date.parse(m.expires_at) - now);
       this.cache.set(body, Object.freeze({ ...d, cached: true, latencyMs: 0 }), ttl, now);
     }
-    return d;
+    // Frozen: single-flight hands this one object to every caller of the same intent.
+    return Object.freeze(d);
   }
 
   /** Decide one gated call: RUN, a refusal string (onDeny "return"), or throw. Audits the attempt. */
@@ -211,18 +241,26 @@ export class GovernorImpl implements Governor, GateHost {
     let d: Decision;
     try {
       if (!cfg) throw this.configError;
-      const ctx = currentContext();
-      const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
-      intent = buildIntent(name, toolArgs(args), { map: cfg.map, actor: ctx?.actor ?? cfg.actor, override });
-      d = await this.checkFor(intent, name, undefined);
+      let body: string;
+      try {
+        const ctx = currentContext();
+        const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
+        intent = buildIntent(name, toolArgs(args), { map: cfg.map, actor: ctx?.actor ?? cfg.actor, override });
+        body = canonicalJson(intent);
+      } catch (err) {
+        intent = null;
+        throw intentError(name, err);
+      }
+      d = await this.checkFor(intent, name, body);
     } catch (err) {
-      const error = err as GovernorError;
+      const error: GovernorError =
+        err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the call to "${name}" failed unexpectedly, so it was not run.`, { tool: name });
       if (cfg?.mode === "observe") {
-        this.record(name, intent, null, "executed", started, "observe", { errorCode: error.code ?? "error" });
+        this.record(name, intent, null, "executed", started, "observe", { errorCode: error.code });
         return RUN;
       }
-      this.record(name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code ?? "error" });
-      if (opts?.onDeny === "return") return unavailableRefusal(name, error.code ?? "enforce_unavailable");
+      this.record(name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code });
+      if (opts?.onDeny === "return") return unavailableRefusal(name, error.code);
       throw error;
     }
     if (d.failOpen) {

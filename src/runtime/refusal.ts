@@ -11,7 +11,12 @@ export function denyRefusal(tool: string, reason: string | null, denyCode: strin
 /** Refusal for a call that could not be checked (fail closed). Built from the error code, not the
  *  person-facing message: that one names the policy service's URL, which the model has no use for. */
 export function unavailableRefusal(tool: string, code: string): string {
-  const why = code === "config_invalid" ? "governor is not configured" : `the policy service gave no decision (${code})`;
+  const why =
+    code === "config_invalid"
+      ? "governor is not configured"
+      : code === "intent_invalid"
+        ? "governor could not describe the call to the policy service (intent_invalid)"
+        : `the policy service gave no decision (${code})`;
   return (
     `The tool call "${tool}" was not run: it could not be checked against policy because ${why}. ` +
     `Do not retry it now; tell the user the action could not be checked against policy, so it was not done.`

@@ -70,3 +70,13 @@ export async function startEnforce(respond: EnforceServer["respond"] = () => all
     });
   return state;
 }
+
+/** A URL where nothing listens (a port just released), for refused-connection cases. Port 1 is not
+ *  safe: on a shared machine something may be listening there. */
+export async function closedUrl(): Promise<string> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return `http://127.0.0.1:${port}`;
+}

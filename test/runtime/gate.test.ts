@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { GovernorDeniedError, GovernorUnavailableError, GovernorAuthError, GovernorProtocolError, GovernorError } from "../../src/runtime/index.js";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
 let server: EnforceServer | undefined;
@@ -109,7 +109,7 @@ describe("gate: faults fail closed with the right code", () => {
   });
 
   it("refused connection and DNS failure", async () => {
-    for (const url of ["http://127.0.0.1:1", "http://governor-test.invalid"]) {
+    for (const url of [await closedUrl(), "http://governor-test.invalid"]) {
       const t = makeGovernor({ enforceUrl: url, timeoutMs: 2000, retry: { baseDelayMs: 1 } });
       let ran = 0;
       const err = await rejection(t.governor.gate("get_x", async () => ran++)());
