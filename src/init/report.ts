@@ -87,6 +87,12 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
     const how = d.status === "added" ? `added ${d.range}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}` : `already declared (${d.range})`;
     lines.push(`Dependency ${d.name} in ${d.package}: ${how}`);
   }
+  // Gated, but the intent map cannot hold an entry for them: the user should know which ones.
+  const runtimeNamed = plan.tools.filter((t) => t.status !== "manual" && t.name === null);
+  if (runtimeNamed.length) {
+    lines.push(`Named only at run time (gated, but ${CONFIG_FILE} has no entry; add one per name the model can call):`);
+    for (const t of runtimeNamed) lines.push(`  ${t.file}:${lineOf(t, options.applied)}: ${t.reason ?? t.form}`);
+  }
   const manual = plan.tools.filter((t) => t.status === "manual");
   if (manual.length) {
     lines.push("Manual sites (marked `// governor:` in the code; gate these by hand):");

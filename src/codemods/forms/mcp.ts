@@ -19,7 +19,8 @@ export function gateMcp(ctx: FileCtx, registerOnly = false): void {
     if (isRegister || (!registerOnly && method === "tool" && args.length >= 2 && isMcpToolOverload(ctx, call))) {
       const site: Site = { framework: "mcp", form: method, name: null, nameConfidence: "low", at: call };
       if (nameFrom(ctx, site, args[0]) === "manual") {
-        manual(ctx, site, `the tool's name is not a plain string here; wrap the callback in gate("<name>", cb) by hand`);
+        const shown = args[0].getText().replace(/\s+/g, " ");
+        manual(ctx, site, `the tool's name (${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}) is built at run time; wrap the callback in gate(<that same name>, cb) by hand`);
         continue;
       }
       wrapExpression(ctx, site, args[args.length - 1]);
@@ -35,7 +36,9 @@ function isMcpToolOverload(ctx: FileCtx, call: CallExpression): boolean {
   const args = call.getArguments();
   const first = unwrapExpr(args[0]);
   const last = unwrapExpr(args[args.length - 1]);
-  const nameLike = Node.isStringLiteral(first) || Node.isNoSubstitutionTemplateLiteral(first) || Node.isIdentifier(first);
+  // Any name expression counts (`cmd.name` in a loop, a template): nameFrom then gates it or marks it
+  // manual, so a registration is never skipped without a word.
+  const nameLike = !Node.isArrowFunction(first) && !Node.isFunctionExpression(first) && !Node.isObjectLiteralExpression(first);
   return nameLike && (Node.isArrowFunction(last) || Node.isFunctionExpression(last) || Node.isIdentifier(last) || isGateCall(ctx, last));
 }
 
