@@ -1,0 +1,66 @@
+// Process behaviour of the built runtime, in child processes: never keeps a process alive, flushes
+// the audit log on exit and on a signal-driven exit, never writes to stdout.
+import { afterEach, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { tmp } from "./helpers.js";
+
+const runtime = pathToFileURL(path.resolve(__dirname, "../../dist/runtime/index.js")).href;
+
+let server: EnforceServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function run(script: string): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; ms: number; audit: any[] }> {
+  const dir = tmp();
+  const file = path.join(dir, "app.mjs");
+  const audit = path.join(dir, "audit.jsonl");
+  writeFileSync(file, `import { createGovernor } from ${JSON.stringify(runtime)};\nconst governor = createGovernor({ enforceUrl: ${JSON.stringify(server!.url)}, auditLog: ${JSON.stringify(audit)}, env: {}, config: {} });\n${script}`);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], { cwd: dir, env: { PATH: process.env.PATH ?? "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 8000);
+    child.on("close", (code, signal) => {
+      clearTimeout(killer);
+      const lines = existsSync(audit) ? readFileSync(audit, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, audit: lines });
+    });
+  });
+}
+
+describe("process behaviour (built runtime)", () => {
+  it("an unclosed governor does not keep the process alive, flushes on exit and writes nothing to stdout", async () => {
+    server = await startEnforce(() => allow("p-1"));
+    const r = await run(`await governor.gate("get_x", async () => 1)();\nawait governor.check({ action: "read", actor: { id: "a", type: "user" }, resource: { type: "x" } });`);
+    expect(r.code).toBe(0);
+    expect(r.ms).toBeLessThan(5000); // the keep-alive pool (30 s) must not hold the process
+    expect(r.stdout).toBe("");
+    expect(r.audit.map((l) => [l.tool, l.outcome, l.requestId])).toEqual([["get_x", "executed", "p-1"]]);
+  });
+
+  it("a SIGTERM with no handler of the app's still flushes the audit line, then ends by the signal", async () => {
+    server = await startEnforce(() => allow("p-2"));
+    const r = await run(`await governor.gate("get_x", async () => 1)();\nsetTimeout(() => {}, 5000);\nprocess.kill(process.pid, "SIGTERM");`);
+    expect(r.signal).toBe("SIGTERM");
+    expect(r.audit.map((l) => l.requestId)).toEqual(["p-2"]);
+  });
+
+  it("an app's own SIGTERM handler keeps control of the exit; the audit line is flushed", async () => {
+    server = await startEnforce(() => allow("p-3"));
+    const r = await run(
+      `process.on("SIGTERM", () => { process.stderr.write("graceful\\n"); setTimeout(() => process.exit(3), 50); });\nawait governor.gate("get_x", async () => 1)();\nsetTimeout(() => {}, 5000);\nprocess.kill(process.pid, "SIGTERM");`,
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("graceful");
+    expect(r.audit.map((l) => l.requestId)).toEqual(["p-3"]);
+  });
+});
