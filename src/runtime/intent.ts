@@ -120,9 +120,15 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Does this string look like personal data (email, phone, card, national id / IBAN)? */
-export function looksLikePii(text: string): boolean {
-  const s = text.length > 10_000 ? text.slice(0, 10_000) : text;
+// Scanning limits. What is left unscanned might hold personal data, so a cut-short scan reports pii:
+// otherwise a model could hide an email behind 10 kB of padding, many values, or deep nesting.
+const CHUNK = 10_000;
+const OVERLAP = 400; // longer than any email, phone, card or IBAN, so none is split unseen
+const MAX_TEXT = 1_000_000; // characters scanned over all argument strings
+const MAX_NODES = 10_000; // strings, arrays and objects visited
+const MAX_DEPTH = 16;
+
+function chunkLooksLikePii(s: string): boolean {
   if (s.length < 7) return false;
   if (s.includes("@") && (EMAIL.test(s) || EMAIL_IN_TEXT.test(s))) return true;
   if (SSN.test(s) || IBAN.test(s)) return true;
@@ -142,24 +148,44 @@ export function looksLikePii(text: string): boolean {
   return false;
 }
 
+/** Does this string look like personal data (email, phone, card, national id / IBAN)? Long text is
+ *  scanned in overlapping chunks; text beyond MAX_TEXT characters counts as personal data. */
+export function looksLikePii(text: string): boolean {
+  if (text.length <= CHUNK) return chunkLooksLikePii(text);
+  if (text.length > MAX_TEXT) return true;
+  for (let at = 0; at < text.length; at += CHUNK - OVERLAP) {
+    if (chunkLooksLikePii(text.slice(at, at + CHUNK))) return true;
+    if (at + CHUNK >= text.length) break;
+  }
+  return false;
+}
+
 interface Scan {
   pii: boolean;
   bulk: boolean;
 }
 
-/** Walk argument values (bounded) for pii and arrays of more than one item. Never keeps a value. */
+/** Walk argument values for pii and arrays of more than one item. Never keeps a value. A scan cut
+ *  short by its limits reports pii (fail closed). */
 function scanArgs(args: unknown): Scan {
   const scan: Scan = { pii: false, bulk: false };
-  let budget = 2_000;
+  let nodes = MAX_NODES;
+  let text = MAX_TEXT;
   const seen = new Set<object>();
   const visit = (v: unknown, depth: number, top: boolean): void => {
-    if (budget-- <= 0 || (scan.pii && scan.bulk)) return;
+    if (scan.pii && scan.bulk) return;
     if (typeof v === "string") {
-      if (!scan.pii && looksLikePii(v)) scan.pii = true;
+      if (scan.pii) return;
+      if (--nodes < 0 || (text -= v.length) < 0) scan.pii = true;
+      else if (looksLikePii(v)) scan.pii = true;
       return;
     }
     // Numbers are amounts, ids and timestamps far more often than phone or card numbers: not scanned.
-    if (v === null || typeof v !== "object" || depth > 8 || seen.has(v)) return;
+    if (v === null || typeof v !== "object" || seen.has(v)) return;
+    if (--nodes < 0 || depth > MAX_DEPTH) {
+      scan.pii = true;
+      return;
+    }
     seen.add(v);
     if (Array.isArray(v)) {
       // The top-level array is the argument list itself, not data.

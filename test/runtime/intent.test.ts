@@ -41,6 +41,26 @@ describe("looksLikePii", () => {
   });
 });
 
+describe("the pii scan cannot be dodged by padding", () => {
+  const pad = "lorem ipsum ".repeat(2_000); // 24 kB of harmless text
+  it("finds an email after 10 kB of text and one split across a chunk boundary", () => {
+    expect(looksLikePii(pad + " jane@example.com")).toBe(true);
+    expect(looksLikePii("x".repeat(9_990) + " jane@example.com " + pad)).toBe(true);
+    expect(looksLikePii(pad)).toBe(false);
+  });
+  it("reports pii when the arguments are too many, too deep or too long to scan", () => {
+    const pii = (args: unknown) => buildIntent("save_note", args).data?.pii;
+    expect(pii([{ items: Array.from({ length: 20_000 }, (_, i) => `note ${i}`) }])).toBe(true);
+    let deep: any = { leaf: "ok" };
+    for (let i = 0; i < 40; i++) deep = { next: deep };
+    expect(pii([deep])).toBe(true);
+    expect(pii([{ text: "a".repeat(1_000_001) }])).toBe(true);
+    // Ordinary arguments are unaffected.
+    expect(pii([{ items: ["a", "b"], nested: { a: { b: { c: "fine" } } }, text: pad }])).toBe(false);
+    expect(pii([{ counts: Array.from({ length: 50_000 }, (_, i) => i) }])).toBe(false);
+  });
+});
+
 describe("buildIntent", () => {
   const map: IntentMap = {
     defaults: { actor: { id: "support-bot", type: "agent" }, data: { sensitivity: ["internal"] }, layer: "L4" },
