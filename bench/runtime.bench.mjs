@@ -2,7 +2,7 @@
 // or GOVERNOR_FAST_BUILD=1 npx tsup).
 //  (a) check() with the cache off vs raw undici.request + JSON.parse of the same endpoint,
 //      sequential (median latency) and 64 concurrent (throughput);
-//  (b) a cache-hit check() in microseconds;
+//  (b) a cache-hit check() in microseconds, and what gate() adds to an allowed call on a cache hit;
 //  (c) time to import governor/runtime vs a bare `node -e ''`.
 // The enforce server runs in a child process so it does not share the client's event loop.
 import { spawn, spawnSync } from "node:child_process";
@@ -106,6 +106,23 @@ const hitUs = median(hitRuns);
 const probe = await cached.check(govIntent);
 if (!probe.cached) throw new Error("cache-hit bench did not hit the cache");
 
+// (b') a gate() around an allowed call on a cache hit: intent building + check + the call itself,
+// against the same call ungated (no audit log: that is a separate, batched cost).
+const plain = async (input) => input.id;
+const gated = cached.gate("get_orders", plain);
+await gated({ id: 1 });
+const gateRuns = [];
+for (let r = 0; r < 7; r++) {
+  const N = 100_000;
+  let t = performance.now();
+  for (let i = 0; i < N; i++) await plain({ id: i });
+  const base = performance.now() - t;
+  t = performance.now();
+  for (let i = 0; i < N; i++) await gated({ id: i });
+  gateRuns.push(((performance.now() - t - base) * 1000) / N);
+}
+const gateUs = median(gateRuns);
+
 await gov.close();
 await cached.close();
 server.kill();
@@ -145,6 +162,7 @@ const rows = [
   ["(a) sequential median latency", `raw ${fmt(seqR * 1000, 0)} µs, check() ${fmt(seqG * 1000, 0)} µs`, `${fmt(seqRatio, 3)}x`, "≤ 1.10x", seqRatio <= 1.1],
   ["(a) 64 concurrent throughput", `raw ${fmt(conR, 0)} req/s, check() ${fmt(conG, 0)} req/s`, `${fmt(conRatio, 3)}x`, "≥ 0.90x", conRatio >= 0.9],
   ["(b) cache-hit check()", `${fmt(hitUs, 2)} µs`, "", "≤ 5 µs", hitUs <= 5],
+  ["(b) gate() adds, on a cache hit", `${fmt(gateUs, 2)} µs per call`, "", "≤ 5 µs", gateUs <= 5],
   ["(c) import governor/runtime (ESM)", `${fmt(imp.esm)} ms vs bare ESM ${fmt(imp.bareEsm)} ms`, `+${fmt(imp.esmAdds)} ms`, "≤ +15 ms", imp.esmAdds <= 15],
   ["(c) require governor/runtime (CJS)", `${fmt(imp.cjs)} ms vs node -e '' ${fmt(imp.bare)} ms`, `+${fmt(imp.cjsAdds)} ms`, "≤ +15 ms", imp.cjsAdds <= 15],
   ["(c) require() itself, in process", `${fmt(inProcess, 2)} ms`, "", "≤ 15 ms", inProcess <= 15],

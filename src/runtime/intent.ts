@@ -98,6 +98,20 @@ export function inferIntentEntry(toolName: string): IntentMapEntry & { action: s
   return { action, resource: { type, name: toolName } };
 }
 
+// buildIntent runs per tool call; the name-derived part never changes for a name, so it is computed
+// once (bounded: tool names are few, but buildIntent is public and may see many).
+const inferredByName = new Map<string, { action: string; resource: IntentResource }>();
+function inferredFor(toolName: string): { action: string; resource: IntentResource } {
+  let e = inferredByName.get(toolName);
+  if (e === undefined) {
+    if (inferredByName.size >= 1000) inferredByName.clear();
+    const { action, resource } = inferIntentEntry(toolName);
+    e = Object.freeze({ action, resource: Object.freeze(resource) });
+    inferredByName.set(toolName, e);
+  }
+  return e;
+}
+
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[A-Za-z]{2,}$/;
 const EMAIL_IN_TEXT = /[^\s@<>()"',;:]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}/;
 const PHONE = /(?:^|[^\d])(\+?\d[\d ().-]{7,18}\d)(?:[^\d]|$)/;
@@ -215,7 +229,7 @@ export function buildIntent(toolName: string, args: unknown, options: BuildInten
   const defaults = map?.defaults;
   const entry = map?.tools?.[toolName];
   const override = options.override ?? undefined;
-  const inferred = entry?.action && entry.resource ? undefined : inferIntentEntry(toolName);
+  const inferred = entry?.action && entry.resource ? undefined : inferredFor(toolName);
 
   const action = override?.action ?? entry?.action ?? inferred?.action ?? defaults?.action ?? "execute";
   // Keys in sorted order where cheap: canonicalJson then skips sorting.

@@ -8,10 +8,17 @@ export function canonicalJson(value: unknown): string {
   return write(value, true) ?? "null";
 }
 
+// Strings JSON.stringify would escape (quotes, backslash, control characters, surrogates): only those
+// go through it; the rest are quoted directly (identical output, several times faster).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
 function write(value: unknown, top: boolean): string | undefined {
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
+      return quote(value);
     case "number":
       return Number.isFinite(value) ? JSON.stringify(value) : "null";
     case "boolean":
@@ -48,7 +55,7 @@ function write(value: unknown, top: boolean): string | undefined {
   for (const k of keys) {
     const s = write(obj[k], false);
     if (s === undefined) continue;
-    out += (first ? "" : ",") + JSON.stringify(k) + ":" + s;
+    out += (first ? "" : ",") + quote(k) + ":" + s;
     first = false;
   }
   return out + "}";

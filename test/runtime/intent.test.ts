@@ -71,6 +71,13 @@ describe("buildIntent", () => {
     },
   };
 
+  it("each call gets its own intent: changing one never changes the next (the name part is reused)", () => {
+    const first = buildIntent("get_order", [{ id: 7 }]);
+    first.action = "delete";
+    first.resource.type = "payment";
+    expect(buildIntent("get_order", [{ id: 7 }])).toMatchObject({ action: "read", resource: { type: "order", name: "get_order" } });
+  });
+
   it("infers everything without a map", () => {
     expect(buildIntent("get_order", [{ id: 7 }])).toEqual({
       action: "read",
