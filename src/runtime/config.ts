@@ -77,6 +77,18 @@ export function stderrWarn(message: string): void {
   }
 }
 
+/** A warning sink that throws must not block a tool (observe mode, fail open) or crash the process
+ *  from the audit timer. */
+function safeWarn(warn: (message: string) => void): (message: string) => void {
+  return (message) => {
+    try {
+      warn(message);
+    } catch {
+      // The sink failed; the warning is lost, the call goes on.
+    }
+  };
+}
+
 function numberOption(name: string, value: unknown, env: string | undefined, fallback: number, problems: string[], min = 0): number {
   const raw = value ?? env;
   if (raw === undefined || raw === "") return fallback;
@@ -220,7 +232,7 @@ export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
     retry,
     breaker,
     auditBufferMax,
-    warn: options.warn ?? stderrWarn,
+    warn: options.warn ? safeWarn(options.warn) : stderrWarn,
   };
 }
 

@@ -168,3 +168,18 @@ describe("process listeners", () => {
     expect(process.listenerCount("SIGTERM")).toBe(sigBefore);
   });
 });
+
+describe("a warning sink that throws", () => {
+  it("does not block a tool in observe or fail-open mode", async () => {
+    server = await startEnforce((_r, n) => (n === 1 ? { status: 200, body: { decision: "DENY", metadata: { request_id: "o" } } } : { status: 500 }));
+    const warn = () => {
+      throw new Error("sink broken");
+    };
+    const observe = makeGovernor({ enforceUrl: server.url, mode: "observe", warn });
+    const open = makeGovernor({ enforceUrl: server.url, failMode: "open", warn });
+    let ran = 0;
+    await observe.governor.gate("delete_file", async () => ++ran)();
+    await open.governor.gate("delete_file", async () => ++ran)();
+    expect(ran).toBe(2);
+  });
+});
