@@ -82,14 +82,20 @@ function dynamicDispatch(call: CallExpression): Dispatch | null {
     const e = unwrapExpr(n);
     if (!Node.isElementAccessExpression(e)) return null;
     const arg = e.getArgumentExpression();
-    if (!arg || !NAMEY.test(arg.getText().replace(/\s/g, "")) || !isPure(arg)) return null;
+    if (!arg || !NAMEY.test(unwrapExpr(arg).getText().replace(/\s/g, "")) || !isPure(arg)) return null;
     const obj = unwrapExpr(e.getExpression());
-    return { nameExpr: arg.getText(), mapName: Node.isIdentifier(obj) ? obj.getText() : undefined };
+    return { nameExpr: unwrapExpr(arg).getText(), mapName: Node.isIdentifier(obj) ? obj.getText() : undefined };
   };
   const direct = access(callee);
   if (direct) return { form: "handler-map", ...direct };
+  // const handler = handlers[block.name]; ... await handler(block.input)
+  const held = Node.isIdentifier(callee) ? constInit(callee) : undefined;
+  const viaConst = held && access(held);
+  if (viaConst) return { form: "handler-map", ...viaConst };
   if (!Node.isPropertyAccessExpression(callee)) return null;
-  const recv = unwrapExpr(callee.getExpression());
+  const own = unwrapExpr(callee.getExpression());
+  // const tool = registry.get(name) / tools.find((t) => t.name === name); ... tool.run(args)
+  const recv = (Node.isIdentifier(own) && constInit(own)) || own;
   const viaMap = access(recv);
   if (viaMap) return { form: "registry", ...viaMap };
   if (Node.isCallExpression(recv) && Node.isPropertyAccessExpression(recv.getExpression())) {
@@ -107,6 +113,27 @@ function dynamicDispatch(call: CallExpression): Dispatch | null {
     }
   }
   return null;
+}
+
+/**
+ * The initializer of the `const` an identifier names, declared before it in an enclosing block (the
+ * usual "look the handler up, check it exists, then call it" shape; closures included, which is how
+ * a gated call is recognised on a second run). The name expression in that initializer is still in
+ * scope at the call, so the gate can read it there.
+ */
+function constInit(id: Node): Node | undefined {
+  const name = id.getText();
+  for (let scope: Node | undefined = id.getParent(); scope; scope = scope.getParent()) {
+    if (!Node.isBlock(scope) && !Node.isSourceFile(scope)) continue;
+    for (const st of scope.getStatements()) {
+      if (st.getStart() >= id.getStart()) break;
+      if (!Node.isVariableStatement(st) || st.getDeclarationKind() !== "const") continue;
+      const d = st.getDeclarations().find((v) => v.getName() === name);
+      const init = d?.getInitializer();
+      if (init) return unwrapExpr(init);
+    }
+  }
+  return undefined;
 }
 
 /** `name === "x"` or `"x" === name` where name reads a tool-call name. */
@@ -159,7 +186,7 @@ function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameTex
   ctx.edits.push({ start: call.getStart(), end: call.getStart(), text: `${awaited ? "" : "await "}${ctx.gateId}(${nameText}, (_args${t}) => ` });
   ctx.edits.push({ start: call.getEnd(), end: call.getEnd(), text: `, { onDeny: "return" })(${argText})` });
   ctx.needsGate = true;
-  for (const s of sites) report(ctx, s, "gated");
+  for (const s of sites) report(ctx, s, "gated", s.name ? undefined : s.reason ?? `name read at run time from ${nameText}`);
 }
 
 function isAwaitedOrReturned(call: Node): boolean {
