@@ -11,9 +11,10 @@ export type Mode = "enforce" | "observe" | "off";
 export interface GovernorOptions {
   /** Base URL of the management plane; `/api/v2/enforce` is appended. Env GOVERNOR_ENFORCE_URL. */
   enforceUrl?: string;
-  /** Sent as `Authorization: Bearer <apiKey>`. Env GOVERNOR_API_KEY. */
+  /** Sent as `Authorization: Bearer <apiKey>`. Env GOVERNOR_API_KEY. Never shown in messages. */
   apiKey?: string;
-  /** Extra static headers. Env GOVERNOR_HEADERS (a JSON object). */
+  /** Extra static headers (e.g. a tenant header). Env GOVERNOR_HEADERS (a JSON object). Values of 8+
+   *  characters are treated as secrets and removed from messages. */
   headers?: Record<string, string>;
   /** One deadline over the whole check, retries included. Env GOVERNOR_TIMEOUT_MS, default 1000. */
   timeoutMs?: number;
@@ -25,13 +26,15 @@ export interface GovernorOptions {
   cacheTtlMs?: number;
   /** Largest number of cached decisions. Default 10 000. */
   cacheMaxEntries?: number;
-  /** Default actor. Env GOVERNOR_ACTOR_ID / GOVERNOR_ACTOR_TYPE (type default "agent"). */
-  actor?: Actor;
-  /** Audit log: a file path or "stderr". Env GOVERNOR_AUDIT_LOG. Off when unset. */
+  /** Default actor, when no withActor() is active. Env GOVERNOR_ACTOR_ID / GOVERNOR_ACTOR_TYPE
+   *  (type default "agent"); else the intent map's default, else `{ id: "anonymous", type: "agent" }`. */
+  actor?: Actor | { id: string; type?: string };
+  /** Audit log: a file path (appended, mode 0600) or "stderr". Env GOVERNOR_AUDIT_LOG. Off when unset. */
   auditLog?: string;
   /** Path of the intent map, or the map itself. Env GOVERNOR_CONFIG, default ./governor.config.json if present. */
   config?: string | IntentMap;
-  /** Shared secret for signed decisions. Env GOVERNOR_DECISION_KEY. */
+  /** Shared secret (16+ characters) for signed decisions: an ALLOW then counts only with a valid
+   *  `metadata.decision_token`, else it is a DENY (`decision_unverified`). Env GOVERNOR_DECISION_KEY. */
   decisionKey?: string;
   /** Retry tuning: attempts in total (default 3) and the first backoff (default 25 ms). */
   retry?: { maxAttempts?: number; baseDelayMs?: number };

@@ -22,14 +22,16 @@ export function currentContext(): GateContext | undefined {
   return als ? als.getStore() : undefined;
 }
 
-/** Run `fn` with `actor` as the actor of every gated tool call made inside it. */
+/** Run `fn` with `actor` (type default "user") as the actor of every gated tool call made inside it,
+ *  async work included. Returns what `fn` returns. */
 export function withActor<R>(actor: Actor | { id: string; type?: string }, fn: () => R): R {
   if (!actor || typeof actor.id !== "string" || !actor.id) throw new TypeError("withActor: actor must be { id: string, type?: string }");
   const cur = currentContext();
   return contextStorage().run({ ...cur, actor: { id: actor.id, type: actor.type || "user" } }, fn);
 }
 
-/** Run `fn` with `partial` merged into the intent of every gated tool call made inside it. */
+/** Run `fn` with `partial` merged into the intent of every gated tool call made inside it (over the
+ *  intent map and gate's `intent` option). Nested calls merge. Returns what `fn` returns. */
 export function withIntent<R>(partial: IntentOverride, fn: () => R): R {
   const cur = currentContext();
   const merged: IntentOverride = cur?.intent ? mergeOverride(cur.intent, partial)! : partial;

@@ -2,6 +2,7 @@
 // register bundles, which each hold their own copy of these classes (dual-package hazard).
 const KINDS = Symbol.for("governor.errorKinds");
 
+/** Stable error codes. A DENY may also carry the server's own `deny_code`. */
 export type GovernorErrorCode =
   | "policy_denied"
   | "decision_unverified"
@@ -27,6 +28,9 @@ function brandedInstance(cls: { kind: string }, value: unknown): boolean {
   return Array.isArray(kinds) && kinds.includes(cls.kind);
 }
 
+/** Base of every governor error. `code` is stable (GovernorErrorCode); `tool` names the gated tool;
+ *  `requestId` is enforce's, when there was one. `intent_invalid`: the call could not be described
+ *  to enforce (an argument getter threw, or an intent override is not plain JSON). */
 export class GovernorError extends Error {
   static readonly kind: string = "GovernorError";
   readonly code: GovernorErrorCode;
@@ -103,6 +107,7 @@ export class GovernorProtocolError extends GovernorError {
 /** The governor's options, environment or intent map are invalid or missing. */
 export class GovernorConfigError extends GovernorError {
   static override readonly kind: string = "GovernorConfigError";
+  /** Each problem found, with what to do about it. */
   readonly problems: string[];
   constructor(message: string, options: GovernorErrorOptions & { problems?: string[] } = {}) {
     super(message, { ...options, code: "config_invalid" });

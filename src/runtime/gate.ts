@@ -3,10 +3,12 @@
 import type { IntentOverride } from "./intent.js";
 
 export interface GateOptions {
-  /** "throw" (default): a blocked call throws GovernorDeniedError (or the typed error).
-   *  "return": a blocked call resolves to the refusal text, for loops that must hand the model a value. */
+  /** "throw" (default): a blocked call rejects with GovernorDeniedError (or the typed error when
+   *  there was no decision). "return": a blocked call resolves to the refusal text instead, for
+   *  loops that must hand the model a value; the result type still says `fn`'s type, but a blocked
+   *  call resolves a `string`. */
   onDeny?: "throw" | "return";
-  /** Overrides the intent map for this tool. */
+  /** Overrides the intent map for this tool (withIntent() values win over it). */
   intent?: IntentOverride;
 }
 

@@ -14,16 +14,26 @@ import { makeGate, RUN, type GateFunction, type GateHost, type GateOptions, type
 
 export type { GateFunction, GateOptions, GatedResult } from "./gate.js";
 
+/** What `check()` resolves. Frozen: the same object may be handed to several callers. */
 export interface Decision {
+  /** What enforce answered (or "ALLOW" for fail mode open and mode off). */
   decision: "ALLOW" | "DENY";
+  /** May the tool run? True for ALLOW, fail-open and mode off; a DENY in observe mode is false. */
   allowed: boolean;
+  /** enforce's `metadata.request_id`: show it to people, it finds the decision in the server's logs. */
   requestId: string | null;
+  /** enforce's `metadata.reason`, with secrets removed. */
   reason: string | null;
+  /** For a DENY: enforce's `metadata.deny_code`, `decision_unverified`, or `policy_denied`. */
   denyCode: string | null;
+  /** Served from the ALLOW cache. */
   cached: boolean;
+  /** Time spent deciding, in ms (0 for a cache hit). */
   latencyMs: number;
   mode: Mode;
+  /** enforce's `metadata.canonicalization_trace`: how the server read the intent. */
   trace?: unknown;
+  /** enforce's `metadata`, as sent. */
   metadata?: Record<string, unknown>;
   /** Fail mode open: no decision could be had and the call is let through. */
   failOpen?: boolean;
@@ -32,9 +42,12 @@ export interface Decision {
 }
 
 export interface GovernorStats {
+  /** "open" while checks fail at once with circuit_open. */
   breaker: BreakerState;
   cacheEntries: number;
+  /** Audit lines written since start. */
   auditWritten: number;
+  /** Audit lines lost (buffer full or log unwritable) since start. */
   auditDropped: number;
 }
 
@@ -43,13 +56,15 @@ export interface Governor {
    *  Same signature and `this`; a sync `fn` necessarily becomes async. */
   gate: GateFunction;
   /** Ask enforce about one intent. Resolves ALLOW/DENY (never throws on DENY); with no decision it
-   *  rejects with the typed error (fail mode closed) or resolves `{ allowed: true, failOpen: true }`. */
+   *  rejects with the typed error (fail mode closed) or resolves `{ allowed: true, failOpen: true }`.
+   *  An intent that is not plain JSON rejects with `intent_invalid`. Not audited (no tool ran). */
   check(intent: Intent): Promise<Decision>;
   /** Flush the audit log and close connections. */
   close(): Promise<void>;
   /** The problem that makes every check fail with config_invalid, if any. */
   readonly configError: GovernorConfigError | null;
   readonly mode: Mode;
+  /** Breaker state, cache size and audit counters, for health checks and metrics. */
   stats(): GovernorStats;
 }
 

@@ -16,5 +16,6 @@ export type { SignInput, SignedFields, VerifyInput, VerifyResult, DecisionValue 
 export { createGovernor } from "./governor.js";
 export type { Governor, Decision, GateOptions, GateFunction, GatedResult, GovernorStats } from "./governor.js";
 export type { GovernorOptions, FailMode, Mode } from "./config.js";
+export type { BreakerState } from "./breaker.js";
 export { withActor, withIntent } from "./context.js";
 export { getDefaultGovernor, gate, check, close } from "./default.js";

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { GovernorConfigError } from "./errors.js";
 
+/** Who acts: a user served by the agent (withActor), or the agent itself. */
 export interface Actor {
   id: string;
   type: string;
@@ -20,6 +21,7 @@ export interface IntentData {
   [key: string]: unknown;
 }
 
+/** What is sent to enforce for one tool call. Never holds argument values. */
 export interface Intent {
   action: string;
   actor: Actor;
@@ -163,7 +165,7 @@ function chunkLooksLikePii(s: string): boolean {
 }
 
 /** Does this string look like personal data (email, phone, card, national id / IBAN)? Long text is
- *  scanned in overlapping chunks; text beyond MAX_TEXT characters counts as personal data. */
+ *  scanned in overlapping chunks; text over 1,000,000 characters counts as personal data. */
 export function looksLikePii(text: string): boolean {
   if (text.length <= CHUNK) return chunkLooksLikePii(text);
   if (text.length > MAX_TEXT) return true;
