@@ -21,32 +21,51 @@ export interface AuditRecord {
   wouldBlock?: boolean;
 }
 
-// Open logs, flushed by one set of process listeners (not one per log: many governors would trip
-// Node's MaxListeners warning). "exit" covers a natural end and process.exit(); a SIGTERM/SIGINT with
-// no other handler would end the process without "exit", so we flush and then re-raise the signal.
-const open = new Set<AuditLog>();
+// Open logs, flushed by one set of process listeners shared by every bundle (ESM, CJS, register) via
+// globalThis: one listener per log would trip Node's MaxListeners warning, and one per bundle would
+// each see the other as "the app's handler" and never re-raise a signal. "exit" covers a natural end
+// and process.exit(); a SIGTERM/SIGINT with no other handler would end the process without "exit",
+// so we flush and then re-raise the signal.
+interface Flushable {
+  flush(): void;
+}
+interface Registry {
+  logs: Set<Flushable>;
+  flushAll(): void;
+  onSignal(signal: NodeJS.Signals): void;
+}
+const REGISTRY = Symbol.for("governor.auditLogs");
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
-function flushAll(): void {
-  for (const log of open) log.flush();
+
+function registry(): Registry {
+  const g = globalThis as { [REGISTRY]?: Registry };
+  if (g[REGISTRY]) return g[REGISTRY];
+  const reg: Registry = {
+    logs: new Set(),
+    flushAll() {
+      for (const log of reg.logs) log.flush();
+    },
+    onSignal(signal) {
+      reg.flushAll();
+      // Someone else handles this signal (graceful shutdown): leave the exit to them.
+      if (process.listenerCount(signal) > 1) return;
+      unlisten(reg);
+      try {
+        process.kill(process.pid, signal);
+      } catch {
+        process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+      }
+    },
+  };
+  return (g[REGISTRY] = reg);
 }
-function onSignal(signal: NodeJS.Signals): void {
-  flushAll();
-  // Someone else handles this signal (graceful shutdown): leave the exit to them.
-  if (process.listenerCount(signal) > 1) return;
-  unlisten();
-  try {
-    process.kill(process.pid, signal);
-  } catch {
-    process.exit(128 + (signal === "SIGINT" ? 2 : 15));
-  }
+function listen(reg: Registry): void {
+  process.on("exit", reg.flushAll);
+  for (const s of SIGNALS) process.on(s, reg.onSignal);
 }
-function listen(): void {
-  process.on("exit", flushAll);
-  for (const s of SIGNALS) process.on(s, onSignal);
-}
-function unlisten(): void {
-  process.removeListener("exit", flushAll);
-  for (const s of SIGNALS) process.removeListener(s, onSignal);
+function unlisten(reg: Registry): void {
+  process.removeListener("exit", reg.flushAll);
+  for (const s of SIGNALS) process.removeListener(s, reg.onSignal);
 }
 
 export class AuditLog {
@@ -65,8 +84,9 @@ export class AuditLog {
     private readonly maxBuffered: number,
     private readonly warn: (m: string) => void,
   ) {
-    if (open.size === 0) listen();
-    open.add(this);
+    const reg = registry();
+    if (reg.logs.size === 0) listen(reg);
+    reg.logs.add(this);
   }
 
   write(record: AuditRecord): void {
@@ -118,8 +138,9 @@ export class AuditLog {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    open.delete(this);
-    if (open.size === 0) unlisten();
+    const reg = registry();
+    reg.logs.delete(this);
+    if (reg.logs.size === 0) unlisten(reg);
     if (this.fd !== undefined && this.fd !== 2) closeSync(this.fd);
     this.fd = undefined;
   }

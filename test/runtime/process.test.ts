@@ -9,6 +9,7 @@ import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { tmp } from "./helpers.js";
 
 const runtime = pathToFileURL(path.resolve(__dirname, "../../dist/runtime/index.js")).href;
+const runtimeCjs = path.resolve(__dirname, "../../dist/runtime/index.cjs");
 
 let server: EnforceServer | undefined;
 afterEach(async () => {
@@ -20,10 +21,11 @@ function run(script: string): Promise<{ code: number | null; signal: string | nu
   const dir = tmp();
   const file = path.join(dir, "app.mjs");
   const audit = path.join(dir, "audit.jsonl");
-  writeFileSync(file, `import { createGovernor } from ${JSON.stringify(runtime)};\nconst governor = createGovernor({ enforceUrl: ${JSON.stringify(server!.url)}, auditLog: ${JSON.stringify(audit)}, env: {}, config: {} });\n${script}`);
+  const body = script.replaceAll('"URL"', JSON.stringify(server!.url));
+  writeFileSync(file, `import { createGovernor } from ${JSON.stringify(runtime)};\nconst governor = createGovernor({ enforceUrl: ${JSON.stringify(server!.url)}, auditLog: ${JSON.stringify(audit)}, env: {}, config: {} });\n${body}`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { cwd: dir, env: { PATH: process.env.PATH ?? "" } });
+    const child = spawn(process.execPath, [file, audit], { cwd: dir, env: { PATH: process.env.PATH ?? "" } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -52,6 +54,17 @@ describe("process behaviour (built runtime)", () => {
     const r = await run(`await governor.gate("get_x", async () => 1)();\nsetTimeout(() => {}, 5000);\nprocess.kill(process.pid, "SIGTERM");`);
     expect(r.signal).toBe("SIGTERM");
     expect(r.audit.map((l) => l.requestId)).toEqual(["p-2"]);
+  });
+
+  it("with the ESM and CJS builds both logging, a SIGTERM still ends the process after flushing both", async () => {
+    server = await startEnforce((req) => allow(req.body.actor.id));
+    const r = await run(
+      `import { createRequire } from "node:module";\nconst cjs = createRequire(import.meta.url)(${JSON.stringify(runtimeCjs)});\n` +
+        `const other = cjs.createGovernor({ enforceUrl: ${JSON.stringify("URL")}, auditLog: process.argv[2], env: {}, config: {}, actor: { id: "cjs" } });\n` +
+        `await governor.gate("get_x", async () => 1)();\nawait other.gate("get_x", async () => 1)();\nsetTimeout(() => {}, 5000);\nprocess.kill(process.pid, "SIGTERM");`,
+    );
+    expect(r.signal).toBe("SIGTERM");
+    expect(r.audit.map((l) => l.requestId).sort()).toEqual(["anonymous", "cjs"]);
   });
 
   it("an app's own SIGTERM handler keeps control of the exit; the audit line is flushed", async () => {
