@@ -81,6 +81,8 @@ function isFrameworkContext(a: Record<string, unknown>): boolean {
     typeof a.sendNotification === "function" ||
     "callbacks" in a ||
     "configurable" in a ||
+    "toolCall" in a ||
+    typeof a.recursionLimit === "number" ||
     (typeof a.runId === "string" && "handlers" in a) ||
     ("usage" in a && "context" in a)
   );

@@ -81,3 +81,22 @@ describe("AI SDK", () => {
     expect(lines.map((l) => [l.tool, l.outcome]).sort()).toEqual([["get_order", "executed"], ["search_docs", "executed"], ["send_email", "blocked"]]);
   });
 });
+
+describe("LangChain", () => {
+  it("a gated tool() runs on ALLOW; the config LangChain passes after the input is not scanned", async () => {
+    const { tool: lcTool } = await import("@langchain/core/tools");
+    server = await startEnforce(() => allow());
+    const t = makeGovernor({ enforceUrl: server.url });
+    const ran: number[] = [];
+    const getUser = lcTool(
+      t.governor.gate("get_user", async (input: { id: number }) => {
+        ran.push(input.id);
+        return `user ${input.id}`;
+      }),
+      { name: "get_user", description: "look up a user", schema: z.object({ id: z.number() }) },
+    );
+    expect(await getUser.invoke({ id: 7 }, { metadata: { requester: "jane@example.com" } })).toBe("user 7");
+    expect(ran).toEqual([7]);
+    expect(server.requests[0].body).toMatchObject({ action: "read", resource: { type: "user" }, data: { pii: false, volume: "single" } });
+  });
+});
