@@ -1,7 +1,7 @@
 // Second-review cases: paths where a call could slip through, leak a secret, or be mislabelled.
 import { afterEach, describe, expect, it } from "vitest";
 import { inspect } from "node:util";
-import { createGovernor, GovernorError, withIntent, type Intent } from "../../src/runtime/index.js";
+import { createGovernor, GovernorError, withActor, withIntent, type Intent } from "../../src/runtime/index.js";
 import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
@@ -79,6 +79,25 @@ describe("single-flight and cache", () => {
     expect(() => ((d as any).allowed = true)).toThrow(TypeError);
     expect(await second).toMatchObject({ decision: "DENY", allowed: false });
     expect(server.requests.length).toBe(1);
+  });
+
+  it("concurrent checks of different intents each get their own answer; actors from withActor/withIntent key the cache", async () => {
+    server = await startEnforce((req) => ({ ...(req.body.actor.id === "alice" ? allow("a") : { body: { decision: "DENY", metadata: { request_id: "b" } } }), delayMs: 20 }));
+    const t = makeGovernor({ enforceUrl: server.url, cacheTtlMs: 10_000 });
+    let ran: string[] = [];
+    const tool = t.governor.gate("get_x", async (who: string) => ran.push(who));
+    const call = (id: string) => withActor({ id }, () => tool(id).catch((e) => e.code));
+    expect(await Promise.all([call("alice"), call("bob"), call("alice"), call("bob")])).toEqual([1, "policy_denied", 2, "policy_denied"]);
+    expect(ran).toEqual(["alice", "alice"]);
+    // alice's cached ALLOW is not served to bob, nor to alice acting as another type via withIntent.
+    ran = [];
+    expect(await call("bob")).toBe("policy_denied");
+    await withActor({ id: "alice" }, () => withIntent({ actor: { type: "service" } }, () => tool("alice-svc")));
+    expect(server.requests.at(-1)!.body.actor).toEqual({ id: "alice", type: "service" });
+    expect(ran).toEqual(["alice-svc"]);
+    await call("alice");
+    // alice and bob shared one request each while pending; bob's DENY was not kept; the last alice was cached.
+    expect(server.requests.map((r) => `${r.body.actor.id}/${r.body.actor.type}`).sort()).toEqual(["alice/service", "alice/user", "bob/user", "bob/user"]);
   });
 
   it.each([["negative", -1], ["a string", "0"], ["not finite", "Infinity"]])("metadata.ttl_ms %s means do not cache", async (_n, ttl) => {
