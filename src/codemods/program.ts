@@ -2,7 +2,7 @@
 // registered under, possibly in another file), without a type checker.
 import { Node, Project, SyntaxKind } from "ts-morph";
 import { parseFile, type FileCtx } from "./context.js";
-import { staticKey } from "./nodes.js";
+import { staticKey, unwrapExpr } from "./nodes.js";
 import { frameworkOfSpec, normalize, resolveSpec } from "./modules.js";
 
 export class Program {
@@ -122,6 +122,19 @@ export class Program {
     return null;
   }
 
+  /** Names a module exports, through `export * from` barrels. */
+  exportNames(path: string, depth: number): Set<string> {
+    const out = new Set<string>();
+    const ctx = depth > 8 ? null : this.get(path);
+    if (!ctx) return out;
+    for (const k of ctx.exports.keys()) out.add(k);
+    for (const spec of ctx.starExports) {
+      const t = resolveSpec(path, spec, this.known);
+      if (t) for (const k of this.exportNames(t, depth + 1)) out.add(k);
+    }
+    return out;
+  }
+
   /**
    * Keys each symbol is registered under in object literals (`{ send_email: sendEmail }`,
    * `{ sendEmail }`, `{ search: makeSearch(db) }` as "call:" + symbol). Built once over the
@@ -161,7 +174,13 @@ export class Program {
       for (const obj of ctx.sf.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
         if (isCjsExportObject(obj)) continue;
         for (const p of obj.getProperties()) {
-          if (Node.isShorthandPropertyAssignment(p)) add(this.symbolOf(ctx, p.getName()), p.getName());
+          if (Node.isSpreadAssignment(p)) {
+            // { ...tools } over `import * as tools from "./tools"`: every export is a key under its own name.
+            const ns = unwrapExpr(p.getExpression());
+            const b = Node.isIdentifier(ns) ? ctx.imports.get(ns.getText()) : undefined;
+            const target = b?.name === "*" ? resolveSpec(ctx.path, b.spec, this.known) : null;
+            if (target) for (const n of this.exportNames(target, 0)) if (n !== "default") add(this.exportSymbol(target, n, 0), n);
+          } else if (Node.isShorthandPropertyAssignment(p)) add(this.symbolOf(ctx, p.getName()), p.getName());
           else if (Node.isPropertyAssignment(p)) {
             const key = staticKey(p.getNameNode());
             if (key === null) continue;
