@@ -108,17 +108,53 @@ export function constString(ctx: FileCtx, n: Node | undefined): string | null {
   if (!n) return null;
   const e = unwrapExpr(n);
   if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
-  if (Node.isIdentifier(e)) {
-    for (const d of ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
-      if (d.getName() !== e.getText()) continue;
-      const list = d.getParent();
-      if (!Node.isVariableDeclarationList(list) || list.getDeclarationKind() !== "const") continue;
-      const init = d.getInitializer();
-      if (init && (Node.isStringLiteral(unwrapExpr(init)) || Node.isNoSubstitutionTemplateLiteral(unwrapExpr(init))))
-        return (unwrapExpr(init) as unknown as { getLiteralValue(): string }).getLiteralValue();
+  if (Node.isIdentifier(e)) return constOf(ctx, e);
+  // `${PREFIX}_lookup` where every part is a string const.
+  if (Node.isTemplateExpression(e)) {
+    let out = e.getHead().getLiteralText();
+    for (const span of e.getTemplateSpans()) {
+      const part = unwrapExpr(span.getExpression());
+      const v = Node.isIdentifier(part) ? constOf(ctx, part) : Node.isStringLiteral(part) ? part.getLiteralValue() : null;
+      if (v === null) return null;
+      out += v + span.getLiteral().getLiteralText();
     }
+    return out;
   }
   return null;
+}
+
+/**
+ * The string an identifier always holds: only when the file binds that name exactly once, as a
+ * `const` set to a string literal in a block around the use. Any other binding of the same name
+ * (a loop variable, a parameter, a destructured field) may be the one in scope, so the name is
+ * not taken as known.
+ */
+function constOf(ctx: FileCtx, id: Node): string | null {
+  const text = id.getText();
+  const bindings: Node[] = [];
+  for (const i of ctx.sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    if (i.getText() !== text) continue;
+    const p = i.getParent();
+    if (!p) continue;
+    const named = (p as unknown as { getNameNode?: () => Node | undefined }).getNameNode?.();
+    const binds =
+      (named === i &&
+        (Node.isVariableDeclaration(p) || Node.isParameterDeclaration(p) || Node.isBindingElement(p) || Node.isFunctionDeclaration(p) ||
+          Node.isClassDeclaration(p) || Node.isImportSpecifier(p) || Node.isNamespaceImport(p) || Node.isFunctionExpression(p) ||
+          Node.isEnumDeclaration(p))) ||
+      (Node.isImportSpecifier(p) && p.getAliasNode() === i) ||
+      (Node.isImportClause(p) && p.getDefaultImport() === i);
+    if (binds) bindings.push(p);
+  }
+  if (bindings.length !== 1) return null;
+  const d = bindings[0];
+  if (!Node.isVariableDeclaration(d)) return null;
+  const list = d.getParent();
+  if (!Node.isVariableDeclarationList(list) || list.getDeclarationKind() !== "const") return null;
+  const scope = list.getParent()?.getParent();
+  if (!scope || !(Node.isSourceFile(scope) || Node.isBlock(scope) || Node.isModuleBlock(scope)) || !scope.containsRange(id.getPos(), id.getEnd())) return null;
+  const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
+  return init && (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)) ? init.getLiteralValue() : null;
 }
 
 /** Side-effect-free expression text that can be evaluated twice (names, property reads, JSON.parse of those). */
