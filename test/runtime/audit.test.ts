@@ -53,3 +53,23 @@ describe("audit log", () => {
     expect(Date.parse(lines[0].time)).not.toBeNaN();
   });
 });
+
+describe("audit line intent", () => {
+  it("is the intent exactly as sent to enforce, not read again from the caller's objects", async () => {
+    server = await startEnforce(() => allow("a-2"));
+    const t = makeGovernor({ enforceUrl: server.url });
+    let reads = 0;
+    const data = {
+      get ticket() {
+        return `T-${++reads}`;
+      },
+    };
+    let ran = 0;
+    await t.governor.gate("get_x", async () => ++ran, { intent: { data } })();
+    const [line] = await t.auditLines();
+    expect(ran).toBe(1);
+    expect(server.requests[0].body.data.ticket).toBe("T-1");
+    expect(line.intent).toEqual(server.requests[0].body);
+    expect(Object.keys(line)).toEqual(["time", "tool", "intent", "decision", "outcome", "requestId", "latencyMs", "mode", "cached", "errorCode"]);
+  });
+});
