@@ -61,7 +61,9 @@ function registry(): Registry {
 }
 function listen(reg: Registry): void {
   process.on("exit", reg.flushAll);
-  for (const s of SIGNALS) process.on(s, reg.onSignal);
+  // First in line: when we run, the app's once() handlers have not removed themselves yet, so the
+  // listener count says whether someone else will handle the signal.
+  for (const s of SIGNALS) process.prependListener(s, reg.onSignal);
 }
 function unlisten(reg: Registry): void {
   process.removeListener("exit", reg.flushAll);

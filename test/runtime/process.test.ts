@@ -17,12 +17,12 @@ afterEach(async () => {
   server = undefined;
 });
 
-function run(script: string): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; ms: number; audit: any[] }> {
+function run(script: string, prelude = ""): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; ms: number; audit: any[] }> {
   const dir = tmp();
   const file = path.join(dir, "app.mjs");
   const audit = path.join(dir, "audit.jsonl");
   const body = script.replaceAll('"URL"', JSON.stringify(server!.url));
-  writeFileSync(file, `import { createGovernor } from ${JSON.stringify(runtime)};\nconst governor = createGovernor({ enforceUrl: ${JSON.stringify(server!.url)}, auditLog: ${JSON.stringify(audit)}, env: {}, config: {} });\n${body}`);
+  writeFileSync(file, `${prelude}\nimport { createGovernor } from ${JSON.stringify(runtime)};\nconst governor = createGovernor({ enforceUrl: ${JSON.stringify(server!.url)}, auditLog: ${JSON.stringify(audit)}, env: {}, config: {} });\n${body}`);
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [file, audit], { cwd: dir, env: { PATH: process.env.PATH ?? "" } });
@@ -65,6 +65,17 @@ describe("process behaviour (built runtime)", () => {
     );
     expect(r.signal).toBe("SIGTERM");
     expect(r.audit.map((l) => l.requestId).sort()).toEqual(["anonymous", "cjs"]);
+  });
+
+  it("an app's once() SIGTERM handler registered before governor keeps control of the exit", async () => {
+    server = await startEnforce(() => allow("p-4"));
+    const r = await run(
+      `await governor.gate("get_x", async () => 1)();\nsetTimeout(() => {}, 5000);\nprocess.kill(process.pid, "SIGTERM");`,
+      `process.once("SIGTERM", () => { process.stderr.write("graceful\\n"); setTimeout(() => process.exit(4), 50); });`,
+    );
+    expect(r.signal).toBe(null);
+    expect(r.code).toBe(4);
+    expect(r.audit.map((l) => l.requestId)).toEqual(["p-4"]);
   });
 
   it("an app's own SIGTERM handler keeps control of the exit; the audit line is flushed", async () => {
