@@ -206,7 +206,7 @@ export class GovernorImpl implements Governor, GateHost {
       const error = err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the tool call failed unexpectedly (${(err as Error)?.message}); it was not run.`, { tool, cause: err });
       if (cfg.failMode === "open") {
         this.throttledWarn(`governor: no decision (${error.code})${tool ? ` for "${tool}"` : ""}; running it anyway because GOVERNOR_FAIL_MODE=open.`);
-        return { decision: "ALLOW", allowed: true, requestId: null, reason: null, denyCode: null, cached: false, latencyMs: performance.now() - started, mode: cfg.mode, failOpen: true, error };
+        return Object.freeze({ decision: "ALLOW", allowed: true, requestId: null, reason: null, denyCode: null, cached: false, latencyMs: performance.now() - started, mode: cfg.mode, failOpen: true, error } as Decision);
       }
       throw error;
     }
@@ -349,7 +349,7 @@ export class GovernorImpl implements Governor, GateHost {
 }
 
 function offDecision(): Decision {
-  return { decision: "ALLOW", allowed: true, requestId: null, reason: "governor is off", denyCode: null, cached: false, latencyMs: 0, mode: "off" };
+  return Object.freeze({ decision: "ALLOW", allowed: true, requestId: null, reason: "governor is off", denyCode: null, cached: false, latencyMs: 0, mode: "off" } as Decision);
 }
 
 function warnOffOnce(warn: (m: string) => void): void {

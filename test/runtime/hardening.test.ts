@@ -79,6 +79,11 @@ describe("single-flight and cache", () => {
     expect(() => ((d as any).allowed = true)).toThrow(TypeError);
     expect(await second).toMatchObject({ decision: "DENY", allowed: false });
     expect(server.requests.length).toBe(1);
+    // Every decision is frozen, fail-open and mode-off ones included.
+    const open = makeGovernor({ enforceUrl: "http://governor-test.invalid", failMode: "open", timeoutMs: 300 });
+    expect(Object.isFrozen(await open.governor.check(intent()))).toBe(true);
+    const off = makeGovernor({ mode: "off" });
+    expect(Object.isFrozen(await off.governor.check(intent()))).toBe(true);
   });
 
   it("concurrent checks of different intents each get their own answer; actors from withActor/withIntent key the cache", async () => {
