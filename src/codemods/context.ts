@@ -162,6 +162,8 @@ function collectCjsExport(ctx: FileCtx, e: Node): void {
         if (Node.isShorthandPropertyAssignment(p)) ctx.exports.set(p.getName(), { local: p.getName() });
         else if (Node.isPropertyAssignment(p) && Node.isIdentifier(p.getInitializer()))
           ctx.exports.set(p.getName(), { local: p.getInitializer()!.getText() });
+        // module.exports = { weather: tool({...}) }: the export is known by its key.
+        else if (Node.isPropertyAssignment(p) && Node.isIdentifier(p.getNameNode())) ctx.exports.set(p.getName(), { local: p.getName() });
       }
     } else if (Node.isIdentifier(right)) ctx.exports.set("default", { local: right.getText() });
   } else {

@@ -188,8 +188,13 @@ export class Program {
             while (Node.isParenthesizedExpression(init) || Node.isAsExpression(init) || Node.isSatisfiesExpression(init) || Node.isAwaitExpression(init))
               init = init.getExpression();
             if (Node.isIdentifier(init)) add(this.symbolOf(ctx, init.getText()), key);
-            else if (Node.isPropertyAccessExpression(init) && Node.isIdentifier(init.getExpression()))
-              add(this.memberSymbol(ctx, init.getExpression().getText(), init.getName()), key);
+            else if (Node.isPropertyAccessExpression(init) && Node.isIdentifier(init.getExpression())) {
+              const obj = init.getExpression().getText();
+              add(this.memberSymbol(ctx, obj, init.getName()), key);
+              // toolbox.weather where toolbox is an object of tools (here or imported): re-keyed.
+              const base = this.symbolOf(ctx, obj);
+              if (base) add(`${base}.${init.getName()}`, key);
+            }
             else if (Node.isCallExpression(init)) {
               const c = init.getExpression();
               if (Node.isIdentifier(c)) add(prefixed(this.symbolOf(ctx, c.getText())), key);
