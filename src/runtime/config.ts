@@ -71,6 +71,9 @@ export interface ResolvedConfig {
 }
 
 const ENFORCE_PATH = "/api/v2/enforce";
+const CONNECTION_HEADERS = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect"]);
+// Node's timers hold at most this many ms; a longer timeout would fire at once.
+const MAX_TIMER_MS = 2_147_483_647;
 
 export function stderrWarn(message: string): void {
   try {
@@ -92,12 +95,12 @@ function safeWarn(warn: (message: string) => void): (message: string) => void {
   };
 }
 
-function numberOption(name: string, value: unknown, env: string | undefined, fallback: number, problems: string[], min = 0): number {
+function numberOption(name: string, value: unknown, env: string | undefined, fallback: number, problems: string[], min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = value ?? env;
   if (raw === undefined || raw === "") return fallback;
   const n = typeof raw === "number" ? raw : Number(raw);
-  if (!Number.isFinite(n) || n < min) {
-    problems.push(`${name} must be a number >= ${min} (got ${JSON.stringify(raw)})`);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    problems.push(`${name} must be a number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
     return fallback;
   }
   return n;
@@ -161,12 +164,15 @@ export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
       for (const [k, v] of Object.entries(rawHeaders)) {
         if (typeof v !== "string" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n]/.test(v)) {
           problems.push(`GOVERNOR_HEADERS: header ${JSON.stringify(k)} must have a valid name and a single-line string value`);
+        } else if (CONNECTION_HEADERS.has(k.toLowerCase())) {
+          // The HTTP client manages these; set here, every check would fail as "unreachable".
+          problems.push(`GOVERNOR_HEADERS: header ${JSON.stringify(k)} is managed by governor's HTTP client; remove it`);
         } else headers[k.toLowerCase()] = v;
       }
     }
   }
 
-  const timeoutMs = numberOption("GOVERNOR_TIMEOUT_MS", options.timeoutMs, env.GOVERNOR_TIMEOUT_MS, 1000, problems, 1);
+  const timeoutMs = numberOption("GOVERNOR_TIMEOUT_MS", options.timeoutMs, env.GOVERNOR_TIMEOUT_MS, 1000, problems, 1, MAX_TIMER_MS);
   const cacheTtlMs = numberOption("GOVERNOR_CACHE_TTL_MS", options.cacheTtlMs, env.GOVERNOR_CACHE_TTL_MS, 1000, problems);
   const cacheMaxEntries = numberOption("cacheMaxEntries", options.cacheMaxEntries, undefined, 10_000, problems, 1);
   const auditBufferMax = numberOption("auditBufferMax", options.auditBufferMax, undefined, 10_000, problems, 1);

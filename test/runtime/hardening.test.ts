@@ -207,3 +207,26 @@ describe("a warning sink that throws", () => {
     expect(ran).toBe(2);
   });
 });
+
+describe("config that would make every check fail in a misleading way is refused up front", () => {
+  const configError = (options: Parameters<typeof createGovernor>[0]) => {
+    try {
+      createGovernor({ enforceUrl: "http://127.0.0.1:9", env: {}, config: {}, ...options });
+    } catch (e) {
+      return e as GovernorError;
+    }
+    return undefined;
+  };
+  it("a header the HTTP client manages (content-length, transfer-encoding, ...)", () => {
+    for (const h of ["content-length", "Transfer-Encoding", "upgrade", "expect", "keep-alive", "connection"]) {
+      const err = configError({ headers: { [h]: "12345678" } });
+      expect(err?.code).toBe("config_invalid");
+      expect(err?.message).toContain(JSON.stringify(h));
+    }
+    expect(configError({ headers: { "x-tenant-id": "acme", host: "pdp.internal" } })).toBeUndefined();
+  });
+  it("a timeout longer than a Node timer can hold (it would fire at once)", () => {
+    expect(configError({ timeoutMs: 3_000_000_000 })?.message).toMatch(/GOVERNOR_TIMEOUT_MS must be a number from 1 to 2147483647/);
+    expect(configError({ timeoutMs: 2_147_483_647 })).toBeUndefined();
+  });
+});
