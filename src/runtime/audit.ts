@@ -70,6 +70,22 @@ function unlisten(reg: Registry): void {
   for (const s of SIGNALS) process.removeListener(s, reg.onSignal);
 }
 
+/** Write to stderr now if it can take it. Once Node has set up process.stderr on a pipe, fd 2 is
+ *  non-blocking and a full pipe (a slow log reader) answers EAGAIN: the rest goes through
+ *  process.stderr, which queues it, and later batches follow it there to keep lines in order. */
+function writeStderr(data: Buffer): void {
+  let off = 0;
+  if (!(process.stderr.writableLength > 0)) {
+    try {
+      while (off < data.length) off += writeSync(2, data, off);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+    }
+  }
+  process.stderr.write(off === 0 ? data : data.subarray(off));
+}
+
 export class AuditLog {
   private buffer: string[] = [];
   private fd: number | undefined;
@@ -122,7 +138,8 @@ export class AuditLog {
     try {
       const fd = this.open();
       const data = Buffer.from(lines.join("\n") + "\n");
-      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+      if (fd === 2) writeStderr(data);
+      else for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
       this.written += lines.length;
     } catch (err) {
       this.dropped += lines.length;

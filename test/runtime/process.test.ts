@@ -87,4 +87,30 @@ describe("process behaviour (built runtime)", () => {
     expect(r.stderr).toContain("graceful");
     expect(r.audit.map((l) => l.requestId)).toEqual(["p-3"]);
   });
+
+  it("audit to stderr: a slow reader (full pipe) loses no line and gets them whole and in order", async () => {
+    const dir = tmp();
+    const file = path.join(dir, "app.mjs");
+    writeFileSync(
+      file,
+      `import { createGovernor } from ${JSON.stringify(runtime)};\n` +
+        `const governor = createGovernor({ mode: "off", auditLog: "stderr", env: {}, config: {} });\n` +
+        `const tool = governor.gate("get_x", async () => 1);\nfor (let i = 0; i < 2000; i++) await tool();\nawait governor.close();\n`,
+    );
+    const child = spawn(process.execPath, [file], { cwd: dir, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stderr.pause(); // the pipe fills up (64 kB) while the child keeps logging
+    let stderr = "";
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    await new Promise((r) => setTimeout(r, 800));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stderr.resume();
+    const code = await new Promise((r) => child.on("close", r));
+    expect(code).toBe(0);
+    expect(stdout).toBe("");
+    const lines = stderr.split("\n").filter((l) => l.startsWith("{"));
+    expect(lines.length).toBe(2000);
+    expect(lines.every((l) => JSON.parse(l).tool === "get_x")).toBe(true);
+    expect(stderr).not.toMatch(/could not write the audit log|dropped/);
+  });
 });
