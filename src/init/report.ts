@@ -93,6 +93,12 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
     lines.push(`Named only at run time (gated, but ${CONFIG_FILE} has no entry; add one per name the model can call):`);
     for (const t of runtimeNamed) lines.push(`  ${t.file}:${lineOf(t, options.applied)}: ${t.reason ?? t.form}`);
   }
+  // A name guessed from a variable is the one policy sees: the user should confirm it.
+  const guessed = plan.tools.filter((t) => t.status !== "manual" && t.name !== null && t.nameConfidence === "low");
+  if (guessed.length) {
+    lines.push("Names guessed (no tools object registering them was found; check they are the names the model calls):");
+    for (const t of guessed) lines.push(`  ${t.file}:${lineOf(t, options.applied)} ${t.name}: ${t.reason ?? t.form}`);
+  }
   const manual = plan.tools.filter((t) => t.status === "manual");
   if (manual.length) {
     lines.push("Manual sites (marked `// governor:` in the code; gate these by hand):");

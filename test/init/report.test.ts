@@ -24,8 +24,21 @@ describe("summary", () => {
     expect(text).not.toContain("index.js:3");
   });
 
+  it("lists names guessed from a variable so the user can confirm them", () => {
+    const text = summaryText(
+      planWith([
+        { file: "a.ts", line: 4, name: "echo", nameConfidence: "low", framework: "ai-sdk", form: "tool", status: "gated", reason: "named after its variable" },
+        { file: "a.ts", line: 9, name: "send", nameConfidence: "high", framework: "ai-sdk", form: "tool", status: "gated" },
+      ]),
+      { dryRun: true, applied: false },
+    );
+    expect(text).toMatch(/Names guessed[^\n]*\n  a\.ts:4 echo: named after its variable$/m);
+    expect(text).not.toContain("a.ts:9");
+  });
+
   it("says nothing about run-time names when every tool has one", () => {
-    const text = summaryText(planWith([{ file: "a.ts", line: 1, name: "x", framework: "ai-sdk", form: "tool", status: "gated" }]), { dryRun: true, applied: false });
+    const text = summaryText(planWith([{ file: "a.ts", line: 1, name: "x", nameConfidence: "high", framework: "ai-sdk", form: "tool", status: "gated" }]), { dryRun: true, applied: false });
     expect(text).not.toContain("Named only at run time");
+    expect(text).not.toContain("Names guessed");
   });
 });
