@@ -2,11 +2,11 @@
 // The quick start: gate a real agent in a temp copy and watch a denied tool not run.
 // `npm run demo` builds governor first, then runs this. Needs only Node and `npm ci`.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTwoFilesPatch, diffLines } from "diff";
+import { createTwoFilesPatch } from "diff";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(REPO, "bin", "governor.js");
@@ -55,33 +55,13 @@ function copyExample() {
   return dir;
 }
 
-// Per changed file "+added -removed", then the diff of the tools file: what init did to the code.
-function changeSummary(before, after) {
-  const lines = ["What changed:"];
-  let toolsPatch = "";
-  for (const file of listFiles(after)) {
-    const rel = relative(after, file);
-    const old = existsSync(join(before, rel)) ? readFileSync(join(before, rel), "utf8") : "";
-    const now = readFileSync(file, "utf8");
-    if (old === now) continue;
-    let added = 0;
-    let removed = 0;
-    for (const part of diffLines(old, now)) {
-      if (part.added) added += part.count ?? 0;
-      if (part.removed) removed += part.count ?? 0;
-    }
-    lines.push(`  ${old ? "changed" : "created"} ${rel}  (+${added} -${removed})`);
-    if (rel === join("src", "tools.js")) toolsPatch = createTwoFilesPatch(rel, rel, old, now, "", "", { context: 1 });
-  }
-  if (toolsPatch) lines.push("", ...toolsPatch.split("\n").slice(2));
-  return lines.join("\n");
-}
-
-function listFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && !/node_modules|\.governor/.test(relative(dir, e.parentPath)) && e.name !== "audit.jsonl")
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+// The diff init made to one source file: its name, then the changed lines (- before, + after).
+function codeDiff(before, after, rel) {
+  const old = readFileSync(join(before, rel), "utf8");
+  const now = readFileSync(join(after, rel), "utf8");
+  const lines = createTwoFilesPatch(rel, rel, old, now, "", "", { context: 1 }).split("\n").slice(4);
+  const body = lines.map((l) => (l.startsWith("@@") ? "" : `  ${l}`)).slice(1); // a blank line between hunks
+  return [`${rel}:`, ...body].join("\n");
 }
 
 // Starts `governor serve` and resolves with its URL (the first stdout line says where it listens).
@@ -122,33 +102,36 @@ function cleanUp() {
 async function main() {
   if (!existsSync(join(REPO, "dist", "cli.js"))) throw new Error("governor is not built. Run `npm run demo` (it builds first).");
 
-  step(1, "Copy the example support agent (Vercel AI SDK, scripted offline model) to a temp dir.");
+  step(1, "Copy the example support agent (Vercel AI SDK, with a scripted model: offline, no API key) to a temp dir.");
   work = copyExample();
   console.log(`   ${work}`);
 
-  step(2, "Run the agent as it is, without governor. Its tools do whatever the model asks:");
-  console.log(node(["src/index.js"], { cwd: work }).stdout.trimEnd());
+  step(2, "Run the agent as it is, without governor. Its tools do whatever the model asks, refund included:");
+  console.log(indent(node(["src/index.js"], { cwd: work }).stdout));
 
   step(3, "Run `governor init --yes --no-install` on it: every tool gets wrapped in a policy gate.");
   const init = node([CLI, "init", "--yes", "--no-install"], { cwd: work });
   // Its "Next steps" are what the rest of this demo does.
   console.log(indent((init.stdout + init.stderr).split(/\n\s*Next steps:/)[0]));
-  console.log(indent(changeSummary(EXAMPLE, work)));
+  console.log(indent("\nThe code it changed: each tool body now runs only when the policy says ALLOW,"));
+  console.log(indent("and the entrypoint loads governor's settings from the environment first."));
+  console.log(indent(codeDiff(EXAMPLE, work, join("src", "tools.js"))));
+  console.log(indent(codeDiff(EXAMPLE, work, join("src", "index.js"))));
 
-  step(4, "Start `governor serve`, a local enforce server, with examples/policy.yaml:");
+  step(4, "Start `governor serve`, a local policy server (the enforce API), with examples/policy.yaml:");
   console.log(indent("reads allowed, emails to customers allowed, refunds denied, anything else denied."));
   const srv = await startServer();
   console.log(`   listening on ${srv.url}`);
   const env = { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_AUDIT_LOG: join(work, "audit.jsonl"), GOVERNOR_ACTOR_ID: "support-agent" };
 
-  step(5, "Run `governor doctor`: is the gate wired up and does enforce answer?");
+  step(5, "Run `governor doctor`: is every tool gated, and does the policy server answer?");
   const doctor = node([CLI, "doctor"], { cwd: work, env, okCodes: [0, 1] });
   console.log(indent(doctor.stdout + doctor.stderr));
   if (doctor.status !== 0) console.log("   doctor reported a failed check (above); carrying on to show the agent anyway.");
 
   step(6, "Run the gated agent. Same model, same request; the policy decides each tool call:");
-  const gated = node(["src/index.js"], { cwd: work, env }).stdout.trimEnd();
-  console.log(gated);
+  const gated = node(["src/index.js"], { cwd: work, env }).stdout;
+  console.log(indent(gated));
 
   step(7, "What the audit log recorded (one line per tool call, no argument values):");
   const audit = existsSync(env.GOVERNOR_AUDIT_LOG) ? readFileSync(env.GOVERNOR_AUDIT_LOG, "utf8").trim().split("\n") : [];
@@ -158,13 +141,22 @@ async function main() {
   const decisions = srv.log().split("\n").filter((l) => / (ALLOW|DENY) /.test(l) && !l.includes("governor-doctor"));
   console.log(indent(`The same decisions in governor serve's log:\n${decisions.join("\n")}`));
 
+  step(8, "Stop the server and run the agent again. With no policy service to ask, no tool runs (fail closed):");
+  server.kill();
+  await new Promise((r) => server.once("exit", r));
+  const closed = node(["src/index.js"], { cwd: work, env: { ...env, GOVERNOR_AUDIT_LOG: "" } }).stdout;
+  console.log(indent(closed));
+
   // The demo is also a check: say so plainly if the gate did not do its job.
   const refund = records.find((a) => a.tool === "refund_payment");
   if (gated.includes("REFUNDED") || refund?.outcome !== "blocked") {
     throw new Error("the refund was not blocked. This is a bug in governor; please report it with the output above.");
   }
-  console.log("\nDone. The refund never ran; the agent told the customer why and carried on.");
-  console.log("Next: run `npx governor init` in your own agent's repo, and `npx governor doctor` in CI.");
+  if (closed.includes("[back office]")) {
+    throw new Error("a tool ran with the policy service down. This is a bug in governor; please report it with the output above.");
+  }
+  console.log("\nDone. The refund never ran, and the agent told the customer why; with the server down, no tool ran.");
+  console.log('To gate your own agent, see "Gate your own agent" in README.md.');
 }
 
 process.once("SIGINT", () => {

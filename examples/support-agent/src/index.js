@@ -3,7 +3,7 @@ import { model } from "./model.js";
 import { tools } from "./tools.js";
 
 const question = process.argv[2] ?? "My espresso machine (order ORD-1001) arrived broken. Please refund me.";
-console.log(`  Customer: ${question}`);
+console.log(`Customer: ${question}`);
 
 const result = await generateText({
   model,
@@ -14,13 +14,13 @@ const result = await generateText({
   // Show each tool call as it finishes: what ran, and what was refused.
   onStepFinish: ({ content }) => {
     for (const part of content) {
-      if (part.type === "tool-result") console.log(`    -> ${part.toolName}: done`);
-      if (part.type === "tool-error") console.log(`    -> ${part.toolName}: NOT RUN. ${summary(part.error)}`);
+      if (part.type === "tool-result") console.log(`  -> ${part.toolName}: done`);
+      if (part.type === "tool-error") console.log(`  -> ${part.toolName}: NOT RUN. ${summary(part.error)}`);
     }
   },
 });
 
-console.log(`  Agent: ${result.text.replace(/\n/g, "\n         ")}`);
+console.log(`Agent: ${result.text.replace(/\n/g, "\n       ")}`);
 
 // The refusal's first sentences; the rest is guidance meant for the model.
 function summary(error) {

@@ -38,6 +38,8 @@ export const model = new MockLanguageModelV3({
     const refund = resultOf(prompt, "refund_payment");
     const email = resultOf(prompt, "send_email");
     if (!order) return call("lookup_order", { orderId: "ORD-1001" });
+    // A refused lookup (policy, or no policy service to ask): say so and stop, as a model would.
+    if (order.type.startsWith("error")) return say(`Sorry, I can't look up your order right now (${why(order.value)}). Please try again later.`);
     const { id, total, email: customer } = order.value;
     if (!refund) return call("refund_payment", { orderId: id, amount: total });
     const refused = refund.type.startsWith("error");
@@ -59,3 +61,9 @@ export const model = new MockLanguageModelV3({
     );
   },
 });
+
+// The refusal's reason when the policy gave one; otherwise the policy service did not answer.
+function why(text) {
+  const reason = /Reason: (.*?)\.( |$)/.exec(String(text))?.[1];
+  return reason ? reason.charAt(0).toLowerCase() + reason.slice(1) : "our policy service did not answer";
+}

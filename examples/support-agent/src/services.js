@@ -6,7 +6,7 @@ const orders = {
 };
 
 function did(what) {
-  console.log(`    [back office] ${what}`);
+  console.log(`  [back office] ${what}`);
 }
 
 export async function findOrder(orderId) {
