@@ -13,14 +13,14 @@ import { gateRawLoops } from "./forms/raw-loops.js";
 import { gateSdkRunners } from "./forms/sdk-runners.js";
 import type { Framework, GateOptions, GateResult, SourceInput } from "./types.js";
 
-export type { Framework, GateOptions, GateResult, SourceInput, ToolFinding, ToolStatus } from "./types.js";
+export type { Framework, GateOptions, GateResult, PathAlias, SourceInput, ToolFinding, ToolStatus } from "./types.js";
 export { mayHaveTools } from "./modules.js";
 
 // JS/TS sources only; declaration files hold no implementations.
 const SOURCE = /(?<!\.d)\.(?:[cm]?[jt]s|[jt]sx)$/;
 
 export function gateSources(inputs: SourceInput[], options: GateOptions): GateResult {
-  const prog = new Program(inputs);
+  const prog = new Program(inputs, options.paths);
   const wanted = (f: Framework) => !options.frameworks || options.frameworks.includes(f);
   const pathMap = new Map<string, string>();
   for (const i of inputs) pathMap.set(normalize(i.path.replace(/\\/g, "/")), i.path);

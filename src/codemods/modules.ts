@@ -35,11 +35,36 @@ export function isTsPath(p: string): boolean {
   return /\.(?:ts|tsx|mts|cts)$/.test(p) && !p.endsWith(".d.ts");
 }
 
-/** Resolves a relative specifier to one of the known input paths (no fs). */
-export function resolveSpec(fromPath: string, spec: string, known: Set<string>): string | null {
-  if (!spec.startsWith(".")) return null;
+/**
+ * A tsconfig `paths` entry, targets relative to the inputs' root: `"@/*": ["./src/*"]` is
+ * { pattern: "@/*", targets: ["src/*"] }.
+ */
+export interface PathAlias {
+  pattern: string;
+  targets: string[];
+}
+
+/** Resolves a relative or tsconfig-aliased specifier to one of the known input paths (no fs). */
+export function resolveSpec(fromPath: string, spec: string, known: Set<string>, aliases: PathAlias[] = []): string | null {
+  if (!spec.startsWith(".")) {
+    for (const a of aliases) {
+      const star = a.pattern.indexOf("*");
+      const [pre, post] = star === -1 ? [a.pattern, ""] : [a.pattern.slice(0, star), a.pattern.slice(star + 1)];
+      const hit = star === -1 ? spec === a.pattern : spec.length >= pre.length + post.length && spec.startsWith(pre) && spec.endsWith(post);
+      if (!hit) continue;
+      const captured = star === -1 ? "" : spec.slice(pre.length, spec.length - post.length);
+      for (const t of a.targets) {
+        const r = candidatesIn(normalize(t.replace("*", captured)), known);
+        if (r) return r;
+      }
+    }
+    return null;
+  }
   const dir = fromPath.includes("/") ? fromPath.slice(0, fromPath.lastIndexOf("/")) : "";
-  const base = normalize(dir ? `${dir}/${spec}` : spec);
+  return candidatesIn(normalize(dir ? `${dir}/${spec}` : spec), known);
+}
+
+function candidatesIn(base: string, known: Set<string>): string | null {
   const stem = base.replace(/\.(?:js|jsx|mjs|cjs)$/, "");
   const candidates = [base, ...EXTS.map((e) => stem + e), ...EXTS.map((e) => `${base}/index${e}`)];
   for (const c of candidates) if (known.has(c)) return c;

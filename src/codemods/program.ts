@@ -3,7 +3,7 @@
 import { Node, Project, SyntaxKind } from "ts-morph";
 import { parseFile, type FileCtx } from "./context.js";
 import { staticKey, unwrapExpr } from "./nodes.js";
-import { frameworkOfSpec, normalize, resolveSpec } from "./modules.js";
+import { frameworkOfSpec, normalize, resolveSpec, type PathAlias } from "./modules.js";
 
 export class Program {
   readonly project = new Project({
@@ -18,8 +18,13 @@ export class Program {
   private keyIndex: Map<string, Set<string>> | null = null;
   private n = 0;
 
-  constructor(inputs: { path: string; text: string }[]) {
+  constructor(inputs: { path: string; text: string }[], private readonly aliases: PathAlias[] = []) {
     for (const i of inputs) this.texts.set(normalize(i.path.replace(/\\/g, "/")), i.text);
+  }
+
+  /** A relative or tsconfig-aliased import of one of the inputs. */
+  resolve(from: string, spec: string): string | null {
+    return resolveSpec(from, spec, this.known, this.aliases);
   }
 
   private knownPaths: Set<string> | null = null;
@@ -53,7 +58,7 @@ export class Program {
   rebindReexports(ctx: FileCtx): void {
     for (const [local, b] of ctx.imports) {
       if (!b.spec.startsWith(".")) continue;
-      const target = resolveSpec(ctx.path, b.spec, this.known);
+      const target = this.resolve(ctx.path, b.spec);
       const t = target && REEXPORT.test(this.texts.get(target) ?? "") ? this.get(target) : null;
       if (!t) continue;
       let bound: { spec: string; name: string } | null = null;
@@ -92,7 +97,7 @@ export class Program {
     if (ctx.topLevel.has(name)) return `${ctx.path}#${name}`;
     const b = ctx.imports.get(name);
     if (!b || b.name === "*") return null;
-    const target = resolveSpec(ctx.path, b.spec, this.known);
+    const target = this.resolve(ctx.path, b.spec);
     return target ? this.exportSymbol(target, b.name, 0) : null;
   }
 
@@ -100,7 +105,7 @@ export class Program {
   memberSymbol(ctx: FileCtx, ns: string, member: string): string | null {
     const b = ctx.imports.get(ns);
     if (!b || (b.name !== "*" && b.name !== "default")) return null;
-    const target = resolveSpec(ctx.path, b.spec, this.known);
+    const target = this.resolve(ctx.path, b.spec);
     return target ? this.exportSymbol(target, member, 0) : null;
   }
 
@@ -111,11 +116,11 @@ export class Program {
     const e = ctx.exports.get(name);
     if (e?.local) return ctx.imports.has(e.local) ? this.symbolOf(ctx, e.local) : `${path}#${e.local}`;
     if (e?.from) {
-      const t = resolveSpec(path, e.from.spec, this.known);
+      const t = this.resolve(path, e.from.spec);
       return t ? this.exportSymbol(t, e.from.name, depth + 1) : null;
     }
     for (const spec of ctx.starExports) {
-      const t = resolveSpec(path, spec, this.known);
+      const t = this.resolve(path, spec);
       const s = t ? this.exportSymbol(t, name, depth + 1) : null;
       if (s) return s;
     }
@@ -129,7 +134,7 @@ export class Program {
     if (!ctx) return out;
     for (const k of ctx.exports.keys()) out.add(k);
     for (const spec of ctx.starExports) {
-      const t = resolveSpec(path, spec, this.known);
+      const t = this.resolve(path, spec);
       if (t) for (const k of this.exportNames(t, depth + 1)) out.add(k);
     }
     return out;
@@ -178,7 +183,7 @@ export class Program {
             // { ...tools } over `import * as tools from "./tools"`: every export is a key under its own name.
             const ns = unwrapExpr(p.getExpression());
             const b = Node.isIdentifier(ns) ? ctx.imports.get(ns.getText()) : undefined;
-            const target = b?.name === "*" ? resolveSpec(ctx.path, b.spec, this.known) : null;
+            const target = b?.name === "*" ? this.resolve(ctx.path, b.spec) : null;
             if (target) for (const n of this.exportNames(target, 0)) if (n !== "default") add(this.exportSymbol(target, n, 0), n);
           } else if (Node.isShorthandPropertyAssignment(p)) add(this.symbolOf(ctx, p.getName()), p.getName());
           else if (Node.isPropertyAssignment(p)) {

@@ -1,4 +1,7 @@
 // Public shapes of the codemod core (contract in docs/ARCHITECTURE.md).
+import type { PathAlias } from "./modules.js";
+
+export type { PathAlias };
 export type Framework = "ai-sdk" | "langchain" | "langgraph" | "openai-agents" | "mcp" | "openai" | "anthropic";
 
 export type ToolStatus = "gated" | "already-gated" | "manual";
@@ -30,6 +33,8 @@ export interface GateOptions {
   frameworks?: Framework[];
   /** How to add the gate import when the file itself does not show it. */
   moduleKind(path: string): "esm" | "cjs";
+  /** tsconfig `paths` (targets relative to the inputs' root), so `@/lib/tools` imports are followed. */
+  paths?: PathAlias[];
 }
 
 export interface GateResult {

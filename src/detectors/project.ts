@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, posix, relative, resolve } from "node:path";
 import { ts } from "ts-morph";
+import type { PathAlias } from "../codemods/modules.js";
 import { InitError } from "../init/errors.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
 import { detectFrameworks, type FrameworkUse } from "./frameworks.js";
@@ -24,6 +25,8 @@ export interface PackageProject {
   /** package.json "type": what .js files are. */
   moduleType: ModuleKind;
   tsconfig: string | null;
+  /** tsconfig `paths`, targets relative to `dir`. */
+  pathAliases: PathAlias[];
   /** Frameworks by declared dependency and by import (tool detection itself is the codemod's). */
   frameworks: FrameworkUse[];
   nextjs: boolean;
@@ -75,13 +78,28 @@ function readJson(file: string): { value: Record<string, unknown>; text: string 
   }
 }
 
-/** tsconfig's outDir (build output to skip), read with TypeScript's own JSONC parser. */
-function readTsconfig(dir: string): { path: string | null; outDir: string | null } {
+/**
+ * tsconfig's outDir (build output to skip) and `paths` aliases (so `@/lib/tools` imports can be
+ * followed), read with TypeScript's own JSONC parser. `extends` is not followed.
+ */
+function readTsconfig(dir: string): { path: string | null; outDir: string | null; paths: PathAlias[] } {
   const path = join(dir, "tsconfig.json");
-  if (!existsSync(path)) return { path: null, outDir: null };
+  if (!existsSync(path)) return { path: null, outDir: null, paths: [] };
   const parsed = ts.parseConfigFileTextToJson(path, readFileSync(path, "utf8"));
-  const outDir = (parsed.config as { compilerOptions?: { outDir?: unknown } } | undefined)?.compilerOptions?.outDir;
-  return { path, outDir: typeof outDir === "string" ? toPosix(outDir).replace(/^\.\//, "") : null };
+  const options = (parsed.config as { compilerOptions?: { outDir?: unknown; baseUrl?: unknown; paths?: unknown } } | undefined)?.compilerOptions;
+  const outDir = options?.outDir;
+  const base = typeof options?.baseUrl === "string" ? toPosix(options.baseUrl) : ".";
+  const paths: PathAlias[] = [];
+  if (options?.paths && typeof options.paths === "object") {
+    for (const [pattern, targets] of Object.entries(options.paths as Record<string, unknown>)) {
+      if (!Array.isArray(targets)) continue;
+      const rel = targets.filter((t): t is string => typeof t === "string").map((t) => posix.normalize(posix.join(base, toPosix(t))));
+      // a target outside the package (../shared/*) is not among its inputs
+      const inside = rel.filter((t) => !t.startsWith(".."));
+      if (inside.length) paths.push({ pattern, targets: inside.map((t) => (t === "." ? "" : t)) });
+    }
+  }
+  return { path, outDir: typeof outDir === "string" ? toPosix(outDir).replace(/^\.\//, "") : null, paths };
 }
 
 function detectPackage(dir: string, root: string, options: DetectOptions): PackageProject {
@@ -110,6 +128,7 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
     language,
     moduleType,
     tsconfig: tsconfig.path,
+    pathAliases: tsconfig.paths,
     frameworks,
     nextjs,
     sources,

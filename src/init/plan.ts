@@ -84,14 +84,17 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
   const originals = new Map(pkg.sources.map((s) => [join2(pkg.relDir, s.path), s.text]));
   const inputs = pkg.sources.map((s) => ({ path: join2(pkg.relDir, s.path), text: s.text }));
   const strip = (p: string) => (pkg.relDir ? p.slice(pkg.relDir.length + 1) : p);
+  // tsconfig paths are relative to the package; inputs are relative to the run root.
+  const paths = (pkg.pathAliases ?? []).map((a) => ({ pattern: a.pattern, targets: a.targets.map((t) => join2(pkg.relDir, t)) }));
   const result = options.gateSources(inputs, {
     frameworks: options.frameworks,
     moduleKind: (p) => pkg.moduleKind(strip(p)),
+    paths,
   });
   plan.warnings.push(...result.warnings);
   const texts = new Map<string, string>();
   for (const f of result.files) texts.set(f.path, f.after);
-  plan.tools.push(...relined(result, options.gateSources, (p) => pkg.moduleKind(strip(p))));
+  plan.tools.push(...relined(result, options.gateSources, { moduleKind: (p) => pkg.moduleKind(strip(p)), paths }));
 
   for (const entry of pkg.entrypoints) {
     const path = join2(pkg.relDir, entry.file);
@@ -206,9 +209,9 @@ export function changedFiles(plan: Plan): PlannedFile[] {
 
 /** Adds lineAfter: a second pass over the rewritten files finds the same definitions in the same
  *  order (the codemod is idempotent), at their new lines. */
-function relined(result: ReturnType<GateSources>, gateSources: GateSources, moduleKind: (p: string) => "esm" | "cjs"): ToolReport[] {
+function relined(result: ReturnType<GateSources>, gateSources: GateSources, options: Parameters<GateSources>[1]): ToolReport[] {
   const again = result.files.length
-    ? gateSources(result.files.map((f) => ({ path: f.path, text: f.after })), { moduleKind }).tools
+    ? gateSources(result.files.map((f) => ({ path: f.path, text: f.after })), options).tools
     : [];
   const byFile = <T extends { file: string }>(tools: T[], file: string) => tools.filter((t) => t.file === file);
   return result.tools.map((t) => {

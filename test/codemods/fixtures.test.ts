@@ -18,7 +18,7 @@ const pick = (t: ToolFinding) => ({
 
 describe.each(listCases())("fixture %s", (name) => {
   const c = loadCase(name);
-  const opts = { moduleKind: moduleKindFor(c.meta.type) };
+  const opts = { moduleKind: moduleKindFor(c.meta.type), paths: c.meta.paths };
   const first = gateSources(c.inputs, opts);
 
   it("rewrites exactly the expected files, byte for byte", () => {

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ToolFinding } from "../../src/codemods/index.js";
+import type { PathAlias, ToolFinding } from "../../src/codemods/index.js";
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/codemods");
 
@@ -11,7 +11,14 @@ export interface Case {
   dir: string;
   inputs: { path: string; text: string }[];
   expected: Map<string, string>;
-  meta: { type?: "module" | "commonjs"; tools: Partial<ToolFinding>[]; warnings?: string[]; typecheck?: boolean };
+  meta: {
+    type?: "module" | "commonjs";
+    tools: Partial<ToolFinding>[];
+    warnings?: string[];
+    typecheck?: boolean;
+    /** tsconfig `paths` as init passes them (targets relative to the case root). */
+    paths?: PathAlias[];
+  };
 }
 
 export function listFiles(root: string, rel = ""): string[] {

@@ -7,7 +7,7 @@ import { loadCase, moduleKindFor } from "./fixtures.js";
 
 const [name, write] = process.argv.slice(2);
 const c = loadCase(name);
-const r = gateSources(c.inputs, { moduleKind: moduleKindFor(c.meta.type) });
+const r = gateSources(c.inputs, { moduleKind: moduleKindFor(c.meta.type), paths: c.meta.paths });
 if (write === "--write") rmSync(path.join(c.dir, "expected"), { recursive: true, force: true });
 for (const f of r.files) {
   console.log(`==== ${f.path}\n${f.after}`);

@@ -133,3 +133,17 @@ describe("module kind", () => {
     expect(moduleKindOf("a.cts", "console.log(1)", "esm")).toBe("cjs");
   });
 });
+
+describe("tsconfig paths", () => {
+  it("are read (comments allowed, baseUrl applied) so aliased imports can be followed; targets outside the package are dropped", () => {
+    const root = tree({
+      "package.json": "{}",
+      "tsconfig.json": '{\n  // Next.js default\n  "compilerOptions": { "baseUrl": "./src", "paths": { "@/*": ["./*"], "~lib": ["lib/index.ts"], "@shared/*": ["../../shared/*"] } }\n}',
+      "src/lib/index.ts": "export {};",
+    });
+    expect(detectProject(root).packages[0].pathAliases).toEqual([
+      { pattern: "@/*", targets: ["src/*"] },
+      { pattern: "~lib", targets: ["src/lib/index.ts"] },
+    ]);
+  });
+});
