@@ -4,11 +4,14 @@
 import { getDefaultGovernor } from "./runtime/default.js";
 import type { GovernorImpl } from "./runtime/governor.js";
 
-const governor = getDefaultGovernor() as GovernorImpl;
 // Load the HTTP client in the background now, so the first tool call does not pay for it.
-governor.warm?.();
-if (governor.configError) {
+(getDefaultGovernor() as GovernorImpl).warm?.();
+// Judge the config once the entrypoint's other imports have run: `import "dotenv/config"` right after
+// this one fills the environment in the same synchronous module evaluation.
+setImmediate(() => {
+  const governor = getDefaultGovernor() as GovernorImpl;
+  if (!governor.configError) return;
   process.stderr.write(
     `governor: config invalid: ${governor.configError.problems.join("; ")}. Gated tool calls will be refused (config_invalid) until this is fixed.\n`,
   );
-}
+});

@@ -5,7 +5,16 @@ import { createGovernorOrFailClosed, type Decision, type Governor, type Governor
 import type { Intent } from "./intent.js";
 
 const KEY = Symbol.for("governor.default");
-type Holder = { [KEY]?: GovernorImpl };
+const ENV_SEEN = Symbol.for("governor.default.env");
+type Holder = { [KEY]?: GovernorImpl; [ENV_SEEN]?: string };
+
+/** The GOVERNOR_* variables as one string: a default governor whose config was invalid is rebuilt
+ *  once they change, so a .env loaded after governor/register (dotenv) still takes effect. */
+function governorEnv(): string {
+  let out = "";
+  for (const k of Object.keys(process.env).sort()) if (k.startsWith("GOVERNOR_")) out += `${k}=${process.env[k]}\n`;
+  return out;
+}
 
 /** The process-wide governor used by top-level gate() and check(). */
 export function getDefaultGovernor(): Governor {
@@ -14,7 +23,18 @@ export function getDefaultGovernor(): Governor {
 
 function defaultImpl(): GovernorImpl {
   const g = globalThis as Holder;
-  return (g[KEY] ??= createGovernorOrFailClosed());
+  const current = g[KEY];
+  if (current && !current.configError) return current;
+  if (current) {
+    // Only while the config is invalid: cheap enough, and it never replaces a working governor.
+    const env = governorEnv();
+    if (env === g[ENV_SEEN]) return current;
+    g[ENV_SEEN] = env;
+    void current.close();
+  } else {
+    g[ENV_SEEN] = governorEnv();
+  }
+  return (g[KEY] = createGovernorOrFailClosed());
 }
 
 /** gate() on the default governor. The governor is created at the first call, not here. */

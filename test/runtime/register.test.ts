@@ -53,6 +53,40 @@ describe("governor/register", () => {
     expect(lines).toContain("gated: config_invalid false");
   });
 
+  it("a .env loaded after governor/register (dotenv style) still configures the gate, with no false alarm", async () => {
+    server = await startEnforce(() => allow("dotenv-1"));
+    const dir = tmp();
+    // What `import "dotenv/config"` does: fill process.env while the entrypoint's imports evaluate.
+    writeFileSync(path.join(dir, "env.mjs"), `process.env.GOVERNOR_ENFORCE_URL = ${JSON.stringify(server.url)};`);
+    writeFileSync(
+      path.join(dir, "app.mjs"),
+      `import ${JSON.stringify(dist("register.js"))};
+       import "./env.mjs";
+       import { gate } from ${JSON.stringify(dist("runtime/index.js"))};
+       console.error("result:", await gate("get_order", async () => "ran")());`,
+    );
+    const r = await run(["app.mjs"], {}, dir);
+    expect(r.stderr).not.toContain("config invalid");
+    expect(r.stderr).toContain("result: ran");
+    expect(r.code).toBe(0);
+  });
+
+  it("a config that becomes valid later is picked up at the next tool call; a still-invalid one stays refused", async () => {
+    server = await startEnforce(() => allow("late-1"));
+    const dir = tmp();
+    writeFileSync(
+      path.join(dir, "app.mjs"),
+      `import { gate } from ${JSON.stringify(dist("runtime/index.js"))};
+       const tool = gate("get_order", async () => "ran");
+       try { await tool(); } catch (e) { console.error("before:", e.code); }
+       process.env.GOVERNOR_ENFORCE_URL = ${JSON.stringify(server.url)};
+       console.error("after:", await tool());`,
+    );
+    const r = await run(["--import", dist("register.js"), "app.mjs"], {}, dir);
+    expect(r.stderr).toContain("before: config_invalid");
+    expect(r.stderr).toContain("after: ran");
+  });
+
   it("ESM, CJS and register share one default governor; audit flushes at exit; nothing on stdout", async () => {
     server = await startEnforce(() => allow("shared-1"));
     const dir = tmp();
