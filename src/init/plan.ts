@@ -6,7 +6,7 @@ import { findEnvTemplate, mergeEnvTemplate, readEnvTemplate } from "./env-templa
 import { installStep, type InstallStep } from "./install.js";
 import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
 import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
-import { addRegisterImport } from "./register-import.js";
+import { addRegisterImport, envOrderWarning } from "./register-import.js";
 import { syntaxError } from "./verify.js";
 
 // Computes every change init would make, as data: nothing here writes.
@@ -107,6 +107,8 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     }
     const current = texts.get(path) ?? original;
     const next = addRegisterImport(path, current, pkg.moduleKind(entry.file));
+    const envWarning = envOrderWarning(path, current, pkg.moduleKind(entry.file));
+    if (envWarning) plan.warnings.push(envWarning);
     plan.entrypoints.push({ file: path, status: next === current ? "already-present" : "added", reason: entry.reason });
     texts.set(path, next);
   }

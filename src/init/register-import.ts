@@ -19,12 +19,68 @@ function scriptKind(path: string): ts.ScriptKind {
   return ts.ScriptKind.JS;
 }
 
+// Statements that load .env into process.env. governor/register reads the environment when it
+// loads, so it has to come after them.
+const ENV_SPEC = /^(?:dotenv|@dotenvx\/dotenvx|dotenv-flow|dotenv-expand)(?:\/config(?:\.js)?)?$/;
+const ENV_CALL =
+  /^(?:require\(\s*["'](?:dotenv|@dotenvx\/dotenvx|dotenv-flow)["']\s*\)\s*\.\s*config|require\(\s*["'](?:dotenv|@dotenvx\/dotenvx|dotenv-flow)\/config["']\s*\)|(?:dotenv|dotenvx|dotenvFlow)\s*\.\s*config|process\s*\.\s*loadEnvFile)(?![\w$])/;
+
+function loadsEnv(st: ts.Statement, sf: ts.SourceFile): "import" | "call" | null {
+  if (ts.isImportDeclaration(st) && !st.importClause && ts.isStringLiteral(st.moduleSpecifier) && ENV_SPEC.test(st.moduleSpecifier.text) && /\/config/.test(st.moduleSpecifier.text))
+    return "import";
+  if (ts.isExpressionStatement(st) && ENV_CALL.test(st.expression.getText(sf))) return "call";
+  return null;
+}
+
+const isImportLike = (st: ts.Statement, sf: ts.SourceFile) =>
+  ts.isImportDeclaration(st) ||
+  ts.isImportEqualsDeclaration(st) ||
+  (ts.isVariableStatement(st) && /^\s*(?:const|let|var)\b[^=]*=\s*(?:await\s+)?(?:require|import)\s*\(/.test(st.getText(sf))) ||
+  (ts.isExpressionStatement(st) && /^require\s*\(/.test(st.expression.getText(sf)));
+
+/**
+ * The last statement among the leading imports/requires that loads .env (`import "dotenv/config"`,
+ * `require("dotenv").config()`), or null. In ESM a `dotenv.config()` call runs only after every
+ * import, so only `import "dotenv/config"` counts there.
+ */
+function envLoaderEnd(sf: ts.SourceFile, kind: ModuleKind): number | null {
+  let end: number | null = null;
+  for (const st of sf.statements) {
+    const how = loadsEnv(st, sf);
+    if (how === "import" || (how === "call" && kind === "cjs")) end = st.getEnd();
+    else if (!isImportLike(st, sf) && !(ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression))) break;
+  }
+  return end;
+}
+
+/**
+ * A warning when the entrypoint loads .env with a call that runs after the imports (ESM
+ * `dotenv.config()`): governor/register would read the environment before it is loaded.
+ */
+export function envOrderWarning(path: string, text: string, kind: ModuleKind): string | null {
+  if (kind !== "esm") return null;
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+  const late = sf.statements.find((st) => loadsEnv(st, sf) === "call");
+  if (!late) return null;
+  return (
+    `${path} loads .env with \`${late.getText(sf).replace(/\s+/g, " ").slice(0, 40)}\`, which runs after every import, so governor/register ` +
+    `reads the environment before it: put \`import "dotenv/config";\` above \`import "governor/register";\` instead, or set GOVERNOR_* in the real environment.`
+  );
+}
+
 /** Returns the text with the register import added, or the same text when it is already there. */
 export function addRegisterImport(path: string, text: string, kind: ModuleKind): string {
   if (hasRegisterImport(text)) return text;
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const line = kind === "cjs" ? `require("governor/register");` : `import "governor/register";`;
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, scriptKind(path));
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+
+  // after the statements that load .env, on the line after them (a trailing comment stays put)
+  const envEnd = envLoaderEnd(sf, kind);
+  if (envEnd !== null) {
+    const nl = text.indexOf("\n", envEnd);
+    return nl === -1 ? text + eol + line + eol : text.slice(0, nl + 1) + line + eol + text.slice(nl + 1);
+  }
 
   // after "use strict" / "use server" / "use client" directives: they must stay first to count
   let directiveEnd = -1;

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { mergeEnvTemplate, envKeys, readEnvTemplate } from "../../src/init/env-template.js";
 import { mergeIntentMap } from "../../src/init/intent-map.js";
 import { addDependency } from "../../src/init/package-json.js";
-import { addRegisterImport } from "../../src/init/register-import.js";
+import { addRegisterImport, envOrderWarning } from "../../src/init/register-import.js";
 import { syntaxError } from "../../src/init/verify.js";
 import { inferIntentEntry } from "../../src/runtime/intent.js";
 
@@ -21,12 +21,29 @@ describe("register import", () => {
     ["a.ts", "/** doc */\nexport function f() {}\n", "esm", "import \"governor/register\";\n/** doc */\nexport function f() {}\n"],
     ["a.ts", '"use server";\r\n\r\nexport async function f() {}\r\n', "esm", '"use server";\r\nimport "governor/register";\r\n\r\nexport async function f() {}\r\n'],
     ["a.mjs", "", "esm", 'import "governor/register";\n'],
+    // governor/register reads the environment when it loads: it goes after what loads .env
+    ["a.ts", "import 'dotenv/config';\nimport express from 'express';\n", "esm", "import 'dotenv/config';\nimport \"governor/register\";\nimport express from 'express';\n"],
+    ["a.js", "'use strict';\nconst path = require('path');\nrequire('dotenv').config({ path: '.env.local' }); // local first\nconst app = require('./app');\n", "cjs",
+      "'use strict';\nconst path = require('path');\nrequire('dotenv').config({ path: '.env.local' }); // local first\nrequire(\"governor/register\");\nconst app = require('./app');\n"],
+    ["a.js", "require('dotenv/config')", "cjs", "require('dotenv/config')\nrequire(\"governor/register\");\n"],
+    // a dotenv call in ESM runs after every import anyway: top of file, plus a warning (below)
+    ["a.mjs", "import dotenv from 'dotenv';\ndotenv.config();\n", "esm", "import \"governor/register\";\nimport dotenv from 'dotenv';\ndotenv.config();\n"],
+    // a dotenv call after other code is not a leading env load
+    ["a.js", "const x = 1;\nrequire('dotenv').config();\n", "cjs", "require(\"governor/register\");\nconst x = 1;\nrequire('dotenv').config();\n"],
   ];
   it.each(cases)("%s %j", (path, input, kind, expected) => {
     const out = addRegisterImport(path, input, kind);
     expect(out).toBe(expected);
     expect(addRegisterImport(path, out, kind)).toBe(out);
     expect(syntaxError(path, out)).toBeNull();
+  });
+
+  it("warns when an ES module loads .env with a call, which runs after governor/register reads the environment", () => {
+    expect(envOrderWarning("src/server.ts", "import dotenv from 'dotenv';\nimport x from 'x';\ndotenv.config();\n", "esm")).toMatch(
+      /^src\/server\.ts loads \.env with `dotenv\.config\(\);`.*put `import "dotenv\/config";` above `import "governor\/register";`/,
+    );
+    expect(envOrderWarning("src/server.ts", "import 'dotenv/config';\n", "esm")).toBeNull();
+    expect(envOrderWarning("server.js", "require('dotenv').config();\n", "cjs")).toBeNull();
   });
 
   it("property: only the import line is added, the file still parses, a second pass changes nothing", () => {
