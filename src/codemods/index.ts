@@ -2,7 +2,7 @@
 // in gate(name, fn). Pure (text in, text out), no fs; formatting outside touched nodes is kept.
 import { applyEdits } from "./edits.js";
 import { addGateImport } from "./imports.js";
-import { mayHaveTools, normalize } from "./modules.js";
+import { declaresEdgeRuntime, mayHaveTools, normalize } from "./modules.js";
 import { Program } from "./program.js";
 import { gateAiSdk } from "./forms/ai-sdk.js";
 import { gateLangChain } from "./forms/langchain.js";
@@ -11,13 +11,40 @@ import { gateOpenAiAgents } from "./forms/openai-agents.js";
 import { gateMcp } from "./forms/mcp.js";
 import { gateRawLoops } from "./forms/raw-loops.js";
 import { gateSdkRunners } from "./forms/sdk-runners.js";
+import type { FileCtx } from "./context.js";
 import type { Framework, GateOptions, GateResult, SourceInput } from "./types.js";
 
 export type { Framework, GateOptions, GateResult, PathAlias, SourceInput, ToolFinding, ToolStatus } from "./types.js";
-export { mayHaveTools } from "./modules.js";
+export { declaresEdgeRuntime, mayHaveTools } from "./modules.js";
 
 // JS/TS sources only; declaration files hold no implementations.
 const SOURCE = /(?<!\.d)\.(?:[cm]?[jt]s|[jt]sx)$/;
+
+const EDGE_REASON =
+  "this file runs on the Edge runtime, where governor's runtime cannot load (it needs Node.js); set `export const runtime = \"nodejs\"` and run governor init again, or gate this tool another way";
+
+/** An Edge route keeps its code: every site it would have gated becomes a manual one. */
+function leaveEdgeFileManual(ctx: FileCtx, edits: number, findings: number, needsGate: boolean): void {
+  ctx.edits.splice(edits, ctx.edits.length - edits, ...ctx.edits.slice(edits).filter((e) => e.text.includes("// governor:")));
+  ctx.needsGate = needsGate;
+  const eol = ctx.text.includes("\r\n") ? "\r\n" : "\n";
+  for (const f of ctx.findings.slice(findings)) {
+    if (f.status !== "gated") continue;
+    f.status = "manual";
+    f.reason = EDGE_REASON;
+    const start = lineStart(ctx.text, f.line);
+    const prev = ctx.text.slice(ctx.text.lastIndexOf("\n", start - 2) + 1, Math.max(start - 1, 0));
+    if (/^\s*\/\/ governor:/.test(prev) || ctx.edits.some((e) => e.start === start && e.text.includes("// governor:"))) continue;
+    const indent = /^[ \t]*/.exec(ctx.text.slice(start))![0];
+    ctx.edits.push({ start, end: start, text: `${indent}// governor: ${EDGE_REASON}${eol}` });
+  }
+}
+
+function lineStart(text: string, line: number): number {
+  let pos = 0;
+  for (let i = 1; i < line; i++) pos = text.indexOf("\n", pos) + 1;
+  return pos;
+}
 
 export function gateSources(inputs: SourceInput[], options: GateOptions): GateResult {
   const prog = new Program(inputs, options.paths);
@@ -58,6 +85,7 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
         gateSdkRunners(ctx);
         gateRawLoops(ctx);
       }
+      if (declaresEdgeRuntime(ctx.text)) leaveEdgeFileManual(ctx, mark.edits, mark.findings, mark.needsGate);
     } catch (err) {
       // A construct we do not understand must not take the rest of the project down with it.
       ctx.edits.length = mark.edits;

@@ -25,6 +25,15 @@ export const RUNTIME_SPECS = new Set(["governor/runtime", "governor"]);
 const PREFILTER =
   /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*)["']|(?<![.\w$])(?:execute|func|_call)\s*[:(,}]|\bregisterTool\b|\btool_calls\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
 
+/** Next.js route segment config for the Edge runtime (`export const runtime = "edge"`, pages-router
+ *  `export const config = { runtime: "edge" }`), where governor's runtime (node:fs, node:async_hooks)
+ *  cannot load. */
+const EDGE = /\bexport\s+const\s+(?:runtime\s*=|config\s*=\s*\{[^}]*\bruntime\s*:)\s*["'`](?:experimental-)?edge["'`]/;
+
+export function declaresEdgeRuntime(text: string): boolean {
+  return EDGE.test(text);
+}
+
 export function mayHaveTools(text: string): boolean {
   return PREFILTER.test(text);
 }

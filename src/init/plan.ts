@@ -8,6 +8,7 @@ import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
 import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
 import { addRegisterImport, envOrderWarning } from "./register-import.js";
 import { syntaxError } from "./verify.js";
+import { declaresEdgeRuntime } from "../codemods/modules.js";
 
 // Computes every change init would make, as data: nothing here writes.
 
@@ -103,6 +104,14 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     if (broken) {
       plan.entrypoints.push({ file: path, status: "skipped", reason: entry.reason });
       plan.warnings.push(`${path} does not parse (${broken}); skipped it. Add \`import "governor/register"\` by hand once it does.`);
+      continue;
+    }
+    if (declaresEdgeRuntime(original)) {
+      plan.entrypoints.push({ file: path, status: "skipped", reason: entry.reason });
+      plan.warnings.push(
+        `${path} runs on the Edge runtime, where governor cannot load (it needs Node.js): no register import was added and its own tools are marked by hand. ` +
+          `Tools it imports from other files are gated and will not load there either; set \`export const runtime = "nodejs"\` for this route.`,
+      );
       continue;
     }
     const current = texts.get(path) ?? original;

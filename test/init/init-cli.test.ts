@@ -203,8 +203,15 @@ describe("what init writes", () => {
     const dir = copyFixture("next-app");
     const r = runInit([...APPLY, "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r).entrypoints.map((e) => e.file).sort()).toEqual(["app/actions/tickets.ts", "app/api/chat/route.ts"]);
+    const report = json(r);
+    expect(report.entrypoints.map((e) => e.file).sort()).toEqual(["app/actions/tickets.ts", "app/api/chat/route.ts", "app/api/edge/route.ts"]);
     expect(read(dir, "app/actions/tickets.ts").startsWith('"use server";\nimport "governor/register";\n')).toBe(true);
+    // an Edge route cannot load governor: no register import, its tool marked, and a warning that says why
+    expect(report.entrypoints.find((e) => e.file === "app/api/edge/route.ts")?.status).toBe("skipped");
+    expect(read(dir, "app/api/edge/route.ts")).not.toContain('import "governor/register"');
+    expect(read(dir, "app/api/edge/route.ts")).not.toContain("gate(");
+    expect(report.tools.find((t) => t.name === "track_parcel")).toMatchObject({ status: "manual", reason: expect.stringContaining("Edge runtime") });
+    expect(report.warnings.some((w) => w.startsWith("app/api/edge/route.ts runs on the Edge runtime"))).toBe(true);
     expect(read(dir, "app/page.tsx")).not.toContain("governor");
   });
 
