@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { z } from "zod";
 import { CliError, handleError, print, usageExit } from "../cli-support/index.js";
-import { startEnforceServer, PolicyError } from "../server/index.js";
+import { policyWarning, startEnforceServer, PolicyError } from "../server/index.js";
 import { signDecision } from "../runtime/token.js";
 
 export const serveOptionsSchema = z.object({
@@ -42,13 +42,21 @@ export async function runServe(options: ServeOptions): Promise<void> {
       sign: key ? (body, decision, requestId) => signDecision(key, { intent: body, decision, requestId, ttlMs: options.tokenTtl }) : undefined,
     });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(err.message, "Fix the policy file and run governor serve again.");
+    if (err instanceof PolicyError) throw new CliError(err.message, err.fix ?? "Fix the policy file and run governor serve again.");
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new CliError(`port ${options.port} on ${options.host} is already in use.`, "Pick another with --port <n>, or --port 0 for any free port.");
     if (code === "EACCES") throw new CliError(`not allowed to listen on ${options.host}:${options.port}.`, "Use a port above 1024, e.g. --port 8787.");
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new CliError(`cannot listen on host ${options.host}.`, "Use --host 127.0.0.1 (or an address of this machine).");
     throw err;
   }
+  // Handlers first: a script that kills us as soon as it reads the URL must still get a clean exit 0.
+  const stop = (signal: string) => {
+    process.stderr.write(`governor serve: ${signal}, stopping\n`);
+    running.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   // The first stdout line is a contract: scripts read the URL from it.
   print(`listening on ${running.url}`);
   const p = running.state.policy;
@@ -57,13 +65,16 @@ export async function runServe(options: ServeOptions): Promise<void> {
       `auth ${options.apiKey ? "required (bearer key)" : "off"}; signed decisions ${key ? "on" : "off"}; ` +
       `enforce at ${running.url}/api/v2/enforce; Ctrl-C to stop\n`,
   );
-  const stop = () => {
-    running.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 2000).unref();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  const warning = policyWarning(p);
+  if (warning) process.stderr.write(warning + "\n");
+  if (!options.apiKey && !isLoopback(options.host))
+    process.stderr.write(
+      `warning: listening on ${options.host} without --api-key: anyone who can reach this port gets decisions. ` +
+        `Set --api-key (or GOVERNOR_SERVE_API_KEY), or use --host 127.0.0.1.\n`,
+    );
 }
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
 
 export const serve = new Command("serve")
   .description("Run a local enforce server (POST /api/v2/enforce, /api/v2/canonicalize, GET /health) from a policy file.")

@@ -19,13 +19,31 @@ export interface ServerState {
 }
 
 const MAX_BODY = 1 << 20;
-const JSON_HEADERS = { "content-type": "application/json" };
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
+
+/** As FastAPI reads bodies: JSON when there is no content-type or it is application/json or +json. */
+function isJsonType(header: string | undefined): boolean {
+  if (header === undefined) return true;
+  const type = header.split(";")[0].trim().toLowerCase();
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+// Log values come from requests: anything beyond plain word characters is quoted, so a value cannot
+// forge a log line (newlines) or split a field (spaces).
+const PLAIN = /^[\w.@:/*+-]*$/;
+const logValue = (v: string) => (PLAIN.test(v) ? v : JSON.stringify(v));
+
+/** One line for a request that got no decision: what was wrong, never the body's values or keys. */
+function rejection(status: number, path: string, why: string): string {
+  return `${new Date().toISOString()} REJECTED ${status} ${path}: ${why}`;
+}
+
+const issuesText = (issues: ValidationIssue[]) => issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ");
 
 function authorized(expected: Buffer | undefined, header: string | undefined): boolean {
   if (!expected) return true;
@@ -41,7 +59,7 @@ function readBody(req: IncomingMessage, done: (err: number | null, text: string)
   req.setEncoding("utf8");
   req.on("data", (chunk: string) => {
     if (failed) return;
-    size += chunk.length;
+    size += Buffer.byteLength(chunk);
     if (size > MAX_BODY) {
       failed = true;
       done(413, "");
@@ -60,29 +78,42 @@ function readBody(req: IncomingMessage, done: (err: number | null, text: string)
   });
 }
 
-/** Parses a body into a valid intent, or answers 422 and returns undefined. */
-function parseIntent(res: ServerResponse, text: string): IntentBody | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    send(res, 422, { detail: jsonInvalid(err) });
-    return undefined;
-  }
-  const issues: ValidationIssue[] = validateIntentBody(body);
-  if (issues.length > 0) {
-    send(res, 422, { detail: issues });
-    return undefined;
-  }
-  return body as IntentBody;
-}
-
 export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
   const expectedAuth = state.apiKey ? Buffer.from(`Bearer ${state.apiKey}`) : undefined;
 
-  function enforce(res: ServerResponse, text: string): void {
+  /** Parses a body into a valid intent, or answers 422 (FastAPI's shape), logs why and returns undefined. */
+  function parseIntent(req: IncomingMessage, res: ServerResponse, path: string, text: string): IntentBody | undefined {
+    let body: unknown;
+    let hint = "";
+    if (text.length === 0) {
+      body = undefined;
+    } else if (!isJsonType(req.headers["content-type"])) {
+      // FastAPI validates such a body as raw bytes, which is never an object.
+      body = text;
+      hint = ` (content-type ${req.headers["content-type"]}; send Content-Type: application/json)`;
+    } else {
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        const detail = jsonInvalid(err);
+        send(res, 422, { detail });
+        state.log.write(rejection(422, path, "body is not valid JSON"));
+        return undefined;
+      }
+    }
+    const issues: ValidationIssue[] =
+      body === undefined ? [{ type: "missing", loc: ["body"], msg: "Field required" }] : validateIntentBody(body);
+    if (issues.length > 0) {
+      send(res, 422, { detail: issues });
+      state.log.write(rejection(422, path, issuesText(issues) + hint));
+      return undefined;
+    }
+    return body as IntentBody;
+  }
+
+  function enforce(req: IncomingMessage, res: ServerResponse, path: string, text: string): void {
     const started = performance.now();
-    const body = parseIntent(res, text);
+    const body = parseIntent(req, res, path, text);
     if (!body) return;
     const policy = state.policy;
     const { intent, trace } = canonicalize(body, policy.vocabulary);
@@ -101,14 +132,14 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
     send(res, 200, { decision, enforcement_latency_ms: latency, metadata });
     // Names and kinds only: intents never carry argument values, and keys are never logged.
     state.log.write(
-      `${new Date().toISOString()} ${decision} action=${intent.action} resource=${intent.resource.type}` +
-        `${intent.resource.name ? "/" + intent.resource.name : ""} actor=${intent.actor.id ?? "-"}` +
-        ` rule=${verdict.rule?.id ?? "(default)"} request_id=${requestId}`,
+      `${new Date().toISOString()} ${decision} action=${logValue(intent.action)} resource=${logValue(intent.resource.type)}` +
+        `${intent.resource.name ? "/" + logValue(intent.resource.name) : ""} actor=${intent.actor.id ? logValue(intent.actor.id) : "-"}` +
+        ` rule=${verdict.rule ? logValue(verdict.rule.id) : "(default)"} request_id=${requestId}`,
     );
   }
 
-  function canonicalizeOnly(res: ServerResponse, text: string): void {
-    const body = parseIntent(res, text);
+  function canonicalizeOnly(req: IncomingMessage, res: ServerResponse, path: string, text: string): void {
+    const body = parseIntent(req, res, path, text);
     if (!body) return;
     const { intent, trace } = canonicalize(body, state.policy.vocabulary);
     send(res, 200, { canonical_intent: intent, canonicalization_trace: trace, request_id: randomUUID() });
@@ -122,26 +153,29 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
         send(res, 200, { status: "ok", rules: state.policy.rules.length, default: state.policy.default });
       } else if (path === "/health") {
-        send(res, 405, { detail: "Method Not Allowed" });
+        send(res, 405, { detail: "Method Not Allowed" }, { allow: "GET, HEAD" });
       } else send(res, 404, { detail: "Not Found" });
       req.resume();
       return;
     }
     if (req.method !== "POST") {
-      res.writeHead(405, { ...JSON_HEADERS, allow: "POST" });
-      res.end(JSON.stringify({ detail: "Method Not Allowed" }));
+      send(res, 405, { detail: "Method Not Allowed" }, { allow: "POST" });
       req.resume();
       return;
     }
     if (!authorized(expectedAuth, req.headers.authorization)) {
-      send(res, 401, { detail: req.headers.authorization ? "Invalid API key" : "Not authenticated: send Authorization: Bearer <key>" });
+      const given = Boolean(req.headers.authorization);
+      send(res, 401, { detail: given ? "Invalid API key" : "Not authenticated: send Authorization: Bearer <key>" }, { "www-authenticate": "Bearer" });
+      state.log.write(rejection(401, path, given ? "wrong API key" : "no Authorization: Bearer header"));
       req.resume();
       return;
     }
     readBody(req, (err, text) => {
-      if (err === 413) send(res, 413, { detail: "Request body too large" });
-      else if (err) send(res, 400, { detail: "Could not read the request body" });
-      else route(res, text);
+      if (err === 413) {
+        send(res, 413, { detail: `Request body too large (over ${MAX_BODY} bytes)` }, { connection: "close" });
+        state.log.write(rejection(413, path, `body over ${MAX_BODY} bytes`));
+      } else if (err) send(res, 400, { detail: "Could not read the request body" });
+      else route(req, res, path, text);
     });
   };
 }

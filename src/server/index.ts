@@ -4,11 +4,18 @@ import type { AddressInfo } from "node:net";
 import { readFile } from "node:fs/promises";
 import { createHandler, type ServerState, type Signer } from "./app.js";
 import { createLineLog } from "./line-log.js";
-import { parsePolicy, PolicyError } from "./policy.js";
+import { NOT_FOUND_FIX, parsePolicy, PolicyError } from "./policy.js";
 import { watchPolicy } from "./watch.js";
 
 export { parsePolicy, loadPolicy, PolicyError, type Policy } from "./policy.js";
 export { createHandler, type ServerState, type Signer } from "./app.js";
+
+/** A policy that validates but probably does not do what its author meant. */
+export function policyWarning(p: { rules: unknown[]; default: string; file: string }): string | undefined {
+  if (p.rules.length === 0)
+    return `warning: ${p.file} has no rules, so every request gets the default (${p.default}). Add rules under \`rules:\` (see docs/cli.md).`;
+  return undefined;
+}
 
 export interface ServeOptions {
   host: string;
@@ -34,9 +41,8 @@ export async function startEnforceServer(opts: ServeOptions): Promise<RunningSer
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new PolicyError(
-      code === "ENOENT"
-        ? `${opts.policyFile}: policy file not found. Pass --policy <file> with a YAML or JSON policy (see docs/cli.md).`
-        : `${opts.policyFile}: cannot read the policy file (${code ?? (err as Error).message}).`,
+      code === "ENOENT" ? `${opts.policyFile}: policy file not found.` : `${opts.policyFile}: cannot read the policy file (${code ?? (err as Error).message}).`,
+      code === "ENOENT" ? NOT_FOUND_FIX : "Check the file's permissions, or pass --policy <file>.",
     );
   }
   const log = createLineLog(opts.stderr);
@@ -51,7 +57,14 @@ export async function startEnforceServer(opts: ServeOptions): Promise<RunningSer
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  const watcher = opts.watch === false ? undefined : watchPolicy(opts.policyFile, text, (p) => (state.policy = p), log.write);
+  const watcher =
+    opts.watch === false
+      ? undefined
+      : watchPolicy(opts.policyFile, text, (p) => {
+          state.policy = p;
+          const warning = policyWarning(p);
+          if (warning) log.write(warning);
+        }, log.write);
   return {
     server,
     url: `http://${host}:${addr.port}`,

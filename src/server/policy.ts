@@ -24,9 +24,12 @@ export interface Policy {
 
 export class PolicyError extends Error {
   readonly code = "policy_invalid";
-  constructor(message: string) {
+  /** What to do about it, when it is not simply "fix the file". */
+  readonly fix?: string;
+  constructor(message: string, fix?: string) {
     super(message);
     this.name = "PolicyError";
+    this.fix = fix;
   }
 }
 
@@ -53,6 +56,32 @@ const TOP_KEYS = new Set(["version", "default", "rules", "vocabulary"]);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const show = (v: unknown) => JSON.stringify(v) ?? String(v);
 
+/** The known key closest to a mistyped one (one or two edits away), for "did you mean" hints. */
+function closest(word: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(word.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+const didYouMean = (word: string, known: Iterable<string>) => {
+  const k = closest(word, known);
+  return k ? ` Did you mean "${k}"?` : "";
+};
+
 /** A string matcher: exact set plus `*` globs, compiled once. */
 function stringMatcher(values: string[]): (v: string) => boolean {
   if (values.includes("*")) return () => true;
@@ -66,7 +95,7 @@ function stringMatcher(values: string[]): (v: string) => boolean {
 
 function compileField(where: string, field: string, raw: unknown, vocabulary: Vocabulary): (i: CanonicalIntent) => boolean {
   const spec = FIELDS[field];
-  if (!spec) throw new PolicyError(`${where}: when.${field}: unknown field. Fields a rule can test: ${FIELD_NAMES}.`);
+  if (!spec) throw new PolicyError(`${where}: when.${field}: unknown field.${didYouMean(field, Object.keys(FIELDS))} Fields a rule can test: ${FIELD_NAMES}.`);
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw new PolicyError(`${where}: when.${field}: empty list; give at least one value or remove the field.`);
   if (spec.kind === "bool") {
@@ -121,7 +150,7 @@ function compileRule(file: string, index: number, raw: unknown, seen: Set<string
   if (seen.has(raw.id)) throw new PolicyError(`${where}: id: duplicate rule id; rule ids must be unique.`);
   seen.add(raw.id);
   for (const k of Object.keys(raw))
-    if (!RULE_KEYS.has(k)) throw new PolicyError(`${where}: ${k}: unknown key. A rule has: ${[...RULE_KEYS].join(", ")}.`);
+    if (!RULE_KEYS.has(k)) throw new PolicyError(`${where}: ${k}: unknown key.${didYouMean(k, RULE_KEYS)} A rule has: ${[...RULE_KEYS].join(", ")}.`);
   if (raw.effect !== "allow" && raw.effect !== "deny")
     throw new PolicyError(`${where}: effect: must be "allow" or "deny", got ${show(raw.effect)}.`);
   if (raw.reason !== undefined && typeof raw.reason !== "string") throw new PolicyError(`${where}: reason: expected a string.`);
@@ -160,14 +189,18 @@ function compileVocabulary(file: string, raw: unknown): Vocabulary {
 /** Parses and validates policy text; throws PolicyError naming the file, rule and field. */
 export function parsePolicy(text: string, file: string): Policy {
   let doc: unknown;
+  // A .json file gets JSON's own error (with its position); YAML's reading of broken JSON is confusing.
+  const json = /\.json$/i.test(file);
   try {
-    doc = parseYaml(text);
+    doc = json ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new PolicyError(`${file}: not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`);
+    const first = (err as Error).message.split("\n")[0].replace(/:\s*$/, "");
+    throw new PolicyError(`${file}: not valid ${json ? "JSON" : "YAML"}: ${first}.`);
   }
   if (!isObject(doc)) throw new PolicyError(`${file}: expected a policy with version, default and rules (see docs/cli.md), got ${doc === null ? "an empty file" : show(doc)}.`);
   for (const k of Object.keys(doc))
-    if (!TOP_KEYS.has(k)) throw new PolicyError(`${file}: ${k}: unknown key. A policy has: ${[...TOP_KEYS].join(", ")}.`);
+    if (!TOP_KEYS.has(k)) throw new PolicyError(`${file}: ${k}: unknown key.${didYouMean(k, TOP_KEYS)} A policy has: ${[...TOP_KEYS].join(", ")}.`);
+  if (doc.version === undefined) throw new PolicyError(`${file}: version: missing. Add \`version: 1\` as the first line.`);
   if (doc.version !== 1) throw new PolicyError(`${file}: version: must be 1, got ${show(doc.version)}.`);
   const def = doc.default ?? "deny";
   if (def !== "allow" && def !== "deny") throw new PolicyError(`${file}: default: must be "allow" or "deny", got ${show(def)}.`);
@@ -179,6 +212,8 @@ export function parsePolicy(text: string, file: string): Policy {
   return { file, default: def, rules, vocabulary };
 }
 
+export const NOT_FOUND_FIX = "Check the path, or pass --policy <file> with a YAML or JSON policy (see docs/cli.md; a policy needs at least `version: 1`).";
+
 export async function loadPolicy(file: string): Promise<Policy> {
   let text: string;
   try {
@@ -186,8 +221,8 @@ export async function loadPolicy(file: string): Promise<Policy> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new PolicyError(
-      code === "ENOENT" ? `${file}: policy file not found. Pass --policy <file> with a YAML or JSON policy (see docs/cli.md).`
-      : `${file}: cannot read the policy file (${code ?? (err as Error).message}).`,
+      code === "ENOENT" ? `${file}: policy file not found.` : `${file}: cannot read the policy file (${code ?? (err as Error).message}).`,
+      code === "ENOENT" ? NOT_FOUND_FIX : "Check the file's permissions, or pass --policy <file>.",
     );
   }
   return parsePolicy(text, file);

@@ -65,22 +65,33 @@ describe("policy evaluation", () => {
 
 describe("policy validation names the file, the rule and the field", () => {
   const bad: [string, string, RegExp][] = [
-    ["no version", "default: deny\nrules: []\n", /p\.yaml: version: must be 1/],
+    ["no version", "default: deny\nrules: []\n", /^p\.yaml: version: missing\. Add `version: 1` as the first line\.$/],
+    ["wrong version", "version: 2\nrules: []\n", /^p\.yaml: version: must be 1, got 2\.$/],
     ["unknown top-level key", "version: 1\nrulez: []\n", /p\.yaml: rulez: unknown key/],
     ["bad effect", "version: 1\nrules:\n  - id: r1\n    effect: block\n", /p\.yaml: rule "r1" \(rules\[0\]\): effect: must be "allow" or "deny", got "block"/],
     ["unknown when field", "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { resource.kind: db }\n", /rule "r1".*when\.resource\.kind: unknown field\. Fields a rule can test: action, actor\.id/],
+    ["typo in a when field", "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { resource: { typ: db } }\n", /when\.resource\.typ: unknown field\. Did you mean "resource\.type"\?/],
     ["wrong value type", "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { data.pii: yes please }\n", /rule "r1".*when\.data\.pii: expected true or false/],
     ["a synonym that can never match", "version: 1\nrules:\n  - id: r1\n    effect: allow\n    when: { action: query }\n", /when\.action: "query" is a synonym .* canonical value "read"/],
     ["duplicate ids", "version: 1\nrules:\n  - { id: a, effect: deny }\n  - { id: a, effect: allow }\n", /rule "a" \(rules\[1\]\): id: duplicate/],
     ["missing id", "version: 1\nrules:\n  - effect: deny\n", /p\.yaml: rules\[0\]: id: every rule needs/],
-    ["typo in a rule key", "version: 1\nrules:\n  - { id: a, effect: deny, whne: {} }\n", /rule "a" \(rules\[0\]\): whne: unknown key/],
+    ["typo in a rule key", "version: 1\nrules:\n  - { id: a, effect: deny, whne: {} }\n", /rule "a" \(rules\[0\]\): whne: unknown key\. Did you mean "when"\?/],
+    ["typo in a top-level key", "version: 1\nrulse: []\n", /p\.yaml: rulse: unknown key\. Did you mean "rules"\?/],
     ["bad vocabulary", "version: 1\nvocabulary: { verbs: { a: b } }\n", /vocabulary\.verbs: unknown field/],
-    ["not YAML", "version: 1\nrules: [\n", /p\.yaml: not valid YAML or JSON/],
+    ["not YAML", "version: 1\nrules: [\n", /^p\.yaml: not valid YAML: .*line \d+, column \d+\.$/],
     ["empty file", "", /p\.yaml: expected a policy .* an empty file/],
   ];
   it.each(bad)("%s", (_name, text, message) => {
     expect(() => parsePolicy(text, "p.yaml")).toThrow(PolicyError);
     expect(() => parsePolicy(text, "p.yaml")).toThrow(message);
+  });
+
+  it("a .json policy gets JSON's own error, with the position", () => {
+    expect(() => parsePolicy('{"version":1,"rules":[{"id":"a"', "p.json")).toThrow(/^p\.json: not valid JSON: .*position \d+/);
+  });
+
+  it("an unrelated key gets no made-up suggestion", () => {
+    expect(() => parsePolicy("version: 1\nbanana: 1\n", "p.yaml")).toThrow(/^p\.yaml: banana: unknown key\. A policy has/);
   });
 
   it("accepts JSON policies", () => {

@@ -1,8 +1,10 @@
 // `governor serve` as a real process over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { verifyDecision } from "../../src/runtime/token.js";
-import { run, serve, tempPolicy, until, type Served } from "../cli/helpers.js";
+import { bin, cleanEnv, policies, run, serve, tempPolicy, until, type Served } from "../cli/helpers.js";
 
 const API_KEY = "sk-test-serve-0123456789";
 const DECISION_KEY = "dk-test-serve-9876543210";
@@ -67,6 +69,38 @@ describe("governor serve", () => {
     expect(invalid.body.detail).toEqual([{ type: "string_type", loc: ["body", "action"], msg: "Input should be a valid string" }]);
   });
 
+  it("answers like FastAPI for an empty body, a non-JSON content type and wrong methods or paths", async () => {
+    expect(await enforce("", auth)).toEqual({ status: 422, body: { detail: [{ type: "missing", loc: ["body"], msg: "Field required" }] } });
+    // curl -d sends application/x-www-form-urlencoded: FastAPI reads that body as bytes, never as an intent.
+    const form = await enforce(readIntent, { authorization: auth.authorization, "content-type": "application/x-www-form-urlencoded" });
+    expect(form).toEqual({ status: 422, body: { detail: [{ type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from" }] } });
+    expect((await enforce(readIntent, { authorization: auth.authorization, "content-type": "application/vnd.api+json; charset=utf-8" })).body.decision).toBe("ALLOW");
+    const get = await fetch(`${srv.url}/api/v2/enforce`, { headers: auth });
+    expect([get.status, get.headers.get("allow"), await get.json()]).toEqual([405, "POST", { detail: "Method Not Allowed" }]);
+    const put = await fetch(`${srv.url}/health`, { method: "PUT" });
+    expect([put.status, put.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
+    const missing = await fetch(`${srv.url}/api/v2/decide`, { method: "POST", headers: auth, body: "{}" });
+    expect([missing.status, await missing.json()]).toEqual([404, { detail: "Not Found" }]);
+    const unauth = await fetch(`${srv.url}/api/v2/enforce`, { method: "POST", body: "{}" });
+    expect(unauth.headers.get("www-authenticate")).toBe("Bearer");
+    const big = await enforce(JSON.stringify({ ...readIntent, pad: "x".repeat(1 << 20) }));
+    expect(big.status).toBe(413);
+    expect(big.body.detail).toMatch(/too large/);
+    // The log says why each request got no decision, and what to send instead; never the body or the key.
+    await until(async () => /REJECTED 413/.test(srv.stderr()), "413 log line");
+    expect(srv.stderr()).toMatch(/REJECTED 422 \/api\/v2\/enforce: body: Field required\n/);
+    expect(srv.stderr()).toMatch(/REJECTED 422 \/api\/v2\/enforce: body: Input should be .* \(content-type application\/x-www-form-urlencoded; send Content-Type: application\/json\)/);
+    expect(srv.stderr()).toMatch(/REJECTED 401 \/api\/v2\/enforce: no Authorization: Bearer header/);
+    expect(srv.stderr()).not.toContain("postgres_db\"");
+  });
+
+  it("quotes request values in the decision log, so one cannot forge a log line", async () => {
+    await enforce({ action: "read", actor: { id: "eve\n2026-01-01T00:00:00Z ALLOW action=refund" }, resource: { type: "db", name: "a b" } });
+    await until(async () => srv.stderr().includes('actor="eve\\n2026'), "quoted log line");
+    expect(srv.stderr()).toContain('resource=database/"a b" actor="eve\\n2026-01-01T00:00:00Z ALLOW action=refund" rule=reads');
+    expect(srv.stderr()).not.toMatch(/^2026-01-01T00:00:00Z ALLOW/m);
+  });
+
   it("canonicalizes without deciding", async () => {
     const res = await fetch(`${srv.url}/api/v2/canonicalize`, { method: "POST", headers: auth, body: JSON.stringify(readIntent) });
     const body = (await res.json()) as any;
@@ -92,7 +126,71 @@ describe("governor serve", () => {
   });
 });
 
+describe("governor serve follows editors that save by rename", () => {
+  it("reloads after write-to-temp + rename, again and again, and ends on the last save", async () => {
+    const file = tempPolicy("basic.yaml");
+    const s = await serve(["--policy", file]);
+    try {
+      const ask = async () => (await (await fetch(`${s.url}/api/v2/enforce`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(readIntent) })).json() as any).decision;
+      const good = readFileSync(file, "utf8");
+      const denyReads = good.replace("id: reads\n    effect: allow", "id: reads\n    effect: deny");
+      const save = (text: string) => {
+        writeFileSync(file + ".tmp", text);
+        renameSync(file + ".tmp", file);
+      };
+      save(denyReads);
+      await until(async () => (await ask()) === "DENY", "first rename picked up");
+      save(good);
+      await until(async () => (await ask()) === "ALLOW", "second rename picked up (the watch survived the first)");
+      for (let i = 0; i < 20; i++) save(i % 2 ? good : denyReads);
+      save(denyReads);
+      await until(async () => (await ask()) === "DENY", "a burst of saves ends on the last one");
+      expect(s.stderr()).toMatch(/policy reloaded from .*policy\.yaml: 4 rule\(s\), default deny/);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("governor serve stops cleanly", () => {
+  it("SIGTERM or SIGINT as soon as the URL is printed: exit 0, says it stopped", async () => {
+    const once = (signal: NodeJS.Signals) =>
+      new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
+        const p = spawn(process.execPath, [bin, "serve", "--port", "0", "--policy", path.join(policies, "basic.yaml")], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        p.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+        // Kill on the very first byte of stdout, as a script reading the URL and finishing would.
+        p.stdout.once("data", () => p.kill(signal));
+        p.on("close", (code, sig) => resolve({ code, signal: sig, stderr }));
+      });
+    const results = await Promise.all([once("SIGTERM"), once("SIGTERM"), once("SIGINT")]);
+    for (const r of results) {
+      expect(r).toMatchObject({ code: 0, signal: null });
+      expect(r.stderr).toMatch(/governor serve: SIG(TERM|INT), stopping/);
+    }
+  });
+});
+
 describe("governor serve refuses to start on a bad policy", () => {
+  it("a missing file: says so, and how to give one (not 'fix the policy file')", async () => {
+    const r = await run(["serve", "--port", "0", "--policy", "no-such-policy.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error no-such-policy\.yaml: policy file not found\.\nfix: Check the path, or pass --policy <file>/);
+  });
+
+  it("a policy without rules starts, but warns that the default decides everything", async () => {
+    const file = tempPolicy("basic.yaml");
+    writeFileSync(file, "version: 1\ndefault: deny\n");
+    const s = await serve(["--policy", file]);
+    try {
+      await until(async () => s.stderr().includes("warning:"), "no-rules warning");
+      expect(s.stderr()).toMatch(/warning: .*policy\.yaml has no rules, so every request gets the default \(deny\)/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+
   it("exits 2 naming the file, the rule and the field", async () => {
     const file = tempPolicy("basic.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("resource.type: payment", "resource.kind: payment"));
