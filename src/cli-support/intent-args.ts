@@ -48,6 +48,9 @@ export function intentFromFlags(f: IntentFlags, env: NodeJS.ProcessEnv = process
       } catch {
         throw new CliError("--args is not valid JSON.", `Quote it for your shell, e.g. --args '{"to":"a@example.com"}'.`);
       }
+      // A tool receives an arguments object; anything else would show an intent the gate never builds.
+      if (typeof args !== "object" || args === null || Array.isArray(args))
+        throw new CliError("--args must be a JSON object of the tool's arguments.", `e.g. --args '{"to":"a@example.com"}'.`);
     }
     const { map, file } = intentMapFor(f.config, env);
     const intent = buildIntent(f.tool, args, { map, actor: actorFlag ?? envActor(env) ?? null });

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { z } from "zod";
-import { CliError, EXIT, handleError, usageExit, paint, print, table } from "../cli-support/index.js";
+import { ZodError } from "zod";
+import { CliError, EXIT, handleError, optionError, usageExit, paint, print, table } from "../cli-support/index.js";
 import { cliGovernor, explainNoDecision, type CliDecision } from "../cli-support/enforce.js";
 import { intentFromFlags } from "../cli-support/intent-args.js";
 import type { Intent } from "../runtime/index.js";
@@ -58,27 +59,39 @@ function render(d: CliDecision, intent: Intent, url: string | undefined, mapFile
   return lines.join("\n");
 }
 
+/** No decision: one JSON object with `decision: null` (same shape whatever went wrong), or a message and a fix. */
+function noDecision(o: TestIntentOptions, e: CliError & { status?: number }, intent?: Intent): number {
+  if (!o.json) throw e;
+  print(JSON.stringify({ decision: null, error: { code: e.code, message: e.message, fix: e.fix, ...(e.status && { status: e.status }) }, ...(intent && { intent }) }));
+  return EXIT.error;
+}
+
+function asCliError(why: ReturnType<typeof explainNoDecision>): CliError & { status?: number } {
+  return Object.assign(new CliError(why.message, why.fix, EXIT.error, why.code), { status: why.status });
+}
+
 export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { intent, mapFile } = intentFromFlags(o, env);
+  let built: ReturnType<typeof intentFromFlags>;
+  try {
+    built = intentFromFlags(o, env);
+  } catch (err) {
+    if (err instanceof CliError) return noDecision(o, err);
+    throw err;
+  }
+  const { intent, mapFile } = built;
   const url = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
-  const governor = (() => {
-    try {
-      return cliGovernor({ url: o.url, apiKey: o.apiKey, timeoutMs: o.timeout, config: {}, env });
-    } catch (err) {
-      const why = explainNoDecision(err, url);
-      throw new CliError(why.message, why.fix, EXIT.error, why.code);
-    }
-  })();
+  const apiKeySet = Boolean(o.apiKey ?? env.GOVERNOR_API_KEY);
+  let governor: ReturnType<typeof cliGovernor>;
+  try {
+    governor = cliGovernor({ url: o.url, apiKey: o.apiKey, timeoutMs: o.timeout, config: {}, env });
+  } catch (err) {
+    return noDecision(o, asCliError(explainNoDecision(err, url, { apiKeySet })), intent);
+  }
   let d: CliDecision;
   try {
     d = await governor.check(intent);
   } catch (err) {
-    const why = explainNoDecision(err, url);
-    if (o.json) {
-      print(JSON.stringify({ decision: null, error: { code: why.code, message: why.message, fix: why.fix, status: why.status }, intent }));
-      return EXIT.error;
-    }
-    throw new CliError(why.message, why.fix, EXIT.error, why.code);
+    return noDecision(o, asCliError(explainNoDecision(err, url, { apiKeySet })), intent);
   } finally {
     await governor.close();
   }
@@ -132,6 +145,8 @@ export const testIntent = new Command("test-intent")
       const options = testIntentOptionsSchema.parse(opts);
       process.exitCode = await runTestIntent(options);
     } catch (err) {
-      handleError(err, { json: opts.json, command: "test-intent" });
+      const e = err instanceof ZodError ? optionError(err, "test-intent") : err;
+      if (opts.json && e instanceof CliError) process.exitCode = noDecision({ ...opts, json: true }, e);
+      else handleError(e, { json: opts.json, command: "test-intent" });
     }
   });

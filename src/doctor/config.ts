@@ -1,10 +1,25 @@
 // Is the gate configured? Environment (through the runtime's own resolveConfig), intent map, and how safe
 // the fail mode and mode are.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { resolveConfig, type ResolvedConfig } from "../runtime/config.js";
 import { GovernorConfigError, loadIntentMap } from "../runtime/index.js";
 import { fail, pass, skip, warn, type CheckResult } from "./types.js";
 
+/** A .env-style file in the project that sets `name` (to a value), when the environment does not. */
+function envFileWith(cwd: string, name: string): string | undefined {
+  for (const f of [".env", ".env.local"]) {
+    try {
+      if (new RegExp(`^[ \\t]*(export[ \\t]+)?${name}[ \\t]*=[ \\t]*[^\\s#]`, "m").test(readFileSync(path.join(cwd, f), "utf8"))) return f;
+    } catch {
+      // no such file
+    }
+  }
+  return undefined;
+}
+
 export interface DoctorInputs {
+  cwd?: string;
   url?: string;
   apiKey?: string;
   env: NodeJS.ProcessEnv;
@@ -27,13 +42,16 @@ export function checkConfig(inp: DoctorInputs): { result: CheckResult; config?: 
   } catch (err) {
     if (!(err instanceof GovernorConfigError)) throw err;
     const noUrl = err.problems.some((p) => p.includes("GOVERNOR_ENFORCE_URL is not set"));
+    const dotenv = noUrl && inp.cwd ? envFileWith(inp.cwd, "GOVERNOR_ENFORCE_URL") : undefined;
     return {
       result: fail(
         "config",
-        `configuration invalid: ${err.problems.join("; ")}`,
-        noUrl
+        `configuration invalid: ${err.problems.join("; ")}${dotenv ? ` (it is in ${dotenv}, but doctor reads the environment, not ${dotenv})` : ""}`,
+        dotenv
+          ? `Load ${dotenv} into this shell first, e.g. \`set -a; . ./${dotenv}; set +a\` then run doctor again, or pass --url.`
+          : noUrl
           ? "Set GOVERNOR_ENFORCE_URL to your management plane's base URL (or pass --url). To try locally: `governor serve --policy <file>` and use the URL it prints."
-          : "Fix the GOVERNOR_* variables named above (see .env.governor.example or docs/cli.md).",
+          : "Fix the GOVERNOR_* variables named above (each is described in the .env.example that `governor init` writes).",
         { problems: err.problems },
       ),
     };

@@ -12,15 +12,20 @@ export const READ_PROBE: Intent = {
   data: { sensitivity: ["public"], pii: false, volume: "single" },
 };
 
-export async function checkContract(g: CliGovernor, url: string, signed: boolean): Promise<{ auth: CheckResult; contract: CheckResult; ok: boolean }> {
+export async function checkContract(g: CliGovernor, url: string, signed: boolean, apiKeySet = true): Promise<{ auth: CheckResult; contract: CheckResult; ok: boolean }> {
   let d: CliDecision;
   try {
     d = await g.check(READ_PROBE);
   } catch (err) {
-    const why = explainNoDecision(err, url);
+    const why = explainNoDecision(err, url, { apiKeySet });
     if (why.kind === "auth")
-      return { ok: false, auth: fail("enforce.auth", `enforce rejected the credentials (HTTP ${why.status ?? "401/403"})`, why.fix), contract: skip("enforce.contract", "needs accepted credentials") };
-    const authOk = why.kind === "protocol" || (why.status !== undefined && why.status >= 500);
+      return {
+        ok: false,
+        auth: fail("enforce.auth", apiKeySet ? `enforce rejected the credentials (HTTP ${why.status ?? "401/403"})` : `enforce requires an API key and none is set (HTTP ${why.status ?? "401/403"})`, why.fix),
+        contract: skip("enforce.contract", "needs accepted credentials"),
+      };
+    // Only a 200 proves the request got past authentication; a 404 or 5xx may come before it.
+    const authOk = why.kind === "protocol" && why.status === 200;
     return {
       ok: false,
       auth: authOk ? pass("enforce.auth", "credentials accepted (the server answered past authentication)") : skip("enforce.auth", "no answer from enforce to judge the credentials by"),

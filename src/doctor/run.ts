@@ -29,7 +29,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const checks: CheckResult[] = [];
   const ci = o.env.CI === "true" || o.env.CI === "1" || o.env.GITHUB_ACTIONS === "true";
 
-  const { result: configResult, config } = checkConfig({ url: o.url, apiKey: o.apiKey, env: o.env, ci });
+  const { result: configResult, config } = checkConfig({ cwd: o.cwd, url: o.url, apiKey: o.apiKey, env: o.env, ci });
   checks.push(configResult);
   const mapPath = path.join(o.cwd, "governor.config.json");
   const mapFile = o.env.GOVERNOR_CONFIG ? path.resolve(o.cwd, o.env.GOVERNOR_CONFIG) : mapPath;
@@ -39,7 +39,9 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
 
   const endpoint = config?.endpoint ?? null;
   const base = endpoint ? endpoint.origin + endpoint.pathname.replace(/\/api\/v2\/enforce$/, "") : undefined;
-  const live = endpoint ? await checkReachable(endpoint, o.timeout ?? Math.max(config!.timeoutMs, 2000)) : skip("enforce.reachable", "needs an enforce URL (see config)");
+  const live = endpoint
+    ? await checkReachable(endpoint, o.timeout ?? Math.max(config!.timeoutMs, 2000))
+    : skip("enforce.reachable", config ? "needs an enforce URL (see config)" : "needs a valid configuration (see config)");
   checks.push(live);
 
   if (live.status === "pass" && base) {
@@ -47,7 +49,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     if (mapCheck.status === "pass") map = loadIntentMap(String(mapCheck.details!.file));
     const g = cliGovernor({ url: base, apiKey: o.apiKey, timeoutMs: o.timeout, config: map, env: o.env });
     try {
-      const { auth, contract, ok } = await checkContract(g, base, Boolean(config?.decisionKey));
+      const { auth, contract, ok } = await checkContract(g, base, Boolean(config?.decisionKey), Boolean(config?.apiKey));
       checks.push(auth, contract);
       let probes: Probe[] | undefined;
       const probesFile = o.probes ?? (existsSync(path.join(o.cwd, "governor.probes.json")) ? path.join(o.cwd, "governor.probes.json") : undefined);

@@ -162,6 +162,34 @@ describe.concurrent("governor doctor", () => {
     }
   });
 
+  it("a wrong base path is not mistaken for accepted credentials; no key for a keyed server says none is set", async () => {
+    const [wrongPath, noKey] = await Promise.all([
+      run(["doctor", "--cwd", project, "--json", "--samples", "1"], { env: { GOVERNOR_ENFORCE_URL: `${srv.url}/wrong/base` } }),
+      run(["doctor", "--cwd", project, "--json", "--samples", "1"], { env: { GOVERNOR_ENFORCE_URL: srv.url } }),
+    ]);
+    const w = byId(JSON.parse(wrongPath.stdout));
+    expect(w["enforce.auth"].status).toBe("skip"); // a 404 comes before authentication
+    expect(w["enforce.contract"]).toMatchObject({ status: "fail", message: "no decision for a read probe: enforce answered HTTP 404: Not Found instead of a decision." });
+    expect(w["enforce.contract"].fix).toMatch(/\/wrong\/base is the management plane's base URL/);
+    const n = byId(JSON.parse(noKey.stdout));
+    expect(n["enforce.auth"]).toMatchObject({ status: "fail", message: "enforce requires an API key and none is set (HTTP 401)" });
+    expect(n["enforce.auth"].fix).toMatch(/needs a key: pass --api-key <key> or set GOVERNOR_API_KEY/);
+    for (const r of [wrongPath, noKey]) expect(r.stdout).not.toMatch(/tool was not run|undefined|\[object Object\]/);
+  });
+
+  it("GOVERNOR_ENFORCE_URL only in .env: says doctor reads the environment and how to load it", async () => {
+    const dir = makeProject();
+    writeFileSync(path.join(dir, ".env"), "# local\nGOVERNOR_API_KEY=\nGOVERNOR_ENFORCE_URL=http://127.0.0.1:8787\n");
+    const r = await run(["doctor", "--cwd", dir, "--json"]);
+    const c = byId(JSON.parse(r.stdout));
+    expect(c.config.status).toBe("fail");
+    expect(c.config.message).toMatch(/GOVERNOR_ENFORCE_URL is not set.*\(it is in \.env, but doctor reads the environment, not \.env\)/);
+    expect(c.config.fix).toMatch(/Load \.env into this shell first/);
+    const other = makeProject();
+    writeFileSync(path.join(other, ".env"), "GOVERNOR_ENFORCE_URL=\nGOVERNOR_API_KEY=x\n"); // empty value: not a hint
+    expect(byId(JSON.parse((await run(["doctor", "--cwd", other, "--json"])).stdout)).config.fix).toMatch(/^Set GOVERNOR_ENFORCE_URL/);
+  });
+
   it("exit 2 when doctor itself cannot run (bad options)", async () => {
     const [bad, unknown] = await Promise.all([run(["doctor", "--samples", "0"]), run(["doctor", "--prob", "x"])]);
     expect(bad.code).toBe(2);

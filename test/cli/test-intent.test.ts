@@ -77,6 +77,42 @@ describe.concurrent("governor test-intent", () => {
     expect(r.stderr + r.stdout).not.toContain("wrong-key-abcdef");
   });
 
+  it("no key for a server that needs one: says none was sent; no message talks about a tool that was not run", async () => {
+    const r = await run(["test-intent", "--action", "read", "--resource", "database", "--url", srv.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error enforce refused governor's credentials \(HTTP 401: .*\): no API key was sent\.\nfix: This enforce server needs a key: pass --api-key <key> or set GOVERNOR_API_KEY/);
+    expect(r.stderr).not.toMatch(/tool was not run|GOVERNOR_HEADERS/);
+  });
+
+  it("https:// to a plain HTTP server, and a URL without a scheme: each fix says what to type", async () => {
+    const [tls, bare] = await Promise.all([
+      ask(["--action", "read", "--resource", "database", "--url", srv.url.replace("http:", "https:")]),
+      ask(["--action", "read", "--resource", "database", "--url", "localhost:8787"]),
+    ]);
+    expect(tls.code).toBe(2);
+    expect(tls.stderr).toMatch(/fix: https:\/\/127\.0\.0\.1:\d+ does not speak HTTPS on that port: use http:\/\//);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/fix: Give the scheme too: --url http:\/\/localhost:8787/);
+  });
+
+  it("--json: every way of getting no decision prints one object with decision null (exit 2)", async () => {
+    const [noUrl, badInput, badOption] = await Promise.all([
+      run(["test-intent", "--action", "read", "--resource", "db", "--json"]),
+      ask(["--action", "read", "--json"]),
+      ask(["--action", "read", "--resource", "db", "--timeout", "soon", "--json"]),
+    ]);
+    for (const r of [noUrl, badInput, badOption]) {
+      expect(r.code).toBe(2);
+      const out = JSON.parse(r.stdout);
+      expect(out.decision).toBeNull();
+      expect(typeof out.error.message).toBe("string");
+      expect(typeof out.error.fix).toBe("string");
+    }
+    expect(JSON.parse(noUrl.stdout)).toMatchObject({ error: { code: "config_invalid" }, intent: { action: "read", resource: { type: "db" } } });
+    expect(JSON.parse(badInput.stdout).error.message).toMatch(/missing --resource/);
+    expect(JSON.parse(badOption.stdout).error).toMatchObject({ code: "invalid_options", message: expect.stringMatching(/--timeout: expected a number/) });
+  });
+
   it("unreachable port: exit 2 and how to start a server", async () => {
     const port = await freePort();
     const r = await ask(["--action", "read", "--resource", "database", "--url", `http://127.0.0.1:${port}`]);
@@ -101,6 +137,9 @@ describe.concurrent("governor test-intent", () => {
     const badArgs = await ask(["--tool", "send_email", "--args", "{to:"]);
     expect(badArgs.code).toBe(2);
     expect(badArgs.stderr).toMatch(/--args is not valid JSON/);
+    const listArgs = await ask(["--tool", "send_email", "--args", "[1,2]"]);
+    expect(listArgs.code).toBe(2);
+    expect(listArgs.stderr).toMatch(/--args must be a JSON object of the tool's arguments/);
     const noUrl = await run(["test-intent", "--action", "read", "--resource", "db"]);
     expect(noUrl.code).toBe(2);
     expect(noUrl.stderr).toMatch(/GOVERNOR_ENFORCE_URL is not set/);
