@@ -1,7 +1,8 @@
 // `governor serve` as a real process over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { verifyDecision } from "../../src/runtime/token.js";
 import { bin, cleanEnv, policies, run, serve, tempPolicy, until, type Served } from "../cli/helpers.js";
@@ -146,6 +147,45 @@ describe("governor serve follows editors that save by rename", () => {
       save(denyReads);
       await until(async () => (await ask()) === "DENY", "a burst of saves ends on the last one");
       expect(s.stderr()).toMatch(/policy reloaded from .*policy\.yaml: 4 rule\(s\), default deny/);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("governor serve follows a symlinked policy (a Kubernetes ConfigMap mount)", () => {
+  it("reloads when the link two levels up is swapped, under another name", async () => {
+    // The kubelet layout: policy.yaml -> ..data/policy.yaml, ..data -> ..v1; an update writes ..v2 and renames a new ..data over the old.
+    const dir = mkdtempSync(path.join(tmpdir(), "governor-configmap-"));
+    const good = readFileSync(path.join(policies, "basic.yaml"), "utf8");
+    for (const [v, text] of [["..v1", good], ["..v2", good.replace("id: reads\n    effect: allow", "id: reads\n    effect: deny")]]) {
+      mkdirSync(path.join(dir, v));
+      writeFileSync(path.join(dir, v, "policy.yaml"), text);
+    }
+    symlinkSync("..v1", path.join(dir, "..data"));
+    symlinkSync("..data/policy.yaml", path.join(dir, "policy.yaml"));
+    const s = await serve(["--policy", path.join(dir, "policy.yaml")]);
+    try {
+      const ask = async () => (await (await fetch(`${s.url}/api/v2/enforce`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(readIntent) })).json() as any).decision;
+      expect(await ask()).toBe("ALLOW");
+      symlinkSync("..v2", path.join(dir, "..data_tmp"));
+      renameSync(path.join(dir, "..data_tmp"), path.join(dir, "..data"));
+      await until(async () => (await ask()) === "DENY", "the swapped ConfigMap picked up");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("an editor that truncates and then writes is not reported as a broken policy", async () => {
+    const file = tempPolicy("basic.yaml");
+    const s = await serve(["--policy", file]);
+    try {
+      const text = readFileSync(file, "utf8");
+      writeFileSync(file, "");
+      await new Promise((r) => setTimeout(r, 40));
+      writeFileSync(file, text.replace("default: deny", "default: allow"));
+      await until(async () => /policy reloaded .*default allow/.test(s.stderr()), "reload after the write");
+      expect(s.stderr()).not.toContain("reload failed");
     } finally {
       await s.stop();
     }
