@@ -26,7 +26,20 @@ export interface DoctorInputs {
   ci: boolean;
 }
 
-export function checkConfig(inp: DoctorInputs): { result: CheckResult; config?: ResolvedConfig } {
+/** With some GOVERNOR_* variables invalid, the rest may still be enough to reach enforce: drop the named
+ *  ones and try again, so one bad setting (say GOVERNOR_TIMEOUT_MS) does not hide every live check. */
+function liveWithout(inp: DoctorInputs, problems: string[]): { config: ResolvedConfig; env: NodeJS.ProcessEnv } | undefined {
+  const env = { ...inp.env };
+  for (const name of problems.flatMap((p) => p.match(/GOVERNOR_[A-Z_]+/g) ?? [])) delete env[name];
+  try {
+    const config = resolveConfig({ enforceUrl: inp.url, apiKey: inp.apiKey, env: { ...env, GOVERNOR_CONFIG: undefined }, config: {}, warn: () => {} });
+    return config.endpoint ? { config, env } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function checkConfig(inp: DoctorInputs): { result: CheckResult; config?: ResolvedConfig; live?: { config: ResolvedConfig; env: NodeJS.ProcessEnv } } {
   try {
     // The map is checked on its own below; here only the environment.
     const config = resolveConfig({ enforceUrl: inp.url, apiKey: inp.apiKey, env: { ...inp.env, GOVERNOR_CONFIG: undefined }, config: {}, warn: () => {} });
@@ -44,6 +57,7 @@ export function checkConfig(inp: DoctorInputs): { result: CheckResult; config?: 
     const noUrl = err.problems.some((p) => p.includes("GOVERNOR_ENFORCE_URL is not set"));
     const dotenv = noUrl && inp.cwd ? envFileWith(inp.cwd, "GOVERNOR_ENFORCE_URL") : undefined;
     return {
+      live: noUrl ? undefined : liveWithout(inp, err.problems),
       result: fail(
         "config",
         `configuration invalid: ${err.problems.join("; ")}${dotenv ? ` (it is in ${dotenv}, but doctor reads the environment, not ${dotenv})` : ""}`,

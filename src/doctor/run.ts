@@ -29,13 +29,16 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const checks: CheckResult[] = [];
   const ci = o.env.CI === "true" || o.env.CI === "1" || o.env.GITHUB_ACTIONS === "true";
 
-  const { result: configResult, config } = checkConfig({ cwd: o.cwd, url: o.url, apiKey: o.apiKey, env: o.env, ci });
+  const { result: configResult, config: validConfig, live: partial } = checkConfig({ cwd: o.cwd, url: o.url, apiKey: o.apiKey, env: o.env, ci });
+  // Live checks run with the valid part of the configuration when some other setting is wrong.
+  const config = validConfig ?? partial?.config;
+  const env = partial?.env ?? o.env;
   checks.push(configResult);
   const mapPath = path.join(o.cwd, "governor.config.json");
   const mapFile = o.env.GOVERNOR_CONFIG ? path.resolve(o.cwd, o.env.GOVERNOR_CONFIG) : mapPath;
   const mapCheck = checkIntentMap({ ...o.env, GOVERNOR_CONFIG: o.env.GOVERNOR_CONFIG ? mapFile : undefined }, existsSync(mapPath), mapPath);
   checks.push(mapCheck);
-  checks.push(checkSafety(config, ci));
+  checks.push(checkSafety(validConfig, ci));
 
   const endpoint = config?.endpoint ?? null;
   const base = endpoint ? endpoint.origin + endpoint.pathname.replace(/\/api\/v2\/enforce$/, "") : undefined;
@@ -47,7 +50,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   if (live.status === "pass" && base) {
     let map: IntentMap = {};
     if (mapCheck.status === "pass") map = loadIntentMap(String(mapCheck.details!.file));
-    const g = cliGovernor({ url: base, apiKey: o.apiKey, timeoutMs: o.timeout, config: map, env: o.env });
+    const g = cliGovernor({ url: base, apiKey: o.apiKey, timeoutMs: o.timeout, config: map, env });
     try {
       const { auth, contract, ok } = await checkContract(g, base, Boolean(config?.decisionKey), Boolean(config?.apiKey));
       checks.push(auth, contract);

@@ -177,6 +177,15 @@ describe.concurrent("governor doctor", () => {
     for (const r of [wrongPath, noKey]) expect(r.stdout).not.toMatch(/tool was not run|undefined|\[object Object\]/);
   });
 
+  it("one bad setting fails config but does not hide the live checks (exit 1)", async () => {
+    const r = await doctor(["--samples", "1"], { GOVERNOR_TIMEOUT_MS: "soon", GOVERNOR_DECISION_KEY: "" });
+    expect(r.code).toBe(1);
+    const c = byId(JSON.parse(r.stdout));
+    expect(c.config).toMatchObject({ status: "fail", message: expect.stringMatching(/GOVERNOR_TIMEOUT_MS must be a number .*\(got "soon"\)/) });
+    expect(c.safety.status).toBe("skip");
+    for (const id of ["enforce.reachable", "enforce.auth", "enforce.contract", "probes", "latency"]) expect(c[id].status, `${id}: ${c[id].message}`).toBe("pass");
+  });
+
   it("GOVERNOR_ENFORCE_URL only in .env: says doctor reads the environment and how to load it", async () => {
     const dir = makeProject();
     writeFileSync(path.join(dir, ".env"), "# local\nGOVERNOR_API_KEY=\nGOVERNOR_ENFORCE_URL=http://127.0.0.1:8787\n");
