@@ -67,14 +67,19 @@ export async function runServe(options: ServeOptions): Promise<void> {
   );
   const warning = policyWarning(p);
   if (warning) process.stderr.write(warning + "\n");
-  if (!options.apiKey && !isLoopback(options.host))
-    process.stderr.write(
-      `warning: listening on ${options.host} without --api-key: anyone who can reach this port gets decisions. ` +
-        `Set --api-key (or GOVERNOR_SERVE_API_KEY), or use --host 127.0.0.1.\n`,
-    );
+  const exposed = exposureWarning(options.host, options.apiKey);
+  if (exposed) process.stderr.write(exposed + "\n");
 }
 
-const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
+/** Reachable from other machines and no key asked: say so, since the server answers anyone. */
+export function exposureWarning(host: string, apiKey: string | undefined): string | undefined {
+  const loopback = host === "localhost" || host === "::1" || host.startsWith("127.");
+  if (apiKey || loopback) return undefined;
+  return (
+    `warning: listening on ${host} without --api-key: anyone who can reach this port gets decisions. ` +
+    `Set --api-key (or GOVERNOR_SERVE_API_KEY), or use --host 127.0.0.1.`
+  );
+}
 
 export const serve = new Command("serve")
   .description("Run a local enforce server (POST /api/v2/enforce, /api/v2/canonicalize, GET /health) from a policy file.")

@@ -46,6 +46,7 @@ export async function checkProbes(g: CliGovernor, probes: Probe[] | undefined, m
     return skip("probes", "no governor.probes.json: only the contract was checked with a harmless read", "Add governor.probes.json (or pass --probes <file>) listing intents or tool calls with the decision each must get.");
   const results: Record<string, unknown>[] = [];
   const wrong: string[] = [];
+  const invalid: string[] = [];
   for (const p of probes) {
     const intent = p.tool ? buildIntent(p.tool, p.args ?? {}, { map, actor }) : (p.intent as unknown as Intent);
     try {
@@ -57,12 +58,18 @@ export async function checkProbes(g: CliGovernor, probes: Probe[] | undefined, m
         wrong.push(`"${p.name}": expected ${p.expect}${p.denyCode ? ` (${p.denyCode})` : ""}, got ${d.decision}${d.denyCode ? ` (${d.denyCode})` : ""}${d.reason ? ` - ${d.reason}` : ""}`);
     } catch (err) {
       const why = explainNoDecision(err, url);
-      results.push({ name: p.name, expected: p.expect, got: null, error: why.code, ok: false });
-      wrong.push(`"${p.name}": no decision (${why.code})`);
+      results.push({ name: p.name, expected: p.expect, got: null, error: why.code, ...(why.status && { status: why.status }), ok: false });
+      wrong.push(`"${p.name}": no decision (${why.message.replace(/\.$/, "")})`);
+      // 422: enforce read the probe's intent and found it invalid; the file, not the policy, needs fixing.
+      if (why.status === 422) invalid.push(p.name);
     }
   }
-  if (wrong.length)
-    return fail("probes", `${wrong.length} of ${probes.length} probe(s) not answered as expected: ${wrong.join("; ")}`, `Fix the policy, or the expectation in ${file}, so every probe gets the decision it should.`, { file, probes: results });
+  if (wrong.length) {
+    const fix = invalid.length
+      ? `Fix the intent of ${invalid.map((n) => `"${n}"`).join(", ")} in ${file}: an intent needs "action", "actor" and "resource": { "type" } (the 422 detail above names the field).`
+      : `Fix the policy, or the expectation in ${file}, so every probe gets the decision it should.`;
+    return fail("probes", `${wrong.length} of ${probes.length} probe(s) not answered as expected: ${wrong.join("; ")}`, fix, { file, probes: results });
+  }
   return pass("probes", `${probes.length} probe(s) answered as expected`, { file, probes: results });
 }
 

@@ -87,6 +87,16 @@ describe.concurrent("governor doctor", () => {
     expect(c.probes.fix).toMatch(/Fix the policy, or the expectation in .*wrong\.probes\.json/);
   });
 
+  it("a probe whose intent enforce cannot read: says which field, and to fix the probe rather than the policy", async () => {
+    const probes = path.join(project, "invalid.probes.json");
+    writeFileSync(probes, JSON.stringify({ probes: [{ name: "no actor", intent: { action: "read", resource: { type: "db" } }, expect: "allow" }] }));
+    const r = await doctor(["--probes", probes, "--samples", "1"]);
+    expect(r.code).toBe(1);
+    const c = byId(JSON.parse(r.stdout));
+    expect(c.probes.message).toContain('"no actor": no decision (enforce answered HTTP 422: [{"type":"missing","loc":["body","actor"],"msg":"Field required"}] instead of a decision)');
+    expect(c.probes.fix).toMatch(/^Fix the intent of "no actor" in .*invalid\.probes\.json: an intent needs "action", "actor"/);
+  });
+
   it("unreachable, and a repo not wired: exit 1, each says what to do", async () => {
     const port = await freePort();
     const r = await run(["doctor", "--cwd", makeProject(false), "--json"], { env: { GOVERNOR_ENFORCE_URL: `http://127.0.0.1:${port}` } });

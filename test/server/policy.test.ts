@@ -5,6 +5,7 @@ import { parsePolicy, PolicyError } from "../../src/server/policy.js";
 import { canonicalize } from "../../src/server/canonicalize.js";
 import { evaluate } from "../../src/server/evaluate.js";
 import { validateIntentBody } from "../../src/server/request.js";
+import { exposureWarning } from "../../src/commands/serve.js";
 import type { IntentBody } from "../../src/server/request.js";
 
 const fixture = path.resolve(import.meta.dirname, "../fixtures/policies/basic.yaml");
@@ -112,5 +113,14 @@ describe("request validation (FastAPI 422 shape)", () => {
     ]);
     expect(validateIntentBody([1])).toHaveLength(1);
     expect(validateIntentBody({ action: "read", actor: { id: "a", type: "user" }, resource: { type: "db", name: "x" }, tenantId: "t" })).toEqual([]);
+  });
+});
+
+describe("serve's startup warnings", () => {
+  it("warns when listening beyond loopback without a key, and only then", () => {
+    expect(exposureWarning("0.0.0.0", undefined)).toMatch(/listening on 0\.0\.0\.0 without --api-key: .* Set --api-key \(or GOVERNOR_SERVE_API_KEY\), or use --host 127\.0\.0\.1/);
+    expect(exposureWarning("::", undefined)).toMatch(/without --api-key/);
+    expect(exposureWarning("0.0.0.0", "k")).toBeUndefined();
+    for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"]) expect(exposureWarning(host, undefined)).toBeUndefined();
   });
 });
