@@ -80,7 +80,7 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
       }
       if (wanted("openai-agents") && fw.has("openai-agents")) gateOpenAiAgents(ctx);
       if (wanted("mcp") && fw.has("mcp")) gateMcp(ctx);
-      else if (wanted("mcp") && projectUsesMcp && /\.registerTool\s*\(/.test(ctx.text)) gateMcp(ctx, true);
+      else if (wanted("mcp") && projectUsesMcp && /\.(?:registerTool\s*\(|tool\s*\(\s*["'`])/.test(ctx.text)) gateMcp(ctx, true);
       if ((wanted("openai") && fw.has("openai")) || (wanted("anthropic") && fw.has("anthropic"))) {
         gateSdkRunners(ctx);
         gateRawLoops(ctx);

@@ -8,7 +8,7 @@ import { literalRanges, manual, nameFrom, report, wrapExpression, type Site } fr
 import { dispatchNames } from "./raw-loops.js";
 
 /** `registerOnly`: the file does not import MCP itself (a server passed in from elsewhere), so only
- *  the distinctive registerTool(name, config, cb) shape is taken. */
+ *  the distinctive shapes are taken: registerTool(name, config, cb), and tool("literal name", ..., cb). */
 export function gateMcp(ctx: FileCtx, registerOnly = false): void {
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
@@ -16,7 +16,8 @@ export function gateMcp(ctx: FileCtx, registerOnly = false): void {
     const method = callee.getName();
     const args = call.getArguments();
     const isRegister = method === "registerTool" && args.length >= 3 && (!registerOnly || Node.isObjectLiteralExpression(unwrapExpr(args[1])));
-    if (isRegister || (!registerOnly && method === "tool" && args.length >= 2 && isMcpToolOverload(ctx, call))) {
+    const literalName = Node.isStringLiteral(unwrapExpr(args[0] ?? call)) || Node.isNoSubstitutionTemplateLiteral(unwrapExpr(args[0] ?? call));
+    if (isRegister || (method === "tool" && args.length >= 2 && (!registerOnly || literalName) && isMcpToolOverload(ctx, call))) {
       const site: Site = { framework: "mcp", form: method, name: null, nameConfidence: "low", at: call };
       if (nameFrom(ctx, site, args[0]) === "manual") {
         const shown = args[0].getText().replace(/\s+/g, " ");
