@@ -101,6 +101,8 @@ export function explainNoDecision(err: unknown, url: string | undefined, opts: {
     const bare = /must be an http\(s\) URL \(got "([^"]+)"\)/.exec(raw)?.[1];
     const fix = bare && !/^[a-z][a-z0-9+.-]*:\/\//i.test(bare)
       ? `Give the scheme too: --url http://${bare} (or https://).`
+      : /must not contain credentials/.test(raw)
+      ? "Remove user:password@ from the URL and pass the key with --api-key <key> (or GOVERNOR_API_KEY)."
       : "Pass --url <enforce base URL> (try `governor serve --policy <file>` for a local one) or set GOVERNOR_ENFORCE_URL, and fix the settings named above.";
     return { kind: "config", code: "config_invalid", message, fix };
   }

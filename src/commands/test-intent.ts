@@ -79,7 +79,7 @@ export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv
     throw err;
   }
   const { intent, mapFile } = built;
-  const url = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
+  const url = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined); // the gate refuses one with user:password@
   const apiKeySet = Boolean(o.apiKey ?? env.GOVERNOR_API_KEY);
   let governor: ReturnType<typeof cliGovernor>;
   try {

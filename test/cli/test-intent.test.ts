@@ -113,6 +113,20 @@ describe.concurrent("governor test-intent", () => {
     expect(JSON.parse(badOption.stdout).error).toMatchObject({ code: "invalid_options", message: expect.stringMatching(/--timeout: expected a number/) });
   });
 
+  it("credentials in the URL: refused, never printed, and the fix says where the key goes", async () => {
+    const withCreds = srv.url.replace("http://", "http://admin:hunter2-secret@");
+    const [ok, down2] = await Promise.all([
+      ask(["--action", "read", "--resource", "database", "--url", withCreds]),
+      ask(["--action", "read", "--resource", "database", "--url", `http://admin:hunter2-secret@127.0.0.1:${await freePort()}`]),
+    ]);
+    // The gate refuses a URL with credentials; test-intent says how to pass the key instead.
+    for (const r of [ok, down2]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/must not contain credentials[\s\S]*fix: Remove user:password@ from the URL and pass the key with --api-key/);
+      expect(r.stdout + r.stderr).not.toContain("hunter2");
+    }
+  });
+
   it("unreachable port: exit 2 and how to start a server", async () => {
     const port = await freePort();
     const r = await ask(["--action", "read", "--resource", "database", "--url", `http://127.0.0.1:${port}`]);
