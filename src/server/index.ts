@@ -31,7 +31,7 @@ export interface RunningServer {
   server: Server;
   url: string;
   state: ServerState;
-  close(): Promise<void>;
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startEnforceServer(opts: ServeOptions): Promise<RunningServer> {
@@ -69,12 +69,19 @@ export async function startEnforceServer(opts: ServeOptions): Promise<RunningSer
     server,
     url: `http://${host}:${addr.port}`,
     state,
-    close: () =>
+    // Stop taking connections, let requests in flight get their answer, drop idle keep-alive sockets;
+    // whatever is still open after graceMs is cut.
+    close: (graceMs = 1500) =>
       new Promise((resolve) => {
         watcher?.close();
-        log.flush();
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        cut.unref();
+        server.close(() => {
+          clearTimeout(cut);
+          log.flush();
+          resolve();
+        });
+        server.closeIdleConnections();
       }),
   };
 }

@@ -211,6 +211,33 @@ describe("governor serve stops cleanly", () => {
   });
 });
 
+describe("governor serve lets a request in flight finish when stopped", () => {
+  it("SIGTERM while a body is still arriving: that request still gets its decision, then exit 0", async () => {
+    const s = await serve(["--policy", path.join(policies, "basic.yaml")]);
+    const { connect } = await import("node:net");
+    const port = Number(new URL(s.url).port);
+    const body = JSON.stringify(readIntent);
+    const sock = connect(port, "127.0.0.1");
+    await new Promise((r) => sock.once("connect", r));
+    let answer = "";
+    sock.setEncoding("utf8").on("data", (d) => (answer += d));
+    const closed = new Promise((r) => sock.once("close", r));
+    sock.write(`POST /api/v2/enforce HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    const exited = new Promise<[number | null, string | null]>((r) => {
+      s.proc.removeAllListeners("close");
+      s.proc.once("close", (code, sig) => r([code, sig]));
+    });
+    s.proc.kill("SIGTERM");
+    await until(async () => s.stderr().includes("stopping"), "serve saw the signal");
+    sock.end(body.slice(10));
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(answer).toContain('"decision":"ALLOW"');
+    expect(await exited).toEqual([0, null]);
+  });
+});
+
 describe("governor serve refuses to start on a bad policy", () => {
   it("a missing file: says so, and how to give one (not 'fix the policy file')", async () => {
     const r = await run(["serve", "--port", "0", "--policy", "no-such-policy.yaml"]);
