@@ -63,7 +63,14 @@ export function checkGoverned(project: ProjectDetection, gateSources: GateSource
   const manual: string[] = [];
   let total = 0;
   for (const pkg of project.packages) {
-    const result = gateSources(pkg.sources, { moduleKind: pkg.moduleKind });
+    let result: ReturnType<GateSourcesLike>;
+    try {
+      result = gateSources(pkg.sources, { moduleKind: pkg.moduleKind });
+    } catch (err) {
+      // One file the detectors cannot read must not take the whole report down (doctor would exit 2).
+      const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+      return warn("tools.governed", `could not look for tool definitions in ${pkg.name ?? pkg.relDir ?? "."}: ${why}`, "Run `governor init --dry-run` to see which file it fails on, and report it; check the tools by hand meanwhile.");
+    }
     for (const t of result.tools) {
       total++;
       const where = `${rel(project.root, pkg, t.file)}:${t.line}${t.name ? ` (${t.name})` : ""}`;
