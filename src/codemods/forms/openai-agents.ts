@@ -29,7 +29,11 @@ export function gateOpenAiAgents(ctx: FileCtx): void {
         manual(ctx, site, "the tool's name is not a plain string here; wrap its execute in gate(\"<name>\", fn) by hand");
         continue;
       }
+      // The SDK sanitises every name ("send-email" is "send_email" to the model): gate under that.
+      const given = site.name;
+      if (given !== null) site.name = toFunctionToolName(given);
       wrapProperty(ctx, site, exec, true);
+      if (given !== null && given !== site.name) ctx.findings[ctx.findings.length - 1].reason = `the SDK sends ${JSON.stringify(given)} to the model as ${JSON.stringify(site.name)}`;
       if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
       continue;
     }
