@@ -30,7 +30,7 @@ export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void
     if (nm.manual) manual(ctx, site, nm.manual);
     else wrapProperty(ctx, site, exec);
   }
-  gatePlainObjects(prog, ctx);
+  gatePlainObjects(prog, ctx, names);
 }
 
 function definitionForm(prog: Program, ctx: FileCtx, call: CallExpression): string | null {
@@ -93,7 +93,7 @@ function spreadsParam(call: Node, obj: ObjectLiteralExpression): boolean {
 }
 
 /** `{ weather: { description, inputSchema, execute } }` passed as `tools` (or typed as ToolSet). */
-function gatePlainObjects(prog: Program, ctx: FileCtx): void {
+function gatePlainObjects(prog: Program, ctx: FileCtx, names: Set<string>): void {
   if (!ctx.frameworks.has("ai-sdk")) return;
   const roots: [FileCtx, Node][] = [];
   for (const n of ctx.sf.getDescendants()) {
@@ -112,47 +112,76 @@ function gatePlainObjects(prog: Program, ctx: FileCtx): void {
       if (init && (t === "ToolSet" || sat === "ToolSet")) roots.push([ctx, init]);
     }
   }
-  for (const [c, r] of roots) scanToolsObject(prog, c, r, 0);
+  for (const [c, r] of roots) scanToolsObject(prog, c, r, 0, names);
 }
 
-function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number): void {
+function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number, names: Set<string> = new Set()): void {
   if (depth > 6) return;
   const e = unwrapExpr(expr);
   if (Node.isConditionalExpression(e)) {
-    scanToolsObject(prog, ctx, e.getWhenTrue(), depth + 1);
-    scanToolsObject(prog, ctx, e.getWhenFalse(), depth + 1);
+    scanToolsObject(prog, ctx, e.getWhenTrue(), depth + 1, names);
+    scanToolsObject(prog, ctx, e.getWhenFalse(), depth + 1, names);
     return;
   }
   if (Node.isIdentifier(e)) {
     const found = findObjectVar(prog, ctx, e.getText());
-    if (found) scanToolsObject(prog, found[0], found[1], depth + 1);
+    if (found) scanToolsObject(prog, found[0], found[1], depth + 1, names);
     return;
   }
   if (Node.isCallExpression(e) && e.getExpression().getText().replace(/\s/g, "") === "Object.assign") {
-    for (const a of e.getArguments()) scanToolsObject(prog, ctx, a, depth + 1);
+    for (const a of e.getArguments()) scanToolsObject(prog, ctx, a, depth + 1, names);
     return;
   }
   if (Node.isCallExpression(e) && Node.isIdentifier(e.getExpression())) {
     // tools: createTools(deps) -> the object literal(s) the factory returns
-    for (const [c, ret] of returnedObjects(prog, ctx, e.getExpression().getText())) scanToolsObject(prog, c, ret, depth + 1);
+    for (const [c, ret] of returnedObjects(prog, ctx, e.getExpression().getText())) scanToolsObject(prog, c, ret, depth + 1, names);
     return;
   }
   if (!Node.isObjectLiteralExpression(e)) return;
   for (const p of e.getProperties()) {
     if (Node.isSpreadAssignment(p)) {
-      scanToolsObject(prog, ctx, p.getExpression(), depth + 1);
+      scanToolsObject(prog, ctx, p.getExpression(), depth + 1, names);
+      continue;
+    }
+    if (Node.isShorthandPropertyAssignment(p)) {
+      gateReferencedObject(prog, ctx, p.getName(), p.getName(), names);
       continue;
     }
     if (!Node.isPropertyAssignment(p)) continue;
     const v = unwrapExpr(p.getInitializerOrThrow());
+    const key = staticKey(p.getNameNode());
+    // { weather: weatherTool } where weatherTool is a plain { execute } object defined elsewhere
+    if (Node.isIdentifier(v) && key !== null) {
+      gateReferencedObject(prog, ctx, v.getText(), key, names);
+      continue;
+    }
     if (!Node.isObjectLiteralExpression(v) || ctx.claimed.has(v.getStart())) continue;
     const exec = findMember(v, "execute");
     if (!exec) continue;
-    const key = staticKey(p.getNameNode());
     const site: Site = { framework: "ai-sdk", form: "object-literal", name: key, nameConfidence: key ? "high" : "low", at: v };
     if (key === null) manual(ctx, site, "the tool's key is computed; wrap its execute in gate(\"<name>\", ...) by hand");
     else wrapProperty(ctx, site, exec);
   }
+}
+
+/** A tools-object entry naming a plain `{ execute }` object kept in a top-level const, here or imported. */
+function gateReferencedObject(prog: Program, ctx: FileCtx, ident: string, key: string, names: Set<string>): void {
+  const sym = prog.symbolOf(ctx, ident);
+  if (!sym) return;
+  const found = findObjectVar(prog, ctx, ident);
+  if (!found) return;
+  const [owner, init] = found;
+  const v = unwrapExpr(init);
+  if (!Node.isObjectLiteralExpression(v) || owner.claimed.has(v.getStart())) return;
+  const exec = findMember(v, "execute");
+  if (!exec) return;
+  const site: Site = { framework: "ai-sdk", form: "object-literal", name: key, nameConfidence: "high", at: v };
+  const keys = new Set([key, ...prog.keysOf(sym, names)]);
+  if (keys.size > 1) {
+    manual(owner, { ...site, name: null, nameConfidence: "low" }, `this tool is registered under several names (${[...keys].join(", ")}); wrap each registration's execute in gate("<name>", ...) by hand`);
+    return;
+  }
+  wrapProperty(owner, site, exec);
 }
 
 /** The object literal a variable is initialised with, here or in the file it is imported from. */
