@@ -181,8 +181,22 @@ function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameTex
     for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
     return;
   }
+  // fn(args.location, args.unit): policy must see the whole arguments object, not its first field.
+  let argText = args[0] ? args[0].getText() : "";
+  if (args.length > 1) {
+    const bases = new Set(args.map((a) => {
+      const e = unwrapExpr(a);
+      return Node.isPropertyAccessExpression(e) && isPure(e.getExpression()) ? e.getExpression().getText() : null;
+    }));
+    const base = bases.size === 1 ? [...bases][0] : null;
+    if (!base) {
+      for (const s of sites.slice(0, 1)) manual(ctx, s, `this tool gets several arguments; wrap the call in gate(${nameText}, fn, { onDeny: "return" })(<the tool-call arguments object>) by hand`);
+      for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
+      return;
+    }
+    argText = base;
+  }
   const t = ctx.isTs ? ": unknown" : "";
-  const argText = args[0] ? args[0].getText() : "";
   ctx.edits.push({ start: call.getStart(), end: call.getStart(), text: `${awaited ? "" : "await "}${ctx.gateId}(${nameText}, (_args${t}) => ` });
   ctx.edits.push({ start: call.getEnd(), end: call.getEnd(), text: `, { onDeny: "return" })(${argText})` });
   ctx.needsGate = true;
