@@ -85,7 +85,7 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   for (const f of changed) lines.push(`  ${fileAction(f) === "create" ? "+" : "~"} ${f.path}`);
   for (const d of plan.dependencies) {
     const how = d.status === "added" ? `added ${d.range}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}` : `already declared (${d.range})`;
-    lines.push(`Dependency ${d.name} in ${d.package}: ${how}`);
+    lines.push(`Dependency ${d.name} in ${d.package === "." ? "package.json" : `${d.package}/package.json`}: ${how}`);
   }
   // Gated, but the intent map cannot hold an entry for them: the user should know which ones.
   const runtimeNamed = plan.tools.filter((t) => t.status !== "manual" && t.name === null);
