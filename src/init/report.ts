@@ -119,6 +119,9 @@ export function nextStepsText(plan: Plan): string {
     `Set GOVERNOR_ENFORCE_URL and GOVERNOR_API_KEY in your environment (documented in ${envs.join(", ") || ".env.example"}).`,
   ];
   if (configs.length) steps.push(`Review ${configs.join(", ")}: one intent entry per tool.`);
+  if (plan.detection.packages.some((p) => p.tsconfig)) {
+    steps.push("Type-check as usual (`npx tsc --noEmit`): the gates keep inferred types. (`--typecheck` makes init do this before and after, and roll back on a new error.)");
+  }
   steps.push("Run `governor doctor` to check the setup end to end.");
   if (plan.dependencies.some((d) => d.install === "skipped" || d.install === "failed")) {
     const cmd = plan.dependencies.find((d) => d.command)?.command;

@@ -140,6 +140,7 @@ describe("what init writes", () => {
     expect(text.stdout).toContain("openai: 2 gated, 1 manual");
     expect(text.stdout).toMatch(/Manual sites[^\n]*\n\s+lib\/legacy\.js:\d+/);
     expect(text.stdout).toContain("Run `governor doctor`");
+    expect(text.stdout).not.toContain("npx tsc --noEmit"); // JavaScript: no type-check step
     expect(text.stdout).toMatch(/Originals saved in \.governor\/backup\/[^/]+\//);
     expect(text.stdout).toContain("Install the runtime: `yarn install`");
   });
@@ -283,6 +284,13 @@ describe("safety", () => {
     expect(j.code).toBe(1);
     expect(json(j).entrypoints).toEqual([{ file: "server.js", status: "added" }]);
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("a TypeScript project's next steps say to type-check", () => {
+    const dir = copyFixture("ts-esm-npm");
+    const r = runInit(["--yes", "--no-install", "--allow-dirty", "--cwd", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Next steps:[\s\S]*Type-check as usual \(`npx tsc --noEmit`\)/);
   });
 
   it("--dry-run writes nothing and prints unified diffs; --json reports what a real run would do", () => {
