@@ -13,6 +13,10 @@ export default defineConfig([
     sourcemap: false,
     clean: false,
     outDir: "dist",
+    // register's CJS build never reads import.meta (it checks __filename first).
+    esbuildOptions(options) {
+      options.logOverride = { ...options.logOverride, "empty-import-meta": "silent" };
+    },
   },
   {
     entry: { cli: "src/cli.ts" },

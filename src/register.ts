@@ -1,8 +1,18 @@
 // governor/register: `node --import governor/register app.js` (or NODE_OPTIONS, or the first import
 // of an entrypoint). Creates the default governor from the environment and validates it. A bad config
 // prints one line to stderr and the app still starts; gated tools then fail closed with config_invalid.
+// It also instruments the installed frameworks (src/runtime/instrument.ts); GOVERNOR_INSTRUMENT=off
+// turns that off.
+import { fileURLToPath } from "node:url";
 import { getDefaultGovernor } from "./runtime/default.js";
 import type { GovernorImpl } from "./runtime/governor.js";
+import { startInstrumentation } from "./runtime/instrument.js";
+
+// The CJS build (`-r`, require) has __filename and hooks require only; the ESM build (`--import`,
+// import) also registers the ES module loader hook.
+declare const __filename: string | undefined;
+const cjs = typeof __filename === "string";
+startInstrumentation({ esm: !cjs, here: cjs ? __filename! : fileURLToPath(import.meta.url) });
 
 // Load the HTTP client in the background now, so the first tool call does not pay for it.
 (getDefaultGovernor() as GovernorImpl).warm?.();

@@ -1,15 +1,9 @@
 // Which package a module specifier belongs to, and which framework that is.
+import { frameworkOf } from "../frameworks.js";
 import type { Framework } from "./types.js";
 
 export function frameworkOfSpec(spec: string): Framework | null {
-  if (spec === "ai" || spec.startsWith("ai/") || spec.startsWith("@ai-sdk/")) return "ai-sdk";
-  if (spec.startsWith("@langchain/langgraph")) return "langgraph";
-  if (spec === "langchain" || spec.startsWith("langchain/") || spec.startsWith("@langchain/")) return "langchain";
-  if (spec.startsWith("@openai/agents")) return "openai-agents";
-  if (spec.startsWith("@modelcontextprotocol/")) return "mcp";
-  if (spec === "openai" || spec.startsWith("openai/")) return "openai";
-  if (spec === "@anthropic-ai/sdk" || spec.startsWith("@anthropic-ai/sdk/")) return "anthropic";
-  return null;
+  return frameworkOf(spec);
 }
 
 export const isLangChainSpec = (spec: string): boolean => {

@@ -2,7 +2,8 @@
 import type { PathAlias } from "./modules.js";
 
 export type { PathAlias };
-export type Framework = "ai-sdk" | "langchain" | "langgraph" | "openai-agents" | "mcp" | "openai" | "anthropic";
+export type { FrameworkId as Framework } from "../frameworks.js";
+import type { FrameworkId as Framework } from "../frameworks.js";
 
 export type ToolStatus = "gated" | "already-gated" | "manual";
 

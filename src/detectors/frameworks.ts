@@ -1,6 +1,7 @@
 // Which agent frameworks a package uses: by declared dependency and by what its sources import.
 // Several at once is normal; none means plain Node. Read only.
 import { frameworkOfSpec } from "../codemods/modules.js";
+import { FRAMEWORK_IDS } from "../frameworks.js";
 import type { Framework } from "../codemods/types.js";
 
 export interface FrameworkUse {
@@ -36,6 +37,5 @@ export function detectFrameworks(input: {
       if (!u.files.includes(s.path)) u.files.push(s.path);
     }
   }
-  const order: Framework[] = ["ai-sdk", "langchain", "langgraph", "openai-agents", "mcp", "openai", "anthropic"];
-  return order.filter((f) => found.has(f)).map((f) => found.get(f)!);
+  return FRAMEWORK_IDS.filter((f) => found.has(f)).map((f) => found.get(f)!);
 }

@@ -1,3 +1,4 @@
+import { FRAMEWORK_IDS } from "../frameworks.js";
 import type { Framework, GateOptions, GateResult, SourceInput } from "../codemods/types.js";
 
 // The codemod core init calls (src/codemods/index.ts, owned by the codemod work). Injected so the plan
@@ -6,4 +7,4 @@ import type { Framework, GateOptions, GateResult, SourceInput } from "../codemod
 export type { Framework, GateResult };
 export type GateSources = (inputs: SourceInput[], options: GateOptions) => GateResult;
 
-export const FRAMEWORKS: Framework[] = ["ai-sdk", "langchain", "langgraph", "openai-agents", "mcp", "openai", "anthropic"];
+export const FRAMEWORKS: Framework[] = [...FRAMEWORK_IDS];

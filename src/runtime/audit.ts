@@ -14,6 +14,8 @@ export interface AuditRecord {
   mode: "enforce" | "observe" | "off";
   cached: boolean;
   errorCode: string | null;
+  /** Which layer asked enforce: gate() at the definition, a registration wrapper, or instrumentation. */
+  gatedBy: "definition" | "registration" | "instrumentation";
   denyCode?: string | null;
   /** Ran without a decision (fail mode open). */
   failOpen?: boolean;

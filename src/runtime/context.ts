@@ -6,6 +6,8 @@ import type { Actor, IntentOverride } from "./intent.js";
 export interface GateContext {
   actor?: Actor;
   intent?: IntentOverride;
+  /** The tool whose call an outer layer already decided (a definition gate inside skips it). */
+  decided?: string;
 }
 
 const KEY = Symbol.for("governor.context");

@@ -21,7 +21,8 @@ export function getDefaultGovernor(): Governor {
   return defaultImpl();
 }
 
-function defaultImpl(): GovernorImpl {
+/** The default governor as a gate host, created on first use. */
+export function defaultImpl(): GovernorImpl {
   const g = globalThis as Holder;
   const current = g[KEY];
   if (current && !current.configError) return current;

@@ -1,5 +1,6 @@
 // gate(): wrap a tool function so the governor decides before it runs. Keeps parameters, `this`,
 // result type, name and length; async generators stay async generators (checked on first next()).
+import { contextStorage, currentContext } from "./context.js";
 import type { IntentOverride } from "./intent.js";
 
 export interface GateOptions {
@@ -42,41 +43,85 @@ export const RUN: unique symbol = Symbol.for("governor.run") as any;
 /** RUN, or the refusal text to hand back (onDeny "return"). */
 export type Verdict = typeof RUN | string;
 
-const GATED = Symbol.for("governor.gated");
+/** On every gated function: the tool name it was gated under. */
+export const GATED = Symbol.for("governor.gated");
+
+/** Which layer asked enforce for a call (the audit record's `gatedBy`): gate() at the tool's
+ *  definition, a wrapper where tools are registered (governTools, governMcpServer, governMcpClient),
+ *  or governor/register's instrumentation of the framework. */
+export type GatedBy = "definition" | "registration" | "instrumentation";
 
 /** What a wrapper needs from a governor: decide one call (RUN, a refusal to return, or throw). */
 export interface GateHost {
-  before(name: string, args: unknown[], opts: GateOptions | undefined): Promise<Verdict>;
+  before(name: string, args: unknown[], opts: GateOptions | undefined, by?: GatedBy): Promise<Verdict>;
+}
+
+/** How a registration or instrumentation layer gates a function (see govern.ts). */
+export interface Layer {
+  by: GatedBy;
+  /** The arguments the intent is built from (default: all of them, framework context dropped). */
+  argsOf?: (args: unknown[]) => unknown[];
+  /** Turns the refusal text into what the framework expects as the tool's result. */
+  refuse?: (refusal: string) => unknown;
 }
 
 function isAsyncGeneratorFunction(fn: unknown): boolean {
   return Object.prototype.toString.call(fn) === "[object AsyncGeneratorFunction]";
 }
 
-/** Wrap `fn`; `getHost` is called per call so the default governor can be created lazily. */
-export function makeGate(getHost: () => GateHost, name: string, fn: (...args: any[]) => any, opts?: GateOptions): any {
+/** Wrap `fn`; `getHost` is called per call so the default governor can be created lazily. Without
+ *  `layer` this is gate() at a definition; with it, an outer layer, which marks the call as decided
+ *  so a gate() at the definition inside, for the same name, does not ask a second time. */
+export function makeGate(getHost: () => GateHost, name: string, fn: (...args: any[]) => any, opts?: GateOptions, layer?: Layer): any {
   if (typeof name !== "string" || !name) throw new TypeError("gate(name, fn): name must be the tool's name, a non-empty string");
   if (typeof fn !== "function") throw new TypeError(`gate("${name}", fn): fn must be a function`);
   let wrapper: (...args: unknown[]) => unknown;
   if (isAsyncGeneratorFunction(fn)) {
     // The check runs on the first next(), before the generator's body starts.
     wrapper = async function* (this: unknown, ...args: unknown[]) {
-      const verdict = await getHost().before(name, args, opts);
+      if (decidedAbove(name)) return yield* fn.apply(this, args);
+      const verdict = await getHost().before(name, layer?.argsOf ? layer.argsOf(args) : args, opts, layer?.by);
       if (verdict !== RUN) {
-        yield verdict;
+        yield layer?.refuse ? layer.refuse(verdict) : verdict;
         return;
       }
-      return yield* fn.apply(this, args);
+      if (!layer) return yield* fn.apply(this, args);
+      const gen = runDecided(name, () => fn.apply(this, args));
+      return yield* bindGenerator(name, gen);
     };
   } else {
     wrapper = async function (this: unknown, ...args: unknown[]) {
-      const verdict = await getHost().before(name, args, opts);
-      if (verdict !== RUN) return verdict;
-      return fn.apply(this, args);
+      if (decidedAbove(name)) return fn.apply(this, args);
+      const verdict = await getHost().before(name, layer?.argsOf ? layer.argsOf(args) : args, opts, layer?.by);
+      if (verdict !== RUN) return layer?.refuse ? layer.refuse(verdict) : verdict;
+      return layer ? runDecided(name, () => fn.apply(this, args)) : fn.apply(this, args);
     };
   }
   Object.defineProperty(wrapper, "name", { value: fn.name || name, configurable: true });
   Object.defineProperty(wrapper, "length", { value: fn.length, configurable: true });
   Object.defineProperty(wrapper, GATED, { value: name });
   return wrapper;
+}
+
+/** An outer layer already decided this call of `name` (registration or instrumentation). */
+export function decidedAbove(name: string): boolean {
+  const ctx = currentContext();
+  return ctx !== undefined && ctx.decided === name;
+}
+
+/** Run `fn` with the call of `name` marked as decided, async work included. */
+export function runDecided<R>(name: string, fn: () => R): R {
+  const cur = currentContext();
+  return contextStorage().run(cur ? { ...cur, decided: name } : { decided: name }, fn);
+}
+
+/** Each step of an async generator runs marked as decided too (ALS does not follow a generator
+ *  resumed from outside). */
+async function* bindGenerator(name: string, gen: AsyncGenerator<unknown, unknown, unknown>): AsyncGenerator<unknown, unknown, unknown> {
+  let input: unknown;
+  for (;;) {
+    const step = await runDecided(name, () => gen.next(input));
+    if (step.done) return step.value;
+    input = yield step.value;
+  }
 }

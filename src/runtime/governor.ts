@@ -10,7 +10,7 @@ import { GovernorConfigError, GovernorDeniedError, GovernorError, GovernorUnavai
 import { buildIntent, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
-import { makeGate, RUN, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
+import { makeGate, RUN, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
 
 export type { GateFunction, GateOptions, GatedResult } from "./gate.js";
 
@@ -246,12 +246,12 @@ export class GovernorImpl implements Governor, GateHost {
   }
 
   /** Decide one gated call: RUN, a refusal string (onDeny "return"), or throw. Audits the attempt. */
-  async before(name: string, args: unknown[], opts: GateOptions | undefined): Promise<Verdict> {
+  async before(name: string, args: unknown[], opts: GateOptions | undefined, by: GatedBy = "definition"): Promise<Verdict> {
     const cfg = this.cfg;
     const started = performance.now();
     if (cfg?.mode === "off") {
       warnOffOnce(this.warn);
-      if (this.audit) this.record(name, null, null, "executed", started, "off", { errorCode: null });
+      if (this.audit) this.record(by, name, null, null, "executed", started, "off", { errorCode: null });
       return RUN;
     }
     let intent: Intent | null = null;
@@ -273,33 +273,34 @@ export class GovernorImpl implements Governor, GateHost {
       const error: GovernorError =
         err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the call to "${name}" failed unexpectedly, so it was not run.`, { tool: name });
       if (cfg?.mode === "observe") {
-        this.record(name, intent, null, "executed", started, "observe", { errorCode: error.code });
+        this.record(by, name, intent, null, "executed", started, "observe", { errorCode: error.code });
         return RUN;
       }
-      this.record(name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code });
+      this.record(by, name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code });
       if (opts?.onDeny === "return") return unavailableRefusal(name, error.code);
       throw error;
     }
     if (d.failOpen) {
-      this.record(name, intent, null, "executed", started, d.mode, { errorCode: d.error?.code ?? null, failOpen: true }, d);
+      this.record(by, name, intent, null, "executed", started, d.mode, { errorCode: d.error?.code ?? null, failOpen: true }, d);
       return RUN;
     }
     if (d.allowed) {
-      if (this.audit) this.record(name, intent, d.decision, "executed", started, d.mode, { errorCode: null }, d);
+      if (this.audit) this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null }, d);
       return RUN;
     }
     if (d.mode === "observe") {
-      this.record(name, intent, d.decision, "executed", started, d.mode, { errorCode: null, wouldBlock: true }, d);
+      this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null, wouldBlock: true }, d);
       this.throttledWarn(`governor (observe): "${name}" would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
       return RUN;
     }
-    this.record(name, intent, d.decision, "blocked", started, d.mode, { errorCode: null }, d);
+    this.record(by, name, intent, d.decision, "blocked", started, d.mode, { errorCode: null }, d);
     const refusal = denyRefusal(name, d.reason, d.denyCode ?? "policy_denied", d.requestId);
     if (opts?.onDeny === "return") return refusal;
     throw new GovernorDeniedError(refusal, { requestId: d.requestId, reason: d.reason, tool: name, denyCode: d.denyCode });
   }
 
   private record(
+    gatedBy: GatedBy,
     tool: string,
     intent: Intent | null,
     decision: "ALLOW" | "DENY" | null,
@@ -321,6 +322,7 @@ export class GovernorImpl implements Governor, GateHost {
       mode,
       cached: d?.cached ?? false,
       errorCode: extra.errorCode,
+      gatedBy,
     };
     if (d?.denyCode) rec.denyCode = d.denyCode;
     if (extra.failOpen) rec.failOpen = true;

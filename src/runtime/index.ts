@@ -19,3 +19,6 @@ export type { GovernorOptions, FailMode, Mode } from "./config.js";
 export type { BreakerState } from "./breaker.js";
 export { withActor, withIntent } from "./context.js";
 export { getDefaultGovernor, gate, check, close } from "./default.js";
+export { governTools, governMcpServer, governMcpClient } from "./wrappers.js";
+export type { GovernOptions } from "./wrappers.js";
+export type { GatedBy } from "./gate.js";

@@ -70,6 +70,7 @@ describe("audit line intent", () => {
     expect(ran).toBe(1);
     expect(server.requests[0].body.data.ticket).toBe("T-1");
     expect(line.intent).toEqual(server.requests[0].body);
-    expect(Object.keys(line)).toEqual(["time", "tool", "intent", "decision", "outcome", "requestId", "latencyMs", "mode", "cached", "errorCode"]);
+    expect(Object.keys(line)).toEqual(["time", "tool", "intent", "decision", "outcome", "requestId", "latencyMs", "mode", "cached", "errorCode", "gatedBy"]);
+    expect(line.gatedBy).toBe("definition");
   });
 });

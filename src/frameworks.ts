@@ -1,0 +1,111 @@
+// The one registry of agent frameworks governor knows: names, package specifiers, detection and
+// what the runtime hooks. A leaf module (imports nothing), read by detectors, codemods, doctor and
+// the runtime. Adding a framework is one entry here, one codemod folder, one runtime adapter.
+
+export type FrameworkId = "ai-sdk" | "langchain" | "langgraph" | "openai-agents" | "mastra" | "mcp" | "openai" | "anthropic";
+
+export interface FrameworkInfo {
+  id: FrameworkId;
+  /** How people call it. */
+  label: string;
+  /** npm packages whose presence (dependency or import) means the framework is used. */
+  packages: string[];
+  /** Does an import specifier belong to this framework? Checked in registry order. */
+  matches(spec: string): boolean;
+  /** Module specifiers `governor/register` hooks, exactly as apps and libraries import them. The
+   *  patch code lives in src/runtime/adapters/<id>.ts. Empty: nothing to instrument (raw SDK loops
+   *  are gated at their dispatch by init). */
+  instrument: string[];
+  /** Versions the adapter was built for (major lines), for doctor and the debug line. */
+  supported: string;
+}
+
+const pkg = (name: string) => (spec: string) => spec === name || spec.startsWith(name + "/");
+
+// In the order reports list them.
+export const FRAMEWORKS: readonly FrameworkInfo[] = [
+  {
+    id: "ai-sdk",
+    label: "Vercel AI SDK",
+    packages: ["ai"],
+    matches: (s) => pkg("ai")(s) || s.startsWith("@ai-sdk/"),
+    instrument: ["ai"],
+    supported: "ai 5.x, 6.x",
+  },
+  {
+    id: "langchain",
+    label: "LangChain.js",
+    packages: ["langchain", "@langchain/core"],
+    matches: (s) => pkg("langchain")(s) || (s.startsWith("@langchain/") && !s.startsWith("@langchain/langgraph")),
+    instrument: ["@langchain/core/tools"],
+    supported: "@langchain/core 1.x",
+  },
+  {
+    id: "langgraph",
+    label: "LangGraph",
+    packages: ["@langchain/langgraph"],
+    matches: (s) => s.startsWith("@langchain/langgraph"),
+    instrument: [],
+    supported: "@langchain/langgraph 1.x (tools run through @langchain/core)",
+  },
+  {
+    id: "openai-agents",
+    label: "OpenAI Agents",
+    packages: ["@openai/agents", "@openai/agents-core"],
+    matches: (s) => s.startsWith("@openai/agents"),
+    instrument: ["@openai/agents-core"],
+    supported: "@openai/agents 0.x",
+  },
+  {
+    id: "mastra",
+    label: "Mastra",
+    packages: ["@mastra/core"],
+    matches: (s) => s.startsWith("@mastra/"),
+    instrument: ["@mastra/core/tools", "@mastra/core/agent", "@mastra/core"],
+    supported: "@mastra/core 0.24.x (tested), 1.x (by its API)",
+  },
+  {
+    id: "mcp",
+    label: "MCP TypeScript SDK",
+    packages: ["@modelcontextprotocol/sdk"],
+    matches: (s) => s.startsWith("@modelcontextprotocol/"),
+    instrument: [
+      "@modelcontextprotocol/sdk/server/index.js",
+      "@modelcontextprotocol/sdk/server/mcp.js",
+      "@modelcontextprotocol/sdk/client/index.js",
+    ],
+    supported: "@modelcontextprotocol/sdk 1.x",
+  },
+  {
+    id: "openai",
+    label: "OpenAI SDK (your own loop)",
+    packages: ["openai"],
+    matches: pkg("openai"),
+    instrument: [],
+    supported: "openai 5.x, 6.x",
+  },
+  {
+    id: "anthropic",
+    label: "Anthropic SDK (your own loop)",
+    packages: ["@anthropic-ai/sdk"],
+    matches: pkg("@anthropic-ai/sdk"),
+    instrument: [],
+    supported: "@anthropic-ai/sdk 0.x, 1.x",
+  },
+];
+
+export const FRAMEWORK_IDS: readonly FrameworkId[] = FRAMEWORKS.map((f) => f.id);
+
+export function frameworkOf(spec: string): FrameworkId | null {
+  for (const f of FRAMEWORKS) if (f.matches(spec)) return f.id;
+  return null;
+}
+
+export function frameworkInfo(id: FrameworkId): FrameworkInfo {
+  return FRAMEWORKS.find((f) => f.id === id)!;
+}
+
+/** Every specifier governor/register hooks, with its framework. */
+export function instrumentedModules(): { framework: FrameworkId; specifier: string }[] {
+  return FRAMEWORKS.flatMap((f) => f.instrument.map((specifier) => ({ framework: f.id, specifier })));
+}
