@@ -14,8 +14,9 @@ declare const __filename: string | undefined;
 const cjs = typeof __filename === "string";
 startInstrumentation({ esm: !cjs, here: cjs ? __filename! : fileURLToPath(import.meta.url) });
 
-// Load the HTTP client in the background now, so the first tool call does not pay for it.
-(getDefaultGovernor() as GovernorImpl).warm?.();
+// Load the HTTP client in the background once the app is running, so the first tool call does not
+// pay for it. An unref'd timer: a process that ends at once (a script, `node -e`) never pays either.
+setTimeout(() => (getDefaultGovernor() as GovernorImpl).warm?.(), 0).unref();
 // Judge the config once the entrypoint's other imports have run: `import "dotenv/config"` right after
 // this one fills the environment in the same synchronous module evaluation.
 setImmediate(() => {
