@@ -11,6 +11,7 @@ import { FRAMEWORKS, instrumentedModules, type FrameworkId } from "../frameworks
 import { ADAPTERS } from "./adapters/index.js";
 import type { PatchResult } from "./adapters/types.js";
 import { debug } from "./debug.js";
+import { declaredDependencies, findPackageDir, resolveCjsFrom, resolveEsmFrom } from "./resolve-app.js";
 import { defaultImpl } from "./default.js";
 
 export interface PatchedModule {
@@ -20,6 +21,10 @@ export interface PatchedModule {
   version: string | null;
   patched: string[];
   missing: string[];
+  /** ESM exports the adapter would rebind but could not: the module was linked before the hooks. */
+  linkedBefore?: string[];
+  /** The exports object patched (not serialised). */
+  exportsRef?: unknown;
 }
 
 export interface InstrumentationStatus {
@@ -87,26 +92,8 @@ export function startInstrumentation(opts: { esm: boolean; here: string }): Inst
   }
   const status: InstrumentationStatus = (g[STATUS] = { mode: loadedByFlag(opts.here) ? "flag" : "import", esmHooks: false, modules: [] });
   const req = createRequire(opts.here);
-  const specs = instrumentedModules();
-  const names = specs.map((s) => s.specifier);
-  const frameworkOf = new Map(specs.map((s) => [s.specifier, s.framework]));
-
-  const apply = (exports: unknown, specifier: string, format: "esm" | "cjs", baseDir: string | undefined): unknown => {
-    const framework = frameworkOf.get(specifier);
-    const adapter = framework && ADAPTERS[framework];
-    if (!framework || !adapter || exports == null) return exports;
-    const version = versionAt(baseDir);
-    let result: PatchResult;
-    try {
-      result = adapter.patch(exports, { specifier, format, version, host: defaultImpl });
-    } catch (err) {
-      result = { patched: [], missing: [`the adapter failed (${(err as Error)?.message ?? err})`] };
-    }
-    const rec: PatchedModule = { framework, specifier, format, version, patched: result.patched, missing: result.missing ?? [] };
-    status.modules.push(rec);
-    report(rec);
-    return format === "cjs" && result.exports !== undefined ? result.exports : exports;
-  };
+  const names = instrumentedModules().map((s) => s.specifier);
+  const apply = (exports: unknown, specifier: string, format: "esm" | "cjs", baseDir: string | undefined) => applyAdapter(status, exports, specifier, format, baseDir);
 
   const ritm = req("require-in-the-middle") as typeof import("require-in-the-middle");
   new ritm.Hook(names, (exports, name, baseDir) => apply(exports, name, "cjs", baseDir) as typeof exports);
@@ -131,9 +118,92 @@ export function startInstrumentation(opts: { esm: boolean; here: string }): Inst
   return status;
 }
 
+const FRAMEWORK_OF = new Map(instrumentedModules().map((s) => [s.specifier, s.framework]));
+
+/** Hand one module to its adapter and record the outcome. Returns the exports the app should get. */
+function applyAdapter(status: InstrumentationStatus, exports: unknown, specifier: string, format: "esm" | "cjs", baseDir: string | undefined, linked = false): unknown {
+  const framework = FRAMEWORK_OF.get(specifier);
+  const adapter = framework && ADAPTERS[framework];
+  if (!framework || !adapter || exports == null) return exports;
+  // The same module instance reached twice (a hook and the catch-up below): patch once.
+  if (status.modules.some((m) => m.exportsRef === exports)) return exports;
+  const version = versionAt(baseDir);
+  // A module linked before the hooks existed: its exports cannot be rebound, only the objects
+  // they hold patched. A proxy records what the adapter tried to rebind, reported as not gated.
+  const unbound: string[] = [];
+  const target = linked
+    ? new Proxy(exports as object, {
+        set(_t, key) {
+          unbound.push(String(key));
+          return true;
+        },
+      })
+    : exports;
+  let result: PatchResult;
+  try {
+    result = adapter.patch(target, { specifier, format, version, host: defaultImpl });
+  } catch (err) {
+    result = { patched: [], missing: [`the adapter failed (${(err as Error)?.message ?? err})`] };
+  }
+  const patched = result.patched.filter((p) => !unbound.some((u) => p === u || p.startsWith(`${u} `) || p.startsWith(`${u}(`)));
+  const rec: PatchedModule = { framework, specifier, format, version, patched, missing: result.missing ?? [], exportsRef: exports };
+  if (unbound.length) rec.linkedBefore = unbound;
+  status.modules.push(rec);
+  report(rec);
+  return format === "cjs" && result.exports !== undefined ? result.exports : exports;
+}
+
+/**
+ * governor/register imported by the app (not preloaded): the framework modules the entrypoint
+ * imports statically were loaded before the hooks. Find the app's own copies (resolved from the
+ * entrypoint, for the frameworks its package.json declares) and patch what still can be: class
+ * prototypes, and CJS modules already required.
+ */
+export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean): Promise<void> {
+  const status = instrumentationStatus();
+  if (!status || status.mode !== "import" || !entry) return;
+  const declared = declaredDependencies(entry);
+  const wanted = FRAMEWORKS.filter((f) => f.instrument.length && f.packages.some((p) => declared.has(p)));
+  for (const f of wanted) {
+    // From the entrypoint, else from a declared package of the framework (a nested dependency).
+    const froms = [entry, ...f.packages.filter((p) => declared.has(p)).map((p) => findPackageDir(p, path.dirname(entry))).filter((d): d is string => !!d).map((d) => path.join(d, "package.json"))];
+    for (const specifier of f.instrument) {
+      for (const from of froms) {
+        const cjsFile = resolveCjsFrom(specifier, from);
+        const cached = cjsFile ? createRequire(from).cache[cjsFile] : undefined;
+        if (cached?.loaded) {
+          const out = applyAdapter(status, cached.exports, specifier, "cjs", findPackageDir(packageOf(specifier), path.dirname(from)) ?? undefined);
+          if (out !== cached.exports) cached.exports = out;
+        }
+        if (esm) {
+          const hit = resolveEsmFrom(specifier, from);
+          if (!hit) continue;
+          try {
+            const ns = await import(hit.url);
+            applyAdapter(status, ns, specifier, "esm", hit.baseDir, true);
+          } catch (err) {
+            debug(`could not load ${specifier} from ${from} to patch it (${(err as Error)?.message})`);
+          }
+        }
+        break;
+      }
+    }
+  }
+}
+
+function packageOf(spec: string): string {
+  return spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
+}
+
 function report(rec: PatchedModule): void {
   const label = `${rec.specifier}${rec.version ? ` ${rec.version}` : ""} (${rec.format})`;
   if (rec.patched.length) debug(`instrumented ${label}: ${rec.patched.join(", ")}`);
+  if (rec.linkedBefore?.length) {
+    process.stderr.write(
+      `governor: ${rec.linkedBefore.join(", ")} from ${label} were loaded before governor/register, so the tools handed to them are gated only where governor init rewrote them or governTools() wraps them. ` +
+        `Start node with \`--import governor/register\` to gate every one.\n`,
+    );
+  }
   if (rec.missing.length) {
     const info = FRAMEWORKS.find((f) => f.id === rec.framework)!;
     process.stderr.write(
