@@ -61,8 +61,10 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
     label: "Mastra",
     packages: ["@mastra/core"],
     matches: (s) => s.startsWith("@mastra/"),
-    instrument: ["@mastra/core/tools", "@mastra/core/agent", "@mastra/core"],
-    supported: "@mastra/core 0.24.x (tested), 1.x (by its API)",
+    // Agent is patched on its prototype (Mastra's own chunks import each other by relative path,
+    // so only the entry points apps import are hookable): the subpath, and the 0.x root re-export.
+    instrument: ["@mastra/core/agent", "@mastra/core"],
+    supported: "@mastra/core 0.24.x (tested), 1.x (by its API: Agent.convertTools, listTools)",
   },
   {
     id: "mcp",
