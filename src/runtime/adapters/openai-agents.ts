@@ -74,9 +74,9 @@ export function governAgentsTool<T>(tool: T, host: () => GateHost, by: GatedBy):
   } catch {
     // frozen or non-configurable: copy below
   }
-  const copy = Object.create(Object.getPrototypeOf(tool), Object.getOwnPropertyDescriptors(tool));
-  Object.defineProperty(copy, "invoke", { value: gated, writable: true, configurable: true, enumerable: true });
-  return copy as T;
+  const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(tool);
+  descriptors.invoke = { value: gated, writable: true, configurable: true, enumerable: true };
+  return Object.create(Object.getPrototypeOf(tool), descriptors) as T;
 }
 
 /** `fn` run without the "decided" mark of the call around it. */
