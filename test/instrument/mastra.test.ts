@@ -77,6 +77,13 @@ describe("Mastra: layers together", () => {
     ]);
   });
 
+  it("a key Mastra renames for the model is asked once, under the name the model calls", async () => {
+    const r = await run("app.mjs", "import", ["--renamed"]);
+    expect(r.summary?.ran, r.stderr).toEqual(["readFile"]);
+    expect(r.asked.sort()).toEqual(["notes_read", "sendEmail"]);
+    expect(outputOf(r.summary, "notes_read")).toEqual({ text: "contents of /notes.txt" });
+  });
+
   it("a tool the app takes from agent.getTools() and runs itself (as agent.network() does) is gated by its key", async () => {
     const r = await run("app.mjs", "import", ["--direct"]);
     expect(r.summary?.ran, r.stderr).toEqual([]);

@@ -8,6 +8,7 @@
 // Refusals are returned as the tool's output, not thrown: Mastra turns a thrown error into a
 // TOOL_EXECUTION_FAILED MastraError (the model gets an "execution failed" envelope echoing the
 // call's arguments as argsJson) and logs it at error level with the arguments and a stack.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { gatedAs, gateAt, isLayered, isMarked, markOnce, type GatedBy, type Layer } from "../govern.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
@@ -122,12 +123,17 @@ function ownerOf(cls: unknown, method: string): Record<string, unknown> | undefi
   return undefined;
 }
 
-function wrapMethod(owner: Record<string, unknown>, method: string, after: (result: unknown) => unknown): boolean {
+// Set while convertTools runs: the getTools() it calls inside hands back the tools ungated, since
+// convertTools' record is gated under the names the model sees (Mastra renames invalid keys, and
+// one call must not be asked under two names).
+const converting = new AsyncLocalStorage<true>();
+
+function wrapMethod(owner: Record<string, unknown>, method: string, after: (result: unknown) => unknown, inner?: AsyncLocalStorage<true>): boolean {
   if (!markOnce(owner, `mastra:${method}`)) return isMarked(owner, `mastra:${method}`);
   const original = owner[method] as Fn;
   const wrapped = {
     [method](this: unknown, ...args: unknown[]) {
-      return then(original.apply(this, args), after);
+      return then(inner ? inner.run(true, () => original.apply(this, args)) : original.apply(this, args), after);
     },
   }[method]!;
   try {
@@ -142,12 +148,13 @@ function patchAgent(Agent: unknown, host: () => GateHost): PatchResult {
   const patched: string[] = [];
   const missing: string[] = [];
   const convert = ownerOf(Agent, "convertTools");
-  if (convert && wrapMethod(convert, "convertTools", (tools) => gateConverted(tools, host))) patched.push("Agent.prototype.convertTools");
+  if (convert && wrapMethod(convert, "convertTools", (tools) => gateConverted(tools, host), converting)) patched.push("Agent.prototype.convertTools");
   else missing.push("Agent.prototype.convertTools (the tools of agent.generate()/stream())");
   // agent.network() executes the tool it picked from these directly (0.x getTools, 1.x listTools).
   const lists = ["getTools", "listTools"].map((m) => [m, ownerOf(Agent, m)] as const).filter(([, o]) => o);
   for (const [m, owner] of lists) {
-    if (wrapMethod(owner!, m, (tools) => (isObj(tools) ? governMastraTools(tools, host, "instrumentation") : tools))) patched.push(`Agent.prototype.${m}`);
+    const govern = (tools: unknown) => (isObj(tools) && !converting.getStore() ? governMastraTools(tools, host, "instrumentation") : tools);
+    if (wrapMethod(owner!, m, govern)) patched.push(`Agent.prototype.${m}`);
     else missing.push(`Agent.prototype.${m} (tools agent.network() runs)`);
   }
   if (!lists.length) missing.push("Agent.prototype.getTools/listTools (tools agent.network() runs)");
