@@ -105,3 +105,40 @@ describe("AI SDK, governTools() alone (no instrumentation)", () => {
     expect(server.requests.length - before).toBe(2);
   });
 });
+
+describe("AI SDK, layers together", () => {
+  it("a tool gated at its definition and instrumented is asked once, by the definition gate", async () => {
+    for (const [load, flag] of [["import", "--import"], ["none", "no instrumentation"]] as const) {
+      const before = server.requests.length;
+      const r = await run("definition.mjs", load, "factory");
+      expect(r.summary?.ran, `${flag}: ${r.stderr}`).toEqual(["get_weather"]);
+      expect(r.summary.results.send_email.value).toContain('"send_email" was blocked by policy');
+      expect(server.requests.length - before).toBe(2);
+      expect(r.audit.map((a) => [a.tool, a.gatedBy]).sort()).toEqual([
+        ["get_weather", "definition"],
+        ["send_email", "definition"],
+      ]);
+    }
+  });
+});
+
+describe('AI SDK, `import "governor/register"` as the first import of an ESM entrypoint', () => {
+  // ESM links the entrypoint's whole static graph before register runs: the `ai` exports the app
+  // imported cannot be rebound any more; the ToolLoopAgent prototype still can be patched.
+  it("agents are gated (prototype patch); generateText/streamText are not, and stderr says so by name", async () => {
+    const agent = await run("early-register.mjs", "none", "agent");
+    expect(agent.summary?.ran, agent.stderr).toEqual(["get_weather"]);
+    expect(agent.audit.map((a) => [a.tool, a.gatedBy]).sort()).toEqual([
+      ["get_weather", "instrumentation"],
+      ["send_email", "instrumentation"],
+    ]);
+
+    const r = await run("early-register.mjs", "none", "generateText");
+    expect(r.summary.mode).toBe("import");
+    expect(r.summary.ai).toContainEqual(expect.objectContaining({ format: "esm", patched: ["ToolLoopAgent.prototype.prepareCall"], linkedBefore: ["generateText", "streamText"] }));
+    expect(r.stderr).toMatch(/generateText, streamText from ai \S+ \(esm\) were loaded before governor\/register.*--import governor\/register/);
+    // The limitation the warning names: these calls were not asked.
+    expect(r.summary.ran.sort()).toEqual(["get_weather", "send_email"]);
+    expect(r.audit).toEqual([]);
+  });
+});

@@ -188,8 +188,9 @@ function patch(exports: any, info: PatchInfo): PatchResult {
       patched.push(...r2.patched);
       missing.push(...r2.missing);
     }
-  } else if (major(info.version) !== 5) {
-    // AI SDK 5 may predate its agent class; any other version without one is a shape we do not know.
+  } else if ((major(info.version) ?? 6) >= 6) {
+    // ToolLoopAgent came with AI SDK 6 (5 may have Experimental_Agent; 4, which Mastra 0.x runs on,
+    // has no agent class). A 6+ without it is a shape we do not know.
     missing.push("ToolLoopAgent");
   }
   patched.unshift(...Object.keys(replaced));
