@@ -1,20 +1,24 @@
-// Options -> a validated config. Anything left out comes from the environment. Validated by hand:
-// the runtime carries no schema library.
-import { existsSync } from "node:fs";
-import path from "node:path";
+// Options -> a validated config. Anything left out comes from the environment, then from
+// governor.config.json (its "enforce" block: processes that MCP clients start get a filtered
+// environment and another working directory). Validated by hand: the runtime carries no schema library.
 import { GovernorConfigError } from "./errors.js";
-import { loadIntentMap, validateIntentMap, type Actor, type IntentMap } from "./intent.js";
+import { validateIntentMap, type Actor, type IntentMap } from "./intent.js";
+import { configFileEnforce, findConfigFile, processSite, readConfigFile, readSecretVar, type ConfigSite, type EnforceBlock } from "./config-file.js";
+
+export { findConfigFile, packageRootOf, processSite, type ConfigSite } from "./config-file.js";
 
 export type FailMode = "closed" | "open";
 export type Mode = "enforce" | "observe" | "off";
 
 export interface GovernorOptions {
-  /** Base URL of the management plane; `/api/v2/enforce` is appended. Env GOVERNOR_ENFORCE_URL. */
+  /** Base URL of the management plane; `/api/v2/enforce` is appended. Env GOVERNOR_ENFORCE_URL, else
+   *  governor.config.json `enforce.url`. */
   enforceUrl?: string;
-  /** Sent as `Authorization: Bearer <apiKey>`. Env GOVERNOR_API_KEY. Never shown in messages. */
+  /** Sent as `Authorization: Bearer <apiKey>`. Env GOVERNOR_API_KEY or GOVERNOR_API_KEY_FILE (a file
+   *  holding it), else the file named by governor.config.json `enforce.apiKeyFile`. Never shown in messages. */
   apiKey?: string;
-  /** Extra static headers (e.g. a tenant header). Env GOVERNOR_HEADERS (a JSON object). Values of 8+
-   *  characters are treated as secrets and removed from messages. */
+  /** Extra static headers (e.g. a tenant header). Env GOVERNOR_HEADERS (a JSON object) or
+   *  GOVERNOR_HEADERS_FILE. Values of 8+ characters are treated as secrets and removed from messages. */
   headers?: Record<string, string>;
   /** One deadline over the whole check, retries included. Env GOVERNOR_TIMEOUT_MS, default 1000. */
   timeoutMs?: number;
@@ -31,10 +35,13 @@ export interface GovernorOptions {
   actor?: Actor | { id: string; type?: string };
   /** Audit log: a file path (appended, mode 0600) or "stderr". Env GOVERNOR_AUDIT_LOG. Off when unset. */
   auditLog?: string;
-  /** Path of the intent map, or the map itself. Env GOVERNOR_CONFIG, default ./governor.config.json if present. */
+  /** Path of the intent map, or the map itself. Env GOVERNOR_CONFIG (relative: from the entrypoint's
+   *  package root, else the working directory); default governor.config.json in the working
+   *  directory, else in the entrypoint's package root (the nearest package.json above process.argv[1]). */
   config?: string | IntentMap;
   /** Shared secret (16+ characters) for signed decisions: an ALLOW then counts only with a valid
-   *  `metadata.decision_token`, else it is a DENY (`decision_unverified`). Env GOVERNOR_DECISION_KEY. */
+   *  `metadata.decision_token`, else it is a DENY (`decision_unverified`). Env GOVERNOR_DECISION_KEY or
+   *  GOVERNOR_DECISION_KEY_FILE, else governor.config.json `enforce.decisionKeyFile`. */
   decisionKey?: string;
   /** Retry tuning: attempts in total (default 3) and the first backoff (default 25 ms). */
   retry?: { maxAttempts?: number; baseDelayMs?: number };
@@ -68,6 +75,8 @@ export interface ResolvedConfig {
   breaker: { minimumRequests: number; failureRatio: number; windowMs: number; coolDownMs: number };
   auditBufferMax: number;
   warn: (message: string) => void;
+  /** Where the enforce settings came from (names and paths, never values), for doctor. */
+  sources: { enforceUrl?: string; apiKey?: string; decisionKey?: string; configFile?: string };
 }
 
 const ENFORCE_PATH = "/api/v2/enforce";
@@ -106,10 +115,14 @@ function numberOption(name: string, value: unknown, env: string | undefined, fal
   return n;
 }
 
-/** Resolve and validate; throws GovernorConfigError listing every problem and how to fix it. */
-export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
+/** Resolve and validate; throws GovernorConfigError listing every problem and how to fix it.
+ *  `site`: where governor.config.json and relative paths are looked for (default: this process);
+ *  with `intentMap: false` (doctor, which checks the map on its own) a broken file is not a problem here. */
+export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & { intentMap?: boolean } = processSite()): ResolvedConfig {
   const env = options.env ?? process.env;
   const problems: string[] = [];
+  const notes: string[] = [];
+  const sources: ResolvedConfig["sources"] = {};
 
   let mode: Mode = "enforce";
   const rawMode = options.mode ?? env.GOVERNOR_MODE;
@@ -126,11 +139,44 @@ export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
     else problems.push(`GOVERNOR_FAIL_MODE must be "closed" or "open" (got ${JSON.stringify(rawFail)})`);
   }
 
-  let endpoint: URL | null = null;
-  const rawUrl = options.enforceUrl ?? env.GOVERNOR_ENFORCE_URL;
-  if (rawUrl === undefined || rawUrl === "") {
-    if (mode !== "off") problems.push("GOVERNOR_ENFORCE_URL is not set: set it to your management plane's base URL (e.g. http://127.0.0.1:8787)");
+  // governor.config.json first: its "enforce" block fills what the environment leaves unset.
+  let map: IntentMap | null = null;
+  let mapPath: string | undefined;
+  let fileEnforce: EnforceBlock | undefined;
+  let looked: string[] = [];
+  const rawConfig = options.config ?? (env.GOVERNOR_CONFIG || undefined);
+  if (rawConfig !== undefined && typeof rawConfig === "object") {
+    const { enforce, ...rest } = rawConfig as IntentMap & { enforce?: unknown };
+    const mapProblems = validateIntentMap(rest);
+    if (mapProblems.length) problems.push(`config (intent map) is invalid: ${mapProblems.join("; ")}`);
+    else map = rest;
+    if (enforce !== undefined) fileEnforce = configFileEnforce(enforce, site.cwd, "config", problems);
   } else {
+    const found = findConfigFile(rawConfig, site);
+    looked = found.looked;
+    mapPath = found.file;
+    if (found.warning) notes.push(found.warning);
+    if (found.problem && mode !== "off") problems.push(found.problem);
+    if (mapPath && mode !== "off") {
+      const read = readConfigFile(mapPath);
+      if (read.problem) {
+        if (site.intentMap !== false) problems.push(read.problem);
+      } else {
+        map = read.map;
+        sources.configFile = mapPath;
+        fileEnforce = read.enforce;
+        problems.push(...read.enforceProblems);
+      }
+    }
+  }
+
+  let endpoint: URL | null = null;
+  const urlFrom = options.enforceUrl !== undefined ? "the enforceUrl option" : env.GOVERNOR_ENFORCE_URL ? "GOVERNOR_ENFORCE_URL" : fileEnforce?.url !== undefined ? `${fileEnforce.file} "enforce.url"` : undefined;
+  const rawUrl = options.enforceUrl ?? (env.GOVERNOR_ENFORCE_URL || undefined) ?? fileEnforce?.url;
+  if (rawUrl === undefined || rawUrl === "") {
+    if (mode !== "off") problems.push(`GOVERNOR_ENFORCE_URL is not set (looked in: the environment; ${describeFileLookup(mapPath, looked, fileEnforce, "url")}): set it to your management plane's base URL (e.g. http://127.0.0.1:8787), or add "enforce": { "url": "..." } to governor.config.json next to your app's package.json`);
+  } else {
+    sources.enforceUrl = urlFrom;
     try {
       const u = new URL(rawUrl);
       if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
@@ -145,14 +191,18 @@ export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
     }
   }
 
-  const apiKey = options.apiKey ?? (env.GOVERNOR_API_KEY || undefined);
+  // Off: nothing is checked, so an unreadable key file must not stop the app.
+  const secretProblems = mode === "off" ? [] : problems;
+  const apiKey = options.apiKey ?? pickSecret("GOVERNOR_API_KEY", env, site, fileEnforce, "apiKey", sources, secretProblems);
+  if (options.apiKey !== undefined) sources.apiKey = "the apiKey option";
   if (apiKey !== undefined && (typeof apiKey !== "string" || /[\r\n]/.test(apiKey))) problems.push("GOVERNOR_API_KEY must be a single-line string");
 
   const headers: Record<string, string> = {};
   let rawHeaders: unknown = options.headers;
-  if (rawHeaders === undefined && env.GOVERNOR_HEADERS) {
+  const headersText = rawHeaders === undefined ? readSecretVar("GOVERNOR_HEADERS", env, site, secretProblems)?.value : undefined;
+  if (rawHeaders === undefined && headersText) {
     try {
-      rawHeaders = JSON.parse(env.GOVERNOR_HEADERS);
+      rawHeaders = JSON.parse(headersText);
     } catch {
       problems.push('GOVERNOR_HEADERS must be a JSON object, e.g. {"x-tenant-id":"acme"}');
     }
@@ -185,24 +235,6 @@ export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
     actor = { id: env.GOVERNOR_ACTOR_ID, type: env.GOVERNOR_ACTOR_TYPE || "agent" };
   }
 
-  let map: IntentMap | null = null;
-  let mapPath: string | undefined;
-  const rawConfig = options.config ?? (env.GOVERNOR_CONFIG || undefined);
-  if (rawConfig !== undefined && typeof rawConfig === "object") {
-    const mapProblems = validateIntentMap(rawConfig);
-    if (mapProblems.length) problems.push(`config (intent map) is invalid: ${mapProblems.join("; ")}`);
-    else map = rawConfig;
-  } else {
-    mapPath = rawConfig ?? (existsSync("governor.config.json") ? path.resolve("governor.config.json") : undefined);
-    if (mapPath && mode !== "off") {
-      try {
-        map = loadIntentMap(mapPath);
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
-    }
-  }
-
   const retry = {
     maxAttempts: Math.max(1, Math.floor(numberOption("retry.maxAttempts", options.retry?.maxAttempts, undefined, 3, problems, 1))),
     baseDelayMs: numberOption("retry.baseDelayMs", options.retry?.baseDelayMs, undefined, 25, problems),
@@ -215,11 +247,14 @@ export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
   };
 
   const auditLog = options.auditLog ?? (env.GOVERNOR_AUDIT_LOG || undefined);
-  const decisionKey = options.decisionKey ?? (env.GOVERNOR_DECISION_KEY || undefined);
+  const decisionKey = options.decisionKey ?? pickSecret("GOVERNOR_DECISION_KEY", env, site, fileEnforce, "decisionKey", sources, secretProblems);
+  if (options.decisionKey !== undefined) sources.decisionKey = "the decisionKey option";
   if (decisionKey !== undefined && (typeof decisionKey !== "string" || decisionKey.length < 16)) {
     problems.push("GOVERNOR_DECISION_KEY must be at least 16 characters");
   }
 
+  const warn = options.warn ? safeWarn(options.warn) : stderrWarn;
+  for (const note of notes) warn(note);
   if (problems.length) {
     const redacted = problems.map((p) => redact(p, apiKey, decisionKey));
     throw new GovernorConfigError(`governor config invalid: ${redacted.join("; ")}.`, { problems: redacted });
@@ -241,8 +276,28 @@ export function resolveConfig(options: GovernorOptions = {}): ResolvedConfig {
     retry,
     breaker,
     auditBufferMax,
-    warn: options.warn ? safeWarn(options.warn) : stderrWarn,
+    warn,
+    sources,
   };
+}
+
+/** A secret: `NAME`, else the file `NAME_FILE` names, else the file governor.config.json names. */
+function pickSecret(name: string, env: Record<string, string | undefined>, site: ConfigSite, fileEnforce: EnforceBlock | undefined, key: "apiKey" | "decisionKey", sources: ResolvedConfig["sources"], problems: string[]): string | undefined {
+  const fromEnv = readSecretVar(name, env, site, problems);
+  if (fromEnv) {
+    sources[key] = fromEnv.from;
+    return fromEnv.value;
+  }
+  const fromFile = fileEnforce?.[key];
+  if (fromFile) sources[key] = fromFile.from;
+  return fromFile?.value;
+}
+
+/** For "is not set" messages: which governor.config.json was read, or where none was found. */
+function describeFileLookup(file: string | undefined, looked: string[], enforce: EnforceBlock | undefined, key: string): string {
+  if (file) return `${file} (${enforce ? `no "enforce.${key}"` : `no "enforce" block`})`;
+  if (!looked.length) return "no governor.config.json (an intent map was passed in code)";
+  return `governor.config.json, not found at ${looked.join(" or ")}`;
 }
 
 /** Remove secrets from text that may reach a log, an error or the model. */

@@ -277,7 +277,7 @@ export class GovernorImpl implements Governor, GateHost {
         return RUN;
       }
       this.record(by, name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code });
-      if (opts?.onDeny === "return") return unavailableRefusal(name, error.code);
+      if (opts?.onDeny === "return") return unavailableRefusal(name, error.code, error instanceof GovernorConfigError ? error.problems : undefined);
       throw error;
     }
     if (d.failOpen) {

@@ -309,7 +309,8 @@ export function validateIntentMap(value: unknown): string[] {
   const problems: string[] = [];
   if (!isObject(value)) return ["the intent map must be a JSON object with \"defaults\" and/or \"tools\""];
   for (const key of Object.keys(value)) {
-    if (key !== "defaults" && key !== "tools" && key !== "$schema") problems.push(`"${key}" is not a known top-level field (defaults, tools)`);
+    // "enforce" (where enforce is and its key file) is validated by config.ts, which reads it.
+    if (key !== "defaults" && key !== "tools" && key !== "$schema" && key !== "enforce") problems.push(`"${key}" is not a known top-level field (defaults, tools, enforce)`);
   }
   if (value.defaults !== undefined) checkEntry("defaults", value.defaults, problems, true);
   if (value.tools !== undefined) {
