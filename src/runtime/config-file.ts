@@ -13,6 +13,8 @@ export interface ConfigSite {
   cwd: string;
   /** The entrypoint (process.argv[1]); undefined for `node -e` and the REPL. */
   entry: string | undefined;
+  /** The package root, when known without an entrypoint (doctor: the project it checks). */
+  root?: string;
 }
 
 export function processSite(): ConfigSite {
@@ -32,7 +34,7 @@ export function packageRootOf(file: string | undefined): string | undefined {
  *  directory. Returns the candidates in the order looked at. */
 function candidates(p: string, site: ConfigSite): string[] {
   if (path.isAbsolute(p)) return [p];
-  const root = packageRootOf(site.entry);
+  const root = site.root ?? packageRootOf(site.entry);
   const out = root ? [path.resolve(root, p)] : [];
   const inCwd = path.resolve(site.cwd, p);
   if (!out.includes(inCwd)) out.push(inCwd);
@@ -66,7 +68,7 @@ export function findConfigFile(configured: string | undefined, site: ConfigSite)
     return { file: undefined, looked, problem: `GOVERNOR_CONFIG (${configured}) does not exist: looked at ${looked.join(" and ")}. Point it at your governor.config.json (an absolute path, or one relative to your app's package.json)` };
   }
   const inCwd = path.resolve(site.cwd, CONFIG_FILE);
-  const root = packageRootOf(site.entry);
+  const root = site.root ?? packageRootOf(site.entry);
   const inRoot = root ? path.join(root, CONFIG_FILE) : undefined;
   const looked = inRoot && inRoot !== inCwd ? [inCwd, inRoot] : [inCwd];
   if (existsSync(inCwd)) {
