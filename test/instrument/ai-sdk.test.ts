@@ -142,3 +142,9 @@ describe('AI SDK, `import "governor/register"` as the first import of an ESM ent
     expect(r.audit).toEqual([]);
   });
 });
+
+describe('AI SDK, `require("governor/register")` as the first line of a CommonJS entrypoint', () => {
+  it("gates every shape, as -r does", async () => {
+    for (const shape of ["generateText", "streamText", "agent"]) expectGated(await run("early-register.cjs", "none", shape), "instrumentation");
+  });
+});

@@ -57,11 +57,15 @@ function governTool(key: string, tool: ToolLike, host: () => GateHost, by: Gated
   if (cached) return cached.tool;
   // AI SDK throws on a refusal: it hands the error text to the model as the tool's result.
   const gated = gateAt(host, key, execute as AnyFn, layerFor(by), "throw");
-  // A copy that keeps the tool's prototype and accessors; the user's object is not touched (the same
-  // tool may be registered under another key, or handed to another framework call ungoverned).
-  const descriptors = Object.getOwnPropertyDescriptors(tool);
-  descriptors.execute = { value: gated, writable: true, enumerable: true, configurable: true };
-  const copy = Object.create(Object.getPrototypeOf(tool), descriptors) as ToolLike;
+  // A copy (a class instance keeps its prototype and accessors); the user's object is not touched:
+  // the same tool may be registered under another key, or handed to another call ungoverned.
+  let copy: ToolLike;
+  if (Object.getPrototypeOf(tool) === Object.prototype) copy = { ...tool, execute: gated };
+  else {
+    const descriptors = Object.getOwnPropertyDescriptors(tool);
+    descriptors.execute = { value: gated, writable: true, enumerable: true, configurable: true };
+    copy = Object.create(Object.getPrototypeOf(tool), descriptors) as ToolLike;
+  }
   const list = copies.get(tool) ?? [];
   if (list.length >= 8) list.shift();
   list.push({ key, execute, host, by, tool: copy });
