@@ -5,6 +5,10 @@ import { calleeBinding, constString, findMember, unwrapExpr } from "../nodes.js"
 import { frameworkOfSpec } from "../modules.js";
 import { manual, nameFrom, wrapProperty, type Site } from "../wrap.js";
 
+// A refusal is the tool's output: a thrown denial would reach the model as "An error occurred
+// while running the tool. Please try again. Error: ...", an invitation to retry.
+const RETURN = '{ onDeny: "return" }';
+
 export function gateOpenAiAgents(ctx: FileCtx): void {
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
@@ -32,7 +36,7 @@ export function gateOpenAiAgents(ctx: FileCtx): void {
       // The SDK sanitises every name ("send-email" is "send_email" to the model): gate under that.
       const given = site.name;
       if (given !== null) site.name = toFunctionToolName(given);
-      wrapProperty(ctx, site, exec, true);
+      wrapProperty(ctx, site, exec, true, RETURN);
       if (given !== null && given !== site.name) ctx.findings[ctx.findings.length - 1].reason = `the SDK sends ${JSON.stringify(given)} to the model as ${JSON.stringify(site.name)}`;
       if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
       continue;
@@ -55,7 +59,7 @@ export function gateOpenAiAgents(ctx: FileCtx): void {
     const onOwnLine = /^[ \t]*$/.test(ctx.text.slice(lineStart, start));
     const sep = onOwnLine ? `\n${ctx.text.slice(lineStart, start)}` : " ";
     ctx.edits.push({ start, end: start, text: `name: ${JSON.stringify(site.name)},${sep}` });
-    wrapProperty(ctx, site, exec, true);
+    wrapProperty(ctx, site, exec, true, RETURN);
     ctx.findings[ctx.findings.length - 1].reason = "explicit name added (it was derived from execute's function name)";
   }
 }
@@ -96,10 +100,11 @@ function gateAsTool(ctx: FileCtx, call: Node): void {
     name = p && Node.isPropertyAssignment(p) ? constString(ctx, p.getInitializer()) : null;
   }
   const site: Site = { framework: "openai-agents", form: "asTool", name, nameConfidence: name ? "high" : "low", at: call };
-  // asTool builds the FunctionTool (and its invoke) inside the SDK: there is no user function to wrap.
+  // asTool builds the FunctionTool (and its invoke) inside the SDK: there is no user function to
+  // wrap at the definition; the run-time layers gate it by its toolName.
   manual(
     ctx,
     site,
-    "agent.asTool() runs a whole agent and has no function to wrap; gate the tools of that agent, or add inputGuardrails to this tool by hand",
+    "agent.asTool() runs a whole agent and has no function to wrap here; it is gated at run time by governor/register (node --import governor/register) or by governTools([...]) where the agent's tools are listed",
   );
 }
