@@ -111,3 +111,48 @@ export function frameworkInfo(id: FrameworkId): FrameworkInfo {
 export function instrumentedModules(): { framework: FrameworkId; specifier: string }[] {
   return FRAMEWORKS.flatMap((f) => f.instrument.map((specifier) => ({ framework: f.id, specifier })));
 }
+
+// ---- What doctor reads to say what no layer gates (static coverage) ----
+
+/** Which frameworks governor/register reaches when it is only `import`ed by an ESM entrypoint: the
+ *  entrypoint's static imports are linked before it runs, so only class prototypes (patched on the
+ *  shared class object) are hooked; exported functions (AI SDK generateText, Mastra's Agent wiring,
+ *  OpenAI Agents' runner) keep their unpatched bindings. */
+export const ENTRY_IMPORT_REACHES: readonly FrameworkId[] = ["langchain", "langgraph", "mcp"];
+
+/** Agent frameworks governor has no codemod, wrapper or instrumentation for yet. Their tools run
+ *  ungated unless each function is wrapped in gate(name, fn) by hand; doctor names every import. */
+export interface UnsupportedFramework {
+  label: string;
+  /** Package names (exact, or a scope ending in "/"). */
+  packages: string[];
+  /** How its tools are declared, for the message. */
+  tools: string;
+}
+
+export const UNSUPPORTED_FRAMEWORKS: readonly UnsupportedFramework[] = [
+  { label: "LlamaIndex.TS", packages: ["llamaindex", "@llamaindex/"], tools: "FunctionTool.from / tool()" },
+  { label: "Google Gen AI (function calling)", packages: ["@google/genai", "@google/generative-ai", "@google-cloud/vertexai"], tools: "functionDeclarations" },
+  { label: "Genkit", packages: ["genkit", "@genkit-ai/"], tools: "ai.defineTool" },
+  { label: "Amazon Bedrock (agents, Converse tool use)", packages: ["@aws-sdk/client-bedrock-agent-runtime", "@aws-sdk/client-bedrock-runtime"], tools: "action groups / toolConfig" },
+  { label: "Claude Agent SDK", packages: ["@anthropic-ai/claude-agent-sdk"], tools: "tool() / createSdkMcpServer" },
+  { label: "Mistral (function calling)", packages: ["@mistralai/mistralai"], tools: "tools: [{ type: \"function\" }]" },
+  { label: "Cohere (tool use)", packages: ["cohere-ai"], tools: "tools: [...]" },
+  { label: "VoltAgent", packages: ["@voltagent/core"], tools: "createTool" },
+  { label: "LangGraph Platform SDK (remote graphs)", packages: ["@langchain/langgraph-sdk"], tools: "tools run on the LangGraph server, not in this process" },
+];
+
+export function unsupportedFrameworkOf(spec: string): UnsupportedFramework | null {
+  for (const f of UNSUPPORTED_FRAMEWORKS)
+    if (f.packages.some((p) => (p.endsWith("/") ? spec.startsWith(p) : spec === p || spec.startsWith(p + "/")))) return f;
+  return null;
+}
+
+/** Modules prebuilt LangChain tools come from (`new TavilySearch()`, `new Calculator()`): a tools
+ *  path of a LangChain package, or a package that only ships tools. Init cannot rewrite these (their
+ *  code is in node_modules); instrumentation or governTools must gate them. */
+export function isLibraryToolModule(spec: string): boolean {
+  if (spec === "@langchain/core/tools" || spec.startsWith("@langchain/langgraph")) return false; // the codemod's own forms; ToolNode
+  if (/^(?:@langchain\/[^/]+|langchain)\/(?:.+\/)?tools?(?:\/|$)/.test(spec)) return true;
+  return ["@langchain/tavily", "@langchain/exa", "@langchain/google-community"].some((p) => spec === p || spec.startsWith(p + "/"));
+}

@@ -1,9 +1,10 @@
 // Is the gate wired into this repo? The runtime package installed, the register import in an entrypoint,
-// and every tool definition gated. Uses init's detectors (read only).
+// and every tool gated by some layer (definition, registration, instrumentation). Uses init's detectors (read only).
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { PackageProject, ProjectDetection } from "../detectors/project.js";
-import { hasRegisterImport } from "../init/register-import.js";
+import { packageCoverage, preloadHint, type CoverageItem, type Layer, type PackageCoverage } from "../detectors/coverage.js";
+import { detectInstrumentation, NEXT_UNREACHABLE, reachText } from "../detectors/instrumentation.js";
 import type { gateSources } from "../codemods/index.js";
 import { fail, pass, skip, warn, type CheckResult } from "./types.js";
 
@@ -35,54 +36,88 @@ export function checkInstalled(project: ProjectDetection): CheckResult {
 }
 
 export function checkEntrypoint(project: ProjectDetection, env: NodeJS.ProcessEnv): CheckResult {
-  if (/governor\/register/.test(env.NODE_OPTIONS ?? "")) return pass("runtime.entrypoint", "NODE_OPTIONS loads governor/register");
   const missing: string[] = [];
   const found: string[] = [];
+  const modes: Record<string, unknown>[] = [];
   for (const pkg of project.packages) {
     if (pkg.name === "governor") continue;
-    const scripts = Object.values((pkg.packageJson.scripts as Record<string, unknown>) ?? {}).filter((s): s is string => typeof s === "string");
-    if (scripts.some((s) => /--(import|require|r)[ =]governor\/register/.test(s))) {
-      found.push(`${pkg.name ?? pkg.relDir}: package.json scripts`);
+    const inst = detectInstrumentation(pkg, env);
+    const label = pkg.name ?? (pkg.relDir || ".");
+    const reach = reachText(inst, pkg.frameworks.map((f) => f.framework));
+    modes.push({ package: label, mode: inst.mode, where: inst.where, reaches: inst.reaches, ...(inst.unreachable && { unreachable: inst.unreachable }) });
+    if (inst.mode === "none") {
+      missing.push(pkg.entrypoints.length ? pkg.entrypoints.map((e) => rel(project.root, pkg, e.file)).join(", ") : `${label} (no entrypoint found)`);
       continue;
     }
-    const texts = new Map(pkg.sources.map((s) => [s.path, s.text]));
-    const hit = pkg.entrypoints.find((e) => hasRegisterImport(texts.get(e.file) ?? ""));
-    if (hit) found.push(rel(project.root, pkg, hit.file));
-    else if (pkg.entrypoints.length) missing.push(pkg.entrypoints.map((e) => rel(project.root, pkg, e.file)).join(", "));
-    else missing.push(`${pkg.name ?? pkg.relDir} (no entrypoint found)`);
+    const where = inst.where === "NODE_OPTIONS" ? "NODE_OPTIONS" : inst.where!.startsWith("scripts.") ? `${label}: package.json ${inst.where}` : rel(project.root, pkg, inst.where!);
+    found.push(`${where}${reach ? ` (${MODE[inst.mode]}: ${reach})` : ""}`);
   }
-  if (missing.length)
-    return warn("runtime.entrypoint", `no import of governor/register in ${missing.join("; ")}`, 'Add `import "governor/register"` as the first import of your entrypoint, or start node with `--import governor/register` (`governor init` does this).', { missing, found });
+  const details = { missing, found, instrumentation: modes };
+  if (missing.length) {
+    const pkg = project.packages.find((p) => p.name !== "governor" && detectInstrumentation(p, env).mode === "none")!;
+    const fix = pkg.nextjs
+      ? `Add \`import "governor/register"\` as the first import of each route that runs tools (\`governor init\` does this). ${NEXT_UNREACHABLE}: tools init cannot rewrite need governTools(...) / governMcpClient(...).`
+      : `Start your app with governor/register preloaded: ${preloadHint(pkg)}; or add \`import "governor/register"\` as the first import of your entrypoint (\`governor init\` does this and offers the script change).`;
+    return warn("runtime.entrypoint", `no import of governor/register in ${missing.join("; ")}`, fix, details);
+  }
   if (!found.length) return skip("runtime.entrypoint", "no package to check");
-  return pass("runtime.entrypoint", `governor/register is loaded from ${found.join(", ")}`);
+  return pass("runtime.entrypoint", `governor/register is loaded from ${found.join(", ")}`, details);
 }
 
-export function checkGoverned(project: ProjectDetection, gateSources: GateSourcesLike | undefined): CheckResult {
+const MODE: Record<string, string> = {
+  "import-flag": "--import",
+  "require-flag": "-r",
+  "entry-import": "import in an ESM entrypoint",
+  "entry-require": "require in a CJS entrypoint",
+};
+
+const LAYER_TEXT: Record<Layer, string> = { definition: "at their definition", registration: "by registration (govern*)", instrumentation: "by instrumentation (governor/register)" };
+const spot = (i: CoverageItem, root: string, pkg: PackageProject) => `${rel(root, pkg, i.file)}:${i.line} (${i.kind === "definition" ? (i.name ?? i.what) : i.name ? `${i.name}: ${i.what}` : i.what})`;
+
+export function checkGoverned(project: ProjectDetection, gateSources: GateSourcesLike | undefined, env: NodeJS.ProcessEnv = process.env): CheckResult {
   if (!gateSources) return skip("tools.governed", "no tool-definition detector was given, so this check cannot run", "Review your tool definitions by hand, or run `governor init --dry-run` to list ungated ones.");
-  const ungated: string[] = [];
-  const manual: string[] = [];
-  let total = 0;
+  const items: { item: CoverageItem; where: string }[] = [];
+  const unreachable = new Set<string>();
   for (const pkg of project.packages) {
     let result: ReturnType<GateSourcesLike>;
+    let cov: PackageCoverage;
     try {
-      result = gateSources(pkg.sources, { moduleKind: pkg.moduleKind });
+      // the same tsconfig paths init used, or factories registered through `@/...` imports look unnamed
+      result = gateSources(pkg.sources, { moduleKind: pkg.moduleKind, paths: pkg.pathAliases ?? [] });
+      cov = packageCoverage(pkg, result.tools, env);
     } catch (err) {
       // One file the detectors cannot read must not take the whole report down (doctor would exit 2).
       const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
       return warn("tools.governed", `could not look for tool definitions in ${pkg.name ?? pkg.relDir ?? "."}: ${why}`, "Run `governor init --dry-run` to see which file it fails on, and report it; check the tools by hand meanwhile.");
     }
-    for (const t of result.tools) {
-      total++;
-      const where = `${rel(project.root, pkg, t.file)}:${t.line}${t.name ? ` (${t.name})` : ""}`;
-      if (t.status === "gated") ungated.push(where);
-      else if (t.status === "manual") manual.push(where);
-    }
+    if (cov.instrumentation.unreachable) unreachable.add(`${pkg.name ?? (pkg.relDir || ".")}: ${cov.instrumentation.unreachable}`);
+    for (const item of cov.items) items.push({ item, where: spot(item, project.root, pkg) });
   }
-  const details = { tools: total, ungated, manual };
-  if (ungated.length)
-    return fail("tools.governed", `${ungated.length} of ${total} tool definition(s) not gated: ${ungated.slice(0, 5).join(", ")}${ungated.length > 5 ? ", ..." : ""}`, "Run `governor init` to gate them (see the diff first with --dry-run).", details);
-  if (manual.length)
-    return warn("tools.governed", `${manual.length} tool definition(s) need gating by hand: ${manual.slice(0, 5).join(", ")}`, "Wrap each with gate(\"<name>\", fn) from governor/runtime; `governor init --dry-run` says why it could not.", details);
-  if (total === 0) return skip("tools.governed", "no tool definitions found in this repo");
-  return pass("tools.governed", `all ${total} tool definition(s) are gated`, details);
+  const open = items.filter((i) => !i.item.gatedBy);
+  const byLayer = (l: Layer) => items.filter((i) => i.item.gatedBy === l).map((i) => i.where);
+  const onlyDefinitions = items.every((i) => i.item.kind === "definition");
+  const noun = onlyDefinitions ? "tool definition(s)" : "tool(s)";
+  const details = {
+    tools: items.length,
+    gated: { definition: byLayer("definition"), registration: byLayer("registration"), instrumentation: byLayer("instrumentation") },
+    notGated: open.map((i) => ({ where: i.where, kind: i.item.kind, framework: i.item.framework, fix: i.item.fix, byHand: Boolean(i.item.byHand) })),
+    ...(unreachable.size && { instrumentationUnreachable: [...unreachable] }),
+    // kept from before: what init would gate, and what needs a person
+    ungated: open.filter((i) => i.item.kind === "definition" && !i.item.byHand).map((i) => i.where.replace(/ \(.*\)$/, "") + (i.item.name ? ` (${i.item.name})` : "")),
+    manual: open.filter((i) => i.item.byHand).map((i) => i.where),
+  };
+  if (items.length === 0) return skip("tools.governed", "no tool definitions found in this repo");
+  if (open.length) {
+    const list = open.slice(0, 5).map((i) => i.where).join(", ") + (open.length > 5 ? ", ..." : "");
+    const fixes = open.map((i) => `${i.where}: ${i.item.fix}`);
+    const fix = fixes.slice(0, 8).join("\n                 ") + (fixes.length > 8 ? `\n                 ... ${fixes.length - 8} more (see --json)` : "");
+    const automatic = open.some((i) => !i.item.byHand);
+    const msg = onlyDefinitions && open.every((i) => !i.item.byHand)
+      ? `${open.length} of ${items.length} tool definition(s) not gated: ${list}`
+      : `${open.length} of ${items.length} ${noun} not gated by any layer: ${list}`;
+    return automatic ? fail("tools.governed", msg, onlyDefinitions && open.every((i) => !i.item.byHand) ? `Run \`governor init\` to gate them (see the diff first with --dry-run).` : fix, details) : warn("tools.governed", msg, fix, details);
+  }
+  const layers = (["definition", "registration", "instrumentation"] as Layer[]).map((l) => [l, byLayer(l).length] as const).filter(([, n]) => n > 0);
+  if (layers.length === 1 && layers[0][0] === "definition" && onlyDefinitions) return pass("tools.governed", `all ${items.length} tool definition(s) are gated`, details);
+  return pass("tools.governed", `all ${items.length} ${noun} are gated: ${layers.map(([l, n]) => `${n} ${LAYER_TEXT[l]}`).join(", ")}`, details);
 }

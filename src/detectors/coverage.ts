@@ -1,0 +1,137 @@
+// Which layer gates each tool doctor can see in a package: its definition (a gate() in the code),
+// its registration (governTools / governMcpServer / governMcpClient) or instrumentation
+// (governor/register's hooks); and, for the rest, what would. Read only.
+import { ts } from "ts-morph";
+import { UNSUPPORTED_FRAMEWORKS, type FrameworkId } from "../frameworks.js";
+import type { ToolFinding } from "../codemods/types.js";
+import { detectInstrumentation, INSTRUMENTED, type Instrumentation } from "./instrumentation.js";
+import type { PackageProject } from "./project.js";
+import { isRegistered, scanRuntimeTools, type RuntimeTool, type RuntimeToolKind } from "./runtime-tools.js";
+import { preloadCommand, startScriptChanges } from "./start-scripts.js";
+
+export type Layer = "definition" | "registration" | "instrumentation";
+
+export interface CoverageItem {
+  /** Relative to the package directory. */
+  file: string;
+  line: number;
+  name: string | null;
+  framework: FrameworkId | null;
+  kind: "definition" | RuntimeToolKind;
+  /** `tool()`, `new TavilySearch() (@langchain/tavily)`. */
+  what: string;
+  gatedBy: Layer | null;
+  /** Not gated: what would gate it. */
+  fix?: string;
+  /** Only a person can gate it (no command or flag does). */
+  byHand?: boolean;
+}
+
+export interface PackageCoverage {
+  instrumentation: Instrumentation;
+  items: CoverageItem[];
+}
+
+const hooked = (inst: Instrumentation, via: FrameworkId[]) => via.some((f) => inst.reaches.includes(f === "langgraph" ? "langchain" : f));
+
+/** A definition whose code already holds a gate() from governor/runtime: gated, whatever name the
+ *  codemod could (or could not) resolve for it. */
+function holdsGate(text: string | undefined, line: number): boolean {
+  if (!text || !/["']governor(?:\/runtime)?["']/.test(text)) return false;
+  const sf = ts.createSourceFile("x.tsx", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+  const gates = new Set<string>();
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /^governor(?:\/runtime)?$/.test(st.moduleSpecifier.text)) {
+      const nb = st.importClause?.namedBindings;
+      if (nb && ts.isNamedImports(nb)) for (const e of nb.elements) if ((e.propertyName ?? e.name).text === "gate") gates.add(e.name.text);
+    }
+  }
+  const req = /\b(?:const|let|var)\s*\{[^}]*\bgate(?:\s*:\s*(\w+))?[^}]*\}\s*=\s*require\(\s*["']governor(?:\/runtime)?["']\s*\)/.exec(text);
+  if (req) gates.add(req[1] ?? "gate");
+  if (!gates.size) return false;
+  let found = false;
+  const visit = (n: ts.Node) => {
+    if (found) return;
+    const start = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+    if (start === line && (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isClassLike(n) || ts.isObjectLiteralExpression(n))) {
+      const inner = (x: ts.Node): boolean => (ts.isCallExpression(x) && ts.isIdentifier(x.expression) && gates.has(x.expression.text)) || ts.forEachChild(x, inner) === true;
+      if (inner(n)) found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+const unsupportedHow = (what: string) => UNSUPPORTED_FRAMEWORKS.find((f) => what.includes(f.label))?.tools ?? "tools";
+
+/** The start command that preloads instrumentation in this package, for fixes. */
+export function preloadHint(pkg: PackageProject): string {
+  const change = startScriptChanges(pkg.packageJson?.scripts as Record<string, unknown> | undefined)[0];
+  if (change) return `start it with \`${change.after}\` (scripts.${change.script})`;
+  const entry = pkg.entrypoints?.[0]?.file ?? null;
+  return `start node with \`${preloadCommand(entry, pkg.language === "ts")}\``;
+}
+
+const WRAP: Record<string, string> = {
+  prebuilt: "pass the tools through governTools([...]) from governor/runtime",
+  "as-tool": "pass the tools through governTools([...]) from governor/runtime",
+  "mastra-tool": "pass the agent's tools object through governTools({...}) from governor/runtime",
+};
+
+function runtimeFix(t: RuntimeTool, inst: Instrumentation, hint: string): string {
+  const layers: string[] = [];
+  if (t.via.length && !inst.unreachable) layers.push(`instrumentation would gate it: ${hint}`);
+  let wrap = WRAP[t.kind];
+  if (t.kind === "mcp-client") {
+    if (t.framework === "mcp") wrap = "wrap the client with governMcpClient(client) from governor/runtime";
+    else if (t.framework === "ai-sdk") wrap = "pass its tools through governTools(await client.tools()) from governor/runtime";
+    else if (t.framework === "langchain") wrap = "pass its tools through governTools(await client.getTools()) from governor/runtime";
+  }
+  if (wrap) layers.push(wrap);
+  const fix = layers.join(", or ") || "nothing in governor gates it yet; gate what it calls by hand";
+  return inst.unreachable && t.via.length ? `${fix} (instrumentation cannot reach it: ${inst.unreachable})` : fix;
+}
+
+export function packageCoverage(pkg: PackageProject, definitions: ToolFinding[], env: NodeJS.ProcessEnv): PackageCoverage {
+  const inst = detectInstrumentation(pkg, env);
+  const scan = scanRuntimeTools(pkg.sources);
+  const texts = new Map(pkg.sources.map((s) => [s.path, s.text]));
+  const hint = preloadHint(pkg);
+  const items: CoverageItem[] = [];
+  for (const d of definitions) {
+    const item: CoverageItem = { file: d.file, line: d.line, name: d.name, framework: d.framework, kind: "definition", what: d.form, gatedBy: null };
+    const lineText = (texts.get(d.file) ?? "").split("\n")[d.line - 1] ?? "";
+    const server = /(\w+)\s*\.\s*(?:tool|registerTool|setRequestHandler)\s*\(/.exec(lineText)?.[1];
+    if (d.status === "already-gated" || (d.status === "manual" && holdsGate(texts.get(d.file), d.line))) item.gatedBy = "definition";
+    else if (isRegistered(scan.registration, d.file, d.line) || (server && scan.registration.identifiers.get(d.file)?.has(server))) item.gatedBy = "registration";
+    else if (hooked(inst, [d.framework])) item.gatedBy = "instrumentation";
+    else {
+      const offered = /--import governor\/register/.test(d.reason ?? "");
+      const alt = INSTRUMENTED.includes(d.framework) && !inst.unreachable && !offered ? `; or ${hint} (instrumentation gates it)` : "";
+      if (d.status === "gated") item.fix = `run \`governor init\` (gates it at its definition)${alt}`;
+      else {
+        item.fix = `${d.reason ?? `wrap it in gate("<name>", fn) from governor/runtime`}${alt}`;
+        item.byHand = true;
+      }
+    }
+    items.push(item);
+  }
+  const defined = new Set(definitions.map((d) => `${d.file}:${d.line}`));
+  for (const t of scan.tools) {
+    if (defined.has(`${t.file}:${t.line}`)) continue; // the codemod reported it already (asTool)
+    const item: CoverageItem = { file: t.file, line: t.line, name: t.name, framework: t.framework, kind: t.kind, what: t.what, gatedBy: null };
+    if (t.kind === "hosted") {
+      item.fix = "it runs on OpenAI's servers, where no local layer can gate it: limit it with allowedTools and requireApproval: \"always\"";
+      item.byHand = true;
+    } else if (t.kind === "unsupported") {
+      item.fix = `wrap each tool function it runs (its ${unsupportedHow(t.what)}) in gate("<name>", fn) from governor/runtime`;
+      item.byHand = true;
+    } else if (isRegistered(scan.registration, t.file, t.line, t.endLine, t.variable)) item.gatedBy = "registration";
+    else if (hooked(inst, t.via)) item.gatedBy = "instrumentation";
+    else item.fix = runtimeFix(t, inst, hint);
+    items.push(item);
+  }
+  items.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  return { instrumentation: inst, items };
+}

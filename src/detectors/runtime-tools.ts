@@ -1,0 +1,272 @@
+// Tools no definition rewrite can reach, found in a package's source: prebuilt library tool
+// instances, MCP clients, OpenAI Agents asTool(), Mastra createTool(), imports of frameworks governor
+// does not support; and what flows into governTools / governMcpServer / governMcpClient. Read only.
+import { ts } from "ts-morph";
+import { isLibraryToolModule, UNSUPPORTED_FRAMEWORKS, unsupportedFrameworkOf, type FrameworkId } from "../frameworks.js";
+import { resolveSpec } from "../codemods/modules.js";
+
+export type RuntimeToolKind = "prebuilt" | "mcp-client" | "as-tool" | "mastra-tool" | "hosted" | "unsupported";
+
+export interface RuntimeTool {
+  kind: RuntimeToolKind;
+  file: string;
+  line: number;
+  endLine: number;
+  /** What it is in the user's words: `new TavilySearch()`, `createMCPClient()`. */
+  what: string;
+  /** The tool name when the source shows it (Mastra `id`, asTool `toolName`). */
+  name: string | null;
+  framework: FrameworkId | null;
+  /** Frameworks whose instrumentation gates it (any one is enough); empty: none can. */
+  via: FrameworkId[];
+  /** A variable it is assigned to, for the registration flow. */
+  variable: string | null;
+}
+
+/** Lines (1-based, inclusive) whose values flow into a govern* wrapper, and the identifiers that do. */
+export interface Registration {
+  ranges: { file: string; start: number; end: number }[];
+  identifiers: Map<string, Set<string>>;
+}
+
+const INTEREST = /["'](?:@langchain\/|langchain|@modelcontextprotocol\/|@ai-sdk\/mcp|ai|@openai\/agents|@mastra\/|governor)[^"']*["']|\bgovern(?:Tools|McpServer|McpClient)\b/;
+const UNSUPPORTED = new RegExp(`["'](?:${UNSUPPORTED_FRAMEWORKS.flatMap((f) => f.packages).map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")})`);
+const RUNTIME = new Set(["governor/runtime", "governor"]);
+const WRAPPERS = new Set(["governTools", "governMcpServer", "governMcpClient"]);
+const AGENTS_MCP = new Set(["MCPServerStdio", "MCPServerStreamableHttp", "MCPServerSSE"]);
+const TOOL_TAKERS = new Set(["ToolNode", "createReactAgent", "createAgent", "bindTools", "Agent"]);
+
+interface Binding {
+  spec: string;
+  /** Imported name ("*" for a namespace, "default"). */
+  name: string;
+}
+
+interface FileFacts {
+  path: string;
+  sf: ts.SourceFile;
+  imports: Map<string, Binding>;
+  /** Variables by name: their initializer's lines and the identifiers it mentions. */
+  vars: Map<string, { start: number; end: number; idents: Set<string> }[]>;
+  governed: ts.Node[];
+}
+
+const lineOf = (sf: ts.SourceFile, pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
+
+function kindOf(path: string): ts.ScriptKind {
+  if (/\.tsx$/.test(path)) return ts.ScriptKind.TSX;
+  if (/\.[mc]?ts$/.test(path)) return ts.ScriptKind.TS;
+  if (/\.jsx$/.test(path)) return ts.ScriptKind.JSX;
+  return ts.ScriptKind.JS;
+}
+
+function collectImports(sf: ts.SourceFile): Map<string, Binding> {
+  const out = new Map<string, Binding>();
+  const visit = (n: ts.Node) => {
+    if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier) && n.importClause && !n.importClause.isTypeOnly) {
+      const spec = n.moduleSpecifier.text;
+      const c = n.importClause;
+      if (c.name) out.set(c.name.text, { spec, name: "default" });
+      const nb = c.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) out.set(nb.name.text, { spec, name: "*" });
+      else if (nb) for (const e of nb.elements) if (!e.isTypeOnly) out.set(e.name.text, { spec, name: (e.propertyName ?? e.name).text });
+    } else if (ts.isVariableDeclaration(n) && n.initializer) {
+      // const { Client } = require("..."), const x = require("...")
+      let init: ts.Expression = n.initializer;
+      while (ts.isAwaitExpression(init) || ts.isParenthesizedExpression(init)) init = init.expression;
+      if (ts.isCallExpression(init) && (init.expression.getText(sf) === "require" || init.expression.kind === ts.SyntaxKind.ImportKeyword) && init.arguments[0] && ts.isStringLiteral(init.arguments[0])) {
+        const spec = init.arguments[0].text;
+        if (ts.isIdentifier(n.name)) out.set(n.name.text, { spec, name: "*" });
+        else if (ts.isObjectBindingPattern(n.name))
+          for (const e of n.name.elements) if (ts.isIdentifier(e.name)) out.set(e.name.text, { spec, name: e.propertyName && ts.isIdentifier(e.propertyName) ? e.propertyName.text : e.name.text });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** The binding an expression like `Client`, `mcp.Client` or `agents.MCPServerStdio` refers to. */
+function bindingOf(f: FileFacts, e: ts.Expression): Binding | null {
+  if (ts.isIdentifier(e)) return f.imports.get(e.text) ?? null;
+  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+    const ns = f.imports.get(e.expression.text);
+    if (ns && ns.name === "*") return { spec: ns.spec, name: e.name.text };
+  }
+  return null;
+}
+
+function identsIn(n: ts.Node): Set<string> {
+  const out = new Set<string>();
+  const visit = (x: ts.Node) => {
+    // values only: not `.name` of a property access, nor a property's key
+    if (ts.isIdentifier(x)) {
+      const p = x.parent;
+      const key = (ts.isPropertyAccessExpression(p) && p.name === x) || (ts.isPropertyAssignment(p) && p.name === x);
+      if (!key) out.add(x.text);
+    }
+    ts.forEachChild(x, visit);
+  };
+  visit(n);
+  return out;
+}
+
+function stringProp(arg: ts.Expression | undefined, key: string): string | null {
+  if (!arg || !ts.isObjectLiteralExpression(arg)) return null;
+  for (const p of arg.properties) {
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === key) {
+      const v = p.initializer;
+      if (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) return v.text;
+    }
+  }
+  return null;
+}
+
+/** The variable a value is assigned to (`const t = new X()`, `const t = await f()`). */
+function assignedTo(n: ts.Node): string | null {
+  let p = n.parent;
+  while (p && (ts.isAwaitExpression(p) || ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p))) p = p.parent;
+  return p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : null;
+}
+
+/** Is `n` (or the variable holding it) an element of a tools list handed to ToolNode, createAgent, bindTools...? */
+function handedAsTool(f: FileFacts, n: ts.Node, variable: string | null): boolean {
+  const takes = (call: ts.CallExpression | ts.NewExpression) => {
+    const c = call.expression;
+    const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : "";
+    return TOOL_TAKERS.has(name);
+  };
+  const lists: ts.Expression[] = [];
+  const visit = (x: ts.Node) => {
+    if ((ts.isCallExpression(x) || ts.isNewExpression(x)) && takes(x)) {
+      for (const a of x.arguments ?? []) {
+        if (ts.isArrayLiteralExpression(a) || ts.isIdentifier(a)) lists.push(a);
+        if (ts.isObjectLiteralExpression(a))
+          for (const p of a.properties) {
+            if (ts.isPropertyAssignment(p) && p.name.getText(f.sf) === "tools") lists.push(p.initializer);
+            if (ts.isShorthandPropertyAssignment(p) && p.name.text === "tools") lists.push(p.name);
+          }
+      }
+    }
+    ts.forEachChild(x, visit);
+  };
+  visit(f.sf);
+  for (const l of lists) {
+    if (n.getStart(f.sf) >= l.getStart(f.sf) && n.getEnd() <= l.getEnd()) return true;
+    if (variable && identsIn(l).has(variable)) return true;
+    if (!ts.isIdentifier(l)) continue;
+    const line = lineOf(f.sf, n.getStart(f.sf));
+    for (const v of f.vars.get(l.text) ?? []) if ((variable && v.idents.has(variable)) || (line >= v.start && line <= v.end)) return true;
+  }
+  return false;
+}
+
+function parseFile(path: string, text: string): FileFacts {
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, kindOf(path));
+  const f: FileFacts = { path, sf, imports: collectImports(sf), vars: new Map(), governed: [] };
+  const visit = (n: ts.Node) => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+      const list = f.vars.get(n.name.text) ?? [];
+      list.push({ start: lineOf(sf, n.getStart(sf)), end: lineOf(sf, n.getEnd()), idents: identsIn(n.initializer) });
+      f.vars.set(n.name.text, list);
+    }
+    if (ts.isCallExpression(n)) {
+      const b = bindingOf(f, n.expression);
+      if (b && RUNTIME.has(b.spec) && WRAPPERS.has(b.name) && n.arguments[0]) f.governed.push(n.arguments[0]);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return f;
+}
+
+function findTools(f: FileFacts, out: RuntimeTool[]): void {
+  const { sf } = f;
+  const add = (kind: RuntimeToolKind, n: ts.Node, what: string, framework: FrameworkId | null, via: FrameworkId[], name: string | null = null) =>
+    out.push({ kind, file: f.path, line: lineOf(sf, n.getStart(sf)), endLine: lineOf(sf, n.getEnd()), what, name, framework, via, variable: assignedTo(n) });
+  const seenUnsupported = new Set<string>();
+  const visit = (n: ts.Node) => {
+    if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier) && !n.importClause?.isTypeOnly) {
+      const u = unsupportedFrameworkOf(n.moduleSpecifier.text);
+      if (u && !seenUnsupported.has(u.label)) {
+        seenUnsupported.add(u.label);
+        add("unsupported", n, `${n.moduleSpecifier.text}: ${u.label}, which governor does not support yet`, null, []);
+      }
+    }
+    if (ts.isNewExpression(n)) {
+      const b = bindingOf(f, n.expression);
+      const cls = n.expression.getText(sf);
+      if (b && b.spec.startsWith("@modelcontextprotocol/sdk/client") && b.name === "Client") add("mcp-client", n, "MCP client new Client()", "mcp", ["mcp"]);
+      else if (b && b.name === "MultiServerMCPClient") add("mcp-client", n, "MCP client new MultiServerMCPClient()", "langchain", ["langchain"]);
+      else if (b && b.spec.startsWith("@openai/agents") && AGENTS_MCP.has(b.name)) add("mcp-client", n, `MCP server new ${b.name}() for an OpenAI Agent`, "openai-agents", ["openai-agents"]);
+      else if (b && !b.spec.startsWith(".") && (isLibraryToolModule(b.spec) || (/^(?:@langchain\/|langchain)/.test(b.spec) && b.spec !== "@langchain/core/tools" && handedAsTool(f, n, assignedTo(n)))))
+        add("prebuilt", n, `new ${cls}() from ${b.spec}`, "langchain", ["langchain"]);
+    }
+    if (ts.isCallExpression(n)) {
+      const b = bindingOf(f, n.expression);
+      const arg = n.arguments[0];
+      if (b && (b.spec === "@ai-sdk/mcp" || b.spec === "ai") && /^(?:experimental_)?createMCPClient$/.test(b.name)) add("mcp-client", n, `MCP client ${b.name}()`, "ai-sdk", ["ai-sdk"]);
+      else if (b && b.spec.startsWith("@mastra/core") && b.name === "createTool") add("mastra-tool", n, "Mastra createTool()", "mastra", ["mastra"], stringProp(arg, "id"));
+      else if (b && b.spec.startsWith("@openai/agents") && b.name === "hostedMcpTool") add("hosted", n, "OpenAI Agents hostedMcpTool()", "openai-agents", [], stringProp(arg, "serverLabel"));
+      else if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === "asTool" && [...f.imports.values()].some((i) => i.spec.startsWith("@openai/agents")))
+        add("as-tool", n, `OpenAI Agents ${n.expression.getText(sf)}()`, "openai-agents", ["openai-agents"], stringProp(arg, "toolName"));
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+}
+
+/** What flows into govern* calls: their argument, the variables it names (transitively), and
+ *  exported variables of relative modules it imports. */
+function registrations(files: Map<string, FileFacts>, known: Set<string>): Registration {
+  const reg: Registration = { ranges: [], identifiers: new Map() };
+  const queue: [FileFacts, string][] = [];
+  const mark = (f: FileFacts, name: string) => {
+    const set = reg.identifiers.get(f.path) ?? new Set<string>();
+    if (set.has(name)) return;
+    set.add(name);
+    reg.identifiers.set(f.path, set);
+    queue.push([f, name]);
+  };
+  for (const f of files.values()) {
+    for (const arg of f.governed) {
+      reg.ranges.push({ file: f.path, start: lineOf(f.sf, arg.getStart(f.sf)), end: lineOf(f.sf, arg.getEnd()) });
+      for (const id of identsIn(arg)) mark(f, id);
+    }
+  }
+  for (let i = 0; i < queue.length && i < 5000; i++) {
+    const [f, name] = queue[i];
+    for (const v of f.vars.get(name) ?? []) {
+      reg.ranges.push({ file: f.path, start: v.start, end: v.end });
+      for (const id of v.idents) mark(f, id);
+    }
+    const b = f.imports.get(name);
+    if (b && b.spec.startsWith(".")) {
+      const target = resolveSpec(f.path, b.spec, known);
+      const tf = target ? files.get(target) : undefined;
+      if (tf && b.name !== "*" && b.name !== "default") mark(tf, b.name);
+    }
+  }
+  return reg;
+}
+
+export interface RuntimeScan {
+  tools: RuntimeTool[];
+  registration: Registration;
+}
+
+/** Scans a package's sources (paths relative to the package). */
+export function scanRuntimeTools(sources: { path: string; text: string }[]): RuntimeScan {
+  const files = new Map<string, FileFacts>();
+  for (const s of sources) if (INTEREST.test(s.text) || UNSUPPORTED.test(s.text)) files.set(s.path, parseFile(s.path, s.text));
+  const tools: RuntimeTool[] = [];
+  for (const f of files.values()) findTools(f, tools);
+  return { tools, registration: registrations(files, new Set(sources.map((s) => s.path))) };
+}
+
+/** Does a value on `line`..`endLine` of `file` (or the variable holding it) flow into a govern* call? */
+export function isRegistered(reg: Registration, file: string, line: number, endLine = line, variable: string | null = null): boolean {
+  if (variable && reg.identifiers.get(file)?.has(variable)) return true;
+  return reg.ranges.some((r) => r.file === file && line >= r.start && endLine <= r.end);
+}

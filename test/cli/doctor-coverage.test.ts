@@ -1,0 +1,174 @@
+// doctor's tools.governed across layers, as a real process on fixture projects that mirror real repos
+// (test/fixtures/layers): what any layer gates is counted, what none does is named with its fix.
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkGoverned } from "../../src/doctor/repo.js";
+import { detectProject } from "../../src/detectors/project.js";
+import { policies, root, run, serve, type Served } from "./helpers.js";
+
+const KEY = "sk-coverage-0123456789";
+const DECISION_KEY = "dk-coverage-0123456789abcdef";
+const FIXTURES = path.join(root, "test/fixtures/layers");
+let srv: Served;
+const made: string[] = [];
+
+/** A copy of a fixture with governor linked into node_modules (as `npm install governor` would). */
+function project(name: string, edit?: (dir: string) => void): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `governor-coverage-${name}-`));
+  cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  mkdirSync(path.join(dir, "node_modules"));
+  symlinkSync(root, path.join(dir, "node_modules", "governor"), "dir");
+  edit?.(dir);
+  made.push(dir);
+  return dir;
+}
+
+const prepend = (dir: string, file: string, line: string) => writeFileSync(path.join(dir, file), line + readFileSync(path.join(dir, file), "utf8"));
+
+async function doctor(dir: string, args: string[] = []) {
+  const r = await run(["doctor", "--cwd", dir, "--json", "--samples", "1", ...args], {
+    env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, GOVERNOR_DECISION_KEY: DECISION_KEY },
+  });
+  const out = JSON.parse(r.stdout);
+  const c = Object.fromEntries(out.checks.map((k: { id: string }) => [k.id, k])) as Record<string, any>;
+  return { code: r.code, ok: out.ok as boolean, governed: c["tools.governed"], entry: c["runtime.entrypoint"], text: r.stdout };
+}
+
+const notGated = (g: any) => (g.details?.notGated ?? []).map((n: { where: string }) => n.where);
+
+beforeAll(async () => {
+  srv = await serve(["--policy", path.join(policies, "basic.yaml")], { GOVERNOR_SERVE_API_KEY: KEY, GOVERNOR_DECISION_KEY: DECISION_KEY });
+});
+afterAll(async () => {
+  await srv?.stop();
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+describe.concurrent("doctor: tools.governed counts every layer", () => {
+  it("LangGraph with new TavilySearch() in a ToolNode, not wired: each prebuilt tool named with the flag that gates it", async () => {
+    const { code, governed } = await doctor(project("langgraph-tavily"));
+    expect(code).toBe(1);
+    expect(governed.status).toBe("fail");
+    expect(governed.message).toBe(
+      "3 of 3 tool(s) not gated by any layer: src/graph.ts:8 (lookup_order), src/graph.ts:14 (new TavilySearch() from @langchain/tavily), src/graph.ts:16 (new Calculator() from @langchain/community/tools/calculator)",
+    );
+    const tavily = governed.details.notGated.find((n: any) => n.where.includes("TavilySearch"));
+    expect(tavily).toMatchObject({ kind: "prebuilt", framework: "langchain", byHand: false });
+    expect(tavily.fix).toContain("`tsx --import governor/register src/index.ts` (scripts.start)");
+    expect(tavily.fix).toContain("governTools([...])");
+    expect(governed.fix).toContain("src/graph.ts:16 (new Calculator() from @langchain/community/tools/calculator): instrumentation would gate it");
+  });
+
+  it("the same app started with --import governor/register: the prebuilt tools count as gated by instrumentation; --strict passes", async () => {
+    const dir = project("langgraph-preloaded");
+    const { code, governed, entry } = await doctor(dir, ["--strict"]);
+    expect(governed.status).toBe("pass");
+    expect(governed.message).toBe("all 3 tool(s) are gated: 3 by instrumentation (governor/register)");
+    expect(governed.details.gated.instrumentation).toContain("src/graph.ts:14 (new TavilySearch() from @langchain/tavily)");
+    expect(entry.message).toBe("governor/register is loaded from research-graph-preloaded: package.json scripts.start (--import: instrumentation covers LangChain.js, LangGraph)");
+    expect(code).toBe(0);
+  });
+
+  it("LangGraph with only import \"governor/register\" in its ESM entrypoint: tool prototypes are still hooked, so they count", async () => {
+    const dir = project("langgraph-tavily", (d) => prepend(d, "src/index.ts", 'import "governor/register";\n'));
+    const { governed, entry } = await doctor(dir);
+    expect(governed).toMatchObject({ status: "pass", message: "all 3 tool(s) are gated: 3 by instrumentation (governor/register)" });
+    expect(entry.message).toContain("src/index.ts (import in an ESM entrypoint: instrumentation covers LangChain.js, LangGraph)");
+  });
+
+  it("OpenAI Agents with MCPServerStdio and asTool, register imported by the entrypoint: not gated, the flag named, --json carries it", async () => {
+    const dir = project("openai-agents-mcp", (d) => prepend(d, "src/index.js", 'import "governor/register";\n'));
+    const { governed, entry } = await doctor(dir);
+    expect(entry.message).toContain("instrumentation does not reach OpenAI Agents: the entrypoint's static imports are linked before governor/register runs");
+    expect(notGated(governed)).toEqual([
+      "src/agent.js:4 (MCP server new MCPServerStdio() for an OpenAI Agent)",
+      "src/agent.js:9 (refund_payment)",
+      "src/agent.js:21 (research)",
+    ]);
+    const mcp = governed.details.notGated[0];
+    expect(mcp).toMatchObject({ kind: "mcp-client", framework: "openai-agents", byHand: false });
+    expect(mcp.fix).toBe("instrumentation would gate it: start it with `node --import governor/register src/index.js` (scripts.start)");
+    expect(governed.status).toBe("fail");
+    expect(governed.message).not.toMatch(/all .* gated/);
+  });
+
+  it("Mastra createTool: named by its id; the entry import does not reach Mastra's agent, so it is not gated", async () => {
+    const { governed } = await doctor(project("mastra"));
+    expect(governed.status).toBe("fail");
+    expect(notGated(governed)).toEqual(["src/mastra/tools.ts:4 (get-weather: Mastra createTool())"]);
+    expect(governed.details.notGated[0].fix).toBe(
+      "instrumentation would gate it: start it with `tsx --import governor/register src/index.ts` (scripts.start), or pass the agent's tools object through governTools({...}) from governor/runtime",
+    );
+  });
+
+  it("Next.js: instrumentation cannot reach bundled code, even with NODE_OPTIONS in the dev script; doctor says so", async () => {
+    const dir = project("next-app", (d) => {
+      const pkg = JSON.parse(readFileSync(path.join(d, "package.json"), "utf8"));
+      pkg.scripts.dev = "NODE_OPTIONS='--import governor/register' next dev";
+      writeFileSync(path.join(d, "package.json"), JSON.stringify(pkg, null, 2));
+    });
+    const { governed, entry } = await doctor(dir);
+    expect(entry.message).toMatch(/instrumentation cannot reach Vercel AI SDK here: Next\.js bundles this package's server code/);
+    expect(governed.status).toBe("fail");
+    expect(governed.details.instrumentationUnreachable[0]).toMatch(/^chat-next: Next\.js bundles/);
+    const [mcp, weather] = governed.details.notGated;
+    expect(mcp.where).toBe("app/api/chat/route.ts:8 (MCP client experimental_createMCPClient())");
+    expect(mcp.fix).toMatch(/^pass its tools through governTools\(await client\.tools\(\)\) from governor\/runtime \(instrumentation cannot reach it: Next\.js/);
+    expect(weather).toMatchObject({ where: "app/api/chat/route.ts:15 (weather)", fix: "run `governor init` (gates it at its definition)" });
+  });
+
+  it("governTools / governMcpClient in the source: counted as gated by registration", async () => {
+    const { governed } = await doctor(project("registration"));
+    expect(governed).toMatchObject({ status: "pass", message: "all 2 tool(s) are gated: 2 by registration (govern*)" });
+    expect(governed.details.gated.registration).toEqual(["src/tools.js:5 (new TavilySearch() from @langchain/tavily)", "src/tools.js:8 (MCP client new Client())"]);
+  });
+
+  it("a framework governor does not support is named; a warning that --strict turns into a failure", async () => {
+    const dir = project("llamaindex");
+    const [plain, strict] = await Promise.all([doctor(dir), doctor(dir, ["--strict"])]);
+    expect(plain.governed.status).toBe("warn");
+    expect(plain.governed.message).toBe("1 of 1 tool(s) not gated by any layer: src/index.js:1 (llamaindex: LlamaIndex.TS, which governor does not support yet)");
+    expect(plain.governed.fix).toContain('wrap each tool function it runs (its FunctionTool.from / tool()) in gate("<name>", fn)');
+    expect(plain.code).toBe(0);
+    expect(strict.code).toBe(1);
+    expect(strict.ok).toBe(false);
+  });
+});
+
+describe("doctor right after init", () => {
+  it("AI SDK factory tools registered through a tsconfig alias: init gates them, then doctor --strict passes", async () => {
+    const dir = project("ai-sdk-factory");
+    for (const args of [["init", "-q"], ["-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "app"]])
+      expect(spawnSync("git", args, { cwd: dir }).status).toBe(0);
+    const before = await doctor(dir);
+    expect(before.governed.message).toBe("2 of 2 tool definition(s) not gated: src/tools/orders.ts:10 (lookup_order), src/tools/orders.ts:18 (cancel_order)");
+    const init = spawnSync(process.execPath, [path.join(root, "bin/governor.js"), "init", "--cwd", dir, "--yes", "--no-install"], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+    expect(init.status, init.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, "src/tools/orders.ts"), "utf8")).toContain('execute: gate("lookup_order", async ({ id }) => deps.find(id))');
+    const after = await doctor(dir, ["--strict"]);
+    expect(after.governed).toMatchObject({ status: "pass", message: "all 2 tool definition(s) are gated" });
+    expect(after.code, after.text).toBe(0);
+  });
+
+  it("a definition already wrapped in gate() counts as gated even when the detector cannot name it", () => {
+    const dir = project("ai-sdk-factory", (d) => {
+      const file = path.join(d, "src/tools/orders.ts");
+      const text = readFileSync(file, "utf8").replace('import { z } from "zod";', 'import { z } from "zod";\nimport { gate } from "governor/runtime";');
+      writeFileSync(file, text.replace("execute: async ({ id }) => deps.find(id)", 'execute: gate("lookup_order", async ({ id }) => deps.find(id))'));
+    });
+    const detection = detectProject(dir);
+    // what the codemod says over code it cannot follow: both factory tools unnamed, manual
+    const manualOnly = () => ({
+      files: [],
+      warnings: [],
+      tools: [11, 19].map((line) => ({ file: "src/tools/orders.ts", line, name: null, nameConfidence: "low", framework: "ai-sdk", form: "tool", status: "manual", reason: "not registered" })),
+    });
+    const r = checkGoverned(detection, manualOnly as never, {});
+    expect(r.status).toBe("warn");
+    expect(r.details).toMatchObject({ gated: { definition: ["src/tools/orders.ts:11 (tool)"] } });
+    expect((r.details as any).notGated.map((n: any) => n.where)).toEqual(["src/tools/orders.ts:19 (tool)"]);
+  });
+});
