@@ -6,6 +6,7 @@ import { calleeBinding, constString } from "../nodes.js";
 import { frameworkOfSpec, isLangChainSpec } from "../modules.js";
 import type { Program } from "../program.js";
 import { manual, wrapMethodBody, type Site } from "../wrap.js";
+import { LANGCHAIN_GATE_OPTS } from "./langchain.js";
 
 type Cls = ClassDeclaration | ClassExpression;
 const BASES = new Set(["Tool", "StructuredTool", "DynamicTool", "DynamicStructuredTool"]);
@@ -41,7 +42,7 @@ export function gateLangChainClasses(prog: Program, ctx: FileCtx): void {
       manual(ctx, site, "_call is static; gate the tool by hand");
       continue;
     }
-    wrapMethodBody(ctx, site, call);
+    wrapMethodBody(ctx, site, call, LANGCHAIN_GATE_OPTS);
     if (name === null) ctx.findings[ctx.findings.length - 1].reason = "name read from this.name when the tool runs";
   }
 }

@@ -5,6 +5,9 @@ import { calleeBinding, findMember, unwrapExpr } from "../nodes.js";
 import { frameworkOfSpec, isLangChainSpec } from "../modules.js";
 import { manual, nameFrom, wrapInline, wrapProperty, type Site } from "../wrap.js";
 
+/** LangChain wraps a thrown tool error in "Please fix your mistakes.", which invites a retry: the
+ *  gate hands the refusal back as the tool's output instead. */
+export const LANGCHAIN_GATE_OPTS = '{ onDeny: "return" }';
 
 export function gateLangChain(ctx: FileCtx): void {
   for (const n of ctx.sf.getDescendants()) {
@@ -27,7 +30,7 @@ export function gateLangChain(ctx: FileCtx): void {
         continue;
       }
       if (site.nameExpr) site.reason = `name computed at runtime from ${site.nameExpr}`;
-      wrapInline(ctx, site, args[0]);
+      wrapInline(ctx, site, args[0], LANGCHAIN_GATE_OPTS);
       if (site.reason) ctx.findings[ctx.findings.length - 1].reason = site.reason;
     } else if (Node.isNewExpression(n) && (b.name === "DynamicTool" || b.name === "DynamicStructuredTool")) {
       const obj = args[0] && unwrapExpr(args[0]);
@@ -47,7 +50,7 @@ export function gateLangChain(ctx: FileCtx): void {
         manual(ctx, site, "the tool's name is not a plain string here; wrap its func in gate(\"<name>\", fn) by hand");
         continue;
       }
-      wrapProperty(ctx, site, func, true);
+      wrapProperty(ctx, site, func, true, LANGCHAIN_GATE_OPTS);
     }
   }
 }
