@@ -157,3 +157,32 @@ describe("without any layer (control)", () => {
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe("tools gated at their definition (init's rewrite, onDeny return)", () => {
+  const DEFINED = "langchain/defined.mjs";
+  const expectDefined = (r: AppRun) => {
+    expect(r.summary.ran).toEqual(["lookup_order"]);
+    expect(r.summary.seen.lookup_order).toEqual({ content: "order o-1: shipped", id: "call_lookup" });
+    for (const [name, id] of [["send_email", "call_send"], ["search_docs", "call_search"]]) {
+      expect(r.summary.seen[name].id).toBe(id);
+      expect(r.summary.seen[name].content).toContain(`The tool call "${name}" was blocked by policy (request id req-lc-deny)`);
+      expect(r.summary.seen[name].content).not.toContain("Please fix your mistakes");
+    }
+    expect(r.summary.final).toBe("done");
+  };
+
+  it("and instrumented: each call is asked once, by instrumentation", async () => {
+    const r = await run(DEFINED, "import", "policy");
+    expectDefined(r);
+    expect(server.requests).toHaveLength(3);
+    expect(r.audit.map((a) => [a.tool, a.gatedBy])).toEqual(expect.arrayContaining([["send_email", "instrumentation"], ["search_docs", "instrumentation"], ["lookup_order", "instrumentation"]]));
+    expect(r.audit).toHaveLength(3);
+  });
+
+  it("alone: the definition gate asks, and the model gets its refusal as the tool's output", async () => {
+    const r = await run(DEFINED, "none", "policy");
+    expectDefined(r);
+    expect(server.requests).toHaveLength(3);
+    expect(r.audit.every((a) => a.gatedBy === "definition")).toBe(true);
+  });
+});

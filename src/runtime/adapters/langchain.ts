@@ -100,10 +100,12 @@ function structuredToolOf(exports: any): { proto: any; missing?: string } {
 export const instrumentation: InstrumentationAdapter = {
   framework: "langchain",
   patch(exports, info): PatchResult {
+    const what = "StructuredTool.prototype.call (every tool, gated by name at its first call)";
+    // Checked first: the patched call no longer shows the shape checked below.
+    const seen = exports?.StructuredTool?.prototype;
+    if (seen && typeof seen === "object" && isMarked(seen, "instrumentation")) return { patched: [what] };
     const { proto, missing } = structuredToolOf(exports);
     if (!proto) return { patched: [], missing: [missing!] };
-    const what = "StructuredTool.prototype.call (every tool, gated by name at its first call)";
-    if (isMarked(proto, "instrumentation")) return { patched: [what] };
     if (!markOnce(proto, "instrumentation")) return { patched: [], missing: ["a writable StructuredTool.prototype"] };
     const call = proto.call as (this: ToolLike, ...args: unknown[]) => unknown;
     const host = info.host;
