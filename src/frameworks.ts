@@ -18,6 +18,9 @@ export interface FrameworkInfo {
   instrument: string[];
   /** Versions the adapter was built for (major lines), for doctor and the debug line. */
   supported: string;
+  /** Frameworks whose tools run through this one's instrumented modules (LangGraph's through
+   *  @langchain/core): using them means this one is hooked too. */
+  reachedVia?: FrameworkId[];
 }
 
 const pkg = (name: string) => (spec: string) => spec === name || spec.startsWith(name + "/");
@@ -38,6 +41,7 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
     packages: ["langchain", "@langchain/core"],
     matches: (s) => pkg("langchain")(s) || (s.startsWith("@langchain/") && !s.startsWith("@langchain/langgraph")),
     instrument: ["@langchain/core/tools"],
+    reachedVia: ["langgraph"],
     supported: "@langchain/core 1.x",
   },
   {
@@ -75,6 +79,9 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
       "@modelcontextprotocol/sdk/server/index.js",
       "@modelcontextprotocol/sdk/server/mcp.js",
       "@modelcontextprotocol/sdk/client/index.js",
+      // Export-map aliases of server/index.js and client/index.js.
+      "@modelcontextprotocol/sdk/server",
+      "@modelcontextprotocol/sdk/client",
     ],
     supported: "@modelcontextprotocol/sdk 1.x",
   },

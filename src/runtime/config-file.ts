@@ -57,8 +57,8 @@ export interface ConfigFileLookup {
   problem?: string;
 }
 
-/** governor.config.json: GOVERNOR_CONFIG (or the config option) if set, else the working
- *  directory's, else the entrypoint's package root's. */
+/** governor.config.json: GOVERNOR_CONFIG (or the config option) if set, else the entrypoint's
+ *  package root's, else the working directory's. */
 export function findConfigFile(configured: string | undefined, site: ConfigSite): ConfigFileLookup {
   if (configured) {
     const { file, looked } = resolveFrom(configured, site);
@@ -71,14 +71,15 @@ export function findConfigFile(configured: string | undefined, site: ConfigSite)
   const root = site.root ?? packageRootOf(site.entry);
   const inRoot = root ? path.join(root, CONFIG_FILE) : undefined;
   const looked = inRoot && inRoot !== inCwd ? [inCwd, inRoot] : [inCwd];
-  if (existsSync(inCwd)) {
-    const warning =
-      inRoot && inRoot !== inCwd && existsSync(inRoot)
-        ? `governor: using ${inCwd} (the working directory's); the app's package has its own ${inRoot}, which is NOT read. Set GOVERNOR_CONFIG to the one you mean.`
-        : undefined;
-    return { file: inCwd, looked, warning };
+  // The app's own package wins: whoever starts the process (an MCP client, a supervisor) picks the
+  // working directory, and its governor.config.json describes its own tools, not this app's.
+  if (inRoot && inRoot !== inCwd && existsSync(inRoot)) {
+    const warning = existsSync(inCwd)
+      ? `governor: using ${inRoot} (the app's package); the working directory's ${inCwd} is NOT read. Set GOVERNOR_CONFIG to the one you mean.`
+      : undefined;
+    return { file: inRoot, looked: [inRoot, inCwd], warning };
   }
-  if (inRoot && existsSync(inRoot)) return { file: inRoot, looked };
+  if (existsSync(inCwd)) return { file: inCwd, looked };
   return { file: undefined, looked };
 }
 

@@ -2,6 +2,7 @@
 // result type, name and length; async generators stay async generators (checked on first next()).
 import { contextStorage, currentContext } from "./context.js";
 import type { IntentOverride } from "./intent.js";
+import { unavailableRefusal } from "./refusal.js";
 
 export interface GateOptions {
   /** "throw" (default): a blocked call rejects with GovernorDeniedError (or the typed error when
@@ -63,6 +64,10 @@ export interface Layer {
   argsOf?: (args: unknown[]) => unknown[];
   /** Turns the refusal text into what the framework expects as the tool's result. */
   refuse?: (refusal: string) => unknown;
+  /** onDeny "throw" where the framework hands the error's message to the model (AI SDK): a call
+   *  with no decision throws its typed error with the model-facing refusal as the message, not the
+   *  person-facing one (which names the policy service's URL). */
+  modelFacing?: boolean;
 }
 
 function isAsyncGeneratorFunction(fn: unknown): boolean {
@@ -92,7 +97,9 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
   } else {
     wrapper = async function (this: unknown, ...args: unknown[]) {
       if (decidedAbove(name)) return fn.apply(this, args);
-      const verdict = await getHost().before(name, layer?.argsOf ? layer.argsOf(args) : args, opts, layer?.by);
+      const verdict = layer?.modelFacing
+        ? await getHost().before(name, layer.argsOf ? layer.argsOf(args) : args, opts, layer.by).catch((err) => Promise.reject(forModel(err, name)))
+        : await getHost().before(name, layer?.argsOf ? layer.argsOf(args) : args, opts, layer?.by);
       if (verdict !== RUN) return layer?.refuse ? layer.refuse(verdict) : verdict;
       return layer ? runDecided(name, () => fn.apply(this, args)) : fn.apply(this, args);
     };
@@ -101,6 +108,17 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
   Object.defineProperty(wrapper, "length", { value: fn.length, configurable: true });
   Object.defineProperty(wrapper, GATED, { value: name });
   return wrapper;
+}
+
+/** The same typed error (class, code, fields) with the refusal the model should read as message. */
+function forModel(err: unknown, name: string): unknown {
+  const e = err as { code?: unknown; name?: string };
+  if (!(err instanceof Error) || typeof e.code !== "string" || e.name === "GovernorDeniedError") return err;
+  const copy = Object.create(Object.getPrototypeOf(err), Object.getOwnPropertyDescriptors(err));
+  const text = unavailableRefusal(name, e.code);
+  Object.defineProperty(copy, "message", { value: text, writable: true, configurable: true });
+  Object.defineProperty(copy, "stack", { value: `${e.name}: ${text}`, writable: true, configurable: true });
+  return copy;
 }
 
 /** An outer layer already decided this call of `name` (registration or instrumentation). */

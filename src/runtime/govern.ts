@@ -20,10 +20,17 @@ const GOVERNED = Symbol.for("governor.governed");
 /** The host to ask: the given governor, else the default one (created at the first call). */
 export function hostOf(governor: Governor | undefined): () => GateHost {
   if (!governor) return defaultImpl;
-  const host = governor as unknown as GateHost;
-  if (typeof host.before !== "function") throw new TypeError("governor: `governor` must come from createGovernor()");
-  return () => host;
+  let getter = hosts.get(governor);
+  if (!getter) {
+    const host = governor as unknown as GateHost;
+    if (typeof host.before !== "function") throw new TypeError("governor: `governor` must come from createGovernor()");
+    hosts.set(governor, (getter = () => host));
+  }
+  return getter;
 }
+
+// One getter per governor, so adapters' per-tool caches (keyed by host) hit across calls.
+const hosts = new WeakMap<Governor, () => GateHost>();
 
 /** The name gate() at the definition put on `fn`, if any. */
 export function gatedAs(fn: unknown): string | undefined {

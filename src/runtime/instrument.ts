@@ -7,11 +7,11 @@ import { readFileSync } from "node:fs";
 import { createRequire, register as registerLoader } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { FRAMEWORKS, instrumentedModules, type FrameworkId } from "../frameworks.js";
+import { FRAMEWORKS, frameworkOf as frameworkOfSpec, instrumentedModules, type FrameworkId } from "../frameworks.js";
 import { ADAPTERS } from "./adapters/index.js";
 import type { PatchResult } from "./adapters/types.js";
 import { debug } from "./debug.js";
-import { declaredDependencies, findPackageDir, resolveCjsFrom, resolveEsmFrom } from "./resolve-app.js";
+import { appImports, findPackageDir, resolveCjsFrom, resolveEsmFrom } from "./resolve-app.js";
 import { defaultImpl } from "./default.js";
 
 export interface PatchedModule {
@@ -162,28 +162,40 @@ function applyAdapter(status: InstrumentationStatus, exports: unknown, specifier
 export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean): Promise<void> {
   const status = instrumentationStatus();
   if (!status || status.mode !== "import" || !entry) return;
-  const declared = declaredDependencies(entry);
-  const wanted = FRAMEWORKS.filter((f) => f.instrument.length && f.packages.some((p) => declared.has(p)));
+  // Only frameworks the app's own files import: importing one it does not use would load it.
+  const imported = [...appImports(entry)];
+  const used = new Set(imported.map((s) => frameworkOfSpec(s)).filter((f): f is FrameworkId => !!f));
+  const wanted = FRAMEWORKS.filter((f) => f.instrument.length && (used.has(f.id) || f.reachedVia?.some((v) => used.has(v))));
   for (const f of wanted) {
-    // From the entrypoint, else from a declared package of the framework (a nested dependency).
-    const froms = [entry, ...f.packages.filter((p) => declared.has(p)).map((p) => findPackageDir(p, path.dirname(entry))).filter((d): d is string => !!d).map((d) => path.join(d, "package.json"))];
+    // From the entrypoint, else from the packages the app imports (a dependency nested under them).
+    const pkgs = new Set(imported.filter((s) => frameworkOfSpec(s) === f.id || f.reachedVia?.includes(frameworkOfSpec(s)!)).map(packageOf));
+    const froms = [entry, ...[...pkgs].map((p) => findPackageDir(p, path.dirname(entry))).filter((d): d is string => !!d).map((d) => path.join(d, "package.json"))];
     for (const specifier of f.instrument) {
       for (const from of froms) {
         const cjsFile = resolveCjsFrom(specifier, from);
         const cached = cjsFile ? createRequire(from).cache[cjsFile] : undefined;
         if (cached?.loaded) {
-          const out = applyAdapter(status, cached.exports, specifier, "cjs", findPackageDir(packageOf(specifier), path.dirname(from)) ?? undefined);
-          if (out !== cached.exports) cached.exports = out;
-        }
-        if (esm) {
-          const hit = resolveEsmFrom(specifier, from);
-          if (!hit) continue;
-          try {
-            const ns = await import(hit.url);
-            applyAdapter(status, ns, specifier, "esm", hit.baseDir, true);
-          } catch (err) {
-            debug(`could not load ${specifier} from ${from} to patch it (${(err as Error)?.message})`);
+          const before = cached.exports as Record<string, unknown>;
+          const out = applyAdapter(status, before, specifier, "cjs", findPackageDir(packageOf(specifier), path.dirname(from)) ?? undefined) as Record<string, unknown>;
+          if (out !== before) {
+            // Code that required the module before holds the old exports: name what it keeps.
+            cached.exports = out;
+            const rec = status.modules.find((m) => m.exportsRef === before);
+            const stale = Object.keys(out).filter((k) => out[k] !== before[k]);
+            if (rec && stale.length) {
+              rec.linkedBefore = stale;
+              rec.patched = rec.patched.filter((p) => !stale.some((u) => p === u || p.startsWith(`${u} `) || p.startsWith(`${u}(`)));
+              report({ ...rec, patched: [], missing: [] });
+            }
           }
+        }
+        if (!esm) break;
+        const hit = resolveEsmFrom(specifier, from);
+        if (!hit) continue;
+        try {
+          applyAdapter(status, await import(hit.url), specifier, "esm", hit.baseDir, true);
+        } catch (err) {
+          debug(`could not load ${specifier} from ${from} to patch it (${(err as Error)?.message})`);
         }
         break;
       }

@@ -1,7 +1,7 @@
 // Resolve a framework specifier the way the app resolves it, from the app's entrypoint rather than
 // from governor's own files (which, when governor is installed from a path, reach governor's
 // dev-dependencies). For governor/register imported by the app, after the static graph is linked.
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -107,4 +107,60 @@ export function declaredDependencies(file: string): Set<string> {
     }
     if (path.dirname(dir) === dir) return out;
   }
+}
+
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']([^"'\n]+)["']/g;
+const LOCAL_EXTS = ["", ".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx"];
+
+function isFile(f: string): boolean {
+  try {
+    return statSync(f).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function localFile(spec: string, fromFile: string): string | null {
+  const base = path.resolve(path.dirname(fromFile), spec);
+  // TypeScript sources import "./x.js" for ./x.ts.
+  const bases = /\.[mc]?js$/.test(base) ? [base, base.replace(/\.([mc]?)js$/, ".$1ts"), base.replace(/\.js$/, ".tsx")] : [base];
+  for (const b of bases) {
+    for (const ext of LOCAL_EXTS) if (isFile(b + ext)) return b + ext;
+    for (const ext of LOCAL_EXTS.slice(1)) if (isFile(path.join(b, "index" + ext))) return path.join(b, "index" + ext);
+  }
+  return null;
+}
+
+/**
+ * The bare specifiers the app's own files import, following its relative imports from `entry`
+ * (node_modules not entered; at most `limit` files). What an ESM entrypoint's static graph holds
+ * before governor/register runs, found without loading anything.
+ */
+export function appImports(entry: string, limit = 2000): Set<string> {
+  const bare = new Set<string>();
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  while (queue.length && seen.size <= limit) {
+    const file = queue.shift()!;
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(SPECIFIER)) {
+      const spec = m[1];
+      if (spec.startsWith("node:")) continue;
+      if (spec.startsWith(".") || spec.startsWith("/")) {
+        const f = localFile(spec, file);
+        if (f && !seen.has(f) && !f.includes(`${path.sep}node_modules${path.sep}`)) {
+          seen.add(f);
+          queue.push(f);
+        }
+      } else {
+        bare.add(spec);
+      }
+    }
+  }
+  return bare;
 }

@@ -57,13 +57,13 @@ describe("governor.config.json", () => {
     expect(cfg.sources.enforceUrl).toBe("GOVERNOR_ENFORCE_URL");
   });
 
-  it("the working directory's file comes first, with a warning when the app's package has another", () => {
+  it("the app's package's file comes first (a client picks the working directory), with a warning naming the other", () => {
     const { site } = app({ "governor.config.json": file({ enforce: { url: "http://root.example" } }) });
     writeFileSync(path.join(site.cwd, "governor.config.json"), file({ enforce: { url: "http://cwd.example" } }));
     const warnings: string[] = [];
     const cfg = resolveConfig({ env: {}, warn: (m) => warnings.push(m) }, site);
-    expect(cfg.endpoint?.origin).toBe("http://cwd.example");
-    expect(warnings).toEqual([expect.stringMatching(/^governor: using .*governor\.config\.json \(the working directory's\); the app's package has its own .*, which is NOT read\. Set GOVERNOR_CONFIG/)]);
+    expect(cfg.endpoint?.origin).toBe("http://root.example");
+    expect(warnings).toEqual([expect.stringMatching(/^governor: using .*governor\.config\.json \(the app's package\); the working directory's .* is NOT read\. Set GOVERNOR_CONFIG/)]);
   });
 
   it("a relative GOVERNOR_CONFIG resolves from the entrypoint's package root", () => {

@@ -44,7 +44,7 @@ const inputOnly = (args: unknown[]) => args.slice(0, 1);
 const layers = new Map<GatedBy, Layer>();
 function layerFor(by: GatedBy): Layer {
   let layer = layers.get(by);
-  if (!layer) layers.set(by, (layer = { by, argsOf: inputOnly }));
+  if (!layer) layers.set(by, (layer = { by, argsOf: inputOnly, modelFacing: true }));
   return layer;
 }
 
