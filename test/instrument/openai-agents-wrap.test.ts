@@ -157,4 +157,16 @@ describe("instrumentation.patch", () => {
     expect(r.calls).toEqual([{ name: "send_email", args: [{ to: "x" }], by: "instrumentation" }]);
     expect(ran).toEqual(["x"]);
   });
+
+  it("an agent's hosted tool is returned untouched and named in a warning", async () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((s: any) => (writes.push(String(s)), true));
+    const core = await import("@openai/agents-core");
+    instrumentation.patch(core, { specifier: "@openai/agents-core", format: "esm", version: "0.14.3", host: () => recorder().host });
+    const files = sdk.fileSearchTool(["vs_1"]);
+    const agent = new core.Agent({ name: "a", instructions: "x", tools: [files] });
+    const tools = await agent.getAllTools(new core.RunContext());
+    expect(tools).toEqual([files]);
+    expect(writes.join("")).toContain('"file_search" is a hosted tool');
+  });
 });

@@ -69,6 +69,15 @@ describe.each(["import", "require"] as const)("instrumentation alone (load %s)",
   }
 });
 
+describe("governor/register imported by the ESM entrypoint (no flag)", () => {
+  // @openai/agents is linked before register runs; Agent.prototype can still be patched.
+  it.each(["tool", "astool", "mcp"])("%s: a DENY'd tool never runs, gated by instrumentation", async (scenario) => {
+    const r = await run("none", [scenario], "deny", "openai-agents/app-register.mjs");
+    expect(r.summary.ran).toEqual([]);
+    expect(r.audit).toMatchObject([{ outcome: "blocked", gatedBy: "instrumentation" }]);
+  });
+});
+
 describe("governTools alone (no governor/register)", () => {
   // MCP-server tools are built by the Agent at run time: instrumentation gates those.
   for (const shape of SHAPES.filter((s) => s.scenario !== "mcp")) {
