@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire, register as registerLoader } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { FRAMEWORKS, frameworkOf as frameworkOfSpec, instrumentedModules, type FrameworkId } from "../frameworks.js";
 import { ADAPTERS } from "./adapters/index.js";
 import type { PatchResult } from "./adapters/types.js";
@@ -192,14 +192,46 @@ export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean
         if (!esm) break;
         const hit = resolveEsmFrom(specifier, from);
         if (!hit) continue;
-        try {
-          applyAdapter(status, await import(hit.url), specifier, "esm", hit.baseDir, true);
-        } catch (err) {
-          debug(`could not load ${specifier} from ${from} to patch it (${(err as Error)?.message})`);
-        }
+        // Synchronously when it can be required: an await here lets the entrypoint's later imports
+        // run (and maybe call a tool) before the patch.
+        const ns = requireLinked(hit.url, from);
+        applyAdapter(status, ns ?? (await importLinked(hit.url)), specifier, "esm", hit.baseDir, true);
         break;
       }
     }
+  }
+}
+
+/**
+ * The app's instance of an ES module linked before governor/register ran, loaded synchronously
+ * (require of ESM, Node 20.19+): the same instance the app imports. Null when it cannot be required
+ * (a module with top-level await of its own).
+ */
+function requireLinked(url: string, from: string): unknown {
+  const file = fileURLToPath(url);
+  const emit = process.emitWarning;
+  // Node 20 warns once that require(esm) is experimental; that require is ours, not the app's.
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === "string" ? warning : warning?.message;
+    if (/ES Module|require\(\)/.test(text ?? "")) return;
+    return (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return createRequire(from)(file);
+  } catch (err) {
+    debug(`could not require ${file} (${(err as Error)?.message}); importing it`);
+    return null;
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+async function importLinked(url: string): Promise<unknown> {
+  try {
+    return await import(url);
+  } catch (err) {
+    debug(`could not load ${url} to patch it (${(err as Error)?.message})`);
+    return null;
   }
 }
 
