@@ -36,9 +36,13 @@ const hooked = (inst: Instrumentation, via: FrameworkId[]) => via.some((f) => in
 
 /** A definition whose code already holds a gate() from governor/runtime: gated, whatever name the
  *  codemod could (or could not) resolve for it. */
+const parsed = new Map<string, ts.SourceFile>();
+
 function holdsGate(text: string | undefined, line: number): boolean {
   if (!text || !/["']governor(?:\/runtime)?["']/.test(text)) return false;
-  const sf = ts.createSourceFile("x.tsx", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+  const sf = parsed.get(text) ?? ts.createSourceFile("x.tsx", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+  if (parsed.size > 50) parsed.clear();
+  parsed.set(text, sf);
   const gates = new Set<string>();
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && /^governor(?:\/runtime)?$/.test(st.moduleSpecifier.text)) {

@@ -35,6 +35,8 @@ const RUNTIME = new Set(["governor/runtime", "governor"]);
 const WRAPPERS = new Set(["governTools", "governMcpServer", "governMcpClient"]);
 const AGENTS_MCP = new Set(["MCPServerStdio", "MCPServerStreamableHttp", "MCPServerSSE"]);
 const TOOL_TAKERS = new Set(["ToolNode", "createReactAgent", "createAgent", "bindTools", "Agent"]);
+// LangChain classes the codemod gates where they are defined (or that are not tools at all).
+const DEFINED_HERE = new Set(["DynamicTool", "DynamicStructuredTool", "StructuredTool", "Tool", "ToolNode"]);
 
 interface Binding {
   spec: string;
@@ -200,7 +202,7 @@ function findTools(f: FileFacts, out: RuntimeTool[]): void {
       if (b && b.spec.startsWith("@modelcontextprotocol/sdk/client") && b.name === "Client") add("mcp-client", n, "MCP client new Client()", "mcp", ["mcp"]);
       else if (b && b.name === "MultiServerMCPClient") add("mcp-client", n, "MCP client new MultiServerMCPClient()", "langchain", ["langchain"]);
       else if (b && b.spec.startsWith("@openai/agents") && AGENTS_MCP.has(b.name)) add("mcp-client", n, `MCP server new ${b.name}() for an OpenAI Agent`, "openai-agents", ["openai-agents"]);
-      else if (b && !b.spec.startsWith(".") && (isLibraryToolModule(b.spec) || (/^(?:@langchain\/|langchain)/.test(b.spec) && b.spec !== "@langchain/core/tools" && handedAsTool(f, n, assignedTo(n)))))
+      else if (b && !b.spec.startsWith(".") && (isLibraryToolModule(b.spec) || (/^(?:@langchain\/(?!langgraph)|langchain)/.test(b.spec) && b.spec !== "@langchain/core/tools" && !DEFINED_HERE.has(b.name) && handedAsTool(f, n, assignedTo(n)))))
         add("prebuilt", n, `new ${cls}() from ${b.spec}`, "langchain", ["langchain"]);
     }
     if (ts.isCallExpression(n)) {

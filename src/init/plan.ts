@@ -9,6 +9,7 @@ import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js
 import { addRegisterImport, envOrderWarning } from "./register-import.js";
 import { syntaxError } from "./verify.js";
 import { declaresEdgeRuntime } from "../codemods/modules.js";
+import { planScripts, setScript, type ScriptReport } from "./start-scripts.js";
 
 // Computes every change init would make, as data: nothing here writes.
 
@@ -63,6 +64,8 @@ export interface Plan {
   files: PlannedFile[];
   dependencies: DependencyReport[];
   install: InstallStep | null;
+  /** Start scripts that could preload governor/register (written only once accepted). */
+  scripts: ScriptReport[];
   warnings: string[];
 }
 
@@ -154,6 +157,7 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     before: pkg.packageJsonText,
     after: declared === null ? addDependency(pkg.packageJsonText, options.runtimeRange) : pkg.packageJsonText,
   });
+  plan.scripts.push(...planScripts(pkg));
   plan.dependencies.push({
     name: RUNTIME_PACKAGE,
     range: declared ?? options.runtimeRange,
@@ -186,6 +190,7 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
     files: [],
     dependencies: [],
     install: null,
+    scripts: [],
     warnings: [...detection.warnings],
   };
   const envTemplate = readEnvTemplate();
@@ -212,6 +217,18 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
     if (options.install) plan.install = step;
   }
   return plan;
+}
+
+/** Accepts the start-script offer: each script is edited in its package.json's planned file, so the
+ *  same writer, backup and `--undo` cover it. */
+export function acceptScripts(plan: Plan): void {
+  for (const s of plan.scripts) {
+    const path = s.package === "." ? "package.json" : `${s.package}/package.json`;
+    const file = plan.files.find((f) => f.path === path);
+    if (!file) continue;
+    file.after = setScript(file.after, s.script, s.after);
+    s.status = "added";
+  }
 }
 
 export function changedFiles(plan: Plan): PlannedFile[] {

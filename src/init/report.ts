@@ -1,6 +1,8 @@
 import { ENV_TEMPLATE_NAMES } from "./env-template.js";
 import { CONFIG_FILE } from "./intent-map.js";
 import type { Plan, PlannedFile } from "./plan.js";
+import { preloadCommand, IMPORT_FLAG } from "../detectors/start-scripts.js";
+import { NEXT_UNREACHABLE } from "../detectors/instrumentation.js";
 
 // The report: `--json` prints `jsonReport` exactly; people get `summaryText`.
 
@@ -30,6 +32,7 @@ export function jsonReport(plan: Plan, written = false) {
     entrypoints: plan.entrypoints.map((e) => ({ file: e.file, status: e.status })),
     files: plan.files.map((f) => ({ path: f.path, action: fileAction(f) })),
     dependencies: plan.dependencies.map((d) => ({ ...d })),
+    scripts: (plan.scripts ?? []).map((s) => ({ package: s.package, script: s.script, before: s.before, after: s.after, how: s.how, status: s.status })),
     warnings: [...plan.warnings],
   };
 }
@@ -87,6 +90,12 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
     const how = d.status === "added" ? `added ${d.range}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}` : `already declared (${d.range})`;
     lines.push(`Dependency ${d.name} in ${d.package === "." ? "package.json" : `${d.package}/package.json`}: ${how}`);
   }
+  const scripts = plan.scripts ?? [];
+  if (scripts.length) {
+    const added = scripts.every((x) => x.status === "added");
+    lines.push(added ? "Start scripts (governor/register preloaded):" : `Start scripts (${scriptsNote(scripts[0].status, options)}):`);
+    for (const x of scripts) lines.push(`  ${x.package === "." ? "" : `${x.package}: `}scripts.${x.script}: ${added ? x.after : `${x.before}  ->  ${x.after}`}`);
+  }
   // Gated, but the intent map cannot hold an entry for them: the user should know which ones.
   const runtimeNamed = plan.tools.filter((t) => t.status !== "manual" && t.name === null);
   if (runtimeNamed.length) {
@@ -111,6 +120,39 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   return lines.join("\n");
 }
 
+function scriptsNote(status: string, options: SummaryOptions): string {
+  if (status === "declined") return "left as they are, as you chose";
+  if (options.dryRun) return "init would offer to add --import governor/register";
+  if (options.applied) return "left as they are: --yes does not change how your app starts; edit them as shown to preload instrumentation";
+  return "init will ask whether to add --import governor/register";
+}
+
+/** How to preload instrumentation, per package: the scripts init changed or would change, else the command. */
+function preloadSteps(plan: Plan): string[] {
+  const steps: string[] = [];
+  for (const pkg of plan.detection.packages) {
+    const label = pkg.relDir ? ` in ${pkg.relDir}` : "";
+    if (pkg.nextjs) {
+      steps.push(`${NEXT_UNREACHABLE}${label}: gate what init could not rewrite with governTools(...) / governMcpClient(...) from governor/runtime.`);
+      continue;
+    }
+    const mine = (plan.scripts ?? []).filter((s) => s.package === (pkg.relDir || "."));
+    if (mine.length && mine.every((s) => s.status === "added")) {
+      steps.push(`Instrumentation is preloaded by ${mine.map((s) => `scripts.${s.script}`).join(", ")}${label}: tools init could not rewrite (prebuilt, MCP, Mastra) are gated too.`);
+      continue;
+    }
+    const entry = plan.entrypoints.find((e) => e.status !== "skipped" && (pkg.relDir ? e.file.startsWith(pkg.relDir + "/") : true))?.file ?? null;
+    const shown = entry && pkg.relDir ? entry.slice(pkg.relDir.length + 1) : entry;
+    const cmd = mine[0]?.after ?? preloadCommand(shown, pkg.language === "ts");
+    steps.push(
+      `Preload instrumentation${label} so tools init could not rewrite (prebuilt library tools, MCP clients, Mastra) are gated too: \`${cmd}\`` +
+        (mine.length ? ` (scripts.${mine[0].script})` : "") +
+        `; a runner that starts node for you takes NODE_OPTIONS='${IMPORT_FLAG}'. (\`import "governor/register"\` in an ESM entrypoint runs after its imports are linked, so it cannot hook AI SDK, Mastra or OpenAI Agents functions.)`,
+    );
+  }
+  return steps;
+}
+
 export function nextStepsText(plan: Plan): string {
   const base = (p: string) => p.slice(p.lastIndexOf("/") + 1);
   const envs = plan.files.filter((f) => ENV_TEMPLATE_NAMES.includes(base(f.path))).map((f) => f.path);
@@ -122,6 +164,7 @@ export function nextStepsText(plan: Plan): string {
   if (plan.detection.packages.some((p) => p.tsconfig)) {
     steps.push("Type-check as usual (`npx tsc --noEmit`): the gates keep inferred types. (`--typecheck` makes init do this before and after, and roll back on a new error.)");
   }
+  steps.push(...preloadSteps(plan));
   steps.push("Run `governor doctor` to check the setup end to end.");
   if (plan.dependencies.some((d) => d.install === "skipped" || d.install === "failed")) {
     const cmd = plan.dependencies.find((d) => d.command)?.command;

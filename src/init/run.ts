@@ -8,7 +8,7 @@ import type { Framework, GateSources } from "./codemods.js";
 import { InitError } from "./errors.js";
 import { uncommittedChanges } from "./git.js";
 import { displayCommand } from "./install.js";
-import { buildPlan, changedFiles, type Plan } from "./plan.js";
+import { acceptScripts, buildPlan, changedFiles, type Plan } from "./plan.js";
 import { detectedText, jsonReport, nextStepsText, summaryText } from "./report.js";
 import { diskWriter, dryRunWriter, unifiedDiff } from "./writer.js";
 
@@ -90,7 +90,9 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     install: options.install,
     frameworks: options.framework,
   });
-  const changed = changedFiles(plan);
+  let changed = changedFiles(plan);
+  // the start-script offer is a question: only a person at a terminal can take it
+  const offerScripts = interactive && !options.yes && plan.scripts.length > 0;
   const printReport = (applied: boolean) => {
     if (options.json) out(JSON.stringify(jsonReport(plan, applied), null, 2) + "\n");
     else out(summaryText(plan, { dryRun: options.dryRun, applied }) + "\n");
@@ -106,7 +108,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     return 0;
   }
 
-  if (changed.length === 0 && !plan.install) {
+  if (changed.length === 0 && !plan.install && !offerScripts) {
     printReport(true);
     if (!options.json) out("\nAlready set up: nothing to change.\n");
     return 0;
@@ -127,6 +129,25 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     clack.intro("governor init");
     clack.note(detectedText(plan), "Detected");
     clack.note(summaryText(plan, { dryRun: false, applied: false }), "Plan");
+    if (offerScripts) {
+      const shown = plan.scripts.map((x) => `${x.package === "." ? "" : `${x.package}/`}package.json scripts.${x.script}: ${x.after}`).join("\n");
+      clack.note(shown, "Preload instrumentation");
+      const add = await clack.confirm({
+        message: "Add --import governor/register to these scripts? (gates tools init cannot rewrite: prebuilt, MCP clients, Mastra)",
+        initialValue: true,
+      });
+      if (clack.isCancel(add)) {
+        clack.cancel("Nothing was written.");
+        throw new InitError("cancelled", "Cancelled: nothing was written.", "Rerun governor init when you are ready (add --yes to skip the question).");
+      }
+      if (add === true) acceptScripts(plan);
+      else for (const x of plan.scripts) x.status = "declined";
+      changed = changedFiles(plan);
+      if (changed.length === 0 && !plan.install) {
+        clack.outro("Already set up: nothing to change.");
+        return 0;
+      }
+    }
     clack.log.message(previewDiffs(plan));
     if (plan.install) clack.log.info(`Then runs: ${displayCommand(plan.install)} (in ${plan.install.cwd})`);
     const answer = await clack.confirm({ message: `Apply these changes to ${changed.length} files?` });
