@@ -23,6 +23,7 @@ const cases: { title: string; file: string; load: Load; args: string[]; by: stri
   { title: "instrumentation alone, ESM, agent.stream()", file: "app.mjs", load: "import", args: ["--stream"], by: "instrumentation" },
   { title: "instrumentation alone, ESM, Agent from the package root", file: "app-root.mjs", load: "import", args: [], by: "instrumentation" },
   { title: "instrumentation alone, CJS (-r)", file: "app.cjs", load: "require", args: [], by: "instrumentation" },
+  { title: "instrumentation alone, ESM, governor/register imported first (not preloaded)", file: "app-first-import.mjs", load: "none", args: [], by: "instrumentation" },
   { title: "governTools alone, ESM", file: "app.mjs", load: "none", args: ["--govern"], by: "registration" },
   { title: "governTools alone, CJS", file: "app.cjs", load: "none", args: ["--govern"], by: "registration" },
 ];
