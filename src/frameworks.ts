@@ -122,10 +122,11 @@ export function instrumentedModules(): { framework: FrameworkId; specifier: stri
 // ---- What doctor reads to say what no layer gates (static coverage) ----
 
 /** Which frameworks governor/register reaches when it is only `import`ed by an ESM entrypoint: the
- *  entrypoint's static imports are linked before it runs, so only class prototypes (patched on the
- *  shared class object) are hooked; exported functions (AI SDK generateText, Mastra's Agent wiring,
- *  OpenAI Agents' runner) keep their unpatched bindings. */
-export const ENTRY_IMPORT_REACHES: readonly FrameworkId[] = ["langchain", "langgraph", "mcp"];
+ *  entrypoint's static imports are linked before it runs, so exports cannot be rebound, but it loads
+ *  the app's own copies synchronously and patches class prototypes before any app module runs
+ *  (LangChain tools, OpenAI Agents' Agent, Mastra's Agent, MCP Server/McpServer/Client). AI SDK is not
+ *  here: its generateText/streamText are exported functions (only ToolLoopAgent is a prototype). */
+export const ENTRY_IMPORT_REACHES: readonly FrameworkId[] = ["langchain", "langgraph", "openai-agents", "mastra", "mcp"];
 
 /** Agent frameworks governor has no codemod, wrapper or instrumentation for yet. Their tools run
  *  ungated unless each function is wrapped in gate(name, fn) by hand; doctor names every import. */

@@ -79,10 +79,9 @@ describe.concurrent("doctor: tools.governed counts every layer", () => {
     expect(entry.message).toContain("src/index.ts (import in an ESM entrypoint: instrumentation covers LangChain.js, LangGraph)");
   });
 
-  it("OpenAI Agents with MCPServerStdio and asTool, register imported by the entrypoint: not gated, the flag named, --json carries it", async () => {
-    const dir = project("openai-agents-mcp", (d) => prepend(d, "src/index.js", 'import "governor/register";\n'));
-    const { governed, entry } = await doctor(dir);
-    expect(entry.message).toContain("instrumentation does not reach OpenAI Agents: the entrypoint's static imports are linked before governor/register runs");
+  it("OpenAI Agents with MCPServerStdio and asTool, no layer: each named, the flag given, --json carries it", async () => {
+    const { governed, entry } = await doctor(project("openai-agents-mcp"));
+    expect(entry.status).not.toBe("pass");
     expect(notGated(governed)).toEqual([
       "src/agent.js:4 (MCP server new MCPServerStdio() for an OpenAI Agent)",
       "src/agent.js:9 (refund_payment)",
@@ -95,13 +94,29 @@ describe.concurrent("doctor: tools.governed counts every layer", () => {
     expect(governed.message).not.toMatch(/all .* gated/);
   });
 
-  it("Mastra createTool: named by its id; the entry import does not reach Mastra's agent, so it is not gated", async () => {
-    const { governed } = await doctor(project("mastra"));
+  it("the same app with register imported by its ESM entrypoint: OpenAI Agents' Agent is a prototype, so instrumentation covers all three", async () => {
+    const dir = project("openai-agents-mcp", (d) => prepend(d, "src/index.js", 'import "governor/register";\n'));
+    const { governed, entry } = await doctor(dir);
+    expect(entry.message).toContain("instrumentation covers OpenAI Agents");
+    expect(notGated(governed)).toEqual([]);
+    expect(governed.status).toBe("pass");
+    expect(governed.message).toMatch(/all 3 tool\(s\) are gated: 3 by instrumentation/);
+  });
+
+  it("Mastra createTool: named by its id; without register it is not gated, and the fix names the flag and governTools", async () => {
+    const dir = project("mastra", (d) => writeFileSync(path.join(d, "src/index.ts"), readFileSync(path.join(d, "src/index.ts"), "utf8").replace('import "governor/register";\n', "")));
+    const { governed } = await doctor(dir);
     expect(governed.status).toBe("fail");
     expect(notGated(governed)).toEqual(["src/mastra/tools.ts:4 (get-weather: Mastra createTool())"]);
     expect(governed.details.notGated[0].fix).toBe(
       "instrumentation would gate it: start it with `tsx --import governor/register src/index.ts` (scripts.start), or pass the agent's tools object through governTools({...}) from governor/runtime",
     );
+  });
+
+  it("Mastra with register imported by the entrypoint: the Agent's prototype is patched, so the tool is gated by instrumentation", async () => {
+    const { governed } = await doctor(project("mastra"));
+    expect(notGated(governed)).toEqual([]);
+    expect(governed.status).toBe("pass");
   });
 
   it("Next.js: instrumentation cannot reach bundled code, even with NODE_OPTIONS in the dev script; doctor says so", async () => {
