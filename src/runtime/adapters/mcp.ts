@@ -9,6 +9,7 @@
 //   "tools/call" }), experimental callToolStream via requestStream).
 // A refusal is a CallToolResult with isError, returned (never thrown) on both sides, so callers that
 // hand tool errors back with retry advice (LangChain, OpenAI Agents) show the refusal as it is.
+import { randomUUID } from "node:crypto";
 import { decidedAbove, isMarked, markOnce, runDecided, RUN, type GatedBy } from "../govern.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
@@ -31,6 +32,43 @@ const RETURN = Object.freeze({ onDeny: "return" as const });
 // markOnce keys (the marks are shared by the register and runtime bundles).
 const SERVER_KEY = "mcp.server";
 const CLIENT_KEY = "mcp.client";
+
+// A client and a server in one process (an in-memory transport) would each ask for the same call.
+// The client side hands the server side a one-time nonce in the request's `_meta`; the nonce lives
+// only in this process's memory, so a remote client cannot forge one, and it is used once.
+const HANDOFF = "governor/decided";
+interface Handoffs {
+  servers: number;
+  open: Map<string, { name: string; at: number }>;
+}
+const HANDOFFS = Symbol.for("governor.mcp.handoffs");
+function handoffs(): Handoffs {
+  const g = globalThis as { [HANDOFFS]?: Handoffs };
+  return (g[HANDOFFS] ??= { servers: 0, open: new Map() });
+}
+
+/** The request to send: with a handoff nonce when a gated server runs in this process. */
+function handOff(req: { params?: CallParams & { _meta?: Record<string, unknown> } }, name: string): unknown {
+  const h = handoffs();
+  if (h.servers === 0) return req;
+  const now = Date.now();
+  // Nonces of calls that never arrived (a remote server) expire.
+  if (h.open.size > 1000) for (const [k, v] of h.open) if (now - v.at > 60_000) h.open.delete(k);
+  const nonce = randomUUID();
+  h.open.set(nonce, { name, at: now });
+  return { ...req, params: { ...req.params, _meta: { ...req.params?._meta, [HANDOFF]: nonce } } };
+}
+
+/** Did this process's client side already decide this call? Consumes the nonce. */
+function takeHandoff(params: (CallParams & { _meta?: Record<string, unknown> }) | undefined, name: string): boolean {
+  const nonce = params?._meta?.[HANDOFF];
+  if (typeof nonce !== "string") return false;
+  const open = handoffs().open;
+  const h = open.get(nonce);
+  if (!h || h.name !== name) return false;
+  open.delete(nonce);
+  return Date.now() - h.at <= 60_000;
+}
 
 /** What an MCP caller receives for a call that did not run. */
 export function refusalResult(refusal: string): { content: { type: "text"; text: string }[]; isError: true } {
@@ -64,6 +102,7 @@ function gateServerInstance(server: ServerLike, host: () => GateHost, by: GatedB
   if (!map || typeof map.get !== "function" || typeof map.set !== "function") return false;
   // markOnce is false when already gated, or when the map is frozen (then it cannot be gated).
   if (!markOnce(map, SERVER_KEY)) return isMarked(map, SERVER_KEY);
+  handoffs().servers++;
   const get = map.get;
   const gatedOf = new WeakMap<Handler, Handler>();
   const gated = (handler: Handler): Handler => {
@@ -73,6 +112,7 @@ function gateServerInstance(server: ServerLike, host: () => GateHost, by: GatedB
         const params = (request as { params?: CallParams } | null)?.params;
         const name = params?.name;
         if (typeof name === "string" && decidedAbove(name)) return handler.call(this, request, extra);
+        if (typeof name === "string" && takeHandoff(params, name)) return runDecided(name, () => handler.call(this, request, extra));
         const verdict = await decide(host, params, by);
         if (verdict !== RUN) return verdict;
         // A gate() at the tool's definition (the registerTool callback) under this name does not ask again.
@@ -151,8 +191,8 @@ function gateRequest(target: object, original: RequestFn, host: () => GateHost, 
     if (r?.method !== "tools/call") return original.call(this, req, resultSchema, options);
     const name = r.params?.name;
     // An outer layer (a LangChain or OpenAI Agents tool gated by name) already asked for this call.
-    if (typeof name === "string" && decidedAbove(name)) return original.call(this, req, resultSchema, options);
-    return decide(host, r.params, by).then((verdict) => (verdict === RUN ? original.call(this, req, resultSchema, options) : verdict));
+    if (typeof name === "string" && decidedAbove(name)) return original.call(this, handOff(r, name), resultSchema, options);
+    return decide(host, r.params, by).then((verdict) => (verdict === RUN ? original.call(this, handOff(r, name as string), resultSchema, options) : verdict));
   };
   Object.defineProperty(request, GATED_REQUEST, { value: true });
   try {
