@@ -17,15 +17,17 @@ afterAll(() => enforce.close());
 // modelcontextprotocol/servers src/everything: simulate-research-query is registered with
 // server.experimental.tasks.registerToolTask and called as a task (tools/call with params.task).
 describe("MCP task-based tool (experimental.tasks.registerToolTask), instrumentation alone", () => {
-  const refusalOf = (got: any[]) => got.find((m) => m.type === "result")?.text ?? null;
+  // The client side asks first (its Client is instrumented too): a task-augmented call it refuses
+  // has no task to poll, so the refusal is the call's error message.
+  const refusalOf = (got: any[]) => got.find((m) => m.type === "result")?.text ?? got.find((m) => m.type === "error")?.message ?? null;
 
-  it("DENY: createTask never runs and the client gets the refusal, not a protocol error", async () => {
+  it("DENY: createTask never runs and the client gets the refusal, not a schema error", async () => {
     const run = await runFixture("real/mcp-task-tool/app.mjs", { load: "import", env: { GOVERNOR_ENFORCE_URL: enforce.url } });
     expect(run.code, run.stderr).toBe(0);
     expect(run.summary.ran).toEqual(["lookup_note"]);
     expect(run.summary.got.lookup_note).toEqual({ isError: false, text: "note 7" });
-    expect(run.summary.got.export_notes.map((m: any) => m.type)).not.toContain("error");
     expect(refusalOf(run.summary.got.export_notes)).toContain("blocked by policy");
+    expect(JSON.stringify(run.summary.got.export_notes)).not.toMatch(/invalid_type|did not return a task/);
   });
 
   it("enforce down: nothing runs and the client gets the refusal, not 'Task creation did not return a task'", async () => {
@@ -34,6 +36,19 @@ describe("MCP task-based tool (experimental.tasks.registerToolTask), instrumenta
     expect(run.summary.ran).toEqual([]);
     expect(JSON.stringify(run.summary.got.export_notes)).not.toContain("did not return a task");
     expect(refusalOf(run.summary.got.export_notes)).toBeTruthy();
+  });
+});
+
+describe("MCP task-based tool, only the server gated (governMcpServer)", () => {
+  it("DENY: createTask never runs; the client polls a task whose result is the refusal", async () => {
+    const run = await runFixture("real/mcp-task-tool/app.mjs", { load: "none", args: ["--govern-server"], env: { GOVERNOR_ENFORCE_URL: enforce.url } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.summary.ran).toEqual(["lookup_note"]);
+    const seen = run.summary.got.export_notes;
+    expect(seen.map((m: any) => m.type)).toContain("taskCreated");
+    expect(seen.find((m: any) => m.type === "result")).toMatchObject({ isError: true, text: expect.stringContaining("blocked by policy") });
+    expect(JSON.stringify(seen)).not.toMatch(/invalid_type|did not return a task/);
+    expect(run.audit.find((a) => a.tool === "export_notes")).toMatchObject({ outcome: "blocked", gatedBy: "registration" });
   });
 });
 

@@ -70,6 +70,24 @@ function takeHandoff(params: (CallParams & { _meta?: Record<string, unknown> }) 
   return Date.now() - h.at <= 60_000;
 }
 
+type TaskParams = CallParams & { task?: { ttl?: number } };
+interface TaskStoreLike {
+  createTask(opts: { ttl?: number; pollInterval?: number }): Promise<{ taskId: string }>;
+  storeTaskResult(taskId: string, status: "completed" | "failed", result: unknown): Promise<void>;
+}
+
+/** A task-augmented tools/call (MCP tasks) is answered with a task, not a result: the refusal is
+ *  that task's result (completed, isError, as a tool error is), so the caller reads it where it
+ *  reads any task's outcome. Without a task
+ *  store the refusal is the request's error message. */
+async function refusedTask(result: ReturnType<typeof refusalResult>, params: TaskParams, extra: unknown): Promise<unknown> {
+  const store = (extra as { taskStore?: TaskStoreLike } | null)?.taskStore;
+  if (!store || typeof store.createTask !== "function" || typeof store.storeTaskResult !== "function") throw new Error(result.content[0].text);
+  const task = await store.createTask({ ttl: typeof params.task?.ttl === "number" ? params.task.ttl : 60_000 });
+  await store.storeTaskResult(task.taskId, "completed", result);
+  return { task };
+}
+
 /** What an MCP caller receives for a call that did not run. */
 export function refusalResult(refusal: string): { content: { type: "text"; text: string }[]; isError: true } {
   return { content: [{ type: "text", text: refusal }], isError: true };
@@ -114,7 +132,7 @@ function gateServerInstance(server: ServerLike, host: () => GateHost, by: GatedB
         if (typeof name === "string" && decidedAbove(name)) return handler.call(this, request, extra);
         if (typeof name === "string" && takeHandoff(params, name)) return runDecided(name, () => handler.call(this, request, extra));
         const verdict = await decide(host, params, by);
-        if (verdict !== RUN) return verdict;
+        if (verdict !== RUN) return (params as { task?: unknown } | undefined)?.task ? refusedTask(verdict, params as TaskParams, extra) : verdict;
         // A gate() at the tool's definition (the registerTool callback) under this name does not ask again.
         return runDecided(name as string, () => handler.call(this, request, extra));
       };
@@ -192,7 +210,13 @@ function gateRequest(target: object, original: RequestFn, host: () => GateHost, 
     const name = r.params?.name;
     // An outer layer (a LangChain or OpenAI Agents tool gated by name) already asked for this call.
     if (typeof name === "string" && decidedAbove(name)) return original.call(this, handOff(r, name), resultSchema, options);
-    return decide(host, r.params, by).then((verdict) => (verdict === RUN ? original.call(this, handOff(r, name as string), resultSchema, options) : verdict));
+    return decide(host, r.params, by).then((verdict) => {
+      if (verdict === RUN) return original.call(this, handOff(r, name as string), resultSchema, options);
+      // A task-augmented call expects a task the server made; none was made, so the refusal is the
+      // request's error (callToolStream yields it as its error message).
+      if ((r.params as TaskParams).task || (options as { task?: unknown } | undefined)?.task) throw new Error(verdict.content[0].text);
+      return verdict;
+    });
   };
   Object.defineProperty(request, GATED_REQUEST, { value: true });
   try {
