@@ -144,7 +144,8 @@ function constOf(ctx: FileCtx, id: Node): string | null {
           Node.isEnumDeclaration(p))) ||
       (Node.isImportSpecifier(p) && p.getAliasNode() === i) ||
       (Node.isImportClause(p) && p.getDefaultImport() === i);
-    if (binds) bindings.push(p);
+    // A binding whose scope does not hold the use (a callback's own `{ name }`) is not the one seen.
+    if (binds && inScope(p, id)) bindings.push(p);
   }
   if (bindings.length !== 1) return null;
   const d = bindings[0];
@@ -155,6 +156,29 @@ function constOf(ctx: FileCtx, id: Node): string | null {
   if (!scope || !(Node.isSourceFile(scope) || Node.isBlock(scope) || Node.isModuleBlock(scope)) || !scope.containsRange(id.getPos(), id.getEnd())) return null;
   const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
   return init && (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)) ? init.getLiteralValue() : null;
+}
+
+/** Could binding `b` be the one `use` refers to? Its scope: the function for parameters, `var` and
+ *  function declarations (hoisted); the nearest block for `let`/`const`/classes; the file for imports.
+ *  Unsure shapes count as in scope (the caller then treats the name as unknown). */
+function inScope(b: Node, use: Node): boolean {
+  const fnLike = (n: Node) =>
+    Node.isFunctionDeclaration(n) || Node.isFunctionExpression(n) || Node.isArrowFunction(n) || Node.isMethodDeclaration(n) ||
+    Node.isConstructorDeclaration(n) || Node.isGetAccessorDeclaration(n) || Node.isSetAccessorDeclaration(n);
+  // A destructured element belongs to the nearest parameter or variable declaration around it.
+  const owner = Node.isBindingElement(b) ? b.getFirstAncestor((a) => Node.isParameterDeclaration(a) || Node.isVariableDeclaration(a)) : b;
+  let scope: Node | undefined;
+  if (owner && Node.isParameterDeclaration(owner)) scope = owner.getParent();
+  else if (owner && Node.isVariableDeclaration(owner)) {
+    const list = owner.getParent();
+    if (!Node.isVariableDeclarationList(list)) return true;
+    const stmt = list.getParent();
+    if (list.getDeclarationKind() === "var") scope = owner.getFirstAncestor((a) => fnLike(a) || Node.isSourceFile(a));
+    // for (const x of ...) / catch: the loop or clause; a const/let statement: its block.
+    else scope = stmt && !Node.isVariableStatement(stmt) ? stmt : stmt?.getParent();
+  } else return true;
+  if (!scope) return true;
+  return scope.getPos() <= use.getPos() && use.getEnd() <= scope.getEnd();
 }
 
 /** Side-effect-free expression text that can be evaluated twice (names, property reads, JSON.parse of those). */

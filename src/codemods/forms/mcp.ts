@@ -26,6 +26,12 @@ export function gateMcp(ctx: FileCtx, registerOnly = false): void {
       }
       wrapExpression(ctx, site, args[args.length - 1]);
       if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
+    } else if (method === "registerToolTask" && args.length >= 3 && Node.isPropertyAccessExpression(callee.getExpression()) && /\.tasks$/.test(callee.getExpression().getText())) {
+      // server.experimental.tasks.registerToolTask(name, config, { createTask, getTask, getTaskResult }):
+      // no one function runs the tool, so there is nothing to wrap here; the run-time layers gate its calls.
+      const site: Site = { framework: "mcp", form: "registerToolTask", name: null, nameConfidence: "low", at: call };
+      nameFrom(ctx, site, args[0]);
+      manual(ctx, site, "a task-based tool (createTask/getTask/getTaskResult) has no single function to wrap; it is gated at run time by governor/register (node --import governor/register) or governMcpServer(server)");
     } else if (!registerOnly && method === "setRequestHandler" && args.length === 2 && /CallToolRequestSchema$/.test(args[0].getText())) {
       gateLowLevel(ctx, call, args[1]);
     }
