@@ -16,6 +16,8 @@ export default defineConfig([
   { ...shipped, entry: { "runtime/index": "src/runtime/index.ts" }, format: ["esm", "cjs"] },
   // governor/register: the ESM build (top-level await) and the CJS build come from two sources.
   { ...shipped, entry: { register: "src/register-esm.ts" }, format: ["esm"] },
+  // The ES module loader register() starts (a file of its own: it runs in the loader thread).
+  { ...shipped, entry: { "register-hooks": "src/register/hooks.ts" }, format: ["esm"], dts: false },
   { ...shipped, entry: { register: "src/register.ts" }, format: ["cjs"] },
   {
     entry: { cli: "src/cli.ts" },

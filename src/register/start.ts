@@ -7,8 +7,9 @@ import { startInstrumentation, type InstrumentationStatus } from "../runtime/ins
 export function start(opts: { esm: boolean; here: string }): InstrumentationStatus {
   const status = startInstrumentation(opts);
   // Load the HTTP client in the background once the app is running, so the first tool call does not
-  // pay for it. An unref'd timer: a process that ends at once (a script, `node -e`) never pays either.
-  setTimeout(() => (getDefaultGovernor() as GovernorImpl).warm?.(), 0).unref();
+  // pay for it. Unref'd and not at once: a process that ends soon (a script, `node -e`, a CLI that
+  // NODE_OPTIONS reaches) never pays; the setImmediate below would keep a 0 ms timer alive.
+  setTimeout(() => (getDefaultGovernor() as GovernorImpl).warm?.(), 100).unref();
   // Judge the config once the entrypoint's other imports have run: `import "dotenv/config"` right after
   // this one fills the environment in the same synchronous module evaluation.
   setImmediate(() => {

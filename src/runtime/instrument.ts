@@ -101,7 +101,8 @@ export function startInstrumentation(opts: { esm: boolean; here: string }): Inst
   if (opts.esm) {
     try {
       const iitm = req("import-in-the-middle") as { Hook: new (m: string[], fn: (ns: any, name: string, baseDir?: string) => void) => unknown };
-      registerLoader("import-in-the-middle/hook.mjs", pathToFileURL(opts.here), { data: { include: names } });
+      // import-in-the-middle's hooks, started on the first hooked import (dist/register-hooks.js).
+      registerLoader(new URL("./register-hooks.js", pathToFileURL(opts.here)), { data: { include: names } });
       new iitm.Hook(names, (ns, name, baseDir) => {
         apply(ns, name, "esm", baseDir);
       });
