@@ -1,7 +1,9 @@
 // Signed decisions. `governor serve` signs with signDecision; the runtime verifies with verifyDecision.
 // Format (docs/runtime.md): token = "v1." + base64url(HMAC-SHA256(key, "v1|" + intentHash + "|" +
 // decision + "|" + requestId + "|" + expiresAt)); intentHash = hex SHA-256 of canonicalJson(intent).
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+// node:crypto costs ~3 ms to load and most processes never sign or verify: loaded on first use.
+let crypto: typeof import("node:crypto") | undefined;
+const cryptoMod = (): typeof import("node:crypto") => (crypto ??= process.getBuiltinModule("node:crypto"));
 
 /** JSON with object keys sorted recursively and no whitespace; undefined members dropped like JSON.stringify. */
 export function canonicalJson(value: unknown): string {
@@ -68,7 +70,7 @@ export function intentHash(intent: unknown): string {
 
 /** Hex SHA-256 of an already canonical body string. */
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return cryptoMod().createHash("sha256").update(text).digest("hex");
 }
 
 export type DecisionValue = "ALLOW" | "DENY";
@@ -96,7 +98,7 @@ function payload(hash: string, decision: string, requestId: string, expiresAt: s
 }
 
 function mac(key: string | Uint8Array, text: string): string {
-  return createHmac("sha256", key).update(text).digest("base64url");
+  return cryptoMod().createHmac("sha256", key).update(text).digest("base64url");
 }
 
 function hashOf(input: { intent?: unknown; intentHash?: string }): string {
@@ -142,6 +144,6 @@ export function verifyDecision(key: string | Uint8Array, input: VerifyInput): Ve
   if (expiry <= (input.now ?? Date.now())) return { ok: false, reason: "expired" };
   const expected = Buffer.from(mac(key, payload(hashOf(input), input.decision, requestId, expiresAt)));
   const got = Buffer.from(token.slice(3));
-  if (got.length !== expected.length || !timingSafeEqual(got, expected)) return { ok: false, reason: "mismatch" };
+  if (got.length !== expected.length || !cryptoMod().timingSafeEqual(got, expected)) return { ok: false, reason: "mismatch" };
   return { ok: true };
 }

@@ -9,7 +9,6 @@
 //   "tools/call" }), experimental callToolStream via requestStream).
 // A refusal is a CallToolResult with isError, returned (never thrown) on both sides, so callers that
 // hand tool errors back with retry advice (LangChain, OpenAI Agents) show the refusal as it is.
-import { randomUUID } from "node:crypto";
 import { decidedAbove, isMarked, markOnce, runDecided, RUN, type GatedBy } from "../govern.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
@@ -54,7 +53,7 @@ function handOff(req: { params?: CallParams & { _meta?: Record<string, unknown> 
   const now = Date.now();
   // Nonces of calls that never arrived (a remote server) expire.
   if (h.open.size > 1000) for (const [k, v] of h.open) if (now - v.at > 60_000) h.open.delete(k);
-  const nonce = randomUUID();
+  const nonce = process.getBuiltinModule("node:crypto").randomUUID();
   h.open.set(nonce, { name, at: now });
   return { ...req, params: { ...req.params, _meta: { ...req.params?._meta, [HANDOFF]: nonce } } };
 }
