@@ -110,11 +110,12 @@ export async function until(check: () => Promise<boolean>, what: string, ms = 50
 export async function fixedServer(
   status: number,
   body: string,
-  opts: { headers?: Record<string, string>; tls?: boolean } = {},
+  opts: { headers?: Record<string, string> | (() => Record<string, string>); tls?: boolean } = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
     req.resume();
-    res.writeHead(status, { "content-type": "application/json", ...opts.headers });
+    // Headers may be computed per response (a Date header skewed from the time of the answer).
+    res.writeHead(status, { "content-type": "application/json", ...(typeof opts.headers === "function" ? opts.headers() : opts.headers) });
     res.end(body);
   };
   const server = opts.tls
