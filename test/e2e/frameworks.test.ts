@@ -7,15 +7,18 @@ import { closedPortUrl, startServe, type RunningServe } from "./support/serve.js
 import { copyFixture, readLines, run, runApp, runInit, type ProcResult, type Project } from "./support/project.js";
 import { limit } from "./support/limit.js";
 
+// `instrument`: the framework is one governor/register instruments, so the untouched app (before
+// init) is also run with `--import governor/register` alone. Raw SDK loops have no framework tools
+// to hook: init's rewrite of the dispatch is what gates them.
 const CASES = [
-  { name: "ai-generate-text", what: "Vercel AI SDK generateText (TS, ESM)", ts: true },
-  { name: "ai-tool-loop-agent", what: "Vercel AI SDK ToolLoopAgent (JS, CJS)", ts: false },
-  { name: "langchain-create-agent", what: "LangChain createAgent (TS, ESM)", ts: true },
-  { name: "langgraph-tool-node", what: "LangGraph StateGraph + ToolNode (JS, ESM)", ts: false },
-  { name: "openai-agents", what: "OpenAI Agents Agent + run (TS, ESM)", ts: true },
-  { name: "mcp-server", what: "MCP McpServer.registerTool via Client + InMemoryTransport (JS, CJS)", ts: false },
-  { name: "openai-chat-loop", what: "openai chat.completions loop, switch dispatch (JS, .mjs)", ts: false },
-  { name: "anthropic-messages-loop", what: "@anthropic-ai/sdk messages loop, handler map (TS, CJS)", ts: true },
+  { name: "ai-generate-text", what: "Vercel AI SDK generateText (TS, ESM)", ts: true, instrument: true },
+  { name: "ai-tool-loop-agent", what: "Vercel AI SDK ToolLoopAgent (JS, CJS)", ts: false, instrument: true },
+  { name: "langchain-create-agent", what: "LangChain createAgent (TS, ESM)", ts: true, instrument: true },
+  { name: "langgraph-tool-node", what: "LangGraph StateGraph + ToolNode (JS, ESM)", ts: false, instrument: true },
+  { name: "openai-agents", what: "OpenAI Agents Agent + run (TS, ESM)", ts: true, instrument: true },
+  { name: "mcp-server", what: "MCP McpServer.registerTool via Client + InMemoryTransport (JS, CJS)", ts: false, instrument: true },
+  { name: "openai-chat-loop", what: "openai chat.completions loop, switch dispatch (JS, .mjs)", ts: false, instrument: false },
+  { name: "anthropic-messages-loop", what: "@anthropic-ai/sdk messages loop, handler map (TS, CJS)", ts: true, instrument: false },
 ];
 
 // Each case is prepared (init, type-check, two app runs) in the background from beforeAll; a test
@@ -33,28 +36,31 @@ interface Outcome {
   closed: AppRun;
   /** `tsc --noEmit` on the gated project (TS fixtures only; each type-checks before init). */
   tsc: ProcResult | null;
+  /** The untouched app (before init) run with `--import governor/register`: against serve, and with
+   *  enforce down. Null for cases without instrumentation. */
+  instrumented: { gated: AppRun; closed: AppRun } | null;
 }
 
 let serve: RunningServe;
 const outcomes = new Map<string, Promise<Outcome>>();
 const projects: Project[] = [];
 
-async function runGated(project: Project, label: string, enforceUrl: string, timeoutMs: number): Promise<AppRun> {
+async function runGated(project: Project, label: string, enforceUrl: string, timeoutMs: number, preload = false): Promise<AppRun> {
   const callsLog = join(project.dir, `${label}.calls.log`);
   const auditLog = join(project.dir, `${label}.audit.jsonl`);
-  const res = await runApp(project, {
-    GOVERNOR_ENFORCE_URL: enforceUrl,
-    GOVERNOR_AUDIT_LOG: auditLog,
-    GOVERNOR_TIMEOUT_MS: String(timeoutMs),
-    TOOL_CALLS_LOG: callsLog,
-  });
+  const env = { GOVERNOR_ENFORCE_URL: enforceUrl, GOVERNOR_AUDIT_LOG: auditLog, GOVERNOR_TIMEOUT_MS: String(timeoutMs), TOOL_CALLS_LOG: callsLog };
+  const res = await runApp(project, env, preload ? ["--import", "governor/register"] : []);
   const auditText = readLines(auditLog).join("\n");
   return { ...res, calls: readLines(callsLog), audit: readLines(auditLog).map((l) => JSON.parse(l)), auditText };
 }
 
-async function prepare(name: string, ts: boolean, closedUrl: string): Promise<Outcome> {
+async function prepare(name: string, ts: boolean, instrument: boolean, closedUrl: string): Promise<Outcome> {
   const project = copyFixture(name);
   projects.push(project);
+  // Instrumentation alone first, on the app as its author wrote it.
+  const instrumented = instrument
+    ? await Promise.all([runGated(project, "inst-gated", serve.url, 5000, true), runGated(project, "inst-closed", closedUrl, 500, true)]).then(([gated, closed]) => ({ gated, closed }))
+    : null;
   const init = await runInit(project, ["--json"]);
   let report: any = null;
   try {
@@ -67,7 +73,7 @@ async function prepare(name: string, ts: boolean, closedUrl: string): Promise<Ou
     runGated(project, "gated", serve.url, 5000), // roomy: a loaded CI machine must not turn ALLOW into a timeout
     runGated(project, "closed", closedUrl, 500), // retries a refused connection until the deadline; keep it short
   ]);
-  return { project, init: { ...init, report }, gated, closed, tsc };
+  return { project, init: { ...init, report }, gated, closed, tsc, instrumented };
 }
 
 function show(run: AppRun): string {
@@ -79,7 +85,7 @@ beforeAll(async () => {
   serve = await startServe(join(FIXTURES, "policy.yaml"));
   const closedUrl = await closedPortUrl();
   const slot = limit(4); // 2 cores: a few apps at once keeps the suite short without thrashing
-  for (const c of CASES) outcomes.set(c.name, slot(() => prepare(c.name, c.ts, closedUrl)));
+  for (const c of CASES) outcomes.set(c.name, slot(() => prepare(c.name, c.ts, c.instrument, closedUrl)));
   // Surface a failed preparation in the tests that need it, not as an unhandled rejection.
   for (const p of outcomes.values()) p.catch(() => {});
 });
@@ -90,8 +96,32 @@ afterAll(async () => {
   for (const p of projects) p.remove();
 });
 
-describe.each(CASES)("$what", ({ name, ts }) => {
+describe.each(CASES)("$what", ({ name, ts, instrument }) => {
   const outcome = () => outcomes.get(name)!;
+
+  if (instrument) {
+    it("before init, with --import governor/register alone: the allowed tool runs, the denied one never does, the model gets the refusal", async () => {
+      const { gated } = (await outcome()).instrumented!;
+      expect(gated.code, show(gated)).toBe(0);
+      expect(gated.calls, show(gated)).toEqual(["lookup_order"]);
+      expect(gated.summary?.toolResults.refund_payment, show(gated)).toContain(REASON);
+      expect(gated.audit.map((a) => [a.tool, a.decision, a.gatedBy]).sort(), gated.auditText).toEqual([
+        ["lookup_order", "ALLOW", "instrumentation"],
+        ["refund_payment", "DENY", "instrumentation"],
+      ]);
+      expect(gated.auditText).not.toContain(ARG_VALUE);
+    }, WAIT);
+
+    it("before init, with --import governor/register alone and enforce down: no tool runs", async () => {
+      const { closed } = (await outcome()).instrumented!;
+      expect(closed.code, show(closed)).toBe(0);
+      expect(closed.calls, show(closed)).toEqual([]);
+      expect(closed.audit.map((a) => [a.tool, a.outcome]).sort(), closed.auditText).toEqual([
+        ["lookup_order", "error"],
+        ["refund_payment", "error"],
+      ]);
+    }, WAIT);
+  }
 
   it("governor init gates both tools", async () => {
     const { init } = await outcome();

@@ -72,8 +72,8 @@ export function runInit(project: Project, extra: string[] = []): Promise<ProcRes
 }
 
 /** Runs the app's start command; its last stdout line is a JSON summary. */
-export async function runApp(project: Project, env: Record<string, string>) {
-  const res = await run(project.startArgs, { cwd: project.dir, env });
+export async function runApp(project: Project, env: Record<string, string>, nodeArgs: string[] = []) {
+  const res = await run([...nodeArgs, ...project.startArgs], { cwd: project.dir, env });
   const last = res.stdout.trim().split("\n").at(-1) ?? "";
   let summary: { answer: string; toolResults: Record<string, string> } | null = null;
   try {
