@@ -114,6 +114,17 @@ export function frameworkInfo(id: FrameworkId): FrameworkInfo {
   return FRAMEWORKS.find((f) => f.id === id)!;
 }
 
+/** The installed versions governor's adapters know, per package: `tested` ran in governor's own
+ *  tests, `api` is supported from the package's published API without a test here (version prefixes). */
+export const KNOWN_VERSIONS: Readonly<Record<string, { tested: string[]; api: string[] }>> = {
+  ai: { tested: ["6."], api: ["5."] },
+  "@langchain/core": { tested: ["1."], api: [] },
+  "@openai/agents": { tested: ["0.14."], api: ["0."] },
+  "@openai/agents-core": { tested: ["0.14."], api: ["0."] },
+  "@modelcontextprotocol/sdk": { tested: ["1.32."], api: ["1."] },
+  "@mastra/core": { tested: ["0.24."], api: ["1."] },
+};
+
 /** Every specifier governor/register hooks, with its framework. */
 export function instrumentedModules(): { framework: FrameworkId; specifier: string }[] {
   return FRAMEWORKS.flatMap((f) => f.instrument.map((specifier) => ({ framework: f.id, specifier })));

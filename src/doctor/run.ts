@@ -11,6 +11,7 @@ import { checkReachable } from "./network.js";
 import { loadProbes, type Probe } from "./probes-file.js";
 import { checkEntrypoint, checkGoverned, checkInstalled, type GateSourcesLike } from "./repo.js";
 import { fail, skip, type CheckResult, type DoctorReport } from "./types.js";
+import { checkVersions } from "./versions.js";
 
 export interface DoctorOptions {
   cwd: string;
@@ -83,11 +84,11 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     project = detectProject(o.cwd);
   } catch (err) {
     const why = (err as Error).message;
-    for (const id of ["runtime.installed", "runtime.entrypoint", "tools.governed"])
+    for (const id of ["runtime.installed", "frameworks.versions", "runtime.entrypoint", "tools.governed"])
       checks.push(skip(id, `cannot read the project here: ${why}`, "Run governor doctor in your project's directory, or pass --cwd <dir>."));
   }
   if (project) {
-    checks.push(checkInstalled(project), checkEntrypoint(project, o.env), checkGoverned(project, o.gateSources));
+    checks.push(checkInstalled(project), checkVersions(project), checkEntrypoint(project, o.env), checkGoverned(project, o.gateSources));
   }
 
   const ok = !checks.some((c) => c.status === "fail" || (o.strict && c.status === "warn"));
