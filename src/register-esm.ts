@@ -4,7 +4,7 @@
 // this runs: the top-level await patches what still can be (class prototypes) before the
 // entrypoint's own code starts, and names what cannot.
 import { fileURLToPath } from "node:url";
-import { patchAlreadyLoaded } from "./runtime/instrument.js";
+import { patchAlreadyLoaded } from "./runtime/instrument-loaded.js";
 import { start } from "./register/start.js";
 
 const status = start({ esm: true, here: fileURLToPath(import.meta.url) });

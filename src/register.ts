@@ -2,7 +2,7 @@
 // first in an entrypoint. Creates the default governor from the environment and validates it (a bad
 // config prints one line to stderr; gated tools then fail closed with config_invalid), and instruments
 // the frameworks as they are required (src/runtime/instrument.ts; GOVERNOR_INSTRUMENT=off turns it off).
-import { patchAlreadyLoaded } from "./runtime/instrument.js";
+import { patchAlreadyLoaded } from "./runtime/instrument-loaded.js";
 import { start } from "./register/start.js";
 
 start({ esm: false, here: __filename });

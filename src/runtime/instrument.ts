@@ -6,12 +6,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire, register as registerLoader } from "node:module";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { FRAMEWORKS, frameworkOf as frameworkOfSpec, instrumentedModules, type FrameworkId } from "../frameworks.js";
+import { pathToFileURL } from "node:url";
+import { FRAMEWORKS, instrumentedModules, type FrameworkId } from "../frameworks.js";
 import { ADAPTERS } from "./adapters/index.js";
 import type { PatchResult } from "./adapters/types.js";
 import { debug } from "./debug.js";
-import { appImports, findPackageDir, resolveCjsFrom, resolveEsmFrom } from "./resolve-app.js";
 import { defaultImpl } from "./default.js";
 
 export interface PatchedModule {
@@ -122,7 +121,7 @@ export function startInstrumentation(opts: { esm: boolean; here: string }): Inst
 const FRAMEWORK_OF = new Map(instrumentedModules().map((s) => [s.specifier, s.framework]));
 
 /** Hand one module to its adapter and record the outcome. Returns the exports the app should get. */
-function applyAdapter(status: InstrumentationStatus, exports: unknown, specifier: string, format: "esm" | "cjs", baseDir: string | undefined, linked = false): unknown {
+export function applyAdapter(status: InstrumentationStatus, exports: unknown, specifier: string, format: "esm" | "cjs", baseDir: string | undefined, linked = false): unknown {
   const framework = FRAMEWORK_OF.get(specifier);
   const adapter = framework && ADAPTERS[framework];
   if (!framework || !adapter || exports == null) return exports;
@@ -154,93 +153,7 @@ function applyAdapter(status: InstrumentationStatus, exports: unknown, specifier
   return format === "cjs" && result.exports !== undefined ? result.exports : exports;
 }
 
-/**
- * governor/register imported by the app (not preloaded): the framework modules the entrypoint
- * imports statically were loaded before the hooks. Find the app's own copies (resolved from the
- * entrypoint, for the frameworks its package.json declares) and patch what still can be: class
- * prototypes, and CJS modules already required.
- */
-export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean): Promise<void> {
-  const status = instrumentationStatus();
-  if (!status || status.mode !== "import" || !entry) return;
-  // Only frameworks the app's own files import: importing one it does not use would load it.
-  const imported = [...appImports(entry)];
-  const used = new Set(imported.map((s) => frameworkOfSpec(s)).filter((f): f is FrameworkId => !!f));
-  const wanted = FRAMEWORKS.filter((f) => f.instrument.length && (used.has(f.id) || f.reachedVia?.some((v) => used.has(v))));
-  for (const f of wanted) {
-    // From the entrypoint, else from the packages the app imports (a dependency nested under them).
-    const pkgs = new Set(imported.filter((s) => frameworkOfSpec(s) === f.id || f.reachedVia?.includes(frameworkOfSpec(s)!)).map(packageOf));
-    const froms = [entry, ...[...pkgs].map((p) => findPackageDir(p, path.dirname(entry))).filter((d): d is string => !!d).map((d) => path.join(d, "package.json"))];
-    for (const specifier of f.instrument) {
-      for (const from of froms) {
-        const cjsFile = resolveCjsFrom(specifier, from);
-        const cached = cjsFile ? createRequire(from).cache[cjsFile] : undefined;
-        if (cached?.loaded) {
-          const before = cached.exports as Record<string, unknown>;
-          const out = applyAdapter(status, before, specifier, "cjs", findPackageDir(packageOf(specifier), path.dirname(from)) ?? undefined) as Record<string, unknown>;
-          if (out !== before) {
-            // Code that required the module before holds the old exports: name what it keeps.
-            cached.exports = out;
-            const rec = status.modules.find((m) => m.exportsRef === before);
-            const stale = Object.keys(out).filter((k) => out[k] !== before[k]);
-            if (rec && stale.length) {
-              rec.linkedBefore = stale;
-              rec.patched = rec.patched.filter((p) => !stale.some((u) => p === u || p.startsWith(`${u} `) || p.startsWith(`${u}(`)));
-              report({ ...rec, patched: [], missing: [] });
-            }
-          }
-        }
-        if (!esm) break;
-        const hit = resolveEsmFrom(specifier, from);
-        if (!hit) continue;
-        // Synchronously when it can be required: an await here lets the entrypoint's later imports
-        // run (and maybe call a tool) before the patch.
-        const ns = requireLinked(hit.url, from);
-        applyAdapter(status, ns ?? (await importLinked(hit.url)), specifier, "esm", hit.baseDir, true);
-        break;
-      }
-    }
-  }
-}
-
-/**
- * The app's instance of an ES module linked before governor/register ran, loaded synchronously
- * (require of ESM, Node 20.19+): the same instance the app imports. Null when it cannot be required
- * (a module with top-level await of its own).
- */
-function requireLinked(url: string, from: string): unknown {
-  const file = fileURLToPath(url);
-  const emit = process.emitWarning;
-  // Node 20 warns once that require(esm) is experimental; that require is ours, not the app's.
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === "string" ? warning : warning?.message;
-    if (/ES Module|require\(\)/.test(text ?? "")) return;
-    return (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return createRequire(from)(file);
-  } catch (err) {
-    debug(`could not require ${file} (${(err as Error)?.message}); importing it`);
-    return null;
-  } finally {
-    process.emitWarning = emit;
-  }
-}
-
-async function importLinked(url: string): Promise<unknown> {
-  try {
-    return await import(url);
-  } catch (err) {
-    debug(`could not load ${url} to patch it (${(err as Error)?.message})`);
-    return null;
-  }
-}
-
-function packageOf(spec: string): string {
-  return spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
-}
-
-function report(rec: PatchedModule): void {
+export function report(rec: PatchedModule): void {
   const label = `${rec.specifier}${rec.version ? ` ${rec.version}` : ""} (${rec.format})`;
   if (rec.patched.length) debug(`instrumented ${label}: ${rec.patched.join(", ")}`);
   if (rec.linkedBefore?.length) {
