@@ -6,7 +6,7 @@ import { UNSUPPORTED_FRAMEWORKS, type FrameworkId } from "../frameworks.js";
 import type { ToolFinding } from "../codemods/types.js";
 import { detectInstrumentation, INSTRUMENTED, type Instrumentation } from "./instrumentation.js";
 import type { PackageProject } from "./project.js";
-import { isRegistered, scanRuntimeTools, type RuntimeTool, type RuntimeToolKind } from "./runtime-tools.js";
+import { isRegistered, scanRuntimeTools, type RuntimeScan, type RuntimeTool, type RuntimeToolKind } from "./runtime-tools.js";
 import { preloadCommand, startScriptChanges } from "./start-scripts.js";
 
 export type Layer = "definition" | "registration" | "instrumentation";
@@ -97,9 +97,16 @@ function runtimeFix(t: RuntimeTool, inst: Instrumentation, hint: string): string
   return inst.unreachable && t.via.length ? `${fix} (instrumentation cannot reach it: ${inst.unreachable})` : fix;
 }
 
-export function packageCoverage(pkg: PackageProject, definitions: ToolFinding[], env: NodeJS.ProcessEnv): PackageCoverage {
-  const inst = detectInstrumentation(pkg, env);
-  const scan = scanRuntimeTools(pkg.sources);
+export interface CoverageInputs {
+  /** How governor/register is loaded, when not as the package shows today (init: once its edits are in). */
+  instrumentation?: Instrumentation;
+  /** The package's runtime-tools scan, when the caller has it already. */
+  scan?: RuntimeScan;
+}
+
+export function packageCoverage(pkg: PackageProject, definitions: Pick<ToolFinding, "file" | "line" | "name" | "framework" | "form" | "status" | "reason">[], env: NodeJS.ProcessEnv, given: CoverageInputs = {}): PackageCoverage {
+  const inst = given.instrumentation ?? detectInstrumentation(pkg, env);
+  const scan = given.scan ?? scanRuntimeTools(pkg.sources, pkg.pathAliases ?? []);
   const texts = new Map(pkg.sources.map((s) => [s.path, s.text]));
   const hint = preloadHint(pkg);
   const items: CoverageItem[] = [];

@@ -17,6 +17,9 @@ export interface PackageJsonLike {
   scripts?: Record<string, unknown>;
 }
 
+// Scripts that start the app (and their variants: start:prod, dev:server).
+export const APP_SCRIPT = /^(?:start|dev|serve|server|watch)(?:[:-].+)?$/;
+
 const OUTPUT_PREFIX = /^(dist|build|out|lib|\.output)\//;
 const RUNNERS = new Set(["node", "tsx", "ts-node", "ts-node-esm", "nodemon", "bun", "deno", "node-dev", "ts-node-dev", "esno", "esrun", "vite-node", "jiti"]);
 const CONVENTIONAL = ["src/index", "index", "src/server", "server", "src/main", "main", "src/app", "app"];
@@ -59,11 +62,11 @@ function toSource(raw: string, sources: Set<string>): string | null {
 export function scriptFiles(script: string): string[] {
   const files: string[] = [];
   for (const part of script.split(/&&|\|\||;|\|/)) {
-    const tokens = part.trim().split(/\s+/).filter(Boolean);
+    // quotes go: `concurrently "tsx watch src/server.ts" "vite"` runs tsx too
+    const tokens = part.trim().split(/\s+/).map((t) => t.replace(/^["']+|["']+$/g, "")).filter(Boolean);
     const runnerAt = tokens.findIndex((t) => RUNNERS.has(t.replace(/^.*\//, "")));
     if (runnerAt < 0) continue;
-    for (const t of tokens.slice(runnerAt + 1)) {
-      const token = t.replace(/^["']|["']$/g, "");
+    for (const token of tokens.slice(runnerAt + 1)) {
       if (token.startsWith("-")) continue;
       if (isSourceFile(token) || /\.(ts|js)x?$/.test(token)) {
         files.push(clean(token));
@@ -103,7 +106,10 @@ export function findEntrypoints(
   const exportPaths: string[] = [];
   collectStrings(pkg.exports, exportPaths);
   for (const p of exportPaths) add(toSource(p, sourceSet), 'package.json "exports"');
-  for (const name of ["start", "dev", "serve"]) {
+  // start, dev, serve first (as before), then their variants and the rest, in file order
+  const scripts = Object.keys(pkg.scripts ?? {}).filter((n) => APP_SCRIPT.test(n));
+  const first = ["start", "dev", "serve"].filter((n) => scripts.includes(n));
+  for (const name of [...first, ...scripts.filter((n) => !first.includes(n))]) {
     const script = pkg.scripts?.[name];
     if (typeof script !== "string") continue;
     for (const f of scriptFiles(script)) add(toSource(f, sourceSet), `scripts.${name}`);

@@ -1,5 +1,6 @@
 // How governor/register is loaded in a package, and so which frameworks its hooks reach. Read only.
 import { ENTRY_IMPORT_REACHES, FRAMEWORKS, frameworkInfo, type FrameworkId } from "../frameworks.js";
+import { APP_SCRIPT } from "./entrypoints.js";
 import { hasRegisterImport } from "../init/register-import.js";
 import type { PackageProject } from "./project.js";
 
@@ -24,8 +25,7 @@ export interface Instrumentation {
   unreachable: string | null;
 }
 
-// Scripts that start the app (and their variants: start:prod, dev:server).
-export const APP_SCRIPT = /^(?:start|dev|serve|server|watch)(?:[:-].+)?$/;
+export { APP_SCRIPT };
 const PRELOAD = /(?:^|[\s'"=])(--import|--require|-r)(?:\s+|=)["']?governor\/register(?:\.[cm]?js)?(?=["'\s]|$)/;
 
 /** The preload flag a script line (or NODE_OPTIONS) carries, if any. */

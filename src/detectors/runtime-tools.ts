@@ -3,7 +3,7 @@
 // does not support; and what flows into governTools / governMcpServer / governMcpClient. Read only.
 import { ts } from "ts-morph";
 import { isLibraryToolModule, UNSUPPORTED_FRAMEWORKS, unsupportedFrameworkOf, type FrameworkId } from "../frameworks.js";
-import { resolveSpec } from "../codemods/modules.js";
+import { resolveSpec, type PathAlias } from "../codemods/modules.js";
 
 export type RuntimeToolKind = "prebuilt" | "mcp-client" | "as-tool" | "mastra-tool" | "hosted" | "unsupported";
 
@@ -51,6 +51,14 @@ interface FileFacts {
   /** Variables by name: their initializer's lines and the identifiers it mentions. */
   vars: Map<string, { start: number; end: number; idents: Set<string> }[]>;
   governed: ts.Node[];
+  /** Top-level initializers by variable name, for following a value to its definition. */
+  inits: Map<string, ts.Expression>;
+  /** `export { local as name }`, `export default local`: exported name -> local name. */
+  exportsAs: Map<string, string>;
+  /** `export { name } from "./x"` (exported name -> binding) and `export * from "./x"` specifiers. */
+  reexports: { named: Map<string, Binding>; stars: string[] };
+  /** The `tools` of each Mastra `new Agent({ tools })`: the names the model calls its tools by. */
+  agentTools: ts.Expression[];
 }
 
 const lineOf = (sf: ts.SourceFile, pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
@@ -125,6 +133,34 @@ function stringProp(arg: ts.Expression | undefined, key: string): string | null 
   return null;
 }
 
+/** The value of `key` in an object literal (`{ tools }` counts). */
+function propOf(arg: ts.Expression | undefined, key: string): ts.Expression | undefined {
+  if (!arg || !ts.isObjectLiteralExpression(arg)) return undefined;
+  for (const p of arg.properties) {
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === key) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p) && p.name.text === key) return p.name;
+  }
+  return undefined;
+}
+
+function collectExports(f: FileFacts): void {
+  for (const st of f.sf.statements) {
+    if (ts.isVariableStatement(st))
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer) f.inits.set(d.name.text, d.initializer);
+    if (ts.isExportAssignment(st) && !st.isExportEquals && ts.isIdentifier(st.expression)) f.exportsAs.set("default", st.expression.text);
+    if (!ts.isExportDeclaration(st) || st.isTypeOnly) continue;
+    const spec = st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : null;
+    const clause = st.exportClause;
+    if (!clause && spec) f.reexports.stars.push(spec);
+    else if (clause && ts.isNamedExports(clause))
+      for (const e of clause.elements) {
+        const local = (e.propertyName ?? e.name).text;
+        if (spec) f.reexports.named.set(e.name.text, { spec, name: local });
+        else f.exportsAs.set(e.name.text, local);
+      }
+  }
+}
+
 /** The variable a value is assigned to (`const t = new X()`, `const t = await f()`). */
 function assignedTo(n: ts.Node): string | null {
   let p = n.parent;
@@ -166,9 +202,11 @@ function handedAsTool(f: FileFacts, n: ts.Node, variable: string | null): boolea
 
 function parseFile(path: string, text: string): FileFacts {
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, kindOf(path));
-  const f: FileFacts = { path, sf, imports: collectImports(sf), vars: new Map(), governed: [] };
+  const f: FileFacts = { path, sf, imports: collectImports(sf), vars: new Map(), governed: [], inits: new Map(), exportsAs: new Map(), reexports: { named: new Map(), stars: [] }, agentTools: [] };
+  collectExports(f);
   const visit = (n: ts.Node) => {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+      if (!f.inits.has(n.name.text)) f.inits.set(n.name.text, n.initializer);
       const list = f.vars.get(n.name.text) ?? [];
       list.push({ start: lineOf(sf, n.getStart(sf)), end: lineOf(sf, n.getEnd()), idents: identsIn(n.initializer) });
       f.vars.set(n.name.text, list);
@@ -177,13 +215,40 @@ function parseFile(path: string, text: string): FileFacts {
       const b = bindingOf(f, n.expression);
       if (b && RUNTIME.has(b.spec) && WRAPPERS.has(b.name) && n.arguments[0]) f.governed.push(n.arguments[0]);
     }
+    if (ts.isNewExpression(n)) {
+      const b = bindingOf(f, n.expression);
+      const tools = b && b.spec.startsWith("@mastra/core") && b.name === "Agent" ? propOf(n.arguments?.[0], "tools") : undefined;
+      if (tools) f.agentTools.push(tools);
+    }
     ts.forEachChild(n, visit);
   };
   visit(sf);
   return f;
 }
 
-function findTools(f: FileFacts, out: RuntimeTool[]): void {
+/** A Mastra createTool() call, named once every file's agents are known. */
+interface MastraSite {
+  tool: RuntimeTool;
+  f: FileFacts;
+  call: ts.CallExpression;
+  id: string | null;
+}
+
+const LANGCHAIN_SPEC = /^(?:@langchain\/|langchain(?:\/|$))/;
+
+/** `x.asTool(...)`: OpenAI Agents (an Agent run as a tool) or LangChain (a Runnable as a
+ *  RunnableToolLike), told apart by what the file imports, then by what `x` was built from. */
+function asToolFramework(f: FileFacts, receiver: ts.Expression): "openai-agents" | "langchain" | null {
+  const specs = [...f.imports.values()].map((i) => i.spec);
+  const agents = specs.some((s) => s.startsWith("@openai/agents"));
+  const langchain = specs.some((s) => LANGCHAIN_SPEC.test(s));
+  if (agents !== langchain) return agents ? "openai-agents" : langchain ? "langchain" : null;
+  if (!agents) return null;
+  const built = ts.isIdentifier(receiver) ? (f.vars.get(receiver.text) ?? []).flatMap((v) => [...v.idents]) : [...identsIn(receiver)];
+  return built.some((id) => f.imports.get(id)?.spec.startsWith("@openai/agents")) ? "openai-agents" : "langchain";
+}
+
+function findTools(f: FileFacts, out: RuntimeTool[], mastra: MastraSite[]): void {
   const { sf } = f;
   const add = (kind: RuntimeToolKind, n: ts.Node, what: string, framework: FrameworkId | null, via: FrameworkId[], name: string | null = null) =>
     out.push({ kind, file: f.path, line: lineOf(sf, n.getStart(sf)), endLine: lineOf(sf, n.getEnd()), what, name, framework, via, variable: assignedTo(n) });
@@ -209,10 +274,18 @@ function findTools(f: FileFacts, out: RuntimeTool[]): void {
       const b = bindingOf(f, n.expression);
       const arg = n.arguments[0];
       if (b && (b.spec === "@ai-sdk/mcp" || b.spec === "ai") && /^(?:experimental_)?createMCPClient$/.test(b.name)) add("mcp-client", n, `MCP client ${b.name}()`, "ai-sdk", ["ai-sdk"]);
-      else if (b && b.spec.startsWith("@mastra/core") && b.name === "createTool") add("mastra-tool", n, "Mastra createTool()", "mastra", ["mastra"], stringProp(arg, "id"));
+      else if (b && b.spec.startsWith("@mastra/core") && b.name === "createTool") {
+        add("mastra-tool", n, "Mastra createTool()", "mastra", ["mastra"]);
+        mastra.push({ tool: out[out.length - 1], f, call: n, id: stringProp(arg, "id") });
+      }
       else if (b && b.spec.startsWith("@openai/agents") && b.name === "hostedMcpTool") add("hosted", n, "OpenAI Agents hostedMcpTool()", "openai-agents", [], stringProp(arg, "serverLabel"));
-      else if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === "asTool" && [...f.imports.values()].some((i) => i.spec.startsWith("@openai/agents")))
-        add("as-tool", n, `OpenAI Agents ${n.expression.getText(sf)}()`, "openai-agents", ["openai-agents"], stringProp(arg, "toolName"));
+      else if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === "asTool") {
+        const receiver = n.expression.expression;
+        const fw = asToolFramework(f, receiver);
+        if (fw === "openai-agents") add("as-tool", n, `OpenAI Agents ${n.expression.getText(sf)}()`, "openai-agents", ["openai-agents"], stringProp(arg, "toolName"));
+        // instrumentation gates RunnableToolLike through @langchain/core, as it does StructuredTool
+        else if (fw === "langchain") add("as-tool", n, `LangChain ${ts.isIdentifier(receiver) ? receiver.text : "runnable"}.asTool() (a RunnableToolLike)`, "langchain", ["langchain"], stringProp(arg, "name"));
+      }
     }
     ts.forEachChild(n, visit);
   };
@@ -258,13 +331,115 @@ export interface RuntimeScan {
   registration: Registration;
 }
 
-/** Scans a package's sources (paths relative to the package). */
-export function scanRuntimeTools(sources: { path: string; text: string }[]): RuntimeScan {
+// ---- Mastra: the model calls a tool by the key an agent's tools object gives it, not by its id ----
+
+interface Project {
+  facts(path: string): FileFacts | undefined;
+  resolve(from: string, spec: string): string | null;
+}
+
+interface Value {
+  f: FileFacts;
+  e: ts.Expression;
+}
+
+const MAX_HOPS = 8;
+
+/** What an expression is, followed through variables, relative (and tsconfig-path) imports and
+ *  re-exports: `weatherTool` -> the `createTool(...)` call in tools.ts. */
+function valueOf(p: Project, f: FileFacts, e: ts.Expression, hops = 0): Value | null {
+  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  if (hops > MAX_HOPS) return null;
+  if (ts.isIdentifier(e)) return valueOfName(p, f, e.text, hops + 1);
+  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+    const ns = f.imports.get(e.expression.text);
+    const target = ns?.name === "*" ? p.resolve(f.path, ns.spec) : null;
+    const tf = target ? p.facts(target) : undefined;
+    if (tf) return exported(p, tf, e.name.text, hops + 1);
+  }
+  return { f, e };
+}
+
+function valueOfName(p: Project, f: FileFacts, name: string, hops: number): Value | null {
+  const init = f.inits.get(name);
+  if (init) return valueOf(p, f, init, hops);
+  const b = f.imports.get(name);
+  const target = b && b.name !== "*" ? p.resolve(f.path, b.spec) : null;
+  const tf = target ? p.facts(target) : undefined;
+  return tf ? exported(p, tf, b!.name, hops + 1) : null;
+}
+
+function exported(p: Project, f: FileFacts, name: string, hops: number): Value | null {
+  if (hops > MAX_HOPS) return null;
+  const local = f.exportsAs.get(name) ?? (name === "default" ? null : name);
+  const here = local ? valueOfName(p, f, local, hops) : null;
+  if (here) return here;
+  const from = f.reexports.named.get(name);
+  const specs = from ? [from.spec] : f.reexports.stars;
+  for (const spec of specs) {
+    const target = p.resolve(f.path, spec);
+    const tf = target ? p.facts(target) : undefined;
+    const r = tf ? exported(p, tf, from ? from.name : name, hops + 1) : null;
+    if (r) return r;
+  }
+  return null;
+}
+
+/** Every key each Mastra agent's tools object gives a value, by that value's node. */
+function agentToolKeys(p: Project, files: Iterable<FileFacts>): Map<ts.Node, string[]> {
+  const keys = new Map<ts.Node, string[]>();
+  const walk = (obj: Value | null, depth: number) => {
+    if (!obj || depth > MAX_HOPS || !ts.isObjectLiteralExpression(obj.e)) return;
+    for (const prop of obj.e.properties) {
+      if (ts.isSpreadAssignment(prop)) walk(valueOf(p, obj.f, prop.expression), depth + 1);
+      const value = ts.isPropertyAssignment(prop) ? prop.initializer : ts.isShorthandPropertyAssignment(prop) ? prop.name : null;
+      const name = value && (prop as ts.PropertyAssignment | ts.ShorthandPropertyAssignment).name;
+      const key = name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : null;
+      if (!value || !key) continue;
+      const v = valueOf(p, obj.f, value);
+      if (v) keys.set(v.e, [...(keys.get(v.e) ?? []), key]);
+    }
+  };
+  for (const f of files) for (const t of f.agentTools) walk(valueOf(p, f, t), 0);
+  return keys;
+}
+
+function nameMastraTools(sites: MastraSite[], keys: Map<ts.Node, string[]>): void {
+  for (const s of sites) {
+    const given = [...new Set(keys.get(s.call) ?? [])];
+    const called = `Mastra createTool(${s.id === null ? "" : `{ id: ${JSON.stringify(s.id)} }`})`;
+    s.tool.name = given[0] ?? null;
+    s.tool.what = given.length
+      ? `${called}${given.length > 1 ? `, also given to an agent as ${given.slice(1).join(", ")}` : ""}`
+      : `${called}, asked about under the key an agent's tools object gives it (no agent in the source shows it)`;
+  }
+}
+
+/** Scans a package's sources (paths relative to the package); `paths`: its tsconfig aliases. */
+export function scanRuntimeTools(sources: { path: string; text: string }[], paths: PathAlias[] = []): RuntimeScan {
   const files = new Map<string, FileFacts>();
   for (const s of sources) if (INTEREST.test(s.text) || UNSUPPORTED.test(s.text)) files.set(s.path, parseFile(s.path, s.text));
   const tools: RuntimeTool[] = [];
-  for (const f of files.values()) findTools(f, tools);
-  return { tools, registration: registrations(files, new Set(sources.map((s) => s.path))) };
+  const mastra: MastraSite[] = [];
+  for (const f of files.values()) findTools(f, tools, mastra);
+  const known = new Set(sources.map((s) => s.path));
+  if (mastra.length) {
+    // files with no framework import (a barrel re-exporting tools) are parsed only when followed
+    const texts = new Map(sources.map((s) => [s.path, s.text]));
+    const other = new Map<string, FileFacts>();
+    const project: Project = {
+      facts: (path) => {
+        const hit = files.get(path) ?? other.get(path);
+        if (hit || !texts.has(path)) return hit;
+        const f = parseFile(path, texts.get(path)!);
+        other.set(path, f);
+        return f;
+      },
+      resolve: (from, spec) => resolveSpec(from, spec, known, paths),
+    };
+    nameMastraTools(mastra, agentToolKeys(project, files.values()));
+  }
+  return { tools, registration: registrations(files, known) };
 }
 
 /** Does a value on `line`..`endLine` of `file` (or the variable holding it) flow into a govern* call? */

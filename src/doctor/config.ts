@@ -2,7 +2,9 @@
 // the fail mode and mode are.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { ProjectDetection } from "../detectors/project.js";
 import { packageRootOf, resolveConfig, type ConfigSite, type ResolvedConfig } from "../runtime/config.js";
+import { findConfigFile } from "../runtime/config-file.js";
 import { GovernorConfigError, loadIntentMap, type IntentMap } from "../runtime/index.js";
 import { fail, pass, skip, warn, type CheckResult } from "./types.js";
 
@@ -24,11 +26,27 @@ export interface DoctorInputs {
   apiKey?: string;
   env: NodeJS.ProcessEnv;
   ci: boolean;
+  /** Where the app looks for its settings (appSites); default: the project directory. */
+  site?: ConfigSite;
+}
+
+/** Where each app in the project looks for governor.config.json, as the runtime does: from its
+ *  entrypoint (the nearest package.json above it), then the working directory, here the one doctor
+ *  checks. A package with no entrypoint found stands in for its own. */
+export function appSites(cwd: string, project: ProjectDetection | undefined): ConfigSite[] {
+  const sites: ConfigSite[] = [];
+  for (const pkg of project?.packages ?? []) {
+    if (pkg.name === "governor") continue; // governor's own repo
+    const entry = pkg.entrypoints[0];
+    sites.push(entry ? { cwd, entry: path.join(pkg.dir, entry.file) } : { cwd, entry: undefined, root: pkg.dir });
+  }
+  return sites.length ? sites : [{ cwd, entry: undefined, root: packageRootOf(path.join(cwd, "package.json")) ?? cwd }];
 }
 
 /** Where the app would look for governor.config.json and relative key files: the project doctor
  *  checks stands in for the entrypoint's package. The map itself is checked by checkIntentMap. */
 function siteOf(inp: DoctorInputs): ConfigSite & { intentMap: false } {
+  if (inp.site) return { ...inp.site, intentMap: false };
   const cwd = inp.cwd ?? process.cwd();
   return { cwd, entry: undefined, root: packageRootOf(path.join(cwd, "package.json")) ?? cwd, intentMap: false };
 }
@@ -86,19 +104,35 @@ export function checkConfig(inp: DoctorInputs): { result: CheckResult; config?: 
   }
 }
 
-export function checkIntentMap(env: NodeJS.ProcessEnv, cwdHasMap: boolean, mapPath: string): CheckResult {
-  const file = env.GOVERNOR_CONFIG || (cwdHasMap ? mapPath : undefined);
-  if (!file) return skip("intent-map", "no governor.config.json: tools are mapped from their names only", "Run `governor init` to write an intent map you can review and edit.");
-  try {
-    const map = loadIntentMap(file) as IntentMap & { enforce?: unknown };
-    const n = Object.keys(map.tools ?? {}).length;
-    // The "enforce" block is validated with the rest of the configuration (the config check).
-    const extra = [map.defaults ? "defaults" : "", map.enforce !== undefined ? 'an "enforce" block' : ""].filter(Boolean).join(" and ");
-    return pass("intent-map", `${file}: ${n} tool ${n === 1 ? "entry" : "entries"}${extra ? ` and ${extra}` : ""}`, { file, tools: n });
-  } catch (err) {
-    if (!(err instanceof GovernorConfigError)) throw err;
-    return fail("intent-map", err.message, `Fix ${file} (it must be JSON with "defaults" and/or "tools"), or point GOVERNOR_CONFIG at the right file.`, { file, problems: err.problems });
+/** The governor.config.json each app will read (GOVERNOR_CONFIG, else its package's, else the
+ *  working directory's), checked. `details.file` is the first, for the probes. */
+export function checkIntentMap(env: NodeJS.ProcessEnv, sites: ConfigSite[]): CheckResult {
+  const lookups = sites.map((site) => findConfigFile(env.GOVERNOR_CONFIG || undefined, site));
+  const looked = [...new Set(lookups.flatMap((l) => l.looked))];
+  const problem = lookups.find((l) => l.problem)?.problem;
+  if (problem) return fail("intent-map", problem, "Point GOVERNOR_CONFIG at your governor.config.json, or unset it to use the one in your app's package.", { looked });
+  const files = [...new Set(lookups.map((l) => l.file).filter((f): f is string => Boolean(f)))];
+  if (!files.length) return skip("intent-map", `no governor.config.json (looked at ${looked.join(", ")}): tools are mapped from their names only`, "Run `governor init` to write an intent map you can review and edit.");
+  const read: string[] = [];
+  let tools = 0;
+  for (const file of files) {
+    try {
+      const map = loadIntentMap(file) as IntentMap & { enforce?: unknown };
+      const n = Object.keys(map.tools ?? {}).length;
+      tools += n;
+      // The "enforce" block is validated with the rest of the configuration (the config check).
+      const extra = [map.defaults ? "defaults" : "", map.enforce !== undefined ? 'an "enforce" block' : ""].filter(Boolean).join(" and ");
+      read.push(`${file}: ${n} tool ${n === 1 ? "entry" : "entries"}${extra ? ` and ${extra}` : ""}`);
+    } catch (err) {
+      if (!(err instanceof GovernorConfigError)) throw err;
+      return fail("intent-map", err.message, `Fix ${file} (it must be JSON with "defaults" and/or "tools"), or point GOVERNOR_CONFIG at the right file.`, { file, problems: err.problems });
+    }
   }
+  const details = { file: files[0], ...(files.length > 1 && { files }), tools };
+  // the runtime says this once at start-up; doctor says it before anyone edits the wrong file
+  const ignored = [...new Set(lookups.map((l) => l.warning).filter((w): w is string => Boolean(w)))];
+  if (ignored.length) return warn("intent-map", `${read.join("; ")}; ${ignored.map((w) => w.replace(/^governor: /, "")).join("; ")}`, "Keep one governor.config.json (the one in your app's package), or set GOVERNOR_CONFIG to the one you mean.", details);
+  return pass("intent-map", read.join("; "), details);
 }
 
 export function checkSafety(config: ResolvedConfig | undefined, ci: boolean): CheckResult {

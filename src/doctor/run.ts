@@ -5,7 +5,7 @@ import { cliGovernor } from "../cli-support/enforce.js";
 import { detectProject, type ProjectDetection } from "../detectors/project.js";
 import { loadIntentMap, type IntentMap } from "../runtime/index.js";
 import { checkClock } from "./clock.js";
-import { checkConfig, checkIntentMap, checkSafety } from "./config.js";
+import { appSites, checkConfig, checkIntentMap, checkSafety } from "./config.js";
 import { checkContract, checkLatency, checkProbes } from "./enforce.js";
 import { checkReachable } from "./network.js";
 import { loadProbes, type Probe } from "./probes-file.js";
@@ -30,14 +30,22 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const checks: CheckResult[] = [];
   const ci = o.env.CI === "true" || o.env.CI === "1" || o.env.GITHUB_ACTIONS === "true";
 
-  const { result: configResult, config: validConfig, live: partial } = checkConfig({ cwd: o.cwd, url: o.url, apiKey: o.apiKey, env: o.env, ci });
+  // The project first: the app's package (above its entrypoint) is where it finds governor.config.json.
+  let project: ProjectDetection | undefined;
+  let projectError: string | undefined;
+  try {
+    project = detectProject(o.cwd);
+  } catch (err) {
+    projectError = (err as Error).message;
+  }
+  const sites = appSites(o.cwd, project);
+
+  const { result: configResult, config: validConfig, live: partial } = checkConfig({ cwd: o.cwd, url: o.url, apiKey: o.apiKey, env: o.env, ci, site: sites[0] });
   // Live checks run with the valid part of the configuration when some other setting is wrong.
   const config = validConfig ?? partial?.config;
   const env = partial?.env ?? o.env;
   checks.push(configResult);
-  const mapPath = path.join(o.cwd, "governor.config.json");
-  const mapFile = o.env.GOVERNOR_CONFIG ? path.resolve(o.cwd, o.env.GOVERNOR_CONFIG) : mapPath;
-  const mapCheck = checkIntentMap({ ...o.env, GOVERNOR_CONFIG: o.env.GOVERNOR_CONFIG ? mapFile : undefined }, existsSync(mapPath), mapPath);
+  const mapCheck = checkIntentMap(o.env, sites);
   checks.push(mapCheck);
   checks.push(checkSafety(validConfig, ci));
 
@@ -79,15 +87,10 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   }
   checks.push(await checkClock(endpoint, Boolean(config?.decisionKey), config?.headers ?? {}, o.timeout ?? 2000));
 
-  let project: ProjectDetection | undefined;
-  try {
-    project = detectProject(o.cwd);
-  } catch (err) {
-    const why = (err as Error).message;
+  if (!project) {
     for (const id of ["runtime.installed", "frameworks.versions", "runtime.entrypoint", "tools.governed"])
-      checks.push(skip(id, `cannot read the project here: ${why}`, "Run governor doctor in your project's directory, or pass --cwd <dir>."));
-  }
-  if (project) {
+      checks.push(skip(id, `cannot read the project here: ${projectError}`, "Run governor doctor in your project's directory, or pass --cwd <dir>."));
+  } else {
     checks.push(checkInstalled(project), checkVersions(project), checkEntrypoint(project, o.env), checkGoverned(project, o.gateSources));
   }
 

@@ -10,6 +10,7 @@ import { addRegisterImport, envOrderWarning } from "./register-import.js";
 import { syntaxError } from "./verify.js";
 import { declaresEdgeRuntime } from "../codemods/modules.js";
 import { planScripts, setScript, type ScriptReport } from "./start-scripts.js";
+import { planRuntimeTools, type RuntimeToolReport } from "./runtime-tools.js";
 
 // Computes every change init would make, as data: nothing here writes.
 
@@ -60,6 +61,8 @@ export interface Plan {
   root: string;
   detection: ProjectDetection;
   tools: ToolReport[];
+  /** Tools init cannot rewrite, and the layer that gates each at run time (or that none does). */
+  runtimeTools: RuntimeToolReport[];
   entrypoints: EntrypointReport[];
   files: PlannedFile[];
   dependencies: DependencyReport[];
@@ -157,7 +160,9 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     before: pkg.packageJsonText,
     after: declared === null ? addDependency(pkg.packageJsonText, options.runtimeRange) : pkg.packageJsonText,
   });
-  plan.scripts.push(...planScripts(pkg));
+  const scripts = planScripts(pkg);
+  plan.scripts.push(...scripts);
+  plan.runtimeTools.push(...planRuntimeTools(pkg, result.tools, texts, scripts));
   plan.dependencies.push({
     name: RUNTIME_PACKAGE,
     range: declared ?? options.runtimeRange,
@@ -186,6 +191,7 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
     root: detection.root,
     detection,
     tools: [],
+    runtimeTools: [],
     entrypoints: [],
     files: [],
     dependencies: [],
@@ -228,6 +234,13 @@ export function acceptScripts(plan: Plan): void {
     if (!file) continue;
     file.after = setScript(file.after, s.script, s.after);
     s.status = "added";
+  }
+  // what the preloaded scripts gate now
+  for (const t of plan.runtimeTools) {
+    if (!t.byScripts || !plan.scripts.some((s) => s.package === t.package && s.status === "added")) continue;
+    t.gatedBy = "instrumentation";
+    t.loadedBy = t.byScripts;
+    delete t.fix;
   }
 }
 

@@ -1,6 +1,7 @@
 import { ENV_TEMPLATE_NAMES } from "./env-template.js";
 import { CONFIG_FILE } from "./intent-map.js";
 import type { Plan, PlannedFile } from "./plan.js";
+import type { RuntimeToolReport } from "./runtime-tools.js";
 import { preloadCommand, IMPORT_FLAG } from "../detectors/start-scripts.js";
 import { NEXT_UNREACHABLE } from "../detectors/instrumentation.js";
 
@@ -28,6 +29,18 @@ export function jsonReport(plan: Plan, written = false) {
       form: t.form,
       status: t.status,
       ...(t.reason !== undefined ? { reason: t.reason } : {}),
+    })),
+    runtimeTools: (plan.runtimeTools ?? []).map((t) => ({
+      file: t.file,
+      line: written ? (t.lineAfter ?? t.line) : t.line,
+      kind: t.kind,
+      framework: t.framework,
+      name: t.name,
+      what: t.what,
+      gatedBy: t.gatedBy,
+      ...(t.loadedBy !== undefined ? { loadedBy: t.loadedBy } : {}),
+      ...(t.fix !== undefined ? { fix: t.fix } : {}),
+      ...(t.byHand ? { byHand: true } : {}),
     })),
     entrypoints: plan.entrypoints.map((e) => ({ file: e.file, status: e.status })),
     files: plan.files.map((f) => ({ path: f.path, action: fileAction(f) })),
@@ -65,7 +78,8 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   const lines: string[] = [];
   const verb = options.applied ? "" : options.dryRun ? " (dry run: what a real run would do)" : " (planned)";
   lines.push(`Tools${verb}:`);
-  if (!plan.tools.length) lines.push("  none found");
+  const runtime = plan.runtimeTools ?? [];
+  if (!plan.tools.length) lines.push(runtime.length ? "  no tool definitions to rewrite" : "  none found");
   const byFramework = new Map<string, Map<string, number>>();
   for (const t of plan.tools) {
     const counts = byFramework.get(t.framework) ?? new Map<string, number>();
@@ -74,6 +88,10 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   }
   for (const [fw, counts] of [...byFramework].sort()) {
     lines.push(`  ${fw}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
+  }
+  if (runtime.length) {
+    lines.push("Tools init cannot rewrite (no definition in your code to gate; gated at run time, or not at all):");
+    for (const t of runtime) lines.push(`  ${t.file}:${options.applied ? (t.lineAfter ?? t.line) : t.line} ${t.name ? `${t.name}: ` : ""}${t.what}: ${runtimeStatus(t)}`);
   }
   const entries = plan.entrypoints;
   if (entries.length) {
@@ -118,6 +136,12 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
     for (const w of plan.warnings) lines.push(`  ! ${w}`);
   }
   return lines.join("\n");
+}
+
+function runtimeStatus(t: RuntimeToolReport): string {
+  if (t.gatedBy === "registration") return "gated by registration (govern* in your code)";
+  if (t.gatedBy === "instrumentation") return `gated by instrumentation (${t.loadedBy})`;
+  return `NOT gated: ${t.fix}`;
 }
 
 function scriptsNote(status: string, options: SummaryOptions): string {

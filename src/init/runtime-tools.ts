@@ -1,0 +1,101 @@
+// Tools init cannot rewrite (prebuilt library tools, MCP clients, asTool, Mastra createTool, hosted
+// tools, unsupported frameworks): which layer gates each once init's edits are in, or what would.
+// Computed from the detectors' facts (doctor's coverage over the package as init leaves it); nothing
+// here writes or prints.
+import { packageCoverage } from "../detectors/coverage.js";
+import { detectInstrumentation, type Instrumentation } from "../detectors/instrumentation.js";
+import type { PackageProject } from "../detectors/project.js";
+import { scanRuntimeTools, type RuntimeToolKind } from "../detectors/runtime-tools.js";
+import type { ToolFinding } from "../codemods/types.js";
+import type { ScriptReport } from "./start-scripts.js";
+
+export interface RuntimeToolReport {
+  /** Relative to the run root, posix. */
+  file: string;
+  line: number;
+  /** The line once init's edits are written. */
+  lineAfter?: number;
+  /** Package directory relative to the run root ("." for the root). */
+  package: string;
+  kind: RuntimeToolKind;
+  framework: string | null;
+  /** The name the model calls it by, when the source shows it. */
+  name: string | null;
+  /** `new TavilySearch() from @langchain/tavily`, `MCP client createMCPClient()`. */
+  what: string;
+  gatedBy: "registration" | "instrumentation" | null;
+  /** gatedBy instrumentation: how governor/register is loaded (`import "governor/register" in src/index.ts`). */
+  loadedBy?: string;
+  /** Not gated: what would gate it. */
+  fix?: string;
+  /** Only a person can gate it (hosted tools, unsupported frameworks). */
+  byHand?: boolean;
+  /** Not gated yet, gated by instrumentation once the offered start-script change is accepted: how it is loaded then. */
+  byScripts?: string;
+}
+
+// The app's own start: init reads what the project shows, not the NODE_OPTIONS of the shell it runs in.
+const NO_ENV: NodeJS.ProcessEnv = {};
+
+function loadedBy(inst: Instrumentation, prefix: string): string {
+  switch (inst.mode) {
+    case "import-flag":
+      return `--import governor/register in ${inst.where}`;
+    case "require-flag":
+      return `-r governor/register in ${inst.where}`;
+    default:
+      return `${inst.mode === "entry-require" ? 'require("governor/register")' : 'import "governor/register"'} in ${prefix}${inst.where}`;
+  }
+}
+
+/**
+ * `after`: the package's files as init leaves them (root-relative path -> text); `definitions`: the
+ * codemod's findings (root-relative), so a tool it reported already (asTool) is not listed twice;
+ * `scripts`: the start-script changes init offers for this package.
+ */
+export function planRuntimeTools(pkg: PackageProject, definitions: ToolFinding[], after: Map<string, string>, scripts: ScriptReport[]): RuntimeToolReport[] {
+  const prefix = pkg.relDir ? `${pkg.relDir}/` : "";
+  const own = (p: string) => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
+  const sourcesAfter = pkg.sources.map((s) => ({ path: s.path, text: after.get(prefix + s.path) ?? s.text }));
+  const changed = sourcesAfter.some((s, i) => s.text !== pkg.sources[i].text);
+  const scan = scanRuntimeTools(pkg.sources, pkg.pathAliases ?? []);
+  if (!scan.tools.length) return [];
+  const defs = definitions.filter((d) => d.file.startsWith(prefix)).map((d) => ({ ...d, file: own(d.file) }));
+
+  const edited: PackageProject = { ...pkg, sources: sourcesAfter };
+  const inst = detectInstrumentation(edited, NO_ENV);
+  const items = packageCoverage(pkg, defs, NO_ENV, { instrumentation: inst, scan }).items.filter((i) => i.kind !== "definition");
+  // once the offered --import is in the start scripts
+  const withScripts = scripts.length ? detectInstrumentation({ ...edited, packageJson: { ...pkg.packageJson, scripts: { ...(pkg.packageJson.scripts as object), ...Object.fromEntries(scripts.map((s) => [s.script, s.after])) } } }, NO_ENV) : null;
+  const preloaded = withScripts ? packageCoverage(pkg, defs, NO_ENV, { instrumentation: withScripts, scan }).items.filter((i) => i.kind !== "definition") : [];
+
+  // the same tools in the same order, at their lines after the edits
+  const again = changed ? scanRuntimeTools(sourcesAfter, pkg.pathAliases ?? []).tools : scan.tools;
+  const lineAfter = (file: string, line: number) => {
+    const i = scan.tools.findIndex((t) => t.file === file && t.line === line);
+    const a = again[i];
+    return a && a.file === file && a.kind === scan.tools[i].kind ? a.line : undefined;
+  };
+
+  return items.map((item, i) => {
+    const r: RuntimeToolReport = {
+      file: prefix + item.file,
+      line: item.line,
+      package: pkg.relDir || ".",
+      kind: item.kind as RuntimeToolKind,
+      framework: item.framework,
+      name: item.name,
+      what: item.what,
+      gatedBy: item.gatedBy === "definition" ? null : item.gatedBy,
+    };
+    const after = lineAfter(item.file, item.line);
+    if (after !== undefined) r.lineAfter = after;
+    if (item.gatedBy === "instrumentation") r.loadedBy = loadedBy(inst, prefix);
+    if (!item.gatedBy) {
+      r.fix = item.fix;
+      if (item.byHand) r.byHand = true;
+      if (withScripts && preloaded[i]?.gatedBy === "instrumentation") r.byScripts = loadedBy(withScripts, prefix);
+    }
+    return r;
+  });
+}
