@@ -1,6 +1,6 @@
 // Is the gate configured? Environment (through the runtime's own resolveConfig), intent map, and how safe
 // the fail mode and mode are.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ProjectDetection } from "../detectors/project.js";
 import { packageRootOf, resolveConfig, type ConfigSite, type ResolvedConfig } from "../runtime/config.js";
@@ -130,8 +130,9 @@ export function checkIntentMap(env: NodeJS.ProcessEnv, sites: ConfigSite[]): Che
   }
   const details = { file: files[0], ...(files.length > 1 && { files }), tools };
   // the runtime says this once at start-up; doctor says it before anyone edits the wrong file
-  const ignored = [...new Set(lookups.map((l) => l.warning).filter((w): w is string => Boolean(w)))];
-  if (ignored.length) return warn("intent-map", `${read.join("; ")}; ${ignored.map((w) => w.replace(/^governor: /, "")).join("; ")}`, "Keep one governor.config.json (the one in your app's package), or set GOVERNOR_CONFIG to the one you mean.", details);
+  const ignored = [...new Set(lookups.filter((l) => l.warning).flatMap((l) => l.looked.filter((f) => f !== l.file && existsSync(f))))];
+  if (ignored.length)
+    return warn("intent-map", `${read.join("; ")}; the working directory's ${ignored.join(", ")} is NOT read (the app reads its own package's)`, "Keep one governor.config.json (the one in your app's package), or set GOVERNOR_CONFIG to the one you mean.", { ...details, ignored });
   return pass("intent-map", read.join("; "), details);
 }
 

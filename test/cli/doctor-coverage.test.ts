@@ -17,7 +17,7 @@ const made: string[] = [];
 
 /** A copy of a fixture with governor linked into node_modules (as `npm install governor` would). */
 function project(name: string, edit?: (dir: string) => void): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `governor-coverage-${name}-`));
+  const dir = mkdtempSync(path.join(tmpdir(), `governor-coverage-${path.basename(name)}-`));
   cpSync(path.join(FIXTURES, name), dir, { recursive: true });
   mkdirSync(path.join(dir, "node_modules"));
   symlinkSync(root, path.join(dir, "node_modules", "governor"), "dir");
@@ -28,13 +28,13 @@ function project(name: string, edit?: (dir: string) => void): string {
 
 const prepend = (dir: string, file: string, line: string) => writeFileSync(path.join(dir, file), line + readFileSync(path.join(dir, file), "utf8"));
 
-async function doctor(dir: string, args: string[] = []) {
+async function doctor(dir: string, args: string[] = [], env: Record<string, string> = {}) {
   const r = await run(["doctor", "--cwd", dir, "--json", "--samples", "1", ...args], {
-    env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, GOVERNOR_DECISION_KEY: DECISION_KEY },
+    env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, GOVERNOR_DECISION_KEY: DECISION_KEY, ...env },
   });
   const out = JSON.parse(r.stdout);
   const c = Object.fromEntries(out.checks.map((k: { id: string }) => [k.id, k])) as Record<string, any>;
-  return { code: r.code, ok: out.ok as boolean, governed: c["tools.governed"], entry: c["runtime.entrypoint"], text: r.stdout };
+  return { code: r.code, ok: out.ok as boolean, governed: c["tools.governed"], entry: c["runtime.entrypoint"], map: c["intent-map"], text: r.stdout };
 }
 
 const notGated = (g: any) => (g.details?.notGated ?? []).map((n: { where: string }) => n.where);
@@ -103,11 +103,11 @@ describe.concurrent("doctor: tools.governed counts every layer", () => {
     expect(governed.message).toMatch(/all 3 tool\(s\) are gated: 3 by instrumentation/);
   });
 
-  it("Mastra createTool: named by its id; without register it is not gated, and the fix names the flag and governTools", async () => {
+  it("Mastra createTool: named by the key its agent gives it (the id mentioned); without register it is not gated, and the fix names the flag and governTools", async () => {
     const dir = project("mastra", (d) => writeFileSync(path.join(d, "src/index.ts"), readFileSync(path.join(d, "src/index.ts"), "utf8").replace('import "governor/register";\n', "")));
     const { governed } = await doctor(dir);
     expect(governed.status).toBe("fail");
-    expect(notGated(governed)).toEqual(["src/mastra/tools.ts:4 (get-weather: Mastra createTool())"]);
+    expect(notGated(governed)).toEqual(['src/mastra/tools.ts:4 (weatherTool: Mastra createTool({ id: "get-weather" }))']);
     expect(governed.details.notGated[0].fix).toBe(
       "instrumentation would gate it: start it with `tsx --import governor/register src/index.ts` (scripts.start), or pass the agent's tools object through governTools({...}) from governor/runtime",
     );
@@ -117,6 +117,47 @@ describe.concurrent("doctor: tools.governed counts every layer", () => {
     const { governed } = await doctor(project("mastra"));
     expect(notGated(governed)).toEqual([]);
     expect(governed.status).toBe("pass");
+  });
+
+  it("Mastra keys followed through a barrel, a renamed export, a spread and an inline tool; a tool no agent in the source is given says which name it is asked under", async () => {
+    const { governed } = await doctor(project("mastra-keys"));
+    expect(notGated(governed)).toEqual([
+      'src/mastra/agents/sql-agent.ts:15 (ping: Mastra createTool({ id: "ping-tool" }))',
+      "src/mastra/tools/report-tool.ts:5 (Mastra createTool({ id: \"weekly-report\" }), asked about under the key an agent's tools object gives it (no agent in the source shows it))",
+      'src/mastra/tools/schema-tool.ts:4 (introspectDatabase: Mastra createTool({ id: "database-introspection" }))',
+      'src/mastra/tools/sql-execution-tool.ts:4 (sqlExecutionTool: Mastra createTool({ id: "sql-execution" }))',
+    ]);
+    const gated = await doctor(project("mastra-keys", (d) => prepend(d, "src/index.ts", 'import "governor/register";\n')));
+    expect(gated.governed).toMatchObject({ status: "pass", message: "all 4 tool(s) are gated: 4 by instrumentation (governor/register)" });
+    expect(gated.governed.details.gated.instrumentation).toContain('src/mastra/tools/sql-execution-tool.ts:4 (sqlExecutionTool: Mastra createTool({ id: "sql-execution" }))');
+  });
+
+  it("LangChain runnable.asTool() handed to createReactAgent: a RunnableToolLike, not an OpenAI Agents asTool; gated once register is loaded", async () => {
+    const { governed } = await doctor(project("langchain-astool"));
+    expect(notGated(governed)).toEqual([
+      "src/agent.js:10 (summarize: LangChain summarize.asTool() (a RunnableToolLike))",
+      "src/agent.js:11 (translate: LangChain runnable.asTool() (a RunnableToolLike))",
+    ]);
+    expect(governed.details.notGated[0]).toMatchObject({ kind: "as-tool", framework: "langchain", byHand: false });
+    expect(governed.details.notGated[0].fix).toBe(
+      "instrumentation would gate it: start it with `node --import governor/register src/index.js` (scripts.start), or pass the tools through governTools([...]) from governor/runtime",
+    );
+    const gated = await doctor(project("langchain-astool", (d) => prepend(d, "src/index.js", 'import "governor/register";\n')));
+    expect(gated.governed).toMatchObject({ status: "pass", message: "all 2 tool(s) are gated: 2 by instrumentation (governor/register)" });
+  });
+
+  it("an entrypoint named only by scripts.dev:server: doctor checks it (no 'no entrypoint found'), and passes once init added the import there", async () => {
+    const dir = project("../init/langgraph-tavily-server");
+    const before = await doctor(dir);
+    expect(before.entry.message).toBe("no import of governor/register in src/server/index.ts");
+    expect(before.entry.fix).toContain("`tsx --import governor/register src/server/index.ts` (scripts.dev:server)");
+    for (const args of [["init", "-q"], ["-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "app"]])
+      expect(spawnSync("git", args, { cwd: dir }).status).toBe(0);
+    const init = spawnSync(process.execPath, [path.join(root, "bin/governor.js"), "init", "--cwd", dir, "--yes", "--no-install"], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+    expect(init.status, init.stderr).toBe(0);
+    const after = await doctor(dir);
+    expect(after.entry.message).toBe("governor/register is loaded from src/server/index.ts (import in an ESM entrypoint: instrumentation covers LangChain.js, LangGraph)");
+    expect(after.governed).toMatchObject({ status: "pass", message: "all 1 tool(s) are gated: 1 by instrumentation (governor/register)" });
   });
 
   it("Next.js: instrumentation cannot reach bundled code, even with NODE_OPTIONS in the dev script; doctor says so", async () => {
@@ -185,5 +226,52 @@ describe("doctor right after init", () => {
     expect(r.status).toBe("warn");
     expect(r.details).toMatchObject({ gated: { definition: ["src/tools/orders.ts:11 (tool)"] } });
     expect((r.details as any).notGated.map((n: any) => n.where)).toEqual(["src/tools/orders.ts:19 (tool)"]);
+  });
+});
+
+describe.concurrent("doctor: intent-map checks the governor.config.json the app reads", () => {
+  const MAP = (...names: string[]) => JSON.stringify({ tools: Object.fromEntries(names.map((n) => [n, { action: "read", resource: { type: "file" } }])) });
+  /** A workspace whose app (packages/agent, started by its own script) has its own governor.config.json. */
+  function workspace(files: Record<string, string>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "governor-coverage-config-site-"));
+    made.push(dir);
+    const all: Record<string, string> = {
+      "package.json": JSON.stringify({ name: "mono", private: true, workspaces: ["packages/*"] }),
+      "packages/agent/package.json": JSON.stringify({ name: "agent", type: "module", scripts: { start: "node src/index.js" } }),
+      "packages/agent/src/index.js": 'console.log("agent");\n',
+      "packages/agent/governor.config.json": MAP("read_file", "list_files"),
+      ...files,
+    };
+    for (const [file, text] of Object.entries(all)) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    }
+    return dir;
+  }
+
+  it("run from the workspace root: the app's package file, found from its entrypoint (the working directory has none)", async () => {
+    const dir = workspace({});
+    const { map } = await doctor(dir);
+    expect(map.status).toBe("pass");
+    expect(map.message).toBe(`${path.join(dir, "packages/agent/governor.config.json")}: 2 tool entries`);
+  });
+
+  it("a governor.config.json in the working directory too: the app's wins, and doctor warns that the other is not read", async () => {
+    const dir = workspace({ "governor.config.json": MAP("delete_file") });
+    const { map } = await doctor(dir);
+    expect(map.status).toBe("warn");
+    expect(map.message).toBe(
+      `${path.join(dir, "packages/agent/governor.config.json")}: 2 tool entries; the working directory's ${path.join(dir, "governor.config.json")} is NOT read (the app reads its own package's)`,
+    );
+    expect(map.details.file).toBe(path.join(dir, "packages/agent/governor.config.json"));
+  });
+
+  it("a relative GOVERNOR_CONFIG resolves from the app's package first, as the runtime resolves it; a missing one says where it looked", async () => {
+    const dir = workspace({ "packages/agent/config/policy-map.json": MAP("send_email") });
+    const found = await doctor(dir, [], { GOVERNOR_CONFIG: "config/policy-map.json" });
+    expect(found.map).toMatchObject({ status: "pass", message: `${path.join(dir, "packages/agent/config/policy-map.json")}: 1 tool entry` });
+    const missing = await doctor(dir, [], { GOVERNOR_CONFIG: "nope.json" });
+    expect(missing.map.status).toBe("fail");
+    expect(missing.map.message).toContain(`looked at ${path.join(dir, "packages/agent/nope.json")} and ${path.join(dir, "nope.json")}`);
   });
 });

@@ -119,6 +119,25 @@ describe("entrypoints", () => {
     ]);
     expect(findEntrypoints({}, sources, false)).toEqual([{ file: "src/index.ts", reason: "conventional entry file" }]);
   });
+
+  it("reads every script that starts the app (dev:server, start:prod, serve:api), not only start, dev and serve", () => {
+    const sources = ["src/server/index.ts", "src/api.ts", "src/worker.ts", "scripts/seed.js"].map((path) => ({ path, text: "" }));
+    const scripts = {
+      build: "tsc -p .",
+      "dev:server": "tsx src/server/index.ts",
+      "start:prod": "NODE_ENV=production node dist/server/index.js",
+      "serve:api": "nodemon --watch src src/api.ts",
+      "dev:all": 'concurrently "tsx watch src/worker.ts" "vite"',
+      seed: "node scripts/seed.js",
+    };
+    expect(findEntrypoints({ scripts }, sources, false)).toEqual([
+      { file: "src/server/index.ts", reason: "scripts.dev:server" },
+      { file: "src/api.ts", reason: "scripts.serve:api" },
+      { file: "src/worker.ts", reason: "scripts.dev:all" },
+    ]);
+    // start, dev and serve still come first, whatever the order in package.json
+    expect(findEntrypoints({ scripts: { "dev:server": "tsx src/api.ts", start: "node src/server/index.ts" } }, sources, false).map((e) => e.reason)).toEqual(["scripts.start", "scripts.dev:server"]);
+  });
 });
 
 describe("module kind", () => {

@@ -1,0 +1,197 @@
+// init names the tools it cannot rewrite (prebuilt library tools, MCP clients, asTool, Mastra
+// createTool, unsupported frameworks) by file:line, with the layer that gates each at run time or
+// the fix, in its summary and --json; and finds entrypoints in every app script (dev:server, ...).
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gateSources } from "../../src/codemods/index.js";
+import { detectProject } from "../../src/detectors/project.js";
+import { scanRuntimeTools } from "../../src/detectors/runtime-tools.js";
+import { acceptScripts, buildPlan } from "../../src/init/plan.js";
+import { jsonReport, summaryText } from "../../src/init/report.js";
+import { inferIntentEntry } from "../../src/runtime/intent.js";
+import { cleanupTemp, copyFixture, ensureBuilt, gitInit, json, read, REPO, runInit } from "./helpers.js";
+
+beforeAll(() => ensureBuilt(), 120_000);
+const made: string[] = [];
+afterAll(() => {
+  cleanupTemp();
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A copy of test/fixtures/layers/<name>. */
+function layers(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `governor-init-${name}-`));
+  cpSync(join(REPO, "test/fixtures/layers", name), dir, { recursive: true });
+  made.push(dir);
+  return dir;
+}
+
+interface RuntimeToolJson {
+  file: string;
+  line: number;
+  kind: string;
+  framework: string | null;
+  name: string | null;
+  what: string;
+  gatedBy: string | null;
+  loadedBy?: string;
+  fix?: string;
+  byHand?: boolean;
+}
+const runtimeTools = (r: { stdout: string; code: number; stderr: string }) => json<{ runtimeTools: RuntimeToolJson[] }>(r).runtimeTools;
+
+const TAVILY = "src/server/graph.ts:6 new TavilySearchResults() from @langchain/community/tools/tavily_search";
+
+describe("init on a LangGraph app whose only tool is new TavilySearchResults(), started by scripts.dev:server", () => {
+  it("the dry run names the tool, the layer that gates it, and the entrypoint the script starts", () => {
+    const dir = copyFixture("langgraph-tavily-server");
+    const r = runInit(["--dry-run", "--cwd", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("  entrypoints: src/server/index.ts (scripts.dev:server)");
+    expect(r.stdout).not.toContain("No entrypoint found");
+    expect(r.stdout).toContain(
+      [
+        "Tools (dry run: what a real run would do):",
+        "  no tool definitions to rewrite",
+        "Tools init cannot rewrite (no definition in your code to gate; gated at run time, or not at all):",
+        `  ${TAVILY}: gated by instrumentation (import "governor/register" in src/server/index.ts)`,
+        'Entrypoints (import "governor/register"):',
+        "  src/server/index.ts: added",
+      ].join("\n"),
+    );
+    expect(r.stdout).toContain("  scripts.dev:server: tsx src/server/index.ts  ->  tsx --import governor/register src/server/index.ts");
+  });
+
+  it("--json lists it in runtimeTools; a real run adds the register import to the script's file", () => {
+    const dir = copyFixture("langgraph-tavily-server");
+    gitInit(dir);
+    const r = runInit(["--yes", "--json", "--no-install", "--cwd", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = json<{ tools: unknown[]; entrypoints: unknown[]; runtimeTools: RuntimeToolJson[] }>(r);
+    expect(report.tools).toEqual([]);
+    expect(report.entrypoints).toEqual([{ file: "src/server/index.ts", status: "added" }]);
+    expect(report.runtimeTools).toEqual([
+      {
+        file: "src/server/graph.ts",
+        line: 6,
+        kind: "prebuilt",
+        framework: "langchain",
+        name: null,
+        what: "new TavilySearchResults() from @langchain/community/tools/tavily_search",
+        gatedBy: "instrumentation",
+        loadedBy: 'import "governor/register" in src/server/index.ts',
+      },
+    ]);
+    expect(read(dir, "src/server/index.ts").startsWith('import "governor/register";\nimport { createServer }')).toBe(true);
+    expect(read(dir, "src/server/graph.ts").split("\n")[5]).toContain("new TavilySearchResults(");
+  });
+});
+
+describe("a tool nothing gates after init is named with its fix", () => {
+  it("AI SDK createMCPClient in an ES module app: the entry import cannot hook generateText, so the flag or governTools", () => {
+    const dir = copyFixture("ai-sdk-mcp-client");
+    const dry = runInit(["--dry-run", "--cwd", dir]);
+    expect(dry.stdout).toContain(
+      "  src/index.js:5 MCP client createMCPClient(): NOT gated: instrumentation would gate it: start it with `node --import governor/register src/index.js` (scripts.start), or pass its tools through governTools(await client.tools()) from governor/runtime\n",
+    );
+    gitInit(dir);
+    const r = runInit(["--yes", "--json", "--no-install", "--cwd", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const [mcp] = runtimeTools(r);
+    expect(mcp).toMatchObject({ kind: "mcp-client", framework: "ai-sdk", gatedBy: null });
+    // after the run, the line points into the file as written (the register import is line 1 now)
+    expect(mcp.line).toBe(6);
+    expect(read(dir, "src/index.js").split("\n")[mcp.line - 1]).toContain("await createMCPClient(");
+    expect(mcp.fix).toContain("`node --import governor/register src/index.js` (scripts.start)");
+  });
+
+  it("once the start-script offer is accepted, the same client is gated by instrumentation, loaded by that script", () => {
+    const dir = copyFixture("ai-sdk-mcp-client");
+    const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, runtimeRange: "^0.1.0", install: false });
+    expect(plan.runtimeTools.map((t) => t.gatedBy)).toEqual([null]);
+    acceptScripts(plan);
+    expect(jsonReport(plan).runtimeTools).toEqual([
+      expect.objectContaining({ file: "src/index.js", line: 5, gatedBy: "instrumentation", loadedBy: "--import governor/register in scripts.start" }),
+    ]);
+    expect(jsonReport(plan).runtimeTools[0]).not.toHaveProperty("fix");
+    expect(summaryText(plan, { dryRun: false, applied: false })).toContain(
+      "  src/index.js:5 MCP client createMCPClient(): gated by instrumentation (--import governor/register in scripts.start)\n",
+    );
+  });
+
+  it("a framework governor does not support: named, and only a person can gate it", () => {
+    const dir = layers("llamaindex");
+    const [t] = runtimeTools(runInit(["--dry-run", "--json", "--cwd", dir]));
+    expect(t).toMatchObject({ file: "src/index.js", line: 1, kind: "unsupported", gatedBy: null, byHand: true });
+    expect(t.fix).toContain('gate("<name>", fn)');
+  });
+
+  it("Mastra tools are listed under the key their agent gives them, the name the gate asks about", () => {
+    const dir = layers("mastra-keys");
+    const tools = runtimeTools(runInit(["--dry-run", "--json", "--cwd", dir]));
+    expect(tools.map((t) => [t.file, t.name, t.gatedBy])).toEqual([
+      ["src/mastra/agents/sql-agent.ts", "ping", "instrumentation"],
+      ["src/mastra/tools/report-tool.ts", null, "instrumentation"],
+      ["src/mastra/tools/schema-tool.ts", "introspectDatabase", "instrumentation"],
+      ["src/mastra/tools/sql-execution-tool.ts", "sqlExecutionTool", "instrumentation"],
+    ]);
+    expect(tools[3].loadedBy).toBe('import "governor/register" in src/index.ts');
+  });
+});
+
+describe("runtime-tools detector", () => {
+  const scan = (files: Record<string, string>, paths: { pattern: string; targets: string[] }[] = []) =>
+    scanRuntimeTools(Object.entries(files).map(([path, text]) => ({ path, text })), paths).tools.map((t) => ({ at: `${t.file}:${t.line}`, kind: t.kind, framework: t.framework, name: t.name, what: t.what }));
+
+  it("LangChain runnable.asTool({ name }) is a RunnableToolLike, gated through LangChain", () => {
+    expect(
+      scan({
+        "a.ts": 'import { RunnableLambda } from "@langchain/core/runnables";\nconst r = RunnableLambda.from((x: string) => x);\nexport const t = r.asTool({ name: "echo", schema: {} });\n',
+      }),
+    ).toEqual([{ at: "a.ts:3", kind: "as-tool", framework: "langchain", name: "echo", what: "LangChain r.asTool() (a RunnableToolLike)" }]);
+  });
+
+  it("asTool in a file with both frameworks: an OpenAI Agents Agent by what it was built from, else LangChain", () => {
+    const tools = scan({
+      "b.ts": [
+        'import { Agent } from "@openai/agents";',
+        'import { RunnableLambda } from "@langchain/core/runnables";',
+        'const researcher = new Agent({ name: "r", instructions: "" });',
+        "const lambda = RunnableLambda.from((x: string) => x);",
+        'export const a = researcher.asTool({ toolName: "research", toolDescription: "" });',
+        'export const b = lambda.asTool({ name: "echo", schema: {} });',
+      ].join("\n"),
+    });
+    expect(tools.map((t) => [t.at, t.framework, t.name])).toEqual([
+      ["b.ts:5", "openai-agents", "research"],
+      ["b.ts:6", "langchain", "echo"],
+    ]);
+  });
+
+  it("Mastra: keys through a tsconfig alias, a namespace import and a default export; no agent: said so", () => {
+    const tool = (id: string) => `createTool({ id: "${id}", description: "", execute: async () => ({}) })`;
+    const tools = scan(
+      {
+        "src/tools/a.ts": `import { createTool } from "@mastra/core/tools";\nexport const weather = ${tool("get-weather")};\n`,
+        "src/tools/b.ts": `import { createTool } from "@mastra/core";\nconst t = ${tool("search")};\nexport default t;\n`,
+        "src/tools/c.ts": `import { createTool } from "@mastra/core/tools";\nexport const lonely = ${tool("lonely")};\n`,
+        "src/agent.ts": [
+          'import { Agent } from "@mastra/core/agent";',
+          'import * as a from "@/tools/a";',
+          'import search from "./tools/b.js";',
+          "const tools = { forecast: a.weather, search };",
+          'export const agent = new Agent({ name: "x", instructions: "", model: "m", tools });',
+          'export const other = new Agent({ name: "y", instructions: "", model: "m", tools: { weatherNow: a.weather } });',
+        ].join("\n"),
+      },
+      [{ pattern: "@/*", targets: ["src/*"] }],
+    );
+    expect(tools.map((t) => [t.at, t.name, t.what])).toEqual([
+      ["src/tools/a.ts:2", "forecast", 'Mastra createTool({ id: "get-weather" }), also given to an agent as weatherNow'],
+      ["src/tools/b.ts:2", "search", 'Mastra createTool({ id: "search" })'],
+      ["src/tools/c.ts:2", null, "Mastra createTool({ id: \"lonely\" }), asked about under the key an agent's tools object gives it (no agent in the source shows it)"],
+    ]);
+  });
+});
