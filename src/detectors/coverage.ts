@@ -110,6 +110,10 @@ export function packageCoverage(pkg: PackageProject, definitions: Pick<ToolFindi
   const texts = new Map(pkg.sources.map((s) => [s.path, s.text]));
   const hint = preloadHint(pkg);
   const items: CoverageItem[] = [];
+  // The codemod takes every asTool() in a file that imports OpenAI Agents for an Agent's; where the
+  // scan sees a LangChain runnable there, its RunnableToolLike report is the true one.
+  const langchainAsTool = new Set(scan.tools.filter((t) => t.kind === "as-tool" && t.framework === "langchain").map((t) => `${t.file}:${t.line}`));
+  definitions = definitions.filter((d) => !(d.form === "asTool" && langchainAsTool.has(`${d.file}:${d.line}`)));
   for (const d of definitions) {
     const item: CoverageItem = { file: d.file, line: d.line, name: d.name, framework: d.framework, kind: "definition", what: d.form, gatedBy: null };
     const lineText = (texts.get(d.file) ?? "").split("\n")[d.line - 1] ?? "";

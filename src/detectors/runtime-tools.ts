@@ -4,6 +4,7 @@
 import { ts } from "ts-morph";
 import { isLibraryToolModule, UNSUPPORTED_FRAMEWORKS, unsupportedFrameworkOf, type FrameworkId } from "../frameworks.js";
 import { resolveSpec, type PathAlias } from "../codemods/modules.js";
+import { agentToolKeys, nameMastraTools, type MastraSite, type Project } from "./mastra-keys.js";
 
 export type RuntimeToolKind = "prebuilt" | "mcp-client" | "as-tool" | "mastra-tool" | "hosted" | "unsupported";
 
@@ -38,13 +39,13 @@ const TOOL_TAKERS = new Set(["ToolNode", "createReactAgent", "createAgent", "bin
 // LangChain classes the codemod gates where they are defined (or that are not tools at all).
 const DEFINED_HERE = new Set(["DynamicTool", "DynamicStructuredTool", "StructuredTool", "Tool", "ToolNode"]);
 
-interface Binding {
+export interface Binding {
   spec: string;
   /** Imported name ("*" for a namespace, "default"). */
   name: string;
 }
 
-interface FileFacts {
+export interface FileFacts {
   path: string;
   sf: ts.SourceFile;
   imports: Map<string, Binding>;
@@ -226,14 +227,6 @@ function parseFile(path: string, text: string): FileFacts {
   return f;
 }
 
-/** A Mastra createTool() call, named once every file's agents are known. */
-interface MastraSite {
-  tool: RuntimeTool;
-  f: FileFacts;
-  call: ts.CallExpression;
-  id: string | null;
-}
-
 const LANGCHAIN_SPEC = /^(?:@langchain\/|langchain(?:\/|$))/;
 
 /** `x.asTool(...)`: OpenAI Agents (an Agent run as a tool) or LangChain (a Runnable as a
@@ -329,90 +322,6 @@ function registrations(files: Map<string, FileFacts>, known: Set<string>): Regis
 export interface RuntimeScan {
   tools: RuntimeTool[];
   registration: Registration;
-}
-
-// ---- Mastra: the model calls a tool by the key an agent's tools object gives it, not by its id ----
-
-interface Project {
-  facts(path: string): FileFacts | undefined;
-  resolve(from: string, spec: string): string | null;
-}
-
-interface Value {
-  f: FileFacts;
-  e: ts.Expression;
-}
-
-const MAX_HOPS = 8;
-
-/** What an expression is, followed through variables, relative (and tsconfig-path) imports and
- *  re-exports: `weatherTool` -> the `createTool(...)` call in tools.ts. */
-function valueOf(p: Project, f: FileFacts, e: ts.Expression, hops = 0): Value | null {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
-  if (hops > MAX_HOPS) return null;
-  if (ts.isIdentifier(e)) return valueOfName(p, f, e.text, hops + 1);
-  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
-    const ns = f.imports.get(e.expression.text);
-    const target = ns?.name === "*" ? p.resolve(f.path, ns.spec) : null;
-    const tf = target ? p.facts(target) : undefined;
-    if (tf) return exported(p, tf, e.name.text, hops + 1);
-  }
-  return { f, e };
-}
-
-function valueOfName(p: Project, f: FileFacts, name: string, hops: number): Value | null {
-  const init = f.inits.get(name);
-  if (init) return valueOf(p, f, init, hops);
-  const b = f.imports.get(name);
-  const target = b && b.name !== "*" ? p.resolve(f.path, b.spec) : null;
-  const tf = target ? p.facts(target) : undefined;
-  return tf ? exported(p, tf, b!.name, hops + 1) : null;
-}
-
-function exported(p: Project, f: FileFacts, name: string, hops: number): Value | null {
-  if (hops > MAX_HOPS) return null;
-  const local = f.exportsAs.get(name) ?? (name === "default" ? null : name);
-  const here = local ? valueOfName(p, f, local, hops) : null;
-  if (here) return here;
-  const from = f.reexports.named.get(name);
-  const specs = from ? [from.spec] : f.reexports.stars;
-  for (const spec of specs) {
-    const target = p.resolve(f.path, spec);
-    const tf = target ? p.facts(target) : undefined;
-    const r = tf ? exported(p, tf, from ? from.name : name, hops + 1) : null;
-    if (r) return r;
-  }
-  return null;
-}
-
-/** Every key each Mastra agent's tools object gives a value, by that value's node. */
-function agentToolKeys(p: Project, files: Iterable<FileFacts>): Map<ts.Node, string[]> {
-  const keys = new Map<ts.Node, string[]>();
-  const walk = (obj: Value | null, depth: number) => {
-    if (!obj || depth > MAX_HOPS || !ts.isObjectLiteralExpression(obj.e)) return;
-    for (const prop of obj.e.properties) {
-      if (ts.isSpreadAssignment(prop)) walk(valueOf(p, obj.f, prop.expression), depth + 1);
-      const value = ts.isPropertyAssignment(prop) ? prop.initializer : ts.isShorthandPropertyAssignment(prop) ? prop.name : null;
-      const name = value && (prop as ts.PropertyAssignment | ts.ShorthandPropertyAssignment).name;
-      const key = name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : null;
-      if (!value || !key) continue;
-      const v = valueOf(p, obj.f, value);
-      if (v) keys.set(v.e, [...(keys.get(v.e) ?? []), key]);
-    }
-  };
-  for (const f of files) for (const t of f.agentTools) walk(valueOf(p, f, t), 0);
-  return keys;
-}
-
-function nameMastraTools(sites: MastraSite[], keys: Map<ts.Node, string[]>): void {
-  for (const s of sites) {
-    const given = [...new Set(keys.get(s.call) ?? [])];
-    const called = `Mastra createTool(${s.id === null ? "" : `{ id: ${JSON.stringify(s.id)} }`})`;
-    s.tool.name = given[0] ?? null;
-    s.tool.what = given.length
-      ? `${called}${given.length > 1 ? `, also given to an agent as ${given.slice(1).join(", ")}` : ""}`
-      : `${called}, asked about under the key an agent's tools object gives it (no agent in the source shows it)`;
-  }
 }
 
 /** Scans a package's sources (paths relative to the package); `paths`: its tsconfig aliases. */

@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkGoverned } from "../../src/doctor/repo.js";
 import { detectProject } from "../../src/detectors/project.js";
+import { gateSources } from "../../src/codemods/index.js";
 import { policies, root, run, serve, type Served } from "./helpers.js";
 
 const KEY = "sk-coverage-0123456789";
@@ -226,6 +227,31 @@ describe("doctor right after init", () => {
     expect(r.status).toBe("warn");
     expect(r.details).toMatchObject({ gated: { definition: ["src/tools/orders.ts:11 (tool)"] } });
     expect((r.details as any).notGated.map((n: any) => n.where)).toEqual(["src/tools/orders.ts:19 (tool)"]);
+  });
+});
+
+describe("doctor: asTool in a file that imports both OpenAI Agents and LangChain", () => {
+  it("the Agent's asTool is OpenAI Agents', the runnable's is a LangChain RunnableToolLike (not the codemod's OpenAI Agents guess)", () => {
+    const dir = project("langchain-astool", (d) => {
+      writeFileSync(
+        path.join(d, "src/agent.js"),
+        [
+          'import { Agent } from "@openai/agents";',
+          'import { RunnableLambda } from "@langchain/core/runnables";',
+          'const researcher = new Agent({ name: "researcher", instructions: "Research." });',
+          "const lambda = RunnableLambda.from(async ({ text }) => text);",
+          'export const research = researcher.asTool({ toolName: "research", toolDescription: "Research a topic" });',
+          'export const echo = lambda.asTool({ name: "echo", description: "Echo", schema: {} });',
+          "",
+        ].join("\n"),
+      );
+    });
+    const r = checkGoverned(detectProject(dir), gateSources, {});
+    const open = (r.details as any).notGated.map((n: any) => [n.where, n.kind, n.framework]);
+    expect(open).toEqual([
+      ["src/agent.js:5 (research)", "definition", "openai-agents"],
+      ["src/agent.js:6 (echo: LangChain lambda.asTool() (a RunnableToolLike))", "as-tool", "langchain"],
+    ]);
   });
 });
 
