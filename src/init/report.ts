@@ -171,7 +171,7 @@ function preloadSteps(plan: Plan): string[] {
     steps.push(
       `Preload instrumentation${label} so tools init could not rewrite (prebuilt library tools, MCP clients, Mastra) are gated too: \`${cmd}\`` +
         (mine.length ? ` (scripts.${mine[0].script})` : "") +
-        `; a runner that starts node for you takes NODE_OPTIONS='${IMPORT_FLAG}'. (\`import "governor/register"\` in an ESM entrypoint runs after its imports are linked, so it cannot hook AI SDK, Mastra or OpenAI Agents functions.)`,
+        `; a runner that starts node for you takes NODE_OPTIONS='${IMPORT_FLAG}'. (\`import "governor/register"\` in an ESM entrypoint runs after its imports are linked: it patches class prototypes (LangChain tools, OpenAI Agents and Mastra agents, MCP), not exported functions such as AI SDK generateText/streamText.)`,
     );
   }
   return steps;
