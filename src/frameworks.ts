@@ -40,7 +40,8 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
     label: "LangChain.js",
     packages: ["langchain", "@langchain/core"],
     matches: (s) => pkg("langchain")(s) || (s.startsWith("@langchain/") && !s.startsWith("@langchain/langgraph")),
-    instrument: ["@langchain/core/tools"],
+    // runnables: RunnableToolLike (runnable.asTool), which is not a StructuredTool.
+    instrument: ["@langchain/core/tools", "@langchain/core/runnables"],
     reachedVia: ["langgraph"],
     supported: "@langchain/core 1.x",
   },

@@ -8,6 +8,7 @@
 import { gatedAs, gateAt, isLayered, isMarked, markOnce, type GatedBy, type Layer } from "../govern.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
+import { governRunnableTool, isRunnableToolLike, patchAsTool, patchRunnablesModule } from "./langchain-runnable.js";
 
 // Symbol.for: the register bundle and the runtime bundles (ESM, CJS) must see each other's gates.
 const STATE = Symbol.for("governor.langchain.tool");
@@ -28,9 +29,11 @@ interface GatedTool {
   gated: ((...args: unknown[]) => unknown) | undefined;
 }
 
-/** A LangChain tool instance (StructuredTool or a subclass, from any copy of @langchain/core). */
+/** A LangChain tool instance (StructuredTool or a subclass, or a `runnable.asTool()` RunnableToolLike,
+ *  from any copy of @langchain/core). */
 export function isLangChainTool(x: unknown): boolean {
   if (x === null || typeof x !== "object") return false;
+  if (isRunnableToolLike(x)) return true;
   const t = x as { name?: unknown; lc_namespace?: unknown; _call?: unknown; call?: unknown; invoke?: unknown };
   return typeof t.name === "string" && t.name !== "" && Array.isArray(t.lc_namespace) && typeof t._call === "function" && typeof t.call === "function" && typeof t.invoke === "function";
 }
@@ -43,6 +46,7 @@ function gatedState(tool: ToolLike): GatedTool | undefined {
 /** Gate one LangChain tool instance in place, by `tool.name` at each call; returns it. Gating a
  *  tool a layer already gated is a no-op. Throws a TypeError when the instance cannot be changed. */
 export function governLangChainTool<T>(tool: T, host: () => GateHost, by: GatedBy): T {
+  if (isRunnableToolLike(tool)) return governRunnableTool(tool, host, by);
   const t = tool as unknown as ToolLike;
   if (gatedState(t)) return tool;
   if (!install(t, host, by)) throw new TypeError(`governor: cannot gate the LangChain tool "${t.name}": the object is frozen or its _call cannot be replaced. Gate it at its definition with gate("${t.name}", fn).`);
@@ -100,30 +104,37 @@ function structuredToolOf(exports: any): { proto: any; missing?: string } {
 export const instrumentation: InstrumentationAdapter = {
   framework: "langchain",
   patch(exports, info): PatchResult {
-    const what = "StructuredTool.prototype.call (every tool, gated by name at its first call)";
-    // Checked first: the patched call no longer shows the shape checked below.
-    const seen = exports?.StructuredTool?.prototype;
-    if (seen && typeof seen === "object" && isMarked(seen, "instrumentation")) return { patched: [what] };
-    const { proto, missing } = structuredToolOf(exports);
-    if (!proto) return { patched: [], missing: [missing!] };
-    if (!markOnce(proto, "instrumentation")) return { patched: [], missing: ["a writable StructuredTool.prototype"] };
-    const call = proto.call as (this: ToolLike, ...args: unknown[]) => unknown;
-    const host = info.host;
-    const patched = function (this: ToolLike, ...args: unknown[]): unknown {
-      // A user subclass may override _call on an instance after the first call: the setter keeps it gated.
-      if (this && typeof this === "object" && !gatedState(this)) governOrRefuse(this, host);
-      return call.apply(this, args);
-    };
-    Object.defineProperty(patched, "name", { value: "call", configurable: true });
-    Object.defineProperty(patched, "length", { value: call.length, configurable: true });
-    try {
-      Object.defineProperty(proto, "call", { value: patched, writable: true, configurable: true, enumerable: false });
-    } catch {
-      return { patched: [], missing: ["a writable StructuredTool.prototype.call"] };
-    }
-    return { patched: [what] };
+    if (info.specifier === "@langchain/core/runnables") return patchRunnablesModule(exports, info.host);
+    const tools = patchTools(exports, info.host);
+    // Runnable.prototype.asTool, reached through StructuredTool's prototype chain.
+    const asTool = exports?.StructuredTool?.prototype ? patchAsTool(exports.StructuredTool.prototype, info.host) : { patched: [], missing: [] };
+    return { patched: [...tools.patched, ...asTool.patched], missing: [...(tools.missing ?? []), ...asTool.missing] };
   },
 };
+
+function patchTools(exports: any, host: () => GateHost): PatchResult {
+  const what = "StructuredTool.prototype.call (every tool, gated by name at its first call)";
+  // Checked first: the patched call no longer shows the shape checked below.
+  const seen = exports?.StructuredTool?.prototype;
+  if (seen && typeof seen === "object" && isMarked(seen, "instrumentation")) return { patched: [what] };
+  const { proto, missing } = structuredToolOf(exports);
+  if (!proto) return { patched: [], missing: [missing!] };
+  if (!markOnce(proto, "instrumentation")) return { patched: [], missing: ["a writable StructuredTool.prototype"] };
+  const call = proto.call as (this: ToolLike, ...args: unknown[]) => unknown;
+  const patched = function (this: ToolLike, ...args: unknown[]): unknown {
+    // A user subclass may override _call on an instance after the first call: the setter keeps it gated.
+    if (this && typeof this === "object" && !gatedState(this)) governOrRefuse(this, host);
+    return call.apply(this, args);
+  };
+  Object.defineProperty(patched, "name", { value: "call", configurable: true });
+  Object.defineProperty(patched, "length", { value: call.length, configurable: true });
+  try {
+    Object.defineProperty(proto, "call", { value: patched, writable: true, configurable: true, enumerable: false });
+  } catch {
+    return { patched: [], missing: ["a writable StructuredTool.prototype.call"] };
+  }
+  return { patched: [what] };
+}
 
 /** Instrumentation: gate the instance; one that cannot be changed (frozen) fails closed, by name. */
 function governOrRefuse(tool: ToolLike, host: () => GateHost): void {
