@@ -106,7 +106,7 @@ describe.each(["import", "require"] as const)("instrumentation alone (load %s)",
   it("enforce down: nothing runs, every tool's output is the unavailable refusal, the app finishes", async () => {
     const r = await run(APP[load], load, "down");
     expectNothingRan(r);
-    expect(r.audit.length).toBeGreaterThanOrEqual(CALLS);
+    expect(r.audit).toHaveLength(CALLS);
     expect(r.audit.every((a) => a.outcome === "error" && a.gatedBy === "instrumentation")).toBe(true);
   });
 });
@@ -140,6 +140,34 @@ describe("governor/register as the entrypoint's first import (no --import)", () 
     const r = await run("langchain-runnable/entry-import.mjs", "none", "policy");
     expectPolicyOutcome(r);
     expectAskedOnce(r, "instrumentation");
+  });
+});
+
+describe.each(["import", "require"] as const)("an app that never imports @langchain/core/runnables (load %s)", (load) => {
+  // Only @langchain/core/tools is hooked; Runnable.prototype.asTool, reached from StructuredTool's
+  // prototype chain, patches the RunnableToolLike class at the first asTool().
+  const args = load === "require" ? ["--cjs"] : [];
+  const go = async (decide: "deny" | "allow") => {
+    server.requests.length = 0;
+    server.respond = () => (decide === "deny" ? deny("req-lcr-deny") : allow("req-lcr-allow"));
+    const r = await runFixture("langchain-runnable/as-tool-only.mjs", { load, args, env: { GOVERNOR_ENFORCE_URL: server.url } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.summary?.hooked, r.stderr).toEqual([`@langchain/core/tools ${load === "import" ? "esm" : "cjs"}`]);
+    return r;
+  };
+
+  it("DENY: the asTool() tool never runs and the model gets the refusal", async () => {
+    const r = await go("deny");
+    expect(r.summary.ran).toEqual([]);
+    expect(r.summary.toolOutput).toContain(blocked("send_email"));
+    expect(r.audit.map((a) => [a.tool, a.gatedBy, a.outcome])).toEqual([["send_email", "instrumentation", "blocked"]]);
+  });
+
+  it("ALLOW: it runs, asked once", async () => {
+    const r = await go("allow");
+    expect(r.summary.ran).toEqual(["send_email"]);
+    expect(r.summary.toolOutput).toBe("sent: mail to a@example.com");
+    expect(server.requests).toHaveLength(1);
   });
 });
 
