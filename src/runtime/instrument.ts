@@ -4,7 +4,7 @@
 // Only those modules are intercepted. Adapters never import a framework: they patch what the hook
 // hands them, which is the app's own copy even when governor is installed from a path.
 import { readFileSync } from "node:fs";
-import { createRequire, register as registerLoader } from "node:module";
+import { createRequire, Module, register as registerLoader } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { FRAMEWORKS, instrumentedModules, type FrameworkId } from "../frameworks.js";
@@ -94,7 +94,7 @@ export function startInstrumentation(opts: { esm: boolean; here: string }): Inst
   const names = instrumentedModules().map((s) => s.specifier);
   const apply = (exports: unknown, specifier: string, format: "esm" | "cjs", baseDir: string | undefined) => applyAdapter(status, exports, specifier, format, baseDir);
 
-  const ritm = req("require-in-the-middle") as typeof import("require-in-the-middle");
+  const ritm = loadRitm(req);
   new ritm.Hook(names, (exports, name, baseDir) => apply(exports, name, "cjs", baseDir) as typeof exports);
 
   if (opts.esm) {
@@ -116,6 +116,34 @@ export function startInstrumentation(opts: { esm: boolean; here: string }): Inst
     `instrumentation ${status.mode === "flag" ? "loaded before the app" : "loaded by the app's first import"}; hooking ${FRAMEWORKS.filter((f) => f.instrument.length).map((f) => f.id).join(", ")}`,
   );
   return status;
+}
+
+/**
+ * require-in-the-middle loads `debug` for its own DEBUG=require-in-the-middle lines: ~5 ms of a
+ * start-up budget of ~60. Unless those lines are asked for, it gets a silent stand-in for that one
+ * load; the cache entry is removed at once, so the app's own require("debug") gets the real module.
+ */
+function loadRitm(req: NodeJS.Require): typeof import("require-in-the-middle") {
+  const load = () => req("require-in-the-middle") as typeof import("require-in-the-middle");
+  if (/require-in-the-middle|\*/.test(process.env.DEBUG ?? "")) return load();
+  let debugFile: string;
+  try {
+    debugFile = createRequire(req.resolve("require-in-the-middle")).resolve("debug");
+  } catch {
+    return load();
+  }
+  const cache = req.cache;
+  if (cache[debugFile]) return load();
+  const stub = new Module(debugFile);
+  stub.filename = debugFile;
+  stub.loaded = true;
+  stub.exports = () => Object.assign(() => undefined, { enabled: false });
+  cache[debugFile] = stub;
+  try {
+    return load();
+  } finally {
+    if (cache[debugFile] === stub) delete cache[debugFile];
+  }
 }
 
 const FRAMEWORK_OF = new Map(instrumentedModules().map((s) => [s.specifier, s.framework]));
