@@ -137,7 +137,11 @@ export function packageCoverage(pkg: PackageProject, definitions: Pick<ToolFindi
     if (defined.has(`${t.file}:${t.line}`)) continue; // the codemod reported it already (asTool)
     const item: CoverageItem = { file: t.file, line: t.line, name: t.name, framework: t.framework, kind: t.kind, what: t.what, gatedBy: null };
     if (t.kind === "hosted") {
-      item.fix = "it runs on OpenAI's servers, where no local layer can gate it: limit it with allowedTools and requireApproval: \"always\"";
+      item.fix = /own executor/.test(t.what)
+        ? "its calls go to the executor you give it (shell, computer, patch), not through a function tool: wrap that executor's methods in gate(\"<name>\", fn) from governor/runtime, or set needsApproval"
+        : t.what.includes("hostedMcpTool")
+          ? "it runs on OpenAI's servers, where no local layer can gate it: limit it with allowedTools and requireApproval: \"always\""
+          : "it runs on OpenAI's servers, where no local layer can gate it: remove it from agents whose every call must ask enforce";
       item.byHand = true;
     } else if (t.kind === "unsupported") {
       item.fix = `wrap each tool function it runs (its ${unsupportedHow(t.what)}) in gate("<name>", fn) from governor/runtime`;

@@ -35,6 +35,10 @@ const UNSUPPORTED = new RegExp(`["'](?:${UNSUPPORTED_FRAMEWORKS.flatMap((f) => f
 const RUNTIME = new Set(["governor/runtime", "governor"]);
 const WRAPPERS = new Set(["governTools", "governMcpServer", "governMcpClient"]);
 const AGENTS_MCP = new Set(["MCPServerStdio", "MCPServerStreamableHttp", "MCPServerSSE"]);
+// OpenAI Agents tools OpenAI runs (hosted), and the ones that run a local executor of their own:
+// neither is a function tool any local layer can gate. Builder -> the tool name the model sees.
+const AGENTS_HOSTED = new Map([["webSearchTool", "web_search"], ["fileSearchTool", "file_search"], ["codeInterpreterTool", "code_interpreter"], ["imageGenerationTool", "image_generation"]]);
+const AGENTS_EXECUTORS = new Map([["computerTool", "computer_use_preview"], ["shellTool", "shell"], ["applyPatchTool", "apply_patch"]]);
 const TOOL_TAKERS = new Set(["ToolNode", "createReactAgent", "createAgent", "bindTools", "Agent"]);
 // LangChain classes the codemod gates where they are defined (or that are not tools at all).
 const DEFINED_HERE = new Set(["DynamicTool", "DynamicStructuredTool", "StructuredTool", "Tool", "ToolNode"]);
@@ -272,6 +276,8 @@ function findTools(f: FileFacts, out: RuntimeTool[], mastra: MastraSite[]): void
         mastra.push({ tool: out[out.length - 1], f, call: n, id: stringProp(arg, "id") });
       }
       else if (b && b.spec.startsWith("@openai/agents") && b.name === "hostedMcpTool") add("hosted", n, "OpenAI Agents hostedMcpTool()", "openai-agents", [], stringProp(arg, "serverLabel"));
+      else if (b && b.spec.startsWith("@openai/agents") && AGENTS_HOSTED.has(b.name)) add("hosted", n, `OpenAI Agents ${b.name}()`, "openai-agents", [], AGENTS_HOSTED.get(b.name)!);
+      else if (b && b.spec.startsWith("@openai/agents") && AGENTS_EXECUTORS.has(b.name)) add("hosted", n, `OpenAI Agents ${b.name}() (runs its own executor, not a function tool)`, "openai-agents", [], AGENTS_EXECUTORS.get(b.name)!);
       else if (ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === "asTool") {
         const receiver = n.expression.expression;
         const fw = asToolFramework(f, receiver);

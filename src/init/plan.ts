@@ -101,7 +101,8 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
   plan.warnings.push(...result.warnings);
   const texts = new Map<string, string>();
   for (const f of result.files) texts.set(f.path, f.after);
-  plan.tools.push(...relined(result, options.gateSources, { moduleKind: (p) => pkg.moduleKind(strip(p)), paths }));
+  const tools = relined(result, options.gateSources, { moduleKind: (p) => pkg.moduleKind(strip(p)), paths });
+  plan.tools.push(...tools);
 
   for (const entry of pkg.entrypoints) {
     const path = join2(pkg.relDir, entry.file);
@@ -162,7 +163,7 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
   });
   const scripts = planScripts(pkg);
   plan.scripts.push(...scripts);
-  plan.runtimeTools.push(...planRuntimeTools(pkg, result.tools, texts, scripts));
+  plan.runtimeTools.push(...planRuntimeTools(pkg, result.tools, texts, scripts, new Map(tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter]))));
   plan.dependencies.push({
     name: RUNTIME_PACKAGE,
     range: declared ?? options.runtimeRange,

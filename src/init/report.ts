@@ -126,7 +126,9 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
     lines.push("Names guessed (no tools object registering them was found; check they are the names the model calls):");
     for (const t of guessed) lines.push(`  ${t.file}:${lineOf(t, options.applied)} ${t.name}: ${t.reason ?? t.form}`);
   }
-  const manual = plan.tools.filter((t) => t.status === "manual");
+  // Manual sites a run-time layer gates are listed with the tools init cannot rewrite, not here.
+  const atRunTime = new Set(runtime.filter((r) => r.gatedBy && (r.kind === "manual" || r.kind === "as-tool")).map((r) => `${r.file}:${r.line}`));
+  const manual = plan.tools.filter((t) => t.status === "manual" && !atRunTime.has(`${t.file}:${t.line}`));
   if (manual.length) {
     lines.push("Manual sites (marked `// governor:` in the code; gate these by hand):");
     for (const t of manual) lines.push(`  ${t.file}:${lineOf(t, options.applied)} ${t.name ?? "(unnamed)"}: ${t.reason ?? t.form}`);

@@ -17,7 +17,8 @@ export interface RuntimeToolReport {
   lineAfter?: number;
   /** Package directory relative to the run root ("." for the root). */
   package: string;
-  kind: RuntimeToolKind;
+  /** "manual": a site the codemod marked (it cannot rewrite it) that a run-time layer gates. */
+  kind: RuntimeToolKind | "manual";
   framework: string | null;
   /** The name the model calls it by, when the source shows it. */
   name: string | null;
@@ -51,23 +52,28 @@ function loadedBy(inst: Instrumentation, prefix: string): string {
 /**
  * `after`: the package's files as init leaves them (root-relative path -> text); `definitions`: the
  * codemod's findings (root-relative), so a tool it reported already (asTool) is not listed twice;
- * `scripts`: the start-script changes init offers for this package.
+ * `scripts`: the start-script changes init offers for this package; `linesAfter`: each codemod
+ * finding's line once the rewrite is written (root-relative `file:line` -> line).
  */
-export function planRuntimeTools(pkg: PackageProject, definitions: ToolFinding[], after: Map<string, string>, scripts: ScriptReport[]): RuntimeToolReport[] {
+export function planRuntimeTools(pkg: PackageProject, definitions: ToolFinding[], after: Map<string, string>, scripts: ScriptReport[], linesAfter: Map<string, number | undefined> = new Map()): RuntimeToolReport[] {
   const prefix = pkg.relDir ? `${pkg.relDir}/` : "";
   const own = (p: string) => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
   const sourcesAfter = pkg.sources.map((s) => ({ path: s.path, text: after.get(prefix + s.path) ?? s.text }));
   const changed = sourcesAfter.some((s, i) => s.text !== pkg.sources[i].text);
   const scan = scanRuntimeTools(pkg.sources, pkg.pathAliases ?? []);
-  if (!scan.tools.length) return [];
   const defs = definitions.filter((d) => d.file.startsWith(prefix)).map((d) => ({ ...d, file: own(d.file) }));
 
   const edited: PackageProject = { ...pkg, sources: sourcesAfter };
   const inst = detectInstrumentation(edited, NO_ENV);
-  const items = packageCoverage(pkg, defs, NO_ENV, { instrumentation: inst, scan }).items.filter((i) => i.kind !== "definition");
+  // Beside what the scan finds: the codemod's manual sites (asTool, a name built at run time) that
+  // a run-time layer gates once init's edits are in. Manual sites nothing gates stay manual.
+  const manual = new Map(defs.filter((d) => d.status === "manual").map((d) => [`${d.file}:${d.line}`, d]));
+  const keep = (i: { kind: string; file: string; line: number; gatedBy: string | null }) =>
+    i.kind !== "definition" || (manual.has(`${i.file}:${i.line}`) && (i.gatedBy === "instrumentation" || i.gatedBy === "registration"));
+  const items = packageCoverage(pkg, defs, NO_ENV, { instrumentation: inst, scan }).items.filter(keep);
   // once the offered --import is in the start scripts
   const withScripts = scripts.length ? detectInstrumentation({ ...edited, packageJson: { ...pkg.packageJson, scripts: { ...(pkg.packageJson.scripts as object), ...Object.fromEntries(scripts.map((s) => [s.script, s.after])) } } }, NO_ENV) : null;
-  const preloaded = withScripts ? packageCoverage(pkg, defs, NO_ENV, { instrumentation: withScripts, scan }).items.filter((i) => i.kind !== "definition") : [];
+  const preloaded = withScripts ? packageCoverage(pkg, defs, NO_ENV, { instrumentation: withScripts, scan }).items.filter(keep) : [];
 
   // the same tools in the same order, at their lines after the edits
   const again = changed ? scanRuntimeTools(sourcesAfter, pkg.pathAliases ?? []).tools : scan.tools;
@@ -78,17 +84,18 @@ export function planRuntimeTools(pkg: PackageProject, definitions: ToolFinding[]
   };
 
   return items.map((item, i) => {
+    const site = item.kind === "definition" ? manual.get(`${item.file}:${item.line}`) : undefined;
     const r: RuntimeToolReport = {
       file: prefix + item.file,
       line: item.line,
       package: pkg.relDir || ".",
-      kind: item.kind as RuntimeToolKind,
+      kind: site ? (site.form === "asTool" ? "as-tool" : "manual") : (item.kind as RuntimeToolKind),
       framework: item.framework,
       name: item.name,
       what: item.what,
       gatedBy: item.gatedBy === "definition" ? null : item.gatedBy,
     };
-    const after = lineAfter(item.file, item.line);
+    const after = site ? linesAfter.get(`${prefix}${item.file}:${item.line}`) : lineAfter(item.file, item.line);
     if (after !== undefined) r.lineAfter = after;
     if (item.gatedBy === "instrumentation") r.loadedBy = loadedBy(inst, prefix);
     if (!item.gatedBy) {

@@ -89,6 +89,20 @@ describe("init on a LangGraph app whose only tool is new TavilySearchResults(), 
   });
 });
 
+describe("a site the codemod cannot rewrite but a run-time layer gates", () => {
+  it("OpenAI Agents asTool: listed as gated by instrumentation once init adds the register import, not as a site to gate by hand", () => {
+    const dir = layers("openai-agents-mcp");
+    const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, runtimeRange: "^0.1.0", install: false });
+    expect(plan.tools.find((t) => t.form === "asTool")).toMatchObject({ file: "src/agent.js", line: 21, status: "manual" });
+    expect(jsonReport(plan).runtimeTools).toContainEqual(
+      expect.objectContaining({ file: "src/agent.js", line: 21, kind: "as-tool", name: "research", gatedBy: "instrumentation", loadedBy: 'import "governor/register" in src/index.js' }),
+    );
+    const text = summaryText(plan, { dryRun: true, applied: false });
+    expect(text).toMatch(/  src\/agent\.js:21 research: .*: gated by instrumentation \(import "governor\/register" in src\/index\.js\)\n/);
+    expect(text).not.toContain("Manual sites");
+  });
+});
+
 describe("a tool nothing gates after init is named with its fix", () => {
   it("AI SDK createMCPClient in an ES module app: the entry import cannot hook generateText, so the flag or governTools", () => {
     const dir = copyFixture("ai-sdk-mcp-client");
@@ -144,6 +158,18 @@ describe("a tool nothing gates after init is named with its fix", () => {
 describe("runtime-tools detector", () => {
   const scan = (files: Record<string, string>, paths: { pattern: string; targets: string[] }[] = []) =>
     scanRuntimeTools(Object.entries(files).map(([path, text]) => ({ path, text })), paths).tools.map((t) => ({ at: `${t.file}:${t.line}`, kind: t.kind, framework: t.framework, name: t.name, what: t.what }));
+
+  it("OpenAI Agents hosted tools and executor tools are named (no local layer gates them), under the name the model sees", () => {
+    expect(
+      scan({
+        "a.ts": 'import { Agent, webSearchTool, fileSearchTool, shellTool } from "@openai/agents";\nexport const a = new Agent({ name: "sdr", tools: [webSearchTool(), fileSearchTool("vs_1")] });\nexport const b = new Agent({ name: "dev", tools: [shellTool({ shell })] });\n',
+      }),
+    ).toEqual([
+      { at: "a.ts:2", kind: "hosted", framework: "openai-agents", name: "web_search", what: "OpenAI Agents webSearchTool()" },
+      { at: "a.ts:2", kind: "hosted", framework: "openai-agents", name: "file_search", what: "OpenAI Agents fileSearchTool()" },
+      { at: "a.ts:3", kind: "hosted", framework: "openai-agents", name: "shell", what: "OpenAI Agents shellTool() (runs its own executor, not a function tool)" },
+    ]);
+  });
 
   it("LangChain runnable.asTool({ name }) is a RunnableToolLike, gated through LangChain", () => {
     expect(
