@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { ProjectDetection } from "../detectors/project.js";
 import { KNOWN_VERSIONS } from "../frameworks.js";
+import { findPackageDir } from "../runtime/resolve-app.js";
 import { pass, skip, warn, type CheckResult } from "./types.js";
 
 function installedVersion(pkgDir: string, name: string): string | null {
@@ -18,14 +19,14 @@ function installedVersion(pkgDir: string, name: string): string | null {
   }
 }
 
-// Packages whose exports map hides package.json: look in node_modules up the tree.
+// Packages whose exports map hides package.json: the package directory Node would find.
 function findUp(dir: string, name: string): string | null {
-  for (let d = dir; ; d = path.dirname(d)) {
-    try {
-      return (JSON.parse(readFileSync(path.join(d, "node_modules", name, "package.json"), "utf8")) as { version?: string }).version ?? null;
-    } catch {
-      if (path.dirname(d) === d) return null;
-    }
+  const pkgDir = findPackageDir(name, dir);
+  if (!pkgDir) return null;
+  try {
+    return (JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version?: string }).version ?? null;
+  } catch {
+    return null;
   }
 }
 

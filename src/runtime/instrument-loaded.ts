@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { FRAMEWORKS, frameworkOf as frameworkOfSpec, type FrameworkId } from "../frameworks.js";
 import { debug } from "./debug.js";
 import { applyAdapter, instrumentationStatus, report } from "./instrument.js";
-import { appImports, findPackageDir, resolveCjsFrom, resolveEsmFrom } from "./resolve-app.js";
+import { appImports, findPackageDir, resolveCjsFrom, resolveEsmFrom, splitSpecifier } from "./resolve-app.js";
 
 /**
  * governor/register imported by the app (not preloaded): the framework modules the entrypoint
@@ -23,7 +23,7 @@ export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean
   const wanted = FRAMEWORKS.filter((f) => f.instrument.length && (used.has(f.id) || f.reachedVia?.some((v) => used.has(v))));
   for (const f of wanted) {
     // From the entrypoint, else from the packages the app imports (a dependency nested under them).
-    const pkgs = new Set(imported.filter((s) => frameworkOfSpec(s) === f.id || f.reachedVia?.includes(frameworkOfSpec(s)!)).map(packageOf));
+    const pkgs = new Set(imported.filter((s) => frameworkOfSpec(s) === f.id || f.reachedVia?.includes(frameworkOfSpec(s)!)).map((s) => splitSpecifier(s).name));
     const froms = [entry, ...[...pkgs].map((p) => findPackageDir(p, path.dirname(entry))).filter((d): d is string => !!d).map((d) => path.join(d, "package.json"))];
     for (const specifier of f.instrument) {
       for (const from of froms) {
@@ -31,7 +31,7 @@ export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean
         const cached = cjsFile ? createRequire(from).cache[cjsFile] : undefined;
         if (cached?.loaded) {
           const before = cached.exports as Record<string, unknown>;
-          const out = applyAdapter(status, before, specifier, "cjs", findPackageDir(packageOf(specifier), path.dirname(from)) ?? undefined) as Record<string, unknown>;
+          const out = applyAdapter(status, before, specifier, "cjs", findPackageDir(splitSpecifier(specifier).name, path.dirname(from)) ?? undefined) as Record<string, unknown>;
           if (out !== before) {
             // Code that required the module before holds the old exports: name what it keeps.
             cached.exports = out;
@@ -89,8 +89,3 @@ async function importLinked(url: string): Promise<unknown> {
     return null;
   }
 }
-
-function packageOf(spec: string): string {
-  return spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
-}
-

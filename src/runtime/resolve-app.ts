@@ -8,7 +8,8 @@ import { pathToFileURL } from "node:url";
 
 const ESM_CONDITIONS = new Set(["node", "import", "default"]);
 
-function splitSpecifier(spec: string): { name: string; subpath: string } {
+/** `@scope/pkg/sub/path` -> { name: "@scope/pkg", subpath: "./sub/path" }. */
+export function splitSpecifier(spec: string): { name: string; subpath: string } {
   const parts = spec.split("/");
   const n = spec.startsWith("@") ? 2 : 1;
   const rest = parts.slice(n).join("/");

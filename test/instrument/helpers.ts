@@ -2,7 +2,7 @@
 // real enforce server, and read what happened: its stdout (a JSON summary on the last line), its
 // stderr and its audit log.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,7 +36,8 @@ export function cleanEnv(): Record<string, string> {
 }
 
 export function runFixture(file: string, opts: { load: Load; env?: Record<string, string>; cwd?: string; args?: string[] }): Promise<AppRun> {
-  const auditLog = path.join(mkdtempSync(path.join(tmpdir(), "gov-inst-")), "audit.jsonl");
+  const auditDir = mkdtempSync(path.join(tmpdir(), "gov-inst-"));
+  const auditLog = path.join(auditDir, "audit.jsonl");
   const flags = opts.load === "import" ? ["--import", REGISTER_ESM] : opts.load === "require" ? ["-r", REGISTER_CJS] : [];
   const script = path.isAbsolute(file) ? file : path.join(FIXTURES, file);
   return new Promise((resolve) => {
@@ -56,6 +57,7 @@ export function runFixture(file: string, opts: { load: Load; env?: Record<string
         const audit = existsSync(auditLog)
           ? readFileSync(auditLog, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
           : [];
+        rmSync(auditDir, { recursive: true, force: true });
         resolve({ code, stdout, stderr, summary, audit });
       },
     );

@@ -1,10 +1,10 @@
 // Configuration that reaches processes started elsewhere: governor.config.json found from the
 // entrypoint's package root, its "enforce" block, <NAME>_FILE secrets, relative GOVERNOR_CONFIG,
 // and messages that say what was missing and where governor looked (never a secret).
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { resolveConfig, type ConfigSite } from "../../src/runtime/config.js";
 import { checkConfig } from "../../src/doctor/config.js";
 import { GovernorConfigError } from "../../src/runtime/errors.js";
@@ -12,9 +12,19 @@ import { GovernorConfigError } from "../../src/runtime/errors.js";
 const KEY = "sk-config-test-abcdef123456";
 const DKEY = "decision-key-0123456789abcdef";
 
+const made: string[] = [];
+const temp = (prefix: string) => {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 /** An app: <root>/package.json, <root>/dist/server.js (the entrypoint), and a working directory elsewhere. */
 function app(files: Record<string, string> = {}): { root: string; site: ConfigSite } {
-  const root = mkdtempSync(path.join(tmpdir(), "gov-cfg-app-"));
+  const root = temp("gov-cfg-app-");
   writeFileSync(path.join(root, "package.json"), "{}");
   mkdirSync(path.join(root, "dist"));
   writeFileSync(path.join(root, "dist", "server.js"), "");
@@ -22,7 +32,7 @@ function app(files: Record<string, string> = {}): { root: string; site: ConfigSi
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     writeFileSync(path.join(root, rel), text);
   }
-  return { root, site: { cwd: mkdtempSync(path.join(tmpdir(), "gov-cfg-cwd-")), entry: path.join(root, "dist", "server.js") } };
+  return { root, site: { cwd: temp("gov-cfg-cwd-"), entry: path.join(root, "dist", "server.js") } };
 }
 
 function problemsOf(fn: () => unknown): string[] {
