@@ -33,6 +33,8 @@ export interface FileCtx {
   usesEsm: boolean;
   usesRequire: boolean;
   edits: Edit[];
+  /** In a form's view: the edits earlier forms made to this file (read-only). */
+  earlierEdits?: readonly Edit[];
   findings: ToolFinding[];
   needsGate: boolean;
   /** The identifier the inserted code calls: an existing gate binding or a fresh, clash-free name. */

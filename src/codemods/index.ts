@@ -4,13 +4,9 @@ import { applyEdits } from "./edits.js";
 import { addGateImport } from "./imports.js";
 import { declaresEdgeRuntime, mayHaveTools, normalize } from "./modules.js";
 import { Program } from "./program.js";
-import { gateAiSdk } from "./forms/ai-sdk.js";
-import { gateLangChain } from "./forms/langchain.js";
-import { gateLangChainClasses } from "./forms/langchain-classes.js";
-import { gateOpenAiAgents } from "./forms/openai-agents.js";
-import { gateMcp } from "./forms/mcp.js";
-import { gateRawLoops } from "./forms/raw-loops.js";
-import { gateSdkRunners } from "./forms/sdk-runners.js";
+import { FORMS, type Form, type Run } from "./forms/index.js";
+import type { Edit } from "./edits.js";
+import type { ToolFinding } from "./types.js";
 import type { FileCtx } from "./context.js";
 import type { Framework, GateOptions, GateResult, SourceInput } from "./types.js";
 
@@ -24,20 +20,41 @@ const EDGE_REASON =
   "this file runs on the Edge runtime, where governor's runtime cannot load (it needs Node.js); set `export const runtime = \"nodejs\"` and run governor init again, or gate this tool another way";
 
 /** An Edge route keeps its code: every site it would have gated becomes a manual one. */
-function leaveEdgeFileManual(ctx: FileCtx, edits: number, findings: number, needsGate: boolean): void {
-  ctx.edits.splice(edits, ctx.edits.length - edits, ...ctx.edits.slice(edits).filter((e) => e.text.includes("// governor:")));
-  ctx.needsGate = needsGate;
-  const eol = ctx.text.includes("\r\n") ? "\r\n" : "\n";
-  for (const f of ctx.findings.slice(findings)) {
-    if (f.status !== "gated") continue;
-    f.status = "manual";
-    f.reason = EDGE_REASON;
-    const start = lineStart(ctx.text, f.line);
-    const prev = ctx.text.slice(ctx.text.lastIndexOf("\n", start - 2) + 1, Math.max(start - 1, 0));
-    if (/^\s*\/\/ governor:/.test(prev) || ctx.edits.some((e) => e.start === start && e.text.includes("// governor:"))) continue;
-    const indent = /^[ \t]*/.exec(ctx.text.slice(start))![0];
-    ctx.edits.push({ start, end: start, text: `${indent}// governor: ${EDGE_REASON}${eol}` });
+function leaveEdgeFileManual(text: string, out: FormOutput): FormOutput {
+  const edits = out.edits.filter((e) => e.text.includes("// governor:"));
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const findings = out.findings.map((f) => (f.status === "gated" ? { ...f, status: "manual" as const, reason: EDGE_REASON } : f));
+  for (const f of findings) {
+    if (f.reason !== EDGE_REASON) continue;
+    const start = lineStart(text, f.line);
+    const prev = text.slice(text.lastIndexOf("\n", start - 2) + 1, Math.max(start - 1, 0));
+    if (/^\s*\/\/ governor:/.test(prev) || edits.some((e) => e.start === start && e.text.includes("// governor:"))) continue;
+    const indent = /^[ \t]*/.exec(text.slice(start))![0];
+    edits.push({ start, end: start, text: `${indent}// governor: ${EDGE_REASON}${eol}` });
   }
+  return { edits, findings, needsGate: false };
+}
+
+/** What one form recorded on one file. */
+interface FormOutput {
+  edits: Edit[];
+  findings: ToolFinding[];
+  needsGate: boolean;
+}
+
+/**
+ * Runs one form on a view of the file: the view shares the parse, bindings and claimed sites, but
+ * collects its own edits and findings, which are returned (a form that throws returns nothing).
+ */
+function runForm(form: Form, ctx: FileCtx, run: Run, earlier: Edit[]): FormOutput {
+  const view: FileCtx = Object.create(ctx, {
+    edits: { value: [], writable: true },
+    findings: { value: [], writable: true },
+    needsGate: { value: false, writable: true },
+    earlierEdits: { value: earlier },
+  });
+  form.run(view, run);
+  return { edits: view.edits, findings: view.findings, needsGate: view.needsGate };
 }
 
 function lineStart(text: string, line: number): number {
@@ -68,31 +85,26 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
     }
   }
 
-  const projectUsesMcp = candidates.some((c) => c.frameworks.has("mcp"));
+  const run: Run = { prog, aiSdkNames: names, projectUsesMcp: candidates.some((c) => c.frameworks.has("mcp")), wanted };
+  const defaultApplies = (form: Form, ctx: FileCtx) => form.frameworks.some((f) => wanted(f) && ctx.frameworks.has(f));
   for (const ctx of candidates) {
-    const fw = ctx.frameworks;
-    const mark = { edits: ctx.edits.length, findings: ctx.findings.length, needsGate: ctx.needsGate };
-    try {
-      if (wanted("ai-sdk")) gateAiSdk(prog, ctx, names);
-      if ((wanted("langchain") || wanted("langgraph")) && (fw.has("langchain") || fw.has("langgraph"))) {
-        gateLangChain(ctx);
-        gateLangChainClasses(prog, ctx);
+    let file: FormOutput = { edits: [], findings: [], needsGate: false };
+    for (const form of FORMS) {
+      if (!form.frameworks.some(wanted) || !(form.applies ? form.applies(ctx, run) : defaultApplies(form, ctx))) continue;
+      try {
+        const out = runForm(form, ctx, run, file.edits);
+        file = { edits: [...file.edits, ...out.edits], findings: [...file.findings, ...out.findings], needsGate: file.needsGate || out.needsGate };
+      } catch (err) {
+        // A construct we do not understand must not take the rest of the project down with it.
+        file = { edits: [], findings: [], needsGate: false };
+        prog.warnings.push(`${ctx.path}: left unchanged, the codemod could not analyse it (${(err as Error).message}); gate its tools by hand`);
+        break;
       }
-      if (wanted("openai-agents") && fw.has("openai-agents")) gateOpenAiAgents(ctx);
-      if (wanted("mcp") && fw.has("mcp")) gateMcp(ctx);
-      else if (wanted("mcp") && projectUsesMcp && /\.(?:registerTool\s*\(|tool\s*\(\s*["'`])/.test(ctx.text)) gateMcp(ctx, true);
-      if ((wanted("openai") && fw.has("openai")) || (wanted("anthropic") && fw.has("anthropic"))) {
-        gateSdkRunners(ctx);
-        gateRawLoops(ctx);
-      }
-      if (declaresEdgeRuntime(ctx.text)) leaveEdgeFileManual(ctx, mark.edits, mark.findings, mark.needsGate);
-    } catch (err) {
-      // A construct we do not understand must not take the rest of the project down with it.
-      ctx.edits.length = mark.edits;
-      ctx.findings.length = mark.findings;
-      ctx.needsGate = mark.needsGate;
-      prog.warnings.push(`${ctx.path}: left unchanged, the codemod could not analyse it (${(err as Error).message}); gate its tools by hand`);
     }
+    if (declaresEdgeRuntime(ctx.text)) file = leaveEdgeFileManual(ctx.text, file);
+    ctx.edits.push(...file.edits);
+    ctx.findings.push(...file.findings);
+    ctx.needsGate ||= file.needsGate;
   }
 
   const files: GateResult["files"] = [];

@@ -61,7 +61,7 @@ export function addMarker(ctx: FileCtx, n: Node, msg: string): void {
   const prevEnd = start - 1;
   const prevStart = ctx.text.lastIndexOf("\n", prevEnd - 1) + 1;
   if (prevEnd > 0 && /^\s*\/\/ governor:/.test(ctx.text.slice(prevStart, prevEnd))) return;
-  if (ctx.edits.some((e) => e.start === start && e.text.includes("// governor:"))) return;
+  if ([...ctx.edits, ...(ctx.earlierEdits ?? [])].some((e) => e.start === start && e.text.includes("// governor:"))) return;
   ctx.edits.push({ start, end: start, text: `${indent}// governor: ${msg}${ctx.text.includes("\r\n") ? "\r\n" : "\n"}` });
 }
 

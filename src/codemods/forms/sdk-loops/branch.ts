@@ -8,10 +8,10 @@
 // The gate is called with the tool's parsed arguments object, so the runtime sees what the model
 // asked for (PII, volume); the gated function still reads the branch's own variables.
 import { Node, SyntaxKind, type Statement } from "ts-morph";
-import type { FileCtx } from "../context.js";
-import { eolOf, indentUnit, lineStartOf, reindentEdits, type Edit } from "../edits.js";
-import { addMarker, isGateCall, isPure, unwrapExpr } from "../nodes.js";
-import { report, type Site } from "../wrap.js";
+import type { FileCtx } from "../../context.js";
+import { eolOf, indentUnit, lineStartOf, reindentEdits, type Edit } from "../../edits.js";
+import { addMarker, isGateCall, isPure, unwrapExpr } from "../../nodes.js";
+import { report, type Site } from "../../wrap.js";
 
 const OPTS = `{ onDeny: "return" }`;
 /** Keys of a tool message that carry the result, and the keys that tie it to the call. */

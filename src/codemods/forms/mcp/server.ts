@@ -1,11 +1,11 @@
 // MCP servers: registerTool(name, config, cb), the deprecated tool(name, ..., cb) overloads, and the
 // low-level setRequestHandler(CallToolRequestSchema, handler).
 import { Node, SyntaxKind, type ArrowFunction, type CallExpression, type FunctionExpression } from "ts-morph";
-import { eolOf, indentUnit, lineStartOf, reindentEdits } from "../edits.js";
-import type { FileCtx } from "../context.js";
-import { isGateCall, isPure, unwrapExpr } from "../nodes.js";
-import { literalRanges, manual, nameFrom, report, wrapExpression, type Site } from "../wrap.js";
-import { dispatchNames } from "./raw-loops.js";
+import { eolOf, indentUnit, lineStartOf, reindentEdits } from "../../edits.js";
+import type { FileCtx } from "../../context.js";
+import { isGateCall, isPure, unwrapExpr } from "../../nodes.js";
+import { literalRanges, manual, nameFrom, report, wrapExpression, type Site } from "../../wrap.js";
+import { dispatchNames } from "../sdk-loops/loops.js";
 
 /** `registerOnly`: the file does not import MCP itself (a server passed in from elsewhere), so only
  *  the distinctive shapes are taken: registerTool(name, config, cb), and tool("literal name", ..., cb). */

@@ -1,12 +1,12 @@
 // LangChain classes: `class X extends StructuredTool | Tool` (directly or through a base class of the
 // project) with `_call`. The body is gated in place so `this` and `super` keep working.
 import { Node, SyntaxKind, type ClassDeclaration, type ClassExpression } from "ts-morph";
-import type { FileCtx } from "../context.js";
-import { calleeBinding, constString } from "../nodes.js";
-import { frameworkOfSpec, isLangChainSpec } from "../modules.js";
-import type { Program } from "../program.js";
-import { manual, wrapMethodBody, type Site } from "../wrap.js";
-import { LANGCHAIN_GATE_OPTS } from "./langchain.js";
+import type { FileCtx } from "../../context.js";
+import { calleeBinding, constString } from "../../nodes.js";
+import { frameworkOfSpec, isLangChainSpec } from "../../modules.js";
+import type { Program } from "../../program.js";
+import { manual, wrapMethodBody, type Site } from "../../wrap.js";
+import { LANGCHAIN_GATE_OPTS } from "./tool.js";
 
 type Cls = ClassDeclaration | ClassExpression;
 const BASES = new Set(["Tool", "StructuredTool", "DynamicTool", "DynamicStructuredTool"]);

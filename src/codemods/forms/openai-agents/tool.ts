@@ -1,9 +1,9 @@
 // OpenAI Agents JS: tool({ name?, execute }) and agent.asTool(...).
 import { Node, SyntaxKind } from "ts-morph";
-import type { FileCtx } from "../context.js";
-import { calleeBinding, constString, findMember, unwrapExpr } from "../nodes.js";
-import { frameworkOfSpec } from "../modules.js";
-import { manual, nameFrom, wrapProperty, type Site } from "../wrap.js";
+import type { FileCtx } from "../../context.js";
+import { calleeBinding, constString, findMember, unwrapExpr } from "../../nodes.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { manual, nameFrom, wrapProperty, type Site } from "../../wrap.js";
 
 // A refusal is the tool's output: a thrown denial would reach the model as "An error occurred
 // while running the tool. Please try again. Error: ...", an invitation to retry.

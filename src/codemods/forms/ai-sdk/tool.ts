@@ -1,12 +1,12 @@
 // Vercel AI SDK: tool({...}), tool<A, B>({...}), dynamicTool({...}), project helpers wrapping
 // tool(), factories, and plain `{ execute }` objects inside a tools object.
 import { Node, SyntaxKind, type CallExpression, type ObjectLiteralExpression } from "ts-morph";
-import type { FileCtx } from "../context.js";
-import { frameworkOfSpec } from "../modules.js";
-import { calleeBinding, findMember, staticKey, unwrapExpr } from "../nodes.js";
-import type { Program } from "../program.js";
-import { manual, wrapProperty, type Site } from "../wrap.js";
-import { aiToolName } from "./ai-sdk-names.js";
+import type { FileCtx } from "../../context.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { calleeBinding, findMember, staticKey, unwrapExpr } from "../../nodes.js";
+import type { Program } from "../../program.js";
+import { manual, wrapProperty, type Site } from "../../wrap.js";
+import { aiToolName } from "./names.js";
 
 const TOOL_USERS = new Set(["generateText", "streamText", "ToolLoopAgent", "Experimental_Agent", "Agent"]);
 

@@ -1,8 +1,8 @@
 // The name an AI SDK tool has for the model: the key it is registered under in a tools object.
 import { Node, SyntaxKind } from "ts-morph";
-import type { FileCtx } from "../context.js";
-import { isPure, staticKey, unwrapExpr, valueParent } from "../nodes.js";
-import type { Program } from "../program.js";
+import type { FileCtx } from "../../context.js";
+import { isPure, staticKey, unwrapExpr, valueParent } from "../../nodes.js";
+import type { Program } from "../../program.js";
 
 export interface AiName {
   name: string | null;

@@ -1,9 +1,9 @@
 // LangChain.js: tool(fn, { name }), new DynamicTool({ name, func }), new DynamicStructuredTool({ name, func }).
 import { Node } from "ts-morph";
-import type { FileCtx } from "../context.js";
-import { calleeBinding, findMember, unwrapExpr } from "../nodes.js";
-import { frameworkOfSpec, isLangChainSpec } from "../modules.js";
-import { manual, nameFrom, wrapInline, wrapProperty, type Site } from "../wrap.js";
+import type { FileCtx } from "../../context.js";
+import { calleeBinding, findMember, unwrapExpr } from "../../nodes.js";
+import { frameworkOfSpec, isLangChainSpec } from "../../modules.js";
+import { manual, nameFrom, wrapInline, wrapProperty, type Site } from "../../wrap.js";
 
 /** LangChain wraps a thrown tool error in "Please fix your mistakes.", which invites a retry: the
  *  gate hands the refusal back as the tool's output instead. */

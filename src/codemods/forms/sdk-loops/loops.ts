@@ -3,10 +3,10 @@
 // with onDeny "return", so a refusal becomes the tool result and the loop still appends the tool
 // message with the same tool_call_id / tool_use_id.
 import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
-import type { FileCtx } from "../context.js";
-import { isGateCall, isPure, staticKey, unwrapExpr } from "../nodes.js";
-import { manual, report, type Site } from "../wrap.js";
-import { gateBranch } from "./raw-branch.js";
+import type { FileCtx } from "../../context.js";
+import { isGateCall, isPure, staticKey, unwrapExpr } from "../../nodes.js";
+import { manual, report, type Site } from "../../wrap.js";
+import { gateBranch } from "./branch.js";
 
 const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;
 

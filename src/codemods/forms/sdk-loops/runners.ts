@@ -3,10 +3,10 @@
 // betaZodTool / betaTool({ name, run }) for toolRunner(). A refusal is returned as the tool's
 // result (onDeny "return"), as for raw loops.
 import { Node, SyntaxKind } from "ts-morph";
-import type { FileCtx } from "../context.js";
-import { calleeBinding, findMember, unwrapExpr } from "../nodes.js";
-import { frameworkOfSpec } from "../modules.js";
-import { manual, nameFrom, wrapProperty, type Site } from "../wrap.js";
+import type { FileCtx } from "../../context.js";
+import { calleeBinding, findMember, unwrapExpr } from "../../nodes.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { manual, nameFrom, wrapProperty, type Site } from "../../wrap.js";
 
 const RETURN = '{ onDeny: "return" }';
 

@@ -1,0 +1,38 @@
+// Every codemod form, in the order they run on a file. Adding a framework: its forms in
+// forms/<framework>/, one entry here. Earlier forms claim sites (ctx.claimed) before
+// later, more general ones look at them.
+import type { Form } from "./types.js";
+import { gateAiSdk } from "./ai-sdk/tool.js";
+import { gateLangChain } from "./langchain/tool.js";
+import { gateLangChainClasses } from "./langchain/classes.js";
+import { gateOpenAiAgents } from "./openai-agents/tool.js";
+import { gateMcp } from "./mcp/server.js";
+import { gateSdkRunners } from "./sdk-loops/runners.js";
+import { gateRawLoops } from "./sdk-loops/loops.js";
+
+export type { Form, Run } from "./types.js";
+
+const REGISTERS_MCP_TOOL = /\.(?:registerTool\s*\(|tool\s*\(\s*["'`])/;
+
+export const FORMS: readonly Form[] = [
+  { id: "ai-sdk/tool", frameworks: ["ai-sdk"], applies: () => true, run: (ctx, r) => gateAiSdk(r.prog, ctx, r.aiSdkNames) },
+  { id: "langchain/tool", frameworks: ["langchain", "langgraph"], run: (ctx) => gateLangChain(ctx) },
+  { id: "langchain/classes", frameworks: ["langchain", "langgraph"], run: (ctx, r) => gateLangChainClasses(r.prog, ctx) },
+  { id: "openai-agents/tool", frameworks: ["openai-agents"], run: (ctx) => gateOpenAiAgents(ctx) },
+  {
+    id: "mcp/server",
+    frameworks: ["mcp"],
+    // A file that does not import MCP itself may still register tools on a server passed in.
+    applies: (ctx, r) => ctx.frameworks.has("mcp") || (r.projectUsesMcp && REGISTERS_MCP_TOOL.test(ctx.text)),
+    run: (ctx) => gateMcp(ctx, !ctx.frameworks.has("mcp")),
+  },
+  {
+    id: "sdk-loops/loops",
+    frameworks: ["openai", "anthropic"],
+    // One form: the loop form only reports "no dispatch recognised" when the runners found nothing.
+    run: (ctx) => {
+      gateSdkRunners(ctx);
+      gateRawLoops(ctx);
+    },
+  },
+];
