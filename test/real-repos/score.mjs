@@ -11,6 +11,8 @@
 //   recall     labelled tools gated by some layer after init (the rewrite, or governor/register /
 //              a wrapper as init leaves the app) / labelled tools; "rewrite" counts the rewrite alone
 //   named      labelled tools no layer gates but that init names (a manual site or a runtime tool)
+//   hosted     provider-hosted tools (OpenAI Agents webSearchTool...): they run on the provider's
+//              servers, so no layer can gate them; init must name them. Not in recall's denominator.
 //   SILENT     labelled tools init neither gates nor names: the worst outcome, must be 0
 //   precision  init's rewrites that are labelled tools / init's rewrites
 //   unparsable files init could not parse or analyse; churn: files a second init would change
@@ -67,8 +69,14 @@ function score(m) {
     const tools = plan.json.tools ?? [];
     const runtime = plan.json.runtimeTools ?? [];
     const rewrites = tools.filter((t) => t.status === "gated" || t.status === "already-gated");
-    const out = { repo: m.repo + (m.subdir ? `/${m.subdir}` : ""), labelled: m.tools.length, rewrite: 0, runtime: 0, named: 0, silent: [], extra: [] };
+    const out = { repo: m.repo + (m.subdir ? `/${m.subdir}` : ""), labelled: 0, hosted: 0, rewrite: 0, runtime: 0, named: 0, silent: [], extra: [] };
     for (const label of m.tools) {
+      if (label.kind === "hosted") {
+        if ([...tools, ...runtime].some((f) => near(label, f, x.app, x.app))) out.hosted++;
+        else out.silent.push(`${label.file}:${label.line} ${label.name ?? label.kind} (hosted)`);
+        continue;
+      }
+      out.labelled++;
       if (rewrites.some((f) => near(label, f, x.app, x.app))) out.rewrite++;
       else if (runtime.some((f) => f.gatedBy && near(label, f, x.app, x.app))) out.runtime++;
       else if ([...tools, ...runtime].some((f) => near(label, f, x.app, x.app))) out.named++;
@@ -107,6 +115,7 @@ const sum = (k) => ok.reduce((n, r) => n + (Array.isArray(r[k]) ? r[k].length : 
 const total = {
   repos: ok.length,
   labelled: sum("labelled"),
+  hosted: sum("hosted"),
   rewrite: sum("rewrite"),
   runtime: sum("runtime"),
   named: sum("named"),
@@ -120,19 +129,19 @@ const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)}%` : "n/a");
 if (asJson) {
   process.stdout.write(JSON.stringify({ results, total }, null, 2) + "\n");
 } else {
-  console.log("| repository | labelled | rewrite | run time | recall | named only | SILENT | precision | unparsable | churn |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("| repository | labelled | rewrite | run time | recall | named only | hosted (named) | SILENT | precision | unparsable | churn |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     if (r.error) {
       console.log(`| ${r.repo} | error: ${r.error} |`);
       continue;
     }
     console.log(
-      `| ${r.repo} | ${r.labelled} | ${r.rewrite} | ${r.runtime} | ${pct(r.rewrite + r.runtime, r.labelled)} | ${r.named} | ${r.silent.length} | ${pct(r.rewrites - r.extra.length, r.rewrites)} | ${r.unparsable.length} | ${r.churn.length} |`,
+      `| ${r.repo} | ${r.labelled} | ${r.rewrite} | ${r.runtime} | ${pct(r.rewrite + r.runtime, r.labelled)} | ${r.named} | ${r.hosted} | ${r.silent.length} | ${pct(r.rewrites - r.extra.length, r.rewrites)} | ${r.unparsable.length} | ${r.churn.length} |`,
     );
   }
   const t = total;
-  console.log(`| **total (${t.repos})** | ${t.labelled} | ${t.rewrite} | ${t.runtime} | ${pct(t.rewrite + t.runtime, t.labelled)} | ${t.named} | ${t.silent} | ${pct(t.rewrites - t.extra, t.rewrites)} | ${t.unparsable} | ${t.churn} |`);
+  console.log(`| **total (${t.repos})** | ${t.labelled} | ${t.rewrite} | ${t.runtime} | ${pct(t.rewrite + t.runtime, t.labelled)} | ${t.named} | ${t.hosted} | ${t.silent} | ${pct(t.rewrites - t.extra, t.rewrites)} | ${t.unparsable} | ${t.churn} |`);
   for (const r of ok) {
     for (const s of r.silent) console.log(`SILENT  ${r.repo}: ${s}`);
     for (const e of r.extra) console.log(`extra   ${r.repo}: ${e} (a rewrite no label matches)`);
