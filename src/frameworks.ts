@@ -160,6 +160,17 @@ export const UNSUPPORTED_FRAMEWORKS: readonly UnsupportedFramework[] = [
   { label: "Cohere (tool use)", packages: ["cohere-ai"], tools: "tools: [...]" },
   { label: "VoltAgent", packages: ["@voltagent/core"], tools: "createTool" },
   { label: "LangGraph Platform SDK (remote graphs)", packages: ["@langchain/langgraph-sdk"], tools: "tools run on the LangGraph server, not in this process" },
+  { label: "Inngest AgentKit", packages: ["@inngest/agent-kit"], tools: "createTool({ handler })" },
+  { label: "KaibanJS", packages: ["kaibanjs", "@kaibanjs/"], tools: "agent tools (@kaibanjs/tools, your own tool classes)" },
+  { label: "BeeAI Framework", packages: ["beeai-framework"], tools: "DynamicTool / Tool subclasses" },
+  { label: "Google ADK", packages: ["@google/adk"], tools: "FunctionTool({ execute })" },
+  { label: "Strands Agents", packages: ["@strands-agents/sdk"], tools: "tool({ callback })" },
+  { label: "Convex Agent", packages: ["@convex-dev/agent"], tools: "createTool({ handler })" },
+  { label: "Ax (ax-llm)", packages: ["@ax-llm/ax"], tools: "functions: [{ name, func }]" },
+  { label: "ElizaOS", packages: ["@elizaos/core"], tools: "action handlers" },
+  { label: "CopilotKit", packages: ["@copilotkit/"], tools: "useCopilotAction / actions: [{ name, handler }]" },
+  { label: "Azure AI Agents", packages: ["@azure/ai-agents", "@azure/ai-projects"], tools: "function tools run by your own loop" },
+  { label: "Ollama (function calling)", packages: ["ollama"], tools: "tools: [{ type: \"function\" }] in your own loop" },
 ];
 
 export function unsupportedFrameworkOf(spec: string): UnsupportedFramework | null {
