@@ -161,7 +161,7 @@ export const UNSUPPORTED_FRAMEWORKS: readonly UnsupportedFramework[] = [
   { label: "VoltAgent", packages: ["@voltagent/core"], tools: "createTool" },
   { label: "LangGraph Platform SDK (remote graphs)", packages: ["@langchain/langgraph-sdk"], tools: "tools run on the LangGraph server, not in this process" },
   { label: "Inngest AgentKit", packages: ["@inngest/agent-kit"], tools: "createTool({ handler })" },
-  { label: "KaibanJS", packages: ["kaibanjs", "@kaibanjs/"], tools: "agent tools (@kaibanjs/tools, your own tool classes)" },
+  { label: "KaibanJS", packages: ["kaibanjs", "@kaibanjs/"], tools: "agents' tools, @kaibanjs/tools included" },
   { label: "BeeAI Framework", packages: ["beeai-framework"], tools: "DynamicTool / Tool subclasses" },
   { label: "Google ADK", packages: ["@google/adk"], tools: "FunctionTool({ execute })" },
   { label: "Strands Agents", packages: ["@strands-agents/sdk"], tools: "tool({ callback })" },
