@@ -12,6 +12,9 @@ export interface Site {
   nameConfidence: ToolFinding["nameConfidence"];
   /** The gate's first argument as source text: a string literal, or an expression for runtime names. */
   nameExpr?: string;
+  /** What the gated call is handed, as source text, when not the function's own parameters
+   *  (Mastra: the tool's input, never its runtime context). */
+  handOver?: string;
   reason?: string;
   at: Node;
 }
@@ -129,8 +132,8 @@ export function wrapInline(ctx: FileCtx, site: Site, fn: Node, opts?: string): v
 type FnLike = MethodDeclaration | FunctionExpression | ArrowFunction;
 
 /** The inner arrow's parameter list and what the outer function passes to the gated call. */
-function handOver(ctx: FileCtx, f: FnLike, isAsync: boolean): { head: string; args: string } {
-  const args = argumentsOf(f);
+function handOver(ctx: FileCtx, f: FnLike, isAsync: boolean, given?: string): { head: string; args: string } {
+  const args = given ?? argumentsOf(f);
   const rest = args === "" ? "()" : ctx.isTs ? "(..._args: unknown[])" : "(..._args)";
   // The body's returns are checked against a declared result type: it moves with them, or a
   // literal such as `type: "text"` would widen to string inside the gate.
@@ -156,7 +159,7 @@ function argumentsOf(f: FnLike): string {
     .join(", ");
 }
 
-function patternText(n: Node): string {
+export function patternText(n: Node): string {
   if (Node.isObjectBindingPattern(n)) {
     const els = n.getElements().map((e) => {
       const value = `${e.getDotDotDotToken() ? "..." : ""}${patternText(e.getNameNode())}`;
@@ -187,7 +190,7 @@ const blankUpTo = (text: string, from: number, to: number) => /^[ \t]*$/.test(te
 
 /** `{ body }` -> `{ return gate("name", async (...) => { body })(args); }`, on lines of its own when the body has them. */
 function insertBodyGate(ctx: FileCtx, site: Site, f: FnLike, body: Node, isAsync: boolean, opts?: string): void {
-  const { head, args } = handOver(ctx, f, isAsync);
+  const { head, args } = handOver(ctx, f, isAsync, site.handOver);
   const open = body.getStart();
   const close = body.getEnd() - 1; // the closing brace
   const call = `${ctx.gateId}(${lit(site)}, ${head} {`;
@@ -218,7 +221,7 @@ function insertBodyGate(ctx: FileCtx, site: Site, f: FnLike, body: Node, isAsync
 function gateArrowBody(ctx: FileCtx, site: Site, f: ArrowFunction, opts?: string): void {
   const body = f.getBody();
   if (isGatedCall(ctx, unwrapExpr(body)) || isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
-  const { head, args } = handOver(ctx, f, f.isAsync());
+  const { head, args } = handOver(ctx, f, f.isAsync(), site.handOver);
   const call = `${ctx.gateId}(${lit(site)}, ${head} `;
   const tail = `${opts ? `, ${opts}` : ""})(${args})`;
   const text = ctx.text;

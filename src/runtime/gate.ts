@@ -2,6 +2,7 @@
 // result type, name and length; async generators stay async generators (checked on first next()).
 import { contextStorage, currentContext } from "./context.js";
 import type { IntentOverride } from "./intent.js";
+import { mastraInput } from "./input.js";
 import { unavailableRefusal } from "./refusal.js";
 
 export interface GateOptions {
@@ -12,6 +13,10 @@ export interface GateOptions {
   onDeny?: "throw" | "return";
   /** Overrides the intent map for this tool (withIntent() values win over it). */
   intent?: IntentOverride;
+  /** Where the tool's input is among the arguments, when a framework wraps it in its own context
+   *  (never scanned): "mastra", execute({ context, runtimeContext, ... }) in 0.x and
+   *  execute(inputData, context) in 1.x. Default: every argument, framework context dropped. */
+  input?: "mastra";
 }
 
 /** What a gated function returns: async results and async generators unchanged; a sync result
@@ -85,7 +90,7 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
     // The check runs on the first next(), before the generator's body starts.
     wrapper = async function* (this: unknown, ...args: unknown[]) {
       if (decidedAbove(name)) return yield* fn.apply(this, args);
-      const verdict = await getHost().before(name, layer?.argsOf ? layer.argsOf(args) : args, opts, layer?.by);
+      const verdict = await getHost().before(name, argsFor(args, opts, layer), opts, layer?.by);
       if (verdict !== RUN) {
         yield layer?.refuse ? layer.refuse(verdict) : verdict;
         return;
@@ -98,8 +103,8 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
     wrapper = async function (this: unknown, ...args: unknown[]) {
       if (decidedAbove(name)) return fn.apply(this, args);
       const verdict = layer?.modelFacing
-        ? await getHost().before(name, layer.argsOf ? layer.argsOf(args) : args, opts, layer.by).catch((err) => Promise.reject(forModel(err, name)))
-        : await getHost().before(name, layer?.argsOf ? layer.argsOf(args) : args, opts, layer?.by);
+        ? await getHost().before(name, argsFor(args, opts, layer), opts, layer.by).catch((err) => Promise.reject(forModel(err, name)))
+        : await getHost().before(name, argsFor(args, opts, layer), opts, layer?.by);
       if (verdict !== RUN) return layer?.refuse ? layer.refuse(verdict) : verdict;
       return layer ? runDecided(name, () => fn.apply(this, args)) : fn.apply(this, args);
     };
@@ -108,6 +113,12 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
   Object.defineProperty(wrapper, "length", { value: fn.length, configurable: true });
   Object.defineProperty(wrapper, GATED, { value: name });
   return wrapper;
+}
+
+/** The arguments the intent is built from: the layer's choice, else the `input` option's, else all. */
+function argsFor(args: unknown[], opts: GateOptions | undefined, layer: Layer | undefined): unknown[] {
+  if (layer?.argsOf) return layer.argsOf(args);
+  return opts?.input === "mastra" ? mastraInput(args) : args;
 }
 
 /** The same typed error (class, code, fields) with the refusal the model should read as message. */

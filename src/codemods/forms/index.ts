@@ -6,6 +6,7 @@ import { gateAiSdk } from "./ai-sdk/tool.js";
 import { gateLangChain } from "./langchain/tool.js";
 import { gateLangChainClasses } from "./langchain/classes.js";
 import { gateOpenAiAgents } from "./openai-agents/tool.js";
+import { gateMastra } from "./mastra/tool.js";
 import { gateMcp } from "./mcp/server.js";
 import { gateSdkRunners } from "./sdk-loops/runners.js";
 import { gateRawLoops } from "./sdk-loops/loops.js";
@@ -19,6 +20,7 @@ export const FORMS: readonly Form[] = [
   { id: "langchain/tool", frameworks: ["langchain", "langgraph"], run: (ctx) => gateLangChain(ctx) },
   { id: "langchain/classes", frameworks: ["langchain", "langgraph"], run: (ctx, r) => gateLangChainClasses(r.prog, ctx) },
   { id: "openai-agents/tool", frameworks: ["openai-agents"], run: (ctx) => gateOpenAiAgents(ctx) },
+  { id: "mastra/tool", frameworks: ["mastra"], run: (ctx, r) => gateMastra(r.prog, ctx, r.aiSdkNames) },
   {
     id: "mcp/server",
     frameworks: ["mcp"],
