@@ -13,12 +13,19 @@ import { gateRawLoops } from "./sdk-loops/loops.js";
 
 export type { Form, Run } from "./types.js";
 
+const CLASS_WITH_CALL = /\bextends\b[\s\S]*\b_call\s*\(/;
 const REGISTERS_MCP_TOOL = /\.(?:registerTool\s*\(|tool\s*\(\s*["'`])/;
 
 export const FORMS: readonly Form[] = [
   { id: "ai-sdk/tool", frameworks: ["ai-sdk"], applies: () => true, run: (ctx, r) => gateAiSdk(r.prog, ctx, r.aiSdkNames) },
   { id: "langchain/tool", frameworks: ["langchain", "langgraph"], run: (ctx) => gateLangChain(ctx) },
-  { id: "langchain/classes", frameworks: ["langchain", "langgraph"], run: (ctx, r) => gateLangChainClasses(r.prog, ctx) },
+  {
+    id: "langchain/classes",
+    frameworks: ["langchain", "langgraph"],
+    // A tool class may extend the project's own base in another file, importing no LangChain itself.
+    applies: (ctx, r) => (r.wanted("langchain") || r.wanted("langgraph")) && (ctx.frameworks.has("langchain") || ctx.frameworks.has("langgraph") || CLASS_WITH_CALL.test(ctx.text)),
+    run: (ctx, r) => gateLangChainClasses(r.prog, ctx),
+  },
   { id: "openai-agents/tool", frameworks: ["openai-agents"], run: (ctx) => gateOpenAiAgents(ctx) },
   { id: "mastra/tool", frameworks: ["mastra"], run: (ctx, r) => gateMastra(r.prog, ctx, r.aiSdkNames) },
   {
