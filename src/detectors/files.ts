@@ -7,10 +7,10 @@ import picomatch from "picomatch";
 export const SOURCE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 
 // Never descended into: dependencies, VCS, governor's own backups.
-const ALWAYS_SKIPPED = new Set(["node_modules", ".git", ".governor", ".hg", ".svn"]);
+export const ALWAYS_SKIPPED = new Set(["node_modules", ".git", ".governor", ".hg", ".svn"]);
 
 // Skipped unless --include asks for them: build output, caches, tests.
-const DEFAULT_SKIPPED_DIRS = new Set([
+export const DEFAULT_SKIPPED_DIRS = new Set([
   "dist", "build", "out", ".next", ".nuxt", ".output", ".svelte-kit", ".turbo", ".vercel", ".netlify",
   "coverage", ".cache", "__tests__", "__mocks__", "__snapshots__", "__fixtures__", "test", "tests",
   "e2e", "fixtures", "generated", "__generated__", "storybook-static",

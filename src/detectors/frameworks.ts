@@ -1,8 +1,9 @@
 // Which agent frameworks a package uses: by declared dependency and by what its sources import.
 // Several at once is normal; none means plain Node. Read only.
 import { frameworkOfSpec } from "../codemods/modules.js";
-import { FRAMEWORK_IDS } from "../frameworks.js";
+import { FRAMEWORK_IDS, UNSUPPORTED_FRAMEWORKS, unsupportedFrameworkOf } from "../frameworks.js";
 import type { Framework } from "../codemods/types.js";
+import { splitSpecifier } from "../runtime/resolve-app.js";
 
 export interface FrameworkUse {
   framework: Framework;
@@ -14,10 +15,12 @@ export interface FrameworkUse {
 
 const IMPORT_RE = /(?:\bfrom\s*|\brequire\(\s*|\bimport\(\s*|^\s*import\s+)["']([^"']+)["']/gm;
 
-export function detectFrameworks(input: {
+export interface FrameworkInput {
   dependencies: Record<string, string> | string[];
   sources: { path: string; text: string }[];
-}): FrameworkUse[] {
+}
+
+export function detectFrameworks(input: FrameworkInput): FrameworkUse[] {
   const found = new Map<Framework, FrameworkUse>();
   const use = (fw: Framework) => {
     if (!found.has(fw)) found.set(fw, { framework: fw, via: [], files: [] });
@@ -38,4 +41,39 @@ export function detectFrameworks(input: {
     }
   }
   return FRAMEWORK_IDS.filter((f) => found.has(f)).map((f) => found.get(f)!);
+}
+
+/** An agent framework governor has no codemod, wrapper or instrumentation for (frameworks.ts
+ *  UNSUPPORTED_FRAMEWORKS): its tools run ungated unless each is wrapped in gate() by hand. */
+export interface UnsupportedUse {
+  label: string;
+  /** Its packages this package declares or imports (`@inngest/agent-kit`). */
+  packages: string[];
+  via: ("dependency" | "import")[];
+  /** Source files importing it. */
+  files: string[];
+  /** How its tools are declared, for the fix. */
+  tools: string;
+}
+
+export function detectUnsupportedFrameworks(input: FrameworkInput): UnsupportedUse[] {
+  const found = new Map<string, UnsupportedUse>();
+  const see = (spec: string, how: "dependency" | "import", file?: string) => {
+    const f = unsupportedFrameworkOf(spec);
+    if (!f) return;
+    const u = found.get(f.label) ?? { label: f.label, packages: [], via: [], files: [], tools: f.tools };
+    found.set(f.label, u);
+    const name = splitSpecifier(spec).name;
+    if (!u.packages.includes(name)) u.packages.push(name);
+    if (!u.via.includes(how)) u.via.push(how);
+    if (file && !u.files.includes(file)) u.files.push(file);
+  };
+  const deps = Array.isArray(input.dependencies) ? input.dependencies : Object.keys(input.dependencies);
+  for (const dep of deps) see(dep, "dependency");
+  for (const s of input.sources) for (const m of s.text.matchAll(IMPORT_RE)) see(m[1], "import", s.path);
+  // registry order, so reports list them the same way every run
+  return UNSUPPORTED_FRAMEWORKS.filter((f) => found.has(f.label)).map((f) => {
+    const u = found.get(f.label)!;
+    return { ...u, via: u.via.sort(), packages: u.packages.sort() };
+  });
 }

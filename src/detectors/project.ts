@@ -4,7 +4,7 @@ import { ts } from "ts-morph";
 import type { PathAlias } from "../codemods/modules.js";
 import { InitError } from "../init/errors.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
-import { detectFrameworks, type FrameworkUse } from "./frameworks.js";
+import { detectFrameworks, detectUnsupportedFrameworks, type FrameworkUse, type UnsupportedUse } from "./frameworks.js";
 import { listSourceFiles, readSourceFiles, toPosix, type FileScanOptions } from "./files.js";
 import { detectPackageManager, type PackageManager, type PackageManagerInfo } from "./package-manager.js";
 import { findEnclosingWorkspace, readWorkspace, type WorkspaceInfo } from "./workspaces.js";
@@ -29,6 +29,8 @@ export interface PackageProject {
   pathAliases: PathAlias[];
   /** Frameworks by declared dependency and by import (tool detection itself is the codemod's). */
   frameworks: FrameworkUse[];
+  /** Agent frameworks it uses that governor does not support: named in every report. */
+  unsupported: UnsupportedUse[];
   nextjs: boolean;
   /** Scanned source files, paths relative to `dir`. */
   sources: { path: string; text: string }[];
@@ -114,6 +116,7 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
     ...(pkg.peerDependencies as Record<string, string> | undefined),
   };
   const frameworks = detectFrameworks({ dependencies: deps, sources });
+  const unsupported = detectUnsupportedFrameworks({ dependencies: deps, sources });
   const nextjs = "next" in deps;
   const moduleType: ModuleKind = pkg.type === "module" ? "esm" : "cjs";
   const texts = new Map(sources.map((s) => [s.path, s.text]));
@@ -130,6 +133,7 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
     tsconfig: tsconfig.path,
     pathAliases: tsconfig.paths,
     frameworks,
+    unsupported,
     nextjs,
     sources,
     entrypoints: findEntrypoints(pkg, sources, nextjs),

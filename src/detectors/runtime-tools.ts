@@ -245,18 +245,29 @@ function asToolFramework(f: FileFacts, receiver: ts.Expression): "openai-agents"
   return built.some((id) => f.imports.get(id)?.spec.startsWith("@openai/agents")) ? "openai-agents" : "langchain";
 }
 
+/** The module a statement or call loads at run time: `import ... from`, `export ... from`,
+ *  `require("x")`, `import("x")` (type-only imports load nothing). */
+function loadedModule(n: ts.Node): string | null {
+  if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier) && !n.importClause?.isTypeOnly) return n.moduleSpecifier.text;
+  if (ts.isExportDeclaration(n) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier) && !n.isTypeOnly) return n.moduleSpecifier.text;
+  if (ts.isCallExpression(n) && n.arguments.length === 1 && ts.isStringLiteral(n.arguments[0])) {
+    const callee = n.expression;
+    if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === "require")) return n.arguments[0].text;
+  }
+  return null;
+}
+
 function findTools(f: FileFacts, out: RuntimeTool[], mastra: MastraSite[]): void {
   const { sf } = f;
   const add = (kind: RuntimeToolKind, n: ts.Node, what: string, framework: FrameworkId | null, via: FrameworkId[], name: string | null = null) =>
     out.push({ kind, file: f.path, line: lineOf(sf, n.getStart(sf)), endLine: lineOf(sf, n.getEnd()), what, name, framework, via, variable: assignedTo(n) });
   const seenUnsupported = new Set<string>();
   const visit = (n: ts.Node) => {
-    if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier) && !n.importClause?.isTypeOnly) {
-      const u = unsupportedFrameworkOf(n.moduleSpecifier.text);
-      if (u && !seenUnsupported.has(u.label)) {
-        seenUnsupported.add(u.label);
-        add("unsupported", n, `${n.moduleSpecifier.text}: ${u.label}, which governor does not support yet`, null, []);
-      }
+    const spec = loadedModule(n);
+    const u = spec ? unsupportedFrameworkOf(spec) : null;
+    if (u && !seenUnsupported.has(u.label)) {
+      seenUnsupported.add(u.label);
+      add("unsupported", n, `${spec}: ${u.label}, which governor does not support yet`, null, []);
     }
     if (ts.isNewExpression(n)) {
       const b = bindingOf(f, n.expression);

@@ -1,9 +1,12 @@
+import { isAbsolute, relative } from "node:path";
 import { ENV_TEMPLATE_NAMES } from "./env-template.js";
 import { CONFIG_FILE } from "./intent-map.js";
 import type { Plan, PlannedFile } from "./plan.js";
 import type { RuntimeToolReport } from "./runtime-tools.js";
 import { preloadCommand, IMPORT_FLAG } from "../detectors/start-scripts.js";
 import { NEXT_UNREACHABLE } from "../detectors/instrumentation.js";
+import type { UnsupportedUse } from "../detectors/frameworks.js";
+import type { PackageBelow } from "../detectors/packages-below.js";
 
 // The report: `--json` prints `jsonReport` exactly; people get `summaryText`.
 
@@ -42,12 +45,35 @@ export function jsonReport(plan: Plan, written = false) {
       ...(t.fix !== undefined ? { fix: t.fix } : {}),
       ...(t.byHand ? { byHand: true } : {}),
     })),
+    unsupportedFrameworks: unsupportedFrameworks(plan).map(({ pkg, u }) => ({
+      package: pkg,
+      label: u.label,
+      packages: [...u.packages],
+      via: [...u.via],
+      files: [...u.files],
+      fix: unsupportedFix(u),
+    })),
     entrypoints: plan.entrypoints.map((e) => ({ file: e.file, status: e.status })),
     files: plan.files.map((f) => ({ path: f.path, action: fileAction(f) })),
     dependencies: plan.dependencies.map((d) => ({ ...d })),
     scripts: (plan.scripts ?? []).map((s) => ({ package: s.package, script: s.script, before: s.before, after: s.after, how: s.how, status: s.status })),
     warnings: [...plan.warnings],
   };
+}
+
+/** Every agent framework found that governor does not support, with the package using it ("." the root). */
+function unsupportedFrameworks(plan: Plan): { pkg: string; prefix: string; u: UnsupportedUse }[] {
+  return (plan.detection?.packages ?? []).flatMap((p) => (p.unsupported ?? []).map((u) => ({ pkg: p.relDir || ".", prefix: p.relDir ? `${p.relDir}/` : "", u })));
+}
+
+const unsupportedFix = (u: UnsupportedUse) => `wrap each tool function it runs (its ${u.tools}) in gate("<name>", fn) from governor/runtime`;
+
+/** `@inngest/agent-kit: dependency, imported by src/agent.ts` */
+function unsupportedWhere(u: UnsupportedUse, prefix: string): string {
+  const shown = u.files.slice(0, 3).map((f) => prefix + f);
+  const more = u.files.length > 3 ? ` and ${u.files.length - 3} more` : "";
+  const how = [u.via.includes("dependency") ? "dependency" : "", shown.length ? `imported by ${shown.join(", ")}${more}` : ""].filter(Boolean);
+  return `${u.packages.join(", ")}: ${how.join(", ")}`;
 }
 
 export function detectedText(plan: Plan): string {
@@ -59,11 +85,13 @@ export function detectedText(plan: Plan): string {
     const label = pkg.relDir || ".";
     const lang = pkg.language === "ts" ? "TypeScript" : "JavaScript";
     const kind = pkg.moduleType === "esm" ? "ESM" : "CommonJS";
+    const unsupported = pkg.unsupported ?? [];
     const fws = pkg.frameworks.length
       ? pkg.frameworks.map((f) => `${f.framework} (${f.via.join(" + ")})`).join(", ")
-      : "none found (plain Node)";
+      : unsupported.length ? "none governor supports" : "none found (plain Node)";
     lines.push(`${label}${pkg.name ? ` (${pkg.name})` : ""}: ${lang}, ${kind}${pkg.tsconfig ? ", tsconfig.json" : ""}; ${pkg.sources.length} source files`);
     lines.push(`  frameworks: ${fws}`);
+    if (unsupported.length) lines.push(`  not supported: ${unsupported.map((u) => `${u.label} (${u.packages.join(", ")}; ${u.via.join(" + ")})`).join(", ")}`);
     lines.push(`  entrypoints: ${pkg.entrypoints.map((e) => `${e.file} (${e.reason})`).join(", ") || "none found"}`);
   }
   return lines.join("\n");
@@ -78,8 +106,10 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   const lines: string[] = [];
   const verb = options.applied ? "" : options.dryRun ? " (dry run: what a real run would do)" : " (planned)";
   lines.push(`Tools${verb}:`);
-  const runtime = plan.runtimeTools ?? [];
-  if (!plan.tools.length) lines.push(runtime.length ? "  no tool definitions to rewrite" : "  none found");
+  // an unsupported framework's imports are listed once, with the framework, below
+  const runtime = (plan.runtimeTools ?? []).filter((t) => t.kind !== "unsupported");
+  const unsupported = unsupportedFrameworks(plan);
+  if (!plan.tools.length) lines.push(runtime.length ? "  no tool definitions to rewrite" : unsupported.length ? "  none in the frameworks governor supports" : "  none found");
   const byFramework = new Map<string, Map<string, number>>();
   for (const t of plan.tools) {
     const counts = byFramework.get(t.framework) ?? new Map<string, number>();
@@ -92,6 +122,10 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   if (runtime.length) {
     lines.push("Tools init cannot rewrite (no definition in your code to gate; gated at run time, or not at all):");
     for (const t of runtime) lines.push(`  ${t.file}:${options.applied ? (t.lineAfter ?? t.line) : t.line} ${t.name ? `${t.name}: ` : ""}${t.what}: ${runtimeStatus(t)}`);
+  }
+  if (unsupported.length) {
+    lines.push("Agent frameworks governor does not support (their tools run ungated until you gate them by hand):");
+    for (const { pkg, prefix, u } of unsupported) lines.push(`  ${pkg === "." ? "" : `${pkg}: `}${u.label} (${unsupportedWhere(u, prefix)}): ${unsupportedFix(u)}`);
   }
   const entries = plan.entrypoints;
   if (entries.length) {
@@ -190,6 +224,11 @@ export function nextStepsText(plan: Plan): string {
   if (plan.detection.packages.some((p) => p.tsconfig)) {
     steps.push("Type-check as usual (`npx tsc --noEmit`): the gates keep inferred types. (`--typecheck` makes init do this before and after, and roll back on a new error.)");
   }
+  const unsupported = unsupportedFrameworks(plan);
+  if (unsupported.length) {
+    const labels = [...new Set(unsupported.map((x) => x.u.label))];
+    steps.push(`Gate the tools of ${labels.join(", ")} by hand (governor does not support ${labels.length > 1 ? "them" : "it"} yet): wrap each tool function in gate("<name>", fn) from governor/runtime; the summary above says where.`);
+  }
   steps.push(...preloadSteps(plan));
   steps.push("Run `governor doctor` to check the setup end to end.");
   if (plan.dependencies.some((d) => d.install === "skipped" || d.install === "failed")) {
@@ -198,4 +237,39 @@ export function nextStepsText(plan: Plan): string {
   }
   steps.push("Changed your mind? `governor init --undo` restores every file.");
   return "Next steps:\n" + steps.map((s, i) => `  ${i + 1}. ${s}`).join("\n");
+}
+
+/** What init says at a directory with no package.json but packages below it: each package with
+ *  the frameworks it uses, and the command for each that uses one (`cd` is the shell's directory). */
+export function packagesBelowReport(root: string, below: PackageBelow[], cd: string) {
+  const command = (p: PackageBelow) => {
+    const rel = relative(cd, p.abs);
+    return `governor init --cwd ${!rel ? "." : rel.startsWith("..") || isAbsolute(rel) ? p.abs : rel}`;
+  };
+  const targets = below.filter((p) => p.frameworks.length > 0);
+  const describe = (p: PackageBelow) => {
+    if (p.error) return `cannot be read: ${p.error}`;
+    const parts = [p.frameworks.length ? p.frameworks.join(", ") : p.unsupported.length ? "no framework governor supports" : "no agent framework found"];
+    if (p.unsupported.length) parts.push(`not supported: ${p.unsupported.join(", ")}`);
+    if (p.workspacePackages !== undefined) parts.push(`workspace root of ${p.workspacePackages} package${p.workspacePackages === 1 ? "" : "s"}`);
+    return parts.join("; ");
+  };
+  const shown = below.slice(0, 30).map((p) => `  ${p.dir}${p.name ? ` (${p.name})` : ""}: ${describe(p)}`);
+  if (below.length > 30) shown.push(`  ... and ${below.length - 30} more (see them all with --json)`);
+  const message =
+    `No package.json in ${root}, but ${below.length} package${below.length === 1 ? "" : "s"} below it. ` +
+    `init works on one package (or workspace root) at a time and does not guess which:\n${shown.join("\n")}`;
+  const fix = targets.length
+    ? `Run init in each package that uses an agent framework:\n${targets.map((p) => `  ${command(p)}`).join("\n")}`
+    : `None of them uses an agent framework governor supports: run \`governor init --cwd <dir>\` in the package that runs your agent's tools${below.some((p) => p.unsupported.length) ? ", and gate the tools of the unsupported frameworks by hand with gate(\"<name>\", fn) from governor/runtime" : ""}.`;
+  const json = below.map((p) => ({
+    dir: p.dir,
+    name: p.name,
+    frameworks: [...p.frameworks],
+    unsupportedFrameworks: [...p.unsupported],
+    ...(p.workspacePackages !== undefined ? { workspacePackages: p.workspacePackages } : {}),
+    ...(p.error ? { error: p.error } : {}),
+    ...(p.frameworks.length ? { command: command(p) } : {}),
+  }));
+  return { message, fix, packages: json };
 }

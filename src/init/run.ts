@@ -1,5 +1,7 @@
 import * as clack from "@clack/prompts";
-import { relative } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import { findPackagesBelow } from "../detectors/packages-below.js";
 import { detectProject } from "../detectors/project.js";
 import type { PackageManager } from "../detectors/package-manager.js";
 import { applyFiles } from "./apply.js";
@@ -9,7 +11,7 @@ import { InitError } from "./errors.js";
 import { uncommittedChanges } from "./git.js";
 import { displayCommand } from "./install.js";
 import { acceptScripts, buildPlan, changedFiles, type Plan } from "./plan.js";
-import { detectedText, jsonReport, nextStepsText, summaryText } from "./report.js";
+import { detectedText, jsonReport, nextStepsText, packagesBelowReport, summaryText } from "./report.js";
 import { diskWriter, dryRunWriter, unifiedDiff } from "./writer.js";
 
 // governor init: detect -> plan -> (confirm) -> apply -> verify -> install -> report.
@@ -65,6 +67,20 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   if (options.undo) return runUndo(options, deps);
   const { out } = deps;
   const interactive = deps.interactive && !options.json;
+
+  // A repository root holding packages side by side: name them rather than stop at "no package.json".
+  if (!existsSync(join(options.cwd, "package.json"))) {
+    const below = findPackagesBelow(options.cwd, { include: options.include, exclude: options.exclude });
+    if (below.length) {
+      const report = packagesBelowReport(options.cwd, below, process.cwd());
+      const error = new InitError("not_a_package", report.message, report.fix);
+      if (options.json) {
+        out(JSON.stringify({ error: { code: error.code, message: error.message, fix: error.fix }, packages: report.packages }, null, 2) + "\n");
+        error.reportPrinted = true;
+      }
+      throw error;
+    }
+  }
 
   if (!options.dryRun && !options.allowDirty) {
     const dirty = await uncommittedChanges(options.cwd);
