@@ -89,8 +89,8 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
   {
     id: "openai",
     label: "OpenAI SDK (your own loop)",
-    packages: ["openai"],
-    matches: pkg("openai"),
+    packages: ["openai", "groq-sdk"], // groq-sdk: the same chat.completions API and loop shapes
+    matches: (s) => pkg("openai")(s) || pkg("groq-sdk")(s),
     instrument: [],
     supported: "openai 5.x, 6.x",
   },

@@ -36,12 +36,15 @@ type NameUnlessStream<R> = [R] extends [AsyncIterable<any>] ? never : string;
  *    result type (`Promise<{ type: "text" }>` or `X | Promise<X>`) reaches the body and keeps its
  *    literal types;
  * 2. async generators stay async generators (the check runs on the first next());
- * 3. the same as 1 for generic functions, whose result type 1 cannot decide.
+ * 3. the same as 1 for generic functions, whose result type 1 cannot decide;
+ * 4. a result that is a union of different promises (`handlers[name](args)` over handlers that
+ *    return different types), which 1 cannot infer one R from: `Promise<Awaited<R>>` out.
  */
 export interface GateFunction {
   <T, A extends any[], R>(name: NameUnlessStream<R>, fn: (this: T, ...args: A) => R | PromiseLike<R>, opts?: GateOptions): (this: T, ...args: A) => Promise<R>;
   <T, A extends any[], Y, RR, N>(name: string, fn: (this: T, ...args: A) => AsyncGenerator<Y, RR, N>, opts?: GateOptions): (this: T, ...args: A) => AsyncGenerator<Y, RR, N>;
   <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R | PromiseLike<R>, opts?: GateOptions): (this: T, ...args: A) => Promise<R>;
+  <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R, opts?: GateOptions): (this: T, ...args: A) => Promise<Awaited<R>>;
 }
 
 // Symbol.for: the default governor may come from another bundle (register, CJS) than the wrapper.

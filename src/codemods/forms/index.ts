@@ -39,9 +39,9 @@ export const FORMS: readonly Form[] = [
     id: "sdk-loops/loops",
     frameworks: ["openai", "anthropic"],
     // One form: the loop form only reports "no dispatch recognised" when the runners found nothing.
-    run: (ctx) => {
+    run: (ctx, r) => {
       gateSdkRunners(ctx);
-      gateRawLoops(ctx);
+      gateRawLoops(ctx, r.prog);
     },
   },
 ];

@@ -4,14 +4,17 @@
 //   - a branch that ends in `return <expr>`: the whole branch becomes the gated function;
 //   - a branch that ends in `result = <expr>` (then break): the assignment's work is gated, but only
 //     where `result` is handed to the model as it is (tool message content, returned) and nothing
-//     reads its fields, which would turn a refusal into "undefined".
+//     reads its fields, which would turn a refusal into "undefined";
+//   - a branch that ends in `results.push({ tool_use_id, content: <expr> })`: the work before the
+//     push and the content become the gated function, and the push sends its result (or the refusal).
 // The gate is called with the tool's parsed arguments object, so the runtime sees what the model
 // asked for (PII, volume); the gated function still reads the branch's own variables.
 import { Node, SyntaxKind, type Statement } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { eolOf, indentUnit, lineStartOf, reindentEdits, type Edit } from "../../edits.js";
-import { addMarker, isGateCall, isPure, unwrapExpr } from "../../nodes.js";
+import { addMarker, freshName, isGateCall, isPure, unwrapExpr } from "../../nodes.js";
 import { report, type Site } from "../../wrap.js";
+import { blockedBy, enclosingFn } from "./foreach.js";
 
 const OPTS = `{ onDeny: "return" }`;
 /** Keys of a tool message that carry the result, and the keys that tie it to the call. */
@@ -34,6 +37,12 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
     for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a branch with the tool above");
   };
   const how = `gate(${nameText}, fn, ${OPTS})`;
+  const blocked = blockedBy(sites[0].at);
+  if (blocked) {
+    addMarker(ctx, blocked.at, blocked.reason);
+    for (const s of sites) report(ctx, s, "manual", blocked.reason);
+    return;
+  }
   // A trailing `break` / `continue` stays where it is, after the gated work.
   let body = withoutJump(stmts);
   if (body.length === 1 && Node.isBlock(body[0])) body = withoutJump(body[0].getStatements());
@@ -41,17 +50,23 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
   const first = body[0] ?? stmts[0] ?? sites[0].at;
   if (!last) return fail(`this branch does no work; if it is a tool, wrap it in ${how}`, first);
 
-  if (body.length === 1 && alreadyGated(ctx, last)) {
+  const push = toolMessagePush(last);
+  if ((body.length === 1 && alreadyGated(ctx, last)) || (push && body.length === 2 && alreadyGated(ctx, body[0]))) {
     for (const s of sites) report(ctx, s, "already-gated");
     return;
   }
 
   const returns = Node.isReturnStatement(last) && !!last.getExpression();
   const target = !returns && assignedName(last);
-  if (!returns && !target)
+  const pushes = !returns && !target && push;
+  if (pushes && (body.length === 1 ? isGatedValue(ctx, push.value) : false)) {
+    for (const s of sites) report(ctx, s, "already-gated");
+    return;
+  }
+  if (!returns && !target && !pushes)
     return fail(`this branch does not hand the tool's result back (no return or result assignment at its end), so a refusal could not reach the model; wrap the tool's work in ${how} and send its result as the tool message`, first);
 
-  const escape = escapes(body, returns);
+  const escape = escapes(pushes ? body.slice(0, -1) : body, returns);
   if (escape) return fail(`this branch leaves early (${escape}); wrap the tool's work in ${how} by hand so its result or the refusal is what the model receives`, first);
   const leak = declaredAndUsedElsewhere(body);
   if (leak) return fail(`${leak} is declared in this branch and used outside it; wrap the tool's work in ${how} by hand`, first);
@@ -64,6 +79,11 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
       return fail(`the loop reads ${target} as ${bad}, not as the tool message whole; on a refusal ${target} would hold text and the model would be told a wrong result. Gate by hand: ${how} around this branch and the code that builds the tool message`, first);
   }
 
+  if (pushes) {
+    const read = readsBranchName(body, push);
+    if (read) return fail(`the tool message reads ${read}, which this branch declares; wrap the tool's work in ${how} by hand`, first);
+  }
+
   const fn = enclosingFn(last);
   if (fn && "isGenerator" in fn && (fn as unknown as { isGenerator(): boolean }).isGenerator())
     return fail(`this branch is in a generator, where a gated function cannot yield; wrap the tool's work in ${how} by hand`, first);
@@ -73,7 +93,7 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
   const args = toolArgs(ctx, nameNode, body);
   if (!args) return fail(`could not tell which variable holds the tool's parsed arguments; wrap the tool's work in ${how} and call it with the arguments object`, first);
 
-  ctx.edits.push(...wrapEdits(ctx, body, target || null, nameText, args));
+  ctx.edits.push(...(pushes ? pushEdits(ctx, body, push, nameText, args) : wrapEdits(ctx, body, target || null, nameText, args)));
   ctx.needsGate = true;
   for (const s of sites) report(ctx, s, "gated");
 }
@@ -92,6 +112,7 @@ function withoutJump(stmts: Statement[]): Statement[] {
 function alreadyGated(ctx: FileCtx, s: Statement): boolean {
   let e: Node | undefined;
   if (Node.isReturnStatement(s)) e = s.getExpression();
+  else if (Node.isVariableStatement(s) && s.getDeclarations().length === 1) e = s.getDeclarations()[0].getInitializer();
   else if (Node.isExpressionStatement(s)) {
     e = s.getExpression();
     if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) e = e.getRight();
@@ -213,9 +234,6 @@ function declarationScope(from: Node, name: string): Node {
   return from.getSourceFile();
 }
 
-function enclosingFn(n: Node): FnNode | undefined {
-  return n.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a) || Node.isArrowFunction(a) || Node.isFunctionExpression(a)) as FnNode | undefined;
-}
 
 function isAsyncFn(fn: Node): boolean {
   return "isAsync" in fn && (fn as unknown as { isAsync(): boolean }).isAsync();
@@ -349,4 +367,96 @@ function literalRanges(body: Statement[]): [number, number][] {
         out.push([d.getStart(), d.getEnd()]);
     });
   return out;
+}
+
+interface Push {
+  /** The tool message's result value (`content: <expr>`), or the name of a shorthand `content`. */
+  value: Node;
+  shorthand: boolean;
+}
+
+/** `results.push({ tool_use_id: block.id, content: <expr> })`: a tool message with one result key. */
+function toolMessagePush(s: Statement | undefined): Push | null {
+  if (!s || !Node.isExpressionStatement(s)) return null;
+  const e = unwrapExpr(s.getExpression());
+  if (!Node.isCallExpression(e) || e.getArguments().length !== 1) return null;
+  const callee = e.getExpression();
+  if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "push" || !isPure(callee.getExpression())) return null;
+  const obj = unwrapExpr(e.getArguments()[0]);
+  if (!Node.isObjectLiteralExpression(obj) || !isToolMessage(obj)) return null;
+  const results = obj.getProperties().filter((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && RESULT_KEYS.has(p.getName()));
+  if (results.length !== 1) return null;
+  const p = results[0];
+  return Node.isPropertyAssignment(p) ? { value: p.getInitializerOrThrow(), shorthand: false } : { value: (p as import("ts-morph").ShorthandPropertyAssignment).getNameNode(), shorthand: true };
+}
+
+function isGatedValue(ctx: FileCtx, n: Node): boolean {
+  let e = unwrapExpr(n);
+  if (Node.isAwaitExpression(e)) e = unwrapExpr(e.getExpression());
+  return Node.isCallExpression(e) && isGateCall(ctx, unwrapExpr(e.getExpression()));
+}
+
+/** A name the branch declares that the pushed message reads outside its result value. */
+function readsBranchName(body: Statement[], push: Push): string | null {
+  const declared = new Set<string>();
+  for (const s of body.slice(0, -1))
+    if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) for (const i of d.getNameNode().getDescendantsOfKind(SyntaxKind.Identifier)) declared.add(i.getText());
+  for (const s of body.slice(0, -1)) if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) if (Node.isIdentifier(d.getNameNode())) declared.add(d.getName());
+  const last = body[body.length - 1];
+  for (const id of last.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    if (id.getStart() >= push.value.getStart() && id.getEnd() <= push.value.getEnd()) continue;
+    if (declared.has(id.getText()) && isReference(id)) return id.getText();
+  }
+  return null;
+}
+
+/** Per file: result names this run declared, so two bare case clauses never declare the same one. */
+const resultNames = new WeakMap<object, Set<string>>();
+
+/**
+ * The work before the push and the result value become the gated function; the push sends what it
+ * returns (or the refusal):
+ *   const toolResult = await gate("x", async (_args) => {
+ *     ...statements...
+ *     return <value>;
+ *   }, { onDeny: "return" })(args);
+ *   results.push({ ..., content: toolResult });
+ * A branch that is only the push gates its value in place.
+ */
+function pushEdits(ctx: FileCtx, body: Statement[], push: Push, nameText: string, args: string): Edit[] {
+  const text = ctx.text;
+  const param = ctx.isTs ? "(_args: unknown)" : "(_args)";
+  const stmts = body.slice(0, -1);
+  const value = push.value;
+  const valueText = value.getText();
+  if (stmts.length === 0) {
+    let work: Node = unwrapExpr(value);
+    const stripAwait = Node.isAwaitExpression(work) && !work.getText().includes("\n");
+    if (stripAwait) work = unwrapExpr((work as import("ts-morph").AwaitExpression).getExpression());
+    const inner = `await ${ctx.gateId}(${nameText}, ${hasOwnAwait(work) ? "async " : ""}${param} => `;
+    const tail = `, ${OPTS})(${args})`;
+    if (push.shorthand) return [{ start: value.getEnd(), end: value.getEnd(), text: `: ${inner}${valueText}${tail}` }];
+    return [
+      { start: value.getStart(), end: work.getStart(), text: inner },
+      { start: work.getEnd(), end: value.getEnd(), text: tail },
+    ];
+  }
+  const used = resultNames.get(ctx.sf) ?? new Set<string>();
+  resultNames.set(ctx.sf, used);
+  let name = freshName(ctx, "toolResult");
+  for (let i = 2; used.has(name); i++) name = `${freshName(ctx, "toolResult")}${i}`;
+  used.add(name);
+  const nl = eolOf(text);
+  const unit = indentUnit(text);
+  const first = stmts[0];
+  const end = stmts[stmts.length - 1];
+  const { indent } = lineStartOf(text, first.getStart());
+  const awaits = stmts.some((s) => hasOwnAwait(s)) || hasOwnAwait(value);
+  const head = `const ${name} = await ${ctx.gateId}(${nameText}, ${awaits ? "async " : ""}${param} => {`;
+  return [
+    { start: first.getStart(), end: first.getStart(), text: `${head}${nl}${indent}${unit}` },
+    ...reindentEdits(text, first.getStart(), end.getEnd(), unit, literalRanges(stmts)),
+    { start: end.getEnd(), end: end.getEnd(), text: `${nl}${indent}${unit}return ${valueText};${nl}${indent}}, ${OPTS})(${args});` },
+    push.shorthand ? { start: value.getEnd(), end: value.getEnd(), text: `: ${name}` } : { start: value.getStart(), end: value.getEnd(), text: name },
+  ];
 }

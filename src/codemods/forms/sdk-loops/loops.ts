@@ -1,26 +1,36 @@
-// Custom loops over openai / @anthropic-ai/sdk: the tool runs where the loop dispatches on the
-// tool-call name (handler map, registry, switch, if-chain). The gate goes around that dispatch call
-// with onDeny "return", so a refusal becomes the tool result and the loop still appends the tool
-// message with the same tool_call_id / tool_use_id.
+// Custom loops over openai / @anthropic-ai/sdk / groq-sdk: the tool runs where the loop dispatches on
+// the tool-call name (handler map, registry, switch, if-chain, a dispatcher function in another
+// module). The gate goes around that dispatch with onDeny "return", so a refusal becomes the tool
+// result and the loop still appends the tool message with the same tool_call_id / tool_use_id.
 import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
 import type { FileCtx } from "../../context.js";
-import { isGateCall, isPure, staticKey, unwrapExpr } from "../../nodes.js";
+import type { Program } from "../../program.js";
+import { addMarker, isGateCall, isPure, staticKey, unwrapExpr } from "../../nodes.js";
 import { manual, report, type Site } from "../../wrap.js";
 import { gateBranch } from "./branch.js";
-
-const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;
+import { crossModuleDispatcher, isJsonText, mapKeysOf, NAMEY, TOOL_CALL_TALK } from "./dispatcher.js";
+import { blockedBy, enclosingFn, unrollForEach } from "./foreach.js";
 
 function framework(ctx: FileCtx): "openai" | "anthropic" {
   return ctx.frameworks.has("openai") ? "openai" : "anthropic";
 }
 
-// A loop that dispatches tool calls talks about them: guards the name-based heuristics below
-// against, say, a switch on user.name in a file that merely imports the SDK.
-const TOOL_CALL_TALK = /\b(?:tool_calls?|tool_use|tool_use_id|tool_call_id|function_call|call_id|toolCalls?|toolName|function\.name)\b/;
+// A client component runs in the browser, where governor's runtime (Node.js) cannot load.
+const USE_CLIENT = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*["']use client["']/;
+const CLIENT_REASON =
+  "this file runs in the browser (a client component or React hook), where governor's runtime cannot load; run the tool in a server route or action and gate it there with gate(\"<name>\", fn, { onDeny: \"return\" })";
 
-export function gateRawLoops(ctx: FileCtx): void {
+/** Dispatchers in other modules already reported once in this run: a further call is reported by itself. */
+const reportedDispatchers = new WeakMap<Program, Set<string>>();
+
+export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
   if (!TOOL_CALL_TALK.test(ctx.text)) return;
   let found = 0;
+  const fw = framework(ctx);
+  // React code (a "use client" file, or one importing react) runs in the browser.
+  const client = USE_CLIENT.test(ctx.text) || /from\s*["']react["']/.test(ctx.text);
+  // forEach callbacks that dispatch become for-of loops first, so the branches in them can await.
+  unrollForEach(ctx, (cb) => holdsDispatch(cb));
   // Dispatch calls handled below: a switch or if branch holding one is left to that dispatch.
   const dispatches: CallExpression[] = [];
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
@@ -28,14 +38,35 @@ export function gateRawLoops(ctx: FileCtx): void {
     if (!d) continue;
     found++;
     dispatches.push(call);
-    const keys = d.mapName ? mapKeys(ctx, d.mapName) : [];
+    const keys = d.mapName ? mapKeysOf(prog, ctx, d.mapName) : [];
     // The map's tools are reported at its keys once; a further dispatch over it is reported by itself.
-    const fresh = keys.length > 0 && !keys.some((k) => ctx.claimed.has(k.at.getStart()));
+    const fresh = keys.length > 0 && !keys.some((k) => k.owner.claimed.has(k.at.getStart()));
     const sites: Site[] = fresh
-      ? keys.map((k) => ({ framework: framework(ctx), form: d.form, name: k.name, nameConfidence: "high" as const, at: k.at }))
-      : [{ framework: framework(ctx), form: d.form, name: null, nameConfidence: "low", at: call, reason: keys.length ? `another dispatch over ${d.mapName}` : undefined }];
-    gateDispatch(ctx, sites, call, d.nameExpr);
+      ? keys.map((k) => ({ framework: fw, form: d.form, name: k.name, nameConfidence: "high" as const, at: k.owner === ctx ? k.at : call }))
+      : [{ framework: fw, form: d.form, name: null, nameConfidence: "low", at: call, reason: keys.length ? `another dispatch over ${d.mapName}` : undefined }];
+    if (fresh) for (const k of keys) if (k.owner !== ctx) k.owner.claimed.add(k.at.getStart());
+    if (client) manualAll(ctx, sites, call, CLIENT_REASON);
+    else gateDispatch(ctx, sites, call, d.nameExpr);
   }
+  // executeTool(call.function.name, call.function.arguments) into a dispatcher exported by another module.
+  if (prog)
+    for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      if (dispatches.includes(call) || isGateCall(ctx, call)) continue;
+      const d = crossModuleDispatcher(prog, ctx, call);
+      if (!d) continue;
+      found++;
+      dispatches.push(call);
+      if (d.defer) continue;
+      const seen = reportedDispatchers.get(prog) ?? new Set<string>();
+      reportedDispatchers.set(prog, seen);
+      const again = seen.has(d.key);
+      seen.add(d.key);
+      const sites: Site[] = !again && d.names.length
+        ? d.names.map((name) => ({ framework: fw, form: "dispatcher", name, nameConfidence: "high" as const, at: call }))
+        : [{ framework: fw, form: "dispatcher", name: null, nameConfidence: "low", at: call, reason: again ? `another call of ${d.callee}` : undefined }];
+      if (client) manualAll(ctx, sites, call, CLIENT_REASON);
+      else gateDispatch(ctx, sites, call, d.nameArg.getText(), d.input);
+    }
   for (const sw of ctx.sf.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
     const expr = sw.getExpression();
     if (!NAMEY.test(expr.getText().replace(/\s/g, "")) || !isPure(expr)) continue;
@@ -49,7 +80,7 @@ export function gateRawLoops(ctx: FileCtx): void {
       if (Node.isStringLiteral(label)) labels.push(label.getLiteralValue());
       if (clause.getStatements().length === 0) continue; // falls through to the next case
       found++;
-      branch(ctx, dispatches, labels, clause.getStatements(), expr, clause, "switch");
+      branch(ctx, dispatches, labels, clause.getStatements(), expr, clause, "switch", client);
       labels = [];
     }
   }
@@ -58,15 +89,28 @@ export function gateRawLoops(ctx: FileCtx): void {
     if (!m) continue;
     found++;
     const then = ifs.getThenStatement();
-    branch(ctx, dispatches, [m.name], Node.isBlock(then) ? then.getStatements() : [then], m.node, ifs, "if-chain");
+    branch(ctx, dispatches, [m.name], Node.isBlock(then) ? then.getStatements() : [then], m.node, ifs, "if-chain", client);
   }
   if (found === 0 && ctx.findings.length === 0) {
     const ref = ctx.sf.getDescendants().find((n) => (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) || (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())));
     if (ref) {
-      const site: Site = { framework: framework(ctx), form: "raw-loop", name: null, nameConfidence: "low", at: ref };
+      const site: Site = { framework: fw, form: "raw-loop", name: null, nameConfidence: "low", at: ref };
       manual(ctx, site, "tool calls are handled here but no dispatch on the tool name was recognised; wrap each tool function in gate(\"<name>\", fn, { onDeny: \"return\" }) by hand");
     }
   }
+}
+
+/** A callback that dispatches on a tool name: a switch or if on it, or a handler-map call. */
+function holdsDispatch(cb: Node): boolean {
+  if (cb.getDescendantsOfKind(SyntaxKind.SwitchStatement).some((sw) => NAMEY.test(sw.getExpression().getText().replace(/\s/g, "")) && isPure(sw.getExpression()))) return true;
+  if (cb.getDescendantsOfKind(SyntaxKind.IfStatement).some((i) => nameTest(i.getExpression()))) return true;
+  return cb.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => !!dynamicDispatch(c));
+}
+
+function manualAll(ctx: FileCtx, sites: Site[], at: Node, reason: string): void {
+  if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
+  addMarker(ctx, at, reason);
+  for (const s of sites) report(ctx, s, "manual", reason);
 }
 
 interface Dispatch {
@@ -138,6 +182,12 @@ function constInit(id: Node): Node | undefined {
 
 /** `name === "x"` or `"x" === name` where name reads a tool-call name. */
 function nameTest(e: Node): { name: string; node: Node } | null {
+  e = unwrapExpr(e);
+  // block.type === "tool_use" && block.name === "x": the branch runs that tool.
+  if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken) {
+    const found = [nameTest(e.getLeft()), nameTest(e.getRight())].filter((m) => m !== null);
+    return found.length === 1 ? found[0] : null;
+  }
   if (!Node.isBinaryExpression(e) || !/^={2,3}$/.test(e.getOperatorToken().getText())) return null;
   const [l, r] = [e.getLeft(), e.getRight()];
   if (Node.isStringLiteral(r) && NAMEY.test(l.getText().replace(/\s/g, "")) && isPure(l)) return { name: r.getLiteralValue(), node: l };
@@ -145,59 +195,71 @@ function nameTest(e: Node): { name: string; node: Node } | null {
   return null;
 }
 
-/** A case / if branch on the tool name (see raw-branch.ts); one holding a handler-map dispatch is left to it. */
-function branch(ctx: FileCtx, dispatches: CallExpression[], labels: string[], stmts: Statement[], nameNode: Node, at: Node, form: string): void {
+/** A case / if branch on the tool name (see branch.ts); one holding a handler-map dispatch is left to it. */
+function branch(ctx: FileCtx, dispatches: CallExpression[], labels: string[], stmts: Statement[], nameNode: Node, at: Node, form: string, client: boolean): void {
   if (stmts.some((s) => dispatches.some((c) => s.containsRange(c.getPos(), c.getEnd())))) return;
   const fw = framework(ctx);
   const sites: Site[] = (labels.length ? labels : [null]).map((name) => ({ framework: fw, form, name, nameConfidence: name ? "high" : "low", at }));
+  if (client) return manualAll(ctx, sites, stmts[0] ?? at, CLIENT_REASON);
   const name = labels.length === 1 ? JSON.stringify(labels[0]) : nameNode.getText();
   gateBranch(ctx, sites, stmts, name, nameNode);
 }
 
-/** CALL -> gate(name, (_args) => CALL, { onDeny: "return" })(firstArg), awaited where the code did not. */
-function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameText: string): void {
+/** The first site gets the marker and the reason; the others share it. */
+function manualFirst(ctx: FileCtx, sites: Site[], reason: string, at?: Node): void {
+  if (at) addMarker(ctx, at, reason);
+  sites.forEach((s, i) => (i === 0 && !at ? manual(ctx, s, reason) : report(ctx, s, "manual", i === 0 ? reason : "shares a dispatch with the tool above")));
+}
+
+/**
+ * CALL -> gate(name, (_args) => CALL, { onDeny: "return" })(<the tool's arguments>), awaited where the
+ * code did not. `input`: the call's arguments that carry the tool's input (default: all of them).
+ * The policy sees the parsed object: a JSON string (`call.function.arguments`) is parsed for it,
+ * and an argument parsed inline (`JSON.parse(...)`) is parsed once, passed to the gate and read
+ * back inside as `_args`.
+ */
+function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameText: string, input?: Node[]): void {
   const arrow = call.getFirstAncestorByKind(SyntaxKind.ArrowFunction);
   if ((arrow && isGateCall(ctx, arrow.getParent())) || isGateCall(ctx, call.getExpression())) {
     for (const s of sites) report(ctx, s, "already-gated");
     return;
   }
   if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
-  const args = call.getArguments();
-  if (call.getDescendants().some((d) => Node.isAwaitExpression(d) || Node.isYieldExpression(d))) {
-    for (const s of sites.slice(0, 1)) manual(ctx, s, `this dispatch awaits inside the call; store the handler and arguments in variables, then wrap the call in gate(${nameText}, fn, { onDeny: "return" }) by hand`);
-    for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
-    return;
-  }
-  if (args[0] && !isPure(args[0])) {
-    for (const s of sites.slice(0, 1)) manual(ctx, s, `the tool's arguments are computed inline; store them in a variable, then wrap the call in gate(${nameText}, fn, { onDeny: "return" }) by hand`);
-    for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
-    return;
-  }
+  const how = `gate(${nameText}, fn, { onDeny: "return" })`;
+  const blocked = blockedBy(call);
+  if (blocked) return manualFirst(ctx, sites, blocked.reason, blocked.at);
+  const args = input ?? call.getArguments();
+  if (call.getDescendants().some((d) => Node.isAwaitExpression(d) || Node.isYieldExpression(d)))
+    return manualFirst(ctx, sites, `this dispatch awaits inside the call; store the handler and arguments in variables, then wrap the call in ${how} by hand`);
+  if (args[0] && !isPure(args[0]))
+    return manualFirst(ctx, sites, `the tool's arguments are computed inline; store them in a variable, then wrap the call in ${how} by hand`);
   const awaited = isAwaitedOrReturned(call);
-  const fn = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a) || Node.isArrowFunction(a));
+  const fn = enclosingFn(call);
   const canAwait = !!fn && Node.isFunctionLikeDeclaration(fn) && "isAsync" in fn && (fn as unknown as { isAsync(): boolean }).isAsync();
-  if (!awaited && !canAwait) {
-    for (const s of sites.slice(0, 1)) manual(ctx, s, "this dispatch uses the tool's result synchronously, but a gated call is async; await it and wrap it in gate(...) by hand");
-    for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
-    return;
-  }
+  if (!awaited && !canAwait)
+    return manualFirst(ctx, sites, "this dispatch uses the tool's result synchronously, but a gated call is async; await it and wrap it in gate(...) by hand");
   // fn(args.location, args.unit): policy must see the whole arguments object, not its first field.
   let argText = args[0] ? args[0].getText() : "";
+  const edits: { start: number; end: number; text: string }[] = [];
+  let passed = false;
   if (args.length > 1) {
     const bases = new Set(args.map((a) => {
       const e = unwrapExpr(a);
       return Node.isPropertyAccessExpression(e) && isPure(e.getExpression()) ? e.getExpression().getText() : null;
     }));
     const base = bases.size === 1 ? [...bases][0] : null;
-    if (!base) {
-      for (const s of sites.slice(0, 1)) manual(ctx, s, `this tool gets several arguments; wrap the call in gate(${nameText}, fn, { onDeny: "return" })(<the tool-call arguments object>) by hand`);
-      for (const s of sites.slice(1)) report(ctx, s, "manual", "shares a dispatch with the tool above");
-      return;
-    }
+    if (!base) return manualFirst(ctx, sites, `this tool gets several arguments; wrap the call in gate(${nameText}, fn, { onDeny: "return" })(<the tool-call arguments object>) by hand`);
     argText = base;
+  } else if (args[0] && isJsonText(args[0], constInit)) {
+    argText = `JSON.parse(${args[0].getText()})`;
+  } else if (args[0] && Node.isCallExpression(unwrapExpr(args[0]))) {
+    // JSON.parse(call.function.arguments): parsed once, handed through the gate.
+    edits.push({ start: args[0].getStart(), end: args[0].getEnd(), text: "_args" });
+    passed = true;
   }
-  const t = ctx.isTs ? ": unknown" : "";
+  const t = ctx.isTs ? (passed ? ": any" : ": unknown") : "";
   ctx.edits.push({ start: call.getStart(), end: call.getStart(), text: `${awaited ? "" : "await "}${ctx.gateId}(${nameText}, (_args${t}) => ` });
+  ctx.edits.push(...edits);
   ctx.edits.push({ start: call.getEnd(), end: call.getEnd(), text: `, { onDeny: "return" })(${argText})` });
   ctx.needsGate = true;
   for (const s of sites) report(ctx, s, "gated", s.name ? undefined : s.reason ?? `name read at run time from ${nameText}`);
@@ -216,22 +278,6 @@ function isAwaitedOrReturned(call: Node): boolean {
     return !!outer && Node.isCallExpression(outer) && /^Promise\.(?:all|allSettled)$/.test(outer.getExpression().getText().replace(/\s/g, ""));
   }
   return false;
-}
-
-/** Keys of a handler map declared as an object literal in this file. */
-function mapKeys(ctx: FileCtx, name: string): { name: string; at: Node }[] {
-  const d = ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration).find((v) => v.getName() === name);
-  const init = d?.getInitializer() && unwrapExpr(d.getInitializer()!);
-  if (!init || !Node.isObjectLiteralExpression(init)) return [];
-  const out: { name: string; at: Node }[] = [];
-  for (const p of init.getProperties()) {
-    if (Node.isShorthandPropertyAssignment(p)) out.push({ name: p.getName(), at: p });
-    else if (Node.isPropertyAssignment(p) || Node.isMethodDeclaration(p)) {
-      const k = staticKey(p.getNameNode());
-      if (k !== null) out.push({ name: k, at: p });
-    }
-  }
-  return out;
 }
 
 /** Tool names a CallTool handler switches or branches on (for the report). */

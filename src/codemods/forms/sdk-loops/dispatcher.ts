@@ -1,0 +1,165 @@
+// Dispatch that lives in another module: `await executeTool(call.function.name, call.function.arguments)`
+// where tools.ts exports `async function executeTool(name, raw) { switch (name) { case "send_email": ... } }`,
+// and handler maps exported from another file (`functionsMap[name](args)`).
+// The gate goes at the call site, around the call, with the run-time name: it is the one place
+// that sees every tool the dispatcher can run (whatever its inside looks like: switch, if-chain,
+// map), and the loop's file is the one init rewrites. The dispatcher's case labels are the names
+// reported. A dispatcher whose own file the loop form gates (it imports the SDK and talks about
+// tool calls) is left to that file, so a call is never asked twice.
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import type { FileCtx } from "../../context.js";
+import type { Program } from "../../program.js";
+import { isPure, staticKey, unwrapExpr } from "../../nodes.js";
+
+export const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;
+
+// A loop that dispatches tool calls talks about them: guards the name-based heuristics
+// against, say, a switch on user.name in a file that merely imports the SDK.
+export const TOOL_CALL_TALK = /\b(?:tool_calls?|tool_use|tool_use_id|tool_call_id|function_call|call_id|toolCalls?|toolName|function\.name)\b/;
+
+/** The loop form runs on this file and recognises dispatch on a name-like expression there. */
+export function loopFormRuns(ctx: FileCtx): boolean {
+  return (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic")) && TOOL_CALL_TALK.test(ctx.text);
+}
+
+export interface Dispatcher {
+  /** The argument holding the tool name, and those holding its input. */
+  nameArg: Node;
+  input: Node[];
+  /** Tool names the dispatcher handles (its case labels, if names, map keys). */
+  names: string[];
+  /** "executeTool" as the call spells it, for reasons. */
+  callee: string;
+  /** Identifies the dispatcher across call sites: its file and position. */
+  key: string;
+  /** Left to the dispatcher's own file. */
+  defer: boolean;
+}
+
+type FnNode = Node & { getParameters(): import("ts-morph").ParameterDeclaration[] };
+
+/** `f(<tool name>, ...)` where f is a project function in another file that dispatches on that parameter. */
+export function crossModuleDispatcher(prog: Program, ctx: FileCtx, call: CallExpression): Dispatcher | null {
+  const args = call.getArguments();
+  const i = args.findIndex((a) => NAMEY.test(unwrapExpr(a).getText().replace(/\s/g, "")) && isPure(a));
+  if (i === -1) return null;
+  const callee = unwrapExpr(call.getExpression());
+  let sym: string | null = null;
+  if (Node.isIdentifier(callee)) sym = prog.symbolOf(ctx, callee.getText());
+  else if (Node.isPropertyAccessExpression(callee) && Node.isIdentifier(callee.getExpression())) sym = prog.memberSymbol(ctx, callee.getExpression().getText(), callee.getName());
+  if (!sym) return null;
+  const [path, local] = splitSymbol(sym);
+  if (path === ctx.path) return null; // this file's own branches are gated where they are
+  const owner = prog.get(path);
+  const fn = owner && functionNamed(owner, local);
+  if (!owner || !fn) return null;
+  const p = fn.getParameters()[i]?.getNameNode();
+  if (!p || !Node.isIdentifier(p)) return null;
+  const names = dispatchedNames(prog, owner, fn, p.getText());
+  if (!names) return null;
+  return {
+    nameArg: args[i],
+    input: args.filter((_, j) => j !== i),
+    names,
+    callee: callee.getText(),
+    key: `${path}#${fn.getStart()}`,
+    defer: loopFormRuns(owner) && NAMEY.test(p.getText()),
+  };
+}
+
+function splitSymbol(sym: string): [string, string] {
+  const at = sym.lastIndexOf("#");
+  return [sym.slice(0, at), sym.slice(at + 1)];
+}
+
+/** The function a file binds to `local` at its top: declaration, const arrow / function, or the anonymous default export. */
+function functionNamed(ctx: FileCtx, local: string): FnNode | null {
+  for (const st of ctx.sf.getStatements()) {
+    if (Node.isFunctionDeclaration(st) && (st.getName() === local || (local === "default" && !st.getName() && st.isDefaultExport()))) return st;
+    if (Node.isVariableStatement(st))
+      for (const d of st.getDeclarations()) {
+        const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
+        if (d.getName() === local && init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) return init;
+      }
+    if (Node.isExportAssignment(st) && local === "default") {
+      const e = unwrapExpr(st.getExpression());
+      if (Node.isArrowFunction(e) || Node.isFunctionExpression(e)) return e;
+    }
+  }
+  return null;
+}
+
+/**
+ * The names `fn` dispatches `param` on: switch case labels, `param === "x"` tests, keys of a
+ * `map[param]` lookup. Null when `fn` does not dispatch on it at all (a logger, say).
+ */
+function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string): string[] | null {
+  const out: string[] = [];
+  let dispatches = false;
+  const on = (n: Node | undefined) => !!n && unwrapExpr(n).getText() === param;
+  for (const sw of fn.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
+    if (!on(sw.getExpression())) continue;
+    dispatches = true;
+    for (const c of sw.getClauses()) {
+      const l = Node.isCaseClause(c) ? c.getExpression() : undefined;
+      if (l && (Node.isStringLiteral(l) || Node.isNoSubstitutionTemplateLiteral(l))) out.push(l.getLiteralValue());
+    }
+  }
+  for (const b of fn.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+    if (!/^={2,3}$/.test(b.getOperatorToken().getText())) continue;
+    const [l, r] = [unwrapExpr(b.getLeft()), unwrapExpr(b.getRight())];
+    const lit = on(l) ? r : on(r) ? l : null;
+    if (lit && Node.isStringLiteral(lit)) {
+      dispatches = true;
+      out.push(lit.getLiteralValue());
+    }
+  }
+  for (const e of fn.getDescendantsOfKind(SyntaxKind.ElementAccessExpression)) {
+    if (!on(e.getArgumentExpression())) continue;
+    const obj = unwrapExpr(e.getExpression());
+    if (!Node.isIdentifier(obj)) continue;
+    dispatches = true;
+    out.push(...mapKeysOf(prog, owner, obj.getText()).map((k) => k.name));
+  }
+  return dispatches ? [...new Set(out)] : null;
+}
+
+export interface MapKey {
+  name: string;
+  at: Node;
+  owner: FileCtx;
+}
+
+/** Keys of a handler map: an object literal declared in this file, or imported from another one. */
+export function mapKeysOf(prog: Program | undefined, ctx: FileCtx, name: string): MapKey[] {
+  const local = objectKeys(ctx, name);
+  if (local.length || !prog) return local;
+  const dot = name.indexOf(".");
+  const sym = dot === -1 ? prog.symbolOf(ctx, name) : prog.memberSymbol(ctx, name.slice(0, dot), name.slice(dot + 1));
+  if (!sym) return [];
+  const [path, decl] = splitSymbol(sym);
+  const owner = path === ctx.path ? null : prog.get(path);
+  return owner ? objectKeys(owner, decl) : [];
+}
+
+function objectKeys(ctx: FileCtx, name: string): MapKey[] {
+  const d = ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration).find((v) => v.getName() === name);
+  const init = d?.getInitializer() && unwrapExpr(d.getInitializer()!);
+  if (!init || !Node.isObjectLiteralExpression(init)) return [];
+  const out: MapKey[] = [];
+  for (const p of init.getProperties()) {
+    if (Node.isShorthandPropertyAssignment(p)) out.push({ name: p.getName(), at: p, owner: ctx });
+    else if (Node.isPropertyAssignment(p) || Node.isMethodDeclaration(p)) {
+      const k = staticKey(p.getNameNode());
+      if (k !== null) out.push({ name: k, at: p, owner: ctx });
+    }
+  }
+  return out;
+}
+
+/** `call.function.arguments` (or a const holding it): OpenAI's arguments as a JSON string. */
+export function isJsonText(n: Node, constInit: (id: Node) => Node | undefined): boolean {
+  let e = unwrapExpr(n);
+  if (Node.isIdentifier(e)) e = constInit(e) ?? e;
+  return Node.isPropertyAccessExpression(e) && e.getName() === "arguments" && isPure(e);
+}
