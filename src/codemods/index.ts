@@ -107,6 +107,15 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
     ctx.needsGate ||= file.needsGate;
   }
 
+  for (const form of FORMS) {
+    if (!form.finish || !form.frameworks.some(wanted)) continue;
+    try {
+      form.finish(candidates, run);
+    } catch (err) {
+      prog.warnings.push(`${form.id}: registration sites left unchanged, the codemod could not analyse them (${(err as Error).message})`);
+    }
+  }
+
   const files: GateResult["files"] = [];
   const tools: GateResult["tools"] = [];
   for (const ctx of prog.parsed()) {

@@ -3,6 +3,7 @@
 // later, more general ones look at them.
 import type { Form } from "./types.js";
 import { gateAiSdk } from "./ai-sdk/tool.js";
+import { finishAiSdk } from "./ai-sdk/registration.js";
 import { gateLangChain } from "./langchain/tool.js";
 import { gateLangChainClasses } from "./langchain/classes.js";
 import { gateOpenAiAgents } from "./openai-agents/tool.js";
@@ -18,6 +19,7 @@ const REGISTERS_MCP_TOOL = /\.(?:registerTool\s*\(|tool\s*\(\s*["'`])/;
 
 export const FORMS: readonly Form[] = [
   { id: "ai-sdk/tool", frameworks: ["ai-sdk"], applies: () => true, run: (ctx, r) => gateAiSdk(r.prog, ctx, r.aiSdkNames) },
+  { id: "ai-sdk/registration", frameworks: ["ai-sdk"], applies: () => false, run: () => {}, finish: finishAiSdk },
   { id: "langchain/tool", frameworks: ["langchain", "langgraph"], run: (ctx) => gateLangChain(ctx) },
   {
     id: "langchain/classes",

@@ -23,4 +23,7 @@ export interface Form {
   /** Whether to run on this file; by default, when the file imports one of `frameworks` that is wanted. */
   applies?(ctx: FileCtx, run: Run): boolean;
   run(ctx: FileCtx, run: Run): void;
+  /** After every file ran: a project-wide pass (registration sites) that records on the files
+   *  themselves (`ctx.edits`, `ctx.findings`); it must leave Edge-runtime files unchanged. */
+  finish?(files: FileCtx[], run: Run): void;
 }

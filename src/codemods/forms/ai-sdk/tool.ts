@@ -3,10 +3,11 @@
 import { Node, SyntaxKind, type CallExpression, type ObjectLiteralExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec } from "../../modules.js";
-import { calleeBinding, findMember, staticKey, unwrapExpr } from "../../nodes.js";
+import { calleeBinding, constString, findMember, staticKey, unwrapExpr } from "../../nodes.js";
 import type { Program } from "../../program.js";
 import { manual, wrapProperty, type Site } from "../../wrap.js";
 import { aiToolName } from "./names.js";
+import { isRuntimeCall } from "../../imports.js";
 
 const TOOL_USERS = new Set(["generateText", "streamText", "ToolLoopAgent", "Experimental_Agent", "Agent"]);
 
@@ -26,6 +27,9 @@ export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void
     if (!exec) continue; // no execute: a client-side tool, nothing runs here
     if (form !== "helper" && spreadsParam(call, obj)) continue; // a helper's own tool(): its callers are the tools
     const nm = aiToolName(prog, ctx, call, names);
+    // A hand-built tool's own name field names it where no tools object shows its key.
+    const field = form === "helper" && nm.conf === "low" && !nm.manual ? constString(ctx, nameField(obj)) : null;
+    if (field !== null) Object.assign(nm, { name: field, conf: "medium", reason: "named by its name field; no tools object registering it was found" });
     Object.assign(site, { name: nm.name, nameConfidence: nm.conf, nameExpr: nm.nameExpr, form: nm.form ?? form, reason: nm.reason });
     if (nm.manual) manual(ctx, site, nm.manual);
     else wrapProperty(ctx, site, exec);
@@ -43,7 +47,50 @@ function definitionForm(prog: Program, ctx: FileCtx, call: CallExpression): stri
   const c = call.getExpression();
   if (!Node.isIdentifier(c) || !ctx.frameworks.has("ai-sdk") && !ctx.imports.has(c.getText())) return null;
   const sym = prog.symbolOf(ctx, c.getText());
-  return sym && isAiHelper(prog, sym) ? "helper" : null;
+  if (!sym) return null;
+  if (isAiHelper(prog, sym)) return "helper";
+  return ctx.frameworks.has("ai-sdk") || importsAiSdk(prog, sym) ? (handBuilds(prog, sym) ? "helper" : null) : null;
+}
+
+function nameField(obj: ObjectLiteralExpression): Node | undefined {
+  const p = obj.getProperty("name");
+  return p && Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
+}
+
+function importsAiSdk(prog: Program, sym: string): boolean {
+  return prog.get(sym.slice(0, sym.lastIndexOf("#")))?.frameworks.has("ai-sdk") ?? false;
+}
+
+/**
+ * A project function that builds an AI SDK Tool by hand, never calling tool(): it returns an object
+ * whose execute is its parameter's (`execute: def.execute`, `...def`, `{ execute }` destructured).
+ * Its call sites define tools: `createAiTool({ name, inputSchema, execute })`.
+ */
+function handBuilds(prog: Program, sym: string): boolean {
+  const ctx = prog.get(sym.slice(0, sym.lastIndexOf("#")));
+  const local = sym.slice(sym.lastIndexOf("#") + 1);
+  const decl = ctx?.sf.getFunction(local) ?? ctx?.sf.getVariableDeclaration(local)?.getInitializer();
+  const f = decl && unwrapExpr(decl);
+  if (!f || (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f))) return false;
+  const param = f.getParameters()[0]?.getNameNode();
+  if (!param) return false;
+  const own = new Set<string>();
+  if (Node.isIdentifier(param)) own.add(param.getText());
+  const destructured = Node.isObjectBindingPattern(param) && param.getElements().some((e) => (e.getPropertyNameNode()?.getText() ?? e.getName()) === "execute");
+  const returned = Node.isArrowFunction(f) && !Node.isBlock(f.getBody())
+    ? [f.getBody()]
+    : f.getDescendantsOfKind(SyntaxKind.ReturnStatement).filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f).map((r) => r.getExpressionOrThrow());
+  return returned.some((r) => {
+    const o = unwrapExpr(r);
+    if (!Node.isObjectLiteralExpression(o)) return false;
+    return o.getProperties().some((p) => {
+      if (Node.isSpreadAssignment(p)) return own.has(unwrapExpr(p.getExpression()).getText());
+      if (Node.isShorthandPropertyAssignment(p)) return p.getName() === "execute" && destructured;
+      if (!Node.isPropertyAssignment(p) || p.getName() !== "execute") return false;
+      const v = unwrapExpr(p.getInitializerOrThrow());
+      return (Node.isPropertyAccessExpression(v) && own.has(v.getExpression().getText()) && v.getName() === "execute") || (destructured && v.getText() === "execute");
+    });
+  });
 }
 
 const helperCache = new WeakMap<Program, Map<string, boolean>>();
@@ -126,6 +173,12 @@ function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number,
   if (Node.isIdentifier(e)) {
     const found = findObjectVar(prog, ctx, e.getText());
     if (found) scanToolsObject(prog, found[0], found[1], depth + 1, names);
+    return;
+  }
+  // tools: governTools({...}) (registration.ts wrapped it): its tools are still defined here.
+  if (isRuntimeCall(ctx, e, "governTools")) {
+    const a = (e as CallExpression).getArguments()[0];
+    if (a) scanToolsObject(prog, ctx, a, depth + 1, names);
     return;
   }
   if (Node.isCallExpression(e) && e.getExpression().getText().replace(/\s/g, "") === "Object.assign") {

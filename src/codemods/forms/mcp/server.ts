@@ -6,6 +6,7 @@ import type { FileCtx } from "../../context.js";
 import { isGateCall, isPure, unwrapExpr } from "../../nodes.js";
 import { literalRanges, manual, nameFrom, report, wrapExpression, type Site } from "../../wrap.js";
 import { dispatchNames } from "../sdk-loops/loops.js";
+import { gateTaskTool } from "./registration.js";
 
 /** `registerOnly`: the file does not import MCP itself (a server passed in from elsewhere), so only
  *  the distinctive shapes are taken: registerTool(name, config, cb), and tool("literal name", ..., cb). */
@@ -28,10 +29,10 @@ export function gateMcp(ctx: FileCtx, registerOnly = false): void {
       if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
     } else if (method === "registerToolTask" && args.length >= 3 && Node.isPropertyAccessExpression(callee.getExpression()) && /\.tasks$/.test(callee.getExpression().getText())) {
       // server.experimental.tasks.registerToolTask(name, config, { createTask, getTask, getTaskResult }):
-      // no one function runs the tool, so there is nothing to wrap here; the run-time layers gate its calls.
+      // no one function runs the tool, so the server's construction is wrapped (registration.ts).
       const site: Site = { framework: "mcp", form: "registerToolTask", name: null, nameConfidence: "low", at: call };
       nameFrom(ctx, site, args[0]);
-      manual(ctx, site, "a task-based tool (createTask/getTask/getTaskResult) has no single function to wrap; it is gated at run time by governor/register (node --import governor/register) or governMcpServer(server)");
+      gateTaskTool(ctx, call, site);
     } else if (!registerOnly && method === "setRequestHandler" && args.length === 2 && /CallToolRequestSchema$/.test(args[0].getText())) {
       gateLowLevel(ctx, call, args[1]);
     }

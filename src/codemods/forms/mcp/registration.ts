@@ -1,0 +1,51 @@
+// MCP registration site: the server's construction. A task-based tool
+// (server.experimental.tasks.registerToolTask) has no one function to wrap, so the server it is
+// registered on is wrapped where it is made: `governMcpServer(new McpServer(...))` from
+// governor/runtime gates every tools/call it answers, task-augmented ones included.
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import type { FileCtx } from "../../context.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { calleeBinding, lineOf, unwrapExpr } from "../../nodes.js";
+import { isRuntimeCall, runtimeId } from "../../imports.js";
+import { manual, report, type Site } from "../../wrap.js";
+
+// Constructions already wrapped by this run, per file (several task tools on one server).
+const wrappedHere = new WeakMap<object, Set<number>>();
+
+/** `registerToolTask` on `<server>.experimental.tasks`: gated by wrapping that server's construction. */
+export function gateTaskTool(ctx: FileCtx, call: CallExpression, site: Site): void {
+  let root: Node = call.getExpression();
+  while (Node.isPropertyAccessExpression(root)) root = root.getExpression();
+  // A parameter of that name is a server handed in, whatever this file makes under the same name.
+  const param = Node.isIdentifier(root) && call.getAncestors().some((a) => Node.isFunctionLikeDeclaration(a) && a.getParameters().some((p) => p.getName() === root.getText()));
+  const made = Node.isIdentifier(root) && !param ? construction(ctx, root.getText()) : null;
+  if (!made) {
+    manual(ctx, site, "a task-based tool (createTask/getTask/getTaskResult) has no single function to wrap, and the server it is registered on is not made in this file; wrap that server with governMcpServer(new McpServer(...)) from governor/runtime, or start node with --import governor/register");
+    return;
+  }
+  const at = `${ctx.path}:${lineOf(made.node)}`;
+  if (made.wrapped) return report(ctx, site, "already-gated", `gated at run time by governMcpServer at ${at}`);
+  const done = wrappedHere.get(ctx.sf) ?? new Set<number>();
+  wrappedHere.set(ctx.sf, done);
+  if (!done.has(made.node.getStart()) && ![...(ctx.earlierEdits ?? [])].some((e) => e.start === made.node.getStart() && e.text.endsWith("("))) {
+    done.add(made.node.getStart());
+    ctx.edits.push({ start: made.node.getStart(), end: made.node.getStart(), text: `${runtimeId(ctx, "governMcpServer")}(` });
+    ctx.edits.push({ start: made.node.getEnd(), end: made.node.getEnd(), text: ")" });
+  }
+  report(ctx, site, "gated", `gated at run time by governMcpServer at ${at}`);
+}
+
+/** `const <name> = new McpServer(...)` (or `governMcpServer(new McpServer(...))`) in this file. */
+function construction(ctx: FileCtx, name: string): { node: Node; wrapped: boolean } | null {
+  for (const d of ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+    if (d.getName() !== name) continue;
+    const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
+    if (!init) continue;
+    if (isRuntimeCall(ctx, init, "governMcpServer")) return { node: init, wrapped: true };
+    if (Node.isNewExpression(init)) {
+      const b = calleeBinding(ctx, init.getExpression());
+      if (b && frameworkOfSpec(b.spec) === "mcp" && (b.name === "McpServer" || b.name === "Server")) return { node: init, wrapped: false };
+    }
+  }
+  return null;
+}
