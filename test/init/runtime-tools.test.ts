@@ -142,16 +142,16 @@ describe("a tool nothing gates after init is named with its fix", () => {
     expect(t.fix).toContain('gate("<name>", fn)');
   });
 
-  it("Mastra tools are listed under the key their agent gives them, the name the gate asks about", () => {
+  it("Mastra tools are gated at their definition under the key their agent gives them, and not listed again as run-time tools", () => {
     const dir = layers("mastra-keys");
-    const tools = runtimeTools(runInit(["--dry-run", "--json", "--cwd", dir]));
-    expect(tools.map((t) => [t.file, t.name, t.gatedBy])).toEqual([
-      ["src/mastra/agents/sql-agent.ts", "ping", "instrumentation"],
-      ["src/mastra/tools/report-tool.ts", null, "instrumentation"],
-      ["src/mastra/tools/schema-tool.ts", "introspectDatabase", "instrumentation"],
-      ["src/mastra/tools/sql-execution-tool.ts", "sqlExecutionTool", "instrumentation"],
+    const out = json<{ tools: { file: string; name: string | null; status: string }[]; runtimeTools: RuntimeToolJson[] }>(runInit(["--dry-run", "--json", "--cwd", dir]));
+    expect(out.tools.map((t) => [t.file, t.name, t.status])).toEqual([
+      ["src/mastra/agents/sql-agent.ts", "ping", "gated"],
+      ["src/mastra/tools/report-tool.ts", "reportTool", "gated"],
+      ["src/mastra/tools/schema-tool.ts", "introspectDatabase", "gated"],
+      ["src/mastra/tools/sql-execution-tool.ts", "sqlExecutionTool", "gated"],
     ]);
-    expect(tools[3].loadedBy).toBe('import "governor/register" in src/index.ts');
+    expect(out.runtimeTools).toEqual([]);
   });
 });
 
