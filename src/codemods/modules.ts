@@ -17,7 +17,7 @@ export const RUNTIME_SPECS = new Set(["governor/runtime", "governor"]);
  *  import, or a member that defines a tool function (`execute:`, `async execute(`, `_call(`; not
  *  `db.execute(...)`), or a tool-call shape. */
 const PREFILTER =
-  /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*|@mastra\/[^"']+)["']|(?<![.\w$])(?:execute|func|_call)\s*[:(,}]|\bregisterTool\b|\.tool\s*\(\s*["'`]|\btool_calls\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
+  /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*|@mastra\/[^"']+)["']|(?<![.\w$])(?:execute|func|_call)\s*[:(,}]|\bregisterTool\b|\.tool\s*\(\s*["'`]|\btool_calls\b|\btoolCalls\b|\.function\.name\b|\bgroq-sdk\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
 
 /** Next.js route segment config for the Edge runtime (`export const runtime = "edge"`, pages-router
  *  `export const config = { runtime: "edge" }`), where governor's runtime (node:fs, node:async_hooks)

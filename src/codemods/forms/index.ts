@@ -10,7 +10,7 @@ import { gateOpenAiAgents } from "./openai-agents/tool.js";
 import { gateMastra } from "./mastra/tool.js";
 import { gateMcp } from "./mcp/server.js";
 import { gateSdkRunners } from "./sdk-loops/runners.js";
-import { gateRawLoops } from "./sdk-loops/loops.js";
+import { gateRawLoops, loopApplies } from "./sdk-loops/loops.js";
 
 export type { Form, Run } from "./types.js";
 
@@ -40,6 +40,7 @@ export const FORMS: readonly Form[] = [
   {
     id: "sdk-loops/loops",
     frameworks: ["openai", "anthropic"],
+    applies: (ctx, r) => loopApplies(ctx, r.prog),
     // One form: the loop form only reports "no dispatch recognised" when the runners found nothing.
     run: (ctx, r) => {
       gateSdkRunners(ctx);

@@ -9,7 +9,7 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import type { Program } from "../../program.js";
-import { isPure, staticKey, unwrapExpr } from "../../nodes.js";
+import { isPure, lineOf, staticKey, unwrapExpr } from "../../nodes.js";
 
 export const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;
 
@@ -26,8 +26,8 @@ export interface Dispatcher {
   /** The argument holding the tool name, and those holding its input. */
   nameArg: Node;
   input: Node[];
-  /** Tool names the dispatcher handles (its case labels, if names, map keys). */
-  names: string[];
+  /** Tool names the dispatcher handles (its case labels, if names, map keys), and where. */
+  names: Named[];
   /** "executeTool" as the call spells it, for reasons. */
   callee: string;
   /** Identifies the dispatcher across call sites: its file and position. */
@@ -93,8 +93,16 @@ function functionNamed(ctx: FileCtx, local: string): FnNode | null {
  * The names `fn` dispatches `param` on: switch case labels, `param === "x"` tests, keys of a
  * `map[param]` lookup. Null when `fn` does not dispatch on it at all (a logger, say).
  */
-function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string): string[] | null {
-  const out: string[] = [];
+/** A tool name and the place in its own file that names it (a case label, an if, a map key). */
+export interface Named {
+  name: string;
+  file: string;
+  line: number;
+}
+
+function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string): Named[] | null {
+  const out: Named[] = [];
+  const at = (name: string, n: Node, ctx = owner) => ({ name, file: ctx.path, line: lineOf(n) });
   let dispatches = false;
   const on = (n: Node | undefined) => !!n && unwrapExpr(n).getText() === param;
   for (const sw of fn.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
@@ -102,7 +110,7 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
     dispatches = true;
     for (const c of sw.getClauses()) {
       const l = Node.isCaseClause(c) ? c.getExpression() : undefined;
-      if (l && (Node.isStringLiteral(l) || Node.isNoSubstitutionTemplateLiteral(l))) out.push(l.getLiteralValue());
+      if (l && (Node.isStringLiteral(l) || Node.isNoSubstitutionTemplateLiteral(l))) out.push(at(l.getLiteralValue(), c));
     }
   }
   for (const b of fn.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
@@ -111,7 +119,7 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
     const lit = on(l) ? r : on(r) ? l : null;
     if (lit && Node.isStringLiteral(lit)) {
       dispatches = true;
-      out.push(lit.getLiteralValue());
+      out.push(at(lit.getLiteralValue(), b));
     }
   }
   for (const e of fn.getDescendantsOfKind(SyntaxKind.ElementAccessExpression)) {
@@ -119,9 +127,9 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
     const obj = unwrapExpr(e.getExpression());
     if (!Node.isIdentifier(obj)) continue;
     dispatches = true;
-    out.push(...mapKeysOf(prog, owner, obj.getText()).map((k) => k.name));
+    out.push(...mapKeysOf(prog, owner, obj.getText()).map((k) => at(k.name, k.at, k.owner)));
   }
-  return dispatches ? [...new Set(out)] : null;
+  return dispatches ? out.filter((n, i) => out.findIndex((o) => o.name === n.name) === i) : null;
 }
 
 export interface MapKey {

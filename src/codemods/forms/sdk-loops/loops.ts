@@ -5,14 +5,32 @@
 import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import type { Program } from "../../program.js";
-import { addMarker, isGateCall, isPure, staticKey, unwrapExpr } from "../../nodes.js";
+import { addMarker, isGateCall, isPure, lineOf, staticKey, unwrapExpr } from "../../nodes.js";
+import { declaresEdgeRuntime } from "../../modules.js";
 import { manual, report, type Site } from "../../wrap.js";
 import { gateBranch } from "./branch.js";
 import { crossModuleDispatcher, isJsonText, mapKeysOf, NAMEY, TOOL_CALL_TALK } from "./dispatcher.js";
 import { blockedBy, enclosingFn, unrollForEach } from "./foreach.js";
 
 function framework(ctx: FileCtx): "openai" | "anthropic" {
-  return ctx.frameworks.has("openai") ? "openai" : "anthropic";
+  if (ctx.frameworks.has("openai")) return "openai";
+  if (ctx.frameworks.has("anthropic")) return "anthropic";
+  // A loop over a client made in another module (`import { openai } from "./utils/openai"`).
+  return /\btool_use(?:_id)?\b/.test(ctx.text) ? "anthropic" : "openai";
+}
+
+const SDK_IMPORT = /(?:from\s*|require\(\s*|import\(\s*)["'](?:openai|@anthropic-ai\/sdk|groq-sdk)(?:\/[^"']*)?["']/;
+const projectSdk = new WeakMap<Program, boolean>();
+
+/**
+ * The loop form runs on files importing an SDK, and on files that handle tool calls in a project
+ * that imports one elsewhere: the client is often made in a module of its own.
+ */
+export function loopApplies(ctx: FileCtx, prog: Program): boolean {
+  if (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic")) return true;
+  if (!TOOL_CALL_TALK.test(ctx.text)) return false;
+  if (!projectSdk.has(prog)) projectSdk.set(prog, [...prog.texts.values()].some((t) => SDK_IMPORT.test(t)));
+  return projectSdk.get(prog)!;
 }
 
 // A client component runs in the browser, where governor's runtime (Node.js) cannot load.
@@ -45,8 +63,10 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
       ? keys.map((k) => ({ framework: fw, form: d.form, name: k.name, nameConfidence: "high" as const, at: k.owner === ctx ? k.at : call }))
       : [{ framework: fw, form: d.form, name: null, nameConfidence: "low", at: call, reason: keys.length ? `another dispatch over ${d.mapName}` : undefined }];
     if (fresh) for (const k of keys) if (k.owner !== ctx) k.owner.claimed.add(k.at.getStart());
+    const from = ctx.findings.length;
     if (client) manualAll(ctx, sites, call, CLIENT_REASON);
     else gateDispatch(ctx, sites, call, d.nameExpr);
+    if (fresh) relocate(ctx, from, keys.map((k) => (k.owner === ctx ? null : { file: k.owner.path, line: lineOf(k.at) })));
   }
   // executeTool(call.function.name, call.function.arguments) into a dispatcher exported by another module.
   if (prog)
@@ -61,11 +81,14 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
       reportedDispatchers.set(prog, seen);
       const again = seen.has(d.key);
       seen.add(d.key);
-      const sites: Site[] = !again && d.names.length
-        ? d.names.map((name) => ({ framework: fw, form: "dispatcher", name, nameConfidence: "high" as const, at: call }))
+      const named = !again && d.names.length > 0;
+      const sites: Site[] = named
+        ? d.names.map((n) => ({ framework: fw, form: "dispatcher", name: n.name, nameConfidence: "high" as const, at: call }))
         : [{ framework: fw, form: "dispatcher", name: null, nameConfidence: "low", at: call, reason: again ? `another call of ${d.callee}` : undefined }];
+      const from = ctx.findings.length;
       if (client) manualAll(ctx, sites, call, CLIENT_REASON);
       else gateDispatch(ctx, sites, call, d.nameArg.getText(), d.input);
+      if (named) relocate(ctx, from, d.names);
     }
   for (const sw of ctx.sf.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
     const expr = sw.getExpression();
@@ -91,7 +114,8 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
     const then = ifs.getThenStatement();
     branch(ctx, dispatches, [m.name], Node.isBlock(then) ? then.getStatements() : [then], m.node, ifs, "if-chain", client);
   }
-  if (found === 0 && ctx.findings.length === 0) {
+  // Only where the SDK is imported: a file that merely types or maps messages is not a loop.
+  if (found === 0 && ctx.findings.length === 0 && (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic"))) {
     const ref = ctx.sf.getDescendants().find((n) => (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) || (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())));
     if (ref) {
       const site: Site = { framework: fw, form: "raw-loop", name: null, nameConfidence: "low", at: ref };
@@ -105,6 +129,20 @@ function holdsDispatch(cb: Node): boolean {
   if (cb.getDescendantsOfKind(SyntaxKind.SwitchStatement).some((sw) => NAMEY.test(sw.getExpression().getText().replace(/\s/g, "")) && isPure(sw.getExpression()))) return true;
   if (cb.getDescendantsOfKind(SyntaxKind.IfStatement).some((i) => nameTest(i.getExpression()))) return true;
   return cb.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => !!dynamicDispatch(c));
+}
+
+/**
+ * Findings for tools named in another file are reported where that file names them (the case
+ * label, the map key), the place a reader looks for the tool; the edit stays at the call.
+ */
+function relocate(ctx: FileCtx, from: number, places: ({ file: string; line: number } | null)[]): void {
+  const added = ctx.findings.slice(from);
+  // An Edge file's findings are turned into markers at their lines in this file: they stay here.
+  if (added.length !== places.length || declaresEdgeRuntime(ctx.text)) return;
+  added.forEach((f, i) => {
+    const p = places[i];
+    if (p) Object.assign(f, { file: p.file, line: p.line, reason: f.reason ?? `dispatched at ${ctx.path}:${f.line}` });
+  });
 }
 
 function manualAll(ctx: FileCtx, sites: Site[], at: Node, reason: string): void {
