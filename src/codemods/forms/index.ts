@@ -9,6 +9,7 @@ import { gateLangChainClasses } from "./langchain/classes.js";
 import { gateOpenAiAgents } from "./openai-agents/tool.js";
 import { gateMastra } from "./mastra/tool.js";
 import { gateMcp } from "./mcp/server.js";
+import { finishMcp } from "./mcp/registration.js";
 import { gateSdkRunners } from "./sdk-loops/runners.js";
 import { gateRawLoops, loopApplies } from "./sdk-loops/loops.js";
 
@@ -36,6 +37,7 @@ export const FORMS: readonly Form[] = [
     // A file that does not import MCP itself may still register tools on a server passed in.
     applies: (ctx, r) => ctx.frameworks.has("mcp") || (r.projectUsesMcp && REGISTERS_MCP_TOOL.test(ctx.text)),
     run: (ctx) => gateMcp(ctx, !ctx.frameworks.has("mcp")),
+    finish: (files) => finishMcp(files),
   },
   {
     id: "sdk-loops/loops",

@@ -4,7 +4,7 @@
 // governor/runtime gates every tools/call it answers, task-augmented ones included.
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
-import { frameworkOfSpec } from "../../modules.js";
+import { declaresEdgeRuntime, frameworkOfSpec } from "../../modules.js";
 import { calleeBinding, lineOf, unwrapExpr } from "../../nodes.js";
 import { isRuntimeCall, runtimeId } from "../../imports.js";
 import { manual, report, type Site } from "../../wrap.js";
@@ -48,4 +48,43 @@ function construction(ctx: FileCtx, name: string): { node: Node; wrapped: boolea
     }
   }
   return null;
+}
+
+const HANDED_IN = /^a task-based tool .*not made in this file/;
+
+/**
+ * After every file: a task tool registered on a server handed in (`(server) => server.experimental
+ * .tasks.registerToolTask(...)`) is gated when every MCP server the project makes is wrapped, so
+ * each construction becomes governMcpServer(new McpServer(...)).
+ */
+export function finishMcp(files: FileCtx[]): void {
+  const pending = files.flatMap((ctx) => ctx.findings.filter((f) => f.form === "registerToolTask" && f.status === "manual" && HANDED_IN.test(f.reason ?? "")).map((f) => ({ ctx, f })));
+  if (!pending.length) return;
+  const made: { ctx: FileCtx; node: Node; wrapped: boolean }[] = [];
+  for (const ctx of files) {
+    if (!ctx.frameworks.has("mcp")) continue;
+    for (const n of ctx.sf.getDescendantsOfKind(SyntaxKind.NewExpression)) {
+      const b = calleeBinding(ctx, n.getExpression());
+      if (!b || frameworkOfSpec(b.spec) !== "mcp" || (b.name !== "McpServer" && b.name !== "Server")) continue;
+      // `new Server(...)` inside an McpServer is the same server; a construction in an Edge file cannot be wrapped.
+      if (declaresEdgeRuntime(ctx.text)) return;
+      const p = n.getParent();
+      made.push({ ctx, node: n, wrapped: !!p && Node.isCallExpression(p) && isRuntimeCall(ctx, p, "governMcpServer") });
+    }
+  }
+  if (!made.length) return;
+  let fresh = false;
+  for (const m of made) {
+    if (m.wrapped) continue;
+    fresh = true;
+    if (wrappedHere.get(m.ctx.sf)?.has(m.node.getStart())) continue; // wrapped by gateTaskTool this run
+    m.ctx.edits.push({ start: m.node.getStart(), end: m.node.getStart(), text: `${runtimeId(m.ctx, "governMcpServer")}(` });
+    m.ctx.edits.push({ start: m.node.getEnd(), end: m.node.getEnd(), text: ")" });
+  }
+  const where = made.map((m) => `${m.ctx.path}:${lineOf(m.node)}`).join(", ");
+  for (const { ctx, f } of pending) {
+    const start = ctx.sf.compilerNode.getPositionOfLineAndCharacter(f.line - 1, 0);
+    ctx.edits = ctx.edits.filter((e) => !(e.start === start && e.end === start && e.text.includes("// governor:")));
+    Object.assign(f, { status: fresh ? "gated" : "already-gated", reason: `gated at run time by governMcpServer at ${where} (every MCP server the project makes is wrapped)` });
+  }
 }
