@@ -272,6 +272,14 @@ export function wrapProperty(ctx: FileCtx, site: Site, prop: Node, inline = fals
 }
 
 
+/** The node holding an options object's `name`: `name: <expr>`, or the identifier of a shorthand `{ name }`. */
+export function nameNodeOf(obj: Node): Node | undefined {
+  const p = Node.isObjectLiteralExpression(obj) ? obj.getProperty("name") : undefined;
+  if (p && Node.isPropertyAssignment(p)) return p.getInitializer();
+  if (p && Node.isShorthandPropertyAssignment(p)) return p.getNameNode();
+  return undefined;
+}
+
 /** The name of a definition: a known string, a runtime expression we can pass on, or nothing usable. */
 export function nameFrom(ctx: FileCtx, site: Site, n: Node | undefined): "ok" | "manual" {
   const s = constString(ctx, n);

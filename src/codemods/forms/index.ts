@@ -21,7 +21,7 @@ const REGISTERS_MCP_TOOL = /\.(?:registerTool\s*\(|tool\s*\(\s*["'`])/;
 export const FORMS: readonly Form[] = [
   { id: "ai-sdk/tool", frameworks: ["ai-sdk"], applies: () => true, run: (ctx, r) => gateAiSdk(r.prog, ctx, r.aiSdkNames) },
   { id: "ai-sdk/registration", frameworks: ["ai-sdk"], applies: () => false, run: () => {}, finish: finishAiSdk },
-  { id: "langchain/tool", frameworks: ["langchain", "langgraph"], run: (ctx) => gateLangChain(ctx) },
+  { id: "langchain/tool", frameworks: ["langchain", "langgraph"], run: (ctx, r) => gateLangChain(ctx, r) },
   {
     id: "langchain/classes",
     frameworks: ["langchain", "langgraph"],
@@ -29,7 +29,7 @@ export const FORMS: readonly Form[] = [
     applies: (ctx, r) => (r.wanted("langchain") || r.wanted("langgraph")) && (ctx.frameworks.has("langchain") || ctx.frameworks.has("langgraph") || CLASS_WITH_CALL.test(ctx.text)),
     run: (ctx, r) => gateLangChainClasses(r.prog, ctx),
   },
-  { id: "openai-agents/tool", frameworks: ["openai-agents"], run: (ctx) => gateOpenAiAgents(ctx) },
+  { id: "openai-agents/tool", frameworks: ["openai-agents"], run: (ctx, r) => gateOpenAiAgents(ctx, r) },
   { id: "mastra/tool", frameworks: ["mastra"], run: (ctx, r) => gateMastra(r.prog, ctx, r.aiSdkNames) },
   {
     id: "mcp/server",

@@ -3,13 +3,16 @@ import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { calleeBinding, constString, findMember, unwrapExpr } from "../../nodes.js";
 import { frameworkOfSpec } from "../../modules.js";
-import { manual, nameFrom, wrapProperty, type Site } from "../../wrap.js";
+import { manual, nameFrom, nameNodeOf, wrapProperty, type Site } from "../../wrap.js";
+import { reportFactoryCalls } from "../../factory-calls.js";
+import type { Run } from "../types.js";
 
 // A refusal is the tool's output: a thrown denial would reach the model as "An error occurred
 // while running the tool. Please try again. Error: ...", an invitation to retry.
 const RETURN = '{ onDeny: "return" }';
 
-export function gateOpenAiAgents(ctx: FileCtx): void {
+/** `run`: for a tool named by a parameter of a project factory, its call sites are reported (factory-calls.ts). */
+export function gateOpenAiAgents(ctx: FileCtx, run?: Run): void {
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === "asTool") {
@@ -28,8 +31,7 @@ export function gateOpenAiAgents(ctx: FileCtx): void {
     if (!exec) continue;
     const nameProp = obj.getProperty("name");
     if (nameProp) {
-      const init = Node.isPropertyAssignment(nameProp) ? nameProp.getInitializer() : Node.isShorthandPropertyAssignment(nameProp) ? nameProp.getNameNode() : undefined;
-      if (nameFrom(ctx, site, init) === "manual") {
+      if (nameFrom(ctx, site, nameNodeOf(obj)) === "manual") {
         manual(ctx, site, "the tool's name is not a plain string here; wrap its execute in gate(\"<name>\", fn) by hand");
         continue;
       }
@@ -38,7 +40,10 @@ export function gateOpenAiAgents(ctx: FileCtx): void {
       if (given !== null) site.name = toFunctionToolName(given);
       wrapProperty(ctx, site, exec, true, RETURN);
       if (given !== null && given !== site.name) ctx.findings[ctx.findings.length - 1].reason = `the SDK sends ${JSON.stringify(given)} to the model as ${JSON.stringify(site.name)}`;
-      if (site.nameExpr) ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
+      if (site.nameExpr) {
+        ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
+        reportFactoryCalls(ctx, run, call, site.nameExpr);
+      }
       continue;
     }
     // No name: the SDK names the tool after execute's function name, which a wrapper would erase.

@@ -48,7 +48,7 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
   // React code (a "use client" file, or one importing react) runs in the browser.
   const client = USE_CLIENT.test(ctx.text) || /from\s*["']react["']/.test(ctx.text);
   // forEach callbacks that dispatch become for-of loops first, so the branches in them can await.
-  unrollForEach(ctx, (cb) => holdsDispatch(cb));
+  unrollForEach(ctx, (cb) => holdsDispatch(ctx, cb));
   // Dispatch calls handled below: a switch or if branch holding one is left to that dispatch.
   const dispatches: CallExpression[] = [];
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
@@ -56,6 +56,9 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
     if (!d) continue;
     found++;
     dispatches.push(call);
+    // toolMap.get(call.name).invoke(call.args) over framework tools: gated where they are defined
+    // (and registered), so this is not a tool of its own.
+    if (frameworkToolCall(ctx, call)) continue;
     const keys = d.mapName ? mapKeysOf(prog, ctx, d.mapName) : [];
     // The map's tools are reported at its keys once; a further dispatch over it is reported by itself.
     const fresh = keys.length > 0 && !keys.some((k) => k.owner.claimed.has(k.at.getStart()));
@@ -125,10 +128,28 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
 }
 
 /** A callback that dispatches on a tool name: a switch or if on it, or a handler-map call. */
-function holdsDispatch(cb: Node): boolean {
+function holdsDispatch(ctx: FileCtx, cb: Node): boolean {
   if (cb.getDescendantsOfKind(SyntaxKind.SwitchStatement).some((sw) => NAMEY.test(sw.getExpression().getText().replace(/\s/g, "")) && isPure(sw.getExpression()))) return true;
   if (cb.getDescendantsOfKind(SyntaxKind.IfStatement).some((i) => nameTest(i.getExpression()))) return true;
-  return cb.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => !!dynamicDispatch(c));
+  return cb.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => !!dynamicDispatch(c) && !frameworkToolCall(ctx, c));
+}
+
+// Frameworks whose tool objects run through a method of their own, gated at the definition.
+const TOOL_FRAMEWORKS = ["langchain", "langgraph", "openai-agents", "ai-sdk", "mastra"] as const;
+const TOOL_METHODS = new Set(["invoke", "call", "execute"]);
+
+/**
+ * `tool.invoke(args)` / `tools[name].execute(args)` on a looked-up value, in a file that imports
+ * LangChain, OpenAI Agents, the AI SDK or Mastra: a dispatch over that framework's tools, each gated
+ * at its definition and by the framework's run-time layer. `fn.call(this, ...)` is Function's own call.
+ */
+function frameworkToolCall(ctx: FileCtx, call: CallExpression): boolean {
+  const callee = unwrapExpr(call.getExpression());
+  if (!Node.isPropertyAccessExpression(callee) || !TOOL_METHODS.has(callee.getName())) return false;
+  if (!TOOL_FRAMEWORKS.some((f) => ctx.frameworks.has(f))) return false;
+  const first = call.getArguments()[0];
+  if (callee.getName() === "call" && first && /^(?:this|null|undefined|void 0)$/.test(first.getText())) return false;
+  return true;
 }
 
 /**
