@@ -115,7 +115,9 @@ export function packageCoverage(pkg: PackageProject, definitions: Pick<ToolFindi
   const langchainAsTool = new Set(scan.tools.filter((t) => t.kind === "as-tool" && t.framework === "langchain").map((t) => `${t.file}:${t.line}`));
   definitions = definitions.filter((d) => !(d.form === "asTool" && langchainAsTool.has(`${d.file}:${d.line}`)));
   for (const d of definitions) {
-    const item: CoverageItem = { file: d.file, line: d.line, name: d.name, framework: d.framework, kind: "definition", what: d.form, gatedBy: null };
+    // A tool init gates at the wrapper it adds where the tool is registered: named as the scan saw it.
+    const atWrapper = d.form === "registration" ? scan.tools.find((t) => t.file === d.file && t.line === d.line) : undefined;
+    const item: CoverageItem = { file: d.file, line: d.line, name: d.name, framework: d.framework, kind: "definition", what: atWrapper?.what ?? d.form, gatedBy: null };
     const lineText = (texts.get(d.file) ?? "").split("\n")[d.line - 1] ?? "";
     const server = /(\w+)\s*\.\s*(?:tool|registerTool|setRequestHandler)\s*\(/.exec(lineText)?.[1];
     if (d.status === "already-gated" || (d.status === "manual" && holdsGate(texts.get(d.file), d.line))) item.gatedBy = "definition";
@@ -124,7 +126,7 @@ export function packageCoverage(pkg: PackageProject, definitions: Pick<ToolFindi
     else {
       const offered = /--import governor\/register/.test(d.reason ?? "");
       const alt = INSTRUMENTED.includes(d.framework) && !inst.unreachable && !offered ? `; or ${hint} (instrumentation gates it)` : "";
-      if (d.status === "gated") item.fix = `run \`governor init\` (gates it at its definition)${alt}`;
+      if (d.status === "gated") item.fix = `run \`governor init\` (${d.form === "registration" ? "gates it where it is registered" : "gates it at its definition"})${alt}`;
       else {
         item.fix = `${d.reason ?? `wrap it in gate("<name>", fn) from governor/runtime`}${alt}`;
         item.byHand = true;
