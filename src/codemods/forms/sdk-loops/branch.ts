@@ -57,13 +57,17 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
   }
 
   const returns = Node.isReturnStatement(last) && !!last.getExpression();
-  const target = !returns && assignedName(last);
+  let target = !returns && assignedName(last);
   const pushes = !returns && !target && push;
   if (pushes && (body.length === 1 ? isGatedValue(ctx, push.value) : false)) {
     for (const s of sites) report(ctx, s, "already-gated");
     return;
   }
-  if (!returns && !target && !pushes)
+  // A branch that only sets the reply's variables, after a single model call that is never sent
+  // the tool's result: gated whole, a refusal thrown (see gateWhole).
+  const whole = !returns && !pushes && singleShot(body) && (!target || setsSeveral(body, target) || !!fieldReads(last, target));
+  if (whole) target = false;
+  if (!returns && !target && !pushes && !whole)
     return fail(`this branch does not hand the tool's result back (no return or result assignment at its end), so a refusal could not reach the model; wrap the tool's work in ${how} and send its result as the tool message`, first);
 
   const escape = escapes(pushes ? body.slice(0, -1) : body, returns);
@@ -93,9 +97,101 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
   const args = toolArgs(ctx, nameNode, body);
   if (!args) return fail(`could not tell which variable holds the tool's parsed arguments; wrap the tool's work in ${how} and call it with the arguments object`, first);
 
+  if (whole) {
+    const hidden = ctx.isTs ? narrowedOutside(body) : null;
+    if (hidden)
+      return fail(`this branch sets ${hidden}, whose type TypeScript narrows outside it; wrap the tool's work in gate(${nameText}, fn) by hand`, first);
+    ctx.edits.push(...wholeEdits(ctx, body, nameText, args));
+    ctx.needsGate = true;
+    for (const s of sites) report(ctx, s, "gated", WHOLE_REASON);
+    return;
+  }
   ctx.edits.push(...(pushes ? pushEdits(ctx, body, push, nameText, args) : wrapEdits(ctx, body, target || null, nameText, args)));
   ctx.needsGate = true;
   for (const s of sites) report(ctx, s, "gated");
+}
+
+const WHOLE_REASON =
+  "gated whole: this branch hands no single result back to the model (it sets the reply's variables), so a refusal is thrown here as GovernorDeniedError and the tool's work never runs; the route's own error handling reports it";
+
+/**
+ * No tool message is built in the function around the branch (the model never reads the tool's
+ * result), and the branch runs once per request, not in a loop over tool calls.
+ */
+function singleShot(body: Statement[]): boolean {
+  const fn = enclosingFn(body[0]);
+  if (!fn) return false;
+  for (let p = body[0].getParent(); p && p !== fn; p = p.getParent()) {
+    if (Node.isIterationStatement(p)) return false;
+    // calls.forEach / map callbacks (also those unrolled into for-of) run once per tool call.
+    if ((Node.isArrowFunction(p) || Node.isFunctionExpression(p)) && Node.isCallExpression(p.getParent()) && /\.(?:forEach|map|flatMap|reduce|filter|some|every)$/.test((p.getParent() as import("ts-morph").CallExpression).getExpression().getText())) return false;
+  }
+  const own = fn.getParent();
+  if (own && Node.isCallExpression(own) && /\.(?:forEach|map|flatMap|reduce)$/.test(own.getExpression().getText())) return false;
+  for (const o of fn.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+    if (isToolMessage(o)) return false;
+    for (const p of o.getProperties()) {
+      if (!Node.isPropertyAssignment(p)) continue;
+      const v = unwrapExpr(p.getInitializerOrThrow());
+      const key = p.getName();
+      // A tool message: { role: "tool" } (legacy "function"), { type: "tool_result" | "function_call_output" }.
+      if (Node.isStringLiteral(v) && ((key === "role" && /^(?:tool|function)$/.test(v.getLiteralValue())) || (key === "type" && /^(?:tool_result|function_call_output)$/.test(v.getLiteralValue())))) return false;
+    }
+  }
+  return true;
+}
+
+/** The branch assigns `target` before its last statement, or assigns other outer variables too. */
+function setsSeveral(body: Statement[], target: string): boolean {
+  return body.slice(0, -1).some((s) => Node.isExpressionStatement(s) && !!assignedName(s)) || body.slice(0, -1).some((s) => assigns(s, target));
+}
+
+/**
+ * A variable declared outside the branch and assigned in it whose type TypeScript narrows by
+ * assignment (a union, boolean, no initializer): once the assignment sits in a closure, the code
+ * after it would see the narrowed type (TS2367 on `action === "created"`).
+ */
+function narrowedOutside(body: Statement[]): string | null {
+  const fn = enclosingFn(body[0]);
+  if (!fn) return null;
+  const [from, to] = [body[0].getStart(), body[body.length - 1].getEnd()];
+  for (const s of body)
+    for (const b of s.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+      if (!b.getOperatorToken().getText().endsWith("=") || /^[=!<>]=/.test(b.getOperatorToken().getText())) continue;
+      const left = unwrapExpr(b.getLeft());
+      if (!Node.isIdentifier(left)) continue;
+      const d = fn.getDescendantsOfKind(SyntaxKind.VariableDeclaration).find((v) => v.getName() === left.getText() && (v.getStart() < from || v.getStart() >= to));
+      if (!d) continue;
+      const type = d.getTypeNode();
+      const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
+      if (type ? /\||\bboolean\b|\?/.test(type.getText()) || !init : !init || !plainInit(init)) return left.getText();
+    }
+  return null;
+}
+
+// Initialisers whose inferred type no assignment narrows: a string, number, template or object literal.
+const plainInit = (n: Node) =>
+  Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n) || Node.isTemplateExpression(n) || Node.isNumericLiteral(n) || Node.isObjectLiteralExpression(n);
+
+/**
+ * The branch's statements move into the gated function; a refusal is thrown (gate's default):
+ *   await gate("x", async (_args) => {
+ *     ...statements...
+ *   })(args);
+ */
+function wholeEdits(ctx: FileCtx, body: Statement[], nameText: string, args: string): Edit[] {
+  const text = ctx.text;
+  const first = body[0];
+  const last = body[body.length - 1];
+  const param = ctx.isTs ? "(_args: unknown)" : "(_args)";
+  const nl = eolOf(text);
+  const unit = indentUnit(text);
+  const { indent } = lineStartOf(text, first.getStart());
+  return [
+    { start: first.getStart(), end: first.getStart(), text: `await ${ctx.gateId}(${nameText}, async ${param} => {${nl}${indent}${unit}` },
+    ...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalRanges(body)),
+    { start: last.getEnd(), end: last.getEnd(), text: `${nl}${indent}})(${args});` },
+  ];
 }
 
 function withoutJump(stmts: Statement[]): Statement[] {
