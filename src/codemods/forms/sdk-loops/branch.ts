@@ -112,7 +112,7 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
 }
 
 const WHOLE_REASON =
-  "gated whole: this branch hands no single result back to the model (it sets the reply's variables), so a refusal is thrown here as GovernorDeniedError and the tool's work never runs; the route's own error handling reports it";
+  "gated whole, a refusal thrown: this branch hands no single result back to the model (it sets the reply's variables), so on DENY a GovernorDeniedError is thrown here and the tool's work never runs; the code around it handles that like any other error";
 
 /**
  * No tool message is built in the function around the branch (the model never reads the tool's
