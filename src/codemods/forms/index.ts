@@ -7,6 +7,8 @@ import { finishAiSdk } from "./ai-sdk/registration.js";
 import { gateLangChain } from "./langchain/tool.js";
 import { gateLangChainClasses } from "./langchain/classes.js";
 import { gateOpenAiAgents } from "./openai-agents/tool.js";
+import { finishLangChain } from "./langchain/registration.js";
+import { finishOpenAiAgents } from "./openai-agents/registration.js";
 import { gateMastra } from "./mastra/tool.js";
 import { gateMcp } from "./mcp/server.js";
 import { finishMcp } from "./mcp/registration.js";
@@ -29,7 +31,9 @@ export const FORMS: readonly Form[] = [
     applies: (ctx, r) => (r.wanted("langchain") || r.wanted("langgraph")) && (ctx.frameworks.has("langchain") || ctx.frameworks.has("langgraph") || CLASS_WITH_CALL.test(ctx.text)),
     run: (ctx, r) => gateLangChainClasses(r.prog, ctx),
   },
+  { id: "langchain/registration", frameworks: ["langchain", "langgraph"], applies: () => false, run: () => {}, finish: finishLangChain },
   { id: "openai-agents/tool", frameworks: ["openai-agents"], run: (ctx, r) => gateOpenAiAgents(ctx, r) },
+  { id: "openai-agents/registration", frameworks: ["openai-agents"], applies: () => false, run: () => {}, finish: finishOpenAiAgents },
   { id: "mastra/tool", frameworks: ["mastra"], run: (ctx, r) => gateMastra(r.prog, ctx, r.aiSdkNames) },
   {
     id: "mcp/server",
