@@ -213,13 +213,16 @@ export class ToolLists {
   /** Every project import of `path`'s export `name` reaches only wrapped sites. */
   private importsReach(path: string, name: string, hops: number, seen: Set<Node>, out: Node[]): boolean {
     const sym = this.prog.exportSymbol(path, name, 0);
-    if (!sym) return true;
+    if (!sym) return false;
+    // An export no project file imports may be used outside it (another package): not claimed.
+    let found = false;
     for (const ctx of importerCandidates(this.prog, path)) {
       for (const [local, b] of ctx.imports) {
         if (!b.spec.startsWith(".") && !this.prog.resolve(ctx.path, b.spec)) continue;
         if (b.name === "*") {
           const target = this.prog.resolve(ctx.path, b.spec);
           if (!target || ![...this.prog.exportNames(target, 0)].some((k) => this.prog.exportSymbol(target, k, 0) === sym)) continue;
+          found = true;
           // ns.member uses are followed; the namespace used whole is a use we cannot follow.
           for (const id of ctx.sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
             const p = id.getParent();
@@ -230,10 +233,11 @@ export class ToolLists {
           continue;
         }
         if (this.prog.symbolOf(ctx, local) !== sym) continue;
+        found = true;
         if (!this.usesReach(ctx, ctx.sf, local, null, hops + 1, seen, out)) return false;
       }
     }
-    return true;
+    return found;
   }
 }
 

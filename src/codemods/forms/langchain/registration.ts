@@ -39,11 +39,12 @@ function collect(ctx: FileCtx, run: Run, sites: ListSite[], sources: Source[]): 
     const args = n.getArguments();
     const b = calleeBinding(ctx, callee);
     const framework = b && frameworkOfSpec(b.spec) === "langgraph" ? "langgraph" : "langchain";
-    if (Node.isCallExpression(n) && Node.isPropertyAccessExpression(callee)) {
-      const method = callee.getName();
+    const member = unwrapExpr(callee); // model.bindTools!(tools)
+    if (Node.isCallExpression(n) && Node.isPropertyAccessExpression(member)) {
+      const method = member.getName();
       // model.bindTools(tools): `tools.map(toSchema)` hands out schemas, nothing to gate.
       if (method === "bindTools" && args[0] && !/\.map\s*\(/.test(args[0].getText())) sites.push({ ctx, value: args[0], shorthand: false, framework: "langchain" });
-      if (method === "asTool" && !importsAgents) sources.push({ ctx, at: n, values: [n], covered: true, framework: "langchain", name: nameOption(ctx, args[0]), what: `${callee.getExpression().getText()}.asTool()` });
+      if (method === "asTool" && !importsAgents) sources.push({ ctx, at: n, values: [n], covered: true, framework: "langchain", name: nameOption(ctx, args[0]), what: `${member.getExpression().getText()}.asTool()` });
     }
     if (!b || !isLangChainSpec(b.spec)) {
       if (Node.isNewExpression(n)) prebuilt(ctx, run, n, b, sources);
