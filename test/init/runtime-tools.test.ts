@@ -45,60 +45,55 @@ const runtimeTools = (r: { stdout: string; code: number; stderr: string }) => js
 const TAVILY = "src/server/graph.ts:6 new TavilySearchResults() from @langchain/community/tools/tavily_search";
 
 describe("init on a LangGraph app whose only tool is new TavilySearchResults(), started by scripts.dev:server", () => {
-  it("the dry run names the tool, the layer that gates it, and the entrypoint the script starts", () => {
+  // Every site the prebuilt tool reaches (bindTools, ToolNode) becomes governTools(tools): the rewrite
+  // gates it, so it is reported gated at its line and not listed again as needing governor/register.
+  const GATED = {
+    file: "src/server/graph.ts",
+    line: 6,
+    name: null,
+    framework: "langchain",
+    form: "registration",
+    status: "gated",
+    reason: "new TavilySearchResults() from @langchain/community/tools/tavily_search gated at run time by governTools at src/server/graph.ts:7, src/server/graph.ts:11",
+  };
+
+  it("the dry run reports the tool gated by the wrapper it adds, and the entrypoint the script starts", () => {
     const dir = copyFixture("langgraph-tavily-server");
     const r = runInit(["--dry-run", "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("  entrypoints: src/server/index.ts (scripts.dev:server)");
     expect(r.stdout).not.toContain("No entrypoint found");
-    expect(r.stdout).toContain(
-      [
-        "Tools (dry run: what a real run would do):",
-        "  no tool definitions to rewrite",
-        "Tools init cannot rewrite (no definition in your code to gate; gated at run time, or not at all):",
-        `  ${TAVILY}: gated by instrumentation (import "governor/register" in src/server/index.ts)`,
-        'Entrypoints (import "governor/register"):',
-        "  src/server/index.ts: added",
-      ].join("\n"),
-    );
+    expect(r.stdout).toContain(["Tools (dry run: what a real run would do):", "  langchain: 1 gated", 'Entrypoints (import "governor/register"):', "  src/server/index.ts: added"].join("\n"));
+    expect(r.stdout).not.toContain(TAVILY);
     expect(r.stdout).toContain("  scripts.dev:server: tsx src/server/index.ts  ->  tsx --import governor/register src/server/index.ts");
   });
 
-  it("--json lists it in runtimeTools; a real run adds the register import to the script's file", () => {
+  it("--json reports it gated by the registration wrapper, not in runtimeTools; a real run wraps both sites", () => {
     const dir = copyFixture("langgraph-tavily-server");
     gitInit(dir);
     const r = runInit(["--yes", "--json", "--no-install", "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
     const report = json<{ tools: unknown[]; entrypoints: unknown[]; runtimeTools: RuntimeToolJson[] }>(r);
-    expect(report.tools).toEqual([]);
+    // a real run reports lines as written (the governTools import moved it down by one)
+    expect(report.tools).toEqual([expect.objectContaining({ ...GATED, line: 7 })]);
     expect(report.entrypoints).toEqual([{ file: "src/server/index.ts", status: "added" }]);
-    expect(report.runtimeTools).toEqual([
-      {
-        file: "src/server/graph.ts",
-        line: 6,
-        kind: "prebuilt",
-        framework: "langchain",
-        name: null,
-        what: "new TavilySearchResults() from @langchain/community/tools/tavily_search",
-        gatedBy: "instrumentation",
-        loadedBy: 'import "governor/register" in src/server/index.ts',
-      },
-    ]);
+    expect(report.runtimeTools).toEqual([]);
     expect(read(dir, "src/server/index.ts").startsWith('import "governor/register";\nimport { createServer }')).toBe(true);
-    expect(read(dir, "src/server/graph.ts").split("\n")[5]).toContain("new TavilySearchResults(");
+    const graph = read(dir, "src/server/graph.ts");
+    expect(graph).toContain("new TavilySearchResults(");
+    expect(graph).toContain(".bindTools(governTools(tools))");
+    expect(graph).toContain('.addNode("tools", new ToolNode(governTools(tools)))');
   });
 });
 
 describe("a site the codemod cannot rewrite but a run-time layer gates", () => {
-  it("OpenAI Agents asTool: listed as gated by instrumentation once init adds the register import, not as a site to gate by hand", () => {
+  it("OpenAI Agents asTool inside an agent's tools: gated by the governTools wrapper init adds, not listed again as a run-time tool", () => {
     const dir = layers("openai-agents-mcp");
     const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, runtimeRange: "^0.1.0", install: false });
-    expect(plan.tools.find((t) => t.form === "asTool")).toMatchObject({ file: "src/agent.js", line: 21, status: "manual" });
-    expect(jsonReport(plan).runtimeTools).toContainEqual(
-      expect.objectContaining({ file: "src/agent.js", line: 21, kind: "as-tool", name: "research", gatedBy: "instrumentation", loadedBy: 'import "governor/register" in src/index.js' }),
-    );
+    expect(plan.tools.find((t) => t.line === 21)).toMatchObject({ file: "src/agent.js", line: 21, name: "research", form: "registration", status: "gated" });
+    expect(jsonReport(plan).runtimeTools.filter((t) => t.kind === "as-tool")).toEqual([]);
     const text = summaryText(plan, { dryRun: true, applied: false });
-    expect(text).toMatch(/  src\/agent\.js:21 research: .*: gated by instrumentation \(import "governor\/register" in src\/index\.js\)\n/);
+    expect(text).not.toContain("research: ");
     expect(text).not.toContain("Manual sites");
   });
 });
