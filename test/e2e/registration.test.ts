@@ -6,6 +6,9 @@
 //   ai-registration: a hand-built project factory (createAiTool, gated in place) and a per-request
 //     tool() factory keyed only at run time (Object.fromEntries registry spread into `tools`:
 //     the site becomes governTools({...})).
+//   agents-registration: a LangGraph createReactAgent whose tools hold a prebuilt tool class instance
+//     from a compiled library (package.json "imports" -> vendor/.../dist), and an OpenAI Agents Agent
+//     with an agent.asTool() beside a hosted webSearchTool(): both sites become governTools(...).
 //   mcp-task-registration: a task-based tool (experimental.tasks.registerToolTask) beside a
 //     registerTool: the server's construction becomes governMcpServer(new McpServer(...)).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +27,16 @@ const CASES = [
     rewritten: { file: "src/index.ts", holds: "tools: governTools({ ...buildRegistry(" },
     // the registry's refund tool is asked by the registration wrapper, the hand-built one at its definition
     gatedBy: { lookup_order: "definition", refund_payment: "registration" },
+  },
+  {
+    name: "agents-registration",
+    what: "LangGraph prebuilt tool instance + OpenAI Agents asTool (TS)",
+    ts: true,
+    tools: ["lookup_order:tool:gated", "null:registration:gated", "refund_payment:registration:gated"],
+    rewritten: { file: "src/graph.ts", holds: "createReactAgent({ llm, tools: governTools(tools) })" },
+    // every tool is asked once, by the wrapper: it gates each LangChain tool's _call, outside the
+    // gate init put inside lookup_order's function (which then sees the call decided)
+    gatedBy: { lookup_order: "registration", refund_payment: "registration" },
   },
   {
     name: "mcp-task-registration",
