@@ -50,7 +50,7 @@ describe("governTools passes through what it cannot gate, and says so", () => {
     expect(out[1]).toBe(search);
     expect(lines.filter((l) => l.includes('"web_search"'))).toHaveLength(1);
     expect(lines[0]).toContain("do NOT ask enforce");
-    const result = await out[0].invoke(new sdk.RunContext(), '{"id":"p-1"}', {});
+    const result = await (out[0] as typeof refund).invoke(new sdk.RunContext(), '{"id":"p-1"}', {});
     expect(ran).toEqual([]);
     expect(String(result)).toMatch(/blocked by policy/);
     expect(server.requests).toHaveLength(1);
