@@ -120,7 +120,9 @@ export function packageCoverage(pkg: PackageProject, definitions: Pick<ToolFindi
     const item: CoverageItem = { file: d.file, line: d.line, name: d.name, framework: d.framework, kind: "definition", what: atWrapper?.what ?? d.form, gatedBy: null };
     const lineText = (texts.get(d.file) ?? "").split("\n")[d.line - 1] ?? "";
     const server = /(\w+)\s*\.\s*(?:tool|registerTool|setRequestHandler)\s*\(/.exec(lineText)?.[1];
-    if (d.status === "already-gated" || (d.status === "manual" && holdsGate(texts.get(d.file), d.line))) item.gatedBy = "definition";
+    // A registration finding already gated: the governTools wrapper in the code asks for it.
+    if (d.status === "already-gated" && d.form === "registration") item.gatedBy = "registration";
+    else if (d.status === "already-gated" || (d.status === "manual" && holdsGate(texts.get(d.file), d.line))) item.gatedBy = "definition";
     else if (isRegistered(scan.registration, d.file, d.line) || (server && scan.registration.identifiers.get(d.file)?.has(server))) item.gatedBy = "registration";
     else if (hooked(inst, [d.framework])) item.gatedBy = "instrumentation";
     else {
