@@ -42,7 +42,8 @@ const CASES = [
     name: "mcp-task-registration",
     what: "MCP: registerToolTask + registerTool on one server (JS)",
     ts: false,
-    tools: ["lookup_order:registerTool:gated", "refund_payment:registerToolTask:gated"],
+    // the app's own in-process MCP Client is a registration site too: governMcpClient(new Client(...))
+    tools: ["lookup_order:registerTool:gated", "null:registration:gated", "refund_payment:registerToolTask:gated"],
     rewritten: { file: "server.mjs", holds: "export const server = governMcpServer(new McpServer(" },
     gatedBy: { refund_payment: "registration", lookup_order: "registration" },
   },

@@ -1,7 +1,7 @@
 // init names the tools it cannot rewrite (prebuilt library tools, MCP clients, asTool, Mastra
 // createTool, unsupported frameworks) by file:line, with the layer that gates each at run time or
 // the fix, in its summary and --json; and finds entrypoints in every app script (dev:server, ...).
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,8 +99,26 @@ describe("a site the codemod cannot rewrite but a run-time layer gates", () => {
 });
 
 describe("a tool nothing gates after init is named with its fix", () => {
-  it("AI SDK createMCPClient in an ES module app: the entry import cannot hook generateText, so the flag or governTools", () => {
+  it("AI SDK createMCPClient whose tools reach only generateText: init wraps them there, nothing is left to run time", () => {
     const dir = copyFixture("ai-sdk-mcp-client");
+    gitInit(dir);
+    const r = runInit(["--yes", "--json", "--no-install", "--cwd", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(runtimeTools(r)).toEqual([]);
+    const out = json<{ tools: { file: string; form: string; status: string }[] }>(r);
+    expect(out.tools).toEqual([expect.objectContaining({ file: "src/index.js", form: "registration", status: "gated" })]);
+    expect(read(dir, "src/index.js")).toContain("tools: governTools(await docs.tools()),");
+  });
+
+  // Exported, the client may reach code init does not see: not claimed, so named with its fix.
+  const exportedClient = () => {
+    const dir = copyFixture("ai-sdk-mcp-client");
+    appendFileSync(join(dir, "src/index.js"), "export { docs };\n");
+    return dir;
+  };
+
+  it("AI SDK createMCPClient in an ES module app: the entry import cannot hook generateText, so the flag or governTools", () => {
+    const dir = exportedClient();
     const dry = runInit(["--dry-run", "--cwd", dir]);
     expect(dry.stdout).toContain(
       "  src/index.js:5 MCP client createMCPClient(): NOT gated: instrumentation would gate it: start it with `node --import governor/register src/index.js` (scripts.start), or pass its tools through governTools(await client.tools()) from governor/runtime\n",
@@ -110,14 +128,14 @@ describe("a tool nothing gates after init is named with its fix", () => {
     expect(r.code, r.stderr).toBe(0);
     const [mcp] = runtimeTools(r);
     expect(mcp).toMatchObject({ kind: "mcp-client", framework: "ai-sdk", gatedBy: null });
-    // after the run, the line points into the file as written (the register import is line 1 now)
-    expect(mcp.line).toBe(6);
+    // after the run, the line points into the file as written (the register and governTools imports are in)
+    expect(mcp.line).toBe(7);
     expect(read(dir, "src/index.js").split("\n")[mcp.line - 1]).toContain("await createMCPClient(");
     expect(mcp.fix).toContain("`node --import governor/register src/index.js` (scripts.start)");
   });
 
   it("once the start-script offer is accepted, the same client is gated by instrumentation, loaded by that script", () => {
-    const dir = copyFixture("ai-sdk-mcp-client");
+    const dir = exportedClient();
     const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, runtimeRange: "^0.1.0", install: false });
     expect(plan.runtimeTools.map((t) => t.gatedBy)).toEqual([null]);
     acceptScripts(plan);

@@ -12,6 +12,7 @@ import { finishOpenAiAgents } from "./openai-agents/registration.js";
 import { gateMastra } from "./mastra/tool.js";
 import { gateMcp } from "./mcp/server.js";
 import { finishMcp } from "./mcp/registration.js";
+import { gateMcpClients } from "./mcp/client.js";
 import { gateSdkRunners } from "./sdk-loops/runners.js";
 import { gateRawLoops, loopApplies } from "./sdk-loops/loops.js";
 
@@ -43,6 +44,7 @@ export const FORMS: readonly Form[] = [
     run: (ctx) => gateMcp(ctx, !ctx.frameworks.has("mcp")),
     finish: (files) => finishMcp(files),
   },
+  { id: "mcp/client", frameworks: ["mcp"], run: (ctx) => gateMcpClients(ctx) },
   {
     id: "sdk-loops/loops",
     frameworks: ["openai", "anthropic"],
