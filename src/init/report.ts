@@ -198,14 +198,14 @@ function preloadSteps(plan: Plan): string[] {
     }
     const mine = (plan.scripts ?? []).filter((s) => s.package === (pkg.relDir || "."));
     if (mine.length && mine.every((s) => s.status === "added")) {
-      steps.push(`Instrumentation is preloaded by ${mine.map((s) => `scripts.${s.script}`).join(", ")}${label}: tools init could not rewrite (prebuilt, MCP, Mastra) are gated too.`);
+      steps.push(`Instrumentation is preloaded by ${mine.map((s) => `scripts.${s.script}`).join(", ")}${label}: tools init could not rewrite or wrap are gated too.`);
       continue;
     }
     const entry = plan.entrypoints.find((e) => e.status !== "skipped" && (pkg.relDir ? e.file.startsWith(pkg.relDir + "/") : true))?.file ?? null;
     const shown = entry && pkg.relDir ? entry.slice(pkg.relDir.length + 1) : entry;
     const cmd = mine[0]?.after ?? preloadCommand(shown, pkg.language === "ts");
     steps.push(
-      `Preload instrumentation${label} so tools init could not rewrite (prebuilt library tools, MCP clients, Mastra) are gated too: \`${cmd}\`` +
+      `Preload instrumentation${label} so tools init could not rewrite or wrap (built at run time, or in code it did not see) are gated too: \`${cmd}\`` +
         (mine.length ? ` (scripts.${mine[0].script})` : "") +
         `; a runner that starts node for you takes NODE_OPTIONS='${IMPORT_FLAG}'. (\`import "governor/register"\` in an ESM entrypoint runs after its imports are linked: it patches class prototypes (LangChain tools, OpenAI Agents and Mastra agents, MCP), not exported functions such as AI SDK generateText/streamText.)`,
     );

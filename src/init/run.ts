@@ -149,7 +149,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
       const shown = plan.scripts.map((x) => `${x.package === "." ? "" : `${x.package}/`}package.json scripts.${x.script}: ${x.after}`).join("\n");
       clack.note(shown, "Preload instrumentation");
       const add = await clack.confirm({
-        message: "Add --import governor/register to these scripts? (gates tools init cannot rewrite: prebuilt, MCP clients, Mastra)",
+        message: "Add --import governor/register to these scripts? (gates what init could not rewrite or wrap: tools built at run time, code it did not see)",
         initialValue: true,
       });
       if (clack.isCancel(add)) {

@@ -1,4 +1,4 @@
-// Tools init cannot rewrite (prebuilt library tools, MCP clients, asTool, Mastra createTool, hosted
+// Tools init cannot rewrite or claim at a wrapper it adds (prebuilt library tools, MCP clients, asTool, hosted
 // tools, unsupported frameworks): which layer gates each once init's edits are in, or what would.
 // Computed from the detectors' facts (doctor's coverage over the package as init leaves it); nothing
 // here writes or prints.
