@@ -100,9 +100,11 @@ describe("project-own factory and single-shot route (TS)", () => {
     expect(r["route:lookup_order"], show(gated)).toBe("Order ORD-7731 is in transit");
     expect(r["route:refund_payment"], show(gated)).toContain(REASON);
     expect(JSON.stringify(r)).not.toMatch(/Refunded/);
-    const asked = gated.audit.map((a) => `${a.tool}:${a.decision}:${a.outcome}:${a.gatedBy}`);
-    expect(asked.filter((a) => a.startsWith("lookup_order:ALLOW:executed:definition")), gated.auditText).toHaveLength(2);
-    expect(asked.filter((a) => a.startsWith("refund_payment:DENY:blocked:definition")), gated.auditText).toHaveLength(2);
+    // Each call asked once: at the definition, or by the governTools wrapper init put on the agent's
+    // tools (which then decides for the definition gate inside it).
+    const asked = gated.audit.map((a) => `${a.tool}:${a.decision}:${a.outcome}`);
+    expect(asked.sort(), gated.auditText).toEqual(["lookup_order:ALLOW:executed", "lookup_order:ALLOW:executed", "refund_payment:DENY:blocked", "refund_payment:DENY:blocked"]);
+    expect(gated.audit.every((a) => a.gatedBy === "definition" || a.gatedBy === "registration"), gated.auditText).toBe(true);
   }, WAIT);
 
   it("fails closed when enforce is down: no tool runs and the app still finishes", async () => {
