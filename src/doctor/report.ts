@@ -8,8 +8,10 @@ export function renderText(report: DoctorReport, strict: boolean): string {
   const c = paint(process.stdout);
   const color = { pass: c.green, warn: c.yellow, fail: c.red, skip: c.dim } as const;
   const lines: string[] = ["governor doctor", ""];
+  // One column for every check's name, however long the longest (frameworks.versions) is.
+  const width = Math.max(18, ...report.checks.map((k) => k.id.length));
   for (const k of report.checks) {
-    lines.push(table([[color[k.status](`${MARK[k.status]} ${k.status}`), k.id.padEnd(18), k.message]]));
+    lines.push(table([[color[k.status](`${MARK[k.status]} ${k.status}`), k.id.padEnd(width), k.message]]));
     if (k.fix && k.status !== "pass" && k.status !== "skip") lines.push(`            ${c.dim("fix:")} ${k.fix}`);
   }
   const count = (s: CheckStatus) => report.checks.filter((k) => k.status === s).length;
