@@ -18,6 +18,18 @@ const IMPORT_RE = /(?:\bfrom\s*|\brequire\(\s*|\bimport\(\s*|^\s*import\s+)["'](
 export interface FrameworkInput {
   dependencies: Record<string, string> | string[];
   sources: { path: string; text: string }[];
+  /** sourceImports(sources), when the caller runs both detectors: the sources are scanned once. */
+  imports?: SourceImports[];
+}
+
+export interface SourceImports {
+  path: string;
+  specs: string[];
+}
+
+/** Each source file's import specifiers, in order. */
+export function sourceImports(sources: { path: string; text: string }[]): SourceImports[] {
+  return sources.map((s) => ({ path: s.path, specs: Array.from(s.text.matchAll(IMPORT_RE), (m) => m[1]) }));
 }
 
 export function detectFrameworks(input: FrameworkInput): FrameworkUse[] {
@@ -31,9 +43,9 @@ export function detectFrameworks(input: FrameworkInput): FrameworkUse[] {
     const fw = frameworkOfSpec(dep);
     if (fw && !use(fw).via.includes("dependency")) use(fw).via.push("dependency");
   }
-  for (const s of input.sources) {
-    for (const m of s.text.matchAll(IMPORT_RE)) {
-      const fw = frameworkOfSpec(m[1]);
+  for (const s of input.imports ?? sourceImports(input.sources)) {
+    for (const spec of s.specs) {
+      const fw = frameworkOfSpec(spec);
       if (!fw) continue;
       const u = use(fw);
       if (!u.via.includes("import")) u.via.push("import");
@@ -70,7 +82,7 @@ export function detectUnsupportedFrameworks(input: FrameworkInput): UnsupportedU
   };
   const deps = Array.isArray(input.dependencies) ? input.dependencies : Object.keys(input.dependencies);
   for (const dep of deps) see(dep, "dependency");
-  for (const s of input.sources) for (const m of s.text.matchAll(IMPORT_RE)) see(m[1], "import", s.path);
+  for (const s of input.imports ?? sourceImports(input.sources)) for (const spec of s.specs) see(spec, "import", s.path);
   // registry order, so reports list them the same way every run
   return UNSUPPORTED_FRAMEWORKS.filter((f) => found.has(f.label)).map((f) => {
     const u = found.get(f.label)!;

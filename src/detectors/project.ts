@@ -4,7 +4,7 @@ import { ts } from "ts-morph";
 import type { PathAlias } from "../codemods/modules.js";
 import { InitError } from "../init/errors.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
-import { detectFrameworks, detectUnsupportedFrameworks, type FrameworkUse, type UnsupportedUse } from "./frameworks.js";
+import { detectFrameworks, detectUnsupportedFrameworks, sourceImports, type FrameworkUse, type UnsupportedUse } from "./frameworks.js";
 import { listSourceFiles, readSourceFiles, toPosix, type FileScanOptions } from "./files.js";
 import { detectPackageManager, type PackageManager, type PackageManagerInfo } from "./package-manager.js";
 import { findEnclosingWorkspace, readWorkspace, type WorkspaceInfo } from "./workspaces.js";
@@ -115,8 +115,9 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
     ...(pkg.devDependencies as Record<string, string> | undefined),
     ...(pkg.peerDependencies as Record<string, string> | undefined),
   };
-  const frameworks = detectFrameworks({ dependencies: deps, sources });
-  const unsupported = detectUnsupportedFrameworks({ dependencies: deps, sources });
+  const imports = sourceImports(sources);
+  const frameworks = detectFrameworks({ dependencies: deps, sources, imports });
+  const unsupported = detectUnsupportedFrameworks({ dependencies: deps, sources, imports });
   const nextjs = "next" in deps;
   const moduleType: ModuleKind = pkg.type === "module" ? "esm" : "cjs";
   const texts = new Map(sources.map((s) => [s.path, s.text]));
