@@ -1,4 +1,4 @@
-import { isSourceFile } from "./files.js";
+import { isSourceFile, SOURCE_EXTENSIONS } from "./files.js";
 
 // Which files start the app: they get `import "governor/register"` first. Read only.
 
@@ -23,7 +23,6 @@ export const APP_SCRIPT = /^(?:start|dev|serve|server|watch)(?:[:-].+)?$/;
 const OUTPUT_PREFIX = /^(dist|build|out|lib|\.output)\//;
 const RUNNERS = new Set(["node", "tsx", "ts-node", "ts-node-esm", "nodemon", "bun", "deno", "node-dev", "ts-node-dev", "esno", "esrun", "vite-node", "jiti"]);
 const CONVENTIONAL = ["src/index", "index", "src/server", "server", "src/main", "main", "src/app", "app"];
-const EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 
 function clean(p: string): string {
   return p.replace(/^\.\//, "").replace(/\\/g, "/");
@@ -51,8 +50,8 @@ function toSource(raw: string, sources: Set<string>): string | null {
   const stem = p.replace(/\.(d\.)?[mc]?[jt]sx?$/, "");
   const candidates = [stem, stem.replace(OUTPUT_PREFIX, "src/"), stem.replace(OUTPUT_PREFIX, "")];
   for (const c of candidates) {
-    for (const ext of EXTENSIONS) if (sources.has(c + ext)) return c + ext;
-    for (const ext of EXTENSIONS) if (sources.has(`${c}/index${ext}`)) return `${c}/index${ext}`;
+    for (const ext of SOURCE_EXTENSIONS) if (sources.has(c + ext)) return c + ext;
+    for (const ext of SOURCE_EXTENSIONS) if (sources.has(`${c}/index${ext}`)) return `${c}/index${ext}`;
   }
   // a listed path that was not scanned (excluded, or build output only) is not ours to touch
   return null;
@@ -117,7 +116,7 @@ export function findEntrypoints(
 
   if (found.size === 0) {
     for (const stem of CONVENTIONAL) {
-      const hit = EXTENSIONS.map((ext) => stem + ext).find((f) => sourceSet.has(f));
+      const hit = SOURCE_EXTENSIONS.map((ext) => stem + ext).find((f) => sourceSet.has(f));
       if (hit) {
         add(hit, "conventional entry file");
         break;

@@ -3,7 +3,7 @@
 // does not support; and what flows into governTools / governMcpServer / governMcpClient. Read only.
 import { ts } from "ts-morph";
 import { isLibraryToolModule, UNSUPPORTED_FRAMEWORKS, unsupportedFrameworkOf, type FrameworkId } from "../frameworks.js";
-import { resolveSpec, type PathAlias } from "../codemods/modules.js";
+import { isLangChainSpec, resolveSpec, type PathAlias } from "../codemods/modules.js";
 import { agentToolKeys, nameMastraTools, type MastraSite, type Project } from "./mastra-keys.js";
 
 export type RuntimeToolKind = "prebuilt" | "mcp-client" | "as-tool" | "mastra-tool" | "hosted" | "unsupported";
@@ -231,14 +231,12 @@ function parseFile(path: string, text: string): FileFacts {
   return f;
 }
 
-const LANGCHAIN_SPEC = /^(?:@langchain\/|langchain(?:\/|$))/;
-
 /** `x.asTool(...)`: OpenAI Agents (an Agent run as a tool) or LangChain (a Runnable as a
  *  RunnableToolLike), told apart by what the file imports, then by what `x` was built from. */
 function asToolFramework(f: FileFacts, receiver: ts.Expression): "openai-agents" | "langchain" | null {
   const specs = [...f.imports.values()].map((i) => i.spec);
   const agents = specs.some((s) => s.startsWith("@openai/agents"));
-  const langchain = specs.some((s) => LANGCHAIN_SPEC.test(s));
+  const langchain = specs.some(isLangChainSpec);
   if (agents !== langchain) return agents ? "openai-agents" : langchain ? "langchain" : null;
   if (!agents) return null;
   const built = ts.isIdentifier(receiver) ? (f.vars.get(receiver.text) ?? []).flatMap((v) => [...v.idents]) : [...identsIn(receiver)];
