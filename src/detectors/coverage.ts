@@ -34,10 +34,11 @@ export interface PackageCoverage {
 
 const hooked = (inst: Instrumentation, via: FrameworkId[]) => via.some((f) => inst.reaches.includes(f === "langgraph" ? "langchain" : f));
 
-/** A definition whose code already holds a gate() from governor/runtime: gated, whatever name the
- *  codemod could (or could not) resolve for it. */
+// Parsed texts, for holdsGate: the same file is asked about once per manual site in it.
 const parsed = new Map<string, ts.SourceFile>();
 
+/** A definition whose code already holds a gate() from governor/runtime: gated, whatever name the
+ *  codemod could (or could not) resolve for it. */
 function holdsGate(text: string | undefined, line: number): boolean {
   if (!text || !/["']governor(?:\/runtime)?["']/.test(text)) return false;
   const sf = parsed.get(text) ?? ts.createSourceFile("x.tsx", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
@@ -68,6 +69,9 @@ function holdsGate(text: string | undefined, line: number): boolean {
 }
 
 const unsupportedHow = (what: string) => UNSUPPORTED_FRAMEWORKS.find((f) => what.includes(f.label))?.tools ?? "tools";
+
+/** The fix for an unsupported framework's tools; `tools`: how it declares them (UnsupportedFramework.tools). */
+export const unsupportedFix = (tools: string) => `wrap each tool function it runs (its ${tools}) in gate("<name>", fn) from governor/runtime`;
 
 /** The start command that preloads instrumentation in this package, for fixes. */
 export function preloadHint(pkg: PackageProject): string {
@@ -148,7 +152,7 @@ export function packageCoverage(pkg: PackageProject, definitions: Pick<ToolFindi
           : "it runs on OpenAI's servers, where no local layer can gate it: remove it from agents whose every call must ask enforce";
       item.byHand = true;
     } else if (t.kind === "unsupported") {
-      item.fix = `wrap each tool function it runs (its ${unsupportedHow(t.what)}) in gate("<name>", fn) from governor/runtime`;
+      item.fix = unsupportedFix(unsupportedHow(t.what));
       item.byHand = true;
     } else if (isRegistered(scan.registration, t.file, t.line, t.endLine, t.variable)) item.gatedBy = "registration";
     else if (hooked(inst, t.via)) item.gatedBy = "instrumentation";

@@ -5,6 +5,7 @@ import type { Plan, PlannedFile } from "./plan.js";
 import type { RuntimeToolReport } from "./runtime-tools.js";
 import { preloadCommand, IMPORT_FLAG } from "../detectors/start-scripts.js";
 import { NEXT_UNREACHABLE } from "../detectors/instrumentation.js";
+import { unsupportedFix } from "../detectors/coverage.js";
 import type { UnsupportedUse } from "../detectors/frameworks.js";
 import type { PackageBelow } from "../detectors/packages-below.js";
 
@@ -51,7 +52,7 @@ export function jsonReport(plan: Plan, written = false) {
       packages: [...u.packages],
       via: [...u.via],
       files: [...u.files],
-      fix: unsupportedFix(u),
+      fix: unsupportedFix(u.tools),
     })),
     entrypoints: plan.entrypoints.map((e) => ({ file: e.file, status: e.status })),
     files: plan.files.map((f) => ({ path: f.path, action: fileAction(f) })),
@@ -66,7 +67,6 @@ function unsupportedFrameworks(plan: Plan): { pkg: string; prefix: string; u: Un
   return (plan.detection?.packages ?? []).flatMap((p) => (p.unsupported ?? []).map((u) => ({ pkg: p.relDir || ".", prefix: p.relDir ? `${p.relDir}/` : "", u })));
 }
 
-const unsupportedFix = (u: UnsupportedUse) => `wrap each tool function it runs (its ${u.tools}) in gate("<name>", fn) from governor/runtime`;
 
 /** `@inngest/agent-kit: dependency, imported by src/agent.ts` */
 function unsupportedWhere(u: UnsupportedUse, prefix: string): string {
@@ -125,7 +125,7 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   }
   if (unsupported.length) {
     lines.push("Agent frameworks governor does not support (their tools run ungated until you gate them by hand):");
-    for (const { pkg, prefix, u } of unsupported) lines.push(`  ${pkg === "." ? "" : `${pkg}: `}${u.label} (${unsupportedWhere(u, prefix)}): ${unsupportedFix(u)}`);
+    for (const { pkg, prefix, u } of unsupported) lines.push(`  ${pkg === "." ? "" : `${pkg}: `}${u.label} (${unsupportedWhere(u, prefix)}): ${unsupportedFix(u.tools)}`);
   }
   const entries = plan.entrypoints;
   if (entries.length) {
