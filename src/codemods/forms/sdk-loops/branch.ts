@@ -13,8 +13,8 @@ import { Node, SyntaxKind, type Statement } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { eolOf, indentUnit, lineStartOf, reindentEdits, type Edit } from "../../edits.js";
 import { addMarker, freshName, isGateCall, isPure, unwrapExpr } from "../../nodes.js";
-import { report, type Site } from "../../wrap.js";
-import { blockedBy, enclosingFn } from "./foreach.js";
+import { literalRanges, report, type Site } from "../../wrap.js";
+import { blockedBy, enclosingFn, isAsyncFn } from "./foreach.js";
 
 const OPTS = `{ onDeny: "return" }`;
 /** Keys of a tool message that carry the result, and the keys that tie it to the call. */
@@ -59,7 +59,7 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
   const returns = Node.isReturnStatement(last) && !!last.getExpression();
   let target = !returns && assignedName(last);
   const pushes = !returns && !target && push;
-  if (pushes && (body.length === 1 ? isGatedValue(ctx, push.value) : false)) {
+  if (pushes && body.length === 1 && isGatedValue(ctx, push.value)) {
     for (const s of sites) report(ctx, s, "already-gated");
     return;
   }
@@ -189,7 +189,7 @@ function wholeEdits(ctx: FileCtx, body: Statement[], nameText: string, args: str
   const { indent } = lineStartOf(text, first.getStart());
   return [
     { start: first.getStart(), end: first.getStart(), text: `await ${ctx.gateId}(${nameText}, async ${param} => {${nl}${indent}${unit}` },
-    ...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalRanges(body)),
+    ...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalsIn(body)),
     { start: last.getEnd(), end: last.getEnd(), text: `${nl}${indent}})(${args});` },
   ];
 }
@@ -213,10 +213,7 @@ function alreadyGated(ctx: FileCtx, s: Statement): boolean {
     e = s.getExpression();
     if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) e = e.getRight();
   }
-  if (!e) return false;
-  e = unwrapExpr(e);
-  if (Node.isAwaitExpression(e)) e = unwrapExpr(e.getExpression());
-  return Node.isCallExpression(e) && isGateCall(ctx, unwrapExpr(e.getExpression()));
+  return !!e && isGatedValue(ctx, e);
 }
 
 /** `x = <expr>;` -> "x". */
@@ -252,12 +249,17 @@ function escapes(body: Statement[], allowReturn: boolean): string | null {
   return null;
 }
 
+/** The names a declaration's name binds: itself, or every identifier in its destructuring pattern. */
+function boundNames(n: Node): string[] {
+  return Node.isIdentifier(n) ? [n.getText()] : n.getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText());
+}
+
 /** A name the branch declares at its top level that code outside the branch also mentions. */
 function declaredAndUsedElsewhere(body: Statement[]): string | null {
   const names: string[] = [];
   for (const s of body) {
     if (Node.isVariableStatement(s))
-      for (const d of s.getDeclarations()) names.push(...d.getNameNode().getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText()), ...(Node.isIdentifier(d.getNameNode()) ? [d.getName()] : []));
+      for (const d of s.getDeclarations()) names.push(...boundNames(d.getNameNode()));
     if ((Node.isFunctionDeclaration(s) || Node.isClassDeclaration(s)) && s.getName()) names.push(s.getName()!);
   }
   if (!names.length) return null;
@@ -328,11 +330,6 @@ function declarationScope(from: Node, name: string): Node {
     if (declared || fn.getParameters().some((p) => p.getName() === name)) return fn;
   }
   return from.getSourceFile();
-}
-
-
-function isAsyncFn(fn: Node): boolean {
-  return "isAsync" in fn && (fn as unknown as { isAsync(): boolean }).isAsync();
 }
 
 /**
@@ -431,7 +428,7 @@ function wrapEdits(ctx: FileCtx, body: Statement[], target: string | null, nameT
   const { indent } = lineStartOf(text, first.getStart());
   const open = target ? `${target} = await ${head} {` : `return ${head} {`;
   const edits: Edit[] = [{ start: first.getStart(), end: first.getStart(), text: `${open}${nl}${indent}${unit}` }];
-  edits.push(...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalRanges(body)));
+  edits.push(...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalsIn(body)));
   if (target) {
     // The final `x = expr` becomes the function's `return expr`.
     const rhs = (last as import("ts-morph").ExpressionStatement).getExpression() as import("ts-morph").BinaryExpression;
@@ -454,16 +451,8 @@ function hasOwnAwait(n: Node): boolean {
   return found;
 }
 
-/** Multi-line strings and templates: their lines are values, never re-indented. */
-function literalRanges(body: Statement[]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const s of body)
-    s.forEachDescendant((d) => {
-      if ((Node.isStringLiteral(d) || Node.isNoSubstitutionTemplateLiteral(d) || Node.isTemplateHead(d) || Node.isTemplateMiddle(d) || Node.isTemplateTail(d) || Node.isJsxText(d)) && d.getText().includes("\n"))
-        out.push([d.getStart(), d.getEnd()]);
-    });
-  return out;
-}
+/** Multi-line strings and templates in the statements: their lines are values, never re-indented. */
+const literalsIn = (stmts: Statement[]) => stmts.flatMap((s) => literalRanges(s));
 
 interface Push {
   /** The tool message's result value (`content: <expr>`), or the name of a shorthand `content`. */
@@ -495,9 +484,7 @@ function isGatedValue(ctx: FileCtx, n: Node): boolean {
 /** A name the branch declares that the pushed message reads outside its result value. */
 function readsBranchName(body: Statement[], push: Push): string | null {
   const declared = new Set<string>();
-  for (const s of body.slice(0, -1))
-    if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) for (const i of d.getNameNode().getDescendantsOfKind(SyntaxKind.Identifier)) declared.add(i.getText());
-  for (const s of body.slice(0, -1)) if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) if (Node.isIdentifier(d.getNameNode())) declared.add(d.getName());
+  for (const s of body.slice(0, -1)) if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) for (const n of boundNames(d.getNameNode())) declared.add(n);
   const last = body[body.length - 1];
   for (const id of last.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (id.getStart() >= push.value.getStart() && id.getEnd() <= push.value.getEnd()) continue;
@@ -551,7 +538,7 @@ function pushEdits(ctx: FileCtx, body: Statement[], push: Push, nameText: string
   const head = `const ${name} = await ${ctx.gateId}(${nameText}, ${awaits ? "async " : ""}${param} => {`;
   return [
     { start: first.getStart(), end: first.getStart(), text: `${head}${nl}${indent}${unit}` },
-    ...reindentEdits(text, first.getStart(), end.getEnd(), unit, literalRanges(stmts)),
+    ...reindentEdits(text, first.getStart(), end.getEnd(), unit, literalsIn(stmts)),
     { start: end.getEnd(), end: end.getEnd(), text: `${nl}${indent}${unit}return ${valueText};${nl}${indent}}, ${OPTS})(${args});` },
     push.shorthand ? { start: value.getEnd(), end: value.getEnd(), text: `: ${name}` } : { start: value.getStart(), end: value.getEnd(), text: name },
   ];

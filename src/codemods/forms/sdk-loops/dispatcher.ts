@@ -164,10 +164,3 @@ function objectKeys(ctx: FileCtx, name: string): MapKey[] {
   }
   return out;
 }
-
-/** `call.function.arguments` (or a const holding it): OpenAI's arguments as a JSON string. */
-export function isJsonText(n: Node, constInit: (id: Node) => Node | undefined): boolean {
-  let e = unwrapExpr(n);
-  if (Node.isIdentifier(e)) e = constInit(e) ?? e;
-  return Node.isPropertyAccessExpression(e) && e.getName() === "arguments" && isPure(e);
-}

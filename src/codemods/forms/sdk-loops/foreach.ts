@@ -23,6 +23,11 @@ export function enclosingFn(n: Node): FnNode | undefined {
   return fn as FnNode | undefined;
 }
 
+/** An async function; false for constructors and accessors, which cannot be async. */
+export function isAsyncFn(fn: Node): boolean {
+  return "isAsync" in fn && (fn as unknown as { isAsync(): boolean }).isAsync();
+}
+
 /** Why the code at `n` sits in a forEach callback that was left alone, if it does. */
 export function blockedBy(n: Node): { reason: string; at: Node } | undefined {
   const fn = n.getFirstAncestor(isFn);
@@ -58,7 +63,7 @@ function cannotUnroll(call: CallExpression, cb: Node & FnNode): string | null {
   if (!stmt || !Node.isExpressionStatement(stmt)) return "this forEach is part of a larger expression";
   if (call.getArguments().length > 1) return "this forEach is given a `this` argument";
   const outer = enclosingFn(call);
-  if (!outer || !("isAsync" in outer) || !(outer as unknown as { isAsync(): boolean }).isAsync())
+  if (!outer || !isAsyncFn(outer))
     return "this forEach's callback is synchronous and the function around it is not async";
   if ((outer as unknown as { isGenerator?(): boolean }).isGenerator?.()) return "this forEach is in a generator";
   const params = cb.getParameters();

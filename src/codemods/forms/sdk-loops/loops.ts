@@ -5,12 +5,12 @@
 import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import type { Program } from "../../program.js";
-import { addMarker, isGateCall, isPure, lineOf, staticKey, unwrapExpr } from "../../nodes.js";
+import { addMarker, isGateCall, isPure, lineOf, unwrapExpr } from "../../nodes.js";
 import { declaresEdgeRuntime } from "../../modules.js";
 import { manual, report, type Site } from "../../wrap.js";
 import { gateBranch } from "./branch.js";
-import { crossModuleDispatcher, isJsonText, mapKeysOf, NAMEY, TOOL_CALL_TALK } from "./dispatcher.js";
-import { blockedBy, enclosingFn, unrollForEach } from "./foreach.js";
+import { crossModuleDispatcher, mapKeysOf, NAMEY, TOOL_CALL_TALK } from "./dispatcher.js";
+import { blockedBy, enclosingFn, isAsyncFn, unrollForEach } from "./foreach.js";
 
 function framework(ctx: FileCtx): "openai" | "anthropic" {
   if (ctx.frameworks.has("openai")) return "openai";
@@ -239,6 +239,13 @@ function constInit(id: Node): Node | undefined {
   return undefined;
 }
 
+/** `call.function.arguments` (or a const holding it): OpenAI's arguments as a JSON string. */
+function isJsonText(n: Node): boolean {
+  let e = unwrapExpr(n);
+  if (Node.isIdentifier(e)) e = constInit(e) ?? e;
+  return Node.isPropertyAccessExpression(e) && e.getName() === "arguments" && isPure(e);
+}
+
 /** `name === "x"` or `"x" === name` where name reads a tool-call name. */
 function nameTest(e: Node): { name: string; node: Node } | null {
   e = unwrapExpr(e);
@@ -294,7 +301,7 @@ function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameTex
     return manualFirst(ctx, sites, `the tool's arguments are computed inline; store them in a variable, then wrap the call in ${how} by hand`);
   const awaited = isAwaitedOrReturned(call);
   const fn = enclosingFn(call);
-  const canAwait = !!fn && Node.isFunctionLikeDeclaration(fn) && "isAsync" in fn && (fn as unknown as { isAsync(): boolean }).isAsync();
+  const canAwait = !!fn && Node.isFunctionLikeDeclaration(fn) && isAsyncFn(fn);
   if (!awaited && !canAwait)
     return manualFirst(ctx, sites, "this dispatch uses the tool's result synchronously, but a gated call is async; await it and wrap it in gate(...) by hand");
   // fn(args.location, args.unit): policy must see the whole arguments object, not its first field.
@@ -309,7 +316,7 @@ function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameTex
     const base = bases.size === 1 ? [...bases][0] : null;
     if (!base) return manualFirst(ctx, sites, `this tool gets several arguments; wrap the call in gate(${nameText}, fn, { onDeny: "return" })(<the tool-call arguments object>) by hand`);
     argText = base;
-  } else if (args[0] && isJsonText(args[0], constInit)) {
+  } else if (args[0] && isJsonText(args[0])) {
     argText = `JSON.parse(${args[0].getText()})`;
   } else if (args[0] && Node.isCallExpression(unwrapExpr(args[0]))) {
     // JSON.parse(call.function.arguments): parsed once, handed through the gate.
@@ -331,7 +338,8 @@ function isAwaitedOrReturned(call: Node): boolean {
   if (Node.isReturnStatement(p) || (Node.isArrowFunction(p) && p.getBody() === call)) {
     const fn = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a));
     if (!fn) return false;
-    if ((fn as unknown as { isAsync(): boolean }).isAsync()) return true;
+    // A getter or constructor has no isAsync: it cannot await.
+    if (isAsyncFn(fn)) return true;
     // calls.map((c) => handlers[c.name](c.args)) inside Promise.all: the results are awaited there.
     const outer = fn.getParent()?.getParent();
     return !!outer && Node.isCallExpression(outer) && /^Promise\.(?:all|allSettled)$/.test(outer.getExpression().getText().replace(/\s/g, ""));
