@@ -38,6 +38,23 @@ export function eolOf(text: string): string {
   return text.includes("\r\n") ? "\r\n" : "\n";
 }
 
+/** Where 1-based `line` starts, counting "\n" line breaks as lineOf (nodes.ts) does. */
+export function posOfLine(text: string, line: number): number {
+  let pos = 0;
+  for (let i = 1; i < line; i++) pos = text.indexOf("\n", pos) + 1;
+  return pos;
+}
+
+/** `// governor: <msg>` on its own line above the line holding `pos`; null when a marker is there
+ *  already, in the text or among `edits` (a second run adds nothing). */
+export function markerEdit(text: string, pos: number, msg: string, edits: readonly Edit[]): Edit | null {
+  const { start, indent } = lineStartOf(text, pos);
+  const prevStart = text.lastIndexOf("\n", start - 2) + 1;
+  if (start > 1 && /^\s*\/\/ governor:/.test(text.slice(prevStart, start - 1))) return null;
+  if (edits.some((e) => e.start === start && e.text.includes("// governor:"))) return null;
+  return { start, end: start, text: `${indent}// governor: ${msg}${eolOf(text)}` };
+}
+
 /**
  * One level of the file's indentation: a tab if most indented lines start with one, else the most
  * common step (2, 4, ...) between a line and a deeper next line. 2 spaces when nothing says otherwise.

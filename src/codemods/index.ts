@@ -1,6 +1,6 @@
 // governor's codemod core: find every tool definition in a set of source texts and wrap its function
 // in gate(name, fn). Pure (text in, text out), no fs; formatting outside touched nodes is kept.
-import { applyEdits } from "./edits.js";
+import { applyEdits, markerEdit, posOfLine } from "./edits.js";
 import { addGateImport } from "./imports.js";
 import { declaresEdgeRuntime, mayHaveTools, normalize } from "./modules.js";
 import { Program } from "./program.js";
@@ -22,15 +22,10 @@ const EDGE_REASON =
 /** An Edge route keeps its code: every site it would have gated becomes a manual one. */
 function leaveEdgeFileManual(text: string, out: FormOutput): FormOutput {
   const edits = out.edits.filter((e) => e.text.includes("// governor:"));
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const findings = out.findings.map((f) => (f.status === "gated" ? { ...f, status: "manual" as const, reason: EDGE_REASON } : f));
   for (const f of findings) {
-    if (f.reason !== EDGE_REASON) continue;
-    const start = lineStart(text, f.line);
-    const prev = text.slice(text.lastIndexOf("\n", start - 2) + 1, Math.max(start - 1, 0));
-    if (/^\s*\/\/ governor:/.test(prev) || edits.some((e) => e.start === start && e.text.includes("// governor:"))) continue;
-    const indent = /^[ \t]*/.exec(text.slice(start))![0];
-    edits.push({ start, end: start, text: `${indent}// governor: ${EDGE_REASON}${eol}` });
+    const marker = f.reason === EDGE_REASON && markerEdit(text, posOfLine(text, f.line), EDGE_REASON, edits);
+    if (marker) edits.push(marker);
   }
   return { edits, findings, needsGate: false };
 }
@@ -53,14 +48,8 @@ function runForm(form: Form, ctx: FileCtx, run: Run, earlier: Edit[]): FormOutpu
     needsGate: { value: false, writable: true },
     earlierEdits: { value: earlier },
   });
-  form.run(view, run);
+  form.run?.(view, run);
   return { edits: view.edits, findings: view.findings, needsGate: view.needsGate };
-}
-
-function lineStart(text: string, line: number): number {
-  let pos = 0;
-  for (let i = 1; i < line; i++) pos = text.indexOf("\n", pos) + 1;
-  return pos;
 }
 
 export function gateSources(inputs: SourceInput[], options: GateOptions): GateResult {
@@ -90,7 +79,7 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   for (const ctx of candidates) {
     let file: FormOutput = { edits: [], findings: [], needsGate: false };
     for (const form of FORMS) {
-      if (!form.frameworks.some(wanted) || !(form.applies ? form.applies(ctx, run) : defaultApplies(form, ctx))) continue;
+      if (!form.run || !form.frameworks.some(wanted) || !(form.applies ? form.applies(ctx, run) : defaultApplies(form, ctx))) continue;
       try {
         const out = runForm(form, ctx, run, file.edits);
         file = { edits: [...file.edits, ...out.edits], findings: [...file.findings, ...out.findings], needsGate: file.needsGate || out.needsGate };

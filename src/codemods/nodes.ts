@@ -1,7 +1,7 @@
 // Questions about nodes that every transform asks (which framework binding a callee is, whether a
 // site is already gated, static names and strings, side-effect-free expressions) and the marker comment.
 import { Node, SyntaxKind } from "ts-morph";
-import { lineStartOf } from "./edits.js";
+import { markerEdit, posOfLine } from "./edits.js";
 import { RUNTIME_SPECS } from "./modules.js";
 import type { Binding, FileCtx } from "./context.js";
 
@@ -57,12 +57,14 @@ export function lineOf(n: Node): number {
 
 /** Puts `// governor: <msg>` on its own line above `n` (once: a second run finds it and adds nothing). */
 export function addMarker(ctx: FileCtx, n: Node, msg: string): void {
-  const { start, indent } = lineStartOf(ctx.text, n.getStart());
-  const prevEnd = start - 1;
-  const prevStart = ctx.text.lastIndexOf("\n", prevEnd - 1) + 1;
-  if (prevEnd > 0 && /^\s*\/\/ governor:/.test(ctx.text.slice(prevStart, prevEnd))) return;
-  if ([...ctx.edits, ...(ctx.earlierEdits ?? [])].some((e) => e.start === start && e.text.includes("// governor:"))) return;
-  ctx.edits.push({ start, end: start, text: `${indent}// governor: ${msg}${ctx.text.includes("\r\n") ? "\r\n" : "\n"}` });
+  const e = markerEdit(ctx.text, n.getStart(), msg, [...ctx.edits, ...(ctx.earlierEdits ?? [])]);
+  if (e) ctx.edits.push(e);
+}
+
+/** Drops the marker an earlier form put above the site at `line` (a registration wrapper gates it now). */
+export function dropMarker(ctx: FileCtx, line: number): void {
+  const start = posOfLine(ctx.text, line);
+  ctx.edits = ctx.edits.filter((e) => !(e.start === start && e.end === start && e.text.includes("// governor:")));
 }
 
 /** Strips parentheses and type-only wrappers (`as`, `satisfies`, `!`) around an expression. */

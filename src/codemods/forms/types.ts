@@ -22,7 +22,8 @@ export interface Form {
   frameworks: readonly Framework[];
   /** Whether to run on this file; by default, when the file imports one of `frameworks` that is wanted. */
   applies?(ctx: FileCtx, run: Run): boolean;
-  run(ctx: FileCtx, run: Run): void;
+  /** One file's pass; a form with only `finish` has none. */
+  run?(ctx: FileCtx, run: Run): void;
   /** After every file ran: a project-wide pass (registration sites) that records on the files
    *  themselves (`ctx.edits`, `ctx.findings`); it must leave Edge-runtime files unchanged. */
   finish?(files: FileCtx[], run: Run): void;
