@@ -3,6 +3,7 @@
 // a form asked for with runtimeId().
 import { Node, type SourceFile } from "ts-morph";
 import type { FileCtx } from "./context.js";
+import { eolOf } from "./edits.js";
 import { RUNTIME_SPECS } from "./modules.js";
 import { freshName, requireSpec } from "./nodes.js";
 
@@ -33,6 +34,17 @@ export function isRuntimeCall(ctx: FileCtx, n: Node | undefined, name: string): 
   return Node.isIdentifier(c) && runtimeLocal(ctx, name) === c.getText();
 }
 
+/** `at` becomes `name(at)` (the import added if missing); the name node of a `{ tools }` shorthand
+ *  becomes `tools: name(tools)`. */
+export function wrapInRuntime(ctx: FileCtx, name: string, at: Node, shorthand = false): void {
+  const id = runtimeId(ctx, name);
+  if (shorthand) ctx.edits.push({ start: at.getEnd(), end: at.getEnd(), text: `: ${id}(${at.getText()})` });
+  else {
+    ctx.edits.push({ start: at.getStart(), end: at.getStart(), text: `${id}(` });
+    ctx.edits.push({ start: at.getEnd(), end: at.getEnd(), text: ")" });
+  }
+}
+
 export function addGateImport(ctx: FileCtx, kind: "esm" | "cjs"): void {
   const names: [string, string][] = [];
   if (ctx.needsGate && ctx.gateLocals.size === 0) names.push(["gate", ctx.gateId]);
@@ -42,7 +54,7 @@ export function addGateImport(ctx: FileCtx, kind: "esm" | "cjs"): void {
   const stmt = esm
     ? `import { ${names.map(([n, id]) => (id === n ? n : `${n} as ${id}`)).join(", ")} } from "governor/runtime";`
     : `const { ${names.map(([n, id]) => (id === n ? n : `${n}: ${id}`)).join(", ")} } = require("governor/runtime");`;
-  const nl = ctx.text.includes("\r\n") ? "\r\n" : "\n";
+  const nl = eolOf(ctx.text);
   const statements = ctx.sf.getStatements();
   let last: Node | undefined;
   for (const st of statements) {

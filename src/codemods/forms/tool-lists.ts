@@ -8,8 +8,8 @@
 import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../context.js";
 import { declaresEdgeRuntime } from "../modules.js";
-import { addMarker, lineOf, unwrapExpr } from "../nodes.js";
-import { isRuntimeCall, runtimeId } from "../imports.js";
+import { addMarker, dropMarker, lineOf, unwrapExpr, valueParent } from "../nodes.js";
+import { isRuntimeCall, wrapInRuntime } from "../imports.js";
 import type { Program } from "../program.js";
 import type { Framework, ToolFinding } from "../types.js";
 
@@ -67,13 +67,7 @@ export class ToolLists {
       s.verdict = edge && v === "wrap" ? "opaque" : v;
       if (s.verdict !== "wrap") continue;
       this.fresh.push(s);
-      const id = runtimeId(s.ctx, "governTools");
-      const at = s.value;
-      if (s.shorthand) s.ctx.edits.push({ start: at.getEnd(), end: at.getEnd(), text: `: ${id}(${at.getText()})` });
-      else {
-        s.ctx.edits.push({ start: at.getStart(), end: at.getStart(), text: `${id}(` });
-        s.ctx.edits.push({ start: at.getEnd(), end: at.getEnd(), text: ")" });
-      }
+      wrapInRuntime(s.ctx, "governTools", s.value, s.shorthand);
     }
   }
 
@@ -161,8 +155,7 @@ export class ToolLists {
   private reaches(ctx: FileCtx, n: Node, hops: number, seen: Set<Node>, out: Node[]): boolean {
     if (hops > HOPS || seen.has(n)) return hops <= HOPS;
     seen.add(n);
-    let cur = n;
-    for (let p = cur.getParent(); p && (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isSatisfiesExpression(p) || Node.isNonNullExpression(p) || Node.isAwaitExpression(p)); p = p.getParent()) cur = p;
+    const cur = valueParent(n).child;
     const site = this.byValue.get(cur);
     if (site) {
       if (site.verdict !== "wrap" && site.verdict !== "wrapped") return false;
@@ -270,7 +263,8 @@ function importerCandidates(prog: Program, path: string): FileCtx[] {
   return [...hit].map((p) => prog.get(p)).filter((c): c is FileCtx => c !== null);
 }
 
-function paramNamed(at: Node, name: string): boolean {
+/** `name` is a parameter of a function enclosing `at`. */
+export function paramNamed(at: Node, name: string): boolean {
   return at.getAncestors().some((a) => Node.isFunctionLikeDeclaration(a) && a.getParameters().some((p) => p.getName() === name));
 }
 
@@ -304,10 +298,34 @@ function mutated(ctx: FileCtx, name: string): boolean {
   return new RegExp(`\\b${esc}\\s*(?:\\.(?:push|unshift|splice)\\s*\\(|\\[[^\\]]*\\]\\s*=[^=])|\\b${esc}\\s*=[^=>]`).test(ctx.text.replace(new RegExp(`\\b(?:const|let|var)\\s+${esc}\\b`, "g"), ""));
 }
 
-/** The marker an earlier form put above a site the registration wrapper now gates. */
-function dropMarker(ctx: FileCtx, line: number): void {
-  const start = ctx.sf.compilerNode.getPositionOfLineAndCharacter(line - 1, 0);
-  ctx.edits = ctx.edits.filter((e) => !(e.start === start && e.end === start && e.text.includes("// governor:")));
+
+/** The `tools` of an agent's options object (here, or a const of this file holding it) as a site; options
+ *  built elsewhere, or tools that may come from a spread, are marked. Returns the site pushed, if any. */
+export function optionsSite(prog: Program, ctx: FileCtx, call: Node, arg: Node | undefined, framework: Framework, sites: ListSite[], mayBeToolNode?: boolean): ListSite | null {
+  if (!arg) return null;
+  let obj = unwrapExpr(arg);
+  if (Node.isIdentifier(obj)) {
+    const d = declOf(prog, ctx, obj);
+    const init = d && d.ctx === ctx && d.init ? unwrapExpr(d.init) : null;
+    if (init && Node.isObjectLiteralExpression(init)) obj = init;
+  }
+  if (!Node.isObjectLiteralExpression(obj)) {
+    markSite(ctx, call, framework, `this agent's options (${arg.getText().slice(0, 40)}) are built elsewhere, so its tools are not visible here; pass them through governTools([...]) from governor/runtime where they are listed`);
+    return null;
+  }
+  const p = obj.getProperty("tools");
+  if (!p) {
+    if (obj.getProperties().some((x) => Node.isSpreadAssignment(x)))
+      markSite(ctx, call, framework, "this agent's tools may come from the spread options; pass them through governTools([...]) from governor/runtime where they are listed");
+    return null;
+  }
+  const site: ListSite | null = Node.isPropertyAssignment(p)
+    ? { ctx, value: p.getInitializerOrThrow(), shorthand: false, framework, mayBeToolNode }
+    : Node.isShorthandPropertyAssignment(p)
+      ? { ctx, value: p.getNameNode(), shorthand: true, framework, mayBeToolNode }
+      : null;
+  if (site) sites.push(site);
+  return site;
 }
 
 /** A site whose tools cannot be seen here: a marker and a manual finding naming the fix. */

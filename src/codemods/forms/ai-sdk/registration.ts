@@ -6,8 +6,8 @@
 import { Node, SyntaxKind, type Identifier } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { declaresEdgeRuntime, frameworkOfSpec } from "../../modules.js";
-import { calleeBinding, lineOf, staticKey, unwrapExpr } from "../../nodes.js";
-import { isRuntimeCall, runtimeId } from "../../imports.js";
+import { calleeBinding, dropMarker, lineOf, staticKey, unwrapExpr } from "../../nodes.js";
+import { isRuntimeCall, wrapInRuntime } from "../../imports.js";
 import type { Program } from "../../program.js";
 import type { ToolFinding } from "../../types.js";
 import type { Run } from "../types.js";
@@ -72,20 +72,13 @@ export function finishAiSdk(files: FileCtx[], run: Run): void {
   // Commit: wrap, then report.
   const where: string[] = [];
   for (const w of wraps) {
-    const id = runtimeId(w.ctx, "governTools");
-    if (w.shorthand) w.ctx.edits.push({ start: w.at.getEnd(), end: w.at.getEnd(), text: `: ${id}(${w.at.getText()})` });
-    else {
-      w.ctx.edits.push({ start: w.at.getStart(), end: w.at.getStart(), text: `${id}(` });
-      w.ctx.edits.push({ start: w.at.getEnd(), end: w.at.getEnd(), text: ")" });
-    }
+    wrapInRuntime(w.ctx, "governTools", w.at, w.shorthand);
     where.push(`${w.ctx.path}:${lineOf(w.at)}`);
   }
   for (const m of mcp) {
-    const id = runtimeId(m.ctx, "governTools");
     const fresh: string[] = [];
     for (const t of m.toWrap) {
-      m.ctx.edits.push({ start: t.getStart(), end: t.getStart(), text: `${id}(` });
-      m.ctx.edits.push({ start: t.getEnd(), end: t.getEnd(), text: ")" });
+      wrapInRuntime(m.ctx, "governTools", t);
       fresh.push(`${m.ctx.path}:${lineOf(t)}`);
     }
     if (!m.covered) continue;
@@ -241,11 +234,6 @@ function existingWraps(ai: FileCtx[]): string[] {
   return out;
 }
 
-/** The marker an earlier form put above a definition that a registration wrapper now gates. */
-function dropMarker(ctx: FileCtx, line: number): void {
-  const start = ctx.sf.compilerNode.getPositionOfLineAndCharacter(line - 1, 0);
-  ctx.edits = ctx.edits.filter((e) => !(e.start === start && e.end === start && e.text.includes("// governor:")));
-}
 
 interface McpSite {
   ctx: FileCtx;

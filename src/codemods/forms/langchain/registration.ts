@@ -10,7 +10,7 @@ import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec, isLangChainSpec } from "../../modules.js";
 import { calleeBinding, constString, unwrapExpr } from "../../nodes.js";
 import type { Run } from "../types.js";
-import { declOf, gatedDefinitions, markSite, ToolLists, type ListSite, type Source } from "../tool-lists.js";
+import { gatedDefinitions, markSite, optionsSite, paramNamed, ToolLists, type ListSite, type Source } from "../tool-lists.js";
 
 /** Takers whose first argument is an options object with `tools`. */
 const OPTION_TAKERS = new Set(["createReactAgent", "createAgent", "AgentExecutor", "createToolCallingAgent", "createOpenAIToolsAgent", "createOpenAIFunctionsAgent", "createStructuredChatAgent", "createXmlAgent"]);
@@ -66,29 +66,11 @@ function collect(ctx: FileCtx, run: Run, sites: ListSite[], sources: Source[]): 
   }
 }
 
-/** `{ tools }` of an options object (here, or a variable of this file holding it). */
+/** `{ tools }` of an options object; createReactAgent's may be a ToolNode handed in as a parameter. */
 function toolsOption(ctx: FileCtx, run: Run, call: Node, arg: Node | undefined, framework: "langchain" | "langgraph", mayBeToolNode: boolean, sites: ListSite[]): void {
-  if (!arg) return;
-  let obj = unwrapExpr(arg);
-  if (Node.isIdentifier(obj)) {
-    const d = declOf(run.prog, ctx, obj);
-    const init = d && d.ctx === ctx && d.init ? unwrapExpr(d.init) : null;
-    if (init && Node.isObjectLiteralExpression(init)) obj = init;
-  }
-  if (!Node.isObjectLiteralExpression(obj)) {
-    markSite(ctx, call, framework, `this agent's options (${arg.getText().slice(0, 40)}) are built elsewhere, so its tools are not visible here; pass them through governTools([...]) from governor/runtime where they are listed`);
-    return;
-  }
-  const p = obj.getProperty("tools");
-  if (!p) {
-    if (obj.getProperties().some((x) => Node.isSpreadAssignment(x)))
-      markSite(ctx, call, framework, "this agent's tools may come from the spread options; pass them through governTools([...]) from governor/runtime where they are listed");
-    return;
-  }
-  if (Node.isPropertyAssignment(p)) sites.push({ ctx, value: p.getInitializerOrThrow(), shorthand: false, framework, mayBeToolNode });
-  else if (Node.isShorthandPropertyAssignment(p)) sites.push({ ctx, value: p.getNameNode(), shorthand: true, framework, mayBeToolNode });
-  const v = Node.isPropertyAssignment(p) ? unwrapExpr(p.getInitializerOrThrow()) : null;
-  if (mayBeToolNode && v && Node.isIdentifier(v) && v.getAncestors().some((a) => Node.isFunctionLikeDeclaration(a) && a.getParameters().some((x) => x.getName() === v.getText())))
+  const site = optionsSite(run.prog, ctx, call, arg, framework, sites, mayBeToolNode);
+  const v = site && !site.shorthand ? unwrapExpr(site.value) : null;
+  if (mayBeToolNode && v && Node.isIdentifier(v) && paramNamed(v, v.getText()))
     markSite(ctx, call, framework, "createReactAgent's tools come from a parameter (a tools array or a ToolNode); pass the array through governTools([...]) from governor/runtime where it is made");
 }
 

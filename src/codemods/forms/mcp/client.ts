@@ -5,7 +5,7 @@ import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec } from "../../modules.js";
 import { calleeBinding } from "../../nodes.js";
-import { isRuntimeCall, runtimeId } from "../../imports.js";
+import { isRuntimeCall, wrapInRuntime } from "../../imports.js";
 import { report, type Site } from "../../wrap.js";
 
 const REASON = "every tools/call this client sends is gated by governMcpClient";
@@ -21,8 +21,7 @@ export function gateMcpClients(ctx: FileCtx): void {
       report(ctx, site, "already-gated", REASON);
       continue;
     }
-    ctx.edits.push({ start: n.getStart(), end: n.getStart(), text: `${runtimeId(ctx, "governMcpClient")}(` });
-    ctx.edits.push({ start: n.getEnd(), end: n.getEnd(), text: ")" });
+    wrapInRuntime(ctx, "governMcpClient", n);
     report(ctx, site, "gated", REASON);
   }
 }

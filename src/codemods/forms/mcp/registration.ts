@@ -5,8 +5,8 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { declaresEdgeRuntime, frameworkOfSpec } from "../../modules.js";
-import { calleeBinding, lineOf, unwrapExpr } from "../../nodes.js";
-import { isRuntimeCall, runtimeId } from "../../imports.js";
+import { calleeBinding, dropMarker, lineOf, unwrapExpr } from "../../nodes.js";
+import { isRuntimeCall, wrapInRuntime } from "../../imports.js";
 import { manual, report, type Site } from "../../wrap.js";
 
 // Constructions already wrapped by this run, per file (several task tools on one server).
@@ -29,8 +29,7 @@ export function gateTaskTool(ctx: FileCtx, call: CallExpression, site: Site): vo
   wrappedHere.set(ctx.sf, done);
   if (!done.has(made.node.getStart()) && ![...(ctx.earlierEdits ?? [])].some((e) => e.start === made.node.getStart() && e.text.endsWith("("))) {
     done.add(made.node.getStart());
-    ctx.edits.push({ start: made.node.getStart(), end: made.node.getStart(), text: `${runtimeId(ctx, "governMcpServer")}(` });
-    ctx.edits.push({ start: made.node.getEnd(), end: made.node.getEnd(), text: ")" });
+    wrapInRuntime(ctx, "governMcpServer", made.node);
   }
   report(ctx, site, "gated", `gated at run time by governMcpServer at ${at}`);
 }
@@ -78,13 +77,11 @@ export function finishMcp(files: FileCtx[]): void {
     if (m.wrapped) continue;
     fresh = true;
     if (wrappedHere.get(m.ctx.sf)?.has(m.node.getStart())) continue; // wrapped by gateTaskTool this run
-    m.ctx.edits.push({ start: m.node.getStart(), end: m.node.getStart(), text: `${runtimeId(m.ctx, "governMcpServer")}(` });
-    m.ctx.edits.push({ start: m.node.getEnd(), end: m.node.getEnd(), text: ")" });
+    wrapInRuntime(m.ctx, "governMcpServer", m.node);
   }
   const where = made.map((m) => `${m.ctx.path}:${lineOf(m.node)}`).join(", ");
   for (const { ctx, f } of pending) {
-    const start = ctx.sf.compilerNode.getPositionOfLineAndCharacter(f.line - 1, 0);
-    ctx.edits = ctx.edits.filter((e) => !(e.start === start && e.end === start && e.text.includes("// governor:")));
+    dropMarker(ctx, f.line);
     Object.assign(f, { status: fresh ? "gated" : "already-gated", reason: `gated at run time by governMcpServer at ${where} (every MCP server the project makes is wrapped)` });
   }
 }
