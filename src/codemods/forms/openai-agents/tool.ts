@@ -1,6 +1,7 @@
 // OpenAI Agents JS: tool({ name?, execute }) and agent.asTool(...).
 import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
+import { eolOf, lineStartOf } from "../../edits.js";
 import { calleeBinding, constString, findMember, unwrapExpr } from "../../nodes.js";
 import { frameworkOfSpec } from "../../modules.js";
 import { manual, nameFrom, nameNodeOf, wrapProperty, type Site } from "../../wrap.js";
@@ -60,9 +61,8 @@ export function gateOpenAiAgents(ctx: FileCtx, run?: Run): void {
     site.name = toFunctionToolName(derived.name);
     site.nameConfidence = derived.conf;
     const start = exec.getStart();
-    const lineStart = ctx.text.lastIndexOf("\n", start - 1) + 1;
-    const onOwnLine = /^[ \t]*$/.test(ctx.text.slice(lineStart, start));
-    const sep = onOwnLine ? `\n${ctx.text.slice(lineStart, start)}` : " ";
+    const line = lineStartOf(ctx.text, start);
+    const sep = line.start + line.indent.length === start ? `${eolOf(ctx.text)}${line.indent}` : " "; // execute on a line of its own
     ctx.edits.push({ start, end: start, text: `name: ${JSON.stringify(site.name)},${sep}` });
     wrapProperty(ctx, site, exec, true, RETURN);
     ctx.findings[ctx.findings.length - 1].reason = "explicit name added (it was derived from execute's function name)";
