@@ -4,11 +4,12 @@
 // The gate goes at the call site, around the call, with the run-time name: it is the one place
 // that sees every tool the dispatcher can run (whatever its inside looks like: switch, if-chain,
 // map), and the loop's file is the one init rewrites. The dispatcher's case labels are the names
-// reported. A dispatcher whose own file the loop form gates (it imports the SDK and talks about
-// tool calls) is left to that file, so a call is never asked twice.
+// reported. A dispatcher whose own file the loop form gates (see loopFormRuns) is left to that
+// file, so a call is never asked twice.
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import type { Program } from "../../program.js";
+import { mayHaveTools } from "../../modules.js";
 import { isPure, lineOf, staticKey, unwrapExpr } from "../../nodes.js";
 
 export const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;
@@ -17,9 +18,23 @@ export const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|
 // against, say, a switch on user.name in a file that merely imports the SDK.
 export const TOOL_CALL_TALK = /\b(?:tool_calls?|tool_use|tool_use_id|tool_call_id|function_call|call_id|toolCalls?|toolName|function\.name)\b/;
 
-/** The loop form runs on this file and recognises dispatch on a name-like expression there. */
-export function loopFormRuns(ctx: FileCtx): boolean {
-  return (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic")) && TOOL_CALL_TALK.test(ctx.text);
+const SDK_IMPORT = /(?:from\s*|require\(\s*|import\(\s*)["'](?:openai|@anthropic-ai\/sdk|groq-sdk)(?:\/[^"']*)?["']/;
+const projectSdk = new WeakMap<Program, boolean>();
+
+/**
+ * The loop form runs on files importing an SDK, and on files that handle tool calls in a project
+ * that imports one elsewhere: the client is often made in a module of its own.
+ */
+export function loopApplies(ctx: FileCtx, prog: Program): boolean {
+  if (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic")) return true;
+  if (!TOOL_CALL_TALK.test(ctx.text)) return false;
+  if (!projectSdk.has(prog)) projectSdk.set(prog, [...prog.texts.values()].some((t) => SDK_IMPORT.test(t)));
+  return projectSdk.get(prog)!;
+}
+
+/** The loop form looks at this file's own dispatch: init reads the file and the form applies to it. */
+function loopFormRuns(prog: Program, ctx: FileCtx): boolean {
+  return mayHaveTools(ctx.text) && TOOL_CALL_TALK.test(ctx.text) && loopApplies(ctx, prog);
 }
 
 export interface Dispatcher {
@@ -63,7 +78,7 @@ export function crossModuleDispatcher(prog: Program, ctx: FileCtx, call: CallExp
     names,
     callee: callee.getText(),
     key: `${path}#${fn.getStart()}`,
-    defer: loopFormRuns(owner) && NAMEY.test(p.getText()),
+    defer: loopFormRuns(prog, owner) && NAMEY.test(p.getText()),
   };
 }
 

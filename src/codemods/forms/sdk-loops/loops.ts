@@ -12,25 +12,13 @@ import { gateBranch } from "./branch.js";
 import { crossModuleDispatcher, mapKeysOf, NAMEY, TOOL_CALL_TALK } from "./dispatcher.js";
 import { blockedBy, enclosingFn, isAsyncFn, unrollForEach } from "./foreach.js";
 
+export { loopApplies } from "./dispatcher.js";
+
 function framework(ctx: FileCtx): "openai" | "anthropic" {
   if (ctx.frameworks.has("openai")) return "openai";
   if (ctx.frameworks.has("anthropic")) return "anthropic";
   // A loop over a client made in another module (`import { openai } from "./utils/openai"`).
   return /\btool_use(?:_id)?\b/.test(ctx.text) ? "anthropic" : "openai";
-}
-
-const SDK_IMPORT = /(?:from\s*|require\(\s*|import\(\s*)["'](?:openai|@anthropic-ai\/sdk|groq-sdk)(?:\/[^"']*)?["']/;
-const projectSdk = new WeakMap<Program, boolean>();
-
-/**
- * The loop form runs on files importing an SDK, and on files that handle tool calls in a project
- * that imports one elsewhere: the client is often made in a module of its own.
- */
-export function loopApplies(ctx: FileCtx, prog: Program): boolean {
-  if (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic")) return true;
-  if (!TOOL_CALL_TALK.test(ctx.text)) return false;
-  if (!projectSdk.has(prog)) projectSdk.set(prog, [...prog.texts.values()].some((t) => SDK_IMPORT.test(t)));
-  return projectSdk.get(prog)!;
 }
 
 // A client component runs in the browser, where governor's runtime (Node.js) cannot load.
