@@ -159,7 +159,8 @@ function reaches(run: Run, c: FileCtx, call: CallExpression, t: Target): boolean
   // this.registry.registerTool(...): a field of the caller's class declared as (or made with) the class.
   if (Node.isPropertyAccessExpression(recv) && Node.isThisExpression(unwrapExpr(recv.getExpression()))) {
     const cls = thisClass(call);
-    return !!cls && fieldTypes(cls, recv.getName()).every(isClass) && fieldTypes(cls, recv.getName()).length > 0;
+    const types = cls ? fieldTypes(cls, recv.getName()) : [];
+    return types.length > 0 && types.every(isClass);
   }
   // registry.registerTool(...): a parameter or const bound once in the file, declared as (or made with) the class.
   if (Node.isIdentifier(recv)) {

@@ -39,7 +39,8 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
   unrollForEach(ctx, (cb) => holdsDispatch(ctx, cb));
   // Dispatch calls handled below: a switch or if branch holding one is left to that dispatch.
   const dispatches: CallExpression[] = [];
-  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  const calls = ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression);
+  for (const call of calls) {
     const d = dynamicDispatch(call);
     if (!d) continue;
     found++;
@@ -61,7 +62,7 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
   }
   // executeTool(call.function.name, call.function.arguments) into a dispatcher exported by another module.
   if (prog)
-    for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of calls) {
       if (dispatches.includes(call) || isGateCall(ctx, call)) continue;
       const d = crossModuleDispatcher(prog, ctx, call);
       if (!d) continue;
