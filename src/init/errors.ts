@@ -15,7 +15,9 @@ export type InitErrorCode =
   | "nothing_to_undo"
   | "undo_failed"
   | "undo_conflict"
-  | "write_failed";
+  | "write_failed"
+  | "governor_spec_unknown"
+  | "edge_route";
 
 export class InitError extends Error {
   readonly code: InitErrorCode;
