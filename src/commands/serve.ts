@@ -1,8 +1,9 @@
 import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { CliError, handleError, print, usageExit } from "../cli-support/index.js";
+import { CliError, handleError, print, resolveKey, usageExit } from "../cli-support/index.js";
 import { policyWarning, startEnforceServer, PolicyError } from "../server/index.js";
+import { onParentExit } from "../server/parent-watch.js";
 import { signDecision } from "../runtime/token.js";
 
 export const serveOptionsSchema = z.object({
@@ -10,7 +11,9 @@ export const serveOptionsSchema = z.object({
   port: z.coerce.number({ error: "expected a number" }).int("expected a whole number").min(0).max(65535, "expected a port between 0 and 65535"),
   policy: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),
+  apiKeyFile: z.string().min(1).optional(),
   decisionKey: z.string().min(1).optional(),
+  decisionKeyFile: z.string().min(1).optional(),
   tokenTtl: z.coerce.number({ error: "expected a number" }).int().positive("expected a positive number of milliseconds"),
   watch: z.boolean(),
 });
@@ -50,13 +53,20 @@ export async function runServe(options: ServeOptions): Promise<void> {
     throw err;
   }
   // Handlers first: a script that kills us as soon as it reads the URL must still get a clean exit 0.
-  const stop = (signal: string) => {
-    process.stderr.write(`governor serve: ${signal}, stopping\n`);
+  // SIGHUP is a closed terminal; a parent that is gone is `npx governor serve` SIGKILLed (see parent-watch.ts).
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`governor serve: ${why}, stopping\n`);
     running.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal));
+  onParentExit(() => stop("the process that started it exited"));
+  // With the parent gone our pipes may be too: a failed log write must not crash the server.
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
   // The first stdout line is a contract: scripts read the URL from it.
   print(`listening on ${running.url}`);
   const p = running.state.policy;
@@ -86,8 +96,10 @@ export const serve = new Command("serve")
   .option("--host <host>", "address to listen on", "127.0.0.1")
   .option("--port <port>", "port to listen on; 0 picks a free one", "8787")
   .option("--policy <file>", "policy file, YAML or JSON (default: governor.policy.yaml if present)")
-  .option("--api-key <key>", "require Authorization: Bearer <key> (env GOVERNOR_SERVE_API_KEY)")
-  .option("--decision-key <key>", "sign ALLOW decisions with this key (env GOVERNOR_DECISION_KEY)")
+  .option("--api-key-file <path>", "require Authorization: Bearer <the key in this file> (env GOVERNOR_SERVE_API_KEY or GOVERNOR_SERVE_API_KEY_FILE)")
+  .option("--api-key <key>", "the same with the key itself (visible to other users in `ps`)")
+  .option("--decision-key-file <path>", "sign ALLOW decisions with the key in this file (env GOVERNOR_DECISION_KEY or GOVERNOR_DECISION_KEY_FILE)")
+  .option("--decision-key <key>", "the same with the key itself (visible to other users in `ps`)")
   .option("--token-ttl <ms>", "how long a signed decision stays valid", "60000")
   .option("--no-watch", "do not reload the policy file when it changes")
   .addHelpText("after", "\nThe first line on stdout is `listening on http://HOST:PORT`. One line per decision goes to stderr.")
@@ -95,12 +107,13 @@ export const serve = new Command("serve")
   .exitOverride(usageExit)
   .action(async (opts) => {
     try {
-      const options = serveOptionsSchema.parse({
-        ...opts,
-        apiKey: opts.apiKey ?? (process.env.GOVERNOR_SERVE_API_KEY || undefined),
-        decisionKey: opts.decisionKey ?? (process.env.GOVERNOR_DECISION_KEY || undefined),
+      const parsed = serveOptionsSchema.parse(opts);
+      const env = process.env;
+      await runServe({
+        ...parsed,
+        apiKey: resolveKey({ flag: "--api-key", env: "GOVERNOR_SERVE_API_KEY" }, { value: parsed.apiKey, file: parsed.apiKeyFile }, { env }),
+        decisionKey: resolveKey({ flag: "--decision-key", env: "GOVERNOR_DECISION_KEY" }, { value: parsed.decisionKey, file: parsed.decisionKeyFile }, { env }),
       });
-      await runServe(options);
     } catch (err) {
       handleError(err, { command: "serve" });
     }
