@@ -173,7 +173,8 @@ describe("governor test-intent against a trickling server", () => {
     expect(text.stderr).toMatch(/did not answer within 300 ms/);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ decision: null, error: { code: "timeout" } });
+    // Every answer the server began was cut (under load a request may not reach it within 300 ms).
     await server.allCut();
-    expect(server.cut).toBe(2);
+    expect(server.cut).toBe(server.started);
   });
 });
