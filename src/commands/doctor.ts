@@ -6,11 +6,13 @@ import { CliError, EXIT, handleError, usageExit, inGitHubActions, print } from "
 import { gateSources } from "../codemods/index.js";
 import { runDoctor } from "../doctor/run.js";
 import { renderAnnotations, renderText } from "../doctor/report.js";
+import { resolveKey } from "../cli-support/secrets.js";
 
 export const doctorOptionsSchema = z.object({
   cwd: z.string().min(1),
   url: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),
+  apiKeyFile: z.string().min(1).optional(),
   probes: z.string().min(1).optional(),
   maxLatency: z.coerce.number({ error: "expected a number" }).positive("expected a positive number of milliseconds").optional(),
   samples: z.coerce.number({ error: "expected a number" }).int().min(1, "expected at least 1").max(1000, "expected at most 1000"),
@@ -23,10 +25,11 @@ export type DoctorCommandOptions = z.infer<typeof doctorOptionsSchema>;
 export async function runDoctorCommand(o: DoctorCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const cwd = path.resolve(o.cwd);
   if (!existsSync(cwd)) throw new CliError(`--cwd ${o.cwd} does not exist.`, "Pass the directory of your project.");
+  const apiKey = resolveKey({ flag: "--api-key", env: "GOVERNOR_API_KEY" }, { value: o.apiKey, file: o.apiKeyFile });
   const report = await runDoctor({
     cwd,
     url: o.url,
-    apiKey: o.apiKey,
+    apiKey,
     probes: o.probes ? path.resolve(cwd, o.probes) : undefined,
     maxLatency: o.maxLatency,
     samples: o.samples,
@@ -50,6 +53,7 @@ export const doctor = new Command("doctor")
   .option("--cwd <dir>", "project directory", process.cwd())
   .option("--url <url>", "enforce base URL (default GOVERNOR_ENFORCE_URL)")
   .option("--api-key <key>", "bearer key (default GOVERNOR_API_KEY)")
+  .option("--api-key-file <path>", "bearer key from this file, not visible in `ps` (or GOVERNOR_API_KEY_FILE)")
   .option("--probes <file>", "intents or tool calls with expected decisions (default governor.probes.json if present)")
   .option("--max-latency <ms>", "fail when the p95 latency of enforce is above this")
   .option("--samples <n>", "calls used to measure latency", "5")

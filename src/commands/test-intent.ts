@@ -4,6 +4,7 @@ import { ZodError } from "zod";
 import { CliError, EXIT, handleError, optionError, usageExit, paint, print, table } from "../cli-support/index.js";
 import { cliGovernor, explainNoDecision, type CliDecision } from "../cli-support/enforce.js";
 import { intentFromFlags } from "../cli-support/intent-args.js";
+import { resolveKey } from "../cli-support/secrets.js";
 import type { Intent } from "../runtime/index.js";
 
 export const testIntentOptionsSchema = z.object({
@@ -21,6 +22,7 @@ export const testIntentOptionsSchema = z.object({
   config: z.string().min(1).optional(),
   url: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),
+  apiKeyFile: z.string().min(1).optional(),
   timeout: z.coerce.number({ error: "expected a number" }).int().positive("expected a positive number of milliseconds"),
   json: z.boolean().optional(),
   expect: z.enum(["allow", "deny"]).optional(),
@@ -80,10 +82,11 @@ export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv
   }
   const { intent, mapFile } = built;
   const url = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined); // the gate refuses one with user:password@
-  const apiKeySet = Boolean(o.apiKey ?? env.GOVERNOR_API_KEY);
+  const apiKey = resolveKey({ flag: "--api-key", env: "GOVERNOR_API_KEY" }, { value: o.apiKey, file: o.apiKeyFile });
+  const apiKeySet = Boolean(apiKey ?? (env.GOVERNOR_API_KEY || env.GOVERNOR_API_KEY_FILE));
   let governor: ReturnType<typeof cliGovernor>;
   try {
-    governor = cliGovernor({ url: o.url, apiKey: o.apiKey, timeoutMs: o.timeout, config: {}, env });
+    governor = cliGovernor({ url: o.url, apiKey, timeoutMs: o.timeout, config: {}, env });
   } catch (err) {
     return noDecision(o, asCliError(explainNoDecision(err, url, { apiKeySet })), intent);
   }
@@ -131,6 +134,7 @@ export const testIntent = new Command("test-intent")
   .option("--config <file>", "intent map (default GOVERNOR_CONFIG or ./governor.config.json)")
   .option("--url <url>", "enforce base URL (default GOVERNOR_ENFORCE_URL)")
   .option("--api-key <key>", "bearer key (default GOVERNOR_API_KEY)")
+  .option("--api-key-file <path>", "bearer key from this file, not visible in `ps` (or GOVERNOR_API_KEY_FILE)")
   .option("--timeout <ms>", "give up after this long", "5000")
   .addOption(new Option("--expect <decision>", "exit 0 when the decision is this, 1 otherwise").choices(["allow", "deny"]))
   .option("--json", "print one JSON object")
