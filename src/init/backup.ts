@@ -1,46 +1,90 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
-import { dirname, join } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  pruneRecords,
+  readRecords,
+  recordFile,
+  removeRecord,
+  sha256,
+  stateDir,
+  STATE_DIR_ENV,
+  writeRecord,
+  type Manifest,
+} from "./backup-record.js";
 import { InitError } from "./errors.js";
+import { applyRestore, backupDirProblem, prepareRestore } from "./restore.js";
 
 // Originals of every file init changes, under .governor/backup/<timestamp>/, with a manifest that also
-// lists created files: what rollback and `governor init --undo` restore from.
+// lists created files: what rollback and `governor init --undo` restore from. The same manifest goes
+// into a record outside the project (backup-record.ts); undo acts only on a recorded backup.
 
 export const BACKUP_ROOT = join(".governor", "backup");
-
-interface ManifestEntry {
-  /** Relative to the run root, posix. */
-  path: string;
-  action: "update" | "create";
-  /** Copy of the original, relative to the backup directory (updates only). */
-  copy?: string;
-  /** sha256 of what init left in the file, so undo never overwrites later edits unannounced. */
-  after?: string;
-}
-
-interface Manifest {
-  version: 1;
-  createdAt: string;
-  complete: boolean;
-  files: ManifestEntry[];
-}
+// git never sees the backup, whatever the repository's own .gitignore says (a sub-package has none)
+const IGNORE_ALL = "# governor init backups: never committed\n*\n";
 
 export class Backup {
   readonly dir: string;
+  private readonly name: string;
+  private readonly realRoot: string;
   private readonly manifest: Manifest;
   private readonly seen = new Set<string>();
+  private created = false;
+  private seq = 0;
 
   constructor(private readonly root: string) {
+    this.realRoot = realpathSync(root);
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    let dir = join(root, BACKUP_ROOT, stamp);
-    for (let i = 1; existsSync(dir); i++) dir = join(root, BACKUP_ROOT, `${stamp}-${i}`);
-    this.dir = dir;
+    let name = stamp;
+    for (let i = 1; existsSync(join(root, BACKUP_ROOT, name)); i++) name = `${stamp}-${i}`;
+    this.name = name;
+    this.dir = join(root, BACKUP_ROOT, name);
     this.manifest = { version: 1, createdAt: new Date().toISOString(), complete: false, files: [] };
   }
 
+  /** Creates .governor/backup/<name> as real directories inside the project, never through a link. */
+  private ensureDir(): void {
+    if (this.created) return;
+    let p = this.realRoot;
+    for (const part of [".governor", "backup"]) {
+      p = join(p, part);
+      let st;
+      try {
+        st = lstatSync(p);
+      } catch {
+        mkdirSync(p);
+        continue;
+      }
+      if (st.isSymbolicLink() || !st.isDirectory()) {
+        const shown = part === "backup" ? ".governor/backup" : ".governor";
+        throw new InitError(
+          "backup_unsafe",
+          `${shown} in ${this.root} is ${st.isSymbolicLink() ? "a symbolic link" : "not a directory"}; init keeps its backups only in a real directory inside the project, so it wrote nothing.`,
+          `Check what ${shown} is and remove it (\`rm ${shown}\`), then rerun governor init.`,
+        );
+      }
+    }
+    mkdirSync(join(p, this.name));
+    this.created = true;
+    writeFileSync(join(p, this.name, ".gitignore"), IGNORE_ALL, { flag: "wx" });
+    mkdirSync(join(p, this.name, "files"));
+    this.seq = Math.max(0, ...readRecords(this.realRoot).map((r) => r.seq)) + 1;
+    pruneRecords();
+  }
+
+  /** The record outside the tree first: a manifest in the tree without one is never trusted anyway. */
   private save(): void {
-    mkdirSync(this.dir, { recursive: true });
-    writeFileSync(join(this.dir, "manifest.json"), JSON.stringify(this.manifest, null, 2) + "\n");
+    this.ensureDir();
+    try {
+      writeRecord({ version: 1, root: this.realRoot, backup: this.name, seq: this.seq, manifest: this.manifest });
+    } catch (e) {
+      throw new InitError(
+        "write_failed",
+        `Could not record the backup in ${stateDir()} (${(e as Error).message}); undo needs that record.`,
+        `Make that directory writable, or set ${STATE_DIR_ENV} to a writable directory, then rerun governor init.`,
+        { cause: e },
+      );
+    }
+    writeFileSync(join(this.realRoot, BACKUP_ROOT, this.name, "manifest.json"), JSON.stringify(this.manifest, null, 2) + "\n");
   }
 
   /** Call before changing `path` (relative to the root): copies the original, or notes it as created. */
@@ -49,10 +93,12 @@ export class Backup {
     this.seen.add(path);
     const abs = join(this.root, path);
     if (existsSync(abs)) {
+      const bytes = readFileSync(abs);
+      const mode = statSync(abs).mode & 0o7777;
+      this.ensureDir();
       const copy = `files/${this.manifest.files.length}`;
-      mkdirSync(join(this.dir, "files"), { recursive: true });
-      copyFileSync(abs, join(this.dir, copy));
-      this.manifest.files.push({ path, action: "update", copy });
+      writeFileSync(join(this.realRoot, BACKUP_ROOT, this.name, copy), bytes, { flag: "wx" });
+      this.manifest.files.push({ path, action: "update", copy, sha256: sha256(bytes), mode });
     } else {
       this.manifest.files.push({ path, action: "create" });
     }
@@ -71,7 +117,10 @@ export class Backup {
   written(path: string): void {
     const entry = this.manifest.files.find((f) => f.path === path);
     const abs = join(this.root, path);
-    if (entry && existsSync(abs)) entry.after = sha256(readFileSync(abs));
+    if (entry && existsSync(abs)) {
+      entry.after = sha256(readFileSync(abs));
+      this.save();
+    }
   }
 
   /** After the install: package managers may rewrite package.json and lockfiles; that is init's doing too. */
@@ -84,11 +133,14 @@ export class Backup {
     this.save();
   }
 
-  /** Puts every file back as it was and removes the backup. */
+  /** Puts every file back as it was and removes the backup (kept, with its record, if that fails). */
   rollback(): string[] {
-    const restored = restore(this.root, this.dir, this.manifest);
-    removeBackupDir(this.root, this.dir);
-    return restored;
+    if (!this.created) return [];
+    const { steps } = prepareRestore(this.realRoot, this.dir, this.manifest);
+    applyRestore(this.realRoot, steps);
+    removeBackupDir(this.realRoot, this.name);
+    removeRecord(this.realRoot, this.name);
+    return this.manifest.files.map((f) => f.path);
   }
 
   get size(): number {
@@ -96,97 +148,92 @@ export class Backup {
   }
 }
 
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
-
-/** Files edited after init wrote them: restoring those would lose the user's later work. */
-function editedSince(root: string, manifest: Manifest): string[] {
-  return manifest.files
-    .filter((f) => {
-      if (!f.after) return false;
-      const abs = join(root, f.path);
-      return existsSync(abs) && sha256(readFileSync(abs)) !== f.after;
-    })
-    .map((f) => f.path);
-}
-
-function restore(root: string, dir: string, manifest: Manifest): string[] {
-  const restored: string[] = [];
-  for (const entry of [...manifest.files].reverse()) {
-    const abs = join(root, entry.path);
-    if (entry.action === "update" && entry.copy) {
-      mkdirSync(dirname(abs), { recursive: true });
-      copyFileSync(join(dir, entry.copy), abs);
-    } else if (entry.action === "create") {
-      rmSync(abs, { force: true });
-    }
-    restored.push(entry.path);
-  }
-  return restored.reverse();
-}
-
 /** Removes one backup, and .governor/backup and .governor when that leaves them empty. */
-function removeBackupDir(root: string, dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  for (const d of [join(root, BACKUP_ROOT), join(root, ".governor")]) {
+function removeBackupDir(realRoot: string, name: string): void {
+  if (backupDirProblem(realRoot, [".governor", "backup", name])) return;
+  rmSync(join(realRoot, BACKUP_ROOT, name), { recursive: true, force: true });
+  for (const d of [join(realRoot, BACKUP_ROOT), join(realRoot, ".governor")]) {
     try {
-      if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
+      if (!lstatSync(d).isSymbolicLink() && readdirSync(d).length === 0) rmdirSync(d);
     } catch {
       // another process wrote there: leave it
     }
   }
 }
 
-/**
- * The newest backup under `root`, or null. An incomplete one (init was killed mid-way) still holds
- * the original of every file touched so far, so it counts too.
- */
-export function latestBackup(root: string): string | null {
-  const base = join(root, BACKUP_ROOT);
-  if (!existsSync(base)) return null;
-  const dirs = readdirSync(base).sort().reverse();
-  for (const name of dirs) {
-    const file = join(base, name, "manifest.json");
-    if (!existsSync(file)) continue;
-    try {
-      const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
-      if (Array.isArray(m.files)) return join(base, name);
-    } catch {
-      continue;
-    }
-  }
-  return null;
+/** Backup directories in the tree, recorded or not. */
+function backupsInTree(realRoot: string): string[] {
+  if (backupDirProblem(realRoot, [".governor", "backup"])) return [];
+  return readdirSync(join(realRoot, BACKUP_ROOT)).sort();
 }
 
-/** `governor init --undo`: restores the last run byte for byte and deletes the files it created. */
-export function undoLatest(root: string, force = false): { backup: string; files: { path: string; action: "update" | "create" }[] } {
-  const dir = latestBackup(root);
-  if (!dir) {
+export interface UndoResult {
+  backup: string;
+  files: { path: string; action: "update" | "create" }[];
+  /** Backups in the tree that init has no record of: never used. */
+  ignored: string[];
+  /** The tree's manifest.json no longer matched init's record (the record was used). */
+  manifestChanged: boolean;
+}
+
+/**
+ * `governor init --undo`: restores the newest run init recorded for this project, byte for byte, and
+ * deletes the files it created. A killed run's backup is recorded as far as it got, so it counts too.
+ */
+export function undoLatest(root: string, force = false): UndoResult {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    throw new InitError("nothing_to_undo", `${root} does not exist.`, "Run --undo from the directory you ran governor init in (or pass the same --cwd).");
+  }
+  const records = readRecords(realRoot);
+  const recorded = new Set(records.map((r) => r.backup));
+  const ignored = backupsInTree(realRoot).filter((n) => !recorded.has(n));
+  const record = records[records.length - 1];
+  if (!record) {
+    if (ignored.length) {
+      throw new InitError(
+        "undo_unverified",
+        `${ignored.length === 1 ? "The backup" : "The backups"} ${ignored.map((n) => join(BACKUP_ROOT, n)).join(", ")} in ${root} ${ignored.length === 1 ? "was" : "were"} not made by governor init for this project as this user (no record of ${ignored.length === 1 ? "it" : "them"} in ${stateDir()}), so undo will not use ${ignored.length === 1 ? "it" : "them"}: a repository can commit a backup that writes anywhere. Nothing was restored.`,
+        `Restore your files from git instead (\`git status\`, then \`git restore <file>\`), and delete ${BACKUP_ROOT} if you did not make it. If you ran init as another user or with another ${STATE_DIR_ENV}, run --undo the same way.`,
+      );
+    }
     throw new InitError(
       "nothing_to_undo",
-      `No governor init backup under ${join(root, BACKUP_ROOT)}.`,
+      `No governor init backup for ${root}.`,
       "Run --undo from the directory you ran governor init in (or pass the same --cwd).",
     );
   }
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
-  } catch (e) {
-    throw new InitError("undo_failed", `The backup manifest in ${dir} is unreadable (${(e as Error).message}).`, "Restore the files from git instead.");
+
+  const dir = join(realRoot, BACKUP_ROOT, record.backup);
+  const where = backupDirProblem(realRoot, [".governor", "backup", record.backup]);
+  if (where) {
+    const gone = where.endsWith("is missing");
+    throw new InitError(
+      gone ? "undo_failed" : "undo_unsafe",
+      `The backup of the last governor init (${join(BACKUP_ROOT, record.backup)}) cannot be used: ${where}. Nothing was restored.`,
+      gone
+        ? `Restore the files from git instead, then delete ${recordFile(realRoot, record.backup)} so undo moves on to older runs.`
+        : "Put .governor back as a plain directory of the project (not a link), then rerun; or restore the files from git.",
+    );
   }
-  for (const entry of manifest.files) {
-    if (entry.action === "update" && (!entry.copy || !existsSync(join(dir, entry.copy)))) {
-      throw new InitError("undo_failed", `The backup copy of ${entry.path} is missing from ${dir}; nothing was restored.`, "Restore the files from git instead.");
-    }
-  }
-  const edited = force ? [] : editedSince(root, manifest);
-  if (edited.length) {
+  const { steps, edited } = prepareRestore(realRoot, dir, record.manifest);
+  if (edited.length && !force) {
     throw new InitError(
       "undo_conflict",
       `These files changed after governor init wrote them: ${edited.join(", ")}. Undo would overwrite those edits; nothing was restored.`,
       "Commit or copy your edits first, then run `governor init --undo --allow-dirty` to restore anyway.",
     );
   }
-  restore(root, dir, manifest);
-  removeBackupDir(root, dir);
-  return { backup: dir, files: manifest.files.map(({ path, action }) => ({ path, action })) };
+  let manifestChanged = true;
+  try {
+    manifestChanged = sha256(readFileSync(join(dir, "manifest.json"))) !== sha256(JSON.stringify(record.manifest, null, 2) + "\n");
+  } catch {
+    // missing: the record is what counts
+  }
+  applyRestore(realRoot, steps);
+  removeBackupDir(realRoot, record.backup);
+  removeRecord(realRoot, record.backup);
+  return { backup: dir, files: record.manifest.files.map(({ path, action }) => ({ path, action })), ignored, manifestChanged };
 }

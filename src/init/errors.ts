@@ -15,7 +15,11 @@ export type InitErrorCode =
   | "nothing_to_undo"
   | "undo_failed"
   | "undo_conflict"
+  | "undo_unverified"
+  | "undo_unsafe"
+  | "backup_unsafe"
   | "write_failed"
+  | "write_refused"
   | "governor_spec_unknown"
   | "edge_route";
 

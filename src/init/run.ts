@@ -49,16 +49,21 @@ function previewDiffs(plan: Plan): string {
 }
 
 async function runUndo(options: InitOptions, deps: InitDeps): Promise<number> {
-  const { files } = undoLatest(options.cwd, options.allowDirty);
+  const { files, ignored, manifestChanged } = undoLatest(options.cwd, options.allowDirty);
   if (options.json) {
     deps.out(JSON.stringify({
       restored: files.filter((f) => f.action === "update").map((f) => f.path),
       deleted: files.filter((f) => f.action === "create").map((f) => f.path),
+      ignoredBackups: ignored,
     }, null, 2) + "\n");
   } else {
     deps.out(`Undid the last governor init (${files.length} files):\n`);
     for (const f of files) deps.out(`  ${f.action === "create" ? "deleted " : "restored"} ${f.path}\n`);
     deps.out("Packages already installed in node_modules were left in place.\n");
+    if (manifestChanged) deps.out("Its manifest.json had changed since init wrote it; undo used init's own record instead.\n");
+    if (ignored.length) {
+      deps.out(`Left alone (not made by governor init here, so never used): ${ignored.map((n) => `.governor/backup/${n}`).join(", ")}. Delete them if you did not make them.\n`);
+    }
   }
   return 0;
 }
