@@ -9,6 +9,7 @@ import {
   type Intent,
   type IntentMap,
 } from "../runtime/index.js";
+import { safeUrl } from "../runtime/redact.js";
 
 export interface CliGovernorOptions {
   url?: string;
@@ -96,13 +97,13 @@ export function explainNoDecision(err: unknown, url: string | undefined, opts: {
   const e = err as { code?: string; message?: string; status?: number };
   const raw = e?.message ?? String(err);
   const message = plainMessage(raw);
-  const where = url ?? "GOVERNOR_ENFORCE_URL";
+  const where = url ? safeUrl(url) : "GOVERNOR_ENFORCE_URL";
   if (err instanceof GovernorConfigError) {
     const bare = /must be an http\(s\) URL \(got "([^"]+)"\)/.exec(raw)?.[1];
     const fix = bare && !/^[a-z][a-z0-9+.-]*:\/\//i.test(bare)
       ? `Give the scheme too: --url http://${bare} (or https://).`
       : /must not contain credentials/.test(raw)
-      ? "Remove user:password@ from the URL and pass the key with --api-key <key> (or GOVERNOR_API_KEY)."
+      ? "Remove the credentials (user:secret@) from the URL and give the key with --api-key <key> (or GOVERNOR_API_KEY)."
       : "Pass --url <enforce base URL> (try `governor serve --policy <file>` for a local one) or set GOVERNOR_ENFORCE_URL, and fix the settings named above.";
     return { kind: "config", code: "config_invalid", message, fix };
   }

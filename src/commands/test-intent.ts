@@ -6,6 +6,7 @@ import { cliGovernor, explainNoDecision, type CliDecision } from "../cli-support
 import { intentFromFlags } from "../cli-support/intent-args.js";
 import { resolveKey } from "../cli-support/secrets.js";
 import type { Intent } from "../runtime/index.js";
+import { clip, safeUrl } from "../runtime/redact.js";
 
 export const testIntentOptionsSchema = z.object({
   action: z.string().min(1).optional(),
@@ -29,10 +30,16 @@ export const testIntentOptionsSchema = z.object({
 });
 export type TestIntentOptions = z.infer<typeof testIntentOptionsSchema>;
 
-interface Trace {
-  field?: string;
-  raw_input?: string;
-  prediction?: { canonical?: string; confidence?: number; source?: string };
+/** A trace cell: the server's text (already redacted by the runtime), short, whatever its type. */
+function cell(v: unknown): string {
+  return typeof v === "string" ? clip(v, 80) : typeof v === "number" && Number.isFinite(v) ? String(v) : "";
+}
+
+function traceRow(t: unknown): string[] {
+  const e = (t !== null && typeof t === "object" ? t : {}) as Record<string, unknown>;
+  const p = (e.prediction !== null && typeof e.prediction === "object" ? e.prediction : {}) as Record<string, unknown>;
+  const confidence = typeof p.confidence === "number" && Number.isFinite(p.confidence) ? p.confidence.toFixed(2) : cell(p.confidence);
+  return [cell(e.field) || "?", cell(e.raw_input), cell(p.canonical), confidence, cell(p.source)];
 }
 
 function render(d: CliDecision, intent: Intent, url: string | undefined, mapFile: string | undefined, expectation: string | undefined, matched: boolean | undefined): string {
@@ -47,13 +54,13 @@ function render(d: CliDecision, intent: Intent, url: string | undefined, mapFile
   rows.push([c.dim("asked"), `${intent.action} ${r.type}${r.name ? ":" + r.name : ""} as ${intent.actor.id} (${intent.actor.type})${url ? " at " + url : ""}`]);
   if (mapFile) rows.push([c.dim("intent map"), mapFile]);
   lines.push(table(rows));
-  const trace = d.trace as Trace[];
+  const trace = d.trace;
   if (trace.length) {
     lines.push("", c.bold("canonicalization"));
     lines.push(
       table([
         ["field", "raw", "canonical", "confidence", "source"].map((h) => c.dim(h)),
-        ...trace.map((t) => [t.field ?? "?", t.raw_input ?? "", t.prediction?.canonical ?? "", t.prediction?.confidence?.toFixed(2) ?? "", t.prediction?.source ?? ""]),
+        ...trace.map(traceRow),
       ]),
     );
   }
@@ -81,7 +88,9 @@ export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv
     throw err;
   }
   const { intent, mapFile } = built;
-  const url = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined); // the gate refuses one with user:password@
+  // Only shown (the gate is given o.url itself): never with its user:password@ or query string.
+  const given = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
+  const url = given && safeUrl(given);
   const apiKey = resolveKey({ flag: "--api-key", env: "GOVERNOR_API_KEY" }, { value: o.apiKey, file: o.apiKeyFile });
   const apiKeySet = Boolean(apiKey ?? (env.GOVERNOR_API_KEY || env.GOVERNOR_API_KEY_FILE));
   let governor: ReturnType<typeof cliGovernor>;

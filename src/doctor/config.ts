@@ -6,7 +6,14 @@ import type { ProjectDetection } from "../detectors/project.js";
 import { packageRootOf, resolveConfig, type ConfigSite, type ResolvedConfig } from "../runtime/config.js";
 import { findConfigFile } from "../runtime/config-file.js";
 import { GovernorConfigError, loadIntentMap, type IntentMap } from "../runtime/index.js";
+import { safeUrl } from "../runtime/redact.js";
 import { fail, pass, skip, warn, type CheckResult } from "./types.js";
+
+/** The base URL (what --url takes) of a resolved enforce endpoint, query string kept: only for asking,
+ *  shown through safeUrl. */
+export function baseUrl(endpoint: URL): string {
+  return endpoint.origin + endpoint.pathname.replace(/\/api\/v2\/enforce$/, "") + endpoint.search;
+}
 
 /** A .env-style file in the project that sets `name` (to a value), when the environment does not. */
 function envFileWith(cwd: string, name: string): string | undefined {
@@ -75,7 +82,7 @@ export function checkConfig(inp: DoctorInputs): { result: CheckResult; config?: 
   try {
     // The environment, and governor.config.json's "enforce" block; the map is checked on its own below.
     const config = resolveConfig({ enforceUrl: inp.url, apiKey: inp.apiKey, env: inp.env, warn: () => {} }, siteOf(inp));
-    const base = config.endpoint ? config.endpoint.origin + config.endpoint.pathname.replace(/\/api\/v2\/enforce$/, "") : "(none)";
+    const base = config.endpoint ? safeUrl(baseUrl(config.endpoint)) : "(none)";
     return {
       config,
       result: pass(

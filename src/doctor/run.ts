@@ -5,7 +5,7 @@ import { cliGovernor } from "../cli-support/enforce.js";
 import { detectProject, type ProjectDetection } from "../detectors/project.js";
 import { loadIntentMap, type IntentMap } from "../runtime/index.js";
 import { checkClock } from "./clock.js";
-import { appSites, checkConfig, checkIntentMap, checkSafety } from "./config.js";
+import { appSites, baseUrl, checkConfig, checkIntentMap, checkSafety } from "./config.js";
 import { checkContract, checkLatency, checkProbes } from "./enforce.js";
 import { checkReachable } from "./network.js";
 import { loadProbes, type Probe } from "./probes-file.js";
@@ -50,7 +50,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   checks.push(checkSafety(validConfig, ci));
 
   const endpoint = config?.endpoint ?? null;
-  const base = endpoint ? endpoint.origin + endpoint.pathname.replace(/\/api\/v2\/enforce$/, "") : undefined;
+  // With its query string (it may carry the tenant's token): doctor asks exactly as the gate does.
+  const base = endpoint ? baseUrl(endpoint) : undefined;
   const live = endpoint
     ? await checkReachable(endpoint, o.timeout ?? Math.max(config!.timeoutMs, 2000))
     : skip("enforce.reachable", config ? "needs an enforce URL (see config)" : "needs a valid configuration (see config)");

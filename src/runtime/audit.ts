@@ -98,12 +98,16 @@ export class AuditLog {
   /** Lines written, since start. */
   written = 0;
   private closed = false;
+  private readonly secrets: string[];
 
   constructor(
     private readonly target: string,
     private readonly maxBuffered: number,
     private readonly warn: (m: string) => void,
+    secrets: (string | undefined)[] = [],
   ) {
+    // Records hold no server text unredacted; this catches a key put into an intent by hand.
+    this.secrets = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
     const reg = registry();
     if (reg.logs.size === 0) listen(reg);
     reg.logs.add(this);
@@ -112,7 +116,9 @@ export class AuditLog {
   write(record: AuditRecord): void {
     if (this.closed) return this.drop(1);
     if (this.buffer.length >= this.maxBuffered) return this.drop(1);
-    this.buffer.push(JSON.stringify(record));
+    let line = JSON.stringify(record);
+    for (const s of this.secrets) if (line.includes(s)) line = line.split(s).join("[redacted]");
+    this.buffer.push(line);
     if (!this.scheduled) {
       this.scheduled = true;
       setTimeout(() => {

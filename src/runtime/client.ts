@@ -2,7 +2,9 @@
 // check, retries only for 503 and connection reset/refused, with jittered backoff and Retry-After.
 import { EventEmitter } from "node:events";
 import type { Pool } from "undici";
-import { redact, type ResolvedConfig } from "./config.js";
+import type { ResolvedConfig } from "./config.js";
+import { clip, CREDENTIAL_HEADER, makeRedactor, redactJson, safeUrl, type Redactor } from "./redact.js";
+import { withNonce } from "./token.js";
 import { GovernorAuthError, GovernorError, GovernorProtocolError, GovernorUnavailableError } from "./errors.js";
 
 export interface EnforceAnswer {
@@ -12,6 +14,8 @@ export interface EnforceAnswer {
   denyCode: string | null;
   ttlMs: number | undefined;
   metadata: Record<string, unknown> | undefined;
+  /** The body exactly as sent (with its nonce when decisions are signed): what a token is bound to. */
+  sent: string;
 }
 
 type UndiciModule = typeof import("undici");
@@ -59,7 +63,7 @@ export class EnforceClient {
   private readonly origin: string;
   private readonly path: string;
   private readonly headers: Record<string, string>;
-  private readonly secrets: string[];
+  private readonly scrub: Redactor;
   private closed = false;
 
   constructor(private readonly cfg: ResolvedConfig) {
@@ -68,10 +72,15 @@ export class EnforceClient {
     this.path = url.pathname + url.search;
     this.headers = { ...cfg.headers, "content-type": "application/json", accept: "application/json" };
     if (cfg.apiKey) this.headers.authorization = `Bearer ${cfg.apiKey}`;
-    // Header values may carry credentials too; short ones (tenant ids) are not worth hiding.
-    // The decision key is never sent, but a misconfigured server may echo what it expected.
-    this.secrets = [cfg.apiKey ?? "", cfg.decisionKey ?? "", ...Object.values(cfg.headers).filter((v) => v.length >= 8)];
-    this.shownUrl = url.origin + url.pathname;
+    // Header values may carry credentials too; short ones (tenant ids) are not worth hiding, and only
+    // credential headers are hidden by fragment. The decision key is never sent, but a misconfigured
+    // server may echo what it expected.
+    const headers = Object.entries(cfg.headers);
+    this.scrub = makeRedactor(
+      [cfg.apiKey, cfg.decisionKey, ...headers.filter(([k]) => CREDENTIAL_HEADER.test(k)).map(([, v]) => v)],
+      headers.filter(([k, v]) => !CREDENTIAL_HEADER.test(k) && v.length >= 8).map(([, v]) => v),
+    );
+    this.shownUrl = safeUrl(url.href);
   }
 
   private readonly shownUrl: string;
@@ -111,6 +120,9 @@ export class EnforceClient {
     // Loading undici is a one-time cost of this process, not the policy service's: the deadline
     // starts once the pool exists.
     if (!this.pool) return (this.getPool() as Promise<Pool>).then(() => this.post(body, tool));
+    // Signed decisions: a fresh nonce in the body binds the answer's signature to this request, so a
+    // captured ALLOW cannot answer another one. Callers key caches on `body`, without it.
+    const sent = this.cfg.decisionKey ? withNonce(body) : body;
     const timeoutMs = this.cfg.timeoutMs;
     const run: Run = { deadline: Date.now() + timeoutMs, attempt: 0, over: false, signal: new EventEmitter() };
     return new Promise<EnforceAnswer>((resolve, reject) => {
@@ -120,7 +132,7 @@ export class EnforceClient {
         (run.signal as { aborted?: boolean }).aborted = true;
         run.signal.emit("abort");
       }, timeoutMs);
-      this.attempts(body, tool, run).then(
+      this.attempts(sent, tool, run).then(
         (answer) => {
           clearTimeout(timer);
           if (!run.over) resolve(answer);
@@ -161,7 +173,7 @@ export class EnforceClient {
         await this.backoff(attempt, baseDelayMs, undefined, run, last, tool);
         continue;
       }
-      if (status === 200) return this.parse(text, tool);
+      if (status === 200) return this.parse(text, body, tool);
       if (status === 503) {
         const last = new GovernorUnavailableError(
           `The policy service answered 503 (unavailable) after ${attempt} attempt${attempt > 1 ? "s" : ""}, so the tool${tool ? ` "${tool}"` : ""} was not run. Try again later; check the management plane's health.`,
@@ -218,7 +230,7 @@ export class EnforceClient {
       // not JSON: keep the text
     }
     const s = typeof d === "string" ? d : JSON.stringify(d);
-    return redact(s.length > 200 ? s.slice(0, 200) + "…" : s, ...this.secrets);
+    return clip(this.scrub(s), 200);
   }
 
   private statusError(status: number, text: string, tool?: string): GovernorError {
@@ -240,7 +252,7 @@ export class EnforceClient {
     );
   }
 
-  private parse(text: string, tool?: string): EnforceAnswer {
+  private parse(text: string, sent: string, tool?: string): EnforceAnswer {
     let body: { decision?: unknown; metadata?: unknown };
     try {
       body = JSON.parse(text);
@@ -250,13 +262,14 @@ export class EnforceClient {
     const decision = body !== null && typeof body === "object" ? body.decision : undefined;
     if (decision !== "ALLOW" && decision !== "DENY") {
       throw new GovernorProtocolError(
-        `The policy service answered without a valid decision (${typeof decision === "string" ? JSON.stringify(redact(decision, ...this.secrets).slice(0, 40)) : typeof decision}), so the tool${tool ? ` "${tool}"` : ""} was not run. Only "ALLOW" allows a call.`,
+        `The policy service answered without a valid decision (${typeof decision === "string" ? JSON.stringify(clip(this.scrub(decision), 40)) : typeof decision}), so the tool${tool ? ` "${tool}"` : ""} was not run. Only "ALLOW" allows a call.`,
         { status: 200, tool },
       );
     }
-    const m = body.metadata !== null && typeof body.metadata === "object" && !Array.isArray(body.metadata) ? (body.metadata as Record<string, unknown>) : undefined;
-    // Server text reaches errors, audit lines and the model: strip our secrets in case it echoes them.
-    const str = (v: unknown) => (typeof v === "string" && v ? redact(v.length > 500 ? v.slice(0, 500) + "…" : v, ...this.secrets) : null);
+    const raw = body.metadata !== null && typeof body.metadata === "object" && !Array.isArray(body.metadata) ? (body.metadata as Record<string, unknown>) : undefined;
+    const m = raw && this.redactMetadata(raw);
+    // Server text reaches errors, audit lines and the model: secrets are stripped (above), then cut.
+    const str = (v: unknown) => (typeof v === "string" && v ? clip(v, 500) : null);
     // A ttl_ms that is present but not a usable number means "do not cache", never the default TTL.
     const rawTtl = m?.ttl_ms;
     const ttl = rawTtl === undefined || rawTtl === null ? undefined : typeof rawTtl === "number" && Number.isFinite(rawTtl) && rawTtl >= 0 ? rawTtl : 0;
@@ -267,7 +280,16 @@ export class EnforceClient {
       denyCode: str(m?.deny_code),
       ttlMs: ttl,
       metadata: m,
+      sent,
     };
+  }
+
+  /** A redacted copy; the token and expiry stay as sent when they have their shapes, to be verified. */
+  private redactMetadata(raw: Record<string, unknown>): Record<string, unknown> {
+    const m = redactJson(raw, this.scrub) as Record<string, unknown>;
+    if (typeof raw.decision_token === "string" && /^v1\.[A-Za-z0-9_-]{1,100}$/.test(raw.decision_token)) m.decision_token = raw.decision_token;
+    if (typeof raw.expires_at === "string" && /^[0-9T:.+Z-]{1,40}$/.test(raw.expires_at)) m.expires_at = raw.expires_at;
+    return m;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 // governor.config.json (its "enforce" block: processes that MCP clients start get a filtered
 // environment and another working directory). Validated by hand: the runtime carries no schema library.
 import { GovernorConfigError } from "./errors.js";
+import { redact, safeUrl } from "./redact.js";
 import { validateIntentMap, type Actor, type IntentMap } from "./intent.js";
 import { configFileEnforce, findConfigFile, processSite, readConfigFile, readSecretVar, type ConfigSite, type EnforceBlock } from "./config-file.js";
 
@@ -43,6 +44,9 @@ export interface GovernorOptions {
    *  `metadata.decision_token`, else it is a DENY (`decision_unverified`). Env GOVERNOR_DECISION_KEY or
    *  GOVERNOR_DECISION_KEY_FILE, else governor.config.json `enforce.decisionKeyFile`. */
   decisionKey?: string;
+  /** Signed decisions whose `expires_at` is further out than this are refused. Env
+   *  GOVERNOR_DECISION_MAX_TTL_MS, default 300 000. */
+  decisionMaxTtlMs?: number;
   /** Retry tuning: attempts in total (default 3) and the first backoff (default 25 ms). */
   retry?: { maxAttempts?: number; baseDelayMs?: number };
   /** Breaker tuning: minimum checks in a window before it may open (5), failure ratio (0.5),
@@ -71,6 +75,7 @@ export interface ResolvedConfig {
   map: IntentMap | null;
   mapPath: string | undefined;
   decisionKey: string | undefined;
+  decisionMaxTtlMs: number;
   retry: { maxAttempts: number; baseDelayMs: number };
   breaker: { minimumRequests: number; failureRatio: number; windowMs: number; coolDownMs: number };
   auditBufferMax: number;
@@ -186,8 +191,8 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
       endpoint = u;
     } catch {
       // Echo the value without anything that may be a credential (user:pass@, query, fragment).
-      const shown = String(rawUrl).replace(/^([^/]*\/\/)[^/?#]*@/, "$1[redacted]@").replace(/[?#].*$/s, "");
-      problems.push(`GOVERNOR_ENFORCE_URL must be an http(s) URL (got ${JSON.stringify(shown.slice(0, 100))})`);
+      // Not cut here: the secrets are only redacted below, and a cut secret would no longer match.
+      problems.push(`GOVERNOR_ENFORCE_URL must be an http(s) URL (got ${JSON.stringify(safeUrl(String(rawUrl)))})`);
     }
   }
 
@@ -252,6 +257,7 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   if (decisionKey !== undefined && (typeof decisionKey !== "string" || decisionKey.length < 16)) {
     problems.push("GOVERNOR_DECISION_KEY must be at least 16 characters");
   }
+  const decisionMaxTtlMs = numberOption("GOVERNOR_DECISION_MAX_TTL_MS", options.decisionMaxTtlMs, env.GOVERNOR_DECISION_MAX_TTL_MS, 300_000, problems, 1);
 
   const warn = options.warn ? safeWarn(options.warn) : stderrWarn;
   for (const note of notes) warn(note);
@@ -273,6 +279,7 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
     map,
     mapPath,
     decisionKey,
+    decisionMaxTtlMs,
     retry,
     breaker,
     auditBufferMax,
@@ -300,9 +307,4 @@ function describeFileLookup(file: string | undefined, looked: string[], enforce:
   return `governor.config.json, not found at ${looked.join(" or ")}`;
 }
 
-/** Remove secrets from text that may reach a log, an error or the model. */
-export function redact(text: string, ...secrets: (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4 && out.includes(s)) out = out.split(s).join("[redacted]");
-  return out;
-}
+export { redact } from "./redact.js";

@@ -129,7 +129,7 @@ export class GovernorImpl implements Governor, GateHost {
     if (cfg) {
       this.breaker = new Breaker(cfg.breaker);
       if (cfg.cacheTtlMs > 0) this.cache = new DecisionCache<Decision>(cfg.cacheMaxEntries);
-      if (cfg.auditLog) this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn);
+      if (cfg.auditLog) this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn, [cfg.apiKey, cfg.decisionKey]);
     }
     this.gate = ((name: string, fn: (...args: unknown[]) => unknown, opts?: GateOptions) => makeGate(() => this, name, fn, opts)) as GateFunction;
   }
@@ -214,7 +214,8 @@ export class GovernorImpl implements Governor, GateHost {
     let { decision, reason, denyCode } = answer;
     const m = answer.metadata;
     if (decision === "ALLOW" && cfg.decisionKey) {
-      const v = verifyDecision(cfg.decisionKey, { intentHash: sha256Hex(body), decision, requestId: answer.requestId, token: m?.decision_token, expiresAt: m?.expires_at });
+      // Bound to the body as sent, nonce included: an answer captured for another request fails here.
+      const v = verifyDecision(cfg.decisionKey, { intentHash: sha256Hex(answer.sent), decision, requestId: answer.requestId, token: m?.decision_token, expiresAt: m?.expires_at, maxTtlMs: cfg.decisionMaxTtlMs });
       if (!v.ok) {
         decision = "DENY";
         denyCode = "decision_unverified";

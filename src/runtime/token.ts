@@ -63,6 +63,18 @@ function write(value: unknown, top: boolean): string | undefined {
   return out + "}";
 }
 
+/** 128 random bits, base64url: sent as the body's `nonce` when decisions are signed. */
+export function nonce(): string {
+  return cryptoMod().randomBytes(16).toString("base64url");
+}
+
+/** The canonical body with a fresh `nonce` member, still canonical (keys sorted), so the hash of the
+ *  bytes sent equals the hash of the body a server parses and re-canonicalizes. */
+export function withNonce(body: string): string {
+  const value = JSON.parse(body) as Record<string, unknown>;
+  return canonicalJson({ ...value, nonce: nonce() });
+}
+
 /** Hex SHA-256 of the canonical JSON of the intent body exactly as the client sent it. */
 export function intentHash(intent: unknown): string {
   return sha256Hex(typeof intent === "string" ? intent : canonicalJson(intent));
@@ -128,22 +140,41 @@ export interface VerifyInput {
   expiresAt: unknown;
   /** Milliseconds since the epoch; default Date.now(). */
   now?: number;
+  /** Latest expiry accepted, in ms from now (GOVERNOR_DECISION_MAX_TTL_MS); default 300 000. */
+  maxTtlMs?: number;
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: "missing" | "malformed" | "expired" | "mismatch" };
+export type VerifyResult = { ok: true } | { ok: false; reason: "missing" | "malformed" | "expired" | "mismatch" | "expiry_too_far" };
 
-/** Check a decision token: right format, not expired, and bound to this intent, decision and request id. */
+// RFC 3339 date-time (ISO 8601 profile): date, T, time, optional fraction, Z or an offset.
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+/** Milliseconds since the epoch of an RFC 3339 time, or NaN for anything else (no "tomorrow", no
+ *  HTTP dates, no local times, no February 30th). */
+export function parseExpiry(text: string): number {
+  const m = ISO_TIME.exec(text);
+  if (!m) return NaN;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return NaN;
+  return Date.parse(text);
+}
+
+/** Check a decision token: right format, not expired, bound to this intent (body, nonce included),
+ *  decision and request id, and not valid for longer than maxTtlMs from now. */
 export function verifyDecision(key: string | Uint8Array, input: VerifyInput): VerifyResult {
   const { token, expiresAt, requestId } = input;
   if (token === undefined || token === null || expiresAt === undefined || expiresAt === null) return { ok: false, reason: "missing" };
   if (typeof token !== "string" || typeof expiresAt !== "string" || !token.startsWith("v1.") || typeof requestId !== "string" || !requestId) {
     return { ok: false, reason: "malformed" };
   }
-  const expiry = Date.parse(expiresAt);
+  const expiry = parseExpiry(expiresAt);
   if (Number.isNaN(expiry)) return { ok: false, reason: "malformed" };
-  if (expiry <= (input.now ?? Date.now())) return { ok: false, reason: "expired" };
+  const now = input.now ?? Date.now();
+  if (expiry <= now) return { ok: false, reason: "expired" };
   const expected = Buffer.from(mac(key, payload(hashOf(input), input.decision, requestId, expiresAt)));
   const got = Buffer.from(token.slice(3));
   if (got.length !== expected.length || !cryptoMod().timingSafeEqual(got, expected)) return { ok: false, reason: "mismatch" };
+  // A genuine token that outlives the cap (a server's clock or TTL far off) is still refused.
+  if (expiry - now > (input.maxTtlMs ?? 300_000)) return { ok: false, reason: "expiry_too_far" };
   return { ok: true };
 }

@@ -122,7 +122,7 @@ describe.concurrent("governor test-intent", () => {
     // The gate refuses a URL with credentials; test-intent says how to pass the key instead.
     for (const r of [ok, down2]) {
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/must not contain credentials[\s\S]*fix: Remove user:password@ from the URL and pass the key with --api-key/);
+      expect(r.stderr).toMatch(/must not contain credentials[\s\S]*fix: Remove the credentials \(user:secret@\) from the URL and give the key with --api-key/);
       expect(r.stdout + r.stderr).not.toContain("hunter2");
     }
   });
