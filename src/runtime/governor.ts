@@ -7,7 +7,7 @@ import { EnforceClient, type EnforceAnswer } from "./client.js";
 import { resolveConfig, stderrWarn, type GovernorOptions, type Mode, type ResolvedConfig } from "./config.js";
 import { currentContext, mergeOverride } from "./context.js";
 import { GovernorConfigError, GovernorDeniedError, GovernorError, GovernorUnavailableError } from "./errors.js";
-import { buildIntent, type Intent } from "./intent.js";
+import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
 import { makeGate, RUN, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
@@ -69,32 +69,6 @@ export interface Governor {
 }
 
 const OFF_WARNED = Symbol.for("governor.offWarned");
-
-// The extra context argument frameworks pass after the tool's input (AI SDK options, LangChain config
-// or run manager, OpenAI Agents RunContext, MCP extra) is not the tool's data and is not scanned. Only
-// keys no tool schema would use count: a data argument with `messages` or `usage` is still scanned.
-function isFrameworkContext(a: Record<string, unknown>): boolean {
-  return (
-    typeof a.toolCallId === "string" ||
-    a.abortSignal instanceof AbortSignal ||
-    a.signal instanceof AbortSignal ||
-    typeof a.sendNotification === "function" ||
-    "callbacks" in a ||
-    "configurable" in a ||
-    "toolCall" in a ||
-    typeof a.recursionLimit === "number" ||
-    (typeof a.runId === "string" && "handlers" in a) ||
-    ("usage" in a && "context" in a)
-  );
-}
-
-function toolArgs(args: unknown[]): unknown[] {
-  for (let i = 1; i < args.length; i++) {
-    const a = args[i];
-    if (a !== null && typeof a === "object" && !Array.isArray(a) && isFrameworkContext(a as Record<string, unknown>)) return args.slice(0, i);
-  }
-  return args;
-}
 
 /** An intent that could not be built or serialized: the call is refused, never sent unchecked. The
  *  original error is not attached: it may quote the tool's arguments (a throwing getter). */
@@ -263,7 +237,7 @@ export class GovernorImpl implements Governor, GateHost {
       try {
         const ctx = currentContext();
         const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
-        intent = buildIntent(name, toolArgs(args), { map: cfg.map, actor: ctx?.actor ?? cfg.actor, override });
+        intent = buildIntent(name, withoutFrameworkContext(args), { map: cfg.map, actor: ctx?.actor ?? cfg.actor, override });
         body = canonicalJson(intent);
       } catch (err) {
         intent = null;

@@ -114,8 +114,8 @@ function inferredFor(toolName: string): { action: string; resource: IntentResour
   return e;
 }
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[A-Za-z]{2,}$/;
-const EMAIL_IN_TEXT = /[^\s@<>()"',;:]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}/;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.\p{L}{2,}$/u;
+const EMAIL_IN_TEXT = /[^\s@<>()"',;:]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})*\.\p{L}{2,}/u;
 const PHONE = /(?:^|[^\d])(\+?\d[\d ().-]{7,18}\d)(?:[^\d]|$)/;
 const SSN = /(?:^|[^\d])\d{3}-\d{2}-\d{4}(?:[^\d]|$)/;
 const IBAN = /\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b/;
@@ -136,12 +136,39 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+// Look-alikes that would dodge the patterns are folded first: NFKC (fullwidth ＠ and digits,
+// ligatures), then invisible format characters and combining marks dropped, every dash read as
+// "-", the ideographic full stop as ".", and other scripts' decimal digits as ASCII ones.
+const NON_ASCII = /[^\x00-\x7f]/;
+const INVISIBLE = /[\p{Cf}\p{M}]/gu;
+const DASH = /[\p{Pd}\u2212]/gu;
+const IDEOGRAPHIC_STOP = /\u3002/g;
+const DIGIT = /\p{Nd}/gu;
+const ONE_DIGIT = /^\p{Nd}$/u;
+
+function asciiDigit(d: string): string {
+  const cp = d.codePointAt(0)!;
+  if (cp < 0x80) return d;
+  // Unicode assigns decimal digits in runs of ten, 0 to 9: the value is the offset within its run.
+  let zero = cp;
+  while (zero > cp - 60 && ONE_DIGIT.test(String.fromCodePoint(zero - 1))) zero--;
+  return String((cp - zero) % 10);
+}
+
+/** The text the patterns are matched against: ASCII text as is, anything else folded. */
+function foldLookalikes(s: string): string {
+  if (!NON_ASCII.test(s)) return s;
+  const t = s.normalize("NFKC").replace(INVISIBLE, "").replace(DASH, "-").replace(IDEOGRAPHIC_STOP, ".");
+  return NON_ASCII.test(t) ? t.replace(DIGIT, asciiDigit) : t;
+}
+
 // Scanning limits. What is left unscanned might hold personal data, so a cut-short scan reports pii:
 // otherwise a model could hide an email behind 10 kB of padding, many values, or deep nesting.
 const CHUNK = 10_000;
 const OVERLAP = 400; // longer than any email, phone, card or IBAN, so none is split unseen
-const MAX_TEXT = 1_000_000; // characters scanned over all argument strings
-const MAX_NODES = 10_000; // strings, arrays and objects visited
+const MAX_TEXT = 1_000_000; // characters (and bytes of buffers) scanned over all arguments
+const MAX_NODES = 10_000; // strings, buffers, arrays and objects visited
+const MAX_VALUES = 1_000_000; // every value, item and entry visited, numbers and holes included
 const MAX_DEPTH = 16;
 
 function chunkLooksLikePii(s: string): boolean {
@@ -164,16 +191,106 @@ function chunkLooksLikePii(s: string): boolean {
   return false;
 }
 
-/** Does this string look like personal data (email, phone, card, national id / IBAN)? Long text is
- *  scanned in overlapping chunks; text over 1,000,000 characters counts as personal data. */
+/** Does this string look like personal data (email, phone, card, national id / IBAN)? Look-alike
+ *  characters are folded first (fullwidth, invisible, other scripts' digits). Long text is scanned
+ *  in overlapping chunks; text over 1,000,000 characters counts as personal data. */
 export function looksLikePii(text: string): boolean {
-  if (text.length <= CHUNK) return chunkLooksLikePii(text);
   if (text.length > MAX_TEXT) return true;
-  for (let at = 0; at < text.length; at += CHUNK - OVERLAP) {
-    if (chunkLooksLikePii(text.slice(at, at + CHUNK))) return true;
-    if (at + CHUNK >= text.length) break;
+  const s = foldLookalikes(text);
+  if (s.length <= CHUNK) return chunkLooksLikePii(s);
+  if (s.length > MAX_TEXT) return true;
+  for (let at = 0; at < s.length; at += CHUNK - OVERLAP) {
+    if (chunkLooksLikePii(s.slice(at, at + CHUNK))) return true;
+    if (at + CHUNK >= s.length) break;
   }
   return false;
+}
+
+// Numbers are amounts, ids and timestamps far more often than personal data: only a card number
+// (14-19 digits passing Luhn; 13 digits is a millisecond timestamp more often than an old Visa).
+function numberLooksLikePii(n: number | bigint): boolean {
+  let digits: string;
+  if (typeof n === "bigint") digits = (n < 0 ? -n : n).toString();
+  else {
+    const a = Math.abs(n);
+    if (!Number.isInteger(a) || a < 1e13 || a >= 1e21) return false; // 1e21 and up print as 1e+21
+    digits = String(a);
+  }
+  return digits.length >= 14 && digits.length <= 19 && luhn(digits);
+}
+
+// A field named for an identifier holds one whatever its format: `{ ssn: 123456789 }`.
+const ID_FIELD = /^(ssn|socialsecurity(number|no)?|nationalid(number|no)?|taxid(number|no)?|passport(number|no)?|(credit)?card(number|no)|creditcard|ccnumber|iban|driverslicen[cs]e(number|no)?)$/;
+const SIX_DIGITS = /(?:\d\D*){6}/;
+function idFieldHolds(field: string | undefined, v: string | number | bigint): boolean {
+  if (field === undefined || field.length > 40 || !ID_FIELD.test(field.toLowerCase().replace(/[^a-z]/g, ""))) return false;
+  return SIX_DIGITS.test(typeof v === "string" ? foldLookalikes(v) : v.toString());
+}
+
+function isPlain(proto: object | null): boolean {
+  // Object.prototype of any realm (its own prototype is null), or no prototype at all.
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+// Objects that carry data though they are not plain: scanned, and never framework context.
+const DATA_TAGS = new Set(["[object Map]", "[object Set]", "[object Date]", "[object RegExp]", "[object String]", "[object Number]", "[object Boolean]", "[object URL]", "[object URLSearchParams]", "[object ArrayBuffer]", "[object SharedArrayBuffer]"]);
+
+/** Something no model can produce: a function, or an object that is not plain data (a class
+ *  instance such as an AbortSignal, a RunContext or a CallbackManager). */
+function isOpaque(v: unknown): boolean {
+  if (typeof v === "function" || typeof v === "symbol") return true;
+  if (v === null || typeof v !== "object" || Array.isArray(v) || isPlain(Object.getPrototypeOf(v))) return false;
+  return !ArrayBuffer.isView(v) && !DATA_TAGS.has(Object.prototype.toString.call(v));
+}
+
+function isPlainContainer(v: unknown): v is object {
+  return v !== null && typeof v === "object" && (Array.isArray(v) || isPlain(Object.getPrototypeOf(v)));
+}
+
+/** A framework's context argument (AI SDK options with an abortSignal, LangChain's config with its
+ *  callbacks, OpenAI Agents' RunContext, MCP's request extra): it is, or holds within three levels,
+ *  a value no model can produce. Plain JSON never does, whatever its keys. Breadth first and
+ *  bounded, so an AbortSignal beside a long message list is found; past the bound it is data. */
+function isFrameworkContext(a: unknown): boolean {
+  if (isOpaque(a)) return true;
+  if (!isPlainContainer(a)) return false;
+  let budget = 200;
+  let level: object[] = [a];
+  for (let depth = 0; depth < 3 && level.length; depth++) {
+    const next: object[] = [];
+    for (const o of level) {
+      const check = (x: unknown): boolean | undefined => {
+        if (--budget < 0) return false;
+        if (isOpaque(x)) return true;
+        if (isPlainContainer(x)) next.push(x);
+        return undefined;
+      };
+      if (Array.isArray(o)) {
+        for (let i = 0; i < o.length; i++) {
+          const r = check(o[i]);
+          if (r !== undefined) return r;
+        }
+      } else {
+        for (const k in o) {
+          const r = check((o as Record<string, unknown>)[k]);
+          if (r !== undefined) return r;
+        }
+      }
+    }
+    level = next;
+  }
+  return false;
+}
+
+/** The arguments an intent is built from: the first always, each later one unless it is framework
+ *  context (a plain argument after a context one is still the tool's data). */
+export function withoutFrameworkContext(args: unknown[]): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 1; i < args.length; i++) {
+    if (isFrameworkContext(args[i])) out ??= args.slice(0, i);
+    else if (out) out.push(args[i]);
+  }
+  return out ?? args;
 }
 
 interface Scan {
@@ -181,38 +298,114 @@ interface Scan {
   bulk: boolean;
 }
 
-/** Walk argument values for pii and arrays of more than one item. Never keeps a value. A scan cut
- *  short by its limits reports pii (fail closed). */
+let decoder: InstanceType<typeof TextDecoder> | undefined;
+
+/** Walk argument values (and keys, Map/Set entries, buffer bytes) for pii and collections of more
+ *  than one item. Never keeps a value. A scan cut short by its limits reports pii (fail closed). */
 function scanArgs(args: unknown): Scan {
   const scan: Scan = { pii: false, bulk: false };
   let nodes = MAX_NODES;
   let text = MAX_TEXT;
+  let values = MAX_VALUES;
+  let stop = false;
   const seen = new Set<object>();
-  const visit = (v: unknown, depth: number, top: boolean): void => {
-    if (scan.pii && scan.bulk) return;
-    if (typeof v === "string") {
-      if (scan.pii) return;
-      if (--nodes < 0 || (text -= v.length) < 0) scan.pii = true;
-      else if (looksLikePii(v)) scan.pii = true;
-      return;
-    }
-    // Numbers are amounts, ids and timestamps far more often than phone or card numbers: not scanned.
-    if (v === null || typeof v !== "object" || seen.has(v)) return;
-    if (--nodes < 0 || depth > MAX_DEPTH) {
+  const cutShort = () => {
+    scan.pii = true;
+    stop = scan.bulk;
+  };
+  const str = (s: string, field: string | undefined): void => {
+    if (scan.pii) return;
+    if (--nodes < 0 || (text -= s.length) < 0) cutShort();
+    else if (looksLikePii(s) || idFieldHolds(field, s)) scan.pii = true;
+  };
+  const bytes = (v: ArrayBufferView | ArrayBuffer): void => {
+    if (scan.pii) return;
+    let view = ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v);
+    if (--nodes < 0 || (text -= view.byteLength) < 0) return cutShort();
+    // TextDecoder refuses views of shared memory: decode a copy.
+    if (Object.prototype.toString.call(view.buffer) === "[object SharedArrayBuffer]") view = view.slice();
+    if (looksLikePii((decoder ??= new TextDecoder()).decode(view))) scan.pii = true;
+  };
+  const visit = (v: unknown, depth: number, field: string | undefined): void => {
+    if (stop) return;
+    if (--values < 0) {
+      stop = true;
       scan.pii = true;
       return;
     }
+    if (scan.pii && scan.bulk) {
+      stop = true;
+      return;
+    }
+    if (typeof v === "string") return str(v, field);
+    if (typeof v === "number" || typeof v === "bigint") {
+      if (!scan.pii && (numberLooksLikePii(v) || idFieldHolds(field, v))) scan.pii = true;
+      return;
+    }
+    if (v === null || typeof v !== "object" || seen.has(v)) return;
+    if (--nodes < 0 || depth > MAX_DEPTH) return cutShort();
     seen.add(v);
     if (Array.isArray(v)) {
       // The top-level array is the argument list itself, not data.
-      if (!top && v.length > 1) scan.bulk = true;
-      for (const item of v) visit(item, depth + 1, false);
+      if (depth > 0 && v.length > 1) scan.bulk = true;
+      for (let i = 0; i < v.length && !stop; i++) visit(v[i], depth + 1, field);
       return;
     }
-    if (ArrayBuffer.isView(v)) return;
-    for (const key in v) visit((v as Record<string, unknown>)[key], depth + 1, false);
+    if (!isPlain(Object.getPrototypeOf(v)) && visitBuiltIn(v, depth, field)) return;
+    for (const key in v) {
+      if (stop) return;
+      if (!scan.pii && key.length >= 7) {
+        if ((text -= key.length) < 0) cutShort();
+        else if (looksLikePii(key)) scan.pii = true;
+      }
+      visit((v as Record<string, unknown>)[key], depth + 1, key);
+    }
   };
-  visit(args, 0, true);
+  /** Built-in containers by their internal tag (works across realms); false: scan as an object. */
+  const visitBuiltIn = (v: object, depth: number, field: string | undefined): boolean => {
+    if (ArrayBuffer.isView(v)) {
+      bytes(v);
+      return true;
+    }
+    switch (Object.prototype.toString.call(v)) {
+      case "[object Map]":
+        for (const [k, x] of Map.prototype.entries.call(v as Map<unknown, unknown>)) {
+          if (stop) break;
+          visit(k, depth + 1, undefined);
+          visit(x, depth + 1, typeof k === "string" ? k : undefined);
+        }
+        return true;
+      case "[object Set]": {
+        let n = 0;
+        for (const x of Set.prototype.values.call(v as Set<unknown>)) {
+          if (stop) break;
+          if (++n === 2 && depth > 0) scan.bulk = true;
+          visit(x, depth + 1, field);
+        }
+        return true;
+      }
+      case "[object ArrayBuffer]":
+      case "[object SharedArrayBuffer]":
+        bytes(v as ArrayBuffer);
+        return true;
+      case "[object String]":
+        str(String.prototype.valueOf.call(v), field);
+        return true;
+      case "[object Number]":
+        visit(Number.prototype.valueOf.call(v), depth, field);
+        return true;
+      case "[object URL]":
+        str(String(v), field);
+        return true;
+      case "[object Date]":
+      case "[object RegExp]":
+      case "[object Boolean]":
+        return true;
+      default:
+        return false; // a class instance: its enumerable properties, like a plain object's
+    }
+  };
+  visit(args, 0, undefined);
   return scan;
 }
 

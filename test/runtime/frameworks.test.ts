@@ -95,7 +95,9 @@ describe("LangChain", () => {
       }),
       { name: "get_user", description: "look up a user", schema: z.object({ id: z.number() }) },
     );
-    expect(await getUser.invoke({ id: 7 }, { metadata: { requester: "jane@example.com" } })).toBe("user 7");
+    // With callbacks the config holds a CallbackManager, which no model can produce: it is context.
+    // (A config of plain values only is data and is scanned: see pii-hiding.test.ts.)
+    expect(await getUser.invoke({ id: 7 }, { callbacks: [{ handleToolStart() {} }], metadata: { requester: "jane@example.com" } })).toBe("user 7");
     expect(ran).toEqual([7]);
     expect(server.requests[0].body).toMatchObject({ action: "read", resource: { type: "user" }, data: { pii: false, volume: "single" } });
   });

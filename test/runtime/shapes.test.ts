@@ -121,7 +121,8 @@ describe("withActor / withIntent", () => {
     server = await startEnforce(() => allow());
     const { governor } = makeGovernor({ enforceUrl: server.url });
     const tool = governor.gate("get_order", async (_input: { id: number }, _options: unknown) => 1);
-    await tool({ id: 1 }, { toolCallId: "c1", messages: [{ role: "user", content: "I am jane@example.com" }, { role: "user", content: "hi" }] });
+    // The AbortSignal marks it as the framework's (plain JSON with the same keys is scanned).
+    await tool({ id: 1 }, { toolCallId: "c1", messages: [{ role: "user", content: "I am jane@example.com" }, { role: "user", content: "hi" }], abortSignal: new AbortController().signal });
     expect(server.requests[0].body.data).toEqual({ pii: false, volume: "single" });
   });
 });
