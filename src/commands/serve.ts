@@ -79,6 +79,9 @@ export async function runServe(options: ServeOptions): Promise<void> {
   if (warning) process.stderr.write(warning + "\n");
   const exposed = exposureWarning(options.host, options.apiKey);
   if (exposed) process.stderr.write(exposed + "\n");
+  // Gates refuse a signed decision valid for longer than GOVERNOR_DECISION_MAX_TTL_MS (default 300 000).
+  if (key && options.tokenTtl > 300_000)
+    process.stderr.write(`warning: --token-ttl ${options.tokenTtl} is over 300000 ms: gates refuse such decisions (expiry_too_far) unless they raise GOVERNOR_DECISION_MAX_TTL_MS.\n`);
 }
 
 /** Reachable from other machines and no key asked: say so, since the server answers anyone. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import { signDecision, type Intent } from "../../src/runtime/index.js";
 import { allow, startEnforce, type EnforceServer, type Received, type Reply } from "./enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
-import { policies, serve } from "../cli/helpers.js";
+import { policies, serve, until } from "../cli/helpers.js";
 
 let server: EnforceServer | undefined;
 afterEach(async () => {
@@ -88,6 +88,20 @@ describe("nonce", () => {
 });
 
 describe("expires_at", () => {
+  it("governor serve --token-ttl over the cap warns, and a gate refuses its decisions unless it raises the cap", async () => {
+    const srv = await serve(["--policy", path.join(policies, "basic.yaml"), "--decision-key", key, "--token-ttl", "600000"]);
+    const q: Intent = { action: "query", actor: { id: "u", type: "user" }, resource: { type: "postgres_db", name: "users" } };
+    try {
+      await until(async () => /--token-ttl 600000 is over 300000 ms/.test(srv.stderr()), "the token-ttl warning", 20_000);
+      const d = await makeGovernor({ enforceUrl: srv.url, decisionKey: key }).governor.check(q);
+      expect(d.reason).toContain("expiry_too_far");
+      const e = await makeGovernor({ enforceUrl: srv.url, decisionKey: key, env: { GOVERNOR_DECISION_MAX_TTL_MS: "700000" } }).governor.check(q);
+      expect(e.decision).toBe("ALLOW");
+    } finally {
+      await srv.stop();
+    }
+  });
+
   const refused = async (reply: (req: Received) => Reply, opts: Record<string, unknown> = {}) => {
     server = await startEnforce(reply);
     const t = makeGovernor({ enforceUrl: server.url, decisionKey: key, ...opts });
