@@ -1,12 +1,12 @@
 // The request handler of `governor serve`: the enforce contract (../shared/enforce-api.md) over node:http.
 // Per request: read the body, validate, canonicalize, walk precompiled rules, answer. No fs, no parsing of policy.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { canonicalize } from "./canonicalize.js";
 import { evaluate } from "./evaluate.js";
 import type { Policy } from "./policy.js";
-import { jsonInvalid, validateIntentBody, type IntentBody, type ValidationIssue } from "./request.js";
+import { jsonInvalid, MAX_DEPTH, nestedDeeperThan, validateIntentBody, type IntentBody, type ValidationIssue } from "./request.js";
 import type { LineLog } from "./line-log.js";
 
 export type Signer = (body: unknown, decision: "ALLOW" | "DENY", requestId: string) => { decision_token: string; expires_at: string };
@@ -45,11 +45,26 @@ function rejection(status: number, path: string, why: string): string {
 
 const issuesText = (issues: ValidationIssue[]) => issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ");
 
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+/**
+ * `Authorization: Bearer <key>`, the scheme in any case (RFC 9110). Keys are compared as SHA-256 digests,
+ * so the comparison takes the same time whatever the length or the first wrong byte.
+ */
 function authorized(expected: Buffer | undefined, header: string | undefined): boolean {
   if (!expected) return true;
   if (!header) return false;
-  const got = Buffer.from(header);
-  return got.length === expected.length && timingSafeEqual(got, expected);
+  const m = /^bearer[ \t]+(.*?)[ \t]*$/is.exec(header);
+  return m !== null && m[1] !== "" && timingSafeEqual(digest(m[1]), expected);
+}
+
+/** Name and message of an unexpected error, quoted and cut short: never its stack. */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return typeof err;
+  const message = String(err.message);
+  const name = logValue(String(err.name));
+  if (message.length > 200) return `${name}: ${JSON.stringify(message.slice(0, 200))}…`;
+  return `${name}: ${JSON.stringify(message)}`;
 }
 
 function readBody(req: IncomingMessage, done: (err: number | null, text: string) => void): void {
@@ -79,7 +94,18 @@ function readBody(req: IncomingMessage, done: (err: number | null, text: string)
 }
 
 export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
-  const expectedAuth = state.apiKey ? Buffer.from(`Bearer ${state.apiKey}`) : undefined;
+  const expectedAuth = state.apiKey ? digest(state.apiKey) : undefined;
+
+  /** Whatever went wrong inside, the client gets an answer and the server keeps serving. */
+  function failed(res: ServerResponse, path: string, err: unknown): void {
+    try {
+      state.log.write(rejection(500, path, `internal error (${describeError(err)})`));
+      if (res.headersSent) res.destroy();
+      else send(res, 500, { detail: "Internal error in governor serve; the request got no decision. The server log says why." });
+    } catch {
+      res.destroy();
+    }
+  }
 
   /** Parses a body into a valid intent, or answers 422 (FastAPI's shape), logs why and returns undefined. */
   function parseIntent(req: IncomingMessage, res: ServerResponse, path: string, text: string): IntentBody | undefined {
@@ -91,6 +117,10 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       // FastAPI validates such a body as raw bytes, which is never an object.
       body = text;
       hint = ` (content-type ${req.headers["content-type"]}; send Content-Type: application/json)`;
+    } else if (nestedDeeperThan(text, MAX_DEPTH)) {
+      send(res, 400, { detail: `JSON nested deeper than ${MAX_DEPTH} levels; an intent needs only a few. Send the intent's fields without deep nesting.` });
+      state.log.write(rejection(400, path, `JSON nested deeper than ${MAX_DEPTH} levels`));
+      return undefined;
     } else {
       try {
         body = JSON.parse(text);
@@ -146,10 +176,20 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
   }
 
   return function handle(req, res) {
-    const q = req.url!.indexOf("?");
-    const path = q === -1 ? req.url! : req.url!.slice(0, q);
-    const route = path === "/api/v2/enforce" ? enforce : path === "/api/v2/canonicalize" ? canonicalizeOnly : undefined;
-    if (!route) {
+    const url = req.url ?? "";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    try {
+      route(req, res, path);
+    } catch (err) {
+      failed(res, path, err);
+      req.resume();
+    }
+  };
+
+  function route(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const answer = path === "/api/v2/enforce" ? enforce : path === "/api/v2/canonicalize" ? canonicalizeOnly : undefined;
+    if (!answer) {
       if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
         send(res, 200, { status: "ok", rules: state.policy.rules.length, default: state.policy.default });
       } else if (path === "/health") {
@@ -171,11 +211,16 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       return;
     }
     readBody(req, (err, text) => {
-      if (err === 413) {
-        send(res, 413, { detail: `Request body too large (over ${MAX_BODY} bytes)` }, { connection: "close" });
-        state.log.write(rejection(413, path, `body over ${MAX_BODY} bytes`));
-      } else if (err) send(res, 400, { detail: "Could not read the request body" });
-      else route(req, res, path, text);
+      // Called from a stream event: a throw here would not reach handle's catch.
+      try {
+        if (err === 413) {
+          send(res, 413, { detail: `Request body too large (over ${MAX_BODY} bytes)` }, { connection: "close" });
+          state.log.write(rejection(413, path, `body over ${MAX_BODY} bytes`));
+        } else if (err) send(res, 400, { detail: "Could not read the request body" });
+        else answer(req, res, path, text);
+      } catch (thrown) {
+        failed(res, path, thrown);
+      }
     });
-  };
+  }
 }

@@ -1,7 +1,7 @@
 // Turns a loose intent (any vocabulary) into the canonical one rules are written against,
 // and records each mapping in the trace every response carries.
 import type { IntentBody } from "./request.js";
-import { predict, type TraceEntry, type Vocabulary } from "./vocabulary.js";
+import { normalizeTerm, predict, type TraceEntry, type Vocabulary } from "./vocabulary.js";
 
 export interface CanonicalIntent {
   action: string;
@@ -33,7 +33,8 @@ export function canonicalize(body: IntentBody, vocabulary: Vocabulary): { intent
     actor: { id: body.actor.id, type: actorType },
     resource: { type: resourceType.canonical, name: body.resource.name },
     data: {
-      sensitivity: data.sensitivity ? data.sensitivity.map((s) => s.trim().toLowerCase()) : NO_SENSITIVITY,
+      // The form rules are compiled in: a label only lower-cased missed `top-secret` rules.
+      sensitivity: data.sensitivity ? data.sensitivity.map(normalizeTerm) : NO_SENSITIVITY,
       pii: data.pii ?? undefined,
       volume: data.volume ?? undefined,
     },

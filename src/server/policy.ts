@@ -34,27 +34,37 @@ export class PolicyError extends Error {
 }
 
 type Getter = (i: CanonicalIntent) => unknown;
-interface FieldSpec { get: Getter; kind: "term" | "exact" | "list" | "bool"; vocab?: VocabularyField }
+interface FieldSpec { get: Getter; kind: "term" | "list" | "bool"; vocab?: VocabularyField; only?: readonly string[] }
 
-// Fields a rule's `when` can test. "term" values are compared in canonical (normalized) form.
-const FIELDS: Record<string, FieldSpec> = {
-  action: { get: (i) => i.action, kind: "term", vocab: "action" },
-  "actor.id": { get: (i) => i.actor.id, kind: "exact" },
-  "actor.type": { get: (i) => i.actor.type, kind: "term", vocab: "actor_type" },
-  "resource.type": { get: (i) => i.resource.type, kind: "term", vocab: "resource_type" },
-  "resource.name": { get: (i) => i.resource.name, kind: "exact" },
-  "data.sensitivity": { get: (i) => i.data.sensitivity, kind: "list" },
-  "data.pii": { get: (i) => i.data.pii, kind: "bool" },
-  "data.volume": { get: (i) => i.data.volume, kind: "exact" },
-  "risk.authn": { get: (i) => i.risk.authn, kind: "exact" },
-  layer: { get: (i) => i.layer, kind: "exact" },
-};
-const FIELD_NAMES = Object.keys(FIELDS).join(", ");
+// Ids and names stay as sent in the intent (logs, /canonicalize) and are normalized only to be compared.
+const term = (v: string | undefined) => (v === undefined ? undefined : normalizeTerm(v));
+
+// Fields a rule's `when` can test. Strings on both sides are compared in normalizeTerm's form.
+// A Map, so a key such as `constructor` or `__proto__` is unknown, never Object.prototype's.
+const FIELDS = new Map<string, FieldSpec>([
+  ["action", { get: (i) => i.action, kind: "term", vocab: "action" }],
+  ["actor.id", { get: (i) => term(i.actor.id), kind: "term" }],
+  ["actor.type", { get: (i) => i.actor.type, kind: "term", vocab: "actor_type" }],
+  ["resource.type", { get: (i) => i.resource.type, kind: "term", vocab: "resource_type" }],
+  ["resource.name", { get: (i) => term(i.resource.name), kind: "term" }],
+  ["data.sensitivity", { get: (i) => i.data.sensitivity, kind: "list" }],
+  ["data.pii", { get: (i) => i.data.pii, kind: "bool" }],
+  ["data.volume", { get: (i) => i.data.volume, kind: "term", only: ["single", "bulk"] }],
+  ["risk.authn", { get: (i) => term(i.risk.authn), kind: "term" }],
+  ["layer", { get: (i) => term(i.layer), kind: "term" }],
+]);
+const FIELD_NAMES = [...FIELDS.keys()].join(", ");
 const RULE_KEYS = new Set(["id", "effect", "reason", "deny_code", "when"]);
 const TOP_KEYS = new Set(["version", "default", "rules", "vocabulary"]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const show = (v: unknown) => JSON.stringify(v) ?? String(v);
+function show(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return "a value that refers to itself (a YAML alias loop)";
+  }
+}
 
 /** The known key closest to a mistyped one (one or two edits away), for "did you mean" hints. */
 function closest(word: string, known: Iterable<string>): string | undefined {
@@ -82,20 +92,41 @@ const didYouMean = (word: string, known: Iterable<string>) => {
   return k ? ` Did you mean "${k}"?` : "";
 };
 
+/**
+ * `*` matches any run of characters. Matched by scanning, not a RegExp: `*a*a*a*b` against a long
+ * request value would backtrack for minutes and stall every request behind it.
+ */
+function globMatcher(glob: string): (v: string) => boolean {
+  const parts = glob.split("*");
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const middle = parts.slice(1, -1).filter((p) => p !== "");
+  const min = parts.reduce((n, p) => n + p.length, 0);
+  return (v) => {
+    if (v.length < min || !v.startsWith(first) || !v.endsWith(last)) return false;
+    const end = v.length - last.length;
+    let at = first.length;
+    for (const m of middle) {
+      const k = v.indexOf(m, at);
+      if (k === -1 || k + m.length > end) return false;
+      at = k + m.length;
+    }
+    return true;
+  };
+}
+
 /** A string matcher: exact set plus `*` globs, compiled once. */
 function stringMatcher(values: string[]): (v: string) => boolean {
   if (values.includes("*")) return () => true;
   const exact = new Set(values.filter((v) => !v.includes("*")));
-  const globs = values
-    .filter((v) => v.includes("*"))
-    .map((v) => new RegExp("^" + v.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$"));
+  const globs = values.filter((v) => v.includes("*")).map(globMatcher);
   if (globs.length === 0) return (v) => exact.has(v);
-  return (v) => exact.has(v) || globs.some((g) => g.test(v));
+  return (v) => exact.has(v) || globs.some((g) => g(v));
 }
 
 function compileField(where: string, field: string, raw: unknown, vocabulary: Vocabulary): (i: CanonicalIntent) => boolean {
-  const spec = FIELDS[field];
-  if (!spec) throw new PolicyError(`${where}: when.${field}: unknown field.${didYouMean(field, Object.keys(FIELDS))} Fields a rule can test: ${FIELD_NAMES}.`);
+  const spec = FIELDS.get(field);
+  if (!spec) throw new PolicyError(`${where}: when.${field}: unknown field.${didYouMean(field, FIELDS.keys())} Fields a rule can test: ${FIELD_NAMES}.`);
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw new PolicyError(`${where}: when.${field}: empty list; give at least one value or remove the field.`);
   if (spec.kind === "bool") {
@@ -106,15 +137,19 @@ function compileField(where: string, field: string, raw: unknown, vocabulary: Vo
   }
   if (!list.every((v) => typeof v === "string" && v.length > 0))
     throw new PolicyError(`${where}: when.${field}: expected a string or a list of strings, got ${show(raw)}.`);
-  let values = list as string[];
-  if (spec.kind === "term" || spec.kind === "list") {
-    values = values.map((v) => (v.includes("*") ? v.toLowerCase() : normalizeTerm(v)));
-    if (spec.vocab) {
-      for (const v of values) {
-        const canonical = synonymOf(vocabulary, spec.vocab, v);
-        if (canonical)
-          throw new PolicyError(`${where}: when.${field}: "${v}" is a synonym that requests are canonicalized away from; write the canonical value "${canonical}" instead.`);
-      }
+  // Globs too: `External-*` must match a request's `external_api`.
+  const values = (list as string[]).map(normalizeTerm);
+  const empty = (list as string[]).find((_, k) => values[k] === "");
+  if (empty !== undefined) throw new PolicyError(`${where}: when.${field}: ${show(empty)} has no letters or digits, so it can never match.`);
+  if (spec.only) {
+    const bad = values.find((v) => !spec.only!.includes(v));
+    if (bad !== undefined) throw new PolicyError(`${where}: when.${field}: expected ${spec.only.map((o) => `"${o}"`).join(" or ")}, got ${show(bad)}.`);
+  }
+  if (spec.vocab) {
+    for (const v of values) {
+      const canonical = synonymOf(vocabulary, spec.vocab, v);
+      if (canonical)
+        throw new PolicyError(`${where}: when.${field}: "${v}" is a synonym that requests are canonicalized away from; write the canonical value "${canonical}" instead.`);
     }
   }
   const match = stringMatcher(values);

@@ -20,10 +20,13 @@ export interface ValidationIssue {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
+// Own fields only: a body's missing `action` must not be found on Object.prototype.
+const field = (obj: Record<string, unknown>, key: string): unknown => (Object.hasOwn(obj, key) ? obj[key] : undefined);
+
 const OBJECT_MSG = "Input should be a valid dictionary or object to extract fields from";
 
 function requireString(issues: ValidationIssue[], obj: Record<string, unknown>, key: string, loc: (string | number)[], required: boolean) {
-  const v = obj[key];
+  const v = field(obj, key);
   if (v === undefined || v === null) {
     if (required) issues.push({ type: "missing", loc: [...loc, key], msg: "Field required" });
   } else if (typeof v !== "string") {
@@ -34,7 +37,7 @@ function requireString(issues: ValidationIssue[], obj: Record<string, unknown>, 
 }
 
 function requireObject(issues: ValidationIssue[], body: Record<string, unknown>, key: string, required: boolean): Record<string, unknown> | undefined {
-  const v = body[key];
+  const v = field(body, key);
   if (v === undefined || v === null) {
     if (required) issues.push({ type: "missing", loc: ["body", key], msg: "Field required" });
     return undefined;
@@ -85,4 +88,30 @@ export function validateIntentBody(body: unknown): ValidationIssue[] {
 export function jsonInvalid(err: unknown): ValidationIssue[] {
   const m = /position (\d+)/.exec(err instanceof Error ? err.message : "");
   return [{ type: "json_invalid", loc: ["body", m ? Number(m[1]) : 0], msg: "JSON decode error" }];
+}
+
+/** The deepest nesting a body may have; an intent needs about 3. */
+export const MAX_DEPTH = 64;
+
+/**
+ * Is the JSON text nested deeper than `max` objects or arrays? Counted on the raw text, before parsing,
+ * because every step after the parse (hashing the body to sign an ALLOW) recurses and would overflow the
+ * stack. Brackets inside strings do not count; text that is not JSON is left for JSON.parse to refuse.
+ */
+export function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string: a backslash escapes the next character, whatever it is.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }

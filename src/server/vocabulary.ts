@@ -42,9 +42,20 @@ const BUILT_IN: Record<VocabularyField, Record<string, string[]>> = {
 
 export type Vocabulary = Record<VocabularyField, Map<string, Prediction>>;
 
-/** Lower-case, trimmed, spaces and dashes as underscores: "Postgres-DB" and "postgres_db" are one word. */
+const NORMAL = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
+// Invisible format characters (zero-width space, soft hyphen) would let one word pass for another.
+const INVISIBLE = /\p{Cf}/gu;
+const SEPARATORS = /[\s\p{Pd}_]+/gu;
+const EDGES = /^_+|_+$/g;
+
+/**
+ * The one form every rule value and every request value is compared in: NFKC, invisible characters
+ * dropped, lower-case, each run of spaces, dashes and underscores one `_`, none at the ends.
+ * "Top-Secret", "top secret" and "TOP_SECRET" are one word; `*` is kept, so globs normalise too.
+ */
 export function normalizeTerm(raw: string): string {
-  return raw.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  if (NORMAL.test(raw)) return raw;
+  return raw.normalize("NFKC").replace(INVISIBLE, "").toLowerCase().replace(SEPARATORS, "_").replace(EDGES, "");
 }
 
 /** Built-in synonyms plus the policy's own (`extra[field][raw] = canonical`), precomputed into lookups. */

@@ -4,7 +4,8 @@ import path from "node:path";
 import { parsePolicy, PolicyError } from "../../src/server/policy.js";
 import { canonicalize } from "../../src/server/canonicalize.js";
 import { evaluate } from "../../src/server/evaluate.js";
-import { validateIntentBody } from "../../src/server/request.js";
+import { nestedDeeperThan, validateIntentBody } from "../../src/server/request.js";
+import { normalizeTerm } from "../../src/server/vocabulary.js";
 import { exposureWarning } from "../../src/commands/serve.js";
 import type { IntentBody } from "../../src/server/request.js";
 
@@ -122,5 +123,75 @@ describe("serve's startup warnings", () => {
     expect(exposureWarning("::", undefined)).toMatch(/without --api-key/);
     expect(exposureWarning("0.0.0.0", "k")).toBeUndefined();
     for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"]) expect(exposureWarning(host, undefined)).toBeUndefined();
+  });
+});
+
+describe("one normal form for rule values and request values", () => {
+  it.each([
+    ["top_secret", "top_secret"],
+    ["Top-Secret", "top_secret"],
+    ["  TOP   secret ", "top_secret"],
+    ["top - _ secret", "top_secret"],
+    ["top\u2011secret", "top_secret"],
+    ["top\u00a0secret", "top_secret"],
+    ["top-se\u200bcret", "top_secret"],
+    ["ＴＯＰ－ＳＥＣＲＥＴ", "top_secret"],
+    ["-secret-", "secret"],
+    ["External-*", "external_*"],
+    ["a.b@c", "a.b@c"],
+  ])("%j -> %j", (raw, normal) => {
+    expect(normalizeTerm(raw)).toBe(normal);
+    expect(normalizeTerm(normal)).toBe(normal);
+  });
+
+  it("refuses a rule value with nothing left after normalizing", () => {
+    expect(() => parsePolicy("version: 1\nrules:\n  - { id: r, effect: deny, when: { actor.id: '--' } }\n", "p.yaml")).toThrow(/when\.actor\.id: "--" has no letters or digits/);
+  });
+});
+
+describe("globs", () => {
+  const p = (glob: string) => parsePolicy(`version: 1\ndefault: allow\nrules:\n  - { id: g, effect: deny, when: { resource.name: "${glob}" } }\n`, "p.yaml");
+  const hit = (glob: string, name: string) => p(glob).rules[0].matches(canonicalize({ action: "read", actor: {}, resource: { type: "db", name } }, policy.vocabulary).intent);
+  it.each([
+    ["a*", "a", true],
+    ["a*", "ab", true],
+    ["*b", "ab", true],
+    ["a*b", "ab", true],
+    ["a*b", "a", false],
+    ["a*a", "a", false],
+    ["ab*ba", "aba", false],
+    ["a*b*c", "axbyc", true],
+    ["a*b*c", "acb", false],
+    ["*x*", "axb", true],
+    ["a.*", "abc", false],
+    ["a.*", "a.c", true],
+  ])("%j against %j: %s", (glob, name, expected) => {
+    expect(hit(glob, name)).toBe(expected);
+  });
+
+  it("many stars against a long value answer at once (no backtracking RegExp)", () => {
+    expect(hit("*a*a*a*a*a*a*a*a*b", "a".repeat(200_000))).toBe(false);
+    expect(hit("*x*x*x*x*x*y", "x".repeat(200_000) + "y")).toBe(true);
+  });
+});
+
+describe("odd policy documents are refused with a message, not a crash", () => {
+  it("a YAML alias loop", () => {
+    expect(() => parsePolicy("version: 1\nrules: &r [*r]\n", "p.yaml")).toThrow(PolicyError);
+    expect(() => parsePolicy("version: 1\nrules: &r [*r]\n", "p.yaml")).toThrow(/rules\[0\]: expected a rule object .* refers to itself/);
+  });
+});
+
+describe("nesting depth of a request body, counted on the text", () => {
+  it.each([
+    ["{}", 1, false],
+    ["{}", 0, true],
+    ['{"a":[[1]]}', 3, false],
+    ['{"a":[[1]]}', 2, true],
+    ['{"a":"[[[[[[\\"[[[["}', 1, false],
+    ['{"a":"\\\\"}', 1, false],
+    ['{"a":"\\\\","b":[[]]}', 2, true],
+  ])("%s within %d: deeper %s", (text, max, deeper) => {
+    expect(nestedDeeperThan(text, max)).toBe(deeper);
   });
 });
