@@ -6,6 +6,7 @@ import type { ResolvedConfig } from "./config.js";
 import { clip, CREDENTIAL_HEADER, makeRedactor, redactJson, safeUrl, type Redactor } from "./redact.js";
 import { withNonce } from "./token.js";
 import { GovernorAuthError, GovernorError, GovernorProtocolError, GovernorUnavailableError } from "./errors.js";
+import { duplicateKey, isJsonType, shownKey, shownType } from "./strict-json.js";
 
 export interface EnforceAnswer {
   decision: "ALLOW" | "DENY";
@@ -54,6 +55,9 @@ interface Run {
   over: boolean;
   signal: EventEmitter;
 }
+
+// Decoded as is: undici's text() drops a byte order mark, which must be seen to be refused.
+const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -154,12 +158,14 @@ export class EnforceClient {
       let status: number;
       let text: string;
       let retryAfter: number | undefined;
+      let type: string | string[] | undefined;
       try {
         const res = await pool.request({ origin: this.origin, path: this.path, method: "POST", headers: this.headers, body, headersTimeout: budget, bodyTimeout: budget, signal: run.signal });
         status = res.statusCode;
+        type = res.headers["content-type"];
         if (status === 503) retryAfter = retryAfterMs(res.headers["retry-after"]);
         const declared = res.headers["content-length"];
-        if (declared !== undefined && Number(declared) <= MAX_BODY_BYTES) text = await res.body.text();
+        if (declared !== undefined && Number(declared) <= MAX_BODY_BYTES) text = utf8(await res.body.bytes());
         else text = await this.readCapped(res.body, status, tool);
       } catch (err) {
         if (run.over || err instanceof GovernorError) throw err;
@@ -173,6 +179,7 @@ export class EnforceClient {
         await this.backoff(attempt, baseDelayMs, undefined, run, last, tool);
         continue;
       }
+      if (status === 200) this.strict(text, type, tool);
       if (status === 200) return this.parse(text, body, tool);
       if (status === 503) {
         const last = new GovernorUnavailableError(
@@ -250,6 +257,28 @@ export class EnforceClient {
       `The policy service answered HTTP ${status}${said} instead of a decision, so ${what}. Check that GOVERNOR_ENFORCE_URL points at the management plane (${this.url}).`,
       { status, tool },
     );
+  }
+
+  /** A 200 is read as a decision only when it is JSON by type, with no byte order mark and no key
+   *  given twice; otherwise it is no decision (the fail mode applies). */
+  private strict(text: string, type: string | string[] | undefined, tool?: string): void {
+    const what = `so the tool${tool ? ` "${tool}"` : ""} was not run`;
+    if (!isJsonType(type)) {
+      throw new GovernorProtocolError(
+        `The policy service answered 200 with ${shownType(type)} instead of application/json, ${what}. Check that GOVERNOR_ENFORCE_URL (${this.url}) points at the management plane, not at a web page or a proxy's error page.`,
+        { status: 200, tool },
+      );
+    }
+    if (text.charCodeAt(0) === 0xfeff) {
+      throw new GovernorProtocolError(`The policy service answered 200 with a byte order mark before its JSON, ${what}. The enforce API sends plain UTF-8 JSON; check GOVERNOR_ENFORCE_URL (${this.url}).`, { status: 200, tool });
+    }
+    const dup = duplicateKey(text);
+    if (dup !== undefined) {
+      throw new GovernorProtocolError(
+        `The policy service answered 200 with a duplicated key${shownKey(dup)} in its JSON, ${what}: which value counts would be a guess. Check GOVERNOR_ENFORCE_URL (${this.url}).`,
+        { status: 200, tool },
+      );
+    }
   }
 
   private parse(text: string, sent: string, tool?: string): EnforceAnswer {
