@@ -1,6 +1,7 @@
 // Signed decisions. `governor serve` signs with signDecision; the runtime verifies with verifyDecision.
 // Format (docs/runtime.md): token = "v1." + base64url(HMAC-SHA256(key, "v1|" + intentHash + "|" +
-// decision + "|" + requestId + "|" + expiresAt)); intentHash = hex SHA-256 of canonicalJson(intent).
+// decision + "|" + requestId + "|" + expiresAt)); intentHash = hex SHA-256 of canonicalJson(body sent),
+// which with a decision key carries a per-request nonce (withNonce), binding the token to that request.
 // node:crypto costs ~3 ms to load and most processes never sign or verify: loaded on first use.
 let crypto: typeof import("node:crypto") | undefined;
 const cryptoMod = (): typeof import("node:crypto") => (crypto ??= process.getBuiltinModule("node:crypto"));
@@ -71,7 +72,9 @@ export function nonce(): string {
 /** The canonical body with a fresh `nonce` member, still canonical (keys sorted), so the hash of the
  *  bytes sent equals the hash of the body a server parses and re-canonicalizes. */
 export function withNonce(body: string): string {
-  const value = JSON.parse(body) as Record<string, unknown>;
+  const value = JSON.parse(body) as unknown;
+  // Not an object: not an intent either; the server refuses it as it is.
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return body;
   return canonicalJson({ ...value, nonce: nonce() });
 }
 
@@ -175,6 +178,7 @@ export function verifyDecision(key: string | Uint8Array, input: VerifyInput): Ve
   const got = Buffer.from(token.slice(3));
   if (got.length !== expected.length || !cryptoMod().timingSafeEqual(got, expected)) return { ok: false, reason: "mismatch" };
   // A genuine token that outlives the cap (a server's clock or TTL far off) is still refused.
-  if (expiry - now > (input.maxTtlMs ?? 300_000)) return { ok: false, reason: "expiry_too_far" };
+  const cap = typeof input.maxTtlMs === "number" && !Number.isNaN(input.maxTtlMs) ? input.maxTtlMs : 300_000;
+  if (expiry - now > cap) return { ok: false, reason: "expiry_too_far" };
   return { ok: true };
 }
