@@ -1,10 +1,10 @@
 import { Command, Option } from "commander";
-import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { PACKAGE_MANAGERS } from "../detectors/package-manager.js";
 import { gateSources } from "../codemods/index.js";
 import { FRAMEWORKS } from "../init/codemods.js";
+import { detectSpec, explicitSpec, type DependencySpec } from "../init/dependency-spec.js";
 import { formatError, InitError } from "../init/errors.js";
 import { runInit } from "../init/run.js";
 import { inferIntentEntry } from "../runtime/intent.js";
@@ -23,19 +23,16 @@ export const initOptionsSchema = z.object({
   undo: z.boolean(),
   typecheck: z.boolean(),
   debug: z.boolean(),
+  allowEdge: z.boolean(),
+  governorSpec: z.string().optional(),
 });
 
-function runtimeRange(): string {
-  const require = createRequire(import.meta.url);
-  for (const p of ["../package.json", "../../package.json"]) {
-    try {
-      const pkg = require(p) as { name?: string; version?: string };
-      if (pkg.name === "governor" && pkg.version) return `^${pkg.version}`;
-    } catch {
-      // try the next layout (dist/ vs src/commands/)
-    }
-  }
-  return "latest";
+/** --governor-spec, then GOVERNOR_PACKAGE_SPEC, then where this running governor was installed from. */
+function dependencySpec(flag: string | undefined): DependencySpec {
+  if (flag !== undefined) return explicitSpec(flag, process.cwd(), "--governor-spec");
+  const env = process.env.GOVERNOR_PACKAGE_SPEC;
+  if (env !== undefined && env !== "") return explicitSpec(env, process.cwd(), "GOVERNOR_PACKAGE_SPEC");
+  return detectSpec(import.meta.url);
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -60,6 +57,8 @@ export const init = new Command("init")
   .option("--exclude <glob>", "skip files matching this glob (repeatable)", collect)
   .option("--undo", "restore every file the last init changed and delete the ones it created", false)
   .option("--typecheck", "run tsc --noEmit before and after; roll back if it passed before and fails after", false)
+  .option("--allow-edge", "gate tools that Next.js Edge routes reach anyway (governor cannot load on the Edge runtime)", false)
+  .option("--governor-spec <spec>", "the governor dependency to write (file:<path>, a .tgz, a git URL, npm:<name>@<range>); default: where this governor was installed from")
   .option("--debug", "print stack traces on errors", false)
   .action(async (raw: Record<string, unknown>) => {
     const debug = Boolean(raw.debug);
@@ -69,13 +68,14 @@ export const init = new Command("init")
         const issue = parsed.error.issues[0];
         throw new InitError("invalid_option", `Invalid option --${issue?.path.join(".")}: ${issue?.message}.`, "Run `governor init --help` for the accepted values.");
       }
-      const options = parsed.data;
+      const { governorSpec, ...options } = parsed.data;
       const code = await runInit(
         { ...options, framework: options.framework as never },
         {
           gateSources,
           inferIntent: inferIntentEntry,
-          runtimeRange: runtimeRange(),
+          // --undo writes no dependency: a bad GOVERNOR_PACKAGE_SPEC must not block it
+          dependencySpec: options.undo ? detectSpec(import.meta.url) : dependencySpec(governorSpec),
           interactive: isInteractive(),
           out: (text) => process.stdout.write(text),
           err: (text) => process.stderr.write(text),

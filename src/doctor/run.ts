@@ -6,6 +6,7 @@ import { detectProject, type ProjectDetection } from "../detectors/project.js";
 import { loadIntentMap, type IntentMap } from "../runtime/index.js";
 import { checkClock } from "./clock.js";
 import { appSites, baseUrl, checkConfig, checkIntentMap, checkSafety } from "./config.js";
+import { checkEdge } from "./edge.js";
 import { checkContract, checkLatency, checkProbes } from "./enforce.js";
 import { checkReachable } from "./network.js";
 import { loadProbes, type Probe } from "./probes-file.js";
@@ -89,10 +90,11 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   checks.push(await checkClock(endpoint, Boolean(config?.decisionKey), config?.headers ?? {}, o.timeout ?? 2000));
 
   if (!project) {
-    for (const id of ["runtime.installed", "frameworks.versions", "runtime.entrypoint", "tools.governed"])
+    for (const id of ["runtime.installed", "frameworks.versions", "runtime.entrypoint", "tools.governed", "runtime.edge"])
       checks.push(skip(id, `cannot read the project here: ${projectError}`, "Run governor doctor in your project's directory, or pass --cwd <dir>."));
   } else {
     checks.push(checkInstalled(project), checkVersions(project), checkEntrypoint(project, o.env), checkGoverned(project, o.gateSources));
+    checks.push(checkEdge(project, o.gateSources));
   }
 
   const ok = !checks.some((c) => c.status === "fail" || (o.strict && c.status === "warn"));

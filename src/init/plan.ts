@@ -2,13 +2,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProjectDetection, PackageProject } from "../detectors/project.js";
 import type { Framework, GateSources } from "./codemods.js";
+import { InitError } from "./errors.js";
 import { findEnvTemplate, mergeEnvTemplate, readEnvTemplate } from "./env-template.js";
+import type { DependencySpec } from "./dependency-spec.js";
 import { installStep, type InstallStep } from "./install.js";
 import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
 import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
 import { addRegisterImport, envOrderWarning } from "./register-import.js";
 import { syntaxError } from "./verify.js";
 import { declaresEdgeRuntime } from "../codemods/modules.js";
+import { findEdgeRoutes, toolsReached, type ToolAt } from "../detectors/edge-routes.js";
 import { planScripts, setScript, type ScriptReport } from "./start-scripts.js";
 import { planRuntimeTools, type RuntimeToolReport } from "./runtime-tools.js";
 
@@ -40,12 +43,25 @@ export interface EntrypointReport {
 
 export interface DependencyReport {
   name: string;
+  /** The spec in package.json (a file: path, git URL, tarball, or registry range). */
   range: string;
+  /** Where an added spec points, in words: "the local checkout at /src/governor". */
+  source?: string;
   /** Package directory relative to the run root ("." for the root). */
   package: string;
   status: "added" | "already-declared";
   install: "planned" | "ran" | "skipped" | "failed" | "not-needed";
   command: string | null;
+}
+
+/** An Edge-runtime file whose module graph holds tools or would import governor (paths from the run root). */
+export interface EdgeRouteReport {
+  file: string;
+  why: string;
+  /** Tool definitions it reaches: "lib/tools.ts:5 (refund_payment)". */
+  tools: string[];
+  /** Files it reaches that import governor once init has written them. */
+  governor: string[];
 }
 
 export interface PlannedFile {
@@ -69,6 +85,8 @@ export interface Plan {
   install: InstallStep | null;
   /** Start scripts that could preload governor/register (written only once accepted). */
   scripts: ScriptReport[];
+  /** Edge routes that reach tools: init refuses them (edge_route) unless --allow-edge. */
+  edgeRoutes: EdgeRouteReport[];
   warnings: string[];
 }
 
@@ -76,7 +94,8 @@ export interface PlanOptions {
   gateSources: GateSources;
   /** inferIntentEntry from the runtime: the governor.config.json entry for a tool name. */
   inferIntent: (toolName: string) => unknown;
-  runtimeRange: string;
+  /** Which spec installs this governor (never a bare range for the npm name `governor`). */
+  dependencySpec: DependencySpec;
   install: boolean;
   frameworks?: Framework[];
 }
@@ -129,6 +148,8 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     texts.set(path, next);
   }
 
+  planEdgeRoutes(pkg, plan, texts, result.tools);
+
   const touched = new Set([...texts.keys(), ...result.tools.map((t) => t.file)]);
   for (const path of [...touched].sort()) {
     const before = originals.get(path);
@@ -154,25 +175,63 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
   }
 
   const declared = declaredRange(pkg.packageJson);
+  const spec = declared === null ? options.dependencySpec.specFor(pkg.dir) : declared;
   const pkgPath = join2(pkg.relDir, "package.json");
   plan.files.push({
     path: pkgPath,
     abs: join(pkg.dir, "package.json"),
     before: pkg.packageJsonText,
-    after: declared === null ? addDependency(pkg.packageJsonText, options.runtimeRange) : pkg.packageJsonText,
+    after: declared === null ? addDependency(pkg.packageJsonText, spec) : pkg.packageJsonText,
   });
   const scripts = planScripts(pkg);
   plan.scripts.push(...scripts);
   plan.runtimeTools.push(...planRuntimeTools(pkg, result.tools, texts, scripts, new Map(tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter]))));
   plan.dependencies.push({
     name: RUNTIME_PACKAGE,
-    range: declared ?? options.runtimeRange,
+    range: spec,
+    ...(declared === null && { source: options.dependencySpec.source }),
     package: pkg.relDir || ".",
     status: declared === null ? "added" : "already-declared",
     install: "not-needed",
     command: null,
   });
   return declared === null;
+}
+
+/** Edge routes whose module graph, as init would leave it, holds tools or imports governor. An Edge
+ *  entrypoint already has its own warning; any other (a page under an Edge layout, middleware) gets one. */
+function planEdgeRoutes(pkg: PackageProject, plan: Plan, texts: Map<string, string>, tools: ToolAt[]): void {
+  const prefix = (p: string) => join2(pkg.relDir, p);
+  const strip = (p: string) => (pkg.relDir ? p.slice(pkg.relDir.length + 1) : p);
+  const after = pkg.sources.map((s) => ({ path: s.path, text: texts.get(prefix(s.path)) ?? s.text }));
+  const own = tools.map((t) => ({ ...t, file: strip(t.file) }));
+  for (const route of findEdgeRoutes({ sources: after, pathAliases: pkg.pathAliases, nextjs: pkg.nextjs })) {
+    const reached = toolsReached(route, own);
+    if (!reached.length && !route.governor.length) continue;
+    const report = { file: prefix(route.file), why: route.why, tools: reached.map(prefix), governor: route.governor.map(prefix) };
+    plan.edgeRoutes.push(report);
+    if (!pkg.entrypoints.some((e) => e.file === route.file)) {
+      plan.warnings.push(`${report.file} runs on the Edge runtime (${route.why}), where governor cannot load, and reaches ${edgeReach(report)}; set \`export const runtime = "nodejs"\` for it.`);
+    }
+  }
+}
+
+/** "tools (lib/tools.ts:5 (refund_payment)) and governor (lib/tools.ts)", shortened. */
+export function edgeReach(r: EdgeRouteReport): string {
+  const few = (xs: string[]) => xs.slice(0, 3).join(", ") + (xs.length > 3 ? `, and ${xs.length - 3} more` : "");
+  return [r.tools.length ? `tools: ${few(r.tools)}` : "", r.governor.length ? `governor imports in ${few(r.governor)}` : ""].filter(Boolean).join("; ");
+}
+
+/** The refusal when Edge routes reach tools and --allow-edge was not given. */
+export function edgeRouteError(routes: EdgeRouteReport[]): InitError {
+  const list = routes.map((r) => `\n  ${r.file} (${r.why}) reaches ${edgeReach(r)}`).join("");
+  return new InitError(
+    "edge_route",
+    `${routes.length} file(s) run on the Edge runtime, where governor cannot load (it needs Node.js), and reach tools:${list}\n` +
+      "Gating those tools would break the route; leaving them would run them ungated. Nothing was written.",
+    'Set `export const runtime = "nodejs"` in each (or have it call a Node.js route that runs the tools), then rerun governor init; ' +
+      "or rerun with --allow-edge to gate the tools anyway (the Edge route will not load until it runs on Node.js).",
+  );
 }
 
 /** Keeps init's backups out of commits: `.governor/` goes into an existing .gitignore at the run root. */
@@ -198,6 +257,7 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
     dependencies: [],
     install: null,
     scripts: [],
+    edgeRoutes: [],
     warnings: [...detection.warnings],
   };
   const envTemplate = readEnvTemplate();

@@ -139,7 +139,7 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
   );
   for (const f of changed) lines.push(`  ${fileAction(f) === "create" ? "+" : "~"} ${f.path}`);
   for (const d of plan.dependencies) {
-    const how = d.status === "added" ? `added ${d.range}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}` : `already declared (${d.range})`;
+    const how = d.status === "added" ? `added ${d.name}@${d.range}${d.source ? ` (from ${d.source})` : ""}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}` : `already declared (${d.range})`;
     lines.push(`Dependency ${d.name} in ${d.package === "." ? "package.json" : `${d.package}/package.json`}: ${how}`);
   }
   const scripts = plan.scripts ?? [];

@@ -7,10 +7,11 @@ import type { PackageManager } from "../detectors/package-manager.js";
 import { applyFiles } from "./apply.js";
 import { Backup, undoLatest } from "./backup.js";
 import type { Framework, GateSources } from "./codemods.js";
+import type { DependencySpec } from "./dependency-spec.js";
 import { InitError } from "./errors.js";
 import { uncommittedChanges } from "./git.js";
 import { displayCommand } from "./install.js";
-import { acceptScripts, buildPlan, changedFiles, type Plan } from "./plan.js";
+import { acceptScripts, buildPlan, changedFiles, edgeRouteError, type Plan } from "./plan.js";
 import { detectedText, jsonReport, nextStepsText, packagesBelowReport, summaryText } from "./report.js";
 import { diskWriter, dryRunWriter, unifiedDiff } from "./writer.js";
 
@@ -29,12 +30,15 @@ export interface InitOptions {
   exclude?: string[];
   undo: boolean;
   typecheck: boolean;
+  /** Gate tools that Next.js Edge routes reach anyway, instead of refusing (edge_route). */
+  allowEdge?: boolean;
 }
 
 export interface InitDeps {
   gateSources: GateSources;
   inferIntent: (toolName: string) => unknown;
-  runtimeRange: string;
+  /** Which spec installs this governor (src/init/dependency-spec.ts). */
+  dependencySpec: DependencySpec;
   interactive: boolean;
   out: (text: string) => void;
   err: (text: string) => void;
@@ -107,10 +111,19 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   const plan = buildPlan(detection, {
     gateSources: deps.gateSources,
     inferIntent: deps.inferIntent,
-    runtimeRange: deps.runtimeRange,
+    dependencySpec: deps.dependencySpec,
     install: options.install,
     frameworks: options.framework,
   });
+  // an Edge route cannot load the gate: refuse before anything is shown as applied or written
+  if (plan.edgeRoutes.length && !options.allowEdge) {
+    const error = edgeRouteError(plan.edgeRoutes);
+    if (options.json) {
+      out(JSON.stringify({ error: { code: error.code, message: error.message, fix: error.fix }, edgeRoutes: plan.edgeRoutes }, null, 2) + "\n");
+      error.reportPrinted = true;
+    }
+    throw error;
+  }
   let changed = changedFiles(plan);
   // the start-script offer is a question: only a person at a terminal can take it
   const offerScripts = interactive && !options.yes && plan.scripts.length > 0;

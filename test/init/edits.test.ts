@@ -101,14 +101,14 @@ describe("intent map", () => {
 
 describe("package.json dependency", () => {
   it("inserts in sorted position, keeps compact or expanded layout, never re-adds", () => {
-    expect(addDependency('{\n  "dependencies": {\n    "ai": "^6",\n    "zod": "^4"\n  }\n}\n', "^0.1.0")).toBe(
-      '{\n  "dependencies": {\n    "ai": "^6",\n    "governor": "^0.1.0",\n    "zod": "^4"\n  }\n}\n',
+    expect(addDependency('{\n  "dependencies": {\n    "ai": "^6",\n    "zod": "^4"\n  }\n}\n', "file:../governor")).toBe(
+      '{\n  "dependencies": {\n    "ai": "^6",\n    "governor": "file:../governor",\n    "zod": "^4"\n  }\n}\n',
     );
-    expect(addDependency('{ "name": "x", "dependencies": { "next": "15", "ai": "^6" } }', "^0.1.0")).toBe(
-      '{ "name": "x", "dependencies": { "next": "15", "ai": "^6", "governor": "^0.1.0" } }',
+    expect(addDependency('{ "name": "x", "dependencies": { "next": "15", "ai": "^6" } }', "file:../governor")).toBe(
+      '{ "name": "x", "dependencies": { "next": "15", "ai": "^6", "governor": "file:../governor" } }',
     );
-    expect(addDependency('{\n    "name": "x"\n}\n', "^0.1.0")).toBe('{\n    "name": "x",\n    "dependencies": {\n        "governor": "^0.1.0"\n    }\n}\n');
+    expect(addDependency('{\n    "name": "x"\n}\n', "file:../governor")).toBe('{\n    "name": "x",\n    "dependencies": {\n        "governor": "file:../governor"\n    }\n}\n');
     const declared = '{ "devDependencies": { "governor": "file:.." } }';
-    expect(addDependency(declared, "^0.1.0")).toBe(declared);
+    expect(addDependency(declared, "file:../governor")).toBe(declared);
   });
 });

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupTemp, copyFixture, FIXTURES as FIXTURE_ROOT, git, gitInit, json, read, runInit, snapshot, ensureBuilt } from "./helpers.js";
+import { cleanupTemp, copyFixture, FIXTURES as FIXTURE_ROOT, git, gitInit, json, read, REPO, runInit, snapshot, ensureBuilt } from "./helpers.js";
 
 // End to end: the real CLI (node bin/governor.js init) on copies of the fixture projects.
 
@@ -20,6 +20,17 @@ function listFiles(root: string): string[] {
   return out.sort();
 }
 
+/**
+ * A written file with the governor dependency made machine-independent: init links the app to the
+ * checkout it runs from (file:<path relative to that package.json>), which must resolve to this repo.
+ */
+function portable(dir: string, path: string): string {
+  return read(dir, path).replace(/"governor": "file:([^"]+)"/g, (_, rel: string) => {
+    expect(realpathSync(resolve(dir, dirname(path), rel)), `${path} governor spec`).toBe(realpathSync(REPO));
+    return '"governor": "file:<this checkout>"';
+  });
+}
+
 const FIXTURES = ["ts-esm-npm", "js-cjs-yarn", "js-esm-pnpm", "monorepo", "syntax-error", "already-gated", "next-app"];
 const APPLY = ["--yes", "--json", "--no-install"];
 
@@ -29,7 +40,9 @@ describe.each(FIXTURES)("fixture %s", (name) => {
     gitInit(dir);
     const original = snapshot(dir);
 
-    const first = runInit([...APPLY, "--cwd", dir]);
+    // next-app has an Edge route holding a tool: refused without --allow-edge (test/init/edge-route.test.ts)
+    const edge = name === "next-app" ? ["--allow-edge"] : [];
+    const first = runInit([...APPLY, ...edge, "--cwd", dir]);
     expect(first.code, first.stderr).toBe(0);
     const report = json(first);
     // every file the report says changed did change, and nothing else did
@@ -47,13 +60,13 @@ describe.each(FIXTURES)("fixture %s", (name) => {
       rmSync(expectedDir, { recursive: true, force: true });
       for (const path of changed) {
         mkdirSync(dirname(join(expectedDir, path)), { recursive: true });
-        writeFileSync(join(expectedDir, path), read(dir, path));
+        writeFileSync(join(expectedDir, path), portable(dir, path));
       }
     }
     expect(changed).toEqual(existsSync(expectedDir) ? listFiles(expectedDir) : []);
-    for (const path of changed) expect(read(dir, path), path).toBe(readFileSync(join(expectedDir, path), "utf8"));
+    for (const path of changed) expect(portable(dir, path), path).toBe(readFileSync(join(expectedDir, path), "utf8"));
 
-    const second = runInit([...APPLY, "--allow-dirty", "--cwd", dir]);
+    const second = runInit([...APPLY, ...edge, "--allow-dirty", "--cwd", dir]);
     expect(second.code, second.stderr).toBe(0);
     const again = json(second);
     expect(again.tools.every((t) => t.status === "already-gated" || t.status === "manual")).toBe(true);
@@ -91,9 +104,10 @@ describe("what init writes", () => {
       expect(env).toMatch(new RegExp(`^${key}=`, "m"));
     }
     const pkg = JSON.parse(read(dir, "package.json"));
-    expect(pkg.dependencies.governor).toMatch(/^\^\d+\.\d+\.\d+/);
+    // the checkout this CLI runs from, relative to package.json (test/init/dependency-spec.test.ts)
+    expect(realpathSync(resolve(dir, pkg.dependencies.governor.replace(/^file:/, "")))).toBe(realpathSync(REPO));
     expect(report.dependencies).toEqual([
-      { name: "governor", range: pkg.dependencies.governor, package: ".", status: "added", install: "skipped", command: "npm install" },
+      { name: "governor", range: pkg.dependencies.governor, source: `the local checkout at ${realpathSync(REPO)}`, package: ".", status: "added", install: "skipped", command: "npm install" },
     ]);
     expect(report.tools.map(({ file, name, framework, status }) => ({ file, name, framework, status }))).toEqual([
       { file: "src/tools.ts", name: "get_order", framework: "ai-sdk", status: "gated" },
@@ -202,7 +216,7 @@ describe("what init writes", () => {
 
   it("Next.js: route handlers and server actions are entrypoints; \"use server\" stays first", () => {
     const dir = copyFixture("next-app");
-    const r = runInit([...APPLY, "--cwd", dir]);
+    const r = runInit([...APPLY, "--allow-edge", "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
     const report = json(r);
     expect(report.entrypoints.map((e) => e.file).sort()).toEqual(["app/actions/tickets.ts", "app/api/chat/route.ts", "app/api/edge/route.ts"]);

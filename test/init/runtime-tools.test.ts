@@ -9,6 +9,7 @@ import { gateSources } from "../../src/codemods/index.js";
 import { detectProject } from "../../src/detectors/project.js";
 import { scanRuntimeTools } from "../../src/detectors/runtime-tools.js";
 import { acceptScripts, buildPlan } from "../../src/init/plan.js";
+import { fixedSpec } from "../../src/init/dependency-spec.js";
 import { jsonReport, summaryText } from "../../src/init/report.js";
 import { inferIntentEntry } from "../../src/runtime/intent.js";
 import { cleanupTemp, copyFixture, ensureBuilt, gitInit, json, read, REPO, runInit } from "./helpers.js";
@@ -89,7 +90,7 @@ describe("init on a LangGraph app whose only tool is new TavilySearchResults(), 
 describe("a site the codemod cannot rewrite but a run-time layer gates", () => {
   it("OpenAI Agents asTool inside an agent's tools: gated by the governTools wrapper init adds, not listed again as a run-time tool", () => {
     const dir = layers("openai-agents-mcp");
-    const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, runtimeRange: "^0.1.0", install: false });
+    const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, dependencySpec: fixedSpec("file:../governor", "a test"), install: false });
     expect(plan.tools.find((t) => t.line === 21)).toMatchObject({ file: "src/agent.js", line: 21, name: "research", form: "registration", status: "gated" });
     expect(jsonReport(plan).runtimeTools.filter((t) => t.kind === "as-tool")).toEqual([]);
     const text = summaryText(plan, { dryRun: true, applied: false });
@@ -136,7 +137,7 @@ describe("a tool nothing gates after init is named with its fix", () => {
 
   it("once the start-script offer is accepted, the same client is gated by instrumentation, loaded by that script", () => {
     const dir = exportedClient();
-    const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, runtimeRange: "^0.1.0", install: false });
+    const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, dependencySpec: fixedSpec("file:../governor", "a test"), install: false });
     expect(plan.runtimeTools.map((t) => t.gatedBy)).toEqual([null]);
     acceptScripts(plan);
     expect(jsonReport(plan).runtimeTools).toEqual([
