@@ -17,7 +17,7 @@ export interface CoverageItem {
   line: number;
   name: string | null;
   framework: FrameworkId | null;
-  kind: "definition" | RuntimeToolKind;
+  kind: "definition" | RuntimeToolKind | "skipped";
   /** `tool()`, `new TavilySearch() (@langchain/tavily)`. */
   what: string;
   gatedBy: Layer | null;
@@ -99,6 +99,12 @@ function runtimeFix(t: RuntimeTool, inst: Instrumentation, hint: string): string
   if (wrap) layers.push(wrap);
   const fix = layers.join(", or ") || "nothing in governor gates it yet; gate what it calls by hand";
   return inst.unreachable && t.via.length ? `${fix} (instrumentation cannot reach it: ${inst.unreachable})` : fix;
+}
+
+/** Files the package did not read that may hold tools (links out, too large, unreadable, not UTF-8):
+ *  whatever is in them, no check can say it is gated, so each is one item only a person can close. */
+export function skippedItems(pkg: PackageProject): CoverageItem[] {
+  return (pkg.skipped ?? []).map((s) => ({ file: s.path, line: 0, name: null, framework: null, kind: "skipped", what: `not read: ${s.why}`, gatedBy: null, fix: s.reason, byHand: true }));
 }
 
 export interface CoverageInputs {

@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, posix, relative, resolve } from "node:path";
 import { ts } from "ts-morph";
 import type { PathAlias } from "../codemods/modules.js";
 import { InitError } from "../init/errors.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
 import { detectFrameworks, detectUnsupportedFrameworks, sourceImports, type FrameworkUse, type UnsupportedUse } from "./frameworks.js";
-import { listSourceFiles, readSourceFiles, toPosix, type FileScanOptions } from "./files.js";
+import { readSourceFiles, scanSourceFiles, toPosix, type FileScanOptions, type SkippedFile } from "./files.js";
 import { detectPackageManager, type PackageManager, type PackageManagerInfo } from "./package-manager.js";
 import { findEnclosingWorkspace, readWorkspace, type WorkspaceInfo } from "./workspaces.js";
 
@@ -34,6 +34,8 @@ export interface PackageProject {
   nextjs: boolean;
   /** Scanned source files, paths relative to `dir`. */
   sources: { path: string; text: string }[];
+  /** Files it did not read that may hold tools (links out, too large, unreadable, not UTF-8), paths relative to `dir`. */
+  skipped: SkippedFile[];
   entrypoints: Entrypoint[];
   /** How a file adds imports: by extension, then by the syntax it already uses, then by "type". */
   moduleKind(relPath: string): ModuleKind;
@@ -66,7 +68,8 @@ export function moduleKindOf(path: string, text: string, moduleType: ModuleKind)
 }
 
 function readJson(file: string): { value: Record<string, unknown>; text: string } {
-  const text = readFileSync(file, "utf8");
+  // a BOM is not part of the JSON (npm reads past it too); the writer keeps it
+  const text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   try {
     const value = JSON.parse(text) as unknown;
     if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("not an object");
@@ -108,8 +111,8 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
   const { value: pkg, text } = readJson(join(dir, "package.json"));
   const tsconfig = readTsconfig(dir);
   const outputDirs = tsconfig.outDir ? [tsconfig.outDir] : [];
-  const files = listSourceFiles(dir, { ...options, outputDirs, prefix: toPosix(relative(root, dir)) });
-  const sources = readSourceFiles(dir, files);
+  const { files, skipped } = scanSourceFiles(dir, { ...options, outputDirs, prefix: toPosix(relative(root, dir)), projectRoot: root });
+  const sources = readSourceFiles(dir, files, skipped);
   const deps = {
     ...(pkg.dependencies as Record<string, string> | undefined),
     ...(pkg.devDependencies as Record<string, string> | undefined),
@@ -137,9 +140,23 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
     unsupported,
     nextjs,
     sources,
+    skipped,
     entrypoints: findEntrypoints(pkg, sources, nextjs),
     moduleKind: (relPath) => moduleKindOf(relPath, texts.get(relPath) ?? "", moduleType),
   };
+}
+
+/** A link to a file another package of this run scans is gated there: not a skipped file. */
+function dropScannedLinks(packages: PackageProject[]): void {
+  const real = (dir: string) => {
+    try {
+      return realpathSync(dir);
+    } catch {
+      return dir;
+    }
+  };
+  const scanned = new Set(packages.flatMap((p) => p.sources.map((s) => join(real(p.dir), s.path))));
+  for (const p of packages) p.skipped = p.skipped.filter((s) => !(s.why === "link-unscanned" && s.target && scanned.has(s.target)));
 }
 
 /**
@@ -169,5 +186,6 @@ export function detectProject(cwd: string, options: DetectOptions = {}): Project
   } else {
     packages.push(detectPackage(root, root, options));
   }
+  dropScannedLinks(packages);
   return { root, workspace: workspace ?? enclosing, packages, packageManager, warnings };
 }

@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { PackageProject, ProjectDetection } from "../detectors/project.js";
-import { packageCoverage, preloadHint, type CoverageItem, type Layer, type PackageCoverage } from "../detectors/coverage.js";
+import { packageCoverage, preloadHint, skippedItems, type CoverageItem, type Layer, type PackageCoverage } from "../detectors/coverage.js";
 import { detectInstrumentation, NEXT_UNREACHABLE, reachText } from "../detectors/instrumentation.js";
 import type { gateSources } from "../codemods/index.js";
 import { fail, pass, skip, warn, type CheckResult } from "./types.js";
@@ -77,8 +77,10 @@ const spot = (i: CoverageItem, root: string, pkg: PackageProject) => `${rel(root
 export function checkGoverned(project: ProjectDetection, gateSources: GateSourcesLike | undefined, env: NodeJS.ProcessEnv = process.env): CheckResult {
   if (!gateSources) return skip("tools.governed", "no tool-definition detector was given, so this check cannot run", "Review your tool definitions by hand, or run `governor init --dry-run` to list ungated ones.");
   const items: { item: CoverageItem; where: string }[] = [];
+  const skipped: { item: CoverageItem; where: string }[] = [];
   const unreachable = new Set<string>();
   for (const pkg of project.packages) {
+    for (const item of skippedItems(pkg)) skipped.push({ item, where: rel(project.root, pkg, item.file) });
     let result: ReturnType<GateSourcesLike>;
     let cov: PackageCoverage;
     try {
@@ -93,6 +95,21 @@ export function checkGoverned(project: ProjectDetection, gateSources: GateSource
     if (cov.instrumentation.unreachable) unreachable.add(`${pkg.name ?? (pkg.relDir || ".")}: ${cov.instrumentation.unreachable}`);
     for (const item of cov.items) items.push({ item, where: spot(item, project.root, pkg) });
   }
+  return withSkipped(governed(items, unreachable), skipped);
+}
+
+/** Files no check could read that may hold tools: never a pass while there are any. */
+function withSkipped(result: CheckResult, skipped: { item: CoverageItem; where: string }[]): CheckResult {
+  if (!skipped.length) return result;
+  const list = skipped.slice(0, 5).map((s) => s.where).join(", ") + (skipped.length > 5 ? ", ..." : "");
+  const note = `${skipped.length} file(s) that may hold tools could not be read: ${list}`;
+  const fix = [result.fix, ...skipped.map((s) => `${s.where}: ${s.item.fix}`)].filter(Boolean).join("\n                 ");
+  const details = { ...result.details, skipped: skipped.map((s) => ({ where: s.where, why: s.item.what.replace(/^not read: /, ""), fix: s.item.fix })) };
+  const message = result.status === "skip" ? note : `${result.message}; ${note}`;
+  return result.status === "fail" ? fail(result.id, message, fix, details) : warn(result.id, message, fix, details);
+}
+
+function governed(items: { item: CoverageItem; where: string }[], unreachable: Set<string>): CheckResult {
   const open = items.filter((i) => !i.item.gatedBy);
   const byLayer = (l: Layer) => items.filter((i) => i.item.gatedBy === l).map((i) => i.where);
   const onlyDefinitions = items.every((i) => i.item.kind === "definition");

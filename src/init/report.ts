@@ -8,6 +8,9 @@ import { NEXT_UNREACHABLE } from "../detectors/instrumentation.js";
 import { unsupportedFix } from "../detectors/coverage.js";
 import type { UnsupportedUse } from "../detectors/frameworks.js";
 import type { PackageBelow } from "../detectors/packages-below.js";
+import type { SkippedFile } from "../detectors/files.js";
+import type { TypecheckReport } from "./apply.js";
+import type { RefusedWrite } from "./writer.js";
 
 // The report: `--json` prints `jsonReport` exactly; people get `summaryText`.
 
@@ -22,7 +25,39 @@ export function fileAction(file: PlannedFile): FileAction {
  *  for a dry run or a refusal. */
 const lineOf = (t: Plan["tools"][number], written: boolean) => (written ? (t.lineAfter ?? t.line) : t.line);
 
-export function jsonReport(plan: Plan, written = false) {
+/** What the run adds to the plan's report: files it refused to write, `--typecheck`'s result. */
+export interface ReportExtras {
+  refused?: RefusedWrite[];
+  typecheck?: TypecheckReport[];
+}
+
+/** Source files no package read that may hold tools, paths relative to the run root. */
+export function skippedFiles(plan: Plan): SkippedFile[] {
+  return (plan.detection?.packages ?? []).flatMap((p) => (p.skipped ?? []).map((s) => ({ ...s, path: p.relDir ? `${p.relDir}/${s.path}` : s.path })));
+}
+
+/** The warning for skipped files, or null: they are easy to miss in a long report. */
+export function skippedNote(plan: Plan): string | null {
+  const skipped = skippedFiles(plan);
+  if (!skipped.length) return null;
+  const shown = skipped.slice(0, 5).map((s) => s.path).join(", ") + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : "");
+  return `${skipped.length} file${skipped.length === 1 ? "" : "s"} that may hold tools ${skipped.length === 1 ? "was" : "were"} not read (${shown}): their tools are not gated; see "Skipped files" for why and what to do.`;
+}
+
+/** Said plainly when nothing was found to gate, so a plan of wiring-only edits is not a surprise. */
+export function noToolsNote(plan: Plan): string | null {
+  const unsupported = unsupportedFrameworks(plan).length > 0;
+  if (plan.tools.length || (plan.runtimeTools ?? []).length || unsupported) return null;
+  const scanned = plan.detection.packages.reduce((n, p) => n + p.sources.length, 0);
+  const frameworks = plan.detection.packages.some((p) => p.frameworks.length > 0);
+  return (
+    `No tools found: init scanned ${scanned} source file${scanned === 1 ? "" : "s"} and found no tool definition${frameworks ? "" : " and no agent framework import"}. ` +
+    "The edits planned only wire governor in (dependency, env template, register import); nothing is gated until there are tools. " +
+    'If your tools live in files init does not scan (tests, build output, excluded paths), rerun with --include "<glob>".'
+  );
+}
+
+export function jsonReport(plan: Plan, written = false, extras: ReportExtras = {}) {
   return {
     tools: plan.tools.map((t) => ({
       file: t.file,
@@ -58,6 +93,9 @@ export function jsonReport(plan: Plan, written = false) {
     files: plan.files.map((f) => ({ path: f.path, action: fileAction(f) })),
     dependencies: plan.dependencies.map((d) => ({ ...d })),
     scripts: (plan.scripts ?? []).map((s) => ({ package: s.package, script: s.script, before: s.before, after: s.after, how: s.how, status: s.status })),
+    skipped: skippedFiles(plan).map((s) => ({ path: s.path, why: s.why, reason: s.reason, ...(s.target !== undefined ? { target: s.target } : {}) })),
+    ...(extras.refused ? { refused: extras.refused.map((r) => ({ ...r })) } : {}),
+    ...(extras.typecheck ? { typecheck: extras.typecheck.map((t) => ({ ...t })) } : {}),
     warnings: [...plan.warnings],
   };
 }
@@ -102,7 +140,7 @@ export interface SummaryOptions {
   applied: boolean;
 }
 
-export function summaryText(plan: Plan, options: SummaryOptions): string {
+export function summaryText(plan: Plan, options: SummaryOptions, extras: ReportExtras = {}): string {
   const lines: string[] = [];
   const verb = options.applied ? "" : options.dryRun ? " (dry run: what a real run would do)" : " (planned)";
   lines.push(`Tools${verb}:`);
@@ -167,11 +205,29 @@ export function summaryText(plan: Plan, options: SummaryOptions): string {
     lines.push("Manual sites (marked `// governor:` in the code; gate these by hand):");
     for (const t of manual) lines.push(`  ${t.file}:${lineOf(t, options.applied)} ${t.name ?? "(unnamed)"}: ${t.reason ?? t.form}`);
   }
+  const skipped = skippedFiles(plan);
+  if (skipped.length) {
+    lines.push("Skipped files (may hold tools; not read or rewritten, so their tools are not gated):");
+    for (const s of skipped) lines.push(`  ${s.path}: ${s.reason}`);
+  }
+  if (extras.refused?.length) {
+    lines.push("Refused (init will not write these; nothing was written):");
+    for (const r of extras.refused) lines.push(`  ${r.path} ${r.reason}; fix: ${r.fix}`);
+  }
+  for (const t of extras.typecheck ?? []) lines.push(`Type-check (tsc --noEmit) of ${t.package === "." ? "the project" : t.package}: ${typecheckText(t)}`);
   if (plan.warnings.length) {
     lines.push("Warnings:");
     for (const w of plan.warnings) lines.push(`  ! ${w}`);
   }
   return lines.join("\n");
+}
+
+function typecheckText(t: TypecheckReport): string {
+  const n = `${t.errors} error${t.errors === 1 ? "" : "s"}`;
+  if (t.before === "unavailable") return "not run (no TypeScript compiler found)";
+  if (t.before === "failed") return `failed before init (${n}); the after-check was skipped`;
+  if (t.after === "passed") return "passed before and after init";
+  return t.after === "failed" ? `passed before init, failed after (${n}); every change was rolled back` : "passed before init";
 }
 
 function runtimeStatus(t: RuntimeToolReport): string {

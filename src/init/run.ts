@@ -9,11 +9,11 @@ import { Backup, undoLatest } from "./backup.js";
 import type { Framework, GateSources } from "./codemods.js";
 import type { DependencySpec } from "./dependency-spec.js";
 import { InitError } from "./errors.js";
-import { uncommittedChanges } from "./git.js";
+import { dirtyTreeError, uncommittedChanges } from "./git.js";
 import { displayCommand } from "./install.js";
 import { acceptScripts, buildPlan, changedFiles, edgeRouteError, type Plan } from "./plan.js";
-import { detectedText, jsonReport, nextStepsText, packagesBelowReport, summaryText } from "./report.js";
-import { diskWriter, dryRunWriter, unifiedDiff } from "./writer.js";
+import { detectedText, jsonReport, nextStepsText, noToolsNote, packagesBelowReport, skippedNote, summaryText, type ReportExtras } from "./report.js";
+import { diskWriter, dryRunWriter, refusedError, refusedWrites, unifiedDiff } from "./writer.js";
 
 // governor init: detect -> plan -> (confirm) -> apply -> verify -> install -> report.
 
@@ -93,14 +93,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
 
   if (!options.dryRun && !options.allowDirty) {
     const dirty = await uncommittedChanges(options.cwd);
-    if (dirty && dirty.length) {
-      const shown = dirty.slice(0, 5).join(", ") + (dirty.length > 5 ? `, and ${dirty.length - 5} more` : "");
-      throw new InitError(
-        "dirty_tree",
-        `The git working tree has uncommitted changes (${shown}). init refuses so its edits stay easy to review and revert.`,
-        "Commit or stash your changes first, or rerun with --allow-dirty to proceed anyway.",
-      );
-    }
+    if (dirty && dirty.length) throw dirtyTreeError(dirty);
   }
 
   const detection = detectProject(options.cwd, {
@@ -124,13 +117,26 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     }
     throw error;
   }
+  for (const note of [noToolsNote(plan), skippedNote(plan)]) if (note) plan.warnings.push(note);
   let changed = changedFiles(plan);
   // the start-script offer is a question: only a person at a terminal can take it
   const offerScripts = interactive && !options.yes && plan.scripts.length > 0;
+  const extras: ReportExtras = {};
   const printReport = (applied: boolean) => {
-    if (options.json) out(JSON.stringify(jsonReport(plan, applied), null, 2) + "\n");
-    else out(summaryText(plan, { dryRun: options.dryRun, applied }) + "\n");
+    if (options.json) out(JSON.stringify(jsonReport(plan, applied, extras), null, 2) + "\n");
+    else out(summaryText(plan, { dryRun: options.dryRun, applied }, extras) + "\n");
   };
+
+  // a write that would leave the project or lose bytes: refused before anything is written, dry run too
+  const refused = refusedWrites(plan.root, changed);
+  if (refused.length) {
+    extras.refused = refused;
+    const error = refusedError(refused);
+    if (options.json) out(JSON.stringify({ ...jsonReport(plan, false, extras), error: { code: error.code, message: error.message, fix: error.fix } }, null, 2) + "\n");
+    else out(`Detected:\n${detectedText(plan)}\n\n${summaryText(plan, { dryRun: options.dryRun, applied: false }, extras)}\n`);
+    error.reportPrinted = true;
+    throw error;
+  }
 
   if (options.dryRun) {
     const writer = dryRunWriter(options.json ? () => {} : (text) => out(text));
@@ -217,6 +223,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     process.off("SIGTERM", onSignal);
   }
   plan.warnings.push(...applied.warnings);
+  if (applied.typecheck.length) extras.typecheck = applied.typecheck;
+  else if (options.typecheck) plan.warnings.push("--typecheck: no package here has a tsconfig.json, so nothing was type-checked.");
 
   let installError: unknown = null;
   if (plan.install) {

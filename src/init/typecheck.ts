@@ -9,6 +9,8 @@ export interface TypecheckResult {
   ok: boolean;
   /** The first error lines, for the message. */
   errors: string[];
+  /** How many errors tsc reported. */
+  count: number;
 }
 
 function findTsc(pkgDir: string): string | null {
@@ -36,6 +38,6 @@ export async function typecheck(pkgDir: string, tsconfig: string): Promise<Typec
     all: true,
     stdin: "ignore",
   });
-  const errors = (result.all ?? "").split(/\r?\n/).filter((l) => /error TS\d+/.test(l)).slice(0, 5);
-  return { ok: result.exitCode === 0, errors };
+  const all = (result.all ?? "").split(/\r?\n/).filter((l) => /error TS\d+/.test(l));
+  return { ok: result.exitCode === 0, errors: all.slice(0, 5), count: all.length };
 }
