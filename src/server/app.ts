@@ -1,6 +1,7 @@
 // The request handler of `governor serve`: the enforce contract (../shared/enforce-api.md) over node:http.
 // Per request: read the body, validate, canonicalize, walk precompiled rules, answer. No fs, no parsing of policy.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { canonicalize } from "./canonicalize.js";
@@ -35,8 +36,11 @@ function isJsonType(header: string | undefined): boolean {
 
 // Log values come from requests: anything beyond plain word characters is quoted, so a value cannot
 // forge a log line (newlines) or split a field (spaces).
+// Long values are cut, so a 1 MiB action cannot make a 1 MiB log line.
 const PLAIN = /^[\w.@:/*+-]*$/;
-const logValue = (v: string) => (PLAIN.test(v) ? v : JSON.stringify(v));
+const MAX_LOGGED = 200;
+const logValue = (v: string) =>
+  v.length > MAX_LOGGED ? JSON.stringify(v.slice(0, MAX_LOGGED)) + "…" : PLAIN.test(v) ? v : JSON.stringify(v);
 
 /** One line for a request that got no decision: what was wrong, never the body's values or keys. */
 function rejection(status: number, path: string, why: string): string {
@@ -223,4 +227,21 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       }
     });
   }
+}
+
+/**
+ * For the server's `clientError` event: a request too malformed for node:http to hand to the handler
+ * (bad request line, headers too large, too slow) still gets a JSON `{detail}` answer, not a bare 400.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A response already under way on this socket (or a reset one) cannot take another.
+  if (err.code === "ECONNRESET" || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+  const text = JSON.stringify({ detail: `${STATUS_CODES[status]}: the request could not be read as HTTP (${err.code ?? "parse error"})` });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  );
 }

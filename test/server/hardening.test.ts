@@ -4,7 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import { policies, run, serve, tempPolicy, until, type Served } from "../cli/helpers.js";
+import { createServer } from "node:http";
+import { connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import { startEnforceServer, type RunningServer } from "../../src/server/index.js";
+import { answerClientError, createHandler } from "../../src/server/app.js";
+import { parsePolicy } from "../../src/server/policy.js";
+import { createLineLog } from "../../src/server/line-log.js";
 
 const API_KEY = "sk-test-hardening-0123456789";
 const DECISION_KEY = "dk-test-hardening-9876543210";
@@ -46,6 +52,13 @@ describe("governor serve survives any one request (finding 2)", () => {
     expect(objects.status).toBe(400);
     expect((await post(srv.url, readIntent, auth)).body.decision).toBe("ALLOW");
     await until(async () => /REJECTED 400 \/api\/v2\/enforce: JSON nested deeper than 64 levels/.test(srv.stderr()), "400 log line");
+  });
+
+  it("a huge value makes a short log line, not a copy of the body", async () => {
+    const action = "x".repeat(100_000) + "-tail";
+    expect((await post(srv.url, { ...readIntent, action }, auth)).status).toBe(200);
+    await until(async () => srv.stderr().includes('action="' + "x".repeat(200) + '"…'), "cut log line");
+    expect(srv.stderr()).not.toContain("x".repeat(201));
   });
 
   it("counts only real nesting: brackets inside strings (and escaped quotes) do not count, 64 levels still decide", async () => {
@@ -95,6 +108,39 @@ describe("governor serve answers 500 for a request that fails inside, and keeps 
     } finally {
       await srv?.close();
     }
+  });
+});
+
+describe("requests node:http cannot parse get a JSON answer too (finding 2)", () => {
+  /** Raw bytes to a server wired like serve's, with answerClientError on clientError; resolves with what came back. */
+  async function rawExchange(bytes: string): Promise<string> {
+    const state = { policy: parsePolicy(readFileSync(`${policies}/basic.yaml`, "utf8"), "basic.yaml"), log: createLineLog({ write: () => true }) };
+    const server = createServer(createHandler(state)).on("clientError", answerClientError);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const sock = connect((server.address() as AddressInfo).port, "127.0.0.1");
+      let answer = "";
+      sock.setEncoding("utf8").on("data", (d) => (answer += d));
+      await new Promise((r) => sock.once("connect", r));
+      sock.write(bytes);
+      await new Promise((r) => sock.once("close", r));
+      return answer;
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }
+
+  it("a broken header line: 400 with {detail}", async () => {
+    const answer = await rawExchange("POST /api/v2/enforce HTTP/1.1\r\nhost: x\r\nthis is not a header\r\n\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toContain("content-type: application/json");
+    expect(JSON.parse(answer.split("\r\n\r\n")[1]).detail).toMatch(/^Bad Request: the request could not be read as HTTP/);
+  });
+
+  it("headers over node's limit: 431 with {detail}", async () => {
+    const answer = await rawExchange(`GET /health HTTP/1.1\r\nhost: x\r\nx-pad: ${"a".repeat(20_000)}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n[^]*"detail"/);
   });
 });
 
