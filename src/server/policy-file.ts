@@ -2,7 +2,7 @@
 // write the policy's directory can swap the file (a link to /etc/passwd, a key file renamed over it) and
 // usually read the server's log: errors name the path, the kind and the position, never the text.
 import { constants } from "node:fs";
-import { open, realpath, stat } from "node:fs/promises";
+import { open, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { NOT_FOUND_FIX, parsePolicy, PolicyError, type Policy } from "./policy.js";
@@ -55,6 +55,8 @@ export async function readPolicyFile(file: string, home?: string[]): Promise<str
   }
   try {
     const st = await handle.stat();
+    // At start the user chose it (`--policy <(make-policy)` is a pipe); on a reload it may be a swapped-in FIFO.
+    if (!st.isFile() && !home) return await readFile(file, "utf8");
     if (!st.isFile()) throw new PolicyFileError(`${file}: not a regular file.`, "unreadable", "Point --policy at a YAML or JSON file.");
     if (st.size > MAX_POLICY_BYTES) throw new PolicyFileError(`${file}: larger than 1 MiB, too big for a policy.`, "unreadable", "Point --policy at your policy file.");
     if (home) {
