@@ -95,6 +95,7 @@ describe("only a JSON content type is read as a decision", () => {
     ["text/json", { "content-type": "text/json" }],
     ["application/jsonp", { "content-type": "application/jsonp" }],
     ["no content type", {}],
+    ["two content types", { "content-type": ["application/json", "text/html"] as unknown as string }],
   ])("%s: no decision, with the reason", async (_name, headers) => {
     const err = await refused({ body: ALLOW, headers });
     expect(err.message).toMatch(/content-type|Content-Type/);
@@ -117,6 +118,7 @@ describe("a body that is not exactly one JSON object with an exact decision", ()
     ["a number", "1", /valid decision/],
     ["lower case allow", '{"decision":"allow"}', /valid decision/],
     ["allow with a space", '{"decision":"ALLOW "}', /valid decision/],
+    ["ALLOW only under __proto__", '{"__proto__":{"decision":"ALLOW"}}', /valid decision/],
     ["empty", "", /not JSON/],
   ])("%s", async (_name, body, reason) => {
     for (const chunked of [false, true]) {
@@ -125,6 +127,10 @@ describe("a body that is not exactly one JSON object with an exact decision", ()
       await closeAll();
       await close?.();
     }
+  });
+
+  it("a __proto__ key is a plain key: it neither sets the decision nor hides one", async () => {
+    await expect(decided({ body: '{"decision":"DENY","__proto__":{"decision":"ALLOW"}}' })).resolves.toMatchObject({ decision: "DENY" });
   });
 
   it("surrounding whitespace is fine", async () => {
