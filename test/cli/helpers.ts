@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, copyFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const bin = path.join(root, "bin/governor.js");
@@ -29,19 +30,29 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * Children still running. No timer kills them (a fixed deadline fails a slow run on a loaded machine):
+ * the test's own timeout is the safety net, and whatever is left when a file's tests end is killed here.
+ */
+const live = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  return child;
+}
+afterAll(() => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
 export function run(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = track(spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] }));
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.stdout!.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d) => (stderr += d));
     child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -55,23 +66,16 @@ export interface Served {
 /** Starts `governor serve --port 0 ...` and resolves once it printed its `listening on` line. */
 export function serve(args: string[], env: Record<string, string | undefined> = {}): Promise<Served> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, "serve", "--port", "0", ...args], { cwd: root, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    // resolves on its `listening on` line, rejects if it exits first; a hang is the hook timeout's to catch
+    const proc = track(spawn(process.execPath, [bin, "serve", "--port", "0", ...args], { cwd: root, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] }));
     let stdout = "";
     let stderr = "";
     proc.stderr!.setEncoding("utf8").on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      proc.kill("SIGKILL");
-      reject(new Error(`serve did not start: ${stderr}`));
-    }, 10_000);
-    proc.on("close", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}: ${stderr}`));
-    });
+    proc.on("close", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
     proc.stdout!.setEncoding("utf8").on("data", (d) => {
       stdout += d;
       const m = /^listening on (http:\/\/\S+)\n/.exec(stdout);
       if (!m) return;
-      clearTimeout(timer);
       resolve({
         url: m[1],
         proc,
