@@ -12,9 +12,13 @@ export function isJsonType(header: string | string[] | undefined): boolean {
 
 /** The first key found twice in one object, at any depth (escapes decoded, so "\u0064ecision" is
  *  "decision"), or undefined. A single pass that only tracks strings and brackets: it does not
- *  validate (JSON.parse does) and stops safely on text that is not JSON. */
+ *  validate (JSON.parse does) and stops safely on text that is not JSON. Keys of the open objects
+ *  sit in one array (no allocation per object); an object past 8 keys gets a Set, so a body of
+ *  100,000 keys stays linear. */
 export function duplicateKey(text: string): string | undefined {
-  const objects: (Set<string> | null)[] = []; // null marks an array
+  const keys: string[] = [];
+  const starts: number[] = []; // per open bracket: where its object's keys begin in `keys`, -1 for an array
+  const sets: (Set<string> | undefined)[] = [];
   let expectKey = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
@@ -22,15 +26,13 @@ export function duplicateKey(text: string): string | undefined {
     if (c === 0x22) {
       let j = i + 1;
       let escaped = false;
-      while (j < n && text.charCodeAt(j) !== 0x22) {
-        if (text.charCodeAt(j) === 0x5c) {
+      for (let d = text.charCodeAt(j); j < n && d !== 0x22; d = text.charCodeAt(++j)) {
+        if (d === 0x5c) {
           escaped = true;
           j++;
         }
-        j++;
       }
-      const keys = objects[objects.length - 1];
-      if (expectKey && keys) {
+      if (expectKey) {
         let key = text.slice(i + 1, j);
         if (escaped) {
           try {
@@ -39,22 +41,30 @@ export function duplicateKey(text: string): string | undefined {
             return undefined; // not JSON: JSON.parse will say so
           }
         }
-        if (keys.has(key)) return key;
-        keys.add(key);
+        const top = starts.length - 1;
+        const set = sets[top];
+        if (set) {
+          if (set.has(key)) return key;
+          set.add(key);
+        } else {
+          for (let k = starts[top]; k < keys.length; k++) if (keys[k] === key) return key;
+          if (keys.length - starts[top] >= 8) sets[top] = new Set(keys.slice(starts[top])).add(key);
+        }
+        keys.push(key);
         expectKey = false;
       }
       i = j;
-    } else if (c === 0x7b) {
-      objects.push(new Set());
-      expectKey = true;
-    } else if (c === 0x5b) {
-      objects.push(null);
-      expectKey = false;
+    } else if (c === 0x7b || c === 0x5b) {
+      starts.push(c === 0x7b ? keys.length : -1);
+      sets.push(undefined);
+      expectKey = c === 0x7b;
     } else if (c === 0x7d || c === 0x5d) {
-      objects.pop();
+      const from = starts.pop();
+      sets.pop();
+      if (from !== undefined && from >= 0) keys.length = from;
       expectKey = false;
     } else if (c === 0x2c) {
-      expectKey = objects[objects.length - 1] != null;
+      expectKey = starts.length > 0 && starts[starts.length - 1] >= 0;
     }
   }
   return undefined;
