@@ -70,6 +70,7 @@ describe("duplicate keys are malformed, never last-one-wins", () => {
     ["metadata twice", '{"decision":"ALLOW","metadata":{"ttl_ms":0},"metadata":{"ttl_ms":999999}}'],
     ["a key twice inside metadata", '{"decision":"ALLOW","metadata":{"ttl_ms":0,"ttl_ms":999999}}'],
     ["an unknown key twice", '{"decision":"ALLOW","x":1,"x":2}'],
+    ["decision twice among many keys", `{"decision":"DENY",${Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(",")},"decision":"ALLOW"}`],
   ])("%s", async (_name, body) => {
     const err = await refused({ body });
     expect(err.message).toMatch(/duplicated key/);
