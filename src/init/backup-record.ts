@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 // Which backups init made, kept outside the project where a repository cannot write. Undo trusts a
 // backup only through its record here (paths, copies' hashes), never through what the tree says.
@@ -53,6 +53,28 @@ export function stateDir(): string {
   const xdg = process.env.XDG_STATE_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, "governor");
   return join(homedir(), ".local", "state", "governor");
+}
+
+/**
+ * Why records cannot be kept where stateDir() points, or null: inside the project, a repository could
+ * commit records of its own.
+ */
+export function stateDirProblem(realRoot: string): string | null {
+  let dir = stateDir();
+  let rest = "";
+  while (!existsSync(dir) && dirname(dir) !== dir) {
+    rest = join(basename(dir), rest);
+    dir = dirname(dir);
+  }
+  let real: string;
+  try {
+    real = join(realpathSync(dir), rest);
+  } catch {
+    return null;
+  }
+  const r = relative(realRoot, real);
+  const inside = r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r));
+  return inside ? `the state directory ${stateDir()} is inside the project, where a repository could write records of its own` : null;
 }
 
 const recordsRoot = () => join(stateDir(), "backups");

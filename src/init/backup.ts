@@ -7,6 +7,7 @@ import {
   removeRecord,
   sha256,
   stateDir,
+  stateDirProblem,
   STATE_DIR_ENV,
   writeRecord,
   type Manifest,
@@ -44,6 +45,10 @@ export class Backup {
   /** Creates .governor/backup/<name> as real directories inside the project, never through a link. */
   private ensureDir(): void {
     if (this.created) return;
+    const stateProblem = stateDirProblem(this.realRoot);
+    if (stateProblem) {
+      throw new InitError("backup_unsafe", `Not writing anything: ${stateProblem}.`, `Set ${STATE_DIR_ENV} to a directory outside the project, then rerun governor init.`);
+    }
     let p = this.realRoot;
     for (const part of [".governor", "backup"]) {
       p = join(p, part);
@@ -136,8 +141,16 @@ export class Backup {
   /** Puts every file back as it was and removes the backup (kept, with its record, if that fails). */
   rollback(): string[] {
     if (!this.created) return [];
-    const { steps } = prepareRestore(this.realRoot, this.dir, this.manifest);
-    applyRestore(this.realRoot, steps);
+    try {
+      applyRestore(this.realRoot, prepareRestore(this.realRoot, this.dir, this.manifest).steps);
+    } catch (e) {
+      throw new InitError(
+        "write_failed",
+        `init stopped, and could not put every file back: ${(e as Error).message} The originals are kept in ${this.dir}.`,
+        "Fix what that names, then run `governor init --undo`.",
+        { cause: e },
+      );
+    }
     removeBackupDir(this.realRoot, this.name);
     removeRecord(this.realRoot, this.name);
     return this.manifest.files.map((f) => f.path);
@@ -187,9 +200,20 @@ export function undoLatest(root: string, force = false): UndoResult {
   } catch {
     throw new InitError("nothing_to_undo", `${root} does not exist.`, "Run --undo from the directory you ran governor init in (or pass the same --cwd).");
   }
+  const stateProblem = stateDirProblem(realRoot);
+  if (stateProblem) {
+    throw new InitError(
+      "undo_unverified",
+      `Not undoing anything: ${stateProblem}.`,
+      `Unset ${STATE_DIR_ENV} (or point it outside the project) to use the records init wrote there, or restore the files from git.`,
+    );
+  }
   const records = readRecords(realRoot);
   const recorded = new Set(records.map((r) => r.backup));
-  const ignored = backupsInTree(realRoot).filter((n) => !recorded.has(n));
+  // names come from the repository: shown quoted when they are not plain, never raw to a terminal
+  const ignored = backupsInTree(realRoot)
+    .filter((n) => !recorded.has(n))
+    .map((n) => (/^[\w.-]{1,100}$/.test(n) ? n : JSON.stringify(n)));
   const record = records[records.length - 1];
   if (!record) {
     if (ignored.length) {

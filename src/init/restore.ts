@@ -90,7 +90,7 @@ function unsafe(problems: string[]): InitError {
 
 /** The backup's copy of `entry`, exactly as init saved it. */
 function readCopy(dir: string, entry: ManifestEntry): Buffer | string {
-  if (typeof entry.copy !== "string" || !COPY.test(entry.copy)) return `the copy of ${entry.path} is not in the backup (${String(entry.copy)})`;
+  if (typeof entry.copy !== "string" || !COPY.test(entry.copy)) return `the copy of ${entry.path} is not in the backup (${JSON.stringify(entry.copy)})`;
   const files = lstatOrNull(join(dir, "files"));
   const copy = join(dir, entry.copy);
   const st = lstatOrNull(copy);
@@ -106,7 +106,7 @@ function readCopy(dir: string, entry: ManifestEntry): Buffer | string {
  */
 export function prepareRestore(realRoot: string, dir: string, manifest: Manifest): { steps: RestoreStep[]; edited: string[] } {
   const badPaths = manifest.files.map((f) => (pathProblem(f?.path) ? `${JSON.stringify(f?.path)} ${pathProblem(f?.path)}` : null)).filter((p): p is string => !!p);
-  const badActions = manifest.files.filter((f) => f.action !== "update" && f.action !== "create").map((f) => `${f.path} has no known action`);
+  const badActions = manifest.files.filter((f) => f?.action !== "update" && f?.action !== "create").map((f) => `${JSON.stringify(f?.path)} has no known action`);
   if (badPaths.length || badActions.length) throw unsafe([...badPaths, ...badActions]);
 
   const copies = new Map<ManifestEntry, Buffer>();

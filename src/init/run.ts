@@ -66,7 +66,7 @@ async function runUndo(options: InitOptions, deps: InitDeps): Promise<number> {
     deps.out("Packages already installed in node_modules were left in place.\n");
     if (manifestChanged) deps.out("Its manifest.json had changed since init wrote it; undo used init's own record instead.\n");
     if (ignored.length) {
-      deps.out(`Left alone (not made by governor init here, so never used): ${ignored.map((n) => `.governor/backup/${n}`).join(", ")}. Delete them if you did not make them.\n`);
+      deps.out(`Left alone (not made by governor init here, so never used): ${ignored.map((n) => `.governor/backup/${n}`).join(", ")}. Delete ${ignored.length === 1 ? "it" : "them"} if you did not make ${ignored.length === 1 ? "it" : "them"}.\n`);
     }
   }
   return 0;

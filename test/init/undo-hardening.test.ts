@@ -1,4 +1,6 @@
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -230,6 +232,52 @@ describe("init --undo checks init's own record too", () => {
     expect(r.stderr).toMatch(/undo_unsafe|undo_unverified/);
     expect(outsideBefore(s.outer)).toEqual(before);
     expect(read(s.dir, "server.js")).toContain("governor/register");
+  });
+});
+
+describe("init --undo and the state directory", () => {
+  it("a GOVERNOR_STATE_DIR inside the project is refused: the repository could commit records there", () => {
+    let key = "";
+    const s = setup((dir) => {
+      forgeBackup(dir, [{ path: "server.js", action: "create" }]);
+      key = createHash("sha256").update(realpathSync(dir)).digest("hex").slice(0, 32);
+      const records = join(dir, "state", "backups", key);
+      mkdirSync(records, { recursive: true });
+      const record = { version: 1, root: realpathSync(dir), backup: "9999-x", seq: 99, manifest: { version: 1, createdAt: "x", complete: true, files: [{ path: "server.js", action: "create" }] } };
+      writeFileSync(join(records, "9999-x.json"), JSON.stringify(record));
+    });
+    expect(key).not.toBe("");
+    const env = { GOVERNOR_STATE_DIR: join(s.dir, "state") };
+    const undo = s.run(["--undo", "--allow-dirty"], env);
+    expect(undo.code).toBe(1);
+    expect(undo.stderr).toContain("undo_unverified");
+    expect(undo.stderr).toContain("GOVERNOR_STATE_DIR");
+    expect(existsSync(join(s.dir, "server.js"))).toBe(true);
+    const init = s.run(["--yes", "--no-install"], env);
+    expect(init.code).toBe(1);
+    expect(init.stderr).toContain("backup_unsafe");
+    expect(read(s.dir, "server.js")).not.toContain("governor/register");
+  });
+
+  it("a workspace member's lockfile at the workspace root (above the run root) is backed up and restored", () => {
+    const outer = mkdtempSync(join(tmpdir(), "governor-undo-ws-"));
+    made.push(outer);
+    const ws = join(outer, "ws");
+    cpSync(join(FIXTURES, "monorepo"), ws, { recursive: true });
+    const bin = join(outer, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "npm"), `#!/bin/sh\necho '// touched by install' >> package-lock.json\n`);
+    chmodSync(join(bin, "npm"), 0o755);
+    gitInit(ws);
+    const original = snapshot(ws);
+    const member = join(ws, "packages", "mcp-server");
+    const env = { GOVERNOR_STATE_DIR: join(outer, "state"), PATH: `${bin}:${process.env.PATH}` };
+    const r = runInit(["--yes", "--cwd", member], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(ws, "package-lock.json")).toContain("touched by install");
+    const undo = runInit(["--undo", "--cwd", member], env);
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(snapshot(ws)).toEqual(original);
   });
 });
 
