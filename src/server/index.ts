@@ -1,8 +1,8 @@
 // `governor serve`: a local enforce server. Loads the policy, listens, reloads the policy on change.
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createHandler, type ServerState, type Signer } from "./app.js";
-import { createLineLog, type LineLog } from "./line-log.js";
+import { answerClientError, createHandler, type ServerState, type Signer } from "./app.js";
+import { createLineLog } from "./line-log.js";
 import { compilePolicy, policyHome, readPolicyFile } from "./policy-file.js";
 import { watchPolicy } from "./watch.js";
 
@@ -33,33 +33,13 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/**
- * Last line of defence around the handler: a throw that escapes it still gets a 500 and a log line (the
- * error's kind only: its message may quote the request), and the server keeps serving.
- */
-function answerAlways(handle: RequestListener, log: LineLog): RequestListener {
-  return (req, res) => {
-    try {
-      handle(req, res);
-    } catch (err) {
-      const path = (req.url ?? "").split("?")[0];
-      log.write(`${new Date().toISOString()} REJECTED 500 ${path}: internal error (${err instanceof Error ? err.name : typeof err})`);
-      if (!res.headersSent) {
-        const body = JSON.stringify({ detail: "Internal error in governor serve; the request got no decision. See the server's log." });
-        res.writeHead(500, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-        res.end(body);
-      } else res.destroy();
-      req.resume();
-    }
-  };
-}
-
 export async function startEnforceServer(opts: ServeOptions): Promise<RunningServer> {
   const text = await readPolicyFile(opts.policyFile);
   const home = await policyHome(opts.policyFile);
   const log = createLineLog(opts.stderr);
   const state: ServerState = { policy: compilePolicy(text, opts.policyFile), apiKey: opts.apiKey, sign: opts.sign, log };
-  const server = createServer({ keepAliveTimeout: 65_000 }, answerAlways(createHandler(state), log));
+  const server = createServer({ keepAliveTimeout: 65_000 }, createHandler(state));
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
