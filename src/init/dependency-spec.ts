@@ -12,6 +12,8 @@ export interface DependencySpec {
   specFor(pkgDir: string): string;
   /** Where it came from, for the report: "the local checkout at /src/governor". */
   source: string;
+  /** True when it is a registry range for the name `governor` itself (a bare range is then right). */
+  registry?: boolean;
 }
 
 const UNKNOWN_FIX =
@@ -110,7 +112,14 @@ function lockEntry(root: string): { entry: LockEntry; lockDir: string; installed
 }
 
 function registrySpec(name: string, version: string, where: string): DependencySpec {
-  return fixedSpec(name === "governor" ? `^${version}` : `npm:${name}@^${version}`, `${where} as ${name}@${version}`);
+  const spec = fixedSpec(name === "governor" ? `^${version}` : `npm:${name}@^${version}`, `${where} as ${name}@${version}`);
+  return { ...spec, registry: name === "governor" };
+}
+
+/** A spec npm resolves against the registry's package named `governor`: a range, version or tag. */
+export function isBareRegistrySpec(spec: string): boolean {
+  const s = spec.trim();
+  return !/^(?:npm:|file:|link:|workspace:|portal:|patch:)/.test(s) && !URL_SPEC.test(s) && !PATH_LIKE.test(s) && !GITHUB_SHORTHAND.test(s);
 }
 
 /** What a lockfile's `resolved` (or an old package.json `_resolved`) says, paths relative to `base`. */

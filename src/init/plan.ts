@@ -4,7 +4,7 @@ import type { ProjectDetection, PackageProject } from "../detectors/project.js";
 import type { Framework, GateSources } from "./codemods.js";
 import { InitError } from "./errors.js";
 import { findEnvTemplate, mergeEnvTemplate, readEnvTemplate } from "./env-template.js";
-import type { DependencySpec } from "./dependency-spec.js";
+import { isBareRegistrySpec, type DependencySpec } from "./dependency-spec.js";
 import { installStep, type InstallStep } from "./install.js";
 import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
 import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
@@ -183,6 +183,7 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     before: pkg.packageJsonText,
     after: declared === null ? addDependency(pkg.packageJsonText, spec) : pkg.packageJsonText,
   });
+  if (declared !== null && isBareRegistrySpec(declared) && !options.dependencySpec.registry) plan.warnings.push(bareRangeWarning(pkgPath, declared, pkg.dir, options.dependencySpec));
   const scripts = planScripts(pkg);
   plan.scripts.push(...scripts);
   plan.runtimeTools.push(...planRuntimeTools(pkg, result.tools, texts, scripts, new Map(tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter]))));
@@ -196,6 +197,17 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     command: null,
   });
   return declared === null;
+}
+
+/** A declared bare range installs the npm package named `governor`, not this one (older inits wrote it). */
+function bareRangeWarning(pkgPath: string, declared: string, dir: string, spec: DependencySpec): string {
+  let instead: string;
+  try {
+    instead = `"${spec.specFor(dir)}" (${spec.source})`;
+  } catch {
+    instead = "the spec you installed governor from (a file: path, tarball or git URL)";
+  }
+  return `${pkgPath} declares governor "${declared}", a registry range: the npm package named "governor" is not this project, so an install fetches someone else's code. Replace it with ${instead}.`;
 }
 
 /** Edge routes whose module graph, as init would leave it, holds tools or imports governor. An Edge

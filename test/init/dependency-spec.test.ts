@@ -109,6 +109,21 @@ describe("run from this checkout", { timeout: 180_000 }, () => {
   });
 });
 
+describe("a bare range already declared (what older inits wrote)", { timeout: 180_000 }, () => {
+  it("is kept, with a warning naming the spec to use instead", () => {
+    const dir = smallApp();
+    const pkg = JSON.parse(read(dir, "package.json"));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ ...pkg, dependencies: { governor: "^0.1.0" } }, null, 2) + "\n");
+    git(dir, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qam", "old init");
+    const r = runInit([...APPLY, "--cwd", dir], { GOVERNOR_PACKAGE_SPEC: undefined });
+    expect(r.code, r.stderr).toBe(0);
+    const warning = json(r).warnings.find((w) => w.startsWith('package.json declares governor "^0.1.0"'));
+    expect(warning).toMatch(/npm package named "governor" is not this project/);
+    expect(warning).toContain(`(the local checkout at ${HERE})`);
+    expect(specIn(dir)).toBe("^0.1.0"); // a declared dependency is the user's: named, not rewritten
+  });
+});
+
 describe("run from an installed copy (npx, or a project's node_modules)", { timeout: 180_000 }, () => {
   it("installed from a tarball: file: to that .tgz, relative to the app", () => {
     const store = tmp("store");
