@@ -9,7 +9,7 @@ import { GovernorProtocolError, GovernorUnavailableError } from "../../src/runti
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 import { run } from "../cli/helpers.js";
 
-type Mode = "trickle-body" | "trickle-headers" | "endless-body" | "reset" | "healthy";
+type Mode = "trickle-body" | "trickle-declared" | "trickle-headers" | "endless-body" | "reset" | "healthy";
 
 interface Trickle {
   url: string;
@@ -60,7 +60,9 @@ async function startTrickle(mode: Trickle["mode"]): Promise<Trickle> {
       const write = (s: string) => (m === "trickle-headers" ? socket.write(s) : res.write(s));
       if (m === "trickle-headers") socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n");
       else {
-        res.writeHead(200, { "content-type": "application/json" });
+        // With a Content-Length and without (chunked): the client reads the two differently.
+        const length = m === "trickle-declared" ? { "content-length": String(TRICKLE_BYTES + FINAL.length) } : {};
+        res.writeHead(200, { "content-type": "application/json", ...length });
         res.flushHeaders();
       }
       if (m === "endless-body") {
@@ -112,7 +114,7 @@ afterEach(async () => {
 const intent = (i: number) => ({ action: "read", actor: { id: "a", type: "agent" }, resource: { type: "x", name: `r${i}` } });
 
 describe("the deadline aborts the request", () => {
-  it.each(["trickle-body", "trickle-headers"] as const)("%s: no decision, the tool does not run, the socket is closed", async (mode) => {
+  it.each(["trickle-body", "trickle-declared", "trickle-headers"] as const)("%s: no decision, the tool does not run, the socket is closed", async (mode) => {
     server = await startTrickle(() => mode);
     const t = makeGovernor({ enforceUrl: server.url, timeoutMs: 200, breaker: { minimumRequests: 100_000 } });
     let ran = 0;
