@@ -75,7 +75,7 @@ function locate(realRoot: string, path: string): { writeTo: string; present: str
     if (!inside(writeTo, boundary)) return `${path} is a symbolic link to ${writeTo}, outside the project`;
   }
   if (st && !statSync(writeTo).isFile()) return `${path} is not a regular file`;
-  if (relative(boundary, writeTo).split(sep).some((s) => FORBIDDEN.has(s))) return `${path} leads into ${relative(boundary, writeTo)}`;
+  if (relative(boundary, writeTo).split(sep).some((s) => FORBIDDEN.has(s.toLowerCase()))) return `${path} leads into ${relative(boundary, writeTo)}`;
   return { writeTo, present: st ? here : null };
 }
 

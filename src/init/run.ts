@@ -243,9 +243,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   printReport(true);
   if (!options.json) {
     const saved = relative(plan.root, backup.dir);
-    const ignored = plan.files.some((f) => f.path === ".gitignore");
-    const hint = ignored ? "" : "add .governor/ to .gitignore; ";
-    out(`\nOriginals saved in ${saved}/ (${hint}\`governor init --undo\` restores them).\n`);
+    // the backup carries its own .gitignore: nothing for the user to add
+    out(`\nOriginals saved in ${saved}/ (ignored by git; \`governor init --undo\` restores them).\n`);
     out("\n" + nextStepsText(plan) + "\n");
   }
   if (installError) {

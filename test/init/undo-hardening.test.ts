@@ -161,6 +161,17 @@ describe("init --undo after the tree changed under its backup", () => {
     expect(read(s.dir, "server.js")).toContain("governor/register"); // all or nothing
   });
 
+  it("a directory replaced by a link into .git (inside the project, where a restore could become a hook): refused", () => {
+    const s = initialised();
+    renameSync(join(s.dir, "lib"), join(s.dir, ".git", "lib-moved"));
+    symlinkSync(join(".git", "lib-moved"), join(s.dir, "lib"));
+    const r = s.run(["--undo", "--allow-dirty"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("undo_unsafe");
+    expect(r.stderr).toContain(".git");
+    expect(read(s.dir, "server.js")).toContain("governor/register");
+  });
+
   it("a file replaced by a symlink out of the project (same bytes): refused, the link target is untouched", () => {
     const s = initialised();
     const applied = read(s.dir, "server.js");
