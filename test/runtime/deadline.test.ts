@@ -166,7 +166,7 @@ describe("the deadline aborts the request", () => {
 describe("governor test-intent against a trickling server", () => {
   it("--timeout 300 exits with no decision (exit 2) instead of hanging", async () => {
     server = await startTrickle(() => "trickle-body");
-    // run() kills the child after 20 s (code null): a hang fails this test, it does not stall it.
+    // A hang fails this test at the test timeout (30 s, the safety net); the helpers kill left-over children.
     const [text, json] = await Promise.all([
       run(["test-intent", "--url", server.url, "--action", "read", "--resource", "database", "--timeout", "300"]),
       run(["test-intent", "--url", server.url, "--action", "read", "--resource", "database", "--timeout", "300", "--json"]),
