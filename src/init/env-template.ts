@@ -33,7 +33,7 @@ export function envKeys(text: string): Set<string> {
   return keys;
 }
 
-/** Blocks of the template: comment lines followed by one or more KEY= lines. */
+/** Blocks of the template: comment lines followed by one or more KEY= (or `# KEY=`) lines. */
 function templateBlocks(template: string): { comments: string[]; lines: { key: string; line: string }[] }[] {
   const blocks: { comments: string[]; lines: { key: string; line: string }[] }[] = [];
   for (const chunk of template.split(/\r?\n\s*\r?\n/)) {
@@ -41,7 +41,8 @@ function templateBlocks(template: string): { comments: string[]; lines: { key: s
     const lines: { key: string; line: string }[] = [];
     for (const line of chunk.split(/\r?\n/)) {
       if (!line.trim()) continue;
-      const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line);
+      // `# KEY=value`: a variable the template leaves unset on purpose (GOVERNOR_MODE), added commented.
+      const m = /^(?:#\s?)?([A-Z_][A-Z0-9_]*)=/.exec(line) ?? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line);
       if (m) lines.push({ key: m[1], line });
       else comments.push(line);
     }

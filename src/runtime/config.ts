@@ -25,7 +25,7 @@ export interface GovernorOptions {
   timeoutMs?: number;
   /** What happens when no decision could be had. Env GOVERNOR_FAIL_MODE, default "closed". */
   failMode?: FailMode;
-  /** Env GOVERNOR_MODE, default "enforce"; GOVERNOR_DISABLED=true means "off". */
+  /** Env GOVERNOR_MODE, default "enforce"; GOVERNOR_DISABLED=true means "off" (over GOVERNOR_MODE, with a warning). */
   mode?: Mode;
   /** How long an ALLOW may be reused (0 = no cache). Env GOVERNOR_CACHE_TTL_MS, default 1000. */
   cacheTtlMs?: number;
@@ -130,12 +130,20 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   const sources: ResolvedConfig["sources"] = {};
 
   let mode: Mode = "enforce";
+  const disabled = options.mode === undefined && /^(1|true|yes|on)$/i.test(env.GOVERNOR_DISABLED ?? "");
   const rawMode = options.mode ?? env.GOVERNOR_MODE;
   if (rawMode !== undefined && rawMode !== "") {
     if (rawMode === "enforce" || rawMode === "observe" || rawMode === "off") mode = rawMode;
-    else problems.push(`GOVERNOR_MODE must be "enforce", "observe" or "off" (got ${JSON.stringify(rawMode)})`);
+    else if (!disabled) problems.push(`GOVERNOR_MODE must be "enforce", "observe" or "off" (got ${JSON.stringify(rawMode)})`);
   }
-  if (options.mode === undefined && /^(1|true|yes|on)$/i.test(env.GOVERNOR_DISABLED ?? "")) mode = "off";
+  if (disabled) {
+    // The kill switch always wins, but loudly over an explicit mode: someone set that mode on purpose.
+    if (rawMode && rawMode !== "off") {
+      const shown = mode === rawMode ? rawMode : JSON.stringify(String(rawMode).slice(0, 40));
+      notes.push(`governor: WARNING — GOVERNOR_DISABLED=${env.GOVERNOR_DISABLED} overrides GOVERNOR_MODE=${shown}: policy enforcement is OFF and every tool runs without asking enforce. Unset GOVERNOR_DISABLED to use GOVERNOR_MODE again.`);
+    }
+    mode = "off";
+  }
 
   let failMode: FailMode = "closed";
   const rawFail = options.failMode ?? env.GOVERNOR_FAIL_MODE;

@@ -69,6 +69,8 @@ export interface Governor {
 }
 
 const OFF_WARNED = Symbol.for("governor.offWarned");
+const NO_DECISION_WARNED = Symbol.for("governor.noDecisionWarned");
+const MAX_WARNED_TOOLS = 10_000;
 
 /** An intent that could not be built or serialized: the call is refused, never sent unchecked. The
  *  original error is not attached: it may quote the tool's arguments (a throwing getter). */
@@ -92,6 +94,7 @@ export class GovernorImpl implements Governor, GateHost {
   private readonly warn: (m: string) => void;
   private lastWarnAt = 0;
   private suppressedWarnings = 0;
+  private readonly noDecisionWarned: Set<string>;
   private closed = false;
   readonly gate: GateFunction;
 
@@ -100,6 +103,9 @@ export class GovernorImpl implements Governor, GateHost {
     this.configError = configError;
     this.mode = cfg?.mode ?? "enforce";
     this.warn = cfg?.warn ?? stderrWarn;
+    // Once per tool per process on stderr (shared by the ESM, CJS and register bundles); once per
+    // tool per governor with a warn function of the app's own.
+    this.noDecisionWarned = this.warn === stderrWarn ? ((globalThis as { [NO_DECISION_WARNED]?: Set<string> })[NO_DECISION_WARNED] ??= new Set()) : new Set();
     if (cfg) {
       this.breaker = new Breaker(cfg.breaker);
       if (cfg.cacheTtlMs > 0) this.cache = new DecisionCache<Decision>(cfg.cacheMaxEntries);
@@ -179,7 +185,8 @@ export class GovernorImpl implements Governor, GateHost {
     } catch (err) {
       const error = err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the tool call failed unexpectedly (${(err as Error)?.message}); it was not run.`, { tool, cause: err });
       if (cfg.failMode === "open") {
-        this.throttledWarn(`governor: no decision (${error.code})${tool ? ` for "${tool}"` : ""}; running it anyway because GOVERNOR_FAIL_MODE=open.`);
+        // A gated call says so once per tool (before()); a bare check() here.
+        if (tool === undefined) this.throttledWarn(`governor: no decision (${error.code}); check() answers ALLOW because GOVERNOR_FAIL_MODE=open.`);
         return Object.freeze({ decision: "ALLOW", allowed: true, requestId: null, reason: null, denyCode: null, cached: false, latencyMs: performance.now() - started, mode: cfg.mode, failOpen: true, error } as Decision);
       }
       throw error;
@@ -226,6 +233,7 @@ export class GovernorImpl implements Governor, GateHost {
     const started = performance.now();
     if (cfg?.mode === "off") {
       warnOffOnce(this.warn);
+      this.warnNoDecision("off", name, `governor (off): "${name}" runs without asking enforce (said once per tool).`);
       if (this.audit) this.record(by, name, null, null, "executed", started, "off", { errorCode: null });
       return RUN;
     }
@@ -248,6 +256,7 @@ export class GovernorImpl implements Governor, GateHost {
       const error: GovernorError =
         err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the call to "${name}" failed unexpectedly, so it was not run.`, { tool: name });
       if (cfg?.mode === "observe") {
+        this.warnNoDecision("observe", name, `governor (observe): no decision (${error.code}) for "${name}"; ran it without a policy check (said once per tool).`);
         this.record(by, name, intent, null, "executed", started, "observe", { errorCode: error.code });
         return RUN;
       }
@@ -256,6 +265,7 @@ export class GovernorImpl implements Governor, GateHost {
       throw error;
     }
     if (d.failOpen) {
+      this.warnNoDecision("open", name, `governor: no decision (${d.error?.code ?? "unavailable"}) for "${name}"; running it anyway because GOVERNOR_FAIL_MODE=open (said once per tool).`);
       this.record(by, name, intent, null, "executed", started, d.mode, { errorCode: d.error?.code ?? null, failOpen: true }, d);
       return RUN;
     }
@@ -303,6 +313,16 @@ export class GovernorImpl implements Governor, GateHost {
     if (extra.failOpen) rec.failOpen = true;
     if (extra.wouldBlock) rec.wouldBlock = true;
     this.audit.write(rec);
+  }
+
+  /** A call ran without a real decision: say so the first time for each tool, never per call. */
+  private warnNoDecision(kind: "observe" | "open" | "off", tool: string, message: string): void {
+    const key = `${kind}\n${tool}`;
+    if (this.noDecisionWarned.has(key)) return;
+    // Unbounded tool names (built per call) fall back to the throttled warning.
+    if (this.noDecisionWarned.size >= MAX_WARNED_TOOLS) return this.throttledWarn(message);
+    this.noDecisionWarned.add(key);
+    this.warn(message);
   }
 
   private throttledWarn(message: string): void {

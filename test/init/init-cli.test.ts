@@ -100,9 +100,11 @@ describe("what init writes", () => {
     expect(report.entrypoints).toEqual([{ file: "src/index.ts", status: "added" }]);
     expect(read(dir, "src/index.ts").startsWith('import "governor/register";\n// Support agent entry.\n')).toBe(true);
     const env = read(dir, ".env.example");
-    for (const key of ["GOVERNOR_ENFORCE_URL", "GOVERNOR_API_KEY", "GOVERNOR_FAIL_MODE", "GOVERNOR_MODE", "GOVERNOR_TIMEOUT_MS", "GOVERNOR_AUDIT_LOG", "GOVERNOR_CONFIG", "GOVERNOR_DISABLED"]) {
+    for (const key of ["GOVERNOR_ENFORCE_URL", "GOVERNOR_API_KEY", "GOVERNOR_FAIL_MODE", "GOVERNOR_TIMEOUT_MS", "GOVERNOR_AUDIT_LOG", "GOVERNOR_CONFIG", "GOVERNOR_DISABLED"]) {
       expect(env).toMatch(new RegExp(`^${key}=`, "m"));
     }
+    // Commented out: the kill switch then has no explicit mode to override.
+    expect(env).toMatch(/^# GOVERNOR_MODE=enforce$/m);
     const pkg = JSON.parse(read(dir, "package.json"));
     // the checkout this CLI runs from, relative to package.json (test/init/dependency-spec.test.ts)
     expect(realpathSync(resolve(dir, pkg.dependencies.governor.replace(/^file:/, "")))).toBe(realpathSync(REPO));
