@@ -90,6 +90,11 @@ describe("a run without a real decision is never silent", () => {
     const observe = await run({ GOVERNOR_ENFORCE_URL: url, GOVERNOR_DISABLED: "1", GOVERNOR_MODE: "observe" });
     expect(observe.lines.filter((l) => /GOVERNOR_DISABLED=1 overrides GOVERNOR_MODE=observe/.test(l)), observe.stderr).toHaveLength(1);
 
+    // Even a GOVERNOR_MODE that is not valid cannot stop the kill switch (it would fail closed).
+    const typo = await run({ GOVERNOR_ENFORCE_URL: url, GOVERNOR_DISABLED: "on", GOVERNOR_MODE: "enforc" });
+    expect(typo.stdout, typo.stderr).toBe(RAN);
+    expect(typo.stderr).toMatch(/GOVERNOR_DISABLED=on overrides GOVERNOR_MODE="enforc"/);
+
     // Without an explicit mode there is nothing to override, but every tool is still named once.
     const plain = await run({ GOVERNOR_ENFORCE_URL: url, GOVERNOR_DISABLED: "true" });
     expect(plain.stdout).toBe(RAN);
