@@ -250,8 +250,18 @@ const DATA_TAGS = new Set(["[object Map]", "[object Set]", "[object Date]", "[ob
  *  instance such as an AbortSignal, a RunContext or a CallbackManager). */
 function isOpaque(v: unknown): boolean {
   if (typeof v === "function" || typeof v === "symbol") return true;
-  if (v === null || typeof v !== "object" || Array.isArray(v) || isPlain(Object.getPrototypeOf(v))) return false;
+  if (v === null || typeof v !== "object" || Array.isArray(v) || !isClassInstance(v)) return false;
   return !ArrayBuffer.isView(v) && !DATA_TAGS.has(Object.prototype.toString.call(v));
+}
+
+/** A class's prototype holds a constructor function of its own. A prototype that came from parsed
+ *  JSON (Object.assign of a `"__proto__"` key runs the setter) never does: that object is data. */
+function isClassInstance(v: object): boolean {
+  let p = Object.getPrototypeOf(v) as object | null;
+  for (let i = 0; i < 8 && p !== null && !isPlain(p); i++, p = Object.getPrototypeOf(p)) {
+    if (typeof Object.getOwnPropertyDescriptor(p, "constructor")?.value === "function") return true;
+  }
+  return false;
 }
 
 function isPlainContainer(v: unknown): v is object {

@@ -57,6 +57,13 @@ describe("a later argument that is plain JSON is scanned whatever its keys", () 
     await expectDenied([{ id: 1 }, extra]);
   });
 
+  it("parsed JSON whose __proto__ key became its prototype (Object.assign) is still data", async () => {
+    // Object.assign runs the __proto__ setter: the copy's prototype is the model's object, not a class's.
+    await expectDenied([{ id: 1 }, Object.assign({}, JSON.parse('{"__proto__": {"x": 1}, "note": "SSN 123-45-6789"}'))]);
+    await expectDenied([{ id: 1 }, Object.assign({}, JSON.parse('{"__proto__": {"note": "SSN 123-45-6789"}}'))]);
+    await expectDenied([Object.assign({}, JSON.parse('{"__proto__": {"note": "SSN 123-45-6789"}}'))]);
+  });
+
   it("a plain argument after real framework context is still scanned", async () => {
     await expectDenied([{ id: 1 }, new AbortController().signal, { note: SSN }]);
     await expectDenied([{ id: 1 }, { abortSignal: new AbortController().signal }, "call me at +1 415 555 0134"]);
