@@ -130,7 +130,11 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   const sources: ResolvedConfig["sources"] = {};
 
   let mode: Mode = "enforce";
-  const disabled = options.mode === undefined && /^(1|true|yes|on)$/i.test(env.GOVERNOR_DISABLED ?? "");
+  const killSwitch = /^(1|true|yes|on)$/i.test(env.GOVERNOR_DISABLED ?? "");
+  const disabled = options.mode === undefined && killSwitch;
+  if (killSwitch && options.mode !== undefined && options.mode !== "off") {
+    notes.push(`governor: WARNING — GOVERNOR_DISABLED=${env.GOVERNOR_DISABLED} is ignored by this governor: its mode is set in code (mode: ${JSON.stringify(String(options.mode).slice(0, 40))}). Remove the mode option to let the kill switch work.`);
+  }
   const rawMode = options.mode ?? env.GOVERNOR_MODE;
   if (rawMode !== undefined && rawMode !== "") {
     if (rawMode === "enforce" || rawMode === "observe" || rawMode === "off") mode = rawMode;

@@ -103,6 +103,25 @@ describe("a run without a real decision is never silent", () => {
     for (const tool of ["get_order", "send_email"]) expect(naming(plain.lines, tool), plain.stderr).toHaveLength(1);
   });
 
+  it("a mode set in code keeps the kill switch out, and says so", async () => {
+    server = await startEnforce(() => allow("a-1"));
+    const dir = tmp();
+    writeFileSync(path.join(dir, "app.mjs"), `import { createGovernor } from ${JSON.stringify(runtime)};
+const g = createGovernor({ mode: "enforce", enforceUrl: ${JSON.stringify(server.url)}, config: {} });
+process.stdout.write(String(await g.gate("get_order", async () => "order")()));`);
+    const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["app.mjs"], { cwd: dir, env: { PATH: process.env.PATH ?? "", GOVERNOR_DISABLED: "true" } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", () => resolve({ stdout, stderr }));
+    });
+    expect(r.stdout, r.stderr).toBe("order");
+    expect(server.requests).toHaveLength(1);
+    expect(r.stderr).toMatch(/GOVERNOR_DISABLED=true is ignored by this governor: its mode is set in code \(mode: "enforce"\)/);
+  });
+
   it("enforce mode with ALLOW says nothing", async () => {
     server = await startEnforce(() => allow("a-1"));
     const r = await run({ GOVERNOR_ENFORCE_URL: server.url });
