@@ -3,6 +3,7 @@ import { join, posix, relative, resolve } from "node:path";
 import { ts } from "ts-morph";
 import type { PathAlias } from "../codemods/modules.js";
 import { InitError } from "../init/errors.js";
+import { jsonErrorText } from "../init/json-edit.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
 import { detectFrameworks, detectUnsupportedFrameworks, sourceImports, type FrameworkUse, type UnsupportedUse } from "./frameworks.js";
 import { readSourceFiles, scanSourceFiles, toPosix, type FileScanOptions, type SkippedFile } from "./files.js";
@@ -77,7 +78,7 @@ function readJson(file: string): { value: Record<string, unknown>; text: string 
   } catch (e) {
     throw new InitError(
       "package_json_invalid",
-      `${file} is not valid JSON (${(e as Error).message}).`,
+      `${file} is not valid JSON (${jsonErrorText(e)}).`,
       "Fix package.json so it parses, then rerun governor init.",
     );
   }

@@ -50,7 +50,7 @@ export async function applyFiles(plan: Plan, writer: Writer, backup: Backup | nu
     return { warnings, typecheck: typechecked };
   }
   // every refusal before the first write: the project is never left half set up
-  const refused = refusedWrites(plan.root, changed);
+  const refused = refusedWrites(plan.root, changed, plan.install);
   if (refused.length) throw refusedError(refused);
 
   const checked = options.typecheck ? plan.detection.packages.filter((p) => p.tsconfig) : [];

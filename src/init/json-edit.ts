@@ -3,6 +3,11 @@ import { ts } from "ts-morph";
 // Text edits on JSON files (package.json, governor.config.json) that keep everything outside the
 // inserted property byte for byte: indentation, key order, compact objects, line endings.
 
+/** JSON.parse's message without the excerpt of the text it quotes: the file may be a link to a secret. */
+export function jsonErrorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/,?\s*"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g, "");
+}
+
 export function parseJsonObject(path: string, text: string): { sf: ts.JsonSourceFile; root: ts.ObjectLiteralExpression } {
   const sf = ts.parseJsonText(path, text);
   const root = sf.statements[0]?.expression;

@@ -128,7 +128,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   };
 
   // a write that would leave the project or lose bytes: refused before anything is written, dry run too
-  const refused = refusedWrites(plan.root, changed);
+  const refused = refusedWrites(plan.root, changed, plan.install);
   if (refused.length) {
     extras.refused = refused;
     const error = refusedError(refused);

@@ -144,12 +144,21 @@ const realRootOf = (root: string) => {
  * second name for a file already written; and the backup directory when it leads out. Checked
  * before anything is written, so a refusal leaves the project as it was.
  */
-export function refusedWrites(root: string, files: PlannedFile[]): RefusedWrite[] {
+export function refusedWrites(root: string, files: PlannedFile[], install: InstallStep | null = null): RefusedWrite[] {
   const realRoot = realRootOf(root);
   const out: RefusedWrite[] = [];
   const seen = new Map<string, string>();
   const backup = resolveTarget(realRoot, ".governor", join(root, BACKUP_ROOT));
   if (!("real" in backup)) out.push(backup);
+  // the package manager rewrites its lockfile where it runs (a workspace root may sit above `root`)
+  if (install) {
+    const realCwd = realRootOf(install.cwd);
+    for (const name of LOCKFILE_NAMES) {
+      const abs = join(install.cwd, name);
+      const lock = resolveTarget(realCwd, relative(root, abs).split(sep).join("/"), abs);
+      if (!("real" in lock)) out.push(lock);
+    }
+  }
   for (const file of files) {
     if (file.before === file.after) continue;
     const target = resolveTarget(realRoot, file.path, file.abs);

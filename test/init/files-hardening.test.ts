@@ -3,7 +3,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, cleanupTemp, copyFixture, ensureBuilt, git, gitInit, json, runInit, snapshot, type Report } from "./helpers.js";
+import { CLI, cleanupTemp, copyFixture, ensureBuilt, FIXTURES, git, gitInit, json, runInit, snapshot, type Report } from "./helpers.js";
 
 // init never writes outside the project (symlinks), names every file it could not read that may hold
 // tools (and doctor does too), and keeps every byte it did not edit (BOM, non-UTF-8 text). Real CLI.
@@ -108,6 +108,31 @@ describe("finding 7: init and symlinks", () => {
     // either the package is not entered, or every write into it is refused: never written
     expect(snapshot(pkgOut)).toEqual(outBefore);
     if (w.code !== 0) expect(json<Full>(w).error?.code).toBe("write_refused");
+  });
+
+  it("the lockfile the install rewrites and the backup directory count too; a package.json linked to a secret never prints it", () => {
+    const dir = copyFixture("ts-esm-npm");
+    const out = outside();
+    writeFileSync(join(out, "lock.json"), readFileSync(join(dir, "package-lock.json")));
+    link(dir, "package-lock.json", join(out, "lock.json"));
+    mkdirSync(join(out, "backups"));
+    symlinkSync(join(out, "backups"), join(dir, ".governor"), "dir");
+    gitInit(dir);
+    // with the install planned (no --no-install): npm would write through the lockfile link
+    const r = runInit(["--dry-run", "--json", "--cwd", dir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(json<Full>(r).refused!.map((f) => [f.path, f.why]).sort()).toEqual([[".governor", "link-outside"], ["package-lock.json", "link-outside"]]);
+    expect(runInit([...APPLY, "--cwd", dir]).code).toBe(1);
+    expect(readFileSync(join(out, "lock.json")).equals(readFileSync(join(FIXTURES, "ts-esm-npm", "package-lock.json")))).toBe(true);
+    expect(snapshot(join(out, "backups")).size).toBe(0);
+
+    const leak = copyFixture("ts-esm-npm");
+    writeFileSync(join(out, "npmrc"), "//registry.npmjs.org/:_authToken=npm_SECRETTOKEN123\n");
+    link(leak, "package.json", join(out, "npmrc"));
+    const l = runInit(["--dry-run", "--cwd", leak]);
+    expect(l.code).toBe(1);
+    expect(l.stderr).toContain("package_json_invalid");
+    expect(l.stdout + l.stderr).not.toMatch(/registry|authToken|SECRET/);
   });
 
   it("writes through a link that stays inside the project, to its real target, and undo restores the target", () => {
