@@ -6,14 +6,27 @@ import { declaresEdgeRuntime, resolveSpec, type PathAlias } from "../codemods/mo
 // Read only; shared by init (refuses, edge_route) and doctor (runtime.edge).
 
 export interface EdgeRoute {
-  /** The route, page or middleware, relative to the package. */
+  /** The route, page or middleware, relative to the run root. */
   file: string;
   /** Why it runs on Edge, for people. */
   why: string;
-  /** Every source file it imports, itself first, transitively (type-only imports left out). */
+  /** Every source file it imports, itself first, transitively, into workspace packages too (type-only
+   *  imports left out); paths relative to the run root. */
   graph: string[];
   /** Files of the graph that import governor (the gate, its runtime or register). */
   governor: string[];
+}
+
+/** What the walk needs of a package (a PackageProject fits). */
+export interface EdgePackage {
+  /** Relative to the run root, posix ("" for the root). */
+  relDir: string;
+  name: string | null;
+  sources: { path: string; text: string }[];
+  pathAliases?: PathAlias[];
+  nextjs: boolean;
+  /** Files its package.json points at (main, exports): where an import of the package lands. */
+  entrypoints: { file: string; reason: string }[];
 }
 
 export interface ToolAt {
@@ -69,34 +82,72 @@ function edgeRoots(sources: { path: string; text: string }[], nextjs: boolean): 
   return roots;
 }
 
-export function findEdgeRoutes(pkg: { sources: { path: string; text: string }[]; pathAliases?: PathAlias[]; nextjs: boolean }): EdgeRoute[] {
-  const texts = new Map(pkg.sources.map((s) => [s.path, s.text]));
-  const known = new Set(texts.keys());
+const join2 = (dir: string, p: string) => (dir ? `${dir}/${p}` : p);
+const packageName = (spec: string) => (spec.startsWith("@") ? spec.split("/").slice(0, 2) : spec.split("/").slice(0, 1)).join("/");
+
+/** Every Edge file of every package with its module graph. `text(pkg, path)` is the file as it is (or
+ *  as init would leave it). */
+export function findEdgeRoutes(packages: EdgePackage[], text?: (pkg: EdgePackage, path: string) => string): EdgeRoute[] {
+  const texts = new Map(packages.flatMap((p) => p.sources.map((s) => [join2(p.relDir, s.path), s.text] as const)));
+  text ??= (pkg, path) => texts.get(join2(pkg.relDir, path)) ?? "";
+  const textOf = text;
+  const known = new Map(packages.map((p) => [p, new Set(p.sources.map((s) => s.path))]));
+  const byName = new Map(packages.filter((p) => p.name).map((p) => [p.name!, p]));
   const specs = new Map<string, string[]>();
-  const specsOf = (file: string) => {
-    if (!specs.has(file)) specs.set(file, runtimeSpecs(texts.get(file) ?? ""));
-    return specs.get(file)!;
+  const specsOf = (pkg: EdgePackage, path: string) => {
+    const key = join2(pkg.relDir, path);
+    if (!specs.has(key)) specs.set(key, runtimeSpecs(textOf(pkg, path)));
+    return specs.get(key)!;
+  };
+  /** Where an import of another workspace package lands: its subpath file, its entry files, or (not
+   *  knowing) all of its files. */
+  const into = (other: EdgePackage, spec: string): string[] => {
+    const sub = spec.slice(other.name!.length + 1);
+    const files = known.get(other)!;
+    if (sub) {
+      const hit = resolveSpec("", `./${sub}`, files) ?? resolveSpec("", `./src/${sub}`, files);
+      return hit ? [hit] : [...files];
+    }
+    const entries = other.entrypoints.filter((e) => e.reason.startsWith("package.json")).map((e) => e.file);
+    return entries.length ? entries : [...files];
   };
   const routes: EdgeRoute[] = [];
-  for (const [file, why] of edgeRoots(pkg.sources, pkg.nextjs)) {
-    const graph = [file];
-    const governor: string[] = [];
-    for (let i = 0; i < graph.length; i++) {
-      for (const spec of specsOf(graph[i])) {
-        if (isGovernor(spec)) {
-          if (!governor.includes(graph[i])) governor.push(graph[i]);
-          continue;
+  for (const pkg of packages) {
+    for (const [file, why] of edgeRoots(pkg.sources.map((s) => ({ path: s.path, text: textOf(pkg, s.path) })), pkg.nextjs)) {
+      const nodes: [EdgePackage, string][] = [[pkg, file]];
+      const seen = new Set([join2(pkg.relDir, file)]);
+      const governor: string[] = [];
+      const visit = (p: EdgePackage, path: string) => {
+        const key = join2(p.relDir, path);
+        if (!seen.has(key)) {
+          seen.add(key);
+          nodes.push([p, path]);
         }
-        const next = resolveSpec(graph[i], spec, known, pkg.pathAliases ?? []);
-        if (next && !graph.includes(next)) graph.push(next);
+      };
+      for (let i = 0; i < nodes.length; i++) {
+        const [p, path] = nodes[i];
+        for (const spec of specsOf(p, path)) {
+          if (isGovernor(spec)) {
+            const key = join2(p.relDir, path);
+            if (!governor.includes(key)) governor.push(key);
+            continue;
+          }
+          const local = resolveSpec(path, spec, known.get(p)!, p.pathAliases ?? []);
+          if (local) visit(p, local);
+          else if (!spec.startsWith(".")) {
+            const other = byName.get(packageName(spec));
+            if (other && other !== p) for (const f of into(other, spec)) visit(other, f);
+          }
+        }
       }
+      routes.push({ file: join2(pkg.relDir, file), why, graph: nodes.map(([p, f]) => join2(p.relDir, f)), governor });
     }
-    routes.push({ file, why, graph, governor });
   }
   return routes;
 }
 
-/** The tools an Edge route's module graph defines: "lib/tools.ts:5 (refund_payment)". */
+/** The tools an Edge route's module graph defines: "lib/tools.ts:5 (refund_payment)" (tool files
+ *  relative to the run root, as the graph is). */
 export function toolsReached(route: EdgeRoute, tools: ToolAt[]): string[] {
   const inGraph = new Set(route.graph);
   return tools.filter((t) => inGraph.has(t.file)).map((t) => `${t.file}:${t.line}${t.name ? ` (${t.name})` : ""}`);

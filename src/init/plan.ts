@@ -11,7 +11,7 @@ import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js
 import { addRegisterImport, envOrderWarning } from "./register-import.js";
 import { syntaxError } from "./verify.js";
 import { declaresEdgeRuntime } from "../codemods/modules.js";
-import { findEdgeRoutes, toolsReached, type ToolAt } from "../detectors/edge-routes.js";
+import { findEdgeRoutes, toolsReached } from "../detectors/edge-routes.js";
 import { planScripts, setScript, type ScriptReport } from "./start-scripts.js";
 import { planRuntimeTools, type RuntimeToolReport } from "./runtime-tools.js";
 
@@ -148,8 +148,6 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     texts.set(path, next);
   }
 
-  planEdgeRoutes(pkg, plan, texts, result.tools);
-
   const touched = new Set([...texts.keys(), ...result.tools.map((t) => t.file)]);
   for (const path of [...touched].sort()) {
     const before = originals.get(path);
@@ -212,17 +210,16 @@ function bareRangeWarning(pkgPath: string, declared: string, dir: string, spec: 
 
 /** Edge routes whose module graph, as init would leave it, holds tools or imports governor. An Edge
  *  entrypoint already has its own warning; any other (a page under an Edge layout, middleware) gets one. */
-function planEdgeRoutes(pkg: PackageProject, plan: Plan, texts: Map<string, string>, tools: ToolAt[]): void {
-  const prefix = (p: string) => join2(pkg.relDir, p);
-  const strip = (p: string) => (pkg.relDir ? p.slice(pkg.relDir.length + 1) : p);
-  const after = pkg.sources.map((s) => ({ path: s.path, text: texts.get(prefix(s.path)) ?? s.text }));
-  const own = tools.map((t) => ({ ...t, file: strip(t.file) }));
-  for (const route of findEdgeRoutes({ sources: after, pathAliases: pkg.pathAliases, nextjs: pkg.nextjs })) {
-    const reached = toolsReached(route, own);
-    if (!reached.length && !route.governor.length) continue;
-    const report = { file: prefix(route.file), why: route.why, tools: reached.map(prefix), governor: route.governor.map(prefix) };
+function planEdgeRoutes(detection: ProjectDetection, plan: Plan): void {
+  const after = new Map(plan.files.map((f) => [f.path, f.after]));
+  const entries = new Set(detection.packages.flatMap((p) => p.entrypoints.map((e) => join2(p.relDir, e.file))));
+  const before = new Map(detection.packages.flatMap((p) => p.sources.map((s) => [join2(p.relDir, s.path), s.text] as const)));
+  const text = (relDir: string, path: string) => after.get(join2(relDir, path)) ?? before.get(join2(relDir, path)) ?? "";
+  for (const route of findEdgeRoutes(detection.packages, (p, path) => text(p.relDir, path))) {
+    const report = { file: route.file, why: route.why, tools: toolsReached(route, plan.tools), governor: route.governor };
+    if (!report.tools.length && !report.governor.length) continue;
     plan.edgeRoutes.push(report);
-    if (!pkg.entrypoints.some((e) => e.file === route.file)) {
+    if (!entries.has(route.file)) {
       plan.warnings.push(`${report.file} runs on the Edge runtime (${route.why}), where governor cannot load, and reaches ${edgeReach(report)}; set \`export const runtime = "nodejs"\` for it.`);
     }
   }
@@ -283,6 +280,7 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
       );
     }
   }
+  planEdgeRoutes(detection, plan);
   const gitignore = planGitignore(detection.root);
   if (gitignore) plan.files.push(gitignore);
   if (needsInstall) {

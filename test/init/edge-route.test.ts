@@ -119,6 +119,27 @@ describe("init on a Next.js Edge route", { timeout: 180_000 }, () => {
     );
   });
 
+  it("a workspace: an Edge route importing the package that holds the tools is refused; a subpath without tools is not", () => {
+    const workspace = (route: string) =>
+      nextApp({
+        "package.json": JSON.stringify({ name: "acme", private: true, workspaces: ["apps/*", "packages/*"] }, null, 2) + "\n",
+        "tsconfig.json": "{}\n",
+        "lib/tools.ts": "export {};\n",
+        "app/api/agent/route.ts": "export {};\n",
+        "apps/web/package.json": JSON.stringify({ name: "web", private: true, dependencies: { next: "15.0.0", "@acme/ai": "*" } }, null, 2) + "\n",
+        "apps/web/app/api/edge/route.ts": route,
+        "packages/ai/package.json": JSON.stringify({ name: "@acme/ai", main: "src/index.ts", dependencies: { ai: "^6.0.0", zod: "^4.0.0" } }, null, 2) + "\n",
+        "packages/ai/src/index.ts": 'export { tools } from "./tools";\n',
+        "packages/ai/src/tools.ts": TOOLS,
+        "packages/ai/src/format.ts": "export const format = (s: string) => s.trim();\n",
+      });
+    const dir = workspace(ROUTE('export const runtime = "edge";\n', 'import { tools } from "@acme/ai";\n'));
+    expectRefused(dir, "apps/web/app/api/edge/route.ts");
+    const fine = workspace('import { format } from "@acme/ai/format";\nexport const runtime = "edge";\nexport async function GET() { return new Response(format(" ok ")); }\n');
+    const r = runInit([...APPLY, "--cwd", fine]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it("--allow-edge behaves as before (gates, warns, exit 0); doctor's runtime.edge then fails and names the route", () => {
     const dir = nextApp({ "app/api/edge/route.ts": ROUTE('export const runtime = "edge";\n', 'import { tools } from "@/lib/tools";\n') });
     const r = runInit([...APPLY, "--allow-edge", "--cwd", dir]);
