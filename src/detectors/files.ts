@@ -35,7 +35,7 @@ export interface FileScanOptions {
 }
 
 /** Why a source file that may hold tools was not read: every one is named in init's report and doctor's. */
-export type SkipWhy = "link-outside" | "link-broken" | "link-unscanned" | "too-large" | "unreadable" | "not-utf8";
+export type SkipWhy = "link-outside" | "link-broken" | "link-unscanned" | "too-large" | "too-deep" | "unreadable" | "not-utf8";
 
 export interface SkippedFile {
   /** Relative to the scanned root, posix; a directory for a linked or unreadable directory. */
@@ -85,6 +85,13 @@ function head(abs: string): Buffer {
 }
 
 const SPECIFIER = /(?:from\s*|require\(\s*|import\(\s*)["']([^"']+)["']/g;
+
+/** Bytes as text good enough for mayHoldTools: UTF-16 by its BOM, else one byte a character. */
+function sniffText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString("utf16le");
+  return bytes.toString("latin1");
+}
 
 /** Could this text define or call tools: what the codemod looks at, or an import of any agent framework. */
 export function mayHoldTools(text: string): boolean {
@@ -153,7 +160,10 @@ export function scanSourceFiles(root: string, options: FileScanOptions = {}): { 
   };
 
   const walk = (dir: string, depth: number) => {
-    if (depth > 30) return;
+    if (depth > 30) {
+      skipped.push({ path: toPosix(relative(root, dir)), why: "too-deep", reason: "more than 30 directories deep: init does not look inside, so tools in it stay ungated; gate them by hand" });
+      return;
+    }
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -185,7 +195,7 @@ export function scanSourceFiles(root: string, options: FileScanOptions = {}): { 
       if (size > MAX_BYTES) {
         let may = true;
         try {
-          may = mayHoldTools(head(abs).toString("latin1"));
+          may = mayHoldTools(sniffText(head(abs)));
         } catch {
           // unreadable: say so with the size
         }
@@ -242,7 +252,7 @@ export function readSourceFiles(root: string, relPaths: string[], skipped: Skipp
     }
     const decoded = decodeUtf8(bytes);
     if (!decoded) {
-      if (mayHoldTools(bytes.toString("latin1")))
+      if (mayHoldTools(sniffText(bytes)))
         skipped.push({ path: rel, why: "not-utf8", reason: "not UTF-8 text (Latin-1 or another encoding?): init does not rewrite it, so its bytes stay as they are and its tools ungated; convert it to UTF-8 (`iconv -f latin1 -t utf-8`) and rerun, or gate them by hand" });
       continue;
     }

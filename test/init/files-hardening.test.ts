@@ -171,6 +171,8 @@ describe("finding 7: init and symlinks", () => {
     symlinkSync(join(out, "vendor"), join(dir, "src", "vendor"), "dir");
     symlinkSync("missing.ts", join(dir, "src", "broken.ts"));
     writeFileSync(join(dir, "src", "big.ts"), TOOL("bigTool") + `export const data = "${"x".repeat(1_100_000)}";\n`);
+    // UTF-16 (a BOM, then two bytes a character): not UTF-8, and it holds a tool
+    writeFileSync(join(dir, "src", "wide.ts"), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TOOL("wideTool"), "utf16le")]));
     // over 1 MB, but nothing in it could be a tool: not worth a word
     writeFileSync(join(dir, "src", "data.ts"), `export const data = "${"y".repeat(1_100_000)}";\n`);
     gitInit(dir);
@@ -184,14 +186,15 @@ describe("finding 7: init and symlinks", () => {
       ["src/broken.ts", "link-broken"],
       ["src/linked.ts", "link-outside"],
       ["src/vendor", "link-outside"],
+      ["src/wide.ts", "not-utf8"],
     ]);
     for (const s of report.skipped!) expect(s.reason.length).toBeGreaterThan(10);
-    expect(report.warnings.join("\n")).toMatch(/4 files? .*not read/);
+    expect(report.warnings.join("\n")).toMatch(/5 files that may hold tools were not read/);
     expect(snapshot(out)).toEqual(outBefore);
 
     // the people's report names them too
     const text = runInit(["--dry-run", "--cwd", dir]);
-    for (const p of ["src/big.ts", "src/linked.ts", "src/vendor", "src/broken.ts"]) expect(text.stdout).toContain(p);
+    for (const p of ["src/big.ts", "src/linked.ts", "src/vendor", "src/broken.ts", "src/wide.ts"]) expect(text.stdout).toContain(p);
 
     const governed = doctorGoverned(dir);
     expect(governed.status).not.toBe("pass");
