@@ -142,7 +142,7 @@ export function scanSourceFiles(root: string, options: FileScanOptions = {}): { 
       } catch {
         // unreadable link: its name is enough
       }
-      skipped.push({ path: rel, why: "link-broken", reason: `a symbolic link to ${to}, which does not exist: nothing was read from it` });
+      skipped.push({ path: rel, why: "link-broken", reason: `a symbolic link to ${to}, which does not exist here (built later, or on another machine?): init could not read it; if it holds tools where your app runs, gate them there by hand` });
       return;
     }
     if (isDir) {

@@ -41,7 +41,8 @@ export function skippedNote(plan: Plan): string | null {
   const skipped = skippedFiles(plan);
   if (!skipped.length) return null;
   const shown = skipped.slice(0, 5).map((s) => s.path).join(", ") + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : "");
-  return `${skipped.length} file${skipped.length === 1 ? "" : "s"} that may hold tools ${skipped.length === 1 ? "was" : "were"} not read (${shown}): their tools are not gated; see "Skipped files" for why and what to do.`;
+  const one = skipped.length === 1;
+  return `${skipped.length} file${one ? "" : "s"} that may hold tools ${one ? "was" : "were"} not read (${shown}): ${one ? "its" : "their"} tools are not gated; see "Skipped files" for why and what to do.`;
 }
 
 /** Said plainly when nothing was found to gate, so a plan of wiring-only edits is not a surprise. */
