@@ -13,10 +13,12 @@ export interface GateOptions {
   onDeny?: "throw" | "return";
   /** Overrides the intent map for this tool (withIntent() values win over it). */
   intent?: IntentOverride;
-  /** Where the tool's input is among the arguments, when a framework wraps it in its own context
-   *  (never scanned): "mastra", execute({ context, runtimeContext, ... }) in 0.x and
-   *  execute(inputData, context) in 1.x. Default: every argument, framework context dropped. */
-  input?: "mastra";
+  /** Where the tool's input is among the arguments, when a framework passes its own context beside
+   *  it (never scanned): "first", the first argument alone (AI SDK's execute(input, { toolCallId,
+   *  messages, ... }), whose conversation is not the tool's data); "mastra", execute({ context,
+   *  runtimeContext, ... }) in 0.x and execute(inputData, context) in 1.x. Default: every argument,
+   *  framework context (functions, signals, class instances) dropped. */
+  input?: "first" | "mastra";
 }
 
 /** What a gated function returns: async results and async generators unchanged; a sync result
@@ -121,6 +123,7 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
 /** The arguments the intent is built from: the layer's choice, else the `input` option's, else all. */
 function argsFor(args: unknown[], opts: GateOptions | undefined, layer: Layer | undefined): unknown[] {
   if (layer?.argsOf) return layer.argsOf(args);
+  if (opts?.input === "first") return args.slice(0, 1);
   return opts?.input === "mastra" ? mastraInput(args) : args;
 }
 

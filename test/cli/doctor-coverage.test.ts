@@ -205,7 +205,7 @@ describe("doctor right after init", () => {
     expect(before.governed.message).toBe("2 of 2 tool definition(s) not gated: src/tools/orders.ts:10 (lookup_order), src/tools/orders.ts:18 (cancel_order)");
     const init = spawnSync(process.execPath, [path.join(root, "bin/governor.js"), "init", "--cwd", dir, "--yes", "--no-install"], { encoding: "utf8", env: { ...process.env, CI: "true" } });
     expect(init.status, init.stderr).toBe(0);
-    expect(readFileSync(path.join(dir, "src/tools/orders.ts"), "utf8")).toContain('execute: gate("lookup_order", async ({ id }) => deps.find(id))');
+    expect(readFileSync(path.join(dir, "src/tools/orders.ts"), "utf8")).toContain('execute: gate("lookup_order", async ({ id }) => deps.find(id), { input: "first" })');
     const after = await doctor(dir, ["--strict"]);
     expect(after.governed).toMatchObject({ status: "pass", message: "all 2 tool definition(s) are gated" });
     expect(after.code, after.text).toBe(0);

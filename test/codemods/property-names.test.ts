@@ -52,7 +52,7 @@ it("names each AI SDK tool by the key it is registered under, wherever that is",
             expect([f.name, f.nameConfidence]).toEqual([`tool${i}`, "low"]);
           } else expect([f.name, f.nameConfidence]).toEqual([t.key, "high"]);
           const out = r.files.find((x) => x.path === `src/tools/t${i}.ts`)!.after;
-          expect(out).toContain(`execute: gate(${JSON.stringify(f.name)}, async () => "r${i}")`);
+          expect(out).toContain(`execute: gate(${JSON.stringify(f.name)}, async () => "r${i}", { input: "first" })`);
         });
         expect(r.files.map((x) => x.path).filter((p) => !p.startsWith("src/tools/t"))).toEqual([]);
       },

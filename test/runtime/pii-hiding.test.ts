@@ -177,6 +177,34 @@ describe("real framework context is still not scanned", () => {
     expect(server.requests[0].body.data.pii).toBe(false);
   });
 
+  it("AI SDK without an abortSignal: the gate init writes ({ input: \"first\" }) scans the input, not the conversation", async () => {
+    const { gateSources } = await import("../../src/codemods/index.js");
+    const src = 'import { tool } from "ai";\nexport const getOrder = tool({ inputSchema: schema, execute: async ({ id }) => run(id) });\n';
+    const out = gateSources([{ path: "tools.ts", text: src }], { moduleKind: () => "esm" } as never).files[0]!.after;
+    const opts = out.match(/execute: gate\("getOrder", async \(\{ id \}\) => run\(id\), (\{[^}]*\})\)/)?.[1];
+    expect(opts, out).toBe('{ input: "first" }');
+    const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+    let step = 0;
+    const model = new MockLanguageModelV3({
+      doGenerate: async () =>
+        step++ === 0
+          ? { content: [{ type: "tool-call", toolCallId: "c1", toolName: "getOrder", input: JSON.stringify({ id: 7 }) }], finishReason: { unified: "tool-calls", raw: undefined }, usage, warnings: [] }
+          : { content: [{ type: "text", text: "done" }], finishReason: { unified: "stop", raw: undefined }, usage, warnings: [] },
+    });
+    const execute = t.governor.gate("getOrder", async ({ id }: { id: number }) => (ran.push([id]), { id, status: "shipped" }), { input: "first" });
+    const result = await generateText({
+      model,
+      prompt: "my email is jane@example.com, where is order 7?",
+      stopWhen: stepCountIs(2),
+      tools: { getOrder: aiTool({ inputSchema: z.object({ id: z.number() }), execute }) },
+    });
+    expect(result.text).toBe("done");
+    expect(ran).toEqual([[7]]);
+    expect(server.requests[0].body.data.pii).toBe(false);
+    // The input itself is still scanned.
+    await expect(execute({ id: 1, note: EMAIL } as never, {} as never)).rejects.toMatchObject({ code: "dlp_pii" });
+  });
+
   it("MCP: the request extra (signal, sendNotification) after the input", async () => {
     const fn = t.governor.gate("get_user", async (input: { id: number }, _extra: unknown) => (ran.push([input]), "ok"));
     const extra = { signal: new AbortController().signal, sendNotification: async () => {}, requestId: 1, authInfo: { clientId: "jane@example.com" } };

@@ -9,6 +9,9 @@ import { manual, wrapProperty, type Site } from "../../wrap.js";
 import { aiToolName } from "./names.js";
 import { isRuntimeCall } from "../../imports.js";
 
+// The AI SDK calls execute(input, { toolCallId, messages, ... }): only the input is the tool's data.
+export const AI_SDK_GATE_OPTS = '{ input: "first" }';
+
 const TOOL_USERS = new Set(["generateText", "streamText", "ToolLoopAgent", "Experimental_Agent", "Agent"]);
 
 export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void {
@@ -32,7 +35,7 @@ export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void
     if (field !== null) Object.assign(nm, { name: field, conf: "medium", reason: "named by its name field; no tools object registering it was found" });
     Object.assign(site, { name: nm.name, nameConfidence: nm.conf, nameExpr: nm.nameExpr, form: nm.form ?? form, reason: nm.reason });
     if (nm.manual) manual(ctx, site, nm.manual);
-    else wrapProperty(ctx, site, exec);
+    else wrapProperty(ctx, site, exec, false, AI_SDK_GATE_OPTS);
   }
   gatePlainObjects(prog, ctx, names);
 }
@@ -213,7 +216,7 @@ function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number,
     if (!exec) continue;
     const site: Site = { framework: "ai-sdk", form: "object-literal", name: key, nameConfidence: key ? "high" : "low", at: v };
     if (key === null) manual(ctx, site, "the tool's key is computed; wrap its execute in gate(\"<name>\", ...) by hand");
-    else wrapProperty(ctx, site, exec);
+    else wrapProperty(ctx, site, exec, false, AI_SDK_GATE_OPTS);
   }
 }
 
@@ -234,7 +237,7 @@ function gateReferencedObject(prog: Program, ctx: FileCtx, ident: string, key: s
     manual(owner, { ...site, name: null, nameConfidence: "low" }, `this tool is registered under several names (${[...keys].join(", ")}); wrap each registration's execute in gate("<name>", ...) by hand`);
     return;
   }
-  wrapProperty(owner, site, exec);
+  wrapProperty(owner, site, exec, false, AI_SDK_GATE_OPTS);
 }
 
 /** The object literal a variable is initialised with, here or in the file it is imported from. */
