@@ -5,7 +5,8 @@ import { InitError } from "./errors.js";
 import { changedFiles, type Plan } from "./plan.js";
 import { typecheck, type TypecheckResult } from "./typecheck.js";
 import { syntaxError } from "./verify.js";
-import { refusedError, refusedWrites, type Writer } from "./writer.js";
+import { refusedError, refusedWrites } from "./write-checks.js";
+import type { Writer } from "./writer.js";
 
 // Writes the plan through the writer, then proves the result: every changed file re-parses, and a
 // project that type-checked before still does. Any failure puts every file back.

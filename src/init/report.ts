@@ -10,7 +10,7 @@ import type { UnsupportedUse } from "../detectors/frameworks.js";
 import type { PackageBelow } from "../detectors/packages-below.js";
 import type { SkippedFile } from "../detectors/files.js";
 import type { TypecheckReport } from "./apply.js";
-import type { RefusedWrite } from "./writer.js";
+import type { RefusedWrite } from "./write-checks.js";
 
 // The report: `--json` prints `jsonReport` exactly; people get `summaryText`.
 

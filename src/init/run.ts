@@ -13,7 +13,8 @@ import { dirtyTreeError, uncommittedChanges } from "./git.js";
 import { displayCommand } from "./install.js";
 import { acceptScripts, buildPlan, changedFiles, edgeRouteError, type Plan } from "./plan.js";
 import { detectedText, jsonReport, nextStepsText, noToolsNote, packagesBelowReport, skippedNote, summaryText, type ReportExtras } from "./report.js";
-import { diskWriter, dryRunWriter, refusedError, refusedWrites, unifiedDiff } from "./writer.js";
+import { refusedError, refusedWrites } from "./write-checks.js";
+import { diskWriter, dryRunWriter, unifiedDiff } from "./writer.js";
 
 // governor init: detect -> plan -> (confirm) -> apply -> verify -> install -> report.
 
