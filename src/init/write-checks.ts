@@ -149,10 +149,9 @@ export function refusedWrites(root: string, files: PlannedFile[], install: Insta
 
 export function refusedError(refused: RefusedWrite[]): InitError {
   const lines = refused.map((r) => `${r.path} ${r.reason}`);
-  const error = new InitError(
+  return new InitError(
     "write_refused",
     `init will not write ${refused.length === 1 ? "this file" : `these ${refused.length} files`}:\n  ${lines.join("\n  ")}\nNothing was written.`,
     refused.map((r) => `${r.path}: ${r.fix}`).join("\n     "),
   );
-  return error;
 }
