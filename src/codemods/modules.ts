@@ -22,7 +22,7 @@ const PREFILTER =
 /** Next.js route segment config for the Edge runtime (`export const runtime = "edge"`, pages-router
  *  `export const config = { runtime: "edge" }`), where governor's runtime (node:fs, node:async_hooks)
  *  cannot load. */
-const EDGE = /\bexport\s+const\s+(?:runtime\s*=|config\s*=\s*\{[^}]*\bruntime\s*:)\s*["'`](?:experimental-)?edge["'`]/;
+const EDGE = /\bexport\s+const\s+(?:runtime(?:\s*:\s*[\w.]+)?\s*=|config(?:\s*:\s*[\w.]+)?\s*=\s*\{[^}]*\bruntime\s*:)\s*["'`](?:experimental-)?edge["'`]/;
 
 export function declaresEdgeRuntime(text: string): boolean {
   return EDGE.test(text);

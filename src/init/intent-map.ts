@@ -1,5 +1,5 @@
 import { InitError } from "./errors.js";
-import { findObjectProperty, insertProperty, parseJsonObject } from "./json-edit.js";
+import { findObjectProperty, insertProperty, jsonErrorText, parseJsonObject } from "./json-edit.js";
 
 // Adds one governor.config.json entry per gated tool, with the intent inferred from its name, so the
 // user can review and edit it. Existing entries (and every other key) are kept as they are.
@@ -22,7 +22,7 @@ export function mergeIntentMap(
     } catch (e) {
       throw new InitError(
         "config_invalid",
-        `${displayPath} is not valid JSON (${(e as Error).message}); init will not overwrite it.`,
+        `${displayPath} is not valid JSON (${jsonErrorText(e)}); init will not overwrite it.`,
         `Fix ${displayPath} (or move it away) and rerun governor init.`,
       );
     }

@@ -204,8 +204,14 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   spinner?.start("Writing changes");
   // Ctrl-C while the type-check runs must not leave half-verified edits behind
   const onSignal = (signal: NodeJS.Signals) => {
-    backup.rollback();
-    deps.err(`\nInterrupted (${signal}): every change was rolled back.\n`);
+    try {
+      backup.rollback();
+      deps.err(`\nInterrupted (${signal}): every change was rolled back.\n`);
+    } catch (e) {
+      // The rollback's own error says where the originals are and to run --undo.
+      const fix = e instanceof InitError && e.fix ? `\n${e.fix}` : "";
+      deps.err(`\nInterrupted (${signal}): ${(e as Error).message}${fix}\n`);
+    }
     process.exit(130);
   };
   process.once("SIGINT", onSignal);

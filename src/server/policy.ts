@@ -227,7 +227,7 @@ export function parsePolicy(text: string, file: string): Policy {
   // A .json file gets JSON's own error (with its position); YAML's reading of broken JSON is confusing.
   const json = /\.json$/i.test(file);
   try {
-    doc = json ? JSON.parse(text) : parseYaml(text);
+    doc = json ? JSON.parse(text) : parseYaml(text, { logLevel: "error" }); // yaml warnings quote the file
   } catch (err) {
     const first = (err as Error).message.split("\n")[0].replace(/:\s*$/, "");
     throw new PolicyError(`${file}: not valid ${json ? "JSON" : "YAML"}: ${first}.`);

@@ -202,7 +202,7 @@ describe("real framework context is still not scanned", () => {
     expect(ran).toEqual([[7]]);
     expect(server.requests[0].body.data.pii).toBe(false);
     // The input itself is still scanned.
-    await expect(execute({ id: 1, note: EMAIL } as never, {} as never)).rejects.toMatchObject({ code: "dlp_pii" });
+    await expect((execute as (...a: unknown[]) => Promise<unknown>)({ id: 1, note: EMAIL }, {})).rejects.toMatchObject({ code: "dlp_pii" });
   });
 
   it("MCP: the request extra (signal, sendNotification) after the input", async () => {
