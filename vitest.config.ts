@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most test time is spent waiting on child processes (the CLI, serve, tsc, npm), not on the CPU:
+    // two workers on a 2-core machine halve the wall time (vitest's default here would be one).
+    maxWorkers: 2,
     globalSetup: ["./test/support/global-setup.ts"],
     reporters: ["default", "./test/support/summary-reporter.ts"],
   },
