@@ -14,7 +14,7 @@ import type { PlannedFile } from "./plan.js";
 export interface RefusedWrite {
   /** Relative to the run root, posix. */
   path: string;
-  why: "link-outside" | "link-broken" | "not-utf8" | "same-file";
+  why: "link-outside" | "link-internal" | "link-broken" | "not-utf8" | "same-file";
   /** Where a link leads (its real path, or the link text when it leads nowhere). */
   target?: string;
   reason: string;
@@ -35,6 +35,12 @@ export function refusal(path: string, why: RefusedWrite["why"], target?: string)
         reason: `leads out of the project (to ${target}) through a symbolic link; init never writes outside the directory it runs in`,
         fix: `replace the link with a copy of what it points to (\`cp --remove-destination "$(readlink -f ${q})" ${q}\`), or run governor init where that file lives`,
       };
+    case "link-internal":
+      return {
+        path, why, target,
+        reason: `is a symbolic link into ${target}; init never writes into .git or .governor (nor could --undo put it back)`,
+        fix: `replace the link with a copy of what it points to (\`cp --remove-destination "$(readlink -f ${q})" ${q}\`), or remove it`,
+      };
     case "link-broken":
       return { path, why, target, reason: `is a symbolic link to ${target}, which does not exist; writing it would create that file`, fix: `remove the link (\`rm ${q}\`) or point it at a file inside the project` };
     case "not-utf8":
@@ -48,9 +54,13 @@ export function refusal(path: string, why: RefusedWrite["why"], target?: string)
   }
 }
 
+// git's own files and init's backups: a link into them is never written through (a hook or config
+// file would be changed, and undo refuses to restore there)
+const INTERNAL = new Set([".git", ".governor"]);
+
 /** Where a write to `abs` lands: its real path inside the project (a link that stays inside is
  *  written through), or why not. A file that does not exist yet is judged by the directory it goes in. */
-export function resolveTarget(realRoot: string, path: string, abs: string): { real: string } | RefusedWrite {
+export function resolveTarget(realRoot: string, path: string, abs: string, internal = false): { real: string } | RefusedWrite {
   let link = false;
   try {
     link = lstatSync(abs).isSymbolicLink();
@@ -74,7 +84,10 @@ export function resolveTarget(realRoot: string, path: string, abs: string): { re
     while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
     real = join(realpathSync(dir), relative(dir, abs));
   }
-  return isInside(realRoot, real) ? { real } : refusal(path, "link-outside", real);
+  if (!isInside(realRoot, real)) return refusal(path, "link-outside", real);
+  const rel = relative(realRoot, real);
+  if (!internal && rel.split(sep).some((s) => INTERNAL.has(s.toLowerCase()))) return refusal(path, "link-internal", rel.split(sep).join("/"));
+  return { real };
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -117,7 +130,7 @@ export function refusedWrites(root: string, files: PlannedFile[], install: Insta
   const realRoot = realRootOf(root);
   const out: RefusedWrite[] = [];
   const seen = new Map<string, string>();
-  const backup = resolveTarget(realRoot, ".governor", join(root, BACKUP_ROOT));
+  const backup = resolveTarget(realRoot, ".governor", join(root, BACKUP_ROOT), true);
   if (!("real" in backup)) out.push(backup);
   // the package manager rewrites its lockfile where it runs (a workspace root may sit above `root`)
   if (install) {
