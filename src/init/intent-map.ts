@@ -14,6 +14,14 @@ export function mergeIntentMap(
   displayPath = CONFIG_FILE,
 ): string | null {
   let config: Record<string, unknown> = {};
+  if (existing?.startsWith("\uFEFF")) {
+    // JSON has no BOM; governor's runtime would refuse the file just the same at start
+    throw new InitError(
+      "config_invalid",
+      `${displayPath} starts with a UTF-8 byte order mark (BOM), which JSON does not allow and governor's runtime cannot read; init will not overwrite it.`,
+      `Save ${displayPath} as UTF-8 without a BOM (\`sed -i '1s/^\\xEF\\xBB\\xBF//' ${displayPath}\`) and rerun governor init.`,
+    );
+  }
   if (existing !== null) {
     try {
       const parsed = JSON.parse(existing) as unknown;
