@@ -130,10 +130,15 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   const sources: ResolvedConfig["sources"] = {};
 
   let mode: Mode = "enforce";
-  const killSwitch = /^(1|true|yes|on)$/i.test(env.GOVERNOR_DISABLED ?? "");
+  // A stray space (an .env file) must not leave the kill switch off; a value it does not know says so.
+  const rawDisabled = (env.GOVERNOR_DISABLED ?? "").trim();
+  const killSwitch = /^(1|true|yes|on)$/i.test(rawDisabled);
+  if (rawDisabled && !killSwitch && !/^(0|false|no|off)$/i.test(rawDisabled)) {
+    notes.push(`governor: WARNING — GOVERNOR_DISABLED=${JSON.stringify(rawDisabled.slice(0, 40))} is not one of 1, true, yes, on (or 0, false, no, off): policy enforcement stays ON.`);
+  }
   const disabled = options.mode === undefined && killSwitch;
   if (killSwitch && options.mode !== undefined && options.mode !== "off") {
-    notes.push(`governor: WARNING — GOVERNOR_DISABLED=${env.GOVERNOR_DISABLED} is ignored by this governor: its mode is set in code (mode: ${JSON.stringify(String(options.mode).slice(0, 40))}). Remove the mode option to let the kill switch work.`);
+    notes.push(`governor: WARNING — GOVERNOR_DISABLED=${rawDisabled} is ignored by this governor: its mode is set in code (mode: ${JSON.stringify(String(options.mode).slice(0, 40))}). Remove the mode option to let the kill switch work.`);
   }
   const rawMode = options.mode ?? env.GOVERNOR_MODE;
   if (rawMode !== undefined && rawMode !== "") {
@@ -144,7 +149,7 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
     // The kill switch always wins, but loudly over an explicit mode: someone set that mode on purpose.
     if (rawMode && rawMode !== "off") {
       const shown = mode === rawMode ? rawMode : JSON.stringify(String(rawMode).slice(0, 40));
-      notes.push(`governor: WARNING — GOVERNOR_DISABLED=${env.GOVERNOR_DISABLED} overrides GOVERNOR_MODE=${shown}: policy enforcement is OFF and every tool runs without asking enforce. Unset GOVERNOR_DISABLED to use GOVERNOR_MODE again.`);
+      notes.push(`governor: WARNING — GOVERNOR_DISABLED=${rawDisabled} overrides GOVERNOR_MODE=${shown}: policy enforcement is OFF and every tool runs without asking enforce. Unset GOVERNOR_DISABLED to use GOVERNOR_MODE again.`);
     }
     mode = "off";
   }

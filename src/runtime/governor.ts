@@ -275,7 +275,9 @@ export class GovernorImpl implements Governor, GateHost {
     }
     if (d.mode === "observe") {
       this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null, wouldBlock: true }, d);
-      this.throttledWarn(`governor (observe): "${name}" would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
+      // An ALLOW that failed verification is no decision: said once per tool, never lost to the throttle.
+      if (d.denyCode === "decision_unverified") this.warnNoDecision("observe", name, `governor (observe): no verified decision (decision_unverified) for "${name}"; ran it without a policy check (said once per tool).`);
+      else this.throttledWarn(`governor (observe): "${name}" would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
       return RUN;
     }
     this.record(by, name, intent, d.decision, "blocked", started, d.mode, { errorCode: null }, d);

@@ -140,7 +140,25 @@ function luhn(digits: string): boolean {
 // ligatures), then invisible format characters and combining marks dropped, every dash read as
 // "-", the ideographic full stop as ".", and other scripts' decimal digits as ASCII ones.
 const NON_ASCII = /[^\x00-\x7f]/;
-const INVISIBLE = /[\p{Cf}\p{M}]/gu;
+// Control characters other than tab and line breaks are invisible too; ASCII written as %40, &#64;
+// or &#x40; is read as the character (up to three times, for escapes of escapes).
+const INVISIBLE = /[\p{Cf}\p{M}\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/gu;
+const HIDING_ASCII = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f%&]/;
+const ESCAPED = /%([0-7][0-9a-f])|&#(?:x0*([0-7][0-9a-f]?)|0*(\d{1,3}));/gi;
+const unescapeOne = (m: string, pct?: string, hex?: string, dec?: string): string => {
+  const cp = parseInt(pct ?? hex ?? dec!, pct || hex ? 16 : 10);
+  return cp < 0x80 ? String.fromCharCode(cp) : m;
+};
+/** Invisible characters dropped and ASCII escapes read, in either order ("%\u200b40", "%00"). */
+function unhide(s: string): string {
+  let t = s.replace(INVISIBLE, "");
+  for (let i = 0; i < 3; i++) {
+    const u = t.replace(ESCAPED, unescapeOne);
+    if (u === t) break;
+    t = u.replace(INVISIBLE, "");
+  }
+  return t;
+}
 const DASH = /[\p{Pd}\u2212]/gu;
 const IDEOGRAPHIC_STOP = /\u3002/g;
 const DIGIT = /\p{Nd}/gu;
@@ -155,11 +173,11 @@ function asciiDigit(d: string): string {
   return String((cp - zero) % 10);
 }
 
-/** The text the patterns are matched against: ASCII text as is, anything else folded. */
+/** The text the patterns are matched against: plain ASCII text as is, anything else folded. */
 function foldLookalikes(s: string): string {
   // Byte length equals length only for ASCII: much faster than a regex over the text.
-  if (Buffer.byteLength(s, "utf8") === s.length) return s;
-  const t = s.normalize("NFKC").replace(INVISIBLE, "").replace(DASH, "-").replace(IDEOGRAPHIC_STOP, ".");
+  if (Buffer.byteLength(s, "utf8") === s.length) return HIDING_ASCII.test(s) ? unhide(s) : s;
+  const t = unhide(s.normalize("NFKC")).replace(DASH, "-").replace(IDEOGRAPHIC_STOP, ".");
   return NON_ASCII.test(t) ? t.replace(DIGIT, asciiDigit) : t;
 }
 

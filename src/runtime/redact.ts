@@ -15,13 +15,15 @@ const NAMED_VALUE = /\b((?:api[_-]?key|access[_-]?token|refresh[_-]?token|client
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 
 /** A URL as shown to people: userinfo and query string replaced, fragment dropped. Works on text
- *  that does not parse as a URL too (it is shown in the error saying so). */
+ *  that does not parse as a URL too (it is shown in the error saying so): all up to its last "@" goes. */
 export function safeUrl(url: string | URL): string {
   const s = String(url);
   const scheme = /^[a-z][a-z0-9+.-]*:[\\/]{2}/i.exec(s);
   const start = scheme ? scheme[0].length : 0;
   const rest = s.slice(start);
-  const authEnd = rest.search(/[\\/?#]/);
+  // An "@" in the path may end a password with an unescaped "/" ("u:1/ss@host" parses); in text that
+  // does not parse (a "?" or "#" in it too) where the authority ends is a guess: the last "@" counts.
+  const authEnd = URL.canParse(s) ? rest.search(/[?#]/) : -1;
   const authority = authEnd === -1 ? rest : rest.slice(0, authEnd);
   const at = authority.lastIndexOf("@");
   let out = s.slice(0, start) + (at === -1 ? rest : MARK + rest.slice(at));
