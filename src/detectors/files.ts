@@ -146,9 +146,10 @@ export function scanSourceFiles(root: string, options: FileScanOptions = {}): { 
       return;
     }
     if (isDir) {
-      // a linked package is its own project; a link inside is walked where it points (or skipped there)
-      if (!dirWanted(name, rel) || existsSync(join(target, "package.json")) || inside(project, target)) return;
-      skipped.push({ path: rel, why: "link-outside", target, reason: `a linked directory leading out of the project (to ${target}): init does not follow it, so tools in it stay ungated; run init where it lives, or gate them there by hand` });
+      // a link inside is walked where it points (or skipped there); one out, a package too, is never read
+      if (!dirWanted(name, rel) || inside(project, target)) return;
+      const what = existsSync(join(target, "package.json")) ? "a linked package" : "a linked directory";
+      skipped.push({ path: rel, why: "link-outside", target, reason: `${what} leading out of the project (to ${target}): init does not follow it, so tools in it stay ungated; run init where it lives, or gate them there by hand` });
       return;
     }
     if (!fileWanted(name, rel)) return;

@@ -96,3 +96,19 @@ describe("a governor.config.json with a UTF-8 BOM", () => {
     expect(git(dir, "status", "--porcelain")).toBe("");
   });
 });
+
+describe("a linked directory that is a package outside the project", () => {
+  it("is named as skipped (its tools stay ungated), in init's --json", () => {
+    const dir = copyFixture("js-cjs-yarn");
+    const out = mkdtempSync(join(tmpdir(), "governor-redteam-out-"));
+    made.push(out);
+    mkdirSync(join(out, "lib"));
+    writeFileSync(join(out, "package.json"), '{ "name": "shared-tools" }\n');
+    writeFileSync(join(out, "lib", "agent.js"), readFileSync(join(dir, "lib", "agent.js")));
+    symlinkSync(out, join(dir, "vendor-tools"), "dir");
+    gitInit(dir);
+    const r = runInit(["--dry-run", "--json", "--cwd", dir]);
+    const skipped = json<{ skipped: { path: string; why: string }[] }>(r).skipped;
+    expect(skipped).toContainEqual(expect.objectContaining({ path: "vendor-tools", why: "link-outside" }));
+  });
+});
