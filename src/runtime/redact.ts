@@ -38,9 +38,20 @@ export function clip(text: string, max: number): string {
 
 export type Redactor = (text: string) => string;
 
-/** Forms a secret may be echoed in besides itself. */
+/** Forms a secret may be echoed in besides itself: URL- and JSON-escaped, hex, and base64 at each
+ *  of the three byte alignments it may have inside a longer encoded text (only the characters that
+ *  depend on the secret alone: its 8+ character runs are then found wherever it sits). */
 function forms(secret: string): string[] {
-  const all = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+  const bytes = Buffer.from(secret, "utf8");
+  const hex = bytes.toString("hex");
+  const encoded = [hex, hex.toUpperCase()];
+  for (let pad = 0; pad < 3; pad++) {
+    const b64 = Buffer.concat([Buffer.alloc(pad), bytes]).toString("base64").replace(/=+$/, "");
+    const inner = b64.slice(pad ? 4 : 0, b64.length - 4);
+    encoded.push(inner, inner.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  // A short encoded form is too likely to be ordinary text to be removed wherever it appears.
+  const all = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), ...encoded.filter((e) => e.length >= FRAGMENT)];
   return all.filter((s, i) => all.indexOf(s) === i);
 }
 

@@ -43,6 +43,22 @@ describe("finding 8: a URL that does not parse never prints its password", () =>
   }
 });
 
+describe("finding 8: a server echoing the key base64- or hex-encoded does not print it", () => {
+  const KEY = "gk_test_ZYXWVUTSRQPONMLKJIH98765";
+  for (const status of [401, 200]) {
+    it(`HTTP ${status}`, async () => {
+      const echo = `b64 ${Buffer.from(KEY).toString("base64")} b64url ${Buffer.from(KEY).toString("base64url")} hex ${Buffer.from(KEY).toString("hex")} HEX ${Buffer.from(KEY).toString("hex").toUpperCase()}`;
+      server = await startEnforce(() => (status === 401 ? { status, body: { detail: echo } } : deny("r", { reason: echo })));
+      const r = await spawnNode([path.join(root, "bin/governor.js"), "test-intent", "--action", "read", "--resource", "db:x", "--url", server.url], { GOVERNOR_API_KEY: KEY });
+      expect(r.code).toBe(status === 401 ? 2 : 1);
+      const out = r.stdout + r.stderr;
+      expect(out).toMatch(/b64 \[redacted\]/);
+      for (const form of ["base64", "base64url", "hex"] as const) expect(out).not.toContain(Buffer.from(KEY).toString(form).slice(4, 20));
+      expect(out).not.toContain(Buffer.from(KEY).toString("hex").toUpperCase().slice(4, 20));
+    });
+  }
+});
+
 describe("finding 6: control characters and escapes do not hide pii", () => {
   let t: TestGovernor;
   beforeEach(async () => {
