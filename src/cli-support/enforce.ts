@@ -104,7 +104,9 @@ export function explainNoDecision(err: unknown, url: string | undefined, opts: {
       ? `Give the scheme too: --url http://${bare} (or https://).`
       : /must not contain credentials/.test(raw)
       ? "Remove the credentials (user:secret@) from the URL and give the key with --api-key <key> (or GOVERNOR_API_KEY)."
-      : "Pass --url <enforce base URL> (try `governor serve --policy <file>` for a local one) or set GOVERNOR_ENFORCE_URL, and fix the settings named above.";
+      : /GOVERNOR_ENFORCE_URL|enforceUrl|enforce URL/i.test(raw)
+      ? "Pass --url <enforce base URL> (try `governor serve --policy <file>` for a local one) or set GOVERNOR_ENFORCE_URL, and fix the settings named above."
+      : "Fix the settings named above.";
     return { kind: "config", code: "config_invalid", message, fix };
   }
   if (err instanceof GovernorAuthError) {

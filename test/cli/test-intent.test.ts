@@ -113,6 +113,14 @@ describe.concurrent("governor test-intent", () => {
     expect(JSON.parse(badOption.stdout).error).toMatchObject({ code: "invalid_options", message: expect.stringMatching(/--timeout: expected a number/) });
   });
 
+  it("a bad setting other than the URL: the fix names no --url", async () => {
+    const r = await run(["test-intent", "--url", "http://127.0.0.1:9", "--action", "read", "--resource", "db", "--json"], { env: { GOVERNOR_DECISION_MAX_TTL_MS: "abc" } });
+    expect(r.code).toBe(2);
+    const { error } = JSON.parse(r.stdout);
+    expect(error).toMatchObject({ code: "config_invalid", message: expect.stringMatching(/GOVERNOR_DECISION_MAX_TTL_MS/) });
+    expect(error.fix).not.toMatch(/--url/);
+  });
+
   it("credentials in the URL: refused, never printed, and the fix says where the key goes", async () => {
     const withCreds = srv.url.replace("http://", "http://admin:hunter2-secret@");
     const [ok, down2] = await Promise.all([
