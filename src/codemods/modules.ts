@@ -21,11 +21,15 @@ const PREFILTER =
 
 /** Next.js route segment config for the Edge runtime (`export const runtime = "edge"`, pages-router
  *  `export const config = { runtime: "edge" }`), where governor's runtime (node:fs, node:async_hooks)
- *  cannot load. */
-const EDGE = /\bexport\s+const\s+(?:runtime(?:\s*:\s*[\w.]+)?\s*=|config(?:\s*:\s*[\w.]+)?\s*=\s*\{[^}]*\bruntime\s*:)\s*["'`](?:experimental-)?edge["'`]/;
+ *  cannot load. Lenient on purpose (type annotations, comments, quoted keys, nested objects before
+ *  `runtime`): a false match only leaves a tool to the user, by name; a miss gates code that cannot run. */
+const COMMENT = String.raw`(?:\/\*[\s\S]*?\*\/\s*)?`;
+const EDGE_VALUE = String.raw`\s*${COMMENT}["'\`](?:experimental-)?edge["'\`]`;
+const EDGE_SEGMENT = new RegExp(String.raw`\bexport\s+const\s+runtime\s*(?::[^=]+)?=` + EDGE_VALUE);
+const EDGE_CONFIG = new RegExp(String.raw`\bexport\s+const\s+config\b[^=]*=\s*\{[\s\S]{0,2000}?["']?\bruntime["']?\s*:` + EDGE_VALUE);
 
 export function declaresEdgeRuntime(text: string): boolean {
-  return EDGE.test(text);
+  return text.includes("edge") && (EDGE_SEGMENT.test(text) || EDGE_CONFIG.test(text));
 }
 
 export function mayHaveTools(text: string): boolean {
