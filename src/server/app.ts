@@ -234,8 +234,10 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
  * (bad request line, headers too large, too slow) still gets a JSON `{detail}` answer, not a bare 400.
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  // A response already under way on this socket (or a reset one) cannot take another.
-  if (err.code === "ECONNRESET" || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+  // A response already under way on this socket (or a reset one) cannot take another. A request whose
+  // body broke (a bad chunk) was handed to the handler but not answered yet: it gets the 400 (as node's own).
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }

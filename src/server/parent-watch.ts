@@ -60,9 +60,13 @@ function linked(child: number, parent: number): boolean {
   }
 }
 
+// Taken as serve's code loads, not once it listens: a parent that dies while the policy or a key file is
+// still being read would otherwise leave us re-parented, with no link left to watch.
+const atLoad = links();
+
 /** Calls `onGone` once when a watched parent exits. Polled on an unref'd timer: it never keeps us alive. */
 export function onParentExit(onGone: () => void, everyMs = 500): () => void {
-  const watched = links();
+  const watched = atLoad;
   if (watched.length === 0) return () => {};
   const timer = setInterval(() => {
     if (watched.every(([child, parent]) => linked(child, parent))) return;

@@ -214,8 +214,8 @@ function compileVocabulary(file: string, raw: unknown): Vocabulary {
       throw new PolicyError(`${file}: vocabulary.${field}: unknown field. Vocabulary fields: ${VOCABULARY_FIELDS.join(", ")}.`);
     if (!isObject(map)) throw new PolicyError(`${file}: vocabulary.${field}: expected a map of raw word -> canonical word.`);
     for (const [k, v] of Object.entries(map))
-      if (typeof v !== "string" || v.trim() === "")
-        throw new PolicyError(`${file}: vocabulary.${field}.${k}: expected the canonical word as a string, got ${show(v)}.`);
+      if (typeof v !== "string" || normalizeTerm(v) === "")
+        throw new PolicyError(`${file}: vocabulary.${field}.${k}: expected the canonical word (letters or digits) as a string, got ${show(v)}.`);
     extra[field as VocabularyField] = map as Record<string, string>;
   }
   return buildVocabulary(extra);

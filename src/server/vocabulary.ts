@@ -67,9 +67,25 @@ export function buildVocabulary(extra: Partial<Record<VocabularyField, Record<st
       map.set(canonical, { canonical, confidence: 1, source: "exact" });
       for (const s of synonyms) map.set(s, { canonical, confidence: 0.95, source: "builtin_vocabulary" });
     }
+    const own: string[] = [];
     for (const [raw, canonical] of Object.entries(extra[field] ?? {})) {
-      const c = normalizeTerm(canonical);
-      map.set(normalizeTerm(raw), { canonical: c, confidence: 1, source: "policy_vocabulary" });
+      own.push(normalizeTerm(raw));
+      map.set(own[own.length - 1], { canonical: normalizeTerm(canonical), confidence: 1, source: "policy_vocabulary" });
+    }
+    // An alias onto a synonym (`lookup2: query`) must land where a request for that synonym lands (`read`):
+    // otherwise no rule can match it, since rules may not name synonyms.
+    for (const k of own) {
+      const p = map.get(k)!;
+      let c = p.canonical;
+      const seen = new Set([k]);
+      for (let next = map.get(c); next && next.canonical !== c && !seen.has(c); next = map.get(c)) {
+        seen.add(c);
+        c = next.canonical;
+      }
+      p.canonical = c;
+    }
+    for (const k of own) {
+      const c = map.get(k)!.canonical;
       if (!map.has(c)) map.set(c, { canonical: c, confidence: 1, source: "exact" });
     }
     out[field] = map;
