@@ -39,6 +39,18 @@ async function expectDenied(args: unknown[]): Promise<void> {
   expect(server.requests.at(-1)!.body.data.pii).toBe(true);
 }
 
+/** An offline AI SDK model: calls getOrder({ id: 7 }) once, then answers "done". */
+function orderModel(): MockLanguageModelV3 {
+  const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+  let step = 0;
+  return new MockLanguageModelV3({
+    doGenerate: async () =>
+      step++ === 0
+        ? { content: [{ type: "tool-call", toolCallId: "c1", toolName: "getOrder", input: JSON.stringify({ id: 7 }) }], finishReason: { unified: "tool-calls", raw: undefined }, usage, warnings: [] }
+        : { content: [{ type: "text", text: "done" }], finishReason: { unified: "stop", raw: undefined }, usage, warnings: [] },
+  });
+}
+
 const SSN = "SSN 123-45-6789";
 const EMAIL = "write to jane@example.com";
 
@@ -152,14 +164,7 @@ describe("real framework context is still not scanned", () => {
   });
 
   it("AI SDK: the options argument with an abortSignal (the conversation holds an email)", async () => {
-    const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
-    let step = 0;
-    const model = new MockLanguageModelV3({
-      doGenerate: async () =>
-        step++ === 0
-          ? { content: [{ type: "tool-call", toolCallId: "c1", toolName: "getOrder", input: JSON.stringify({ id: 7 }) }], finishReason: { unified: "tool-calls", raw: undefined }, usage, warnings: [] }
-          : { content: [{ type: "text", text: "done" }], finishReason: { unified: "stop", raw: undefined }, usage, warnings: [] },
-    });
+    const model = orderModel();
     const result = await generateText({
       model,
       prompt: "my email is jane@example.com, where is order 7?",
@@ -183,14 +188,7 @@ describe("real framework context is still not scanned", () => {
     const out = gateSources([{ path: "tools.ts", text: src }], { moduleKind: () => "esm" } as never).files[0]!.after;
     const opts = out.match(/execute: gate\("getOrder", async \(\{ id \}\) => run\(id\), (\{[^}]*\})\)/)?.[1];
     expect(opts, out).toBe('{ input: "first" }');
-    const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
-    let step = 0;
-    const model = new MockLanguageModelV3({
-      doGenerate: async () =>
-        step++ === 0
-          ? { content: [{ type: "tool-call", toolCallId: "c1", toolName: "getOrder", input: JSON.stringify({ id: 7 }) }], finishReason: { unified: "tool-calls", raw: undefined }, usage, warnings: [] }
-          : { content: [{ type: "text", text: "done" }], finishReason: { unified: "stop", raw: undefined }, usage, warnings: [] },
-    });
+    const model = orderModel();
     const execute = t.governor.gate("getOrder", async ({ id }: { id: number }) => (ran.push([id]), { id, status: "shipped" }), { input: "first" });
     const result = await generateText({
       model,
