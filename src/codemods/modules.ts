@@ -1,4 +1,5 @@
 // Which package a module specifier belongs to, and which framework that is.
+import { ts } from "ts-morph";
 import { frameworkOf } from "../frameworks.js";
 import type { Framework } from "./types.js";
 
@@ -19,17 +20,49 @@ export const RUNTIME_SPECS = new Set(["governor/runtime", "governor"]);
 const PREFILTER =
   /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*|@mastra\/[^"']+)["']|(?<![.\w$])(?:execute|func|_call)\s*[:(,}]|\bregisterTool\b|\.tool\s*\(\s*["'`]|\btool_calls\b|\btoolCalls\b|\.function\.name\b|\bgroq-sdk\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
 
-/** Next.js route segment config for the Edge runtime (`export const runtime = "edge"`, pages-router
- *  `export const config = { runtime: "edge" }`), where governor's runtime (node:fs, node:async_hooks)
- *  cannot load. Lenient on purpose (type annotations, comments, quoted keys, nested objects before
- *  `runtime`): a false match only leaves a tool to the user, by name; a miss gates code that cannot run. */
-const COMMENT = String.raw`(?:\/\*[\s\S]*?\*\/\s*)?`;
-const EDGE_VALUE = String.raw`\s*${COMMENT}["'\`](?:experimental-)?edge["'\`]`;
-const EDGE_SEGMENT = new RegExp(String.raw`\bexport\s+const\s+runtime\s*(?::[^=]+)?=` + EDGE_VALUE);
-const EDGE_CONFIG = new RegExp(String.raw`\bexport\s+const\s+config\b[^=]*=\s*\{[\s\S]{0,2000}?["']?\bruntime["']?\s*:` + EDGE_VALUE);
+/** Next.js route segment config for the Edge runtime, read as Next.js reads it, from the AST: a
+ *  top-level `export const runtime = "edge"` or `export const config = { runtime: "edge" }`, whatever
+ *  the comments, types, quoting or other keys around it. Governor's runtime (node:fs,
+ *  node:async_hooks) cannot load there. Files without both words are never parsed. */
+export function declaresEdgeRuntime(text: string, path = "route.ts"): boolean {
+  if (!text.includes("edge") || !/\bruntime\b/.test(text)) return false;
+  const key = path + "\0" + text;
+  let edge = edgeCache.get(key);
+  if (edge === undefined) {
+    if (edgeCache.size > 64) edgeCache.clear();
+    edgeCache.set(key, (edge = edgeExport(path, text)));
+  }
+  return edge;
+}
 
-export function declaresEdgeRuntime(text: string): boolean {
-  return text.includes("edge") && (EDGE_SEGMENT.test(text) || EDGE_CONFIG.test(text));
+// The forms ask once per file each; the answer is the text's.
+const edgeCache = new Map<string, boolean>();
+
+function edgeExport(path: string, text: string): boolean {
+  const kind = /\.[mc]?tsx$|\.[mc]?jsx?$/.test(path) ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, kind);
+  const unwrap = (e: ts.Expression | undefined): ts.Expression | undefined => {
+    while (e && (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e))) e = e.expression;
+    return e;
+  };
+  const isEdge = (e: ts.Expression | undefined) => {
+    const v = unwrap(e);
+    return !!v && (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) && /^(?:experimental-)?edge$/.test(v.text);
+  };
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st) || !st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    if (!(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const d of st.declarationList.declarations) {
+      if (!ts.isIdentifier(d.name)) continue;
+      if (d.name.text === "runtime" && isEdge(d.initializer)) return true;
+      const obj = d.name.text === "config" ? unwrap(d.initializer) : undefined;
+      if (!obj || !ts.isObjectLiteralExpression(obj)) continue;
+      for (const p of obj.properties) {
+        if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === "runtime" && isEdge(p.initializer)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 export function mayHaveTools(text: string): boolean {

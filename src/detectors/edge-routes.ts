@@ -35,8 +35,6 @@ export interface ToolAt {
   name: string | null;
 }
 
-// `export const runtime: string = "edge"` too, which the codemod's test does not read
-const TYPED_EDGE = /\bexport\s+const\s+runtime\s*:[^=;]*=\s*["'`](?:experimental-)?edge["'`]/;
 const NODE_RUNTIME = /\bexport\s+const\s+(?:runtime\s*(?::[^=;]*)?=|config\s*=\s*\{[^}]*\bruntime\s*:)\s*["'`]nodejs["'`]/;
 const ANY_RUNTIME = /\bexport\s+const\s+runtime\s*(?::[^=;]*)?=/;
 // what a layout's segment config reaches (route handlers are not rendered inside layouts)
@@ -45,37 +43,7 @@ const LAYOUT = /^((?:src\/)?app(?:\/.*)?)\/layout\.[mc]?[jt]sx?$/;
 const MIDDLEWARE = /^(?:src\/)?middleware\.[mc]?[jt]s$/;
 const TYPE_ONLY = /\b(?:import|export)\s+type\s+[\w\s{},*$]*?\bfrom\s*["']([^"']+)["']/g;
 
-/** What Next.js reads from the AST: `export const runtime` or `export const config = { runtime }`,
- *  whatever the comments, types, quoting or nesting around it (the regexes above miss some). */
-function astEdge(path: string, text: string): boolean {
-  if (!/\bruntime\b/.test(text) || !/edge/.test(text)) return false;
-  const kind = /\.[mc]?tsx$|\.jsx?$/.test(path) ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, kind);
-  const unwrap = (e: ts.Expression | undefined): ts.Expression | undefined => {
-    while (e && (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e))) e = e.expression;
-    return e;
-  };
-  const edge = (e: ts.Expression | undefined) => {
-    const v = unwrap(e);
-    return !!v && (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) && /^(?:experimental-)?edge$/.test(v.text);
-  };
-  for (const st of sf.statements) {
-    if (!ts.isVariableStatement(st) || !st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
-    if (!(st.declarationList.flags & ts.NodeFlags.Const)) continue;
-    for (const d of st.declarationList.declarations) {
-      if (!ts.isIdentifier(d.name)) continue;
-      if (d.name.text === "runtime" && edge(d.initializer)) return true;
-      const obj = d.name.text === "config" ? unwrap(d.initializer) : undefined;
-      if (!obj || !ts.isObjectLiteralExpression(obj)) continue;
-      for (const p of obj.properties) {
-        if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === "runtime" && edge(p.initializer)) return true;
-      }
-    }
-  }
-  return false;
-}
-
-const isEdge = (s: { path: string; text: string }) => declaresEdgeRuntime(s.text) || TYPED_EDGE.test(s.text) || astEdge(s.path, s.text);
+const isEdge = (s: { path: string; text: string }) => declaresEdgeRuntime(s.text, s.path);
 const isGovernor = (spec: string) => spec === "governor" || spec.startsWith("governor/");
 
 /** The specifiers a file loads at run time: imports, re-exports, require() and import(). */

@@ -132,7 +132,7 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
       plan.warnings.push(`${path} does not parse (${broken}); skipped it. Add \`import "governor/register"\` by hand once it does.`);
       continue;
     }
-    if (declaresEdgeRuntime(original)) {
+    if (declaresEdgeRuntime(original, path)) {
       plan.entrypoints.push({ file: path, status: "skipped", reason: entry.reason });
       plan.warnings.push(
         `${path} runs on the Edge runtime, where governor cannot load (it needs Node.js): no register import was added and its own tools are marked by hand. ` +

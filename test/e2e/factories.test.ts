@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertBuilt, FIXTURES, REPO } from "./support/paths.js";
 import { closedPortUrl, startServe, type RunningServe } from "./support/serve.js";
-import { copyFixture, readLines, run, runApp, runInit, type ProcResult, type Project } from "./support/project.js";
+import { copyFixture, json, readLines, run, runApp, runInit, type ProcResult, type Project } from "./support/project.js";
 
 const WAIT = 120_000;
 const TSC = join(REPO, "node_modules", "typescript", "bin", "tsc");
@@ -28,14 +28,6 @@ let outcome: Promise<{
   closed: AppRun;
   second: ProcResult & { report: any };
 }>;
-
-const json = (r: ProcResult) => {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    return null;
-  }
-};
 
 async function runGated(label: string, enforceUrl: string, timeoutMs: number): Promise<AppRun> {
   const callsLog = join(project.dir, `${label}.calls.log`);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { assertBuilt, FIXTURES, REPO } from "./support/paths.js";
 import { closedPortUrl, startServe, type RunningServe } from "./support/serve.js";
-import { copyFixture, readLines, run, runApp, runInit, type ProcResult, type Project } from "./support/project.js";
+import { copyFixture, json, readLines, run, runApp, runInit, type ProcResult, type Project } from "./support/project.js";
 
 const CASES = [
   { name: "raw-openai-modules", what: "openai chat loops: dispatcher module via a barrel, exported handler map, sync forEach (TS, ESM)", loops: ["dispatcher", "map", "foreach"] },
@@ -40,14 +40,6 @@ async function runGated(project: Project, label: string, enforceUrl: string, tim
   const auditText = readLines(auditLog).join("\n");
   return { ...res, calls: readLines(callsLog), audit: readLines(auditLog).map((l) => JSON.parse(l)), auditText };
 }
-
-const json = (r: ProcResult) => {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    return null;
-  }
-};
 
 async function prepare(name: string, closedUrl: string): Promise<Outcome> {
   const project = copyFixture(name);

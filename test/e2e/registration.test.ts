@@ -16,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertBuilt, FIXTURES, REPO } from "./support/paths.js";
 import { closedPortUrl, startServe, type RunningServe } from "./support/serve.js";
-import { copyFixture, readLines, run, runApp, runInit, type ProcResult, type Project } from "./support/project.js";
+import { copyFixture, json, readLines, run, runApp, runInit, type ProcResult, type Project } from "./support/project.js";
 
 const CASES = [
   {
@@ -77,14 +77,6 @@ async function runGated(project: Project, label: string, enforceUrl: string, tim
   const lines = readLines(auditLog);
   return { ...res, calls: readLines(callsLog), audit: lines.map((l) => JSON.parse(l)), auditText: lines.join("\n") };
 }
-
-const json = (r: ProcResult) => {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    return null;
-  }
-};
 
 async function prepare(name: string, ts: boolean, closedUrl: string): Promise<Outcome> {
   const project = copyFixture(name);

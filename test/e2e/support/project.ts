@@ -88,3 +88,12 @@ export function readLines(file: string): string[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, "utf8").split("\n").filter(Boolean);
 }
+
+/** A CLI run's --json output, or null when stdout is not JSON (the run failed before printing it). */
+export function json(r: ProcResult): any {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return null;
+  }
+}
