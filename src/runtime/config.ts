@@ -324,4 +324,3 @@ function describeFileLookup(file: string | undefined, looked: string[], enforce:
   return `governor.config.json, not found at ${looked.join(" or ")}`;
 }
 
-export { redact } from "./redact.js";

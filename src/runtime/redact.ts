@@ -71,10 +71,19 @@ export function makeRedactor(strong: (string | undefined)[], exact: (string | un
   }
   for (const s of exact) if (typeof s === "string" && s.length >= 4) whole.push(...forms(s));
   whole.sort((a, b) => b.length - a.length);
+  // A decision's keys and trace values repeat check after check: their answers are kept (bounded).
+  const seen = new Map<string, string>();
   return (text) => {
+    const hit = seen.get(text);
+    if (hit !== undefined) return hit;
     let out = grams.size && text.length >= FRAGMENT ? dropFragments(text, grams) : text;
     for (const s of whole) if (out.includes(s)) out = out.split(s).join(MARK);
-    return redactShapes(out);
+    out = redactShapes(out);
+    if (text.length <= 200) {
+      if (seen.size >= 512) seen.clear();
+      seen.set(text, out);
+    }
+    return out;
   };
 }
 
