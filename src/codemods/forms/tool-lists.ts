@@ -272,6 +272,8 @@ export function paramNamed(at: Node, name: string): boolean {
 export function declOf(prog: Program, ctx: FileCtx, id: Node): { ctx: FileCtx; name: string; init?: Node; decl: Node } | null {
   const name = id.getText();
   for (let s: Node | undefined = id.getParent(); s; s = s.getParent()) {
+    // A parameter of that name shadows any outer declaration: its value is the caller's.
+    if (Node.isFunctionLikeDeclaration(s) && s.getParameters().some((p) => p.getName() === name)) return null;
     if (!Node.isBlock(s) && !Node.isSourceFile(s)) continue;
     for (const st of s.getStatements()) {
       if (!Node.isVariableStatement(st)) continue;

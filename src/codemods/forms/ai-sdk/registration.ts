@@ -11,6 +11,7 @@ import { isRuntimeCall, wrapInRuntime } from "../../imports.js";
 import type { Program } from "../../program.js";
 import type { ToolFinding } from "../../types.js";
 import type { Run } from "../types.js";
+import { declOf } from "../tool-lists.js";
 
 const TOOL_USERS = new Set(["generateText", "streamText", "generateObject", "streamObject", "ToolLoopAgent", "Experimental_Agent", "Agent"]);
 const MCP_CLIENTS = new Set(["createMCPClient", "experimental_createMCPClient"]);
@@ -182,25 +183,6 @@ function defGated(prog: Program, ctx: FileCtx, id: Identifier, gated: Gated): bo
 }
 
 /** Where an identifier is declared: a variable in an enclosing scope, or a top-level one here or imported. */
-function declOf(prog: Program, ctx: FileCtx, id: Identifier): { ctx: FileCtx; name: string; init?: Node } | null {
-  const name = id.getText();
-  for (let s: Node | undefined = id.getParent(); s; s = s.getParent()) {
-    if (Node.isFunctionLikeDeclaration(s) && s.getParameters().some((p) => p.getName() === name)) return null;
-    if (!Node.isBlock(s) && !Node.isSourceFile(s)) continue;
-    for (const st of s.getStatements()) {
-      if (!Node.isVariableStatement(st)) continue;
-      const d = st.getDeclarations().find((x) => x.getName() === name);
-      if (d) return { ctx, name, init: d.getInitializer() };
-    }
-  }
-  const sym = prog.symbolOf(ctx, name);
-  if (!sym || sym.startsWith(`${ctx.path}#`)) return null;
-  const target = prog.get(sym.slice(0, sym.lastIndexOf("#")));
-  const local = sym.slice(sym.lastIndexOf("#") + 1);
-  const d = target?.sf.getVariableDeclaration(local);
-  return target && d ? { ctx: target, name: local, init: d.getInitializer() } : null;
-}
-
 /** `x.k = ...`, `x[k] = ...` or Object.assign(x, ...) anywhere in the file: the object is not what its literal shows. */
 function mutated(ctx: FileCtx, name: string): boolean {
   const esc = name.replace(/\$/g, "\\$");
