@@ -6,7 +6,7 @@ import { createLineLog } from "./line-log.js";
 import { compilePolicy, policyHome, readPolicyFile } from "./policy-file.js";
 import { watchPolicy } from "./watch.js";
 
-export { parsePolicy, loadPolicy, PolicyError, type Policy } from "./policy.js";
+export { parsePolicy, PolicyError, type Policy } from "./policy.js";
 export { createHandler, type ServerState, type Signer } from "./app.js";
 
 /** A policy that validates but probably does not do what its author meant. */

@@ -1,6 +1,5 @@
 // Policy files for `governor serve`: parse (YAML or JSON), validate with messages that name the file,
 // the rule and the field, and compile every rule into plain predicates once so requests do no parsing.
-import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { buildVocabulary, normalizeTerm, synonymOf, VOCABULARY_FIELDS, type Vocabulary, type VocabularyField } from "./vocabulary.js";
 import type { CanonicalIntent } from "./canonicalize.js";
@@ -248,17 +247,3 @@ export function parsePolicy(text: string, file: string): Policy {
 }
 
 export const NOT_FOUND_FIX = "Check the path, or pass --policy <file> with a YAML or JSON policy (see docs/cli.md; a policy needs at least `version: 1`).";
-
-export async function loadPolicy(file: string): Promise<Policy> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PolicyError(
-      code === "ENOENT" ? `${file}: policy file not found.` : `${file}: cannot read the policy file (${code ?? (err as Error).message}).`,
-      code === "ENOENT" ? NOT_FOUND_FIX : "Check the file's permissions, or pass --policy <file>.",
-    );
-  }
-  return parsePolicy(text, file);
-}
