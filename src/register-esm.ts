@@ -3,6 +3,8 @@
 // loader hook. Imported by the app (not preloaded), the entrypoint's static imports were linked before
 // this runs: the top-level await patches what still can be (class prototypes) before the
 // entrypoint's own code starts, and names what cannot.
+// GOVERNOR_GUARD: the guards go on first, before anything else loads.
+import "./runtime/guard/auto.js";
 import { fileURLToPath } from "node:url";
 import { patchAlreadyLoaded } from "./runtime/instrument-loaded.js";
 import { start } from "./register/start.js";

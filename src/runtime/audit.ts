@@ -113,7 +113,7 @@ export class AuditLog {
     reg.logs.add(this);
   }
 
-  write(record: AuditRecord): void {
+  write(record: AuditRecord | { type: string }): void {
     if (this.closed) return this.drop(1);
     if (this.buffer.length >= this.maxBuffered) return this.drop(1);
     let line = JSON.stringify(record);

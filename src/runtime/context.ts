@@ -1,6 +1,7 @@
 // Per-request actor and intent, carried by AsyncLocalStorage. One instance per process on globalThis,
 // shared by the ESM, CJS and register bundles.
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Grant } from "./grant.js";
 import type { Actor, IntentOverride } from "./intent.js";
 
 export interface GateContext {
@@ -8,6 +9,8 @@ export interface GateContext {
   intent?: IntentOverride;
   /** The tool whose call an outer layer already decided (a definition gate inside skips it). */
   decided?: string;
+  /** The allowed tool call or intentScope this code runs under (what the guards check). */
+  grant?: Grant;
 }
 
 const KEY = Symbol.for("governor.context");

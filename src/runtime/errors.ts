@@ -13,6 +13,7 @@ export type GovernorErrorCode =
   | "bad_response"
   | "config_invalid"
   | "intent_invalid"
+  | "guard_blocked"
   | (string & {});
 
 export interface GovernorErrorOptions {
@@ -112,5 +113,23 @@ export class GovernorConfigError extends GovernorError {
   constructor(message: string, options: GovernorErrorOptions & { problems?: string[] } = {}) {
     super(message, { ...options, code: "config_invalid" });
     this.problems = options.problems ?? [message];
+  }
+}
+
+/** A guard (GOVERNOR_GUARD) refused a side effect: an outbound request, a process or a file write
+ *  outside any allowed tool call or intentScope, outside what the intent names, or after its
+ *  decision expired. Its message says what was blocked and how to allow it. */
+export class GovernorGuardError extends GovernorError {
+  static override readonly kind: string = "GovernorGuardError";
+  readonly primitive: "http" | "exec" | "fs";
+  /** Host (http), command name (exec) or path (fs). */
+  readonly target: string;
+  /** "no_intent", "outside_intent" or "expired". */
+  readonly reason: string;
+  constructor(message: string, options: GovernorErrorOptions & { primitive: "http" | "exec" | "fs"; target: string; reason: string }) {
+    super(message, { ...options, code: "guard_blocked" });
+    this.primitive = options.primitive;
+    this.target = options.target;
+    this.reason = options.reason;
   }
 }

@@ -1,5 +1,6 @@
 // governor/runtime: the gate that ships into users' agents. Importing it does no work beyond
-// defining things; undici is loaded on the first check.
+// defining things; undici is loaded on the first check. GOVERNOR_GUARD set: the guards go on now.
+import "./guard/auto.js";
 export {
   GovernorError,
   GovernorDeniedError,
@@ -7,6 +8,7 @@ export {
   GovernorAuthError,
   GovernorProtocolError,
   GovernorConfigError,
+  GovernorGuardError,
 } from "./errors.js";
 export type { GovernorErrorCode } from "./errors.js";
 export { buildIntent, inferIntentEntry, loadIntentMap, validateIntentMap, looksLikePii } from "./intent.js";

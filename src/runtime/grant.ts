@@ -1,0 +1,94 @@
+// A grant: the decision a running tool call or intentScope holds, bound to everything it does
+// (AsyncLocalStorage, see context.ts). The guards read it to tell governed side effects from the rest.
+import { contextStorage, currentContext } from "./context.js";
+import type { Decision } from "./governor.js";
+import type { Intent } from "./intent.js";
+
+/** How the code got to run: a real ALLOW ("enforced", "cached"), or without one (observe mode, fail
+ *  mode open, governor off). Only a real ALLOW governs side effects. */
+export type GrantSource = "enforced" | "cached" | "observe" | "fail_open" | "off";
+
+export interface Grant {
+  kind: "tool" | "scope";
+  /** The tool's name, or the scope's action. */
+  name: string;
+  source: GrantSource;
+  requestId: string | null;
+  /** enforce's signed `decision_token`, when there is one. */
+  decisionToken?: string;
+  /** When the decision stops counting (ms since the epoch), from `metadata.expires_at`. */
+  expiresAt?: number;
+  /** What the intent narrows its side effects to (`resource.hosts`, `.paths`, `.commands`). */
+  hosts?: readonly string[];
+  paths?: readonly string[];
+  commands?: readonly string[];
+  /** The grant this one runs inside (a tool in a scope, a scope in a scope). */
+  parent?: Grant;
+}
+
+/** What code may read about the grant it runs under. */
+export interface CurrentGrant {
+  kind: "tool" | "scope";
+  name: string;
+  source: GrantSource;
+  requestId: string | null;
+  decisionToken: string | null;
+  expiresAt: string | null;
+}
+
+const GUARDS_ON = Symbol.for("governor.guardsOn");
+
+/** True once any guard is installed in this process: only then do tool calls carry their grant. */
+export function guardsOn(): boolean {
+  return (globalThis as { [GUARDS_ON]?: boolean })[GUARDS_ON] === true;
+}
+export function markGuardsOn(): void {
+  (globalThis as { [GUARDS_ON]?: boolean })[GUARDS_ON] = true;
+}
+
+function strings(v: unknown): readonly string[] | undefined {
+  return Array.isArray(v) && v.every((x) => typeof x === "string") ? Object.freeze([...v]) : undefined;
+}
+
+/** The grant for code that runs after `d` (null: no decision, with `source` saying why it runs). */
+export function grantOf(kind: Grant["kind"], name: string, intent: Intent | null, d: Decision | null, source: GrantSource): Grant {
+  const parent = currentContext()?.grant;
+  const g: Grant = { kind, name, source, requestId: d?.requestId ?? null };
+  const m = d?.metadata;
+  if (typeof m?.decision_token === "string") g.decisionToken = m.decision_token;
+  // Honoured signed or not: an expiry only ever narrows what the decision covers.
+  const at = typeof m?.expires_at === "string" ? Date.parse(m.expires_at) : NaN;
+  if (Number.isFinite(at)) g.expiresAt = at;
+  const r = intent?.resource as Record<string, unknown> | undefined;
+  if (r) {
+    const hosts = strings(r.hosts);
+    const paths = strings(r.paths);
+    const commands = strings(r.commands);
+    if (hosts) g.hosts = hosts;
+    if (paths) g.paths = paths;
+    if (commands) g.commands = commands;
+  }
+  if (parent) g.parent = parent;
+  return Object.freeze(g);
+}
+
+/** Run `fn` under `grant`, async work included. */
+export function runGranted<R>(grant: Grant, fn: () => R): R {
+  const cur = currentContext();
+  return contextStorage().run(cur ? { ...cur, grant } : { grant }, fn);
+}
+
+/** The allowed tool call or intentScope the calling code runs under, or null. Tool calls carry one
+ *  only while a guard is on; scopes always do. */
+export function currentGrant(): CurrentGrant | null {
+  const g = currentContext()?.grant;
+  if (!g) return null;
+  return {
+    kind: g.kind,
+    name: g.name,
+    source: g.source,
+    requestId: g.requestId,
+    decisionToken: g.decisionToken ?? null,
+    expiresAt: g.expiresAt === undefined ? null : new Date(g.expiresAt).toISOString(),
+  };
+}
