@@ -15,7 +15,7 @@ export interface AuditRecord {
   cached: boolean;
   errorCode: string | null;
   /** Which layer asked enforce: gate() at the definition, a registration wrapper, or instrumentation. */
-  gatedBy: "definition" | "registration" | "instrumentation";
+  gatedBy: "definition" | "registration" | "instrumentation" | "scope";
   denyCode?: string | null;
   /** Ran without a decision (fail mode open). */
   failOpen?: boolean;

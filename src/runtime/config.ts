@@ -4,6 +4,8 @@
 import { GovernorConfigError } from "./errors.js";
 import { redact, safeUrl } from "./redact.js";
 import { validateIntentMap, type Actor, type IntentMap } from "./intent.js";
+import { resolveGuard, type GuardOptions, type GuardSpec } from "./guard/config.js";
+import type { Primitive } from "./guard/state.js";
 import { configFileEnforce, findConfigFile, processSite, readConfigFile, readSecretVar, type ConfigSite, type EnforceBlock } from "./config-file.js";
 
 export { findConfigFile, packageRootOf, processSite, type ConfigSite } from "./config-file.js";
@@ -58,6 +60,10 @@ export interface GovernorOptions {
   warn?: (message: string) => void;
   /** Environment to read from; default process.env. */
   env?: Record<string, string | undefined>;
+  /** Side effects that need an ALLOW (a gated tool call or an intentScope): outbound HTTP, child
+   *  processes, file writes. Env GOVERNOR_GUARD=http,exec,fs, GOVERNOR_GUARD_MODE,
+   *  GOVERNOR_GUARD_ALLOW. Process-wide: the first governor to install guards wins. */
+  guard?: GuardOptions | readonly Primitive[] | string;
 }
 
 export interface ResolvedConfig {
@@ -80,6 +86,10 @@ export interface ResolvedConfig {
   breaker: { minimumRequests: number; failureRatio: number; windowMs: number; coolDownMs: number };
   auditBufferMax: number;
   warn: (message: string) => void;
+  /** The guards this governor installs (the first install in the process wins), or null. */
+  guard: GuardSpec | null;
+  /** Warnings about the guards, said once per process. */
+  guardNotes: string[];
   /** Where the enforce settings came from (names and paths, never values), for doctor. */
   sources: { enforceUrl?: string; apiKey?: string; decisionKey?: string; configFile?: string };
 }
@@ -276,6 +286,9 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   }
   const decisionMaxTtlMs = numberOption("GOVERNOR_DECISION_MAX_TTL_MS", options.decisionMaxTtlMs, env.GOVERNOR_DECISION_MAX_TTL_MS, 300_000, problems, 1);
 
+  const guardNotes: string[] = [];
+  const guard = resolveGuard(options.guard, mode, env, site.cwd, problems, guardNotes);
+
   const warn = options.warn ? safeWarn(options.warn) : stderrWarn;
   for (const note of notes) warn(note);
   if (problems.length) {
@@ -301,6 +314,8 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
     breaker,
     auditBufferMax,
     warn,
+    guard,
+    guardNotes,
     sources,
   };
 }

@@ -3,6 +3,7 @@
 import { makeGate, type GateFunction, type GateOptions } from "./gate.js";
 import { createGovernorOrFailClosed, type Decision, type Governor, type GovernorImpl } from "./governor.js";
 import type { Intent } from "./intent.js";
+import { runScope, type ScopeIntent } from "./scope.js";
 
 const KEY = Symbol.for("governor.default");
 const ENV_SEEN = Symbol.for("governor.default.env");
@@ -44,6 +45,12 @@ export const gate: GateFunction = ((name: string, fn: (...args: any[]) => any, o
 /** check() on the default governor. */
 export function check(intent: Intent): Promise<Decision> {
   return defaultImpl().check(intent);
+}
+
+/** intentScope() on the default governor: ask enforce once about `intent`, then run `fn` under that
+ *  decision (see Governor.intentScope). */
+export function intentScope<R>(intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
+  return runScope(defaultImpl(), intent, fn);
 }
 
 /** Flush and close the default governor (if it was created). A later gated call creates a new one. */

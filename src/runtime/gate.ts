@@ -1,6 +1,7 @@
 // gate(): wrap a tool function so the governor decides before it runs. Keeps parameters, `this`,
 // result type, name and length; async generators stay async generators (checked on first next()).
-import { contextStorage, currentContext } from "./context.js";
+import { contextStorage, currentContext, type GateContext } from "./context.js";
+import { guardsOn, runGranted, type Grant } from "./grant.js";
 import type { IntentOverride } from "./intent.js";
 import { mastraInput } from "./input.js";
 import { unavailableRefusal } from "./refusal.js";
@@ -49,10 +50,16 @@ export interface GateFunction {
   <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R, opts?: GateOptions): (this: T, ...args: A) => Promise<Awaited<R>>;
 }
 
-// Symbol.for: the default governor may come from another bundle (register, CJS) than the wrapper.
-export const RUN: unique symbol = Symbol.for("governor.run") as any;
-/** RUN, or the refusal text to hand back (onDeny "return"). */
-export type Verdict = typeof RUN | string;
+/** The grant to run the call under, or the refusal text to hand back (onDeny "return"). */
+export type Verdict = Grant | string;
+
+/** "Run it", with a grant that carries nothing (while no guard is on, nothing reads a tool's grant). */
+export const RUN: Grant = Object.freeze({ kind: "tool", name: "", source: "enforced", requestId: null });
+
+/** The call may run (under the grant). */
+export function isRun(v: Verdict): v is Grant {
+  return typeof v !== "string";
+}
 
 /** On every gated function: the tool name it was gated under. */
 export const GATED = Symbol.for("governor.gated");
@@ -96,13 +103,13 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
     wrapper = async function* (this: unknown, ...args: unknown[]) {
       if (decidedAbove(name)) return yield* fn.apply(this, args);
       const verdict = await getHost().before(name, argsFor(args, opts, layer), opts, layer?.by);
-      if (verdict !== RUN) {
+      if (!isRun(verdict)) {
         yield layer?.refuse ? layer.refuse(verdict) : verdict;
         return;
       }
-      if (!layer) return yield* fn.apply(this, args);
-      const gen = runDecided(name, () => fn.apply(this, args));
-      return yield* bindGenerator(name, gen);
+      if (!layer && !guardsOn()) return yield* fn.apply(this, args);
+      const gen = runDecided(name, () => fn.apply(this, args), verdict, !!layer);
+      return yield* bindGenerator(name, gen, verdict, !!layer);
     };
   } else {
     wrapper = async function (this: unknown, ...args: unknown[]) {
@@ -110,8 +117,10 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
       const verdict = layer?.modelFacing
         ? await getHost().before(name, argsFor(args, opts, layer), opts, layer.by).catch((err) => Promise.reject(forModel(err, name)))
         : await getHost().before(name, argsFor(args, opts, layer), opts, layer?.by);
-      if (verdict !== RUN) return layer?.refuse ? layer.refuse(verdict) : verdict;
-      return layer ? runDecided(name, () => fn.apply(this, args)) : fn.apply(this, args);
+      if (!isRun(verdict)) return layer?.refuse ? layer.refuse(verdict) : verdict;
+      if (layer) return runDecided(name, () => fn.apply(this, args), verdict);
+      // A guard on: the body carries its grant, so its own side effects count as governed.
+      return guardsOn() ? runGranted(verdict, () => fn.apply(this, args)) : fn.apply(this, args);
     };
   }
   Object.defineProperty(wrapper, "name", { value: fn.name || name, configurable: true });
@@ -144,18 +153,22 @@ export function decidedAbove(name: string): boolean {
   return ctx !== undefined && ctx.decided === name;
 }
 
-/** Run `fn` with the call of `name` marked as decided, async work included. */
-export function runDecided<R>(name: string, fn: () => R): R {
+/** Run `fn` with the call of `name` marked as decided (`decided` false: only the grant), and
+ *  carrying `grant` while a guard is on, async work included. */
+export function runDecided<R>(name: string, fn: () => R, grant?: Grant, decided = true): R {
   const cur = currentContext();
-  return contextStorage().run(cur ? { ...cur, decided: name } : { decided: name }, fn);
+  const next: GateContext = cur ? { ...cur } : {};
+  if (decided) next.decided = name;
+  if (grant && guardsOn()) next.grant = grant;
+  return contextStorage().run(next, fn);
 }
 
 /** Each step of an async generator runs marked as decided too (ALS does not follow a generator
  *  resumed from outside). */
-async function* bindGenerator(name: string, gen: AsyncGenerator<unknown, unknown, unknown>): AsyncGenerator<unknown, unknown, unknown> {
+async function* bindGenerator(name: string, gen: AsyncGenerator<unknown, unknown, unknown>, grant: Grant, decided: boolean): AsyncGenerator<unknown, unknown, unknown> {
   let input: unknown;
   for (;;) {
-    const step = await runDecided(name, () => gen.next(input));
+    const step = await runDecided(name, () => gen.next(input), grant, decided);
     if (step.done) return step.value;
     input = yield step.value;
   }

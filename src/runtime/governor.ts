@@ -11,8 +11,13 @@ import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
 import { makeGate, RUN, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
+import { grantOf, guardsOn, type Grant, type GrantSource } from "./grant.js";
+import { installGuards, installGuardsFromEnv, sayOnce } from "./guard/install.js";
+import { checkScopeIntent, scopeIntent, type ScopeIntent } from "./scope-intent.js";
+import { runScope } from "./scope.js";
 
 export type { GateFunction, GateOptions, GatedResult } from "./gate.js";
+export type { ScopeIntent } from "./scope-intent.js";
 
 /** What `check()` resolves. Frozen: the same object may be handed to several callers. */
 export interface Decision {
@@ -66,6 +71,12 @@ export interface Governor {
   readonly mode: Mode;
   /** Breaker state, cache size and audit counters, for health checks and metrics. */
   stats(): GovernorStats;
+  /** Ask enforce once about `intent`, then run `fn` under that decision (async work included): the
+   *  guards count its side effects as governed, narrowed by `resource.hosts`/`.paths`/`.commands`
+   *  and stopped once the decision's `expires_at` passes. DENY or no decision: `fn` never runs and
+   *  the typed error is thrown (fail mode open and observe mode run it, labelled). Nested scopes
+   *  are each asked. `withIntent()` values merge into `intent` as they do into tools'. */
+  intentScope<R>(intent: ScopeIntent, fn: () => R): Promise<Awaited<R>>;
 }
 
 const OFF_WARNED = Symbol.for("governor.offWarned");
@@ -112,6 +123,14 @@ export class GovernorImpl implements Governor, GateHost {
       if (cfg.auditLog) this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn, [cfg.apiKey, cfg.decisionKey]);
     }
     this.gate = ((name: string, fn: (...args: unknown[]) => unknown, opts?: GateOptions) => makeGate(() => this, name, fn, opts)) as GateFunction;
+    if (cfg) {
+      for (const n of cfg.guardNotes) sayOnce(n, this.warn, n);
+      if (cfg.guard?.primitives.length) installGuards(cfg.guard, cfg.auditLog, this.warn);
+    }
+  }
+
+  intentScope<R>(intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
+    return runScope(this, intent, fn);
   }
 
   /** Load the HTTP client in the background (governor/register does this at start-up). */
@@ -227,15 +246,38 @@ export class GovernorImpl implements Governor, GateHost {
     return Object.freeze(d);
   }
 
-  /** Decide one gated call: RUN, a refusal string (onDeny "return"), or throw. Audits the attempt. */
-  async before(name: string, args: unknown[], opts: GateOptions | undefined, by: GatedBy = "definition"): Promise<Verdict> {
+  /** Decide one gated call: the grant to run it under, a refusal string (onDeny "return"), or
+   *  throw. Audits the attempt. */
+  before(name: string, args: unknown[], opts: GateOptions | undefined, by: GatedBy = "definition"): Promise<Verdict> {
+    return this.decide("tool", name, () => {
+      const ctx = currentContext();
+      const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
+      return buildIntent(name, withoutFrameworkContext(args), { map: this.cfg!.map, actor: ctx?.actor ?? this.cfg!.actor, override });
+    }, opts, by);
+  }
+
+  /** Decide an intentScope's intent: the grant its code runs under, or throw (fail modes as for tools). */
+  async enterScope(partial: ScopeIntent): Promise<Grant> {
+    const cfg = this.cfg;
+    checkScopeIntent(partial);
+    const v = await this.decide("scope", partial.action, () => {
+      const ctx = currentContext();
+      return scopeIntent(partial, ctx?.intent, ctx?.actor ?? cfg!.actor, cfg!.map);
+    }, undefined, "scope");
+    return v as Grant;
+  }
+
+  private async decide(kind: Grant["kind"], name: string, build: () => Intent, opts: GateOptions | undefined, by: GatedBy | "scope"): Promise<Verdict> {
     const cfg = this.cfg;
     const started = performance.now();
+    const grant = (intent: Intent | null, d: Decision | null, source: GrantSource): Grant =>
+      kind === "scope" || guardsOn() ? grantOf(kind, name, intent, d, source) : RUN;
+    const what = kind === "scope" ? `intent scope "${name}"` : `"${name}"`;
     if (cfg?.mode === "off") {
       warnOffOnce(this.warn);
-      this.warnNoDecision("off", name, `governor (off): "${name}" runs without asking enforce (said once per tool).`);
+      this.warnNoDecision("off", name, `governor (off): ${what} runs without asking enforce (said once per ${kind}).`);
       if (this.audit) this.record(by, name, null, null, "executed", started, "off", { errorCode: null });
-      return RUN;
+      return grant(null, null, "off");
     }
     let intent: Intent | null = null;
     let d: Decision;
@@ -243,9 +285,7 @@ export class GovernorImpl implements Governor, GateHost {
       if (!cfg) throw this.configError;
       let body: string;
       try {
-        const ctx = currentContext();
-        const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
-        intent = buildIntent(name, withoutFrameworkContext(args), { map: cfg.map, actor: ctx?.actor ?? cfg.actor, override });
+        intent = build();
         body = canonicalJson(intent);
       } catch (err) {
         intent = null;
@@ -254,40 +294,40 @@ export class GovernorImpl implements Governor, GateHost {
       d = await this.checkFor(intent, name, body);
     } catch (err) {
       const error: GovernorError =
-        err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the call to "${name}" failed unexpectedly, so it was not run.`, { tool: name });
+        err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the call to ${what} failed unexpectedly, so it was not run.`, { tool: name });
       if (cfg?.mode === "observe") {
-        this.warnNoDecision("observe", name, `governor (observe): no decision (${error.code}) for "${name}"; ran it without a policy check (said once per tool).`);
+        this.warnNoDecision("observe", name, `governor (observe): no decision (${error.code}) for ${what}; ran it without a policy check (said once per ${kind}).`);
         this.record(by, name, intent, null, "executed", started, "observe", { errorCode: error.code });
-        return RUN;
+        return grant(intent, null, "observe");
       }
       this.record(by, name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code });
       if (opts?.onDeny === "return") return unavailableRefusal(name, error.code, error instanceof GovernorConfigError ? error.problems : undefined);
       throw error;
     }
     if (d.failOpen) {
-      this.warnNoDecision("open", name, `governor: no decision (${d.error?.code ?? "unavailable"}) for "${name}"; running it anyway because GOVERNOR_FAIL_MODE=open (said once per tool).`);
+      this.warnNoDecision("open", name, `governor: no decision (${d.error?.code ?? "unavailable"}) for ${what}; running it anyway because GOVERNOR_FAIL_MODE=open (said once per ${kind}).`);
       this.record(by, name, intent, null, "executed", started, d.mode, { errorCode: d.error?.code ?? null, failOpen: true }, d);
-      return RUN;
+      return grant(intent, d, "fail_open");
     }
     if (d.allowed) {
       if (this.audit) this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null }, d);
-      return RUN;
+      return grant(intent, d, d.cached ? "cached" : "enforced");
     }
     if (d.mode === "observe") {
       this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null, wouldBlock: true }, d);
       // An ALLOW that failed verification is no decision: said once per tool, never lost to the throttle.
-      if (d.denyCode === "decision_unverified") this.warnNoDecision("observe", name, `governor (observe): no verified decision (decision_unverified) for "${name}"; ran it without a policy check (said once per tool).`);
-      else this.throttledWarn(`governor (observe): "${name}" would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
-      return RUN;
+      if (d.denyCode === "decision_unverified") this.warnNoDecision("observe", name, `governor (observe): no verified decision (decision_unverified) for ${what}; ran it without a policy check (said once per ${kind}).`);
+      else this.throttledWarn(`governor (observe): ${what} would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
+      return grant(intent, d, "observe");
     }
     this.record(by, name, intent, d.decision, "blocked", started, d.mode, { errorCode: null }, d);
-    const refusal = denyRefusal(name, d.reason, d.denyCode ?? "policy_denied", d.requestId);
+    const refusal = kind === "scope" ? scopeRefusal(name, d) : denyRefusal(name, d.reason, d.denyCode ?? "policy_denied", d.requestId);
     if (opts?.onDeny === "return") return refusal;
     throw new GovernorDeniedError(refusal, { requestId: d.requestId, reason: d.reason, tool: name, denyCode: d.denyCode });
   }
 
   private record(
-    gatedBy: GatedBy,
+    gatedBy: GatedBy | "scope",
     tool: string,
     intent: Intent | null,
     decision: "ALLOW" | "DENY" | null,
@@ -347,6 +387,13 @@ export class GovernorImpl implements Governor, GateHost {
   }
 }
 
+/** For the person whose code opened the scope (no model reads it). */
+function scopeRefusal(name: string, d: Decision): string {
+  const ref = d.requestId ? ` (request id ${d.requestId})` : "";
+  const why = d.reason ? `: ${d.reason.replace(/\.+$/, "")}` : ` (${d.denyCode ?? "policy_denied"})`;
+  return `The intent scope "${name}" was denied by policy${ref}${why}. Its function was not run.`;
+}
+
 function offDecision(): Decision {
   return Object.freeze({ decision: "ALLOW", allowed: true, requestId: null, reason: "governor is off", denyCode: null, cached: false, latencyMs: 0, mode: "off" } as Decision);
 }
@@ -368,7 +415,9 @@ export function createGovernorOrFailClosed(options?: GovernorOptions): GovernorI
   try {
     return new GovernorImpl(resolveConfig(options));
   } catch (err) {
-    if (err instanceof GovernorConfigError) return new GovernorImpl(null, err);
-    throw err;
+    if (!(err instanceof GovernorConfigError)) throw err;
+    // The guards still go on from the environment (fail closed): a bad setting must not switch them off.
+    if (!options) installGuardsFromEnv(stderrWarn);
+    return new GovernorImpl(null, err);
   }
 }

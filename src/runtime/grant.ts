@@ -1,5 +1,6 @@
 // A grant: the decision a running tool call or intentScope holds, bound to everything it does
 // (AsyncLocalStorage, see context.ts). The guards read it to tell governed side effects from the rest.
+import path from "node:path";
 import { contextStorage, currentContext } from "./context.js";
 import type { Decision } from "./governor.js";
 import type { Intent } from "./intent.js";
@@ -65,7 +66,8 @@ export function grantOf(kind: Grant["kind"], name: string, intent: Intent | null
     const paths = strings(r.paths);
     const commands = strings(r.commands);
     if (hosts) g.hosts = hosts;
-    if (paths) g.paths = paths;
+    // Relative paths mean the working directory at the decision, as the fs guard's targets do.
+    if (paths) g.paths = Object.freeze(paths.map((p) => path.resolve(p)));
     if (commands) g.commands = commands;
   }
   if (parent) g.parent = parent;

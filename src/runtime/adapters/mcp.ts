@@ -9,7 +9,8 @@
 //   "tools/call" }), experimental callToolStream via requestStream).
 // A refusal is a CallToolResult with isError, returned (never thrown) on both sides, so callers that
 // hand tool errors back with retry advice (LangChain, OpenAI Agents) show the refusal as it is.
-import { decidedAbove, isMarked, markOnce, runDecided, RUN, type GatedBy } from "../govern.js";
+import { decidedAbove, isMarked, isRun, markOnce, runDecided, type GatedBy } from "../govern.js";
+import type { Grant } from "../grant.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
 
@@ -87,19 +88,23 @@ async function refusedTask(result: ReturnType<typeof refusalResult>, params: Tas
   return { task };
 }
 
+function isGrant(v: Grant | ReturnType<typeof refusalResult>): v is Grant {
+  return !("isError" in v);
+}
+
 /** What an MCP caller receives for a call that did not run. */
 export function refusalResult(refusal: string): { content: { type: "text"; text: string }[]; isError: true } {
   return { content: [{ type: "text", text: refusal }], isError: true };
 }
 
-/** Ask enforce for one tools/call. RUN, or the CallToolResult to answer with. */
-async function decide(host: () => GateHost, params: CallParams | undefined, by: GatedBy): Promise<typeof RUN | ReturnType<typeof refusalResult>> {
+/** Ask enforce for one tools/call. The grant to run it under, or the CallToolResult to answer with. */
+async function decide(host: () => GateHost, params: CallParams | undefined, by: GatedBy): Promise<Grant | ReturnType<typeof refusalResult>> {
   const name = params?.name;
   if (typeof name !== "string" || !name) return refusalResult("The tool call was not run: it names no tool, so it could not be checked against policy.");
   const args = params!.arguments;
   // The intent is built from the model's arguments only, never from the transport's `extra`.
   const verdict = await host().before(name, [args && typeof args === "object" ? args : {}], RETURN, by);
-  return verdict === RUN ? RUN : refusalResult(verdict);
+  return isRun(verdict) ? verdict : refusalResult(verdict);
 }
 
 function isServer(x: unknown): x is ServerLike {
@@ -131,9 +136,9 @@ function gateServerInstance(server: ServerLike, host: () => GateHost, by: GatedB
         if (typeof name === "string" && decidedAbove(name)) return handler.call(this, request, extra);
         if (typeof name === "string" && takeHandoff(params, name)) return runDecided(name, () => handler.call(this, request, extra));
         const verdict = await decide(host, params, by);
-        if (verdict !== RUN) return (params as { task?: unknown } | undefined)?.task ? refusedTask(verdict, params as TaskParams, extra) : verdict;
+        if (!isGrant(verdict)) return (params as { task?: unknown } | undefined)?.task ? refusedTask(verdict, params as TaskParams, extra) : verdict;
         // A gate() at the tool's definition (the registerTool callback) under this name does not ask again.
-        return runDecided(name as string, () => handler.call(this, request, extra));
+        return runDecided(name as string, () => handler.call(this, request, extra), verdict);
       };
       gatedOf.set(handler, g);
     }
@@ -210,7 +215,7 @@ function gateRequest(target: object, original: RequestFn, host: () => GateHost, 
     // An outer layer (a LangChain or OpenAI Agents tool gated by name) already asked for this call.
     if (typeof name === "string" && decidedAbove(name)) return original.call(this, handOff(r, name), resultSchema, options);
     return decide(host, r.params, by).then((verdict) => {
-      if (verdict === RUN) return original.call(this, handOff(r, name as string), resultSchema, options);
+      if (isGrant(verdict)) return runDecided(name as string, () => original.call(this, handOff(r, name as string), resultSchema, options), verdict, false);
       // A task-augmented call expects a task the server made; none was made, so the refusal is the
       // request's error (callToolStream yields it as its error message).
       if ((r.params as TaskParams).task || (options as { task?: unknown } | undefined)?.task) throw new Error(verdict.content[0].text);

@@ -9,7 +9,8 @@ import { guardState, makeRecorder, setGuardState, type GuardState } from "./stat
 
 const SAID = Symbol.for("governor.guard.said");
 
-function sayOnce(key: string, warn: (m: string) => void, message: string): void {
+/** Say `message` once per process (all bundles), keyed by `key`. */
+export function sayOnce(key: string, warn: (m: string) => void, message: string): void {
   const g = globalThis as { [SAID]?: Set<string> };
   const said = (g[SAID] ??= new Set());
   if (said.has(key)) return;

@@ -36,7 +36,7 @@ export interface GuardSettings {
 }
 
 /** Why a side effect is not governed. The first three refuse in enforce mode. */
-export type UngovernedReason = "no_intent" | "outside_intent" | "expired" | "observe" | "fail_open";
+export type UngovernedReason = "no_intent" | "outside_intent" | "expired" | "observe" | "fail_open" | "off";
 
 export interface UngovernedRecord {
   time: string;
@@ -115,8 +115,7 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
   let reason: UngovernedReason;
   let detail = "";
   if (!grant) reason = "no_intent";
-  else if (grant.source === "off") return null;
-  else if (grant.source === "observe" || grant.source === "fail_open") reason = grant.source;
+  else if (grant.source === "observe" || grant.source === "fail_open" || grant.source === "off") reason = grant.source;
   else {
     const problem = checkChain(grant, e, Date.now());
     if (!problem) return null;
@@ -203,6 +202,8 @@ function why(reason: UngovernedReason, within: string | undefined): string {
       return `${within} outlived its decision`;
     case "observe":
       return `${within} ran without an ALLOW (observe mode)`;
+    case "off":
+      return `${within} ran with its governor off (GOVERNOR_MODE=off)`;
     default:
       return `${within} ran without a decision (GOVERNOR_FAIL_MODE=open)`;
   }

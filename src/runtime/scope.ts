@@ -1,0 +1,40 @@
+// intentScope(): a block of code authorised as a whole by one enforce decision. The decision (its
+// request id, signature and expiry) is bound to everything the block does, async work included.
+import { runGranted, type Grant } from "./grant.js";
+import type { ScopeIntent } from "./scope-intent.js";
+
+export type { ScopeIntent } from "./scope-intent.js";
+
+export interface ScopeHost {
+  enterScope(intent: ScopeIntent): Promise<Grant>;
+}
+
+/** Run `fn` under `intent` once enforce allows it; `fn` never runs on a DENY or without a decision
+ *  (fail mode open aside). An async iterator `fn` returns keeps the grant on every step. */
+export async function runScope<R>(host: ScopeHost, intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
+  if (typeof fn !== "function") throw new TypeError("intentScope(intent, fn): fn must be a function");
+  const grant = await host.enterScope(intent);
+  const result = await runGranted(grant, fn);
+  return (isAsyncIterator(result) ? bindIterator(result, grant) : result) as Awaited<R>;
+}
+
+function isAsyncIterator(v: unknown): v is AsyncIterator<unknown> & AsyncIterable<unknown> {
+  return !!v && typeof v === "object" && typeof (v as AsyncIterator<unknown>).next === "function" && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
+}
+
+/** A generator's body runs in the context of whoever calls next(): run each step under the grant. */
+function bindIterator<T>(it: AsyncIterator<T> & AsyncIterable<T>, grant: Grant): AsyncIterableIterator<T> {
+  const step = (m: "next" | "return" | "throw", arg: unknown) => {
+    const f = it[m] as ((a?: unknown) => Promise<IteratorResult<T>>) | undefined;
+    if (!f) return Promise.resolve(m === "throw" ? Promise.reject(arg) : { done: true, value: arg } as IteratorResult<T>);
+    return runGranted(grant, () => f.call(it, arg));
+  };
+  return {
+    next: (v?: unknown) => step("next", v),
+    return: (v?: unknown) => step("return", v),
+    throw: (e?: unknown) => step("throw", e),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  } as AsyncIterableIterator<T>;
+}
