@@ -1,0 +1,22 @@
+// governedFetch(): a governed fetch for code that wants one without global patching. With the http
+// guard installed it is the hooked fetch (which checks); without it, it checks against the state
+// it is given, then calls fetch.
+import { admit, guardState, type GuardSettings, type UngovernedRecord } from "./state.js";
+import { fetchEffect, hookedFetch } from "./http.js";
+
+/** What governedFetch checks against when the http guard is not installed (a governor's guard
+ *  settings and recorder). */
+export type AdmitState = GuardSettings & { record(rec: UngovernedRecord): void };
+
+/** fetch(input, init) once the current tool call or intentScope allows the request; rejects with a
+ *  GovernorGuardError when it does not, and the request is never sent. */
+export function governedFetch(input: string | URL | Request, init?: RequestInit, state?: AdmitState): Promise<Response> {
+  const hooked = hookedFetch();
+  if (hooked && guardState()?.primitives.has("http")) return hooked(input, init);
+  const e = fetchEffect(input, init);
+  if (e) {
+    const err = admit({ primitive: "http", target: e.target, method: e.method }, state);
+    if (err) return Promise.reject(err);
+  }
+  return fetch(input, init);
+}
