@@ -123,3 +123,18 @@ describe("guard config", () => {
     expect(() => guardOf({ GOVERNOR_GUARD: "http", GOVERNOR_GUARD_ALLOW: "https://api.x.com/v1" })).toThrow(/is not a host/);
   });
 });
+
+describe("allowlist presets", () => {
+  it("@model-providers lets the hosted model APIs through; @tmp the OS temp dir; an unknown preset is an error", async () => {
+    const { tmpdir } = await import("node:os");
+    const cfg = resolveConfig({ env: { GOVERNOR_GUARD: "http,fs", GOVERNOR_GUARD_ALLOW: "@model-providers,@tmp" }, config: {}, enforceUrl: "http://127.0.0.1:9", warn: () => {} });
+    const allow = cfg.guard!.allow;
+    const e = { mode: "enforce" as const, allow, warn: () => {}, record: () => {} };
+    for (const host of ["api.openai.com", "api.anthropic.com", "myres.openai.azure.com", "us-central1-aiplatform.googleapis.com"]) {
+      expect(admit({ primitive: "http", target: host, method: "POST" }, e)).toBeNull();
+    }
+    expect(admit({ primitive: "http", target: "aiplatform.googleapis.com.evil.io", method: "POST" }, e)).toBeInstanceOf(GovernorGuardError);
+    expect(admit({ primitive: "fs", target: `${tmpdir()}/x.json` }, e)).toBeNull();
+    expect(() => resolveConfig({ env: { GOVERNOR_GUARD: "http", GOVERNOR_GUARD_ALLOW: "@llms" }, config: {}, enforceUrl: "http://127.0.0.1:9", warn: () => {} })).toThrow(/unknown preset "@llms"/);
+  });
+});

@@ -9,8 +9,9 @@ export interface GuardOptions {
   /** Refuse ungoverned side effects ("enforce") or only record them ("observe"). Default: the
    *  governor's mode (observe -> observe). Env GOVERNOR_GUARD_MODE. */
   mode?: GuardMode;
-  /** Hosts (`api.openai.com`, `*.example.com`, `localhost:4318`), absolute path prefixes and
-   *  `exec:<command>` that always go through. Env GOVERNOR_GUARD_ALLOW (comma-separated). */
+  /** Hosts (`api.openai.com`, `*.example.com`, `localhost:4318`), absolute path prefixes,
+   *  `exec:<command>`, and the presets `@model-providers` (the hosted model APIs) and `@tmp` (the
+   *  OS temp dir) that always go through. Env GOVERNOR_GUARD_ALLOW (comma-separated). */
   allow?: readonly string[];
 }
 
@@ -21,6 +22,26 @@ export interface GuardSpec {
 }
 
 const PRIMITIVES: readonly Primitive[] = ["http", "exec", "fs"];
+
+/** `@model-providers` in the allowlist: the hosted model APIs an agent calls outside any tool. */
+export const MODEL_PROVIDER_HOSTS: readonly string[] = [
+  "api.openai.com",
+  "*.openai.azure.com",
+  "api.anthropic.com",
+  "generativelanguage.googleapis.com",
+  "aiplatform.googleapis.com",
+  "*-aiplatform.googleapis.com",
+  "api.mistral.ai",
+  "api.groq.com",
+  "api.cohere.com",
+  "api.cohere.ai",
+  "api.together.xyz",
+  "openrouter.ai",
+  "api.deepseek.com",
+  "api.x.ai",
+  "api.perplexity.ai",
+  "api.fireworks.ai",
+];
 
 function list(v: readonly string[] | string | undefined): string[] {
   if (v === undefined) return [];
@@ -67,12 +88,18 @@ export function resolveGuard(
   }
   const allow: { hosts: string[]; paths: string[]; commands: string[] } = { hosts: [], paths: [], commands: [] };
   for (const a of list(opt?.allow ?? env.GOVERNOR_GUARD_ALLOW)) {
-    if (a.startsWith("exec:")) {
+    if (a === "@model-providers") {
+      allow.hosts.push(...MODEL_PROVIDER_HOSTS);
+    } else if (a === "@tmp") {
+      allow.paths.push(process.getBuiltinModule("node:os").tmpdir());
+    } else if (a.startsWith("@")) {
+      problems.push(`GOVERNOR_GUARD_ALLOW: unknown preset ${JSON.stringify(a.slice(0, 40))} (known: @model-providers, @tmp)`);
+    } else if (a.startsWith("exec:")) {
       if (a.length > 5) allow.commands.push(a.slice(5));
     } else if (a.startsWith("/") || a.startsWith("./") || a.startsWith("../") || a.startsWith("~") || /^[A-Za-z]:[\\/]/.test(a)) {
       const home = env.HOME ?? env.USERPROFILE ?? "";
       allow.paths.push(path.resolve(cwd, a.startsWith("~") ? home + a.slice(1) : a));
-    } else if (/^(\*\.)?[A-Za-z0-9.\-_]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(a)) {
+    } else if (/^(\*[.-])?[A-Za-z0-9.\-_]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(a)) {
       allow.hosts.push(a.toLowerCase());
     } else {
       problems.push(`GOVERNOR_GUARD_ALLOW: ${JSON.stringify(a.slice(0, 60))} is not a host (api.example.com, *.example.com, host:port), an absolute path or exec:<command>`);

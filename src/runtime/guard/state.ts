@@ -174,7 +174,8 @@ export function matches(primitive: Primitive, pattern: string, target: string): 
     if (p === target) return true;
     const hostname = target.startsWith("[") ? target.slice(0, target.indexOf("]") + 1) : target.replace(/:\d+$/, "");
     if (p === hostname) return true;
-    return p.startsWith("*.") && hostname.endsWith(p.slice(1));
+    // "*.example.com", "*-aiplatform.googleapis.com": any label(s) before the rest.
+    return p.startsWith("*") && hostname.length > p.length - 1 && hostname.endsWith(p.slice(1));
   }
   if (primitive === "fs") {
     if (target === pattern) return true;
