@@ -7,6 +7,7 @@ import { loadIntentMap, type IntentMap } from "../runtime/index.js";
 import { checkClock } from "./clock.js";
 import { appSites, baseUrl, checkConfig, checkIntentMap, checkSafety } from "./config.js";
 import { checkEdge } from "./edge.js";
+import { checkGuards } from "./guards.js";
 import { checkContract, checkLatency, checkProbes } from "./enforce.js";
 import { checkReachable } from "./network.js";
 import { loadProbes, type Probe } from "./probes-file.js";
@@ -49,6 +50,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const mapCheck = checkIntentMap(o.env, sites);
   checks.push(mapCheck);
   checks.push(checkSafety(validConfig, ci));
+  checks.push(checkGuards({ env: o.env, cwd: o.cwd, config: validConfig }));
 
   const endpoint = config?.endpoint ?? null;
   // With its query string (it may carry the tenant's token): doctor asks exactly as the gate does.
