@@ -4,8 +4,8 @@
 import { GovernorConfigError } from "./errors.js";
 import { redact, safeUrl } from "./redact.js";
 import { validateIntentMap, type Actor, type IntentMap } from "./intent.js";
-import { resolveGuard, type GuardOptions, type GuardSpec } from "./guard/config.js";
-import type { Primitive } from "./guard/state.js";
+import { parseAllow, resolveGuard, type GuardOptions, type GuardSpec } from "./guard/config.js";
+import type { GuardAllow, Primitive } from "./guard/state.js";
 import { configFileEnforce, findConfigFile, processSite, readConfigFile, readSecretVar, type ConfigSite, type EnforceBlock } from "./config-file.js";
 
 export { findConfigFile, packageRootOf, processSite, type ConfigSite } from "./config-file.js";
@@ -90,6 +90,8 @@ export interface ResolvedConfig {
   guard: GuardSpec | null;
   /** Warnings about the guards, said once per process. */
   guardNotes: string[];
+  /** GOVERNOR_GUARD_ALLOW, also when no guard is on (governedFetch and the other wrappers read it). */
+  guardAllow: GuardAllow;
   /** Where the enforce settings came from (names and paths, never values), for doctor. */
   sources: { enforceUrl?: string; apiKey?: string; decisionKey?: string; configFile?: string };
 }
@@ -288,6 +290,8 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
 
   const guardNotes: string[] = [];
   const guard = resolveGuard(options.guard, mode, env, site.cwd, problems, guardNotes);
+  const rawAllow = options.guard && typeof options.guard === "object" && !Array.isArray(options.guard) ? (options.guard as GuardOptions).allow : undefined;
+  const guardAllow = guard ? guard.allow : parseAllow(rawAllow ?? env.GOVERNOR_GUARD_ALLOW, env, site.cwd, problems);
 
   const warn = options.warn ? safeWarn(options.warn) : stderrWarn;
   for (const note of notes) warn(note);
@@ -316,6 +320,7 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
     warn,
     guard,
     guardNotes,
+    guardAllow,
     sources,
   };
 }

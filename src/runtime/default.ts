@@ -4,6 +4,7 @@ import { makeGate, type GateFunction, type GateOptions } from "./gate.js";
 import { createGovernorOrFailClosed, type Decision, type Governor, type GovernorImpl } from "./governor.js";
 import type { Intent } from "./intent.js";
 import { runScope, type ScopeIntent } from "./scope.js";
+import { governedCalls } from "./governed.js";
 
 const KEY = Symbol.for("governor.default");
 const ENV_SEEN = Symbol.for("governor.default.env");
@@ -52,6 +53,10 @@ export function check(intent: Intent): Promise<Decision> {
 export function intentScope<R>(intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
   return runScope(defaultImpl(), intent, fn);
 }
+
+/** governedFetch, governedSpawn, governedWriteFile on the default governor: one governed call
+ *  without global patching (see Governor.governedFetch). */
+export const { governedFetch, governedSpawn, governedWriteFile } = governedCalls(() => defaultImpl().guardSettings());
 
 /** Flush and close the default governor (if it was created). A later gated call creates a new one. */
 export async function close(): Promise<void> {

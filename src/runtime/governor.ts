@@ -15,6 +15,8 @@ import { grantOf, guardsOn, type Grant, type GrantSource } from "./grant.js";
 import { installGuards, installGuardsFromEnv, sayOnce } from "./guard/install.js";
 import { checkScopeIntent, scopeIntent, type ScopeIntent } from "./scope-intent.js";
 import { runScope } from "./scope.js";
+import { governedCalls, type GovernedCalls } from "./governed.js";
+import { guardState, makeRecorder, type GuardSettings, type UngovernedRecord } from "./guard/state.js";
 
 export type { GateFunction, GateOptions, GatedResult } from "./gate.js";
 export type { ScopeIntent } from "./scope-intent.js";
@@ -77,6 +79,13 @@ export interface Governor {
    *  the typed error is thrown (fail mode open and observe mode run it, labelled). Nested scopes
    *  are each asked. `withIntent()` values merge into `intent` as they do into tools'. */
   intentScope<R>(intent: ScopeIntent, fn: () => R): Promise<Awaited<R>>;
+  /** fetch() that needs an allowed tool call or intentScope, without global patching (rejects with
+   *  GovernorGuardError otherwise; observe mode records and lets it through). */
+  governedFetch: GovernedCalls["governedFetch"];
+  /** child_process.spawn() that needs an allowed tool call or intentScope (throws GovernorGuardError otherwise). */
+  governedSpawn: GovernedCalls["governedSpawn"];
+  /** fs.promises.writeFile() that needs an allowed tool call or intentScope (rejects with GovernorGuardError otherwise). */
+  governedWriteFile: GovernedCalls["governedWriteFile"];
 }
 
 const OFF_WARNED = Symbol.for("governor.offWarned");
@@ -107,7 +116,11 @@ export class GovernorImpl implements Governor, GateHost {
   private suppressedWarnings = 0;
   private readonly noDecisionWarned: Set<string>;
   private closed = false;
+  private explicitGuard: (GuardSettings & { record(rec: UngovernedRecord): void }) | undefined;
   readonly gate: GateFunction;
+  readonly governedFetch: GovernedCalls["governedFetch"];
+  readonly governedSpawn: GovernedCalls["governedSpawn"];
+  readonly governedWriteFile: GovernedCalls["governedWriteFile"];
 
   constructor(cfg: ResolvedConfig | null, configError: GovernorConfigError | null = null) {
     this.cfg = cfg;
@@ -123,6 +136,7 @@ export class GovernorImpl implements Governor, GateHost {
       if (cfg.auditLog) this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn, [cfg.apiKey, cfg.decisionKey]);
     }
     this.gate = ((name: string, fn: (...args: unknown[]) => unknown, opts?: GateOptions) => makeGate(() => this, name, fn, opts)) as GateFunction;
+    ({ governedFetch: this.governedFetch, governedSpawn: this.governedSpawn, governedWriteFile: this.governedWriteFile } = governedCalls(() => this.guardSettings()));
     if (cfg) {
       for (const n of cfg.guardNotes) sayOnce(n, this.warn, n);
       if (cfg.guard?.primitives.length) installGuards(cfg.guard, cfg.auditLog, this.warn);
@@ -131,6 +145,19 @@ export class GovernorImpl implements Governor, GateHost {
 
   intentScope<R>(intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
     return runScope(this, intent, fn);
+  }
+
+  /** What the governed* wrappers check against: the process's guards when installed, else this
+   *  governor's settings (its mode; an invalid config: enforce); null when it is off. */
+  guardSettings(): (GuardSettings & { record(rec: UngovernedRecord): void }) | null {
+    const st = guardState();
+    if (st) return st;
+    if (this.cfg?.mode === "off") return null;
+    if (this.explicitGuard) return this.explicitGuard;
+    const counts = { ungoverned: 0, blocked: 0 };
+    const mode = this.cfg?.guard?.mode ?? (this.cfg?.mode === "observe" ? "observe" : "enforce");
+    const settings: GuardSettings = { mode, allow: this.cfg?.guardAllow ?? { hosts: [], paths: [], commands: [] }, auditLog: this.cfg?.auditLog, warn: this.warn };
+    return (this.explicitGuard = { ...settings, record: makeRecorder(settings, counts) });
   }
 
   /** Load the HTTP client in the background (governor/register does this at start-up). */

@@ -20,7 +20,7 @@ export type { Governor, Decision, GateOptions, GateFunction, GatedResult, Govern
 export type { GovernorOptions, FailMode, Mode } from "./config.js";
 export type { BreakerState } from "./breaker.js";
 export { withActor, withIntent } from "./context.js";
-export { getDefaultGovernor, gate, check, close, intentScope } from "./default.js";
+export { getDefaultGovernor, gate, check, close, intentScope, governedFetch, governedSpawn, governedWriteFile } from "./default.js";
 export type { ScopeIntent } from "./scope-intent.js";
 export { currentGrant } from "./grant.js";
 export type { CurrentGrant, GrantSource } from "./grant.js";

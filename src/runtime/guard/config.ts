@@ -86,8 +86,14 @@ export function resolveGuard(
       return null;
     }
   }
+  const allow = parseAllow(opt?.allow ?? env.GOVERNOR_GUARD_ALLOW, env, cwd, problems);
+  return { primitives, mode: mode ?? (gateMode === "observe" ? "observe" : "enforce"), allow };
+}
+
+/** GOVERNOR_GUARD_ALLOW (or the `allow` option) -> hosts, path prefixes and commands. */
+export function parseAllow(raw: readonly string[] | string | undefined, env: Record<string, string | undefined>, cwd: string, problems: string[]): GuardAllow {
   const allow: { hosts: string[]; paths: string[]; commands: string[] } = { hosts: [], paths: [], commands: [] };
-  for (const a of list(opt?.allow ?? env.GOVERNOR_GUARD_ALLOW)) {
+  for (const a of list(raw)) {
     if (a === "@model-providers") {
       allow.hosts.push(...MODEL_PROVIDER_HOSTS);
     } else if (a === "@tmp") {
@@ -105,5 +111,5 @@ export function resolveGuard(
       problems.push(`GOVERNOR_GUARD_ALLOW: ${JSON.stringify(a.slice(0, 60))} is not a host (api.example.com, *.example.com, host:port), an absolute path or exec:<command>`);
     }
   }
-  return { primitives, mode: mode ?? (gateMode === "observe" ? "observe" : "enforce"), allow };
+  return allow;
 }
