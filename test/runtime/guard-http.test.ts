@@ -11,6 +11,11 @@ import { pathToFileURL } from "node:url";
 import type { AddressInfo } from "node:net";
 import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { tmp } from "./helpers.js";
+import { governedFetch } from "../../src/runtime/guard/explicit-http.js";
+import type { AdmitState } from "../../src/runtime/guard/explicit.js";
+import { GovernorGuardError } from "../../src/runtime/errors.js";
+import { runGranted, type Grant } from "../../src/runtime/grant.js";
+import type { UngovernedRecord } from "../../src/runtime/guard/state.js";
 
 const root = path.resolve(__dirname, "../..");
 const fixtures = path.join(root, "test/fixtures/guard");
@@ -172,7 +177,7 @@ describe("http guard, enforce mode, outside any scope", () => {
     expect(r.out.bundled).toEqual({ isNpmAgent: false, oldApi: "onError guard", newApi: "onResponseError guard" });
     expect(r.out.afterSet).toEqual({ fetch: { ok: false, guard: true }, request: { ok: false, guard: true }, dispatched: 0, handlers: { oldApi: "onError guard", newApi: "onResponseError guard" } });
     expect(r.out.fetchName).toBe("fetch");
-    expect(r.out.fetchLength).toBe(0);
+    expect(r.out.fetchLength).toBe(r.out.originalFetchLength);
   });
 
   it("an intentScope's entry wraps a dispatcher set just before it (undici.request, no hooked call in between)", async () => {
@@ -266,5 +271,43 @@ describe("http guard, let through", () => {
     } finally {
       enforce.respond = () => allow("req-http");
     }
+  });
+});
+
+describe("governedFetch", () => {
+  // In this worker no guard is installed (nothing is patched): governedFetch checks the state it is given.
+  const state = (mode: "enforce" | "observe") => {
+    const records: UngovernedRecord[] = [];
+    const st: AdmitState = { mode, allow: { hosts: [], paths: [], commands: [] }, warn: () => {}, record: (r) => void records.push(r) };
+    return { st, records };
+  };
+
+  it("without the http guard: refuses against the given state before anything connects", async () => {
+    target.reset();
+    const { st, records } = state("enforce");
+    const err = await governedFetch(`${target.url}/orders?token=secret-query`, { method: "POST", body: "secret-body" }, st).catch((e) => e);
+    expect(err).toBeInstanceOf(GovernorGuardError);
+    expect(err).toMatchObject({ code: "guard_blocked", primitive: "http", target: target.host, reason: "no_intent" });
+    expect(target.connections).toBe(0);
+    expect(records).toEqual([expect.objectContaining({ type: "ungoverned", primitive: "http", target: target.host, method: "POST", reason: "no_intent", blocked: true })]);
+  });
+
+  it("without the http guard: observe records and fetches; an allowed grant fetches unrecorded", async () => {
+    target.reset();
+    const observe = state("observe");
+    expect((await governedFetch(`${target.url}/a`, undefined, observe.st)).status).toBe(200);
+    expect(observe.records).toEqual([expect.objectContaining({ target: target.host, method: "GET", blocked: false })]);
+    const enforce = state("enforce");
+    const grant: Grant = { kind: "scope", name: "sync", source: "enforced", requestId: "r-1", hosts: [target.host] };
+    const res = await runGranted(grant, () => governedFetch(new Request(`${target.url}/b`, { method: "PUT", body: "x" }), undefined, enforce.st));
+    expect(res.status).toBe(200);
+    expect(enforce.records).toEqual([]);
+    expect(target.requests).toBe(2);
+  });
+
+  it("with the http guard installed: the hooked fetch's one check, rejecting with the refusal itself", async () => {
+    const r = ok(await run("http-explicit.mjs", { GOVERNOR_GUARD_MODE: "enforce" }));
+    expect(r.out).toEqual({ exported: true, outside: { ok: false, guard: true, reason: "no_intent", recorded: 1 }, inside: { ok: true, status: 200, recorded: 0 } });
+    expect(target.requests).toBe(1);
   });
 });

@@ -1,12 +1,9 @@
 // governedFetch(): a governed fetch for code that wants one without global patching. With the http
 // guard installed it is the hooked fetch (which checks); without it, it checks against the state
 // it is given, then calls fetch.
-import { admit, guardState, type GuardSettings, type UngovernedRecord } from "./state.js";
+import type { AdmitState } from "./explicit.js";
 import { fetchEffect, hookedFetch } from "./http.js";
-
-/** What governedFetch checks against when the http guard is not installed (a governor's guard
- *  settings and recorder). */
-export type AdmitState = GuardSettings & { record(rec: UngovernedRecord): void };
+import { admit, guardState } from "./state.js";
 
 /** fetch(input, init) once the current tool call or intentScope allows the request; rejects with a
  *  GovernorGuardError when it does not, and the request is never sent. */
