@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import type { ResolvedConfig } from "../runtime/config.js";
-import { resolveGuard, type GuardSpec } from "../runtime/guard/config.js";
+import { MODEL_PROVIDER_HOSTS, resolveGuard, type GuardSpec } from "../runtime/guard/config.js";
 import { pass, skip, warn, type CheckResult } from "./types.js";
 
 /** The tail of a big log is enough to count recent events; doctor must not read gigabytes. */
@@ -77,7 +77,10 @@ export function countUngoverned(file: string): UngovernedCounts {
 }
 
 function describeSpec(g: GuardSpec): string {
-  const allow = [...g.allow.hosts, ...g.allow.paths, ...g.allow.commands.map((c) => `exec:${c}`)];
+  // The preset's hosts by its name: sixteen hosts would drown the line.
+  const preset = MODEL_PROVIDER_HOSTS.every((h) => g.allow.hosts.includes(h));
+  const hosts = preset ? ["@model-providers", ...g.allow.hosts.filter((h) => !MODEL_PROVIDER_HOSTS.includes(h))] : g.allow.hosts;
+  const allow = [...hosts, ...g.allow.paths, ...g.allow.commands.map((c) => `exec:${c}`)];
   return `${g.primitives.join(", ")} guard${g.primitives.length === 1 ? "" : "s"} on, mode ${g.mode}, ${allow.length ? `allow ${allow.join(", ")}` : "nothing allowlisted"}`;
 }
 

@@ -109,6 +109,9 @@ describe.concurrent("doctor guards", { timeout: 120_000 }, () => {
     expect(c.message).toBe(`exec guard on, mode observe, nothing allowlisted; audit log ${missing} not written yet`);
     const s = guards((await doctor({ GOVERNOR_GUARD: "fs", GOVERNOR_AUDIT_LOG: "stderr" })).stdout);
     expect(s.message).toContain("the audit log is stderr, so doctor cannot count ungoverned side effects");
+    const preset = guards((await doctor({ GOVERNOR_GUARD: "http", GOVERNOR_GUARD_ALLOW: "@model-providers,localhost:4318" })).stdout);
+    expect(preset.message).toMatch(/^http guard on, mode enforce, allow @model-providers, localhost:4318; /);
+    expect(preset.details.allow.hosts).toContain("api.anthropic.com");
     const none = guards((await doctor({ GOVERNOR_GUARD: "fs" })).stdout);
     expect(none.message).toContain("no audit log to count ungoverned side effects in (set GOVERNOR_AUDIT_LOG to a file)");
   });
