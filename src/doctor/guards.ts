@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import type { ResolvedConfig } from "../runtime/config.js";
-import { MODEL_PROVIDER_HOSTS, resolveGuard, type GuardSpec } from "../runtime/guard/config.js";
+import { MODEL_PROVIDER_HOSTS, parseAllow, resolveGuard, type GuardSpec } from "../runtime/guard/config.js";
 import { pass, skip, warn, type CheckResult } from "./types.js";
 
 /** The tail of a big log is enough to count recent events; doctor must not read gigabytes. */
@@ -106,10 +106,12 @@ export function checkGuards(inp: GuardInputs): CheckResult {
   const problems: string[] = [];
   const notes: string[] = [];
   const spec = resolveGuard(undefined, inp.config?.mode ?? gateModeOf(inp.env), inp.env, inp.cwd, problems, notes);
+  // With no guard on, the allowlist still serves governedFetch and the other wrappers.
+  const allow = spec?.allow ?? (inp.env.GOVERNOR_GUARD_ALLOW ? parseAllow(inp.env.GOVERNOR_GUARD_ALLOW, inp.env, inp.cwd, problems) : null);
   const details: Record<string, unknown> = {
     on: spec?.primitives ?? [],
     mode: spec?.mode ?? null,
-    allow: spec ? { hosts: spec.allow.hosts, paths: spec.allow.paths, commands: spec.allow.commands } : null,
+    allow: allow ? { hosts: allow.hosts, paths: allow.paths, commands: allow.commands } : null,
   };
   const parts: string[] = [spec ? describeSpec(spec) : "guards are off"];
 

@@ -133,6 +133,9 @@ describe.concurrent("doctor guards", { timeout: 120_000 }, () => {
     const offSoft = await doctor({ GOVERNOR_GUARD: "http", GOVERNOR_DISABLED: "1" });
     expect(guards(offSoft.stdout)).toMatchObject({ status: "warn", message: expect.stringContaining("GOVERNOR_GUARD=http is set but governor is off") });
 
+    const allowOnly = guards((await doctor({ GOVERNOR_GUARD_ALLOW: "ftp://x" })).stdout);
+    expect(allowOnly).toMatchObject({ status: "warn", message: expect.stringContaining('GOVERNOR_GUARD_ALLOW: "ftp://x" is not a host') });
+
     const noGuard = guards((await doctor({ GOVERNOR_GUARD_MODE: "enforce" })).stdout);
     expect(noGuard.status).toBe("warn");
     expect(noGuard.message).toContain("GOVERNOR_GUARD_MODE=enforce is set but no guard is on");
