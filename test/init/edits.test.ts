@@ -10,7 +10,8 @@ import { inferIntentEntry } from "../../src/runtime/intent.js";
 // The text edits init makes besides the codemod: each keeps everything else byte for byte and is
 // idempotent.
 
-const RUNTIME_VARS = ["GOVERNOR_ENFORCE_URL", "GOVERNOR_API_KEY", "GOVERNOR_HEADERS", "GOVERNOR_TIMEOUT_MS", "GOVERNOR_FAIL_MODE", "GOVERNOR_MODE", "GOVERNOR_CACHE_TTL_MS", "GOVERNOR_ACTOR_ID", "GOVERNOR_ACTOR_TYPE", "GOVERNOR_AUDIT_LOG", "GOVERNOR_CONFIG", "GOVERNOR_DECISION_KEY", "GOVERNOR_DISABLED"];
+// Issue 11 added the guards (commented out: off unless turned on).
+const RUNTIME_VARS = ["GOVERNOR_ENFORCE_URL", "GOVERNOR_API_KEY", "GOVERNOR_HEADERS", "GOVERNOR_TIMEOUT_MS", "GOVERNOR_FAIL_MODE", "GOVERNOR_MODE", "GOVERNOR_CACHE_TTL_MS", "GOVERNOR_ACTOR_ID", "GOVERNOR_ACTOR_TYPE", "GOVERNOR_AUDIT_LOG", "GOVERNOR_CONFIG", "GOVERNOR_DECISION_KEY", "GOVERNOR_DISABLED", "GOVERNOR_GUARD", "GOVERNOR_GUARD_MODE", "GOVERNOR_GUARD_ALLOW"];
 
 describe("register import", () => {
   const cases: [string, string, "esm" | "cjs", string][] = [

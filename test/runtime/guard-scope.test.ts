@@ -115,7 +115,7 @@ describe("intent scopes with the guards on", () => {
 
   it("once a signed decision expires, the scope's side effects stop, with no silent renewal", async () => {
     const key = "guard-decision-key-0123456789";
-    enforce = await startEnforce((req) => allow("s-9", signDecision(key, { intent: req.body, decision: "ALLOW", requestId: "s-9", ttlMs: 60_000 })));
+    enforce = await startEnforce((req) => allow("s-9", { ...signDecision(key, { intent: req.body, decision: "ALLOW", requestId: "s-9", ttlMs: 60_000 }) }));
     const t = await target();
     const res = await runChild(dir, "app.mjs", `${STEPS}
       await rt.intentScope({ action: "export", resource: "report" }, async () => {
