@@ -9,6 +9,7 @@ import { TOUCH_CJS, runChild, ungoverned } from "./guard-child.js";
 import { tmp } from "./helpers.js";
 import { GovernorGuardError } from "../../src/runtime/index.js";
 import { governedSpawn } from "../../src/runtime/guard/explicit.js";
+import { firstWord } from "../../src/runtime/guard/exec.js";
 
 let server: EnforceServer | undefined;
 afterEach(async () => {
@@ -248,5 +249,16 @@ describe("governedSpawn without the exec guard installed (checks against the sta
     expect(existsSync(path.join(dir, "marker-a"))).toBe(false);
     expect(existsSync(path.join(dir, "marker-b"))).toBe(true);
     expect(ok.records).toEqual([]);
+  });
+});
+
+describe("firstWord: what a shell command line runs", () => {
+  it("the first word, one pair of quotes off; anything glued to it stays, so it names no allowed command", () => {
+    expect(firstWord("  git status --short")).toBe("git");
+    expect(firstWord("'/opt/my tool/bin' --x")).toBe("/opt/my tool/bin");
+    expect(firstWord('"rm" -rf x')).toBe("rm");
+    expect(firstWord("git;rm -rf x")).toBe("git;rm");
+    expect(firstWord("FOO=1 git")).toBe("FOO=1");
+    expect(firstWord("   ")).toBe("");
   });
 });

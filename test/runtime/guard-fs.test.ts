@@ -9,6 +9,7 @@ import { runChild, ungoverned } from "./guard-child.js";
 import { rejection, tmp } from "./helpers.js";
 import { GovernorGuardError } from "../../src/runtime/index.js";
 import { governedWriteFile } from "../../src/runtime/guard/explicit.js";
+import { fsTarget } from "../../src/runtime/guard/fs.js";
 
 let server: EnforceServer | undefined;
 afterEach(async () => {
@@ -378,5 +379,21 @@ describe("governedWriteFile without the fs guard installed (checks against the s
     await expect(governedWriteFile(path.join(dir, "b"), "y", { encoding: "utf8" }, ok.s)).resolves.toBeUndefined();
     expect(readFileSync(path.join(dir, "b"), "utf8")).toBe("y");
     expect(ok.records).toEqual([]);
+  });
+});
+
+describe("fsTarget: the absolute path an fs call names", () => {
+  it("resolves strings, Buffers, file: URLs and URL-like objects as Node reads them; an fd or FileHandle names none", () => {
+    expect(fsTarget("rel/x")).toBe(path.resolve("rel/x"));
+    expect(fsTarget("/a/./b/../c/")).toBe("/a/c");
+    expect(fsTarget("/a//b")).toBe("/a/b");
+    expect(fsTarget("/a/.hidden")).toBe("/a/.hidden");
+    expect(fsTarget(Buffer.from("/a/b"))).toBe("/a/b");
+    expect(fsTarget(new URL("file:///a/b%20c"))).toBe("/a/b c");
+    expect(fsTarget({ href: "file:///a/b", protocol: "file:", hostname: "", pathname: "/a/b" })).toBe("/a/b");
+    expect(fsTarget({ href: "file:///a/b", protocol: "file:", hostname: "", pathname: "/a/b", fd: 3 })).toBe("/a/b");
+    expect(fsTarget(3)).toBeNull();
+    expect(fsTarget({ fd: 3, close() {} })).toBeNull();
+    expect(fsTarget(undefined)).toBe(path.resolve("undefined"));
   });
 });

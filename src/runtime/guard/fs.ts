@@ -18,7 +18,7 @@ function text(v: unknown): string {
 /** The absolute path a path argument names, or null for an fd (a number) or a FileHandle: those
  *  were opened earlier, and open is not guarded. URL-like objects are read as Node reads them. */
 export function fsTarget(p: unknown): string | null {
-  if (typeof p === "string") return path.resolve(p);
+  if (typeof p === "string") return isPlainAbsolute(p) ? p : path.resolve(p);
   if (typeof p === "number") return null;
   if (p instanceof Uint8Array) return path.resolve(Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString());
   if (p && typeof p === "object") {
@@ -31,6 +31,12 @@ export function fsTarget(p: unknown): string | null {
   // Not a path Node accepts (it will throw): still checked, so nothing slips by as "invalid".
   return path.resolve(text(p));
 }
+
+/** Already what path.resolve would return (POSIX): skips its cost (~0.5 µs) on the common case. */
+function isPlainAbsolute(p: string): boolean {
+  return POSIX && p.charCodeAt(0) === 47 && !p.includes("//") && !p.includes("/.") && !p.endsWith("/");
+}
+const POSIX = path.sep === "/";
 
 // Which arguments name what is written: the path, the destination (copy, link), both for rename.
 const WRITES: Record<string, number[]> = {
