@@ -231,6 +231,40 @@ process.stdout.write(JSON.stringify(out));
   });
 });
 
+describe("governedSpawn from the built runtime", () => {
+  const SCRIPT = `
+import cp from "node:child_process";
+import { started, report } from __ATTEMPT__;
+import { governedSpawn, intentScope } from __RUNTIME__;
+const m = (n) => process.cwd() + "/marker-" + n;
+const out = {};
+out.outside = await started(() => governedSpawn("touch", [m("outside")]));
+out.inScope = await intentScope({ action: "build", resource: { type: "job", commands: ["touch"] } }, () => started(() => governedSpawn("touch", [m("scope")], { stdio: "ignore" })));
+out.plainSpawn = await started(() => cp.spawn("touch", [m("plain")]));
+report(out);
+`;
+
+  it("with the exec guard on it is the hooked spawn: refused outside a scope (one record), started inside", async () => {
+    const dir = tmp();
+    const r = await runChild(dir, "explicit.mjs", SCRIPT, await env({ GOVERNOR_GUARD_MODE: "enforce" }));
+    expect(r.out).toEqual({ outside: "threw:guard_blocked", inScope: "started", plainSpawn: "threw:guard_blocked" });
+    expect(markers(dir)).toEqual(["marker-scope"]);
+    expect(ungoverned(r.audit)).toEqual([
+      ["spawn", "touch", "no_intent", true],
+      ["spawn", "touch", "no_intent", true],
+    ]);
+  });
+
+  it("with no guard on it still checks (the default governor's mode), while plain spawn is untouched", async () => {
+    const dir = tmp();
+    const { GOVERNOR_GUARD: _off, ...noGuard } = await env({});
+    const r = await runChild(dir, "explicit.mjs", SCRIPT, noGuard);
+    expect(r.out).toEqual({ outside: "threw:guard_blocked", inScope: "started", plainSpawn: "started" });
+    expect(markers(dir)).toEqual(["marker-plain", "marker-scope"]);
+    expect(ungoverned(r.audit)).toEqual([["spawn", "touch", "no_intent", true]]);
+  });
+});
+
 describe("governedSpawn without the exec guard installed (checks against the state it is given)", () => {
   const state = (mode: "enforce" | "observe", commands: string[] = []) => {
     const records: any[] = [];

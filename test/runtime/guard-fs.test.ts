@@ -362,6 +362,41 @@ report(out);
   });
 });
 
+describe("governedWriteFile from the built runtime", () => {
+  const SCRIPT = `
+import fsp from "node:fs/promises";
+import { attempt, report } from __ATTEMPT__;
+import { governedWriteFile, intentScope } from __RUNTIME__;
+const d = process.cwd();
+const out = {};
+out.outside = await attempt(() => governedWriteFile(d + "/outside", "x"));
+out.inScope = await intentScope({ action: "write", resource: { type: "file", paths: [d + "/out"] } }, () => attempt(() => governedWriteFile(d + "/out", "x")));
+out.plain = await attempt(() => fsp.writeFile(d + "/plain", "x"));
+report(out);
+`;
+
+  it("with the fs guard on it is the hooked writeFile: refused outside a scope (one record), written inside", async () => {
+    const dir = tmp();
+    const r = await runChild(dir, "explicit.mjs", SCRIPT, await env({ GOVERNOR_GUARD_MODE: "enforce" }));
+    expect(r.out).toEqual({ outside: "rejected:guard_blocked", inScope: "resolved", plain: "rejected:guard_blocked" });
+    expect(existsSync(path.join(dir, "outside"))).toBe(false);
+    expect(readFileSync(path.join(dir, "out"), "utf8")).toBe("x");
+    expect(ungoverned(r.audit)).toEqual([
+      ["writeFile", path.join(dir, "outside"), "no_intent", true],
+      ["writeFile", path.join(dir, "plain"), "no_intent", true],
+    ]);
+  });
+
+  it("with no guard on it still checks (the default governor's mode), while plain writeFile is untouched", async () => {
+    const dir = tmp();
+    const { GOVERNOR_GUARD: _off, ...noGuard } = await env({});
+    const r = await runChild(dir, "explicit.mjs", SCRIPT, noGuard);
+    expect(r.out).toEqual({ outside: "rejected:guard_blocked", inScope: "resolved", plain: "resolved" });
+    expect(existsSync(path.join(dir, "outside"))).toBe(false);
+    expect(ungoverned(r.audit)).toEqual([["writeFile", path.join(dir, "outside"), "no_intent", true]]);
+  });
+});
+
 describe("governedWriteFile without the fs guard installed (checks against the state it is given)", () => {
   const state = (mode: "enforce" | "observe", paths: string[] = []) => {
     const records: any[] = [];
