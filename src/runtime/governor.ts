@@ -13,6 +13,7 @@ import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
 import { makeGate, RUN, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
 import { grantOf, guardsOn, type Grant, type GrantSource } from "./grant.js";
 import { installGuards, installGuardsFromEnv, sayOnce } from "./guard/install.js";
+import { ensureHttpGuard } from "./guard/http.js";
 import { checkScopeIntent, scopeIntent, type ScopeIntent } from "./scope-intent.js";
 import { runScope } from "./scope.js";
 import { governedCalls, type GovernedCalls } from "./governed.js";
@@ -299,6 +300,8 @@ export class GovernorImpl implements Governor, GateHost {
     const started = performance.now();
     const grant = (intent: Intent | null, d: Decision | null, source: GrantSource): Grant =>
       kind === "scope" || guardsOn() ? grantOf(kind, name, intent, d, source) : RUN;
+    // A global dispatcher the app swapped in since (a proxy agent) is hooked before the tool runs.
+    if (guardsOn()) ensureHttpGuard();
     const what = kind === "scope" ? `intent scope "${name}"` : `"${name}"`;
     if (cfg?.mode === "off") {
       warnOffOnce(this.warn);

@@ -1,7 +1,6 @@
 // intentScope(): a block of code authorised as a whole by one enforce decision. The decision (its
 // request id, signature and expiry) is bound to everything the block does, async work included.
-import { guardsOn, runGranted, type Grant } from "./grant.js";
-import { ensureHttpGuard } from "./guard/http.js";
+import { runGranted, type Grant } from "./grant.js";
 import type { ScopeIntent } from "./scope-intent.js";
 
 export type { ScopeIntent } from "./scope-intent.js";
@@ -15,8 +14,6 @@ export interface ScopeHost {
 export async function runScope<R>(host: ScopeHost, intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
   if (typeof fn !== "function") throw new TypeError("intentScope(intent, fn): fn must be a function");
   const grant = await host.enterScope(intent);
-  // An app that swapped the global dispatcher (a proxy agent) since the last request is hooked again.
-  if (guardsOn()) ensureHttpGuard();
   const result = await runGranted(grant, fn);
   return (isAsyncIterator(result) ? bindIterator(result, grant) : result) as Awaited<R>;
 }

@@ -292,8 +292,6 @@ export function installHttpGuard(): void {
   hookRequest(h, http, "get", false, url);
   hookRequest(h, https, "request", true, url);
   hookRequest(h, https, "get", true, url);
-  // ESM named imports (import { request } from "node:http") see the patched functions only now.
-  (process.getBuiltinModule("node:module") as typeof import("node:module")).syncBuiltinESMExports();
 }
 
 /** Our fetch, when the http guard is installed in this process. */

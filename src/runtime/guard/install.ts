@@ -40,7 +40,7 @@ export function installGuards(spec: GuardSpec, auditLog: string | undefined, war
   if (spec.primitives.includes("exec")) installExecGuard();
   if (spec.primitives.includes("fs")) installFsGuard();
   // ESM named imports of built-ins (import { spawn } from "node:child_process") see the patches only now.
-  if (spec.primitives.includes("exec") || spec.primitives.includes("fs")) process.getBuiltinModule("node:module").syncBuiltinESMExports();
+  process.getBuiltinModule("node:module").syncBuiltinESMExports();
   return st;
 }
 
