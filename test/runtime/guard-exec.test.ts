@@ -208,6 +208,32 @@ report(out);
     ]);
   });
 
+  it("GOVERNOR_GUARD=exec,fs: a process started records only as exec (Node's own fd writes for it are not fs writes)", async () => {
+    const dir = tmp();
+    const r = await runChild(
+      dir,
+      "both.mjs",
+      `
+import cp from "node:child_process";
+import fs from "node:fs";
+import { report } from __ATTEMPT__;
+import __RUNTIME__;
+const m = (n) => process.cwd() + "/marker-" + n;
+cp.execSync("touch " + m("execSync") + " && echo to-stderr >&2");
+cp.execFileSync("touch", [m("execFileSync")], { input: "stdin data" });
+fs.writeFileSync(m("file"), "x");
+report({});
+`,
+      await env({ GOVERNOR_GUARD: "exec,fs", GOVERNOR_GUARD_MODE: "observe" }),
+    );
+    expect(markers(dir)).toEqual(["marker-execFileSync", "marker-execSync", "marker-file"]);
+    expect(r.audit.map((l) => [l.primitive, l.op, l.target])).toEqual([
+      ["exec", "execSync", "touch"],
+      ["exec", "execFileSync", "touch"],
+      ["fs", "writeFileSync", path.join(dir, "marker-file")],
+    ]);
+  });
+
   it("CJS: require() after governor loaded is covered; a function destructured before it keeps the original (documented)", async () => {
     const dir = tmp();
     const r = await runChild(
