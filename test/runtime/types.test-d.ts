@@ -4,7 +4,7 @@ import { tool, type ToolExecutionOptions } from "ai";
 import { z } from "zod";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { gate, createGovernor } from "../../src/runtime/index.js";
+import { gate, createGovernor, intentScope, governedFetch, currentGrant, type CurrentGrant } from "../../src/runtime/index.js";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assert = <T extends true>(_: T) => _;
@@ -119,3 +119,19 @@ gate("this_kept", function (this: Feed) { return this.items; }).call({ other: 1 
 // A generic async generator keeps its generics.
 const echoAll = gate("echo_all", async function* <T,>(xs: T[]) { yield* xs; });
 export const firstString: AsyncGenerator<string, void, undefined> = echoAll(["x"]);
+
+// intentScope() resolves what fn returns (awaited); the intent is checked.
+export async function scopes() {
+  const n = await intentScope({ action: "charge", resource: { type: "payment", hosts: ["api.stripe.com"] } }, async () => 42);
+  assert<Equal<typeof n, number>>(true);
+  const s = await createGovernor().intentScope({ action: "sync", resource: "crm" }, () => "done" as const);
+  assert<Equal<typeof s, "done">>(true);
+  // @ts-expect-error: an intent needs an action
+  await intentScope({ resource: "crm" }, () => 1);
+  // @ts-expect-error: hosts is a list of strings
+  await intentScope({ action: "x", resource: { type: "y", hosts: "api.x.com" } }, () => 1);
+  const res = await governedFetch("https://api.stripe.com/v1/charges", { method: "POST" });
+  assert<Equal<typeof res, Response>>(true);
+  const g = currentGrant();
+  assert<Equal<typeof g, CurrentGrant | null>>(true);
+}
