@@ -220,16 +220,17 @@ import { report } from __ATTEMPT__;
 import __RUNTIME__;
 const m = (n) => process.cwd() + "/marker-" + n;
 cp.execSync("touch " + m("execSync") + " && echo to-stderr >&2");
-cp.execFileSync("touch", [m("execFileSync")], { input: "stdin data" });
+cp.execFileSync("tee", [m("execFileSync")], { input: "stdin data" });
 fs.writeFileSync(m("file"), "x");
 report({});
 `,
       await env({ GOVERNOR_GUARD: "exec,fs", GOVERNOR_GUARD_MODE: "observe" }),
     );
+    expect(r.code).toBe(0);
     expect(markers(dir)).toEqual(["marker-execFileSync", "marker-execSync", "marker-file"]);
     expect(r.audit.map((l) => [l.primitive, l.op, l.target])).toEqual([
       ["exec", "execSync", "touch"],
-      ["exec", "execFileSync", "touch"],
+      ["exec", "execFileSync", "tee"],
       ["fs", "writeFileSync", path.join(dir, "marker-file")],
     ]);
   });
