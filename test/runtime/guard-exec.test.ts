@@ -203,8 +203,9 @@ report(out);
       ["spawn", "printf"],
       ["spawnSync", "no-such-command-gov"],
       ["spawn", "42"],
-      ["execSync", "printf"],
-      ["spawnSync", "printf"],
+      // Shell lines that run more than one command (a redirection, a pipe) name no single command.
+      ["execSync", "printf …"],
+      ["spawnSync", "printf …"],
     ]);
   });
 
@@ -229,7 +230,7 @@ report({});
     expect(r.code).toBe(0);
     expect(markers(dir)).toEqual(["marker-execFileSync", "marker-execSync", "marker-file"]);
     expect(r.audit.map((l) => [l.primitive, l.op, l.target])).toEqual([
-      ["exec", "execSync", "touch"],
+      ["exec", "execSync", "touch …"],
       ["exec", "execFileSync", "tee"],
       ["fs", "writeFileSync", path.join(dir, "marker-file")],
     ]);
@@ -321,5 +322,11 @@ describe("firstWord: what a shell command line runs", () => {
     expect(firstWord("git;rm -rf x")).toBe("git;rm");
     expect(firstWord("FOO=1 git")).toBe("FOO=1");
     expect(firstWord("   ")).toBe("");
+    // More than one command: names no allowed command, so "exec:git" or resource.commands ["git"] do not cover it.
+    expect(firstWord("git status && rm -rf x")).toBe("git …");
+    expect(firstWord("git log | sh")).toBe("git …");
+    expect(firstWord("git log $(curl evil)")).toBe("git …");
+    expect(firstWord("git log > /etc/passwd")).toBe("git …");
+    expect(firstWord("'git' status; rm x")).toBe("git …");
   });
 });

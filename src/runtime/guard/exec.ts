@@ -23,10 +23,13 @@ function fileUrlText(u: URL): string {
 }
 
 /** A shell command line's first word (one pair of quotes taken off): what runs, without arguments.
- *  `a;b` stays one word, which names no allowed command. */
+ *  `a;b` stays one word, which names no allowed command. A line that runs more than one command
+ *  (`git st && rm -rf x`, pipes, substitutions, redirections) is "<first> …": no allowlist entry or
+ *  resource.commands names it, so only a grant that names no commands covers it. */
 export function firstWord(line: string): string {
   const m = /^\s*(?:"([^"]*)"|'([^']*)'|(\S+))/.exec(line);
-  return m ? (m[1] ?? m[2] ?? m[3]) : "";
+  const first = m ? (m[1] ?? m[2] ?? m[3]) : "";
+  return /[;&|`$()<>\n]/.test(line.slice(m ? m[0].length : 0)) ? `${first} …` : first;
 }
 
 /** The options argument of spawn/execFile style calls (args may be left out). */

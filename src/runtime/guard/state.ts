@@ -115,12 +115,15 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
   let reason: UngovernedReason;
   let detail = "";
   if (!grant) reason = "no_intent";
-  else if (grant.source === "observe" || grant.source === "fail_open" || grant.source === "off") reason = grant.source;
   else {
-    const problem = checkChain(grant, e, Date.now());
-    if (!problem) return null;
-    reason = problem.reason;
-    detail = problem.detail;
+    // An observe/fail-open/off grant inside an allowed one never widens it: the outer narrowing and
+    // expiry still hold (checkChain skips the grants without an ALLOW).
+    const problem = checkChain(grant, e);
+    if (problem) {
+      reason = problem.reason;
+      detail = problem.detail;
+    } else if (grant.source === "observe" || grant.source === "fail_open" || grant.source === "off") reason = grant.source;
+    else return null;
   }
   const blocked = s.mode === "enforce" && (reason === "no_intent" || reason === "outside_intent" || reason === "expired");
   const rec: UngovernedRecord = { time: new Date().toISOString(), type: "ungoverned", primitive: e.primitive, target: e.target, reason, blocked, mode: s.mode };
@@ -139,10 +142,11 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
 }
 
 /** The first grant in the chain that does not cover `e`: expired, or narrowed to other targets. */
-function checkChain(grant: Grant, e: Effect, now: number): { reason: "expired" | "outside_intent"; detail: string } | null {
+function checkChain(grant: Grant, e: Effect): { reason: "expired" | "outside_intent"; detail: string } | null {
+  let now = 0;
   for (let g: Grant | undefined = grant; g; g = g.parent) {
     if (g.source === "observe" || g.source === "fail_open" || g.source === "off") continue;
-    if (g.expiresAt !== undefined && now >= g.expiresAt) {
+    if (g.expiresAt !== undefined && (now ||= Date.now()) >= g.expiresAt) {
       return {
         reason: "expired",
         detail: `the ${g.kind === "scope" ? "intent scope" : "tool call"} "${g.name}" outlived its decision (it expired at ${new Date(g.expiresAt).toISOString()}${g.requestId ? `, request id ${g.requestId}` : ""}), and governor does not renew decisions silently`,
