@@ -47,8 +47,10 @@ export function markGuardsOn(): void {
   (globalThis as { [GUARDS_ON]?: boolean })[GUARDS_ON] = true;
 }
 
+/** A narrowing list; one that is not a list of strings narrows to nothing (never to everything). */
 function strings(v: unknown): readonly string[] | undefined {
-  return Array.isArray(v) && v.every((x) => typeof x === "string") ? Object.freeze([...v]) : undefined;
+  if (v === undefined) return undefined;
+  return Object.freeze(Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x.length > 0) : []);
 }
 
 /** The grant for code that runs after `d` (null: no decision, with `source` saying why it runs). */

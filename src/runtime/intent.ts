@@ -513,6 +513,11 @@ function checkEntry(where: string, e: unknown, problems: string[], allowActor: b
       if (!r) problems.push(`${where}.resource must not be empty`);
     } else if (!isObject(r) || typeof r.type !== "string" || (r.name !== undefined && typeof r.name !== "string")) {
       problems.push(`${where}.resource must be a string or { "type": string, "name"?: string }`);
+    } else {
+      for (const k of ["hosts", "paths", "commands"]) {
+        const v = r[k];
+        if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === "string" && x))) problems.push(`${where}.resource.${k} must be a list of non-empty strings`);
+      }
     }
   }
   if (e.data !== undefined) {

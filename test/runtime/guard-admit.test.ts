@@ -138,3 +138,14 @@ describe("allowlist presets", () => {
     expect(() => resolveConfig({ env: { GOVERNOR_GUARD: "http", GOVERNOR_GUARD_ALLOW: "@llms" }, config: {}, enforceUrl: "http://127.0.0.1:9", warn: () => {} })).toThrow(/unknown preset "@llms"/);
   });
 });
+
+describe("narrowing that is not a list", () => {
+  it("narrows to nothing rather than to everything, and the intent map says what to fix", async () => {
+    const e = settings("enforce");
+    const g = grantOf("tool", "charge", intent({ hosts: "api.stripe.com" }), allowed(), "enforced");
+    expect(runGranted(g, () => admit(http("api.stripe.com"), e.s))?.reason).toBe("outside_intent");
+    const { validateIntentMap } = await import("../../src/runtime/index.js");
+    expect(validateIntentMap({ tools: { charge: { resource: { type: "payment", hosts: "api.stripe.com" } } } })).toEqual(['tools.charge.resource.hosts must be a list of non-empty strings']);
+    expect(validateIntentMap({ tools: { charge: { resource: { type: "payment", hosts: ["api.stripe.com"], paths: ["/srv"] } } } })).toEqual([]);
+  });
+});
