@@ -267,7 +267,9 @@ export class GovernorImpl implements Governor, GateHost {
     if (d.allowed && this.cache) {
       const now = Date.now();
       let ttl = answer.ttlMs === undefined ? cfg.cacheTtlMs : Math.min(answer.ttlMs, cfg.cacheTtlMs);
-      if (cfg.decisionKey && typeof m?.expires_at === "string") ttl = Math.min(ttl, Date.parse(m.expires_at) - now);
+      // Signed or not: a grant honours expires_at, so a cached copy must not outlive it.
+      const until = typeof m?.expires_at === "string" ? Date.parse(m.expires_at) : NaN;
+      if (Number.isFinite(until)) ttl = Math.min(ttl, until - now);
       this.cache.set(body, Object.freeze({ ...d, cached: true, latencyMs: 0 }), ttl, now);
     }
     // Frozen: single-flight hands this one object to every caller of the same intent.

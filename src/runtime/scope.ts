@@ -14,8 +14,21 @@ export interface ScopeHost {
 export async function runScope<R>(host: ScopeHost, intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
   if (typeof fn !== "function") throw new TypeError("intentScope(intent, fn): fn must be a function");
   const grant = await host.enterScope(intent);
-  const result = await runGranted(grant, fn);
+  const result = await settle(runGranted(grant, fn), grant);
   return (isAsyncIterator(result) ? bindIterator(result, grant) : result) as Awaited<R>;
+}
+
+/** A lazy thenable (a query builder) does its work in then(), which `await` would call outside the
+ *  grant: call it here, under the grant. Native promises are already running. */
+function settle<R>(v: R, grant: Grant): R | Promise<unknown> {
+  if (v instanceof Promise || v === null || (typeof v !== "object" && typeof v !== "function")) return v;
+  return new Promise((resolve, reject) =>
+    runGranted(grant, () => {
+      const then = (v as { then?: unknown }).then;
+      if (typeof then !== "function") return resolve(v);
+      then.call(v, resolve, reject);
+    }),
+  );
 }
 
 function isAsyncIterator(v: unknown): v is AsyncIterator<unknown> & AsyncIterable<unknown> {

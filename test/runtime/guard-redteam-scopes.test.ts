@@ -1,0 +1,74 @@
+// Red-team cases for intent scopes and grants, in real child processes against the built runtime.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { runChild } from "./guard-child.js";
+
+let enforce: EnforceServer;
+let server: http.Server;
+let host: string;
+let hits: number;
+let dir: string;
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "gov-rt-scope-"));
+  hits = 0;
+  server = http.createServer((req, res) => (hits++, req.resume(), res.end("ok")));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(async () => {
+  await enforce?.close();
+  await new Promise((r) => server.close(r));
+});
+
+const env = (extra: Record<string, string> = {}) => ({ GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_ENFORCE_URL: enforce.url, GOVERNOR_CACHE_TTL_MS: "0", ...extra });
+const HEAD = `
+const rt = await import(__RUNTIME__);
+const out = {};
+const attempt = async (name, fn) => { try { out[name] = await fn(); } catch (e) { out[name] = e.code === "guard_blocked" ? "blocked:" + e.reason : e.name; } };
+`;
+
+it("a lazy thenable returned by the scope's fn (a query builder) runs its then() under the grant", async () => {
+  enforce = await startEnforce(() => allow("s-1"));
+  const res = await runChild(dir, "app.mjs", `${HEAD}
+    const f = () => fetch("http://${host}/x").then((r) => r.text());
+    await attempt("thenable", () => rt.intentScope({ action: "query" }, () => ({ then(ok, bad) { f().then(ok, bad); } })));
+    await attempt("throwing then", () => rt.intentScope({ action: "query" }, () => ({ then() { throw new RangeError("t"); } })));
+    await attempt("plain object", () => rt.intentScope({ action: "query" }, () => ({ then: 1 })).then((v) => typeof v));
+    console.log(JSON.stringify(out));`, env());
+  expect(res.out).toEqual({ thenable: "ok", "throwing then": "RangeError", "plain object": "object" });
+  expect(hits).toBe(1);
+});
+
+it("a cached ALLOW is not reused past its expires_at (signed or not): a new scope asks enforce again", async () => {
+  const past = new Date(Date.now() - 60_000).toISOString();
+  const future = new Date(Date.now() + 600_000).toISOString();
+  enforce = await startEnforce((_req, n) => allow(`s-${n}`, { expires_at: n === 1 ? past : future }));
+  const res = await runChild(dir, "app.mjs", `${HEAD}
+    const f = () => fetch("http://${host}/x").then((r) => r.text());
+    await attempt("first", () => rt.intentScope({ action: "sync" }, f));
+    await attempt("second", () => rt.intentScope({ action: "sync" }, f));
+    console.log(JSON.stringify(out));`, env({ GOVERNOR_CACHE_TTL_MS: "600000" }));
+  expect(res.out).toEqual({ first: "blocked:expired", second: "ok" });
+  expect(enforce.requests.length).toBe(2);
+  expect(hits).toBe(1);
+});
+
+it("a scope DENY'd in observe mode inside an allowed, narrowed scope does not widen it", async () => {
+  enforce = await startEnforce((req) => (req.body.action === "inner" ? deny("d-1") : allow("a-1")));
+  const res = await runChild(dir, "app.mjs", `${HEAD}
+    const f = () => fetch("http://${host}/x").then((r) => r.text());
+    const outer = (fn) => rt.intentScope({ action: "outer", resource: { type: "x", hosts: ["api.example.com"] } }, fn);
+    await attempt("inner", () => outer(() => rt.intentScope({ action: "inner" }, f)));
+    await attempt("inner unnarrowed", () => rt.intentScope({ action: "outer" }, () => rt.intentScope({ action: "inner" }, f)));
+    console.log(JSON.stringify(out));`, env({ GOVERNOR_MODE: "observe" }));
+  expect(res.out).toEqual({ inner: "blocked:outside_intent", "inner unnarrowed": "ok" });
+  expect(hits).toBe(1);
+  const lines = res.audit.filter((l) => l.type === "ungoverned").map((l) => [l.reason, l.blocked, l.within]);
+  expect(lines).toEqual([["outside_intent", true, "scope inner"], ["observe", false, "scope inner"]]);
+});
