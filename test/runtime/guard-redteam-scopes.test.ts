@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { runChild } from "./guard-child.js";
+import { parseAllow } from "../../src/runtime/guard/config.js";
 
 let enforce: EnforceServer;
 let server: http.Server;
@@ -71,4 +72,17 @@ it("a scope DENY'd in observe mode inside an allowed, narrowed scope does not wi
   expect(hits).toBe(1);
   const lines = res.audit.filter((l) => l.type === "ungoverned").map((l) => [l.reason, l.blocked, l.within]);
   expect(lines).toEqual([["outside_intent", true, "scope inner"], ["observe", false, "scope inner"]]);
+});
+
+it("GOVERNOR_GUARD_ALLOW: ~ needs an absolute HOME and never means the cwd or /; ~user, .host and padded exec: entries are not silently wrong", () => {
+  const allowOf = (raw: string, env: Record<string, string>) => {
+    const problems: string[] = [];
+    return { ...parseAllow(raw, env, "/work/app", problems), problems: problems.length };
+  };
+  expect(allowOf("~, ~/cache", { HOME: "/home/a" })).toMatchObject({ paths: ["/home/a", "/home/a/cache"], problems: 0 });
+  expect(allowOf("~, ~/x", {})).toMatchObject({ paths: [], problems: 2 });
+  expect(allowOf("~/x", { HOME: "rel" })).toMatchObject({ paths: [], problems: 1 });
+  expect(allowOf("~bob/y", { HOME: "/home/a" })).toMatchObject({ paths: [], problems: 1 });
+  expect(allowOf(".example.com", {})).toMatchObject({ hosts: [], problems: 1 });
+  expect(allowOf("exec: git , [::1]:8080, /tmp/a b", {})).toMatchObject({ commands: ["git"], hosts: ["[::1]:8080"], paths: ["/tmp/a b"], problems: 0 });
 });

@@ -101,10 +101,17 @@ export function parseAllow(raw: readonly string[] | string | undefined, env: Rec
     } else if (a.startsWith("@")) {
       problems.push(`GOVERNOR_GUARD_ALLOW: unknown preset ${JSON.stringify(a.slice(0, 40))} (known: @model-providers, @tmp)`);
     } else if (a.startsWith("exec:")) {
-      if (a.length > 5) allow.commands.push(a.slice(5));
-    } else if (a.startsWith("/") || a.startsWith("./") || a.startsWith("../") || a.startsWith("~") || /^[A-Za-z]:[\\/]/.test(a)) {
-      const home = env.HOME ?? env.USERPROFILE ?? "";
-      allow.paths.push(path.resolve(cwd, a.startsWith("~") ? home + a.slice(1) : a));
+      const cmd = a.slice(5).trim();
+      if (cmd) allow.commands.push(cmd);
+    } else if (a.startsWith("~")) {
+      // Only "~" and "~/...": "~user" is not expanded, and with no home it must not become the cwd or "/".
+      const home = env.HOME || env.USERPROFILE;
+      if ((a === "~" || a.startsWith("~/")) && home && path.isAbsolute(home)) allow.paths.push(path.resolve(home, a.slice(2)));
+      else problems.push(`GOVERNOR_GUARD_ALLOW: ${JSON.stringify(a.slice(0, 60))} cannot be expanded (only ~ and ~/..., with HOME set to an absolute path); write the absolute path`);
+    } else if (a.startsWith("/") || a.startsWith("./") || a.startsWith("../") || /^[A-Za-z]:[\\/]/.test(a)) {
+      allow.paths.push(path.resolve(cwd, a));
+    } else if (a.startsWith(".")) {
+      problems.push(`GOVERNOR_GUARD_ALLOW: ${JSON.stringify(a.slice(0, 60))} matches no host; write *${a} for its subdomains or ${a.replace(/^\.+/, "")} for the host itself`);
     } else if (/^(\*[.-])?[A-Za-z0-9.\-_]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(a)) {
       allow.hosts.push(a.toLowerCase());
     } else {
