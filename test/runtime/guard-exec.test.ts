@@ -319,8 +319,8 @@ describe("firstWord: what a shell command line runs", () => {
     expect(firstWord("  git status --short")).toBe("git");
     expect(firstWord("'/opt/my tool/bin' --x")).toBe("/opt/my tool/bin");
     expect(firstWord('"rm" -rf x')).toBe("rm");
-    expect(firstWord("git;rm -rf x")).toBe("git;rm");
-    expect(firstWord("FOO=1 git")).toBe("FOO=1");
+    expect(firstWord("git;rm -rf x")).toBe("git…");
+    expect(firstWord("FOO=1 git")).toBe("FOO=…");
     expect(firstWord("   ")).toBe("");
     // More than one command: names no allowed command, so "exec:git" or resource.commands ["git"] do not cover it.
     expect(firstWord("git status && rm -rf x")).toBe("git …");

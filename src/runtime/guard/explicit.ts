@@ -3,7 +3,7 @@
 // (which check); without it, they check against the state they are given, then call Node's own.
 import type { ChildProcess, SpawnOptions } from "node:child_process";
 import type { WriteFileOptions } from "node:fs";
-import { execEffect } from "./exec.js";
+import { execEffects } from "./exec.js";
 import { fsTarget } from "./fs.js";
 import { admit, guardState, type GuardSettings, type UngovernedRecord } from "./state.js";
 
@@ -19,8 +19,10 @@ export function governedSpawn(command: string, args?: readonly string[] | SpawnO
   const cp = process.getBuiltinModule("node:child_process");
   const call = () => cp.spawn(command, args as readonly string[], options as SpawnOptions);
   if (guardState()?.primitives.has("exec")) return call();
-  const err = admit(execEffect("spawn", [command, args, options]), state);
-  if (err) throw err;
+  for (const e of execEffects("spawn", [command, args, options])) {
+    const err = admit(e, state);
+    if (err) throw err;
+  }
   return call();
 }
 
