@@ -10,12 +10,25 @@ export interface ScopeHost {
 }
 
 /** Run `fn` under `intent` once enforce allows it; `fn` never runs on a DENY or without a decision
- *  (fail mode open aside). An async iterator `fn` returns keeps the grant on every step. */
+ *  (fail mode open aside). An async iterator or a generator `fn` returns keeps the grant on every step. */
 export async function runScope<R>(host: ScopeHost, intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
   if (typeof fn !== "function") throw new TypeError("intentScope(intent, fn): fn must be a function");
   const grant = await host.enterScope(intent);
   const result = await settle(runGranted(grant, fn), grant);
-  return (isAsyncIterator(result) ? bindIterator(result, grant) : result) as Awaited<R>;
+  if (isAsyncIterator(result)) return bindIterator(result, grant) as Awaited<R>;
+  return (Object.prototype.toString.call(result) === "[object Generator]" ? bindGenerator(result as Generator, grant) : result) as Awaited<R>;
+}
+
+/** A sync generator's body also runs in whoever calls next(). */
+function bindGenerator<T>(it: Generator<T>, grant: Grant): IterableIterator<T> {
+  return {
+    next: (v?: unknown) => runGranted(grant, () => it.next(v)),
+    return: (v?: unknown) => runGranted(grant, () => it.return(v as T)),
+    throw: (e?: unknown) => runGranted(grant, () => it.throw(e)),
+    [Symbol.iterator]() {
+      return this;
+    },
+  } as IterableIterator<T>;
 }
 
 /** A lazy thenable (a query builder) does its work in then(), which `await` would call outside the

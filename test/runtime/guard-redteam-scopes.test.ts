@@ -34,16 +34,18 @@ const out = {};
 const attempt = async (name, fn) => { try { out[name] = await fn(); } catch (e) { out[name] = e.code === "guard_blocked" ? "blocked:" + e.reason : e.name; } };
 `;
 
-it("a lazy thenable returned by the scope's fn (a query builder) runs its then() under the grant", async () => {
+it("a lazy thenable (a query builder) or a generator returned by the scope's fn runs under the grant", async () => {
   enforce = await startEnforce(() => allow("s-1"));
   const res = await runChild(dir, "app.mjs", `${HEAD}
     const f = () => fetch("http://${host}/x").then((r) => r.text());
     await attempt("thenable", () => rt.intentScope({ action: "query" }, () => ({ then(ok, bad) { f().then(ok, bad); } })));
     await attempt("throwing then", () => rt.intentScope({ action: "query" }, () => ({ then() { throw new RangeError("t"); } })));
     await attempt("plain object", () => rt.intentScope({ action: "query" }, () => ({ then: 1 })).then((v) => typeof v));
+    function* steps() { yield f(); }
+    await attempt("generator", () => rt.intentScope({ action: "query" }, steps).then((it) => [...it][0]));
     console.log(JSON.stringify(out));`, env());
-  expect(res.out).toEqual({ thenable: "ok", "throwing then": "RangeError", "plain object": "object" });
-  expect(hits).toBe(1);
+  expect(res.out).toEqual({ thenable: "ok", "throwing then": "RangeError", "plain object": "object", generator: "ok" });
+  expect(hits).toBe(2);
 });
 
 it("a cached ALLOW is not reused past its expires_at (signed or not): a new scope asks enforce again", async () => {
