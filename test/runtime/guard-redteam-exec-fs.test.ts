@@ -82,3 +82,29 @@ describe("firstWord: a first word that is not a plain name names no command", ()
     expect(firstWord("/usr/bin/git-upload-pack x")).toBe("/usr/bin/git-upload-pack");
   });
 });
+
+describe("fs guard: paths that leave an allowed prefix", () => {
+  it("'..' in a string, URL or Buffer, a rename either way, a cp filter's own write: refused; the audit log outside the allowlist is still written", async () => {
+    const dir = tmp();
+    const r = await runChild(dir, "paths.mjs", `
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import { attempt, report } from __ATTEMPT__;
+import __RUNTIME__;
+const D = process.cwd();
+fs.mkdirSync(D + "/app/in", { recursive: true });
+const out = {};
+out.dotdot = await attempt(() => fs.writeFileSync(D + "/app/../x1", "x"));
+out.url = await attempt(() => fs.writeFileSync(new URL("file://" + D + "/app/%2e%2e/x2"), "x"));
+out.buffer = await attempt(() => fs.writeFileSync(Buffer.from(D + "/app/in/../../x3"), "x"));
+out.inside = await attempt(() => fs.writeFileSync(Buffer.from(D + "/app/in/../y"), "x"));
+out.renameOut = await attempt(() => fs.renameSync(D + "/app/y", D + "/x4"));
+out.renameIn = await attempt(() => fs.renameSync(D + "/paths.mjs", D + "/app/p"));
+out.cpFilter = await attempt(() => fsp.cp(D + "/app/in", D + "/app/c", { recursive: true, filter: () => (fs.writeFileSync(D + "/x5", "x"), true) }));
+report(out);
+`, { GOVERNOR_GUARD: "fs", GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_GUARD_ALLOW: `${dir}/app` });
+    expect(r.out).toEqual({ dotdot: "threw:guard_blocked", url: "threw:guard_blocked", buffer: "threw:guard_blocked", inside: "returned", renameOut: "threw:guard_blocked", renameIn: "threw:guard_blocked", cpFilter: "rejected:guard_blocked" });
+    expect(readdirSync(dir).filter((f) => f.startsWith("x")).sort()).toEqual([]);
+    expect(r.audit.map((l) => l.target)).toEqual([`${dir}/x1`, `${dir}/x2`, `${dir}/x3`, `${dir}/x4`, `${dir}/paths.mjs`, `${dir}/x5`]);
+  });
+});
