@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { runChild } from "./guard-child.js";
-import { parseAllow } from "../../src/runtime/guard/config.js";
+import { parseAllow, resolveGuard } from "../../src/runtime/guard/config.js";
 
 let enforce: EnforceServer;
 let server: http.Server;
@@ -87,4 +87,15 @@ it("GOVERNOR_GUARD_ALLOW: ~ needs an absolute HOME and never means the cwd or /;
   expect(allowOf("~bob/y", { HOME: "/home/a" })).toMatchObject({ paths: [], problems: 1 });
   expect(allowOf(".example.com", {})).toMatchObject({ hosts: [], problems: 1 });
   expect(allowOf("exec: git , [::1]:8080, /tmp/a b", {})).toMatchObject({ commands: ["git"], hosts: ["[::1]:8080"], paths: ["/tmp/a b"], problems: 0 });
+});
+
+it("GOVERNOR_GUARD and GOVERNOR_GUARD_MODE ignore case and spaces; an unreadable mode installs the guards enforcing, never only observing", () => {
+  const guard = (env: Record<string, string>, gate: "enforce" | "observe" = "observe") => {
+    const problems: string[] = [];
+    const spec = resolveGuard(undefined, gate, env, "/work/app", problems, []);
+    return { primitives: spec?.primitives, mode: spec?.mode, problems: problems.length };
+  };
+  expect(guard({ GOVERNOR_GUARD: " http , FS ", GOVERNOR_GUARD_MODE: " Enforce " })).toEqual({ primitives: ["http", "fs"], mode: "enforce", problems: 0 });
+  expect(guard({ GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "OBSERVE" }, "enforce")).toEqual({ primitives: ["http"], mode: "observe", problems: 0 });
+  expect(guard({ GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "enforcing" })).toEqual({ primitives: ["http"], mode: "enforce", problems: 1 });
 });

@@ -61,7 +61,7 @@ export function resolveGuard(
 ): GuardSpec | null {
   const opt: GuardOptions | undefined = option === undefined ? undefined : typeof option === "string" || Array.isArray(option) ? { on: option as string } : (option as GuardOptions);
   const names = list(opt ? opt.on : env.GOVERNOR_GUARD);
-  const rawMode = (opt?.mode ?? env.GOVERNOR_GUARD_MODE ?? "").trim();
+  const rawMode = String(opt?.mode ?? env.GOVERNOR_GUARD_MODE ?? "").trim().toLowerCase();
   if (!names.length) {
     if (rawMode) notes.push(`governor: GOVERNOR_GUARD_MODE=${rawMode.slice(0, 20)} is set but no guard is on: set GOVERNOR_GUARD=http,exec,fs (any of them) to turn guards on.`);
     return null;
@@ -76,7 +76,11 @@ export function resolveGuard(
   let mode: GuardMode | undefined;
   if (rawMode) {
     if (rawMode === "enforce" || rawMode === "observe") mode = rawMode;
-    else problems.push(`GOVERNOR_GUARD_MODE must be "enforce" or "observe" (got ${JSON.stringify(rawMode.slice(0, 40))})`);
+    else {
+      problems.push(`GOVERNOR_GUARD_MODE must be "enforce" or "observe" (got ${JSON.stringify(rawMode.slice(0, 40))})`);
+      // Installed from the environment anyway: an unreadable mode must not leave them only observing.
+      mode = "enforce";
+    }
   }
   if (gateMode === "off") {
     if (mode === "enforce") {
