@@ -99,3 +99,14 @@ it("GOVERNOR_GUARD and GOVERNOR_GUARD_MODE ignore case and spaces; an unreadable
   expect(guard({ GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "OBSERVE" }, "enforce")).toEqual({ primitives: ["http"], mode: "observe", problems: 0 });
   expect(guard({ GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "enforcing" })).toEqual({ primitives: ["http"], mode: "enforce", problems: 1 });
 });
+
+it("a second install with the same guards but another allowlist says its allowlist is ignored (first install wins)", async () => {
+  enforce = await startEnforce(() => allow("s-1"));
+  const res = await runChild(dir, "app.mjs", `${HEAD}
+    const g = rt.createGovernor({ guard: { on: "http", allow: ["${host}"] } });
+    await attempt("fetch", () => fetch("http://${host}/x").then((r) => r.text()));
+    console.log(JSON.stringify(out));`, env());
+  expect(res.out).toEqual({ fetch: "blocked:no_intent" });
+  expect(res.stderr).toContain("with another allowlist; the first install wins");
+  expect(hits).toBe(0);
+});

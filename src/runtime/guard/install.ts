@@ -28,6 +28,9 @@ export function installGuards(spec: GuardSpec, auditLog: string | undefined, war
   if (cur) {
     if (describeSpec(cur) !== describeSpec(spec)) {
       sayOnce(`differs ${describeSpec(spec)}`, warn, `governor: guards are already on in this process as ${describeSpec(cur)}; the first install wins, so ${describeSpec(spec)} is ignored.`);
+    } else if (JSON.stringify(cur.allow) !== JSON.stringify(spec.allow)) {
+      // Same guards, other allowlist: say so, or its hosts and paths are refused with no reason given.
+      sayOnce(`allow ${JSON.stringify(spec.allow)}`, warn, `governor: guards are already on in this process with another allowlist; the first install wins, so this governor's GOVERNOR_GUARD_ALLOW (or guard.allow) is ignored.`);
     }
     return cur;
   }
