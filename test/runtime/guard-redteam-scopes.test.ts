@@ -62,18 +62,20 @@ it("a cached ALLOW is not reused past its expires_at (signed or not): a new scop
   expect(hits).toBe(1);
 });
 
-it("a scope DENY'd in observe mode inside an allowed, narrowed scope does not widen it", async () => {
-  enforce = await startEnforce((req) => (req.body.action === "inner" ? deny("d-1") : allow("a-1")));
+it("a scope or tool DENY'd in observe mode inside an allowed, narrowed scope does not widen it", async () => {
+  enforce = await startEnforce((req) => (req.body.action === "inner" || req.body.resource?.name === "risky_fetch" ? deny("d-1") : allow("a-1")));
   const res = await runChild(dir, "app.mjs", `${HEAD}
     const f = () => fetch("http://${host}/x").then((r) => r.text());
     const outer = (fn) => rt.intentScope({ action: "outer", resource: { type: "x", hosts: ["api.example.com"] } }, fn);
     await attempt("inner", () => outer(() => rt.intentScope({ action: "inner" }, f)));
     await attempt("inner unnarrowed", () => rt.intentScope({ action: "outer" }, () => rt.intentScope({ action: "inner" }, f)));
+    const tool = rt.gate("risky_fetch", async () => f());
+    await attempt("observe tool", () => outer(() => tool()));
     console.log(JSON.stringify(out));`, env({ GOVERNOR_MODE: "observe" }));
-  expect(res.out).toEqual({ inner: "blocked:outside_intent", "inner unnarrowed": "ok" });
+  expect(res.out).toEqual({ inner: "blocked:outside_intent", "inner unnarrowed": "ok", "observe tool": "blocked:outside_intent" });
   expect(hits).toBe(1);
   const lines = res.audit.filter((l) => l.type === "ungoverned").map((l) => [l.reason, l.blocked, l.within]);
-  expect(lines).toEqual([["outside_intent", true, "scope inner"], ["observe", false, "scope inner"]]);
+  expect(lines).toEqual([["outside_intent", true, "scope inner"], ["observe", false, "scope inner"], ["outside_intent", true, "tool risky_fetch"]]);
 });
 
 it("GOVERNOR_GUARD_ALLOW: ~ needs an absolute HOME and never means the cwd or /; ~user, .host and padded exec: entries are not silently wrong", () => {
