@@ -1,7 +1,7 @@
 // gate(): wrap a tool function so the governor decides before it runs. Keeps parameters, `this`,
 // result type, name and length; async generators stay async generators (checked on first next()).
 import { contextStorage, currentContext, type GateContext } from "./context.js";
-import { guardsOn, runGranted, type Grant } from "./grant.js";
+import { runGranted, type Grant } from "./grant.js";
 import type { IntentOverride } from "./intent.js";
 import { mastraInput } from "./input.js";
 import { unavailableRefusal } from "./refusal.js";
@@ -53,7 +53,7 @@ export interface GateFunction {
 /** The grant to run the call under, or the refusal text to hand back (onDeny "return"). */
 export type Verdict = Grant | string;
 
-/** "Run it", with a grant that carries nothing (while no guard is on, nothing reads a tool's grant). */
+/** "Run it", with a grant that carries nothing (test hosts; never bound to a call). */
 export const RUN: Grant = Object.freeze({ kind: "tool", name: "", source: "enforced", requestId: null });
 
 /** The call may run (under the grant). */
@@ -107,7 +107,6 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
         yield layer?.refuse ? layer.refuse(verdict) : verdict;
         return;
       }
-      if (!layer && !guardsOn()) return yield* fn.apply(this, args);
       const gen = runDecided(name, () => fn.apply(this, args), verdict, !!layer);
       return yield* bindGenerator(name, gen, verdict, !!layer);
     };
@@ -119,8 +118,8 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
         : await getHost().before(name, argsFor(args, opts, layer), opts, layer?.by);
       if (!isRun(verdict)) return layer?.refuse ? layer.refuse(verdict) : verdict;
       if (layer) return runDecided(name, () => fn.apply(this, args), verdict);
-      // A guard on: the body carries its grant, so its own side effects count as governed.
-      return guardsOn() ? runGranted(verdict, () => fn.apply(this, args)) : fn.apply(this, args);
+      // The body carries its grant: its side effects count as governed (guards, governedFetch).
+      return verdict === RUN ? fn.apply(this, args) : runGranted(verdict, () => fn.apply(this, args));
     };
   }
   Object.defineProperty(wrapper, "name", { value: fn.name || name, configurable: true });
@@ -154,12 +153,12 @@ export function decidedAbove(name: string): boolean {
 }
 
 /** Run `fn` with the call of `name` marked as decided (`decided` false: only the grant), and
- *  carrying `grant` while a guard is on, async work included. */
+ *  carrying `grant`, async work included. */
 export function runDecided<R>(name: string, fn: () => R, grant?: Grant, decided = true): R {
   const cur = currentContext();
   const next: GateContext = cur ? { ...cur } : {};
   if (decided) next.decided = name;
-  if (grant && guardsOn()) next.grant = grant;
+  if (grant && grant !== RUN) next.grant = grant;
   return contextStorage().run(next, fn);
 }
 

@@ -10,7 +10,7 @@ import { GovernorConfigError, GovernorDeniedError, GovernorError, GovernorUnavai
 import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
-import { makeGate, RUN, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
+import { makeGate, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
 import { grantOf, guardsOn, type Grant, type GrantSource } from "./grant.js";
 import { installGuards, installGuardsFromEnv, sayOnce } from "./guard/install.js";
 import { ensureHttpGuard } from "./guard/http.js";
@@ -300,8 +300,7 @@ export class GovernorImpl implements Governor, GateHost {
   private async decide(kind: Grant["kind"], name: string, build: () => Intent, opts: GateOptions | undefined, by: GatedBy | "scope"): Promise<Verdict> {
     const cfg = this.cfg;
     const started = performance.now();
-    const grant = (intent: Intent | null, d: Decision | null, source: GrantSource): Grant =>
-      kind === "scope" || guardsOn() ? grantOf(kind, name, intent, d, source) : RUN;
+    const grant = (intent: Intent | null, d: Decision | null, source: GrantSource): Grant => grantOf(kind, name, intent, d, source);
     // A global dispatcher the app swapped in since (a proxy agent) is hooked before the tool runs.
     if (guardsOn()) ensureHttpGuard();
     const what = kind === "scope" ? `intent scope "${name}"` : `"${name}"`;

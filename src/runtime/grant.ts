@@ -38,8 +38,21 @@ export interface CurrentGrant {
 }
 
 const GUARDS_ON = Symbol.for("governor.guardsOn");
+const ENDED = Symbol.for("governor.endedGrants");
 
-/** True once any guard is installed in this process: only then do tool calls carry their grant. */
+/** Scopes whose function has returned: work they left running no longer counts as theirs. */
+function ended(): WeakSet<Grant> {
+  const g = globalThis as { [ENDED]?: WeakSet<Grant> };
+  return (g[ENDED] ??= new WeakSet());
+}
+export function endGrant(g: Grant): void {
+  ended().add(g);
+}
+export function grantEnded(g: Grant): boolean {
+  return ended().has(g);
+}
+
+/** True once any guard is installed in this process. */
 export function guardsOn(): boolean {
   return (globalThis as { [GUARDS_ON]?: boolean })[GUARDS_ON] === true;
 }
@@ -83,7 +96,7 @@ export function runGranted<R>(grant: Grant, fn: () => R): R {
 }
 
 /** The allowed tool call or intentScope the calling code runs under, or null. Tool calls carry one
- *  only while a guard is on; scopes always do. */
+ *  and scopes always do. */
 export function currentGrant(): CurrentGrant | null {
   const g = currentContext()?.grant;
   if (!g) return null;

@@ -1,6 +1,6 @@
 // intentScope(): a block of code authorised as a whole by one enforce decision. The decision (its
 // request id, signature and expiry) is bound to everything the block does, async work included.
-import { runGranted, type Grant } from "./grant.js";
+import { endGrant, runGranted, type Grant } from "./grant.js";
 import type { ScopeIntent } from "./scope-intent.js";
 
 export type { ScopeIntent } from "./scope-intent.js";
@@ -14,17 +14,40 @@ export interface ScopeHost {
 export async function runScope<R>(host: ScopeHost, intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
   if (typeof fn !== "function") throw new TypeError("intentScope(intent, fn): fn must be a function");
   const grant = await host.enterScope(intent);
-  const result = await settle(runGranted(grant, fn), grant);
+  let result: unknown;
+  try {
+    result = await settle(runGranted(grant, fn), grant);
+  } catch (err) {
+    endGrant(grant);
+    throw err;
+  }
+  // The scope ends when its function does (an iterator it returns: when iteration ends): a server,
+  // timer or listener it left running is not covered by its decision afterwards.
   if (isAsyncIterator(result)) return bindIterator(result, grant) as Awaited<R>;
-  return (Object.prototype.toString.call(result) === "[object Generator]" ? bindGenerator(result as Generator, grant) : result) as Awaited<R>;
+  if (Object.prototype.toString.call(result) === "[object Generator]") return bindGenerator(result as Generator, grant) as Awaited<R>;
+  endGrant(grant);
+  return result as Awaited<R>;
+}
+
+/** Ends `grant` once a step says the iteration is over (or failed). */
+function ending<S extends { done?: boolean }>(grant: Grant, run: () => S): S {
+  let step: S;
+  try {
+    step = run();
+  } catch (err) {
+    endGrant(grant);
+    throw err;
+  }
+  if (step.done) endGrant(grant);
+  return step;
 }
 
 /** A sync generator's body also runs in whoever calls next(). */
 function bindGenerator<T>(it: Generator<T>, grant: Grant): IterableIterator<T> {
   return {
-    next: (v?: unknown) => runGranted(grant, () => it.next(v)),
-    return: (v?: unknown) => runGranted(grant, () => it.return(v as T)),
-    throw: (e?: unknown) => runGranted(grant, () => it.throw(e)),
+    next: (v?: unknown) => ending(grant, () => runGranted(grant, () => it.next(v))),
+    return: (v?: unknown) => ending(grant, () => runGranted(grant, () => it.return(v as T))),
+    throw: (e?: unknown) => ending(grant, () => runGranted(grant, () => it.throw(e))),
     [Symbol.iterator]() {
       return this;
     },
@@ -53,7 +76,10 @@ function bindIterator<T>(it: AsyncIterator<T> & AsyncIterable<T>, grant: Grant):
   const step = (m: "next" | "return" | "throw", arg: unknown) => {
     const f = it[m] as ((a?: unknown) => Promise<IteratorResult<T>>) | undefined;
     if (!f) return Promise.resolve(m === "throw" ? Promise.reject(arg) : { done: true, value: arg } as IteratorResult<T>);
-    return runGranted(grant, () => f.call(it, arg));
+    return runGranted(grant, () => f.call(it, arg)).then(
+      (r) => (r.done && endGrant(grant), r),
+      (err) => (endGrant(grant), Promise.reject(err)),
+    );
   };
   return {
     next: (v?: unknown) => step("next", v),

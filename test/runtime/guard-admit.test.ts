@@ -149,3 +149,20 @@ describe("narrowing that is not a list", () => {
     expect(validateIntentMap({ tools: { charge: { resource: { type: "payment", hosts: ["api.stripe.com"], paths: ["/srv"] } } } })).toEqual([]);
   });
 });
+
+describe("a scope that has returned", () => {
+  it("no longer covers work it left running: refused in enforce, recorded in observe", async () => {
+    const { endGrant } = await import("../../src/runtime/grant.js");
+    const e = settings("enforce");
+    const g = scope();
+    runGranted(g, () => expect(admit(http("api.stripe.com"), e.s)).toBeNull());
+    endGrant(g);
+    const err = runGranted(g, () => admit(http("api.stripe.com"), e.s));
+    expect(err?.reason).toBe("ended");
+    expect(err?.message).toContain('the intent scope "charge" had already ended (its function returned; request id r-1)');
+    expect(err?.message).toContain("Await that work inside the scope");
+    const o = settings("observe");
+    expect(runGranted(g, () => admit(http("api.stripe.com"), o.s))).toBeNull();
+    expect(o.records[0]).toMatchObject({ reason: "ended", blocked: false });
+  });
+});

@@ -196,3 +196,39 @@ describe("intent scopes with the guards on", () => {
     expect(res.stderr).toContain("guards are already on in this process as fs (enforce); the first install wins, so http (observe) is ignored");
   });
 });
+
+describe("a scope ends when its function returns", () => {
+  it("a timer or a server it left running cannot act on its decision afterwards; an iterator's steps can until it is done", async () => {
+    enforce = await startEnforce(() => allow("s-end"));
+    const t = await target();
+    const res = await runChild(dir, "app.mjs", `${STEPS}
+      import http from "node:http";
+      let fire; const fired = new Promise((r) => (fire = r));
+      let go; const later = new Promise((r) => (go = r));
+      let inbound;
+      await rt.intentScope({ action: "boot", resource: "service" }, async () => {
+        // Work it leaves behind, to run once it has returned (a timer, a callback, a .then).
+        later.then(() => new Promise((r) => setTimeout(r, 0))).then(() => attempt("timer after return", () => fetchIt(${JSON.stringify(t.host)}))).then(fire);
+        inbound = http.createServer((req, res) => attempt("request handler", () => fetchIt(${JSON.stringify(t.host)})).then(() => res.end("x")));
+        await new Promise((r) => inbound.listen(0, "127.0.0.1", r));
+        await attempt("inside", () => fetchIt(${JSON.stringify(t.host)}));
+      });
+      go();
+      await fired;
+      // An inbound request, sent over a raw socket (the guards do not see those): only the handler's fetch is judged.
+      const net = await import("node:net");
+      await new Promise((r, j) => net.connect(inbound.address().port, "127.0.0.1", function () { this.end("GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n"); }).on("error", j).on("close", r).resume());
+      inbound.close();
+      const it = await rt.intentScope({ action: "stream", resource: "feed" }, async function* () {
+        await attempt("step 1", () => fetchIt(${JSON.stringify(t.host)}));
+        yield 1;
+        await attempt("step 2", () => fetchIt(${JSON.stringify(t.host)}));
+        yield 2;
+      });
+      for await (const _ of it);
+      console.log(JSON.stringify(out));`, env());
+    expect(res.stderr).toContain("scope boot had already ended");
+    expect(res.out).toEqual({ inside: "done", "timer after return": "blocked:ended", "request handler": "blocked:ended", "step 1": "done", "step 2": "done" });
+    expect(t.hits).toBe(3);
+  });
+});

@@ -168,3 +168,25 @@ describe("intentScope", () => {
     await g.close();
   });
 });
+
+describe("governed calls in a gated tool, with no guard installed", () => {
+  it("governedFetch in an allowed tool's body goes ahead; outside any tool it is refused", async () => {
+    const http = await import("node:http");
+    let hits = 0;
+    const target = http.createServer((_req, res) => (hits++, res.end("ok")));
+    await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/x`;
+    try {
+      server = await startEnforce(() => allow("t-1"));
+      const t = makeGovernor({ enforceUrl: server.url });
+      const lookup = t.governor.gate("lookup", async () => (await t.governor.governedFetch(url)).text());
+      expect(await lookup()).toBe("ok");
+      const err = await rejection(t.governor.governedFetch(url));
+      expect(err.code).toBe("guard_blocked");
+      expect(err.reason).toBe("no_intent");
+      expect(hits).toBe(1);
+    } finally {
+      await new Promise((r) => target.close(r));
+    }
+  });
+});

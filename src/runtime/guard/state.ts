@@ -4,7 +4,7 @@
 import { AuditLog } from "../audit.js";
 import { currentContext } from "../context.js";
 import { GovernorGuardError } from "../errors.js";
-import type { Grant } from "../grant.js";
+import { grantEnded, type Grant } from "../grant.js";
 
 export type Primitive = "http" | "exec" | "fs";
 export type GuardMode = "enforce" | "observe";
@@ -35,8 +35,8 @@ export interface GuardSettings {
   warn: (m: string) => void;
 }
 
-/** Why a side effect is not governed. The first three refuse in enforce mode. */
-export type UngovernedReason = "no_intent" | "outside_intent" | "expired" | "observe" | "fail_open" | "off";
+/** Why a side effect is not governed. The first four refuse in enforce mode. */
+export type UngovernedReason = "no_intent" | "outside_intent" | "expired" | "ended" | "observe" | "fail_open" | "off";
 
 export interface UngovernedRecord {
   time: string;
@@ -125,7 +125,7 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
     } else if (grant.source === "observe" || grant.source === "fail_open" || grant.source === "off") reason = grant.source;
     else return null;
   }
-  const blocked = s.mode === "enforce" && (reason === "no_intent" || reason === "outside_intent" || reason === "expired");
+  const blocked = s.mode === "enforce" && (reason === "no_intent" || reason === "outside_intent" || reason === "expired" || reason === "ended");
   const rec: UngovernedRecord = { time: new Date().toISOString(), type: "ungoverned", primitive: e.primitive, target: e.target, reason, blocked, mode: s.mode };
   if (e.method) rec.method = e.method;
   if (e.op) rec.op = e.op;
@@ -142,10 +142,16 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
 }
 
 /** The first grant in the chain that does not cover `e`: expired, or narrowed to other targets. */
-function checkChain(grant: Grant, e: Effect): { reason: "expired" | "outside_intent"; detail: string } | null {
+function checkChain(grant: Grant, e: Effect): { reason: "expired" | "ended" | "outside_intent"; detail: string } | null {
   let now = 0;
   for (let g: Grant | undefined = grant; g; g = g.parent) {
     if (g.source === "observe" || g.source === "fail_open" || g.source === "off") continue;
+    if (g.kind === "scope" && grantEnded(g)) {
+      return {
+        reason: "ended",
+        detail: `the intent scope "${g.name}" had already ended (its function returned${g.requestId ? `; request id ${g.requestId}` : ""}): work it left running (a timer, a server, a listener) is not covered by its decision`,
+      };
+    }
     if (g.expiresAt !== undefined && (now ||= Date.now()) >= g.expiresAt) {
       return {
         reason: "expired",
@@ -205,6 +211,8 @@ function why(reason: UngovernedReason, within: string | undefined): string {
       return `it is outside what the intent of ${within} names`;
     case "expired":
       return `${within} outlived its decision`;
+    case "ended":
+      return `${within} had already ended`;
     case "observe":
       return `${within} ran without an ALLOW (observe mode)`;
     case "off":
@@ -217,6 +225,7 @@ function why(reason: UngovernedReason, within: string | undefined): string {
 function howToAllow(reason: UngovernedReason, primitive: Primitive): string {
   const allow = primitive === "http" ? "the host" : primitive === "fs" ? "a path prefix" : '"exec:<command>"';
   if (reason === "expired") return "Start a new intentScope (or tool call) for it, so enforce decides again.";
+  if (reason === "ended") return "Await that work inside the scope, or give it an intentScope of its own.";
   if (reason === "outside_intent") return `Add it to the intent's resource, or do it in an intentScope whose intent names it.`;
   return `Run it inside a gated tool or intentScope({ action, resource }, fn) so enforce decides it, or add ${allow} to GOVERNOR_GUARD_ALLOW if it must always work (GOVERNOR_GUARD_MODE=observe only records it).`;
 }
