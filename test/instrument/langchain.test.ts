@@ -101,6 +101,12 @@ describe.each(["import", "require"] as const)("instrumentation alone (load %s)",
     expectAskedOnce(r, "instrumentation");
   });
 
+  it("with the http guard enforcing: the prebuilt tool's own request to its API runs inside its allowed call", async () => {
+    const r = await run(APP[load], load, "allow", { GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "enforce" });
+    expectAllRan(r);
+    expect(r.audit.filter((a) => a.type === "ungoverned")).toEqual([]);
+  });
+
   it("enforce down: nothing runs, every tool's output is the unavailable refusal, the app finishes", async () => {
     const r = await run(APP[load], load, "down");
     expectNothingRan(r);
