@@ -40,6 +40,11 @@ function hooks(): HttpHooks | undefined {
   return g[HOOKS];
 }
 
+/** A fully qualified name ("api.stripe.com.") is the same host as without its final dot. */
+function canonHost(host: string): string {
+  return host.replace(/\.(?=(:\d+)?$)/, "");
+}
+
 // origin -> host, so the hot path parses each origin once.
 const hostOf = new Map<string, string>();
 function originHost(origin: string | URL | undefined): string | undefined {
@@ -48,7 +53,7 @@ function originHost(origin: string | URL | undefined): string | undefined {
   let host = hostOf.get(key);
   if (host === undefined) {
     try {
-      host = new URL(key).host.toLowerCase();
+      host = canonHost(new URL(key).host.toLowerCase());
     } catch {
       return undefined; // undici refuses an origin it cannot parse itself
     }
@@ -134,14 +139,31 @@ export function ensureHttpGuard(): void {
 }
 
 /** The dispatcher a fetch call names: init.dispatcher, or one carried by a Request (undici keeps it
- *  under a private symbol named "dispatcher"). */
-function namedDispatcher(input: unknown, init: { dispatcher?: unknown } | undefined): unknown {
-  if (init && init.dispatcher != null) return init.dispatcher;
+ *  under a private symbol named "dispatcher"; `key` is that symbol). */
+function namedDispatcher(input: unknown, init: { dispatcher?: unknown } | undefined): { d: unknown; key?: symbol } | undefined {
+  if (init && init.dispatcher != null) return { d: init.dispatcher };
   if (input === null || typeof input !== "object" || input instanceof URL) return undefined;
   for (const s of Object.getOwnPropertySymbols(input)) {
-    if (s.description === "dispatcher") return (input as Record<symbol, unknown>)[s] ?? undefined;
+    if (s.description === "dispatcher") {
+      const d = (input as Record<symbol, unknown>)[s];
+      return d == null ? undefined : { d, key: s };
+    }
   }
   return undefined;
+}
+
+// The app's own dispatchers, each wrapped once: fetch follows redirects through the dispatcher it is
+// given, so every hop (not only the first URL) must meet the interceptor.
+const ownWrapped = new WeakMap<object, Dispatcher>();
+const ownWraps = new WeakSet<object>();
+function wrappedOwn(d: Dispatcher): Dispatcher {
+  let w = ownWrapped.get(d);
+  if (w === undefined) {
+    w = wrapDispatcher(d);
+    ownWrapped.set(d, w);
+    ownWraps.add(w);
+  }
+  return w;
 }
 
 /** host and method of a fetch call, or undefined when fetch itself would reject the URL. */
@@ -173,16 +195,35 @@ function hookFetch(h: HttpHooks, orig: typeof fetch): typeof fetch {
   const wrapper = {
     fetch(this: unknown, input: unknown, init?: { dispatcher?: unknown; method?: string }): Promise<Response> {
       ensureDispatcher(h);
-      const d = namedDispatcher(input, init);
-      // Through the global dispatcher (ours) the interceptor checks; a dispatcher of the app's own
-      // bypasses it, so check here.
-      if (d !== undefined && !h.ours.has(d as object)) {
-        const e = fetchEffect(input, init);
-        if (e) {
-          const err = check(e.target, e.method);
-          if (err) return Promise.reject(err);
+      const named = namedDispatcher(input, init);
+      // Through the global dispatcher (ours) the interceptor checks. A dispatcher of the app's own
+      // bypasses it: send the request through that dispatcher wrapped (fetch follows redirects
+      // through it, so every hop is checked), or, if it cannot be wrapped, check the first URL here.
+      if (named !== undefined && !h.ours.has(named.d as object) && !ownWraps.has(named.d as object)) {
+        const d = named.d as Dispatcher;
+        const args = Array.from(arguments);
+        let wrapped = false;
+        if (typeof d?.dispatch === "function") {
+          // init: a view of it with our dispatcher (the app's object untouched); a Request: its own slot.
+          if (named.key === undefined) {
+            args[1] = Object.create(init as object, { dispatcher: { value: wrappedOwn(d), enumerable: true } });
+            wrapped = true;
+          } else {
+            try {
+              (input as Record<symbol, unknown>)[named.key] = wrappedOwn(d);
+              wrapped = true;
+            } catch {
+              // a frozen Request: checked below
+            }
+          }
         }
-        return Reflect.apply(orig, this, arguments) as Promise<Response>;
+        if (!wrapped) {
+          const e = fetchEffect(input, init);
+          const err = e ? check(e.target, e.method) : null;
+          if (err) return Promise.reject(err);
+          return Reflect.apply(orig, this, arguments) as Promise<Response>;
+        }
+        return (Reflect.apply(orig, this, args) as Promise<Response>).catch(unwrapRefusal);
       }
       return (Reflect.apply(orig, this, arguments) as Promise<Response>).catch(unwrapRefusal);
     },
@@ -227,7 +268,7 @@ function httpEffect(mod: typeof Http, isHttps: boolean, args: unknown[], url: ty
   const protocol = String(options.protocol || defaultAgent.protocol || (isHttps ? "https:" : "http:"));
   const defaultPort = Number(options.defaultPort || agent.defaultPort || 80);
   const port = String(options.port || defaultPort);
-  let host = String(options.hostname || options.host || "localhost").toLowerCase();
+  let host = canonHost(String(options.hostname || options.host || "localhost").toLowerCase());
   if (host.includes(":") && !host.startsWith("[")) host = `[${host}]`;
   const defaultForScheme = protocol === "https:" ? "443" : protocol === "http:" ? "80" : "";
   const method = typeof options.method === "string" && options.method ? options.method.toUpperCase() : "GET";
