@@ -120,3 +120,28 @@ process.stdout.write(JSON.stringify(out));
     expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => [l.target, l.reason])).toEqual([[`localhost:${a.port}`, "no_intent"]]);
   });
 });
+
+describe("http guard: new http.ClientRequest() called directly", () => {
+  it("is refused outside a scope without connecting, allowed inside, and still the class for instanceof and subclasses", async () => {
+    a.hits.length = 0;
+    const dir = mkdtempSync(path.join(tmpdir(), "gov-rt-http-"));
+    const r = await runChild(dir, "child.mjs", `${PRELUDE}
+import { ClientRequest } from "node:http";
+const send = (make) => new Promise((res) => { const q = make((s) => { s.resume(); s.on("end", () => res(s.statusCode)); }); q.on("error", (e) => res(e.code)); q.end(); });
+class Mine extends http.ClientRequest {}
+out.outside = await send((cb) => new http.ClientRequest("http://" + A + "/direct", cb));
+out.named = await send((cb) => new ClientRequest("http://" + A + "/direct", cb));
+out.subclass = await send((cb) => new Mine("http://" + A + "/direct", cb));
+out.inside = await inA(() => send((cb) => new http.ClientRequest("http://" + A + "/direct", cb)));
+const viaRequest = http.request("http://" + A + "/x");
+viaRequest.on("error", () => {});
+out.shape = [viaRequest instanceof http.ClientRequest, new Mine("http://" + A + "/x").on("error", () => {}) instanceof Mine, http.ClientRequest.name, http.ClientRequest === ClientRequest];
+viaRequest.destroy();
+process.stdout.write(JSON.stringify(out));
+`, env());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.out).toEqual({ outside: "guard_blocked", named: "guard_blocked", subclass: "guard_blocked", inside: 200, shape: [true, true, "ClientRequest", true] });
+    expect(a.hits).toEqual(["/direct"]);
+    expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => l.reason)).toEqual(["no_intent", "no_intent", "no_intent", "no_intent", "no_intent"]);
+  });
+});

@@ -311,6 +311,23 @@ function hookRequest(h: HttpHooks, mod: typeof Http, name: "request" | "get", is
   mod[name] = wrapper as typeof mod.request;
 }
 
+/** `new http.ClientRequest(...)` (what http.request does; some clients call it directly): a proxy
+ *  of the class whose construct asks first. instanceof, statics and subclassing see the class. */
+function hookClientRequest(h: HttpHooks, mod: typeof Http, url: typeof import("node:url")): void {
+  const Orig = mod.ClientRequest as unknown as new (...a: unknown[]) => Http.ClientRequest;
+  mod.ClientRequest = new Proxy(Orig, {
+    construct(target, args, newTarget) {
+      ensureDispatcher(h);
+      if (guardState()) {
+        const e = httpEffect(mod, false, args, url);
+        const err = e ? check(e.target, e.method) : null;
+        if (err && e) return refusedRequest((...a: unknown[]) => Reflect.construct(target, a, newTarget), undefined, args, e, err);
+      }
+      return Reflect.construct(target, args, newTarget);
+    },
+  }) as unknown as typeof mod.ClientRequest;
+}
+
 /** Install the http hooks (once per process). */
 export function installHttpGuard(): void {
   if (hooks()) return;
@@ -333,6 +350,7 @@ export function installHttpGuard(): void {
   hookRequest(h, http, "get", false, url);
   hookRequest(h, https, "request", true, url);
   hookRequest(h, https, "get", true, url);
+  hookClientRequest(h, http, url);
 }
 
 /** Our fetch, when the http guard is installed in this process. */
