@@ -145,3 +145,25 @@ process.stdout.write(JSON.stringify(out));
     expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => l.reason)).toEqual(["no_intent", "no_intent", "no_intent", "no_intent", "no_intent"]);
   });
 });
+
+describe("governedFetch without the http guard installed", () => {
+  it("checks each redirect hop against the governor's own mode: the hop outside the narrowed scope is refused", async () => {
+    a.hits.length = 0;
+    b.hits.length = 0;
+    const dir = mkdtempSync(path.join(tmpdir(), "gov-rt-http-"));
+    const r = await runChild(dir, "child.mjs", `${PRELUDE}
+const hop = "http://" + A + "/redirect?to=" + encodeURIComponent("http://" + B + "/second");
+out.global = await inA(() => settle(rt.governedFetch(hop)));
+out.own = await inA(() => settle(rt.governedFetch(hop, { dispatcher: new undici.Agent() })));
+out.request = await inA(() => settle(rt.governedFetch(new Request(hop))));
+out.direct = await inA(() => settle(rt.governedFetch("http://" + A + "/plain", { method: "post", body: "x" })));
+out.installed = Boolean(globalThis[Symbol.for("governor.guard")]);
+process.stdout.write(JSON.stringify(out));
+`, { ...env(), GOVERNOR_GUARD: "", GOVERNOR_GUARD_MODE: "" });
+    expect(r.code, r.stderr).toBe(0);
+    const refused = { name: "GovernorGuardError", code: "guard_blocked", reason: "outside_intent" };
+    expect(r.out).toEqual({ global: refused, own: refused, request: refused, direct: { status: 200, text: "ok" }, installed: false });
+    expect(b.hits).toEqual([]);
+    expect(a.hits).toHaveLength(4);
+  });
+});

@@ -2,7 +2,7 @@
 // guard installed it is the hooked fetch (which checks); without it, it checks against the state
 // it is given, then calls fetch.
 import type { AdmitState } from "./explicit.js";
-import { fetchEffect, hookedFetch } from "./http.js";
+import { fetchChecked, hookedFetch } from "./http.js";
 import { admit, guardState } from "./state.js";
 
 /** fetch(input, init) once the current tool call or intentScope allows the request; rejects with a
@@ -10,10 +10,6 @@ import { admit, guardState } from "./state.js";
 export function governedFetch(input: string | URL | Request, init?: RequestInit, state?: AdmitState): Promise<Response> {
   const hooked = hookedFetch();
   if (hooked && guardState()?.primitives.has("http")) return hooked(input, init);
-  const e = fetchEffect(input, init);
-  if (e) {
-    const err = admit({ primitive: "http", target: e.target, method: e.method }, state);
-    if (err) return Promise.reject(err);
-  }
-  return fetch(input, init);
+  // Every dispatch is asked, so a redirect to another host is checked too.
+  return fetchChecked(input, init as Record<string, unknown> | undefined, (target, method) => admit({ primitive: "http", target, method: method ? method.toUpperCase() : "GET" }, state));
 }

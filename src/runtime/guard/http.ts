@@ -78,11 +78,13 @@ function refuseDispatch(handler: DispatchHandler, err: GovernorGuardError): bool
   return false;
 }
 
-function interceptor(dispatch: Dispatch): Dispatch {
+type Ask = (target: string, method: string | undefined) => GovernorGuardError | null;
+
+function interceptor(dispatch: Dispatch, ask: Ask = check): Dispatch {
   return function governedDispatch(opts, handler) {
     const host = originHost(opts?.origin);
     if (host !== undefined) {
-      const err = check(host, opts.method);
+      const err = ask(host, opts.method);
       if (err) return refuseDispatch(handler, err);
     }
     return dispatch(opts, handler);
@@ -91,15 +93,16 @@ function interceptor(dispatch: Dispatch): Dispatch {
 
 /** `d` with our interceptor in front: compose() where the dispatcher has it (undici >= 6.21), else a
  *  proxy whose dispatch is ours and whose other methods are the original's. */
-function wrapDispatcher(d: Dispatcher): Dispatcher {
+function wrapDispatcher(d: Dispatcher, ask: Ask = check): Dispatcher {
+  const intercept = (dispatch: Dispatch) => interceptor(dispatch, ask);
   if (typeof d.compose === "function") {
     try {
-      return d.compose(interceptor);
+      return d.compose(intercept);
     } catch {
       // a compose() of another shape: the proxy below does the same job
     }
   }
-  const dispatch = interceptor(d.dispatch.bind(d));
+  const dispatch = intercept(d.dispatch.bind(d));
   const bound = new Map<PropertyKey, unknown>();
   return new Proxy(d, {
     get(target, key) {
@@ -189,6 +192,28 @@ function isGuardError(e: unknown): e is GovernorGuardError {
 function unwrapRefusal(e: unknown): never {
   if (e instanceof TypeError && isGuardError(e.cause)) throw e.cause;
   throw e;
+}
+
+/** fetch(input, init) with every request it dispatches (the first and each redirect hop) asked
+ *  of `ask` first: through the dispatcher it names, or the global one, wrapped for this call.
+ *  For governedFetch without the http guard. */
+export function fetchChecked(input: unknown, init: Record<string, unknown> | undefined, ask: Ask): Promise<Response> {
+  void (globalThis as { Headers?: unknown }).Headers; // loads Node's undici, which sets the global dispatcher
+  const d = (namedDispatcher(input, init)?.d ?? g[DISPATCHER]) as Dispatcher | undefined;
+  if (!d || typeof d.dispatch !== "function") {
+    const e = fetchEffect(input, init);
+    const err = e ? ask(e.target, e.method) : null;
+    return err ? Promise.reject(err) : fetch(input as string, init);
+  }
+  const dispatcher = { value: wrapDispatcher(d, ask), enumerable: true };
+  let view: object;
+  if (init != null) view = Object.create(init, { dispatcher });
+  else if (input !== null && typeof input === "object" && !(input instanceof URL) && "referrer" in input) {
+    // A Request alone: a non-empty init resets its referrer and policy, so hand them back.
+    const r = input as { referrer: string; referrerPolicy: string };
+    view = { dispatcher: dispatcher.value, referrer: r.referrer, referrerPolicy: r.referrerPolicy };
+  } else view = { dispatcher: dispatcher.value };
+  return fetch(input as string, view as RequestInit).catch(unwrapRefusal);
 }
 
 function hookFetch(h: HttpHooks, orig: typeof fetch): typeof fetch {
