@@ -232,3 +232,30 @@ describe("a scope ends when its function returns", () => {
     expect(t.hits).toBe(3);
   });
 });
+
+describe("unix sockets", () => {
+  it("a request over a unix socket is judged by its path, not the 'localhost' it claims", async () => {
+    enforce = await startEnforce(() => allow());
+    const sock = path.join(dir, "daemon.sock");
+    let hits = 0;
+    const daemon = http.createServer((_req, res) => (hits++, res.end("ok")));
+    await new Promise<void>((r) => daemon.listen(sock, r));
+    try {
+      const script = `${STEPS}
+        import http from "node:http";
+        const get = () => new Promise((r, j) => http.get({ socketPath: ${JSON.stringify(sock)}, path: "/containers/json" }, (res) => res.resume().on("end", r)).on("error", j));
+        await attempt("outside", get);
+        await attempt("scope naming localhost", () => rt.intentScope({ action: "list", resource: { type: "containers", hosts: ["localhost"] } }, get));
+        await attempt("scope naming the socket", () => rt.intentScope({ action: "list", resource: { type: "containers", hosts: ["unix:" + ${JSON.stringify(sock)}] } }, get));
+        console.log(JSON.stringify(out));`;
+      const res = await runChild(dir, "app.mjs", script, env({ GOVERNOR_GUARD_ALLOW: "localhost" }));
+      expect(res.out).toEqual({ outside: "blocked:no_intent", "scope naming localhost": "blocked:outside_intent", "scope naming the socket": "done" });
+      expect(res.audit.find((l) => l.type === "ungoverned")).toMatchObject({ target: `unix:${sock}`, method: "GET", blocked: true });
+      const allowed = await runChild(dir, "app2.mjs", script, env({ GOVERNOR_GUARD_ALLOW: `unix:${sock}`, GOVERNOR_AUDIT_LOG: path.join(dir, "a2.jsonl") }));
+      expect(allowed.out).toMatchObject({ outside: "done" });
+      expect(hits).toBe(1 + 3);
+    } finally {
+      await new Promise((r) => daemon.close(r));
+    }
+  });
+});

@@ -10,7 +10,7 @@ export interface GuardOptions {
    *  governor's mode (observe -> observe). Env GOVERNOR_GUARD_MODE. */
   mode?: GuardMode;
   /** Hosts (`api.openai.com`, `*.example.com`, `localhost:4318`), absolute path prefixes,
-   *  `exec:<command>`, and the presets `@model-providers` (the hosted model APIs) and `@tmp` (the
+   *  `exec:<command>`, `unix:<socket path>`, and the presets `@model-providers` (the hosted model APIs) and `@tmp` (the
    *  OS temp dir) that always go through. Env GOVERNOR_GUARD_ALLOW (comma-separated). */
   allow?: readonly string[];
 }
@@ -116,10 +116,12 @@ export function parseAllow(raw: readonly string[] | string | undefined, env: Rec
       allow.paths.push(path.resolve(cwd, a));
     } else if (a.startsWith(".")) {
       problems.push(`GOVERNOR_GUARD_ALLOW: ${JSON.stringify(a.slice(0, 60))} matches no host; write *${a} for its subdomains or ${a.replace(/^\.+/, "")} for the host itself`);
+    } else if (/^unix:\/\S+$/.test(a)) {
+      allow.hosts.push(a);
     } else if (/^(\*[.-])?[A-Za-z0-9.\-_]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(a)) {
       allow.hosts.push(a.toLowerCase());
     } else {
-      problems.push(`GOVERNOR_GUARD_ALLOW: ${JSON.stringify(a.slice(0, 60))} is not a host (api.example.com, *.example.com, host:port), an absolute path or exec:<command>`);
+      problems.push(`GOVERNOR_GUARD_ALLOW: ${JSON.stringify(a.slice(0, 60))} is not a host (api.example.com, *.example.com, host:port, unix:/path/to.sock), an absolute path or exec:<command>`);
     }
   }
   return allow;

@@ -298,6 +298,8 @@ function httpEffect(mod: typeof Http, isHttps: boolean, args: unknown[], url: ty
   const defaultForScheme = protocol === "https:" ? "443" : protocol === "http:" ? "80" : "";
   const method = typeof options.method === "string" && options.method ? options.method.toUpperCase() : "GET";
   const expectedProtocol = String(agent.protocol || defaultAgent.protocol || protocol);
+  // A unix socket (the Docker API, a local daemon) is its path, not the "localhost" it claims.
+  if (typeof options.socketPath === "string" && options.socketPath) return { target: `unix:${options.socketPath}`, method, options, expectedProtocol, defaultPort };
   return { target: port === defaultForScheme ? host : `${host}:${port}`, method, options, expectedProtocol, defaultPort };
 }
 

@@ -180,6 +180,7 @@ function allowlisted(a: GuardAllow, e: Effect): boolean {
  *  whole segments; commands by name or full path. */
 export function matches(primitive: Primitive, pattern: string, target: string): boolean {
   if (primitive === "http") {
+    if (target.startsWith("unix:")) return pattern === target;
     const p = pattern.toLowerCase();
     if (p === target) return true;
     const hostname = target.startsWith("[") ? target.slice(0, target.indexOf("]") + 1) : target.replace(/:\d+$/, "");
