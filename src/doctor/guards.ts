@@ -139,7 +139,7 @@ export function checkGuards(inp: GuardInputs): CheckResult {
     details.problems = [...problems, ...notes];
     const said = [...problems, ...notes.map((n) => n.replace(/^governor: (WARNING — )?/, ""))];
     return warn("guards", `guard config: ${said.join("; ")}${counts ? `; ${parts.slice(1).join("; ")}` : ""}`,
-      problems.length ? "Fix GOVERNOR_GUARD / GOVERNOR_GUARD_MODE / GOVERNOR_GUARD_ALLOW as said above: with them invalid the app refuses to start its governor (and guards from the environment are not installed)." : "Turn governor's mode back on (unset GOVERNOR_MODE=off / GOVERNOR_DISABLED), or unset the GOVERNOR_GUARD* variables you do not mean.",
+      problems.length ? "Fix GOVERNOR_GUARD / GOVERNOR_GUARD_MODE / GOVERNOR_GUARD_ALLOW as said above: with them invalid every gated call and intentScope fails with config_invalid, and the guards GOVERNOR_GUARD names are still installed, enforcing (fail closed)." : "Turn governor's mode back on (unset GOVERNOR_MODE=off / GOVERNOR_DISABLED), or unset the GOVERNOR_GUARD* variables you do not mean.",
       details);
   }
   if (counts && counts.letThrough > 0) {

@@ -124,7 +124,7 @@ export class GovernorGuardError extends GovernorError {
   readonly primitive: "http" | "exec" | "fs";
   /** Host (http), command name (exec) or path (fs). */
   readonly target: string;
-  /** "no_intent", "outside_intent" or "expired". */
+  /** "no_intent", "outside_intent", "expired" or "ended". */
   readonly reason: string;
   constructor(message: string, options: GovernorErrorOptions & { primitive: "http" | "exec" | "fs"; target: string; reason: string }) {
     super(message, { ...options, code: "guard_blocked" });
