@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import type { ResolvedConfig } from "../runtime/config.js";
-import { MODEL_PROVIDER_HOSTS, parseAllow, resolveGuard, type GuardSpec } from "../runtime/guard/config.js";
+import { gateModeFromEnv, MODEL_PROVIDER_HOSTS, parseAllow, resolveGuard, type GuardSpec } from "../runtime/guard/config.js";
 import { pass, skip, warn, type CheckResult } from "./types.js";
 
 /** The tail of a big log is enough to count recent events; doctor must not read gigabytes. */
@@ -23,12 +23,6 @@ export interface UngovernedCounts {
 }
 
 /** The mode as the environment says, for when the whole configuration does not resolve. */
-function gateModeOf(env: NodeJS.ProcessEnv): "enforce" | "observe" | "off" {
-  if (/^(1|true|yes|on)$/i.test((env.GOVERNOR_DISABLED ?? "").trim())) return "off";
-  const m = env.GOVERNOR_MODE;
-  return m === "observe" || m === "off" ? m : "enforce";
-}
-
 /** Counts the `ungoverned` lines of a JSON-lines audit log. Throws what reading the file throws. */
 export function countUngoverned(file: string): UngovernedCounts {
   const fd = openSync(file, "r");
@@ -105,7 +99,7 @@ export interface GuardInputs {
 export function checkGuards(inp: GuardInputs): CheckResult {
   const problems: string[] = [];
   const notes: string[] = [];
-  const spec = resolveGuard(undefined, inp.config?.mode ?? gateModeOf(inp.env), inp.env, inp.cwd, problems, notes);
+  const spec = resolveGuard(undefined, inp.config?.mode ?? gateModeFromEnv(inp.env), inp.env, inp.cwd, problems, notes);
   // With no guard on, the allowlist still serves governedFetch and the other wrappers.
   const allow = spec?.allow ?? (inp.env.GOVERNOR_GUARD_ALLOW ? parseAllow(inp.env.GOVERNOR_GUARD_ALLOW, inp.env, inp.cwd, problems) : null);
   const details: Record<string, unknown> = {

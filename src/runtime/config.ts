@@ -92,6 +92,8 @@ export interface ResolvedConfig {
   guardNotes: string[];
   /** GOVERNOR_GUARD_ALLOW, also when no guard is on (governedFetch and the other wrappers read it). */
   guardAllow: GuardAllow;
+  /** GOVERNOR_GUARD_MODE as given, for the wrappers when no guard is on. */
+  guardModeRaw: string | undefined;
   /** Where the enforce settings came from (names and paths, never values), for doctor. */
   sources: { enforceUrl?: string; apiKey?: string; decisionKey?: string; configFile?: string };
 }
@@ -321,6 +323,7 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
     guard,
     guardNotes,
     guardAllow,
+    guardModeRaw: (options.guard && typeof options.guard === "object" && !Array.isArray(options.guard) ? (options.guard as GuardOptions).mode : undefined) ?? env.GOVERNOR_GUARD_MODE,
     sources,
   };
 }

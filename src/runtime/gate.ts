@@ -1,7 +1,7 @@
 // gate(): wrap a tool function so the governor decides before it runs. Keeps parameters, `this`,
 // result type, name and length; async generators stay async generators (checked on first next()).
 import { contextStorage, currentContext, type GateContext } from "./context.js";
-import { runGranted, type Grant } from "./grant.js";
+import { endGrant, type Grant } from "./grant.js";
 import type { IntentOverride } from "./intent.js";
 import { mastraInput } from "./input.js";
 import { unavailableRefusal } from "./refusal.js";
@@ -117,9 +117,8 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
         ? await getHost().before(name, argsFor(args, opts, layer), opts, layer.by).catch((err) => Promise.reject(forModel(err, name)))
         : await getHost().before(name, argsFor(args, opts, layer), opts, layer?.by);
       if (!isRun(verdict)) return layer?.refuse ? layer.refuse(verdict) : verdict;
-      if (layer) return runDecided(name, () => fn.apply(this, args), verdict);
       // The body carries its grant: its side effects count as governed (guards, governedFetch).
-      return verdict === RUN ? fn.apply(this, args) : runGranted(verdict, () => fn.apply(this, args));
+      return runCall(name, () => fn.apply(this, args), verdict, !!layer);
     };
   }
   Object.defineProperty(wrapper, "name", { value: fn.name || name, configurable: true });
@@ -162,13 +161,45 @@ export function runDecided<R>(name: string, fn: () => R, grant?: Grant, decided 
   return contextStorage().run(next, fn);
 }
 
+/** runDecided for a whole call: the grant ends when the call settles, so work it left running
+ *  (a timer, a listener) no longer counts as governed. A lazy thenable's then() runs under it. */
+export function runCall<R>(name: string, fn: () => R, grant: Grant, decided = true): R {
+  if (grant === RUN && !decided) return fn();
+  return runDecided(name, () => {
+    let result: R;
+    try {
+      result = fn();
+    } catch (err) {
+      endGrant(grant);
+      throw err;
+    }
+    const then = result !== null && (typeof result === "object" || typeof result === "function") ? (result as { then?: unknown }).then : undefined;
+    if (typeof then !== "function") {
+      endGrant(grant);
+      return result;
+    }
+    return (then as (a: (v: unknown) => unknown, b: (e: unknown) => never) => R).call(
+      result,
+      (v) => (endGrant(grant), v),
+      (e) => {
+        endGrant(grant);
+        throw e;
+      },
+    );
+  }, grant, decided);
+}
+
 /** Each step of an async generator runs marked as decided too (ALS does not follow a generator
- *  resumed from outside). */
+ *  resumed from outside); the grant ends with the generator. */
 async function* bindGenerator(name: string, gen: AsyncGenerator<unknown, unknown, unknown>, grant: Grant, decided: boolean): AsyncGenerator<unknown, unknown, unknown> {
   let input: unknown;
-  for (;;) {
-    const step = await runDecided(name, () => gen.next(input), grant, decided);
-    if (step.done) return step.value;
-    input = yield step.value;
+  try {
+    for (;;) {
+      const step = await runDecided(name, () => gen.next(input), grant, decided);
+      if (step.done) return step.value;
+      input = yield step.value;
+    }
+  } finally {
+    endGrant(grant);
   }
 }

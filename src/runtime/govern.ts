@@ -6,7 +6,7 @@ import { GATED, makeGate, type GatedBy, type GateHost, type Layer } from "./gate
 import type { Governor } from "./governor.js";
 
 export type { GatedBy, Layer } from "./gate.js";
-export { decidedAbove, isRun, runDecided } from "./gate.js";
+export { decidedAbove, isRun, runCall, runDecided } from "./gate.js";
 
 /** Options every registration wrapper takes. */
 export interface GovernOptions {

@@ -11,7 +11,7 @@ import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
 import { makeGate, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
-import { grantOf, guardsOn, type Grant, type GrantSource } from "./grant.js";
+import { grantOf, type Grant, type GrantSource } from "./grant.js";
 import { installGuards, installGuardsFromEnv, sayOnce } from "./guard/install.js";
 import { ensureHttpGuard } from "./guard/http.js";
 import { checkScopeIntent, scopeIntent, type ScopeIntent } from "./scope-intent.js";
@@ -95,10 +95,13 @@ const MAX_WARNED_TOOLS = 10_000;
 
 /** An intent that could not be built or serialized: the call is refused, never sent unchecked. The
  *  original error is not attached: it may quote the tool's arguments (a throwing getter). */
-function intentError(tool: string | undefined, err: unknown): GovernorError {
+function intentError(tool: string | undefined, err: unknown, scope = false): GovernorError {
   const kind = err instanceof Error ? err.name : typeof err;
+  const fix = scope
+    ? "Check the intent passed to intentScope() and any withIntent() values (they must be plain JSON)."
+    : "Check its arguments, its intent map entry and any gate({ intent }) / withIntent() values (they must be plain JSON).";
   return new GovernorError(
-    `governor could not build the intent${tool ? ` for "${tool}"` : ""} (${kind}), so ${tool ? "the tool was not run" : "nothing was asked"}. Check its arguments, its intent map entry and any gate({ intent }) / withIntent() values (they must be plain JSON).`,
+    `governor could not build the intent${tool ? ` for ${scope ? "the intent scope " : ""}"${tool}"` : ""} (${kind}), so ${scope ? "its function was not run" : tool ? "the tool was not run" : "nothing was asked"}. ${fix}`,
     { code: "intent_invalid", tool },
   );
 }
@@ -156,9 +159,12 @@ export class GovernorImpl implements Governor, GateHost {
     if (this.cfg?.mode === "off") return null;
     if (this.explicitGuard) return this.explicitGuard;
     const counts = { ungoverned: 0, blocked: 0 };
-    const mode = this.cfg?.guard?.mode ?? (this.cfg?.mode === "observe" ? "observe" : "enforce");
+    // GOVERNOR_GUARD_MODE applies here with no guard on; anything but "observe" is enforce (fail closed).
+    const rawMode = String(this.cfg?.guardModeRaw ?? "").trim().toLowerCase();
+    const mode = this.cfg?.guard?.mode ?? (rawMode ? (rawMode === "observe" ? "observe" : "enforce") : this.cfg?.mode === "observe" ? "observe" : "enforce");
     const settings: GuardSettings = { mode, allow: this.cfg?.guardAllow ?? { hosts: [], paths: [], commands: [] }, auditLog: this.cfg?.auditLog, warn: this.warn };
-    return (this.explicitGuard = { ...settings, record: makeRecorder(settings, counts) });
+    // Into this governor's own audit log: its close() flushes them with its other lines.
+    return (this.explicitGuard = { ...settings, record: makeRecorder(settings, counts, this.audit) });
   }
 
   /** Load the HTTP client in the background (governor/register does this at start-up). */
@@ -302,7 +308,7 @@ export class GovernorImpl implements Governor, GateHost {
     const started = performance.now();
     const grant = (intent: Intent | null, d: Decision | null, source: GrantSource): Grant => grantOf(kind, name, intent, d, source);
     // A global dispatcher the app swapped in since (a proxy agent) is hooked before the tool runs.
-    if (guardsOn()) ensureHttpGuard();
+    ensureHttpGuard();
     const what = kind === "scope" ? `intent scope "${name}"` : `"${name}"`;
     if (cfg?.mode === "off") {
       warnOffOnce(this.warn);
@@ -320,7 +326,7 @@ export class GovernorImpl implements Governor, GateHost {
         body = canonicalJson(intent);
       } catch (err) {
         intent = null;
-        throw intentError(name, err);
+        throw intentError(name, err, kind === "scope");
       }
       d = await this.checkFor(intent, name, body);
     } catch (err) {

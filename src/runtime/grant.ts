@@ -37,10 +37,9 @@ export interface CurrentGrant {
   expiresAt: string | null;
 }
 
-const GUARDS_ON = Symbol.for("governor.guardsOn");
 const ENDED = Symbol.for("governor.endedGrants");
 
-/** Scopes whose function has returned: work they left running no longer counts as theirs. */
+/** Calls and scopes that have returned: work they left running no longer counts as theirs. */
 function ended(): WeakSet<Grant> {
   const g = globalThis as { [ENDED]?: WeakSet<Grant> };
   return (g[ENDED] ??= new WeakSet());
@@ -52,14 +51,6 @@ export function grantEnded(g: Grant): boolean {
   return ended().has(g);
 }
 
-/** True once any guard is installed in this process. */
-export function guardsOn(): boolean {
-  return (globalThis as { [GUARDS_ON]?: boolean })[GUARDS_ON] === true;
-}
-export function markGuardsOn(): void {
-  (globalThis as { [GUARDS_ON]?: boolean })[GUARDS_ON] = true;
-}
-
 /** A narrowing list; one that is not a list of strings narrows to nothing (never to everything). */
 function strings(v: unknown): readonly string[] | undefined {
   if (v === undefined) return undefined;
@@ -68,7 +59,9 @@ function strings(v: unknown): readonly string[] | undefined {
 
 /** The grant for code that runs after `d` (null: no decision, with `source` saying why it runs). */
 export function grantOf(kind: Grant["kind"], name: string, intent: Intent | null, d: Decision | null, source: GrantSource): Grant {
-  const parent = currentContext()?.grant;
+  // Work a finished call or scope left running starts on its own: an ended grant is no parent.
+  let parent = currentContext()?.grant;
+  while (parent && grantEnded(parent)) parent = parent.parent;
   const g: Grant = { kind, name, source, requestId: d?.requestId ?? null };
   const m = d?.metadata;
   if (typeof m?.decision_token === "string") g.decisionToken = m.decision_token;
@@ -95,8 +88,7 @@ export function runGranted<R>(grant: Grant, fn: () => R): R {
   return contextStorage().run(cur ? { ...cur, grant } : { grant }, fn);
 }
 
-/** The allowed tool call or intentScope the calling code runs under, or null. Tool calls carry one
- *  and scopes always do. */
+/** The tool call or intentScope the calling code runs under (any source: check it), or null. */
 export function currentGrant(): CurrentGrant | null {
   const g = currentContext()?.grant;
   if (!g) return null;

@@ -12,6 +12,11 @@ export interface Actor {
 export interface IntentResource {
   type: string;
   name?: string;
+  /** What a guard lets this call's side effects reach (sent to enforce too): hosts, file path
+   *  prefixes, commands. See docs/runtime.md, "Narrowing". */
+  hosts?: string[];
+  paths?: string[];
+  commands?: string[];
 }
 
 export interface IntentData {

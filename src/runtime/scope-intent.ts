@@ -1,5 +1,6 @@
-// The intent an intentScope asks enforce about: the caller's fields, withIntent() values over them,
-// the intent map's defaults under them. No arguments are scanned: a scope has none.
+// The intent an intentScope asks enforce about: the caller's fields, withIntent() values over them
+// (but never over its action or its narrowing: enforce decides what the grant is labelled and
+// narrowed to), the intent map's defaults under them. No arguments are scanned: a scope has none.
 import { buildIntent, type Actor, type Intent, type IntentData, type IntentMap, type IntentOverride, type IntentResource } from "./intent.js";
 import { mergeOverride } from "./context.js";
 
@@ -36,7 +37,13 @@ export function checkScopeIntent(intent: ScopeIntent): void {
 
 export function scopeIntent(intent: ScopeIntent, fromContext: IntentOverride | undefined, actor: Actor | null, map: IntentMap | null): Intent {
   const own = intent as IntentOverride;
-  const override = fromContext ? mergeOverride(own, fromContext) : own;
+  let override = fromContext ? mergeOverride(own, fromContext)! : own;
+  if (fromContext) {
+    const ownResource = typeof intent.resource === "object" ? intent.resource : undefined;
+    const resource = { ...(override.resource as object) } as Record<string, unknown>;
+    for (const k of NARROWING) if (ownResource?.[k] !== undefined) resource[k] = ownResource[k];
+    override = { ...override, action: intent.action, resource: resource as IntentOverride["resource"] };
+  }
   // The map's defaults apply; a tool entry that happens to share the action's name does not.
   return buildIntent(intent.action, [], { map: map?.defaults ? { defaults: map.defaults } : null, actor, override });
 }

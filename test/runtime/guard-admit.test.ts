@@ -159,10 +159,20 @@ describe("a scope that has returned", () => {
     endGrant(g);
     const err = runGranted(g, () => admit(http("api.stripe.com"), e.s));
     expect(err?.reason).toBe("ended");
-    expect(err?.message).toContain('the intent scope "charge" had already ended (its function returned; request id r-1)');
-    expect(err?.message).toContain("Await that work inside the scope");
+    expect(err?.message).toContain('the intent scope "charge" had already ended (it returned; request id r-1)');
+    expect(err?.message).toContain("Await that work before the call or scope returns");
     const o = settings("observe");
     expect(runGranted(g, () => admit(http("api.stripe.com"), o.s))).toBeNull();
     expect(o.records[0]).toMatchObject({ reason: "ended", blocked: false });
+  });
+});
+
+describe("wildcard hosts with a port", () => {
+  it("*.example.com:8443 covers any subdomain on that port only", () => {
+    const e = settings("enforce", { hosts: ["*.example.com:8443"] });
+    expect(admit(http("api.example.com:8443"), e.s)).toBeNull();
+    expect(admit(http("api.example.com"), e.s)).toBeInstanceOf(GovernorGuardError);
+    expect(admit(http("api.example.com:9443"), e.s)).toBeInstanceOf(GovernorGuardError);
+    expect(admit(http("example.com:8443"), e.s)).toBeInstanceOf(GovernorGuardError);
   });
 });

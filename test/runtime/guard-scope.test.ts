@@ -259,3 +259,28 @@ describe("unix sockets", () => {
     }
   });
 });
+
+describe("a tool call ends when its body settles", () => {
+  it("a timer the tool left running is refused as ended; a scope started from leftover work stands on its own", async () => {
+    enforce = await startEnforce((req) => allow(`r-${req.body.action}`));
+    const t = await target();
+    const res = await runChild(dir, "app.mjs", `${STEPS}
+      let fire; const fired = new Promise((r) => (fire = r));
+      let go; const later = new Promise((r) => (go = r));
+      const tool = rt.gate("sync_orders", async () => {
+        later.then(async () => {
+          await attempt("tool leftover", () => fetchIt(${JSON.stringify(t.host)}));
+          await attempt("own scope from leftover", () => rt.intentScope({ action: "refresh", resource: "cache" }, () => fetchIt(${JSON.stringify(t.host)})));
+          fire();
+        });
+        return "ok";
+      });
+      await tool();
+      go();
+      await fired;
+      console.log(JSON.stringify(out));`, env());
+    expect(res.out).toEqual({ "tool leftover": "blocked:ended", "own scope from leftover": "done" });
+    expect(t.hits).toBe(1);
+    expect(res.audit.find((l) => l.type === "ungoverned")).toMatchObject({ reason: "ended", within: "tool sync_orders" });
+  });
+});

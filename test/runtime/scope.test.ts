@@ -190,3 +190,33 @@ describe("governed calls in a gated tool, with no guard installed", () => {
     }
   });
 });
+
+describe("withIntent() around a scope", () => {
+  it("merges in, but never replaces the scope's action or its narrowing", async () => {
+    server = await startEnforce(() => allow());
+    const t = makeGovernor({ enforceUrl: server.url });
+    const name = await withIntent({ action: "lookup", resource: { type: "customer", hosts: ["evil.example"] }, data: { sensitivity: ["internal"] } }, () =>
+      t.governor.intentScope({ action: "charge", resource: { type: "payment", hosts: ["api.stripe.com"] } }, () => currentGrant()?.name),
+    );
+    expect(name).toBe("charge");
+    const body = server.requests[0].body;
+    expect(body.action).toBe("charge");
+    expect(body.resource.hosts).toEqual(["api.stripe.com"]);
+    expect(body.data.sensitivity).toEqual(["internal"]);
+  });
+
+  it("with no guard on, GOVERNOR_GUARD_MODE=observe makes governedFetch record and let through", async () => {
+    const http = await import("node:http");
+    const target = http.createServer((_req, res) => res.end("ok"));
+    await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
+    try {
+      const t = makeGovernor({ enforceUrl: "http://127.0.0.1:9", env: { GOVERNOR_GUARD_MODE: "observe" } });
+      const res = await t.governor.governedFetch(`http://127.0.0.1:${(target.address() as { port: number }).port}/`);
+      expect(await res.text()).toBe("ok");
+      const lines = await t.auditLines();
+      expect(lines).toEqual([expect.objectContaining({ type: "ungoverned", reason: "no_intent", blocked: false, mode: "observe" })]);
+    } finally {
+      await new Promise((r) => target.close(r));
+    }
+  });
+});

@@ -6,7 +6,7 @@
 // withConfig, withListeners) go to the inner runnable directly and would skip `invoke`: they are
 // replaced by Runnable's base versions, which all run through `this.invoke`. Where a version's
 // base no longer has that shape, the entry point refuses to run, naming the tool.
-import { decidedAbove, isMarked, isRun, markOnce, runDecided, type GatedBy } from "../govern.js";
+import { decidedAbove, isMarked, isRun, markOnce, runCall, type GatedBy } from "../govern.js";
 import type { GateHost } from "../gate.js";
 
 // Symbol.for: the register bundle and the runtime bundles (ESM, CJS) must see each other's gates.
@@ -99,7 +99,7 @@ function gatedInvoke(original: Fn, host: () => GateHost, by: GatedBy): Fn {
     const verdict = await host().before(name, [await argsOf(this, input)], RETURN, by);
     if (!isRun(verdict)) return verdict;
     // A gated StructuredTool of the same name inside the runnable is not asked again.
-    return runDecided(name, () => original.call(this, input, options), verdict);
+    return runCall(name, () => original.call(this, input, options), verdict);
   };
   Object.defineProperty(invoke, "name", { value: "invoke", configurable: true });
   return invoke;

@@ -9,7 +9,7 @@
 //   "tools/call" }), experimental callToolStream via requestStream).
 // A refusal is a CallToolResult with isError, returned (never thrown) on both sides, so callers that
 // hand tool errors back with retry advice (LangChain, OpenAI Agents) show the refusal as it is.
-import { decidedAbove, isMarked, isRun, markOnce, runDecided, type GatedBy } from "../govern.js";
+import { decidedAbove, isMarked, isRun, markOnce, runCall, runDecided, type GatedBy } from "../govern.js";
 import type { Grant } from "../grant.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
@@ -138,7 +138,7 @@ function gateServerInstance(server: ServerLike, host: () => GateHost, by: GatedB
         const verdict = await decide(host, params, by);
         if (!isGrant(verdict)) return (params as { task?: unknown } | undefined)?.task ? refusedTask(verdict, params as TaskParams, extra) : verdict;
         // A gate() at the tool's definition (the registerTool callback) under this name does not ask again.
-        return runDecided(name as string, () => handler.call(this, request, extra), verdict);
+        return runCall(name as string, () => handler.call(this, request, extra), verdict);
       };
       gatedOf.set(handler, g);
     }
@@ -215,7 +215,7 @@ function gateRequest(target: object, original: RequestFn, host: () => GateHost, 
     // An outer layer (a LangChain or OpenAI Agents tool gated by name) already asked for this call.
     if (typeof name === "string" && decidedAbove(name)) return original.call(this, handOff(r, name), resultSchema, options);
     return decide(host, r.params, by).then((verdict) => {
-      if (isGrant(verdict)) return runDecided(name as string, () => original.call(this, handOff(r, name as string), resultSchema, options), verdict, false);
+      if (isGrant(verdict)) return runCall(name as string, () => original.call(this, handOff(r, name as string), resultSchema, options), verdict, false);
       // A task-augmented call expects a task the server made; none was made, so the refusal is the
       // request's error (callToolStream yields it as its error message).
       if ((r.params as TaskParams).task || (options as { task?: unknown } | undefined)?.task) throw new Error(verdict.content[0].text);

@@ -63,7 +63,7 @@ export function resolveGuard(
   const names = list(opt ? opt.on : env.GOVERNOR_GUARD);
   const rawMode = String(opt?.mode ?? env.GOVERNOR_GUARD_MODE ?? "").trim().toLowerCase();
   if (!names.length) {
-    if (rawMode) notes.push(`governor: GOVERNOR_GUARD_MODE=${rawMode.slice(0, 20)} is set but no guard is on: set GOVERNOR_GUARD=http,exec,fs (any of them) to turn guards on.`);
+    if (rawMode) notes.push(`governor: GOVERNOR_GUARD_MODE=${rawMode.slice(0, 20)} is set but no guard is on: it applies to governedFetch, governedSpawn and governedWriteFile only; set GOVERNOR_GUARD=http,exec,fs (any of them) to turn guards on.`);
     return null;
   }
   const primitives: Primitive[] = [];
@@ -125,4 +125,11 @@ export function parseAllow(raw: readonly string[] | string | undefined, env: Rec
     }
   }
   return allow;
+}
+
+/** The governor's mode as the environment says, without building a whole config. */
+export function gateModeFromEnv(env: Record<string, string | undefined>): "enforce" | "observe" | "off" {
+  if (/^(1|true|yes|on)$/i.test((env.GOVERNOR_DISABLED ?? "").trim())) return "off";
+  const m = env.GOVERNOR_MODE;
+  return m === "observe" || m === "off" ? m : "enforce";
 }

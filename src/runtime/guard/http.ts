@@ -1,5 +1,5 @@
 // The http guard: every outbound request from global fetch, undici (through the global dispatcher)
-// and node:http/node:https asks admit() before it can reach the network. Loaded only when the http
+// and node:http/node:https asks admit() before it can reach the network. Installed only when the http
 // guard is on; the built-ins are taken with process.getBuiltinModule, never imported.
 import type * as Http from "node:http";
 import { GovernorGuardError } from "../errors.js";

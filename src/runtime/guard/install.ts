@@ -1,7 +1,6 @@
-// Installing the guards: once per process (the first install wins), hooks loaded only for the
-// primitives asked for, so a process with no guard on pays nothing.
-import { markGuardsOn } from "../grant.js";
-import { resolveGuard, type GuardSpec } from "./config.js";
+// Installing the guards: once per process (the first install wins), hooks installed only for the
+// primitives asked for: a process with no guard on patches nothing.
+import { gateModeFromEnv, resolveGuard, type GuardSpec } from "./config.js";
 import { installExecGuard } from "./exec.js";
 import { installFsGuard } from "./fs.js";
 import { installHttpGuard } from "./http.js";
@@ -36,9 +35,8 @@ export function installGuards(spec: GuardSpec, auditLog: string | undefined, war
   }
   const counts = { ungoverned: 0, blocked: 0 };
   const settings = { mode: spec.mode, allow: spec.allow, auditLog, warn };
-  const st: GuardState = { ...settings, primitives: new Set(spec.primitives), internal: 0, counts, record: makeRecorder(settings, counts) };
+  const st: GuardState = { ...settings, primitives: new Set(spec.primitives), counts, record: makeRecorder(settings, counts) };
   setGuardState(st);
-  markGuardsOn();
   if (spec.primitives.includes("http")) installHttpGuard();
   if (spec.primitives.includes("exec")) installExecGuard();
   if (spec.primitives.includes("fs")) installFsGuard();
@@ -47,12 +45,6 @@ export function installGuards(spec: GuardSpec, auditLog: string | undefined, war
   return st;
 }
 
-/** The governor's mode as the environment says, without building a whole config. */
-export function gateModeFromEnv(env: Record<string, string | undefined>): "enforce" | "observe" | "off" {
-  if (/^(1|true|yes|on)$/i.test((env.GOVERNOR_DISABLED ?? "").trim())) return "off";
-  const m = env.GOVERNOR_MODE;
-  return m === "observe" || m === "off" ? m : "enforce";
-}
 
 /** At the runtime's import (and governor/register's start): GOVERNOR_GUARD from the environment,
  *  before any governor exists, so side effects before the first tool call are guarded too. */

@@ -56,8 +56,6 @@ export interface UngovernedRecord {
 
 export interface GuardState extends GuardSettings {
   primitives: ReadonlySet<Primitive>;
-  /** > 0 while governor does its own I/O through a hooked function. */
-  internal: number;
   record(rec: UngovernedRecord): void;
   /** Counts since install, for doctor and tests. */
   counts: { ungoverned: number; blocked: number };
@@ -74,9 +72,9 @@ export function setGuardState(st: GuardState): void {
   (globalThis as { [KEY]?: GuardState })[KEY] = st;
 }
 
-/** A recorder: the audit log when one is set, and stderr once per kind of event (bounded). */
-export function makeRecorder(s: GuardSettings, counts: GuardState["counts"]): (rec: UngovernedRecord) => void {
-  let log: AuditLog | undefined;
+/** A recorder: the audit log when one is set (`log`: one already open, a governor's own), and
+ *  stderr once per kind of event (bounded). */
+export function makeRecorder(s: GuardSettings, counts: GuardState["counts"], log?: { write(rec: UngovernedRecord): void }): (rec: UngovernedRecord) => void {
   const said = new Set<string>();
   return (rec) => {
     counts.ungoverned++;
@@ -95,25 +93,16 @@ export function makeRecorder(s: GuardSettings, counts: GuardState["counts"]): (r
   };
 }
 
-/** Run `fn` (governor's own I/O) without the guards looking. */
-export function internal<R>(fn: () => R): R {
-  const st = guardState();
-  if (!st) return fn();
-  st.internal++;
-  try {
-    return fn();
-  } finally {
-    st.internal--;
-  }
-}
-
 /** May `e` go ahead? null: yes (recorded when ungoverned); an error: refuse with it. */
 export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedRecord): void } | undefined = guardState()): GovernorGuardError | null {
-  if (!s || (s as GuardState).internal > 0) return null;
+  // governor's own I/O never reaches a hook: the enforce call has its own undici pool, the audit log an fd.
+  if (!s) return null;
   if (allowlisted(s.allow, e)) return null;
   const grant = currentContext()?.grant;
   let reason: UngovernedReason;
   let detail = "";
+  // The grant the record names: the one that did not cover `e`, else the innermost.
+  let named = grant;
   if (!grant) reason = "no_intent";
   else {
     // An observe/fail-open/off grant inside an allowed one never widens it: the outer narrowing and
@@ -122,6 +111,7 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
     if (problem) {
       reason = problem.reason;
       detail = problem.detail;
+      named = problem.grant;
     } else if (grant.source === "observe" || grant.source === "fail_open" || grant.source === "off") reason = grant.source;
     else return null;
   }
@@ -129,33 +119,35 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
   const rec: UngovernedRecord = { time: new Date().toISOString(), type: "ungoverned", primitive: e.primitive, target: e.target, reason, blocked, mode: s.mode };
   if (e.method) rec.method = e.method;
   if (e.op) rec.op = e.op;
-  if (grant) {
-    rec.within = `${grant.kind} ${grant.name}`;
-    rec.requestId = grant.requestId;
+  if (named) {
+    rec.within = `${named.kind} ${named.name}`;
+    rec.requestId = named.requestId;
   }
   s.record(rec);
   if (!blocked) return null;
   return new GovernorGuardError(
     `governor blocked ${describe(rec)}: ${detail || why(reason, rec.within)}. ${howToAllow(reason, e.primitive)}`,
-    { primitive: e.primitive, target: e.target, reason, requestId: grant?.requestId ?? null, tool: grant?.kind === "tool" ? grant.name : undefined },
+    { primitive: e.primitive, target: e.target, reason, requestId: named?.requestId ?? null, tool: named?.kind === "tool" ? named.name : undefined },
   );
 }
 
 /** The first grant in the chain that does not cover `e`: expired, or narrowed to other targets. */
-function checkChain(grant: Grant, e: Effect): { reason: "expired" | "ended" | "outside_intent"; detail: string } | null {
+function checkChain(grant: Grant, e: Effect): { reason: "expired" | "ended" | "outside_intent"; detail: string; grant: Grant } | null {
   let now = 0;
   for (let g: Grant | undefined = grant; g; g = g.parent) {
     if (g.source === "observe" || g.source === "fail_open" || g.source === "off") continue;
-    if (g.kind === "scope" && grantEnded(g)) {
+    if (grantEnded(g)) {
       return {
         reason: "ended",
-        detail: `the intent scope "${g.name}" had already ended (its function returned${g.requestId ? `; request id ${g.requestId}` : ""}): work it left running (a timer, a server, a listener) is not covered by its decision`,
+        detail: `the ${g.kind === "scope" ? "intent scope" : "tool call"} "${g.name}" had already ended (it returned${g.requestId ? `; request id ${g.requestId}` : ""}): work it left running (a timer, a server, a listener) is not covered by its decision`,
+        grant: g,
       };
     }
     if (g.expiresAt !== undefined && (now ||= Date.now()) >= g.expiresAt) {
       return {
         reason: "expired",
         detail: `the ${g.kind === "scope" ? "intent scope" : "tool call"} "${g.name}" outlived its decision (it expired at ${new Date(g.expiresAt).toISOString()}${g.requestId ? `, request id ${g.requestId}` : ""}), and governor does not renew decisions silently`,
+        grant: g,
       };
     }
     const list = e.primitive === "http" ? g.hosts : e.primitive === "fs" ? g.paths : g.commands;
@@ -164,6 +156,7 @@ function checkChain(grant: Grant, e: Effect): { reason: "expired" | "ended" | "o
       return {
         reason: "outside_intent",
         detail: `the ${g.kind === "scope" ? "intent scope" : "tool call"} "${g.name}" allows only ${field} ${list.map((x) => JSON.stringify(x)).join(", ")} (its resource.${field})`,
+        grant: g,
       };
     }
   }
@@ -185,8 +178,13 @@ export function matches(primitive: Primitive, pattern: string, target: string): 
     if (p === target) return true;
     const hostname = target.startsWith("[") ? target.slice(0, target.indexOf("]") + 1) : target.replace(/:\d+$/, "");
     if (p === hostname) return true;
-    // "*.example.com", "*-aiplatform.googleapis.com": any label(s) before the rest.
-    return p.startsWith("*") && hostname.length > p.length - 1 && hostname.endsWith(p.slice(1));
+    if (!p.startsWith("*")) return false;
+    // "*.example.com", "*-aiplatform.googleapis.com": any label(s) before the rest; with a port
+    // ("*.example.com:8443"), on that port only.
+    const port = /:\d+$/.exec(p)?.[0] ?? "";
+    if (port && target !== hostname + port) return false;
+    const suffix = p.slice(1, p.length - port.length);
+    return hostname.length > suffix.length && hostname.endsWith(suffix);
   }
   if (primitive === "fs") {
     if (target === pattern) return true;
@@ -226,7 +224,7 @@ function why(reason: UngovernedReason, within: string | undefined): string {
 function howToAllow(reason: UngovernedReason, primitive: Primitive): string {
   const allow = primitive === "http" ? "the host" : primitive === "fs" ? "a path prefix" : '"exec:<command>"';
   if (reason === "expired") return "Start a new intentScope (or tool call) for it, so enforce decides again.";
-  if (reason === "ended") return "Await that work inside the scope, or give it an intentScope of its own.";
+  if (reason === "ended") return "Await that work before the call or scope returns, or give it an intentScope of its own.";
   if (reason === "outside_intent") return `Add it to the intent's resource, or do it in an intentScope whose intent names it.`;
   return `Run it inside a gated tool or intentScope({ action, resource }, fn) so enforce decides it, or add ${allow} to GOVERNOR_GUARD_ALLOW if it must always work (GOVERNOR_GUARD_MODE=observe only records it).`;
 }
