@@ -75,7 +75,8 @@ it("a scope or tool DENY'd in observe mode inside an allowed, narrowed scope doe
   expect(res.out).toEqual({ inner: "blocked:outside_intent", "inner unnarrowed": "ok", "observe tool": "blocked:outside_intent" });
   expect(hits).toBe(1);
   const lines = res.audit.filter((l) => l.type === "ungoverned").map((l) => [l.reason, l.blocked, l.within]);
-  expect(lines).toEqual([["outside_intent", true, "scope inner"], ["observe", false, "scope inner"], ["outside_intent", true, "tool risky_fetch"]]);
+  // A refusal names the grant whose narrowing refused it: the outer scope's.
+  expect(lines).toEqual([["outside_intent", true, "scope outer"], ["observe", false, "scope inner"], ["outside_intent", true, "scope outer"]]);
 });
 
 it("GOVERNOR_GUARD_ALLOW: ~ needs an absolute HOME and never means the cwd or /; ~user, .host and padded exec: entries are not silently wrong", () => {
