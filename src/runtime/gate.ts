@@ -107,6 +107,7 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
         yield layer?.refuse ? layer.refuse(verdict) : verdict;
         return;
       }
+      if (!layer && verdict === RUN) return yield* fn.apply(this, args);
       const gen = runDecided(name, () => fn.apply(this, args), verdict, !!layer);
       return yield* bindGenerator(name, gen, verdict, !!layer);
     };
@@ -117,8 +118,9 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
         ? await getHost().before(name, argsFor(args, opts, layer), opts, layer.by).catch((err) => Promise.reject(forModel(err, name)))
         : await getHost().before(name, argsFor(args, opts, layer), opts, layer?.by);
       if (!isRun(verdict)) return layer?.refuse ? layer.refuse(verdict) : verdict;
+      if (verdict === RUN && !layer) return fn.apply(this, args);
       // The body carries its grant: its side effects count as governed (guards, governedFetch).
-      return runCall(name, () => fn.apply(this, args), verdict, !!layer);
+      return await runCall(name, () => fn.apply(this, args), verdict, !!layer);
     };
   }
   Object.defineProperty(wrapper, "name", { value: fn.name || name, configurable: true });
@@ -163,30 +165,20 @@ export function runDecided<R>(name: string, fn: () => R, grant?: Grant, decided 
 
 /** runDecided for a whole call: the grant ends when the call settles, so work it left running
  *  (a timer, a listener) no longer counts as governed. A lazy thenable's then() runs under it. */
-export function runCall<R>(name: string, fn: () => R, grant: Grant, decided = true): R {
-  if (grant === RUN && !decided) return fn();
-  return runDecided(name, () => {
-    let result: R;
-    try {
-      result = fn();
-    } catch (err) {
-      endGrant(grant);
-      throw err;
-    }
-    const then = result !== null && (typeof result === "object" || typeof result === "function") ? (result as { then?: unknown }).then : undefined;
-    if (typeof then !== "function") {
-      endGrant(grant);
-      return result;
-    }
-    return (then as (a: (v: unknown) => unknown, b: (e: unknown) => never) => R).call(
-      result,
-      (v) => (endGrant(grant), v),
-      (e) => {
-        endGrant(grant);
-        throw e;
-      },
-    );
-  }, grant, decided);
+export async function runCall<R>(name: string, fn: () => R, grant: Grant, decided = true): Promise<Awaited<R>> {
+  const cur = currentContext();
+  const next: GateContext = cur ? { ...cur } : {};
+  if (decided) next.decided = name;
+  if (grant !== RUN) next.grant = grant;
+  const als = contextStorage();
+  try {
+    const result = als.run(next, fn);
+    // `await` takes a native promise as it is; any other thenable's then() would run out here.
+    if (result instanceof Promise || result === null || (typeof result !== "object" && typeof result !== "function")) return await result;
+    return await als.run(next, () => Promise.resolve(result));
+  } finally {
+    endGrant(grant);
+  }
 }
 
 /** Each step of an async generator runs marked as decided too (ALS does not follow a generator

@@ -10,8 +10,8 @@ import { GovernorConfigError, GovernorDeniedError, GovernorError, GovernorUnavai
 import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
-import { makeGate, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
-import { grantOf, type Grant, type GrantSource } from "./grant.js";
+import { makeGate, RUN, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
+import { grantOf, trackGrants, trackingOn, type Grant, type GrantSource } from "./grant.js";
 import { installGuards, installGuardsFromEnv, sayOnce } from "./guard/install.js";
 import { ensureHttpGuard } from "./guard/http.js";
 import { checkScopeIntent, scopeIntent, type ScopeIntent } from "./scope-intent.js";
@@ -144,6 +144,8 @@ export class GovernorImpl implements Governor, GateHost {
     if (cfg) {
       for (const n of cfg.guardNotes) sayOnce(n, this.warn, n);
       if (cfg.guard?.primitives.length) installGuards(cfg.guard, cfg.auditLog, this.warn);
+      // Guard settings without a guard (GOVERNOR_GUARD_MODE): the governed* wrappers are in use.
+      if (cfg.guard || cfg.guardModeRaw) trackGrants();
     }
   }
 
@@ -285,36 +287,36 @@ export class GovernorImpl implements Governor, GateHost {
   /** Decide one gated call: the grant to run it under, a refusal string (onDeny "return"), or
    *  throw. Audits the attempt. */
   before(name: string, args: unknown[], opts: GateOptions | undefined, by: GatedBy = "definition"): Promise<Verdict> {
-    return this.decide("tool", name, () => {
-      const ctx = currentContext();
-      const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
-      return buildIntent(name, withoutFrameworkContext(args), { map: this.cfg!.map, actor: ctx?.actor ?? this.cfg!.actor, override });
-    }, opts, by);
+    return this.decide("tool", name, args, opts, by);
   }
 
   /** Decide an intentScope's intent: the grant its code runs under, or throw (fail modes as for tools). */
   async enterScope(partial: ScopeIntent): Promise<Grant> {
     const cfg = this.cfg;
     checkScopeIntent(partial);
-    const v = await this.decide("scope", partial.action, () => {
-      const ctx = currentContext();
-      return scopeIntent(partial, ctx?.intent, ctx?.actor ?? cfg!.actor, cfg!.map);
-    }, undefined, "scope");
+    const v = await this.decide("scope", partial.action, partial, undefined, "scope");
     return v as Grant;
   }
 
-  private async decide(kind: Grant["kind"], name: string, build: () => Intent, opts: GateOptions | undefined, by: GatedBy | "scope"): Promise<Verdict> {
+  /** The intent of a tool call (`input`: its arguments) or a scope (`input`: its intent). */
+  private intentOf(kind: Grant["kind"], name: string, input: unknown, opts: GateOptions | undefined): Intent {
+    const cfg = this.cfg!;
+    const ctx = currentContext();
+    if (kind === "scope") return scopeIntent(input as ScopeIntent, ctx?.intent, ctx?.actor ?? cfg.actor, cfg.map);
+    const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
+    return buildIntent(name, withoutFrameworkContext(input as unknown[]), { map: cfg.map, actor: ctx?.actor ?? cfg.actor, override });
+  }
+
+  private async decide(kind: Grant["kind"], name: string, input: unknown, opts: GateOptions | undefined, by: GatedBy | "scope"): Promise<Verdict> {
     const cfg = this.cfg;
     const started = performance.now();
-    const grant = (intent: Intent | null, d: Decision | null, source: GrantSource): Grant => grantOf(kind, name, intent, d, source);
     // A global dispatcher the app swapped in since (a proxy agent) is hooked before the tool runs.
     ensureHttpGuard();
-    const what = kind === "scope" ? `intent scope "${name}"` : `"${name}"`;
     if (cfg?.mode === "off") {
       warnOffOnce(this.warn);
-      this.warnNoDecision("off", name, `governor (off): ${what} runs without asking enforce (said once per ${kind}).`);
+      this.warnNoDecision("off", name, `governor (off): ${wording(kind, name)} runs without asking enforce (said once per ${kind}).`);
       if (this.audit) this.record(by, name, null, null, "executed", started, "off", { errorCode: null });
-      return grant(null, null, "off");
+      return grantFor(kind, name, null, null, "off");
     }
     let intent: Intent | null = null;
     let d: Decision;
@@ -322,7 +324,7 @@ export class GovernorImpl implements Governor, GateHost {
       if (!cfg) throw this.configError;
       let body: string;
       try {
-        intent = build();
+        intent = this.intentOf(kind, name, input, opts);
         body = canonicalJson(intent);
       } catch (err) {
         intent = null;
@@ -331,31 +333,31 @@ export class GovernorImpl implements Governor, GateHost {
       d = await this.checkFor(intent, name, body);
     } catch (err) {
       const error: GovernorError =
-        err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the call to ${what} failed unexpectedly, so it was not run.`, { tool: name });
+        err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the call to ${wording(kind, name)} failed unexpectedly, so it was not run.`, { tool: name });
       if (cfg?.mode === "observe") {
-        this.warnNoDecision("observe", name, `governor (observe): no decision (${error.code}) for ${what}; ran it without a policy check (said once per ${kind}).`);
+        this.warnNoDecision("observe", name, `governor (observe): no decision (${error.code}) for ${wording(kind, name)}; ran it without a policy check (said once per ${kind}).`);
         this.record(by, name, intent, null, "executed", started, "observe", { errorCode: error.code });
-        return grant(intent, null, "observe");
+        return grantFor(kind, name, intent, null, "observe");
       }
       this.record(by, name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code });
       if (opts?.onDeny === "return") return unavailableRefusal(name, error.code, error instanceof GovernorConfigError ? error.problems : undefined);
       throw error;
     }
     if (d.failOpen) {
-      this.warnNoDecision("open", name, `governor: no decision (${d.error?.code ?? "unavailable"}) for ${what}; running it anyway because GOVERNOR_FAIL_MODE=open (said once per ${kind}).`);
+      this.warnNoDecision("open", name, `governor: no decision (${d.error?.code ?? "unavailable"}) for ${wording(kind, name)}; running it anyway because GOVERNOR_FAIL_MODE=open (said once per ${kind}).`);
       this.record(by, name, intent, null, "executed", started, d.mode, { errorCode: d.error?.code ?? null, failOpen: true }, d);
-      return grant(intent, d, "fail_open");
+      return grantFor(kind, name, intent, d, "fail_open");
     }
     if (d.allowed) {
       if (this.audit) this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null }, d);
-      return grant(intent, d, d.cached ? "cached" : "enforced");
+      return grantFor(kind, name, intent, d, d.cached ? "cached" : "enforced");
     }
     if (d.mode === "observe") {
       this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null, wouldBlock: true }, d);
       // An ALLOW that failed verification is no decision: said once per tool, never lost to the throttle.
-      if (d.denyCode === "decision_unverified") this.warnNoDecision("observe", name, `governor (observe): no verified decision (decision_unverified) for ${what}; ran it without a policy check (said once per ${kind}).`);
-      else this.throttledWarn(`governor (observe): ${what} would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
-      return grant(intent, d, "observe");
+      if (d.denyCode === "decision_unverified") this.warnNoDecision("observe", name, `governor (observe): no verified decision (decision_unverified) for ${wording(kind, name)}; ran it without a policy check (said once per ${kind}).`);
+      else this.throttledWarn(`governor (observe): ${wording(kind, name)} would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
+      return grantFor(kind, name, intent, d, "observe");
     }
     this.record(by, name, intent, d.decision, "blocked", started, d.mode, { errorCode: null }, d);
     const refusal = kind === "scope" ? scopeRefusal(name, d) : denyRefusal(name, d.reason, d.denyCode ?? "policy_denied", d.requestId);
@@ -422,6 +424,17 @@ export class GovernorImpl implements Governor, GateHost {
     this.audit?.close();
     await this.client?.close();
   }
+}
+
+/** The grant a decided call runs under; while grants are not tracked a tool call gets RUN (nothing
+ *  reads it, and binding one would cost an AsyncLocalStorage run per call). */
+function grantFor(kind: Grant["kind"], name: string, intent: Intent | null, d: Decision | null, source: GrantSource): Grant {
+  return kind === "scope" || trackingOn() ? grantOf(kind, name, intent, d, source) : RUN;
+}
+
+/** How messages name the call. */
+function wording(kind: Grant["kind"], name: string): string {
+  return kind === "scope" ? `intent scope "${name}"` : `"${name}"`;
 }
 
 /** For the person whose code opened the scope (no model reads it). */

@@ -38,6 +38,18 @@ export interface CurrentGrant {
 }
 
 const ENDED = Symbol.for("governor.endedGrants");
+const TRACKING = Symbol.for("governor.trackGrants");
+
+/** Do gated tool calls carry their grant? Only once a guard is on or guard settings are given:
+ *  binding one is an AsyncLocalStorage.run per call, and the first run turns on Node's promise
+ *  hooks for the whole process (every promise then costs about twice as much on Node 20). Scopes
+ *  always carry theirs. */
+export function trackingOn(): boolean {
+  return (globalThis as { [TRACKING]?: boolean })[TRACKING] === true;
+}
+export function trackGrants(): void {
+  (globalThis as { [TRACKING]?: boolean })[TRACKING] = true;
+}
 
 /** Calls and scopes that have returned: work they left running no longer counts as theirs. */
 function ended(): WeakSet<Grant> {
@@ -88,7 +100,8 @@ export function runGranted<R>(grant: Grant, fn: () => R): R {
   return contextStorage().run(cur ? { ...cur, grant } : { grant }, fn);
 }
 
-/** The tool call or intentScope the calling code runs under (any source: check it), or null. */
+/** The tool call or intentScope the calling code runs under (any source: check it), or null.
+ *  Tool calls carry one while grants are tracked (see trackingOn); scopes always do. */
 export function currentGrant(): CurrentGrant | null {
   const g = currentContext()?.grant;
   if (!g) return null;

@@ -284,3 +284,16 @@ describe("a tool call ends when its body settles", () => {
     expect(res.audit.find((l) => l.type === "ungoverned")).toMatchObject({ reason: "ended", within: "tool sync_orders" });
   });
 });
+
+describe("governed calls with no guard settings at all", () => {
+  it("tool calls carry no grant (no promise hooks turned on), and a refusal in a tool says how to change that", async () => {
+    enforce = await startEnforce(() => allow("t-2"));
+    const file = path.join(dir, "x.txt");
+    const res = await runChild(dir, "app.mjs", `${STEPS}
+      const tool = rt.gate("save", async () => { out.grant = rt.currentGrant(); return rt.governedWriteFile(${JSON.stringify(file)}, "data"); });
+      try { await tool(); out.result = "done"; } catch (e) { out.result = e.code; out.hint = e.message.includes("set GOVERNOR_GUARD_MODE=enforce"); }
+      out.scope = await rt.intentScope({ action: "save", resource: "file" }, () => rt.governedWriteFile(${JSON.stringify(file)}, "data").then(() => "done"));
+      console.log(JSON.stringify(out));`, { GOVERNOR_ENFORCE_URL: enforce.url });
+    expect(res.out).toEqual({ grant: null, result: "guard_blocked", hint: true, scope: "done" });
+  });
+});

@@ -170,7 +170,7 @@ describe("intentScope", () => {
 });
 
 describe("governed calls in a gated tool, with no guard installed", () => {
-  it("governedFetch in an allowed tool's body goes ahead; outside any tool it is refused", async () => {
+  it("governedFetch in an allowed tool's body goes ahead (GOVERNOR_GUARD_MODE set); outside any tool it is refused", async () => {
     const http = await import("node:http");
     let hits = 0;
     const target = http.createServer((_req, res) => (hits++, res.end("ok")));
@@ -178,7 +178,8 @@ describe("governed calls in a gated tool, with no guard installed", () => {
     const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/x`;
     try {
       server = await startEnforce(() => allow("t-1"));
-      const t = makeGovernor({ enforceUrl: server.url });
+      // GOVERNOR_GUARD_MODE (or a guard) is what makes tool calls carry their decision.
+      const t = makeGovernor({ enforceUrl: server.url, env: { GOVERNOR_GUARD_MODE: "enforce" } });
       const lookup = t.governor.gate("lookup", async () => (await t.governor.governedFetch(url)).text());
       expect(await lookup()).toBe("ok");
       const err = await rejection(t.governor.governedFetch(url));

@@ -1,5 +1,6 @@
 // Installing the guards: once per process (the first install wins), hooks installed only for the
 // primitives asked for: a process with no guard on patches nothing.
+import { trackGrants } from "../grant.js";
 import { gateModeFromEnv, resolveGuard, type GuardSpec } from "./config.js";
 import { installExecGuard } from "./exec.js";
 import { installFsGuard } from "./fs.js";
@@ -37,6 +38,7 @@ export function installGuards(spec: GuardSpec, auditLog: string | undefined, war
   const settings = { mode: spec.mode, allow: spec.allow, auditLog, warn };
   const st: GuardState = { ...settings, primitives: new Set(spec.primitives), counts, record: makeRecorder(settings, counts) };
   setGuardState(st);
+  trackGrants();
   if (spec.primitives.includes("http")) installHttpGuard();
   if (spec.primitives.includes("exec")) installExecGuard();
   if (spec.primitives.includes("fs")) installFsGuard();

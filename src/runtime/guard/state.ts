@@ -4,7 +4,7 @@
 import { AuditLog } from "../audit.js";
 import { currentContext } from "../context.js";
 import { GovernorGuardError } from "../errors.js";
-import { grantEnded, type Grant } from "../grant.js";
+import { grantEnded, trackingOn, type Grant } from "../grant.js";
 
 export type Primitive = "http" | "exec" | "fs";
 export type GuardMode = "enforce" | "observe";
@@ -226,5 +226,6 @@ function howToAllow(reason: UngovernedReason, primitive: Primitive): string {
   if (reason === "expired") return "Start a new intentScope (or tool call) for it, so enforce decides again.";
   if (reason === "ended") return "Await that work before the call or scope returns, or give it an intentScope of its own.";
   if (reason === "outside_intent") return `Add it to the intent's resource, or do it in an intentScope whose intent names it.`;
-  return `Run it inside a gated tool or intentScope({ action, resource }, fn) so enforce decides it, or add ${allow} to GOVERNOR_GUARD_ALLOW if it must always work (GOVERNOR_GUARD_MODE=observe only records it).`;
+  const untracked = trackingOn() ? "" : " Inside a gated tool already? Tool calls carry their decision only while a guard is on or GOVERNOR_GUARD_MODE is set: set GOVERNOR_GUARD_MODE=enforce.";
+  return `Run it inside a gated tool or intentScope({ action, resource }, fn) so enforce decides it, or add ${allow} to GOVERNOR_GUARD_ALLOW if it must always work (GOVERNOR_GUARD_MODE=observe only records it).${untracked}`;
 }
