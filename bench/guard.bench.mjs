@@ -36,7 +36,9 @@ s.keepAliveTimeout = 60000;
 s.listen(0, "127.0.0.1", () => process.stdout.write(String(s.address().port) + "\\n"));
 `;
 const server = spawn(process.execPath, ["-e", serverSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port = await new Promise((resolve) => server.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
+const port = await new Promise((resolve) =>
+  server.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
+);
 const base = `http://127.0.0.1:${port}`;
 
 // The measured side: sequential fetches inside one allowed scope, the two kinds in interleaved
@@ -101,12 +103,24 @@ if (st.counts.ungoverned !== 0) throw new Error("the bench's fetches were not go
 process.stdout.write(JSON.stringify(out));
 `;
 
-const env = { PATH: process.env.PATH ?? "", TARGET: base, GOVERNOR_ENFORCE_URL: base, GOVERNOR_API_KEY: "bench", GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "enforce" };
+const env = {
+  PATH: process.env.PATH ?? "",
+  TARGET: base,
+  GOVERNOR_ENFORCE_URL: base,
+  GOVERNOR_API_KEY: "bench",
+  GOVERNOR_GUARD: "http",
+  GOVERNOR_GUARD_MODE: "enforce",
+};
 const { plain, guarded, hookNs } = await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", clientSrc], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", clientSrc], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
-  child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bench client exited ${code}`))));
+  child.on("close", (code) =>
+    code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bench client exited ${code}`)),
+  );
 });
 server.kill();
 
@@ -115,12 +129,28 @@ const p = median(plain);
 const g = median(guarded);
 const ratio = median(plain.map((x, i) => guarded[i] / x));
 const added = median(plain.map((x, i) => guarded[i] - x));
-console.log(`node ${process.version}, ${ROUNDS} interleaved rounds of ${N} sequential fetches, medians (ratio and added cost pairwise per round)`);
+console.log(
+  `node ${process.version}, ${ROUNDS} interleaved rounds of ${N} sequential fetches, medians (ratio and added cost pairwise per round)`,
+);
 const hook = median(hookNs);
 const rows = [
-  ["allowed fetch in a scope, http guard on", `no guard ${fmt(p * 1000, 0)} µs, guard ${fmt(g * 1000, 0)} µs (+${fmt(added * 1000, 1)} µs)`, `${fmt(ratio, 3)}x`, "≤ 1.05x", ratio <= 1.05],
-  ["the guard's own work per request", `${fmt(hook, 0)} ns (interceptor + admit, allowed)`, "", "≤ 2000 ns", hook <= 2000],
+  [
+    "allowed fetch in a scope, http guard on",
+    `no guard ${fmt(p * 1000, 0)} µs, guard ${fmt(g * 1000, 0)} µs (+${fmt(added * 1000, 1)} µs)`,
+    `${fmt(ratio, 3)}x`,
+    "≤ 1.05x",
+    ratio <= 1.05,
+  ],
+  [
+    "the guard's own work per request",
+    `${fmt(hook, 0)} ns (interceptor + admit, allowed)`,
+    "",
+    "≤ 2000 ns",
+    hook <= 2000,
+  ],
 ];
 for (const [name, measured, r, target, ok] of rows) {
-  console.log(`${name.padEnd(40)} ${measured.padEnd(46)} ${r.padEnd(9)} target ${target.padEnd(9)} ${ok ? "ok" : "MISSED"}`);
+  console.log(
+    `${name.padEnd(40)} ${measured.padEnd(46)} ${r.padEnd(9)} target ${target.padEnd(9)} ${ok ? "ok" : "MISSED"}`,
+  );
 }

@@ -3,7 +3,15 @@
 //  ours:  read every file + text pre-filter + gateSources (what `init --dry-run` does per package)
 //  naive: one ts-morph Project over the same files (addSourceFilesAtPaths + getPreEmitDiagnostics)
 // Targets: ours <= 5 s, and >= 3x faster than naive.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,10 +26,24 @@ const TOOL_FILES = 40;
 const dir = mkdtempSync(path.join(tmpdir(), "governor-init-bench-"));
 // The packages resolve as in a real project (the naive load follows imports into their types).
 symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
-writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "bench-app", type: "module" }));
+writeFileSync(
+  path.join(dir, "package.json"),
+  JSON.stringify({ name: "bench-app", type: "module" }),
+);
 writeFileSync(
   path.join(dir, "tsconfig.json"),
-  JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true, types: [] }, include: ["src"] }),
+  JSON.stringify({
+    compilerOptions: {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+      types: [],
+    },
+    include: ["src"],
+  }),
 );
 
 const FILLERS = FILES - TOOL_FILES - 1; // + the tool files + agent.ts = FILES
@@ -97,7 +119,8 @@ writeFileSync(
     `export const run = (model: LanguageModel) => generateText({ model, prompt: "hi", tools: {\n${aiTools.map((i) => `  send_email_${i}: sendEmail${i},`).join("\n")}\n} });\n`,
 );
 
-const readdirSyncSorted = (d) => readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+const readdirSyncSorted = (d) =>
+  readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
 function listTs(d, out = []) {
   for (const e of readdirSyncSorted(d)) {
     const p = path.join(d, e.name);
@@ -110,17 +133,32 @@ const files = listTs(path.join(dir, "src"));
 
 function ours() {
   const t0 = performance.now();
-  const inputs = files.map((f) => ({ path: path.relative(dir, f).split(path.sep).join("/"), text: readFileSync(f, "utf8") }));
+  const inputs = files.map((f) => ({
+    path: path.relative(dir, f).split(path.sep).join("/"),
+    text: readFileSync(f, "utf8"),
+  }));
   const r = gateSources(inputs, { moduleKind: () => "esm" });
-  return { ms: performance.now() - t0, tools: r.tools.length, gated: r.tools.filter((t) => t.status === "gated").length, changed: r.files.length };
+  return {
+    ms: performance.now() - t0,
+    tools: r.tools.length,
+    gated: r.tools.filter((t) => t.status === "gated").length,
+    changed: r.files.length,
+  };
 }
 
 function naive() {
   const t0 = performance.now();
-  const project = new Project({ tsConfigFilePath: path.join(dir, "tsconfig.json"), skipAddingFilesFromTsConfig: true });
+  const project = new Project({
+    tsConfigFilePath: path.join(dir, "tsconfig.json"),
+    skipAddingFilesFromTsConfig: true,
+  });
   project.addSourceFilesAtPaths(path.join(dir, "src/**/*.ts"));
   const diags = project.getPreEmitDiagnostics();
-  return { ms: performance.now() - t0, files: project.getSourceFiles().length, diags: diags.length };
+  return {
+    ms: performance.now() - t0,
+    files: project.getSourceFiles().length,
+    diags: diags.length,
+  };
 }
 
 // The real command, when dist/ is built: `governor init --dry-run` (detect + plan + diff, no writes).
@@ -130,7 +168,11 @@ const cli = path.join(root, "bin/governor.js");
 const hasCli = existsSync(path.join(root, "dist/cli.js"));
 function realInit() {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, "init", "--cwd", dir, "--dry-run", "--json", "--no-install", "--allow-dirty"], { encoding: "utf8", maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    process.execPath,
+    [cli, "init", "--cwd", dir, "--dry-run", "--json", "--no-install", "--allow-dirty"],
+    { encoding: "utf8", maxBuffer: 64 << 20 },
+  );
   const ms = performance.now() - t0;
   let gated = -1;
   try {
@@ -164,12 +206,18 @@ try {
 const mo = median(a);
 const mn = median(b);
 console.log(`repo: ${files.length} .ts files, ${TOOL_FILES} with tools (+ agent.ts)`);
-console.log(`ours  (read + prefilter + gateSources): median ${(mo / 1000).toFixed(2)} s  [${a.map((x) => (x / 1000).toFixed(2)).join(", ")}]  tools found ${info.tools}, gated ${info.gated}, files changed ${info.changed}`);
-console.log(`naive (ts-morph Project + getPreEmitDiagnostics): median ${(mn / 1000).toFixed(2)} s  [${b.map((x) => (x / 1000).toFixed(2)).join(", ")}]  (${naiveInfo.files} files, ${naiveInfo.diags} diagnostics)`);
+console.log(
+  `ours  (read + prefilter + gateSources): median ${(mo / 1000).toFixed(2)} s  [${a.map((x) => (x / 1000).toFixed(2)).join(", ")}]  tools found ${info.tools}, gated ${info.gated}, files changed ${info.changed}`,
+);
+console.log(
+  `naive (ts-morph Project + getPreEmitDiagnostics): median ${(mn / 1000).toFixed(2)} s  [${b.map((x) => (x / 1000).toFixed(2)).join(", ")}]  (${naiveInfo.files} files, ${naiveInfo.diags} diagnostics)`,
+);
 console.log(`ratio naive/ours: ${(mn / mo).toFixed(1)}x  (targets: ours <= 5 s, ratio >= 3x)`);
 if (hasCli) {
   const mc = median(c);
-  console.log(`real \`governor init --dry-run --json\` (new process, whole plan): median ${(mc / 1000).toFixed(2)} s  [${c.map((x) => (x / 1000).toFixed(2)).join(", ")}]  gated ${cliInfo.gated}, exit ${cliInfo.status}; ratio naive/init ${(mn / mc).toFixed(1)}x`);
+  console.log(
+    `real \`governor init --dry-run --json\` (new process, whole plan): median ${(mc / 1000).toFixed(2)} s  [${c.map((x) => (x / 1000).toFixed(2)).join(", ")}]  gated ${cliInfo.gated}, exit ${cliInfo.status}; ratio naive/init ${(mn / mc).toFixed(1)}x`,
+  );
 } else console.log("real init --dry-run: skipped (build dist/ first: npm run build)");
 const ok = mo <= 5000 && mn / mo >= 3 && info.gated === TOOL_FILES;
 console.log(ok ? "PASS" : "FAIL");

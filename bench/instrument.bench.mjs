@@ -10,7 +10,9 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { createGovernor, governTools } = await import(pathToFileURL(path.join(root, "dist/runtime/index.js")).href);
+const { createGovernor, governTools } = await import(
+  pathToFileURL(path.join(root, "dist/runtime/index.js")).href
+);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -26,16 +28,31 @@ http.createServer((req, res) => { req.resume(); req.on("end", () => { res.writeH
   .listen(0, "127.0.0.1", function () { process.stdout.write(String(this.address().port) + "\\n"); });
 `;
 const server = spawn(process.execPath, ["-e", serverSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port = await new Promise((resolve) => server.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
-const governor = createGovernor({ enforceUrl: `http://127.0.0.1:${port}`, cacheTtlMs: 3_600_000, env: {}, config: {} });
+const port = await new Promise((resolve) =>
+  server.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
+);
+const governor = createGovernor({
+  enforceUrl: `http://127.0.0.1:${port}`,
+  cacheTtlMs: 3_600_000,
+  env: {},
+  config: {},
+});
 
 const body = async (input) => input.id;
 const options = { toolCallId: "c1", messages: [] };
 const viaGate = governor.gate("get_order", body);
-const registered = governTools({ get_order: { description: "x", inputSchema: {}, execute: body } }, { governor }).get_order.execute;
+const registered = governTools(
+  { get_order: { description: "x", inputSchema: {}, execute: body } },
+  { governor },
+).get_order.execute;
 // Instrumentation wraps each tool with the same adapter code as governTools (only the audit's
 // gatedBy differs); what it adds is governing the tool set once per generateText/streamText call.
-const toolSet = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`tool_${i}`, { description: "x", inputSchema: {}, execute: body }]));
+const toolSet = Object.fromEntries(
+  Array.from({ length: 10 }, (_, i) => [
+    `tool_${i}`,
+    { description: "x", inputSchema: {}, execute: body },
+  ]),
+);
 const instrumented = null;
 function perSet(n) {
   const t = performance.now();
@@ -51,8 +68,11 @@ async function perCall(fn, n) {
   return ((performance.now() - t) * 1000) / n;
 }
 for (const fn of [viaGate, registered, instrumented].filter(Boolean)) await perCall(fn, 20_000);
-const R = 9, N = 50_000;
-const g = [], r = [], ins = [];
+const R = 9,
+  N = 50_000;
+const g = [],
+  r = [],
+  ins = [];
 for (let k = 0; k < R; k++) {
   g.push(await perCall(viaGate, N));
   r.push(await perCall(registered, N));
@@ -63,8 +83,24 @@ server.kill();
 
 // --- (b) start-up in a project with the frameworks installed ---
 const project = mkdtempSync(path.join(tmpdir(), "gov-bench-register-"));
-const frameworks = ["ai", "@langchain/core", "langchain", "@langchain/langgraph", "@openai/agents", "@openai/agents-core", "@modelcontextprotocol/sdk", "@mastra/core"];
-writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "bench-app", type: "module", dependencies: Object.fromEntries(frameworks.map((f) => [f, "*"])) }));
+const frameworks = [
+  "ai",
+  "@langchain/core",
+  "langchain",
+  "@langchain/langgraph",
+  "@openai/agents",
+  "@openai/agents-core",
+  "@modelcontextprotocol/sdk",
+  "@mastra/core",
+];
+writeFileSync(
+  path.join(project, "package.json"),
+  JSON.stringify({
+    name: "bench-app",
+    type: "module",
+    dependencies: Object.fromEntries(frameworks.map((f) => [f, "*"])),
+  }),
+);
 for (const dep of [...frameworks, "governor"]) {
   const target = dep === "governor" ? root : path.join(root, "node_modules", dep);
   if (!existsSync(target)) continue;
@@ -93,16 +129,50 @@ for (let i = 0; i < ROUNDS + 2; i++) {
 rmSync(project, { recursive: true, force: true });
 const ratio = (a, b) => median(times[a].map((x, i) => x / times[b][i]));
 
-const gUs = median(g), rUs = median(r), iUs = ins.length ? median(ins) : NaN;
+const gUs = median(g),
+  rUs = median(r),
+  iUs = ins.length ? median(ins) : NaN;
 const rows = [
   ["(a) gate(), cache hit", `${fmt(gUs)} µs per call`, "", "baseline", true],
-  ["(a) governTools, cache hit", `${fmt(rUs)} µs per call`, `+${fmt(rUs - gUs)} µs`, "≤ +1 µs", rUs - gUs <= 1],
-  ...(ins.length ? [["(a) instrumentation, cache hit", `${fmt(iUs)} µs per call`, `+${fmt(iUs - gUs)} µs`, "≤ +1 µs", iUs - gUs <= 1]] : []),
+  [
+    "(a) governTools, cache hit",
+    `${fmt(rUs)} µs per call`,
+    `+${fmt(rUs - gUs)} µs`,
+    "≤ +1 µs",
+    rUs - gUs <= 1,
+  ],
+  ...(ins.length
+    ? [
+        [
+          "(a) instrumentation, cache hit",
+          `${fmt(iUs)} µs per call`,
+          `+${fmt(iUs - gUs)} µs`,
+          "≤ +1 µs",
+          iUs - gUs <= 1,
+        ],
+      ]
+    : []),
   ["(a) governing a 10-tool set (per model call)", `${fmt(setUs)} µs`, "", "info", true],
-  ["(b) --import governor/register -e 0", `${fmt(median(times.register), 1)} ms vs node -e 0 ${fmt(median(times.bare), 1)} ms`, `${fmt(ratio("register", "bare"))}x`, "≤ 2x", ratio("register", "bare") <= 2],
-  ["(b) the same with an (empty) app file", `${fmt(median(times.registerApp), 1)} ms vs ${fmt(median(times.bareApp), 1)} ms`, `${fmt(ratio("registerApp", "bareApp"))}x`, "≤ 2x", ratio("registerApp", "bareApp") <= 2],
+  [
+    "(b) --import governor/register -e 0",
+    `${fmt(median(times.register), 1)} ms vs node -e 0 ${fmt(median(times.bare), 1)} ms`,
+    `${fmt(ratio("register", "bare"))}x`,
+    "≤ 2x",
+    ratio("register", "bare") <= 2,
+  ],
+  [
+    "(b) the same with an (empty) app file",
+    `${fmt(median(times.registerApp), 1)} ms vs ${fmt(median(times.bareApp), 1)} ms`,
+    `${fmt(ratio("registerApp", "bareApp"))}x`,
+    "≤ 2x",
+    ratio("registerApp", "bareApp") <= 2,
+  ],
 ];
-console.log(`node ${process.version}, medians (${R} rounds of ${N} calls; ${ROUNDS} start-ups each)`);
+console.log(
+  `node ${process.version}, medians (${R} rounds of ${N} calls; ${ROUNDS} start-ups each)`,
+);
 for (const [name, measured, diff, target, ok] of rows) {
-  console.log(`${name.padEnd(40)} ${measured.padEnd(44)} ${diff.padEnd(10)} target ${target.padEnd(9)} ${ok ? "ok" : "MISSED"}`);
+  console.log(
+    `${name.padEnd(40)} ${measured.padEnd(44)} ${diff.padEnd(10)} target ${target.padEnd(9)} ${ok ? "ok" : "MISSED"}`,
+  );
 }

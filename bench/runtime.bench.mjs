@@ -32,15 +32,26 @@ s.keepAliveTimeout = 60000;
 s.listen(0, "127.0.0.1", () => process.stdout.write(String(s.address().port) + "\\n"));
 `;
 const server = spawn(process.execPath, ["-e", serverSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port = await new Promise((resolve) => server.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
+const port = await new Promise((resolve) =>
+  server.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
+);
 const base = `http://127.0.0.1:${port}`;
 const endpoint = `${base}/api/v2/enforce`;
 
-const intent = (i) => ({ action: "read", actor: { id: `user-${i}`, type: "user" }, resource: { type: "database", name: "orders" }, data: { pii: false, volume: "single" } });
+const intent = (i) => ({
+  action: "read",
+  actor: { id: `user-${i}`, type: "user" },
+  resource: { type: "database", name: "orders" },
+  data: { pii: false, volume: "single" },
+});
 const rawBody = JSON.stringify(intent(0));
 
 async function raw() {
-  const res = await request(endpoint, { method: "POST", body: rawBody, headers: { "content-type": "application/json", authorization: "Bearer bench" } });
+  const res = await request(endpoint, {
+    method: "POST",
+    body: rawBody,
+    headers: { "content-type": "application/json", authorization: "Bearer bench" },
+  });
   const parsed = JSON.parse(await res.body.text());
   if (parsed.decision !== "ALLOW") throw new Error("unexpected");
 }
@@ -83,14 +94,20 @@ await concurrent(governed, 2000, 64);
 
 // Interleave rounds so drift (GC, CPU sharing) hits both sides alike.
 const ROUNDS = 7;
-const seqRaw = [], seqGov = [], conRaw = [], conGov = [];
+const seqRaw = [],
+  seqGov = [],
+  conRaw = [],
+  conGov = [];
 for (let r = 0; r < ROUNDS; r++) {
   seqRaw.push(await sequential(raw, 400));
   seqGov.push(await sequential(governed, 400));
   conRaw.push(await concurrent(raw, 3000, 64));
   conGov.push(await concurrent(governed, 3000, 64));
 }
-const seqR = median(seqRaw), seqG = median(seqGov), conR = median(conRaw), conG = median(conGov);
+const seqR = median(seqRaw),
+  seqG = median(seqGov),
+  conR = median(conRaw),
+  conG = median(conGov);
 
 // (b) cache hits
 const cached = createGovernor({ enforceUrl: base, cacheTtlMs: 3_600_000, env: {} });
@@ -146,28 +163,70 @@ function importCost(rounds = 21) {
     }
   }
   const diff = (a, b) => median(t[a].map((x, i) => x - t[b][i]));
-  return { bare: median(t.bare), bareEsm: median(t.bareEsm), cjs: median(t.cjs), esm: median(t.esm), cjsAdds: diff("cjs", "bare"), esmAdds: diff("esm", "bareEsm") };
+  return {
+    bare: median(t.bare),
+    bareEsm: median(t.bareEsm),
+    cjs: median(t.cjs),
+    esm: median(t.esm),
+    cjsAdds: diff("cjs", "bare"),
+    esmAdds: diff("esm", "bareEsm"),
+  };
 }
 const imp = importCost();
 // The same measured inside one process (no start-up noise): time spent in require() alone.
 const inProcess = median(
   Array.from({ length: 9 }, () =>
-    Number(spawnSync(process.execPath, ["-e", `const t = performance.now(); require(${JSON.stringify(path.join(root, "dist/runtime/index.cjs"))}); process.stdout.write(String(performance.now() - t))`], { encoding: "utf8" }).stdout),
+    Number(
+      spawnSync(
+        process.execPath,
+        [
+          "-e",
+          `const t = performance.now(); require(${JSON.stringify(path.join(root, "dist/runtime/index.cjs"))}); process.stdout.write(String(performance.now() - t))`,
+        ],
+        { encoding: "utf8" },
+      ).stdout,
+    ),
   ),
 );
 
 const seqRatio = seqG / seqR;
 const conRatio = conG / conR;
 const rows = [
-  ["(a) sequential median latency", `raw ${fmt(seqR * 1000, 0)} µs, check() ${fmt(seqG * 1000, 0)} µs`, `${fmt(seqRatio, 3)}x`, "≤ 1.10x", seqRatio <= 1.1],
-  ["(a) 64 concurrent throughput", `raw ${fmt(conR, 0)} req/s, check() ${fmt(conG, 0)} req/s`, `${fmt(conRatio, 3)}x`, "≥ 0.90x", conRatio >= 0.9],
+  [
+    "(a) sequential median latency",
+    `raw ${fmt(seqR * 1000, 0)} µs, check() ${fmt(seqG * 1000, 0)} µs`,
+    `${fmt(seqRatio, 3)}x`,
+    "≤ 1.10x",
+    seqRatio <= 1.1,
+  ],
+  [
+    "(a) 64 concurrent throughput",
+    `raw ${fmt(conR, 0)} req/s, check() ${fmt(conG, 0)} req/s`,
+    `${fmt(conRatio, 3)}x`,
+    "≥ 0.90x",
+    conRatio >= 0.9,
+  ],
   ["(b) cache-hit check()", `${fmt(hitUs, 2)} µs`, "", "≤ 5 µs", hitUs <= 5],
   ["(b) gate() adds, on a cache hit", `${fmt(gateUs, 2)} µs per call`, "", "≤ 5 µs", gateUs <= 5],
-  ["(c) import governor/runtime (ESM)", `${fmt(imp.esm)} ms vs bare ESM ${fmt(imp.bareEsm)} ms`, `+${fmt(imp.esmAdds)} ms`, "≤ +15 ms", imp.esmAdds <= 15],
-  ["(c) require governor/runtime (CJS)", `${fmt(imp.cjs)} ms vs node -e '' ${fmt(imp.bare)} ms`, `+${fmt(imp.cjsAdds)} ms`, "≤ +15 ms", imp.cjsAdds <= 15],
+  [
+    "(c) import governor/runtime (ESM)",
+    `${fmt(imp.esm)} ms vs bare ESM ${fmt(imp.bareEsm)} ms`,
+    `+${fmt(imp.esmAdds)} ms`,
+    "≤ +15 ms",
+    imp.esmAdds <= 15,
+  ],
+  [
+    "(c) require governor/runtime (CJS)",
+    `${fmt(imp.cjs)} ms vs node -e '' ${fmt(imp.bare)} ms`,
+    `+${fmt(imp.cjsAdds)} ms`,
+    "≤ +15 ms",
+    imp.cjsAdds <= 15,
+  ],
   ["(c) require() itself, in process", `${fmt(inProcess, 2)} ms`, "", "≤ 15 ms", inProcess <= 15],
 ];
 console.log(`node ${process.version}, ${ROUNDS} interleaved rounds, medians`);
 for (const [name, measured, ratio, target, ok] of rows) {
-  console.log(`${name.padEnd(36)} ${measured.padEnd(46)} ${ratio.padEnd(9)} target ${target.padEnd(9)} ${ok ? "ok" : "MISSED"}`);
+  console.log(
+    `${name.padEnd(36)} ${measured.padEnd(46)} ${ratio.padEnd(9)} target ${target.padEnd(9)} ${ok ? "ok" : "MISSED"}`,
+  );
 }

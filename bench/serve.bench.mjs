@@ -64,7 +64,12 @@ async function load(url, count) {
   const worker = async () => {
     while (sent < count) {
       sent++;
-      const res = await pool.request({ path: "/api/v2/enforce", method: "POST", headers: { "content-type": "application/json" }, body: intent });
+      const res = await pool.request({
+        path: "/api/v2/enforce",
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: intent,
+      });
       const text = await res.body.text();
       if (res.statusCode !== 200 || !text.includes('"decision"')) failed++;
     }
@@ -87,7 +92,8 @@ const results = { bare: [], governor: [] };
 try {
   for (const s of Object.values(servers)) await load(s.url, 2000); // warm up JIT and connections
   for (let r = 0; r < ROUNDS; r++) {
-    for (const name of r % 2 ? ["governor", "bare"] : ["bare", "governor"]) results[name].push(await load(servers[name].url, REQUESTS));
+    for (const name of r % 2 ? ["governor", "bare"] : ["bare", "governor"])
+      results[name].push(await load(servers[name].url, REQUESTS));
   }
 } finally {
   for (const s of Object.values(servers)) s.child.kill();
@@ -95,7 +101,15 @@ try {
 const bareRps = median(results.bare);
 const govRps = median(results.governor);
 const ratio = govRps / bareRps;
-console.log(`requests: ${REQUESTS} x ${ROUNDS} rounds per server, ${CONCURRENCY} concurrent (undici Pool, loopback)`);
-console.log(`bare node:http fixed body   ${bareRps.toFixed(0).padStart(7)} req/s  (rounds: ${results.bare.map((x) => x.toFixed(0)).join(", ")})`);
-console.log(`governor serve              ${govRps.toFixed(0).padStart(7)} req/s  (rounds: ${results.governor.map((x) => x.toFixed(0)).join(", ")})`);
-console.log(`ratio governor/bare         ${ratio.toFixed(2)}x   target >= 0.50x  ${ratio >= 0.5 ? "OK" : "BELOW TARGET"}`);
+console.log(
+  `requests: ${REQUESTS} x ${ROUNDS} rounds per server, ${CONCURRENCY} concurrent (undici Pool, loopback)`,
+);
+console.log(
+  `bare node:http fixed body   ${bareRps.toFixed(0).padStart(7)} req/s  (rounds: ${results.bare.map((x) => x.toFixed(0)).join(", ")})`,
+);
+console.log(
+  `governor serve              ${govRps.toFixed(0).padStart(7)} req/s  (rounds: ${results.governor.map((x) => x.toFixed(0)).join(", ")})`,
+);
+console.log(
+  `ratio governor/bare         ${ratio.toFixed(2)}x   target >= 0.50x  ${ratio >= 0.5 ? "OK" : "BELOW TARGET"}`,
+);

@@ -2,7 +2,15 @@
 // what the runtime hooks. A leaf module (imports nothing), read by detectors, codemods, doctor and
 // the runtime. Adding a framework is one entry here, one codemod folder, one runtime adapter.
 
-export type FrameworkId = "ai-sdk" | "langchain" | "langgraph" | "openai-agents" | "mastra" | "mcp" | "openai" | "anthropic";
+export type FrameworkId =
+  | "ai-sdk"
+  | "langchain"
+  | "langgraph"
+  | "openai-agents"
+  | "mastra"
+  | "mcp"
+  | "openai"
+  | "anthropic";
 
 export interface FrameworkInfo {
   id: FrameworkId;
@@ -39,7 +47,8 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
     id: "langchain",
     label: "LangChain.js",
     packages: ["langchain", "@langchain/core"],
-    matches: (s) => pkg("langchain")(s) || (s.startsWith("@langchain/") && !s.startsWith("@langchain/langgraph")),
+    matches: (s) =>
+      pkg("langchain")(s) || (s.startsWith("@langchain/") && !s.startsWith("@langchain/langgraph")),
     // runnables: RunnableToolLike (runnable.asTool), which is not a StructuredTool.
     instrument: ["@langchain/core/tools", "@langchain/core/runnables"],
     reachedVia: ["langgraph"],
@@ -128,7 +137,9 @@ export const KNOWN_VERSIONS: Readonly<Record<string, { tested: string[]; api: st
 
 /** Every specifier governor/register hooks, with its framework. */
 export function instrumentedModules(): { framework: FrameworkId; specifier: string }[] {
-  return FRAMEWORKS.flatMap((f) => f.instrument.map((specifier) => ({ framework: f.id, specifier })));
+  return FRAMEWORKS.flatMap((f) =>
+    f.instrument.map((specifier) => ({ framework: f.id, specifier })),
+  );
 }
 
 // ---- What doctor reads to say what no layer gates (static coverage) ----
@@ -138,7 +149,13 @@ export function instrumentedModules(): { framework: FrameworkId; specifier: stri
  *  the app's own copies synchronously and patches class prototypes before any app module runs
  *  (LangChain tools, OpenAI Agents' Agent, Mastra's Agent, MCP Server/McpServer/Client). AI SDK is not
  *  here: its generateText/streamText are exported functions (only ToolLoopAgent is a prototype). */
-export const ENTRY_IMPORT_REACHES: readonly FrameworkId[] = ["langchain", "langgraph", "openai-agents", "mastra", "mcp"];
+export const ENTRY_IMPORT_REACHES: readonly FrameworkId[] = [
+  "langchain",
+  "langgraph",
+  "openai-agents",
+  "mastra",
+  "mcp",
+];
 
 /** Agent frameworks governor has no codemod, wrapper or instrumentation for yet. Their tools run
  *  ungated unless each function is wrapped in gate(name, fn) by hand; doctor names every import. */
@@ -151,31 +168,80 @@ export interface UnsupportedFramework {
 }
 
 export const UNSUPPORTED_FRAMEWORKS: readonly UnsupportedFramework[] = [
-  { label: "LlamaIndex.TS", packages: ["llamaindex", "@llamaindex/"], tools: "FunctionTool.from / tool()" },
-  { label: "Google Gen AI (function calling)", packages: ["@google/genai", "@google/generative-ai", "@google-cloud/vertexai"], tools: "functionDeclarations" },
+  {
+    label: "LlamaIndex.TS",
+    packages: ["llamaindex", "@llamaindex/"],
+    tools: "FunctionTool.from / tool()",
+  },
+  {
+    label: "Google Gen AI (function calling)",
+    packages: ["@google/genai", "@google/generative-ai", "@google-cloud/vertexai"],
+    tools: "functionDeclarations",
+  },
   { label: "Genkit", packages: ["genkit", "@genkit-ai/"], tools: "ai.defineTool" },
-  { label: "Amazon Bedrock (agents, Converse tool use)", packages: ["@aws-sdk/client-bedrock-agent-runtime", "@aws-sdk/client-bedrock-runtime"], tools: "action groups / toolConfig" },
-  { label: "Claude Agent SDK", packages: ["@anthropic-ai/claude-agent-sdk"], tools: "tool() / createSdkMcpServer" },
-  { label: "Mistral (function calling)", packages: ["@mistralai/mistralai"], tools: "tools: [{ type: \"function\" }]" },
+  {
+    label: "Amazon Bedrock (agents, Converse tool use)",
+    packages: ["@aws-sdk/client-bedrock-agent-runtime", "@aws-sdk/client-bedrock-runtime"],
+    tools: "action groups / toolConfig",
+  },
+  {
+    label: "Claude Agent SDK",
+    packages: ["@anthropic-ai/claude-agent-sdk"],
+    tools: "tool() / createSdkMcpServer",
+  },
+  {
+    label: "Mistral (function calling)",
+    packages: ["@mistralai/mistralai"],
+    tools: 'tools: [{ type: "function" }]',
+  },
   { label: "Cohere (tool use)", packages: ["cohere-ai"], tools: "tools: [...]" },
   { label: "VoltAgent", packages: ["@voltagent/core"], tools: "createTool" },
-  { label: "LangGraph Platform SDK (remote graphs)", packages: ["@langchain/langgraph-sdk"], tools: "tools run on the LangGraph server, not in this process" },
+  {
+    label: "LangGraph Platform SDK (remote graphs)",
+    packages: ["@langchain/langgraph-sdk"],
+    tools: "tools run on the LangGraph server, not in this process",
+  },
   { label: "Inngest AgentKit", packages: ["@inngest/agent-kit"], tools: "createTool({ handler })" },
-  { label: "KaibanJS", packages: ["kaibanjs", "@kaibanjs/"], tools: "agents' tools, @kaibanjs/tools included" },
-  { label: "BeeAI Framework", packages: ["beeai-framework"], tools: "DynamicTool / Tool subclasses" },
+  {
+    label: "KaibanJS",
+    packages: ["kaibanjs", "@kaibanjs/"],
+    tools: "agents' tools, @kaibanjs/tools included",
+  },
+  {
+    label: "BeeAI Framework",
+    packages: ["beeai-framework"],
+    tools: "DynamicTool / Tool subclasses",
+  },
   { label: "Google ADK", packages: ["@google/adk"], tools: "FunctionTool({ execute })" },
   { label: "Strands Agents", packages: ["@strands-agents/sdk"], tools: "tool({ callback })" },
   { label: "Convex Agent", packages: ["@convex-dev/agent"], tools: "createTool({ handler })" },
   { label: "Ax (ax-llm)", packages: ["@ax-llm/ax"], tools: "functions: [{ name, func }]" },
   { label: "ElizaOS", packages: ["@elizaos/core"], tools: "action handlers" },
-  { label: "CopilotKit", packages: ["@copilotkit/"], tools: "useCopilotAction / actions: [{ name, handler }]" },
-  { label: "Azure AI Agents", packages: ["@azure/ai-agents", "@azure/ai-projects"], tools: "function tools run by your own loop" },
-  { label: "Ollama (function calling)", packages: ["ollama"], tools: "tools: [{ type: \"function\" }] in your own loop" },
+  {
+    label: "CopilotKit",
+    packages: ["@copilotkit/"],
+    tools: "useCopilotAction / actions: [{ name, handler }]",
+  },
+  {
+    label: "Azure AI Agents",
+    packages: ["@azure/ai-agents", "@azure/ai-projects"],
+    tools: "function tools run by your own loop",
+  },
+  {
+    label: "Ollama (function calling)",
+    packages: ["ollama"],
+    tools: 'tools: [{ type: "function" }] in your own loop',
+  },
 ];
 
 export function unsupportedFrameworkOf(spec: string): UnsupportedFramework | null {
   for (const f of UNSUPPORTED_FRAMEWORKS)
-    if (f.packages.some((p) => (p.endsWith("/") ? spec.startsWith(p) : spec === p || spec.startsWith(p + "/")))) return f;
+    if (
+      f.packages.some((p) =>
+        p.endsWith("/") ? spec.startsWith(p) : spec === p || spec.startsWith(p + "/"),
+      )
+    )
+      return f;
   return null;
 }
 
@@ -185,5 +251,7 @@ export function unsupportedFrameworkOf(spec: string): UnsupportedFramework | nul
 export function isLibraryToolModule(spec: string): boolean {
   if (spec === "@langchain/core/tools" || spec.startsWith("@langchain/langgraph")) return false; // the codemod's own forms; ToolNode
   if (/^(?:@langchain\/[^/]+|langchain)\/(?:.+\/)?tools?(?:\/|$)/.test(spec)) return true;
-  return ["@langchain/tavily", "@langchain/exa", "@langchain/google-community"].some((p) => spec === p || spec.startsWith(p + "/"));
+  return ["@langchain/tavily", "@langchain/exa", "@langchain/google-community"].some(
+    (p) => spec === p || spec.startsWith(p + "/"),
+  );
 }

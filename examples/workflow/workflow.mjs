@@ -3,7 +3,12 @@
 // denies as a whole, and the http guard refuses any outbound request made outside an allowed scope.
 // The "CRM" is a fake HTTP server this script starts on 127.0.0.1 itself. See README.md.
 import { createServer } from "node:http";
-import { createGovernor, currentGrant, GovernorDeniedError, GovernorGuardError } from "governor/runtime";
+import {
+  createGovernor,
+  currentGrant,
+  GovernorDeniedError,
+  GovernorGuardError,
+} from "governor/runtime";
 
 // --- a fake CRM, in this process (inbound requests are not what the guard looks at) --------------
 const seen = [];
@@ -32,33 +37,45 @@ const guardErrorOf = (err) => [err, err?.cause].find((e) => e instanceof Governo
 
 // Step 1: read the contacts. The policy allows action "read" on a "crm"; resource.hosts narrows the
 // scope's requests to the CRM's host.
-const synced = await governor.intentScope({ action: "read", resource: { type: "crm", name: "contacts", hosts: ["127.0.0.1"] } }, async () => {
-  const res = await fetch(`${CRM}/contacts`);
-  const list = await res.json();
-  return { count: list.length, requestId: currentGrant()?.requestId };
-});
-console.log(`step 1 read contacts: ALLOW (request id ${synced.requestId}), fetched ${synced.count} contacts`);
+const synced = await governor.intentScope(
+  { action: "read", resource: { type: "crm", name: "contacts", hosts: ["127.0.0.1"] } },
+  async () => {
+    const res = await fetch(`${CRM}/contacts`);
+    const list = await res.json();
+    return { count: list.length, requestId: currentGrant()?.requestId };
+  },
+);
+console.log(
+  `step 1 read contacts: ALLOW (request id ${synced.requestId}), fetched ${synced.count} contacts`,
+);
 
 // Step 2: purge them. The policy denies it, so the function never runs and no DELETE is sent.
 try {
-  await governor.intentScope({ action: "delete", resource: { type: "crm", name: "contacts" }, data: { volume: "bulk" } }, () =>
-    fetch(`${CRM}/contacts`, { method: "DELETE" }),
+  await governor.intentScope(
+    { action: "delete", resource: { type: "crm", name: "contacts" }, data: { volume: "bulk" } },
+    () => fetch(`${CRM}/contacts`, { method: "DELETE" }),
   );
   console.log("step 2 purge contacts: ran");
 } catch (err) {
   if (!(err instanceof GovernorDeniedError)) throw err;
-  console.log(`step 2 purge contacts: DENY (${err.denyCode}, request id ${err.requestId}), not run: ${err.message}`);
+  console.log(
+    `step 2 purge contacts: DENY (${err.denyCode}, request id ${err.requestId}), not run: ${err.message}`,
+  );
 }
 
 // Step 3: a request outside any scope, as a forgotten helper or a dependency might make.
 try {
   const res = await fetch(`${CRM}/contacts?export=all`);
   await res.arrayBuffer();
-  console.log(`outside any scope: request let through (status ${res.status}; recorded as ungoverned)`);
+  console.log(
+    `outside any scope: request let through (status ${res.status}; recorded as ungoverned)`,
+  );
 } catch (err) {
   const guard = guardErrorOf(err);
   if (!guard) throw err;
-  console.log(`outside any scope: BLOCKED by the http guard (${guard.code}, ${guard.reason}): ${guard.message}`);
+  console.log(
+    `outside any scope: BLOCKED by the http guard (${guard.code}, ${guard.reason}): ${guard.message}`,
+  );
 }
 
 console.log(`the CRM saw: ${seen.join(", ") || "nothing"}`);

@@ -86,27 +86,34 @@ export interface NoDecision {
 /** The runtime's messages are written for a gated tool call ("so the tool was not run. Check GOVERNOR_..."):
  *  keep what happened, drop the advice, since the CLI gives its own fix for what the user typed. */
 export function plainMessage(message: string): string {
-  return message.replace(/,? so the tool(?: "[^"]*")? was not run\.[\s\S]*$/, ".").replace(/^The policy service/, "enforce");
+  return message
+    .replace(/,? so the tool(?: "[^"]*")? was not run\.[\s\S]*$/, ".")
+    .replace(/^The policy service/, "enforce");
 }
 
 /** A network error code in a runtime message: "... could not be reached (ECONNREFUSED) ...". */
 const networkCode = (message: string) => /\(([A-Z][A-Z0-9_]{3,})\)/.exec(message)?.[1];
 
 /** Why no decision could be had, and what the user should do about it. */
-export function explainNoDecision(err: unknown, url: string | undefined, opts: { apiKeySet?: boolean } = {}): NoDecision {
+export function explainNoDecision(
+  err: unknown,
+  url: string | undefined,
+  opts: { apiKeySet?: boolean } = {},
+): NoDecision {
   const e = err as { code?: string; message?: string; status?: number };
   const raw = e?.message ?? String(err);
   const message = plainMessage(raw);
   const where = url ? safeUrl(url) : "GOVERNOR_ENFORCE_URL";
   if (err instanceof GovernorConfigError) {
     const bare = /must be an http\(s\) URL \(got "([^"]+)"\)/.exec(raw)?.[1];
-    const fix = bare && !/^[a-z][a-z0-9+.-]*:\/\//i.test(bare)
-      ? `Give the scheme too: --url http://${bare} (or https://).`
-      : /must not contain credentials/.test(raw)
-      ? "Remove the credentials (user:secret@) from the URL and give the key with --api-key <key> (or GOVERNOR_API_KEY)."
-      : /GOVERNOR_ENFORCE_URL|enforceUrl|enforce URL/i.test(raw)
-      ? "Pass --url <enforce base URL> (try `governor serve --policy <file>` for a local one) or set GOVERNOR_ENFORCE_URL, and fix the settings named above."
-      : "Fix the settings named above.";
+    const fix =
+      bare && !/^[a-z][a-z0-9+.-]*:\/\//i.test(bare)
+        ? `Give the scheme too: --url http://${bare} (or https://).`
+        : /must not contain credentials/.test(raw)
+          ? "Remove the credentials (user:secret@) from the URL and give the key with --api-key <key> (or GOVERNOR_API_KEY)."
+          : /GOVERNOR_ENFORCE_URL|enforceUrl|enforce URL/i.test(raw)
+            ? "Pass --url <enforce base URL> (try `governor serve --policy <file>` for a local one) or set GOVERNOR_ENFORCE_URL, and fix the settings named above."
+            : "Fix the settings named above.";
     return { kind: "config", code: "config_invalid", message, fix };
   }
   if (err instanceof GovernorAuthError) {
@@ -122,17 +129,41 @@ export function explainNoDecision(err: unknown, url: string | undefined, opts: {
     };
   }
   if (err instanceof GovernorProtocolError)
-    return { kind: "protocol", code: "bad_response", status: e.status, message, fix: `Check that ${where} is the management plane's base URL (the path /api/v2/enforce is added) and that it speaks the enforce API.` };
+    return {
+      kind: "protocol",
+      code: "bad_response",
+      status: e.status,
+      message,
+      fix: `Check that ${where} is the management plane's base URL (the path /api/v2/enforce is added) and that it speaks the enforce API.`,
+    };
   if (err instanceof GovernorUnavailableError) {
     const net = networkCode(raw);
     let fix: string;
-    if (e.status && e.status >= 500) fix = `The enforce server at ${where} failed (HTTP ${e.status}): check its logs, then try again.`;
-    else if (e.code === "timeout") fix = `The enforce server at ${where} is slow or stuck: check it, or give it longer with --timeout <ms>.`;
-    else if (net === "ENOTFOUND" || net === "EAI_AGAIN") fix = `The host name in ${where} does not resolve: check it for typos (and this machine's DNS).`;
-    else if (net && /SSL|TLS|EPROTO/.test(net)) fix = `${where} does not speak HTTPS on that port: use http:// if it is a plain HTTP server (governor serve is).`;
-    else if (net && /CERT|SELF_SIGNED|ISSUER/.test(net)) fix = "The server's certificate is not trusted here: fix the certificate, or for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>.";
-    else fix = `Check that the enforce server at ${where} is running and reachable (locally: \`governor serve --policy <file>\`).`;
-    return { kind: "unavailable", code: e.code ?? "enforce_unavailable", status: e.status, message, fix };
+    if (e.status && e.status >= 500)
+      fix = `The enforce server at ${where} failed (HTTP ${e.status}): check its logs, then try again.`;
+    else if (e.code === "timeout")
+      fix = `The enforce server at ${where} is slow or stuck: check it, or give it longer with --timeout <ms>.`;
+    else if (net === "ENOTFOUND" || net === "EAI_AGAIN")
+      fix = `The host name in ${where} does not resolve: check it for typos (and this machine's DNS).`;
+    else if (net && /SSL|TLS|EPROTO/.test(net))
+      fix = `${where} does not speak HTTPS on that port: use http:// if it is a plain HTTP server (governor serve is).`;
+    else if (net && /CERT|SELF_SIGNED|ISSUER/.test(net))
+      fix =
+        "The server's certificate is not trusted here: fix the certificate, or for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>.";
+    else
+      fix = `Check that the enforce server at ${where} is running and reachable (locally: \`governor serve --policy <file>\`).`;
+    return {
+      kind: "unavailable",
+      code: e.code ?? "enforce_unavailable",
+      status: e.status,
+      message,
+      fix,
+    };
   }
-  return { kind: "other", code: e?.code ?? "error", message, fix: "Run again with GOVERNOR_DEBUG=1 for details." };
+  return {
+    kind: "other",
+    code: e?.code ?? "error",
+    message,
+    fix: "Run again with GOVERNOR_DEBUG=1 for details.",
+  };
 }

@@ -18,26 +18,41 @@ export class CliError extends Error {
 /** Zod option errors as one readable line per problem, e.g. "--port: expected a number between 0 and 65535". */
 export function optionError(err: ZodError, command: string): CliError {
   const lines = err.issues.map((i) => {
-    const flag = i.path.length ? `--${String(i.path[0]).replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}` : "options";
+    const flag = i.path.length
+      ? `--${String(i.path[0]).replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}`
+      : "options";
     return `${flag}: ${i.message}`;
   });
-  return new CliError(`invalid options:\n  ${lines.join("\n  ")}`, `Run \`governor ${command} --help\` for usage.`, EXIT.error, "invalid_options");
+  return new CliError(
+    `invalid options:\n  ${lines.join("\n  ")}`,
+    `Run \`governor ${command} --help\` for usage.`,
+    EXIT.error,
+    "invalid_options",
+  );
 }
 
 /** Prints an error for people (or as JSON) and exits. Stack traces only with GOVERNOR_DEBUG. */
 export function handleError(err: unknown, opts: { json?: boolean; command: string }): never {
   const e =
-    err instanceof CliError ? err
-    : err instanceof ZodError ? optionError(err, opts.command)
-    : new CliError(err instanceof Error ? err.message : String(err), "Run again with GOVERNOR_DEBUG=1 for details, and report it if it persists.");
+    err instanceof CliError
+      ? err
+      : err instanceof ZodError
+        ? optionError(err, opts.command)
+        : new CliError(
+            err instanceof Error ? err.message : String(err),
+            "Run again with GOVERNOR_DEBUG=1 for details, and report it if it persists.",
+          );
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message, fix: e.fix } }) + "\n");
+    process.stdout.write(
+      JSON.stringify({ error: { code: e.code, message: e.message, fix: e.fix } }) + "\n",
+    );
   } else {
     const c = paint(process.stderr);
     process.stderr.write(`${c.red("error")} ${e.message}\n`);
     if (e.fix) process.stderr.write(`${c.dim("fix:")} ${e.fix}\n`);
   }
-  if (process.env.GOVERNOR_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
+  if (process.env.GOVERNOR_DEBUG && err instanceof Error && err.stack)
+    process.stderr.write(err.stack + "\n");
   process.exitCode = e.exitCode;
   process.exit(e.exitCode);
 }

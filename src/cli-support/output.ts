@@ -1,7 +1,10 @@
 // Colour and small tables for CLI output. Colour only on a TTY, never with NO_COLOR, forced by FORCE_COLOR.
 import { Chalk, type ChalkInstance } from "chalk";
 
-export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colorEnabled(
+  stream: { isTTY?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
   return Boolean(stream.isTTY) && env.TERM !== "dumb";
@@ -20,7 +23,15 @@ export function table(rows: string[][], indent = "  "): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, width(cell))));
   return rows
-    .map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell + " ".repeat(widths[i] - width(cell)))).join("  "))
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((cell, i) =>
+            i === r.length - 1 ? cell : cell + " ".repeat(widths[i] - width(cell)),
+          )
+          .join("  "),
+    )
     .join("\n");
 }
 

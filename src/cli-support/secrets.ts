@@ -11,13 +11,34 @@ export function readKeyFile(file: string, from: string): string {
     text = readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const what = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? (err as Error).message})`;
-    throw new CliError(`${from} ${file} ${what}.`, "Write the key alone into that file (`umask 077; printf %s \"$KEY\" > <file>`), or fix the path.", undefined, "key_file");
+    const what =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EISDIR"
+          ? "is a directory"
+          : `cannot be read (${code ?? (err as Error).message})`;
+    throw new CliError(
+      `${from} ${file} ${what}.`,
+      'Write the key alone into that file (`umask 077; printf %s "$KEY" > <file>`), or fix the path.',
+      undefined,
+      "key_file",
+    );
   }
   const key = text.trim();
-  if (key === "") throw new CliError(`${from} ${file} is empty.`, "Write the key into that file, on one line.", undefined, "key_file");
+  if (key === "")
+    throw new CliError(
+      `${from} ${file} is empty.`,
+      "Write the key into that file, on one line.",
+      undefined,
+      "key_file",
+    );
   if (/[\r\n]/.test(key))
-    throw new CliError(`${from} ${file} holds more than one line.`, "A key file holds the key alone, on one line.", undefined, "key_file");
+    throw new CliError(
+      `${from} ${file} holds more than one line.`,
+      "A key file holds the key alone, on one line.",
+      undefined,
+      "key_file",
+    );
   return key;
 }
 
@@ -43,7 +64,12 @@ export function resolveKey(
   opts: { env?: NodeJS.ProcessEnv; warn?: (line: string) => void } = {},
 ): string | undefined {
   if (given.value !== undefined && given.file !== undefined)
-    throw new CliError(`${k.flag} and ${k.flag}-file are both given.`, `Keep ${k.flag}-file <path> (not visible in \`ps\`).`, undefined, "invalid_options");
+    throw new CliError(
+      `${k.flag} and ${k.flag}-file are both given.`,
+      `Keep ${k.flag}-file <path> (not visible in \`ps\`).`,
+      undefined,
+      "invalid_options",
+    );
   if (given.file !== undefined) return readKeyFile(given.file, `${k.flag}-file`);
   if (given.value !== undefined) {
     (opts.warn ?? ((line) => process.stderr.write(line + "\n")))(visibleKeyWarning(k));
@@ -54,7 +80,12 @@ export function resolveKey(
   const direct = env[k.env] || undefined;
   const named = env[`${k.env}_FILE`] || undefined;
   if (direct !== undefined && named !== undefined)
-    throw new CliError(`${k.env} and ${k.env}_FILE are both set.`, "Keep one of them.", undefined, "invalid_options");
+    throw new CliError(
+      `${k.env} and ${k.env}_FILE are both set.`,
+      "Keep one of them.",
+      undefined,
+      "invalid_options",
+    );
   if (named !== undefined) return readKeyFile(named, `${k.env}_FILE`);
   return direct;
 }

@@ -43,11 +43,17 @@ export interface FileCtx {
   claimed: Set<number>;
 }
 
-export function parseFile(project: Project, path: string, text: string, index: number): FileCtx | { error: string } {
+export function parseFile(
+  project: Project,
+  path: string,
+  text: string,
+  index: number,
+): FileCtx | { error: string } {
   const ext = /\.[^./]+$/.exec(path)?.[0] ?? ".ts";
   const sf = project.createSourceFile(`/f${index}${ext}`, text, { overwrite: true });
-  const diags = (sf.compilerNode as unknown as { parseDiagnostics?: { start?: number; messageText: unknown }[] })
-    .parseDiagnostics;
+  const diags = (
+    sf.compilerNode as unknown as { parseDiagnostics?: { start?: number; messageText: unknown }[] }
+  ).parseDiagnostics;
   if (diags && diags.length > 0) {
     const d = diags[0];
     const line = d.start !== undefined ? sf.getLineAndColumnAtPos(d.start).line : 0;
@@ -98,7 +104,8 @@ function collectModuleShape(ctx: FileCtx): void {
       if (def) bind(ctx, def.getText(), spec, "default");
       const ns = st.getNamespaceImport();
       if (ns) bind(ctx, ns.getText(), spec, "*");
-      for (const n of st.getNamedImports()) bind(ctx, n.getAliasNode()?.getText() ?? n.getName(), spec, n.getName());
+      for (const n of st.getNamedImports())
+        bind(ctx, n.getAliasNode()?.getText() ?? n.getName(), spec, n.getName());
       const fw = frameworkOfSpec(spec);
       if (fw) ctx.frameworks.add(fw);
       continue;
@@ -110,7 +117,10 @@ function collectModuleShape(ctx: FileCtx): void {
       if (spec && st.isNamespaceExport() && !st.getNamespaceExport()) ctx.starExports.push(spec);
       for (const n of st.getNamedExports()) {
         const exported = n.getAliasNode()?.getText() ?? n.getName();
-        ctx.exports.set(exported, spec ? { from: { spec, name: n.getName() } } : { local: n.getName() });
+        ctx.exports.set(
+          exported,
+          spec ? { from: { spec, name: n.getName() } } : { local: n.getName() },
+        );
       }
       continue;
     }
@@ -133,7 +143,12 @@ function collectModuleShape(ctx: FileCtx): void {
           if (Node.isIdentifier(nameNode)) bind(ctx, nameNode.getText(), req, "*");
           else if (Node.isObjectBindingPattern(nameNode))
             for (const el of nameNode.getElements())
-              bind(ctx, el.getNameNode().getText(), req, el.getPropertyNameNode()?.getText() ?? el.getNameNode().getText());
+              bind(
+                ctx,
+                el.getNameNode().getText(),
+                req,
+                el.getPropertyNameNode()?.getText() ?? el.getNameNode().getText(),
+              );
           continue;
         }
         if (Node.isIdentifier(nameNode)) {
@@ -144,7 +159,8 @@ function collectModuleShape(ctx: FileCtx): void {
     } else if (Node.isFunctionDeclaration(st) || Node.isClassDeclaration(st)) {
       const n = st.getName();
       if (n) ctx.topLevel.add(n);
-      if (exported) ctx.exports.set(isDefault ? "default" : (n ?? "default"), { local: n ?? "default" });
+      if (exported)
+        ctx.exports.set(isDefault ? "default" : (n ?? "default"), { local: n ?? "default" });
     } else if (Node.isExpressionStatement(st)) {
       collectCjsExport(ctx, st.getExpression());
     }
@@ -154,18 +170,21 @@ function collectModuleShape(ctx: FileCtx): void {
 
 // module.exports = { a, b: c } / module.exports = x / exports.a = b
 function collectCjsExport(ctx: FileCtx, e: Node): void {
-  if (!Node.isBinaryExpression(e) || e.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) return;
+  if (!Node.isBinaryExpression(e) || e.getOperatorToken().getKind() !== SyntaxKind.EqualsToken)
+    return;
   const left = e.getLeft().getText().replace(/\s/g, "");
   const right = e.getRight();
   if (left === "module.exports") {
     ctx.usesRequire = true;
     if (Node.isObjectLiteralExpression(right)) {
       for (const p of right.getProperties()) {
-        if (Node.isShorthandPropertyAssignment(p)) ctx.exports.set(p.getName(), { local: p.getName() });
+        if (Node.isShorthandPropertyAssignment(p))
+          ctx.exports.set(p.getName(), { local: p.getName() });
         else if (Node.isPropertyAssignment(p) && Node.isIdentifier(p.getInitializer()))
           ctx.exports.set(p.getName(), { local: p.getInitializer()!.getText() });
         // module.exports = { weather: tool({...}) }: the export is known by its key.
-        else if (Node.isPropertyAssignment(p) && Node.isIdentifier(p.getNameNode())) ctx.exports.set(p.getName(), { local: p.getName() });
+        else if (Node.isPropertyAssignment(p) && Node.isIdentifier(p.getNameNode()))
+          ctx.exports.set(p.getName(), { local: p.getName() });
       }
     } else if (Node.isIdentifier(right)) ctx.exports.set("default", { local: right.getText() });
   } else {
@@ -176,4 +195,3 @@ function collectCjsExport(ctx: FileCtx, e: Node): void {
     }
   }
 }
-

@@ -47,7 +47,12 @@ export function posOfLine(text: string, line: number): number {
 
 /** `// governor: <msg>` on its own line above the line holding `pos`; null when a marker is there
  *  already, in the text or among `edits` (a second run adds nothing). */
-export function markerEdit(text: string, pos: number, msg: string, edits: readonly Edit[]): Edit | null {
+export function markerEdit(
+  text: string,
+  pos: number,
+  msg: string,
+  edits: readonly Edit[],
+): Edit | null {
   const { start, indent } = lineStartOf(text, pos);
   const prevStart = text.lastIndexOf("\n", start - 2) + 1;
   if (start > 1 && /^\s*\/\/ governor:/.test(text.slice(prevStart, start - 1))) return null;
@@ -87,7 +92,8 @@ function measureIndent(text: string): string {
   if (tabs > spaces) return "\t";
   let best = 2;
   let count = 0;
-  for (const [step, n] of steps) if (n > count || (n === count && step < best)) [best, count] = [step, n];
+  for (const [step, n] of steps)
+    if (n > count || (n === count && step < best)) [best, count] = [step, n];
   return " ".repeat(best);
 }
 
@@ -96,9 +102,19 @@ function measureIndent(text: string): string {
  * level deeper keeps its shape. Blank lines and lines inside multi-line strings or templates (in
  * `keep`) stay as they are: indenting those would change a value.
  */
-export function reindentEdits(text: string, from: number, to: number, unit: string, keep: [number, number][]): Edit[] {
+export function reindentEdits(
+  text: string,
+  from: number,
+  to: number,
+  unit: string,
+  keep: [number, number][],
+): Edit[] {
   const out: Edit[] = [];
-  for (let nl = text.indexOf("\n", from); nl !== -1 && nl + 1 < to; nl = text.indexOf("\n", nl + 1)) {
+  for (
+    let nl = text.indexOf("\n", from);
+    nl !== -1 && nl + 1 < to;
+    nl = text.indexOf("\n", nl + 1)
+  ) {
     const start = nl + 1;
     const lineEnd = text.indexOf("\n", start);
     const line = text.slice(start, lineEnd === -1 ? text.length : lineEnd);

@@ -36,10 +36,21 @@ type Target =
  * fate: if this file is left unchanged, so are they. A factory some of whose calls could not be
  * resolved keeps its own finding too (those tools are gated under names known at run time only).
  */
-export function reportFactoryCalls(ctx: FileCtx, run: Run | undefined, at: Node, nameExpr: string): void {
+export function reportFactoryCalls(
+  ctx: FileCtx,
+  run: Run | undefined,
+  at: Node,
+  nameExpr: string,
+): void {
   const def = ctx.findings[ctx.findings.length - 1];
   if (!run || !def || def.status === "manual" || declaresEdgeRuntime(ctx.text)) return;
-  const fn = at.getFirstAncestor((a) => Node.isFunctionDeclaration(a) || Node.isFunctionExpression(a) || Node.isArrowFunction(a) || Node.isMethodDeclaration(a)) as FnLike | undefined;
+  const fn = at.getFirstAncestor(
+    (a) =>
+      Node.isFunctionDeclaration(a) ||
+      Node.isFunctionExpression(a) ||
+      Node.isArrowFunction(a) ||
+      Node.isMethodDeclaration(a),
+  ) as FnLike | undefined;
   if (!fn) return;
   const param = nameParam(fn, nameExpr);
   if (!param) return;
@@ -54,7 +65,11 @@ export function reportFactoryCalls(ctx: FileCtx, run: Run | undefined, at: Node,
     if (!c) continue;
     for (const call of c.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       const callee = unwrapExpr(call.getExpression());
-      const named = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : null;
+      const named = Node.isIdentifier(callee)
+        ? callee.getText()
+        : Node.isPropertyAccessExpression(callee)
+          ? callee.getName()
+          : null;
       if (named !== target.name) continue;
       if (!reaches(run, c, call, target)) {
         unresolved++;
@@ -78,12 +93,15 @@ function nameParam(fn: FnLike, nameExpr: string): NameParam | null {
     const p = params[i];
     if (p.isRestParameter()) return null;
     const n = p.getNameNode();
-    if (Node.isIdentifier(n) && n.getText() === id) return reassigned(fn, id, key) ? null : { index: i, key, label: nameExpr };
+    if (Node.isIdentifier(n) && n.getText() === id)
+      return reassigned(fn, id, key) ? null : { index: i, key, label: nameExpr };
     if (!key && Node.isObjectBindingPattern(n))
       for (const e of n.getElements()) {
         if (e.getDotDotDotToken() || e.getNameNode().getText() !== id) continue;
         const k = e.getPropertyNameNode()?.getText() ?? id;
-        return reassigned(fn, id) || !/^[A-Za-z_$][\w$]*$/.test(k) ? null : { index: i, key: k, label: id };
+        return reassigned(fn, id) || !/^[A-Za-z_$][\w$]*$/.test(k)
+          ? null
+          : { index: i, key: k, label: id };
       }
   }
   return null;
@@ -91,15 +109,41 @@ function nameParam(fn: FnLike, nameExpr: string): NameParam | null {
 
 /** Assigned, or declared again inside the factory (a nested binding could be the one the tool reads). */
 function reassigned(fn: Node, id: string, key?: string): boolean {
-  if (key && fn.getDescendantsOfKind(SyntaxKind.BinaryExpression).some((b) => b.getOperatorToken().getText().endsWith("=") && !/^[=!<>]=/.test(b.getOperatorToken().getText()) && unwrapExpr(b.getLeft()).getText().replace(/\s/g, "") === `${id}.${key}`))
+  if (
+    key &&
+    fn
+      .getDescendantsOfKind(SyntaxKind.BinaryExpression)
+      .some(
+        (b) =>
+          b.getOperatorToken().getText().endsWith("=") &&
+          !/^[=!<>]=/.test(b.getOperatorToken().getText()) &&
+          unwrapExpr(b.getLeft()).getText().replace(/\s/g, "") === `${id}.${key}`,
+      )
+  )
     return true;
   let declared = 0;
   for (const i of fn.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (i.getText() !== id) continue;
     const p = i.getParentOrThrow();
-    if (Node.isBinaryExpression(p) && p.getLeft() === i && /^(?:[-+*/%&|^?]|\*\*|<<|>>>?|&&|\|\|)?=$/.test(p.getOperatorToken().getText())) return true;
-    if ((Node.isPrefixUnaryExpression(p) || Node.isPostfixUnaryExpression(p)) && /\+\+|--/.test(p.getText())) return true;
-    if ((Node.isVariableDeclaration(p) || Node.isParameterDeclaration(p) || Node.isBindingElement(p) || Node.isFunctionDeclaration(p)) && p.getNameNode() === i) declared++;
+    if (
+      Node.isBinaryExpression(p) &&
+      p.getLeft() === i &&
+      /^(?:[-+*/%&|^?]|\*\*|<<|>>>?|&&|\|\|)?=$/.test(p.getOperatorToken().getText())
+    )
+      return true;
+    if (
+      (Node.isPrefixUnaryExpression(p) || Node.isPostfixUnaryExpression(p)) &&
+      /\+\+|--/.test(p.getText())
+    )
+      return true;
+    if (
+      (Node.isVariableDeclaration(p) ||
+        Node.isParameterDeclaration(p) ||
+        Node.isBindingElement(p) ||
+        Node.isFunctionDeclaration(p)) &&
+      p.getNameNode() === i
+    )
+      declared++;
   }
   return declared !== 1;
 }
@@ -115,27 +159,53 @@ function targetOf(ctx: FileCtx, fn: FnLike): Target | null {
     const name = Node.isIdentifier(fn.getNameNode()) ? fn.getName() : null;
     const owner = fn.getParent();
     if (name && Node.isClassDeclaration(owner) && owner.getName() && top(owner))
-      return { kind: "method", cls: owner, clsSymbol: `${ctx.path}#${owner.getName()}`, name, isStatic: fn.isStatic() };
+      return {
+        kind: "method",
+        cls: owner,
+        clsSymbol: `${ctx.path}#${owner.getName()}`,
+        name,
+        isStatic: fn.isStatic(),
+      };
     if (name && Node.isObjectLiteralExpression(owner)) return objectTarget(ctx, owner, name);
     return null;
   }
   const holder = fn.getParent();
-  if (Node.isVariableDeclaration(holder) && (holder.getInitializer() as Node | undefined) === fn && Node.isIdentifier(holder.getNameNode()) && constAtTop(holder))
+  if (
+    Node.isVariableDeclaration(holder) &&
+    (holder.getInitializer() as Node | undefined) === fn &&
+    Node.isIdentifier(holder.getNameNode()) &&
+    constAtTop(holder)
+  )
     return { kind: "function", symbol: `${ctx.path}#${holder.getName()}`, name: holder.getName() };
-  if (Node.isPropertyAssignment(holder) && Node.isIdentifier(holder.getNameNode()) && Node.isObjectLiteralExpression(holder.getParent()))
+  if (
+    Node.isPropertyAssignment(holder) &&
+    Node.isIdentifier(holder.getNameNode()) &&
+    Node.isObjectLiteralExpression(holder.getParent())
+  )
     return objectTarget(ctx, holder.getParent() as Node, holder.getName());
   return null;
 }
 
 function constAtTop(d: Node): boolean {
   const list = d.getParent();
-  return !!list && Node.isVariableDeclarationList(list) && list.getDeclarationKind() === "const" && Node.isSourceFile(list.getParent()?.getParent());
+  return (
+    !!list &&
+    Node.isVariableDeclarationList(list) &&
+    list.getDeclarationKind() === "const" &&
+    Node.isSourceFile(list.getParent()?.getParent())
+  );
 }
 
 // export const registry = { register(name, fn) { ... } }
 function objectTarget(ctx: FileCtx, obj: Node, name: string): Target | null {
   const holder = obj.getParent();
-  if (!holder || !Node.isVariableDeclaration(holder) || !Node.isIdentifier(holder.getNameNode()) || !constAtTop(holder)) return null;
+  if (
+    !holder ||
+    !Node.isVariableDeclaration(holder) ||
+    !Node.isIdentifier(holder.getNameNode()) ||
+    !constAtTop(holder)
+  )
+    return null;
   return { kind: "object", symbol: `${ctx.path}#${holder.getName()}`, obj: holder.getName(), name };
 }
 
@@ -143,21 +213,42 @@ function objectTarget(ctx: FileCtx, obj: Node, name: string): Target | null {
 function reaches(run: Run, c: FileCtx, call: CallExpression, t: Target): boolean {
   const callee = unwrapExpr(call.getExpression());
   if (t.kind === "function") {
-    if (Node.isIdentifier(callee)) return run.prog.symbolOf(c, callee.getText()) === t.symbol && boundOnlyAtTop(c, callee.getText());
+    if (Node.isIdentifier(callee))
+      return (
+        run.prog.symbolOf(c, callee.getText()) === t.symbol && boundOnlyAtTop(c, callee.getText())
+      );
     if (!Node.isPropertyAccessExpression(callee)) return false;
     const ns = unwrapExpr(callee.getExpression());
-    return Node.isIdentifier(ns) && run.prog.memberSymbol(c, ns.getText(), t.name) === t.symbol && boundOnlyAtTop(c, ns.getText());
+    return (
+      Node.isIdentifier(ns) &&
+      run.prog.memberSymbol(c, ns.getText(), t.name) === t.symbol &&
+      boundOnlyAtTop(c, ns.getText())
+    );
   }
   if (!Node.isPropertyAccessExpression(callee)) return false;
   // server.registerTool(...) in a file that may hold an MCP server: the MCP form's to take.
   if (MCP_METHODS.has(t.name) && (c.frameworks.has("mcp") || run.projectUsesMcp)) return false;
   const recv = unwrapExpr(callee.getExpression());
-  if (t.kind === "object") return Node.isIdentifier(recv) && run.prog.symbolOf(c, recv.getText()) === t.symbol && boundOnlyAtTop(c, recv.getText());
-  if (t.isStatic) return Node.isIdentifier(recv) && run.prog.symbolOf(c, recv.getText()) === t.clsSymbol && boundOnlyAtTop(c, recv.getText());
+  if (t.kind === "object")
+    return (
+      Node.isIdentifier(recv) &&
+      run.prog.symbolOf(c, recv.getText()) === t.symbol &&
+      boundOnlyAtTop(c, recv.getText())
+    );
+  if (t.isStatic)
+    return (
+      Node.isIdentifier(recv) &&
+      run.prog.symbolOf(c, recv.getText()) === t.clsSymbol &&
+      boundOnlyAtTop(c, recv.getText())
+    );
   if (Node.isThisExpression(recv)) return thisClass(call) === t.cls;
-  const isClass = (typeName: string | null) => !!typeName && run.prog.symbolOf(c, typeName) === t.clsSymbol && boundOnlyAtTop(c, typeName);
+  const isClass = (typeName: string | null) =>
+    !!typeName && run.prog.symbolOf(c, typeName) === t.clsSymbol && boundOnlyAtTop(c, typeName);
   // this.registry.registerTool(...): a field of the caller's class declared as (or made with) the class.
-  if (Node.isPropertyAccessExpression(recv) && Node.isThisExpression(unwrapExpr(recv.getExpression()))) {
+  if (
+    Node.isPropertyAccessExpression(recv) &&
+    Node.isThisExpression(unwrapExpr(recv.getExpression()))
+  ) {
     const cls = thisClass(call);
     const types = cls ? fieldTypes(cls, recv.getName()) : [];
     return types.length > 0 && types.every(isClass);
@@ -168,7 +259,8 @@ function reaches(run: Run, c: FileCtx, call: CallExpression, t: Target): boolean
     if (decls.length !== 1) return false;
     const d = decls[0];
     if (Node.isParameterDeclaration(d)) return isClass(typeRef(d.getTypeNode()));
-    if (Node.isVariableDeclaration(d) && constAtAnyLevel(d)) return isClass(typeRef(d.getTypeNode()) ?? newOf(d.getInitializer()));
+    if (Node.isVariableDeclaration(d) && constAtAnyLevel(d))
+      return isClass(typeRef(d.getTypeNode()) ?? newOf(d.getInitializer()));
   }
   return false;
 }
@@ -177,11 +269,26 @@ function reaches(run: Run, c: FileCtx, call: CallExpression, t: Target): boolean
 function thisClass(n: Node): ClassDeclaration | undefined {
   for (let p = n.getParent(); p; p = p.getParent()) {
     if (Node.isArrowFunction(p)) continue;
-    if (Node.isMethodDeclaration(p) || Node.isConstructorDeclaration(p) || Node.isPropertyDeclaration(p) || Node.isGetAccessorDeclaration(p) || Node.isSetAccessorDeclaration(p)) {
+    if (
+      Node.isMethodDeclaration(p) ||
+      Node.isConstructorDeclaration(p) ||
+      Node.isPropertyDeclaration(p) ||
+      Node.isGetAccessorDeclaration(p) ||
+      Node.isSetAccessorDeclaration(p)
+    ) {
       const cls = p.getParent();
-      return Node.isClassDeclaration(cls) && !(Node.isMethodDeclaration(p) && p.isStatic()) ? cls : undefined;
+      return Node.isClassDeclaration(cls) && !(Node.isMethodDeclaration(p) && p.isStatic())
+        ? cls
+        : undefined;
     }
-    if (Node.isFunctionDeclaration(p) || Node.isFunctionExpression(p) || Node.isClassDeclaration(p) || Node.isClassExpression(p) || Node.isSourceFile(p)) return undefined;
+    if (
+      Node.isFunctionDeclaration(p) ||
+      Node.isFunctionExpression(p) ||
+      Node.isClassDeclaration(p) ||
+      Node.isClassExpression(p) ||
+      Node.isSourceFile(p)
+    )
+      return undefined;
   }
   return undefined;
 }
@@ -190,7 +297,8 @@ function thisClass(n: Node): ClassDeclaration | undefined {
 function fieldTypes(cls: ClassDeclaration, field: string): (string | null)[] {
   const out: (string | null)[] = [];
   for (const ctor of cls.getConstructors())
-    for (const p of ctor.getParameters()) if (p.isParameterProperty() && p.getName() === field) out.push(typeRef(p.getTypeNode()));
+    for (const p of ctor.getParameters())
+      if (p.isParameterProperty() && p.getName() === field) out.push(typeRef(p.getTypeNode()));
   const prop = cls.getProperty(field);
   if (prop) {
     const t = typeRef(prop.getTypeNode());
@@ -198,19 +306,36 @@ function fieldTypes(cls: ClassDeclaration, field: string): (string | null)[] {
     else if (prop.getInitializer()) out.push(newOf(prop.getInitializer()));
   }
   // Assignments matter only where no type is declared (JavaScript): each must make the class.
-  if (out.length === 0 || !cls.getSourceFile().getFilePath().match(/\.[cm]?tsx?$/))
+  if (
+    out.length === 0 ||
+    !cls
+      .getSourceFile()
+      .getFilePath()
+      .match(/\.[cm]?tsx?$/)
+  )
     for (const b of cls.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
       const l = unwrapExpr(b.getLeft());
-      if (b.getOperatorToken().getKind() !== SyntaxKind.EqualsToken || !Node.isPropertyAccessExpression(l) || l.getName() !== field || !Node.isThisExpression(l.getExpression())) continue;
+      if (
+        b.getOperatorToken().getKind() !== SyntaxKind.EqualsToken ||
+        !Node.isPropertyAccessExpression(l) ||
+        l.getName() !== field ||
+        !Node.isThisExpression(l.getExpression())
+      )
+        continue;
       out.push(newOf(b.getRight()));
     }
   return out;
 }
 
-const typeRef = (t: Node | undefined): string | null => (t && Node.isTypeReference(t) && Node.isIdentifier(t.getTypeName()) && !t.getTypeArguments().length ? t.getTypeName().getText() : null);
+const typeRef = (t: Node | undefined): string | null =>
+  t && Node.isTypeReference(t) && Node.isIdentifier(t.getTypeName()) && !t.getTypeArguments().length
+    ? t.getTypeName().getText()
+    : null;
 const newOf = (e: Node | undefined): string | null => {
   const n = e && unwrapExpr(e);
-  return n && Node.isNewExpression(n) && Node.isIdentifier(n.getExpression()) ? n.getExpression().getText() : null;
+  return n && Node.isNewExpression(n) && Node.isIdentifier(n.getExpression())
+    ? n.getExpression().getText()
+    : null;
 };
 
 function constAtAnyLevel(d: Node): boolean {
@@ -225,8 +350,13 @@ function declarationsOf(c: FileCtx, name: string): Node[] {
     if (i.getText() !== name) continue;
     const p = i.getParentOrThrow();
     const binds =
-      Node.isVariableDeclaration(p) || Node.isParameterDeclaration(p) || Node.isBindingElement(p) || Node.isFunctionDeclaration(p) ||
-      Node.isClassDeclaration(p) || Node.isFunctionExpression(p) || Node.isEnumDeclaration(p);
+      Node.isVariableDeclaration(p) ||
+      Node.isParameterDeclaration(p) ||
+      Node.isBindingElement(p) ||
+      Node.isFunctionDeclaration(p) ||
+      Node.isClassDeclaration(p) ||
+      Node.isFunctionExpression(p) ||
+      Node.isEnumDeclaration(p);
     if (binds && (p as unknown as { getNameNode(): Node }).getNameNode() === i) out.push(p);
   }
   return out;
@@ -240,14 +370,25 @@ function boundOnlyAtTop(c: FileCtx, name: string): boolean {
   });
 }
 
-function callFinding(c: FileCtx, call: CallExpression, param: NameParam, def: ToolFinding, where: string): ToolFinding {
+function callFinding(
+  c: FileCtx,
+  call: CallExpression,
+  param: NameParam,
+  def: ToolFinding,
+  where: string,
+): ToolFinding {
   const args = call.getArguments();
   const spread = args.slice(0, param.index + 1).some((a) => Node.isSpreadElement(a));
   let arg: Node | undefined = spread ? undefined : args[param.index];
   if (arg && param.key) {
     const obj = unwrapExpr(arg);
     const p = Node.isObjectLiteralExpression(obj) ? obj.getProperty(param.key) : undefined;
-    arg = p && Node.isPropertyAssignment(p) ? p.getInitializer() : p && Node.isShorthandPropertyAssignment(p) ? p.getNameNode() : undefined;
+    arg =
+      p && Node.isPropertyAssignment(p)
+        ? p.getInitializer()
+        : p && Node.isShorthandPropertyAssignment(p)
+          ? p.getNameNode()
+          : undefined;
   }
   const name = constString(c, arg);
   const shown = arg?.getText().replace(/\s+/g, " ");

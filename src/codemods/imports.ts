@@ -12,7 +12,8 @@ const wanted = new WeakMap<SourceFile, Map<string, string>>();
 
 /** The local a file's existing import or require binds to governor/runtime's `name`, if any. */
 export function runtimeLocal(ctx: FileCtx, name: string): string | null {
-  for (const [local, b] of ctx.imports) if (RUNTIME_SPECS.has(b.spec) && b.name === name) return local;
+  for (const [local, b] of ctx.imports)
+    if (RUNTIME_SPECS.has(b.spec) && b.name === name) return local;
   return null;
 }
 
@@ -38,7 +39,8 @@ export function isRuntimeCall(ctx: FileCtx, n: Node | undefined, name: string): 
  *  becomes `tools: name(tools)`. */
 export function wrapInRuntime(ctx: FileCtx, name: string, at: Node, shorthand = false): void {
   const id = runtimeId(ctx, name);
-  if (shorthand) ctx.edits.push({ start: at.getEnd(), end: at.getEnd(), text: `: ${id}(${at.getText()})` });
+  if (shorthand)
+    ctx.edits.push({ start: at.getEnd(), end: at.getEnd(), text: `: ${id}(${at.getText()})` });
   else {
     ctx.edits.push({ start: at.getStart(), end: at.getStart(), text: `${id}(` });
     ctx.edits.push({ start: at.getEnd(), end: at.getEnd(), text: ")" });
@@ -48,7 +50,8 @@ export function wrapInRuntime(ctx: FileCtx, name: string, at: Node, shorthand = 
 export function addGateImport(ctx: FileCtx, kind: "esm" | "cjs"): void {
   const names: [string, string][] = [];
   if (ctx.needsGate && ctx.gateLocals.size === 0) names.push(["gate", ctx.gateId]);
-  for (const [name, id] of wanted.get(ctx.sf) ?? []) if (!runtimeLocal(ctx, name)) names.push([name, id]);
+  for (const [name, id] of wanted.get(ctx.sf) ?? [])
+    if (!runtimeLocal(ctx, name)) names.push([name, id]);
   if (!names.length) return;
   const esm = ctx.usesEsm || (!ctx.usesRequire && kind === "esm");
   const stmt = esm
@@ -58,9 +61,17 @@ export function addGateImport(ctx: FileCtx, kind: "esm" | "cjs"): void {
   const statements = ctx.sf.getStatements();
   let last: Node | undefined;
   for (const st of statements) {
-    if (Node.isImportDeclaration(st) || (Node.isImportEqualsDeclaration(st))) last = st;
-    else if (!esm && Node.isVariableStatement(st) && st.getDeclarations().some((d) => d.getInitializer() && requireSpec(d.getInitializer()!) !== null)) last = st;
-    else if (Node.isExpressionStatement(st) && Node.isStringLiteral(st.getExpression()) && !last) last = st; // "use strict" / "use client"
+    if (Node.isImportDeclaration(st) || Node.isImportEqualsDeclaration(st)) last = st;
+    else if (
+      !esm &&
+      Node.isVariableStatement(st) &&
+      st
+        .getDeclarations()
+        .some((d) => d.getInitializer() && requireSpec(d.getInitializer()!) !== null)
+    )
+      last = st;
+    else if (Node.isExpressionStatement(st) && Node.isStringLiteral(st.getExpression()) && !last)
+      last = st; // "use strict" / "use client"
     else if (last || !isDirective(st)) break;
   }
   if (last) {

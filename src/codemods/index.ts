@@ -10,21 +10,32 @@ import type { ToolFinding } from "./types.js";
 import type { FileCtx } from "./context.js";
 import type { Framework, GateOptions, GateResult, SourceInput } from "./types.js";
 
-export type { Framework, GateOptions, GateResult, PathAlias, SourceInput, ToolFinding, ToolStatus } from "./types.js";
+export type {
+  Framework,
+  GateOptions,
+  GateResult,
+  PathAlias,
+  SourceInput,
+  ToolFinding,
+  ToolStatus,
+} from "./types.js";
 export { declaresEdgeRuntime, mayHaveTools } from "./modules.js";
 
 // JS/TS sources only; declaration files hold no implementations.
 const SOURCE = /(?<!\.d)\.(?:[cm]?[jt]s|[jt]sx)$/;
 
 const EDGE_REASON =
-  "this file runs on the Edge runtime, where governor's runtime cannot load (it needs Node.js); set `export const runtime = \"nodejs\"` and run governor init again, or gate this tool another way";
+  'this file runs on the Edge runtime, where governor\'s runtime cannot load (it needs Node.js); set `export const runtime = "nodejs"` and run governor init again, or gate this tool another way';
 
 /** An Edge route keeps its code: every site it would have gated becomes a manual one. */
 function leaveEdgeFileManual(text: string, out: FormOutput): FormOutput {
   const edits = out.edits.filter((e) => e.text.includes("// governor:"));
-  const findings = out.findings.map((f) => (f.status === "gated" ? { ...f, status: "manual" as const, reason: EDGE_REASON } : f));
+  const findings = out.findings.map((f) =>
+    f.status === "gated" ? { ...f, status: "manual" as const, reason: EDGE_REASON } : f,
+  );
   for (const f of findings) {
-    const marker = f.reason === EDGE_REASON && markerEdit(text, posOfLine(text, f.line), EDGE_REASON, edits);
+    const marker =
+      f.reason === EDGE_REASON && markerEdit(text, posOfLine(text, f.line), EDGE_REASON, edits);
     if (marker) edits.push(marker);
   }
   return { edits, findings, needsGate: false };
@@ -57,7 +68,9 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   const wanted = (f: Framework) => !options.frameworks || options.frameworks.includes(f);
   const pathMap = new Map<string, string>();
   for (const i of inputs) pathMap.set(normalize(i.path.replace(/\\/g, "/")), i.path);
-  const paths = new Set([...prog.texts].filter(([p, t]) => SOURCE.test(p) && mayHaveTools(t)).map(([p]) => p));
+  const paths = new Set(
+    [...prog.texts].filter(([p, t]) => SOURCE.test(p) && mayHaveTools(t)).map(([p]) => p),
+  );
   for (const p of prog.reexportImporters()) paths.add(p);
   const candidates = [...paths].map((p) => prog.get(p)).filter((c) => c !== null);
   for (const c of candidates) prog.rebindReexports(c);
@@ -74,19 +87,36 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
     }
   }
 
-  const run: Run = { prog, aiSdkNames: names, projectUsesMcp: candidates.some((c) => c.frameworks.has("mcp")), wanted };
-  const defaultApplies = (form: Form, ctx: FileCtx) => form.frameworks.some((f) => wanted(f) && ctx.frameworks.has(f));
+  const run: Run = {
+    prog,
+    aiSdkNames: names,
+    projectUsesMcp: candidates.some((c) => c.frameworks.has("mcp")),
+    wanted,
+  };
+  const defaultApplies = (form: Form, ctx: FileCtx) =>
+    form.frameworks.some((f) => wanted(f) && ctx.frameworks.has(f));
   for (const ctx of candidates) {
     let file: FormOutput = { edits: [], findings: [], needsGate: false };
     for (const form of FORMS) {
-      if (!form.run || !form.frameworks.some(wanted) || !(form.applies ? form.applies(ctx, run) : defaultApplies(form, ctx))) continue;
+      if (
+        !form.run ||
+        !form.frameworks.some(wanted) ||
+        !(form.applies ? form.applies(ctx, run) : defaultApplies(form, ctx))
+      )
+        continue;
       try {
         const out = runForm(form, ctx, run, file.edits);
-        file = { edits: [...file.edits, ...out.edits], findings: [...file.findings, ...out.findings], needsGate: file.needsGate || out.needsGate };
+        file = {
+          edits: [...file.edits, ...out.edits],
+          findings: [...file.findings, ...out.findings],
+          needsGate: file.needsGate || out.needsGate,
+        };
       } catch (err) {
         // A construct we do not understand must not take the rest of the project down with it.
         file = { edits: [], findings: [], needsGate: false };
-        prog.warnings.push(`${ctx.path}: left unchanged, the codemod could not analyse it (${(err as Error).message}); gate its tools by hand`);
+        prog.warnings.push(
+          `${ctx.path}: left unchanged, the codemod could not analyse it (${(err as Error).message}); gate its tools by hand`,
+        );
         break;
       }
     }
@@ -101,7 +131,9 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
     try {
       form.finish(candidates, run);
     } catch (err) {
-      prog.warnings.push(`${form.id}: registration sites left unchanged, the codemod could not analyse them (${(err as Error).message})`);
+      prog.warnings.push(
+        `${form.id}: registration sites left unchanged, the codemod could not analyse them (${(err as Error).message})`,
+      );
     }
   }
 
@@ -114,8 +146,16 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
     try {
       after = applyEdits(ctx.text, ctx.edits);
     } catch (err) {
-      prog.warnings.push(`${ctx.path}: left unchanged, conflicting edits (${(err as Error).message}); gate its tools by hand`);
-      tools.push(...ctx.findings.map((t) => (t.status === "gated" ? { ...t, status: "manual" as const, reason: "conflicting edits; gate by hand" } : t)));
+      prog.warnings.push(
+        `${ctx.path}: left unchanged, conflicting edits (${(err as Error).message}); gate its tools by hand`,
+      );
+      tools.push(
+        ...ctx.findings.map((t) =>
+          t.status === "gated"
+            ? { ...t, status: "manual" as const, reason: "conflicting edits; gate by hand" }
+            : t,
+        ),
+      );
       continue;
     }
     tools.push(...ctx.findings);
@@ -125,5 +165,9 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   const orig = (p: string) => pathMap.get(p) ?? p;
   for (const f of files) f.path = orig(f.path);
   for (const t of tools) t.file = orig(t.file);
-  return { files, tools, warnings: prog.warnings.map((w) => w.replace(/^([^:]+):/, (_, p: string) => `${orig(p)}:`)) };
+  return {
+    files,
+    tools,
+    warnings: prog.warnings.map((w) => w.replace(/^([^:]+):/, (_, p: string) => `${orig(p)}:`)),
+  };
 }

@@ -42,15 +42,30 @@ function edgeExport(path: string, text: string): boolean {
   const kind = /\.[mc]?tsx$|\.[mc]?jsx?$/.test(path) ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, kind);
   const unwrap = (e: ts.Expression | undefined): ts.Expression | undefined => {
-    while (e && (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e))) e = e.expression;
+    while (
+      e &&
+      (ts.isParenthesizedExpression(e) ||
+        ts.isAsExpression(e) ||
+        ts.isSatisfiesExpression(e) ||
+        ts.isTypeAssertionExpression(e))
+    )
+      e = e.expression;
     return e;
   };
   const isEdge = (e: ts.Expression | undefined) => {
     const v = unwrap(e);
-    return !!v && (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) && /^(?:experimental-)?edge$/.test(v.text);
+    return (
+      !!v &&
+      (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v)) &&
+      /^(?:experimental-)?edge$/.test(v.text)
+    );
   };
   for (const st of sf.statements) {
-    if (!ts.isVariableStatement(st) || !st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    if (
+      !ts.isVariableStatement(st) ||
+      !st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+    )
+      continue;
     if (!(st.declarationList.flags & ts.NodeFlags.Const)) continue;
     for (const d of st.declarationList.declarations) {
       if (!ts.isIdentifier(d.name)) continue;
@@ -58,7 +73,13 @@ function edgeExport(path: string, text: string): boolean {
       const obj = d.name.text === "config" ? unwrap(d.initializer) : undefined;
       if (!obj || !ts.isObjectLiteralExpression(obj)) continue;
       for (const p of obj.properties) {
-        if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === "runtime" && isEdge(p.initializer)) return true;
+        if (
+          ts.isPropertyAssignment(p) &&
+          (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
+          p.name.text === "runtime" &&
+          isEdge(p.initializer)
+        )
+          return true;
       }
     }
   }
@@ -85,12 +106,21 @@ export interface PathAlias {
 }
 
 /** Resolves a relative or tsconfig-aliased specifier to one of the known input paths (no fs). */
-export function resolveSpec(fromPath: string, spec: string, known: Set<string>, aliases: PathAlias[] = []): string | null {
+export function resolveSpec(
+  fromPath: string,
+  spec: string,
+  known: Set<string>,
+  aliases: PathAlias[] = [],
+): string | null {
   if (!spec.startsWith(".")) {
     for (const a of aliases) {
       const star = a.pattern.indexOf("*");
-      const [pre, post] = star === -1 ? [a.pattern, ""] : [a.pattern.slice(0, star), a.pattern.slice(star + 1)];
-      const hit = star === -1 ? spec === a.pattern : spec.length >= pre.length + post.length && spec.startsWith(pre) && spec.endsWith(post);
+      const [pre, post] =
+        star === -1 ? [a.pattern, ""] : [a.pattern.slice(0, star), a.pattern.slice(star + 1)];
+      const hit =
+        star === -1
+          ? spec === a.pattern
+          : spec.length >= pre.length + post.length && spec.startsWith(pre) && spec.endsWith(post);
       if (!hit) continue;
       const captured = star === -1 ? "" : spec.slice(pre.length, spec.length - post.length);
       for (const t of a.targets) {

@@ -23,7 +23,10 @@ export function freshName(ctx: FileCtx, base: string): string {
   });
   if (!used.has(base)) return base;
   for (let i = 0; ; i++) {
-    const n = i === 0 ? `governor${base[0].toUpperCase()}${base.slice(1)}` : `governor${base[0].toUpperCase()}${base.slice(1)}${i + 1}`;
+    const n =
+      i === 0
+        ? `governor${base[0].toUpperCase()}${base.slice(1)}`
+        : `governor${base[0].toUpperCase()}${base.slice(1)}${i + 1}`;
     if (!used.has(n)) return n;
   }
 }
@@ -35,7 +38,8 @@ export function calleeBinding(ctx: FileCtx, callee: Node): Binding | null {
     const obj = callee.getExpression();
     if (Node.isIdentifier(obj)) {
       const b = ctx.imports.get(obj.getText());
-      if (b && (b.name === "*" || b.name === "default")) return { spec: b.spec, name: callee.getName() };
+      if (b && (b.name === "*" || b.name === "default"))
+        return { spec: b.spec, name: callee.getName() };
     }
   }
   return null;
@@ -64,14 +68,22 @@ export function addMarker(ctx: FileCtx, n: Node, msg: string): void {
 /** Drops the marker an earlier form put above the site at `line` (a registration wrapper gates it now). */
 export function dropMarker(ctx: FileCtx, line: number): void {
   const start = posOfLine(ctx.text, line);
-  ctx.edits = ctx.edits.filter((e) => !(e.start === start && e.end === start && e.text.includes("// governor:")));
+  ctx.edits = ctx.edits.filter(
+    (e) => !(e.start === start && e.end === start && e.text.includes("// governor:")),
+  );
 }
 
 /** Strips parentheses and type-only wrappers (`as`, `satisfies`, `!`) around an expression. */
 export function unwrapExpr(n: Node): Node {
   let cur = n;
   for (;;) {
-    if (Node.isParenthesizedExpression(cur) || Node.isAsExpression(cur) || Node.isSatisfiesExpression(cur) || Node.isNonNullExpression(cur) || Node.isTypeAssertion(cur))
+    if (
+      Node.isParenthesizedExpression(cur) ||
+      Node.isAsExpression(cur) ||
+      Node.isSatisfiesExpression(cur) ||
+      Node.isNonNullExpression(cur) ||
+      Node.isTypeAssertion(cur)
+    )
       cur = cur.getExpression();
     else return cur;
   }
@@ -81,7 +93,14 @@ export function unwrapExpr(n: Node): Node {
 export function valueParent(n: Node): { node: Node; child: Node } {
   let child = n;
   let p = n.getParentOrThrow();
-  while (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isSatisfiesExpression(p) || Node.isNonNullExpression(p) || Node.isTypeAssertion(p) || Node.isAwaitExpression(p)) {
+  while (
+    Node.isParenthesizedExpression(p) ||
+    Node.isAsExpression(p) ||
+    Node.isSatisfiesExpression(p) ||
+    Node.isNonNullExpression(p) ||
+    Node.isTypeAssertion(p) ||
+    Node.isAwaitExpression(p)
+  ) {
     child = p;
     p = p.getParentOrThrow();
   }
@@ -93,7 +112,13 @@ export function findMember(obj: Node, name: string): Node | undefined {
   if (!Node.isObjectLiteralExpression(obj)) return undefined;
   let found: Node | undefined;
   for (const p of obj.getProperties()) {
-    if ((Node.isPropertyAssignment(p) || Node.isMethodDeclaration(p) || Node.isShorthandPropertyAssignment(p)) && memberName(p) === name) found = p;
+    if (
+      (Node.isPropertyAssignment(p) ||
+        Node.isMethodDeclaration(p) ||
+        Node.isShorthandPropertyAssignment(p)) &&
+      memberName(p) === name
+    )
+      found = p;
   }
   return found;
 }
@@ -109,14 +134,19 @@ function memberName(p: Node): string | null {
 export function constString(ctx: FileCtx, n: Node | undefined): string | null {
   if (!n) return null;
   const e = unwrapExpr(n);
-  if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
+  if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e))
+    return e.getLiteralValue();
   if (Node.isIdentifier(e)) return constOf(ctx, e);
   // `${PREFIX}_lookup` where every part is a string const.
   if (Node.isTemplateExpression(e)) {
     let out = e.getHead().getLiteralText();
     for (const span of e.getTemplateSpans()) {
       const part = unwrapExpr(span.getExpression());
-      const v = Node.isIdentifier(part) ? constOf(ctx, part) : Node.isStringLiteral(part) ? part.getLiteralValue() : null;
+      const v = Node.isIdentifier(part)
+        ? constOf(ctx, part)
+        : Node.isStringLiteral(part)
+          ? part.getLiteralValue()
+          : null;
       if (v === null) return null;
       out += v + span.getLiteral().getLiteralText();
     }
@@ -141,8 +171,14 @@ function constOf(ctx: FileCtx, id: Node): string | null {
     const named = (p as unknown as { getNameNode?: () => Node | undefined }).getNameNode?.();
     const binds =
       (named === i &&
-        (Node.isVariableDeclaration(p) || Node.isParameterDeclaration(p) || Node.isBindingElement(p) || Node.isFunctionDeclaration(p) ||
-          Node.isClassDeclaration(p) || Node.isImportSpecifier(p) || Node.isNamespaceImport(p) || Node.isFunctionExpression(p) ||
+        (Node.isVariableDeclaration(p) ||
+          Node.isParameterDeclaration(p) ||
+          Node.isBindingElement(p) ||
+          Node.isFunctionDeclaration(p) ||
+          Node.isClassDeclaration(p) ||
+          Node.isImportSpecifier(p) ||
+          Node.isNamespaceImport(p) ||
+          Node.isFunctionExpression(p) ||
           Node.isEnumDeclaration(p))) ||
       (Node.isImportSpecifier(p) && p.getAliasNode() === i) ||
       (Node.isImportClause(p) && p.getDefaultImport() === i);
@@ -155,9 +191,16 @@ function constOf(ctx: FileCtx, id: Node): string | null {
   const list = d.getParent();
   if (!Node.isVariableDeclarationList(list) || list.getDeclarationKind() !== "const") return null;
   const scope = list.getParent()?.getParent();
-  if (!scope || !(Node.isSourceFile(scope) || Node.isBlock(scope) || Node.isModuleBlock(scope)) || !scope.containsRange(id.getPos(), id.getEnd())) return null;
+  if (
+    !scope ||
+    !(Node.isSourceFile(scope) || Node.isBlock(scope) || Node.isModuleBlock(scope)) ||
+    !scope.containsRange(id.getPos(), id.getEnd())
+  )
+    return null;
   const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
-  return init && (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)) ? init.getLiteralValue() : null;
+  return init && (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init))
+    ? init.getLiteralValue()
+    : null;
 }
 
 /** Could binding `b` be the one `use` refers to? Its scope: the function for parameters, `var` and
@@ -165,17 +208,25 @@ function constOf(ctx: FileCtx, id: Node): string | null {
  *  Unsure shapes count as in scope (the caller then treats the name as unknown). */
 function inScope(b: Node, use: Node): boolean {
   const fnLike = (n: Node) =>
-    Node.isFunctionDeclaration(n) || Node.isFunctionExpression(n) || Node.isArrowFunction(n) || Node.isMethodDeclaration(n) ||
-    Node.isConstructorDeclaration(n) || Node.isGetAccessorDeclaration(n) || Node.isSetAccessorDeclaration(n);
+    Node.isFunctionDeclaration(n) ||
+    Node.isFunctionExpression(n) ||
+    Node.isArrowFunction(n) ||
+    Node.isMethodDeclaration(n) ||
+    Node.isConstructorDeclaration(n) ||
+    Node.isGetAccessorDeclaration(n) ||
+    Node.isSetAccessorDeclaration(n);
   // A destructured element belongs to the nearest parameter or variable declaration around it.
-  const owner = Node.isBindingElement(b) ? b.getFirstAncestor((a) => Node.isParameterDeclaration(a) || Node.isVariableDeclaration(a)) : b;
+  const owner = Node.isBindingElement(b)
+    ? b.getFirstAncestor((a) => Node.isParameterDeclaration(a) || Node.isVariableDeclaration(a))
+    : b;
   let scope: Node | undefined;
   if (owner && Node.isParameterDeclaration(owner)) scope = owner.getParent();
   else if (owner && Node.isVariableDeclaration(owner)) {
     const list = owner.getParent();
     if (!Node.isVariableDeclarationList(list)) return true;
     const stmt = list.getParent();
-    if (list.getDeclarationKind() === "var") scope = owner.getFirstAncestor((a) => fnLike(a) || Node.isSourceFile(a));
+    if (list.getDeclarationKind() === "var")
+      scope = owner.getFirstAncestor((a) => fnLike(a) || Node.isSourceFile(a));
     // for (const x of ...) / catch: the loop or clause; a const/let statement: its block.
     else scope = stmt && !Node.isVariableStatement(stmt) ? stmt : stmt?.getParent();
   } else return true;
@@ -186,15 +237,25 @@ function inScope(b: Node, use: Node): boolean {
 /** Side-effect-free expression text that can be evaluated twice (names, property reads, JSON.parse of those). */
 export function isPure(n: Node): boolean {
   const e = unwrapExpr(n);
-  if (Node.isIdentifier(e) || Node.isThisExpression(e) || Node.isStringLiteral(e) || Node.isNumericLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e))
+  if (
+    Node.isIdentifier(e) ||
+    Node.isThisExpression(e) ||
+    Node.isStringLiteral(e) ||
+    Node.isNumericLiteral(e) ||
+    Node.isNoSubstitutionTemplateLiteral(e)
+  )
     return true;
   if (Node.isPropertyAccessExpression(e)) return isPure(e.getExpression());
-  if (Node.isElementAccessExpression(e)) return isPure(e.getExpression()) && !!e.getArgumentExpression() && isPure(e.getArgumentExpression()!);
+  if (Node.isElementAccessExpression(e))
+    return (
+      isPure(e.getExpression()) && !!e.getArgumentExpression() && isPure(e.getArgumentExpression()!)
+    );
   if (Node.isCallExpression(e)) {
     const c = e.getExpression().getText().replace(/\s/g, "");
     return c === "JSON.parse" && e.getArguments().length === 1 && isPure(e.getArguments()[0]);
   }
-  if (Node.isBinaryExpression(e) && ["??", "||"].includes(e.getOperatorToken().getText())) return isPure(e.getLeft()) && isPure(e.getRight());
+  if (Node.isBinaryExpression(e) && ["??", "||"].includes(e.getOperatorToken().getText()))
+    return isPure(e.getLeft()) && isPure(e.getRight());
   if (Node.isObjectLiteralExpression(e)) return e.getProperties().length === 0;
   return false;
 }
@@ -202,11 +263,13 @@ export function isPure(n: Node): boolean {
 /** A property key known without running code: identifier, string or number literal, or ["literal"]. */
 export function staticKey(n: Node): string | null {
   if (Node.isIdentifier(n) || Node.isPrivateIdentifier(n)) return n.getText();
-  if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) return n.getLiteralValue();
+  if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n))
+    return n.getLiteralValue();
   if (Node.isNumericLiteral(n)) return n.getText();
   if (Node.isComputedPropertyName(n)) {
     const e = n.getExpression();
-    if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) return e.getLiteralValue();
+    if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e))
+      return e.getLiteralValue();
   }
   return null;
 }

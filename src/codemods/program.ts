@@ -18,7 +18,10 @@ export class Program {
   private keyIndex: Map<string, Set<string>> | null = null;
   private n = 0;
 
-  constructor(inputs: { path: string; text: string }[], private readonly aliases: PathAlias[] = []) {
+  constructor(
+    inputs: { path: string; text: string }[],
+    private readonly aliases: PathAlias[] = [],
+  ) {
     for (const i of inputs) this.texts.set(normalize(i.path.replace(/\\/g, "/")), i.text);
   }
 
@@ -39,7 +42,9 @@ export class Program {
     if (text === undefined) return null;
     const r = parseFile(this.project, path, text, this.n++);
     if ("error" in r) {
-      this.warnings.push(`${path}: skipped, it does not parse (${r.error}); fix the syntax and run again`);
+      this.warnings.push(
+        `${path}: skipped, it does not parse (${r.error}); fix the syntax and run again`,
+      );
       this.ctxs.set(path, null);
       return null;
     }
@@ -114,7 +119,8 @@ export class Program {
     const ctx = this.get(path);
     if (!ctx) return null;
     const e = ctx.exports.get(name);
-    if (e?.local) return ctx.imports.has(e.local) ? this.symbolOf(ctx, e.local) : `${path}#${e.local}`;
+    if (e?.local)
+      return ctx.imports.has(e.local) ? this.symbolOf(ctx, e.local) : `${path}#${e.local}`;
     if (e?.from) {
       const t = this.resolve(path, e.from.spec);
       return t ? this.exportSymbol(t, e.from.name, depth + 1) : null;
@@ -164,10 +170,18 @@ export class Program {
       if (!words.length) break;
       const re = new RegExp(`\\b(?:${words.map((w) => w.replace(/\$/g, "\\$")).join("|")})\\b`);
       for (const [p, t] of this.texts) {
-        if (scanned.has(p) || !/\.(?:[cm]?[jt]s|[jt]sx)$/.test(p) || p.endsWith(".d.ts") || !re.test(t)) continue;
+        if (
+          scanned.has(p) ||
+          !/\.(?:[cm]?[jt]s|[jt]sx)$/.test(p) ||
+          p.endsWith(".d.ts") ||
+          !re.test(t)
+        )
+          continue;
         scanned.add(p);
         const c = this.get(p);
-        if (c) for (const [k, e] of c.exports) if (e.from || (e.local && c.imports.has(e.local))) pending.push(k);
+        if (c)
+          for (const [k, e] of c.exports)
+            if (e.from || (e.local && c.imports.has(e.local))) pending.push(k);
       }
     }
     const add = (sym: string | null, key: string) => {
@@ -184,27 +198,40 @@ export class Program {
             const ns = unwrapExpr(p.getExpression());
             const b = Node.isIdentifier(ns) ? ctx.imports.get(ns.getText()) : undefined;
             const target = b?.name === "*" ? this.resolve(ctx.path, b.spec) : null;
-            if (target) for (const n of this.exportNames(target, 0)) if (n !== "default") add(this.exportSymbol(target, n, 0), n);
-          } else if (Node.isShorthandPropertyAssignment(p)) add(this.symbolOf(ctx, p.getName()), p.getName());
+            if (target)
+              for (const n of this.exportNames(target, 0))
+                if (n !== "default") add(this.exportSymbol(target, n, 0), n);
+          } else if (Node.isShorthandPropertyAssignment(p))
+            add(this.symbolOf(ctx, p.getName()), p.getName());
           else if (Node.isPropertyAssignment(p)) {
             const key = staticKey(p.getNameNode());
             if (key === null) continue;
             let init: Node = p.getInitializerOrThrow();
-            while (Node.isParenthesizedExpression(init) || Node.isAsExpression(init) || Node.isSatisfiesExpression(init) || Node.isAwaitExpression(init))
+            while (
+              Node.isParenthesizedExpression(init) ||
+              Node.isAsExpression(init) ||
+              Node.isSatisfiesExpression(init) ||
+              Node.isAwaitExpression(init)
+            )
               init = init.getExpression();
             if (Node.isIdentifier(init)) add(this.symbolOf(ctx, init.getText()), key);
-            else if (Node.isPropertyAccessExpression(init) && Node.isIdentifier(init.getExpression())) {
+            else if (
+              Node.isPropertyAccessExpression(init) &&
+              Node.isIdentifier(init.getExpression())
+            ) {
               const obj = init.getExpression().getText();
               add(this.memberSymbol(ctx, obj, init.getName()), key);
               // toolbox.weather where toolbox is an object of tools (here or imported): re-keyed.
               const base = this.symbolOf(ctx, obj);
               if (base) add(`${base}.${init.getName()}`, key);
-            }
-            else if (Node.isCallExpression(init)) {
+            } else if (Node.isCallExpression(init)) {
               const c = init.getExpression();
               if (Node.isIdentifier(c)) add(prefixed(this.symbolOf(ctx, c.getText())), key);
               else if (Node.isPropertyAccessExpression(c) && Node.isIdentifier(c.getExpression()))
-                add(prefixed(this.memberSymbol(ctx, c.getExpression().getText(), c.getName())), key);
+                add(
+                  prefixed(this.memberSymbol(ctx, c.getExpression().getText(), c.getName())),
+                  key,
+                );
             }
           }
         }
@@ -221,5 +248,9 @@ const prefixed = (s: string | null) => (s ? `call:${s}` : null);
 
 function isCjsExportObject(obj: Node): boolean {
   const p = obj.getParent();
-  return !!p && Node.isBinaryExpression(p) && /^(?:module\.)?exports$/.test(p.getLeft().getText().replace(/\s/g, ""));
+  return (
+    !!p &&
+    Node.isBinaryExpression(p) &&
+    /^(?:module\.)?exports$/.test(p.getLeft().getText().replace(/\s/g, ""))
+  );
 }

@@ -1,5 +1,11 @@
 // The edits that put a gate around a function, shared by every form.
-import { Node, SyntaxKind, type ArrowFunction, type FunctionExpression, type MethodDeclaration } from "ts-morph";
+import {
+  Node,
+  SyntaxKind,
+  type ArrowFunction,
+  type FunctionExpression,
+  type MethodDeclaration,
+} from "ts-morph";
 import { eolOf, indentUnit, lineStartOf, reindentEdits } from "./edits.js";
 import type { FileCtx } from "./context.js";
 import { addMarker, constString, isGateCall, isPure, lineOf, unwrapExpr } from "./nodes.js";
@@ -19,7 +25,12 @@ export interface Site {
   at: Node;
 }
 
-export function report(ctx: FileCtx, site: Site, status: ToolFinding["status"], reason?: string): void {
+export function report(
+  ctx: FileCtx,
+  site: Site,
+  status: ToolFinding["status"],
+  reason?: string,
+): void {
   ctx.claimed.add(site.at.getStart());
   ctx.findings.push({
     file: ctx.path,
@@ -29,7 +40,7 @@ export function report(ctx: FileCtx, site: Site, status: ToolFinding["status"], 
     framework: site.framework,
     form: site.form,
     status,
-    ...(reason ?? site.reason ? { reason: reason ?? site.reason } : {}),
+    ...((reason ?? site.reason) ? { reason: reason ?? site.reason } : {}),
   });
 }
 
@@ -44,17 +55,30 @@ const lit = (site: Site) => site.nameExpr ?? JSON.stringify(site.name);
 /** `fn` -> `gate("name", fn[, opts])`. Already wrapped -> reported as such, no edit. */
 export function wrapExpression(ctx: FileCtx, site: Site, fn: Node, opts?: string): void {
   if (isGateCall(ctx, unwrapExpr(fn))) return report(ctx, site, "already-gated");
-  ctx.edits.push({ start: fn.getStart(), end: fn.getStart(), text: `${ctx.gateId}(${lit(site)}, ` });
+  ctx.edits.push({
+    start: fn.getStart(),
+    end: fn.getStart(),
+    text: `${ctx.gateId}(${lit(site)}, `,
+  });
   ctx.edits.push({ start: fn.getEnd(), end: fn.getEnd(), text: `${opts ? `, ${opts}` : ""})` });
   ctx.needsGate = true;
   report(ctx, site, "gated");
 }
 
 /** Object method `async execute(a) {...}` -> `execute: gate("name", async function (a) {...})` (keeps `this`). */
-export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration, opts?: string): void {
+export function wrapObjectMethod(
+  ctx: FileCtx,
+  site: Site,
+  m: MethodDeclaration,
+  opts?: string,
+): void {
   // `super` only works in method syntax; a function expression would not parse.
   if (m.getDescendantsOfKind(SyntaxKind.SuperKeyword).length > 0)
-    return manual(ctx, site, `${m.getName()} uses super; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`);
+    return manual(
+      ctx,
+      site,
+      `${m.getName()} uses super; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`,
+    );
   const nameNode = m.getNameNode();
   const isAsync = m.isAsync();
   const star = m.isGenerator() ? "*" : "";
@@ -78,15 +102,30 @@ export function wrapObjectMethod(ctx: FileCtx, site: Site, m: MethodDeclaration,
  *   }
  * Generators cannot move into an arrow, so they are left to the user.
  */
-export function wrapMethodBody(ctx: FileCtx, site: Site, m: MethodDeclaration, opts?: string): void {
+export function wrapMethodBody(
+  ctx: FileCtx,
+  site: Site,
+  m: MethodDeclaration,
+  opts?: string,
+): void {
   const body = m.getBody();
-  if (!body || !Node.isBlock(body)) return manual(ctx, site, `${m.getName()} has no body to gate; wrap the tool by hand`);
+  if (!body || !Node.isBlock(body))
+    return manual(ctx, site, `${m.getName()} has no body to gate; wrap the tool by hand`);
   if (isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
   const ret = m.getReturnTypeNode();
-  if (!m.isAsync() && ret && !/^Promise(?:Like)?</.test(ret.getText()) && Node.isObjectLiteralExpression(m.getParent()))
+  if (
+    !m.isAsync() &&
+    ret &&
+    !/^Promise(?:Like)?</.test(ret.getText()) &&
+    Node.isObjectLiteralExpression(m.getParent())
+  )
     return wrapObjectMethod(ctx, site, m, opts);
   if (m.isGenerator())
-    return manual(ctx, site, `${m.getName()} is a generator; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`);
+    return manual(
+      ctx,
+      site,
+      `${m.getName()} is a generator; wrap its work in gate("${site.name ?? "<tool name>"}", fn) by hand`,
+    );
   insertBodyGate(ctx, site, m, body, m.isAsync(), opts);
 }
 
@@ -100,7 +139,8 @@ export function isGatedBody(ctx: FileCtx, body: Node): boolean {
 
 /** `gate(...)(...)` (or a bare `gate(...)`). */
 function isGatedCall(ctx: FileCtx, e: Node | undefined): boolean {
-  if (e && Node.isCallExpression(e) && Node.isCallExpression(e.getExpression())) e = e.getExpression();
+  if (e && Node.isCallExpression(e) && Node.isCallExpression(e.getExpression()))
+    e = e.getExpression();
   return isGateCall(ctx, e);
 }
 
@@ -118,7 +158,12 @@ function isGatedCall(ctx: FileCtx, e: Node | undefined): boolean {
 export function wrapInline(ctx: FileCtx, site: Site, fn: Node, opts?: string): void {
   const f = unwrapExpr(fn);
   // A sync function with a declared non-Promise result cannot hold `return gate(...)()` (a Promise).
-  if ((Node.isFunctionExpression(f) || Node.isArrowFunction(f)) && !f.isAsync() && f.getReturnTypeNode() && !/^Promise(?:Like)?</.test(f.getReturnTypeNode()!.getText()))
+  if (
+    (Node.isFunctionExpression(f) || Node.isArrowFunction(f)) &&
+    !f.isAsync() &&
+    f.getReturnTypeNode() &&
+    !/^Promise(?:Like)?</.test(f.getReturnTypeNode()!.getText())
+  )
     return wrapExpression(ctx, site, fn, opts);
   if (Node.isFunctionExpression(f) && !f.isGenerator() && f === fn) {
     const body = f.getBody();
@@ -132,7 +177,12 @@ export function wrapInline(ctx: FileCtx, site: Site, fn: Node, opts?: string): v
 type FnLike = MethodDeclaration | FunctionExpression | ArrowFunction;
 
 /** The inner arrow's parameter list and what the outer function passes to the gated call. */
-function handOver(ctx: FileCtx, f: FnLike, isAsync: boolean, given?: string): { head: string; args: string } {
+function handOver(
+  ctx: FileCtx,
+  f: FnLike,
+  isAsync: boolean,
+  given?: string,
+): { head: string; args: string } {
   const args = given ?? argumentsOf(f);
   const rest = args === "" ? "()" : ctx.isTs ? "(..._args: unknown[])" : "(..._args)";
   // The body's returns are checked against a declared result type: it moves with them, or a
@@ -143,7 +193,8 @@ function handOver(ctx: FileCtx, f: FnLike, isAsync: boolean, given?: string): { 
 }
 
 // Result types no literal can widen against: nothing to repeat.
-const PLAIN_RESULT = /^(?:Promise<)?(?:string|number|boolean|void|unknown|any|undefined|null|bigint)>?$/;
+const PLAIN_RESULT =
+  /^(?:Promise<)?(?:string|number|boolean|void|unknown|any|undefined|null|bigint)>?$/;
 
 /**
  * The call's arguments as an expression list: parameter names, or a destructuring pattern read back
@@ -151,7 +202,11 @@ const PLAIN_RESULT = /^(?:Promise<)?(?:string|number|boolean|void|unknown|any|un
  * `...arguments` where the function reads `arguments` itself.
  */
 function argumentsOf(f: FnLike): string {
-  if (!Node.isArrowFunction(f) && readsOwn(f, (d) => Node.isIdentifier(d) && d.getText() === "arguments")) return "...arguments";
+  if (
+    !Node.isArrowFunction(f) &&
+    readsOwn(f, (d) => Node.isIdentifier(d) && d.getText() === "arguments")
+  )
+    return "...arguments";
   return f
     .getParameters()
     .filter((p) => p.getName() !== "this")
@@ -169,7 +224,14 @@ export function patternText(n: Node): string {
     return els.length ? `{ ${els.join(", ")} }` : "{}";
   }
   if (Node.isArrayBindingPattern(n))
-    return `[${n.getElements().map((e) => (Node.isBindingElement(e) ? `${e.getDotDotDotToken() ? "..." : ""}${patternText(e.getNameNode())}` : "")).join(", ")}]`;
+    return `[${n
+      .getElements()
+      .map((e) =>
+        Node.isBindingElement(e)
+          ? `${e.getDotDotDotToken() ? "..." : ""}${patternText(e.getNameNode())}`
+          : "",
+      )
+      .join(", ")}]`;
   return n.getText();
 }
 
@@ -178,7 +240,12 @@ export function literalRanges(n: Node): [number, number][] {
   const out: [number, number][] = [];
   n.forEachDescendant((d) => {
     if (
-      (Node.isStringLiteral(d) || Node.isNoSubstitutionTemplateLiteral(d) || Node.isTemplateHead(d) || Node.isTemplateMiddle(d) || Node.isTemplateTail(d) || Node.isJsxText(d)) &&
+      (Node.isStringLiteral(d) ||
+        Node.isNoSubstitutionTemplateLiteral(d) ||
+        Node.isTemplateHead(d) ||
+        Node.isTemplateMiddle(d) ||
+        Node.isTemplateTail(d) ||
+        Node.isJsxText(d)) &&
       d.getText().includes("\n")
     )
       out.push([d.getStart(), d.getEnd()]);
@@ -189,7 +256,14 @@ export function literalRanges(n: Node): [number, number][] {
 const blankUpTo = (text: string, from: number, to: number) => /^[ \t]*$/.test(text.slice(from, to));
 
 /** `{ body }` -> `{ return gate("name", async (...) => { body })(args); }`, on lines of its own when the body has them. */
-function insertBodyGate(ctx: FileCtx, site: Site, f: FnLike, body: Node, isAsync: boolean, opts?: string): void {
+function insertBodyGate(
+  ctx: FileCtx,
+  site: Site,
+  f: FnLike,
+  body: Node,
+  isAsync: boolean,
+  opts?: string,
+): void {
   const { head, args } = handOver(ctx, f, isAsync, site.handOver);
   const open = body.getStart();
   const close = body.getEnd() - 1; // the closing brace
@@ -201,7 +275,12 @@ function insertBodyGate(ctx: FileCtx, site: Site, f: FnLike, body: Node, isAsync
   // `{` may be followed by a line comment (`{ // why`): it stays on the function's line.
   const afterOpen = text.slice(open + 1, firstBreak).replace(/\r$/, "");
   const trailing = /^[ \t]*(?:\/\/.*)?$/.test(afterOpen) ? afterOpen.length : -1;
-  if (firstBreak !== -1 && firstBreak < close && trailing !== -1 && blankUpTo(text, lastBreak + 1, close)) {
+  if (
+    firstBreak !== -1 &&
+    firstBreak < close &&
+    trailing !== -1 &&
+    blankUpTo(text, lastBreak + 1, close)
+  ) {
     const nl = eolOf(text);
     const unit = indentUnit(text);
     const { indent } = lineStartOf(text, open);
@@ -220,7 +299,8 @@ function insertBodyGate(ctx: FileCtx, site: Site, f: FnLike, body: Node, isAsync
 /** Keeps the arrow and its parameters; its body becomes the gated function. */
 function gateArrowBody(ctx: FileCtx, site: Site, f: ArrowFunction, opts?: string): void {
   const body = f.getBody();
-  if (isGatedCall(ctx, unwrapExpr(body)) || isGatedBody(ctx, body)) return report(ctx, site, "already-gated");
+  if (isGatedCall(ctx, unwrapExpr(body)) || isGatedBody(ctx, body))
+    return report(ctx, site, "already-gated");
   const { head, args } = handOver(ctx, f, f.isAsync(), site.handOver);
   const call = `${ctx.gateId}(${lit(site)}, ${head} `;
   const tail = `${opts ? `, ${opts}` : ""})(${args})`;
@@ -229,7 +309,11 @@ function gateArrowBody(ctx: FileCtx, site: Site, f: ArrowFunction, opts?: string
   const start = body.getStart();
   const end = f.getEnd();
   const multiLine = text.slice(start, end).includes("\n");
-  if (multiLine && !text.slice(arrowEnd, start).includes("\n") && /^\s*$/.test(text.slice(arrowEnd, start))) {
+  if (
+    multiLine &&
+    !text.slice(arrowEnd, start).includes("\n") &&
+    /^\s*$/.test(text.slice(arrowEnd, start))
+  ) {
     // `=> {` on the header line: the gate call starts the next line, one level in.
     const unit = indentUnit(text);
     const { indent } = lineStartOf(text, f.getEqualsGreaterThan().getStart());
@@ -237,7 +321,8 @@ function gateArrowBody(ctx: FileCtx, site: Site, f: ArrowFunction, opts?: string
     ctx.edits.push(...reindentEdits(text, start, end, unit, literalRanges(body)));
   } else {
     ctx.edits.push({ start, end: start, text: call });
-    if (multiLine) ctx.edits.push(...reindentEdits(text, start, end, indentUnit(text), literalRanges(body)));
+    if (multiLine)
+      ctx.edits.push(...reindentEdits(text, start, end, indentUnit(text), literalRanges(body)));
   }
   ctx.edits.push({ start: end, end, text: tail });
   ctx.needsGate = true;
@@ -248,7 +333,14 @@ function gateArrowBody(ctx: FileCtx, site: Site, f: ArrowFunction, opts?: string
 function readsOwn(f: Node, test: (d: Node) => boolean): boolean {
   let found = false;
   f.forEachDescendant((d, t) => {
-    if (Node.isFunctionDeclaration(d) || Node.isFunctionExpression(d) || Node.isMethodDeclaration(d) || Node.isClassDeclaration(d) || Node.isClassExpression(d)) return t.skip();
+    if (
+      Node.isFunctionDeclaration(d) ||
+      Node.isFunctionExpression(d) ||
+      Node.isMethodDeclaration(d) ||
+      Node.isClassDeclaration(d) ||
+      Node.isClassExpression(d)
+    )
+      return t.skip();
     if (test(d)) {
       found = true;
       t.stop();
@@ -258,19 +350,37 @@ function readsOwn(f: Node, test: (d: Node) => boolean): boolean {
 }
 
 /** Gates the function held by an object property (`execute`, `func`): property value or method. */
-export function wrapProperty(ctx: FileCtx, site: Site, prop: Node, inline = false, opts?: string): void {
+export function wrapProperty(
+  ctx: FileCtx,
+  site: Site,
+  prop: Node,
+  inline = false,
+  opts?: string,
+): void {
   if (Node.isPropertyAssignment(prop))
-    return inline ? wrapInline(ctx, site, prop.getInitializerOrThrow(), opts) : wrapExpression(ctx, site, prop.getInitializerOrThrow(), opts);
-  if (Node.isMethodDeclaration(prop)) return prop.isGenerator() ? wrapObjectMethod(ctx, site, prop, opts) : wrapMethodBody(ctx, site, prop, opts);
+    return inline
+      ? wrapInline(ctx, site, prop.getInitializerOrThrow(), opts)
+      : wrapExpression(ctx, site, prop.getInitializerOrThrow(), opts);
+  if (Node.isMethodDeclaration(prop))
+    return prop.isGenerator()
+      ? wrapObjectMethod(ctx, site, prop, opts)
+      : wrapMethodBody(ctx, site, prop, opts);
   if (Node.isShorthandPropertyAssignment(prop)) {
     // { execute } -> { execute: gate("name", execute) }
-    ctx.edits.push({ start: prop.getEnd(), end: prop.getEnd(), text: `: ${ctx.gateId}(${lit(site)}, ${prop.getName()}${opts ? `, ${opts}` : ""})` });
+    ctx.edits.push({
+      start: prop.getEnd(),
+      end: prop.getEnd(),
+      text: `: ${ctx.gateId}(${lit(site)}, ${prop.getName()}${opts ? `, ${opts}` : ""})`,
+    });
     ctx.needsGate = true;
     return report(ctx, site, "gated");
   }
-  manual(ctx, site, `could not read ${prop.getKindName()}; wrap the tool's function with gate(...) by hand`);
+  manual(
+    ctx,
+    site,
+    `could not read ${prop.getKindName()}; wrap the tool's function with gate(...) by hand`,
+  );
 }
-
 
 /** The node holding an options object's `name`: `name: <expr>`, or the identifier of a shorthand `{ name }`. */
 export function nameNodeOf(obj: Node): Node | undefined {

@@ -2,7 +2,14 @@ import { Command } from "commander";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { CliError, EXIT, handleError, usageExit, inGitHubActions, print } from "../cli-support/index.js";
+import {
+  CliError,
+  EXIT,
+  handleError,
+  usageExit,
+  inGitHubActions,
+  print,
+} from "../cli-support/index.js";
 import { gateSources } from "../codemods/index.js";
 import { runDoctor } from "../doctor/run.js";
 import { renderAnnotations, renderText } from "../doctor/report.js";
@@ -14,18 +21,36 @@ export const doctorOptionsSchema = z.object({
   apiKey: z.string().min(1).optional(),
   apiKeyFile: z.string().min(1).optional(),
   probes: z.string().min(1).optional(),
-  maxLatency: z.coerce.number({ error: "expected a number" }).positive("expected a positive number of milliseconds").optional(),
-  samples: z.coerce.number({ error: "expected a number" }).int().min(1, "expected at least 1").max(1000, "expected at most 1000"),
-  timeout: z.coerce.number({ error: "expected a number" }).int().positive("expected a positive number of milliseconds").optional(),
+  maxLatency: z.coerce
+    .number({ error: "expected a number" })
+    .positive("expected a positive number of milliseconds")
+    .optional(),
+  samples: z.coerce
+    .number({ error: "expected a number" })
+    .int()
+    .min(1, "expected at least 1")
+    .max(1000, "expected at most 1000"),
+  timeout: z.coerce
+    .number({ error: "expected a number" })
+    .int()
+    .positive("expected a positive number of milliseconds")
+    .optional(),
   strict: z.boolean().optional(),
   json: z.boolean().optional(),
 });
 export type DoctorCommandOptions = z.infer<typeof doctorOptionsSchema>;
 
-export async function runDoctorCommand(o: DoctorCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runDoctorCommand(
+  o: DoctorCommandOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const cwd = path.resolve(o.cwd);
-  if (!existsSync(cwd)) throw new CliError(`--cwd ${o.cwd} does not exist.`, "Pass the directory of your project.");
-  const apiKey = resolveKey({ flag: "--api-key", env: "GOVERNOR_API_KEY" }, { value: o.apiKey, file: o.apiKeyFile });
+  if (!existsSync(cwd))
+    throw new CliError(`--cwd ${o.cwd} does not exist.`, "Pass the directory of your project.");
+  const apiKey = resolveKey(
+    { flag: "--api-key", env: "GOVERNOR_API_KEY" },
+    { value: o.apiKey, file: o.apiKeyFile },
+  );
   const report = await runDoctor({
     cwd,
     url: o.url,
@@ -49,18 +74,35 @@ export async function runDoctorCommand(o: DoctorCommandOptions, env: NodeJS.Proc
 }
 
 export const doctor = new Command("doctor")
-  .description("Check that the gate will work here: config, enforce reachable and answering, probes, latency, repo wiring.")
+  .description(
+    "Check that the gate will work here: config, enforce reachable and answering, probes, latency, repo wiring.",
+  )
   .option("--cwd <dir>", "project directory", process.cwd())
   .option("--url <url>", "enforce base URL (default GOVERNOR_ENFORCE_URL)")
   .option("--api-key <key>", "bearer key (default GOVERNOR_API_KEY)")
-  .option("--api-key-file <path>", "bearer key from this file, not visible in `ps` (or GOVERNOR_API_KEY_FILE)")
-  .option("--probes <file>", "intents or tool calls with expected decisions (default governor.probes.json if present)")
+  .option(
+    "--api-key-file <path>",
+    "bearer key from this file, not visible in `ps` (or GOVERNOR_API_KEY_FILE)",
+  )
+  .option(
+    "--probes <file>",
+    "intents or tool calls with expected decisions (default governor.probes.json if present)",
+  )
   .option("--max-latency <ms>", "fail when the p95 latency of enforce is above this")
   .option("--samples <n>", "calls used to measure latency", "5")
-  .option("--timeout <ms>", "per-check network timeout (default GOVERNOR_TIMEOUT_MS, at least 2000 for connecting)")
+  .option(
+    "--timeout <ms>",
+    "per-check network timeout (default GOVERNOR_TIMEOUT_MS, at least 2000 for connecting)",
+  )
   .option("--strict", "warnings fail too (for CI)")
-  .option("--json", 'print { "ok", "checks": [ { "id", "status", "message", "fix"?, "details"? } ] }')
-  .addHelpText("after", "\nExit code: 0 nothing failed, 1 a check failed, 2 doctor itself could not run.\nExample: governor doctor --url http://127.0.0.1:8787 --strict")
+  .option(
+    "--json",
+    'print { "ok", "checks": [ { "id", "status", "message", "fix"?, "details"? } ] }',
+  )
+  .addHelpText(
+    "after",
+    "\nExit code: 0 nothing failed, 1 a check failed, 2 doctor itself could not run.\nExample: governor doctor --url http://127.0.0.1:8787 --strict",
+  )
   .showHelpAfterError("fix: run `governor doctor --help` for usage.")
   .exitOverride(usageExit)
   .action(async (opts) => {

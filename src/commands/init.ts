@@ -31,7 +31,8 @@ export const initOptionsSchema = z.object({
 function dependencySpec(flag: string | undefined): DependencySpec {
   if (flag !== undefined) return explicitSpec(flag, process.cwd(), "--governor-spec");
   const env = process.env.GOVERNOR_PACKAGE_SPEC;
-  if (env !== undefined && env !== "") return explicitSpec(env, process.cwd(), "GOVERNOR_PACKAGE_SPEC");
+  if (env !== undefined && env !== "")
+    return explicitSpec(env, process.cwd(), "GOVERNOR_PACKAGE_SPEC");
   return detectSpec(import.meta.url);
 }
 
@@ -40,33 +41,67 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function isInteractive(): boolean {
   const ci = process.env.CI;
   // prompts need a person at a terminal on both ends (`init | tee log` must not wait on an unseen prompt)
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && (!ci || ci === "0" || ci === "false");
+  return (
+    Boolean(process.stdin.isTTY && process.stdout.isTTY) && (!ci || ci === "0" || ci === "false")
+  );
 }
 
 export const init = new Command("init")
-  .description("Detect your agent's stack and gate every tool definition (plan, confirm, apply, report).")
+  .description(
+    "Detect your agent's stack and gate every tool definition (plan, confirm, apply, report).",
+  )
   .option("--cwd <dir>", "project or workspace directory", process.cwd())
   .option("-y, --yes", "apply without asking (required when not interactive)", false)
   .option("--dry-run", "write nothing; print unified diffs of what would change", false)
   .option("--json", "print the report as JSON", false)
   .option("--no-install", "do not run the package manager after adding the dependency")
   .option("--allow-dirty", "run even when the git working tree has uncommitted changes", false)
-  .addOption(new Option("--package-manager <name>", "package manager to install with").choices([...PACKAGE_MANAGERS]))
-  .addOption(new Option("--framework <name...>", "only gate tools of these frameworks").choices([...FRAMEWORKS]))
+  .addOption(
+    new Option("--package-manager <name>", "package manager to install with").choices([
+      ...PACKAGE_MANAGERS,
+    ]),
+  )
+  .addOption(
+    new Option("--framework <name...>", "only gate tools of these frameworks").choices([
+      ...FRAMEWORKS,
+    ]),
+  )
   .option("--include <glob>", "only scan files matching this glob (repeatable)", collect)
   .option("--exclude <glob>", "skip files matching this glob (repeatable)", collect)
-  .option("--undo", "restore every file the last init changed and delete the ones it created", false)
-  .option("--typecheck", "run tsc --noEmit before and after; roll back if it passed before and fails after", false)
-  .option("--allow-edge", "gate tools that Next.js Edge routes reach anyway (governor cannot load on the Edge runtime)", false)
-  .option("--governor-spec <spec>", "the governor dependency to write (file:<path>, a .tgz, a git URL, npm:<name>@<range>); default: where this governor was installed from")
+  .option(
+    "--undo",
+    "restore every file the last init changed and delete the ones it created",
+    false,
+  )
+  .option(
+    "--typecheck",
+    "run tsc --noEmit before and after; roll back if it passed before and fails after",
+    false,
+  )
+  .option(
+    "--allow-edge",
+    "gate tools that Next.js Edge routes reach anyway (governor cannot load on the Edge runtime)",
+    false,
+  )
+  .option(
+    "--governor-spec <spec>",
+    "the governor dependency to write (file:<path>, a .tgz, a git URL, npm:<name>@<range>); default: where this governor was installed from",
+  )
   .option("--debug", "print stack traces on errors", false)
   .action(async (raw: Record<string, unknown>) => {
     const debug = Boolean(raw.debug);
     try {
-      const parsed = initOptionsSchema.safeParse({ ...raw, cwd: resolve(String(raw.cwd ?? process.cwd())) });
+      const parsed = initOptionsSchema.safeParse({
+        ...raw,
+        cwd: resolve(String(raw.cwd ?? process.cwd())),
+      });
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new InitError("invalid_option", `Invalid option --${issue?.path.join(".")}: ${issue?.message}.`, "Run `governor init --help` for the accepted values.");
+        throw new InitError(
+          "invalid_option",
+          `Invalid option --${issue?.path.join(".")}: ${issue?.message}.`,
+          "Run `governor init --help` for the accepted values.",
+        );
       }
       const { governorSpec, ...options } = parsed.data;
       const code = await runInit(
@@ -85,7 +120,9 @@ export const init = new Command("init")
     } catch (e) {
       process.stderr.write(formatError(e, debug) + "\n");
       if (raw.json && e instanceof InitError && !e.reportPrinted) {
-        process.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message, fix: e.fix } }) + "\n");
+        process.stdout.write(
+          JSON.stringify({ error: { code: e.code, message: e.message, fix: e.fix } }) + "\n",
+        );
       }
       process.exitCode = 1;
     }

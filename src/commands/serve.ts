@@ -8,18 +8,29 @@ import { signDecision } from "../runtime/token.js";
 
 export const serveOptionsSchema = z.object({
   host: z.string().min(1),
-  port: z.coerce.number({ error: "expected a number" }).int("expected a whole number").min(0).max(65535, "expected a port between 0 and 65535"),
+  port: z.coerce
+    .number({ error: "expected a number" })
+    .int("expected a whole number")
+    .min(0)
+    .max(65535, "expected a port between 0 and 65535"),
   policy: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),
   apiKeyFile: z.string().min(1).optional(),
   decisionKey: z.string().min(1).optional(),
   decisionKeyFile: z.string().min(1).optional(),
-  tokenTtl: z.coerce.number({ error: "expected a number" }).int().positive("expected a positive number of milliseconds"),
+  tokenTtl: z.coerce
+    .number({ error: "expected a number" })
+    .int()
+    .positive("expected a positive number of milliseconds"),
   watch: z.boolean(),
 });
 export type ServeOptions = z.infer<typeof serveOptionsSchema>;
 
-const DEFAULT_POLICY_FILES = ["governor.policy.yaml", "governor.policy.yml", "governor.policy.json"];
+const DEFAULT_POLICY_FILES = [
+  "governor.policy.yaml",
+  "governor.policy.yml",
+  "governor.policy.json",
+];
 
 function resolvePolicy(given: string | undefined): string {
   if (given) return given;
@@ -42,14 +53,33 @@ export async function runServe(options: ServeOptions): Promise<void> {
       policyFile,
       apiKey: options.apiKey,
       watch: options.watch,
-      sign: key ? (body, decision, requestId) => signDecision(key, { intent: body, decision, requestId, ttlMs: options.tokenTtl }) : undefined,
+      sign: key
+        ? (body, decision, requestId) =>
+            signDecision(key, { intent: body, decision, requestId, ttlMs: options.tokenTtl })
+        : undefined,
     });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(err.message, err.fix ?? "Fix the policy file and run governor serve again.");
+    if (err instanceof PolicyError)
+      throw new CliError(
+        err.message,
+        err.fix ?? "Fix the policy file and run governor serve again.",
+      );
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new CliError(`port ${options.port} on ${options.host} is already in use.`, "Pick another with --port <n>, or --port 0 for any free port.");
-    if (code === "EACCES") throw new CliError(`not allowed to listen on ${options.host}:${options.port}.`, "Use a port above 1024, e.g. --port 8787.");
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new CliError(`cannot listen on host ${options.host}.`, "Use --host 127.0.0.1 (or an address of this machine).");
+    if (code === "EADDRINUSE")
+      throw new CliError(
+        `port ${options.port} on ${options.host} is already in use.`,
+        "Pick another with --port <n>, or --port 0 for any free port.",
+      );
+    if (code === "EACCES")
+      throw new CliError(
+        `not allowed to listen on ${options.host}:${options.port}.`,
+        "Use a port above 1024, e.g. --port 8787.",
+      );
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+      throw new CliError(
+        `cannot listen on host ${options.host}.`,
+        "Use --host 127.0.0.1 (or an address of this machine).",
+      );
     throw err;
   }
   // Handlers first: a script that kills us as soon as it reads the URL must still get a clean exit 0.
@@ -62,7 +92,8 @@ export async function runServe(options: ServeOptions): Promise<void> {
     running.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();
   };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+    process.on(signal, () => stop(signal));
   onParentExit(() => stop("the process that started it exited"));
   // With the parent gone our pipes may be too: a failed log write must not crash the server.
   process.stdout.on("error", () => {});
@@ -81,7 +112,9 @@ export async function runServe(options: ServeOptions): Promise<void> {
   if (exposed) process.stderr.write(exposed + "\n");
   // Gates refuse a signed decision valid for longer than GOVERNOR_DECISION_MAX_TTL_MS (default 300 000).
   if (key && options.tokenTtl > 300_000)
-    process.stderr.write(`warning: --token-ttl ${options.tokenTtl} is over 300000 ms: gates refuse such decisions (expiry_too_far) unless they raise GOVERNOR_DECISION_MAX_TTL_MS.\n`);
+    process.stderr.write(
+      `warning: --token-ttl ${options.tokenTtl} is over 300000 ms: gates refuse such decisions (expiry_too_far) unless they raise GOVERNOR_DECISION_MAX_TTL_MS.\n`,
+    );
 }
 
 /** Reachable from other machines and no key asked: say so, since the server answers anyone. */
@@ -95,17 +128,28 @@ export function exposureWarning(host: string, apiKey: string | undefined): strin
 }
 
 export const serve = new Command("serve")
-  .description("Run a local enforce server (POST /api/v2/enforce, /api/v2/canonicalize, GET /health) from a policy file.")
+  .description(
+    "Run a local enforce server (POST /api/v2/enforce, /api/v2/canonicalize, GET /health) from a policy file.",
+  )
   .option("--host <host>", "address to listen on", "127.0.0.1")
   .option("--port <port>", "port to listen on; 0 picks a free one", "8787")
   .option("--policy <file>", "policy file, YAML or JSON (default: governor.policy.yaml if present)")
-  .option("--api-key-file <path>", "require Authorization: Bearer <the key in this file> (env GOVERNOR_SERVE_API_KEY or GOVERNOR_SERVE_API_KEY_FILE)")
+  .option(
+    "--api-key-file <path>",
+    "require Authorization: Bearer <the key in this file> (env GOVERNOR_SERVE_API_KEY or GOVERNOR_SERVE_API_KEY_FILE)",
+  )
   .option("--api-key <key>", "the same with the key itself (visible to other users in `ps`)")
-  .option("--decision-key-file <path>", "sign ALLOW decisions with the key in this file (env GOVERNOR_DECISION_KEY or GOVERNOR_DECISION_KEY_FILE)")
+  .option(
+    "--decision-key-file <path>",
+    "sign ALLOW decisions with the key in this file (env GOVERNOR_DECISION_KEY or GOVERNOR_DECISION_KEY_FILE)",
+  )
   .option("--decision-key <key>", "the same with the key itself (visible to other users in `ps`)")
   .option("--token-ttl <ms>", "how long a signed decision stays valid", "60000")
   .option("--no-watch", "do not reload the policy file when it changes")
-  .addHelpText("after", "\nThe first line on stdout is `listening on http://HOST:PORT`. One line per decision goes to stderr.")
+  .addHelpText(
+    "after",
+    "\nThe first line on stdout is `listening on http://HOST:PORT`. One line per decision goes to stderr.",
+  )
   .showHelpAfterError("fix: run `governor serve --help` for usage.")
   .exitOverride(usageExit)
   .action(async (opts) => {
@@ -114,8 +158,16 @@ export const serve = new Command("serve")
       const env = process.env;
       await runServe({
         ...parsed,
-        apiKey: resolveKey({ flag: "--api-key", env: "GOVERNOR_SERVE_API_KEY" }, { value: parsed.apiKey, file: parsed.apiKeyFile }, { env }),
-        decisionKey: resolveKey({ flag: "--decision-key", env: "GOVERNOR_DECISION_KEY" }, { value: parsed.decisionKey, file: parsed.decisionKeyFile }, { env }),
+        apiKey: resolveKey(
+          { flag: "--api-key", env: "GOVERNOR_SERVE_API_KEY" },
+          { value: parsed.apiKey, file: parsed.apiKeyFile },
+          { env },
+        ),
+        decisionKey: resolveKey(
+          { flag: "--decision-key", env: "GOVERNOR_DECISION_KEY" },
+          { value: parsed.decisionKey, file: parsed.decisionKeyFile },
+          { env },
+        ),
       });
     } catch (err) {
       handleError(err, { command: "serve" });

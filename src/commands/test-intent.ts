@@ -1,7 +1,16 @@
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { ZodError } from "zod";
-import { CliError, EXIT, handleError, optionError, usageExit, paint, print, table } from "../cli-support/index.js";
+import {
+  CliError,
+  EXIT,
+  handleError,
+  optionError,
+  usageExit,
+  paint,
+  print,
+  table,
+} from "../cli-support/index.js";
 import { cliGovernor, explainNoDecision, type CliDecision } from "../cli-support/enforce.js";
 import { intentFromFlags } from "../cli-support/intent-args.js";
 import { resolveKey } from "../cli-support/secrets.js";
@@ -24,7 +33,10 @@ export const testIntentOptionsSchema = z.object({
   url: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),
   apiKeyFile: z.string().min(1).optional(),
-  timeout: z.coerce.number({ error: "expected a number" }).int().positive("expected a positive number of milliseconds"),
+  timeout: z.coerce
+    .number({ error: "expected a number" })
+    .int()
+    .positive("expected a positive number of milliseconds"),
   json: z.boolean().optional(),
   expect: z.enum(["allow", "deny"]).optional(),
 });
@@ -32,17 +44,33 @@ export type TestIntentOptions = z.infer<typeof testIntentOptionsSchema>;
 
 /** A trace cell: the server's text (already redacted by the runtime), short, whatever its type. */
 function cell(v: unknown): string {
-  return typeof v === "string" ? clip(v, 80) : typeof v === "number" && Number.isFinite(v) ? String(v) : "";
+  return typeof v === "string"
+    ? clip(v, 80)
+    : typeof v === "number" && Number.isFinite(v)
+      ? String(v)
+      : "";
 }
 
 function traceRow(t: unknown): string[] {
   const e = (t !== null && typeof t === "object" ? t : {}) as Record<string, unknown>;
-  const p = (e.prediction !== null && typeof e.prediction === "object" ? e.prediction : {}) as Record<string, unknown>;
-  const confidence = typeof p.confidence === "number" && Number.isFinite(p.confidence) ? p.confidence.toFixed(2) : cell(p.confidence);
+  const p = (
+    e.prediction !== null && typeof e.prediction === "object" ? e.prediction : {}
+  ) as Record<string, unknown>;
+  const confidence =
+    typeof p.confidence === "number" && Number.isFinite(p.confidence)
+      ? p.confidence.toFixed(2)
+      : cell(p.confidence);
   return [cell(e.field) || "?", cell(e.raw_input), cell(p.canonical), confidence, cell(p.source)];
 }
 
-function render(d: CliDecision, intent: Intent, url: string | undefined, mapFile: string | undefined, expectation: string | undefined, matched: boolean | undefined): string {
+function render(
+  d: CliDecision,
+  intent: Intent,
+  url: string | undefined,
+  mapFile: string | undefined,
+  expectation: string | undefined,
+  matched: boolean | undefined,
+): string {
   const c = paint(process.stdout);
   const head = d.decision === "ALLOW" ? c.green.bold("ALLOW") : c.red.bold("DENY");
   const lines = [`${head}  ${d.reason ?? ""}`.trimEnd()];
@@ -51,7 +79,10 @@ function render(d: CliDecision, intent: Intent, url: string | undefined, mapFile
   rows.push([c.dim("request id"), d.requestId ?? "(none)"]);
   rows.push([c.dim("latency"), `${Math.round(d.latencyMs * 10) / 10} ms`]);
   const r = intent.resource;
-  rows.push([c.dim("asked"), `${intent.action} ${r.type}${r.name ? ":" + r.name : ""} as ${intent.actor.id} (${intent.actor.type})${url ? " at " + url : ""}`]);
+  rows.push([
+    c.dim("asked"),
+    `${intent.action} ${r.type}${r.name ? ":" + r.name : ""} as ${intent.actor.id} (${intent.actor.type})${url ? " at " + url : ""}`,
+  ]);
   if (mapFile) rows.push([c.dim("intent map"), mapFile]);
   lines.push(table(rows));
   const trace = d.trace;
@@ -64,22 +95,48 @@ function render(d: CliDecision, intent: Intent, url: string | undefined, mapFile
       ]),
     );
   }
-  if (expectation) lines.push("", matched ? c.green(`expected ${expectation}: matches`) : c.red(`expected ${expectation}: got ${d.decision.toLowerCase()} instead`));
+  if (expectation)
+    lines.push(
+      "",
+      matched
+        ? c.green(`expected ${expectation}: matches`)
+        : c.red(`expected ${expectation}: got ${d.decision.toLowerCase()} instead`),
+    );
   return lines.join("\n");
 }
 
 /** No decision: one JSON object with `decision: null` (same shape whatever went wrong), or a message and a fix. */
-function noDecision(o: TestIntentOptions, e: CliError & { status?: number }, intent?: Intent): number {
+function noDecision(
+  o: TestIntentOptions,
+  e: CliError & { status?: number },
+  intent?: Intent,
+): number {
   if (!o.json) throw e;
-  print(JSON.stringify({ decision: null, error: { code: e.code, message: e.message, fix: e.fix, ...(e.status && { status: e.status }) }, ...(intent && { intent }) }));
+  print(
+    JSON.stringify({
+      decision: null,
+      error: {
+        code: e.code,
+        message: e.message,
+        fix: e.fix,
+        ...(e.status && { status: e.status }),
+      },
+      ...(intent && { intent }),
+    }),
+  );
   return EXIT.error;
 }
 
 function asCliError(why: ReturnType<typeof explainNoDecision>): CliError & { status?: number } {
-  return Object.assign(new CliError(why.message, why.fix, EXIT.error, why.code), { status: why.status });
+  return Object.assign(new CliError(why.message, why.fix, EXIT.error, why.code), {
+    status: why.status,
+  });
 }
 
-export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runTestIntent(
+  o: TestIntentOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let built: ReturnType<typeof intentFromFlags>;
   try {
     built = intentFromFlags(o, env);
@@ -91,7 +148,10 @@ export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv
   // Only shown (the gate is given o.url itself): never with its user:password@ or query string.
   const given = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
   const url = given && safeUrl(given);
-  const apiKey = resolveKey({ flag: "--api-key", env: "GOVERNOR_API_KEY" }, { value: o.apiKey, file: o.apiKeyFile });
+  const apiKey = resolveKey(
+    { flag: "--api-key", env: "GOVERNOR_API_KEY" },
+    { value: o.apiKey, file: o.apiKeyFile },
+  );
   const apiKeySet = Boolean(apiKey ?? (env.GOVERNOR_API_KEY || env.GOVERNOR_API_KEY_FILE));
   let governor: ReturnType<typeof cliGovernor>;
   try {
@@ -128,7 +188,9 @@ export async function runTestIntent(o: TestIntentOptions, env: NodeJS.ProcessEnv
 }
 
 export const testIntent = new Command("test-intent")
-  .description("Ask the enforce server one question and show the answer (exit 0 allow, 1 deny, 2 no decision).")
+  .description(
+    "Ask the enforce server one question and show the answer (exit 0 allow, 1 deny, 2 no decision).",
+  )
   .option("--action <action>", "the verb, e.g. read, send, refund")
   .option("--resource <type[:name]>", "what it acts on, e.g. database:users")
   .option("--actor <id>", "who acts (default GOVERNOR_ACTOR_ID or governor-cli)")
@@ -143,9 +205,17 @@ export const testIntent = new Command("test-intent")
   .option("--config <file>", "intent map (default GOVERNOR_CONFIG or ./governor.config.json)")
   .option("--url <url>", "enforce base URL (default GOVERNOR_ENFORCE_URL)")
   .option("--api-key <key>", "bearer key (default GOVERNOR_API_KEY)")
-  .option("--api-key-file <path>", "bearer key from this file, not visible in `ps` (or GOVERNOR_API_KEY_FILE)")
+  .option(
+    "--api-key-file <path>",
+    "bearer key from this file, not visible in `ps` (or GOVERNOR_API_KEY_FILE)",
+  )
   .option("--timeout <ms>", "give up after this long", "5000")
-  .addOption(new Option("--expect <decision>", "exit 0 when the decision is this, 1 otherwise").choices(["allow", "deny"]))
+  .addOption(
+    new Option("--expect <decision>", "exit 0 when the decision is this, 1 otherwise").choices([
+      "allow",
+      "deny",
+    ]),
+  )
   .option("--json", "print one JSON object")
   .addHelpText(
     "after",
@@ -159,7 +229,8 @@ export const testIntent = new Command("test-intent")
       process.exitCode = await runTestIntent(options);
     } catch (err) {
       const e = err instanceof ZodError ? optionError(err, "test-intent") : err;
-      if (opts.json && e instanceof CliError) process.exitCode = noDecision({ ...opts, json: true }, e);
+      if (opts.json && e instanceof CliError)
+        process.exitCode = noDecision({ ...opts, json: true }, e);
       else handleError(e, { json: opts.json, command: "test-intent" });
     }
   });

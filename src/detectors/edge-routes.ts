@@ -35,7 +35,8 @@ export interface ToolAt {
   name: string | null;
 }
 
-const NODE_RUNTIME = /\bexport\s+const\s+(?:runtime\s*(?::[^=;]*)?=|config\s*=\s*\{[^}]*\bruntime\s*:)\s*["'`]nodejs["'`]/;
+const NODE_RUNTIME =
+  /\bexport\s+const\s+(?:runtime\s*(?::[^=;]*)?=|config\s*=\s*\{[^}]*\bruntime\s*:)\s*["'`]nodejs["'`]/;
 const ANY_RUNTIME = /\bexport\s+const\s+runtime\s*(?::[^=;]*)?=/;
 // what a layout's segment config reaches (route handlers are not rendered inside layouts)
 const SEGMENT_FILE = /(?:^|\/)(?:page|layout|template|default)\.[mc]?[jt]sx?$/;
@@ -61,7 +62,10 @@ function runtimeSpecs(text: string): string[] {
 
 /** Edge entry files: a runtime = "edge" export; with Next.js, the segment files below an Edge
  *  layout (unless they choose their own runtime) and middleware (Edge unless it says nodejs). */
-function edgeRoots(sources: { path: string; text: string }[], nextjs: boolean): Map<string, string> {
+function edgeRoots(
+  sources: { path: string; text: string }[],
+  nextjs: boolean,
+): Map<string, string> {
   const roots = new Map<string, string>();
   for (const s of sources) if (isEdge(s)) roots.set(s.path, 'it exports runtime "edge"');
   if (!nextjs) return roots;
@@ -69,24 +73,39 @@ function edgeRoots(sources: { path: string; text: string }[], nextjs: boolean): 
     const m = LAYOUT.exec(s.path);
     if (!m || !isEdge(s)) continue;
     for (const t of sources) {
-      if (t.path.startsWith(`${m[1]}/`) && SEGMENT_FILE.test(t.path) && !roots.has(t.path) && !ANY_RUNTIME.test(t.text)) {
+      if (
+        t.path.startsWith(`${m[1]}/`) &&
+        SEGMENT_FILE.test(t.path) &&
+        !roots.has(t.path) &&
+        !ANY_RUNTIME.test(t.text)
+      ) {
         roots.set(t.path, `its layout ${s.path} exports runtime "edge"`);
       }
     }
   }
   for (const s of sources) {
-    if (MIDDLEWARE.test(s.path) && !roots.has(s.path) && !NODE_RUNTIME.test(s.text)) roots.set(s.path, "Next.js middleware runs on the Edge runtime unless its config says nodejs");
+    if (MIDDLEWARE.test(s.path) && !roots.has(s.path) && !NODE_RUNTIME.test(s.text))
+      roots.set(
+        s.path,
+        "Next.js middleware runs on the Edge runtime unless its config says nodejs",
+      );
   }
   return roots;
 }
 
 const join2 = (dir: string, p: string) => (dir ? `${dir}/${p}` : p);
-const packageName = (spec: string) => (spec.startsWith("@") ? spec.split("/").slice(0, 2) : spec.split("/").slice(0, 1)).join("/");
+const packageName = (spec: string) =>
+  (spec.startsWith("@") ? spec.split("/").slice(0, 2) : spec.split("/").slice(0, 1)).join("/");
 
 /** Every Edge file of every package with its module graph. `text(pkg, path)` is the file as it is (or
  *  as init would leave it). */
-export function findEdgeRoutes(packages: EdgePackage[], text?: (pkg: EdgePackage, path: string) => string): EdgeRoute[] {
-  const texts = new Map(packages.flatMap((p) => p.sources.map((s) => [join2(p.relDir, s.path), s.text] as const)));
+export function findEdgeRoutes(
+  packages: EdgePackage[],
+  text?: (pkg: EdgePackage, path: string) => string,
+): EdgeRoute[] {
+  const texts = new Map(
+    packages.flatMap((p) => p.sources.map((s) => [join2(p.relDir, s.path), s.text] as const)),
+  );
   text ??= (pkg, path) => texts.get(join2(pkg.relDir, path)) ?? "";
   const textOf = text;
   const known = new Map(packages.map((p) => [p, new Set(p.sources.map((s) => s.path))]));
@@ -106,12 +125,17 @@ export function findEdgeRoutes(packages: EdgePackage[], text?: (pkg: EdgePackage
       const hit = resolveSpec("", `./${sub}`, files) ?? resolveSpec("", `./src/${sub}`, files);
       return hit ? [hit] : [...files];
     }
-    const entries = other.entrypoints.filter((e) => e.reason.startsWith("package.json")).map((e) => e.file);
+    const entries = other.entrypoints
+      .filter((e) => e.reason.startsWith("package.json"))
+      .map((e) => e.file);
     return entries.length ? entries : [...files];
   };
   const routes: EdgeRoute[] = [];
   for (const pkg of packages) {
-    for (const [file, why] of edgeRoots(pkg.sources.map((s) => ({ path: s.path, text: textOf(pkg, s.path) })), pkg.nextjs)) {
+    for (const [file, why] of edgeRoots(
+      pkg.sources.map((s) => ({ path: s.path, text: textOf(pkg, s.path) })),
+      pkg.nextjs,
+    )) {
       const nodes: [EdgePackage, string][] = [[pkg, file]];
       const seen = new Set([join2(pkg.relDir, file)]);
       const governor: string[] = [];
@@ -138,7 +162,12 @@ export function findEdgeRoutes(packages: EdgePackage[], text?: (pkg: EdgePackage
           }
         }
       }
-      routes.push({ file: join2(pkg.relDir, file), why, graph: nodes.map(([p, f]) => join2(p.relDir, f)), governor });
+      routes.push({
+        file: join2(pkg.relDir, file),
+        why,
+        graph: nodes.map(([p, f]) => join2(p.relDir, f)),
+        governor,
+      });
     }
   }
   return routes;
@@ -148,5 +177,7 @@ export function findEdgeRoutes(packages: EdgePackage[], text?: (pkg: EdgePackage
  *  relative to the run root, as the graph is). */
 export function toolsReached(route: EdgeRoute, tools: ToolAt[]): string[] {
   const inGraph = new Set(route.graph);
-  return tools.filter((t) => inGraph.has(t.file)).map((t) => `${t.file}:${t.line}${t.name ? ` (${t.name})` : ""}`);
+  return tools
+    .filter((t) => inGraph.has(t.file))
+    .map((t) => `${t.file}:${t.line}${t.name ? ` (${t.name})` : ""}`);
 }

@@ -21,8 +21,31 @@ export interface PackageJsonLike {
 export const APP_SCRIPT = /^(?:start|dev|serve|server|watch)(?:[:-].+)?$/;
 
 const OUTPUT_PREFIX = /^(dist|build|out|lib|\.output)\//;
-const RUNNERS = new Set(["node", "tsx", "ts-node", "ts-node-esm", "nodemon", "bun", "deno", "node-dev", "ts-node-dev", "esno", "esrun", "vite-node", "jiti"]);
-const CONVENTIONAL = ["src/index", "index", "src/server", "server", "src/main", "main", "src/app", "app"];
+const RUNNERS = new Set([
+  "node",
+  "tsx",
+  "ts-node",
+  "ts-node-esm",
+  "nodemon",
+  "bun",
+  "deno",
+  "node-dev",
+  "ts-node-dev",
+  "esno",
+  "esrun",
+  "vite-node",
+  "jiti",
+]);
+const CONVENTIONAL = [
+  "src/index",
+  "index",
+  "src/server",
+  "server",
+  "src/main",
+  "main",
+  "src/app",
+  "app",
+];
 
 function clean(p: string): string {
   return p.replace(/^\.\//, "").replace(/\\/g, "/");
@@ -51,7 +74,8 @@ function toSource(raw: string, sources: Set<string>): string | null {
   const candidates = [stem, stem.replace(OUTPUT_PREFIX, "src/"), stem.replace(OUTPUT_PREFIX, "")];
   for (const c of candidates) {
     for (const ext of SOURCE_EXTENSIONS) if (sources.has(c + ext)) return c + ext;
-    for (const ext of SOURCE_EXTENSIONS) if (sources.has(`${c}/index${ext}`)) return `${c}/index${ext}`;
+    for (const ext of SOURCE_EXTENSIONS)
+      if (sources.has(`${c}/index${ext}`)) return `${c}/index${ext}`;
   }
   // a listed path that was not scanned (excluded, or build output only) is not ours to touch
   return null;
@@ -62,7 +86,11 @@ export function scriptFiles(script: string): string[] {
   const files: string[] = [];
   for (const part of script.split(/&&|\|\||;|\|/)) {
     // quotes go: `concurrently "tsx watch src/server.ts" "vite"` runs tsx too
-    const tokens = part.trim().split(/\s+/).map((t) => t.replace(/^["']+|["']+$/g, "")).filter(Boolean);
+    const tokens = part
+      .trim()
+      .split(/\s+/)
+      .map((t) => t.replace(/^["']+|["']+$/g, ""))
+      .filter(Boolean);
     const runnerAt = tokens.findIndex((t) => RUNNERS.has(t.replace(/^.*\//, "")));
     if (runnerAt < 0) continue;
     for (const token of tokens.slice(runnerAt + 1)) {

@@ -29,7 +29,10 @@ export interface SourceImports {
 
 /** Each source file's import specifiers, in order. */
 export function sourceImports(sources: { path: string; text: string }[]): SourceImports[] {
-  return sources.map((s) => ({ path: s.path, specs: Array.from(s.text.matchAll(IMPORT_RE), (m) => m[1]) }));
+  return sources.map((s) => ({
+    path: s.path,
+    specs: Array.from(s.text.matchAll(IMPORT_RE), (m) => m[1]),
+  }));
 }
 
 export function detectFrameworks(input: FrameworkInput): FrameworkUse[] {
@@ -38,7 +41,9 @@ export function detectFrameworks(input: FrameworkInput): FrameworkUse[] {
     if (!found.has(fw)) found.set(fw, { framework: fw, via: [], files: [] });
     return found.get(fw)!;
   };
-  const deps = Array.isArray(input.dependencies) ? input.dependencies : Object.keys(input.dependencies);
+  const deps = Array.isArray(input.dependencies)
+    ? input.dependencies
+    : Object.keys(input.dependencies);
   for (const dep of deps) {
     const fw = frameworkOfSpec(dep);
     if (fw && !use(fw).via.includes("dependency")) use(fw).via.push("dependency");
@@ -73,16 +78,25 @@ export function detectUnsupportedFrameworks(input: FrameworkInput): UnsupportedU
   const see = (spec: string, how: "dependency" | "import", file?: string) => {
     const f = unsupportedFrameworkOf(spec);
     if (!f) return;
-    const u = found.get(f.label) ?? { label: f.label, packages: [], via: [], files: [], tools: f.tools };
+    const u = found.get(f.label) ?? {
+      label: f.label,
+      packages: [],
+      via: [],
+      files: [],
+      tools: f.tools,
+    };
     found.set(f.label, u);
     const name = splitSpecifier(spec).name;
     if (!u.packages.includes(name)) u.packages.push(name);
     if (!u.via.includes(how)) u.via.push(how);
     if (file && !u.files.includes(file)) u.files.push(file);
   };
-  const deps = Array.isArray(input.dependencies) ? input.dependencies : Object.keys(input.dependencies);
+  const deps = Array.isArray(input.dependencies)
+    ? input.dependencies
+    : Object.keys(input.dependencies);
   for (const dep of deps) see(dep, "dependency");
-  for (const s of input.imports ?? sourceImports(input.sources)) for (const spec of s.specs) see(spec, "import", s.path);
+  for (const s of input.imports ?? sourceImports(input.sources))
+    for (const spec of s.specs) see(spec, "import", s.path);
   // registry order, so reports list them the same way every run
   return UNSUPPORTED_FRAMEWORKS.filter((f) => found.has(f.label)).map((f) => {
     const u = found.get(f.label)!;

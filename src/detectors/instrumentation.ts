@@ -1,5 +1,10 @@
 // How governor/register is loaded in a package, and so which frameworks its hooks reach. Read only.
-import { ENTRY_IMPORT_REACHES, FRAMEWORKS, frameworkInfo, type FrameworkId } from "../frameworks.js";
+import {
+  ENTRY_IMPORT_REACHES,
+  FRAMEWORKS,
+  frameworkInfo,
+  type FrameworkId,
+} from "../frameworks.js";
 import { APP_SCRIPT } from "./entrypoints.js";
 import { hasRegisterImport } from "../init/register-import.js";
 import type { PackageProject } from "./project.js";
@@ -26,7 +31,8 @@ export interface Instrumentation {
 }
 
 export { APP_SCRIPT };
-const PRELOAD = /(?:^|[\s'"=])(--import|--require|-r)(?:\s+|=)["']?governor\/register(?:\.[cm]?js)?(?=["'\s]|$)/;
+const PRELOAD =
+  /(?:^|[\s'"=])(--import|--require|-r)(?:\s+|=)["']?governor\/register(?:\.[cm]?js)?(?=["'\s]|$)/;
 
 /** The preload flag a script line (or NODE_OPTIONS) carries, if any. */
 export function preloadIn(text: string): "import" | "require" | null {
@@ -36,18 +42,30 @@ export function preloadIn(text: string): "import" | "require" | null {
 }
 
 /** Frameworks governor/register has hooks for (LangGraph runs its tools through @langchain/core). */
-export const INSTRUMENTED: readonly FrameworkId[] = FRAMEWORKS.filter((f) => f.instrument.length > 0 || f.id === "langgraph").map((f) => f.id);
+export const INSTRUMENTED: readonly FrameworkId[] = FRAMEWORKS.filter(
+  (f) => f.instrument.length > 0 || f.id === "langgraph",
+).map((f) => f.id);
 
 export const NEXT_UNREACHABLE =
   "Next.js bundles this package's server code (webpack/Turbopack, and Edge routes), so governor/register's module hooks never see the frameworks it inlines";
 
-export function detectInstrumentation(pkg: PackageProject, env: NodeJS.ProcessEnv): Instrumentation {
+export function detectInstrumentation(
+  pkg: PackageProject,
+  env: NodeJS.ProcessEnv,
+): Instrumentation {
   const unreachable = pkg.nextjs ? NEXT_UNREACHABLE : null;
   const entrypoints = pkg.entrypoints ?? [];
-  const done = (mode: InstrumentationMode, where: string | null, reaches: FrameworkId[]): Instrumentation => ({ mode, where, reaches: unreachable ? [] : reaches, unreachable });
-  const esmApp = pkg.moduleType === "esm" || entrypoints.some((e) => pkg.moduleKind(e.file) === "esm");
+  const done = (
+    mode: InstrumentationMode,
+    where: string | null,
+    reaches: FrameworkId[],
+  ): Instrumentation => ({ mode, where, reaches: unreachable ? [] : reaches, unreachable });
+  const esmApp =
+    pkg.moduleType === "esm" || entrypoints.some((e) => pkg.moduleKind(e.file) === "esm");
   const flag = (how: "import" | "require", where: string) =>
-    how === "import" ? done("import-flag", where, [...INSTRUMENTED]) : done("require-flag", where, esmApp ? [] : [...INSTRUMENTED]);
+    how === "import"
+      ? done("import-flag", where, [...INSTRUMENTED])
+      : done("require-flag", where, esmApp ? [] : [...INSTRUMENTED]);
 
   const fromEnv = preloadIn(env.NODE_OPTIONS ?? "");
   if (fromEnv) return flag(fromEnv, "NODE_OPTIONS");
@@ -62,7 +80,10 @@ export function detectInstrumentation(pkg: PackageProject, env: NodeJS.ProcessEn
   if (required) return flag("require", required);
   const texts = new Map(pkg.sources.map((s) => [s.path, s.text]));
   const hit = entrypoints.find((e) => hasRegisterImport(texts.get(e.file) ?? ""));
-  if (hit) return pkg.moduleKind(hit.file) === "cjs" ? done("entry-require", hit.file, [...INSTRUMENTED]) : done("entry-import", hit.file, [...ENTRY_IMPORT_REACHES]);
+  if (hit)
+    return pkg.moduleKind(hit.file) === "cjs"
+      ? done("entry-require", hit.file, [...INSTRUMENTED])
+      : done("entry-import", hit.file, [...ENTRY_IMPORT_REACHES]);
   return done("none", null, []);
 }
 
@@ -70,12 +91,16 @@ export function detectInstrumentation(pkg: PackageProject, env: NodeJS.ProcessEn
 export function reachText(inst: Instrumentation, frameworks: FrameworkId[]): string {
   const hooked = frameworks.filter((f) => INSTRUMENTED.includes(f));
   if (!hooked.length) return "";
-  if (inst.unreachable) return `instrumentation cannot reach ${hooked.map(label).join(", ")} here: ${inst.unreachable}`;
+  if (inst.unreachable)
+    return `instrumentation cannot reach ${hooked.map(label).join(", ")} here: ${inst.unreachable}`;
   const yes = hooked.filter((f) => inst.reaches.includes(f));
   const no = hooked.filter((f) => !inst.reaches.includes(f));
   const parts: string[] = [];
   if (yes.length) parts.push(`instrumentation covers ${yes.map(label).join(", ")}`);
-  if (no.length) parts.push(`${yes.length ? "not" : "instrumentation does not reach"} ${no.map(label).join(", ")}: ${whyNot(inst)}`);
+  if (no.length)
+    parts.push(
+      `${yes.length ? "not" : "instrumentation does not reach"} ${no.map(label).join(", ")}: ${whyNot(inst)}`,
+    );
   return parts.join("; ");
 }
 

@@ -27,7 +27,13 @@ const MAX_HOPS = 8;
 /** What an expression is, followed through variables, relative (and tsconfig-path) imports and
  *  re-exports: `weatherTool` -> the `createTool(...)` call in tools.ts. */
 function valueOf(p: Project, f: FileFacts, e: ts.Expression, hops = 0): Value | null {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  while (
+    ts.isParenthesizedExpression(e) ||
+    ts.isAsExpression(e) ||
+    ts.isSatisfiesExpression(e) ||
+    ts.isNonNullExpression(e)
+  )
+    e = e.expression;
   if (hops > MAX_HOPS) return null;
   if (ts.isIdentifier(e)) return valueOfName(p, f, e.text, hops + 1);
   if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
@@ -71,7 +77,11 @@ export function agentToolKeys(p: Project, files: Iterable<FileFacts>): Map<ts.No
     if (!obj || depth > MAX_HOPS || !ts.isObjectLiteralExpression(obj.e)) return;
     for (const prop of obj.e.properties) {
       if (ts.isSpreadAssignment(prop)) walk(valueOf(p, obj.f, prop.expression), depth + 1);
-      const value = ts.isPropertyAssignment(prop) ? prop.initializer : ts.isShorthandPropertyAssignment(prop) ? prop.name : null;
+      const value = ts.isPropertyAssignment(prop)
+        ? prop.initializer
+        : ts.isShorthandPropertyAssignment(prop)
+          ? prop.name
+          : null;
       const name = value && (prop as ts.PropertyAssignment | ts.ShorthandPropertyAssignment).name;
       const key = name && (ts.isIdentifier(name) || ts.isStringLiteral(name)) ? name.text : null;
       if (!value || !key) continue;

@@ -28,7 +28,9 @@ export const LOCKFILE_NAMES = LOCKFILES.map(([name]) => name);
 
 function readPackageManagerField(dir: string): PackageManager | null {
   try {
-    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { packageManager?: unknown };
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      packageManager?: unknown;
+    };
     if (typeof pkg.packageManager !== "string") return null;
     const name = pkg.packageManager.split("@")[0] as PackageManager;
     return (PACKAGE_MANAGERS as readonly string[]).includes(name) ? name : null;
@@ -42,7 +44,11 @@ function readPackageManagerField(dir: string): PackageManager | null {
  * lockfile; the nearest directory with either decides. The field wins over lockfiles in the same
  * directory, because several lockfiles are common and the field is explicit.
  */
-export function detectPackageManager(dir: string, override?: PackageManager, stopAt?: string): PackageManagerInfo {
+export function detectPackageManager(
+  dir: string,
+  override?: PackageManager,
+  stopAt?: string,
+): PackageManagerInfo {
   const warnings: string[] = [];
   let current = dir;
   for (let i = 0; i < 50; i++) {

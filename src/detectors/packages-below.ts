@@ -37,7 +37,13 @@ export function findPackagesBelow(root: string, options: FileScanOptions = {}): 
       return;
     }
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (!e.isDirectory() || e.name.startsWith(".") || ALWAYS_SKIPPED.has(e.name) || DEFAULT_SKIPPED_DIRS.has(e.name)) continue;
+      if (
+        !e.isDirectory() ||
+        e.name.startsWith(".") ||
+        ALWAYS_SKIPPED.has(e.name) ||
+        DEFAULT_SKIPPED_DIRS.has(e.name)
+      )
+        continue;
       const abs = join(dir, e.name);
       if (existsSync(join(abs, "package.json"))) {
         if (dirs.length < MAX_PACKAGES) dirs.push(abs);
@@ -56,11 +62,27 @@ function describe(root: string, abs: string, options: FileScanOptions): PackageB
   try {
     const d = detectProject(abs, { include: options.include, exclude: options.exclude });
     const pkg = JSON.parse(readFileSync(join(abs, "package.json"), "utf8")) as { name?: unknown };
-    const frameworks = [...new Set(d.packages.flatMap((p) => p.frameworks.map((f) => f.framework)))];
+    const frameworks = [
+      ...new Set(d.packages.flatMap((p) => p.frameworks.map((f) => f.framework))),
+    ];
     const unsupported = [...new Set(d.packages.flatMap((p) => p.unsupported.map((u) => u.label)))];
     const name = typeof pkg.name === "string" ? pkg.name : null;
-    return { dir, abs, name, frameworks, unsupported, ...(d.workspace?.root === abs ? { workspacePackages: d.workspace.packages.length } : {}) };
+    return {
+      dir,
+      abs,
+      name,
+      frameworks,
+      unsupported,
+      ...(d.workspace?.root === abs ? { workspacePackages: d.workspace.packages.length } : {}),
+    };
   } catch (e) {
-    return { dir, abs, name: null, frameworks: [], unsupported: [], error: (e as Error).message.replace(join(abs, "package.json"), "package.json") };
+    return {
+      dir,
+      abs,
+      name: null,
+      frameworks: [],
+      unsupported: [],
+      error: (e as Error).message.replace(join(abs, "package.json"), "package.json"),
+    };
   }
 }

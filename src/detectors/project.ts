@@ -5,9 +5,25 @@ import type { PathAlias } from "../codemods/modules.js";
 import { InitError } from "../init/errors.js";
 import { jsonErrorText } from "../init/json-edit.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
-import { detectFrameworks, detectUnsupportedFrameworks, sourceImports, type FrameworkUse, type UnsupportedUse } from "./frameworks.js";
-import { readSourceFiles, scanSourceFiles, toPosix, type FileScanOptions, type SkippedFile } from "./files.js";
-import { detectPackageManager, type PackageManager, type PackageManagerInfo } from "./package-manager.js";
+import {
+  detectFrameworks,
+  detectUnsupportedFrameworks,
+  sourceImports,
+  type FrameworkUse,
+  type UnsupportedUse,
+} from "./frameworks.js";
+import {
+  readSourceFiles,
+  scanSourceFiles,
+  toPosix,
+  type FileScanOptions,
+  type SkippedFile,
+} from "./files.js";
+import {
+  detectPackageManager,
+  type PackageManager,
+  type PackageManagerInfo,
+} from "./package-manager.js";
 import { findEnclosingWorkspace, readWorkspace, type WorkspaceInfo } from "./workspaces.js";
 
 // Project facts for init: one entry per package init will touch. Read only.
@@ -73,7 +89,8 @@ function readJson(file: string): { value: Record<string, unknown>; text: string 
   const text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   try {
     const value = JSON.parse(text) as unknown;
-    if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("not an object");
+    if (!value || typeof value !== "object" || Array.isArray(value))
+      throw new Error("not an object");
     return { value: value as Record<string, unknown>, text };
   } catch (e) {
     throw new InitError(
@@ -88,31 +105,49 @@ function readJson(file: string): { value: Record<string, unknown>; text: string 
  * tsconfig's outDir (build output to skip) and `paths` aliases (so `@/lib/tools` imports can be
  * followed), read with TypeScript's own JSONC parser. `extends` is not followed.
  */
-function readTsconfig(dir: string): { path: string | null; outDir: string | null; paths: PathAlias[] } {
+function readTsconfig(dir: string): {
+  path: string | null;
+  outDir: string | null;
+  paths: PathAlias[];
+} {
   const path = join(dir, "tsconfig.json");
   if (!existsSync(path)) return { path: null, outDir: null, paths: [] };
   const parsed = ts.parseConfigFileTextToJson(path, readFileSync(path, "utf8"));
-  const options = (parsed.config as { compilerOptions?: { outDir?: unknown; baseUrl?: unknown; paths?: unknown } } | undefined)?.compilerOptions;
+  const options = (
+    parsed.config as
+      { compilerOptions?: { outDir?: unknown; baseUrl?: unknown; paths?: unknown } } | undefined
+  )?.compilerOptions;
   const outDir = options?.outDir;
   const base = typeof options?.baseUrl === "string" ? toPosix(options.baseUrl) : ".";
   const paths: PathAlias[] = [];
   if (options?.paths && typeof options.paths === "object") {
     for (const [pattern, targets] of Object.entries(options.paths as Record<string, unknown>)) {
       if (!Array.isArray(targets)) continue;
-      const rel = targets.filter((t): t is string => typeof t === "string").map((t) => posix.normalize(posix.join(base, toPosix(t))));
+      const rel = targets
+        .filter((t): t is string => typeof t === "string")
+        .map((t) => posix.normalize(posix.join(base, toPosix(t))));
       // a target outside the package (../shared/*) is not among its inputs
       const inside = rel.filter((t) => !t.startsWith(".."));
       if (inside.length) paths.push({ pattern, targets: inside.map((t) => (t === "." ? "" : t)) });
     }
   }
-  return { path, outDir: typeof outDir === "string" ? toPosix(outDir).replace(/^\.\//, "") : null, paths };
+  return {
+    path,
+    outDir: typeof outDir === "string" ? toPosix(outDir).replace(/^\.\//, "") : null,
+    paths,
+  };
 }
 
 function detectPackage(dir: string, root: string, options: DetectOptions): PackageProject {
   const { value: pkg, text } = readJson(join(dir, "package.json"));
   const tsconfig = readTsconfig(dir);
   const outputDirs = tsconfig.outDir ? [tsconfig.outDir] : [];
-  const { files, skipped } = scanSourceFiles(dir, { ...options, outputDirs, prefix: toPosix(relative(root, dir)), projectRoot: root });
+  const { files, skipped } = scanSourceFiles(dir, {
+    ...options,
+    outputDirs,
+    prefix: toPosix(relative(root, dir)),
+    projectRoot: root,
+  });
   const sources = readSourceFiles(dir, files, skipped);
   const deps = {
     ...(pkg.dependencies as Record<string, string> | undefined),
@@ -125,8 +160,7 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
   const nextjs = "next" in deps;
   const moduleType: ModuleKind = pkg.type === "module" ? "esm" : "cjs";
   const texts = new Map(sources.map((s) => [s.path, s.text]));
-  const language =
-    tsconfig.path || sources.some((s) => /\.[mc]?tsx?$/.test(s.path)) ? "ts" : "js";
+  const language = tsconfig.path || sources.some((s) => /\.[mc]?tsx?$/.test(s.path)) ? "ts" : "js";
   return {
     dir,
     relDir: toPosix(relative(root, dir)),
@@ -157,7 +191,10 @@ function dropScannedLinks(packages: PackageProject[]): void {
     }
   };
   const scanned = new Set(packages.flatMap((p) => p.sources.map((s) => join(real(p.dir), s.path))));
-  for (const p of packages) p.skipped = p.skipped.filter((s) => !(s.why === "link-unscanned" && s.target && scanned.has(s.target)));
+  for (const p of packages)
+    p.skipped = p.skipped.filter(
+      (s) => !(s.why === "link-unscanned" && s.target && scanned.has(s.target)),
+    );
 }
 
 /**
@@ -176,14 +213,19 @@ export function detectProject(cwd: string, options: DetectOptions = {}): Project
   const workspace = readWorkspace(root);
   const enclosing = workspace ? null : findEnclosingWorkspace(root);
   // a lockfile above a standalone package belongs to some other project: only workspaces share one
-  const packageManager = detectPackageManager(root, options.packageManager, enclosing ? enclosing.root : root);
+  const packageManager = detectPackageManager(
+    root,
+    options.packageManager,
+    enclosing ? enclosing.root : root,
+  );
   const warnings = [...packageManager.warnings];
   const packages: PackageProject[] = [];
   if (workspace) {
     const rootPkg = detectPackage(root, root, options);
     if (rootPkg.sources.length > 0) packages.push(rootPkg);
     for (const dir of workspace.packages) packages.push(detectPackage(dir, root, options));
-    if (workspace.packages.length === 0) warnings.push(`The workspaces declared in ${root} match no package.`);
+    if (workspace.packages.length === 0)
+      warnings.push(`The workspaces declared in ${root} match no package.`);
   } else {
     packages.push(detectPackage(root, root, options));
   }

@@ -7,7 +7,16 @@ export const IMPORT_FLAG = "--import governor/register";
 // Runners that take node's flags themselves: the flag goes right after them (after `watch` for tsx).
 const TAKES_FLAGS = new Set(["node", "tsx", "bun"]);
 // Runners that start node for you: NODE_OPTIONS reaches the process they start.
-const WRAPPERS = new Set(["nodemon", "ts-node", "ts-node-esm", "ts-node-dev", "node-dev", "esno", "vite-node", "jiti"]);
+const WRAPPERS = new Set([
+  "nodemon",
+  "ts-node",
+  "ts-node-esm",
+  "ts-node-dev",
+  "node-dev",
+  "esno",
+  "vite-node",
+  "jiti",
+]);
 
 export interface ScriptChange {
   /** The script's name in package.json. */
@@ -34,7 +43,8 @@ export function withPreload(line: string): { after: string; how: ScriptChange["h
     let how: ScriptChange["how"] = "flag";
     if (runner === "bun") continue; // bun does not load Node's module hooks
     if (TAKES_FLAGS.has(runner)) {
-      const after = runner === "tsx" && tokens[at + 1]?.[0] === "watch" ? tokens[at + 1] : tokens[at];
+      const after =
+        runner === "tsx" && tokens[at + 1]?.[0] === "watch" ? tokens[at + 1] : tokens[at];
       const pos = after.index! + after[0].length;
       next = seg.slice(0, pos) + " " + IMPORT_FLAG + seg.slice(pos);
     } else {
@@ -63,5 +73,7 @@ export function startScriptChanges(scripts: Record<string, unknown> | undefined)
 /** The command to show when no script starts the app: `node --import governor/register <entry>`. */
 export function preloadCommand(entry: string | null, typescript: boolean): string {
   const file = entry ?? "<entry file>";
-  return typescript && /\.[mc]?tsx?$/.test(file) ? `tsx ${IMPORT_FLAG} ${file}` : `node ${IMPORT_FLAG} ${file}`;
+  return typescript && /\.[mc]?tsx?$/.test(file)
+    ? `tsx ${IMPORT_FLAG} ${file}`
+    : `node ${IMPORT_FLAG} ${file}`;
 }

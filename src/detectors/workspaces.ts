@@ -17,14 +17,19 @@ function readPatterns(dir: string): string[] | null {
   const pnpmFile = join(dir, "pnpm-workspace.yaml");
   if (existsSync(pnpmFile)) {
     const doc = parseYaml(readFileSync(pnpmFile, "utf8")) as { packages?: unknown } | null;
-    if (Array.isArray(doc?.packages)) return doc.packages.filter((p): p is string => typeof p === "string");
+    if (Array.isArray(doc?.packages))
+      return doc.packages.filter((p): p is string => typeof p === "string");
   }
   try {
-    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { workspaces?: unknown };
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      workspaces?: unknown;
+    };
     const ws = pkg.workspaces as unknown;
     if (Array.isArray(ws)) return ws.filter((p): p is string => typeof p === "string");
     if (ws && typeof ws === "object" && Array.isArray((ws as { packages?: unknown }).packages)) {
-      return ((ws as { packages: unknown[] }).packages).filter((p): p is string => typeof p === "string");
+      return (ws as { packages: unknown[] }).packages.filter(
+        (p): p is string => typeof p === "string",
+      );
     }
   } catch {
     // no or unreadable package.json: not a workspace root
@@ -36,8 +41,12 @@ function readPatterns(dir: string): string[] | null {
 export function readWorkspace(dir: string): WorkspaceInfo | null {
   const patterns = readPatterns(dir);
   if (!patterns) return null;
-  const positive = patterns.filter((p) => !p.startsWith("!")).map((p) => p.replace(/^\.\//, "").replace(/\/$/, ""));
-  const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1).replace(/^\.\//, "").replace(/\/$/, ""));
+  const positive = patterns
+    .filter((p) => !p.startsWith("!"))
+    .map((p) => p.replace(/^\.\//, "").replace(/\/$/, ""));
+  const negative = patterns
+    .filter((p) => p.startsWith("!"))
+    .map((p) => p.slice(1).replace(/^\.\//, "").replace(/\/$/, ""));
   const isIn = picomatch(positive.length ? positive : ["__none__"]);
   const isOut = negative.length ? picomatch(negative) : () => false;
   const packages: string[] = [];
@@ -65,7 +74,10 @@ export function readWorkspace(dir: string): WorkspaceInfo | null {
 export function findEnclosingWorkspace(dir: string): WorkspaceInfo | null {
   let current = dirname(dir);
   for (let i = 0; i < 20; i++) {
-    if (existsSync(join(current, "package.json")) || existsSync(join(current, "pnpm-workspace.yaml"))) {
+    if (
+      existsSync(join(current, "package.json")) ||
+      existsSync(join(current, "pnpm-workspace.yaml"))
+    ) {
       const ws = readWorkspace(current);
       if (ws && ws.packages.includes(dir)) return ws;
     }

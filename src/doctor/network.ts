@@ -7,7 +7,11 @@ import { fail, pass, type CheckResult } from "./types.js";
 
 const ID = "enforce.reachable";
 
-function timed<T>(ms: number, what: string, start: (done: (err: Error | null, value?: T) => void) => () => void): Promise<T> {
+function timed<T>(
+  ms: number,
+  what: string,
+  start: (done: (err: Error | null, value?: T) => void) => () => void,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const cleanup = start((err, value) => {
       clearTimeout(timer);
@@ -37,7 +41,12 @@ export async function checkReachable(url: URL, timeoutMs: number): Promise<Check
       details.dns_ms = ms(t0);
       details.address = address;
     } catch (err) {
-      return fail(ID, `DNS cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, "Check the host name in GOVERNOR_ENFORCE_URL (or --url) and this machine's DNS.", details);
+      return fail(
+        ID,
+        `DNS cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        "Check the host name in GOVERNOR_ENFORCE_URL (or --url) and this machine's DNS.",
+        details,
+      );
     }
   }
   const t1 = performance.now();
@@ -52,8 +61,18 @@ export async function checkReachable(url: URL, timeoutMs: number): Promise<Check
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ECONNREFUSED")
-      return fail(ID, `nothing is listening on ${where} (connection refused)`, `Start the enforce server (locally: \`governor serve --policy <file> --port ${port}\`) or fix the port in GOVERNOR_ENFORCE_URL.`, details);
-    return fail(ID, `cannot connect to ${where}: ${(err as Error).message}`, "Check that the host and port in GOVERNOR_ENFORCE_URL are right and that no firewall or proxy blocks them.", details);
+      return fail(
+        ID,
+        `nothing is listening on ${where} (connection refused)`,
+        `Start the enforce server (locally: \`governor serve --policy <file> --port ${port}\`) or fix the port in GOVERNOR_ENFORCE_URL.`,
+        details,
+      );
+    return fail(
+      ID,
+      `cannot connect to ${where}: ${(err as Error).message}`,
+      "Check that the host and port in GOVERNOR_ENFORCE_URL are right and that no firewall or proxy blocks them.",
+      details,
+    );
   }
   if (url.protocol === "https:") {
     const t2 = performance.now();
@@ -67,9 +86,20 @@ export async function checkReachable(url: URL, timeoutMs: number): Promise<Check
       details.tls_ms = ms(t2);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? "";
-      return fail(ID, `TLS handshake with ${where} failed (${code || (err as Error).message})`, /CERT|SIGNATURE|SELF_SIGNED|ISSUER/.test(code) ? "The server's certificate is not trusted here: fix the certificate, or for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>." : "Check that the server speaks HTTPS on this port, or use http:// in GOVERNOR_ENFORCE_URL.", details);
+      return fail(
+        ID,
+        `TLS handshake with ${where} failed (${code || (err as Error).message})`,
+        /CERT|SIGNATURE|SELF_SIGNED|ISSUER/.test(code)
+          ? "The server's certificate is not trusted here: fix the certificate, or for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>."
+          : "Check that the server speaks HTTPS on this port, or use http:// in GOVERNOR_ENFORCE_URL.",
+        details,
+      );
     }
   }
-  const parts = [details.dns_ms !== undefined && `dns ${details.dns_ms} ms`, `tcp ${details.tcp_ms} ms`, details.tls_ms !== undefined && `tls ${details.tls_ms} ms`].filter(Boolean);
+  const parts = [
+    details.dns_ms !== undefined && `dns ${details.dns_ms} ms`,
+    `tcp ${details.tcp_ms} ms`,
+    details.tls_ms !== undefined && `tls ${details.tls_ms} ms`,
+  ].filter(Boolean);
   return pass(ID, `${where} reachable (${parts.join(", ")})`, details);
 }

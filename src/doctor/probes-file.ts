@@ -12,7 +12,8 @@ export interface Probe {
   denyCode?: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Parses and validates a probes file; throws an Error whose message names the file and the probe. */
 export function loadProbes(file: string): Probe[] {
@@ -21,20 +22,50 @@ export function loadProbes(file: string): Probe[] {
     doc = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `${file} does not exist` : code ? `${file} cannot be read (${code})` : `${file} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(
+      code === "ENOENT"
+        ? `${file} does not exist`
+        : code
+          ? `${file} cannot be read (${code})`
+          : `${file} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   const list = Array.isArray(doc) ? doc : isObject(doc) ? doc.probes : undefined;
-  if (!Array.isArray(list) || list.length === 0) throw new Error(`${file}: expected { "probes": [ { "intent" | "tool", "expect": "allow" | "deny" }, ... ] }`);
+  if (!Array.isArray(list) || list.length === 0)
+    throw new Error(
+      `${file}: expected { "probes": [ { "intent" | "tool", "expect": "allow" | "deny" }, ... ] }`,
+    );
   return list.map((p, i): Probe => {
     const where = `${file}: probes[${i}]${isObject(p) && typeof p.name === "string" ? ` ("${p.name}")` : ""}`;
     if (!isObject(p)) throw new Error(`${where}: expected an object`);
     const expect = typeof p.expect === "string" ? p.expect.toUpperCase() : undefined;
-    if (expect !== "ALLOW" && expect !== "DENY") throw new Error(`${where}: expect must be "allow" or "deny"`);
-    if ((p.intent === undefined) === (p.tool === undefined)) throw new Error(`${where}: give exactly one of "intent" (an intent object) or "tool" (a tool name, with optional "args")`);
-    if (p.intent !== undefined && !isObject(p.intent)) throw new Error(`${where}: intent must be an object like { "action": "read", "actor": {...}, "resource": {...} }`);
-    if (p.tool !== undefined && (typeof p.tool !== "string" || !p.tool)) throw new Error(`${where}: tool must be a tool name`);
-    if (p.deny_code !== undefined && typeof p.deny_code !== "string") throw new Error(`${where}: deny_code must be a string`);
-    const name = typeof p.name === "string" ? p.name : p.tool ? `tool ${p.tool}` : `${String((p.intent as any).action)} ${String((p.intent as any).resource?.type ?? "")}`.trim();
-    return { name, intent: p.intent as Record<string, unknown> | undefined, tool: p.tool as string | undefined, args: p.args, expect, denyCode: p.deny_code as string | undefined };
+    if (expect !== "ALLOW" && expect !== "DENY")
+      throw new Error(`${where}: expect must be "allow" or "deny"`);
+    if ((p.intent === undefined) === (p.tool === undefined))
+      throw new Error(
+        `${where}: give exactly one of "intent" (an intent object) or "tool" (a tool name, with optional "args")`,
+      );
+    if (p.intent !== undefined && !isObject(p.intent))
+      throw new Error(
+        `${where}: intent must be an object like { "action": "read", "actor": {...}, "resource": {...} }`,
+      );
+    if (p.tool !== undefined && (typeof p.tool !== "string" || !p.tool))
+      throw new Error(`${where}: tool must be a tool name`);
+    if (p.deny_code !== undefined && typeof p.deny_code !== "string")
+      throw new Error(`${where}: deny_code must be a string`);
+    const name =
+      typeof p.name === "string"
+        ? p.name
+        : p.tool
+          ? `tool ${p.tool}`
+          : `${String((p.intent as any).action)} ${String((p.intent as any).resource?.type ?? "")}`.trim();
+    return {
+      name,
+      intent: p.intent as Record<string, unknown> | undefined,
+      tool: p.tool as string | undefined,
+      args: p.args,
+      expect,
+      denyCode: p.deny_code as string | undefined,
+    };
   });
 }

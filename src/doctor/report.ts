@@ -11,8 +11,11 @@ export function renderText(report: DoctorReport, strict: boolean): string {
   // One column for every check's name, however long the longest (frameworks.versions) is.
   const width = Math.max(18, ...report.checks.map((k) => k.id.length));
   for (const k of report.checks) {
-    lines.push(table([[color[k.status](`${MARK[k.status]} ${k.status}`), k.id.padEnd(width), k.message]]));
-    if (k.fix && k.status !== "pass" && k.status !== "skip") lines.push(`            ${c.dim("fix:")} ${k.fix}`);
+    lines.push(
+      table([[color[k.status](`${MARK[k.status]} ${k.status}`), k.id.padEnd(width), k.message]]),
+    );
+    if (k.fix && k.status !== "pass" && k.status !== "skip")
+      lines.push(`            ${c.dim("fix:")} ${k.fix}`);
   }
   const count = (s: CheckStatus) => report.checks.filter((k) => k.status === s).length;
   lines.push(
@@ -26,5 +29,11 @@ export function renderText(report: DoctorReport, strict: boolean): string {
 export function renderAnnotations(report: DoctorReport, strict: boolean): string[] {
   return report.checks
     .filter((k) => k.status === "fail" || k.status === "warn")
-    .map((k) => annotation(k.status === "fail" || strict ? "error" : "warning", `governor doctor: ${k.id}`, k.fix ? `${k.message}. Fix: ${k.fix}` : k.message));
+    .map((k) =>
+      annotation(
+        k.status === "fail" || strict ? "error" : "warning",
+        `governor doctor: ${k.id}`,
+        k.fix ? `${k.message}. Fix: ${k.fix}` : k.message,
+      ),
+    );
 }

@@ -42,7 +42,11 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   }
   const sites = appSites(o.cwd, project);
 
-  const { result: configResult, config: validConfig, live: partial } = checkConfig({ cwd: o.cwd, url: o.url, apiKey: o.apiKey, env: o.env, ci, site: sites[0] });
+  const {
+    result: configResult,
+    config: validConfig,
+    live: partial,
+  } = checkConfig({ cwd: o.cwd, url: o.url, apiKey: o.apiKey, env: o.env, ci, site: sites[0] });
   // Live checks run with the valid part of the configuration when some other setting is wrong.
   const config = validConfig ?? partial?.config;
   const env = partial?.env ?? o.env;
@@ -57,7 +61,10 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const base = endpoint ? baseUrl(endpoint) : undefined;
   const live = endpoint
     ? await checkReachable(endpoint, o.timeout ?? Math.max(config!.timeoutMs, 2000))
-    : skip("enforce.reachable", config ? "needs an enforce URL (see config)" : "needs a valid configuration (see config)");
+    : skip(
+        "enforce.reachable",
+        config ? "needs an enforce URL (see config)" : "needs a valid configuration (see config)",
+      );
   checks.push(live);
 
   if (live.status === "pass" && base) {
@@ -65,37 +72,81 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     if (mapCheck.status === "pass") map = loadIntentMap(String(mapCheck.details!.file));
     const g = cliGovernor({ url: base, apiKey: o.apiKey, timeoutMs: o.timeout, config: map, env });
     try {
-      const { auth, contract, ok } = await checkContract(g, base, Boolean(config?.decisionKey), Boolean(config?.apiKey));
+      const { auth, contract, ok } = await checkContract(
+        g,
+        base,
+        Boolean(config?.decisionKey),
+        Boolean(config?.apiKey),
+      );
       checks.push(auth, contract);
       let probes: Probe[] | undefined;
-      const probesFile = o.probes ?? (existsSync(path.join(o.cwd, "governor.probes.json")) ? path.join(o.cwd, "governor.probes.json") : undefined);
+      const probesFile =
+        o.probes ??
+        (existsSync(path.join(o.cwd, "governor.probes.json"))
+          ? path.join(o.cwd, "governor.probes.json")
+          : undefined);
       let probesError: CheckResult | undefined;
       if (probesFile) {
         try {
           probes = loadProbes(probesFile);
         } catch (err) {
-          probesError = fail("probes", `cannot use the probes file: ${(err as Error).message}`, 'A probes file is JSON: { "probes": [ { "intent": {...} | "tool": "name", "expect": "allow" | "deny" } ] }.');
+          probesError = fail(
+            "probes",
+            `cannot use the probes file: ${(err as Error).message}`,
+            'A probes file is JSON: { "probes": [ { "intent": {...} | "tool": "name", "expect": "allow" | "deny" } ] }.',
+          );
         }
       }
       if (!ok) {
-        checks.push(probesError ?? skip("probes", "needs a working enforce contract"), skip("latency", "needs a working enforce contract"));
+        checks.push(
+          probesError ?? skip("probes", "needs a working enforce contract"),
+          skip("latency", "needs a working enforce contract"),
+        );
       } else {
-        checks.push(probesError ?? (await checkProbes(g, probes, map, config?.actor ?? null, probesFile, base)));
+        checks.push(
+          probesError ??
+            (await checkProbes(g, probes, map, config?.actor ?? null, probesFile, base)),
+        );
         checks.push(await checkLatency(g, o.samples, o.maxLatency, base));
       }
     } finally {
       await g.close();
     }
   } else {
-    for (const id of ["enforce.auth", "enforce.contract", "probes", "latency"]) checks.push(skip(id, "needs a reachable enforce server"));
+    for (const id of ["enforce.auth", "enforce.contract", "probes", "latency"])
+      checks.push(skip(id, "needs a reachable enforce server"));
   }
-  checks.push(await checkClock(endpoint, Boolean(config?.decisionKey), config?.headers ?? {}, o.timeout ?? 2000));
+  checks.push(
+    await checkClock(
+      endpoint,
+      Boolean(config?.decisionKey),
+      config?.headers ?? {},
+      o.timeout ?? 2000,
+    ),
+  );
 
   if (!project) {
-    for (const id of ["runtime.installed", "frameworks.versions", "runtime.entrypoint", "tools.governed", "runtime.edge"])
-      checks.push(skip(id, `cannot read the project here: ${projectError}`, "Run governor doctor in your project's directory, or pass --cwd <dir>."));
+    for (const id of [
+      "runtime.installed",
+      "frameworks.versions",
+      "runtime.entrypoint",
+      "tools.governed",
+      "runtime.edge",
+    ])
+      checks.push(
+        skip(
+          id,
+          `cannot read the project here: ${projectError}`,
+          "Run governor doctor in your project's directory, or pass --cwd <dir>.",
+        ),
+      );
   } else {
-    checks.push(checkInstalled(project), checkVersions(project), checkEntrypoint(project, o.env), checkGoverned(project, o.gateSources));
+    checks.push(
+      checkInstalled(project),
+      checkVersions(project),
+      checkEntrypoint(project, o.env),
+      checkGoverned(project, o.gateSources),
+    );
     checks.push(checkEdge(project, o.gateSources));
   }
 

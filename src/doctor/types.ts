@@ -16,7 +16,26 @@ export interface DoctorReport {
   checks: CheckResult[];
 }
 
-export const pass = (id: string, message: string, details?: Record<string, unknown>): CheckResult => ({ id, status: "pass", message, ...(details && { details }) });
-export const warn = (id: string, message: string, fix: string, details?: Record<string, unknown>): CheckResult => ({ id, status: "warn", message, fix, ...(details && { details }) });
-export const fail = (id: string, message: string, fix: string, details?: Record<string, unknown>): CheckResult => ({ id, status: "fail", message, fix, ...(details && { details }) });
-export const skip = (id: string, message: string, fix?: string): CheckResult => ({ id, status: "skip", message, ...(fix && { fix }) });
+export const pass = (
+  id: string,
+  message: string,
+  details?: Record<string, unknown>,
+): CheckResult => ({ id, status: "pass", message, ...(details && { details }) });
+export const warn = (
+  id: string,
+  message: string,
+  fix: string,
+  details?: Record<string, unknown>,
+): CheckResult => ({ id, status: "warn", message, fix, ...(details && { details }) });
+export const fail = (
+  id: string,
+  message: string,
+  fix: string,
+  details?: Record<string, unknown>,
+): CheckResult => ({ id, status: "fail", message, fix, ...(details && { details }) });
+export const skip = (id: string, message: string, fix?: string): CheckResult => ({
+  id,
+  status: "skip",
+  message,
+  ...(fix && { fix }),
+});

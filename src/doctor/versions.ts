@@ -13,7 +13,10 @@ function installedVersion(pkgDir: string, name: string): string | null {
   try {
     const file = createRequire(path.join(pkgDir, "package.json")).resolve(`${name}/package.json`);
     // An exports pattern can map package.json to another file (dist/cjs/package.json).
-    return (JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version ?? findUp(pkgDir, name);
+    return (
+      (JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version ??
+      findUp(pkgDir, name)
+    );
   } catch {
     return findUp(pkgDir, name);
   }
@@ -24,7 +27,10 @@ function findUp(dir: string, name: string): string | null {
   const pkgDir = findPackageDir(name, dir);
   if (!pkgDir) return null;
   try {
-    return (JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version?: string }).version ?? null;
+    return (
+      (JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version?: string })
+        .version ?? null
+    );
   } catch {
     return null;
   }
@@ -39,13 +45,15 @@ export function checkVersions(project: ProjectDetection): CheckResult {
       if (v) seen.set(name, v);
     }
   }
-  if (!seen.size) return skip("frameworks.versions", "no framework governor instruments is installed here");
+  if (!seen.size)
+    return skip("frameworks.versions", "no framework governor instruments is installed here");
   const lines: string[] = [];
   const unknown: string[] = [];
   for (const [name, v] of seen) {
     const k = KNOWN_VERSIONS[name];
     if (k.tested.some((p) => v.startsWith(p))) lines.push(`${name} ${v} (tested)`);
-    else if (k.api.some((p) => v.startsWith(p))) lines.push(`${name} ${v} (supported by its API, not tested by governor)`);
+    else if (k.api.some((p) => v.startsWith(p)))
+      lines.push(`${name} ${v} (supported by its API, not tested by governor)`);
     else {
       lines.push(`${name} ${v} (not a version governor knows)`);
       unknown.push(`${name} ${v}`);

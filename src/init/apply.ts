@@ -42,7 +42,12 @@ function rollbackAnd(backup: Backup, error: InitError): never {
   throw error;
 }
 
-export async function applyFiles(plan: Plan, writer: Writer, backup: Backup | null, options: ApplyOptions): Promise<ApplyResult> {
+export async function applyFiles(
+  plan: Plan,
+  writer: Writer,
+  backup: Backup | null,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
   const warnings: string[] = [];
   const typechecked: TypecheckReport[] = [];
   const changed = changedFiles(plan);
@@ -67,7 +72,12 @@ export async function applyFiles(plan: Plan, writer: Writer, backup: Backup | nu
     const error =
       e instanceof InitError
         ? e
-        : new InitError("write_failed", `Could not write a file: ${(e as Error).message}. Every change was rolled back.`, "Check file permissions and rerun governor init.", { cause: e });
+        : new InitError(
+            "write_failed",
+            `Could not write a file: ${(e as Error).message}. Every change was rolled back.`,
+            "Check file permissions and rerun governor init.",
+            { cause: e },
+          );
     rollbackAnd(backup, error);
   }
 
@@ -88,7 +98,12 @@ export async function applyFiles(plan: Plan, writer: Writer, backup: Backup | nu
   for (const pkg of checked) {
     const was = before.get(pkg.dir);
     const label = pkg.relDir || "the project";
-    const entry: TypecheckReport = { package: pkg.relDir || ".", before: "unavailable", after: "skipped", errors: 0 };
+    const entry: TypecheckReport = {
+      package: pkg.relDir || ".",
+      before: "unavailable",
+      after: "skipped",
+      errors: 0,
+    };
     typechecked.push(entry);
     if (!was) {
       warnings.push(`No TypeScript compiler found for ${label}; skipped the type-check.`);
@@ -97,7 +112,9 @@ export async function applyFiles(plan: Plan, writer: Writer, backup: Backup | nu
     entry.before = was.ok ? "passed" : "failed";
     entry.errors = was.count;
     if (!was.ok) {
-      warnings.push(`${label} did not type-check before init (${was.errors[0] ?? "tsc failed"}); skipped the after-check.`);
+      warnings.push(
+        `${label} did not type-check before init (${was.errors[0] ?? "tsc failed"}); skipped the after-check.`,
+      );
       continue;
     }
     options.onProgress?.(`Type-checking ${label} after changes`);

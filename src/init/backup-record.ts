@@ -1,5 +1,15 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
@@ -48,7 +58,8 @@ export const sha256 = (bytes: Buffer | string) => createHash("sha256").update(by
 export function stateDir(): string {
   const env = process.env[STATE_DIR_ENV];
   if (env) return resolve(env);
-  if (process.platform === "win32" && process.env.LOCALAPPDATA) return join(process.env.LOCALAPPDATA, "governor", "state");
+  if (process.platform === "win32" && process.env.LOCALAPPDATA)
+    return join(process.env.LOCALAPPDATA, "governor", "state");
   // the XDG spec says to ignore a relative XDG_STATE_HOME
   const xdg = process.env.XDG_STATE_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, "governor");
@@ -74,18 +85,28 @@ export function stateDirProblem(realRoot: string): string | null {
   }
   const r = relative(realRoot, real);
   const inside = r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r));
-  return inside ? `the state directory ${stateDir()} is inside the project, where a repository could write records of its own` : null;
+  return inside
+    ? `the state directory ${stateDir()} is inside the project, where a repository could write records of its own`
+    : null;
 }
 
 const recordsRoot = () => join(stateDir(), "backups");
 const projectDir = (realRoot: string) => join(recordsRoot(), sha256(realRoot).slice(0, 32));
-export const recordFile = (realRoot: string, name: string) => join(projectDir(realRoot), `${name}.json`);
+export const recordFile = (realRoot: string, name: string) =>
+  join(projectDir(realRoot), `${name}.json`);
 
 function parse(file: string): BackupRecord | null {
   try {
     const r = JSON.parse(readFileSync(file, "utf8")) as BackupRecord;
-    const ok = r && r.version === 1 && typeof r.root === "string" && typeof r.backup === "string" && BACKUP_NAME.test(r.backup);
-    return ok && Number.isSafeInteger(r.seq) && r.manifest && Array.isArray(r.manifest.files) ? r : null;
+    const ok =
+      r &&
+      r.version === 1 &&
+      typeof r.root === "string" &&
+      typeof r.backup === "string" &&
+      BACKUP_NAME.test(r.backup);
+    return ok && Number.isSafeInteger(r.seq) && r.manifest && Array.isArray(r.manifest.files)
+      ? r
+      : null;
   } catch {
     return null;
   }

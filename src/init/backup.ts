@@ -1,4 +1,15 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   pruneRecords,
@@ -47,7 +58,11 @@ export class Backup {
     if (this.created) return;
     const stateProblem = stateDirProblem(this.realRoot);
     if (stateProblem) {
-      throw new InitError("backup_unsafe", `Not writing anything: ${stateProblem}.`, `Set ${STATE_DIR_ENV} to a directory outside the project, then rerun governor init.`);
+      throw new InitError(
+        "backup_unsafe",
+        `Not writing anything: ${stateProblem}.`,
+        `Set ${STATE_DIR_ENV} to a directory outside the project, then rerun governor init.`,
+      );
     }
     let p = this.realRoot;
     for (const part of [".governor", "backup"]) {
@@ -80,7 +95,13 @@ export class Backup {
   private save(): void {
     this.ensureDir();
     try {
-      writeRecord({ version: 1, root: this.realRoot, backup: this.name, seq: this.seq, manifest: this.manifest });
+      writeRecord({
+        version: 1,
+        root: this.realRoot,
+        backup: this.name,
+        seq: this.seq,
+        manifest: this.manifest,
+      });
     } catch (e) {
       throw new InitError(
         "write_failed",
@@ -89,7 +110,10 @@ export class Backup {
         { cause: e },
       );
     }
-    writeFileSync(join(this.realRoot, BACKUP_ROOT, this.name, "manifest.json"), JSON.stringify(this.manifest, null, 2) + "\n");
+    writeFileSync(
+      join(this.realRoot, BACKUP_ROOT, this.name, "manifest.json"),
+      JSON.stringify(this.manifest, null, 2) + "\n",
+    );
   }
 
   /** Call before changing `path` (relative to the root): copies the original, or notes it as created. */
@@ -198,7 +222,11 @@ export function undoLatest(root: string, force = false): UndoResult {
   try {
     realRoot = realpathSync(root);
   } catch {
-    throw new InitError("nothing_to_undo", `${root} does not exist.`, "Run --undo from the directory you ran governor init in (or pass the same --cwd).");
+    throw new InitError(
+      "nothing_to_undo",
+      `${root} does not exist.`,
+      "Run --undo from the directory you ran governor init in (or pass the same --cwd).",
+    );
   }
   const stateProblem = stateDirProblem(realRoot);
   if (stateProblem) {
@@ -252,12 +280,19 @@ export function undoLatest(root: string, force = false): UndoResult {
   }
   let manifestChanged = true;
   try {
-    manifestChanged = sha256(readFileSync(join(dir, "manifest.json"))) !== sha256(JSON.stringify(record.manifest, null, 2) + "\n");
+    manifestChanged =
+      sha256(readFileSync(join(dir, "manifest.json"))) !==
+      sha256(JSON.stringify(record.manifest, null, 2) + "\n");
   } catch {
     // missing: the record is what counts
   }
   applyRestore(realRoot, steps);
   removeBackupDir(realRoot, record.backup);
   removeRecord(realRoot, record.backup);
-  return { backup: dir, files: record.manifest.files.map(({ path, action }) => ({ path, action })), ignored, manifestChanged };
+  return {
+    backup: dir,
+    files: record.manifest.files.map(({ path, action }) => ({ path, action })),
+    ignored,
+    manifestChanged,
+  };
 }

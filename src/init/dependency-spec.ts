@@ -39,7 +39,11 @@ function unknownSpec(why: string): DependencySpec {
   return {
     source: "unknown",
     specFor: () => {
-      throw new InitError("governor_spec_unknown", `Cannot tell which dependency installs this governor: ${why}. init will not write a bare version range, because the npm package named "governor" is not this project.`, UNKNOWN_FIX);
+      throw new InitError(
+        "governor_spec_unknown",
+        `Cannot tell which dependency installs this governor: ${why}. init will not write a bare version range, because the npm package named "governor" is not this project.`,
+        UNKNOWN_FIX,
+      );
     },
   };
 }
@@ -53,17 +57,27 @@ const PATH_LIKE = /^(?:\.{1,2}(?:\/|\\|$)|\/|~\/|[a-zA-Z]:[\\/])|\.(?:tgz|tar\.g
 export function explicitSpec(raw: string, cwd: string, from: string): DependencySpec {
   const spec = raw.trim();
   const bad = (why: string) =>
-    new InitError("invalid_option", `${from} ${JSON.stringify(raw)} ${why}.`, "Use file:<path to a checkout or .tgz>, a git URL (git+https://..., github:owner/repo#ref), a tarball URL, or npm:<name>@<range>.");
+    new InitError(
+      "invalid_option",
+      `${from} ${JSON.stringify(raw)} ${why}.`,
+      "Use file:<path to a checkout or .tgz>, a git URL (git+https://..., github:owner/repo#ref), a tarball URL, or npm:<name>@<range>.",
+    );
   if (!spec || /\s/.test(spec)) throw bad("is not a dependency spec");
   const protocol = /^(file:|link:)/.exec(spec)?.[1];
   if (protocol || (!URL_SPEC.test(spec) && PATH_LIKE.test(spec))) {
     const given = protocol ? spec.slice(protocol.length) : spec;
     const abs = resolve(cwd, given.replace(/^~(?=\/)/, process.env.HOME ?? "~"));
     if (!existsSync(abs)) throw bad(`names ${abs}, which does not exist`);
-    if (statSync(abs).isDirectory() && !existsSync(join(abs, "package.json"))) throw bad(`names ${abs}, which has no package.json`);
+    if (statSync(abs).isDirectory() && !existsSync(join(abs, "package.json")))
+      throw bad(`names ${abs}, which has no package.json`);
     return pathSpec(abs, `${from} (${abs})`, protocol ?? "file:");
   }
-  if (/^npm:(?:@[^/@\s]+\/)?[^/@\s]+(?:@\S+)?$/.test(spec) || /^workspace:/.test(spec) || URL_SPEC.test(spec) || GITHUB_SHORTHAND.test(spec)) {
+  if (
+    /^npm:(?:@[^/@\s]+\/)?[^/@\s]+(?:@\S+)?$/.test(spec) ||
+    /^workspace:/.test(spec) ||
+    URL_SPEC.test(spec) ||
+    GITHUB_SHORTHAND.test(spec)
+  ) {
     return fixedSpec(spec, from);
   }
   throw bad('is a registry version or tag: it would install the unrelated npm package "governor"');
@@ -95,16 +109,30 @@ function packageRoot(start: string): string | null {
 
 /** npm's record of the package at `root`: hidden lockfile, shrinkwrap or lockfile of the install
  *  that holds it (innermost first; an npx cache dir has them too). */
-function lockEntry(root: string): { entry: LockEntry; lockDir: string; installedAs: string } | null {
+function lockEntry(
+  root: string,
+): { entry: LockEntry; lockDir: string; installedAs: string } | null {
   const parts = root.split(sep);
-  for (let i = parts.lastIndexOf("node_modules"); i > 0; i = parts.lastIndexOf("node_modules", i - 1)) {
+  for (
+    let i = parts.lastIndexOf("node_modules");
+    i > 0;
+    i = parts.lastIndexOf("node_modules", i - 1)
+  ) {
     const lockDir = parts.slice(0, i).join(sep) || sep;
     const key = parts.slice(i).join("/");
     const installedAs = key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length);
-    for (const file of [join(lockDir, "node_modules", ".package-lock.json"), join(lockDir, "npm-shrinkwrap.json"), join(lockDir, "package-lock.json")]) {
+    for (const file of [
+      join(lockDir, "node_modules", ".package-lock.json"),
+      join(lockDir, "npm-shrinkwrap.json"),
+      join(lockDir, "package-lock.json"),
+    ]) {
       const lock = readJson(file);
       const packages = lock?.packages as Record<string, LockEntry> | undefined;
-      const entry = packages?.[key] ?? (key === `node_modules/${installedAs}` ? (lock?.dependencies as Record<string, LockEntry> | undefined)?.[installedAs] : undefined);
+      const entry =
+        packages?.[key] ??
+        (key === `node_modules/${installedAs}`
+          ? (lock?.dependencies as Record<string, LockEntry> | undefined)?.[installedAs]
+          : undefined);
       if (entry && typeof entry === "object") return { entry, lockDir, installedAs };
     }
   }
@@ -112,34 +140,55 @@ function lockEntry(root: string): { entry: LockEntry; lockDir: string; installed
 }
 
 function registrySpec(name: string, version: string, where: string): DependencySpec {
-  const spec = fixedSpec(name === "governor" ? `^${version}` : `npm:${name}@^${version}`, `${where} as ${name}@${version}`);
+  const spec = fixedSpec(
+    name === "governor" ? `^${version}` : `npm:${name}@^${version}`,
+    `${where} as ${name}@${version}`,
+  );
   return { ...spec, registry: name === "governor" };
 }
 
 /** A spec npm resolves against the registry's package named `governor`: a range, version or tag. */
 export function isBareRegistrySpec(spec: string): boolean {
   const s = spec.trim();
-  return !/^(?:npm:|file:|link:|workspace:|portal:|patch:)/.test(s) && !URL_SPEC.test(s) && !PATH_LIKE.test(s) && !GITHUB_SHORTHAND.test(s);
+  return (
+    !/^(?:npm:|file:|link:|workspace:|portal:|patch:)/.test(s) &&
+    !URL_SPEC.test(s) &&
+    !PATH_LIKE.test(s) &&
+    !GITHUB_SHORTHAND.test(s)
+  );
 }
 
 /** What a lockfile's `resolved` (or an old package.json `_resolved`) says, paths relative to `base`. */
-function fromResolved(resolved: string, entry: LockEntry, installedAs: string, base: string): DependencySpec {
+function fromResolved(
+  resolved: string,
+  entry: LockEntry,
+  installedAs: string,
+  base: string,
+): DependencySpec {
   if (resolved.startsWith("file:")) {
     const abs = resolve(base, resolved.slice(5));
-    if (!existsSync(abs)) return unknownSpec(`it was installed from ${abs}, which no longer exists`);
-    return statSync(abs).isDirectory() ? pathSpec(abs, `the local directory at ${abs}`) : pathSpec(abs, `the tarball ${abs}`);
+    if (!existsSync(abs))
+      return unknownSpec(`it was installed from ${abs}, which no longer exists`);
+    return statSync(abs).isDirectory()
+      ? pathSpec(abs, `the local directory at ${abs}`)
+      : pathSpec(abs, `the tarball ${abs}`);
   }
   if (/^https?:/i.test(resolved)) {
     const url = new URL(resolved);
     // a registry tarball: <registry>/<name>/-/<file>.tgz; only the public registry is sure to be the
     // one the app installs from, so another host keeps its exact URL
     const m = /^\/((?:@[^/]+(?:\/|%2f))?[^/@]+)\/-\/[^/]+\.tgz$/i.exec(url.pathname);
-    if (m && entry.version && url.hostname === "registry.npmjs.org") return registrySpec(decodeURIComponent(m[1]), entry.version, `the registry ${url.hostname}`);
-    if (m && entry.version && decodeURIComponent(m[1]) !== "governor") return registrySpec(decodeURIComponent(m[1]), entry.version, `the registry ${url.hostname}`);
+    if (m && entry.version && url.hostname === "registry.npmjs.org")
+      return registrySpec(decodeURIComponent(m[1]), entry.version, `the registry ${url.hostname}`);
+    if (m && entry.version && decodeURIComponent(m[1]) !== "governor")
+      return registrySpec(decodeURIComponent(m[1]), entry.version, `the registry ${url.hostname}`);
     return fixedSpec(resolved, `the tarball URL ${url.origin}${url.pathname}`);
   }
-  if (URL_SPEC.test(resolved)) return fixedSpec(resolved, `the git repository ${resolved.replace(/#.*$/, "")}`);
-  return unknownSpec(`its lockfile entry says it was resolved from ${JSON.stringify(resolved)} (installed as ${installedAs}), which init does not know how to write`);
+  if (URL_SPEC.test(resolved))
+    return fixedSpec(resolved, `the git repository ${resolved.replace(/#.*$/, "")}`);
+  return unknownSpec(
+    `its lockfile entry says it was resolved from ${JSON.stringify(resolved)} (installed as ${installedAs}), which init does not know how to write`,
+  );
 }
 
 /** Where the governor running this code (module at `moduleUrl`) was installed from. */
@@ -149,19 +198,35 @@ export function detectSpec(moduleUrl: string): DependencySpec {
   const pkg = readJson(join(root, "package.json")) ?? {};
   if (!root.split(sep).includes("node_modules")) {
     // a checkout (or `npm link`, which Node follows to the checkout): link the app to it
-    return pathSpec(root, `${existsSync(join(root, ".git")) ? "the local checkout" : "the local directory"} at ${root}`);
+    return pathSpec(
+      root,
+      `${existsSync(join(root, ".git")) ? "the local checkout" : "the local directory"} at ${root}`,
+    );
   }
   const record = lockEntry(root);
   if (record) {
     const { entry, lockDir, installedAs } = record;
-    if (entry.link && typeof entry.resolved === "string") return pathSpec(resolve(lockDir, entry.resolved), `the local directory at ${resolve(lockDir, entry.resolved)}`);
-    if (typeof entry.resolved === "string") return fromResolved(entry.resolved, entry, installedAs, lockDir);
+    if (entry.link && typeof entry.resolved === "string")
+      return pathSpec(
+        resolve(lockDir, entry.resolved),
+        `the local directory at ${resolve(lockDir, entry.resolved)}`,
+      );
+    if (typeof entry.resolved === "string")
+      return fromResolved(entry.resolved, entry, installedAs, lockDir);
     // npm leaves out `resolved` only for registry packages (omit-lockfile-registry-resolved)
-    if (entry.version && entry.integrity) return registrySpec(entry.name ?? installedAs, entry.version, "the configured registry");
+    if (entry.version && entry.integrity)
+      return registrySpec(entry.name ?? installedAs, entry.version, "the configured registry");
   }
   // npm 6 and yarn 1 wrote the origin into the installed package.json
   if (typeof pkg._resolved === "string" && !pkg._resolved.startsWith("file:")) {
-    return fromResolved(pkg._resolved, { version: pkg.version as string | undefined }, String(pkg.name ?? "governor"), root);
+    return fromResolved(
+      pkg._resolved,
+      { version: pkg.version as string | undefined },
+      String(pkg.name ?? "governor"),
+      root,
+    );
   }
-  return unknownSpec(`it runs from ${root}, and no npm lockfile there records where it was installed from`);
+  return unknownSpec(
+    `it runs from ${root}, and no npm lockfile there records where it was installed from`,
+  );
 }

@@ -6,7 +6,14 @@ import { fileURLToPath } from "node:url";
 // changed; only missing ones are appended, each with its comment.
 
 /** Env templates projects commonly commit, in the order we prefer them. */
-export const ENV_TEMPLATE_NAMES = [".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", ".env.defaults"];
+export const ENV_TEMPLATE_NAMES = [
+  ".env.example",
+  ".env.sample",
+  ".env.template",
+  ".env.dist",
+  "example.env",
+  ".env.defaults",
+];
 
 const KEY_LINE = /^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/;
 
@@ -34,7 +41,9 @@ export function envKeys(text: string): Set<string> {
 }
 
 /** Blocks of the template: comment lines followed by one or more KEY= (or `# KEY=`) lines. */
-function templateBlocks(template: string): { comments: string[]; lines: { key: string; line: string }[] }[] {
+function templateBlocks(
+  template: string,
+): { comments: string[]; lines: { key: string; line: string }[] }[] {
   const blocks: { comments: string[]; lines: { key: string; line: string }[] }[] = [];
   for (const chunk of template.split(/\r?\n\s*\r?\n/)) {
     const comments: string[] = [];
@@ -42,7 +51,8 @@ function templateBlocks(template: string): { comments: string[]; lines: { key: s
     for (const line of chunk.split(/\r?\n/)) {
       if (!line.trim()) continue;
       // `# KEY=value`: a variable the template leaves unset on purpose (GOVERNOR_MODE), added commented.
-      const m = /^(?:#\s?)?([A-Z_][A-Z0-9_]*)=/.exec(line) ?? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line);
+      const m =
+        /^(?:#\s?)?([A-Z_][A-Z0-9_]*)=/.exec(line) ?? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line);
       if (m) lines.push({ key: m[1], line });
       else comments.push(line);
     }

@@ -44,7 +44,10 @@ export function formatError(error: unknown, debug: boolean): string {
     return lines.join("\n");
   }
   const err = error instanceof Error ? error : new Error(String(error));
-  const lines = [`error [internal]: ${err.message}`, "fix: rerun with --debug and report the output at the governor issue tracker."];
+  const lines = [
+    `error [internal]: ${err.message}`,
+    "fix: rerun with --debug and report the output at the governor issue tracker.",
+  ];
   if (debug && err.stack) lines.push(err.stack);
   return lines.join("\n");
 }

@@ -31,7 +31,10 @@ export async function runInstall(step: InstallStep): Promise<void> {
   });
   if (result.failed) {
     const tail = (result.all ?? "").split(/\r?\n/).filter(Boolean).slice(-8).join("\n  ");
-    const why = result.code === "ENOENT" ? `${step.command} is not installed or not on PATH` : `exit code ${result.exitCode}`;
+    const why =
+      result.code === "ENOENT"
+        ? `${step.command} is not installed or not on PATH`
+        : `exit code ${result.exitCode}`;
     throw new InitError(
       "install_failed",
       `\`${displayCommand(step)}\` failed in ${step.cwd} (${why}).${tail ? `\n  ${tail}` : ""}\n` +

@@ -25,7 +25,8 @@ export function mergeIntentMap(
   if (existing !== null) {
     try {
       const parsed = JSON.parse(existing) as unknown;
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("the top level is not an object");
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+        throw new Error("the top level is not an object");
       config = parsed as Record<string, unknown>;
     } catch (e) {
       throw new InitError(
@@ -35,7 +36,10 @@ export function mergeIntentMap(
       );
     }
   }
-  if (config.tools !== undefined && (!config.tools || typeof config.tools !== "object" || Array.isArray(config.tools))) {
+  if (
+    config.tools !== undefined &&
+    (!config.tools || typeof config.tools !== "object" || Array.isArray(config.tools))
+  ) {
     throw new InitError(
       "config_invalid",
       `${displayPath}: "tools" must be an object of tool name -> intent entry; init will not overwrite it.`,

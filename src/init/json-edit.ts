@@ -5,10 +5,16 @@ import { ts } from "ts-morph";
 
 /** JSON.parse's message without the excerpt of the text it quotes: the file may be a link to a secret. */
 export function jsonErrorText(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/,?\s*"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g, "");
+  return (e instanceof Error ? e.message : String(e)).replace(
+    /,?\s*"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g,
+    "",
+  );
 }
 
-export function parseJsonObject(path: string, text: string): { sf: ts.JsonSourceFile; root: ts.ObjectLiteralExpression } {
+export function parseJsonObject(
+  path: string,
+  text: string,
+): { sf: ts.JsonSourceFile; root: ts.ObjectLiteralExpression } {
   const sf = ts.parseJsonText(path, text);
   const root = sf.statements[0]?.expression;
   if (!root || !ts.isObjectLiteralExpression(root)) throw new Error(`${path} is not a JSON object`);
@@ -19,9 +25,14 @@ export function propName(p: ts.ObjectLiteralElementLike): string | null {
   return ts.isPropertyAssignment(p) && ts.isStringLiteral(p.name) ? p.name.text : null;
 }
 
-export function findObjectProperty(obj: ts.ObjectLiteralExpression, name: string): ts.ObjectLiteralExpression | null {
+export function findObjectProperty(
+  obj: ts.ObjectLiteralExpression,
+  name: string,
+): ts.ObjectLiteralExpression | null {
   const prop = obj.properties.find((p) => propName(p) === name);
-  return prop && ts.isPropertyAssignment(prop) && ts.isObjectLiteralExpression(prop.initializer) ? prop.initializer : null;
+  return prop && ts.isPropertyAssignment(prop) && ts.isObjectLiteralExpression(prop.initializer)
+    ? prop.initializer
+    : null;
 }
 
 function lineIndent(text: string, pos: number): string {
@@ -34,9 +45,17 @@ function unitIndent(text: string): string {
 }
 
 /** A JSON value as text for a property at `indent` (multi-line objects follow the file's indent). */
-function valueText(value: unknown, multiline: boolean, indent: string, unit: string, eol: string): string {
+function valueText(
+  value: unknown,
+  multiline: boolean,
+  indent: string,
+  unit: string,
+  eol: string,
+): string {
   if (!multiline || value === null || typeof value !== "object") return JSON.stringify(value);
-  return JSON.stringify(value, null, unit).split("\n").join(eol + indent);
+  return JSON.stringify(value, null, unit)
+    .split("\n")
+    .join(eol + indent);
 }
 
 /**
@@ -58,20 +77,36 @@ export function insertProperty(
   if (props.length === 0) {
     const open = obj.getStart(sf) + 1;
     const close = obj.getEnd() - 1;
-    if (!multiline) return text.slice(0, open) + ` ${JSON.stringify(key)}: ${JSON.stringify(value)} ` + text.slice(close);
+    if (!multiline)
+      return (
+        text.slice(0, open) +
+        ` ${JSON.stringify(key)}: ${JSON.stringify(value)} ` +
+        text.slice(close)
+      );
     const outer = lineIndent(text, obj.getStart(sf));
     const inner = outer + unit;
-    return text.slice(0, open) + eol + inner + `${JSON.stringify(key)}: ${valueText(value, true, inner, unit, eol)}` + eol + outer + text.slice(close);
+    return (
+      text.slice(0, open) +
+      eol +
+      inner +
+      `${JSON.stringify(key)}: ${valueText(value, true, inner, unit, eol)}` +
+      eol +
+      outer +
+      text.slice(close)
+    );
   }
   const names = props.map(propName);
   const sorted = names.every((n, i) => i === 0 || (names[i - 1] ?? "").localeCompare(n ?? "") <= 0);
-  let at = sorted && !options.append ? names.findIndex((n) => (n ?? "").localeCompare(key) > 0) : -1;
+  let at =
+    sorted && !options.append ? names.findIndex((n) => (n ?? "").localeCompare(key) > 0) : -1;
   if (at < 0) at = props.length;
   const indent = lineIndent(text, props[0].getStart(sf));
   const entry = `${JSON.stringify(key)}: ${valueText(value, multiline, indent, unit, eol)}`;
   if (at < props.length) {
     const start = props[at].getStart(sf);
-    return text.slice(0, start) + entry + (multiline ? `,${eol}${indent}` : ", ") + text.slice(start);
+    return (
+      text.slice(0, start) + entry + (multiline ? `,${eol}${indent}` : ", ") + text.slice(start)
+    );
   }
   const end = props[props.length - 1].getEnd();
   return text.slice(0, end) + (multiline ? `,${eol}${indent}` : ", ") + entry + text.slice(end);

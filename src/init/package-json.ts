@@ -5,7 +5,12 @@ import { findObjectProperty, insertProperty, parseJsonObject } from "./json-edit
 
 export const RUNTIME_PACKAGE = "governor";
 
-const FIELDS = ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"] as const;
+const FIELDS = [
+  "dependencies",
+  "devDependencies",
+  "peerDependencies",
+  "optionalDependencies",
+] as const;
 
 export function declaredRange(pkg: Record<string, unknown>, name = RUNTIME_PACKAGE): string | null {
   for (const field of FIELDS) {

@@ -106,12 +106,20 @@ function readIfExists(abs: string): string | null {
   return existsSync(abs) ? readFileSync(abs, "utf8") : null;
 }
 
-function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envTemplate: string): boolean {
+function planPackage(
+  pkg: PackageProject,
+  plan: Plan,
+  options: PlanOptions,
+  envTemplate: string,
+): boolean {
   const originals = new Map(pkg.sources.map((s) => [join2(pkg.relDir, s.path), s.text]));
   const inputs = pkg.sources.map((s) => ({ path: join2(pkg.relDir, s.path), text: s.text }));
   const strip = (p: string) => (pkg.relDir ? p.slice(pkg.relDir.length + 1) : p);
   // tsconfig paths are relative to the package; inputs are relative to the run root.
-  const paths = (pkg.pathAliases ?? []).map((a) => ({ pattern: a.pattern, targets: a.targets.map((t) => join2(pkg.relDir, t)) }));
+  const paths = (pkg.pathAliases ?? []).map((a) => ({
+    pattern: a.pattern,
+    targets: a.targets.map((t) => join2(pkg.relDir, t)),
+  }));
   const result = options.gateSources(inputs, {
     frameworks: options.frameworks,
     moduleKind: (p) => pkg.moduleKind(strip(p)),
@@ -120,7 +128,10 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
   plan.warnings.push(...result.warnings);
   const texts = new Map<string, string>();
   for (const f of result.files) texts.set(f.path, f.after);
-  const tools = relined(result, options.gateSources, { moduleKind: (p) => pkg.moduleKind(strip(p)), paths });
+  const tools = relined(result, options.gateSources, {
+    moduleKind: (p) => pkg.moduleKind(strip(p)),
+    paths,
+  });
   plan.tools.push(...tools);
 
   for (const entry of pkg.entrypoints) {
@@ -129,7 +140,9 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     const broken = syntaxError(path, original);
     if (broken) {
       plan.entrypoints.push({ file: path, status: "skipped", reason: entry.reason });
-      plan.warnings.push(`${path} does not parse (${broken}); skipped it. Add \`import "governor/register"\` by hand once it does.`);
+      plan.warnings.push(
+        `${path} does not parse (${broken}); skipped it. Add \`import "governor/register"\` by hand once it does.`,
+      );
       continue;
     }
     if (declaresEdgeRuntime(original, path)) {
@@ -144,7 +157,11 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     const next = addRegisterImport(path, current, pkg.moduleKind(entry.file));
     const envWarning = envOrderWarning(path, current, pkg.moduleKind(entry.file));
     if (envWarning) plan.warnings.push(envWarning);
-    plan.entrypoints.push({ file: path, status: next === current ? "already-present" : "added", reason: entry.reason });
+    plan.entrypoints.push({
+      file: path,
+      status: next === current ? "already-present" : "added",
+      reason: entry.reason,
+    });
     texts.set(path, next);
   }
 
@@ -164,12 +181,24 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     after: mergeEnvTemplate(envBefore, envTemplate),
   });
 
-  const names = result.tools.filter((t) => t.status !== "manual" && t.name).map((t) => t.name as string);
+  const names = result.tools
+    .filter((t) => t.status !== "manual" && t.name)
+    .map((t) => t.name as string);
   const configAbs = join(pkg.dir, CONFIG_FILE);
   const configBefore = readIfExists(configAbs);
-  const configAfter = mergeIntentMap(configBefore, names, options.inferIntent, join2(pkg.relDir, CONFIG_FILE));
+  const configAfter = mergeIntentMap(
+    configBefore,
+    names,
+    options.inferIntent,
+    join2(pkg.relDir, CONFIG_FILE),
+  );
   if (configAfter !== null) {
-    plan.files.push({ path: join2(pkg.relDir, CONFIG_FILE), abs: configAbs, before: configBefore, after: configAfter });
+    plan.files.push({
+      path: join2(pkg.relDir, CONFIG_FILE),
+      abs: configAbs,
+      before: configBefore,
+      after: configAfter,
+    });
   }
 
   const declared = declaredRange(pkg.packageJson);
@@ -181,10 +210,19 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
     before: pkg.packageJsonText,
     after: declared === null ? addDependency(pkg.packageJsonText, spec) : pkg.packageJsonText,
   });
-  if (declared !== null && isBareRegistrySpec(declared) && !options.dependencySpec.registry) plan.warnings.push(bareRangeWarning(pkgPath, declared, pkg.dir, options.dependencySpec));
+  if (declared !== null && isBareRegistrySpec(declared) && !options.dependencySpec.registry)
+    plan.warnings.push(bareRangeWarning(pkgPath, declared, pkg.dir, options.dependencySpec));
   const scripts = planScripts(pkg);
   plan.scripts.push(...scripts);
-  plan.runtimeTools.push(...planRuntimeTools(pkg, result.tools, texts, scripts, new Map(tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter]))));
+  plan.runtimeTools.push(
+    ...planRuntimeTools(
+      pkg,
+      result.tools,
+      texts,
+      scripts,
+      new Map(tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter])),
+    ),
+  );
   plan.dependencies.push({
     name: RUNTIME_PACKAGE,
     range: spec,
@@ -198,7 +236,12 @@ function planPackage(pkg: PackageProject, plan: Plan, options: PlanOptions, envT
 }
 
 /** A declared bare range installs the npm package named `governor`, not this one (older inits wrote it). */
-function bareRangeWarning(pkgPath: string, declared: string, dir: string, spec: DependencySpec): string {
+function bareRangeWarning(
+  pkgPath: string,
+  declared: string,
+  dir: string,
+  spec: DependencySpec,
+): string {
   let instead: string;
   try {
     instead = `"${spec.specFor(dir)}" (${spec.source})`;
@@ -212,23 +255,43 @@ function bareRangeWarning(pkgPath: string, declared: string, dir: string, spec: 
  *  entrypoint already has its own warning; any other (a page under an Edge layout, middleware) gets one. */
 function planEdgeRoutes(detection: ProjectDetection, plan: Plan): void {
   const after = new Map(plan.files.map((f) => [f.path, f.after]));
-  const entries = new Set(detection.packages.flatMap((p) => p.entrypoints.map((e) => join2(p.relDir, e.file))));
-  const before = new Map(detection.packages.flatMap((p) => p.sources.map((s) => [join2(p.relDir, s.path), s.text] as const)));
-  const text = (relDir: string, path: string) => after.get(join2(relDir, path)) ?? before.get(join2(relDir, path)) ?? "";
+  const entries = new Set(
+    detection.packages.flatMap((p) => p.entrypoints.map((e) => join2(p.relDir, e.file))),
+  );
+  const before = new Map(
+    detection.packages.flatMap((p) =>
+      p.sources.map((s) => [join2(p.relDir, s.path), s.text] as const),
+    ),
+  );
+  const text = (relDir: string, path: string) =>
+    after.get(join2(relDir, path)) ?? before.get(join2(relDir, path)) ?? "";
   for (const route of findEdgeRoutes(detection.packages, (p, path) => text(p.relDir, path))) {
-    const report = { file: route.file, why: route.why, tools: toolsReached(route, plan.tools), governor: route.governor };
+    const report = {
+      file: route.file,
+      why: route.why,
+      tools: toolsReached(route, plan.tools),
+      governor: route.governor,
+    };
     if (!report.tools.length && !report.governor.length) continue;
     plan.edgeRoutes.push(report);
     if (!entries.has(route.file)) {
-      plan.warnings.push(`${report.file} runs on the Edge runtime (${route.why}), where governor cannot load, and reaches ${edgeReach(report)}; set \`export const runtime = "nodejs"\` for it.`);
+      plan.warnings.push(
+        `${report.file} runs on the Edge runtime (${route.why}), where governor cannot load, and reaches ${edgeReach(report)}; set \`export const runtime = "nodejs"\` for it.`,
+      );
     }
   }
 }
 
 /** "tools (lib/tools.ts:5 (refund_payment)) and governor (lib/tools.ts)", shortened. */
 export function edgeReach(r: EdgeRouteReport): string {
-  const few = (xs: string[]) => xs.slice(0, 3).join(", ") + (xs.length > 3 ? `, and ${xs.length - 3} more` : "");
-  return [r.tools.length ? `tools: ${few(r.tools)}` : "", r.governor.length ? `governor imports in ${few(r.governor)}` : ""].filter(Boolean).join("; ");
+  const few = (xs: string[]) =>
+    xs.slice(0, 3).join(", ") + (xs.length > 3 ? `, and ${xs.length - 3} more` : "");
+  return [
+    r.tools.length ? `tools: ${few(r.tools)}` : "",
+    r.governor.length ? `governor imports in ${few(r.governor)}` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
 }
 
 /** The refusal when Edge routes reach tools and --allow-edge was not given. */
@@ -252,7 +315,12 @@ function planGitignore(root: string): PlannedFile | null {
   if (listed) return { path: ".gitignore", abs, before, after: before };
   const eol = before.includes("\r\n") ? "\r\n" : "\n";
   const sep = before === "" || before.endsWith("\n") ? "" : eol;
-  return { path: ".gitignore", abs, before, after: `${before}${sep}# governor init backups (governor init --undo)${eol}.governor/${eol}` };
+  return {
+    path: ".gitignore",
+    abs,
+    before,
+    after: `${before}${sep}# governor init backups (governor init --undo)${eol}.governor/${eol}`,
+  };
 }
 
 export function buildPlan(detection: ProjectDetection, options: PlanOptions): Plan {
@@ -308,7 +376,8 @@ export function acceptScripts(plan: Plan): void {
   }
   // what the preloaded scripts gate now
   for (const t of plan.runtimeTools) {
-    if (!t.byScripts || !plan.scripts.some((s) => s.package === t.package && s.status === "added")) continue;
+    if (!t.byScripts || !plan.scripts.some((s) => s.package === t.package && s.status === "added"))
+      continue;
     t.gatedBy = "instrumentation";
     t.loadedBy = t.byScripts;
     delete t.fix;
@@ -321,16 +390,27 @@ export function changedFiles(plan: Plan): PlannedFile[] {
 
 /** Adds lineAfter: a second pass over the rewritten files finds the same definitions in the same
  *  order (the codemod is idempotent), at their new lines. */
-function relined(result: ReturnType<GateSources>, gateSources: GateSources, options: Parameters<GateSources>[1]): ToolReport[] {
+function relined(
+  result: ReturnType<GateSources>,
+  gateSources: GateSources,
+  options: Parameters<GateSources>[1],
+): ToolReport[] {
   const again = result.files.length
-    ? gateSources(result.files.map((f) => ({ path: f.path, text: f.after })), options).tools
+    ? gateSources(
+        result.files.map((f) => ({ path: f.path, text: f.after })),
+        options,
+      ).tools
     : [];
-  const byFile = <T extends { file: string }>(tools: T[], file: string) => tools.filter((t) => t.file === file);
+  const byFile = <T extends { file: string }>(tools: T[], file: string) =>
+    tools.filter((t) => t.file === file);
   return result.tools.map((t) => {
     const before = byFile(result.tools, t.file);
     const after = byFile(again, t.file);
     const i = before.indexOf(t);
-    const same = after.length === before.length && after[i]?.form === t.form && after[i]?.framework === t.framework;
+    const same =
+      after.length === before.length &&
+      after[i]?.form === t.form &&
+      after[i]?.framework === t.framework;
     return same ? { ...t, lineAfter: after[i].line } : { ...t };
   });
 }

@@ -26,7 +26,13 @@ const ENV_CALL =
   /^(?:require\(\s*["'](?:dotenv|@dotenvx\/dotenvx|dotenv-flow)["']\s*\)\s*\.\s*config|require\(\s*["'](?:dotenv|@dotenvx\/dotenvx|dotenv-flow)\/config["']\s*\)|(?:dotenv|dotenvx|dotenvFlow)\s*\.\s*config|process\s*\.\s*loadEnvFile)(?![\w$])/;
 
 function loadsEnv(st: ts.Statement, sf: ts.SourceFile): "import" | "call" | null {
-  if (ts.isImportDeclaration(st) && !st.importClause && ts.isStringLiteral(st.moduleSpecifier) && ENV_SPEC.test(st.moduleSpecifier.text) && /\/config/.test(st.moduleSpecifier.text))
+  if (
+    ts.isImportDeclaration(st) &&
+    !st.importClause &&
+    ts.isStringLiteral(st.moduleSpecifier) &&
+    ENV_SPEC.test(st.moduleSpecifier.text) &&
+    /\/config/.test(st.moduleSpecifier.text)
+  )
     return "import";
   if (ts.isExpressionStatement(st) && ENV_CALL.test(st.expression.getText(sf))) return "call";
   return null;
@@ -35,7 +41,8 @@ function loadsEnv(st: ts.Statement, sf: ts.SourceFile): "import" | "call" | null
 const isImportLike = (st: ts.Statement, sf: ts.SourceFile) =>
   ts.isImportDeclaration(st) ||
   ts.isImportEqualsDeclaration(st) ||
-  (ts.isVariableStatement(st) && /^\s*(?:const|let|var)\b[^=]*=\s*(?:await\s+)?(?:require|import)\s*\(/.test(st.getText(sf))) ||
+  (ts.isVariableStatement(st) &&
+    /^\s*(?:const|let|var)\b[^=]*=\s*(?:await\s+)?(?:require|import)\s*\(/.test(st.getText(sf))) ||
   (ts.isExpressionStatement(st) && /^require\s*\(/.test(st.expression.getText(sf)));
 
 /**
@@ -48,7 +55,11 @@ function envLoaderEnd(sf: ts.SourceFile, kind: ModuleKind): number | null {
   for (const st of sf.statements) {
     const how = loadsEnv(st, sf);
     if (how === "import" || (how === "call" && kind === "cjs")) end = st.getEnd();
-    else if (!isImportLike(st, sf) && !(ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression))) break;
+    else if (
+      !isImportLike(st, sf) &&
+      !(ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression))
+    )
+      break;
   }
   return end;
 }
@@ -79,13 +90,16 @@ export function addRegisterImport(path: string, text: string, kind: ModuleKind):
   const envEnd = envLoaderEnd(sf, kind);
   if (envEnd !== null) {
     const nl = text.indexOf("\n", envEnd);
-    return nl === -1 ? text + eol + line + eol : text.slice(0, nl + 1) + line + eol + text.slice(nl + 1);
+    return nl === -1
+      ? text + eol + line + eol
+      : text.slice(0, nl + 1) + line + eol + text.slice(nl + 1);
   }
 
   // after "use strict" / "use server" / "use client" directives: they must stay first to count
   let directiveEnd = -1;
   for (const st of sf.statements) {
-    if (ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression)) directiveEnd = st.getEnd();
+    if (ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression))
+      directiveEnd = st.getEnd();
     else break;
   }
   if (directiveEnd >= 0) {

@@ -23,7 +23,8 @@ export function fileAction(file: PlannedFile): FileAction {
 
 /** Lines point into the files as they are when init ends: rewritten after a real run, as they were
  *  for a dry run or a refusal. */
-const lineOf = (t: Plan["tools"][number], written: boolean) => (written ? (t.lineAfter ?? t.line) : t.line);
+const lineOf = (t: Plan["tools"][number], written: boolean) =>
+  written ? (t.lineAfter ?? t.line) : t.line;
 
 /** What the run adds to the plan's report: files it refused to write, `--typecheck`'s result. */
 export interface ReportExtras {
@@ -33,14 +34,20 @@ export interface ReportExtras {
 
 /** Source files no package read that may hold tools, paths relative to the run root. */
 export function skippedFiles(plan: Plan): SkippedFile[] {
-  return (plan.detection?.packages ?? []).flatMap((p) => (p.skipped ?? []).map((s) => ({ ...s, path: p.relDir ? `${p.relDir}/${s.path}` : s.path })));
+  return (plan.detection?.packages ?? []).flatMap((p) =>
+    (p.skipped ?? []).map((s) => ({ ...s, path: p.relDir ? `${p.relDir}/${s.path}` : s.path })),
+  );
 }
 
 /** The warning for skipped files, or null: they are easy to miss in a long report. */
 export function skippedNote(plan: Plan): string | null {
   const skipped = skippedFiles(plan);
   if (!skipped.length) return null;
-  const shown = skipped.slice(0, 5).map((s) => s.path).join(", ") + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : "");
+  const shown =
+    skipped
+      .slice(0, 5)
+      .map((s) => s.path)
+      .join(", ") + (skipped.length > 5 ? `, and ${skipped.length - 5} more` : "");
   const one = skipped.length === 1;
   return `${skipped.length} file${one ? "" : "s"} that may hold tools ${one ? "was" : "were"} not read (${shown}): ${one ? "its" : "their"} tools are not gated; see "Skipped files" for why and what to do.`;
 }
@@ -93,8 +100,20 @@ export function jsonReport(plan: Plan, written = false, extras: ReportExtras = {
     entrypoints: plan.entrypoints.map((e) => ({ file: e.file, status: e.status })),
     files: plan.files.map((f) => ({ path: f.path, action: fileAction(f) })),
     dependencies: plan.dependencies.map((d) => ({ ...d })),
-    scripts: (plan.scripts ?? []).map((s) => ({ package: s.package, script: s.script, before: s.before, after: s.after, how: s.how, status: s.status })),
-    skipped: skippedFiles(plan).map((s) => ({ path: s.path, why: s.why, reason: s.reason, ...(s.target !== undefined ? { target: s.target } : {}) })),
+    scripts: (plan.scripts ?? []).map((s) => ({
+      package: s.package,
+      script: s.script,
+      before: s.before,
+      after: s.after,
+      how: s.how,
+      status: s.status,
+    })),
+    skipped: skippedFiles(plan).map((s) => ({
+      path: s.path,
+      why: s.why,
+      reason: s.reason,
+      ...(s.target !== undefined ? { target: s.target } : {}),
+    })),
     ...(extras.refused ? { refused: extras.refused.map((r) => ({ ...r })) } : {}),
     ...(extras.typecheck ? { typecheck: extras.typecheck.map((t) => ({ ...t })) } : {}),
     warnings: [...plan.warnings],
@@ -103,15 +122,23 @@ export function jsonReport(plan: Plan, written = false, extras: ReportExtras = {
 
 /** Every agent framework found that governor does not support, with the package using it ("." the root). */
 function unsupportedFrameworks(plan: Plan): { pkg: string; prefix: string; u: UnsupportedUse }[] {
-  return (plan.detection?.packages ?? []).flatMap((p) => (p.unsupported ?? []).map((u) => ({ pkg: p.relDir || ".", prefix: p.relDir ? `${p.relDir}/` : "", u })));
+  return (plan.detection?.packages ?? []).flatMap((p) =>
+    (p.unsupported ?? []).map((u) => ({
+      pkg: p.relDir || ".",
+      prefix: p.relDir ? `${p.relDir}/` : "",
+      u,
+    })),
+  );
 }
-
 
 /** `@inngest/agent-kit: dependency, imported by src/agent.ts` */
 function unsupportedWhere(u: UnsupportedUse, prefix: string): string {
   const shown = u.files.slice(0, 3).map((f) => prefix + f);
   const more = u.files.length > 3 ? ` and ${u.files.length - 3} more` : "";
-  const how = [u.via.includes("dependency") ? "dependency" : "", shown.length ? `imported by ${shown.join(", ")}${more}` : ""].filter(Boolean);
+  const how = [
+    u.via.includes("dependency") ? "dependency" : "",
+    shown.length ? `imported by ${shown.join(", ")}${more}` : "",
+  ].filter(Boolean);
   return `${u.packages.join(", ")}: ${how.join(", ")}`;
 }
 
@@ -119,7 +146,8 @@ export function detectedText(plan: Plan): string {
   const lines: string[] = [];
   const pm = plan.detection.packageManager;
   lines.push(`package manager: ${pm.name} (${pm.source})`);
-  if (plan.detection.workspace) lines.push(`workspace: ${plan.detection.workspace.packages.length} packages`);
+  if (plan.detection.workspace)
+    lines.push(`workspace: ${plan.detection.workspace.packages.length} packages`);
   for (const pkg of plan.detection.packages) {
     const label = pkg.relDir || ".";
     const lang = pkg.language === "ts" ? "TypeScript" : "JavaScript";
@@ -127,11 +155,20 @@ export function detectedText(plan: Plan): string {
     const unsupported = pkg.unsupported ?? [];
     const fws = pkg.frameworks.length
       ? pkg.frameworks.map((f) => `${f.framework} (${f.via.join(" + ")})`).join(", ")
-      : unsupported.length ? "none governor supports" : "none found (plain Node)";
-    lines.push(`${label}${pkg.name ? ` (${pkg.name})` : ""}: ${lang}, ${kind}${pkg.tsconfig ? ", tsconfig.json" : ""}; ${pkg.sources.length} source files`);
+      : unsupported.length
+        ? "none governor supports"
+        : "none found (plain Node)";
+    lines.push(
+      `${label}${pkg.name ? ` (${pkg.name})` : ""}: ${lang}, ${kind}${pkg.tsconfig ? ", tsconfig.json" : ""}; ${pkg.sources.length} source files`,
+    );
     lines.push(`  frameworks: ${fws}`);
-    if (unsupported.length) lines.push(`  not supported: ${unsupported.map((u) => `${u.label} (${u.packages.join(", ")}; ${u.via.join(" + ")})`).join(", ")}`);
-    lines.push(`  entrypoints: ${pkg.entrypoints.map((e) => `${e.file} (${e.reason})`).join(", ") || "none found"}`);
+    if (unsupported.length)
+      lines.push(
+        `  not supported: ${unsupported.map((u) => `${u.label} (${u.packages.join(", ")}; ${u.via.join(" + ")})`).join(", ")}`,
+      );
+    lines.push(
+      `  entrypoints: ${pkg.entrypoints.map((e) => `${e.file} (${e.reason})`).join(", ") || "none found"}`,
+    );
   }
   return lines.join("\n");
 }
@@ -141,14 +178,29 @@ export interface SummaryOptions {
   applied: boolean;
 }
 
-export function summaryText(plan: Plan, options: SummaryOptions, extras: ReportExtras = {}): string {
+export function summaryText(
+  plan: Plan,
+  options: SummaryOptions,
+  extras: ReportExtras = {},
+): string {
   const lines: string[] = [];
-  const verb = options.applied ? "" : options.dryRun ? " (dry run: what a real run would do)" : " (planned)";
+  const verb = options.applied
+    ? ""
+    : options.dryRun
+      ? " (dry run: what a real run would do)"
+      : " (planned)";
   lines.push(`Tools${verb}:`);
   // an unsupported framework's imports are listed once, with the framework, below
   const runtime = (plan.runtimeTools ?? []).filter((t) => t.kind !== "unsupported");
   const unsupported = unsupportedFrameworks(plan);
-  if (!plan.tools.length) lines.push(runtime.length ? "  no tool definitions to rewrite" : unsupported.length ? "  none in the frameworks governor supports" : "  none found");
+  if (!plan.tools.length)
+    lines.push(
+      runtime.length
+        ? "  no tool definitions to rewrite"
+        : unsupported.length
+          ? "  none in the frameworks governor supports"
+          : "  none found",
+    );
   const byFramework = new Map<string, Map<string, number>>();
   for (const t of plan.tools) {
     const counts = byFramework.get(t.framework) ?? new Map<string, number>();
@@ -159,16 +211,26 @@ export function summaryText(plan: Plan, options: SummaryOptions, extras: ReportE
     lines.push(`  ${fw}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
   }
   if (runtime.length) {
-    lines.push("Tools init cannot rewrite (no definition in your code to gate; gated at run time, or not at all):");
-    for (const t of runtime) lines.push(`  ${t.file}:${options.applied ? (t.lineAfter ?? t.line) : t.line} ${t.name ? `${t.name}: ` : ""}${t.what}: ${runtimeStatus(t)}`);
+    lines.push(
+      "Tools init cannot rewrite (no definition in your code to gate; gated at run time, or not at all):",
+    );
+    for (const t of runtime)
+      lines.push(
+        `  ${t.file}:${options.applied ? (t.lineAfter ?? t.line) : t.line} ${t.name ? `${t.name}: ` : ""}${t.what}: ${runtimeStatus(t)}`,
+      );
   }
   if (unsupported.length) {
-    lines.push("Agent frameworks governor does not support (their tools run ungated until you gate them by hand):");
-    for (const { pkg, prefix, u } of unsupported) lines.push(`  ${pkg === "." ? "" : `${pkg}: `}${u.label} (${unsupportedWhere(u, prefix)}): ${unsupportedFix(u.tools)}`);
+    lines.push(
+      "Agent frameworks governor does not support (their tools run ungated until you gate them by hand):",
+    );
+    for (const { pkg, prefix, u } of unsupported)
+      lines.push(
+        `  ${pkg === "." ? "" : `${pkg}: `}${u.label} (${unsupportedWhere(u, prefix)}): ${unsupportedFix(u.tools)}`,
+      );
   }
   const entries = plan.entrypoints;
   if (entries.length) {
-    lines.push("Entrypoints (import \"governor/register\"):");
+    lines.push('Entrypoints (import "governor/register"):');
     for (const e of entries) lines.push(`  ${e.file}: ${e.status}`);
   }
   const changed = plan.files.filter((f) => fileAction(f) !== "unchanged");
@@ -178,44 +240,78 @@ export function summaryText(plan: Plan, options: SummaryOptions, extras: ReportE
   );
   for (const f of changed) lines.push(`  ${fileAction(f) === "create" ? "+" : "~"} ${f.path}`);
   for (const d of plan.dependencies) {
-    const how = d.status === "added" ? `added ${d.name}@${d.range}${d.source ? ` (from ${d.source})` : ""}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}` : `already declared (${d.range})`;
-    lines.push(`Dependency ${d.name} in ${d.package === "." ? "package.json" : `${d.package}/package.json`}: ${how}`);
+    const how =
+      d.status === "added"
+        ? `added ${d.name}@${d.range}${d.source ? ` (from ${d.source})` : ""}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}`
+        : `already declared (${d.range})`;
+    lines.push(
+      `Dependency ${d.name} in ${d.package === "." ? "package.json" : `${d.package}/package.json`}: ${how}`,
+    );
   }
   const scripts = plan.scripts ?? [];
   if (scripts.length) {
     const added = scripts.every((x) => x.status === "added");
-    lines.push(added ? "Start scripts (governor/register preloaded):" : `Start scripts (${scriptsNote(scripts[0].status, options)}):`);
-    for (const x of scripts) lines.push(`  ${x.package === "." ? "" : `${x.package}: `}scripts.${x.script}: ${added ? x.after : `${x.before}  ->  ${x.after}`}`);
+    lines.push(
+      added
+        ? "Start scripts (governor/register preloaded):"
+        : `Start scripts (${scriptsNote(scripts[0].status, options)}):`,
+    );
+    for (const x of scripts)
+      lines.push(
+        `  ${x.package === "." ? "" : `${x.package}: `}scripts.${x.script}: ${added ? x.after : `${x.before}  ->  ${x.after}`}`,
+      );
   }
   // Gated, but the intent map cannot hold an entry for them: the user should know which ones.
   const runtimeNamed = plan.tools.filter((t) => t.status !== "manual" && t.name === null);
   if (runtimeNamed.length) {
-    lines.push(`Named only at run time (gated, but ${CONFIG_FILE} has no entry; add one per name the model can call):`);
-    for (const t of runtimeNamed) lines.push(`  ${t.file}:${lineOf(t, options.applied)}: ${t.reason ?? t.form}`);
+    lines.push(
+      `Named only at run time (gated, but ${CONFIG_FILE} has no entry; add one per name the model can call):`,
+    );
+    for (const t of runtimeNamed)
+      lines.push(`  ${t.file}:${lineOf(t, options.applied)}: ${t.reason ?? t.form}`);
   }
   // A name guessed from a variable is the one policy sees: the user should confirm it.
-  const guessed = plan.tools.filter((t) => t.status !== "manual" && t.name !== null && t.nameConfidence === "low");
+  const guessed = plan.tools.filter(
+    (t) => t.status !== "manual" && t.name !== null && t.nameConfidence === "low",
+  );
   if (guessed.length) {
-    lines.push("Names guessed (no tools object registering them was found; check they are the names the model calls):");
-    for (const t of guessed) lines.push(`  ${t.file}:${lineOf(t, options.applied)} ${t.name}: ${t.reason ?? t.form}`);
+    lines.push(
+      "Names guessed (no tools object registering them was found; check they are the names the model calls):",
+    );
+    for (const t of guessed)
+      lines.push(`  ${t.file}:${lineOf(t, options.applied)} ${t.name}: ${t.reason ?? t.form}`);
   }
   // Manual sites a run-time layer gates are listed with the tools init cannot rewrite, not here.
-  const atRunTime = new Set(runtime.filter((r) => r.gatedBy && (r.kind === "manual" || r.kind === "as-tool")).map((r) => `${r.file}:${r.line}`));
-  const manual = plan.tools.filter((t) => t.status === "manual" && !atRunTime.has(`${t.file}:${t.line}`));
+  const atRunTime = new Set(
+    runtime
+      .filter((r) => r.gatedBy && (r.kind === "manual" || r.kind === "as-tool"))
+      .map((r) => `${r.file}:${r.line}`),
+  );
+  const manual = plan.tools.filter(
+    (t) => t.status === "manual" && !atRunTime.has(`${t.file}:${t.line}`),
+  );
   if (manual.length) {
     lines.push("Manual sites (marked `// governor:` in the code; gate these by hand):");
-    for (const t of manual) lines.push(`  ${t.file}:${lineOf(t, options.applied)} ${t.name ?? "(unnamed)"}: ${t.reason ?? t.form}`);
+    for (const t of manual)
+      lines.push(
+        `  ${t.file}:${lineOf(t, options.applied)} ${t.name ?? "(unnamed)"}: ${t.reason ?? t.form}`,
+      );
   }
   const skipped = skippedFiles(plan);
   if (skipped.length) {
-    lines.push("Skipped files (may hold tools; not read or rewritten, so their tools are not gated):");
+    lines.push(
+      "Skipped files (may hold tools; not read or rewritten, so their tools are not gated):",
+    );
     for (const s of skipped) lines.push(`  ${s.path}: ${s.reason}`);
   }
   if (extras.refused?.length) {
     lines.push("Refused (init will not write these; nothing was written):");
     for (const r of extras.refused) lines.push(`  ${r.path} ${r.reason}; fix: ${r.fix}`);
   }
-  for (const t of extras.typecheck ?? []) lines.push(`Type-check (tsc --noEmit) of ${t.package === "." ? "the project" : t.package}: ${typecheckText(t)}`);
+  for (const t of extras.typecheck ?? [])
+    lines.push(
+      `Type-check (tsc --noEmit) of ${t.package === "." ? "the project" : t.package}: ${typecheckText(t)}`,
+    );
   if (plan.warnings.length) {
     lines.push("Warnings:");
     for (const w of plan.warnings) lines.push(`  ! ${w}`);
@@ -228,7 +324,9 @@ function typecheckText(t: TypecheckReport): string {
   if (t.before === "unavailable") return "not run (no TypeScript compiler found)";
   if (t.before === "failed") return `failed before init (${n}); the after-check was skipped`;
   if (t.after === "passed") return "passed before and after init";
-  return t.after === "failed" ? `passed before init, failed after (${n}); every change was rolled back` : "passed before init";
+  return t.after === "failed"
+    ? `passed before init, failed after (${n}); every change was rolled back`
+    : "passed before init";
 }
 
 function runtimeStatus(t: RuntimeToolReport): string {
@@ -240,7 +338,8 @@ function runtimeStatus(t: RuntimeToolReport): string {
 function scriptsNote(status: string, options: SummaryOptions): string {
   if (status === "declined") return "left as they are, as you chose";
   if (options.dryRun) return "init would offer to add --import governor/register";
-  if (options.applied) return "left as they are: --yes does not change how your app starts; edit them as shown to preload instrumentation";
+  if (options.applied)
+    return "left as they are: --yes does not change how your app starts; edit them as shown to preload instrumentation";
   return "init will ask whether to add --import governor/register";
 }
 
@@ -250,15 +349,22 @@ function preloadSteps(plan: Plan): string[] {
   for (const pkg of plan.detection.packages) {
     const label = pkg.relDir ? ` in ${pkg.relDir}` : "";
     if (pkg.nextjs) {
-      steps.push(`${NEXT_UNREACHABLE}${label}: gate what init could not rewrite with governTools(...) / governMcpClient(...) from governor/runtime.`);
+      steps.push(
+        `${NEXT_UNREACHABLE}${label}: gate what init could not rewrite with governTools(...) / governMcpClient(...) from governor/runtime.`,
+      );
       continue;
     }
     const mine = (plan.scripts ?? []).filter((s) => s.package === (pkg.relDir || "."));
     if (mine.length && mine.every((s) => s.status === "added")) {
-      steps.push(`Instrumentation is preloaded by ${mine.map((s) => `scripts.${s.script}`).join(", ")}${label}: tools init could not rewrite or wrap are gated too.`);
+      steps.push(
+        `Instrumentation is preloaded by ${mine.map((s) => `scripts.${s.script}`).join(", ")}${label}: tools init could not rewrite or wrap are gated too.`,
+      );
       continue;
     }
-    const entry = plan.entrypoints.find((e) => e.status !== "skipped" && (pkg.relDir ? e.file.startsWith(pkg.relDir + "/") : true))?.file ?? null;
+    const entry =
+      plan.entrypoints.find(
+        (e) => e.status !== "skipped" && (pkg.relDir ? e.file.startsWith(pkg.relDir + "/") : true),
+      )?.file ?? null;
     const shown = entry && pkg.relDir ? entry.slice(pkg.relDir.length + 1) : entry;
     const cmd = mine[0]?.after ?? preloadCommand(shown, pkg.language === "ts");
     steps.push(
@@ -272,19 +378,25 @@ function preloadSteps(plan: Plan): string[] {
 
 export function nextStepsText(plan: Plan): string {
   const base = (p: string) => p.slice(p.lastIndexOf("/") + 1);
-  const envs = plan.files.filter((f) => ENV_TEMPLATE_NAMES.includes(base(f.path))).map((f) => f.path);
+  const envs = plan.files
+    .filter((f) => ENV_TEMPLATE_NAMES.includes(base(f.path)))
+    .map((f) => f.path);
   const configs = plan.files.filter((f) => base(f.path) === CONFIG_FILE).map((f) => f.path);
   const steps = [
     `Set GOVERNOR_ENFORCE_URL and GOVERNOR_API_KEY in your environment (documented in ${envs.join(", ") || ".env.example"}).`,
   ];
   if (configs.length) steps.push(`Review ${configs.join(", ")}: one intent entry per tool.`);
   if (plan.detection.packages.some((p) => p.tsconfig)) {
-    steps.push("Type-check as usual (`npx tsc --noEmit`): the gates keep inferred types. (`--typecheck` makes init do this before and after, and roll back on a new error.)");
+    steps.push(
+      "Type-check as usual (`npx tsc --noEmit`): the gates keep inferred types. (`--typecheck` makes init do this before and after, and roll back on a new error.)",
+    );
   }
   const unsupported = unsupportedFrameworks(plan);
   if (unsupported.length) {
     const labels = [...new Set(unsupported.map((x) => x.u.label))];
-    steps.push(`Gate the tools of ${labels.join(", ")} by hand (governor does not support ${labels.length > 1 ? "them" : "it"} yet): wrap each tool function in gate("<name>", fn) from governor/runtime; the summary above says where.`);
+    steps.push(
+      `Gate the tools of ${labels.join(", ")} by hand (governor does not support ${labels.length > 1 ? "them" : "it"} yet): wrap each tool function in gate("<name>", fn) from governor/runtime; the summary above says where.`,
+    );
   }
   steps.push(...preloadSteps(plan));
   steps.push("Run `governor doctor` to check the setup end to end.");
@@ -306,19 +418,31 @@ export function packagesBelowReport(root: string, below: PackageBelow[], cd: str
   const targets = below.filter((p) => p.frameworks.length > 0);
   const describe = (p: PackageBelow) => {
     if (p.error) return `cannot be read: ${p.error}`;
-    const parts = [p.frameworks.length ? p.frameworks.join(", ") : p.unsupported.length ? "no framework governor supports" : "no agent framework found"];
+    const parts = [
+      p.frameworks.length
+        ? p.frameworks.join(", ")
+        : p.unsupported.length
+          ? "no framework governor supports"
+          : "no agent framework found",
+    ];
     if (p.unsupported.length) parts.push(`not supported: ${p.unsupported.join(", ")}`);
-    if (p.workspacePackages !== undefined) parts.push(`workspace root of ${p.workspacePackages} package${p.workspacePackages === 1 ? "" : "s"}`);
+    if (p.workspacePackages !== undefined)
+      parts.push(
+        `workspace root of ${p.workspacePackages} package${p.workspacePackages === 1 ? "" : "s"}`,
+      );
     return parts.join("; ");
   };
-  const shown = below.slice(0, 30).map((p) => `  ${p.dir}${p.name ? ` (${p.name})` : ""}: ${describe(p)}`);
-  if (below.length > 30) shown.push(`  ... and ${below.length - 30} more (see them all with --json)`);
+  const shown = below
+    .slice(0, 30)
+    .map((p) => `  ${p.dir}${p.name ? ` (${p.name})` : ""}: ${describe(p)}`);
+  if (below.length > 30)
+    shown.push(`  ... and ${below.length - 30} more (see them all with --json)`);
   const message =
     `No package.json in ${root}, but ${below.length} package${below.length === 1 ? "" : "s"} below it. ` +
     `init works on one package (or workspace root) at a time and does not guess which:\n${shown.join("\n")}`;
   const fix = targets.length
     ? `Run init in each package that uses an agent framework:\n${targets.map((p) => `  ${command(p)}`).join("\n")}`
-    : `None of them uses an agent framework governor supports: run \`governor init --cwd <dir>\` in the package that runs your agent's tools${below.some((p) => p.unsupported.length) ? ", and gate the tools of the unsupported frameworks by hand with gate(\"<name>\", fn) from governor/runtime" : ""}.`;
+    : `None of them uses an agent framework governor supports: run \`governor init --cwd <dir>\` in the package that runs your agent's tools${below.some((p) => p.unsupported.length) ? ', and gate the tools of the unsupported frameworks by hand with gate("<name>", fn) from governor/runtime' : ""}.`;
   const json = below.map((p) => ({
     dir: p.dir,
     name: p.name,

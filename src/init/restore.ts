@@ -1,4 +1,17 @@
-import { closeSync, constants, fchmodSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
 import { dirname, isAbsolute, join, posix, relative, resolve, sep, win32 } from "node:path";
 import { LOCKFILE_NAMES } from "../detectors/package-manager.js";
 import { sha256, type Manifest, type ManifestEntry } from "./backup-record.js";
@@ -8,7 +21,9 @@ import { InitError } from "./errors.js";
 // through the real file system, before anything is written. All or nothing.
 
 // A workspace member's lockfile lives at the workspace root, above the run root: the one way up.
-const LOCKFILE_ABOVE = new RegExp(`^(?:\\.\\./)+(?:${LOCKFILE_NAMES.map((n) => n.replace(/\./g, "\\.")).join("|")})$`);
+const LOCKFILE_ABOVE = new RegExp(
+  `^(?:\\.\\./)+(?:${LOCKFILE_NAMES.map((n) => n.replace(/\./g, "\\.")).join("|")})$`,
+);
 const COPY = /^files\/\d{1,6}$/;
 // init never writes there, and a restore landing there (through an in-project link) could run code
 const FORBIDDEN = new Set([".git", ".governor"]);
@@ -29,7 +44,8 @@ export function pathProblem(path: unknown): string | null {
   if (typeof path !== "string" || path === "" || path.length > 4096) return "is not a file path";
   if (path.includes("\0")) return "contains a NUL byte";
   if (path.includes("\\")) return "contains a backslash";
-  if (posix.isAbsolute(path) || win32.isAbsolute(path) || /^[A-Za-z]:/.test(path)) return "is an absolute path";
+  if (posix.isAbsolute(path) || win32.isAbsolute(path) || /^[A-Za-z]:/.test(path))
+    return "is an absolute path";
   if (LOCKFILE_ABOVE.test(path)) return null;
   if (path.split("/").some((s) => s === "" || s === "." || s === "..")) return "leaves the project";
   return null;
@@ -49,7 +65,10 @@ function lstatOrNull(p: string): Stats | null {
 }
 
 /** Where `path` really is, or why undo must not touch it. */
-function locate(realRoot: string, path: string): { writeTo: string; present: string | null } | string {
+function locate(
+  realRoot: string,
+  path: string,
+): { writeTo: string; present: string | null } | string {
   const boundary = LOCKFILE_ABOVE.test(path) ? resolve(realRoot, dirname(path)) : realRoot;
   const abs = resolve(realRoot, path);
   let dir = dirname(abs);
@@ -61,7 +80,8 @@ function locate(realRoot: string, path: string): { writeTo: string; present: str
     return `${path}: ${dir} cannot be resolved`;
   }
   const shown = relative(realRoot, dir).split(sep).join("/") || ".";
-  if (!inside(realDir, boundary)) return `${path}: ${shown}/ is a link to ${realDir}, outside the project`;
+  if (!inside(realDir, boundary))
+    return `${path}: ${shown}/ is a link to ${realDir}, outside the project`;
   if (!statSync(realDir).isDirectory()) return `${path}: ${shown} is not a directory`;
   const here = join(realDir, relative(dir, abs));
   const st = lstatOrNull(here);
@@ -72,15 +92,23 @@ function locate(realRoot: string, path: string): { writeTo: string; present: str
     } catch {
       return `${path} is a symbolic link to nothing`;
     }
-    if (!inside(writeTo, boundary)) return `${path} is a symbolic link to ${writeTo}, outside the project`;
+    if (!inside(writeTo, boundary))
+      return `${path} is a symbolic link to ${writeTo}, outside the project`;
   }
   if (st && !statSync(writeTo).isFile()) return `${path} is not a regular file`;
-  if (relative(boundary, writeTo).split(sep).some((s) => FORBIDDEN.has(s.toLowerCase()))) return `${path} leads into ${relative(boundary, writeTo)}`;
+  if (
+    relative(boundary, writeTo)
+      .split(sep)
+      .some((s) => FORBIDDEN.has(s.toLowerCase()))
+  )
+    return `${path} leads into ${relative(boundary, writeTo)}`;
   return { writeTo, present: st ? here : null };
 }
 
 function unsafe(problems: string[]): InitError {
-  const shown = problems.slice(0, 5).join("; ") + (problems.length > 5 ? `; and ${problems.length - 5} more` : "");
+  const shown =
+    problems.slice(0, 5).join("; ") +
+    (problems.length > 5 ? `; and ${problems.length - 5} more` : "");
   return new InitError(
     "undo_unsafe",
     `Refusing to restore: ${shown}. Undo writes only inside the project and never through a link that leaves it; nothing was restored.`,
@@ -90,13 +118,16 @@ function unsafe(problems: string[]): InitError {
 
 /** The backup's copy of `entry`, exactly as init saved it. */
 function readCopy(dir: string, entry: ManifestEntry): Buffer | string {
-  if (typeof entry.copy !== "string" || !COPY.test(entry.copy)) return `the copy of ${entry.path} is not in the backup (${JSON.stringify(entry.copy)})`;
+  if (typeof entry.copy !== "string" || !COPY.test(entry.copy))
+    return `the copy of ${entry.path} is not in the backup (${JSON.stringify(entry.copy)})`;
   const files = lstatOrNull(join(dir, "files"));
   const copy = join(dir, entry.copy);
   const st = lstatOrNull(copy);
-  if (!files?.isDirectory() || !st?.isFile()) return `the copy of ${entry.path} (${entry.copy}) is missing or not a plain file`;
+  if (!files?.isDirectory() || !st?.isFile())
+    return `the copy of ${entry.path} (${entry.copy}) is missing or not a plain file`;
   const bytes = readFileSync(copy);
-  if (typeof entry.sha256 !== "string" || sha256(bytes) !== entry.sha256) return `the copy of ${entry.path} (${entry.copy}) changed after init saved it`;
+  if (typeof entry.sha256 !== "string" || sha256(bytes) !== entry.sha256)
+    return `the copy of ${entry.path} (${entry.copy}) changed after init saved it`;
   return bytes;
 }
 
@@ -104,9 +135,19 @@ function readCopy(dir: string, entry: ManifestEntry): Buffer | string {
  * Checks every entry and reads every copy; throws before anything is written. `edited` gets the files
  * whose bytes differ from what init left there.
  */
-export function prepareRestore(realRoot: string, dir: string, manifest: Manifest): { steps: RestoreStep[]; edited: string[] } {
-  const badPaths = manifest.files.map((f) => (pathProblem(f?.path) ? `${JSON.stringify(f?.path)} ${pathProblem(f?.path)}` : null)).filter((p): p is string => !!p);
-  const badActions = manifest.files.filter((f) => f?.action !== "update" && f?.action !== "create").map((f) => `${JSON.stringify(f?.path)} has no known action`);
+export function prepareRestore(
+  realRoot: string,
+  dir: string,
+  manifest: Manifest,
+): { steps: RestoreStep[]; edited: string[] } {
+  const badPaths = manifest.files
+    .map((f) =>
+      pathProblem(f?.path) ? `${JSON.stringify(f?.path)} ${pathProblem(f?.path)}` : null,
+    )
+    .filter((p): p is string => !!p);
+  const badActions = manifest.files
+    .filter((f) => f?.action !== "update" && f?.action !== "create")
+    .map((f) => `${JSON.stringify(f?.path)} has no known action`);
   if (badPaths.length || badActions.length) throw unsafe([...badPaths, ...badActions]);
 
   const copies = new Map<ManifestEntry, Buffer>();
@@ -134,7 +175,8 @@ export function prepareRestore(realRoot: string, dir: string, manifest: Manifest
       problems.push(where);
       continue;
     }
-    if (f.after && where.present && sha256(readFileSync(where.writeTo)) !== f.after) edited.push(f.path);
+    if (f.after && where.present && sha256(readFileSync(where.writeTo)) !== f.after)
+      edited.push(f.path);
     const mode = Number.isInteger(f.mode) ? (f.mode as number) & 0o7777 : undefined;
     steps.push({ path: f.path, action: f.action, ...where, bytes: copies.get(f), mode });
   }
@@ -148,16 +190,21 @@ const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 export function applyRestore(realRoot: string, steps: RestoreStep[]): void {
   for (const step of steps) {
     const where = locate(realRoot, step.path);
-    if (typeof where === "string" || where.writeTo !== step.writeTo) throw unsafe([typeof where === "string" ? where : `${step.path} changed during undo`]);
+    if (typeof where === "string" || where.writeTo !== step.writeTo)
+      throw unsafe([typeof where === "string" ? where : `${step.path} changed during undo`]);
     if (step.action === "create") {
       if (where.present) unlinkSync(where.present);
       continue;
     }
     mkdirSync(dirname(step.writeTo), { recursive: true });
-    const fd = openSync(step.writeTo, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | O_NOFOLLOW, step.mode ?? 0o666);
+    const fd = openSync(
+      step.writeTo,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | O_NOFOLLOW,
+      step.mode ?? 0o666,
+    );
     try {
       const bytes = step.bytes as Buffer;
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
       if (step.mode !== undefined) fchmodSync(fd, step.mode);
     } finally {
       closeSync(fd);

@@ -12,7 +12,16 @@ import { InitError } from "./errors.js";
 import { dirtyTreeError, uncommittedChanges } from "./git.js";
 import { displayCommand } from "./install.js";
 import { acceptScripts, buildPlan, changedFiles, edgeRouteError, type Plan } from "./plan.js";
-import { detectedText, jsonReport, nextStepsText, noToolsNote, packagesBelowReport, skippedNote, summaryText, type ReportExtras } from "./report.js";
+import {
+  detectedText,
+  jsonReport,
+  nextStepsText,
+  noToolsNote,
+  packagesBelowReport,
+  skippedNote,
+  summaryText,
+  type ReportExtras,
+} from "./report.js";
 import { refusedError, refusedWrites } from "./write-checks.js";
 import { diskWriter, dryRunWriter, unifiedDiff } from "./writer.js";
 
@@ -50,24 +59,39 @@ const PREVIEW_LINES = 80;
 function previewDiffs(plan: Plan): string {
   const lines = changedFiles(plan).map(unifiedDiff).join("\n").split("\n");
   if (lines.length <= PREVIEW_LINES) return lines.join("\n");
-  return [...lines.slice(0, PREVIEW_LINES), `... ${lines.length - PREVIEW_LINES} more lines (see them all with --dry-run)`].join("\n");
+  return [
+    ...lines.slice(0, PREVIEW_LINES),
+    `... ${lines.length - PREVIEW_LINES} more lines (see them all with --dry-run)`,
+  ].join("\n");
 }
 
 async function runUndo(options: InitOptions, deps: InitDeps): Promise<number> {
   const { files, ignored, manifestChanged } = undoLatest(options.cwd, options.allowDirty);
   if (options.json) {
-    deps.out(JSON.stringify({
-      restored: files.filter((f) => f.action === "update").map((f) => f.path),
-      deleted: files.filter((f) => f.action === "create").map((f) => f.path),
-      ignoredBackups: ignored,
-    }, null, 2) + "\n");
+    deps.out(
+      JSON.stringify(
+        {
+          restored: files.filter((f) => f.action === "update").map((f) => f.path),
+          deleted: files.filter((f) => f.action === "create").map((f) => f.path),
+          ignoredBackups: ignored,
+        },
+        null,
+        2,
+      ) + "\n",
+    );
   } else {
     deps.out(`Undid the last governor init (${files.length} files):\n`);
-    for (const f of files) deps.out(`  ${f.action === "create" ? "deleted " : "restored"} ${f.path}\n`);
+    for (const f of files)
+      deps.out(`  ${f.action === "create" ? "deleted " : "restored"} ${f.path}\n`);
     deps.out("Packages already installed in node_modules were left in place.\n");
-    if (manifestChanged) deps.out("Its manifest.json had changed since init wrote it; undo used init's own record instead.\n");
+    if (manifestChanged)
+      deps.out(
+        "Its manifest.json had changed since init wrote it; undo used init's own record instead.\n",
+      );
     if (ignored.length) {
-      deps.out(`Left alone (not made by governor init here, so never used): ${ignored.map((n) => `.governor/backup/${n}`).join(", ")}. Delete ${ignored.length === 1 ? "it" : "them"} if you did not make ${ignored.length === 1 ? "it" : "them"}.\n`);
+      deps.out(
+        `Left alone (not made by governor init here, so never used): ${ignored.map((n) => `.governor/backup/${n}`).join(", ")}. Delete ${ignored.length === 1 ? "it" : "them"} if you did not make ${ignored.length === 1 ? "it" : "them"}.\n`,
+      );
     }
   }
   return 0;
@@ -80,12 +104,24 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
 
   // A repository root holding packages side by side: name them rather than stop at "no package.json".
   if (!existsSync(join(options.cwd, "package.json"))) {
-    const below = findPackagesBelow(options.cwd, { include: options.include, exclude: options.exclude });
+    const below = findPackagesBelow(options.cwd, {
+      include: options.include,
+      exclude: options.exclude,
+    });
     if (below.length) {
       const report = packagesBelowReport(options.cwd, below, process.cwd());
       const error = new InitError("not_a_package", report.message, report.fix);
       if (options.json) {
-        out(JSON.stringify({ error: { code: error.code, message: error.message, fix: error.fix }, packages: report.packages }, null, 2) + "\n");
+        out(
+          JSON.stringify(
+            {
+              error: { code: error.code, message: error.message, fix: error.fix },
+              packages: report.packages,
+            },
+            null,
+            2,
+          ) + "\n",
+        );
         error.reportPrinted = true;
       }
       throw error;
@@ -113,7 +149,16 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   if (plan.edgeRoutes.length && !options.allowEdge) {
     const error = edgeRouteError(plan.edgeRoutes);
     if (options.json) {
-      out(JSON.stringify({ error: { code: error.code, message: error.message, fix: error.fix }, edgeRoutes: plan.edgeRoutes }, null, 2) + "\n");
+      out(
+        JSON.stringify(
+          {
+            error: { code: error.code, message: error.message, fix: error.fix },
+            edgeRoutes: plan.edgeRoutes,
+          },
+          null,
+          2,
+        ) + "\n",
+      );
       error.reportPrinted = true;
     }
     throw error;
@@ -133,8 +178,21 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   if (refused.length) {
     extras.refused = refused;
     const error = refusedError(refused);
-    if (options.json) out(JSON.stringify({ ...jsonReport(plan, false, extras), error: { code: error.code, message: error.message, fix: error.fix } }, null, 2) + "\n");
-    else out(`Detected:\n${detectedText(plan)}\n\n${summaryText(plan, { dryRun: options.dryRun, applied: false }, extras)}\n`);
+    if (options.json)
+      out(
+        JSON.stringify(
+          {
+            ...jsonReport(plan, false, extras),
+            error: { code: error.code, message: error.message, fix: error.fix },
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+    else
+      out(
+        `Detected:\n${detectedText(plan)}\n\n${summaryText(plan, { dryRun: options.dryRun, applied: false }, extras)}\n`,
+      );
     error.reportPrinted = true;
     throw error;
   }
@@ -145,7 +203,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     await applyFiles(plan, writer, null, { typecheck: false });
     if (plan.install) await writer.install(plan.install);
     printReport(false);
-    if (!options.json) out("\nThis was a dry run: nothing was written. Rerun without --dry-run to apply.\n");
+    if (!options.json)
+      out("\nThis was a dry run: nothing was written. Rerun without --dry-run to apply.\n");
     return 0;
   }
 
@@ -171,15 +230,25 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     clack.note(detectedText(plan), "Detected");
     clack.note(summaryText(plan, { dryRun: false, applied: false }), "Plan");
     if (offerScripts) {
-      const shown = plan.scripts.map((x) => `${x.package === "." ? "" : `${x.package}/`}package.json scripts.${x.script}: ${x.after}`).join("\n");
+      const shown = plan.scripts
+        .map(
+          (x) =>
+            `${x.package === "." ? "" : `${x.package}/`}package.json scripts.${x.script}: ${x.after}`,
+        )
+        .join("\n");
       clack.note(shown, "Preload instrumentation");
       const add = await clack.confirm({
-        message: "Add --import governor/register to these scripts? (gates what init could not rewrite or wrap: tools built at run time, code it did not see)",
+        message:
+          "Add --import governor/register to these scripts? (gates what init could not rewrite or wrap: tools built at run time, code it did not see)",
         initialValue: true,
       });
       if (clack.isCancel(add)) {
         clack.cancel("Nothing was written.");
-        throw new InitError("cancelled", "Cancelled: nothing was written.", "Rerun governor init when you are ready (add --yes to skip the question).");
+        throw new InitError(
+          "cancelled",
+          "Cancelled: nothing was written.",
+          "Rerun governor init when you are ready (add --yes to skip the question).",
+        );
       }
       if (add === true) acceptScripts(plan);
       else for (const x of plan.scripts) x.status = "declined";
@@ -190,11 +259,18 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
       }
     }
     clack.log.message(previewDiffs(plan));
-    if (plan.install) clack.log.info(`Then runs: ${displayCommand(plan.install)} (in ${plan.install.cwd})`);
-    const answer = await clack.confirm({ message: `Apply these changes to ${changed.length} files?` });
+    if (plan.install)
+      clack.log.info(`Then runs: ${displayCommand(plan.install)} (in ${plan.install.cwd})`);
+    const answer = await clack.confirm({
+      message: `Apply these changes to ${changed.length} files?`,
+    });
     if (clack.isCancel(answer) || answer !== true) {
       clack.cancel("Nothing was written.");
-      throw new InitError("cancelled", "Cancelled: nothing was written.", "Rerun governor init when you are ready (add --yes to skip the question).");
+      throw new InitError(
+        "cancelled",
+        "Cancelled: nothing was written.",
+        "Rerun governor init when you are ready (add --yes to skip the question).",
+      );
     }
   }
 
@@ -231,7 +307,10 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   }
   plan.warnings.push(...applied.warnings);
   if (applied.typecheck.length) extras.typecheck = applied.typecheck;
-  else if (options.typecheck) plan.warnings.push("--typecheck: no package here has a tsconfig.json, so nothing was type-checked.");
+  else if (options.typecheck)
+    plan.warnings.push(
+      "--typecheck: no package here has a tsconfig.json, so nothing was type-checked.",
+    );
 
   let installError: unknown = null;
   if (plan.install) {
@@ -242,7 +321,9 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     } catch (e) {
       installError = e;
       for (const d of plan.dependencies) if (d.install === "planned") d.install = "failed";
-      plan.warnings.push(`The install did not run to completion: run \`${displayCommand(plan.install)}\` yourself.`);
+      plan.warnings.push(
+        `The install did not run to completion: run \`${displayCommand(plan.install)}\` yourself.`,
+      );
     }
   }
   spinner?.stop("Done");
@@ -251,7 +332,9 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
   if (!options.json) {
     const saved = relative(plan.root, backup.dir);
     // the backup carries its own .gitignore: nothing for the user to add
-    out(`\nOriginals saved in ${saved}/ (ignored by git; \`governor init --undo\` restores them).\n`);
+    out(
+      `\nOriginals saved in ${saved}/ (ignored by git; \`governor init --undo\` restores them).\n`,
+    );
     out("\n" + nextStepsText(plan) + "\n");
   }
   if (installError) {

@@ -55,25 +55,58 @@ function loadedBy(inst: Instrumentation, prefix: string): string {
  * `scripts`: the start-script changes init offers for this package; `linesAfter`: each codemod
  * finding's line once the rewrite is written (root-relative `file:line` -> line).
  */
-export function planRuntimeTools(pkg: PackageProject, definitions: ToolFinding[], after: Map<string, string>, scripts: ScriptReport[], linesAfter: Map<string, number | undefined> = new Map()): RuntimeToolReport[] {
+export function planRuntimeTools(
+  pkg: PackageProject,
+  definitions: ToolFinding[],
+  after: Map<string, string>,
+  scripts: ScriptReport[],
+  linesAfter: Map<string, number | undefined> = new Map(),
+): RuntimeToolReport[] {
   const prefix = pkg.relDir ? `${pkg.relDir}/` : "";
   const own = (p: string) => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
-  const sourcesAfter = pkg.sources.map((s) => ({ path: s.path, text: after.get(prefix + s.path) ?? s.text }));
+  const sourcesAfter = pkg.sources.map((s) => ({
+    path: s.path,
+    text: after.get(prefix + s.path) ?? s.text,
+  }));
   const changed = sourcesAfter.some((s, i) => s.text !== pkg.sources[i].text);
   const scan = scanRuntimeTools(pkg.sources, pkg.pathAliases ?? []);
-  const defs = definitions.filter((d) => d.file.startsWith(prefix)).map((d) => ({ ...d, file: own(d.file) }));
+  const defs = definitions
+    .filter((d) => d.file.startsWith(prefix))
+    .map((d) => ({ ...d, file: own(d.file) }));
 
   const edited: PackageProject = { ...pkg, sources: sourcesAfter };
   const inst = detectInstrumentation(edited, NO_ENV);
   // Beside what the scan finds: the codemod's manual sites (asTool, a name built at run time) that
   // a run-time layer gates once init's edits are in. Manual sites nothing gates stay manual.
-  const manual = new Map(defs.filter((d) => d.status === "manual").map((d) => [`${d.file}:${d.line}`, d]));
+  const manual = new Map(
+    defs.filter((d) => d.status === "manual").map((d) => [`${d.file}:${d.line}`, d]),
+  );
   const keep = (i: { kind: string; file: string; line: number; gatedBy: string | null }) =>
-    i.kind !== "definition" || (manual.has(`${i.file}:${i.line}`) && (i.gatedBy === "instrumentation" || i.gatedBy === "registration"));
-  const items = packageCoverage(pkg, defs, NO_ENV, { instrumentation: inst, scan }).items.filter(keep);
+    i.kind !== "definition" ||
+    (manual.has(`${i.file}:${i.line}`) &&
+      (i.gatedBy === "instrumentation" || i.gatedBy === "registration"));
+  const items = packageCoverage(pkg, defs, NO_ENV, { instrumentation: inst, scan }).items.filter(
+    keep,
+  );
   // once the offered --import is in the start scripts
-  const withScripts = scripts.length ? detectInstrumentation({ ...edited, packageJson: { ...pkg.packageJson, scripts: { ...(pkg.packageJson.scripts as object), ...Object.fromEntries(scripts.map((s) => [s.script, s.after])) } } }, NO_ENV) : null;
-  const preloaded = withScripts ? packageCoverage(pkg, defs, NO_ENV, { instrumentation: withScripts, scan }).items.filter(keep) : [];
+  const withScripts = scripts.length
+    ? detectInstrumentation(
+        {
+          ...edited,
+          packageJson: {
+            ...pkg.packageJson,
+            scripts: {
+              ...(pkg.packageJson.scripts as object),
+              ...Object.fromEntries(scripts.map((s) => [s.script, s.after])),
+            },
+          },
+        },
+        NO_ENV,
+      )
+    : null;
+  const preloaded = withScripts
+    ? packageCoverage(pkg, defs, NO_ENV, { instrumentation: withScripts, scan }).items.filter(keep)
+    : [];
 
   // the same tools in the same order, at their lines after the edits
   const again = changed ? scanRuntimeTools(sourcesAfter, pkg.pathAliases ?? []).tools : scan.tools;
@@ -95,13 +128,16 @@ export function planRuntimeTools(pkg: PackageProject, definitions: ToolFinding[]
       what: item.what,
       gatedBy: item.gatedBy === "definition" ? null : item.gatedBy,
     };
-    const after = site ? linesAfter.get(`${prefix}${item.file}:${item.line}`) : lineAfter(item.file, item.line);
+    const after = site
+      ? linesAfter.get(`${prefix}${item.file}:${item.line}`)
+      : lineAfter(item.file, item.line);
     if (after !== undefined) r.lineAfter = after;
     if (item.gatedBy === "instrumentation") r.loadedBy = loadedBy(inst, prefix);
     if (!item.gatedBy) {
       r.fix = item.fix;
       if (item.byHand) r.byHand = true;
-      if (withScripts && preloaded[i]?.gatedBy === "instrumentation") r.byScripts = loadedBy(withScripts, prefix);
+      if (withScripts && preloaded[i]?.gatedBy === "instrumentation")
+        r.byScripts = loadedBy(withScripts, prefix);
     }
     return r;
   });

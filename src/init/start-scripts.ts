@@ -16,7 +16,11 @@ export interface ScriptReport extends ScriptChange {
 export function planScripts(pkg: PackageProject): ScriptReport[] {
   if (pkg.nextjs) return [];
   const scripts = pkg.packageJson.scripts as Record<string, unknown> | undefined;
-  return startScriptChanges(scripts).map((c) => ({ ...c, package: pkg.relDir || ".", status: "proposed" }));
+  return startScriptChanges(scripts).map((c) => ({
+    ...c,
+    package: pkg.relDir || ".",
+    status: "proposed",
+  }));
 }
 
 /** package.json text with scripts[name] set to `value`, everything else byte for byte. */

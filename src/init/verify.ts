@@ -18,7 +18,12 @@ export function syntaxError(path: string, text: string): string | null {
   const out = ts.transpileModule(text, {
     fileName: path,
     reportDiagnostics: true,
-    compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, noEmit: false, target: ts.ScriptTarget.Latest },
+    compilerOptions: {
+      allowJs: true,
+      jsx: ts.JsxEmit.Preserve,
+      noEmit: false,
+      target: ts.ScriptTarget.Latest,
+    },
   });
   const diag = (out.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error);
   if (!diag) return null;

@@ -31,26 +31,44 @@ export function refusal(path: string, why: RefusedWrite["why"], target?: string)
   switch (why) {
     case "link-outside":
       return {
-        path, why, target,
+        path,
+        why,
+        target,
         reason: `leads out of the project (to ${target}) through a symbolic link; init never writes outside the directory it runs in`,
         fix: `replace the link with a copy of what it points to (\`cp --remove-destination "$(readlink -f ${q})" ${q}\`), or run governor init where that file lives`,
       };
     case "link-internal":
       return {
-        path, why, target,
+        path,
+        why,
+        target,
         reason: `is a symbolic link into ${target}; init never writes into .git or .governor (nor could --undo put it back)`,
         fix: `replace the link with a copy of what it points to (\`cp --remove-destination "$(readlink -f ${q})" ${q}\`), or remove it`,
       };
     case "link-broken":
-      return { path, why, target, reason: `is a symbolic link to ${target}, which does not exist; writing it would create that file`, fix: `remove the link (\`rm ${q}\`) or point it at a file inside the project` };
+      return {
+        path,
+        why,
+        target,
+        reason: `is a symbolic link to ${target}, which does not exist; writing it would create that file`,
+        fix: `remove the link (\`rm ${q}\`) or point it at a file inside the project`,
+      };
     case "not-utf8":
       return {
-        path, why,
-        reason: "is not UTF-8 text, and init would have to re-encode it to edit it (every other byte must stay as it is)",
+        path,
+        why,
+        reason:
+          "is not UTF-8 text, and init would have to re-encode it to edit it (every other byte must stay as it is)",
         fix: `convert it to UTF-8 (\`iconv -f latin1 -t utf-8 ${q} > ${q}.utf8 && mv ${q}.utf8 ${q}\`) and rerun`,
       };
     case "same-file":
-      return { path, why, target, reason: `is the same file as ${target} (a link to it), which init also edits`, fix: `replace one of the two names with a copy, or --exclude one` };
+      return {
+        path,
+        why,
+        target,
+        reason: `is the same file as ${target} (a link to it), which init also edits`,
+        fix: `replace one of the two names with a copy, or --exclude one`,
+      };
   }
 }
 
@@ -60,7 +78,12 @@ const INTERNAL = new Set([".git", ".governor"]);
 
 /** Where a write to `abs` lands: its real path inside the project (a link that stays inside is
  *  written through), or why not. A file that does not exist yet is judged by the directory it goes in. */
-export function resolveTarget(realRoot: string, path: string, abs: string, internal = false): { real: string } | RefusedWrite {
+export function resolveTarget(
+  realRoot: string,
+  path: string,
+  abs: string,
+  internal = false,
+): { real: string } | RefusedWrite {
   let link = false;
   try {
     link = lstatSync(abs).isSymbolicLink();
@@ -86,7 +109,8 @@ export function resolveTarget(realRoot: string, path: string, abs: string, inter
   }
   if (!isInside(realRoot, real)) return refusal(path, "link-outside", real);
   const rel = relative(realRoot, real);
-  if (!internal && rel.split(sep).some((s) => INTERNAL.has(s.toLowerCase()))) return refusal(path, "link-internal", rel.split(sep).join("/"));
+  if (!internal && rel.split(sep).some((s) => INTERNAL.has(s.toLowerCase())))
+    return refusal(path, "link-internal", rel.split(sep).join("/"));
   return { real };
 }
 
@@ -97,11 +121,17 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * a file that is not UTF-8 can only be appended to (its bytes kept, the new text after them).
  * null when the file no longer holds `before`; "not-utf8" when keeping its bytes is impossible.
  */
-export function bytesFor(disk: Buffer | null, before: string | null, after: string): Buffer | null | "not-utf8" {
-  if (disk === null || before === null) return disk === null && before === null ? Buffer.from(after) : null;
+export function bytesFor(
+  disk: Buffer | null,
+  before: string | null,
+  after: string,
+): Buffer | null | "not-utf8" {
+  if (disk === null || before === null)
+    return disk === null && before === null ? Buffer.from(after) : null;
   const decoded = decodeUtf8(disk);
   if (decoded) {
-    if (decoded.text === before) return decoded.bom ? Buffer.concat([BOM, Buffer.from(after)]) : Buffer.from(after);
+    if (decoded.text === before)
+      return decoded.bom ? Buffer.concat([BOM, Buffer.from(after)]) : Buffer.from(after);
     // read with the BOM kept as text (.gitignore, env template): it is in `after` too
     if (decoded.bom && "\uFEFF" + decoded.text === before) return Buffer.from(after);
     return null;
@@ -126,7 +156,11 @@ export const realRootOf = (root: string) => {
  * second name for a file already written; and the backup directory when it leads out. Checked
  * before anything is written, so a refusal leaves the project as it was.
  */
-export function refusedWrites(root: string, files: PlannedFile[], install: InstallStep | null = null): RefusedWrite[] {
+export function refusedWrites(
+  root: string,
+  files: PlannedFile[],
+  install: InstallStep | null = null,
+): RefusedWrite[] {
   const realRoot = realRootOf(root);
   const out: RefusedWrite[] = [];
   const seen = new Map<string, string>();
@@ -155,7 +189,8 @@ export function refusedWrites(root: string, files: PlannedFile[], install: Insta
     }
     seen.set(target.real, file.path);
     const disk = existsSync(target.real) ? readFileSync(target.real) : null;
-    if (bytesFor(disk, file.before, file.after) === "not-utf8") out.push(refusal(file.path, "not-utf8"));
+    if (bytesFor(disk, file.before, file.after) === "not-utf8")
+      out.push(refusal(file.path, "not-utf8"));
   }
   return out;
 }

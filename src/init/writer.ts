@@ -70,8 +70,13 @@ export function diskWriter(root: string, backup: Backup): Writer {
       // backed up and undone by its real path: undo never has to follow the link
       const rel = relative(realRoot, target.real).split(sep).join("/");
       backup.record(rel);
-      if (process.env[CORRUPT_ENV] && process.env[CORRUPT_ENV] === file.path) bytes = Buffer.concat([bytes, Buffer.from("\n}}} governor-test-corruption (\n")]);
-      const fd = openSync(target.real, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW, 0o666);
+      if (process.env[CORRUPT_ENV] && process.env[CORRUPT_ENV] === file.path)
+        bytes = Buffer.concat([bytes, Buffer.from("\n}}} governor-test-corruption (\n")]);
+      const fd = openSync(
+        target.real,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW,
+        0o666,
+      );
       try {
         writeFileSync(fd, bytes);
       } finally {
@@ -91,7 +96,8 @@ export function diskWriter(root: string, backup: Backup): Writer {
         await runInstall(step);
       } finally {
         for (const name of LOCKFILE_NAMES) {
-          if (!before.has(name) && existsSync(join(step.cwd, name))) backup.recordCreated(rel(name));
+          if (!before.has(name) && existsSync(join(step.cwd, name)))
+            backup.recordCreated(rel(name));
         }
         backup.rehashAll();
         backup.commit();

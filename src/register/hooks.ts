@@ -23,8 +23,12 @@ let ready: IitmHooks | undefined;
 function iitm(): Promise<IitmHooks> {
   return (hooks ??= (async () => {
     // import.meta.resolve is not there in Node 20's loader thread; require.resolve is.
-    const hookUrl = pathToFileURL(createRequire(import.meta.url).resolve("import-in-the-middle/hook.mjs")).href;
-    const { createHook } = (await import(new URL("create-hook.mjs", hookUrl).href)) as { createHook(meta: { url: string }): IitmHooks };
+    const hookUrl = pathToFileURL(
+      createRequire(import.meta.url).resolve("import-in-the-middle/hook.mjs"),
+    ).href;
+    const { createHook } = (await import(new URL("create-hook.mjs", hookUrl).href)) as {
+      createHook(meta: { url: string }): IitmHooks;
+    };
     const h = createHook({ url: hookUrl });
     await h.initialize(data);
     return (ready = h);

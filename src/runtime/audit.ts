@@ -139,19 +139,30 @@ export class AuditLog {
     const lines = this.buffer;
     this.buffer = [];
     if (this.droppedSinceReport > 0) {
-      lines.push(JSON.stringify({ time: new Date().toISOString(), type: "audit_dropped", dropped: this.droppedSinceReport, droppedTotal: this.dropped }));
-      this.warn(`governor: ${this.droppedSinceReport} audit line(s) were dropped (buffer full or log unwritable; ${this.dropped} in total).`);
+      lines.push(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          type: "audit_dropped",
+          dropped: this.droppedSinceReport,
+          droppedTotal: this.dropped,
+        }),
+      );
+      this.warn(
+        `governor: ${this.droppedSinceReport} audit line(s) were dropped (buffer full or log unwritable; ${this.dropped} in total).`,
+      );
       this.droppedSinceReport = 0;
     }
     try {
       const fd = this.open();
       const data = Buffer.from(lines.join("\n") + "\n");
       if (fd === 2) writeStderr(data);
-      else for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+      else for (let off = 0; off < data.length;) off += writeSync(fd, data, off);
       this.written += lines.length;
     } catch (err) {
       this.dropped += lines.length;
-      this.warn(`governor: could not write the audit log ${this.target === "stderr" ? "to stderr" : this.target} (${(err as NodeJS.ErrnoException).code ?? "error"}); ${lines.length} line(s) lost.`);
+      this.warn(
+        `governor: could not write the audit log ${this.target === "stderr" ? "to stderr" : this.target} (${(err as NodeJS.ErrnoException).code ?? "error"}); ${lines.length} line(s) lost.`,
+      );
     }
   }
 

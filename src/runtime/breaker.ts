@@ -55,7 +55,11 @@ export class Breaker {
     }
     if (this.state === "open") return;
     this.count(now, true);
-    if (this.requests >= this.opts.minimumRequests && this.failures / this.requests >= this.opts.failureRatio) this.open(now);
+    if (
+      this.requests >= this.opts.minimumRequests &&
+      this.failures / this.requests >= this.opts.failureRatio
+    )
+      this.open(now);
   }
 
   private count(now: number, failed: boolean): void {

@@ -2,9 +2,21 @@
 // check, retries only for 503 and connection reset/refused, with jittered backoff and Retry-After.
 import type { Pool } from "undici";
 import type { ResolvedConfig } from "./config.js";
-import { clip, CREDENTIAL_HEADER, makeRedactor, redactJson, safeUrl, type Redactor } from "./redact.js";
+import {
+  clip,
+  CREDENTIAL_HEADER,
+  makeRedactor,
+  redactJson,
+  safeUrl,
+  type Redactor,
+} from "./redact.js";
 import { withNonce } from "./token.js";
-import { GovernorAuthError, GovernorError, GovernorProtocolError, GovernorUnavailableError } from "./errors.js";
+import {
+  GovernorAuthError,
+  GovernorError,
+  GovernorProtocolError,
+  GovernorUnavailableError,
+} from "./errors.js";
 import { duplicateKey, isJsonType, shownKey, shownType } from "./strict-json.js";
 
 export interface EnforceAnswer {
@@ -25,7 +37,16 @@ function loadUndici(): Promise<UndiciModule> {
 }
 
 const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "UND_ERR_SOCKET", "EPIPE"]);
-const UNAVAILABLE_CODES = new Set([...RETRYABLE_CODES, "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED", "UND_ERR_DESTROYED"]);
+const UNAVAILABLE_CODES = new Set([
+  ...RETRYABLE_CODES,
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_CLOSED",
+  "UND_ERR_DESTROYED",
+]);
 
 function errCode(err: unknown): string | undefined {
   let e = err as { code?: unknown; cause?: unknown } | undefined;
@@ -36,7 +57,10 @@ function errCode(err: unknown): string | undefined {
 }
 
 /** Parse Retry-After (seconds or an HTTP date) into milliseconds from now. */
-export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  value: string | string[] | undefined,
+  now = Date.now(),
+): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;
   if (!v) return undefined;
   if (/^\d+(\.\d+)?$/.test(v.trim())) return Number(v) * 1000;
@@ -73,14 +97,22 @@ export class EnforceClient {
     const url = cfg.endpoint!;
     this.origin = url.origin;
     this.path = url.pathname + url.search;
-    this.headers = { ...cfg.headers, "content-type": "application/json", accept: "application/json" };
+    this.headers = {
+      ...cfg.headers,
+      "content-type": "application/json",
+      accept: "application/json",
+    };
     if (cfg.apiKey) this.headers.authorization = `Bearer ${cfg.apiKey}`;
     // Header values may carry credentials too; short ones (tenant ids) are not worth hiding, and only
     // credential headers are hidden by fragment. The decision key is never sent, but a misconfigured
     // server may echo what it expected.
     const headers = Object.entries(cfg.headers);
     this.scrub = makeRedactor(
-      [cfg.apiKey, cfg.decisionKey, ...headers.filter(([k]) => CREDENTIAL_HEADER.test(k)).map(([, v]) => v)],
+      [
+        cfg.apiKey,
+        cfg.decisionKey,
+        ...headers.filter(([k]) => CREDENTIAL_HEADER.test(k)).map(([, v]) => v),
+      ],
       headers.filter(([k, v]) => !CREDENTIAL_HEADER.test(k) && v.length >= 8).map(([, v]) => v),
     );
     this.shownUrl = safeUrl(url.href);
@@ -159,19 +191,29 @@ export class EnforceClient {
       let type: string | string[] | undefined;
       try {
         const left = Math.max(1, run.deadline - Date.now());
-        const res = await pool.request({ origin: this.origin, path: this.path, method: "POST", headers: this.headers, body, headersTimeout: left, bodyTimeout: left });
+        const res = await pool.request({
+          origin: this.origin,
+          path: this.path,
+          method: "POST",
+          headers: this.headers,
+          body,
+          headersTimeout: left,
+          bodyTimeout: left,
+        });
         run.body = res.body;
         if (run.over) res.body.destroy();
         status = res.statusCode;
         type = res.headers["content-type"];
         if (status === 503) retryAfter = retryAfterMs(res.headers["retry-after"]);
         const declared = res.headers["content-length"];
-        if (declared !== undefined && Number(declared) <= MAX_BODY_BYTES) text = utf8(await res.body.bytes());
+        if (declared !== undefined && Number(declared) <= MAX_BODY_BYTES)
+          text = utf8(await res.body.bytes());
         else text = await this.readCapped(res.body, status, tool);
       } catch (err) {
         if (run.over || err instanceof GovernorError) throw err;
         const code = errCode(err);
-        if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") throw this.timeoutError(tool, attempt);
+        if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT")
+          throw this.timeoutError(tool, attempt);
         const last = new GovernorUnavailableError(
           `The policy service at ${this.url} could not be reached (${code ?? "network error"}), so the tool${tool ? ` "${tool}"` : ""} was not run. Check that it is up and that GOVERNOR_ENFORCE_URL is right.`,
           { cause: code && UNAVAILABLE_CODES.has(code) ? undefined : err, tool },
@@ -196,7 +238,11 @@ export class EnforceClient {
   }
 
   /** Read a body of unknown or too large length, giving up past MAX_BODY_BYTES. */
-  private async readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, status: number, tool?: string): Promise<string> {
+  private async readCapped(
+    body: AsyncIterable<Buffer> & { destroy(): unknown },
+    status: number,
+    tool?: string,
+  ): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body) {
@@ -213,7 +259,14 @@ export class EnforceClient {
     return Buffer.concat(chunks).toString("utf8");
   }
 
-  private async backoff(attempt: number, base: number, retryAfter: number | undefined, run: { deadline: number; over: boolean }, last: GovernorError, tool?: string): Promise<void> {
+  private async backoff(
+    attempt: number,
+    base: number,
+    retryAfter: number | undefined,
+    run: { deadline: number; over: boolean },
+    last: GovernorError,
+    tool?: string,
+  ): Promise<void> {
     // Full jitter on an exponential cap; Retry-After, when given, is a floor.
     const jittered = Math.random() * base * 2 ** (attempt - 1);
     const wait = retryAfter !== undefined ? Math.max(retryAfter, jittered) : jittered;
@@ -252,7 +305,10 @@ export class EnforceClient {
       );
     }
     if (status >= 500 || status === 429 || status === 408) {
-      return new GovernorUnavailableError(`The policy service failed (HTTP ${status}${said}), so ${what}. Try again later; check the management plane's logs.`, { status, tool });
+      return new GovernorUnavailableError(
+        `The policy service failed (HTTP ${status}${said}), so ${what}. Try again later; check the management plane's logs.`,
+        { status, tool },
+      );
     }
     return new GovernorProtocolError(
       `The policy service answered HTTP ${status}${said} instead of a decision, so ${what}. Check that GOVERNOR_ENFORCE_URL points at the management plane (${this.url}).`,
@@ -271,7 +327,10 @@ export class EnforceClient {
       );
     }
     if (text.charCodeAt(0) === 0xfeff) {
-      throw new GovernorProtocolError(`The policy service answered 200 with a byte order mark before its JSON, ${what}. The enforce API sends plain UTF-8 JSON; check GOVERNOR_ENFORCE_URL (${this.url}).`, { status: 200, tool });
+      throw new GovernorProtocolError(
+        `The policy service answered 200 with a byte order mark before its JSON, ${what}. The enforce API sends plain UTF-8 JSON; check GOVERNOR_ENFORCE_URL (${this.url}).`,
+        { status: 200, tool },
+      );
     }
     const dup = duplicateKey(text);
     if (dup !== undefined) {
@@ -287,7 +346,10 @@ export class EnforceClient {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new GovernorProtocolError(`The policy service answered 200 with a body that is not JSON, so the tool${tool ? ` "${tool}"` : ""} was not run. Check GOVERNOR_ENFORCE_URL (${this.url}).`, { status: 200, tool });
+      throw new GovernorProtocolError(
+        `The policy service answered 200 with a body that is not JSON, so the tool${tool ? ` "${tool}"` : ""} was not run. Check GOVERNOR_ENFORCE_URL (${this.url}).`,
+        { status: 200, tool },
+      );
     }
     const decision = body !== null && typeof body === "object" ? body.decision : undefined;
     if (decision !== "ALLOW" && decision !== "DENY") {
@@ -296,13 +358,21 @@ export class EnforceClient {
         { status: 200, tool },
       );
     }
-    const raw = body.metadata !== null && typeof body.metadata === "object" && !Array.isArray(body.metadata) ? (body.metadata as Record<string, unknown>) : undefined;
+    const raw =
+      body.metadata !== null && typeof body.metadata === "object" && !Array.isArray(body.metadata)
+        ? (body.metadata as Record<string, unknown>)
+        : undefined;
     const m = raw && this.redactMetadata(raw);
     // Server text reaches errors, audit lines and the model: secrets are stripped (above), then cut.
     const str = (v: unknown) => (typeof v === "string" && v ? clip(v, 500) : null);
     // A ttl_ms that is present but not a usable number means "do not cache", never the default TTL.
     const rawTtl = m?.ttl_ms;
-    const ttl = rawTtl === undefined || rawTtl === null ? undefined : typeof rawTtl === "number" && Number.isFinite(rawTtl) && rawTtl >= 0 ? rawTtl : 0;
+    const ttl =
+      rawTtl === undefined || rawTtl === null
+        ? undefined
+        : typeof rawTtl === "number" && Number.isFinite(rawTtl) && rawTtl >= 0
+          ? rawTtl
+          : 0;
     return {
       decision,
       requestId: str(m?.request_id),
@@ -317,15 +387,21 @@ export class EnforceClient {
   /** A redacted copy; the token and expiry stay as sent when they have their shapes, to be verified. */
   private redactMetadata(raw: Record<string, unknown>): Record<string, unknown> {
     const m = redactJson(raw, this.scrub) as Record<string, unknown>;
-    if (typeof raw.decision_token === "string" && /^v1\.[A-Za-z0-9_-]{1,100}$/.test(raw.decision_token)) m.decision_token = raw.decision_token;
-    if (typeof raw.expires_at === "string" && /^[0-9T:.+Z-]{1,40}$/.test(raw.expires_at)) m.expires_at = raw.expires_at;
+    if (
+      typeof raw.decision_token === "string" &&
+      /^v1\.[A-Za-z0-9_-]{1,100}$/.test(raw.decision_token)
+    )
+      m.decision_token = raw.decision_token;
+    if (typeof raw.expires_at === "string" && /^[0-9T:.+Z-]{1,40}$/.test(raw.expires_at))
+      m.expires_at = raw.expires_at;
     return m;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const pool = this.pool ?? (this.poolLoading ? await this.poolLoading.catch(() => undefined) : undefined);
+    const pool =
+      this.pool ?? (this.poolLoading ? await this.poolLoading.catch(() => undefined) : undefined);
     if (pool) await pool.close().catch(() => undefined);
   }
 }

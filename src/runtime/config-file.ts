@@ -65,7 +65,11 @@ export function findConfigFile(configured: string | undefined, site: ConfigSite)
     if (file) return { file, looked };
     // An absolute path: the reader says it does not exist, as it always did.
     if (path.isAbsolute(configured)) return { file: configured, looked };
-    return { file: undefined, looked, problem: `GOVERNOR_CONFIG (${configured}) does not exist: looked at ${looked.join(" and ")}. Point it at your governor.config.json (an absolute path, or one relative to your app's package.json)` };
+    return {
+      file: undefined,
+      looked,
+      problem: `GOVERNOR_CONFIG (${configured}) does not exist: looked at ${looked.join(" and ")}. Point it at your governor.config.json (an absolute path, or one relative to your app's package.json)`,
+    };
   }
   const inCwd = path.resolve(site.cwd, CONFIG_FILE);
   const root = site.root ?? packageRootOf(site.entry);
@@ -98,7 +102,11 @@ export interface EnforceBlock {
   decisionKey?: Secret;
 }
 
-const ENFORCE_KEYS: Record<string, "url" | "apiKeyFile" | "decisionKeyFile"> = { url: "url", apiKeyFile: "apiKeyFile", decisionKeyFile: "decisionKeyFile" };
+const ENFORCE_KEYS: Record<string, "url" | "apiKeyFile" | "decisionKeyFile"> = {
+  url: "url",
+  apiKeyFile: "apiKeyFile",
+  decisionKeyFile: "decisionKeyFile",
+};
 
 /** Read a secret file: trimmed, non-empty. A problem (naming the path, never the content) otherwise. */
 function readSecretFile(label: string, file: string, problems: string[]): string | undefined {
@@ -107,7 +115,9 @@ function readSecretFile(label: string, file: string, problems: string[]): string
     text = readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "error";
-    problems.push(`${label}: ${file} ${code === "ENOENT" ? "does not exist" : `could not be read (${code})`}`);
+    problems.push(
+      `${label}: ${file} ${code === "ENOENT" ? "does not exist" : `could not be read (${code})`}`,
+    );
     return undefined;
   }
   const value = text.trim();
@@ -119,16 +129,25 @@ function readSecretFile(label: string, file: string, problems: string[]): string
 }
 
 /** Validate an "enforce" block; paths are relative to `baseDir` (the config file's directory). */
-export function configFileEnforce(value: unknown, baseDir: string, file: string, problems: string[]): EnforceBlock | undefined {
+export function configFileEnforce(
+  value: unknown,
+  baseDir: string,
+  file: string,
+  problems: string[],
+): EnforceBlock | undefined {
   const where = `${file} "enforce"`;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    problems.push(`${where} must be an object like { "url": "https://...", "apiKeyFile": "./governor.key" }`);
+    problems.push(
+      `${where} must be an object like { "url": "https://...", "apiKeyFile": "./governor.key" }`,
+    );
     return undefined;
   }
   const out: EnforceBlock = { file };
   for (const [key, v] of Object.entries(value)) {
     if (key === "apiKey" || key === "decisionKey") {
-      problems.push(`${where}: "${key}" is not allowed (a config file gets committed): put the secret in a file and name it with "${key}File", or set GOVERNOR_${key === "apiKey" ? "API_KEY" : "DECISION_KEY"}`);
+      problems.push(
+        `${where}: "${key}" is not allowed (a config file gets committed): put the secret in a file and name it with "${key}File", or set GOVERNOR_${key === "apiKey" ? "API_KEY" : "DECISION_KEY"}`,
+      );
       continue;
     }
     const known = ENFORCE_KEYS[key];
@@ -144,14 +163,23 @@ export function configFileEnforce(value: unknown, baseDir: string, file: string,
     else {
       const target = path.resolve(baseDir, v);
       const secret = readSecretFile(`${where}.${key}`, target, problems);
-      if (secret !== undefined) out[known === "apiKeyFile" ? "apiKey" : "decisionKey"] = { value: secret, from: `${file} "enforce.${key}" (${target})` };
+      if (secret !== undefined)
+        out[known === "apiKeyFile" ? "apiKey" : "decisionKey"] = {
+          value: secret,
+          from: `${file} "enforce.${key}" (${target})`,
+        };
     }
   }
   return out;
 }
 
 /** governor.config.json: the intent map (defaults, tools) and its "enforce" block. */
-export function readConfigFile(file: string): { map: IntentMap | null; enforce: EnforceBlock | undefined; enforceProblems: string[]; problem?: string } {
+export function readConfigFile(file: string): {
+  map: IntentMap | null;
+  enforce: EnforceBlock | undefined;
+  enforceProblems: string[];
+  problem?: string;
+} {
   let parsed: IntentMap & { enforce?: unknown };
   try {
     parsed = loadIntentMap(file);
@@ -161,13 +189,21 @@ export function readConfigFile(file: string): { map: IntentMap | null; enforce: 
   }
   const { enforce, ...map } = parsed;
   const enforceProblems: string[] = [];
-  const block = enforce === undefined ? undefined : configFileEnforce(enforce, path.dirname(path.resolve(file)), file, enforceProblems);
+  const block =
+    enforce === undefined
+      ? undefined
+      : configFileEnforce(enforce, path.dirname(path.resolve(file)), file, enforceProblems);
   return { map, enforce: block, enforceProblems };
 }
 
 /** `NAME`, or the content of the file `NAME_FILE` names (relative: from the entrypoint's package
  *  root, else the working directory). Both set is a problem: which one wins would be a guess. */
-export function readSecretVar(name: string, env: Record<string, string | undefined>, site: ConfigSite, problems: string[]): Secret | undefined {
+export function readSecretVar(
+  name: string,
+  env: Record<string, string | undefined>,
+  site: ConfigSite,
+  problems: string[],
+): Secret | undefined {
   const direct = env[name] || undefined;
   const fileVar = `${name}_FILE`;
   const named = env[fileVar] || undefined;

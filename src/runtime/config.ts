@@ -6,7 +6,15 @@ import { redact, safeUrl } from "./redact.js";
 import { validateIntentMap, type Actor, type IntentMap } from "./intent.js";
 import { parseAllow, resolveGuard, type GuardOptions, type GuardSpec } from "./guard/config.js";
 import type { GuardAllow, Primitive } from "./guard/state.js";
-import { configFileEnforce, findConfigFile, processSite, readConfigFile, readSecretVar, type ConfigSite, type EnforceBlock } from "./config-file.js";
+import {
+  configFileEnforce,
+  findConfigFile,
+  processSite,
+  readConfigFile,
+  readSecretVar,
+  type ConfigSite,
+  type EnforceBlock,
+} from "./config-file.js";
 
 export { findConfigFile, packageRootOf, processSite, type ConfigSite } from "./config-file.js";
 
@@ -53,7 +61,12 @@ export interface GovernorOptions {
   retry?: { maxAttempts?: number; baseDelayMs?: number };
   /** Breaker tuning: minimum checks in a window before it may open (5), failure ratio (0.5),
    *  window (10 000 ms), cool-down before a trial call (5 000 ms). */
-  breaker?: { minimumRequests?: number; failureRatio?: number; windowMs?: number; coolDownMs?: number };
+  breaker?: {
+    minimumRequests?: number;
+    failureRatio?: number;
+    windowMs?: number;
+    coolDownMs?: number;
+  };
   /** Most audit lines held before a write; beyond it lines are dropped and counted. Default 10 000. */
   auditBufferMax?: number;
   /** Where warnings go; default stderr. The runtime never writes to stdout. */
@@ -99,7 +112,14 @@ export interface ResolvedConfig {
 }
 
 const ENFORCE_PATH = "/api/v2/enforce";
-const CONNECTION_HEADERS = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "expect"]);
+const CONNECTION_HEADERS = new Set([
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "expect",
+]);
 // Node's timers hold at most this many ms; a longer timeout would fire at once.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -123,7 +143,15 @@ function safeWarn(warn: (message: string) => void): (message: string) => void {
   };
 }
 
-function numberOption(name: string, value: unknown, env: string | undefined, fallback: number, problems: string[], min = 0, max = Number.MAX_SAFE_INTEGER): number {
+function numberOption(
+  name: string,
+  value: unknown,
+  env: string | undefined,
+  fallback: number,
+  problems: string[],
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = value ?? env;
   if (raw === undefined || raw === "") return fallback;
   const n = typeof raw === "number" ? raw : Number(raw);
@@ -137,7 +165,10 @@ function numberOption(name: string, value: unknown, env: string | undefined, fal
 /** Resolve and validate; throws GovernorConfigError listing every problem and how to fix it.
  *  `site`: where governor.config.json and relative paths are looked for (default: this process);
  *  with `intentMap: false` (doctor, which checks the map on its own) a broken file is not a problem here. */
-export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & { intentMap?: boolean } = processSite()): ResolvedConfig {
+export function resolveConfig(
+  options: GovernorOptions = {},
+  site: ConfigSite & { intentMap?: boolean } = processSite(),
+): ResolvedConfig {
   const env = options.env ?? process.env;
   const problems: string[] = [];
   const notes: string[] = [];
@@ -148,22 +179,31 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   const rawDisabled = (env.GOVERNOR_DISABLED ?? "").trim();
   const killSwitch = /^(1|true|yes|on)$/i.test(rawDisabled);
   if (rawDisabled && !killSwitch && !/^(0|false|no|off)$/i.test(rawDisabled)) {
-    notes.push(`governor: WARNING — GOVERNOR_DISABLED=${JSON.stringify(rawDisabled.slice(0, 40))} is not one of 1, true, yes, on (or 0, false, no, off): policy enforcement stays ON.`);
+    notes.push(
+      `governor: WARNING — GOVERNOR_DISABLED=${JSON.stringify(rawDisabled.slice(0, 40))} is not one of 1, true, yes, on (or 0, false, no, off): policy enforcement stays ON.`,
+    );
   }
   const disabled = options.mode === undefined && killSwitch;
   if (killSwitch && options.mode !== undefined && options.mode !== "off") {
-    notes.push(`governor: WARNING — GOVERNOR_DISABLED=${rawDisabled} is ignored by this governor: its mode is set in code (mode: ${JSON.stringify(String(options.mode).slice(0, 40))}). Remove the mode option to let the kill switch work.`);
+    notes.push(
+      `governor: WARNING — GOVERNOR_DISABLED=${rawDisabled} is ignored by this governor: its mode is set in code (mode: ${JSON.stringify(String(options.mode).slice(0, 40))}). Remove the mode option to let the kill switch work.`,
+    );
   }
   const rawMode = options.mode ?? env.GOVERNOR_MODE;
   if (rawMode !== undefined && rawMode !== "") {
     if (rawMode === "enforce" || rawMode === "observe" || rawMode === "off") mode = rawMode;
-    else if (!disabled) problems.push(`GOVERNOR_MODE must be "enforce", "observe" or "off" (got ${JSON.stringify(rawMode)})`);
+    else if (!disabled)
+      problems.push(
+        `GOVERNOR_MODE must be "enforce", "observe" or "off" (got ${JSON.stringify(rawMode)})`,
+      );
   }
   if (disabled) {
     // The kill switch always wins, but loudly over an explicit mode: someone set that mode on purpose.
     if (rawMode && rawMode !== "off") {
       const shown = mode === rawMode ? rawMode : JSON.stringify(String(rawMode).slice(0, 40));
-      notes.push(`governor: WARNING — GOVERNOR_DISABLED=${rawDisabled} overrides GOVERNOR_MODE=${shown}: policy enforcement is OFF and every tool runs without asking enforce. Unset GOVERNOR_DISABLED to use GOVERNOR_MODE again.`);
+      notes.push(
+        `governor: WARNING — GOVERNOR_DISABLED=${rawDisabled} overrides GOVERNOR_MODE=${shown}: policy enforcement is OFF and every tool runs without asking enforce. Unset GOVERNOR_DISABLED to use GOVERNOR_MODE again.`,
+      );
     }
     mode = "off";
   }
@@ -172,7 +212,10 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   const rawFail = options.failMode ?? env.GOVERNOR_FAIL_MODE;
   if (rawFail !== undefined && rawFail !== "") {
     if (rawFail === "closed" || rawFail === "open") failMode = rawFail;
-    else problems.push(`GOVERNOR_FAIL_MODE must be "closed" or "open" (got ${JSON.stringify(rawFail)})`);
+    else
+      problems.push(
+        `GOVERNOR_FAIL_MODE must be "closed" or "open" (got ${JSON.stringify(rawFail)})`,
+      );
   }
 
   // governor.config.json first: its "enforce" block fills what the environment leaves unset.
@@ -184,9 +227,11 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   if (rawConfig !== undefined && typeof rawConfig === "object") {
     const { enforce, ...rest } = rawConfig as IntentMap & { enforce?: unknown };
     const mapProblems = validateIntentMap(rest);
-    if (mapProblems.length) problems.push(`config (intent map) is invalid: ${mapProblems.join("; ")}`);
+    if (mapProblems.length)
+      problems.push(`config (intent map) is invalid: ${mapProblems.join("; ")}`);
     else map = rest;
-    if (enforce !== undefined) fileEnforce = configFileEnforce(enforce, site.cwd, "config", problems);
+    if (enforce !== undefined)
+      fileEnforce = configFileEnforce(enforce, site.cwd, "config", problems);
   } else {
     const found = findConfigFile(rawConfig, site);
     looked = found.looked;
@@ -207,35 +252,54 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
   }
 
   let endpoint: URL | null = null;
-  const urlFrom = options.enforceUrl !== undefined ? "the enforceUrl option" : env.GOVERNOR_ENFORCE_URL ? "GOVERNOR_ENFORCE_URL" : fileEnforce?.url !== undefined ? `${fileEnforce.file} "enforce.url"` : undefined;
+  const urlFrom =
+    options.enforceUrl !== undefined
+      ? "the enforceUrl option"
+      : env.GOVERNOR_ENFORCE_URL
+        ? "GOVERNOR_ENFORCE_URL"
+        : fileEnforce?.url !== undefined
+          ? `${fileEnforce.file} "enforce.url"`
+          : undefined;
   const rawUrl = options.enforceUrl ?? (env.GOVERNOR_ENFORCE_URL || undefined) ?? fileEnforce?.url;
   if (rawUrl === undefined || rawUrl === "") {
-    if (mode !== "off") problems.push(`GOVERNOR_ENFORCE_URL is not set (looked in: the environment; ${describeFileLookup(mapPath, looked, fileEnforce, "url")}): set it to your management plane's base URL (e.g. http://127.0.0.1:8787), or add "enforce": { "url": "..." } to governor.config.json next to your app's package.json`);
+    if (mode !== "off")
+      problems.push(
+        `GOVERNOR_ENFORCE_URL is not set (looked in: the environment; ${describeFileLookup(mapPath, looked, fileEnforce, "url")}): set it to your management plane's base URL (e.g. http://127.0.0.1:8787), or add "enforce": { "url": "..." } to governor.config.json next to your app's package.json`,
+      );
   } else {
     sources.enforceUrl = urlFrom;
     try {
       const u = new URL(rawUrl);
       if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
-      if (u.username || u.password) problems.push("GOVERNOR_ENFORCE_URL must not contain credentials: use GOVERNOR_API_KEY");
+      if (u.username || u.password)
+        problems.push("GOVERNOR_ENFORCE_URL must not contain credentials: use GOVERNOR_API_KEY");
       const base = u.pathname.replace(/\/+$/, "");
       u.pathname = base.endsWith(ENFORCE_PATH) ? base : base + ENFORCE_PATH;
       endpoint = u;
     } catch {
       // Echo the value without anything that may be a credential (user:pass@, query, fragment).
       // Not cut here: the secrets are only redacted below, and a cut secret would no longer match.
-      problems.push(`GOVERNOR_ENFORCE_URL must be an http(s) URL (got ${JSON.stringify(safeUrl(String(rawUrl)))})`);
+      problems.push(
+        `GOVERNOR_ENFORCE_URL must be an http(s) URL (got ${JSON.stringify(safeUrl(String(rawUrl)))})`,
+      );
     }
   }
 
   // Off: nothing is checked, so an unreadable key file must not stop the app.
   const secretProblems = mode === "off" ? [] : problems;
-  const apiKey = options.apiKey ?? pickSecret("GOVERNOR_API_KEY", env, site, fileEnforce, "apiKey", sources, secretProblems);
+  const apiKey =
+    options.apiKey ??
+    pickSecret("GOVERNOR_API_KEY", env, site, fileEnforce, "apiKey", sources, secretProblems);
   if (options.apiKey !== undefined) sources.apiKey = "the apiKey option";
-  if (apiKey !== undefined && (typeof apiKey !== "string" || /[\r\n]/.test(apiKey))) problems.push("GOVERNOR_API_KEY must be a single-line string");
+  if (apiKey !== undefined && (typeof apiKey !== "string" || /[\r\n]/.test(apiKey)))
+    problems.push("GOVERNOR_API_KEY must be a single-line string");
 
   const headers: Record<string, string> = {};
   let rawHeaders: unknown = options.headers;
-  const headersText = rawHeaders === undefined ? readSecretVar("GOVERNOR_HEADERS", env, site, secretProblems)?.value : undefined;
+  const headersText =
+    rawHeaders === undefined
+      ? readSecretVar("GOVERNOR_HEADERS", env, site, secretProblems)?.value
+      : undefined;
   if (rawHeaders === undefined && headersText) {
     try {
       rawHeaders = JSON.parse(headersText);
@@ -249,57 +313,152 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
     } else {
       for (const [k, v] of Object.entries(rawHeaders)) {
         if (typeof v !== "string" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n]/.test(v)) {
-          problems.push(`GOVERNOR_HEADERS: header ${JSON.stringify(k)} must have a valid name and a single-line string value`);
+          problems.push(
+            `GOVERNOR_HEADERS: header ${JSON.stringify(k)} must have a valid name and a single-line string value`,
+          );
         } else if (CONNECTION_HEADERS.has(k.toLowerCase())) {
           // The HTTP client manages these; set here, every check would fail as "unreachable".
-          problems.push(`GOVERNOR_HEADERS: header ${JSON.stringify(k)} is managed by governor's HTTP client; remove it`);
+          problems.push(
+            `GOVERNOR_HEADERS: header ${JSON.stringify(k)} is managed by governor's HTTP client; remove it`,
+          );
         } else headers[k.toLowerCase()] = v;
       }
     }
   }
 
-  const timeoutMs = numberOption("GOVERNOR_TIMEOUT_MS", options.timeoutMs, env.GOVERNOR_TIMEOUT_MS, 1000, problems, 1, MAX_TIMER_MS);
-  const cacheTtlMs = numberOption("GOVERNOR_CACHE_TTL_MS", options.cacheTtlMs, env.GOVERNOR_CACHE_TTL_MS, 1000, problems);
-  const cacheMaxEntries = numberOption("cacheMaxEntries", options.cacheMaxEntries, undefined, 10_000, problems, 1);
-  const auditBufferMax = numberOption("auditBufferMax", options.auditBufferMax, undefined, 10_000, problems, 1);
+  const timeoutMs = numberOption(
+    "GOVERNOR_TIMEOUT_MS",
+    options.timeoutMs,
+    env.GOVERNOR_TIMEOUT_MS,
+    1000,
+    problems,
+    1,
+    MAX_TIMER_MS,
+  );
+  const cacheTtlMs = numberOption(
+    "GOVERNOR_CACHE_TTL_MS",
+    options.cacheTtlMs,
+    env.GOVERNOR_CACHE_TTL_MS,
+    1000,
+    problems,
+  );
+  const cacheMaxEntries = numberOption(
+    "cacheMaxEntries",
+    options.cacheMaxEntries,
+    undefined,
+    10_000,
+    problems,
+    1,
+  );
+  const auditBufferMax = numberOption(
+    "auditBufferMax",
+    options.auditBufferMax,
+    undefined,
+    10_000,
+    problems,
+    1,
+  );
 
   let actor: Actor | null = null;
   if (options.actor !== undefined) {
-    if (!options.actor || typeof options.actor.id !== "string" || !options.actor.id) problems.push("actor must be { id: string, type?: string }");
+    if (!options.actor || typeof options.actor.id !== "string" || !options.actor.id)
+      problems.push("actor must be { id: string, type?: string }");
     else actor = { id: options.actor.id, type: options.actor.type || "agent" };
   } else if (env.GOVERNOR_ACTOR_ID) {
     actor = { id: env.GOVERNOR_ACTOR_ID, type: env.GOVERNOR_ACTOR_TYPE || "agent" };
   }
 
   const retry = {
-    maxAttempts: Math.max(1, Math.floor(numberOption("retry.maxAttempts", options.retry?.maxAttempts, undefined, 3, problems, 1))),
-    baseDelayMs: numberOption("retry.baseDelayMs", options.retry?.baseDelayMs, undefined, 25, problems),
+    maxAttempts: Math.max(
+      1,
+      Math.floor(
+        numberOption("retry.maxAttempts", options.retry?.maxAttempts, undefined, 3, problems, 1),
+      ),
+    ),
+    baseDelayMs: numberOption(
+      "retry.baseDelayMs",
+      options.retry?.baseDelayMs,
+      undefined,
+      25,
+      problems,
+    ),
   };
   const breaker = {
-    minimumRequests: numberOption("breaker.minimumRequests", options.breaker?.minimumRequests, undefined, 5, problems, 2),
-    failureRatio: numberOption("breaker.failureRatio", options.breaker?.failureRatio, undefined, 0.5, problems),
-    windowMs: numberOption("breaker.windowMs", options.breaker?.windowMs, undefined, 10_000, problems, 1),
-    coolDownMs: numberOption("breaker.coolDownMs", options.breaker?.coolDownMs, undefined, 5_000, problems, 1),
+    minimumRequests: numberOption(
+      "breaker.minimumRequests",
+      options.breaker?.minimumRequests,
+      undefined,
+      5,
+      problems,
+      2,
+    ),
+    failureRatio: numberOption(
+      "breaker.failureRatio",
+      options.breaker?.failureRatio,
+      undefined,
+      0.5,
+      problems,
+    ),
+    windowMs: numberOption(
+      "breaker.windowMs",
+      options.breaker?.windowMs,
+      undefined,
+      10_000,
+      problems,
+      1,
+    ),
+    coolDownMs: numberOption(
+      "breaker.coolDownMs",
+      options.breaker?.coolDownMs,
+      undefined,
+      5_000,
+      problems,
+      1,
+    ),
   };
 
   const auditLog = options.auditLog ?? (env.GOVERNOR_AUDIT_LOG || undefined);
-  const decisionKey = options.decisionKey ?? pickSecret("GOVERNOR_DECISION_KEY", env, site, fileEnforce, "decisionKey", sources, secretProblems);
+  const decisionKey =
+    options.decisionKey ??
+    pickSecret(
+      "GOVERNOR_DECISION_KEY",
+      env,
+      site,
+      fileEnforce,
+      "decisionKey",
+      sources,
+      secretProblems,
+    );
   if (options.decisionKey !== undefined) sources.decisionKey = "the decisionKey option";
   if (decisionKey !== undefined && (typeof decisionKey !== "string" || decisionKey.length < 16)) {
     problems.push("GOVERNOR_DECISION_KEY must be at least 16 characters");
   }
-  const decisionMaxTtlMs = numberOption("GOVERNOR_DECISION_MAX_TTL_MS", options.decisionMaxTtlMs, env.GOVERNOR_DECISION_MAX_TTL_MS, 300_000, problems, 1);
+  const decisionMaxTtlMs = numberOption(
+    "GOVERNOR_DECISION_MAX_TTL_MS",
+    options.decisionMaxTtlMs,
+    env.GOVERNOR_DECISION_MAX_TTL_MS,
+    300_000,
+    problems,
+    1,
+  );
 
   const guardNotes: string[] = [];
   const guard = resolveGuard(options.guard, mode, env, site.cwd, problems, guardNotes);
-  const rawAllow = options.guard && typeof options.guard === "object" && !Array.isArray(options.guard) ? (options.guard as GuardOptions).allow : undefined;
-  const guardAllow = guard ? guard.allow : parseAllow(rawAllow ?? env.GOVERNOR_GUARD_ALLOW, env, site.cwd, problems);
+  const rawAllow =
+    options.guard && typeof options.guard === "object" && !Array.isArray(options.guard)
+      ? (options.guard as GuardOptions).allow
+      : undefined;
+  const guardAllow = guard
+    ? guard.allow
+    : parseAllow(rawAllow ?? env.GOVERNOR_GUARD_ALLOW, env, site.cwd, problems);
 
   const warn = options.warn ? safeWarn(options.warn) : stderrWarn;
   for (const note of notes) warn(note);
   if (problems.length) {
     const redacted = problems.map((p) => redact(p, apiKey, decisionKey));
-    throw new GovernorConfigError(`governor config invalid: ${redacted.join("; ")}.`, { problems: redacted });
+    throw new GovernorConfigError(`governor config invalid: ${redacted.join("; ")}.`, {
+      problems: redacted,
+    });
   }
   return {
     endpoint,
@@ -323,13 +482,24 @@ export function resolveConfig(options: GovernorOptions = {}, site: ConfigSite & 
     guard,
     guardNotes,
     guardAllow,
-    guardModeRaw: (options.guard && typeof options.guard === "object" && !Array.isArray(options.guard) ? (options.guard as GuardOptions).mode : undefined) ?? env.GOVERNOR_GUARD_MODE,
+    guardModeRaw:
+      (options.guard && typeof options.guard === "object" && !Array.isArray(options.guard)
+        ? (options.guard as GuardOptions).mode
+        : undefined) ?? env.GOVERNOR_GUARD_MODE,
     sources,
   };
 }
 
 /** A secret: `NAME`, else the file `NAME_FILE` names, else the file governor.config.json names. */
-function pickSecret(name: string, env: Record<string, string | undefined>, site: ConfigSite, fileEnforce: EnforceBlock | undefined, key: "apiKey" | "decisionKey", sources: ResolvedConfig["sources"], problems: string[]): string | undefined {
+function pickSecret(
+  name: string,
+  env: Record<string, string | undefined>,
+  site: ConfigSite,
+  fileEnforce: EnforceBlock | undefined,
+  key: "apiKey" | "decisionKey",
+  sources: ResolvedConfig["sources"],
+  problems: string[],
+): string | undefined {
   const fromEnv = readSecretVar(name, env, site, problems);
   if (fromEnv) {
     sources[key] = fromEnv.from;
@@ -341,9 +511,13 @@ function pickSecret(name: string, env: Record<string, string | undefined>, site:
 }
 
 /** For "is not set" messages: which governor.config.json was read, or where none was found. */
-function describeFileLookup(file: string | undefined, looked: string[], enforce: EnforceBlock | undefined, key: string): string {
+function describeFileLookup(
+  file: string | undefined,
+  looked: string[],
+  enforce: EnforceBlock | undefined,
+  key: string,
+): string {
   if (file) return `${file} (${enforce ? `no "enforce.${key}"` : `no "enforce" block`})`;
   if (!looked.length) return "no governor.config.json (an intent map was passed in code)";
   return `governor.config.json, not found at ${looked.join(" or ")}`;
 }
-

@@ -30,7 +30,8 @@ export function currentContext(): GateContext | undefined {
 /** Run `fn` with `actor` (type default "user") as the actor of every gated tool call made inside it,
  *  async work included. Returns what `fn` returns. */
 export function withActor<R>(actor: Actor | { id: string; type?: string }, fn: () => R): R {
-  if (!actor || typeof actor.id !== "string" || !actor.id) throw new TypeError("withActor: actor must be { id: string, type?: string }");
+  if (!actor || typeof actor.id !== "string" || !actor.id)
+    throw new TypeError("withActor: actor must be { id: string, type?: string }");
   const cur = currentContext();
   return contextStorage().run({ ...cur, actor: { id: actor.id, type: actor.type || "user" } }, fn);
 }
@@ -43,7 +44,10 @@ export function withIntent<R>(partial: IntentOverride, fn: () => R): R {
   return contextStorage().run({ ...cur, intent: merged }, fn);
 }
 
-export function mergeOverride(a: IntentOverride | undefined, b: IntentOverride | undefined): IntentOverride | undefined {
+export function mergeOverride(
+  a: IntentOverride | undefined,
+  b: IntentOverride | undefined,
+): IntentOverride | undefined {
   if (!a) return b;
   if (!b) return a;
   const res = (r: IntentOverride["resource"]) => (typeof r === "string" ? { type: r } : r);

@@ -1,7 +1,12 @@
 // The default governor, created lazily from the environment on first use and kept on globalThis so
 // the ESM, CJS and register bundles share one.
 import { makeGate, type GateFunction, type GateOptions } from "./gate.js";
-import { createGovernorOrFailClosed, type Decision, type Governor, type GovernorImpl } from "./governor.js";
+import {
+  createGovernorOrFailClosed,
+  type Decision,
+  type Governor,
+  type GovernorImpl,
+} from "./governor.js";
 import type { Intent } from "./intent.js";
 import { runScope, type ScopeIntent } from "./scope.js";
 import { governedCalls } from "./governed.js";
@@ -14,7 +19,8 @@ type Holder = { [KEY]?: GovernorImpl; [ENV_SEEN]?: string };
  *  once they change, so a .env loaded after governor/register (dotenv) still takes effect. */
 function governorEnv(): string {
   let out = "";
-  for (const k of Object.keys(process.env).sort()) if (k.startsWith("GOVERNOR_")) out += `${k}=${process.env[k]}\n`;
+  for (const k of Object.keys(process.env).sort())
+    if (k.startsWith("GOVERNOR_")) out += `${k}=${process.env[k]}\n`;
   return out;
 }
 
@@ -41,7 +47,11 @@ export function defaultImpl(): GovernorImpl {
 }
 
 /** gate() on the default governor. The governor is created at the first call, not here. */
-export const gate: GateFunction = ((name: string, fn: (...args: any[]) => any, opts?: GateOptions) => makeGate(defaultImpl, name, fn, opts)) as GateFunction;
+export const gate: GateFunction = ((
+  name: string,
+  fn: (...args: any[]) => any,
+  opts?: GateOptions,
+) => makeGate(defaultImpl, name, fn, opts)) as GateFunction;
 
 /** check() on the default governor. */
 export function check(intent: Intent): Promise<Decision> {
@@ -56,7 +66,9 @@ export function intentScope<R>(intent: ScopeIntent, fn: () => R): Promise<Awaite
 
 /** governedFetch, governedSpawn, governedWriteFile on the default governor: one governed call
  *  without global patching (see Governor.governedFetch). */
-export const { governedFetch, governedSpawn, governedWriteFile } = governedCalls(() => defaultImpl().guardSettings());
+export const { governedFetch, governedSpawn, governedWriteFile } = governedCalls(() =>
+  defaultImpl().guardSettings(),
+);
 
 /** Flush and close the default governor (if it was created). A later gated call creates a new one. */
 export async function close(): Promise<void> {

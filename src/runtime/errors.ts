@@ -47,7 +47,11 @@ export class GovernorError extends Error {
     this.tool = options.tool;
     // Every class in the chain, so GovernorError matches a GovernorDeniedError from another bundle.
     const kinds: string[] = [];
-    for (let p = ctor as unknown as { kind?: string } | null; p && p.kind; p = Object.getPrototypeOf(p)) {
+    for (
+      let p = ctor as unknown as { kind?: string } | null;
+      p && p.kind;
+      p = Object.getPrototypeOf(p)
+    ) {
       if (!kinds.includes(p.kind)) kinds.push(p.kind);
     }
     Object.defineProperty(this, KINDS, { value: kinds, enumerable: false });
@@ -126,7 +130,14 @@ export class GovernorGuardError extends GovernorError {
   readonly target: string;
   /** "no_intent", "outside_intent", "expired" or "ended". */
   readonly reason: string;
-  constructor(message: string, options: GovernorErrorOptions & { primitive: "http" | "exec" | "fs"; target: string; reason: string }) {
+  constructor(
+    message: string,
+    options: GovernorErrorOptions & {
+      primitive: "http" | "exec" | "fs";
+      target: string;
+      reason: string;
+    },
+  ) {
     super(message, { ...options, code: "guard_blocked" });
     this.primitive = options.primitive;
     this.target = options.target;

@@ -44,17 +44,38 @@ type NameUnlessStream<R> = [R] extends [AsyncIterable<any>] ? never : string;
  *    return different types), which 1 cannot infer one R from: `Promise<Awaited<R>>` out.
  */
 export interface GateFunction {
-  <T, A extends any[], R>(name: NameUnlessStream<R>, fn: (this: T, ...args: A) => R | PromiseLike<R>, opts?: GateOptions): (this: T, ...args: A) => Promise<R>;
-  <T, A extends any[], Y, RR, N>(name: string, fn: (this: T, ...args: A) => AsyncGenerator<Y, RR, N>, opts?: GateOptions): (this: T, ...args: A) => AsyncGenerator<Y, RR, N>;
-  <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R | PromiseLike<R>, opts?: GateOptions): (this: T, ...args: A) => Promise<R>;
-  <T, A extends any[], R>(name: string, fn: (this: T, ...args: A) => R, opts?: GateOptions): (this: T, ...args: A) => Promise<Awaited<R>>;
+  <T, A extends any[], R>(
+    name: NameUnlessStream<R>,
+    fn: (this: T, ...args: A) => R | PromiseLike<R>,
+    opts?: GateOptions,
+  ): (this: T, ...args: A) => Promise<R>;
+  <T, A extends any[], Y, RR, N>(
+    name: string,
+    fn: (this: T, ...args: A) => AsyncGenerator<Y, RR, N>,
+    opts?: GateOptions,
+  ): (this: T, ...args: A) => AsyncGenerator<Y, RR, N>;
+  <T, A extends any[], R>(
+    name: string,
+    fn: (this: T, ...args: A) => R | PromiseLike<R>,
+    opts?: GateOptions,
+  ): (this: T, ...args: A) => Promise<R>;
+  <T, A extends any[], R>(
+    name: string,
+    fn: (this: T, ...args: A) => R,
+    opts?: GateOptions,
+  ): (this: T, ...args: A) => Promise<Awaited<R>>;
 }
 
 /** The grant to run the call under, or the refusal text to hand back (onDeny "return"). */
 export type Verdict = Grant | string;
 
 /** "Run it", with a grant that carries nothing (test hosts; never bound to a call). */
-export const RUN: Grant = Object.freeze({ kind: "tool", name: "", source: "enforced", requestId: null });
+export const RUN: Grant = Object.freeze({
+  kind: "tool",
+  name: "",
+  source: "enforced",
+  requestId: null,
+});
 
 /** The call may run (under the grant). */
 export function isRun(v: Verdict): v is Grant {
@@ -71,7 +92,12 @@ export type GatedBy = "definition" | "registration" | "instrumentation";
 
 /** What a wrapper needs from a governor: decide one call (RUN, a refusal to return, or throw). */
 export interface GateHost {
-  before(name: string, args: unknown[], opts: GateOptions | undefined, by?: GatedBy): Promise<Verdict>;
+  before(
+    name: string,
+    args: unknown[],
+    opts: GateOptions | undefined,
+    by?: GatedBy,
+  ): Promise<Verdict>;
 }
 
 /** How a registration or instrumentation layer gates a function (see govern.ts). */
@@ -94,8 +120,15 @@ function isAsyncGeneratorFunction(fn: unknown): boolean {
 /** Wrap `fn`; `getHost` is called per call so the default governor can be created lazily. Without
  *  `layer` this is gate() at a definition; with it, an outer layer, which marks the call as decided
  *  so a gate() at the definition inside, for the same name, does not ask a second time. */
-export function makeGate(getHost: () => GateHost, name: string, fn: (...args: any[]) => any, opts?: GateOptions, layer?: Layer): any {
-  if (typeof name !== "string" || !name) throw new TypeError("gate(name, fn): name must be the tool's name, a non-empty string");
+export function makeGate(
+  getHost: () => GateHost,
+  name: string,
+  fn: (...args: any[]) => any,
+  opts?: GateOptions,
+  layer?: Layer,
+): any {
+  if (typeof name !== "string" || !name)
+    throw new TypeError("gate(name, fn): name must be the tool's name, a non-empty string");
   if (typeof fn !== "function") throw new TypeError(`gate("${name}", fn): fn must be a function`);
   let wrapper: (...args: unknown[]) => unknown;
   if (isAsyncGeneratorFunction(fn)) {
@@ -115,7 +148,9 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
     wrapper = async function (this: unknown, ...args: unknown[]) {
       if (decidedAbove(name)) return fn.apply(this, args);
       const verdict = layer?.modelFacing
-        ? await getHost().before(name, argsFor(args, opts, layer), opts, layer.by).catch((err) => Promise.reject(forModel(err, name)))
+        ? await getHost()
+            .before(name, argsFor(args, opts, layer), opts, layer.by)
+            .catch((err) => Promise.reject(forModel(err, name)))
         : await getHost().before(name, argsFor(args, opts, layer), opts, layer?.by);
       if (!isRun(verdict)) return layer?.refuse ? layer.refuse(verdict) : verdict;
       if (verdict === RUN && !layer) return fn.apply(this, args);
@@ -130,7 +165,11 @@ export function makeGate(getHost: () => GateHost, name: string, fn: (...args: an
 }
 
 /** The arguments the intent is built from: the layer's choice, else the `input` option's, else all. */
-function argsFor(args: unknown[], opts: GateOptions | undefined, layer: Layer | undefined): unknown[] {
+function argsFor(
+  args: unknown[],
+  opts: GateOptions | undefined,
+  layer: Layer | undefined,
+): unknown[] {
   if (layer?.argsOf) return layer.argsOf(args);
   if (opts?.input === "first") return args.slice(0, 1);
   return opts?.input === "mastra" ? mastraInput(args) : args;
@@ -139,11 +178,16 @@ function argsFor(args: unknown[], opts: GateOptions | undefined, layer: Layer | 
 /** The same typed error (class, code, fields) with the refusal the model should read as message. */
 function forModel(err: unknown, name: string): unknown {
   const e = err as { code?: unknown; name?: string };
-  if (!(err instanceof Error) || typeof e.code !== "string" || e.name === "GovernorDeniedError") return err;
+  if (!(err instanceof Error) || typeof e.code !== "string" || e.name === "GovernorDeniedError")
+    return err;
   const copy = Object.create(Object.getPrototypeOf(err), Object.getOwnPropertyDescriptors(err));
   const text = unavailableRefusal(name, e.code);
   Object.defineProperty(copy, "message", { value: text, writable: true, configurable: true });
-  Object.defineProperty(copy, "stack", { value: `${e.name}: ${text}`, writable: true, configurable: true });
+  Object.defineProperty(copy, "stack", {
+    value: `${e.name}: ${text}`,
+    writable: true,
+    configurable: true,
+  });
   return copy;
 }
 
@@ -165,7 +209,12 @@ export function runDecided<R>(name: string, fn: () => R, grant?: Grant, decided 
 
 /** runDecided for a whole call: the grant ends when the call settles, so work it left running
  *  (a timer, a listener) no longer counts as governed. A lazy thenable's then() runs under it. */
-export async function runCall<R>(name: string, fn: () => R, grant: Grant, decided = true): Promise<Awaited<R>> {
+export async function runCall<R>(
+  name: string,
+  fn: () => R,
+  grant: Grant,
+  decided = true,
+): Promise<Awaited<R>> {
   const cur = currentContext();
   const next: GateContext = cur ? { ...cur } : {};
   if (decided) next.decided = name;
@@ -174,7 +223,12 @@ export async function runCall<R>(name: string, fn: () => R, grant: Grant, decide
   try {
     const result = als.run(next, fn);
     // `await` takes a native promise as it is; any other thenable's then() would run out here.
-    if (result instanceof Promise || result === null || (typeof result !== "object" && typeof result !== "function")) return await result;
+    if (
+      result instanceof Promise ||
+      result === null ||
+      (typeof result !== "object" && typeof result !== "function")
+    )
+      return await result;
     return await als.run(next, () => Promise.resolve(result));
   } finally {
     endGrant(grant);
@@ -183,7 +237,12 @@ export async function runCall<R>(name: string, fn: () => R, grant: Grant, decide
 
 /** Each step of an async generator runs marked as decided too (ALS does not follow a generator
  *  resumed from outside); the grant ends with the generator. */
-async function* bindGenerator(name: string, gen: AsyncGenerator<unknown, unknown, unknown>, grant: Grant, decided: boolean): AsyncGenerator<unknown, unknown, unknown> {
+async function* bindGenerator(
+  name: string,
+  gen: AsyncGenerator<unknown, unknown, unknown>,
+  grant: Grant,
+  decided: boolean,
+): AsyncGenerator<unknown, unknown, unknown> {
   let input: unknown;
   try {
     for (;;) {

@@ -23,7 +23,8 @@ export function hostOf(governor: Governor | undefined): () => GateHost {
   let getter = hosts.get(governor);
   if (!getter) {
     const host = governor as unknown as GateHost;
-    if (typeof host.before !== "function") throw new TypeError("governor: `governor` must come from createGovernor()");
+    if (typeof host.before !== "function")
+      throw new TypeError("governor: `governor` must come from createGovernor()");
     hosts.set(governor, (getter = () => host));
   }
   return getter;
@@ -42,7 +43,13 @@ export function gatedAs(fn: unknown): string | undefined {
  * under the same name (a different name is checked again: the name the model uses is the one
  * policy knows). Keeps `this`, name and length; async generators stay async generators.
  */
-export function gateAt(getHost: () => GateHost, name: string, fn: (...args: any[]) => any, layer: Layer, onDeny: "throw" | "return" = "return"): any {
+export function gateAt(
+  getHost: () => GateHost,
+  name: string,
+  fn: (...args: any[]) => any,
+  layer: Layer,
+  onDeny: "throw" | "return" = "return",
+): any {
   if (gatedAs(fn) === name && !isLayered(fn)) return fn;
   const wrapped = makeGate(getHost, name, fn, onDeny === "return" ? RETURN : undefined, layer);
   Object.defineProperty(wrapped, LAYERED, { value: layer.by });

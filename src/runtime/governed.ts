@@ -2,7 +2,11 @@
 // checked against a governor's guard settings (the process's guards when installed).
 import type { ChildProcess, SpawnOptions } from "node:child_process";
 import type { WriteFileOptions } from "node:fs";
-import { governedSpawn as spawnWith, governedWriteFile as writeWith, type AdmitState } from "./guard/explicit.js";
+import {
+  governedSpawn as spawnWith,
+  governedWriteFile as writeWith,
+  type AdmitState,
+} from "./guard/explicit.js";
 import { governedFetch as fetchWith } from "./guard/explicit-http.js";
 
 type WriteData = Parameters<typeof import("node:fs/promises").writeFile>[1];
@@ -11,9 +15,17 @@ export interface GovernedCalls {
   /** fetch() that needs an allowed tool call or intentScope (rejects with GovernorGuardError otherwise). */
   governedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** child_process.spawn() that needs an allowed tool call or intentScope (throws GovernorGuardError otherwise). */
-  governedSpawn(command: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions): ChildProcess;
+  governedSpawn(
+    command: string,
+    args?: readonly string[] | SpawnOptions,
+    options?: SpawnOptions,
+  ): ChildProcess;
   /** fs.promises.writeFile() that needs an allowed tool call or intentScope (rejects with GovernorGuardError otherwise). */
-  governedWriteFile(file: string | URL | Buffer, data: WriteData, options?: WriteFileOptions): Promise<void>;
+  governedWriteFile(
+    file: string | URL | Buffer,
+    data: WriteData,
+    options?: WriteFileOptions,
+  ): Promise<void>;
 }
 
 /** The wrappers, checked against `settings()` (null: governor off, nothing is checked). */
@@ -25,11 +37,17 @@ export function governedCalls(settings: () => AdmitState | null): GovernedCalls 
     },
     governedSpawn(command, args, options) {
       const s = settings();
-      return s ? spawnWith(command, args, options, s) : process.getBuiltinModule("node:child_process").spawn(command, args as readonly string[], options as SpawnOptions);
+      return s
+        ? spawnWith(command, args, options, s)
+        : process
+            .getBuiltinModule("node:child_process")
+            .spawn(command, args as readonly string[], options as SpawnOptions);
     },
     governedWriteFile(file, data, options) {
       const s = settings();
-      return s ? writeWith(file, data, options, s) : process.getBuiltinModule("node:fs/promises").writeFile(file, data, options);
+      return s
+        ? writeWith(file, data, options, s)
+        : process.getBuiltinModule("node:fs/promises").writeFile(file, data, options);
     },
   };
 }

@@ -4,20 +4,44 @@ import { AuditLog, type AuditRecord } from "./audit.js";
 import { Breaker, type BreakerState } from "./breaker.js";
 import { DecisionCache } from "./cache.js";
 import { EnforceClient, type EnforceAnswer } from "./client.js";
-import { resolveConfig, stderrWarn, type GovernorOptions, type Mode, type ResolvedConfig } from "./config.js";
+import {
+  resolveConfig,
+  stderrWarn,
+  type GovernorOptions,
+  type Mode,
+  type ResolvedConfig,
+} from "./config.js";
 import { currentContext, mergeOverride } from "./context.js";
-import { GovernorConfigError, GovernorDeniedError, GovernorError, GovernorUnavailableError } from "./errors.js";
+import {
+  GovernorConfigError,
+  GovernorDeniedError,
+  GovernorError,
+  GovernorUnavailableError,
+} from "./errors.js";
 import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
-import { makeGate, RUN, type GatedBy, type GateFunction, type GateHost, type GateOptions, type Verdict } from "./gate.js";
+import {
+  makeGate,
+  RUN,
+  type GatedBy,
+  type GateFunction,
+  type GateHost,
+  type GateOptions,
+  type Verdict,
+} from "./gate.js";
 import { grantOf, trackGrants, trackingOn, type Grant, type GrantSource } from "./grant.js";
 import { installGuards, installGuardsFromEnv, sayOnce } from "./guard/install.js";
 import { ensureHttpGuard } from "./guard/http.js";
 import { checkScopeIntent, scopeIntent, type ScopeIntent } from "./scope-intent.js";
 import { runScope } from "./scope.js";
 import { governedCalls, type GovernedCalls } from "./governed.js";
-import { guardState, makeRecorder, type GuardSettings, type UngovernedRecord } from "./guard/state.js";
+import {
+  guardState,
+  makeRecorder,
+  type GuardSettings,
+  type UngovernedRecord,
+} from "./guard/state.js";
 
 export type { GateFunction, GateOptions, GatedResult } from "./gate.js";
 export type { ScopeIntent } from "./scope-intent.js";
@@ -133,14 +157,26 @@ export class GovernorImpl implements Governor, GateHost {
     this.warn = cfg?.warn ?? stderrWarn;
     // Once per tool per process on stderr (shared by the ESM, CJS and register bundles); once per
     // tool per governor with a warn function of the app's own.
-    this.noDecisionWarned = this.warn === stderrWarn ? ((globalThis as { [NO_DECISION_WARNED]?: Set<string> })[NO_DECISION_WARNED] ??= new Set()) : new Set();
+    this.noDecisionWarned =
+      this.warn === stderrWarn
+        ? ((globalThis as { [NO_DECISION_WARNED]?: Set<string> })[NO_DECISION_WARNED] ??= new Set())
+        : new Set();
     if (cfg) {
       this.breaker = new Breaker(cfg.breaker);
       if (cfg.cacheTtlMs > 0) this.cache = new DecisionCache<Decision>(cfg.cacheMaxEntries);
-      if (cfg.auditLog) this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn, [cfg.apiKey, cfg.decisionKey]);
+      if (cfg.auditLog)
+        this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn, [
+          cfg.apiKey,
+          cfg.decisionKey,
+        ]);
     }
-    this.gate = ((name: string, fn: (...args: unknown[]) => unknown, opts?: GateOptions) => makeGate(() => this, name, fn, opts)) as GateFunction;
-    ({ governedFetch: this.governedFetch, governedSpawn: this.governedSpawn, governedWriteFile: this.governedWriteFile } = governedCalls(() => this.guardSettings()));
+    this.gate = ((name: string, fn: (...args: unknown[]) => unknown, opts?: GateOptions) =>
+      makeGate(() => this, name, fn, opts)) as GateFunction;
+    ({
+      governedFetch: this.governedFetch,
+      governedSpawn: this.governedSpawn,
+      governedWriteFile: this.governedWriteFile,
+    } = governedCalls(() => this.guardSettings()));
     if (cfg) {
       for (const n of cfg.guardNotes) sayOnce(n, this.warn, n);
       if (cfg.guard?.primitives.length) installGuards(cfg.guard, cfg.auditLog, this.warn);
@@ -162,16 +198,35 @@ export class GovernorImpl implements Governor, GateHost {
     if (this.explicitGuard) return this.explicitGuard;
     const counts = { ungoverned: 0, blocked: 0 };
     // GOVERNOR_GUARD_MODE applies here with no guard on; anything but "observe" is enforce (fail closed).
-    const rawMode = String(this.cfg?.guardModeRaw ?? "").trim().toLowerCase();
-    const mode = this.cfg?.guard?.mode ?? (rawMode ? (rawMode === "observe" ? "observe" : "enforce") : this.cfg?.mode === "observe" ? "observe" : "enforce");
-    const settings: GuardSettings = { mode, allow: this.cfg?.guardAllow ?? { hosts: [], paths: [], commands: [] }, auditLog: this.cfg?.auditLog, warn: this.warn };
+    const rawMode = String(this.cfg?.guardModeRaw ?? "")
+      .trim()
+      .toLowerCase();
+    const mode =
+      this.cfg?.guard?.mode ??
+      (rawMode
+        ? rawMode === "observe"
+          ? "observe"
+          : "enforce"
+        : this.cfg?.mode === "observe"
+          ? "observe"
+          : "enforce");
+    const settings: GuardSettings = {
+      mode,
+      allow: this.cfg?.guardAllow ?? { hosts: [], paths: [], commands: [] },
+      auditLog: this.cfg?.auditLog,
+      warn: this.warn,
+    };
     // Into this governor's own audit log: its close() flushes them with its other lines.
-    return (this.explicitGuard = { ...settings, record: makeRecorder(settings, counts, this.audit) });
+    return (this.explicitGuard = {
+      ...settings,
+      record: makeRecorder(settings, counts, this.audit),
+    });
   }
 
   /** Load the HTTP client in the background (governor/register does this at start-up). */
   warm(): void {
-    if (this.cfg && this.cfg.mode !== "off" && !this.closed) (this.client ??= new EnforceClient(this.cfg)).warm();
+    if (this.cfg && this.cfg.mode !== "off" && !this.closed)
+      (this.client ??= new EnforceClient(this.cfg)).warm();
   }
 
   stats(): GovernorStats {
@@ -192,7 +247,13 @@ export class GovernorImpl implements Governor, GateHost {
     const cfg = this.cfg;
     if (!cfg) return Promise.reject(this.configError);
     if (cfg.mode === "off") return Promise.resolve(offDecision());
-    if (this.closed) return Promise.reject(new GovernorUnavailableError("This governor was closed; create a new one to check more calls.", { tool }));
+    if (this.closed)
+      return Promise.reject(
+        new GovernorUnavailableError(
+          "This governor was closed; create a new one to check more calls.",
+          { tool },
+        ),
+      );
     let key = body;
     if (key === undefined) {
       try {
@@ -217,7 +278,11 @@ export class GovernorImpl implements Governor, GateHost {
     return this.ask(cfg, key, tool);
   }
 
-  private async ask(cfg: ResolvedConfig, body: string, tool: string | undefined): Promise<Decision> {
+  private async ask(
+    cfg: ResolvedConfig,
+    body: string,
+    tool: string | undefined,
+  ): Promise<Decision> {
     const started = performance.now();
     const breaker = this.breaker!;
     let answer: EnforceAnswer;
@@ -232,17 +297,37 @@ export class GovernorImpl implements Governor, GateHost {
       try {
         answer = await client.post(body, tool);
       } catch (err) {
-        if (err instanceof GovernorError && (err.code === "auth_failed")) breaker.success();
+        if (err instanceof GovernorError && err.code === "auth_failed") breaker.success();
         else breaker.failure();
         throw err;
       }
       breaker.success();
     } catch (err) {
-      const error = err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the tool call failed unexpectedly (${(err as Error)?.message}); it was not run.`, { tool, cause: err });
+      const error =
+        err instanceof GovernorError
+          ? err
+          : new GovernorUnavailableError(
+              `Checking the tool call failed unexpectedly (${(err as Error)?.message}); it was not run.`,
+              { tool, cause: err },
+            );
       if (cfg.failMode === "open") {
         // A gated call says so once per tool (before()); a bare check() here.
-        if (tool === undefined) this.throttledWarn(`governor: no decision (${error.code}); check() answers ALLOW because GOVERNOR_FAIL_MODE=open.`);
-        return Object.freeze({ decision: "ALLOW", allowed: true, requestId: null, reason: null, denyCode: null, cached: false, latencyMs: performance.now() - started, mode: cfg.mode, failOpen: true, error } as Decision);
+        if (tool === undefined)
+          this.throttledWarn(
+            `governor: no decision (${error.code}); check() answers ALLOW because GOVERNOR_FAIL_MODE=open.`,
+          );
+        return Object.freeze({
+          decision: "ALLOW",
+          allowed: true,
+          requestId: null,
+          reason: null,
+          denyCode: null,
+          cached: false,
+          latencyMs: performance.now() - started,
+          mode: cfg.mode,
+          failOpen: true,
+          error,
+        } as Decision);
       }
       throw error;
     }
@@ -251,7 +336,14 @@ export class GovernorImpl implements Governor, GateHost {
     const m = answer.metadata;
     if (decision === "ALLOW" && cfg.decisionKey) {
       // Bound to the body as sent, nonce included: an answer captured for another request fails here.
-      const v = verifyDecision(cfg.decisionKey, { intentHash: sha256Hex(answer.sent), decision, requestId: answer.requestId, token: m?.decision_token, expiresAt: m?.expires_at, maxTtlMs: cfg.decisionMaxTtlMs });
+      const v = verifyDecision(cfg.decisionKey, {
+        intentHash: sha256Hex(answer.sent),
+        decision,
+        requestId: answer.requestId,
+        token: m?.decision_token,
+        expiresAt: m?.expires_at,
+        maxTtlMs: cfg.decisionMaxTtlMs,
+      });
       if (!v.ok) {
         decision = "DENY";
         denyCode = "decision_unverified";
@@ -274,7 +366,8 @@ export class GovernorImpl implements Governor, GateHost {
     }
     if (d.allowed && this.cache) {
       const now = Date.now();
-      let ttl = answer.ttlMs === undefined ? cfg.cacheTtlMs : Math.min(answer.ttlMs, cfg.cacheTtlMs);
+      let ttl =
+        answer.ttlMs === undefined ? cfg.cacheTtlMs : Math.min(answer.ttlMs, cfg.cacheTtlMs);
       // Signed or not: a grant honours expires_at, so a cached copy must not outlive it.
       const until = typeof m?.expires_at === "string" ? Date.parse(m.expires_at) : NaN;
       if (Number.isFinite(until)) ttl = Math.min(ttl, until - now);
@@ -286,7 +379,12 @@ export class GovernorImpl implements Governor, GateHost {
 
   /** Decide one gated call: the grant to run it under, a refusal string (onDeny "return"), or
    *  throw. Audits the attempt. */
-  before(name: string, args: unknown[], opts: GateOptions | undefined, by: GatedBy = "definition"): Promise<Verdict> {
+  before(
+    name: string,
+    args: unknown[],
+    opts: GateOptions | undefined,
+    by: GatedBy = "definition",
+  ): Promise<Verdict> {
     return this.decide("tool", name, args, opts, by);
   }
 
@@ -299,23 +397,44 @@ export class GovernorImpl implements Governor, GateHost {
   }
 
   /** The intent of a tool call (`input`: its arguments) or a scope (`input`: its intent). */
-  private intentOf(kind: Grant["kind"], name: string, input: unknown, opts: GateOptions | undefined): Intent {
+  private intentOf(
+    kind: Grant["kind"],
+    name: string,
+    input: unknown,
+    opts: GateOptions | undefined,
+  ): Intent {
     const cfg = this.cfg!;
     const ctx = currentContext();
-    if (kind === "scope") return scopeIntent(input as ScopeIntent, ctx?.intent, ctx?.actor ?? cfg.actor, cfg.map);
+    if (kind === "scope")
+      return scopeIntent(input as ScopeIntent, ctx?.intent, ctx?.actor ?? cfg.actor, cfg.map);
     const override = ctx?.intent ? mergeOverride(opts?.intent, ctx.intent) : opts?.intent;
-    return buildIntent(name, withoutFrameworkContext(input as unknown[]), { map: cfg.map, actor: ctx?.actor ?? cfg.actor, override });
+    return buildIntent(name, withoutFrameworkContext(input as unknown[]), {
+      map: cfg.map,
+      actor: ctx?.actor ?? cfg.actor,
+      override,
+    });
   }
 
-  private async decide(kind: Grant["kind"], name: string, input: unknown, opts: GateOptions | undefined, by: GatedBy | "scope"): Promise<Verdict> {
+  private async decide(
+    kind: Grant["kind"],
+    name: string,
+    input: unknown,
+    opts: GateOptions | undefined,
+    by: GatedBy | "scope",
+  ): Promise<Verdict> {
     const cfg = this.cfg;
     const started = performance.now();
     // A global dispatcher the app swapped in since (a proxy agent) is hooked before the tool runs.
     ensureHttpGuard();
     if (cfg?.mode === "off") {
       warnOffOnce(this.warn);
-      this.warnNoDecision("off", name, `governor (off): ${wording(kind, name)} runs without asking enforce (said once per ${kind}).`);
-      if (this.audit) this.record(by, name, null, null, "executed", started, "off", { errorCode: null });
+      this.warnNoDecision(
+        "off",
+        name,
+        `governor (off): ${wording(kind, name)} runs without asking enforce (said once per ${kind}).`,
+      );
+      if (this.audit)
+        this.record(by, name, null, null, "executed", started, "off", { errorCode: null });
       return grantFor(kind, name, null, null, "off");
     }
     let intent: Intent | null = null;
@@ -333,36 +452,105 @@ export class GovernorImpl implements Governor, GateHost {
       d = await this.checkFor(intent, name, body);
     } catch (err) {
       const error: GovernorError =
-        err instanceof GovernorError ? err : new GovernorUnavailableError(`Checking the call to ${wording(kind, name)} failed unexpectedly, so it was not run.`, { tool: name });
+        err instanceof GovernorError
+          ? err
+          : new GovernorUnavailableError(
+              `Checking the call to ${wording(kind, name)} failed unexpectedly, so it was not run.`,
+              { tool: name },
+            );
       if (cfg?.mode === "observe") {
-        this.warnNoDecision("observe", name, `governor (observe): no decision (${error.code}) for ${wording(kind, name)}; ran it without a policy check (said once per ${kind}).`);
-        this.record(by, name, intent, null, "executed", started, "observe", { errorCode: error.code });
+        this.warnNoDecision(
+          "observe",
+          name,
+          `governor (observe): no decision (${error.code}) for ${wording(kind, name)}; ran it without a policy check (said once per ${kind}).`,
+        );
+        this.record(by, name, intent, null, "executed", started, "observe", {
+          errorCode: error.code,
+        });
         return grantFor(kind, name, intent, null, "observe");
       }
-      this.record(by, name, intent, null, "error", started, cfg?.mode ?? "enforce", { errorCode: error.code });
-      if (opts?.onDeny === "return") return unavailableRefusal(name, error.code, error instanceof GovernorConfigError ? error.problems : undefined);
+      this.record(by, name, intent, null, "error", started, cfg?.mode ?? "enforce", {
+        errorCode: error.code,
+      });
+      if (opts?.onDeny === "return")
+        return unavailableRefusal(
+          name,
+          error.code,
+          error instanceof GovernorConfigError ? error.problems : undefined,
+        );
       throw error;
     }
     if (d.failOpen) {
-      this.warnNoDecision("open", name, `governor: no decision (${d.error?.code ?? "unavailable"}) for ${wording(kind, name)}; running it anyway because GOVERNOR_FAIL_MODE=open (said once per ${kind}).`);
-      this.record(by, name, intent, null, "executed", started, d.mode, { errorCode: d.error?.code ?? null, failOpen: true }, d);
+      this.warnNoDecision(
+        "open",
+        name,
+        `governor: no decision (${d.error?.code ?? "unavailable"}) for ${wording(kind, name)}; running it anyway because GOVERNOR_FAIL_MODE=open (said once per ${kind}).`,
+      );
+      this.record(
+        by,
+        name,
+        intent,
+        null,
+        "executed",
+        started,
+        d.mode,
+        { errorCode: d.error?.code ?? null, failOpen: true },
+        d,
+      );
       return grantFor(kind, name, intent, d, "fail_open");
     }
     if (d.allowed) {
-      if (this.audit) this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null }, d);
+      if (this.audit)
+        this.record(
+          by,
+          name,
+          intent,
+          d.decision,
+          "executed",
+          started,
+          d.mode,
+          { errorCode: null },
+          d,
+        );
       return grantFor(kind, name, intent, d, d.cached ? "cached" : "enforced");
     }
     if (d.mode === "observe") {
-      this.record(by, name, intent, d.decision, "executed", started, d.mode, { errorCode: null, wouldBlock: true }, d);
+      this.record(
+        by,
+        name,
+        intent,
+        d.decision,
+        "executed",
+        started,
+        d.mode,
+        { errorCode: null, wouldBlock: true },
+        d,
+      );
       // An ALLOW that failed verification is no decision: said once per tool, never lost to the throttle.
-      if (d.denyCode === "decision_unverified") this.warnNoDecision("observe", name, `governor (observe): no verified decision (decision_unverified) for ${wording(kind, name)}; ran it without a policy check (said once per ${kind}).`);
-      else this.throttledWarn(`governor (observe): ${wording(kind, name)} would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`);
+      if (d.denyCode === "decision_unverified")
+        this.warnNoDecision(
+          "observe",
+          name,
+          `governor (observe): no verified decision (decision_unverified) for ${wording(kind, name)}; ran it without a policy check (said once per ${kind}).`,
+        );
+      else
+        this.throttledWarn(
+          `governor (observe): ${wording(kind, name)} would have been blocked (${d.denyCode}${d.requestId ? `, request id ${d.requestId}` : ""}); ran it anyway.`,
+        );
       return grantFor(kind, name, intent, d, "observe");
     }
     this.record(by, name, intent, d.decision, "blocked", started, d.mode, { errorCode: null }, d);
-    const refusal = kind === "scope" ? scopeRefusal(name, d) : denyRefusal(name, d.reason, d.denyCode ?? "policy_denied", d.requestId);
+    const refusal =
+      kind === "scope"
+        ? scopeRefusal(name, d)
+        : denyRefusal(name, d.reason, d.denyCode ?? "policy_denied", d.requestId);
     if (opts?.onDeny === "return") return refusal;
-    throw new GovernorDeniedError(refusal, { requestId: d.requestId, reason: d.reason, tool: name, denyCode: d.denyCode });
+    throw new GovernorDeniedError(refusal, {
+      requestId: d.requestId,
+      reason: d.reason,
+      tool: name,
+      denyCode: d.denyCode,
+    });
   }
 
   private record(
@@ -412,7 +600,9 @@ export class GovernorImpl implements Governor, GateHost {
       this.suppressedWarnings++;
       return;
     }
-    const more = this.suppressedWarnings ? ` (${this.suppressedWarnings} similar message(s) suppressed)` : "";
+    const more = this.suppressedWarnings
+      ? ` (${this.suppressedWarnings} similar message(s) suppressed)`
+      : "";
     this.suppressedWarnings = 0;
     this.lastWarnAt = now;
     this.warn(message + more);
@@ -428,7 +618,13 @@ export class GovernorImpl implements Governor, GateHost {
 
 /** The grant a decided call runs under; while grants are not tracked a tool call gets RUN (nothing
  *  reads it, and binding one would cost an AsyncLocalStorage run per call). */
-function grantFor(kind: Grant["kind"], name: string, intent: Intent | null, d: Decision | null, source: GrantSource): Grant {
+function grantFor(
+  kind: Grant["kind"],
+  name: string,
+  intent: Intent | null,
+  d: Decision | null,
+  source: GrantSource,
+): Grant {
   return kind === "scope" || trackingOn() ? grantOf(kind, name, intent, d, source) : RUN;
 }
 
@@ -440,19 +636,32 @@ function wording(kind: Grant["kind"], name: string): string {
 /** For the person whose code opened the scope (no model reads it). */
 function scopeRefusal(name: string, d: Decision): string {
   const ref = d.requestId ? ` (request id ${d.requestId})` : "";
-  const why = d.reason ? `: ${d.reason.replace(/\.+$/, "")}` : ` (${d.denyCode ?? "policy_denied"})`;
+  const why = d.reason
+    ? `: ${d.reason.replace(/\.+$/, "")}`
+    : ` (${d.denyCode ?? "policy_denied"})`;
   return `The intent scope "${name}" was denied by policy${ref}${why}. Its function was not run.`;
 }
 
 function offDecision(): Decision {
-  return Object.freeze({ decision: "ALLOW", allowed: true, requestId: null, reason: "governor is off", denyCode: null, cached: false, latencyMs: 0, mode: "off" } as Decision);
+  return Object.freeze({
+    decision: "ALLOW",
+    allowed: true,
+    requestId: null,
+    reason: "governor is off",
+    denyCode: null,
+    cached: false,
+    latencyMs: 0,
+    mode: "off",
+  } as Decision);
 }
 
 function warnOffOnce(warn: (m: string) => void): void {
   const g = globalThis as { [OFF_WARNED]?: boolean };
   if (g[OFF_WARNED]) return;
   g[OFF_WARNED] = true;
-  warn("governor: WARNING — policy enforcement is OFF (GOVERNOR_MODE=off or GOVERNOR_DISABLED=true). Tool calls run without asking enforce.");
+  warn(
+    "governor: WARNING — policy enforcement is OFF (GOVERNOR_MODE=off or GOVERNOR_DISABLED=true). Tool calls run without asking enforce.",
+  );
 }
 
 /** Create a governor. Options left out come from the environment. Throws GovernorConfigError. */

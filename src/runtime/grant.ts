@@ -66,11 +66,19 @@ export function grantEnded(g: Grant): boolean {
 /** A narrowing list; one that is not a list of strings narrows to nothing (never to everything). */
 function strings(v: unknown): readonly string[] | undefined {
   if (v === undefined) return undefined;
-  return Object.freeze(Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x.length > 0) : []);
+  return Object.freeze(
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x.length > 0) : [],
+  );
 }
 
 /** The grant for code that runs after `d` (null: no decision, with `source` saying why it runs). */
-export function grantOf(kind: Grant["kind"], name: string, intent: Intent | null, d: Decision | null, source: GrantSource): Grant {
+export function grantOf(
+  kind: Grant["kind"],
+  name: string,
+  intent: Intent | null,
+  d: Decision | null,
+  source: GrantSource,
+): Grant {
   // Work a finished call or scope left running starts on its own: an ended grant is no parent.
   let parent = currentContext()?.grant;
   while (parent && grantEnded(parent)) parent = parent.parent;

@@ -7,6 +7,7 @@
 export function mastraInput(args: unknown[]): unknown[] {
   const a = args[0];
   if (a === null || typeof a !== "object" || !("context" in a)) return args.slice(0, 1);
-  if ("runtimeContext" in a || Object.keys(a).length === 1) return [(a as { context: unknown }).context];
+  if ("runtimeContext" in a || Object.keys(a).length === 1)
+    return [(a as { context: unknown }).context];
   return args.slice(0, 1);
 }

@@ -6,7 +6,13 @@ import { fileURLToPath } from "node:url";
 import { FRAMEWORKS, frameworkOf as frameworkOfSpec, type FrameworkId } from "../frameworks.js";
 import { debug } from "./debug.js";
 import { applyAdapter, instrumentationStatus, report } from "./instrument.js";
-import { appImports, findPackageDir, resolveCjsFrom, resolveEsmFrom, splitSpecifier } from "./resolve-app.js";
+import {
+  appImports,
+  findPackageDir,
+  resolveCjsFrom,
+  resolveEsmFrom,
+  splitSpecifier,
+} from "./resolve-app.js";
 
 /**
  * governor/register imported by the app (not preloaded): the framework modules the entrypoint
@@ -19,19 +25,39 @@ export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean
   if (!status || status.mode !== "import" || !entry) return;
   // Only frameworks the app's own files import: importing one it does not use would load it.
   const imported = [...appImports(entry)];
-  const used = new Set(imported.map((s) => frameworkOfSpec(s)).filter((f): f is FrameworkId => !!f));
-  const wanted = FRAMEWORKS.filter((f) => f.instrument.length && (used.has(f.id) || f.reachedVia?.some((v) => used.has(v))));
+  const used = new Set(
+    imported.map((s) => frameworkOfSpec(s)).filter((f): f is FrameworkId => !!f),
+  );
+  const wanted = FRAMEWORKS.filter(
+    (f) => f.instrument.length && (used.has(f.id) || f.reachedVia?.some((v) => used.has(v))),
+  );
   for (const f of wanted) {
     // From the entrypoint, else from the packages the app imports (a dependency nested under them).
-    const pkgs = new Set(imported.filter((s) => frameworkOfSpec(s) === f.id || f.reachedVia?.includes(frameworkOfSpec(s)!)).map((s) => splitSpecifier(s).name));
-    const froms = [entry, ...[...pkgs].map((p) => findPackageDir(p, path.dirname(entry))).filter((d): d is string => !!d).map((d) => path.join(d, "package.json"))];
+    const pkgs = new Set(
+      imported
+        .filter((s) => frameworkOfSpec(s) === f.id || f.reachedVia?.includes(frameworkOfSpec(s)!))
+        .map((s) => splitSpecifier(s).name),
+    );
+    const froms = [
+      entry,
+      ...[...pkgs]
+        .map((p) => findPackageDir(p, path.dirname(entry)))
+        .filter((d): d is string => !!d)
+        .map((d) => path.join(d, "package.json")),
+    ];
     for (const specifier of f.instrument) {
       for (const from of froms) {
         const cjsFile = resolveCjsFrom(specifier, from);
         const cached = cjsFile ? createRequire(from).cache[cjsFile] : undefined;
         if (cached?.loaded) {
           const before = cached.exports as Record<string, unknown>;
-          const out = applyAdapter(status, before, specifier, "cjs", findPackageDir(splitSpecifier(specifier).name, path.dirname(from)) ?? undefined) as Record<string, unknown>;
+          const out = applyAdapter(
+            status,
+            before,
+            specifier,
+            "cjs",
+            findPackageDir(splitSpecifier(specifier).name, path.dirname(from)) ?? undefined,
+          ) as Record<string, unknown>;
           if (out !== before) {
             // Code that required the module before holds the old exports: name what it keeps.
             cached.exports = out;
@@ -39,7 +65,10 @@ export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean
             const stale = Object.keys(out).filter((k) => out[k] !== before[k]);
             if (rec && stale.length) {
               rec.linkedBefore = stale;
-              rec.patched = rec.patched.filter((p) => !stale.some((u) => p === u || p.startsWith(`${u} `) || p.startsWith(`${u}(`)));
+              rec.patched = rec.patched.filter(
+                (p) =>
+                  !stale.some((u) => p === u || p.startsWith(`${u} `) || p.startsWith(`${u}(`)),
+              );
               report({ ...rec, patched: [], missing: [] });
             }
           }
@@ -50,7 +79,14 @@ export async function patchAlreadyLoaded(entry: string | undefined, esm: boolean
         // Synchronously when it can be required: an await here lets the entrypoint's later imports
         // run (and maybe call a tool) before the patch.
         const ns = requireLinked(hit.url, from);
-        applyAdapter(status, ns ?? (await importLinked(hit.url)), specifier, "esm", hit.baseDir, true);
+        applyAdapter(
+          status,
+          ns ?? (await importLinked(hit.url)),
+          specifier,
+          "esm",
+          hit.baseDir,
+          true,
+        );
         break;
       }
     }

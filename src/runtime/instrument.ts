@@ -59,15 +59,27 @@ export function isToolingProcess(argv1: string | undefined): boolean {
 
 /** Was governor/register preloaded (--import, -r, NODE_OPTIONS) rather than imported by the app? */
 function loadedByFlag(here: string): boolean {
-  const tokens = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].flatMap((t) => t.split("="));
+  const tokens = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].flatMap(
+    (t) => t.split("="),
+  );
   const self = path.resolve(here);
-  return tokens.some((t) => /governor\/register/.test(t) || (t.includes("register") && (t.startsWith("file:") ? t.endsWith(pathToFileURL(self).pathname) : path.resolve(t) === self)));
+  return tokens.some(
+    (t) =>
+      /governor\/register/.test(t) ||
+      (t.includes("register") &&
+        (t.startsWith("file:")
+          ? t.endsWith(pathToFileURL(self).pathname)
+          : path.resolve(t) === self)),
+  );
 }
 
 function versionAt(baseDir: string | undefined): string | null {
   if (!baseDir) return null;
   try {
-    return (JSON.parse(readFileSync(path.join(baseDir, "package.json"), "utf8")) as { version?: string }).version ?? null;
+    return (
+      (JSON.parse(readFileSync(path.join(baseDir, "package.json"), "utf8")) as { version?: string })
+        .version ?? null
+    );
   } catch {
     return null;
   }
@@ -84,24 +96,50 @@ export function startInstrumentation(opts: { esm: boolean; here: string }): Inst
   const setting = (process.env.GOVERNOR_INSTRUMENT ?? "").toLowerCase();
   if (setting === "off" || setting === "false" || setting === "0") {
     debug("instrumentation off (GOVERNOR_INSTRUMENT=off)");
-    return (g[STATUS] = { mode: "off", esmHooks: false, modules: [], reason: "GOVERNOR_INSTRUMENT=off" });
+    return (g[STATUS] = {
+      mode: "off",
+      esmHooks: false,
+      modules: [],
+      reason: "GOVERNOR_INSTRUMENT=off",
+    });
   }
   if (isToolingProcess(process.argv[1])) {
-    return (g[STATUS] = { mode: "skipped", esmHooks: false, modules: [], reason: `not the app (${path.basename(process.argv[1] ?? "")})` });
+    return (g[STATUS] = {
+      mode: "skipped",
+      esmHooks: false,
+      modules: [],
+      reason: `not the app (${path.basename(process.argv[1] ?? "")})`,
+    });
   }
-  const status: InstrumentationStatus = (g[STATUS] = { mode: loadedByFlag(opts.here) ? "flag" : "import", esmHooks: false, modules: [] });
+  const status: InstrumentationStatus = (g[STATUS] = {
+    mode: loadedByFlag(opts.here) ? "flag" : "import",
+    esmHooks: false,
+    modules: [],
+  });
   const req = createRequire(opts.here);
   const names = instrumentedModules().map((s) => s.specifier);
-  const apply = (exports: unknown, specifier: string, format: "esm" | "cjs", baseDir: string | undefined) => applyAdapter(status, exports, specifier, format, baseDir);
+  const apply = (
+    exports: unknown,
+    specifier: string,
+    format: "esm" | "cjs",
+    baseDir: string | undefined,
+  ) => applyAdapter(status, exports, specifier, format, baseDir);
 
   const ritm = loadRitm(req);
-  new ritm.Hook(names, (exports, name, baseDir) => apply(exports, name, "cjs", baseDir) as typeof exports);
+  new ritm.Hook(
+    names,
+    (exports, name, baseDir) => apply(exports, name, "cjs", baseDir) as typeof exports,
+  );
 
   if (opts.esm) {
     try {
-      const iitm = req("import-in-the-middle") as { Hook: new (m: string[], fn: (ns: any, name: string, baseDir?: string) => void) => unknown };
+      const iitm = req("import-in-the-middle") as {
+        Hook: new (m: string[], fn: (ns: any, name: string, baseDir?: string) => void) => unknown;
+      };
       // import-in-the-middle's hooks, started on the first hooked import (dist/register-hooks.js).
-      registerLoader(new URL("./register-hooks.js", pathToFileURL(opts.here)), { data: { include: names } });
+      registerLoader(new URL("./register-hooks.js", pathToFileURL(opts.here)), {
+        data: { include: names },
+      });
       new iitm.Hook(names, (ns, name, baseDir) => {
         apply(ns, name, "esm", baseDir);
       });
@@ -113,7 +151,11 @@ export function startInstrumentation(opts: { esm: boolean; here: string }): Inst
     }
   }
   debug(
-    `instrumentation ${status.mode === "flag" ? "loaded before the app" : "loaded by the app's first import"}; hooking ${FRAMEWORKS.filter((f) => f.instrument.length).map((f) => f.id).join(", ")}`,
+    `instrumentation ${status.mode === "flag" ? "loaded before the app" : "loaded by the app's first import"}; hooking ${FRAMEWORKS.filter(
+      (f) => f.instrument.length,
+    )
+      .map((f) => f.id)
+      .join(", ")}`,
   );
   return status;
 }
@@ -149,7 +191,14 @@ function loadRitm(req: NodeJS.Require): typeof import("require-in-the-middle") {
 const FRAMEWORK_OF = new Map(instrumentedModules().map((s) => [s.specifier, s.framework]));
 
 /** Hand one module to its adapter and record the outcome. Returns the exports the app should get. */
-export function applyAdapter(status: InstrumentationStatus, exports: unknown, specifier: string, format: "esm" | "cjs", baseDir: string | undefined, linked = false): unknown {
+export function applyAdapter(
+  status: InstrumentationStatus,
+  exports: unknown,
+  specifier: string,
+  format: "esm" | "cjs",
+  baseDir: string | undefined,
+  linked = false,
+): unknown {
   const framework = FRAMEWORK_OF.get(specifier);
   const adapter = framework && ADAPTERS[framework];
   if (!framework || !adapter || exports == null) return exports;
@@ -173,8 +222,18 @@ export function applyAdapter(status: InstrumentationStatus, exports: unknown, sp
   } catch (err) {
     result = { patched: [], missing: [`the adapter failed (${(err as Error)?.message ?? err})`] };
   }
-  const patched = result.patched.filter((p) => !unbound.some((u) => p === u || p.startsWith(`${u} `) || p.startsWith(`${u}(`)));
-  const rec: PatchedModule = { framework, specifier, format, version, patched, missing: result.missing ?? [], exportsRef: exports };
+  const patched = result.patched.filter(
+    (p) => !unbound.some((u) => p === u || p.startsWith(`${u} `) || p.startsWith(`${u}(`)),
+  );
+  const rec: PatchedModule = {
+    framework,
+    specifier,
+    format,
+    version,
+    patched,
+    missing: result.missing ?? [],
+    exportsRef: exports,
+  };
   if (unbound.length) rec.linkedBefore = unbound;
   status.modules.push(rec);
   report(rec);

@@ -67,7 +67,8 @@ const DEFAULT_ACTOR: Actor = { id: "anonymous", type: "agent" };
 const VERBS: Record<string, string> = {};
 for (const [action, words] of Object.entries({
   read: "get list search read query fetch find lookup retrieve view show describe count browse load download check inspect",
-  write: "create add update write save set put insert upsert edit modify patch upload append rename move copy make register",
+  write:
+    "create add update write save set put insert upsert edit modify patch upload append rename move copy make register",
   delete: "delete remove drop destroy erase purge unlink revoke",
   send: "send post email notify message reply publish share forward sms tweet mail",
   execute: "run exec execute invoke call eval evaluate spawn deploy trigger launch start",
@@ -86,7 +87,9 @@ function words(name: string): string[] {
 }
 
 /** What `governor init` writes for a tool without an entry: action from the verb, resource from the rest. */
-export function inferIntentEntry(toolName: string): IntentMapEntry & { action: string; resource: IntentResource } {
+export function inferIntentEntry(
+  toolName: string,
+): IntentMapEntry & { action: string; resource: IntentResource } {
   const parts = words(toolName);
   let action: string | undefined;
   let rest = parts;
@@ -120,7 +123,8 @@ function inferredFor(toolName: string): { action: string; resource: IntentResour
 }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.\p{L}{2,}$/u;
-const EMAIL_IN_TEXT = /[^\s@<>()"',;:]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})*\.\p{L}{2,}/u;
+const EMAIL_IN_TEXT =
+  /[^\s@<>()"',;:]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63})*\.\p{L}{2,}/u;
 const PHONE = /(?:^|[^\d])(\+?\d[\d ().-]{7,18}\d)(?:[^\d]|$)/;
 const SSN = /(?:^|[^\d])\d{3}-\d{2}-\d{4}(?:[^\d]|$)/;
 const IBAN = /\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b/;
@@ -210,7 +214,12 @@ function chunkLooksLikePii(s: string): boolean {
   if (phone) {
     const digits = phone[1].replace(/\D/g, "");
     // Dates and plain amounts have few separators; a phone number has 9-15 digits.
-    if (digits.length >= 9 && digits.length <= 15 && (/[+ ().-]/.test(phone[1]) || digits.length >= 10)) return true;
+    if (
+      digits.length >= 9 &&
+      digits.length <= 15 &&
+      (/[+ ().-]/.test(phone[1]) || digits.length >= 10)
+    )
+      return true;
   }
   return false;
 }
@@ -244,7 +253,8 @@ function numberLooksLikePii(n: number | bigint): boolean {
 }
 
 // A field named for an identifier holds one whatever its format: `{ ssn: 123456789 }`.
-const ID_FIELD = /^(ssn|socialsecurity(number|no)?|nationalid(number|no)?|taxid(number|no)?|passport(number|no)?|(credit)?card(number|no)|creditcard|ccnumber|iban|driverslicen[cs]e(number|no)?)$/;
+const ID_FIELD =
+  /^(ssn|socialsecurity(number|no)?|nationalid(number|no)?|taxid(number|no)?|passport(number|no)?|(credit)?card(number|no)|creditcard|ccnumber|iban|driverslicen[cs]e(number|no)?)$/;
 const SIX_DIGITS = /(?:\d\D*){6}/;
 const idFields = new Map<string, boolean>(); // field names repeat call after call
 function isIdField(field: string): boolean {
@@ -267,7 +277,19 @@ function isPlain(proto: object | null): boolean {
 }
 
 // Objects that carry data though they are not plain: scanned, and never framework context.
-const DATA_TAGS = new Set(["[object Map]", "[object Set]", "[object Date]", "[object RegExp]", "[object String]", "[object Number]", "[object Boolean]", "[object URL]", "[object URLSearchParams]", "[object ArrayBuffer]", "[object SharedArrayBuffer]"]);
+const DATA_TAGS = new Set([
+  "[object Map]",
+  "[object Set]",
+  "[object Date]",
+  "[object RegExp]",
+  "[object String]",
+  "[object Number]",
+  "[object Boolean]",
+  "[object URL]",
+  "[object URLSearchParams]",
+  "[object ArrayBuffer]",
+  "[object SharedArrayBuffer]",
+]);
 
 /** Something no model can produce: a function, or an object that is not plain data (a class
  *  instance such as an AbortSignal, a RunContext or a CallbackManager). */
@@ -288,7 +310,9 @@ function isClassInstance(v: object): boolean {
 }
 
 function isPlainContainer(v: unknown): v is object {
-  return v !== null && typeof v === "object" && (Array.isArray(v) || isPlain(Object.getPrototypeOf(v)));
+  return (
+    v !== null && typeof v === "object" && (Array.isArray(v) || isPlain(Object.getPrototypeOf(v)))
+  );
 }
 
 /** A framework's context argument (AI SDK options with an abortSignal, LangChain's config with its
@@ -364,10 +388,13 @@ function scanArgs(args: unknown): Scan {
   };
   const bytes = (v: ArrayBufferView | ArrayBuffer): void => {
     if (scan.pii) return;
-    let view = ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v);
+    let view = ArrayBuffer.isView(v)
+      ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+      : new Uint8Array(v);
     if (--nodes < 0 || (text -= view.byteLength) < 0) return cutShort();
     // TextDecoder refuses views of shared memory: decode a copy.
-    if (Object.prototype.toString.call(view.buffer) === "[object SharedArrayBuffer]") view = view.slice();
+    if (Object.prototype.toString.call(view.buffer) === "[object SharedArrayBuffer]")
+      view = view.slice();
     if (looksLikePii((decoder ??= new TextDecoder()).decode(view))) scan.pii = true;
   };
   const visit = (v: unknown, depth: number, field: string | undefined): void => {
@@ -453,7 +480,9 @@ function scanArgs(args: unknown): Scan {
   return scan;
 }
 
-function resourceOf(r: IntentResource | Partial<IntentResource> | string | undefined): Partial<IntentResource> | undefined {
+function resourceOf(
+  r: IntentResource | Partial<IntentResource> | string | undefined,
+): Partial<IntentResource> | undefined {
   if (r === undefined) return undefined;
   return typeof r === "string" ? { type: r } : r;
 }
@@ -463,14 +492,19 @@ function resourceOf(r: IntentResource | Partial<IntentResource> | string | undef
  * Precedence, lowest first: inferred from the name, map defaults, the map's tool entry, `override`.
  * Actor: override, then `actor` (withActor / GOVERNOR_ACTOR_ID), then the map default.
  */
-export function buildIntent(toolName: string, args: unknown, options: BuildIntentOptions = {}): Intent {
+export function buildIntent(
+  toolName: string,
+  args: unknown,
+  options: BuildIntentOptions = {},
+): Intent {
   const map = options.map ?? undefined;
   const defaults = map?.defaults;
   const entry = map?.tools?.[toolName];
   const override = options.override ?? undefined;
   const inferred = entry?.action && entry.resource ? undefined : inferredFor(toolName);
 
-  const action = override?.action ?? entry?.action ?? inferred?.action ?? defaults?.action ?? "execute";
+  const action =
+    override?.action ?? entry?.action ?? inferred?.action ?? defaults?.action ?? "execute";
   // Keys in sorted order where cheap: canonicalJson then skips sorting.
   const resource: IntentResource = {
     name: toolName,
@@ -481,14 +515,19 @@ export function buildIntent(toolName: string, args: unknown, options: BuildInten
     ...resourceOf(override?.resource),
   } as IntentResource;
   const baseActor = options.actor ?? defaults?.actor ?? DEFAULT_ACTOR;
-  const actor: Actor = override?.actor ? ({ ...baseActor, ...override.actor } as Actor) : { id: baseActor.id, type: baseActor.type || "agent" };
+  const actor: Actor = override?.actor
+    ? ({ ...baseActor, ...override.actor } as Actor)
+    : { id: baseActor.id, type: baseActor.type || "agent" };
 
   const scan = scanArgs(args);
   const data: IntentData = { ...defaults?.data, ...entry?.data, ...override?.data };
   data.pii = data.pii === true || scan.pii;
   if (data.volume === undefined) data.volume = scan.bulk ? "bulk" : "single";
 
-  const risk = defaults?.risk || entry?.risk || override?.risk ? { ...defaults?.risk, ...entry?.risk, ...override?.risk } : undefined;
+  const risk =
+    defaults?.risk || entry?.risk || override?.risk
+      ? { ...defaults?.risk, ...entry?.risk, ...override?.risk }
+      : undefined;
   const layer = override?.layer ?? entry?.layer ?? defaults?.layer;
   const intent = { action, actor, data } as Intent;
   if (layer) intent.layer = layer;
@@ -507,21 +546,33 @@ function checkEntry(where: string, e: unknown, problems: string[], allowActor: b
     return;
   }
   for (const key of Object.keys(e)) {
-    if (!["action", "resource", "data", "risk", "layer", ...(allowActor ? ["actor"] : [])].includes(key)) {
-      problems.push(`${where}.${key} is not a known field (action, resource, data, risk, layer${allowActor ? ", actor" : ""})`);
+    if (
+      !["action", "resource", "data", "risk", "layer", ...(allowActor ? ["actor"] : [])].includes(
+        key,
+      )
+    ) {
+      problems.push(
+        `${where}.${key} is not a known field (action, resource, data, risk, layer${allowActor ? ", actor" : ""})`,
+      );
     }
   }
-  if (e.action !== undefined && (typeof e.action !== "string" || !e.action)) problems.push(`${where}.action must be a non-empty string`);
+  if (e.action !== undefined && (typeof e.action !== "string" || !e.action))
+    problems.push(`${where}.action must be a non-empty string`);
   if (e.resource !== undefined) {
     const r = e.resource;
     if (typeof r === "string") {
       if (!r) problems.push(`${where}.resource must not be empty`);
-    } else if (!isObject(r) || typeof r.type !== "string" || (r.name !== undefined && typeof r.name !== "string")) {
+    } else if (
+      !isObject(r) ||
+      typeof r.type !== "string" ||
+      (r.name !== undefined && typeof r.name !== "string")
+    ) {
       problems.push(`${where}.resource must be a string or { "type": string, "name"?: string }`);
     } else {
       for (const k of ["hosts", "paths", "commands"]) {
         const v = r[k];
-        if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === "string" && x))) problems.push(`${where}.resource.${k} must be a list of non-empty strings`);
+        if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === "string" && x)))
+          problems.push(`${where}.resource.${k} must be a list of non-empty strings`);
       }
     }
   }
@@ -529,18 +580,29 @@ function checkEntry(where: string, e: unknown, problems: string[], allowActor: b
     if (!isObject(e.data)) problems.push(`${where}.data must be an object`);
     else {
       const d = e.data;
-      if (d.pii !== undefined && typeof d.pii !== "boolean") problems.push(`${where}.data.pii must be true or false`);
-      if (d.volume !== undefined && d.volume !== "single" && d.volume !== "bulk") problems.push(`${where}.data.volume must be "single" or "bulk"`);
-      if (d.sensitivity !== undefined && !(Array.isArray(d.sensitivity) && d.sensitivity.every((s) => typeof s === "string"))) {
+      if (d.pii !== undefined && typeof d.pii !== "boolean")
+        problems.push(`${where}.data.pii must be true or false`);
+      if (d.volume !== undefined && d.volume !== "single" && d.volume !== "bulk")
+        problems.push(`${where}.data.volume must be "single" or "bulk"`);
+      if (
+        d.sensitivity !== undefined &&
+        !(Array.isArray(d.sensitivity) && d.sensitivity.every((s) => typeof s === "string"))
+      ) {
         problems.push(`${where}.data.sensitivity must be a list of strings`);
       }
     }
   }
   if (e.risk !== undefined && !isObject(e.risk)) problems.push(`${where}.risk must be an object`);
-  if (e.layer !== undefined && typeof e.layer !== "string") problems.push(`${where}.layer must be a string`);
+  if (e.layer !== undefined && typeof e.layer !== "string")
+    problems.push(`${where}.layer must be a string`);
   if (allowActor && e.actor !== undefined) {
     const a = e.actor;
-    if (!isObject(a) || typeof a.id !== "string" || !a.id || (a.type !== undefined && typeof a.type !== "string")) {
+    if (
+      !isObject(a) ||
+      typeof a.id !== "string" ||
+      !a.id ||
+      (a.type !== undefined && typeof a.type !== "string")
+    ) {
       problems.push(`${where}.actor must be { "id": string, "type"?: string }`);
     }
   }
@@ -549,15 +611,19 @@ function checkEntry(where: string, e: unknown, problems: string[], allowActor: b
 /** Validate a parsed intent map; returns the problems found (empty when valid). */
 export function validateIntentMap(value: unknown): string[] {
   const problems: string[] = [];
-  if (!isObject(value)) return ["the intent map must be a JSON object with \"defaults\" and/or \"tools\""];
+  if (!isObject(value))
+    return ['the intent map must be a JSON object with "defaults" and/or "tools"'];
   for (const key of Object.keys(value)) {
     // "enforce" (where enforce is and its key file) is validated by config.ts, which reads it.
-    if (key !== "defaults" && key !== "tools" && key !== "$schema" && key !== "enforce") problems.push(`"${key}" is not a known top-level field (defaults, tools, enforce)`);
+    if (key !== "defaults" && key !== "tools" && key !== "$schema" && key !== "enforce")
+      problems.push(`"${key}" is not a known top-level field (defaults, tools, enforce)`);
   }
   if (value.defaults !== undefined) checkEntry("defaults", value.defaults, problems, true);
   if (value.tools !== undefined) {
     if (!isObject(value.tools)) problems.push("tools must be an object of tool name -> entry");
-    else for (const [name, e] of Object.entries(value.tools)) checkEntry(`tools.${name}`, e, problems, false);
+    else
+      for (const [name, e] of Object.entries(value.tools))
+        checkEntry(`tools.${name}`, e, problems, false);
   }
   return problems;
 }
@@ -580,11 +646,15 @@ export function loadIntentMap(path: string): IntentMap {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new GovernorConfigError(`Intent map ${path} is not valid JSON: ${(err as Error).message}. Fix the file and restart.`);
+    throw new GovernorConfigError(
+      `Intent map ${path} is not valid JSON: ${(err as Error).message}. Fix the file and restart.`,
+    );
   }
   const problems = validateIntentMap(parsed);
   if (problems.length) {
-    throw new GovernorConfigError(`Intent map ${path} is invalid: ${problems.join("; ")}.`, { problems });
+    throw new GovernorConfigError(`Intent map ${path} is invalid: ${problems.join("; ")}.`, {
+      problems,
+    });
   }
   const map = parsed as IntentMap;
   const a = map.defaults?.actor;

@@ -8,10 +8,12 @@ const FRAGMENT = 8;
 
 // Credentials nobody configured here but that a server may echo (an upstream's key, a token).
 // A scheme's token has a digit or symbol, or is long: "Basic authentication failed" keeps its words.
-const AUTH_SCHEME = /\b(bearer|basic)(\s+)(?=[A-Za-z0-9._~+/=-]{8,})(?:[A-Za-z-]*[0-9._~+/=][A-Za-z0-9._~+/=-]*|[A-Za-z-]{20,})/gi;
+const AUTH_SCHEME =
+  /\b(bearer|basic)(\s+)(?=[A-Za-z0-9._~+/=-]{8,})(?:[A-Za-z-]*[0-9._~+/=][A-Za-z0-9._~+/=-]*|[A-Za-z-]{20,})/gi;
 const KEY_SHAPES =
   /\b(?:sk-[A-Za-z0-9_-]{16,}|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)|-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|$)/g;
-const NAMED_VALUE = /\b((?:api[_-]?key|access[_-]?token|refresh[_-]?token|client[_-]?secret|secret|password|passwd|token)["']?\s*[:=]\s*["']?)[^\s"'&,;)}\]]{8,}/gi;
+const NAMED_VALUE =
+  /\b((?:api[_-]?key|access[_-]?token|refresh[_-]?token|client[_-]?secret|secret|password|passwd|token)["']?\s*[:=]\s*["']?)[^\s"'&,;)}\]]{8,}/gi;
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 
 /** A URL as shown to people: userinfo and query string replaced, fragment dropped. Works on text
@@ -46,12 +48,19 @@ function forms(secret: string): string[] {
   const hex = bytes.toString("hex");
   const encoded = [hex, hex.toUpperCase()];
   for (let pad = 0; pad < 3; pad++) {
-    const b64 = Buffer.concat([Buffer.alloc(pad), bytes]).toString("base64").replace(/=+$/, "");
+    const b64 = Buffer.concat([Buffer.alloc(pad), bytes])
+      .toString("base64")
+      .replace(/=+$/, "");
     const inner = b64.slice(pad ? 4 : 0, b64.length - 4);
     encoded.push(inner, inner.replace(/\+/g, "-").replace(/\//g, "_"));
   }
   // A short encoded form is too likely to be ordinary text to be removed wherever it appears.
-  const all = [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), ...encoded.filter((e) => e.length >= FRAGMENT)];
+  const all = [
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+    ...encoded.filter((e) => e.length >= FRAGMENT),
+  ];
   return all.filter((s, i) => all.indexOf(s) === i);
 }
 
@@ -59,7 +68,10 @@ function forms(secret: string): string[] {
  *  characters; `exact` ones (header values that may be ordinary words) only whole. Secrets shorter than
  *  4 characters are ignored: removing them would wreck the text and hide nothing. Known credential
  *  shapes, URL userinfo and query strings are removed whatever was configured. */
-export function makeRedactor(strong: (string | undefined)[], exact: (string | undefined)[] = []): Redactor {
+export function makeRedactor(
+  strong: (string | undefined)[],
+  exact: (string | undefined)[] = [],
+): Redactor {
   const grams = new Set<string>();
   const whole: string[] = [];
   for (const s of strong) {
@@ -123,7 +135,13 @@ export function redactJson(value: unknown, scrub: Redactor, depth = 0): unknown 
   if (Array.isArray(value)) return value.map((v) => redactJson(v, scrub, depth + 1));
   const out: Record<string, unknown> = {};
   // defineProperty: a "__proto__" key stays a key, not the copy's prototype.
-  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, scrub(k), { value: redactJson(v, scrub, depth + 1), enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(value))
+    Object.defineProperty(out, scrub(k), {
+      value: redactJson(v, scrub, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 

@@ -1,5 +1,10 @@
 // What the model reads when a call is blocked: blocked by policy, why, do not retry, tell the user.
-export function denyRefusal(tool: string, reason: string | null, denyCode: string, requestId: string | null): string {
+export function denyRefusal(
+  tool: string,
+  reason: string | null,
+  denyCode: string,
+  requestId: string | null,
+): string {
   const why = reason ? ` Reason: ${reason.replace(/\.+$/, "")}.` : ` Code: ${denyCode}.`;
   const ref = requestId ? ` (request id ${requestId})` : "";
   return (
@@ -12,7 +17,11 @@ export function denyRefusal(tool: string, reason: string | null, denyCode: strin
  *  person-facing message: that one names the policy service's URL, which the model has no use for.
  *  For config_invalid, `problems` (already free of secrets) say which setting is missing and where it
  *  was looked for, so the user the model tells knows what to fix. */
-export function unavailableRefusal(tool: string, code: string, problems?: readonly string[]): string {
+export function unavailableRefusal(
+  tool: string,
+  code: string,
+  problems?: readonly string[],
+): string {
   const why =
     code === "config_invalid"
       ? `governor is not configured${problems?.length ? ` (${clip(problems.join("; "), 600)})` : ""}`

@@ -51,7 +51,13 @@ function matchPattern(map: Record<string, unknown>, subpath: string): string | n
     const star = key.indexOf("*");
     if (star < 0) continue;
     const [pre, post] = [key.slice(0, star), key.slice(star + 1)];
-    if (subpath.startsWith(pre) && subpath.endsWith(post) && subpath.length >= key.length - 1 && (!best || pre.length > best.indexOf("*"))) best = key;
+    if (
+      subpath.startsWith(pre) &&
+      subpath.endsWith(post) &&
+      subpath.length >= key.length - 1 &&
+      (!best || pre.length > best.indexOf("*"))
+    )
+      best = key;
   }
   if (!best) return null;
   const star = best.indexOf("*");
@@ -62,7 +68,10 @@ function matchPattern(map: Record<string, unknown>, subpath: string): string | n
 
 /** The file URL `import(spec)` would load from `fromFile`, or null. Handles exports maps with
  *  plain subpaths and conditions (enough for the framework packages governor hooks). */
-export function resolveEsmFrom(spec: string, fromFile: string): { url: string; baseDir: string } | null {
+export function resolveEsmFrom(
+  spec: string,
+  fromFile: string,
+): { url: string; baseDir: string } | null {
   const { name, subpath } = splitSpecifier(spec);
   const dir = findPackageDir(name, path.dirname(fromFile));
   if (!dir) return null;
@@ -75,7 +84,12 @@ export function resolveEsmFrom(spec: string, fromFile: string): { url: string; b
   let rel: string | null = null;
   const exp = pkg.exports;
   if (exp !== undefined) {
-    const map = typeof exp === "string" || Array.isArray(exp) || !Object.keys(exp as object).some((k) => k.startsWith(".")) ? { ".": exp } : (exp as Record<string, unknown>);
+    const map =
+      typeof exp === "string" ||
+      Array.isArray(exp) ||
+      !Object.keys(exp as object).some((k) => k.startsWith("."))
+        ? { ".": exp }
+        : (exp as Record<string, unknown>);
     rel = subpath in map ? pickTarget(map[subpath]) : matchPattern(map, subpath);
   } else {
     rel = subpath === "." ? (pkg.main ?? "index.js") : subpath;
@@ -102,7 +116,13 @@ export function declaredDependencies(file: string): Set<string> {
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
-      for (const k of ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"]) for (const d of Object.keys(pkg[k] ?? {})) out.add(d);
+      for (const k of [
+        "dependencies",
+        "devDependencies",
+        "optionalDependencies",
+        "peerDependencies",
+      ])
+        for (const d of Object.keys(pkg[k] ?? {})) out.add(d);
     } catch {
       // no package.json here, or not JSON
     }
@@ -124,10 +144,13 @@ function isFile(f: string): boolean {
 function localFile(spec: string, fromFile: string): string | null {
   const base = path.resolve(path.dirname(fromFile), spec);
   // TypeScript sources import "./x.js" for ./x.ts.
-  const bases = /\.[mc]?js$/.test(base) ? [base, base.replace(/\.([mc]?)js$/, ".$1ts"), base.replace(/\.js$/, ".tsx")] : [base];
+  const bases = /\.[mc]?js$/.test(base)
+    ? [base, base.replace(/\.([mc]?)js$/, ".$1ts"), base.replace(/\.js$/, ".tsx")]
+    : [base];
   for (const b of bases) {
     for (const ext of LOCAL_EXTS) if (isFile(b + ext)) return b + ext;
-    for (const ext of LOCAL_EXTS.slice(1)) if (isFile(path.join(b, "index" + ext))) return path.join(b, "index" + ext);
+    for (const ext of LOCAL_EXTS.slice(1))
+      if (isFile(path.join(b, "index" + ext))) return path.join(b, "index" + ext);
   }
   return null;
 }

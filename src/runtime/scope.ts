@@ -11,8 +11,13 @@ export interface ScopeHost {
 
 /** Run `fn` under `intent` once enforce allows it; `fn` never runs on a DENY or without a decision
  *  (fail mode open aside). An async iterator or a generator `fn` returns keeps the grant on every step. */
-export async function runScope<R>(host: ScopeHost, intent: ScopeIntent, fn: () => R): Promise<Awaited<R>> {
-  if (typeof fn !== "function") throw new TypeError("intentScope(intent, fn): fn must be a function");
+export async function runScope<R>(
+  host: ScopeHost,
+  intent: ScopeIntent,
+  fn: () => R,
+): Promise<Awaited<R>> {
+  if (typeof fn !== "function")
+    throw new TypeError("intentScope(intent, fn): fn must be a function");
   const grant = await host.enterScope(intent);
   let result: unknown;
   try {
@@ -24,7 +29,8 @@ export async function runScope<R>(host: ScopeHost, intent: ScopeIntent, fn: () =
   // The scope ends when its function does (an iterator it returns: when iteration ends): a server,
   // timer or listener it left running is not covered by its decision afterwards.
   if (isAsyncIterator(result)) return bindIterator(result, grant) as Awaited<R>;
-  if (Object.prototype.toString.call(result) === "[object Generator]") return bindGenerator(result as Generator, grant) as Awaited<R>;
+  if (Object.prototype.toString.call(result) === "[object Generator]")
+    return bindGenerator(result as Generator, grant) as Awaited<R>;
   endGrant(grant);
   return result as Awaited<R>;
 }
@@ -57,7 +63,8 @@ function bindGenerator<T>(it: Generator<T>, grant: Grant): IterableIterator<T> {
 /** A lazy thenable (a query builder) does its work in then(), which `await` would call outside the
  *  grant: call it here, under the grant. Native promises are already running. */
 function settle<R>(v: R, grant: Grant): R | Promise<unknown> {
-  if (v instanceof Promise || v === null || (typeof v !== "object" && typeof v !== "function")) return v;
+  if (v instanceof Promise || v === null || (typeof v !== "object" && typeof v !== "function"))
+    return v;
   return new Promise((resolve, reject) =>
     runGranted(grant, () => {
       const then = (v as { then?: unknown }).then;
@@ -68,14 +75,25 @@ function settle<R>(v: R, grant: Grant): R | Promise<unknown> {
 }
 
 function isAsyncIterator(v: unknown): v is AsyncIterator<unknown> & AsyncIterable<unknown> {
-  return !!v && typeof v === "object" && typeof (v as AsyncIterator<unknown>).next === "function" && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
+  return (
+    !!v &&
+    typeof v === "object" &&
+    typeof (v as AsyncIterator<unknown>).next === "function" &&
+    typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function"
+  );
 }
 
 /** A generator's body runs in the context of whoever calls next(): run each step under the grant. */
-function bindIterator<T>(it: AsyncIterator<T> & AsyncIterable<T>, grant: Grant): AsyncIterableIterator<T> {
+function bindIterator<T>(
+  it: AsyncIterator<T> & AsyncIterable<T>,
+  grant: Grant,
+): AsyncIterableIterator<T> {
   const step = (m: "next" | "return" | "throw", arg: unknown) => {
     const f = it[m] as ((a?: unknown) => Promise<IteratorResult<T>>) | undefined;
-    if (!f) return Promise.resolve(m === "throw" ? Promise.reject(arg) : { done: true, value: arg } as IteratorResult<T>);
+    if (!f)
+      return Promise.resolve(
+        m === "throw" ? Promise.reject(arg) : ({ done: true, value: arg } as IteratorResult<T>),
+      );
     return runGranted(grant, () => f.call(it, arg)).then(
       (r) => (r.done && endGrant(grant), r),
       (err) => (endGrant(grant), Promise.reject(err)),

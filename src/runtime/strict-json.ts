@@ -72,12 +72,18 @@ export function duplicateKey(text: string): string | undefined {
 
 /** A duplicated key as shown in messages: only names of the enforce API (any other is server text). */
 export function shownKey(key: string): string {
-  return /^(decision|metadata|enforcement_latency_ms|request_id|reason|deny_code|ttl_ms|decision_token|expires_at|canonicalization_trace)$/.test(key) ? ` "${key}"` : "";
+  return /^(decision|metadata|enforcement_latency_ms|request_id|reason|deny_code|ttl_ms|decision_token|expires_at|canonicalization_trace)$/.test(
+    key,
+  )
+    ? ` "${key}"`
+    : "";
 }
 
 /** The media type as shown in messages, when it is a plain one (the header is server text). */
 export function shownType(header: string | string[] | undefined): string {
   if (header === undefined) return "no content-type";
   const type = typeof header === "string" ? header.split(";")[0].trim() : "";
-  return /^[\w.+-]{1,40}\/[\w.+-]{1,60}$/.test(type) ? `content-type ${type}` : "an unexpected content-type";
+  return /^[\w.+-]{1,40}\/[\w.+-]{1,60}$/.test(type)
+    ? `content-type ${type}`
+    : "an unexpected content-type";
 }

@@ -4,7 +4,8 @@
 // which with a decision key carries a per-request nonce (withNonce), binding the token to that request.
 // node:crypto costs ~3 ms to load and most processes never sign or verify: loaded on first use.
 let crypto: typeof import("node:crypto") | undefined;
-const cryptoMod = (): typeof import("node:crypto") => (crypto ??= process.getBuiltinModule("node:crypto"));
+const cryptoMod = (): typeof import("node:crypto") =>
+  (crypto ??= process.getBuiltinModule("node:crypto"));
 
 /** JSON with object keys sorted recursively and no whitespace; undefined members dropped like JSON.stringify. */
 export function canonicalJson(value: unknown): string {
@@ -118,7 +119,8 @@ function mac(key: string | Uint8Array, text: string): string {
 
 function hashOf(input: { intent?: unknown; intentHash?: string }): string {
   if (input.intentHash) return input.intentHash;
-  if (input.intent === undefined) throw new TypeError("signDecision/verifyDecision: give intent or intentHash");
+  if (input.intent === undefined)
+    throw new TypeError("signDecision/verifyDecision: give intent or intentHash");
   return intentHash(input.intent);
 }
 
@@ -147,10 +149,13 @@ export interface VerifyInput {
   maxTtlMs?: number;
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: "missing" | "malformed" | "expired" | "mismatch" | "expiry_too_far" };
+export type VerifyResult =
+  | { ok: true }
+  | { ok: false; reason: "missing" | "malformed" | "expired" | "mismatch" | "expiry_too_far" };
 
 // RFC 3339 date-time (ISO 8601 profile): date, T, time, optional fraction, Z or an offset.
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
 /** Milliseconds since the epoch of an RFC 3339 time, or NaN for anything else (no "tomorrow", no
  *  HTTP dates, no local times, no February 30th). */
@@ -166,19 +171,30 @@ export function parseExpiry(text: string): number {
  *  decision and request id, and not valid for longer than maxTtlMs from now. */
 export function verifyDecision(key: string | Uint8Array, input: VerifyInput): VerifyResult {
   const { token, expiresAt, requestId } = input;
-  if (token === undefined || token === null || expiresAt === undefined || expiresAt === null) return { ok: false, reason: "missing" };
-  if (typeof token !== "string" || typeof expiresAt !== "string" || !token.startsWith("v1.") || typeof requestId !== "string" || !requestId) {
+  if (token === undefined || token === null || expiresAt === undefined || expiresAt === null)
+    return { ok: false, reason: "missing" };
+  if (
+    typeof token !== "string" ||
+    typeof expiresAt !== "string" ||
+    !token.startsWith("v1.") ||
+    typeof requestId !== "string" ||
+    !requestId
+  ) {
     return { ok: false, reason: "malformed" };
   }
   const expiry = parseExpiry(expiresAt);
   if (Number.isNaN(expiry)) return { ok: false, reason: "malformed" };
   const now = input.now ?? Date.now();
   if (expiry <= now) return { ok: false, reason: "expired" };
-  const expected = Buffer.from(mac(key, payload(hashOf(input), input.decision, requestId, expiresAt)));
+  const expected = Buffer.from(
+    mac(key, payload(hashOf(input), input.decision, requestId, expiresAt)),
+  );
   const got = Buffer.from(token.slice(3));
-  if (got.length !== expected.length || !cryptoMod().timingSafeEqual(got, expected)) return { ok: false, reason: "mismatch" };
+  if (got.length !== expected.length || !cryptoMod().timingSafeEqual(got, expected))
+    return { ok: false, reason: "mismatch" };
   // A genuine token that outlives the cap (a server's clock or TTL far off) is still refused.
-  const cap = typeof input.maxTtlMs === "number" && !Number.isNaN(input.maxTtlMs) ? input.maxTtlMs : 300_000;
+  const cap =
+    typeof input.maxTtlMs === "number" && !Number.isNaN(input.maxTtlMs) ? input.maxTtlMs : 300_000;
   if (expiry - now > cap) return { ok: false, reason: "expiry_too_far" };
   return { ok: true };
 }

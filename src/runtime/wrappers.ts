@@ -26,11 +26,18 @@ export function governTools<T>(tools: T, options?: GovernOptions): T {
   if (tools === undefined || tools === null) return tools;
   const host = hostOf(options?.governor);
   if (Array.isArray(tools)) {
-    const unknown = tools.filter((t) => !openaiAgents.isAgentsTool(t) && !langchain.isLangChainTool(t) && !isSchemaOnlyTool(t));
-    if (unknown.length) throw new TypeError(`governTools: cannot gate ${unknown.map(describe).join(", ")}: not a LangChain or OpenAI Agents tool. Gate it with gate(name, fn).`);
+    const unknown = tools.filter(
+      (t) => !openaiAgents.isAgentsTool(t) && !langchain.isLangChainTool(t) && !isSchemaOnlyTool(t),
+    );
+    if (unknown.length)
+      throw new TypeError(
+        `governTools: cannot gate ${unknown.map(describe).join(", ")}: not a LangChain or OpenAI Agents tool. Gate it with gate(name, fn).`,
+      );
     const out = tools.map((t) => {
-      if (openaiAgents.isAgentsTool(t)) return openaiAgents.governAgentsTool(t, host, "registration");
-      if (langchain.isLangChainTool(t)) return langchain.governLangChainTool(t, host, "registration");
+      if (openaiAgents.isAgentsTool(t))
+        return openaiAgents.governAgentsTool(t, host, "registration");
+      if (langchain.isLangChainTool(t))
+        return langchain.governLangChainTool(t, host, "registration");
       warnSchemaOnly(t);
       return t;
     });
@@ -41,7 +48,9 @@ export function governTools<T>(tools: T, options?: GovernOptions): T {
     if (mastra.isMastraToolSet(tools)) return mastra.governMastraTools(tools, host, "registration");
     if (aiSdk.isToolSet(tools)) return aiSdk.governToolSet(tools, host, "registration");
   }
-  throw new TypeError(`governTools: expected an AI SDK or Mastra tools object, or an array of LangChain or OpenAI Agents tools; got ${describe(tools)}.`);
+  throw new TypeError(
+    `governTools: expected an AI SDK or Mastra tools object, or an array of LangChain or OpenAI Agents tools; got ${describe(tools)}.`,
+  );
 }
 
 /** Gate every tools/call an MCP server answers (McpServer or low-level Server), by `params.name`;

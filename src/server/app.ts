@@ -7,10 +7,21 @@ import { performance } from "node:perf_hooks";
 import { canonicalize } from "./canonicalize.js";
 import { evaluate } from "./evaluate.js";
 import type { Policy } from "./policy.js";
-import { jsonInvalid, MAX_DEPTH, nestedDeeperThan, validateIntentBody, type IntentBody, type ValidationIssue } from "./request.js";
+import {
+  jsonInvalid,
+  MAX_DEPTH,
+  nestedDeeperThan,
+  validateIntentBody,
+  type IntentBody,
+  type ValidationIssue,
+} from "./request.js";
 import type { LineLog } from "./line-log.js";
 
-export type Signer = (body: unknown, decision: "ALLOW" | "DENY", requestId: string) => { decision_token: string; expires_at: string };
+export type Signer = (
+  body: unknown,
+  decision: "ALLOW" | "DENY",
+  requestId: string,
+) => { decision_token: string; expires_at: string };
 
 export interface ServerState {
   policy: Policy;
@@ -21,9 +32,18 @@ export interface ServerState {
 
 const MAX_BODY = 1 << 20;
 
-function send(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -40,14 +60,19 @@ function isJsonType(header: string | undefined): boolean {
 const PLAIN = /^[\w.@:/*+-]*$/;
 const MAX_LOGGED = 200;
 const logValue = (v: string) =>
-  v.length > MAX_LOGGED ? JSON.stringify(v.slice(0, MAX_LOGGED)) + "…" : PLAIN.test(v) ? v : JSON.stringify(v);
+  v.length > MAX_LOGGED
+    ? JSON.stringify(v.slice(0, MAX_LOGGED)) + "…"
+    : PLAIN.test(v)
+      ? v
+      : JSON.stringify(v);
 
 /** One line for a request that got no decision: what was wrong, never the body's values or keys. */
 function rejection(status: number, path: string, why: string): string {
   return `${new Date().toISOString()} REJECTED ${status} ${path}: ${why}`;
 }
 
-const issuesText = (issues: ValidationIssue[]) => issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ");
+const issuesText = (issues: ValidationIssue[]) =>
+  issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ");
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
@@ -97,7 +122,9 @@ function readBody(req: IncomingMessage, done: (err: number | null, text: string)
   });
 }
 
-export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(
+  state: ServerState,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const expectedAuth = state.apiKey ? digest(state.apiKey) : undefined;
 
   /** Whatever went wrong inside, the client gets an answer and the server keeps serving. */
@@ -105,14 +132,23 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
     try {
       state.log.write(rejection(500, path, `internal error (${describeError(err)})`));
       if (res.headersSent) res.destroy();
-      else send(res, 500, { detail: "Internal error in governor serve; the request got no decision. The server log says why." });
+      else
+        send(res, 500, {
+          detail:
+            "Internal error in governor serve; the request got no decision. The server log says why.",
+        });
     } catch {
       res.destroy();
     }
   }
 
   /** Parses a body into a valid intent, or answers 422 (FastAPI's shape), logs why and returns undefined. */
-  function parseIntent(req: IncomingMessage, res: ServerResponse, path: string, text: string): IntentBody | undefined {
+  function parseIntent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    text: string,
+  ): IntentBody | undefined {
     let body: unknown;
     let hint = "";
     if (text.length === 0) {
@@ -122,7 +158,9 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       body = text;
       hint = ` (content-type ${req.headers["content-type"]}; send Content-Type: application/json)`;
     } else if (nestedDeeperThan(text, MAX_DEPTH)) {
-      send(res, 400, { detail: `JSON nested deeper than ${MAX_DEPTH} levels; an intent needs only a few. Send the intent's fields without deep nesting.` });
+      send(res, 400, {
+        detail: `JSON nested deeper than ${MAX_DEPTH} levels; an intent needs only a few. Send the intent's fields without deep nesting.`,
+      });
       state.log.write(rejection(400, path, `JSON nested deeper than ${MAX_DEPTH} levels`));
       return undefined;
     } else {
@@ -136,7 +174,9 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       }
     }
     const issues: ValidationIssue[] =
-      body === undefined ? [{ type: "missing", loc: ["body"], msg: "Field required" }] : validateIntentBody(body);
+      body === undefined
+        ? [{ type: "missing", loc: ["body"], msg: "Field required" }]
+        : validateIntentBody(body);
     if (issues.length > 0) {
       send(res, 422, { detail: issues });
       state.log.write(rejection(422, path, issuesText(issues) + hint));
@@ -161,7 +201,8 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       rule_id: verdict.rule?.id ?? null,
     };
     if (verdict.denyCode) metadata.deny_code = verdict.denyCode;
-    if (decision === "ALLOW" && state.sign) Object.assign(metadata, state.sign(body, decision, requestId));
+    if (decision === "ALLOW" && state.sign)
+      Object.assign(metadata, state.sign(body, decision, requestId));
     const latency = Math.round((performance.now() - started) * 1000) / 1000;
     send(res, 200, { decision, enforcement_latency_ms: latency, metadata });
     // Names and kinds only: intents never carry argument values, and keys are never logged.
@@ -172,11 +213,20 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
     );
   }
 
-  function canonicalizeOnly(req: IncomingMessage, res: ServerResponse, path: string, text: string): void {
+  function canonicalizeOnly(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    text: string,
+  ): void {
     const body = parseIntent(req, res, path, text);
     if (!body) return;
     const { intent, trace } = canonicalize(body, state.policy.vocabulary);
-    send(res, 200, { canonical_intent: intent, canonicalization_trace: trace, request_id: randomUUID() });
+    send(res, 200, {
+      canonical_intent: intent,
+      canonicalization_trace: trace,
+      request_id: randomUUID(),
+    });
   }
 
   return function handle(req, res) {
@@ -192,10 +242,19 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
   };
 
   function route(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const answer = path === "/api/v2/enforce" ? enforce : path === "/api/v2/canonicalize" ? canonicalizeOnly : undefined;
+    const answer =
+      path === "/api/v2/enforce"
+        ? enforce
+        : path === "/api/v2/canonicalize"
+          ? canonicalizeOnly
+          : undefined;
     if (!answer) {
       if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
-        send(res, 200, { status: "ok", rules: state.policy.rules.length, default: state.policy.default });
+        send(res, 200, {
+          status: "ok",
+          rules: state.policy.rules.length,
+          default: state.policy.default,
+        });
       } else if (path === "/health") {
         send(res, 405, { detail: "Method Not Allowed" }, { allow: "GET, HEAD" });
       } else send(res, 404, { detail: "Not Found" });
@@ -209,8 +268,17 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
     }
     if (!authorized(expectedAuth, req.headers.authorization)) {
       const given = Boolean(req.headers.authorization);
-      send(res, 401, { detail: given ? "Invalid API key" : "Not authenticated: send Authorization: Bearer <key>" }, { "www-authenticate": "Bearer" });
-      state.log.write(rejection(401, path, given ? "wrong API key" : "no Authorization: Bearer header"));
+      send(
+        res,
+        401,
+        {
+          detail: given ? "Invalid API key" : "Not authenticated: send Authorization: Bearer <key>",
+        },
+        { "www-authenticate": "Bearer" },
+      );
+      state.log.write(
+        rejection(401, path, given ? "wrong API key" : "no Authorization: Bearer header"),
+      );
       req.resume();
       return;
     }
@@ -218,7 +286,12 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       // Called from a stream event: a throw here would not reach handle's catch.
       try {
         if (err === 413) {
-          send(res, 413, { detail: `Request body too large (over ${MAX_BODY} bytes)` }, { connection: "close" });
+          send(
+            res,
+            413,
+            { detail: `Request body too large (over ${MAX_BODY} bytes)` },
+            { connection: "close" },
+          );
           state.log.write(rejection(413, path, `body over ${MAX_BODY} bytes`));
         } else if (err) send(res, 400, { detail: "Could not read the request body" });
         else answer(req, res, path, text);
@@ -241,8 +314,11 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     socket.destroy();
     return;
   }
-  const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-  const text = JSON.stringify({ detail: `${STATUS_CODES[status]}: the request could not be read as HTTP (${err.code ?? "parse error"})` });
+  const status =
+    err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+  const text = JSON.stringify({
+    detail: `${STATUS_CODES[status]}: the request could not be read as HTTP (${err.code ?? "parse error"})`,
+  });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
   );

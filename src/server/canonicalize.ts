@@ -15,7 +15,10 @@ export interface CanonicalIntent {
 const NO_SENSITIVITY: string[] = [];
 
 /** Expects a body that passed validateIntentBody. */
-export function canonicalize(body: IntentBody, vocabulary: Vocabulary): { intent: CanonicalIntent; trace: TraceEntry[] } {
+export function canonicalize(
+  body: IntentBody,
+  vocabulary: Vocabulary,
+): { intent: CanonicalIntent; trace: TraceEntry[] } {
   const trace: TraceEntry[] = [];
   const action = predict(vocabulary, "action", body.action);
   trace.push({ field: "action", raw_input: body.action, prediction: action });

@@ -17,7 +17,8 @@ export function evaluate(policy: Policy, intent: CanonicalIntent): Verdict {
       return {
         effect: rule.effect,
         rule,
-        reason: rule.reason ?? `Rule "${rule.id}" ${rule.effect === "allow" ? "allows" : "denies"} this.`,
+        reason:
+          rule.reason ?? `Rule "${rule.id}" ${rule.effect === "allow" ? "allows" : "denies"} this.`,
         denyCode: rule.effect === "deny" ? (rule.denyCode ?? "authz_policy_denied") : undefined,
       };
     }

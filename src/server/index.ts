@@ -10,7 +10,11 @@ export { parsePolicy, PolicyError, type Policy } from "./policy.js";
 export { createHandler, type ServerState, type Signer } from "./app.js";
 
 /** A policy that validates but probably does not do what its author meant. */
-export function policyWarning(p: { rules: unknown[]; default: string; file: string }): string | undefined {
+export function policyWarning(p: {
+  rules: unknown[];
+  default: string;
+  file: string;
+}): string | undefined {
   if (p.rules.length === 0)
     return `warning: ${p.file} has no rules, so every request gets the default (${p.default}). Add rules under \`rules:\` (see docs/cli.md).`;
   return undefined;
@@ -37,7 +41,12 @@ export async function startEnforceServer(opts: ServeOptions): Promise<RunningSer
   const text = await readPolicyFile(opts.policyFile);
   const home = await policyHome(opts.policyFile);
   const log = createLineLog(opts.stderr);
-  const state: ServerState = { policy: compilePolicy(text, opts.policyFile), apiKey: opts.apiKey, sign: opts.sign, log };
+  const state: ServerState = {
+    policy: compilePolicy(text, opts.policyFile),
+    apiKey: opts.apiKey,
+    sign: opts.sign,
+    log,
+  };
   const server = createServer({ keepAliveTimeout: 65_000 }, createHandler(state));
   server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {

@@ -22,7 +22,10 @@ function info(pid: number): ProcInfo | undefined {
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       return { ppid, argv: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0") };
     }
-    const line = execFileSync("ps", ["-o", "ppid=,args=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const line = execFileSync("ps", ["-o", "ppid=,args=", "-p", String(pid)], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
     const [ppid, ...argv] = line.split(/\s+/);
     return { ppid: Number(ppid), argv };
   } catch {
@@ -31,7 +34,8 @@ function info(pid: number): ProcInfo | undefined {
 }
 
 /** `sh -c ...` that runs a command for someone else (npm, a script runner), not a user's login shell. */
-const isWrapperShell = (p: ProcInfo) => SHELLS.has(path.basename(p.argv[0] ?? "").replace(/^-/, "")) && p.argv.includes("-c");
+const isWrapperShell = (p: ProcInfo) =>
+  SHELLS.has(path.basename(p.argv[0] ?? "").replace(/^-/, "")) && p.argv.includes("-c");
 
 /** [child, parent] links to watch: ours, then one more for each wrapper shell above us (at most four). */
 function links(): [number, number][] {

@@ -37,7 +37,8 @@ export async function policyHome(file: string): Promise<string[]> {
   return [...dirs];
 }
 
-const inside = (real: string, dir: string) => real === dir || real.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+const inside = (real: string, dir: string) =>
+  real === dir || real.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 
 /**
  * The file's text. Opened without blocking (a FIFO swapped in must not hang a reader), a regular file of
@@ -50,22 +51,42 @@ export async function readPolicyFile(file: string, home?: string[]): Promise<str
     handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new PolicyFileError(`${file}: policy file not found.`, "missing", NOT_FOUND_FIX);
-    throw new PolicyFileError(`${file}: cannot read the policy file (${code ?? (err as Error).message}).`, "unreadable", "Check the file's permissions, or pass --policy <file>.");
+    if (code === "ENOENT")
+      throw new PolicyFileError(`${file}: policy file not found.`, "missing", NOT_FOUND_FIX);
+    throw new PolicyFileError(
+      `${file}: cannot read the policy file (${code ?? (err as Error).message}).`,
+      "unreadable",
+      "Check the file's permissions, or pass --policy <file>.",
+    );
   }
   try {
     const st = await handle.stat();
     // At start the user chose it (`--policy <(make-policy)` is a pipe); on a reload it may be a swapped-in FIFO.
     if (!st.isFile() && !home) return await readFile(file, "utf8");
-    if (!st.isFile()) throw new PolicyFileError(`${file}: not a regular file.`, "unreadable", "Point --policy at a YAML or JSON file.");
-    if (st.size > MAX_POLICY_BYTES) throw new PolicyFileError(`${file}: larger than 1 MiB, too big for a policy.`, "unreadable", "Point --policy at your policy file.");
+    if (!st.isFile())
+      throw new PolicyFileError(
+        `${file}: not a regular file.`,
+        "unreadable",
+        "Point --policy at a YAML or JSON file.",
+      );
+    if (st.size > MAX_POLICY_BYTES)
+      throw new PolicyFileError(
+        `${file}: larger than 1 MiB, too big for a policy.`,
+        "unreadable",
+        "Point --policy at your policy file.",
+      );
     if (home) {
       const real = await realpath(file).catch(() => undefined);
-      if (real === undefined) throw new PolicyFileError(`${file}: changed while being read.`, "changed");
+      if (real === undefined)
+        throw new PolicyFileError(`${file}: changed while being read.`, "changed");
       if (!home.some((d) => inside(real, d)))
-        throw new PolicyFileError(`${file} now resolves to ${real}, outside ${home.join(" and ")}; not reading it.`, "outside");
+        throw new PolicyFileError(
+          `${file} now resolves to ${real}, outside ${home.join(" and ")}; not reading it.`,
+          "outside",
+        );
       const now = await stat(real).catch(() => undefined);
-      if (!now || now.ino !== st.ino || now.dev !== st.dev) throw new PolicyFileError(`${file}: changed while being read.`, "changed");
+      if (!now || now.ino !== st.ino || now.dev !== st.dev)
+        throw new PolicyFileError(`${file}: changed while being read.`, "changed");
     }
     const buf = Buffer.alloc(Math.min(st.size, MAX_POLICY_BYTES));
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
@@ -84,7 +105,8 @@ function lineCol(text: string, offset: number): string {
 function kindOf(doc: unknown): string {
   if (doc === null || doc === undefined) return "the file is empty";
   if (Array.isArray(doc)) return "the file holds a list, not a map with version, default and rules";
-  if (typeof doc !== "object") return "the file holds a single value, not a map with version, default and rules";
+  if (typeof doc !== "object")
+    return "the file holds a single value, not a map with version, default and rules";
   return "a map with none of version, default, rules or vocabulary";
 }
 
@@ -99,21 +121,30 @@ export function compilePolicy(text: string, file: string): Policy {
       doc = JSON.parse(text);
     } catch (err) {
       const m = /position (\d+)/.exec((err as Error).message);
-      throw new PolicyError(`${file}: not valid JSON${m ? " at " + lineCol(text, Number(m[1])) : ""}.`);
+      throw new PolicyError(
+        `${file}: not valid JSON${m ? " at " + lineCol(text, Number(m[1])) : ""}.`,
+      );
     }
   } else {
     const d = parseDocument(text);
     const first = d.errors[0];
     if (first) {
       const at = first.linePos?.[0];
-      throw new PolicyError(`${file}: not valid YAML${at ? ` at line ${at.line}, column ${at.col}` : ""} (${first.code}).`);
+      throw new PolicyError(
+        `${file}: not valid YAML${at ? ` at line ${at.line}, column ${at.col}` : ""} (${first.code}).`,
+      );
     }
     // The yaml parser prints its warnings with an excerpt of the file: refuse what would cause one.
     const warning = d.warnings[0];
     if (warning) {
       const at = warning.linePos?.[0];
-      const what = warning.code === "TAG_RESOLVE_FAILED" ? "YAML tags are not part of a policy" : "YAML that a policy does not use";
-      throw new PolicyError(`${file}: ${at ? `line ${at.line}, column ${at.col}: ` : ""}${what} (${warning.code}).`);
+      const what =
+        warning.code === "TAG_RESOLVE_FAILED"
+          ? "YAML tags are not part of a policy"
+          : "YAML that a policy does not use";
+      throw new PolicyError(
+        `${file}: ${at ? `line ${at.line}, column ${at.col}: ` : ""}${what} (${warning.code}).`,
+      );
     }
     try {
       doc = d.toJS();
@@ -123,6 +154,9 @@ export function compilePolicy(text: string, file: string): Policy {
   }
   const isMap = typeof doc === "object" && doc !== null && !Array.isArray(doc);
   if (!isMap || !POLICY_KEYS.some((k) => Object.hasOwn(doc as object, k)))
-    throw new PolicyError(`${file}: not a policy: ${kindOf(doc)}.`, "A policy is YAML or JSON starting with `version: 1` (see docs/cli.md).");
+    throw new PolicyError(
+      `${file}: not a policy: ${kindOf(doc)}.`,
+      "A policy is YAML or JSON starting with `version: 1` (see docs/cli.md).",
+    );
   return parsePolicy(text, file);
 }

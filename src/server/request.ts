@@ -5,7 +5,12 @@ export interface IntentBody {
   action: string;
   actor: { id?: string; type?: string; [k: string]: unknown };
   resource: { type: string; name?: string; [k: string]: unknown };
-  data?: { sensitivity?: string[]; pii?: boolean; volume?: "single" | "bulk"; [k: string]: unknown };
+  data?: {
+    sensitivity?: string[];
+    pii?: boolean;
+    volume?: "single" | "bulk";
+    [k: string]: unknown;
+  };
   risk?: { authn?: string; [k: string]: unknown };
   layer?: string;
   [k: string]: unknown;
@@ -21,22 +26,38 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 // Own fields only: a body's missing `action` must not be found on Object.prototype.
-const field = (obj: Record<string, unknown>, key: string): unknown => (Object.hasOwn(obj, key) ? obj[key] : undefined);
+const field = (obj: Record<string, unknown>, key: string): unknown =>
+  Object.hasOwn(obj, key) ? obj[key] : undefined;
 
 const OBJECT_MSG = "Input should be a valid dictionary or object to extract fields from";
 
-function requireString(issues: ValidationIssue[], obj: Record<string, unknown>, key: string, loc: (string | number)[], required: boolean) {
+function requireString(
+  issues: ValidationIssue[],
+  obj: Record<string, unknown>,
+  key: string,
+  loc: (string | number)[],
+  required: boolean,
+) {
   const v = field(obj, key);
   if (v === undefined || v === null) {
     if (required) issues.push({ type: "missing", loc: [...loc, key], msg: "Field required" });
   } else if (typeof v !== "string") {
     issues.push({ type: "string_type", loc: [...loc, key], msg: "Input should be a valid string" });
   } else if (required && v.trim() === "") {
-    issues.push({ type: "string_too_short", loc: [...loc, key], msg: "String should have at least 1 character" });
+    issues.push({
+      type: "string_too_short",
+      loc: [...loc, key],
+      msg: "String should have at least 1 character",
+    });
   }
 }
 
-function requireObject(issues: ValidationIssue[], body: Record<string, unknown>, key: string, required: boolean): Record<string, unknown> | undefined {
+function requireObject(
+  issues: ValidationIssue[],
+  body: Record<string, unknown>,
+  key: string,
+  required: boolean,
+): Record<string, unknown> | undefined {
   const v = field(body, key);
   if (v === undefined || v === null) {
     if (required) issues.push({ type: "missing", loc: ["body", key], msg: "Field required" });
@@ -68,15 +89,39 @@ export function validateIntentBody(body: unknown): ValidationIssue[] {
   if (data) {
     const s = data.sensitivity;
     if (s !== undefined && s !== null) {
-      if (!Array.isArray(s)) issues.push({ type: "list_type", loc: ["body", "data", "sensitivity"], msg: "Input should be a valid list" });
-      else s.forEach((x, i) => {
-        if (typeof x !== "string") issues.push({ type: "string_type", loc: ["body", "data", "sensitivity", i], msg: "Input should be a valid string" });
-      });
+      if (!Array.isArray(s))
+        issues.push({
+          type: "list_type",
+          loc: ["body", "data", "sensitivity"],
+          msg: "Input should be a valid list",
+        });
+      else
+        s.forEach((x, i) => {
+          if (typeof x !== "string")
+            issues.push({
+              type: "string_type",
+              loc: ["body", "data", "sensitivity", i],
+              msg: "Input should be a valid string",
+            });
+        });
     }
     if (data.pii !== undefined && data.pii !== null && typeof data.pii !== "boolean")
-      issues.push({ type: "bool_type", loc: ["body", "data", "pii"], msg: "Input should be a valid boolean" });
-    if (data.volume !== undefined && data.volume !== null && data.volume !== "single" && data.volume !== "bulk")
-      issues.push({ type: "literal_error", loc: ["body", "data", "volume"], msg: "Input should be 'single' or 'bulk'" });
+      issues.push({
+        type: "bool_type",
+        loc: ["body", "data", "pii"],
+        msg: "Input should be a valid boolean",
+      });
+    if (
+      data.volume !== undefined &&
+      data.volume !== null &&
+      data.volume !== "single" &&
+      data.volume !== "bulk"
+    )
+      issues.push({
+        type: "literal_error",
+        loc: ["body", "data", "volume"],
+        msg: "Input should be 'single' or 'bulk'",
+      });
   }
   const risk = requireObject(issues, body, "risk", false);
   if (risk) requireString(issues, risk, "authn", ["body", "risk"], false);

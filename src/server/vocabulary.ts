@@ -2,7 +2,11 @@
 // The policy file can add its own synonyms; they win over the built-in ones.
 
 export type VocabularyField = "action" | "resource_type" | "actor_type";
-export const VOCABULARY_FIELDS: readonly VocabularyField[] = ["action", "resource_type", "actor_type"];
+export const VOCABULARY_FIELDS: readonly VocabularyField[] = [
+  "action",
+  "resource_type",
+  "actor_type",
+];
 
 export interface Prediction {
   canonical: string;
@@ -19,18 +23,80 @@ export interface TraceEntry {
 // canonical term -> its synonyms
 const BUILT_IN: Record<VocabularyField, Record<string, string[]>> = {
   action: {
-    read: ["query", "select", "fetch", "get", "list", "search", "lookup", "find", "view", "retrieve", "describe", "show", "download", "browse"],
-    write: ["create", "insert", "add", "update", "save", "put", "edit", "modify", "upsert", "patch", "upload", "set", "append"],
+    read: [
+      "query",
+      "select",
+      "fetch",
+      "get",
+      "list",
+      "search",
+      "lookup",
+      "find",
+      "view",
+      "retrieve",
+      "describe",
+      "show",
+      "download",
+      "browse",
+    ],
+    write: [
+      "create",
+      "insert",
+      "add",
+      "update",
+      "save",
+      "put",
+      "edit",
+      "modify",
+      "upsert",
+      "patch",
+      "upload",
+      "set",
+      "append",
+    ],
     delete: ["remove", "drop", "destroy", "erase", "purge", "truncate", "unlink"],
     send: ["post", "email", "mail", "notify", "message", "publish", "reply", "forward", "sms"],
     execute: ["run", "exec", "invoke", "call", "spawn", "shell", "eval"],
     refund: ["reimburse", "chargeback"],
   },
   resource_type: {
-    database: ["db", "postgres", "postgres_db", "postgresql", "mysql", "sqlite", "sql", "table", "mongodb", "mongo", "dynamodb"],
+    database: [
+      "db",
+      "postgres",
+      "postgres_db",
+      "postgresql",
+      "mysql",
+      "sqlite",
+      "sql",
+      "table",
+      "mongodb",
+      "mongo",
+      "dynamodb",
+    ],
     email: ["mail", "smtp", "gmail", "inbox", "mailbox"],
-    file: ["document", "doc", "s3", "s3_object", "blob", "filesystem", "fs", "path", "folder", "directory"],
-    external_api: ["api", "http", "rest", "rest_api", "webhook", "url", "endpoint", "graphql", "web"],
+    file: [
+      "document",
+      "doc",
+      "s3",
+      "s3_object",
+      "blob",
+      "filesystem",
+      "fs",
+      "path",
+      "folder",
+      "directory",
+    ],
+    external_api: [
+      "api",
+      "http",
+      "rest",
+      "rest_api",
+      "webhook",
+      "url",
+      "endpoint",
+      "graphql",
+      "web",
+    ],
     payment: ["payments", "stripe", "charge", "invoice", "transaction"],
   },
   actor_type: {
@@ -55,22 +121,34 @@ const EDGES = /^_+|_+$/g;
  */
 export function normalizeTerm(raw: string): string {
   if (NORMAL.test(raw)) return raw;
-  return raw.normalize("NFKC").replace(INVISIBLE, "").toLowerCase().replace(SEPARATORS, "_").replace(EDGES, "");
+  return raw
+    .normalize("NFKC")
+    .replace(INVISIBLE, "")
+    .toLowerCase()
+    .replace(SEPARATORS, "_")
+    .replace(EDGES, "");
 }
 
 /** Built-in synonyms plus the policy's own (`extra[field][raw] = canonical`), precomputed into lookups. */
-export function buildVocabulary(extra: Partial<Record<VocabularyField, Record<string, string>>> = {}): Vocabulary {
+export function buildVocabulary(
+  extra: Partial<Record<VocabularyField, Record<string, string>>> = {},
+): Vocabulary {
   const out = {} as Vocabulary;
   for (const field of VOCABULARY_FIELDS) {
     const map = new Map<string, Prediction>();
     for (const [canonical, synonyms] of Object.entries(BUILT_IN[field])) {
       map.set(canonical, { canonical, confidence: 1, source: "exact" });
-      for (const s of synonyms) map.set(s, { canonical, confidence: 0.95, source: "builtin_vocabulary" });
+      for (const s of synonyms)
+        map.set(s, { canonical, confidence: 0.95, source: "builtin_vocabulary" });
     }
     const own: string[] = [];
     for (const [raw, canonical] of Object.entries(extra[field] ?? {})) {
       own.push(normalizeTerm(raw));
-      map.set(own[own.length - 1], { canonical: normalizeTerm(canonical), confidence: 1, source: "policy_vocabulary" });
+      map.set(own[own.length - 1], {
+        canonical: normalizeTerm(canonical),
+        confidence: 1,
+        source: "policy_vocabulary",
+      });
     }
     // An alias onto a synonym (`lookup2: query`) must land where a request for that synonym lands (`read`):
     // otherwise no rule can match it, since rules may not name synonyms.
@@ -100,7 +178,11 @@ export function predict(vocabulary: Vocabulary, field: VocabularyField, raw: str
 }
 
 /** Is `term` a raw synonym (not itself canonical) in this field? Used to catch rules that can never match. */
-export function synonymOf(vocabulary: Vocabulary, field: VocabularyField, term: string): string | undefined {
+export function synonymOf(
+  vocabulary: Vocabulary,
+  field: VocabularyField,
+  term: string,
+): string | undefined {
   const p = vocabulary[field].get(normalizeTerm(term));
   return p && p.source !== "exact" && p.canonical !== normalizeTerm(term) ? p.canonical : undefined;
 }

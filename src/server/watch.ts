@@ -101,7 +101,9 @@ export function watchPolicy(o: WatchOptions): PolicyWatcher {
       // Swapped between opening and checking: read again, but do not spin on a file that always moves.
       if (problem === "changed" && ++changedRetries <= 3) return retry(25);
       const verb = problem === "outside" ? "refused" : "failed";
-      return refuse(`policy reload ${verb}, keeping the last good policy: ${(err as Error).message}`);
+      return refuse(
+        `policy reload ${verb}, keeping the last good policy: ${(err as Error).message}`,
+      );
     }
     if (mine !== generation || closed) return;
     missingRetried = false;
@@ -119,7 +121,9 @@ export function watchPolicy(o: WatchOptions): PolicyWatcher {
     try {
       const policy = compilePolicy(text, file);
       o.onPolicy(policy);
-      stamp(`policy reloaded from ${file}: ${policy.rules.length} rule(s), default ${policy.default}`);
+      stamp(
+        `policy reloaded from ${file}: ${policy.rules.length} rule(s), default ${policy.default}`,
+      );
     } catch (err) {
       stamp(`policy reload failed, keeping the last good policy: ${(err as Error).message}`);
     }
@@ -143,7 +147,9 @@ export function watchPolicy(o: WatchOptions): PolicyWatcher {
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return schedule(0);
-      log(`cannot watch ${file} for changes (${(err as Error).message}); restart governor serve to pick up edits`);
+      log(
+        `cannot watch ${file} for changes (${(err as Error).message}); restart governor serve to pick up edits`,
+      );
     }
   };
   start();

@@ -5,7 +5,15 @@ import type { ProjectDetection } from "../../src/detectors/project.js";
 
 const project = {
   root: "/p",
-  packages: [{ name: "app", dir: "/p", relDir: ".", moduleKind: () => "esm", sources: [{ path: "a.ts", text: "x" }] }],
+  packages: [
+    {
+      name: "app",
+      dir: "/p",
+      relDir: ".",
+      moduleKind: () => "esm",
+      sources: [{ path: "a.ts", text: "x" }],
+    },
+  ],
 } as unknown as ProjectDetection;
 
 describe("tools.governed", () => {
@@ -13,7 +21,11 @@ describe("tools.governed", () => {
     const r = checkGoverned(project, (() => {
       throw new SyntaxError("Unexpected token in a.ts\n  at parse (...)");
     }) as never);
-    expect(r).toMatchObject({ id: "tools.governed", status: "warn", message: "could not look for tool definitions in app: Unexpected token in a.ts" });
+    expect(r).toMatchObject({
+      id: "tools.governed",
+      status: "warn",
+      message: "could not look for tool definitions in app: Unexpected token in a.ts",
+    });
     expect(r.fix).toMatch(/governor init --dry-run/);
   });
 
@@ -21,8 +33,21 @@ describe("tools.governed", () => {
     const r = checkGoverned(project, (() => ({
       files: [],
       warnings: [],
-      tools: [{ file: "a.ts", line: 3, name: "lookup", nameConfidence: "high", framework: "ai-sdk", form: "tool", status: "gated" }],
+      tools: [
+        {
+          file: "a.ts",
+          line: 3,
+          name: "lookup",
+          nameConfidence: "high",
+          framework: "ai-sdk",
+          form: "tool",
+          status: "gated",
+        },
+      ],
     })) as never);
-    expect(r).toMatchObject({ status: "fail", message: "1 of 1 tool definition(s) not gated: a.ts:3 (lookup)" });
+    expect(r).toMatchObject({
+      status: "fail",
+      message: "1 of 1 tool definition(s) not gated: a.ts:3 (lookup)",
+    });
   });
 });

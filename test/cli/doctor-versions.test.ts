@@ -14,7 +14,14 @@ afterEach(() => {
 function project(installed: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "gov-versions-"));
   dirs.push(dir);
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "app", type: "module", dependencies: Object.fromEntries(Object.keys(installed).map((n) => [n, "*"])) }));
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({
+      name: "app",
+      type: "module",
+      dependencies: Object.fromEntries(Object.keys(installed).map((n) => [n, "*"])),
+    }),
+  );
   writeFileSync(path.join(dir, "index.js"), "");
   for (const [name, version] of Object.entries(installed)) {
     const p = path.join(dir, "node_modules", name);
@@ -25,7 +32,9 @@ function project(installed: Record<string, string>): string {
 }
 
 async function versions(dir: string) {
-  const r = await run(["doctor", "--cwd", dir, "--json", "--samples", "1"], { env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:9" } });
+  const r = await run(["doctor", "--cwd", dir, "--json", "--samples", "1"], {
+    env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:9" },
+  });
   return JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === "frameworks.versions");
 }
 
@@ -33,7 +42,9 @@ describe("doctor frameworks.versions", () => {
   it("names each installed version and whether governor tested it", async () => {
     const c = await versions(project({ ai: "6.0.1", "@mastra/core": "1.3.0" }));
     expect(c.status).toBe("pass");
-    expect(c.message).toBe("ai 6.0.1 (tested), @mastra/core 1.3.0 (supported by its API, not tested by governor)");
+    expect(c.message).toBe(
+      "ai 6.0.1 (tested), @mastra/core 1.3.0 (supported by its API, not tested by governor)",
+    );
     expect(c.details.installed).toEqual({ ai: "6.0.1", "@mastra/core": "1.3.0" });
   });
 

@@ -11,13 +11,15 @@ export const bin = path.join(root, "bin/governor.js");
 export const policies = path.join(root, "test/fixtures/policies");
 export const tlsDir = path.join(root, "test/cli/tls");
 
-if (!existsSync(path.join(root, "dist/cli.js"))) throw new Error("dist/cli.js is missing: run `GOVERNOR_FAST_BUILD=1 npx tsup` first");
+if (!existsSync(path.join(root, "dist/cli.js")))
+  throw new Error("dist/cli.js is missing: run `GOVERNOR_FAST_BUILD=1 npx tsup` first");
 
 /** Environment without any GOVERNOR_* or CI variables of the machine running the tests. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith("GOVERNOR_") && k !== "CI" && k !== "GITHUB_ACTIONS" && k !== "FORCE_COLOR") env[k] = v;
+    if (!k.startsWith("GOVERNOR_") && k !== "CI" && k !== "GITHUB_ACTIONS" && k !== "FORCE_COLOR")
+      env[k] = v;
   }
   env.NO_COLOR = "1";
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
@@ -44,9 +46,18 @@ afterAll(() => {
   for (const child of live) child.kill("SIGKILL");
 });
 
-export function run(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] }));
+    const child = track(
+      spawn(process.execPath, [bin, ...args], {
+        cwd: opts.cwd ?? root,
+        env: cleanEnv(opts.env),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     let stdout = "";
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (d) => (stdout += d));
@@ -64,10 +75,19 @@ export interface Served {
 }
 
 /** Starts `governor serve --port 0 ...` and resolves once it printed its `listening on` line. */
-export function serve(args: string[], env: Record<string, string | undefined> = {}): Promise<Served> {
+export function serve(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Served> {
   return new Promise((resolve, reject) => {
     // resolves on its `listening on` line, rejects if it exits first; a hang is the hook timeout's to catch
-    const proc = track(spawn(process.execPath, [bin, "serve", "--port", "0", ...args], { cwd: root, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] }));
+    const proc = track(
+      spawn(process.execPath, [bin, "serve", "--port", "0", ...args], {
+        cwd: root,
+        env: cleanEnv(env),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     let stdout = "";
     let stderr = "";
     proc.stderr!.setEncoding("utf8").on("data", (d) => (stderr += d));
@@ -116,23 +136,36 @@ export async function fixedServer(
   body: string,
   opts: { headers?: Record<string, string> | (() => Record<string, string>); tls?: boolean } = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
+  const handler = (
+    req: import("node:http").IncomingMessage,
+    res: import("node:http").ServerResponse,
+  ) => {
     req.resume();
     // Headers may be computed per response (a Date header skewed from the time of the answer).
-    res.writeHead(status, { "content-type": "application/json", ...(typeof opts.headers === "function" ? opts.headers() : opts.headers) });
+    res.writeHead(status, {
+      "content-type": "application/json",
+      ...(typeof opts.headers === "function" ? opts.headers() : opts.headers),
+    });
     res.end(body);
   };
   const server = opts.tls
-    ? (await import("node:https")).createServer({ cert: readFileSync(path.join(tlsDir, "localhost-test.crt")), key: readFileSync(path.join(tlsDir, "localhost-test.key")) }, handler)
+    ? (await import("node:https")).createServer(
+        {
+          cert: readFileSync(path.join(tlsDir, "localhost-test.crt")),
+          key: readFileSync(path.join(tlsDir, "localhost-test.key")),
+        },
+        handler,
+      )
     : (await import("node:http")).createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as import("node:net").AddressInfo).port;
   return {
     url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -9,7 +9,10 @@ const KEY = "sk-test-intent-0123456789";
 let srv: Served;
 let down: Awaited<ReturnType<typeof fixedServer>>;
 const ask = (args: string[], env: Record<string, string> = {}, cwd?: string) =>
-  run(["test-intent", ...args], { env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, ...env }, cwd });
+  run(["test-intent", ...args], {
+    env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, ...env },
+    cwd,
+  });
 
 beforeAll(async () => {
   [srv, down] = await Promise.all([
@@ -23,7 +26,16 @@ afterAll(async () => {
 
 describe.concurrent("governor test-intent", () => {
   it("ALLOW: exit 0, shows the decision, request id and the canonicalization table", async () => {
-    const r = await ask(["--action", "query", "--resource", "postgres_db:users", "--actor", "user-1", "--actor-type", "user"]);
+    const r = await ask([
+      "--action",
+      "query",
+      "--resource",
+      "postgres_db:users",
+      "--actor",
+      "user-1",
+      "--actor-type",
+      "user",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ALLOW {2}Rule "reads" allows this\./);
     expect(r.stdout).toMatch(/request id\s+[0-9a-f-]{36}/);
@@ -34,43 +46,92 @@ describe.concurrent("governor test-intent", () => {
   });
 
   it("DENY with --json: exit 1 and one object with what was sent and why", async () => {
-    const r = await ask(["--action", "refund", "--resource", "stripe", "--pii", "--sensitivity", "confidential,pci", "--json"]);
+    const r = await ask([
+      "--action",
+      "refund",
+      "--resource",
+      "stripe",
+      "--pii",
+      "--sensitivity",
+      "confidential,pci",
+      "--json",
+    ]);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({
       decision: "DENY",
       reason: "Refunds need a human approver.",
       deny_code: "stepup_required",
-      intent: { action: "refund", resource: { type: "stripe" }, data: { pii: true, sensitivity: ["confidential", "pci"] } },
+      intent: {
+        action: "refund",
+        resource: { type: "stripe" },
+        data: { pii: true, sensitivity: ["confidential", "pci"] },
+      },
     });
     expect(out.request_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof out.latency_ms).toBe("number");
-    expect(out.canonicalization_trace[1]).toEqual({ field: "resource_type", raw_input: "stripe", prediction: { canonical: "payment", confidence: 0.95, source: "builtin_vocabulary" } });
+    expect(out.canonicalization_trace[1]).toEqual({
+      field: "resource_type",
+      raw_input: "stripe",
+      prediction: { canonical: "payment", confidence: 0.95, source: "builtin_vocabulary" },
+    });
   });
 
   it("--tool builds the intent through the repo's intent map; argument values are never shown", async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "governor-ti-"));
-    writeFileSync(path.join(cwd, "governor.config.json"), JSON.stringify({
-      defaults: { actor: { id: "support-bot", type: "agent" } },
-      tools: { issue_credit: { action: "refund", resource: { type: "payment", name: "stripe" } } },
-    }));
-    const r = await ask(["--tool", "issue_credit", "--args", '{"customer":"jane@example.com","amount":20}', "--expect", "deny", "--json"], {}, cwd);
+    writeFileSync(
+      path.join(cwd, "governor.config.json"),
+      JSON.stringify({
+        defaults: { actor: { id: "support-bot", type: "agent" } },
+        tools: {
+          issue_credit: { action: "refund", resource: { type: "payment", name: "stripe" } },
+        },
+      }),
+    );
+    const r = await ask(
+      [
+        "--tool",
+        "issue_credit",
+        "--args",
+        '{"customer":"jane@example.com","amount":20}',
+        "--expect",
+        "deny",
+        "--json",
+      ],
+      {},
+      cwd,
+    );
     expect(r.code).toBe(0); // DENY was expected
     const out = JSON.parse(r.stdout);
-    expect(out.intent).toMatchObject({ action: "refund", actor: { id: "support-bot" }, resource: { type: "payment", name: "stripe" }, data: { pii: true } });
+    expect(out.intent).toMatchObject({
+      action: "refund",
+      actor: { id: "support-bot" },
+      resource: { type: "payment", name: "stripe" },
+      data: { pii: true },
+    });
     expect(out).toMatchObject({ decision: "DENY", expected: "DENY", matches_expectation: true });
     expect(r.stdout + r.stderr).not.toContain("jane@example.com");
   });
 
   it("--expect that does not match: exit 1 and says so (in colour when forced)", async () => {
-    const r = await ask(["--action", "read", "--resource", "database", "--expect", "deny"], { FORCE_COLOR: "1", NO_COLOR: "" });
+    const r = await ask(["--action", "read", "--resource", "database", "--expect", "deny"], {
+      FORCE_COLOR: "1",
+      NO_COLOR: "",
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("expected deny: got allow instead");
     expect(r.stdout).toMatch(/\x1b\[32m\x1b\[1mALLOW/);
   });
 
   it("401: exit 2, tells the user which key to set, never prints the key", async () => {
-    const r = await ask(["--action", "read", "--resource", "database", "--api-key", "wrong-key-abcdef"]);
+    const r = await ask([
+      "--action",
+      "read",
+      "--resource",
+      "database",
+      "--api-key",
+      "wrong-key-abcdef",
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/HTTP 401/);
     expect(r.stderr).toMatch(/fix: Pass --api-key <key> or set GOVERNOR_API_KEY/);
@@ -78,19 +139,38 @@ describe.concurrent("governor test-intent", () => {
   });
 
   it("no key for a server that needs one: says none was sent; no message talks about a tool that was not run", async () => {
-    const r = await run(["test-intent", "--action", "read", "--resource", "database", "--url", srv.url]);
+    const r = await run([
+      "test-intent",
+      "--action",
+      "read",
+      "--resource",
+      "database",
+      "--url",
+      srv.url,
+    ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error enforce refused governor's credentials \(HTTP 401: .*\): no API key was sent\.\nfix: This enforce server needs a key: pass --api-key <key> or set GOVERNOR_API_KEY/);
+    expect(r.stderr).toMatch(
+      /^error enforce refused governor's credentials \(HTTP 401: .*\): no API key was sent\.\nfix: This enforce server needs a key: pass --api-key <key> or set GOVERNOR_API_KEY/,
+    );
     expect(r.stderr).not.toMatch(/tool was not run|GOVERNOR_HEADERS/);
   });
 
   it("https:// to a plain HTTP server, and a URL without a scheme: each fix says what to type", async () => {
     const [tls, bare] = await Promise.all([
-      ask(["--action", "read", "--resource", "database", "--url", srv.url.replace("http:", "https:")]),
+      ask([
+        "--action",
+        "read",
+        "--resource",
+        "database",
+        "--url",
+        srv.url.replace("http:", "https:"),
+      ]),
       ask(["--action", "read", "--resource", "database", "--url", "localhost:8787"]),
     ]);
     expect(tls.code).toBe(2);
-    expect(tls.stderr).toMatch(/fix: https:\/\/127\.0\.0\.1:\d+ does not speak HTTPS on that port: use http:\/\//);
+    expect(tls.stderr).toMatch(
+      /fix: https:\/\/127\.0\.0\.1:\d+ does not speak HTTPS on that port: use http:\/\//,
+    );
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/fix: Give the scheme too: --url http:\/\/localhost:8787/);
   });
@@ -108,16 +188,37 @@ describe.concurrent("governor test-intent", () => {
       expect(typeof out.error.message).toBe("string");
       expect(typeof out.error.fix).toBe("string");
     }
-    expect(JSON.parse(noUrl.stdout)).toMatchObject({ error: { code: "config_invalid" }, intent: { action: "read", resource: { type: "db" } } });
+    expect(JSON.parse(noUrl.stdout)).toMatchObject({
+      error: { code: "config_invalid" },
+      intent: { action: "read", resource: { type: "db" } },
+    });
     expect(JSON.parse(badInput.stdout).error.message).toMatch(/missing --resource/);
-    expect(JSON.parse(badOption.stdout).error).toMatchObject({ code: "invalid_options", message: expect.stringMatching(/--timeout: expected a number/) });
+    expect(JSON.parse(badOption.stdout).error).toMatchObject({
+      code: "invalid_options",
+      message: expect.stringMatching(/--timeout: expected a number/),
+    });
   });
 
   it("a bad setting other than the URL: the fix names no --url", async () => {
-    const r = await run(["test-intent", "--url", "http://127.0.0.1:9", "--action", "read", "--resource", "db", "--json"], { env: { GOVERNOR_DECISION_MAX_TTL_MS: "abc" } });
+    const r = await run(
+      [
+        "test-intent",
+        "--url",
+        "http://127.0.0.1:9",
+        "--action",
+        "read",
+        "--resource",
+        "db",
+        "--json",
+      ],
+      { env: { GOVERNOR_DECISION_MAX_TTL_MS: "abc" } },
+    );
     expect(r.code).toBe(2);
     const { error } = JSON.parse(r.stdout);
-    expect(error).toMatchObject({ code: "config_invalid", message: expect.stringMatching(/GOVERNOR_DECISION_MAX_TTL_MS/) });
+    expect(error).toMatchObject({
+      code: "config_invalid",
+      message: expect.stringMatching(/GOVERNOR_DECISION_MAX_TTL_MS/),
+    });
     expect(error.fix).not.toMatch(/--url/);
   });
 
@@ -125,26 +226,50 @@ describe.concurrent("governor test-intent", () => {
     const withCreds = srv.url.replace("http://", "http://admin:hunter2-secret@");
     const [ok, down2] = await Promise.all([
       ask(["--action", "read", "--resource", "database", "--url", withCreds]),
-      ask(["--action", "read", "--resource", "database", "--url", `http://admin:hunter2-secret@127.0.0.1:${await freePort()}`]),
+      ask([
+        "--action",
+        "read",
+        "--resource",
+        "database",
+        "--url",
+        `http://admin:hunter2-secret@127.0.0.1:${await freePort()}`,
+      ]),
     ]);
     // The gate refuses a URL with credentials; test-intent says how to pass the key instead.
     for (const r of [ok, down2]) {
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/must not contain credentials[\s\S]*fix: Remove the credentials \(user:secret@\) from the URL and give the key with --api-key/);
+      expect(r.stderr).toMatch(
+        /must not contain credentials[\s\S]*fix: Remove the credentials \(user:secret@\) from the URL and give the key with --api-key/,
+      );
       expect(r.stdout + r.stderr).not.toContain("hunter2");
     }
   });
 
   it("unreachable port: exit 2 and how to start a server", async () => {
     const port = await freePort();
-    const r = await ask(["--action", "read", "--resource", "database", "--url", `http://127.0.0.1:${port}`]);
+    const r = await ask([
+      "--action",
+      "read",
+      "--resource",
+      "database",
+      "--url",
+      `http://127.0.0.1:${port}`,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ECONNREFUSED/);
     expect(r.stderr).toMatch(/governor serve --policy <file>/);
   });
 
   it("500 from enforce: exit 2, JSON error says to check the server's logs", async () => {
-    const r = await ask(["--action", "read", "--resource", "database", "--url", down.url, "--json"]);
+    const r = await ask([
+      "--action",
+      "read",
+      "--resource",
+      "database",
+      "--url",
+      down.url,
+      "--json",
+    ]);
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout);
     expect(out.decision).toBeNull();
@@ -155,7 +280,9 @@ describe.concurrent("governor test-intent", () => {
   it("bad input: exit 2 with what to type instead", async () => {
     const noResource = await ask(["--action", "read"]);
     expect(noResource.code).toBe(2);
-    expect(noResource.stderr).toMatch(/missing --resource.*\n.*fix: Give --action <verb> --resource <type>\[:<name>\]/);
+    expect(noResource.stderr).toMatch(
+      /missing --resource.*\n.*fix: Give --action <verb> --resource <type>\[:<name>\]/,
+    );
     const badArgs = await ask(["--tool", "send_email", "--args", "{to:"]);
     expect(badArgs.code).toBe(2);
     expect(badArgs.stderr).toMatch(/--args is not valid JSON/);

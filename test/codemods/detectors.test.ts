@@ -8,9 +8,15 @@ it("finds frameworks from package.json and from imports, several at once", () =>
   const r = detectFrameworks({
     dependencies: { ai: "^6", "@ai-sdk/openai": "^2", openai: "^6", express: "^5" },
     sources: [
-      { path: "src/a.ts", text: 'import { tool } from "@langchain/core/tools";\nimport OpenAI from "openai";' },
-      { path: "src/b.cjs", text: 'const { McpServer } = require("@modelcontextprotocol/sdk/server/mcp.js");' },
-      { path: "src/c.ts", text: 'const x = "from \'express\'";' },
+      {
+        path: "src/a.ts",
+        text: 'import { tool } from "@langchain/core/tools";\nimport OpenAI from "openai";',
+      },
+      {
+        path: "src/b.cjs",
+        text: 'const { McpServer } = require("@modelcontextprotocol/sdk/server/mcp.js");',
+      },
+      { path: "src/c.ts", text: "const x = \"from 'express'\";" },
     ],
   });
   expect(r).toEqual([
@@ -19,7 +25,9 @@ it("finds frameworks from package.json and from imports, several at once", () =>
     { framework: "mcp", via: ["import"], files: ["src/b.cjs"] },
     { framework: "openai", via: ["dependency", "import"], files: ["src/a.ts"] },
   ]);
-  expect(detectFrameworks({ dependencies: [], sources: [{ path: "x.js", text: "console.log(1)" }] })).toEqual([]);
+  expect(
+    detectFrameworks({ dependencies: [], sources: [{ path: "x.js", text: "console.log(1)" }] }),
+  ).toEqual([]);
 });
 
 it("lists tools without rewriting anything, and honours --framework", () => {

@@ -26,7 +26,10 @@ function materialize(name: string): string {
   for (const i of c.inputs) {
     const file = path.join(OUT, name, i.path);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, (after.get(i.path) ?? i.text).replace(/"governor\/runtime"/g, JSON.stringify(RUNTIME)));
+    writeFileSync(
+      file,
+      (after.get(i.path) ?? i.text).replace(/"governor\/runtime"/g, JSON.stringify(RUNTIME)),
+    );
   }
   return path.join(OUT, name);
 }
@@ -41,7 +44,12 @@ beforeAll(async () => {
       asked.push(name);
       intents.set(name, intent);
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ decision: DENIED.has(name) ? "DENY" : "ALLOW", metadata: { request_id: `r-${asked.length}`, reason: "blocked in test" } }));
+      res.end(
+        JSON.stringify({
+          decision: DENIED.has(name) ? "DENY" : "ALLOW",
+          metadata: { request_id: `r-${asked.length}`, reason: "blocked in test" },
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -62,13 +70,21 @@ describe("gated code at run time", () => {
     const dir = materialize("langchain-ts");
     const tools = await import(path.join(dir, "src/tools.ts"));
     const classes = await import(path.join(dir, "src/classes.ts"));
-    expect(await new classes.SearchDocs().invoke({ query: "q" })).toBe("results for q from search_docs");
+    expect(await new classes.SearchDocs().invoke({ query: "q" })).toBe(
+      "results for q from search_docs",
+    );
     expect(await new classes.Calculator().invoke("1+2")).toBe("3");
     // onDeny "return": not thrown, so LangChain does not wrap it in "Please fix your mistakes.".
-    expect(await new classes.RunSql().invoke({ query: "drop" })).toMatch(/^The tool call "run_sql" was blocked by policy/);
-    expect(await tools.refund.invoke({ id: "o1" })).toMatch(/^The tool call "refund_payment" was blocked by policy/);
+    expect(await new classes.RunSql().invoke({ query: "drop" })).toMatch(
+      /^The tool call "run_sql" was blocked by policy/,
+    );
+    expect(await tools.refund.invoke({ id: "o1" })).toMatch(
+      /^The tool call "refund_payment" was blocked by policy/,
+    );
     expect(await tools.actionTools[0].invoke({ id: "7" })).toBe("archive 7");
-    expect(asked).toEqual(expect.arrayContaining(["search_docs", "calculator", "run_sql", "refund_payment", "archive"]));
+    expect(asked).toEqual(
+      expect.arrayContaining(["search_docs", "calculator", "run_sql", "refund_payment", "archive"]),
+    );
   });
 
   it("raw loop: a denied call still yields a tool message with the same tool_call_id", async () => {
@@ -102,7 +118,10 @@ describe("gated code at run time", () => {
     await client.close();
     // A handler defined elsewhere, and one with a declared result type: both still answer through the gate.
     const ref = await import(path.join(dir, "src/low-level-ref.ts"));
-    for (const [srv, tool, text] of [[ref.refServer, "lookup", "called lookup"], [ref.typedServer, "stamp", "stamped"]] as const) {
+    for (const [srv, tool, text] of [
+      [ref.refServer, "lookup", "called lookup"],
+      [ref.typedServer, "stamp", "stamped"],
+    ] as const) {
       const [c1, c2] = InMemoryTransport.createLinkedPair();
       await srv.connect(c2);
       const cl = new Client({ name: "t", version: "1" });
@@ -137,24 +156,44 @@ describe("gated code at run time", () => {
     const dir = materialize("ai-sdk-esm-ts");
     const { run } = await import(path.join(dir, "src/agent.ts"));
     const { MockLanguageModelV3 } = await import("ai/test");
-    const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+    const usage = {
+      inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: 1, text: 1, reasoning: 0 },
+    };
     let n = 0;
     const model = new MockLanguageModelV3({
       doGenerate: async () =>
         n++ === 0
           ? {
               content: [
-                { type: "tool-call", toolCallId: "c1", toolName: "send_email", input: JSON.stringify({ to: "a@b.c", body: "hi" }) },
-                { type: "tool-call", toolCallId: "c2", toolName: "lookup", input: JSON.stringify({ key: "k" }) },
+                {
+                  type: "tool-call",
+                  toolCallId: "c1",
+                  toolName: "send_email",
+                  input: JSON.stringify({ to: "a@b.c", body: "hi" }),
+                },
+                {
+                  type: "tool-call",
+                  toolCallId: "c2",
+                  toolName: "lookup",
+                  input: JSON.stringify({ key: "k" }),
+                },
               ],
               finishReason: { unified: "tool-calls", raw: "tool_calls" },
               usage,
               warnings: [],
             }
-          : { content: [{ type: "text", text: "done" }], finishReason: { unified: "stop", raw: "stop" }, usage, warnings: [] },
+          : {
+              content: [{ type: "text", text: "done" }],
+              finishReason: { unified: "stop", raw: "stop" },
+              usage,
+              warnings: [],
+            },
     });
     const result = await run(model, new Map([["k", "v"]]), false);
-    const parts = result.steps[0].content.map((p: { type: string; toolCallId?: string }) => `${p.type}:${p.toolCallId ?? ""}`);
+    const parts = result.steps[0].content.map(
+      (p: { type: string; toolCallId?: string }) => `${p.type}:${p.toolCallId ?? ""}`,
+    );
     expect(parts).toEqual(expect.arrayContaining(["tool-error:c1", "tool-result:c2"]));
     const ok = result.steps[0].content.find((p: { type: string }) => p.type === "tool-result");
     expect(ok.output).toBe("v");
@@ -166,7 +205,9 @@ describe("gated code at run time", () => {
     const agents = await import(path.join(dir, "src/agent.ts"));
     const { RunContext } = await import("@openai/agents");
     expect(agents.lookupOrder.name).toBe("lookup_order");
-    expect(await agents.lookupOrder.invoke(new RunContext(), JSON.stringify({ id: "7" }))).toBe("order 7");
+    expect(await agents.lookupOrder.invoke(new RunContext(), JSON.stringify({ id: "7" }))).toBe(
+      "order 7",
+    );
     const denied = await agents.sendEmail.invoke(new RunContext(), JSON.stringify({ to: "a@b.c" }));
     expect(String(denied)).toMatch(/blocked by policy/);
     expect(String(denied)).not.toContain("sent to");
@@ -177,21 +218,42 @@ describe("gated code at run time", () => {
     const { Mailer } = await import(path.join(dir, "src/this-tools.ts"));
     const { RunContext } = await import("@openai/agents");
     const m = new Mailer("[desk]");
-    expect(await m.send.invoke({ to: "ann@example.com" })).toBe("[desk] support@example.com -> ann@example.com");
+    expect(await m.send.invoke({ to: "ann@example.com" })).toBe(
+      "[desk] support@example.com -> ann@example.com",
+    );
     expect(intents.get("send_mail")?.data?.pii).toBe(true); // the email argument was seen by the gate
-    expect(await m.forward.invoke(new RunContext(), JSON.stringify({ to: "bob@example.com" }))).toBe("[desk] forwarded to bob@example.com");
+    expect(
+      await m.forward.invoke(new RunContext(), JSON.stringify({ to: "bob@example.com" })),
+    ).toBe("[desk] forwarded to bob@example.com");
     expect(intents.get("forward_mail")?.data?.pii).toBe(true);
     const { archive } = await import(path.join(dir, "src/crlf.ts"));
     expect(await archive.invoke({ ids: ["a", "b", "c"] })).toBe("archived a and 2 more");
     expect(intents.get("archive")?.data?.volume).toBe("bulk"); // the array argument was seen
     const { notify, Lookup } = await import(path.join(dir, "src/tabs.ts"));
-    expect(await notify.invoke({ to: "x", subject: "s" })).toBe("sent to x: Hello,\n  this line belongs to a template and must not move.\ns (?)");
+    expect(await notify.invoke({ to: "x", subject: "s" })).toBe(
+      "sent to x: Hello,\n  this line belongs to a template and must not move.\ns (?)",
+    );
     expect(await new Lookup().invoke({ key: "k" })).toBe("lookup:k");
     const { legacy, createTicket } = await import(path.join(dir, "src/four.ts"));
-    expect(await legacy.invoke(new RunContext(), JSON.stringify({ text: "hi" }))).toMatch(/^hi \(\d\)$/);
-    expect(await createTicket.invoke(new RunContext(), JSON.stringify({ title: "t", tags: ["x"] }))).toMatchObject({ id: 1, title: "t", labels: ["x"] });
+    expect(await legacy.invoke(new RunContext(), JSON.stringify({ text: "hi" }))).toMatch(
+      /^hi \(\d\)$/,
+    );
+    expect(
+      await createTicket.invoke(new RunContext(), JSON.stringify({ title: "t", tags: ["x"] })),
+    ).toMatchObject({ id: 1, title: "t", labels: ["x"] });
     const { trim } = await import(path.join(dir, "src/comment.js"));
     expect(await trim.invoke("  t  ")).toBe("t");
-    expect(asked).toEqual(expect.arrayContaining(["send_mail", "forward_mail", "archive", "notify", "lookup", "legacy_echo", "create_ticket", "trim"]));
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        "send_mail",
+        "forward_mail",
+        "archive",
+        "notify",
+        "lookup",
+        "legacy_echo",
+        "create_ticket",
+        "trim",
+      ]),
+    );
   });
 });

@@ -5,7 +5,9 @@ import { applyEdits, indentUnit, reindentEdits } from "../../src/codemods/edits.
 describe("indentUnit", () => {
   it("reads tabs, 2 and 4 spaces, ignoring JSDoc continuation lines", () => {
     expect(indentUnit("class A {\n\tm() {\n\t\treturn 1;\n\t}\n}\n")).toBe("\t");
-    expect(indentUnit("/**\n * doc\n */\nfunction f() {\n    if (x) {\n        y();\n    }\n}\n")).toBe("    ");
+    expect(
+      indentUnit("/**\n * doc\n */\nfunction f() {\n    if (x) {\n        y();\n    }\n}\n"),
+    ).toBe("    ");
     expect(indentUnit("const a = {\n  b: {\n    c: 1,\n  },\n};\n")).toBe("  ");
     expect(indentUnit("const a = {\r\n    b: 1,\r\n};\r\n")).toBe("    ");
   });
@@ -19,12 +21,16 @@ describe("reindentEdits", () => {
   it("indents every non-blank line start inside the range, skipping kept ranges", () => {
     const text = "f({\n  a,\n\n  b: `x\n  y`,\n})";
     const tpl = text.indexOf("`");
-    const edits = reindentEdits(text, 0, text.length, "  ", [[tpl, text.indexOf("`", tpl + 1) + 1]]);
+    const edits = reindentEdits(text, 0, text.length, "  ", [
+      [tpl, text.indexOf("`", tpl + 1) + 1],
+    ]);
     expect(applyEdits(text, edits)).toBe("f({\n    a,\n\n    b: `x\n  y`,\n  })");
   });
 
   it("keeps CRLF line breaks", () => {
     const text = "{\r\n  a;\r\n}";
-    expect(applyEdits(text, reindentEdits(text, 0, text.length, "\t", []))).toBe("{\r\n\t  a;\r\n\t}");
+    expect(applyEdits(text, reindentEdits(text, 0, text.length, "\t", []))).toBe(
+      "{\r\n\t  a;\r\n\t}",
+    );
   });
 });

@@ -31,7 +31,7 @@ describe("finding lines", () => {
       "",
       "/* block */ // and a line comment",
       "// another",
-      "export const echo = lcTool(async ({ t }) => t, { name: \"echo\", schema: z.object({ t: z.string() }) });",
+      'export const echo = lcTool(async ({ t }) => t, { name: "echo", schema: z.object({ t: z.string() }) });',
       "",
       "/** A class tool. */",
       "export class Search extends StructuredTool {",
@@ -87,7 +87,11 @@ describe("finding lines", () => {
       "",
     ].join("\r\n");
     expect(linesOf("src/server.js", text)).toEqual([
-      { name: "delete_file", line: 7, text: expect.stringMatching(/^server\.registerTool\("delete_file"/) },
+      {
+        name: "delete_file",
+        line: 7,
+        text: expect.stringMatching(/^server\.registerTool\("delete_file"/),
+      },
       { name: "read_file", line: 10, text: "read_file: async (a) => a," },
       { name: "ping", line: 17, text: 'case "ping":' },
     ]);

@@ -20,7 +20,14 @@ it.each([
     { moduleKind: () => "esm" },
   );
   expect(r.files.map((f) => f.path)).toEqual([email]);
-  expect(r.tools).toEqual([expect.objectContaining({ file: email, name: "send_email", nameConfidence: "high", status: "gated" })]);
+  expect(r.tools).toEqual([
+    expect.objectContaining({
+      file: email,
+      name: "send_email",
+      nameConfidence: "high",
+      status: "gated",
+    }),
+  ]);
   expect(r.warnings).toHaveLength(1);
   expect(r.warnings[0].startsWith(`${broken}: skipped, it does not parse`)).toBe(true);
 });

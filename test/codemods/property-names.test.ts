@@ -9,11 +9,17 @@ const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/);
 it("names each AI SDK tool by the key it is registered under, wherever that is", () => {
   fc.assert(
     fc.property(
-      fc.uniqueArray(fc.record({ key, how: fc.constantFrom("direct", "barrel", "alias", "shorthand", "unregistered") }), {
-        minLength: 1,
-        maxLength: 6,
-        selector: (t) => t.key,
-      }),
+      fc.uniqueArray(
+        fc.record({
+          key,
+          how: fc.constantFrom("direct", "barrel", "alias", "shorthand", "unregistered"),
+        }),
+        {
+          minLength: 1,
+          maxLength: 6,
+          selector: (t) => t.key,
+        },
+      ),
       fc.boolean(),
       (tools, starBarrel) => {
         const inputs: { path: string; text: string }[] = [];
@@ -27,20 +33,33 @@ it("names each AI SDK tool by the key it is registered under, wherever that is",
             text: `import { tool } from "ai";\nimport { z } from "zod";\n\nexport const ${v} = tool({\n  description: "t${i}",\n  inputSchema: z.object({}),\n  execute: async () => "r${i}",\n});\n`,
           });
           if (t.how === "unregistered") return;
-          if (t.how === "direct" || t.how === "shorthand") imports.push(`import { ${v} } from "./tools/t${i}.js";`);
+          if (t.how === "direct" || t.how === "shorthand")
+            imports.push(`import { ${v} } from "./tools/t${i}.js";`);
           else if (t.how === "alias") {
-            barrel.push(starBarrel ? `export * from "./t${i}.js";` : `export { ${v} as renamed${i} } from "./t${i}.js";`);
-            imports.push(`import { ${starBarrel ? v : `renamed${i} as local${i}`} } from "./tools/index.js";`);
+            barrel.push(
+              starBarrel
+                ? `export * from "./t${i}.js";`
+                : `export { ${v} as renamed${i} } from "./t${i}.js";`,
+            );
+            imports.push(
+              `import { ${starBarrel ? v : `renamed${i} as local${i}`} } from "./tools/index.js";`,
+            );
           } else {
-            barrel.push(starBarrel ? `export * from "./t${i}.js";` : `export { ${v} } from "./t${i}.js";`);
+            barrel.push(
+              starBarrel ? `export * from "./t${i}.js";` : `export { ${v} } from "./t${i}.js";`,
+            );
             imports.push(`import { ${v} } from "./tools/index.js";`);
           }
           const ref = t.how === "alias" && !starBarrel ? `local${i}` : v;
           entries.push(t.how === "shorthand" ? `  ${v},` : `  ${t.key}: ${ref},`);
         });
-        if (barrel.length) inputs.push({ path: "src/tools/index.ts", text: barrel.join("\n") + "\n" });
+        if (barrel.length)
+          inputs.push({ path: "src/tools/index.ts", text: barrel.join("\n") + "\n" });
         // The registry imports no framework and never says "execute": only the cross-file lookup finds it.
-        inputs.push({ path: "src/registry.ts", text: `${imports.join("\n")}\n\nexport const toolset = {\n${entries.join("\n")}\n};\n` });
+        inputs.push({
+          path: "src/registry.ts",
+          text: `${imports.join("\n")}\n\nexport const toolset = {\n${entries.join("\n")}\n};\n`,
+        });
 
         const r = gateSources(inputs, { moduleKind: () => "esm" });
         expect(r.warnings).toEqual([]);
@@ -52,7 +71,9 @@ it("names each AI SDK tool by the key it is registered under, wherever that is",
             expect([f.name, f.nameConfidence]).toEqual([`tool${i}`, "low"]);
           } else expect([f.name, f.nameConfidence]).toEqual([t.key, "high"]);
           const out = r.files.find((x) => x.path === `src/tools/t${i}.ts`)!.after;
-          expect(out).toContain(`execute: gate(${JSON.stringify(f.name)}, async () => "r${i}", { input: "first" })`);
+          expect(out).toContain(
+            `execute: gate(${JSON.stringify(f.name)}, async () => "r${i}", { input: "first" })`,
+          );
         });
         expect(r.files.map((x) => x.path).filter((p) => !p.startsWith("src/tools/t"))).toEqual([]);
       },

@@ -7,7 +7,17 @@ import { gateSources } from "../../src/codemods/index.js";
 
 type Shape = "arrow" | "arrowExpr" | "function" | "method" | "shorthand";
 interface Spec {
-  form: "ai" | "aiPlain" | "lcTool" | "lcDynamic" | "lcClass" | "agents" | "mcp" | "mcpOld" | "rawSwitch" | "rawMap";
+  form:
+    | "ai"
+    | "aiPlain"
+    | "lcTool"
+    | "lcDynamic"
+    | "lcClass"
+    | "agents"
+    | "mcp"
+    | "mcpOld"
+    | "rawSwitch"
+    | "rawMap";
   name: string;
   shape: Shape;
 }
@@ -32,7 +42,9 @@ function fnText(shape: Shape, marker: string, params: string): string {
 /** One file with the given tools; returns the text and the body markers that must survive. */
 function render(specs: Spec[], cjs: boolean, comments: boolean): string {
   const imp = (names: string, spec: string) =>
-    cjs ? `const { ${names} } = require("${spec}");` : `import { ${names.replace(/(\w+): (\w+)/g, "$1 as $2")} } from "${spec}";`;
+    cjs
+      ? `const { ${names} } = require("${spec}");`
+      : `import { ${names.replace(/(\w+): (\w+)/g, "$1 as $2")} } from "${spec}";`;
   const lines = [
     imp("tool", "ai"),
     imp("tool: lcTool, DynamicStructuredTool, StructuredTool", "@langchain/core/tools"),
@@ -50,26 +62,37 @@ function render(specs: Spec[], cjs: boolean, comments: boolean): string {
     const c = comments ? `  /* tool ${i} */\n` : "";
     const fn = fnText(s.shape, m, "input");
     // Object-method shorthand where the function is an object member: `async execute(input) {...}`.
-    const member = (key: string) => (s.shape === "shorthand" ? `async ${key}(input) {\n    return "${m}";\n  }` : `${key}: ${fn}`);
+    const member = (key: string) =>
+      s.shape === "shorthand" ? `async ${key}(input) {\n    return "${m}";\n  }` : `${key}: ${fn}`;
     switch (s.form) {
       case "ai":
-        lines.push(`${c}const t${i} = tool({\n  description: "d",\n  inputSchema: z.object({}),\n  ${member("execute")},\n});`);
+        lines.push(
+          `${c}const t${i} = tool({\n  description: "d",\n  inputSchema: z.object({}),\n  ${member("execute")},\n});`,
+        );
         aiKeys.push(`  ${s.name}: t${i},`);
         break;
       case "aiPlain":
-        aiKeys.push(`  ${s.name}: { description: "d", inputSchema: z.object({}), ${member("execute")} },`);
+        aiKeys.push(
+          `  ${s.name}: { description: "d", inputSchema: z.object({}), ${member("execute")} },`,
+        );
         break;
       case "lcTool":
         lines.push(`${c}const t${i} = lcTool(${fn}, { name: "${s.name}", schema: z.object({}) });`);
         break;
       case "lcDynamic":
-        lines.push(`${c}const t${i} = new DynamicStructuredTool({ name: "${s.name}", description: "d", schema: z.object({}), ${member("func")} });`);
+        lines.push(
+          `${c}const t${i} = new DynamicStructuredTool({ name: "${s.name}", description: "d", schema: z.object({}), ${member("func")} });`,
+        );
         break;
       case "lcClass":
-        lines.push(`${c}class T${i} extends StructuredTool {\n  name = "${s.name}";\n  description = "d";\n  schema = z.object({});\n  async _call(input) {\n    return "${m}";\n  }\n}`);
+        lines.push(
+          `${c}class T${i} extends StructuredTool {\n  name = "${s.name}";\n  description = "d";\n  schema = z.object({});\n  async _call(input) {\n    return "${m}";\n  }\n}`,
+        );
         break;
       case "agents":
-        lines.push(`${c}const t${i} = agentTool({ name: "${s.name}", description: "d", parameters: z.object({}), ${member("execute")} });`);
+        lines.push(
+          `${c}const t${i} = agentTool({ name: "${s.name}", description: "d", parameters: z.object({}), ${member("execute")} });`,
+        );
         break;
       case "mcp":
         lines.push(`${c}server.registerTool("${s.name}", {}, ${fn});`);
@@ -86,21 +109,49 @@ function render(specs: Spec[], cjs: boolean, comments: boolean): string {
         break;
     }
   });
-  if (aiKeys.length) lines.push(`export const aiTools = {\n${aiKeys.join("\n")}\n};`, `generateText({ tools: aiTools });`);
+  if (aiKeys.length)
+    lines.push(
+      `export const aiTools = {\n${aiKeys.join("\n")}\n};`,
+      `generateText({ tools: aiTools });`,
+    );
   if (aiKeys.length) lines[0] = imp("tool, generateText", "ai");
-  if (mapEntries.length) lines.push(`const handlers = {\n${mapEntries.join("\n")}\n};`, `export async function dispatchMap(call) {\n  const args = JSON.parse(call.function.arguments);\n  return await handlers[call.function.name](args);\n}`);
-  if (cases.length) lines.push(`export async function dispatch(call) {\n  const args = JSON.parse(call.function.arguments);\n  switch (call.function.name) {\n${cases.join("\n")}\n    default:\n      return "unknown";\n  }\n}`);
+  if (mapEntries.length)
+    lines.push(
+      `const handlers = {\n${mapEntries.join("\n")}\n};`,
+      `export async function dispatchMap(call) {\n  const args = JSON.parse(call.function.arguments);\n  return await handlers[call.function.name](args);\n}`,
+    );
+  if (cases.length)
+    lines.push(
+      `export async function dispatch(call) {\n  const args = JSON.parse(call.function.arguments);\n  switch (call.function.name) {\n${cases.join("\n")}\n    default:\n      return "unknown";\n  }\n}`,
+    );
   const out = lines.join("\n\n") + "\n";
   return cjs ? out.replace(/^export /gm, "") : out;
 }
 
 function parses(path: string, text: string): boolean {
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, path.endsWith(".ts") ? ts.ScriptKind.TS : ts.ScriptKind.JS);
+  const sf = ts.createSourceFile(
+    path,
+    text,
+    ts.ScriptTarget.Latest,
+    false,
+    path.endsWith(".ts") ? ts.ScriptKind.TS : ts.ScriptKind.JS,
+  );
   return (sf as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length === 0;
 }
 
 const specArb = fc.record({
-  form: fc.constantFrom<Spec["form"]>("ai", "aiPlain", "lcTool", "lcDynamic", "lcClass", "agents", "mcp", "mcpOld", "rawSwitch", "rawMap"),
+  form: fc.constantFrom<Spec["form"]>(
+    "ai",
+    "aiPlain",
+    "lcTool",
+    "lcDynamic",
+    "lcClass",
+    "agents",
+    "mcp",
+    "mcpOld",
+    "rawSwitch",
+    "rawMap",
+  ),
   name: ident,
   shape: fc.constantFrom<Shape>("arrow", "arrowExpr", "function", "method", "shorthand"),
 });
@@ -126,13 +177,19 @@ describe("wrap then re-parse", () => {
           const after = first.files[0]?.after ?? text;
           expect(parses(path, after)).toBe(true);
           // No body lost or duplicated.
-          specs.forEach((_, i) => expect(after.split(`"body_${i}"`).length).toBe(text.split(`"body_${i}"`).length));
+          specs.forEach((_, i) =>
+            expect(after.split(`"body_${i}"`).length).toBe(text.split(`"body_${i}"`).length),
+          );
           // Exactly one gate import, in the file's module style.
-          expect(after.match(/from "governor\/runtime"|require\("governor\/runtime"\)/g)).toHaveLength(1);
+          expect(
+            after.match(/from "governor\/runtime"|require\("governor\/runtime"\)/g),
+          ).toHaveLength(1);
           expect(after.includes('require("governor/runtime")')).toBe(cjs);
           const second = gateSources([{ path, text: after }], opts);
           expect(second.files).toEqual([]);
-          expect(second.tools.map((t) => `${t.name}:${t.status}`).sort()).toEqual(specs.map((s) => `${s.name}:already-gated`).sort());
+          expect(second.tools.map((t) => `${t.name}:${t.status}`).sort()).toEqual(
+            specs.map((s) => `${s.name}:already-gated`).sort(),
+          );
         },
       ),
       { numRuns: 150 },

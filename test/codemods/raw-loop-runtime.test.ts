@@ -19,9 +19,20 @@ let server: http.Server;
 let dir: string;
 let ran: string[];
 
-const call = (id: string, name: string, args: unknown) => ({ id, type: "function" as const, function: { name, arguments: JSON.stringify(args) } });
-const LOOKUP = call("call_1", "lookup_order", { order_id: "ORD-7731", order_ids: ["ORD-7731", "ORD-7732"] });
-const REFUND = call("call_2", "refund_payment", { order_id: "ORD-7731", amount: 64, customer_email: "ann@example.com" });
+const call = (id: string, name: string, args: unknown) => ({
+  id,
+  type: "function" as const,
+  function: { name, arguments: JSON.stringify(args) },
+});
+const LOOKUP = call("call_1", "lookup_order", {
+  order_id: "ORD-7731",
+  order_ids: ["ORD-7731", "ORD-7732"],
+});
+const REFUND = call("call_2", "refund_payment", {
+  order_id: "ORD-7731",
+  amount: 64,
+  customer_email: "ann@example.com",
+});
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -33,7 +44,12 @@ beforeAll(async () => {
       intents.set(name, intent);
       const deny = name === "refund_payment";
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ decision: deny ? "DENY" : "ALLOW", metadata: { request_id: `r-${name}`, reason: deny ? REASON : "ok" } }));
+      res.end(
+        JSON.stringify({
+          decision: deny ? "DENY" : "ALLOW",
+          metadata: { request_id: `r-${name}`, reason: deny ? REASON : "ok" },
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -52,7 +68,10 @@ function materialize(name: string): string {
   for (const i of c.inputs) {
     const file = path.join(OUT, name, i.path);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, (after.get(i.path) ?? i.text).replace(/"governor\/runtime"/g, JSON.stringify(RUNTIME)));
+    writeFileSync(
+      file,
+      (after.get(i.path) ?? i.text).replace(/"governor\/runtime"/g, JSON.stringify(RUNTIME)),
+    );
   }
   return path.join(OUT, name);
 }
@@ -101,7 +120,12 @@ describe("raw loops gated at the branch: what the model is handed", () => {
   it("Anthropic if-chain on block.name: tool_result blocks keep their tool_use_id", async () => {
     const { toolResults } = await import(path.join(dir, "src/anthropic.ts"));
     const blocks = [
-      { type: "tool_use", id: "toolu_1", name: "refund_payment", input: { order_id: "ORD-7731", amount: 64, customer_email: "ann@example.com" } },
+      {
+        type: "tool_use",
+        id: "toolu_1",
+        name: "refund_payment",
+        input: { order_id: "ORD-7731", amount: 64, customer_email: "ann@example.com" },
+      },
       { type: "tool_use", id: "toolu_2", name: "get_weather", input: { city: "Oslo" } },
     ];
     const out = await toolResults(blocks);
@@ -117,7 +141,15 @@ describe("raw loops gated at the branch: what the model is handed", () => {
     const cjs = materialize("raw-switch-mjs");
     const { loop } = await import(path.join(cjs, "lib/agent.mjs"));
     const messages: { tool_call_id: string; content: string }[] = [];
-    await loop({ tool_calls: [call("c1", "send_mail", { to: "ann@example.com", subject: "hi" }), call("c2", "search", { q: "refunds" })] }, messages);
+    await loop(
+      {
+        tool_calls: [
+          call("c1", "send_mail", { to: "ann@example.com", subject: "hi" }),
+          call("c2", "search", { q: "refunds" }),
+        ],
+      },
+      messages,
+    );
     expect(messages).toEqual([
       { role: "tool", tool_call_id: "c1", content: "sent m1 to ann@example.com" },
       { role: "tool", tool_call_id: "c2", content: JSON.stringify(["refunds"]) },

@@ -17,11 +17,30 @@ for (const f of r.files) {
     writeFileSync(out, f.after);
   }
 }
-const tools = r.tools.map((t) => ({ file: t.file, line: t.line, name: t.name, nameConfidence: t.nameConfidence, framework: t.framework, form: t.form, status: t.status, ...(t.reason ? { reason: t.reason } : {}) }));
-for (const t of tools) console.log(`${t.file}:${t.line} ${t.framework}/${t.form} ${t.name} (${t.nameConfidence}) ${t.status}${t.reason ? ` - ${t.reason}` : ""}`);
+const tools = r.tools.map((t) => ({
+  file: t.file,
+  line: t.line,
+  name: t.name,
+  nameConfidence: t.nameConfidence,
+  framework: t.framework,
+  form: t.form,
+  status: t.status,
+  ...(t.reason ? { reason: t.reason } : {}),
+}));
+for (const t of tools)
+  console.log(
+    `${t.file}:${t.line} ${t.framework}/${t.form} ${t.name} (${t.nameConfidence}) ${t.status}${t.reason ? ` - ${t.reason}` : ""}`,
+  );
 console.log(r.warnings);
 if (write === "--write") {
   const metaPath = path.join(c.dir, "case.json");
   const meta = JSON.parse(readFileSync(metaPath, "utf8"));
-  writeFileSync(metaPath, JSON.stringify({ ...meta, tools, ...(r.warnings.length ? { warnings: r.warnings } : {}) }, null, 1) + "\n");
+  writeFileSync(
+    metaPath,
+    JSON.stringify(
+      { ...meta, tools, ...(r.warnings.length ? { warnings: r.warnings } : {}) },
+      null,
+      1,
+    ) + "\n",
+  );
 }

@@ -24,13 +24,19 @@ it("every rewritten TS fixture passes tsc --noEmit", () => {
     const r = gateSources(c.inputs, { moduleKind: moduleKindFor(c.meta.type) });
     const after = new Map(r.files.map((f) => [f.path, f.after]));
     for (const i of c.inputs) {
-      for (const [side, text] of [["before", i.text], ["after", after.get(i.path) ?? i.text]]) {
+      for (const [side, text] of [
+        ["before", i.text],
+        ["after", after.get(i.path) ?? i.text],
+      ]) {
         const file = path.join(OUT, name, side, i.path);
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(file, text);
       }
     }
-    writeFileSync(path.join(OUT, name, "package.json"), JSON.stringify({ type: c.meta.type ?? "commonjs" }));
+    writeFileSync(
+      path.join(OUT, name, "package.json"),
+      JSON.stringify({ type: c.meta.type ?? "commonjs" }),
+    );
     include.push(`${name}/**/*.ts`, `${name}/**/*.mts`, `${name}/**/*.cts`);
   }
   writeFileSync(
@@ -52,7 +58,11 @@ it("every rewritten TS fixture passes tsc --noEmit", () => {
   );
   let output = "";
   try {
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", path.join(OUT, "tsconfig.json")], { encoding: "utf8" });
+    execFileSync(
+      process.execPath,
+      [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", path.join(OUT, "tsconfig.json")],
+      { encoding: "utf8" },
+    );
   } catch (e) {
     output = String((e as { stdout?: string }).stdout ?? e);
   }

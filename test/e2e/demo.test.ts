@@ -16,7 +16,9 @@ describe("npm run demo", () => {
     expect(before, "the ungated run refunds").toContain("REFUNDED $249.00");
     expect(after, out).toBeDefined();
     expect(after).not.toContain("REFUNDED");
-    expect(before, "step 3 shows the code init changed").toContain('+    execute: gate("refund_payment", async ({ orderId, amount }) => {');
+    expect(before, "step 3 shows the code init changed").toContain(
+      '+    execute: gate("refund_payment", async ({ orderId, amount }) => {',
+    );
     expect(after).toMatch(/refund_payment: NOT RUN\. .*blocked by policy.*human approver/);
     expect(after).toContain("[back office] read order ORD-1001");
     expect(after).toMatch(/refund_payment: DENY -> blocked/);
@@ -26,7 +28,9 @@ describe("npm run demo", () => {
     expect(closed, "the demo stops the server and runs the agent again").toBeDefined();
     expect(closed, "with enforce down, no tool body runs").not.toContain("[back office]");
     expect(closed).toMatch(/lookup_order: NOT RUN\. .*could not be reached/);
-    expect(closed, "the agent still answers the customer").toMatch(/Agent: Sorry, I can't look up your order/);
+    expect(closed, "the agent still answers the customer").toMatch(
+      /Agent: Sorry, I can't look up your order/,
+    );
 
     const dir = /^ {3}(\/\S*governor-demo-\S+)$/m.exec(out)?.[1];
     expect(dir, "the demo names its temp dir").toBeDefined();

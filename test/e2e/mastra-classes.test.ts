@@ -10,7 +10,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertBuilt, FIXTURES, REPO } from "./support/paths.js";
 import { closedPortUrl, startServe, type RunningServe } from "./support/serve.js";
-import { copyFixture, readLines, run, runApp, runInit, type ProcResult, type Project } from "./support/project.js";
+import {
+  copyFixture,
+  readLines,
+  run,
+  runApp,
+  runInit,
+  type ProcResult,
+  type Project,
+} from "./support/project.js";
 import { limit } from "./support/limit.js";
 
 const CASES = [
@@ -35,7 +43,11 @@ const REASON = "Refunds need a human approver."; // from the policy's deny rule
 const ARG_VALUE = "ORD-7731"; // passed as an argument; it must never reach the audit log
 const REGISTER_IMPORT = /^import "governor\/register";\r?\n/m;
 
-type AppRun = Awaited<ReturnType<typeof runApp>> & { calls: string[]; audit: Record<string, any>[]; auditText: string };
+type AppRun = Awaited<ReturnType<typeof runApp>> & {
+  calls: string[];
+  audit: Record<string, any>[];
+  auditText: string;
+};
 interface Outcome {
   init: ProcResult & { report: any; entryImportsRegister: boolean };
   tsc: ProcResult;
@@ -50,17 +62,35 @@ let closedUrl: string;
 const outcomes = new Map<string, Promise<Outcome>>();
 const projects: Project[] = [];
 
-async function runGated(project: Project, label: string, enforceUrl: string, timeoutMs: number): Promise<AppRun> {
+async function runGated(
+  project: Project,
+  label: string,
+  enforceUrl: string,
+  timeoutMs: number,
+): Promise<AppRun> {
   const callsLog = join(project.dir, `${label}.calls.log`);
   const auditLog = join(project.dir, `${label}.audit.jsonl`);
-  const env = { GOVERNOR_ENFORCE_URL: enforceUrl, GOVERNOR_AUDIT_LOG: auditLog, GOVERNOR_TIMEOUT_MS: String(timeoutMs), TOOL_CALLS_LOG: callsLog };
+  const env = {
+    GOVERNOR_ENFORCE_URL: enforceUrl,
+    GOVERNOR_AUDIT_LOG: auditLog,
+    GOVERNOR_TIMEOUT_MS: String(timeoutMs),
+    TOOL_CALLS_LOG: callsLog,
+  };
   const res = await runApp(project, env);
   const auditText = readLines(auditLog).join("\n");
-  return { ...res, calls: readLines(callsLog), audit: readLines(auditLog).map((l) => JSON.parse(l)), auditText };
+  return {
+    ...res,
+    calls: readLines(callsLog),
+    audit: readLines(auditLog).map((l) => JSON.parse(l)),
+    auditText,
+  };
 }
 
 const runBoth = async (project: Project, prefix: string) => {
-  const [gated, closed] = await Promise.all([runGated(project, `${prefix}-gated`, serve.url, 5000), runGated(project, `${prefix}-closed`, closedUrl, 500)]);
+  const [gated, closed] = await Promise.all([
+    runGated(project, `${prefix}-gated`, serve.url, 5000),
+    runGated(project, `${prefix}-closed`, closedUrl, 500),
+  ]);
   return { gated, closed };
 };
 
@@ -76,10 +106,18 @@ async function prepare(name: string, entry: string): Promise<Outcome> {
   }
   const entryFile = join(project.dir, entry);
   const entryText = readFileSync(entryFile, "utf8");
-  const [tsc, layered] = await Promise.all([run([TSC, "--noEmit", "-p", "."], { cwd: project.dir, timeoutMs: 60_000 }), runBoth(project, "layered")]);
+  const [tsc, layered] = await Promise.all([
+    run([TSC, "--noEmit", "-p", "."], { cwd: project.dir, timeoutMs: 60_000 }),
+    runBoth(project, "layered"),
+  ]);
   writeFileSync(entryFile, entryText.replace(REGISTER_IMPORT, ""));
   const rewrite = await runBoth(project, "rewrite");
-  return { init: { ...init, report, entryImportsRegister: REGISTER_IMPORT.test(entryText) }, tsc, layered, rewrite };
+  return {
+    init: { ...init, report, entryImportsRegister: REGISTER_IMPORT.test(entryText) },
+    tsc,
+    layered,
+    rewrite,
+  };
 }
 
 function show(r: AppRun): string {
@@ -91,7 +129,11 @@ beforeAll(async () => {
   serve = await startServe(join(FIXTURES, "policy.yaml"));
   closedUrl = await closedPortUrl();
   const slot = limit(2);
-  for (const c of CASES) outcomes.set(c.name, slot(() => prepare(c.name, c.entry)));
+  for (const c of CASES)
+    outcomes.set(
+      c.name,
+      slot(() => prepare(c.name, c.entry)),
+    );
   for (const p of outcomes.values()) p.catch(() => {});
 });
 
@@ -104,53 +146,82 @@ afterAll(async () => {
 describe.each(CASES)("$what", ({ name, tools }) => {
   const outcome = () => outcomes.get(name)!;
 
-  it("governor init gates every tool at its definition and imports governor/register in the entrypoint", async () => {
-    const { init } = await outcome();
-    expect(init.code, `init failed:\n${init.stdout}\n${init.stderr}`).toBe(0);
-    expect((init.report?.tools ?? []).map((t: any) => `${t.name}:${t.status}`).sort()).toEqual(tools);
-    expect(init.entryImportsRegister).toBe(true);
-  }, WAIT);
+  it(
+    "governor init gates every tool at its definition and imports governor/register in the entrypoint",
+    async () => {
+      const { init } = await outcome();
+      expect(init.code, `init failed:\n${init.stdout}\n${init.stderr}`).toBe(0);
+      expect((init.report?.tools ?? []).map((t: any) => `${t.name}:${t.status}`).sort()).toEqual(
+        tools,
+      );
+      expect(init.entryImportsRegister).toBe(true);
+    },
+    WAIT,
+  );
 
-  it("the gated project still type-checks against the framework's types", async () => {
-    const { tsc } = await outcome();
-    expect(tsc.code, tsc.stdout).toBe(0);
-  }, WAIT);
+  it(
+    "the gated project still type-checks against the framework's types",
+    async () => {
+      const { tsc } = await outcome();
+      expect(tsc.code, tsc.stdout).toBe(0);
+    },
+    WAIT,
+  );
 
   for (const variant of ["layered", "rewrite"] as const) {
-    const label = variant === "layered" ? "as init leaves it (rewrite and governor/register)" : "by the rewrite alone";
-    it(`${label}: the allowed tool runs, the denied one never does, the model gets the refusal as the tool's result`, async () => {
-      const { gated } = (await outcome())[variant];
-      expect(gated.code, show(gated)).toBe(0);
-      expect(gated.calls, show(gated)).toEqual(["lookup_order"]);
-      expect(gated.summary?.toolResults.lookup_order, show(gated)).toContain(ARG_VALUE);
-      expect(gated.summary?.toolResults.refund_payment, show(gated)).toContain(REASON);
-      expect(gated.summary?.toolResults.refund_payment).not.toMatch(/Refunded/);
-    }, WAIT);
+    const label =
+      variant === "layered"
+        ? "as init leaves it (rewrite and governor/register)"
+        : "by the rewrite alone";
+    it(
+      `${label}: the allowed tool runs, the denied one never does, the model gets the refusal as the tool's result`,
+      async () => {
+        const { gated } = (await outcome())[variant];
+        expect(gated.code, show(gated)).toBe(0);
+        expect(gated.calls, show(gated)).toEqual(["lookup_order"]);
+        expect(gated.summary?.toolResults.lookup_order, show(gated)).toContain(ARG_VALUE);
+        expect(gated.summary?.toolResults.refund_payment, show(gated)).toContain(REASON);
+        expect(gated.summary?.toolResults.refund_payment).not.toMatch(/Refunded/);
+      },
+      WAIT,
+    );
 
-    it(`${label}: each call is asked exactly once, under the name the model called`, async () => {
-      const { gated } = (await outcome())[variant];
-      expect(gated.audit.map((a) => [a.tool, a.decision, a.outcome]).sort(), gated.auditText).toEqual([
-        ["lookup_order", "ALLOW", "executed"],
-        ["refund_payment", "DENY", "blocked"],
-      ]);
-      if (variant === "rewrite") for (const a of gated.audit) expect(a.gatedBy, gated.auditText).toBe("definition");
-      // Built from the tool's input alone: the customer's email in Mastra's runtime context is not data.
-      for (const a of gated.audit) expect(a.intent?.data?.pii, gated.auditText).toBe(false);
-      expect(gated.auditText).not.toContain(ARG_VALUE);
-    }, WAIT);
+    it(
+      `${label}: each call is asked exactly once, under the name the model called`,
+      async () => {
+        const { gated } = (await outcome())[variant];
+        expect(
+          gated.audit.map((a) => [a.tool, a.decision, a.outcome]).sort(),
+          gated.auditText,
+        ).toEqual([
+          ["lookup_order", "ALLOW", "executed"],
+          ["refund_payment", "DENY", "blocked"],
+        ]);
+        if (variant === "rewrite")
+          for (const a of gated.audit) expect(a.gatedBy, gated.auditText).toBe("definition");
+        // Built from the tool's input alone: the customer's email in Mastra's runtime context is not data.
+        for (const a of gated.audit) expect(a.intent?.data?.pii, gated.auditText).toBe(false);
+        expect(gated.auditText).not.toContain(ARG_VALUE);
+      },
+      WAIT,
+    );
 
-    it(`${label}, enforce down: no tool runs and the agent still finishes`, async () => {
-      const { closed } = (await outcome())[variant];
-      expect(closed.code, show(closed)).toBe(0);
-      expect(closed.calls, show(closed)).toEqual([]);
-      expect(closed.audit.map((a) => [a.tool, a.outcome]).sort(), closed.auditText).toEqual([
-        ["lookup_order", "error"],
-        ["refund_payment", "error"],
-      ]);
-      for (const tool of ["lookup_order", "refund_payment"]) {
-        expect(closed.summary?.toolResults[tool], show(closed)).toMatch(/\S/);
-        expect(closed.summary?.toolResults[tool]).not.toMatch(/Refunded|"status"/);
-      }
-    }, WAIT);
+    it(
+      `${label}, enforce down: no tool runs and the agent still finishes`,
+      async () => {
+        const { closed } = (await outcome())[variant];
+        expect(closed.code, show(closed)).toBe(0);
+        expect(closed.calls, show(closed)).toEqual([]);
+        expect(closed.audit.map((a) => [a.tool, a.outcome]).sort(), closed.auditText).toEqual([
+          ["lookup_order", "error"],
+          ["refund_payment", "error"],
+        ]);
+        for (const tool of ["lookup_order", "refund_payment"]) {
+          expect(closed.summary?.toolResults[tool], show(closed)).toMatch(/\S/);
+          expect(closed.summary?.toolResults[tool]).not.toMatch(/Refunded|"status"/);
+        }
+      },
+      WAIT,
+    );
   }
 });

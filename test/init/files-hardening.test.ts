@@ -1,9 +1,31 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, cleanupTemp, copyFixture, ensureBuilt, FIXTURES, git, gitInit, json, runInit, snapshot, type Report } from "./helpers.js";
+import {
+  CLI,
+  cleanupTemp,
+  copyFixture,
+  ensureBuilt,
+  FIXTURES,
+  git,
+  gitInit,
+  json,
+  runInit,
+  snapshot,
+  type Report,
+} from "./helpers.js";
 
 // init never writes outside the project (symlinks), names every file it could not read that may hold
 // tools (and doctor does too), and keeps every byte it did not edit (BOM, non-UTF-8 text). Real CLI.
@@ -43,13 +65,29 @@ interface Skipped {
   why: string;
   reason: string;
 }
-type Full = Report & { refused?: Refused[]; skipped?: Skipped[]; error?: { code: string; message: string; fix: string }; typecheck?: unknown[] };
+type Full = Report & {
+  refused?: Refused[];
+  skipped?: Skipped[];
+  error?: { code: string; message: string; fix: string };
+  typecheck?: unknown[];
+};
 
-function doctorGoverned(dir: string): { status: string; message: string; details: Record<string, unknown> } {
+function doctorGoverned(dir: string): {
+  status: string;
+  message: string;
+  details: Record<string, unknown>;
+} {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("GOVERNOR_") && k !== "CI") env[k] = v;
-  const r = spawnSync(process.execPath, [CLI, "doctor", "--cwd", dir, "--json"], { encoding: "utf8", env, timeout: 60_000 });
-  const out = JSON.parse(r.stdout) as { checks: { id: string; status: string; message: string; details: Record<string, unknown> }[] };
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith("GOVERNOR_") && k !== "CI") env[k] = v;
+  const r = spawnSync(process.execPath, [CLI, "doctor", "--cwd", dir, "--json"], {
+    encoding: "utf8",
+    env,
+    timeout: 60_000,
+  });
+  const out = JSON.parse(r.stdout) as {
+    checks: { id: string; status: string; message: string; details: Record<string, unknown> }[];
+  };
   return out.checks.find((c) => c.id === "tools.governed")!;
 }
 
@@ -72,7 +110,11 @@ describe("finding 7: init and symlinks", () => {
       expect(r.code, r.stderr).toBe(1);
       const report = json<Full>(r);
       expect(report.error?.code).toBe("write_refused");
-      expect(report.refused!.map((f) => f.path).sort()).toEqual([".env.example", ".gitignore", "package.json"]);
+      expect(report.refused!.map((f) => f.path).sort()).toEqual([
+        ".env.example",
+        ".gitignore",
+        "package.json",
+      ]);
       for (const f of report.refused!) expect(f.why).toBe("link-outside");
       for (const p of [".gitignore", "package.json", ".env.example"]) expect(r.stderr).toContain(p);
       expect(r.stderr).toContain("fix:");
@@ -90,16 +132,24 @@ describe("finding 7: init and symlinks", () => {
     gitInit(dir);
     const r = runInit([...APPLY, "--cwd", dir]);
     expect(r.code, r.stderr).toBe(1);
-    expect(json<Full>(r).refused).toEqual([expect.objectContaining({ path: ".env.example", why: "link-broken" })]);
+    expect(json<Full>(r).refused).toEqual([
+      expect.objectContaining({ path: ".env.example", why: "link-broken" }),
+    ]);
     expect(existsSync(join(out, "new.env"))).toBe(false);
 
     // the same through a directory: a governor.config.json created under a linked directory
     const ws = copyFixture("ts-esm-npm");
     const pkgOut = outside();
     mkdirSync(join(pkgOut, "src"));
-    writeFileSync(join(pkgOut, "package.json"), JSON.stringify({ name: "linked", dependencies: { ai: "^6.0.0" } }, null, 2) + "\n");
+    writeFileSync(
+      join(pkgOut, "package.json"),
+      JSON.stringify({ name: "linked", dependencies: { ai: "^6.0.0" } }, null, 2) + "\n",
+    );
     writeFileSync(join(pkgOut, "src", "index.ts"), TOOL("linkedTool"));
-    writeFileSync(join(ws, "package.json"), JSON.stringify({ name: "ws", private: true, workspaces: ["packages/*"] }, null, 2) + "\n");
+    writeFileSync(
+      join(ws, "package.json"),
+      JSON.stringify({ name: "ws", private: true, workspaces: ["packages/*"] }, null, 2) + "\n",
+    );
     mkdirSync(join(ws, "packages"));
     symlinkSync(pkgOut, join(ws, "packages", "linked"), "dir");
     gitInit(ws);
@@ -121,9 +171,20 @@ describe("finding 7: init and symlinks", () => {
     // with the install planned (no --no-install): npm would write through the lockfile link
     const r = runInit(["--dry-run", "--json", "--cwd", dir]);
     expect(r.code, r.stderr).toBe(1);
-    expect(json<Full>(r).refused!.map((f) => [f.path, f.why]).sort()).toEqual([[".governor", "link-outside"], ["package-lock.json", "link-outside"]]);
+    expect(
+      json<Full>(r)
+        .refused!.map((f) => [f.path, f.why])
+        .sort(),
+    ).toEqual([
+      [".governor", "link-outside"],
+      ["package-lock.json", "link-outside"],
+    ]);
     expect(runInit([...APPLY, "--cwd", dir]).code).toBe(1);
-    expect(readFileSync(join(out, "lock.json")).equals(readFileSync(join(FIXTURES, "ts-esm-npm", "package-lock.json")))).toBe(true);
+    expect(
+      readFileSync(join(out, "lock.json")).equals(
+        readFileSync(join(FIXTURES, "ts-esm-npm", "package-lock.json")),
+      ),
+    ).toBe(true);
     expect(snapshot(join(out, "backups")).size).toBe(0);
 
     const leak = copyFixture("ts-esm-npm");
@@ -151,9 +212,14 @@ describe("finding 7: init and symlinks", () => {
     const report = json<Full>(r);
     expect(lstatSync(join(dir, ".env.example")).isSymbolicLink()).toBe(true);
     expect(lstatSync(join(dir, ".gitignore")).isSymbolicLink()).toBe(true);
-    expect(readFileSync(join(dir, "config", "env.example"), "utf8")).toMatch(/^OTHER=1\n[\s\S]*GOVERNOR_ENFORCE_URL/);
+    expect(readFileSync(join(dir, "config", "env.example"), "utf8")).toMatch(
+      /^OTHER=1\n[\s\S]*GOVERNOR_ENFORCE_URL/,
+    );
     expect(readFileSync(join(dir, "config", "gitignore"), "utf8")).toContain(".governor/");
-    expect(report.tools.filter((t) => t.status === "gated").map((t) => t.file)).toEqual(["src/tools.ts", "src/tools.ts"]);
+    expect(report.tools.filter((t) => t.status === "gated").map((t) => t.file)).toEqual([
+      "src/tools.ts",
+      "src/tools.ts",
+    ]);
     expect(report.skipped ?? []).toEqual([]);
     const undo = runInit(["--undo", "--cwd", dir]);
     expect(undo.code, undo.stderr).toBe(0);
@@ -170,9 +236,15 @@ describe("finding 7: init and symlinks", () => {
     symlinkSync(join(out, "tools.ts"), join(dir, "src", "linked.ts"));
     symlinkSync(join(out, "vendor"), join(dir, "src", "vendor"), "dir");
     symlinkSync("missing.ts", join(dir, "src", "broken.ts"));
-    writeFileSync(join(dir, "src", "big.ts"), TOOL("bigTool") + `export const data = "${"x".repeat(1_100_000)}";\n`);
+    writeFileSync(
+      join(dir, "src", "big.ts"),
+      TOOL("bigTool") + `export const data = "${"x".repeat(1_100_000)}";\n`,
+    );
     // UTF-16 (a BOM, then two bytes a character): not UTF-8, and it holds a tool
-    writeFileSync(join(dir, "src", "wide.ts"), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TOOL("wideTool"), "utf16le")]));
+    writeFileSync(
+      join(dir, "src", "wide.ts"),
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TOOL("wideTool"), "utf16le")]),
+    );
     // over 1 MB, but nothing in it could be a tool: not worth a word
     writeFileSync(join(dir, "src", "data.ts"), `export const data = "${"y".repeat(1_100_000)}";\n`);
     gitInit(dir);
@@ -194,11 +266,13 @@ describe("finding 7: init and symlinks", () => {
 
     // the people's report names them too
     const text = runInit(["--dry-run", "--cwd", dir]);
-    for (const p of ["src/big.ts", "src/linked.ts", "src/vendor", "src/broken.ts", "src/wide.ts"]) expect(text.stdout).toContain(p);
+    for (const p of ["src/big.ts", "src/linked.ts", "src/vendor", "src/broken.ts", "src/wide.ts"])
+      expect(text.stdout).toContain(p);
 
     const governed = doctorGoverned(dir);
     expect(governed.status).not.toBe("pass");
-    for (const p of ["src/big.ts", "src/linked.ts", "src/vendor"]) expect(governed.message + JSON.stringify(governed.details)).toContain(p);
+    for (const p of ["src/big.ts", "src/linked.ts", "src/vendor"])
+      expect(governed.message + JSON.stringify(governed.details)).toContain(p);
     expect(JSON.stringify(governed.details)).not.toContain("src/data.ts");
   });
 });
@@ -212,7 +286,8 @@ describe("finding 10: bytes init did not edit stay as they were", () => {
 
     const dir = copyFixture("ts-esm-npm");
     writeFileSync(join(dir, ".env.example"), "OTHER=1\n");
-    for (const f of ["src/tools.ts", "package.json", ".env.example"]) writeFileSync(join(dir, f), Buffer.concat([BOM, readFileSync(join(dir, f))]));
+    for (const f of ["src/tools.ts", "package.json", ".env.example"])
+      writeFileSync(join(dir, f), Buffer.concat([BOM, readFileSync(join(dir, f))]));
     gitInit(dir);
     const before = snapshot(dir);
     const r = runInit([...APPLY, "--cwd", dir]);
@@ -229,7 +304,10 @@ describe("finding 10: bytes init did not edit stay as they were", () => {
 
   it("a Latin-1 tool file is refused by name (never re-encoded); Latin-1 .gitignore and .env.example keep their bytes", () => {
     const dir = copyFixture("ts-esm-npm");
-    const latin = Buffer.concat([Buffer.from("// caf\xe9 cr\xe8me\n", "latin1"), Buffer.from(TOOL("latinTool"))]);
+    const latin = Buffer.concat([
+      Buffer.from("// caf\xe9 cr\xe8me\n", "latin1"),
+      Buffer.from(TOOL("latinTool")),
+    ]);
     writeFileSync(join(dir, "src", "latin.ts"), latin);
     const ignore = Buffer.from("# d\xe9pendances\nnode_modules/\n", "latin1");
     const env = Buffer.from("# cl\xe9\nOTHER=1\n", "latin1");
@@ -248,13 +326,19 @@ describe("finding 10: bytes init did not edit stay as they were", () => {
     expect(en.subarray(0, env.length).equals(env)).toBe(true);
     expect(en.subarray(env.length).toString("utf8")).toContain("GOVERNOR_ENFORCE_URL");
     // the other tool file was still gated
-    expect(report.tools.filter((t) => t.status === "gated").map((t) => t.file)).toEqual(["src/tools.ts", "src/tools.ts"]);
+    expect(report.tools.filter((t) => t.status === "gated").map((t) => t.file)).toEqual([
+      "src/tools.ts",
+      "src/tools.ts",
+    ]);
     expect(doctorGoverned(dir).message).toContain("src/latin.ts");
   });
 
   it("a Latin-1 package.json (edited in the middle) is refused before anything is written", () => {
     const dir = copyFixture("ts-esm-npm");
-    const pkg = readFileSync(join(dir, "package.json"), "utf8").replace('"private": true', '"description": "caf\xe9",\n  "private": true');
+    const pkg = readFileSync(join(dir, "package.json"), "utf8").replace(
+      '"private": true',
+      '"description": "caf\xe9",\n  "private": true',
+    );
     writeFileSync(join(dir, "package.json"), Buffer.from(pkg, "latin1"));
     gitInit(dir);
     const before = snapshot(dir);
@@ -262,7 +346,9 @@ describe("finding 10: bytes init did not edit stay as they were", () => {
     expect(r.code, r.stderr).toBe(1);
     const report = json<Full>(r);
     expect(report.error?.code).toBe("write_refused");
-    expect(report.refused).toEqual([expect.objectContaining({ path: "package.json", why: "not-utf8" })]);
+    expect(report.refused).toEqual([
+      expect.objectContaining({ path: "package.json", why: "not-utf8" }),
+    ]);
     expect(snapshot(dir)).toEqual(before);
     expect(existsSync(join(dir, ".governor"))).toBe(false);
   });
@@ -294,7 +380,10 @@ describe("first-time user", () => {
 
   it("a run that finds no tools says so plainly", () => {
     const dir = copyFixture("ts-esm-npm");
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "plain", type: "module", main: "src/index.ts" }, null, 2) + "\n");
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "plain", type: "module", main: "src/index.ts" }, null, 2) + "\n",
+    );
     rmSync(join(dir, "src", "tools.ts"));
     writeFileSync(join(dir, "src", "index.ts"), "export const x = 1;\n");
     gitInit(dir);
@@ -307,7 +396,10 @@ describe("first-time user", () => {
 
   it("--typecheck prints its result: passed, or failed before with the errors count", () => {
     const dir = copyFixture("ts-esm-npm");
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "plain", type: "module", main: "src/index.ts" }, null, 2) + "\n");
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "plain", type: "module", main: "src/index.ts" }, null, 2) + "\n",
+    );
     rmSync(join(dir, "src", "tools.ts"));
     rmSync(join(dir, "src", "index.test.ts"));
     writeFileSync(join(dir, "src", "index.ts"), "export const x: number = 1;\n");
@@ -317,9 +409,22 @@ describe("first-time user", () => {
     expect(ok.stdout).toMatch(/Type-check[^\n]*passed before and after/);
     expect(runInit(["--undo", "--cwd", dir]).code).toBe(0);
 
-    writeFileSync(join(dir, "src", "index.ts"), 'export const x: number = "a";\nexport const y: string = 2;\n');
-    const bad = runInit(["--yes", "--json", "--no-install", "--typecheck", "--allow-dirty", "--cwd", dir]);
+    writeFileSync(
+      join(dir, "src", "index.ts"),
+      'export const x: number = "a";\nexport const y: string = 2;\n',
+    );
+    const bad = runInit([
+      "--yes",
+      "--json",
+      "--no-install",
+      "--typecheck",
+      "--allow-dirty",
+      "--cwd",
+      dir,
+    ]);
     expect(bad.code, bad.stderr).toBe(0);
-    expect(json<Full>(bad).typecheck).toEqual([expect.objectContaining({ package: ".", before: "failed", after: "skipped", errors: 2 })]);
+    expect(json<Full>(bad).typecheck).toEqual([
+      expect.objectContaining({ package: ".", before: "failed", after: "skipped", errors: 2 }),
+    ]);
   });
 });

@@ -26,7 +26,10 @@ function newestMtime(dir: string): number {
  * several test files at once would race). `dts` also needs governor's .d.ts files.
  */
 export function ensureBuilt(dts = false): void {
-  const outputs = [join(REPO, "dist", "cli.js"), ...(dts ? [join(REPO, "dist", "runtime", "index.d.ts")] : [])];
+  const outputs = [
+    join(REPO, "dist", "cli.js"),
+    ...(dts ? [join(REPO, "dist", "runtime", "index.d.ts")] : []),
+  ];
   const sources = Math.max(newestMtime(join(REPO, "src")), newestMtime(join(REPO, "templates")));
   const fresh = outputs.every((o) => {
     try {
@@ -100,7 +103,8 @@ export function snapshot(dir: string): Map<string, string> {
       if (e.name === ".git" || e.name === "node_modules") continue;
       const abs = join(d, e.name);
       if (e.isDirectory()) walk(abs);
-      else if (statSync(abs).isFile()) out.set(relative(dir, abs), readFileSync(abs).toString("base64"));
+      else if (statSync(abs).isFile())
+        out.set(relative(dir, abs), readFileSync(abs).toString("base64"));
     }
   };
   walk(dir);
@@ -110,9 +114,25 @@ export function snapshot(dir: string): Map<string, string> {
 export const read = (dir: string, path: string) => readFileSync(join(dir, path), "utf8");
 
 export interface Report {
-  tools: { file: string; line: number; name: string | null; nameConfidence: string; framework: string; form: string; status: string; reason?: string }[];
+  tools: {
+    file: string;
+    line: number;
+    name: string | null;
+    nameConfidence: string;
+    framework: string;
+    form: string;
+    status: string;
+    reason?: string;
+  }[];
   entrypoints: { file: string; status: string }[];
   files: { path: string; action: "update" | "create" | "unchanged" }[];
-  dependencies: { name: string; range: string; package: string; status: string; install: string; command: string | null }[];
+  dependencies: {
+    name: string;
+    range: string;
+    package: string;
+    status: string;
+    install: string;
+    command: string | null;
+  }[];
   warnings: string[];
 }

@@ -1,7 +1,27 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupTemp, copyFixture, FIXTURES as FIXTURE_ROOT, git, gitInit, json, read, REPO, runInit, snapshot, ensureBuilt } from "./helpers.js";
+import {
+  cleanupTemp,
+  copyFixture,
+  FIXTURES as FIXTURE_ROOT,
+  git,
+  gitInit,
+  json,
+  read,
+  REPO,
+  runInit,
+  snapshot,
+  ensureBuilt,
+} from "./helpers.js";
 
 // End to end: the real CLI (node bin/governor.js init) on copies of the fixture projects.
 
@@ -26,12 +46,22 @@ function listFiles(root: string): string[] {
  */
 function portable(dir: string, path: string): string {
   return read(dir, path).replace(/"governor": "file:([^"]+)"/g, (_, rel: string) => {
-    expect(realpathSync(resolve(dir, dirname(path), rel)), `${path} governor spec`).toBe(realpathSync(REPO));
+    expect(realpathSync(resolve(dir, dirname(path), rel)), `${path} governor spec`).toBe(
+      realpathSync(REPO),
+    );
     return '"governor": "file:<this checkout>"';
   });
 }
 
-const FIXTURES = ["ts-esm-npm", "js-cjs-yarn", "js-esm-pnpm", "monorepo", "syntax-error", "already-gated", "next-app"];
+const FIXTURES = [
+  "ts-esm-npm",
+  "js-cjs-yarn",
+  "js-esm-pnpm",
+  "monorepo",
+  "syntax-error",
+  "already-gated",
+  "next-app",
+];
 const APPLY = ["--yes", "--json", "--no-install"];
 
 describe.each(FIXTURES)("fixture %s", (name) => {
@@ -55,7 +85,10 @@ describe.each(FIXTURES)("fixture %s", (name) => {
 
     // the result is exactly the expected output files (GOVERNOR_UPDATE_EXPECTED=1 rewrites them)
     const expectedDir = join(FIXTURE_ROOT, "_expected", name);
-    const changed = report.files.filter((f) => f.action !== "unchanged").map((f) => f.path).sort();
+    const changed = report.files
+      .filter((f) => f.action !== "unchanged")
+      .map((f) => f.path)
+      .sort();
     if (process.env.GOVERNOR_UPDATE_EXPECTED) {
       rmSync(expectedDir, { recursive: true, force: true });
       for (const path of changed) {
@@ -64,18 +97,24 @@ describe.each(FIXTURES)("fixture %s", (name) => {
       }
     }
     expect(changed).toEqual(existsSync(expectedDir) ? listFiles(expectedDir) : []);
-    for (const path of changed) expect(portable(dir, path), path).toBe(readFileSync(join(expectedDir, path), "utf8"));
+    for (const path of changed)
+      expect(portable(dir, path), path).toBe(readFileSync(join(expectedDir, path), "utf8"));
 
     const second = runInit([...APPLY, ...edge, "--allow-dirty", "--cwd", dir]);
     expect(second.code, second.stderr).toBe(0);
     const again = json(second);
-    expect(again.tools.every((t) => t.status === "already-gated" || t.status === "manual")).toBe(true);
-    expect(again.tools.filter((t) => t.status !== "manual").length).toBe(report.tools.filter((t) => t.status !== "manual").length);
+    expect(again.tools.every((t) => t.status === "already-gated" || t.status === "manual")).toBe(
+      true,
+    );
+    expect(again.tools.filter((t) => t.status !== "manual").length).toBe(
+      report.tools.filter((t) => t.status !== "manual").length,
+    );
     expect(again.entrypoints.every((e) => e.status !== "added")).toBe(true);
     expect(again.files.every((f) => f.action === "unchanged")).toBe(true);
     expect(again.dependencies.every((d) => d.status === "already-declared")).toBe(true);
     const afterSecond = snapshot(dir);
-    for (const [path, bytes] of afterFirst) if (!path.startsWith(".governor")) expect(afterSecond.get(path), path).toBe(bytes);
+    for (const [path, bytes] of afterFirst)
+      if (!path.startsWith(".governor")) expect(afterSecond.get(path), path).toBe(bytes);
 
     const undo = runInit(["--undo", "--cwd", dir]);
     if (report.files.some((f) => f.action !== "unchanged")) {
@@ -98,25 +137,57 @@ describe("what init writes", () => {
     expect(r.code, r.stderr).toBe(0);
     const report = json(r);
     expect(report.entrypoints).toEqual([{ file: "src/index.ts", status: "added" }]);
-    expect(read(dir, "src/index.ts").startsWith('import "governor/register";\n// Support agent entry.\n')).toBe(true);
+    expect(
+      read(dir, "src/index.ts").startsWith(
+        'import "governor/register";\n// Support agent entry.\n',
+      ),
+    ).toBe(true);
     const env = read(dir, ".env.example");
-    for (const key of ["GOVERNOR_ENFORCE_URL", "GOVERNOR_API_KEY", "GOVERNOR_FAIL_MODE", "GOVERNOR_TIMEOUT_MS", "GOVERNOR_AUDIT_LOG", "GOVERNOR_CONFIG", "GOVERNOR_DISABLED"]) {
+    for (const key of [
+      "GOVERNOR_ENFORCE_URL",
+      "GOVERNOR_API_KEY",
+      "GOVERNOR_FAIL_MODE",
+      "GOVERNOR_TIMEOUT_MS",
+      "GOVERNOR_AUDIT_LOG",
+      "GOVERNOR_CONFIG",
+      "GOVERNOR_DISABLED",
+    ]) {
       expect(env).toMatch(new RegExp(`^${key}=`, "m"));
     }
     // Commented out: the kill switch then has no explicit mode to override.
     expect(env).toMatch(/^# GOVERNOR_MODE=enforce$/m);
     const pkg = JSON.parse(read(dir, "package.json"));
     // the checkout this CLI runs from, relative to package.json (test/init/dependency-spec.test.ts)
-    expect(realpathSync(resolve(dir, pkg.dependencies.governor.replace(/^file:/, "")))).toBe(realpathSync(REPO));
+    expect(realpathSync(resolve(dir, pkg.dependencies.governor.replace(/^file:/, "")))).toBe(
+      realpathSync(REPO),
+    );
     expect(report.dependencies).toEqual([
-      { name: "governor", range: pkg.dependencies.governor, source: `the local checkout at ${realpathSync(REPO)}`, package: ".", status: "added", install: "skipped", command: "npm install" },
+      {
+        name: "governor",
+        range: pkg.dependencies.governor,
+        source: `the local checkout at ${realpathSync(REPO)}`,
+        package: ".",
+        status: "added",
+        install: "skipped",
+        command: "npm install",
+      },
     ]);
-    expect(report.tools.map(({ file, name, framework, status }) => ({ file, name, framework, status }))).toEqual([
+    expect(
+      report.tools.map(({ file, name, framework, status }) => ({ file, name, framework, status })),
+    ).toEqual([
       { file: "src/tools.ts", name: "get_order", framework: "ai-sdk", status: "gated" },
       { file: "src/tools.ts", name: "refund_payment", framework: "ai-sdk", status: "gated" },
     ]);
     for (const t of report.tools) {
-      expect(Object.keys(t).sort()).toEqual(["file", "form", "framework", "line", "name", "nameConfidence", "status"]);
+      expect(Object.keys(t).sort()).toEqual([
+        "file",
+        "form",
+        "framework",
+        "line",
+        "name",
+        "nameConfidence",
+        "status",
+      ]);
       expect(t.nameConfidence).toBe("high"); // registered under a key in a tools object
       // `line` is where the definition itself starts, not a JSDoc comment above it
       expect(read(dir, "src/tools.ts").split("\n")[t.line - 1]).toMatch(/tool\(/);
@@ -130,18 +201,29 @@ describe("what init writes", () => {
     expect(report.files.find((f) => f.path === ".env.example")?.action).toBe("create");
   });
 
-  it("JS/CJS/yarn: require after shebang and \"use strict\", existing env keys kept", () => {
+  it('JS/CJS/yarn: require after shebang and "use strict", existing env keys kept', () => {
     const dir = copyFixture("js-cjs-yarn");
     const r = runInit([...APPLY, "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
-    expect(read(dir, "server.js").split("\n").slice(0, 3)).toEqual(["#!/usr/bin/env node", '"use strict";', 'require("governor/register");']);
+    expect(read(dir, "server.js").split("\n").slice(0, 3)).toEqual([
+      "#!/usr/bin/env node",
+      '"use strict";',
+      'require("governor/register");',
+    ]);
     const env = read(dir, ".env.example");
-    expect(env.startsWith("OPENAI_API_KEY=\n# keep observe while we try it\nGOVERNOR_MODE=observe\n")).toBe(true);
+    expect(
+      env.startsWith("OPENAI_API_KEY=\n# keep observe while we try it\nGOVERNOR_MODE=observe\n"),
+    ).toBe(true);
     expect(env.match(/^GOVERNOR_MODE=/gm)).toHaveLength(1);
     expect(env).toMatch(/^GOVERNOR_ENFORCE_URL=$/m);
     const report = json(r);
     expect(report.dependencies[0].command).toBe("yarn install");
-    expect(report.tools.filter((t) => t.status === "gated").map((t) => t.name).sort()).toEqual(["lookup_customer", "send_invoice"]);
+    expect(
+      report.tools
+        .filter((t) => t.status === "gated")
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(["lookup_customer", "send_invoice"]);
     const manual = report.tools.filter((t) => t.status === "manual");
     expect(manual).toHaveLength(1);
     expect(manual[0].file).toBe("lib/legacy.js");
@@ -171,8 +253,12 @@ describe("what init writes", () => {
     expect(config.tools.read_file).toEqual({ action: "read", resource: { type: "file" } });
     expect(config.tools.delete_file.action).toBe("delete");
     // the user's compact formatting is kept: only the new entry is inserted
-    expect(read(dir, "governor.config.json")).toContain('"actor": { "id": "files-bot", "type": "agent" }');
-    expect(read(dir, "src/main.mjs").startsWith('import "governor/register";\nimport { McpServer }')).toBe(true);
+    expect(read(dir, "governor.config.json")).toContain(
+      '"actor": { "id": "files-bot", "type": "agent" }',
+    );
+    expect(
+      read(dir, "src/main.mjs").startsWith('import "governor/register";\nimport { McpServer }'),
+    ).toBe(true);
 
     const other = copyFixture("js-esm-pnpm");
     const o = runInit([...APPLY, "--package-manager", "npm", "--cwd", other]);
@@ -188,12 +274,17 @@ describe("what init writes", () => {
       { file: "packages/agent/src/index.ts", status: "added" },
       { file: "packages/mcp-server/server.js", status: "added" },
     ]);
-    expect(report.dependencies.map((d) => d.package)).toEqual(["packages/agent", "packages/mcp-server"]);
+    expect(report.dependencies.map((d) => d.package)).toEqual([
+      "packages/agent",
+      "packages/mcp-server",
+    ]);
     expect(existsSync(join(dir, "packages/agent/.env.example"))).toBe(true);
     expect(read(dir, "packages/shared/package.json")).not.toContain("governor");
     expect(read(dir, "package.json")).not.toContain("governor");
     // compact package.json formatting is kept: only the dependency is inserted
-    expect(read(dir, "packages/agent/package.json")).toContain('"dependencies": { "ai": "^6.0.0", "governor": ');
+    expect(read(dir, "packages/agent/package.json")).toContain(
+      '"dependencies": { "ai": "^6.0.0", "governor": ',
+    );
 
     const one = copyFixture("monorepo");
     const r1 = runInit([...APPLY, "--cwd", join(one, "packages/mcp-server")]);
@@ -216,19 +307,34 @@ describe("what init writes", () => {
     expect(read(dir, "src/index.js").startsWith('import "governor/register";')).toBe(true);
   });
 
-  it("Next.js: route handlers and server actions are entrypoints; \"use server\" stays first", () => {
+  it('Next.js: route handlers and server actions are entrypoints; "use server" stays first', () => {
     const dir = copyFixture("next-app");
     const r = runInit([...APPLY, "--allow-edge", "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
     const report = json(r);
-    expect(report.entrypoints.map((e) => e.file).sort()).toEqual(["app/actions/tickets.ts", "app/api/chat/route.ts", "app/api/edge/route.ts"]);
-    expect(read(dir, "app/actions/tickets.ts").startsWith('"use server";\nimport "governor/register";\n')).toBe(true);
+    expect(report.entrypoints.map((e) => e.file).sort()).toEqual([
+      "app/actions/tickets.ts",
+      "app/api/chat/route.ts",
+      "app/api/edge/route.ts",
+    ]);
+    expect(
+      read(dir, "app/actions/tickets.ts").startsWith(
+        '"use server";\nimport "governor/register";\n',
+      ),
+    ).toBe(true);
     // an Edge route cannot load governor: no register import, its tool marked, and a warning that says why
-    expect(report.entrypoints.find((e) => e.file === "app/api/edge/route.ts")?.status).toBe("skipped");
+    expect(report.entrypoints.find((e) => e.file === "app/api/edge/route.ts")?.status).toBe(
+      "skipped",
+    );
     expect(read(dir, "app/api/edge/route.ts")).not.toContain('import "governor/register"');
     expect(read(dir, "app/api/edge/route.ts")).not.toContain("gate(");
-    expect(report.tools.find((t) => t.name === "track_parcel")).toMatchObject({ status: "manual", reason: expect.stringContaining("Edge runtime") });
-    expect(report.warnings.some((w) => w.startsWith("app/api/edge/route.ts runs on the Edge runtime"))).toBe(true);
+    expect(report.tools.find((t) => t.name === "track_parcel")).toMatchObject({
+      status: "manual",
+      reason: expect.stringContaining("Edge runtime"),
+    });
+    expect(
+      report.warnings.some((w) => w.startsWith("app/api/edge/route.ts runs on the Edge runtime")),
+    ).toBe(true);
     expect(read(dir, "app/page.tsx")).not.toContain("governor");
   });
 
@@ -247,7 +353,9 @@ describe("what init writes", () => {
     const dir = copyFixture("monorepo");
     const r = runInit([...APPLY, "--framework", "mcp", "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r).tools.map((t) => [t.framework, t.name, t.status])).toEqual([["mcp", "send_email", "gated"]]);
+    expect(json(r).tools.map((t) => [t.framework, t.name, t.status])).toEqual([
+      ["mcp", "send_email", "gated"],
+    ]);
     expect(read(dir, "packages/agent/src/index.ts")).not.toContain("gate(");
     const bad = runInit(["--framework", "crewai", "--cwd", dir]);
     expect(bad.code).toBe(1);
@@ -278,8 +386,12 @@ describe("safety", () => {
     // --json callers get the error as JSON on stdout too
     const asJson = runInit(["--yes", "--json", "--no-install", "--cwd", dir]);
     expect(asJson.code).toBe(1);
-    expect(json<{ error: { code: string; fix: string } }>(asJson).error).toMatchObject({ code: "dirty_tree" });
-    expect(json<{ error: { code: string; fix: string } }>(asJson).error.fix).toContain("--allow-dirty");
+    expect(json<{ error: { code: string; fix: string } }>(asJson).error).toMatchObject({
+      code: "dirty_tree",
+    });
+    expect(json<{ error: { code: string; fix: string } }>(asJson).error.fix).toContain(
+      "--allow-dirty",
+    );
 
     const ok = runInit(["--yes", "--no-install", "--allow-dirty", "--cwd", dir]);
     expect(ok.code, ok.stderr).toBe(0);
@@ -329,7 +441,9 @@ describe("safety", () => {
   it("rolls back every file when a changed file no longer parses, naming the file", () => {
     const dir = copyFixture("js-cjs-yarn");
     const before = snapshot(dir);
-    const r = runInit(["--yes", "--no-install", "--cwd", dir], { GOVERNOR_INIT_TEST_CORRUPT: "server.js" });
+    const r = runInit(["--yes", "--no-install", "--cwd", dir], {
+      GOVERNOR_INIT_TEST_CORRUPT: "server.js",
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("reparse_failed");
     expect(r.stderr).toContain("server.js no longer parses");
@@ -349,7 +463,9 @@ describe("safety", () => {
     expect(read(dir, "server.js")).toContain("my later edit");
     const forced = runInit(["--undo", "--allow-dirty", "--json", "--cwd", dir]);
     expect(forced.code, forced.stderr).toBe(0);
-    expect(json<{ restored: string[]; deleted: string[] }>(forced).deleted).toEqual(["governor.config.json"]);
+    expect(json<{ restored: string[]; deleted: string[] }>(forced).deleted).toEqual([
+      "governor.config.json",
+    ]);
     expect(snapshot(dir)).toEqual(original);
   });
 

@@ -28,7 +28,11 @@ describe("install", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(pm.log, "utf8").trim()).toBe(`${dir}|install`);
     const report = json(r);
-    expect(report.dependencies[0]).toMatchObject({ status: "added", install: "ran", command: "pnpm install" });
+    expect(report.dependencies[0]).toMatchObject({
+      status: "added",
+      install: "ran",
+      command: "pnpm install",
+    });
     expect(JSON.parse(read(dir, "package.json")).dependencies.governor).toBeTruthy();
     expect(read(dir, "pnpm-lock.yaml")).toContain("touched by install");
 
@@ -52,7 +56,11 @@ describe("install", () => {
     const r = runInit(["--yes", "--json", "--cwd", dir], { PATH: pm.path });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(pm.log)).toBe(false);
-    expect(json(r).dependencies[0]).toMatchObject({ status: "already-declared", install: "not-needed", command: null });
+    expect(json(r).dependencies[0]).toMatchObject({
+      status: "already-declared",
+      install: "not-needed",
+      command: null,
+    });
   });
 
   it("a failed install keeps the edits, reports it, names the command, and exits non-zero", () => {

@@ -6,14 +6,31 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupTemp, CLI, copyFixture, ensureBuilt, gitInit, json, runInit, snapshot } from "./helpers.js";
+import {
+  cleanupTemp,
+  CLI,
+  copyFixture,
+  ensureBuilt,
+  gitInit,
+  json,
+  runInit,
+  snapshot,
+} from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 afterAll(() => cleanupTemp());
 
 interface BelowJson {
   error: { code: string; message: string; fix: string };
-  packages: { dir: string; name: string | null; frameworks: string[]; unsupportedFrameworks: string[]; workspacePackages?: number; error?: string; command?: string }[];
+  packages: {
+    dir: string;
+    name: string | null;
+    frameworks: string[];
+    unsupportedFrameworks: string[];
+    workspacePackages?: number;
+    error?: string;
+    command?: string;
+  }[];
 }
 
 /** The fixture, plus what a real checkout has that the fixture cannot commit. */
@@ -33,7 +50,9 @@ describe("init at a root with no package.json and packages below it", () => {
     const r = runInit(["--dry-run", "--cwd", dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(`error [not_a_package]: No package.json in ${dir}, but 4 packages below it. init works on one package (or workspace root) at a time and does not guess which:\n`);
+    expect(r.stderr).toContain(
+      `error [not_a_package]: No package.json in ${dir}, but 4 packages below it. init works on one package (or workspace root) at a time and does not guess which:\n`,
+    );
     expect(r.stderr).toContain(
       [
         "  apps/web (web): ai-sdk",
@@ -44,7 +63,11 @@ describe("init at a root with no package.json and packages below it", () => {
     );
     // the tests' cwd is not the fixture: absolute paths, which work from anywhere
     expect(r.stderr).toContain(
-      ["fix: Run init in each package that uses an agent framework:", `  governor init --cwd ${join(dir, "apps/web")}`, `  governor init --cwd ${join(dir, "services/agent")}`].join("\n"),
+      [
+        "fix: Run init in each package that uses an agent framework:",
+        `  governor init --cwd ${join(dir, "apps/web")}`,
+        `  governor init --cwd ${join(dir, "services/agent")}`,
+      ].join("\n"),
     );
     // test fixtures, dependencies and dot-directories are not the user's packages
     expect(r.stderr).not.toMatch(/sample-fixture|left-pad|cached/);
@@ -59,10 +82,28 @@ describe("init at a root with no package.json and packages below it", () => {
     expect(report.error.code).toBe("not_a_package");
     expect(report.error.fix).toContain(`governor init --cwd ${join(dir, "apps/web")}`);
     expect(report.packages).toEqual([
-      { dir: "apps/web", name: "web", frameworks: ["ai-sdk"], unsupportedFrameworks: [], command: `governor init --cwd ${join(dir, "apps/web")}` },
+      {
+        dir: "apps/web",
+        name: "web",
+        frameworks: ["ai-sdk"],
+        unsupportedFrameworks: [],
+        command: `governor init --cwd ${join(dir, "apps/web")}`,
+      },
       { dir: "docs", name: "docs", frameworks: [], unsupportedFrameworks: [] },
-      { dir: "services/agent", name: "agent", frameworks: ["langchain"], unsupportedFrameworks: ["Inngest AgentKit"], command: `governor init --cwd ${join(dir, "services/agent")}` },
-      { dir: "services/broken", name: null, frameworks: [], unsupportedFrameworks: [], error: expect.stringMatching(/^package\.json is not valid JSON/) },
+      {
+        dir: "services/agent",
+        name: "agent",
+        frameworks: ["langchain"],
+        unsupportedFrameworks: ["Inngest AgentKit"],
+        command: `governor init --cwd ${join(dir, "services/agent")}`,
+      },
+      {
+        dir: "services/broken",
+        name: null,
+        frameworks: [],
+        unsupportedFrameworks: [],
+        error: expect.stringMatching(/^package\.json is not valid JSON/),
+      },
     ]);
   });
 
@@ -78,21 +119,40 @@ describe("init at a root with no package.json and packages below it", () => {
       expect(r.code, r.stderr).toBe(0);
       gated.push(...json(r).tools.map((t) => `${p.dir}: ${t.framework} ${t.name} ${t.status}`));
     }
-    expect(gated).toEqual(["apps/web: ai-sdk lookup_order gated", "services/agent: langchain refund_payment gated"]);
+    expect(gated).toEqual([
+      "apps/web: ai-sdk lookup_order gated",
+      "services/agent: langchain refund_payment gated",
+    ]);
   });
 
   it("commands are relative to the shell's directory when it is above the packages; a workspace root below is one target", () => {
     const dir = repo();
     mkdirSync(join(dir, "packages/ws/packages/bot"), { recursive: true });
-    writeFileSync(join(dir, "packages/ws/package.json"), '{ "name": "ws", "private": true, "workspaces": ["packages/*"] }\n');
-    writeFileSync(join(dir, "packages/ws/packages/bot/package.json"), '{ "name": "bot", "dependencies": { "@openai/agents": "^0.14.0" } }\n');
+    writeFileSync(
+      join(dir, "packages/ws/package.json"),
+      '{ "name": "ws", "private": true, "workspaces": ["packages/*"] }\n',
+    );
+    writeFileSync(
+      join(dir, "packages/ws/packages/bot/package.json"),
+      '{ "name": "bot", "dependencies": { "@openai/agents": "^0.14.0" } }\n',
+    );
     // run from the repository root, as a person would
-    const s = spawnSync(process.execPath, [CLI, "init"], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" } });
+    const s = spawnSync(process.execPath, [CLI, "init"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, CI: "true" },
+    });
     const r = { code: s.status, stderr: s.stderr };
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("  packages/ws (ws): openai-agents; workspace root of 1 package\n");
     expect(r.stderr).not.toContain("packages/ws/packages/bot");
-    expect(r.stderr).toContain(["  governor init --cwd apps/web", "  governor init --cwd packages/ws", "  governor init --cwd services/agent"].join("\n"));
+    expect(r.stderr).toContain(
+      [
+        "  governor init --cwd apps/web",
+        "  governor init --cwd packages/ws",
+        "  governor init --cwd services/agent",
+      ].join("\n"),
+    );
   });
 
   it("no package.json and no package below: the plain error, as before", () => {
@@ -100,7 +160,11 @@ describe("init at a root with no package.json and packages below it", () => {
     const r = runInit(["--dry-run", "--json", "--cwd", join(dir, "apps/web/app")]);
     expect(r.code).toBe(1);
     expect(json<{ error: { code: string; message: string } }>(r)).toEqual({
-      error: { code: "not_a_package", message: `No package.json in ${join(dir, "apps/web/app")}.`, fix: "Run governor init in your project's directory, or pass --cwd <dir>." },
+      error: {
+        code: "not_a_package",
+        message: `No package.json in ${join(dir, "apps/web/app")}.`,
+        fix: "Run governor init in your project's directory, or pass --cwd <dir>.",
+      },
     });
   });
 });

@@ -2,7 +2,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { cleanupTemp, copyFixture, ensureBuilt, git, gitInit, json, REPO, runInit } from "./helpers.js";
+import {
+  cleanupTemp,
+  copyFixture,
+  ensureBuilt,
+  git,
+  gitInit,
+  json,
+  REPO,
+  runInit,
+} from "./helpers.js";
 
 // Red-team variants of issue 10's init findings that the first fixes missed.
 
@@ -55,7 +64,12 @@ function edgeApp(route: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "governor-redteam-edge-"));
   made.push(dir);
   const files: Record<string, string> = {
-    "package.json": JSON.stringify({ name: "shop", private: true, dependencies: { next: "15.0.0", ai: "^6.0.0", zod: "^4.0.0" } }) + "\n",
+    "package.json":
+      JSON.stringify({
+        name: "shop",
+        private: true,
+        dependencies: { next: "15.0.0", ai: "^6.0.0", zod: "^4.0.0" },
+      }) + "\n",
     "lib/tools.ts": TOOLS,
     [route]: text,
   };
@@ -69,7 +83,8 @@ function edgeApp(route: string, text: string): string {
 
 describe("Edge routes Next.js reads from any static segment config", () => {
   const configs = {
-    "a nested object before runtime": 'export const config = { api: { bodyParser: false }, runtime: "edge" };',
+    "a nested object before runtime":
+      'export const config = { api: { bodyParser: false }, runtime: "edge" };',
     "a quoted key": "export const config = { 'runtime': 'experimental-edge' };",
     "a comment before the value": 'export const runtime = /* fast */ "edge";',
     "a typed config": 'export const config: { runtime: string } = { runtime: "edge" };',
@@ -77,7 +92,16 @@ describe("Edge routes Next.js reads from any static segment config", () => {
   for (const [what, line] of Object.entries(configs)) {
     it(`${what}: init refuses (edge_route)`, () => {
       const dir = edgeApp("pages/api/agent.ts", `${line}\n${HANDLER}`);
-      const r = runInit(["--yes", "--json", "--no-install", "--dry-run", "--governor-spec", `file:${REPO}`, "--cwd", dir]);
+      const r = runInit([
+        "--yes",
+        "--json",
+        "--no-install",
+        "--dry-run",
+        "--governor-spec",
+        `file:${REPO}`,
+        "--cwd",
+        dir,
+      ]);
       expect(r.code, r.stderr).toBe(1);
       expect(json<{ error: { code: string } }>(r).error.code).toBe("edge_route");
     });
@@ -87,11 +111,16 @@ describe("Edge routes Next.js reads from any static segment config", () => {
 describe("a governor.config.json with a UTF-8 BOM", () => {
   it("is refused by name, saying it is the BOM (JSON has none; the runtime could not read it), not quoting the character", () => {
     const dir = copyFixture("js-cjs-yarn");
-    writeFileSync(join(dir, "governor.config.json"), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{ "tools": {} }\n')]));
+    writeFileSync(
+      join(dir, "governor.config.json"),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{ "tools": {} }\n')]),
+    );
     gitInit(dir);
     const r = runInit(["--yes", "--no-install", "--cwd", dir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error [config_invalid]: governor.config.json starts with a UTF-8 byte order mark");
+    expect(r.stderr).toContain(
+      "error [config_invalid]: governor.config.json starts with a UTF-8 byte order mark",
+    );
     expect(r.stderr).not.toContain("\uFEFF");
     expect(git(dir, "status", "--porcelain")).toBe("");
   });
@@ -109,6 +138,8 @@ describe("a linked directory that is a package outside the project", () => {
     gitInit(dir);
     const r = runInit(["--dry-run", "--json", "--cwd", dir]);
     const skipped = json<{ skipped: { path: string; why: string }[] }>(r).skipped;
-    expect(skipped).toContainEqual(expect.objectContaining({ path: "vendor-tools", why: "link-outside" }));
+    expect(skipped).toContainEqual(
+      expect.objectContaining({ path: "vendor-tools", why: "link-outside" }),
+    );
   });
 });

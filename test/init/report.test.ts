@@ -12,14 +12,39 @@ describe("summary", () => {
   it("lists tools gated under a run-time name apart from named and manual ones", () => {
     const text = summaryText(
       planWith([
-        { file: "index.js", line: 3, name: "ping", framework: "mcp", form: "tool", status: "gated" },
-        { file: "index.js", line: 9, name: null, framework: "mcp", form: "tool", status: "gated", reason: "name computed at runtime from cmd.name" },
-        { file: "index.js", line: 20, name: null, framework: "mcp", form: "tool", status: "manual", reason: "built at run time" },
+        {
+          file: "index.js",
+          line: 3,
+          name: "ping",
+          framework: "mcp",
+          form: "tool",
+          status: "gated",
+        },
+        {
+          file: "index.js",
+          line: 9,
+          name: null,
+          framework: "mcp",
+          form: "tool",
+          status: "gated",
+          reason: "name computed at runtime from cmd.name",
+        },
+        {
+          file: "index.js",
+          line: 20,
+          name: null,
+          framework: "mcp",
+          form: "tool",
+          status: "manual",
+          reason: "built at run time",
+        },
       ]),
       { dryRun: false, applied: true },
     );
     expect(text).toContain("mcp: 2 gated, 1 manual");
-    expect(text).toMatch(/Named only at run time[^\n]*governor\.config\.json has no entry[^\n]*\n  index\.js:9: name computed at runtime from cmd\.name\n/);
+    expect(text).toMatch(
+      /Named only at run time[^\n]*governor\.config\.json has no entry[^\n]*\n  index\.js:9: name computed at runtime from cmd\.name\n/,
+    );
     expect(text).toMatch(/Manual sites[^\n]*\n  index\.js:20 \(unnamed\): built at run time/);
     expect(text).not.toContain("index.js:3");
   });
@@ -27,8 +52,25 @@ describe("summary", () => {
   it("lists names guessed from a variable so the user can confirm them", () => {
     const text = summaryText(
       planWith([
-        { file: "a.ts", line: 4, name: "echo", nameConfidence: "low", framework: "ai-sdk", form: "tool", status: "gated", reason: "named after its variable" },
-        { file: "a.ts", line: 9, name: "send", nameConfidence: "high", framework: "ai-sdk", form: "tool", status: "gated" },
+        {
+          file: "a.ts",
+          line: 4,
+          name: "echo",
+          nameConfidence: "low",
+          framework: "ai-sdk",
+          form: "tool",
+          status: "gated",
+          reason: "named after its variable",
+        },
+        {
+          file: "a.ts",
+          line: 9,
+          name: "send",
+          nameConfidence: "high",
+          framework: "ai-sdk",
+          form: "tool",
+          status: "gated",
+        },
       ]),
       { dryRun: true, applied: false },
     );
@@ -37,7 +79,20 @@ describe("summary", () => {
   });
 
   it("says nothing about run-time names when every tool has one", () => {
-    const text = summaryText(planWith([{ file: "a.ts", line: 1, name: "x", nameConfidence: "high", framework: "ai-sdk", form: "tool", status: "gated" }]), { dryRun: true, applied: false });
+    const text = summaryText(
+      planWith([
+        {
+          file: "a.ts",
+          line: 1,
+          name: "x",
+          nameConfidence: "high",
+          framework: "ai-sdk",
+          form: "tool",
+          status: "gated",
+        },
+      ]),
+      { dryRun: true, applied: false },
+    );
     expect(text).not.toContain("Named only at run time");
     expect(text).not.toContain("Names guessed");
   });

@@ -12,7 +12,16 @@ import { acceptScripts, buildPlan } from "../../src/init/plan.js";
 import { fixedSpec } from "../../src/init/dependency-spec.js";
 import { jsonReport, summaryText } from "../../src/init/report.js";
 import { inferIntentEntry } from "../../src/runtime/intent.js";
-import { cleanupTemp, copyFixture, ensureBuilt, gitInit, json, read, REPO, runInit } from "./helpers.js";
+import {
+  cleanupTemp,
+  copyFixture,
+  ensureBuilt,
+  gitInit,
+  json,
+  read,
+  REPO,
+  runInit,
+} from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 const made: string[] = [];
@@ -41,9 +50,11 @@ interface RuntimeToolJson {
   fix?: string;
   byHand?: boolean;
 }
-const runtimeTools = (r: { stdout: string; code: number; stderr: string }) => json<{ runtimeTools: RuntimeToolJson[] }>(r).runtimeTools;
+const runtimeTools = (r: { stdout: string; code: number; stderr: string }) =>
+  json<{ runtimeTools: RuntimeToolJson[] }>(r).runtimeTools;
 
-const TAVILY = "src/server/graph.ts:6 new TavilySearchResults() from @langchain/community/tools/tavily_search";
+const TAVILY =
+  "src/server/graph.ts:6 new TavilySearchResults() from @langchain/community/tools/tavily_search";
 
 describe("init on a LangGraph app whose only tool is new TavilySearchResults(), started by scripts.dev:server", () => {
   // Every site the prebuilt tool reaches (bindTools, ToolNode) becomes governTools(tools): the rewrite
@@ -55,7 +66,8 @@ describe("init on a LangGraph app whose only tool is new TavilySearchResults(), 
     framework: "langchain",
     form: "registration",
     status: "gated",
-    reason: "new TavilySearchResults() from @langchain/community/tools/tavily_search gated at run time by governTools at src/server/graph.ts:7, src/server/graph.ts:11",
+    reason:
+      "new TavilySearchResults() from @langchain/community/tools/tavily_search gated at run time by governTools at src/server/graph.ts:7, src/server/graph.ts:11",
   };
 
   it("the dry run reports the tool gated by the wrapper it adds, and the entrypoint the script starts", () => {
@@ -64,9 +76,18 @@ describe("init on a LangGraph app whose only tool is new TavilySearchResults(), 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("  entrypoints: src/server/index.ts (scripts.dev:server)");
     expect(r.stdout).not.toContain("No entrypoint found");
-    expect(r.stdout).toContain(["Tools (dry run: what a real run would do):", "  langchain: 1 gated", 'Entrypoints (import "governor/register"):', "  src/server/index.ts: added"].join("\n"));
+    expect(r.stdout).toContain(
+      [
+        "Tools (dry run: what a real run would do):",
+        "  langchain: 1 gated",
+        'Entrypoints (import "governor/register"):',
+        "  src/server/index.ts: added",
+      ].join("\n"),
+    );
     expect(r.stdout).not.toContain(TAVILY);
-    expect(r.stdout).toContain("  scripts.dev:server: tsx src/server/index.ts  ->  tsx --import governor/register src/server/index.ts");
+    expect(r.stdout).toContain(
+      "  scripts.dev:server: tsx src/server/index.ts  ->  tsx --import governor/register src/server/index.ts",
+    );
   });
 
   it("--json reports it gated by the registration wrapper, not in runtimeTools; a real run wraps both sites", () => {
@@ -74,12 +95,20 @@ describe("init on a LangGraph app whose only tool is new TavilySearchResults(), 
     gitInit(dir);
     const r = runInit(["--yes", "--json", "--no-install", "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
-    const report = json<{ tools: unknown[]; entrypoints: unknown[]; runtimeTools: RuntimeToolJson[] }>(r);
+    const report = json<{
+      tools: unknown[];
+      entrypoints: unknown[];
+      runtimeTools: RuntimeToolJson[];
+    }>(r);
     // a real run reports lines as written (the governTools import moved it down by one)
     expect(report.tools).toEqual([expect.objectContaining({ ...GATED, line: 7 })]);
     expect(report.entrypoints).toEqual([{ file: "src/server/index.ts", status: "added" }]);
     expect(report.runtimeTools).toEqual([]);
-    expect(read(dir, "src/server/index.ts").startsWith('import "governor/register";\nimport { createServer }')).toBe(true);
+    expect(
+      read(dir, "src/server/index.ts").startsWith(
+        'import "governor/register";\nimport { createServer }',
+      ),
+    ).toBe(true);
     const graph = read(dir, "src/server/graph.ts");
     expect(graph).toContain("new TavilySearchResults(");
     expect(graph).toContain(".bindTools(governTools(tools))");
@@ -90,8 +119,19 @@ describe("init on a LangGraph app whose only tool is new TavilySearchResults(), 
 describe("a site the codemod cannot rewrite but a run-time layer gates", () => {
   it("OpenAI Agents asTool inside an agent's tools: gated by the governTools wrapper init adds, not listed again as a run-time tool", () => {
     const dir = layers("openai-agents-mcp");
-    const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, dependencySpec: fixedSpec("file:../governor", "a test"), install: false });
-    expect(plan.tools.find((t) => t.line === 21)).toMatchObject({ file: "src/agent.js", line: 21, name: "research", form: "registration", status: "gated" });
+    const plan = buildPlan(detectProject(dir), {
+      gateSources,
+      inferIntent: inferIntentEntry,
+      dependencySpec: fixedSpec("file:../governor", "a test"),
+      install: false,
+    });
+    expect(plan.tools.find((t) => t.line === 21)).toMatchObject({
+      file: "src/agent.js",
+      line: 21,
+      name: "research",
+      form: "registration",
+      status: "gated",
+    });
     expect(jsonReport(plan).runtimeTools.filter((t) => t.kind === "as-tool")).toEqual([]);
     const text = summaryText(plan, { dryRun: true, applied: false });
     expect(text).not.toContain("research: ");
@@ -107,7 +147,9 @@ describe("a tool nothing gates after init is named with its fix", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(runtimeTools(r)).toEqual([]);
     const out = json<{ tools: { file: string; form: string; status: string }[] }>(r);
-    expect(out.tools).toEqual([expect.objectContaining({ file: "src/index.js", form: "registration", status: "gated" })]);
+    expect(out.tools).toEqual([
+      expect.objectContaining({ file: "src/index.js", form: "registration", status: "gated" }),
+    ]);
     expect(read(dir, "src/index.js")).toContain("tools: governTools(await docs.tools()),");
   });
 
@@ -137,11 +179,21 @@ describe("a tool nothing gates after init is named with its fix", () => {
 
   it("once the start-script offer is accepted, the same client is gated by instrumentation, loaded by that script", () => {
     const dir = exportedClient();
-    const plan = buildPlan(detectProject(dir), { gateSources, inferIntent: inferIntentEntry, dependencySpec: fixedSpec("file:../governor", "a test"), install: false });
+    const plan = buildPlan(detectProject(dir), {
+      gateSources,
+      inferIntent: inferIntentEntry,
+      dependencySpec: fixedSpec("file:../governor", "a test"),
+      install: false,
+    });
     expect(plan.runtimeTools.map((t) => t.gatedBy)).toEqual([null]);
     acceptScripts(plan);
     expect(jsonReport(plan).runtimeTools).toEqual([
-      expect.objectContaining({ file: "src/index.js", line: 5, gatedBy: "instrumentation", loadedBy: "--import governor/register in scripts.start" }),
+      expect.objectContaining({
+        file: "src/index.js",
+        line: 5,
+        gatedBy: "instrumentation",
+        loadedBy: "--import governor/register in scripts.start",
+      }),
     ]);
     expect(jsonReport(plan).runtimeTools[0]).not.toHaveProperty("fix");
     expect(summaryText(plan, { dryRun: false, applied: false })).toContain(
@@ -152,13 +204,22 @@ describe("a tool nothing gates after init is named with its fix", () => {
   it("a framework governor does not support: named, and only a person can gate it", () => {
     const dir = layers("llamaindex");
     const [t] = runtimeTools(runInit(["--dry-run", "--json", "--cwd", dir]));
-    expect(t).toMatchObject({ file: "src/index.js", line: 1, kind: "unsupported", gatedBy: null, byHand: true });
+    expect(t).toMatchObject({
+      file: "src/index.js",
+      line: 1,
+      kind: "unsupported",
+      gatedBy: null,
+      byHand: true,
+    });
     expect(t.fix).toContain('gate("<name>", fn)');
   });
 
   it("Mastra tools are gated at their definition under the key their agent gives them, and not listed again as run-time tools", () => {
     const dir = layers("mastra-keys");
-    const out = json<{ tools: { file: string; name: string | null; status: string }[]; runtimeTools: RuntimeToolJson[] }>(runInit(["--dry-run", "--json", "--cwd", dir]));
+    const out = json<{
+      tools: { file: string; name: string | null; status: string }[];
+      runtimeTools: RuntimeToolJson[];
+    }>(runInit(["--dry-run", "--json", "--cwd", dir]));
     expect(out.tools.map((t) => [t.file, t.name, t.status])).toEqual([
       ["src/mastra/agents/sql-agent.ts", "ping", "gated"],
       ["src/mastra/tools/report-tool.ts", "reportTool", "gated"],
@@ -170,27 +231,67 @@ describe("a tool nothing gates after init is named with its fix", () => {
 });
 
 describe("runtime-tools detector", () => {
-  const scan = (files: Record<string, string>, paths: { pattern: string; targets: string[] }[] = []) =>
-    scanRuntimeTools(Object.entries(files).map(([path, text]) => ({ path, text })), paths).tools.map((t) => ({ at: `${t.file}:${t.line}`, kind: t.kind, framework: t.framework, name: t.name, what: t.what }));
+  const scan = (
+    files: Record<string, string>,
+    paths: { pattern: string; targets: string[] }[] = [],
+  ) =>
+    scanRuntimeTools(
+      Object.entries(files).map(([path, text]) => ({ path, text })),
+      paths,
+    ).tools.map((t) => ({
+      at: `${t.file}:${t.line}`,
+      kind: t.kind,
+      framework: t.framework,
+      name: t.name,
+      what: t.what,
+    }));
 
   it("OpenAI Agents hosted tools and executor tools are named (no local layer gates them), under the name the model sees", () => {
     expect(
       scan({
-        "a.ts": 'import { Agent, webSearchTool, fileSearchTool, shellTool } from "@openai/agents";\nexport const a = new Agent({ name: "sdr", tools: [webSearchTool(), fileSearchTool("vs_1")] });\nexport const b = new Agent({ name: "dev", tools: [shellTool({ shell })] });\n',
+        "a.ts":
+          'import { Agent, webSearchTool, fileSearchTool, shellTool } from "@openai/agents";\nexport const a = new Agent({ name: "sdr", tools: [webSearchTool(), fileSearchTool("vs_1")] });\nexport const b = new Agent({ name: "dev", tools: [shellTool({ shell })] });\n',
       }),
     ).toEqual([
-      { at: "a.ts:2", kind: "hosted", framework: "openai-agents", name: "web_search", what: "OpenAI Agents webSearchTool()" },
-      { at: "a.ts:2", kind: "hosted", framework: "openai-agents", name: "file_search", what: "OpenAI Agents fileSearchTool()" },
-      { at: "a.ts:3", kind: "hosted", framework: "openai-agents", name: "shell", what: "OpenAI Agents shellTool() (runs its own executor, not a function tool)" },
+      {
+        at: "a.ts:2",
+        kind: "hosted",
+        framework: "openai-agents",
+        name: "web_search",
+        what: "OpenAI Agents webSearchTool()",
+      },
+      {
+        at: "a.ts:2",
+        kind: "hosted",
+        framework: "openai-agents",
+        name: "file_search",
+        what: "OpenAI Agents fileSearchTool()",
+      },
+      {
+        at: "a.ts:3",
+        kind: "hosted",
+        framework: "openai-agents",
+        name: "shell",
+        what: "OpenAI Agents shellTool() (runs its own executor, not a function tool)",
+      },
     ]);
   });
 
   it("LangChain runnable.asTool({ name }) is a RunnableToolLike, gated through LangChain", () => {
     expect(
       scan({
-        "a.ts": 'import { RunnableLambda } from "@langchain/core/runnables";\nconst r = RunnableLambda.from((x: string) => x);\nexport const t = r.asTool({ name: "echo", schema: {} });\n',
+        "a.ts":
+          'import { RunnableLambda } from "@langchain/core/runnables";\nconst r = RunnableLambda.from((x: string) => x);\nexport const t = r.asTool({ name: "echo", schema: {} });\n',
       }),
-    ).toEqual([{ at: "a.ts:3", kind: "as-tool", framework: "langchain", name: "echo", what: "LangChain r.asTool() (a RunnableToolLike)" }]);
+    ).toEqual([
+      {
+        at: "a.ts:3",
+        kind: "as-tool",
+        framework: "langchain",
+        name: "echo",
+        what: "LangChain r.asTool() (a RunnableToolLike)",
+      },
+    ]);
   });
 
   it("asTool in a file with both frameworks: an OpenAI Agents Agent by what it was built from, else LangChain", () => {
@@ -211,7 +312,8 @@ describe("runtime-tools detector", () => {
   });
 
   it("Mastra: keys through a tsconfig alias, a namespace import and a default export; no agent: said so", () => {
-    const tool = (id: string) => `createTool({ id: "${id}", description: "", execute: async () => ({}) })`;
+    const tool = (id: string) =>
+      `createTool({ id: "${id}", description: "", execute: async () => ({}) })`;
     const tools = scan(
       {
         "src/tools/a.ts": `import { createTool } from "@mastra/core/tools";\nexport const weather = ${tool("get-weather")};\n`,
@@ -229,9 +331,17 @@ describe("runtime-tools detector", () => {
       [{ pattern: "@/*", targets: ["src/*"] }],
     );
     expect(tools.map((t) => [t.at, t.name, t.what])).toEqual([
-      ["src/tools/a.ts:2", "forecast", 'Mastra createTool({ id: "get-weather" }), also given to an agent as weatherNow'],
+      [
+        "src/tools/a.ts:2",
+        "forecast",
+        'Mastra createTool({ id: "get-weather" }), also given to an agent as weatherNow',
+      ],
       ["src/tools/b.ts:2", "search", 'Mastra createTool({ id: "search" })'],
-      ["src/tools/c.ts:2", null, "Mastra createTool({ id: \"lonely\" }), asked about under the key an agent's tools object gives it (no agent in the source shows it)"],
+      [
+        "src/tools/c.ts:2",
+        null,
+        'Mastra createTool({ id: "lonely" }), asked about under the key an agent\'s tools object gives it (no agent in the source shows it)',
+      ],
     ]);
   });
 });

@@ -7,7 +7,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withPreload } from "../../src/detectors/start-scripts.js";
 import { setScript } from "../../src/init/start-scripts.js";
-import { CLI, cleanupTemp, copyFixture, ensureBuilt, gitInit, json, read, REPO, runInit, snapshot } from "./helpers.js";
+import {
+  CLI,
+  cleanupTemp,
+  copyFixture,
+  ensureBuilt,
+  gitInit,
+  json,
+  read,
+  REPO,
+  runInit,
+  snapshot,
+} from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 afterAll(cleanupTemp);
@@ -26,20 +37,43 @@ describe("the preload line for each kind of start script", () => {
     ["node server.js", "node --import governor/register server.js", "flag"],
     ["tsx watch src/index.ts", "tsx watch --import governor/register src/index.ts", "flag"],
     ["tsx src/index.ts", "tsx --import governor/register src/index.ts", "flag"],
-    ["NODE_ENV=production node --env-file=.env dist/server.js", "NODE_ENV=production node --import governor/register --env-file=.env dist/server.js", "flag"],
-    ["npm run build && node dist/index.js", "npm run build && node --import governor/register dist/index.js", "flag"],
-    ["nodemon src/index.js", "NODE_OPTIONS='--import governor/register' nodemon src/index.js", "node-options"],
-    ["ts-node src/index.ts", "NODE_OPTIONS='--import governor/register' ts-node src/index.ts", "node-options"],
+    [
+      "NODE_ENV=production node --env-file=.env dist/server.js",
+      "NODE_ENV=production node --import governor/register --env-file=.env dist/server.js",
+      "flag",
+    ],
+    [
+      "npm run build && node dist/index.js",
+      "npm run build && node --import governor/register dist/index.js",
+      "flag",
+    ],
+    [
+      "nodemon src/index.js",
+      "NODE_OPTIONS='--import governor/register' nodemon src/index.js",
+      "node-options",
+    ],
+    [
+      "ts-node src/index.ts",
+      "NODE_OPTIONS='--import governor/register' ts-node src/index.ts",
+      "node-options",
+    ],
   ])("%s", (before, after, how) => {
     expect(withPreload(before)).toEqual({ after, how });
   });
 
-  it.each(["next dev", "vite", "node --import governor/register src/a.js", "node -r governor/register a.cjs", "tsx --version"])("%s: nothing to offer", (line) => {
+  it.each([
+    "next dev",
+    "vite",
+    "node --import governor/register src/a.js",
+    "node -r governor/register a.cjs",
+    "tsx --version",
+  ])("%s: nothing to offer", (line) => {
     expect(withPreload(line)).toBeNull();
   });
 
   it("edits one script's value and keeps the rest of package.json byte for byte", () => {
-    const text = '{\r\n\t"name": "x",\r\n\t"scripts": { "start": "node a.js", "test": "vitest" }\r\n}\r\n';
+    const text =
+      '{\r\n\t"name": "x",\r\n\t"scripts": { "start": "node a.js", "test": "vitest" }\r\n}\r\n';
     expect(setScript(text, "start", "node --import governor/register a.js")).toBe(
       '{\r\n\t"name": "x",\r\n\t"scripts": { "start": "node --import governor/register a.js", "test": "vitest" }\r\n}\r\n',
     );
@@ -52,7 +86,14 @@ describe("governor init and start scripts", () => {
     const r = runInit(["--cwd", dir, "--dry-run", "--json"]);
     expect(r.code).toBe(0);
     expect(json<{ scripts: unknown[] }>(r).scripts).toEqual([
-      { package: ".", script: "dev", before: "tsx watch src/index.ts", after: "tsx watch --import governor/register src/index.ts", how: "flag", status: "proposed" },
+      {
+        package: ".",
+        script: "dev",
+        before: "tsx watch src/index.ts",
+        after: "tsx watch --import governor/register src/index.ts",
+        how: "flag",
+        status: "proposed",
+      },
     ]);
   });
 
@@ -62,9 +103,15 @@ describe("governor init and start scripts", () => {
     const r = runInit(["--cwd", dir, "--yes", "--no-install"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(read(dir, "package.json")).scripts.start).toBe("node src/main.mjs");
-    expect(r.stdout).toContain("Start scripts (left as they are: --yes does not change how your app starts; edit them as shown to preload instrumentation):");
-    expect(r.stdout).toContain("scripts.start: node src/main.mjs  ->  node --import governor/register src/main.mjs");
-    expect(r.stdout).toMatch(/Next steps:[\s\S]*Preload instrumentation so tools init could not rewrite .* `node --import governor\/register src\/main\.mjs` \(scripts\.start\)/);
+    expect(r.stdout).toContain(
+      "Start scripts (left as they are: --yes does not change how your app starts; edit them as shown to preload instrumentation):",
+    );
+    expect(r.stdout).toContain(
+      "scripts.start: node src/main.mjs  ->  node --import governor/register src/main.mjs",
+    );
+    expect(r.stdout).toMatch(
+      /Next steps:[\s\S]*Preload instrumentation so tools init could not rewrite .* `node --import governor\/register src\/main\.mjs` \(scripts\.start\)/,
+    );
   });
 
   it("a project without start scripts gets the command for its entrypoint", () => {
@@ -72,15 +119,23 @@ describe("governor init and start scripts", () => {
     const r = runInit(["--cwd", dir, "--dry-run"]);
     expect(r.stdout).not.toContain("Start scripts");
     const withYes = runInit(["--cwd", copyAndCommit("js-cjs-yarn"), "--yes", "--no-install"]);
-    expect(withYes.stdout).toMatch(/Preload instrumentation .*: `node --import governor\/register server\.js`/);
+    expect(withYes.stdout).toMatch(
+      /Preload instrumentation .*: `node --import governor\/register server\.js`/,
+    );
   });
 
   it("Next.js: nothing offered; next steps say instrumentation cannot reach its bundles", () => {
     const dir = layersFixture("next-app");
     const r = runInit(["--cwd", dir, "--yes", "--no-install"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(json<{ scripts: unknown[] }>(runInit(["--cwd", layersFixture("next-app"), "--dry-run", "--json"])).scripts).toEqual([]);
-    expect(r.stdout).toMatch(/Next\.js bundles this package's server code .*: gate what init could not rewrite with governTools/);
+    expect(
+      json<{ scripts: unknown[] }>(
+        runInit(["--cwd", layersFixture("next-app"), "--dry-run", "--json"]),
+      ).scripts,
+    ).toEqual([]);
+    expect(r.stdout).toMatch(
+      /Next\.js bundles this package's server code .*: gate what init could not rewrite with governTools/,
+    );
   });
 
   it("at a terminal: asks, writes the script on yes (backed up with the rest), and --undo restores package.json", async () => {
@@ -88,7 +143,10 @@ describe("governor init and start scripts", () => {
     gitInit(dir);
     const before = snapshot(dir);
     const original = read(dir, "package.json");
-    const r = await inTerminal(`--cwd ${dir} --no-install`, [["Add --import governor/register", "y"], ["Apply these changes", "y"]]);
+    const r = await inTerminal(`--cwd ${dir} --no-install`, [
+      ["Add --import governor/register", "y"],
+      ["Apply these changes", "y"],
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain("Preload instrumentation");
     expect(r.out).toContain("Add --import governor/register to these scripts?");
@@ -106,7 +164,10 @@ describe("governor init and start scripts", () => {
   it("at a terminal, answering no keeps the script and still applies the rest", async () => {
     const dir = copyFixture("js-esm-pnpm");
     gitInit(dir);
-    const r = await inTerminal(`--cwd ${dir} --no-install`, [["Add --import governor/register", "n"], ["Apply these changes", "y"]]);
+    const r = await inTerminal(`--cwd ${dir} --no-install`, [
+      ["Add --import governor/register", "n"],
+      ["Apply these changes", "y"],
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(JSON.parse(read(dir, "package.json")).scripts.start).toBe("node src/main.mjs");
     expect(read(dir, "src/main.mjs")).toContain('import "governor/register";');
@@ -120,10 +181,15 @@ function copyAndCommit(name: string): string {
 }
 
 /** Runs init in a pseudo-terminal (util-linux `script`) and types each answer once its question shows. */
-function inTerminal(args: string, answers: [question: string, typed: string][]): Promise<{ code: number | null; out: string }> {
+function inTerminal(
+  args: string,
+  answers: [question: string, typed: string][],
+): Promise<{ code: number | null; out: string }> {
   const cmd = `stty cols 160 rows 50; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} init ${args}`;
   return new Promise((resolve) => {
-    const child = spawn("script", ["-qec", cmd, "/dev/null"], { env: { ...process.env, CI: "", FORCE_COLOR: "0" } });
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], {
+      env: { ...process.env, CI: "", FORCE_COLOR: "0" },
+    });
     let out = "";
     const pending = [...answers];
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
@@ -131,7 +197,8 @@ function inTerminal(args: string, answers: [question: string, typed: string][]):
       out += d;
       const clean = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
       // each question is typed into once, when it first shows (the questions differ)
-      while (pending.length && clean.includes(pending[0][0])) child.stdin.write(pending.shift()![1]);
+      while (pending.length && clean.includes(pending[0][0]))
+        child.stdin.write(pending.shift()![1]);
     });
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -3,7 +3,17 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { CLI, cleanupTemp, copyFixture, json, read, REPO, runInit, snapshot, ensureBuilt } from "./helpers.js";
+import {
+  CLI,
+  cleanupTemp,
+  copyFixture,
+  json,
+  read,
+  REPO,
+  runInit,
+  snapshot,
+  ensureBuilt,
+} from "./helpers.js";
 
 // --typecheck: tsc --noEmit before and after; a project that type-checked before must after, or
 // everything is rolled back. Uses the real `ai`, `zod` and governor type declarations.
@@ -34,7 +44,10 @@ describe("--typecheck", () => {
     const r = runInit(["--yes", "--json", "--no-install", "--typecheck", "--cwd", dir]);
     expect(r.code, r.stderr).toBe(0);
     const report = json(r);
-    expect(report.tools.map((t) => [t.name, t.status])).toEqual([["search_docs", "gated"], ["send_email", "gated"]]);
+    expect(report.tools.map((t) => [t.name, t.status])).toEqual([
+      ["search_docs", "gated"],
+      ["send_email", "gated"],
+    ]);
     expect(report.warnings.filter((w) => /type-check/.test(w))).toEqual([]);
   });
 
@@ -43,7 +56,17 @@ describe("--typecheck", () => {
     // a governor whose types lack `gate`: the gated code cannot type-check against it
     const fake = join(dir, "..", `${dir.split("/").pop()}-governor`);
     mkdirSync(fake);
-    writeFileSync(join(fake, "package.json"), JSON.stringify({ name: "governor", version: "0.0.0", exports: { "./runtime": { types: "./runtime.d.ts" }, "./register": { types: "./register.d.ts" } } }));
+    writeFileSync(
+      join(fake, "package.json"),
+      JSON.stringify({
+        name: "governor",
+        version: "0.0.0",
+        exports: {
+          "./runtime": { types: "./runtime.d.ts" },
+          "./register": { types: "./register.d.ts" },
+        },
+      }),
+    );
     writeFileSync(join(fake, "runtime.d.ts"), "export {};\n");
     writeFileSync(join(fake, "register.d.ts"), "export {};\n");
     withModules(dir, fake);
@@ -59,10 +82,16 @@ describe("--typecheck", () => {
     const dir = copyFixture("ts-esm-npm");
     withModules(dir, REPO);
     const before = snapshot(dir);
-    const child = spawn(process.execPath, [CLI, "init", "--yes", "--no-install", "--typecheck", "--cwd", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [CLI, "init", "--yes", "--no-install", "--typecheck", "--cwd", dir],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => resolve(code)),
+    );
     // files are written between the two type-checks: wait for the first write, then interrupt
     const entry = join(dir, "src/index.ts");
     for (let i = 0; i < 600 && !readFileSync(entry, "utf8").includes("governor/register"); i++) {

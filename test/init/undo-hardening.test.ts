@@ -1,10 +1,31 @@
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import { chmodSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ensureBuilt, FIXTURES, git, gitInit, read, runInit, snapshot, type CliResult } from "./helpers.js";
+import {
+  ensureBuilt,
+  FIXTURES,
+  git,
+  gitInit,
+  read,
+  runInit,
+  snapshot,
+  type CliResult,
+} from "./helpers.js";
 
 // `governor init --undo` only acts on a backup init recorded outside the tree, and only inside the
 // project: a repository can commit a forged backup, and a pull can swap a directory for a link.
@@ -40,7 +61,8 @@ function setup(prepare?: (dir: string, outer: string) => void): Setup {
   const state = join(outer, "state");
   prepare?.(dir, outer);
   gitInit(dir);
-  const run = (args: string[], env: Record<string, string> = {}) => runInit([...args, "--cwd", dir], { GOVERNOR_STATE_DIR: state, ...env });
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runInit([...args, "--cwd", dir], { GOVERNOR_STATE_DIR: state, ...env });
   return { outer, dir, state, victim, run };
 }
 
@@ -55,10 +77,14 @@ function forgeBackup(dir: string, files: Entry[], name = "9999-x"): void {
   const base = join(dir, ".governor", "backup", name);
   mkdirSync(join(base, "files"), { recursive: true });
   writeFileSync(join(base, "files", "0"), "PWNED\n");
-  writeFileSync(join(base, "manifest.json"), JSON.stringify({ version: 1, createdAt: "9999-01-01T00:00:00.000Z", complete: true, files }));
+  writeFileSync(
+    join(base, "manifest.json"),
+    JSON.stringify({ version: 1, createdAt: "9999-01-01T00:00:00.000Z", complete: true, files }),
+  );
 }
 
-const ownBackup = (dir: string) => readdirSync(join(dir, ".governor", "backup")).filter((n) => n !== "9999-x")[0];
+const ownBackup = (dir: string) =>
+  readdirSync(join(dir, ".governor", "backup")).filter((n) => n !== "9999-x")[0];
 
 function recordFiles(state: string): string[] {
   if (!existsSync(state)) return [];
@@ -79,43 +105,70 @@ const outsideBefore = (outer: string) => ({
 });
 
 describe("init --undo ignores a backup the repository committed", () => {
-  const variants: [string, (outer: string) => Entry[], ((dir: string, outer: string) => void)?][] = [
-    ["../ paths", () => [{ path: "../victim.txt", action: "update", copy: "files/0" }, { path: "../secret.txt", action: "create" }]],
-    ["absolute paths", (outer) => [{ path: join(outer, "victim.txt"), action: "update", copy: "files/0" }, { path: join(outer, "secret.txt"), action: "create" }]],
+  const variants: [string, (outer: string) => Entry[], ((dir: string, outer: string) => void)?][] =
     [
-      "a symlinked directory inside the root that points out",
-      () => [{ path: "out/victim.txt", action: "update", copy: "files/0" }, { path: "out/secret.txt", action: "create" }],
-      (dir) => symlinkSync("..", join(dir, "out")),
-    ],
-    ["a copy path that escapes the backup", () => [{ path: "server.js", action: "update", copy: "../../../../secret.txt" }]],
-  ];
+      [
+        "../ paths",
+        () => [
+          { path: "../victim.txt", action: "update", copy: "files/0" },
+          { path: "../secret.txt", action: "create" },
+        ],
+      ],
+      [
+        "absolute paths",
+        (outer) => [
+          { path: join(outer, "victim.txt"), action: "update", copy: "files/0" },
+          { path: join(outer, "secret.txt"), action: "create" },
+        ],
+      ],
+      [
+        "a symlinked directory inside the root that points out",
+        () => [
+          { path: "out/victim.txt", action: "update", copy: "files/0" },
+          { path: "out/secret.txt", action: "create" },
+        ],
+        (dir) => symlinkSync("..", join(dir, "out")),
+      ],
+      [
+        "a copy path that escapes the backup",
+        () => [{ path: "server.js", action: "update", copy: "../../../../secret.txt" }],
+      ],
+    ];
 
-  it.each(variants)("%s: undo restores the user's own init and touches nothing outside", (_name, entries, extra) => {
-    let forgedFor = "";
-    const s = setup((dir, outer) => {
-      extra?.(dir, outer);
-      forgedFor = outer;
-      forgeBackup(dir, entries(outer));
-    });
-    expect(forgedFor).toBe(s.outer);
-    const original = snapshot(s.dir);
-    const before = outsideBefore(s.outer);
+  it.each(variants)(
+    "%s: undo restores the user's own init and touches nothing outside",
+    (_name, entries, extra) => {
+      let forgedFor = "";
+      const s = setup((dir, outer) => {
+        extra?.(dir, outer);
+        forgedFor = outer;
+        forgeBackup(dir, entries(outer));
+      });
+      expect(forgedFor).toBe(s.outer);
+      const original = snapshot(s.dir);
+      const before = outsideBefore(s.outer);
 
-    const init = s.run(["--yes", "--no-install"]);
-    expect(init.code, init.stderr).toBe(0);
-    expect(read(s.dir, "server.js")).toContain("governor/register");
+      const init = s.run(["--yes", "--no-install"]);
+      expect(init.code, init.stderr).toBe(0);
+      expect(read(s.dir, "server.js")).toContain("governor/register");
 
-    const undo = s.run(["--undo"]);
-    expect(undo.code, undo.stderr).toBe(0);
-    expect(outsideBefore(s.outer)).toEqual(before);
-    // the user's own init is what was undone; the committed backup stays where the repository put it
-    expect(snapshot(s.dir)).toEqual(original);
-    expect(undo.stdout).toContain("9999-x");
-    expect(git(s.dir, "status", "--porcelain")).toBe("");
-  });
+      const undo = s.run(["--undo"]);
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(outsideBefore(s.outer)).toEqual(before);
+      // the user's own init is what was undone; the committed backup stays where the repository put it
+      expect(snapshot(s.dir)).toEqual(original);
+      expect(undo.stdout).toContain("9999-x");
+      expect(git(s.dir, "status", "--porcelain")).toBe("");
+    },
+  );
 
   it("a committed backup alone is refused with a clear error, and nothing is touched", () => {
-    const s = setup((dir) => forgeBackup(dir, [{ path: "../victim.txt", action: "update", copy: "files/0" }, { path: "server.js", action: "create" }]));
+    const s = setup((dir) =>
+      forgeBackup(dir, [
+        { path: "../victim.txt", action: "update", copy: "files/0" },
+        { path: "server.js", action: "create" },
+      ]),
+    );
     const original = snapshot(s.dir);
     const r = s.run(["--undo"]);
     expect(r.code).toBe(1);
@@ -139,7 +192,15 @@ describe("init --undo after the tree changed under its backup", () => {
     const s = initialised();
     const name = ownBackup(s.dir);
     const manifest = join(s.dir, ".governor", "backup", name, "manifest.json");
-    writeFileSync(manifest, JSON.stringify({ version: 1, createdAt: "x", complete: true, files: [{ path: "../victim.txt", action: "update", copy: "files/0" }] }));
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        version: 1,
+        createdAt: "x",
+        complete: true,
+        files: [{ path: "../victim.txt", action: "update", copy: "files/0" }],
+      }),
+    );
     const undo = s.run(["--undo"]);
     expect(undo.code, undo.stderr).toBe(0);
     expect(readFileSync(s.victim, "utf8")).toBe(VICTIM);
@@ -196,7 +257,8 @@ describe("init --undo after the tree changed under its backup", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("undo_unverified");
     const now = snapshot(s.dir);
-    for (const [path, bytes] of s.applied) if (!path.startsWith(".governor")) expect(now.get(path), path).toBe(bytes);
+    for (const [path, bytes] of s.applied)
+      if (!path.startsWith(".governor")) expect(now.get(path), path).toBe(bytes);
   });
 
   it("a backup copy with changed bytes: refused", () => {
@@ -227,7 +289,10 @@ describe("init --undo checks init's own record too", () => {
     ["absolute path", (outer) => ({ path: join(outer, "victim.txt"), action: "create" })],
     ["drive letter", () => ({ path: "C:/victim.txt", action: "create" })],
     ["NUL byte", () => ({ path: "server.js\u0000../../victim.txt", action: "create" })],
-    ["copy outside the backup", () => ({ path: "server.js", action: "update", copy: "../../../../secret.txt" })],
+    [
+      "copy outside the backup",
+      () => ({ path: "server.js", action: "update", copy: "../../../../secret.txt" }),
+    ],
   ];
   it.each(bad)("%s: refused, nothing restored", (_name, entry) => {
     const s = setup();
@@ -254,7 +319,18 @@ describe("init --undo and the state directory", () => {
       key = createHash("sha256").update(realpathSync(dir)).digest("hex").slice(0, 32);
       const records = join(dir, "state", "backups", key);
       mkdirSync(records, { recursive: true });
-      const record = { version: 1, root: realpathSync(dir), backup: "9999-x", seq: 99, manifest: { version: 1, createdAt: "x", complete: true, files: [{ path: "server.js", action: "create" }] } };
+      const record = {
+        version: 1,
+        root: realpathSync(dir),
+        backup: "9999-x",
+        seq: 99,
+        manifest: {
+          version: 1,
+          createdAt: "x",
+          complete: true,
+          files: [{ path: "server.js", action: "create" }],
+        },
+      };
       writeFileSync(join(records, "9999-x.json"), JSON.stringify(record));
     });
     expect(key).not.toBe("");
@@ -277,7 +353,10 @@ describe("init --undo and the state directory", () => {
     cpSync(join(FIXTURES, "monorepo"), ws, { recursive: true });
     const bin = join(outer, "bin");
     mkdirSync(bin);
-    writeFileSync(join(bin, "npm"), `#!/bin/sh\necho '// touched by install' >> package-lock.json\n`);
+    writeFileSync(
+      join(bin, "npm"),
+      `#!/bin/sh\necho '// touched by install' >> package-lock.json\n`,
+    );
     chmodSync(join(bin, "npm"), 0o755);
     gitInit(ws);
     const original = snapshot(ws);
@@ -330,7 +409,9 @@ describe("init backups", () => {
     gitInit(repo);
     const state = join(repo, "..", `${repo.split("/").pop()}-state`);
     made.push(state);
-    const r = runInit(["--yes", "--no-install", "--cwd", join(repo, "pkg")], { GOVERNOR_STATE_DIR: state });
+    const r = runInit(["--yes", "--no-install", "--cwd", join(repo, "pkg")], {
+      GOVERNOR_STATE_DIR: state,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(repo, "pkg", ".governor", "backup"))).toBe(true);
     const status = git(repo, "status", "--porcelain", "--untracked-files=all");

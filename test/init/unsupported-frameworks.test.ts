@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detectUnsupportedFrameworks } from "../../src/detectors/frameworks.js";
 import { scanRuntimeTools } from "../../src/detectors/runtime-tools.js";
 import { UNSUPPORTED_FRAMEWORKS } from "../../src/frameworks.js";
-import { cleanupTemp, CLI, copyFixture, ensureBuilt, gitInit, json, read, runInit, snapshot } from "./helpers.js";
+import {
+  cleanupTemp,
+  CLI,
+  copyFixture,
+  ensureBuilt,
+  gitInit,
+  json,
+  read,
+  runInit,
+  snapshot,
+} from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
 afterAll(() => cleanupTemp());
@@ -21,7 +31,14 @@ interface UnsupportedJson {
 }
 interface ReportJson {
   tools: { file: string; name: string | null; framework: string; status: string }[];
-  runtimeTools: { file: string; line: number; kind: string; what: string; gatedBy: string | null; byHand?: boolean }[];
+  runtimeTools: {
+    file: string;
+    line: number;
+    kind: string;
+    what: string;
+    gatedBy: string | null;
+    byHand?: boolean;
+  }[];
   unsupportedFrameworks: UnsupportedJson[];
 }
 
@@ -84,7 +101,9 @@ describe("init on an app using AI SDK beside Inngest AgentKit (imported), BeeAI 
       ["src/agent.js", 1, "unsupported", null, true],
       ["src/planner.cjs", 2, "unsupported", null, true],
     ]);
-    expect(report.tools.map((t) => [t.file, t.framework, t.status])).toEqual([["src/tools.js", "ai-sdk", "gated"]]);
+    expect(report.tools.map((t) => [t.file, t.framework, t.status])).toEqual([
+      ["src/tools.js", "ai-sdk", "gated"],
+    ]);
   });
 
   it("a real run says it again in the summary and as a next step, and leaves the unsupported code alone", () => {
@@ -94,7 +113,9 @@ describe("init on an app using AI SDK beside Inngest AgentKit (imported), BeeAI 
     const planner = read(dir, "src/planner.cjs");
     const r = runInit(["--yes", "--no-install", "--cwd", dir], { CI: "true" });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("Agent frameworks governor does not support (their tools run ungated until you gate them by hand):\n");
+    expect(r.stdout).toContain(
+      "Agent frameworks governor does not support (their tools run ungated until you gate them by hand):\n",
+    );
     expect(r.stdout).toMatch(
       /Next steps:[\s\S]*\d+\. Gate the tools of Inngest AgentKit, BeeAI Framework, Google ADK by hand \(governor does not support them yet\): wrap each tool function in gate\("<name>", fn\) from governor\/runtime/,
     );
@@ -105,13 +126,25 @@ describe("init on an app using AI SDK beside Inngest AgentKit (imported), BeeAI 
     const again = runInit(["--yes", "--json", "--no-install", "--allow-dirty", "--cwd", dir]);
     expect(again.code, again.stderr).toBe(0);
     expect(json(again).files.every((f) => f.action === "unchanged")).toBe(true);
-    expect(json<ReportJson>(again).unsupportedFrameworks.map((u) => u.label)).toEqual(["Inngest AgentKit", "BeeAI Framework", "Google ADK"]);
+    expect(json<ReportJson>(again).unsupportedFrameworks.map((u) => u.label)).toEqual([
+      "Inngest AgentKit",
+      "BeeAI Framework",
+      "Google ADK",
+    ]);
   });
 
   it("doctor's coverage names the imported and the require()d framework as not gated", () => {
     const dir = copyFixture("unsupported-frameworks");
-    const r = spawnSync(process.execPath, [CLI, "doctor", "--cwd", dir, "--json", "--samples", "1"], { encoding: "utf8", env: { ...process.env, GOVERNOR_ENFORCE_URL: "", GOVERNOR_API_KEY: "" } });
-    const checks = (JSON.parse(r.stdout) as { checks: { id: string; status: string; details?: { manual?: string[] } }[] }).checks;
+    const r = spawnSync(
+      process.execPath,
+      [CLI, "doctor", "--cwd", dir, "--json", "--samples", "1"],
+      { encoding: "utf8", env: { ...process.env, GOVERNOR_ENFORCE_URL: "", GOVERNOR_API_KEY: "" } },
+    );
+    const checks = (
+      JSON.parse(r.stdout) as {
+        checks: { id: string; status: string; details?: { manual?: string[] } }[];
+      }
+    ).checks;
     const governed = checks.find((c) => c.id === "tools.governed")!;
     expect(governed.status).not.toBe("pass");
     expect(governed.details?.manual).toEqual([
@@ -123,7 +156,10 @@ describe("init on an app using AI SDK beside Inngest AgentKit (imported), BeeAI 
 
 describe("unsupported-framework detection", () => {
   const detect = (deps: string[], files: Record<string, string>) =>
-    detectUnsupportedFrameworks({ dependencies: deps, sources: Object.entries(files).map(([path, text]) => ({ path, text })) }).map((u) => [u.label, u.packages, u.via, u.files]);
+    detectUnsupportedFrameworks({
+      dependencies: deps,
+      sources: Object.entries(files).map(([path, text]) => ({ path, text })),
+    }).map((u) => [u.label, u.packages, u.via, u.files]);
 
   it("each newly listed framework by its npm package, through import, require, import() and export-from; subpaths name the package", () => {
     expect(
@@ -158,20 +194,45 @@ describe("unsupported-framework detection", () => {
 
   it("look-alike packages and the frameworks governor supports are not reported", () => {
     expect(
-      detect(["ollama-ai-provider", "@openrouter/ai-sdk-provider", "ai", "@ai-sdk/openai", "@langchain/core", "@mastra/core", "openai", "portkey-ai", "kaibanjs-extra"], {
-        "a.ts": 'import { ollama } from "ollama-ai-provider";\nimport { tool } from "ai";\nimport x from "./ollama";',
-      }),
+      detect(
+        [
+          "ollama-ai-provider",
+          "@openrouter/ai-sdk-provider",
+          "ai",
+          "@ai-sdk/openai",
+          "@langchain/core",
+          "@mastra/core",
+          "openai",
+          "portkey-ai",
+          "kaibanjs-extra",
+        ],
+        {
+          "a.ts":
+            'import { ollama } from "ollama-ai-provider";\nimport { tool } from "ai";\nimport x from "./ollama";',
+        },
+      ),
     ).toEqual([]);
   });
 
   it("the run-time scan reports a require()d or re-exported framework at its line, once per file", () => {
     const tools = scanRuntimeTools([
-      { path: "a.cjs", text: '// setup\nconst kaiban = require("kaibanjs");\nconst again = require("kaibanjs/dist");\n' },
-      { path: "b.ts", text: 'import type { Tool } from "@strands-agents/sdk";\nexport { tool } from "@strands-agents/sdk";\n' },
+      {
+        path: "a.cjs",
+        text: '// setup\nconst kaiban = require("kaibanjs");\nconst again = require("kaibanjs/dist");\n',
+      },
+      {
+        path: "b.ts",
+        text: 'import type { Tool } from "@strands-agents/sdk";\nexport { tool } from "@strands-agents/sdk";\n',
+      },
     ]).tools.map((t) => [t.file, t.line, t.kind, t.what]);
     expect(tools).toEqual([
       ["a.cjs", 2, "unsupported", "kaibanjs: KaibanJS, which governor does not support yet"],
-      ["b.ts", 2, "unsupported", "@strands-agents/sdk: Strands Agents, which governor does not support yet"],
+      [
+        "b.ts",
+        2,
+        "unsupported",
+        "@strands-agents/sdk: Strands Agents, which governor does not support yet",
+      ],
     ]);
   });
 
@@ -180,6 +241,8 @@ describe("unsupported-framework detection", () => {
       expect(f.packages.length, f.label).toBeGreaterThan(0);
       expect(f.tools.length, f.label).toBeGreaterThan(0);
     }
-    expect(new Set(UNSUPPORTED_FRAMEWORKS.map((f) => f.label)).size).toBe(UNSUPPORTED_FRAMEWORKS.length);
+    expect(new Set(UNSUPPORTED_FRAMEWORKS.map((f) => f.label)).size).toBe(
+      UNSUPPORTED_FRAMEWORKS.length,
+    );
   });
 });

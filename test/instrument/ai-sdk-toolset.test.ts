@@ -17,23 +17,44 @@ beforeAll(async () => {
 afterAll(() => server.close());
 afterEach(() => closeAll());
 
-const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+const usage = {
+  inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
+  outputTokens: { total: 1, text: 1, reasoning: 0 },
+};
 /** A model that calls `calls` (tool name and input) in step 1, then says "done". */
 function model(calls: [string, unknown][]) {
   let n = 0;
   return new MockLanguageModelV3({
     doGenerate: async () =>
       n++ === 0
-        ? { content: calls.map(([toolName, input], i) => ({ type: "tool-call" as const, toolCallId: `c${i}`, toolName, input: JSON.stringify(input) })), finishReason: { unified: "tool-calls" as const, raw: "x" }, usage, warnings: [] }
-        : { content: [{ type: "text" as const, text: "done" }], finishReason: { unified: "stop" as const, raw: "x" }, usage, warnings: [] },
+        ? {
+            content: calls.map(([toolName, input], i) => ({
+              type: "tool-call" as const,
+              toolCallId: `c${i}`,
+              toolName,
+              input: JSON.stringify(input),
+            })),
+            finishReason: { unified: "tool-calls" as const, raw: "x" },
+            usage,
+            warnings: [],
+          }
+        : {
+            content: [{ type: "text" as const, text: "done" }],
+            finishReason: { unified: "stop" as const, raw: "x" },
+            usage,
+            warnings: [],
+          },
   });
 }
 
 function setup() {
   const t = makeGovernor({ enforceUrl: server.url });
   const ran: string[] = [];
-  const mail = tool({ inputSchema: z.object({ to: z.string() }), execute: async ({ to }) => (ran.push(`mail:${to}`), "sent") });
-  return { ...t, ran, mail, govern: <T,>(x: T) => governTools(x, { governor: t.governor }) };
+  const mail = tool({
+    inputSchema: z.object({ to: z.string() }),
+    execute: async ({ to }) => (ran.push(`mail:${to}`), "sent"),
+  });
+  return { ...t, ran, mail, govern: <T>(x: T) => governTools(x, { governor: t.governor }) };
 }
 
 describe("governTools on an AI SDK ToolSet", () => {
@@ -52,10 +73,29 @@ describe("governTools on an AI SDK ToolSet", () => {
   it("one tool under two keys is gated under each key (the name the model uses)", async () => {
     const { govern, mail, ran, auditLines } = setup();
     const tools = govern({ send_email: mail, save_draft: mail });
-    const r = await generateText({ model: model([["send_email", { to: "a" }], ["save_draft", { to: "b" }]]), prompt: "go", stopWhen: stepCountIs(2), tools });
-    expect(r.steps[0].content.filter((p) => p.type === "tool-error").map((p) => String((p as { error: unknown }).error))).toEqual([expect.stringContaining('"send_email" was blocked by policy')]);
+    const r = await generateText({
+      model: model([
+        ["send_email", { to: "a" }],
+        ["save_draft", { to: "b" }],
+      ]),
+      prompt: "go",
+      stopWhen: stepCountIs(2),
+      tools,
+    });
+    expect(
+      r.steps[0].content
+        .filter((p) => p.type === "tool-error")
+        .map((p) => String((p as { error: unknown }).error)),
+    ).toEqual([expect.stringContaining('"send_email" was blocked by policy')]);
     expect(ran).toEqual(["mail:b"]);
-    expect(r.steps[0].content.map((p) => `${p.type}:${"toolName" in p ? p.toolName : ""}`)).toEqual(["tool-call:send_email", "tool-call:save_draft", "tool-error:send_email", "tool-result:save_draft"]);
+    expect(r.steps[0].content.map((p) => `${p.type}:${"toolName" in p ? p.toolName : ""}`)).toEqual(
+      [
+        "tool-call:send_email",
+        "tool-call:save_draft",
+        "tool-error:send_email",
+        "tool-result:save_draft",
+      ],
+    );
     expect((await auditLines()).map((a) => [a.tool, a.outcome, a.gatedBy])).toEqual([
       ["send_email", "blocked", "registration"],
       ["save_draft", "executed", "registration"],
@@ -65,8 +105,17 @@ describe("governTools on an AI SDK ToolSet", () => {
   it("tools without execute (client-side, provider-executed) are kept as they are; an empty set is a set", () => {
     const { govern, mail } = setup();
     const client = tool({ inputSchema: z.object({ q: z.string() }) });
-    const provider = { type: "provider" as const, id: "acme.web_search" as const, args: {}, inputSchema: jsonSchema({ type: "object" }) };
-    const governed = govern({ ask_user: client, web_search: provider, send_email: mail } as ToolSet);
+    const provider = {
+      type: "provider" as const,
+      id: "acme.web_search" as const,
+      args: {},
+      inputSchema: jsonSchema({ type: "object" }),
+    };
+    const governed = govern({
+      ask_user: client,
+      web_search: provider,
+      send_email: mail,
+    } as ToolSet);
     expect(governed.ask_user).toBe(client);
     expect(governed.web_search).toBe(provider);
     expect(governed.send_email).not.toBe(mail);
@@ -81,20 +130,33 @@ describe("governTools on an AI SDK ToolSet", () => {
     const { govern, governor, mail, ran, auditLines } = setup();
     const once = govern({ send_email: mail });
     expect(govern(once)).toBe(once);
-    const defined = tool({ inputSchema: z.object({ to: z.string() }), execute: governor.gate("send_email", async () => (ran.push("defined"), "sent")) });
+    const defined = tool({
+      inputSchema: z.object({ to: z.string() }),
+      execute: governor.gate("send_email", async () => (ran.push("defined"), "sent")),
+    });
     const set = { send_email: defined };
     expect(govern(set)).toBe(set);
     // Gated at the definition under another name: the key (what the model calls) is checked too.
     const renamed = tool({ inputSchema: z.object({}), execute: gate("mailer", async () => "x") });
     expect(govern({ send_email: renamed }).send_email).not.toBe(renamed);
-    await generateText({ model: model([["send_email", { to: "a" }]]), prompt: "go", stopWhen: stepCountIs(2), tools: govern(once) });
+    await generateText({
+      model: model([["send_email", { to: "a" }]]),
+      prompt: "go",
+      stopWhen: stepCountIs(2),
+      tools: govern(once),
+    });
     expect(ran).toEqual([]);
-    expect((await auditLines()).map((a) => [a.tool, a.gatedBy])).toEqual([["send_email", "registration"]]);
+    expect((await auditLines()).map((a) => [a.tool, a.gatedBy])).toEqual([
+      ["send_email", "registration"],
+    ]);
   });
 
   it("dynamicTool (what MCP clients return) and async-generator executes are gated; generators stay generators", async () => {
     const { govern, ran } = setup();
-    const report = dynamicTool({ inputSchema: z.object({}), execute: async () => (ran.push("report"), "ok") });
+    const report = dynamicTool({
+      inputSchema: z.object({}),
+      execute: async () => (ran.push("report"), "ok"),
+    });
     const progress = tool({
       inputSchema: z.object({}),
       execute: async function* () {
@@ -105,16 +167,35 @@ describe("governTools on an AI SDK ToolSet", () => {
     });
     const tools = govern({ get_report: report, send_progress: progress });
     expect(tools.get_report.type).toBe("dynamic");
-    expect(Object.prototype.toString.call(tools.send_progress.execute)).toBe("[object AsyncGeneratorFunction]");
-    const r = await generateText({ model: model([["get_report", {}], ["send_progress", {}]]), prompt: "go", stopWhen: stepCountIs(2), tools });
+    expect(Object.prototype.toString.call(tools.send_progress.execute)).toBe(
+      "[object AsyncGeneratorFunction]",
+    );
+    const r = await generateText({
+      model: model([
+        ["get_report", {}],
+        ["send_progress", {}],
+      ]),
+      prompt: "go",
+      stopWhen: stepCountIs(2),
+      tools,
+    });
     expect(ran).toEqual(["report"]);
-    expect(r.steps[0].content.filter((p) => p.type === "tool-error").map((p) => (p as { toolName: string }).toolName)).toEqual(["send_progress"]);
+    expect(
+      r.steps[0].content
+        .filter((p) => p.type === "tool-error")
+        .map((p) => (p as { toolName: string }).toolName),
+    ).toEqual(["send_progress"]);
   });
 
   it("sends the tool's input as data, never the SDK's execute options (messages, toolCallId)", async () => {
     const { govern, mail } = setup();
     const before = server.requests.length;
-    await generateText({ model: model([["get_weather", { to: "Oslo" }]]), prompt: "secret prompt text", stopWhen: stepCountIs(2), tools: govern({ get_weather: mail }) });
+    await generateText({
+      model: model([["get_weather", { to: "Oslo" }]]),
+      prompt: "secret prompt text",
+      stopWhen: stepCountIs(2),
+      tools: govern({ get_weather: mail }),
+    });
     const sent = server.requests.slice(before).map((r) => r.raw);
     expect(sent).toHaveLength(1);
     expect(sent[0]).not.toMatch(/secret prompt text|toolCallId|c0/);

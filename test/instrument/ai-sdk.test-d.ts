@@ -5,7 +5,8 @@ import { MockLanguageModelV3 } from "ai/test";
 import { z } from "zod";
 import { governTools } from "../../src/runtime/index.js";
 
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assert = <T extends true>(_: T) => _;
 const model = new MockLanguageModelV3();
 
@@ -27,7 +28,10 @@ export const inline = generateText({
 
 // Same type in, same type out: the result's typed tool calls still know the set.
 const tools = {
-  send_email: tool({ inputSchema: z.object({ to: z.string(), cc: z.array(z.string()).optional() }), execute: async ({ to }) => ({ id: to }) }),
+  send_email: tool({
+    inputSchema: z.object({ to: z.string(), cc: z.array(z.string()).optional() }),
+    execute: async ({ to }) => ({ id: to }),
+  }),
   ask_user: tool({ inputSchema: z.object({ question: z.string() }) }),
 };
 const governed = governTools(tools);

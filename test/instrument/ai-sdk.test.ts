@@ -2,19 +2,45 @@
 // against a real enforce server, gated by instrumentation alone (ESM --import, CJS -r; the app has
 // no governor code) or by governTools() alone. Policy: send_email DENY, get_weather ALLOW.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+} from "../runtime/enforce-server.js";
 import { runFixture, type AppRun, type Load } from "./helpers.js";
 
 let server: EnforceServer;
 beforeAll(async () => {
-  server = await startEnforce((req) => (req.body?.action === "send" ? deny("d-1", { reason: "no outbound email" }) : allow("a-1")));
+  server = await startEnforce((req) =>
+    req.body?.action === "send" ? deny("d-1", { reason: "no outbound email" }) : allow("a-1"),
+  );
 });
 afterAll(() => server.close());
 
-const SHAPES = ["generateText", "streamText", "generator", "agent", "agent-stream", "mcp", "factory", "package"] as const;
+const SHAPES = [
+  "generateText",
+  "streamText",
+  "generator",
+  "agent",
+  "agent-stream",
+  "mcp",
+  "factory",
+  "package",
+] as const;
 
-function run(file: string, load: Load, shape: string, env: Record<string, string> = {}): Promise<AppRun> {
-  return runFixture(`ai-sdk/${file}`, { load, args: [shape], env: { GOVERNOR_ENFORCE_URL: server.url, ...env } });
+function run(
+  file: string,
+  load: Load,
+  shape: string,
+  env: Record<string, string> = {},
+): Promise<AppRun> {
+  return runFixture(`ai-sdk/${file}`, {
+    load,
+    args: [shape],
+    env: { GOVERNOR_ENFORCE_URL: server.url, ...env },
+  });
 }
 
 /** The denied tool never ran and the model got the refusal; the allowed one ran; the app finished. */
@@ -22,7 +48,12 @@ function expectGated(r: AppRun, gatedBy: string) {
   expect(r.stderr).not.toMatch(/could not instrument|Error/);
   expect(r.code).toBe(0);
   expect(r.summary.ran).toEqual(["get_weather"]);
-  expect(r.summary.results.send_email).toEqual({ type: "error-text", value: expect.stringContaining('The tool call "send_email" was blocked by policy (request id d-1). Reason: no outbound email.') });
+  expect(r.summary.results.send_email).toEqual({
+    type: "error-text",
+    value: expect.stringContaining(
+      'The tool call "send_email" was blocked by policy (request id d-1). Reason: no outbound email.',
+    ),
+  });
   expect(r.summary.results.get_weather.type).not.toBe("error-text");
   expect(r.summary.text).toBe("done");
   const calls = r.audit.map((a) => [a.tool, a.outcome, a.gatedBy]).sort();
@@ -65,7 +96,10 @@ describe("AI SDK, instrumentation alone (no governor code in the app)", () => {
   });
 
   it("GOVERNOR_INSTRUMENT=off leaves tools ungated; the debug line names what was patched, with the version", async () => {
-    const off = await run("app.mjs", "import", "generateText", { GOVERNOR_INSTRUMENT: "off", GOVERNOR_DEBUG: "1" });
+    const off = await run("app.mjs", "import", "generateText", {
+      GOVERNOR_INSTRUMENT: "off",
+      GOVERNOR_DEBUG: "1",
+    });
     expect(off.summary.ran.sort()).toEqual(["get_weather", "send_email"]);
     expect(off.audit).toEqual([]);
     expect(off.stderr).toContain("instrumentation off (GOVERNOR_INSTRUMENT=off)");
@@ -73,9 +107,13 @@ describe("AI SDK, instrumentation alone (no governor code in the app)", () => {
 
     const version = (await import("ai/package.json", { with: { type: "json" } })).default.version;
     const esm = await run("app.mjs", "import", "generateText", { GOVERNOR_DEBUG: "1" });
-    expect(esm.stderr).toContain(`instrumented ai ${version} (esm): generateText, streamText, ToolLoopAgent.prototype.prepareCall`);
+    expect(esm.stderr).toContain(
+      `instrumented ai ${version} (esm): generateText, streamText, ToolLoopAgent.prototype.prepareCall`,
+    );
     const cjs = await run("app.cjs", "require", "generateText", { GOVERNOR_DEBUG: "1" });
-    expect(cjs.stderr).toContain(`instrumented ai ${version} (cjs): generateText, streamText, ToolLoopAgent.prototype.prepareCall`);
+    expect(cjs.stderr).toContain(
+      `instrumented ai ${version} (cjs): generateText, streamText, ToolLoopAgent.prototype.prepareCall`,
+    );
   });
 });
 
@@ -92,7 +130,9 @@ describe("AI SDK, governTools() alone (no instrumentation)", () => {
   }
 
   it("enforce down: nothing runs and the app finishes", async () => {
-    const r = await run("wrapped.mjs", "none", "generateText", { GOVERNOR_ENFORCE_URL: await closedUrl() });
+    const r = await run("wrapped.mjs", "none", "generateText", {
+      GOVERNOR_ENFORCE_URL: await closedUrl(),
+    });
     expect(r.code).toBe(0);
     expect(r.summary.ran).toEqual([]);
     expect(r.summary.text).toBe("done");
@@ -108,7 +148,10 @@ describe("AI SDK, governTools() alone (no instrumentation)", () => {
 
 describe("AI SDK, layers together", () => {
   it("a tool gated at its definition and instrumented is asked once, by the definition gate", async () => {
-    for (const [load, flag] of [["import", "--import"], ["none", "no instrumentation"]] as const) {
+    for (const [load, flag] of [
+      ["import", "--import"],
+      ["none", "no instrumentation"],
+    ] as const) {
       const before = server.requests.length;
       const r = await run("definition.mjs", load, "factory");
       expect(r.summary?.ran, `${flag}: ${r.stderr}`).toEqual(["get_weather"]);
@@ -135,8 +178,16 @@ describe('AI SDK, `import "governor/register"` as the first import of an ESM ent
 
     const r = await run("early-register.mjs", "none", "generateText");
     expect(r.summary.mode).toBe("import");
-    expect(r.summary.ai).toContainEqual(expect.objectContaining({ format: "esm", patched: ["ToolLoopAgent.prototype.prepareCall"], linkedBefore: ["generateText", "streamText"] }));
-    expect(r.stderr).toMatch(/generateText, streamText from ai \S+ \(esm\) were loaded before governor\/register.*--import governor\/register/);
+    expect(r.summary.ai).toContainEqual(
+      expect.objectContaining({
+        format: "esm",
+        patched: ["ToolLoopAgent.prototype.prepareCall"],
+        linkedBefore: ["generateText", "streamText"],
+      }),
+    );
+    expect(r.stderr).toMatch(
+      /generateText, streamText from ai \S+ \(esm\) were loaded before governor\/register.*--import governor\/register/,
+    );
     // The limitation the warning names: these calls were not asked.
     expect(r.summary.ran.sort()).toEqual(["get_weather", "send_email"]);
     expect(r.audit).toEqual([]);
@@ -145,6 +196,7 @@ describe('AI SDK, `import "governor/register"` as the first import of an ESM ent
 
 describe('AI SDK, `require("governor/register")` as the first line of a CommonJS entrypoint', () => {
   it("gates every shape, as -r does", async () => {
-    for (const shape of ["generateText", "streamText", "agent"]) expectGated(await run("early-register.cjs", "none", shape), "instrumentation");
+    for (const shape of ["generateText", "streamText", "agent"])
+      expectGated(await run("early-register.cjs", "none", shape), "instrumentation");
   });
 });

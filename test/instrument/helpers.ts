@@ -29,22 +29,46 @@ export type Load = "import" | "require" | "none";
 export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith("GOVERNOR_") || k.startsWith("VITEST") || k === "NODE_OPTIONS") continue;
+    if (
+      v === undefined ||
+      k.startsWith("GOVERNOR_") ||
+      k.startsWith("VITEST") ||
+      k === "NODE_OPTIONS"
+    )
+      continue;
     env[k] = v;
   }
   return { ...env, NO_COLOR: "1" };
 }
 
-export function runFixture(file: string, opts: { load: Load; env?: Record<string, string>; cwd?: string; args?: string[] }): Promise<AppRun> {
+export function runFixture(
+  file: string,
+  opts: { load: Load; env?: Record<string, string>; cwd?: string; args?: string[] },
+): Promise<AppRun> {
   const auditDir = mkdtempSync(path.join(tmpdir(), "gov-inst-"));
   const auditLog = path.join(auditDir, "audit.jsonl");
-  const flags = opts.load === "import" ? ["--import", REGISTER_ESM] : opts.load === "require" ? ["-r", REGISTER_CJS] : [];
+  const flags =
+    opts.load === "import"
+      ? ["--import", REGISTER_ESM]
+      : opts.load === "require"
+        ? ["-r", REGISTER_CJS]
+        : [];
   const script = path.isAbsolute(file) ? file : path.join(FIXTURES, file);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [...flags, script, ...(opts.args ?? [])],
-      { cwd: opts.cwd ?? path.dirname(script), env: { ...cleanEnv(), GOVERNOR_AUDIT_LOG: auditLog, GOVERNOR_CACHE_TTL_MS: "0", ...opts.env }, timeout: 60_000, maxBuffer: 16 << 20 },
+      {
+        cwd: opts.cwd ?? path.dirname(script),
+        env: {
+          ...cleanEnv(),
+          GOVERNOR_AUDIT_LOG: auditLog,
+          GOVERNOR_CACHE_TTL_MS: "0",
+          ...opts.env,
+        },
+        timeout: 60_000,
+        maxBuffer: 16 << 20,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : null) : 0;
         const last = stdout.trim().split("\n").at(-1) ?? "";
@@ -55,7 +79,10 @@ export function runFixture(file: string, opts: { load: Load; env?: Record<string
           summary = null;
         }
         const audit = existsSync(auditLog)
-          ? readFileSync(auditLog, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
+          ? readFileSync(auditLog, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l))
           : [];
         rmSync(auditDir, { recursive: true, force: true });
         resolve({ code, stdout, stderr, summary, audit });

@@ -12,8 +12,13 @@ afterEach(async () => {
 
 describe("governor/register as the first import of an ESM entrypoint", () => {
   it("gates a tool called while a later import loads, and one reached from the entrypoint's body", async () => {
-    server = await startEnforce((req) => (req.body.resource?.name === "send_email" ? deny("d-1", { reason: "no email" }) : allow()));
-    const run = await runFixture("import-mode/entry.mjs", { load: "none", env: { GOVERNOR_ENFORCE_URL: server.url } });
+    server = await startEnforce((req) =>
+      req.body.resource?.name === "send_email" ? deny("d-1", { reason: "no email" }) : allow(),
+    );
+    const run = await runFixture("import-mode/entry.mjs", {
+      load: "none",
+      env: { GOVERNOR_ENFORCE_URL: server.url },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.summary.ran).toEqual(["at_load"]);
     expect(run.summary.later.ran).toEqual([]);
@@ -25,7 +30,10 @@ describe("governor/register as the first import of an ESM entrypoint", () => {
   });
 
   it("with enforce down, neither runs", async () => {
-    const run = await runFixture("import-mode/entry.mjs", { load: "none", env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:9" } });
+    const run = await runFixture("import-mode/entry.mjs", {
+      load: "none",
+      env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:9" },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.summary.ran).toEqual([]);
     expect(run.summary.atLoad).toMatch(/was not run/);

@@ -8,7 +8,12 @@ import { z } from "zod";
 import { governTools } from "../../src/runtime/index.js";
 import { createGovernor, type Governor } from "../../src/runtime/governor.js";
 import { governLangChainTool, isLangChainTool } from "../../src/runtime/adapters/langchain.js";
-import { isRunnableToolLike, patchAsTool, patchRunnableToolLike, patchRunnablesModule } from "../../src/runtime/adapters/langchain-runnable.js";
+import {
+  isRunnableToolLike,
+  patchAsTool,
+  patchRunnableToolLike,
+  patchRunnablesModule,
+} from "../../src/runtime/adapters/langchain-runnable.js";
 import { RUN, type GateHost } from "../../src/runtime/gate.js";
 import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
 
@@ -29,11 +34,15 @@ let ran: string[] = [];
 beforeEach(() => {
   ran = [];
   server.requests.length = 0;
-  server.respond = (req) => (req.body?.resource?.name === "send_email" ? deny("req-unit") : allow());
+  server.respond = (req) =>
+    req.body?.resource?.name === "send_email" ? deny("req-unit") : allow();
 });
 
 const schema = z.object({ to: z.string(), cc: z.string().default("nobody") });
-const lambda = () => RunnableLambda.from(async ({ to }: { to: string }) => (ran.push(`send_email:${to}`), `sent to ${to}`));
+const lambda = () =>
+  RunnableLambda.from(
+    async ({ to }: { to: string }) => (ran.push(`send_email:${to}`), `sent to ${to}`),
+  );
 const sendEmail = () => lambda().asTool({ name: "send_email", description: "Send", schema });
 const call = { name: "send_email", args: { to: "a@x" }, id: "c1", type: "tool_call" as const };
 const refused = 'The tool call "send_email" was blocked by policy (request id req-unit)';
@@ -42,9 +51,21 @@ describe("isRunnableToolLike / isLangChainTool", () => {
   it("takes asTool() results, not StructuredTools or look-alikes", () => {
     expect(isRunnableToolLike(sendEmail())).toBe(true);
     expect(isLangChainTool(sendEmail())).toBe(true);
-    expect(isRunnableToolLike(tool(async () => "x", { name: "t", description: "t", schema: z.object({}) }))).toBe(false);
+    expect(
+      isRunnableToolLike(
+        tool(async () => "x", { name: "t", description: "t", schema: z.object({}) }),
+      ),
+    ).toBe(false);
     expect(isRunnableToolLike(lambda())).toBe(false);
-    expect(isRunnableToolLike({ name: "x", invoke() {}, bound: { invoke() {} }, schema: {}, lc_namespace: [] })).toBe(false);
+    expect(
+      isRunnableToolLike({
+        name: "x",
+        invoke() {},
+        bound: { invoke() {} },
+        schema: {},
+        lc_namespace: [],
+      }),
+    ).toBe(false);
   });
 });
 
@@ -58,7 +79,9 @@ describe("governTools on a RunnableToolLike (registration)", () => {
 
   it("the gate is handed the args as the tool's schema parses them (ToolCall), or the plain input", async () => {
     const seen: unknown[] = [];
-    const recording: GateHost = { before: async (name, args, _opts, by) => (seen.push([name, args, by]), RUN) };
+    const recording: GateHost = {
+      before: async (name, args, _opts, by) => (seen.push([name, args, by]), RUN),
+    };
     const t = governLangChainTool(sendEmail(), () => recording, "registration");
     expect(await t.invoke(call)).toBe("sent to a@x");
     expect(await t.invoke({ to: "b@x" })).toBe("sent to b@x");
@@ -87,15 +110,22 @@ describe("governTools on a RunnableToolLike (registration)", () => {
     async function* input() {
       yield { to: "t@x" };
     }
-    expect(await t.batch([{ to: "b1" }, { to: "b2" }])).toEqual([expect.stringContaining(refused), expect.stringContaining(refused)]);
-    expect(await collect(await t.stream({ to: "s@x" }))).toEqual([expect.stringContaining(refused)]);
+    expect(await t.batch([{ to: "b1" }, { to: "b2" }])).toEqual([
+      expect.stringContaining(refused),
+      expect.stringContaining(refused),
+    ]);
+    expect(await collect(await t.stream({ to: "s@x" }))).toEqual([
+      expect.stringContaining(refused),
+    ]);
     expect(await collect(t.transform(input(), {}))).toEqual([expect.stringContaining(refused)]);
     // Refused, nothing ran, so no run (and no event) is reported.
     await collect(t.streamEvents({ to: "e@x" }, { version: "v2" }));
     expect(await t.withRetry({ stopAfterAttempt: 2 }).invoke({ to: "r@x" })).toContain(refused);
     expect(await t.withConfig({ tags: ["x"] }).invoke({ to: "w@x" })).toContain(refused);
     expect(await t.withListeners({}).invoke({ to: "l@x" })).toContain(refused);
-    expect(await t.pipe(RunnableLambda.from((x: unknown) => x)).invoke({ to: "p@x" })).toContain(refused);
+    expect(await t.pipe(RunnableLambda.from((x: unknown) => x)).invoke({ to: "p@x" })).toContain(
+      refused,
+    );
     expect(ran).toEqual([]);
     expect(server.requests).toHaveLength(9);
   });
@@ -115,25 +145,49 @@ describe("governTools on a RunnableToolLike (registration)", () => {
 
   it("a gated StructuredTool of the same name inside is not asked again", async () => {
     server.respond = () => allow();
-    const [inner] = governTools([tool(async ({ to }: { to: string }) => (ran.push(`inner:${to}`), "ok"), { name: "send_email", description: "s", schema: z.object({ to: z.string() }) })], { governor });
-    const [outer] = governTools([RunnableLambda.from(async (a: { to: string }) => inner.invoke(a)).asTool({ name: "send_email", description: "s", schema: z.object({ to: z.string() }) })], { governor });
+    const [inner] = governTools(
+      [
+        tool(async ({ to }: { to: string }) => (ran.push(`inner:${to}`), "ok"), {
+          name: "send_email",
+          description: "s",
+          schema: z.object({ to: z.string() }),
+        }),
+      ],
+      { governor },
+    );
+    const [outer] = governTools(
+      [
+        RunnableLambda.from(async (a: { to: string }) => inner.invoke(a)).asTool({
+          name: "send_email",
+          description: "s",
+          schema: z.object({ to: z.string() }),
+        }),
+      ],
+      { governor },
+    );
     expect(await outer.invoke(call)).toBe("ok");
     expect(ran).toEqual(["inner:a@x"]);
     expect(server.requests).toHaveLength(1);
   });
 
   it("a frozen one throws by name", () => {
-    expect(() => governTools([Object.freeze(sendEmail())], { governor })).toThrow(/cannot gate the LangChain tool "send_email" \(runnable.asTool\)/);
+    expect(() => governTools([Object.freeze(sendEmail())], { governor })).toThrow(
+      /cannot gate the LangChain tool "send_email" \(runnable.asTool\)/,
+    );
   });
 });
 
 describe("instrumentation (a copy of the class, so the real prototype stays as it is)", () => {
   class Copy extends RunnableToolLike {}
-  const make = () => new Copy({ name: "send_email", description: "Send", schema, bound: lambda() } as any);
+  const make = () =>
+    new Copy({ name: "send_email", description: "Send", schema, bound: lambda() } as any);
 
   it("the module patch gates every instance by name, audited as instrumentation; twice is a no-op", async () => {
     const r = patchRunnablesModule({ RunnableToolLike: Copy }, host);
-    expect(r).toEqual({ patched: [expect.stringContaining("RunnableToolLike.prototype.invoke")], missing: [] });
+    expect(r).toEqual({
+      patched: [expect.stringContaining("RunnableToolLike.prototype.invoke")],
+      missing: [],
+    });
     expect(patchRunnableToolLike(Copy.prototype, host).patched).toHaveLength(1);
     expect(await make().invoke(call)).toContain(refused);
     expect(ran).toEqual([]);
@@ -147,17 +201,30 @@ describe("instrumentation (a copy of the class, so the real prototype stays as i
   });
 
   it("a module without RunnableToolLike is named as missing", () => {
-    expect(patchRunnablesModule({}, host)).toEqual({ patched: [], missing: ["RunnableToolLike export"] });
+    expect(patchRunnablesModule({}, host)).toEqual({
+      patched: [],
+      missing: ["RunnableToolLike export"],
+    });
   });
 
   it("a version whose base methods no longer reach invoke: those refuse to run, and are named", async () => {
     // A prototype chain with no Runnable base: nothing to route batch/stream through.
-    const bare = Object.create(null, { invoke: { value: async () => (ran.push("bare"), "ran"), writable: true, configurable: true } });
+    const bare = Object.create(null, {
+      invoke: { value: async () => (ran.push("bare"), "ran"), writable: true, configurable: true },
+    });
     const r = patchRunnableToolLike(bare, host);
     expect(r.patched).toHaveLength(1);
-    expect(r.missing).toEqual(expect.arrayContaining([expect.stringContaining("batch()"), expect.stringContaining("stream()"), expect.stringContaining("withRetry()")]));
+    expect(r.missing).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("batch()"),
+        expect.stringContaining("stream()"),
+        expect.stringContaining("withRetry()"),
+      ]),
+    );
     const t = Object.create(bare, { name: { value: "send_email" } });
-    expect(() => t.batch([{}])).toThrow(/batch\(\) of the LangChain tool "send_email" .*cannot be gated/);
+    expect(() => t.batch([{}])).toThrow(
+      /batch\(\) of the LangChain tool "send_email" .*cannot be gated/,
+    );
     expect(await t.invoke({})).toContain(refused);
     expect(ran).toEqual([]);
   });
@@ -167,10 +234,19 @@ describe("instrumentation (a copy of the class, so the real prototype stays as i
     class Copy2 extends RunnableToolLike {}
     const base = { asTool: (f: any) => new Copy2({ ...f, bound: lambda() }) };
     const structured = Object.create(base);
-    expect(patchAsTool(structured, host).patched).toEqual([expect.stringContaining("Runnable.prototype.asTool")]);
+    expect(patchAsTool(structured, host).patched).toEqual([
+      expect.stringContaining("Runnable.prototype.asTool"),
+    ]);
     const t = base.asTool({ name: "send_email", description: "s", schema });
     expect(await t.invoke(call)).toContain(refused);
-    expect(await new Copy2({ name: "send_email", description: "s", schema, bound: lambda() } as any).invoke(call)).toContain(refused);
+    expect(
+      await new Copy2({
+        name: "send_email",
+        description: "s",
+        schema,
+        bound: lambda(),
+      } as any).invoke(call),
+    ).toContain(refused);
     expect(ran).toEqual([]);
   });
 });

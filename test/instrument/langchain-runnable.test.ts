@@ -4,7 +4,13 @@
 // args), batch, stream, ToolNode, createReactAgent, createAgent and bindTools + a hand loop, gated
 // by instrumentation alone and by governTools alone; the fixture app has no gate() anywhere.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+} from "../runtime/enforce-server.js";
 import { runFixture, type AppRun, type Load } from "./helpers.js";
 
 let server: EnforceServer;
@@ -18,21 +24,39 @@ afterAll(() => server.close());
 
 const SCENARIOS = ["direct", "toolNode", "reactAgent", "createAgent", "handLoop"] as const;
 const DENIED = ["send_email", "search_docs", "ping"];
-const CALL_IDS: Record<string, string> = { send_email: "call_send", lookup_order: "call_lookup", search_docs: "call_search" };
+const CALL_IDS: Record<string, string> = {
+  send_email: "call_send",
+  lookup_order: "call_lookup",
+  search_docs: "call_search",
+};
 // direct: 3 ToolCalls, send_email with plain args, a batch of 2, a stream, ping; the others 3 each.
 const CALLS = 8 + 4 * 3;
-const blocked = (name: string) => `The tool call "${name}" was blocked by policy (request id req-lcr-deny)`;
-const unavailable = (name: string) => `The tool call "${name}" was not run: it could not be checked against policy`;
+const blocked = (name: string) =>
+  `The tool call "${name}" was blocked by policy (request id req-lcr-deny)`;
+const unavailable = (name: string) =>
+  `The tool call "${name}" was not run: it could not be checked against policy`;
 
 type Decide = "policy" | "allow" | "down";
 
-async function run(file: string, load: Load, decide: Decide, env: Record<string, string> = {}): Promise<AppRun> {
+async function run(
+  file: string,
+  load: Load,
+  decide: Decide,
+  env: Record<string, string> = {},
+): Promise<AppRun> {
   server.requests.length = 0;
-  server.respond = (req) => (decide === "policy" && DENIED.includes(req.body?.resource?.name) ? deny("req-lcr-deny", { reason: "not today" }) : allow("req-lcr-allow"));
-  const r = await runFixture(file, { load, env: { GOVERNOR_ENFORCE_URL: decide === "down" ? downUrl : server.url, ...env } });
+  server.respond = (req) =>
+    decide === "policy" && DENIED.includes(req.body?.resource?.name)
+      ? deny("req-lcr-deny", { reason: "not today" })
+      : allow("req-lcr-allow");
+  const r = await runFixture(file, {
+    load,
+    env: { GOVERNOR_ENFORCE_URL: decide === "down" ? downUrl : server.url, ...env },
+  });
   expect(r.code, r.stderr).toBe(0);
   expect(r.summary, r.stderr).not.toBeNull();
-  for (const s of Object.keys(r.summary)) expect(r.summary[s].error, `${s}: ${r.stderr}`).toBeUndefined();
+  for (const s of Object.keys(r.summary))
+    expect(r.summary[s].error, `${s}: ${r.stderr}`).toBeUndefined();
   return r;
 }
 
@@ -59,7 +83,11 @@ function expectPolicyOutcome(r: AppRun): void {
 function expectAllRan(r: AppRun): void {
   for (const s of SCENARIOS) {
     const { seen, ran } = r.summary[s];
-    expect(ran, s).toEqual(s === "direct" ? { send_email: 4, lookup_order: 2, search_docs: 1, ping: 1 } : { send_email: 1, lookup_order: 1, search_docs: 1 });
+    expect(ran, s).toEqual(
+      s === "direct"
+        ? { send_email: 4, lookup_order: 2, search_docs: 1, ping: 1 }
+        : { send_email: 1, lookup_order: 1, search_docs: 1 },
+    );
     expect(seen.send_email, s).toEqual({ content: "sent to a@example.com", id: "call_send" });
     expect(seen.search_docs, s).toEqual({ content: "results for refunds", id: "call_search" });
   }
@@ -87,7 +115,10 @@ function expectAskedOnce(r: AppRun, by: string): void {
   expect(r.audit.filter((a) => a.tool === "search_docs")).toHaveLength(5);
 }
 
-const APP = { import: "langchain-runnable/app.mjs", require: "langchain-runnable/app.cjs" } as const;
+const APP = {
+  import: "langchain-runnable/app.mjs",
+  require: "langchain-runnable/app.cjs",
+} as const;
 
 describe.each(["import", "require"] as const)("instrumentation alone (load %s)", (load) => {
   it("DENY: the tool never runs and the model gets the refusal as the tool's output; ALLOW'd ones run", async () => {
@@ -107,31 +138,38 @@ describe.each(["import", "require"] as const)("instrumentation alone (load %s)",
     const r = await run(APP[load], load, "down");
     expectNothingRan(r);
     expect(r.audit).toHaveLength(CALLS);
-    expect(r.audit.every((a) => a.outcome === "error" && a.gatedBy === "instrumentation")).toBe(true);
+    expect(r.audit.every((a) => a.outcome === "error" && a.gatedBy === "instrumentation")).toBe(
+      true,
+    );
   });
 });
 
-describe.each(["import", "require"] as const)("governTools alone, no governor/register (%s build)", (build) => {
-  const env = { FIXTURE_GOVERN: "1" };
+describe.each(["import", "require"] as const)(
+  "governTools alone, no governor/register (%s build)",
+  (build) => {
+    const env = { FIXTURE_GOVERN: "1" };
 
-  it("DENY: the tool never runs and the model gets the refusal as the tool's output; ALLOW'd ones run", async () => {
-    const r = await run(APP[build], "none", "policy", env);
-    expectPolicyOutcome(r);
-    expectAskedOnce(r, "registration");
-  });
+    it("DENY: the tool never runs and the model gets the refusal as the tool's output; ALLOW'd ones run", async () => {
+      const r = await run(APP[build], "none", "policy", env);
+      expectPolicyOutcome(r);
+      expectAskedOnce(r, "registration");
+    });
 
-  it("ALLOW: every tool runs, asked once each", async () => {
-    const r = await run(APP[build], "none", "allow", env);
-    expectAllRan(r);
-    expectAskedOnce(r, "registration");
-  });
+    it("ALLOW: every tool runs, asked once each", async () => {
+      const r = await run(APP[build], "none", "allow", env);
+      expectAllRan(r);
+      expectAskedOnce(r, "registration");
+    });
 
-  it("enforce down: nothing runs, the app finishes", async () => {
-    const r = await run(APP[build], "none", "down", env);
-    expectNothingRan(r);
-    expect(r.audit.every((a) => a.outcome === "error" && a.gatedBy === "registration")).toBe(true);
-  });
-});
+    it("enforce down: nothing runs, the app finishes", async () => {
+      const r = await run(APP[build], "none", "down", env);
+      expectNothingRan(r);
+      expect(r.audit.every((a) => a.outcome === "error" && a.gatedBy === "registration")).toBe(
+        true,
+      );
+    });
+  },
+);
 
 describe("governor/register as the entrypoint's first import (no --import)", () => {
   // The static imports are linked before register runs; register patches the app's copies'
@@ -143,33 +181,44 @@ describe("governor/register as the entrypoint's first import (no --import)", () 
   });
 });
 
-describe.each(["import", "require"] as const)("an app that never imports @langchain/core/runnables (load %s)", (load) => {
-  // Only @langchain/core/tools is hooked; Runnable.prototype.asTool, reached from StructuredTool's
-  // prototype chain, patches the RunnableToolLike class at the first asTool().
-  const args = load === "require" ? ["--cjs"] : [];
-  const go = async (decide: "deny" | "allow") => {
-    server.requests.length = 0;
-    server.respond = () => (decide === "deny" ? deny("req-lcr-deny") : allow("req-lcr-allow"));
-    const r = await runFixture("langchain-runnable/as-tool-only.mjs", { load, args, env: { GOVERNOR_ENFORCE_URL: server.url } });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.summary?.hooked, r.stderr).toEqual([`@langchain/core/tools ${load === "import" ? "esm" : "cjs"}`]);
-    return r;
-  };
+describe.each(["import", "require"] as const)(
+  "an app that never imports @langchain/core/runnables (load %s)",
+  (load) => {
+    // Only @langchain/core/tools is hooked; Runnable.prototype.asTool, reached from StructuredTool's
+    // prototype chain, patches the RunnableToolLike class at the first asTool().
+    const args = load === "require" ? ["--cjs"] : [];
+    const go = async (decide: "deny" | "allow") => {
+      server.requests.length = 0;
+      server.respond = () => (decide === "deny" ? deny("req-lcr-deny") : allow("req-lcr-allow"));
+      const r = await runFixture("langchain-runnable/as-tool-only.mjs", {
+        load,
+        args,
+        env: { GOVERNOR_ENFORCE_URL: server.url },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.summary?.hooked, r.stderr).toEqual([
+        `@langchain/core/tools ${load === "import" ? "esm" : "cjs"}`,
+      ]);
+      return r;
+    };
 
-  it("DENY: the asTool() tool never runs and the model gets the refusal", async () => {
-    const r = await go("deny");
-    expect(r.summary.ran).toEqual([]);
-    expect(r.summary.toolOutput).toContain(blocked("send_email"));
-    expect(r.audit.map((a) => [a.tool, a.gatedBy, a.outcome])).toEqual([["send_email", "instrumentation", "blocked"]]);
-  });
+    it("DENY: the asTool() tool never runs and the model gets the refusal", async () => {
+      const r = await go("deny");
+      expect(r.summary.ran).toEqual([]);
+      expect(r.summary.toolOutput).toContain(blocked("send_email"));
+      expect(r.audit.map((a) => [a.tool, a.gatedBy, a.outcome])).toEqual([
+        ["send_email", "instrumentation", "blocked"],
+      ]);
+    });
 
-  it("ALLOW: it runs, asked once", async () => {
-    const r = await go("allow");
-    expect(r.summary.ran).toEqual(["send_email"]);
-    expect(r.summary.toolOutput).toBe("sent: mail to a@example.com");
-    expect(server.requests).toHaveLength(1);
-  });
-});
+    it("ALLOW: it runs, asked once", async () => {
+      const r = await go("allow");
+      expect(r.summary.ran).toEqual(["send_email"]);
+      expect(r.summary.toolOutput).toBe("sent: mail to a@example.com");
+      expect(server.requests).toHaveLength(1);
+    });
+  },
+);
 
 describe("without any layer (control)", () => {
   it("every tool runs and nothing is asked", async () => {

@@ -7,7 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { governTools, type GatedBy } from "../../src/runtime/index.js";
 import { createGovernor, type Governor } from "../../src/runtime/governor.js";
-import { governLangChainTool, instrumentation, isLangChainTool } from "../../src/runtime/adapters/langchain.js";
+import {
+  governLangChainTool,
+  instrumentation,
+  isLangChainTool,
+} from "../../src/runtime/adapters/langchain.js";
 import type { GateHost } from "../../src/runtime/gate.js";
 import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
 
@@ -25,13 +29,18 @@ afterAll(async () => {
 });
 beforeEach(() => {
   server.requests.length = 0;
-  server.respond = (req) => (req.body?.resource?.name === "send_email" ? deny("req-unit") : allow());
+  server.respond = (req) =>
+    req.body?.resource?.name === "send_email" ? deny("req-unit") : allow();
 });
 
 let ran: string[] = [];
 beforeEach(() => (ran = []));
 const sendEmail = () =>
-  tool(async ({ to }: { to: string }) => (ran.push(`send_email:${to}`), `sent to ${to}`), { name: "send_email", description: "Send", schema: z.object({ to: z.string() }) });
+  tool(async ({ to }: { to: string }) => (ran.push(`send_email:${to}`), `sent to ${to}`), {
+    name: "send_email",
+    description: "Send",
+    schema: z.object({ to: z.string() }),
+  });
 
 describe("isLangChainTool", () => {
   it("is true for tool(), classes and DynamicStructuredTool; false for other frameworks' tools and plain objects", () => {
@@ -45,8 +54,26 @@ describe("isLangChainTool", () => {
     }
     expect(isLangChainTool(sendEmail())).toBe(true);
     expect(isLangChainTool(new Search())).toBe(true);
-    expect(isLangChainTool(new DynamicStructuredTool({ name: "d", description: "d", schema: z.object({}), func: async () => "x" }))).toBe(true);
-    expect(isLangChainTool(agentsTool({ name: "a", description: "a", parameters: z.object({}), execute: async () => "x" }))).toBe(false);
+    expect(
+      isLangChainTool(
+        new DynamicStructuredTool({
+          name: "d",
+          description: "d",
+          schema: z.object({}),
+          func: async () => "x",
+        }),
+      ),
+    ).toBe(true);
+    expect(
+      isLangChainTool(
+        agentsTool({
+          name: "a",
+          description: "a",
+          parameters: z.object({}),
+          execute: async () => "x",
+        }),
+      ),
+    ).toBe(false);
     expect(isLangChainTool({ name: "x", invoke() {} })).toBe(false);
     expect(isLangChainTool(null)).toBe(false);
   });
@@ -70,9 +97,16 @@ describe("governLangChainTool", () => {
 
   it("a refusal is the output: a ToolMessage with the call's id for a ToolCall, the text for plain input", async () => {
     const t = governLangChainTool(sendEmail(), host, "registration");
-    const msg = await t.invoke({ name: "send_email", args: { to: "a@example.com" }, id: "call_9", type: "tool_call" });
+    const msg = await t.invoke({
+      name: "send_email",
+      args: { to: "a@example.com" },
+      id: "call_9",
+      type: "tool_call",
+    });
     expect(msg.tool_call_id).toBe("call_9");
-    expect(msg.content).toContain('The tool call "send_email" was blocked by policy (request id req-unit)');
+    expect(msg.content).toContain(
+      'The tool call "send_email" was blocked by policy (request id req-unit)',
+    );
     expect(await t.invoke({ to: "b@example.com" })).toContain("blocked by policy");
     expect(ran).toEqual([]);
   });
@@ -85,7 +119,12 @@ describe("governLangChainTool", () => {
       responseFormat: "content_and_artifact",
     });
     governLangChainTool(t, host, "registration");
-    const msg = await t.invoke({ name: "send_email", args: { to: "x" }, id: "call_a", type: "tool_call" });
+    const msg = await t.invoke({
+      name: "send_email",
+      args: { to: "x" },
+      id: "call_a",
+      type: "tool_call",
+    });
     expect(msg.content).toContain("blocked by policy");
     expect(msg.artifact).toBeUndefined();
     expect(ran).toEqual([]);
@@ -108,7 +147,10 @@ describe("governLangChainTool", () => {
   });
 
   it("a _call assigned after gating still runs behind the gate", async () => {
-    const t = governLangChainTool(sendEmail(), host, "registration") as unknown as { _call: unknown; invoke: (x: unknown) => Promise<unknown> };
+    const t = governLangChainTool(sendEmail(), host, "registration") as unknown as {
+      _call: unknown;
+      invoke: (x: unknown) => Promise<unknown>;
+    };
     t._call = async () => (ran.push("replacement"), "replaced");
     expect(await t.invoke({ to: "x" })).toContain("blocked by policy");
     expect(ran).toEqual([]);
@@ -132,28 +174,42 @@ describe("governLangChainTool", () => {
 
   it("a frozen tool cannot be gated: governTools says so by name", () => {
     const t = Object.freeze(sendEmail());
-    expect(() => governTools([t], { governor })).toThrow(/cannot gate the LangChain tool "send_email"/);
+    expect(() => governTools([t], { governor })).toThrow(
+      /cannot gate the LangChain tool "send_email"/,
+    );
   });
 
   it("audits the layer that asked", async () => {
     const seen: GatedBy[] = [];
-    const recording: GateHost = { before: (name, args, opts, by) => (seen.push(by!), host().before(name, args, opts, by)) };
+    const recording: GateHost = {
+      before: (name, args, opts, by) => (seen.push(by!), host().before(name, args, opts, by)),
+    };
     await governLangChainTool(sendEmail(), () => recording, "registration").invoke({ to: "x" });
     expect(seen).toEqual(["registration"]);
   });
 });
 
 describe("instrumentation.patch", () => {
-  const info = { specifier: "@langchain/core/tools", format: "esm" as const, version: "1.2.13", host };
+  const info = {
+    specifier: "@langchain/core/tools",
+    format: "esm" as const,
+    version: "1.2.13",
+    host,
+  };
 
   it("an unknown shape is reported in missing, nothing is patched", () => {
-    expect(instrumentation.patch({}, info)).toEqual({ patched: [], missing: ["StructuredTool export"] });
+    expect(instrumentation.patch({}, info)).toEqual({
+      patched: [],
+      missing: ["StructuredTool export"],
+    });
     class Other {
       async call() {
         return "does not reach the instance's method";
       }
     }
-    expect(instrumentation.patch({ StructuredTool: Other }, info).missing).toEqual(["StructuredTool.prototype.call reaching _call"]);
+    expect(instrumentation.patch({ StructuredTool: Other }, info).missing).toEqual([
+      "StructuredTool.prototype.call reaching _call",
+    ]);
     expect(Other.prototype.call.name).toBe("call");
   });
 

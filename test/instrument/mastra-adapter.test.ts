@@ -13,20 +13,31 @@ const host = (): GateHost => ({
     return name.startsWith("deny") ? `refused ${name}` : RUN;
   },
 });
-const info = (specifier: string): PatchInfo => ({ specifier, format: "esm", version: "1.0.0", host });
+const info = (specifier: string): PatchInfo => ({
+  specifier,
+  format: "esm",
+  version: "1.0.0",
+  host,
+});
 
 describe("Mastra instrumentation on module shapes", () => {
   it("1.x-shaped Agent: patches convertTools and listTools; convertTools' record is gated by the model's names", async () => {
     class Agent {
       async convertTools() {
-        return { denyWrite: { description: "w", execute: async (input: unknown) => ({ wrote: input }) }, clientSide: { description: "no execute" } };
+        return {
+          denyWrite: { description: "w", execute: async (input: unknown) => ({ wrote: input }) },
+          clientSide: { description: "no execute" },
+        };
       }
       async listTools() {
         return {};
       }
     }
     const r = instrumentation.patch({ Agent }, info("@mastra/core/agent"));
-    expect(r).toEqual({ patched: ["Agent.prototype.convertTools", "Agent.prototype.listTools"], missing: [] });
+    expect(r).toEqual({
+      patched: ["Agent.prototype.convertTools", "Agent.prototype.listTools"],
+      missing: [],
+    });
     const tools: any = await new Agent().convertTools();
     asked.length = 0;
     expect(await tools.denyWrite.execute({ a: 1 }, { toolCallId: "c" })).toBe("refused denyWrite");
@@ -52,7 +63,10 @@ describe("Mastra instrumentation on module shapes", () => {
     class Warned extends Base {}
     const original = Base.prototype.convertTools;
     const r = instrumentation.patch({ Agent: Warned }, info("@mastra/core"));
-    expect(r).toEqual({ patched: ["Agent.prototype.convertTools", "Agent.prototype.getTools"], missing: [] });
+    expect(r).toEqual({
+      patched: ["Agent.prototype.convertTools", "Agent.prototype.getTools"],
+      missing: [],
+    });
     expect(Object.prototype.hasOwnProperty.call(Warned.prototype, "convertTools")).toBe(false);
     expect(Base.prototype.convertTools).not.toBe(original);
   });
@@ -62,8 +76,12 @@ describe("Mastra instrumentation on module shapes", () => {
       "Agent.prototype.convertTools (the tools of agent.generate()/stream())",
       "Agent.prototype.getTools/listTools (tools agent.network() runs)",
     ]);
-    expect(instrumentation.patch({}, info("@mastra/core/agent")).missing).toEqual(["the Agent class"]);
+    expect(instrumentation.patch({}, info("@mastra/core/agent")).missing).toEqual([
+      "the Agent class",
+    ]);
     // 1.x's root exports no Agent: nothing expected there.
-    expect(instrumentation.patch({ Mastra: class {} }, info("@mastra/core"))).toEqual({ patched: [] });
+    expect(instrumentation.patch({ Mastra: class {} }, info("@mastra/core"))).toEqual({
+      patched: [],
+    });
   });
 });

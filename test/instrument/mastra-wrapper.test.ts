@@ -10,7 +10,9 @@ import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforc
 
 let server: EnforceServer;
 beforeAll(async () => {
-  server = await startEnforce((req) => (String(req.body?.resource?.name).startsWith("deny") ? deny("r-deny") : allow()));
+  server = await startEnforce((req) =>
+    String(req.body?.resource?.name).startsWith("deny") ? deny("r-deny") : allow(),
+  );
 });
 afterAll(() => server.close());
 const governor = () => createGovernor({ enforceUrl: server.url, cacheTtlMs: 0 });
@@ -21,20 +23,33 @@ const asked = async (fn: () => Promise<unknown>) => {
 };
 
 const echo = () =>
-  createTool({ id: "echo", description: "echo", inputSchema: z.object({ text: z.string() }), execute: async ({ context }) => ({ echoed: context.text }) });
+  createTool({
+    id: "echo",
+    description: "echo",
+    inputSchema: z.object({ text: z.string() }),
+    execute: async ({ context }) => ({ echoed: context.text }),
+  });
 
 describe("isMastraToolSet", () => {
   it("tells Mastra tools objects from AI SDK ToolSets", () => {
     expect(isMastraToolSet({ a: echo() })).toBe(true);
-    expect(isMastraToolSet({ a: { id: "plain-action", description: "d", execute: async () => 1 } })).toBe(true);
+    expect(
+      isMastraToolSet({ a: { id: "plain-action", description: "d", execute: async () => 1 } }),
+    ).toBe(true);
     // Mastra agents take AI SDK tools beside their own.
-    expect(isMastraToolSet({ a: echo(), b: { inputSchema: {}, execute: async () => 1 } })).toBe(true);
+    expect(isMastraToolSet({ a: echo(), b: { inputSchema: {}, execute: async () => 1 } })).toBe(
+      true,
+    );
     expect(isMastraToolSet({ b: { inputSchema: {}, execute: async () => 1 } })).toBe(false);
-    expect(isMastraToolSet({ web: { type: "provider-defined", id: "openai.web_search", args: {} } })).toBe(false);
+    expect(
+      isMastraToolSet({ web: { type: "provider-defined", id: "openai.web_search", args: {} } }),
+    ).toBe(false);
     expect(isMastraToolSet(echo())).toBe(false);
     expect(isMastraToolSet([echo()])).toBe(false);
     // 1.x marks its tools with a registered symbol.
-    expect(isMastraTool({ [Symbol.for("mastra.core.tool.Tool")]: true, execute: async () => 1 })).toBe(true);
+    expect(
+      isMastraTool({ [Symbol.for("mastra.core.tool.Tool")]: true, execute: async () => 1 }),
+    ).toBe(true);
   });
 });
 
@@ -51,7 +66,10 @@ describe("governTools on a Mastra tools object", () => {
     expect(governed.allowEcho.id).toBe("echo");
     expect(governed.allowEcho).not.toBe(governed.denyEcho);
 
-    const ctx = { context: { text: "hi" }, runtimeContext: new Map([["user", "bob@example.com"]]) } as any;
+    const ctx = {
+      context: { text: "hi" },
+      runtimeContext: new Map([["user", "bob@example.com"]]),
+    } as any;
     const ok = await asked(() => governed.allowEcho.execute!(ctx, {} as any));
     expect(ok.result).toEqual({ echoed: "hi" });
     expect(ok.asked).toHaveLength(1);
@@ -70,13 +88,19 @@ describe("governTools on a Mastra tools object", () => {
     expect(governTools(once, { governor: g })).toBe(once);
     const twice = governTools({ ...set }, { governor: g });
     expect(twice.allowEcho).toBe(once.allowEcho);
-    const r = await asked(() => once.allowEcho.execute!({ context: { text: "x" } } as any, {} as any));
+    const r = await asked(() =>
+      once.allowEcho.execute!({ context: { text: "x" } } as any, {} as any),
+    );
     expect(r.asked).toHaveLength(1);
   });
 
   it("a tool gated at its definition under the same name is asked once", async () => {
     const g = governor();
-    const gated = { id: "x", description: "d", execute: g.gate("allowX", async (_: unknown) => "ran") };
+    const gated = {
+      id: "x",
+      description: "d",
+      execute: g.gate("allowX", async (_: unknown) => "ran"),
+    };
     const governed = governTools({ allowX: gated, allowY: gated }, { governor: g });
     expect(governed.allowX).toBe(gated); // nothing to add
     const x = await asked(() => governed.allowX.execute({ context: {} }));
@@ -95,10 +119,20 @@ describe("governTools on a Mastra tools object", () => {
       execute: async (input: { to: string }, _ctx?: unknown) => `sent ${input.to}`,
     };
     const governed = governTools({ allowSend: v1 }, { governor: governor() });
-    const r = await asked(() => governed.allowSend.execute({ to: "ann@example.com" }, { requestContext: new Map(), agent: { toolCallId: "c1" } }));
+    const r = await asked(() =>
+      governed.allowSend.execute(
+        { to: "ann@example.com" },
+        { requestContext: new Map(), agent: { toolCallId: "c1" } },
+      ),
+    );
     expect(r.result).toBe("sent ann@example.com");
     expect(r.asked[0].data.pii).toBe(true);
-    const clean = await asked(() => governed.allowSend.execute({ to: "nobody" }, { requestContext: new Map([["email", "bob@example.com"]]) }));
+    const clean = await asked(() =>
+      governed.allowSend.execute(
+        { to: "nobody" },
+        { requestContext: new Map([["email", "bob@example.com"]]) },
+      ),
+    );
     expect(clean.asked[0].data.pii).toBe(false);
   });
 

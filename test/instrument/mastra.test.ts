@@ -2,12 +2,20 @@
 // processes against a real enforce server, gated by instrumentation alone (--import / -r) or by
 // governTools alone. readFile is allowed, sendEmail denied.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+} from "../runtime/enforce-server.js";
 import { runFixture, type Load } from "./helpers.js";
 
 let server: EnforceServer;
 beforeAll(async () => {
-  server = await startEnforce((req) => (req.body?.resource?.name === "sendEmail" ? deny("r-deny") : allow("r-allow")));
+  server = await startEnforce((req) =>
+    req.body?.resource?.name === "sendEmail" ? deny("r-deny") : allow("r-allow"),
+  );
 });
 afterAll(() => server.close());
 
@@ -16,16 +24,59 @@ const run = async (file: string, load: Load, args: string[] = [], url = server.u
   const r = await runFixture(`mastra/${file}`, { load, args, env: { GOVERNOR_ENFORCE_URL: url } });
   return { ...r, asked: server.requests.slice(before).map((q) => q.body?.resource?.name) };
 };
-const outputOf = (summary: any, name: string) => summary.seen.find((s: any) => s.name === name)?.output;
+const outputOf = (summary: any, name: string) =>
+  summary.seen.find((s: any) => s.name === name)?.output;
 
 const cases: { title: string; file: string; load: Load; args: string[]; by: string }[] = [
-  { title: "instrumentation alone, ESM (--import)", file: "app.mjs", load: "import", args: [], by: "instrumentation" },
-  { title: "instrumentation alone, ESM, agent.stream()", file: "app.mjs", load: "import", args: ["--stream"], by: "instrumentation" },
-  { title: "instrumentation alone, ESM, Agent from the package root", file: "app-root.mjs", load: "import", args: [], by: "instrumentation" },
-  { title: "instrumentation alone, CJS (-r)", file: "app.cjs", load: "require", args: [], by: "instrumentation" },
-  { title: "instrumentation alone, ESM, governor/register imported first (not preloaded)", file: "app-first-import.mjs", load: "none", args: [], by: "instrumentation" },
-  { title: "governTools alone, ESM", file: "app.mjs", load: "none", args: ["--govern"], by: "registration" },
-  { title: "governTools alone, CJS", file: "app.cjs", load: "none", args: ["--govern"], by: "registration" },
+  {
+    title: "instrumentation alone, ESM (--import)",
+    file: "app.mjs",
+    load: "import",
+    args: [],
+    by: "instrumentation",
+  },
+  {
+    title: "instrumentation alone, ESM, agent.stream()",
+    file: "app.mjs",
+    load: "import",
+    args: ["--stream"],
+    by: "instrumentation",
+  },
+  {
+    title: "instrumentation alone, ESM, Agent from the package root",
+    file: "app-root.mjs",
+    load: "import",
+    args: [],
+    by: "instrumentation",
+  },
+  {
+    title: "instrumentation alone, CJS (-r)",
+    file: "app.cjs",
+    load: "require",
+    args: [],
+    by: "instrumentation",
+  },
+  {
+    title: "instrumentation alone, ESM, governor/register imported first (not preloaded)",
+    file: "app-first-import.mjs",
+    load: "none",
+    args: [],
+    by: "instrumentation",
+  },
+  {
+    title: "governTools alone, ESM",
+    file: "app.mjs",
+    load: "none",
+    args: ["--govern"],
+    by: "registration",
+  },
+  {
+    title: "governTools alone, CJS",
+    file: "app.cjs",
+    load: "none",
+    args: ["--govern"],
+    by: "registration",
+  },
 ];
 
 describe.each(cases)("Mastra agent: $title", ({ file, load, args, by }) => {
@@ -35,7 +86,9 @@ describe.each(cases)("Mastra agent: $title", ({ file, load, args, by }) => {
     expect(r.summary.error).toBeNull();
     expect(r.summary.ran).toEqual(["readFile"]);
     expect(outputOf(r.summary, "readFile")).toEqual({ text: "contents of /notes.txt" });
-    expect(outputOf(r.summary, "sendEmail")).toMatch(/"sendEmail" was blocked by policy \(request id r-deny\)/);
+    expect(outputOf(r.summary, "sendEmail")).toMatch(
+      /"sendEmail" was blocked by policy \(request id r-deny\)/,
+    );
     expect(r.summary.text).toBe("done");
     // Asked once each, by the key the model calls (not the tool ids "read-file" / "send-email").
     expect(r.asked.sort()).toEqual(["readFile", "sendEmail"]);
@@ -89,11 +142,16 @@ describe("Mastra: layers together", () => {
     const r = await run("app.mjs", "import", ["--direct"]);
     expect(r.summary?.ran, r.stderr).toEqual([]);
     expect(r.summary.direct).toMatch(/"sendEmail" was blocked by policy/);
-    expect(r.audit).toMatchObject([{ tool: "sendEmail", gatedBy: "instrumentation", outcome: "blocked" }]);
+    expect(r.audit).toMatchObject([
+      { tool: "sendEmail", gatedBy: "instrumentation", outcome: "blocked" },
+    ]);
   });
 
   it("GOVERNOR_INSTRUMENT=off: nothing is gated by instrumentation (the tests above are not vacuous)", async () => {
-    const r = await runFixture("mastra/app.mjs", { load: "import", env: { GOVERNOR_ENFORCE_URL: server.url, GOVERNOR_INSTRUMENT: "off" } });
+    const r = await runFixture("mastra/app.mjs", {
+      load: "import",
+      env: { GOVERNOR_ENFORCE_URL: server.url, GOVERNOR_INSTRUMENT: "off" },
+    });
     expect(r.summary?.ran, r.stderr).toEqual(["readFile", "sendEmail"]);
     expect(r.audit).toEqual([]);
   });

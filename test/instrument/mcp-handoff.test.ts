@@ -21,10 +21,14 @@ async function pair(gateClient: boolean) {
   const t = makeGovernor({ enforceUrl: server.url });
   const mcp = new McpServer({ name: "s", version: "1.0.0" });
   const ran: string[] = [];
-  mcp.registerTool("lookup_order", { description: "d", inputSchema: { id: z.string() } }, async ({ id }) => {
-    ran.push(id);
-    return { content: [{ type: "text", text: `order ${id}` }] };
-  });
+  mcp.registerTool(
+    "lookup_order",
+    { description: "d", inputSchema: { id: z.string() } },
+    async ({ id }) => {
+      ran.push(id);
+      return { content: [{ type: "text", text: `order ${id}` }] };
+    },
+  );
   governMcpServer(mcp, { governor: t.governor });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await mcp.connect(b);
@@ -47,7 +51,11 @@ describe("MCP client and server in one process", () => {
 
   it("a nonce an ungated client makes up is not honoured: the server still asks", async () => {
     const { client, ran } = await pair(false);
-    await client.callTool({ name: "lookup_order", arguments: { id: "3" }, _meta: { "governor/decided": "00000000-0000-4000-8000-000000000000" } });
+    await client.callTool({
+      name: "lookup_order",
+      arguments: { id: "3" },
+      _meta: { "governor/decided": "00000000-0000-4000-8000-000000000000" },
+    });
     expect(ran).toEqual(["3"]);
     expect(server!.requests).toHaveLength(1);
   });

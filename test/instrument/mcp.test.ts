@@ -4,20 +4,40 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { governMcpClient, governMcpServer } from "../../src/runtime/index.js";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+} from "../runtime/enforce-server.js";
 import { runFixture, type Load } from "./helpers.js";
 
 const DENIED = new Set(["send_email", "delete_file"]);
 let enforce: EnforceServer;
 
 beforeAll(async () => {
-  enforce = await startEnforce((req) => (DENIED.has(req.body?.resource?.name) ? deny("req-mcp") : allow()));
+  enforce = await startEnforce((req) =>
+    DENIED.has(req.body?.resource?.name) ? deny("req-mcp") : allow(),
+  );
 });
 afterAll(() => enforce.close());
 
 const modes: { name: string; load: Load; arg: string; ext: "mjs" | "cjs"; by: string }[] = [
-  { name: "instrumentation alone, ESM (--import)", load: "import", arg: "none", ext: "mjs", by: "instrumentation" },
-  { name: "instrumentation alone, CJS (-r)", load: "require", arg: "none", ext: "cjs", by: "instrumentation" },
+  {
+    name: "instrumentation alone, ESM (--import)",
+    load: "import",
+    arg: "none",
+    ext: "mjs",
+    by: "instrumentation",
+  },
+  {
+    name: "instrumentation alone, CJS (-r)",
+    load: "require",
+    arg: "none",
+    ext: "cjs",
+    by: "instrumentation",
+  },
   { name: "the wrapper alone, ESM", load: "none", arg: "wrap", ext: "mjs", by: "registration" },
   { name: "the wrapper alone, CJS", load: "none", arg: "wrap", ext: "cjs", by: "registration" },
 ];
@@ -25,13 +45,19 @@ const modes: { name: string; load: Load; arg: string; ext: "mjs" | "cjs"; by: st
 describe.each(modes)("MCP server, $name", ({ load, arg, ext, by }) => {
   it("a DENY'd tool never runs and the caller gets the refusal result; ALLOW'd ones run; each call asked once", async () => {
     const before = enforce.requests.length;
-    const run = await runFixture(`mcp/server.${ext}`, { load, args: [arg], env: { GOVERNOR_ENFORCE_URL: enforce.url } });
+    const run = await runFixture(`mcp/server.${ext}`, {
+      load,
+      args: [arg],
+      env: { GOVERNOR_ENFORCE_URL: enforce.url },
+    });
     expect(run.code, run.stderr).toBe(0);
     const { ran, results } = run.summary;
     expect(ran).toEqual(["add", "lookup", "late_tool", "read_file"]);
     for (const name of ["send_email", "delete_file"]) {
       expect(results[name].isError).toBe(true);
-      expect(results[name].text).toMatch(new RegExp(`^The tool call "${name}" was blocked by policy \\(request id req-mcp\\)`));
+      expect(results[name].text).toMatch(
+        new RegExp(`^The tool call "${name}" was blocked by policy \\(request id req-mcp\\)`),
+      );
     }
     expect(results.add).toEqual({ isError: false, text: "5" });
     expect(results.late_tool).toEqual({ isError: false, text: "late y" });
@@ -51,7 +77,11 @@ describe.each(modes)("MCP server, $name", ({ load, arg, ext, by }) => {
   });
 
   it("with enforce down nothing runs, and each caller is told the call was not checked", async () => {
-    const run = await runFixture(`mcp/server.${ext}`, { load, args: [arg], env: { GOVERNOR_ENFORCE_URL: await closedUrl() } });
+    const run = await runFixture(`mcp/server.${ext}`, {
+      load,
+      args: [arg],
+      env: { GOVERNOR_ENFORCE_URL: await closedUrl() },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.summary.ran).toEqual([]);
     for (const r of Object.values(run.summary.results) as any[]) {
@@ -64,7 +94,11 @@ describe.each(modes)("MCP server, $name", ({ load, arg, ext, by }) => {
 describe.each(modes)("MCP client, $name", ({ load, arg, ext, by }) => {
   it("callTool, request and callToolStream: a DENY'd call is never sent and returns the refusal result", async () => {
     const before = enforce.requests.length;
-    const run = await runFixture(`mcp/client.${ext}`, { load, args: [arg], env: { GOVERNOR_ENFORCE_URL: enforce.url } });
+    const run = await runFixture(`mcp/client.${ext}`, {
+      load,
+      args: [arg],
+      env: { GOVERNOR_ENFORCE_URL: enforce.url },
+    });
     expect(run.code, run.stderr).toBe(0);
     const { ran, results } = run.summary;
     // What the bare server was asked to run.
@@ -88,7 +122,11 @@ describe.each(modes)("MCP client, $name", ({ load, arg, ext, by }) => {
   });
 
   it("with enforce down no call is sent", async () => {
-    const run = await runFixture(`mcp/client.${ext}`, { load, args: [arg], env: { GOVERNOR_ENFORCE_URL: await closedUrl() } });
+    const run = await runFixture(`mcp/client.${ext}`, {
+      load,
+      args: [arg],
+      env: { GOVERNOR_ENFORCE_URL: await closedUrl() },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.summary.ran).toEqual([]);
     expect(run.summary.results.lookup.text).toMatch(/could not be checked against policy/);
@@ -97,10 +135,31 @@ describe.each(modes)("MCP client, $name", ({ load, arg, ext, by }) => {
 
 describe("without governor", () => {
   it("the same fixtures run every call (what the gates above stop)", async () => {
-    const server = await runFixture("mcp/server.mjs", { load: "none", args: ["none"], env: { GOVERNOR_ENFORCE_URL: enforce.url } });
-    expect(server.summary.ran).toEqual(["send_email", "add", "lookup", "late_tool", "delete_file", "read_file"]);
-    const client = await runFixture("mcp/client.mjs", { load: "none", args: ["none"], env: { GOVERNOR_ENFORCE_URL: enforce.url } });
-    expect(client.summary.ran).toEqual(["send_email", "lookup", "delete_file", "read_file", "stream_tool"]);
+    const server = await runFixture("mcp/server.mjs", {
+      load: "none",
+      args: ["none"],
+      env: { GOVERNOR_ENFORCE_URL: enforce.url },
+    });
+    expect(server.summary.ran).toEqual([
+      "send_email",
+      "add",
+      "lookup",
+      "late_tool",
+      "delete_file",
+      "read_file",
+    ]);
+    const client = await runFixture("mcp/client.mjs", {
+      load: "none",
+      args: ["none"],
+      env: { GOVERNOR_ENFORCE_URL: enforce.url },
+    });
+    expect(client.summary.ran).toEqual([
+      "send_email",
+      "lookup",
+      "delete_file",
+      "read_file",
+      "stream_tool",
+    ]);
   });
 });
 
@@ -109,7 +168,11 @@ describe("governMcpServer / governMcpClient", () => {
     const server = new McpServer({ name: "s", version: "1" });
     expect(governMcpServer(server)).toBe(server);
     expect(governMcpServer(server.server)).toBe(server.server);
-    expect(() => governMcpServer({ connect() {} })).toThrow(/governMcpServer: expected an McpServer or a Server .*NOT gated/);
-    expect(() => governMcpClient({} as object)).toThrow(/governMcpClient: expected a Client .*NOT gated/);
+    expect(() => governMcpServer({ connect() {} })).toThrow(
+      /governMcpServer: expected an McpServer or a Server .*NOT gated/,
+    );
+    expect(() => governMcpClient({} as object)).toThrow(
+      /governMcpClient: expected a Client .*NOT gated/,
+    );
   });
 });

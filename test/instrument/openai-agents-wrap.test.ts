@@ -20,7 +20,6 @@ function recorder(verdict: Verdict = RUN) {
   return { calls, host, governor: host as unknown as Governor };
 }
 
-
 function sendEmail(ran: string[]) {
   return sdk.tool({
     name: "send_email",
@@ -40,9 +39,15 @@ describe("governTools with OpenAI Agents tools", () => {
     const r = recorder();
     const ran: string[] = [];
     const [t] = governTools([sendEmail(ran)], { governor: r.governor });
-    const out = await t.invoke(new sdk.RunContext({ secret: "ctx" }), '{"to":"ann@example.com"}', {});
+    const out = await t.invoke(
+      new sdk.RunContext({ secret: "ctx" }),
+      '{"to":"ann@example.com"}',
+      {},
+    );
     expect(out).toBe("sent to ann@example.com");
-    expect(r.calls).toEqual([{ name: "send_email", args: [{ to: "ann@example.com" }], by: "registration" }]);
+    expect(r.calls).toEqual([
+      { name: "send_email", args: [{ to: "ann@example.com" }], by: "registration" },
+    ]);
   });
 
   it("a refusal is the tool's output and execute never runs", async () => {
@@ -101,7 +106,9 @@ describe("governTools with OpenAI Agents tools", () => {
   it("hosted tools are left as they are and named once in a warning; function tools beside them are gated", () => {
     const r = recorder();
     const writes: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((s: any) => (writes.push(String(s)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation(
+      (s: any) => (writes.push(String(s)), true),
+    );
     const web = sdk.webSearchTool();
     const mcp = sdk.hostedMcpTool({ serverLabel: "crm", serverUrl: "https://mcp.example.com" });
     const fn = sendEmail([]);
@@ -121,21 +128,35 @@ describe("governTools with OpenAI Agents tools", () => {
 
   it("a local shell tool (its own executor) is named in a warning, not silently passed", () => {
     const writes: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((s: any) => (writes.push(String(s)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation(
+      (s: any) => (writes.push(String(s)), true),
+    );
     const shell = sdk.shellTool({ shell: { run: async () => ({ output: [] }) } as any });
     expect(isAgentsTool(shell)).toBe(true);
     governTools([shell], { governor: recorder().governor });
-    expect(writes.join("")).toMatch(/shell tool "shell" runs through its own shell implementation.*do NOT ask enforce/);
+    expect(writes.join("")).toMatch(
+      /shell tool "shell" runs through its own shell implementation.*do NOT ask enforce/,
+    );
   });
 
   it("still throws on something that is no tool", () => {
-    expect(() => governTools([{ name: "x" } as any], { governor: recorder().governor })).toThrow(/cannot gate "x"/);
+    expect(() => governTools([{ name: "x" } as any], { governor: recorder().governor })).toThrow(
+      /cannot gate "x"/,
+    );
   });
 });
 
 describe("instrumentation.patch", () => {
   it("names what it cannot find in an unknown shape", () => {
-    const res = instrumentation.patch({}, { specifier: "@openai/agents-core", format: "cjs", version: "9.0.0", host: () => recorder().host });
+    const res = instrumentation.patch(
+      {},
+      {
+        specifier: "@openai/agents-core",
+        format: "cjs",
+        version: "9.0.0",
+        host: () => recorder().host,
+      },
+    );
     expect(res.patched).toEqual([]);
     expect(res.missing?.join("; ")).toMatch(/Agent\.prototype\.getAllTools/);
   });
@@ -143,7 +164,12 @@ describe("instrumentation.patch", () => {
   it("patches the real Agent once: tools from getAllTools are gated by instrumentation, asked once", async () => {
     const r = recorder();
     const core = await import("@openai/agents-core");
-    const info = { specifier: "@openai/agents-core", format: "esm" as const, version: "0.14.3", host: () => r.host };
+    const info = {
+      specifier: "@openai/agents-core",
+      format: "esm" as const,
+      version: "0.14.3",
+      host: () => r.host,
+    };
     const first = instrumentation.patch(core, info);
     instrumentation.patch(core, info);
     expect(first.missing).toEqual([]);
@@ -160,9 +186,16 @@ describe("instrumentation.patch", () => {
 
   it("an agent's hosted tool is returned untouched and named in a warning", async () => {
     const writes: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((s: any) => (writes.push(String(s)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation(
+      (s: any) => (writes.push(String(s)), true),
+    );
     const core = await import("@openai/agents-core");
-    instrumentation.patch(core, { specifier: "@openai/agents-core", format: "esm", version: "0.14.3", host: () => recorder().host });
+    instrumentation.patch(core, {
+      specifier: "@openai/agents-core",
+      format: "esm",
+      version: "0.14.3",
+      host: () => recorder().host,
+    });
     const files = sdk.fileSearchTool(["vs_1"]);
     const agent = new core.Agent({ name: "a", instructions: "x", tools: [files] });
     const tools = await agent.getAllTools(new core.RunContext());

@@ -2,7 +2,13 @@
 // a real enforce server, each app in its own Node process. Gated by instrumentation alone
 // (governor/register), by governTools alone, and by both with a definition gate.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+} from "../runtime/enforce-server.js";
 import { runFixture, type Load } from "./helpers.js";
 
 let server: EnforceServer;
@@ -14,19 +20,36 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const APP = { import: "openai-agents/app.mjs", require: "openai-agents/app.cjs", none: "openai-agents/app.mjs" } as const;
+const APP = {
+  import: "openai-agents/app.mjs",
+  require: "openai-agents/app.cjs",
+  none: "openai-agents/app.mjs",
+} as const;
 
-async function run(load: Load, args: string[], decide: "allow" | "deny" | "down", file: string = APP[load]) {
+async function run(
+  load: Load,
+  args: string[],
+  decide: "allow" | "deny" | "down",
+  file: string = APP[load],
+) {
   server.requests.length = 0;
-  server.respond = () => (decide === "deny" ? deny("req-oa-deny", { reason: "mail is off today" }) : allow("req-oa-allow"));
-  const r = await runFixture(file, { load, args, env: { GOVERNOR_ENFORCE_URL: decide === "down" ? downUrl : server.url } });
+  server.respond = () =>
+    decide === "deny"
+      ? deny("req-oa-deny", { reason: "mail is off today" })
+      : allow("req-oa-allow");
+  const r = await runFixture(file, {
+    load,
+    args,
+    env: { GOVERNOR_ENFORCE_URL: decide === "down" ? downUrl : server.url },
+  });
   expect(r.summary, r.stderr).not.toBeNull();
   expect(r.summary.error, r.stderr).toBeNull();
   return r;
 }
 
 /** The tool output the model was handed for `name`. */
-const outputFor = (r: { summary: any }, name: string): string => r.summary.seen.find((s: any) => s.name === name)?.output;
+const outputFor = (r: { summary: any }, name: string): string =>
+  r.summary.seen.find((s: any) => s.name === name)?.output;
 
 // Each shape: the tool the model calls, and what running it leaves in `ran`.
 const SHAPES = [
@@ -46,7 +69,9 @@ describe.each(["import", "require"] as const)("instrumentation alone (load %s)",
         expect(out).toContain("req-oa-deny");
         expect(out).not.toContain("Please try again");
         expect(server.requests).toHaveLength(1);
-        expect(r.audit).toMatchObject([{ tool: shape.name, decision: "DENY", outcome: "blocked", gatedBy: "instrumentation" }]);
+        expect(r.audit).toMatchObject([
+          { tool: shape.name, decision: "DENY", outcome: "blocked", gatedBy: "instrumentation" },
+        ]);
       });
 
       it("ALLOW: the tool runs", async () => {
@@ -55,7 +80,9 @@ describe.each(["import", "require"] as const)("instrumentation alone (load %s)",
         // asTool: the agent tool and the nested agent's own tool of the same name are two calls.
         const calls = shape.scenario === "astool" ? 2 : 1;
         expect(server.requests).toHaveLength(calls);
-        expect(r.audit.map((a) => [a.tool, a.outcome, a.gatedBy])).toEqual(Array(calls).fill([shape.name, "executed", "instrumentation"]));
+        expect(r.audit.map((a) => [a.tool, a.outcome, a.gatedBy])).toEqual(
+          Array(calls).fill([shape.name, "executed", "instrumentation"]),
+        );
       });
 
       it("enforce down: nothing runs, the run completes with the unavailable refusal as the output", async () => {
@@ -63,7 +90,9 @@ describe.each(["import", "require"] as const)("instrumentation alone (load %s)",
         expect(r.summary.ran).toEqual([]);
         expect(outputFor(r, shape.name)).toContain("enforce_unavailable");
         expect(r.summary.final).toContain("could not be checked against policy");
-        expect(r.audit).toMatchObject([{ tool: shape.name, outcome: "error", gatedBy: "instrumentation" }]);
+        expect(r.audit).toMatchObject([
+          { tool: shape.name, outcome: "error", gatedBy: "instrumentation" },
+        ]);
       });
     });
   }
@@ -71,11 +100,14 @@ describe.each(["import", "require"] as const)("instrumentation alone (load %s)",
 
 describe("governor/register imported by the ESM entrypoint (no flag)", () => {
   // @openai/agents is linked before register runs; Agent.prototype can still be patched.
-  it.each(["tool", "astool", "mcp"])("%s: a DENY'd tool never runs, gated by instrumentation", async (scenario) => {
-    const r = await run("none", [scenario], "deny", "openai-agents/app-register.mjs");
-    expect(r.summary.ran).toEqual([]);
-    expect(r.audit).toMatchObject([{ outcome: "blocked", gatedBy: "instrumentation" }]);
-  });
+  it.each(["tool", "astool", "mcp"])(
+    "%s: a DENY'd tool never runs, gated by instrumentation",
+    async (scenario) => {
+      const r = await run("none", [scenario], "deny", "openai-agents/app-register.mjs");
+      expect(r.summary.ran).toEqual([]);
+      expect(r.audit).toMatchObject([{ outcome: "blocked", gatedBy: "instrumentation" }]);
+    },
+  );
 });
 
 describe("governTools alone (no governor/register)", () => {
@@ -88,14 +120,18 @@ describe("governTools alone (no governor/register)", () => {
         const r = await run("none", [shape.scenario, "--govern"], "deny", file);
         expect(r.summary.ran).toEqual([]);
         expect(outputFor(r, shape.name)).toContain("req-oa-deny");
-        expect(r.audit).toMatchObject([{ tool: shape.name, decision: "DENY", outcome: "blocked", gatedBy: "registration" }]);
+        expect(r.audit).toMatchObject([
+          { tool: shape.name, decision: "DENY", outcome: "blocked", gatedBy: "registration" },
+        ]);
       });
 
       it("ALLOW: the tool runs", async () => {
         const r = await run("none", [shape.scenario, "--govern"], "allow", file);
         expect(r.summary.ran).toEqual(shape.ran);
         expect(server.requests).toHaveLength(shape.scenario === "astool" ? 2 : 1);
-        expect(r.audit.every((a) => a.gatedBy === "registration" && a.outcome === "executed")).toBe(true);
+        expect(r.audit.every((a) => a.gatedBy === "registration" && a.outcome === "executed")).toBe(
+          true,
+        );
       });
 
       it("enforce down: nothing runs and the run completes", async () => {
@@ -118,15 +154,22 @@ describe("asTool: the nested agent's tool of the same name is a call of its own"
   it.each([
     ["instrumentation", "import", []],
     ["governTools", "none", ["--govern"]],
-  ] as const)("%s: agent tool allowed, inner tool denied: the nested agent runs, its tool does not", async (_layer, load, flags) => {
-    server.requests.length = 0;
-    server.respond = (_req, n) => (n === 1 ? allow("req-outer") : deny("req-inner"));
-    const r = await runFixture(APP[load], { load, args: ["astool", ...flags], env: { GOVERNOR_ENFORCE_URL: server.url } });
-    expect(r.summary.error, r.stderr).toBeNull();
-    expect(r.summary.ran).toEqual(["researcher", "researcher"]);
-    expect(server.requests).toHaveLength(2);
-    expect(r.audit.map((a) => a.outcome)).toEqual(["executed", "blocked"]);
-  });
+  ] as const)(
+    "%s: agent tool allowed, inner tool denied: the nested agent runs, its tool does not",
+    async (_layer, load, flags) => {
+      server.requests.length = 0;
+      server.respond = (_req, n) => (n === 1 ? allow("req-outer") : deny("req-inner"));
+      const r = await runFixture(APP[load], {
+        load,
+        args: ["astool", ...flags],
+        env: { GOVERNOR_ENFORCE_URL: server.url },
+      });
+      expect(r.summary.error, r.stderr).toBeNull();
+      expect(r.summary.ran).toEqual(["researcher", "researcher"]);
+      expect(server.requests).toHaveLength(2);
+      expect(r.audit.map((a) => a.outcome)).toEqual(["executed", "blocked"]);
+    },
+  );
 });
 
 describe("layers together ask enforce once per call", () => {
@@ -134,7 +177,9 @@ describe("layers together ask enforce once per call", () => {
     const r = await run("import", ["tool", "--gated"], "deny");
     expect(r.summary.ran).toEqual([]);
     expect(server.requests).toHaveLength(1);
-    expect(r.audit).toMatchObject([{ tool: "send_email", outcome: "blocked", gatedBy: "instrumentation" }]);
+    expect(r.audit).toMatchObject([
+      { tool: "send_email", outcome: "blocked", gatedBy: "instrumentation" },
+    ]);
   });
 
   it("definition gate + instrumentation, ALLOW: runs after one request", async () => {

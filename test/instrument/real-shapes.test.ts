@@ -5,12 +5,20 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+} from "../runtime/enforce-server.js";
 import { FIXTURES, REPO, cleanEnv, runFixture } from "./helpers.js";
 
 let enforce: EnforceServer;
 beforeAll(async () => {
-  enforce = await startEnforce((req) => (req.body?.resource?.name === "export_notes" ? deny("req-real") : allow()));
+  enforce = await startEnforce((req) =>
+    req.body?.resource?.name === "export_notes" ? deny("req-real") : allow(),
+  );
 });
 afterAll(() => enforce.close());
 
@@ -19,19 +27,30 @@ afterAll(() => enforce.close());
 describe("MCP task-based tool (experimental.tasks.registerToolTask), instrumentation alone", () => {
   // The client side asks first (its Client is instrumented too): a task-augmented call it refuses
   // has no task to poll, so the refusal is the call's error message.
-  const refusalOf = (got: any[]) => got.find((m) => m.type === "result")?.text ?? got.find((m) => m.type === "error")?.message ?? null;
+  const refusalOf = (got: any[]) =>
+    got.find((m) => m.type === "result")?.text ??
+    got.find((m) => m.type === "error")?.message ??
+    null;
 
   it("DENY: createTask never runs and the client gets the refusal, not a schema error", async () => {
-    const run = await runFixture("real/mcp-task-tool/app.mjs", { load: "import", env: { GOVERNOR_ENFORCE_URL: enforce.url } });
+    const run = await runFixture("real/mcp-task-tool/app.mjs", {
+      load: "import",
+      env: { GOVERNOR_ENFORCE_URL: enforce.url },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.summary.ran).toEqual(["lookup_note"]);
     expect(run.summary.got.lookup_note).toEqual({ isError: false, text: "note 7" });
     expect(refusalOf(run.summary.got.export_notes)).toContain("blocked by policy");
-    expect(JSON.stringify(run.summary.got.export_notes)).not.toMatch(/invalid_type|did not return a task/);
+    expect(JSON.stringify(run.summary.got.export_notes)).not.toMatch(
+      /invalid_type|did not return a task/,
+    );
   });
 
   it("enforce down: nothing runs and the client gets the refusal, not 'Task creation did not return a task'", async () => {
-    const run = await runFixture("real/mcp-task-tool/app.mjs", { load: "import", env: { GOVERNOR_ENFORCE_URL: await closedUrl() } });
+    const run = await runFixture("real/mcp-task-tool/app.mjs", {
+      load: "import",
+      env: { GOVERNOR_ENFORCE_URL: await closedUrl() },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.summary.ran).toEqual([]);
     expect(JSON.stringify(run.summary.got.export_notes)).not.toContain("did not return a task");
@@ -41,14 +60,24 @@ describe("MCP task-based tool (experimental.tasks.registerToolTask), instrumenta
 
 describe("MCP task-based tool, only the server gated (governMcpServer)", () => {
   it("DENY: createTask never runs; the client polls a task whose result is the refusal", async () => {
-    const run = await runFixture("real/mcp-task-tool/app.mjs", { load: "none", args: ["--govern-server"], env: { GOVERNOR_ENFORCE_URL: enforce.url } });
+    const run = await runFixture("real/mcp-task-tool/app.mjs", {
+      load: "none",
+      args: ["--govern-server"],
+      env: { GOVERNOR_ENFORCE_URL: enforce.url },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.summary.ran).toEqual(["lookup_note"]);
     const seen = run.summary.got.export_notes;
     expect(seen.map((m: any) => m.type)).toContain("taskCreated");
-    expect(seen.find((m: any) => m.type === "result")).toMatchObject({ isError: true, text: expect.stringContaining("blocked by policy") });
+    expect(seen.find((m: any) => m.type === "result")).toMatchObject({
+      isError: true,
+      text: expect.stringContaining("blocked by policy"),
+    });
     expect(JSON.stringify(seen)).not.toMatch(/invalid_type|did not return a task/);
-    expect(run.audit.find((a) => a.tool === "export_notes")).toMatchObject({ outcome: "blocked", gatedBy: "registration" });
+    expect(run.audit.find((a) => a.tool === "export_notes")).toMatchObject({
+      outcome: "blocked",
+      gatedBy: "registration",
+    });
   });
 });
 
@@ -58,10 +87,14 @@ describe("doctor on an MCP server with a task-based tool and a tool named by a c
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), "governor-real-shapes-"));
     cpSync(path.join(FIXTURES, "real/doctor-task-tool"), dir, { recursive: true });
-    const r = spawnSync(process.execPath, [path.join(REPO, "bin/governor.js"), "doctor", "--cwd", dir, "--json", "--samples", "1"], {
-      env: { ...cleanEnv(), GOVERNOR_ENFORCE_URL: enforce.url },
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(REPO, "bin/governor.js"), "doctor", "--cwd", dir, "--json", "--samples", "1"],
+      {
+        env: { ...cleanEnv(), GOVERNOR_ENFORCE_URL: enforce.url },
+        encoding: "utf8",
+      },
+    );
     governed = JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === "tools.governed");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

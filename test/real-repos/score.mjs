@@ -35,7 +35,11 @@ const asJson = args.includes("--json");
 const NEAR = 3; // a finding within 3 lines of a label, in the same file, is that tool
 
 function governor(cwd, cliArgs) {
-  const r = spawnSync(process.execPath, [CLI, ...cliArgs], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", CI: "1", GOVERNOR_ENFORCE_URL: "" } });
+  const r = spawnSync(process.execPath, [CLI, ...cliArgs], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", CI: "1", GOVERNOR_ENFORCE_URL: "" },
+  });
   let json = null;
   try {
     json = JSON.parse(r.stdout);
@@ -53,23 +57,45 @@ function extract(m) {
   const git = (...a) => execFileSync("git", a, { cwd: dir, stdio: "ignore" });
   git("init", "-q");
   git("add", "-A");
-  git("-c", "user.email=score@governor", "-c", "user.name=score", "commit", "-qm", "labelled commit");
+  git(
+    "-c",
+    "user.email=score@governor",
+    "-c",
+    "user.name=score",
+    "commit",
+    "-qm",
+    "labelled commit",
+  );
   return { dir, app: path.join(dir, m.subdir ?? "") };
 }
 
 const near = (label, f, root, app) =>
-  path.resolve(root, f.file) === path.resolve(app, label.file) && (Math.abs((f.line ?? 0) - label.line) <= NEAR || (label.name && f.name === label.name));
+  path.resolve(root, f.file) === path.resolve(app, label.file) &&
+  (Math.abs((f.line ?? 0) - label.line) <= NEAR || (label.name && f.name === label.name));
 
 function score(m) {
   const x = extract(m);
   if (x.error) return { repo: m.repo, error: x.error };
   try {
     const plan = governor(x.app, ["init", "--dry-run", "--json", "--no-install", "--allow-dirty"]);
-    if (!plan.json || plan.code !== 0) return { repo: m.repo, error: `init --dry-run failed (exit ${plan.code}): ${plan.stderr.slice(0, 300)}` };
+    if (!plan.json || plan.code !== 0)
+      return {
+        repo: m.repo,
+        error: `init --dry-run failed (exit ${plan.code}): ${plan.stderr.slice(0, 300)}`,
+      };
     const tools = plan.json.tools ?? [];
     const runtime = plan.json.runtimeTools ?? [];
     const rewrites = tools.filter((t) => t.status === "gated" || t.status === "already-gated");
-    const out = { repo: m.repo + (m.subdir ? `/${m.subdir}` : ""), labelled: 0, hosted: 0, rewrite: 0, runtime: 0, named: 0, silent: [], extra: [] };
+    const out = {
+      repo: m.repo + (m.subdir ? `/${m.subdir}` : ""),
+      labelled: 0,
+      hosted: 0,
+      rewrite: 0,
+      runtime: 0,
+      named: 0,
+      silent: [],
+      extra: [],
+    };
     for (const label of m.tools) {
       if (label.kind === "hosted") {
         if ([...tools, ...runtime].some((f) => near(label, f, x.app, x.app))) out.hosted++;
@@ -83,17 +109,35 @@ function score(m) {
       else out.silent.push(`${label.file}:${label.line} ${label.name ?? label.kind}`);
     }
     const matched = rewrites.filter((f) => m.tools.some((label) => near(label, f, x.app, x.app)));
-    out.extra = rewrites.filter((f) => !matched.includes(f)).map((f) => `${f.file}:${f.line} ${f.name ?? f.form}`);
+    out.extra = rewrites
+      .filter((f) => !matched.includes(f))
+      .map((f) => `${f.file}:${f.line} ${f.name ?? f.form}`);
     out.precision = rewrites.length ? matched.length / rewrites.length : 1;
     out.rewrites = rewrites.length;
-    out.unparsable = (plan.json.warnings ?? []).filter((w) => /does not parse|could not analyse|left unchanged/.test(w));
+    out.unparsable = (plan.json.warnings ?? []).filter((w) =>
+      /does not parse|could not analyse|left unchanged/.test(w),
+    );
     // Apply, then a second dry run must change nothing.
     const applied = governor(x.app, ["init", "--yes", "--no-install", "--allow-dirty", "--json"]);
     out.applied = applied.code === 0;
     if (applied.code === 0) {
-      execFileSync("sh", ["-c", 'git add -A && git -c user.email=score@governor -c user.name=score commit -qm init'], { cwd: x.dir, stdio: "ignore" });
-      const again = governor(x.app, ["init", "--dry-run", "--json", "--no-install", "--allow-dirty"]);
-      out.churn = again.json ? (again.json.files ?? []).filter((f) => f.action && f.action !== "unchanged").map((f) => `${f.path} (${f.action})`) : [`second init gave no JSON (exit ${again.code})`];
+      execFileSync(
+        "sh",
+        ["-c", "git add -A && git -c user.email=score@governor -c user.name=score commit -qm init"],
+        { cwd: x.dir, stdio: "ignore" },
+      );
+      const again = governor(x.app, [
+        "init",
+        "--dry-run",
+        "--json",
+        "--no-install",
+        "--allow-dirty",
+      ]);
+      out.churn = again.json
+        ? (again.json.files ?? [])
+            .filter((f) => f.action && f.action !== "unchanged")
+            .map((f) => `${f.path} (${f.action})`)
+        : [`second init gave no JSON (exit ${again.code})`];
     } else {
       out.churn = [`init failed (exit ${applied.code}): ${applied.stderr.slice(0, 200)}`];
     }
@@ -129,7 +173,9 @@ const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)}%` : "n/a");
 if (asJson) {
   process.stdout.write(JSON.stringify({ results, total }, null, 2) + "\n");
 } else {
-  console.log("| repository | labelled | rewrite | run time | recall | named only | hosted (named) | SILENT | precision | unparsable | churn |");
+  console.log(
+    "| repository | labelled | rewrite | run time | recall | named only | hosted (named) | SILENT | precision | unparsable | churn |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     if (r.error) {
@@ -141,7 +187,9 @@ if (asJson) {
     );
   }
   const t = total;
-  console.log(`| **total (${t.repos})** | ${t.labelled} | ${t.rewrite} | ${t.runtime} | ${pct(t.rewrite + t.runtime, t.labelled)} | ${t.named} | ${t.hosted} | ${t.silent} | ${pct(t.rewrites - t.extra, t.rewrites)} | ${t.unparsable} | ${t.churn} |`);
+  console.log(
+    `| **total (${t.repos})** | ${t.labelled} | ${t.rewrite} | ${t.runtime} | ${pct(t.rewrite + t.runtime, t.labelled)} | ${t.named} | ${t.hosted} | ${t.silent} | ${pct(t.rewrites - t.extra, t.rewrites)} | ${t.unparsable} | ${t.churn} |`,
+  );
   for (const r of ok) {
     for (const s of r.silent) console.log(`SILENT  ${r.repo}: ${s}`);
     for (const e of r.extra) console.log(`extra   ${r.repo}: ${e} (a rewrite no label matches)`);

@@ -28,7 +28,10 @@ describe("audit log", () => {
 
   it("an unwritable log is reported, never blocks the tool, and the lines are counted as dropped", async () => {
     server = await startEnforce(() => allow());
-    const t = makeGovernor({ enforceUrl: server.url, auditLog: path.join(tmp(), "missing-dir", "audit.jsonl") });
+    const t = makeGovernor({
+      enforceUrl: server.url,
+      auditLog: path.join(tmp(), "missing-dir", "audit.jsonl"),
+    });
     let ran = 0;
     await t.governor.gate("get_x", async () => ++ran)();
     await t.governor.close();
@@ -48,7 +51,12 @@ describe("audit log", () => {
     expect(text).not.toContain("ann@example.com");
     expect(text).not.toContain("hello there");
     expect(lines.map((l) => l.cached)).toEqual([false, true]);
-    expect(lines[0]).toMatchObject({ tool: "send_email", intent: { action: "send", data: { pii: true } }, requestId: "a-1", outcome: "executed" });
+    expect(lines[0]).toMatchObject({
+      tool: "send_email",
+      intent: { action: "send", data: { pii: true } },
+      requestId: "a-1",
+      outcome: "executed",
+    });
     expect(typeof lines[0].latencyMs).toBe("number");
     expect(Date.parse(lines[0].time)).not.toBeNaN();
   });
@@ -70,7 +78,19 @@ describe("audit line intent", () => {
     expect(ran).toBe(1);
     expect(server.requests[0].body.data.ticket).toBe("T-1");
     expect(line.intent).toEqual(server.requests[0].body);
-    expect(Object.keys(line)).toEqual(["time", "tool", "intent", "decision", "outcome", "requestId", "latencyMs", "mode", "cached", "errorCode", "gatedBy"]);
+    expect(Object.keys(line)).toEqual([
+      "time",
+      "tool",
+      "intent",
+      "decision",
+      "outcome",
+      "requestId",
+      "latencyMs",
+      "mode",
+      "cached",
+      "errorCode",
+      "gatedBy",
+    ]);
     expect(line.gatedBy).toBe("definition");
   });
 });

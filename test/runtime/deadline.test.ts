@@ -9,7 +9,8 @@ import { GovernorProtocolError, GovernorUnavailableError } from "../../src/runti
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 import { run } from "../cli/helpers.js";
 
-type Mode = "trickle-body" | "trickle-declared" | "trickle-headers" | "endless-body" | "reset" | "healthy";
+type Mode =
+  "trickle-body" | "trickle-declared" | "trickle-headers" | "endless-body" | "reset" | "healthy";
 
 interface Trickle {
   url: string;
@@ -58,10 +59,14 @@ async function startTrickle(mode: Trickle["mode"]): Promise<Trickle> {
       let sent = 0;
       let timer: NodeJS.Timeout | undefined;
       const write = (s: string) => (m === "trickle-headers" ? socket.write(s) : res.write(s));
-      if (m === "trickle-headers") socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n");
+      if (m === "trickle-headers")
+        socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n");
       else {
         // With a Content-Length and without (chunked): the client reads the two differently.
-        const length = m === "trickle-declared" ? { "content-length": String(TRICKLE_BYTES + FINAL.length) } : {};
+        const length =
+          m === "trickle-declared"
+            ? { "content-length": String(TRICKLE_BYTES + FINAL.length) }
+            : {};
         res.writeHead(200, { "content-type": "application/json", ...length });
         res.flushHeaders();
       }
@@ -78,7 +83,8 @@ async function startTrickle(mode: Trickle["mode"]): Promise<Trickle> {
           if (sent++ < TRICKLE_BYTES) write(m === "trickle-headers" ? "x-slow: 1\r\n" : " ");
           else {
             clearInterval(timer);
-            if (m === "trickle-headers") socket.end(`content-length: ${FINAL.length}\r\n\r\n${FINAL}`);
+            if (m === "trickle-headers")
+              socket.end(`content-length: ${FINAL.length}\r\n\r\n${FINAL}`);
             else res.end(FINAL);
           }
         }, 300);
@@ -111,25 +117,41 @@ afterEach(async () => {
   server = undefined;
 });
 
-const intent = (i: number) => ({ action: "read", actor: { id: "a", type: "agent" }, resource: { type: "x", name: `r${i}` } });
+const intent = (i: number) => ({
+  action: "read",
+  actor: { id: "a", type: "agent" },
+  resource: { type: "x", name: `r${i}` },
+});
 
 describe("the deadline aborts the request", () => {
-  it.each(["trickle-body", "trickle-declared", "trickle-headers"] as const)("%s: no decision, the tool does not run, the socket is closed", async (mode) => {
-    server = await startTrickle(() => mode);
-    const t = makeGovernor({ enforceUrl: server.url, timeoutMs: 200, breaker: { minimumRequests: 100_000 } });
-    let ran = 0;
-    const err = await rejection(t.governor.gate("delete_file", async () => ran++)());
-    expect(err).toBeInstanceOf(GovernorUnavailableError);
-    expect(err.code).toBe("timeout");
-    expect(ran).toBe(0);
-    // The server sees the connection closed while it was still trickling (it would take minutes).
-    await server.allCut();
-    expect(server.cut).toBe(1);
-  });
+  it.each(["trickle-body", "trickle-declared", "trickle-headers"] as const)(
+    "%s: no decision, the tool does not run, the socket is closed",
+    async (mode) => {
+      server = await startTrickle(() => mode);
+      const t = makeGovernor({
+        enforceUrl: server.url,
+        timeoutMs: 200,
+        breaker: { minimumRequests: 100_000 },
+      });
+      let ran = 0;
+      const err = await rejection(t.governor.gate("delete_file", async () => ran++)());
+      expect(err).toBeInstanceOf(GovernorUnavailableError);
+      expect(err.code).toBe("timeout");
+      expect(ran).toBe(0);
+      // The server sees the connection closed while it was still trickling (it would take minutes).
+      await server.allCut();
+      expect(server.cut).toBe(1);
+    },
+  );
 
   it("one deadline across retries: a reset, then a trickle, still ends at the deadline", async () => {
     server = await startTrickle((n) => (n === 1 ? "reset" : "trickle-body"));
-    const t = makeGovernor({ enforceUrl: server.url, timeoutMs: 300, retry: { baseDelayMs: 1, maxAttempts: 5 }, breaker: { minimumRequests: 100_000 } });
+    const t = makeGovernor({
+      enforceUrl: server.url,
+      timeoutMs: 300,
+      retry: { baseDelayMs: 1, maxAttempts: 5 },
+      breaker: { minimumRequests: 100_000 },
+    });
     const err = await rejection(t.governor.check(intent(0)));
     expect(err.code).toBe("timeout");
     await server.allCut();
@@ -138,7 +160,11 @@ describe("the deadline aborts the request", () => {
 
   it("a body that never ends is cut at the size cap", async () => {
     server = await startTrickle(() => "endless-body");
-    const t = makeGovernor({ enforceUrl: server.url, timeoutMs: 60_000, breaker: { minimumRequests: 100_000 } });
+    const t = makeGovernor({
+      enforceUrl: server.url,
+      timeoutMs: 60_000,
+      breaker: { minimumRequests: 100_000 },
+    });
     const err = await rejection(t.governor.check(intent(0)));
     expect(err).toBeInstanceOf(GovernorProtocolError);
     expect(err.message).toMatch(/body over 1048576 bytes/);
@@ -150,9 +176,15 @@ describe("the deadline aborts the request", () => {
     server = await startTrickle(() => (healthy ? "healthy" : "trickle-body"));
     // One client throughout (the pool is the client's). The deadline is generous so that the healthy
     // answer at the end fits on any loaded machine: what matters is that a connection is free at all.
-    const t = makeGovernor({ enforceUrl: server.url, timeoutMs: 1500, breaker: { minimumRequests: 100_000 } });
+    const t = makeGovernor({
+      enforceUrl: server.url,
+      timeoutMs: 1500,
+      breaker: { minimumRequests: 100_000 },
+    });
     for (let batch = 0; batch < 3; batch++) {
-      const errs = await Promise.all(Array.from({ length: 45 }, (_, i) => rejection(t.governor.check(intent(batch * 45 + i)))));
+      const errs = await Promise.all(
+        Array.from({ length: 45 }, (_, i) => rejection(t.governor.check(intent(batch * 45 + i)))),
+      );
       for (const e of errs) expect(e.code).toBe("timeout");
     }
     healthy = true;
@@ -168,8 +200,29 @@ describe("governor test-intent against a trickling server", () => {
     server = await startTrickle(() => "trickle-body");
     // A hang fails this test at the test timeout (30 s, the safety net); the helpers kill left-over children.
     const [text, json] = await Promise.all([
-      run(["test-intent", "--url", server.url, "--action", "read", "--resource", "database", "--timeout", "300"]),
-      run(["test-intent", "--url", server.url, "--action", "read", "--resource", "database", "--timeout", "300", "--json"]),
+      run([
+        "test-intent",
+        "--url",
+        server.url,
+        "--action",
+        "read",
+        "--resource",
+        "database",
+        "--timeout",
+        "300",
+      ]),
+      run([
+        "test-intent",
+        "--url",
+        server.url,
+        "--action",
+        "read",
+        "--resource",
+        "database",
+        "--timeout",
+        "300",
+        "--json",
+      ]),
     ]);
     expect(text.code).toBe(2);
     expect(text.stderr).toMatch(/did not answer within 300 ms/);

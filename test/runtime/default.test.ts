@@ -20,7 +20,9 @@ describe("default governor", () => {
     expect(await withActor({ id: "u-7" }, () => tool(1))).toBe(2);
     expect(server.requests.map((r) => r.body.actor.id)).toEqual(["env-agent", "u-7"]);
     expect(getDefaultGovernor()).toBe((globalThis as any)[Symbol.for("governor.default")]);
-    await expect(check({ action: "read", actor: { id: "a", type: "agent" }, resource: { type: "x" } })).resolves.toMatchObject({ decision: "ALLOW" });
+    await expect(
+      check({ action: "read", actor: { id: "a", type: "agent" }, resource: { type: "x" } }),
+    ).resolves.toMatchObject({ decision: "ALLOW" });
   });
 
   it("fails closed with config_invalid when the environment is incomplete", async () => {
@@ -33,7 +35,9 @@ describe("default governor", () => {
     await close();
     process.env.GOVERNOR_FAIL_MODE = "open";
     process.env.GOVERNOR_TIMEOUT_MS = "-1";
-    expect((await gate("get_order", async () => ++ran)().catch((e) => e)).code).toBe("config_invalid");
+    expect((await gate("get_order", async () => ++ran)().catch((e) => e)).code).toBe(
+      "config_invalid",
+    );
     expect(ran).toBe(0);
   });
 });

@@ -28,13 +28,19 @@ export interface EnforceServer {
 }
 
 export const allow = (requestId = "req-allow", metadata: Record<string, unknown> = {}): Reply => ({
-  body: { decision: "ALLOW", enforcement_latency_ms: 1, metadata: { request_id: requestId, ...metadata } },
+  body: {
+    decision: "ALLOW",
+    enforcement_latency_ms: 1,
+    metadata: { request_id: requestId, ...metadata },
+  },
 });
 export const deny = (requestId = "req-deny", metadata: Record<string, unknown> = {}): Reply => ({
   body: { decision: "DENY", metadata: { request_id: requestId, ...metadata } },
 });
 
-export async function startEnforce(respond: EnforceServer["respond"] = () => allow()): Promise<EnforceServer> {
+export async function startEnforce(
+  respond: EnforceServer["respond"] = () => allow(),
+): Promise<EnforceServer> {
   const state: EnforceServer = { url: "", requests: [], respond, close: async () => {} };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -13,11 +13,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+const usage = {
+  inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
+  outputTokens: { total: 1, text: 1, reasoning: 0 },
+};
 
 describe("AI SDK", () => {
   it("runs allowed tools, and the model receives the refusal for denied ones", async () => {
-    server = await startEnforce((req) => (req.body.action === "send" ? deny("d-1", { reason: "no external email" }) : allow()));
+    server = await startEnforce((req) =>
+      req.body.action === "send" ? deny("d-1", { reason: "no external email" }) : allow(),
+    );
     const t = makeGovernor({ enforceUrl: server.url });
     const ran: string[] = [];
     const prompts: unknown[] = [];
@@ -28,16 +33,36 @@ describe("AI SDK", () => {
         if (step++ === 0) {
           return {
             content: [
-              { type: "tool-call", toolCallId: "c1", toolName: "getOrder", input: JSON.stringify({ id: 7 }) },
-              { type: "tool-call", toolCallId: "c2", toolName: "sendEmail", input: JSON.stringify({ to: "a@example.com" }) },
-              { type: "tool-call", toolCallId: "c3", toolName: "searchDocs", input: JSON.stringify({ q: "refunds" }) },
+              {
+                type: "tool-call",
+                toolCallId: "c1",
+                toolName: "getOrder",
+                input: JSON.stringify({ id: 7 }),
+              },
+              {
+                type: "tool-call",
+                toolCallId: "c2",
+                toolName: "sendEmail",
+                input: JSON.stringify({ to: "a@example.com" }),
+              },
+              {
+                type: "tool-call",
+                toolCallId: "c3",
+                toolName: "searchDocs",
+                input: JSON.stringify({ q: "refunds" }),
+              },
             ],
             finishReason: { unified: "tool-calls", raw: undefined },
             usage,
             warnings: [],
           };
         }
-        return { content: [{ type: "text", text: "done" }], finishReason: { unified: "stop", raw: undefined }, usage, warnings: [] };
+        return {
+          content: [{ type: "text", text: "done" }],
+          finishReason: { unified: "stop", raw: undefined },
+          usage,
+          warnings: [],
+        };
       },
     });
     const result = await generateText({
@@ -76,9 +101,16 @@ describe("AI SDK", () => {
     expect(secondPrompt).toContain("blocked by policy");
     expect(secondPrompt).toContain("no external email");
     // The AI SDK options argument (messages, abortSignal) is not scanned: only the tool input is.
-    expect(server.requests.find((r) => r.body.action === "read" && r.body.resource.type === "order")?.body.data).toEqual({ pii: false, volume: "single" });
+    expect(
+      server.requests.find((r) => r.body.action === "read" && r.body.resource.type === "order")
+        ?.body.data,
+    ).toEqual({ pii: false, volume: "single" });
     const lines = await t.auditLines();
-    expect(lines.map((l) => [l.tool, l.outcome]).sort()).toEqual([["get_order", "executed"], ["search_docs", "executed"], ["send_email", "blocked"]]);
+    expect(lines.map((l) => [l.tool, l.outcome]).sort()).toEqual([
+      ["get_order", "executed"],
+      ["search_docs", "executed"],
+      ["send_email", "blocked"],
+    ]);
   });
 });
 
@@ -97,8 +129,17 @@ describe("LangChain", () => {
     );
     // With callbacks the config holds a CallbackManager, which no model can produce: it is context.
     // (A config of plain values only is data and is scanned: see pii-hiding.test.ts.)
-    expect(await getUser.invoke({ id: 7 }, { callbacks: [{ handleToolStart() {} }], metadata: { requester: "jane@example.com" } })).toBe("user 7");
+    expect(
+      await getUser.invoke(
+        { id: 7 },
+        { callbacks: [{ handleToolStart() {} }], metadata: { requester: "jane@example.com" } },
+      ),
+    ).toBe("user 7");
     expect(ran).toEqual([7]);
-    expect(server.requests[0].body).toMatchObject({ action: "read", resource: { type: "user" }, data: { pii: false, volume: "single" } });
+    expect(server.requests[0].body).toMatchObject({
+      action: "read",
+      resource: { type: "user" },
+      data: { pii: false, volume: "single" },
+    });
   });
 });

@@ -13,8 +13,18 @@ const runtimeContext = { get: () => "secret@example.com" };
 
 it("0.x execute({ context, runtimeContext, mastra }, options): only context", async () => {
   const { seen, getHost } = recording();
-  const fn = makeGate(getHost, "lookup_order", async (p: { context: { orderId: string } }) => p.context.orderId, { input: "mastra" });
-  expect(await fn({ context: { orderId: "A1" }, runtimeContext, mastra: {}, threadId: "t" }, { toolCallId: "c1" })).toBe("A1");
+  const fn = makeGate(
+    getHost,
+    "lookup_order",
+    async (p: { context: { orderId: string } }) => p.context.orderId,
+    { input: "mastra" },
+  );
+  expect(
+    await fn(
+      { context: { orderId: "A1" }, runtimeContext, mastra: {}, threadId: "t" },
+      { toolCallId: "c1" },
+    ),
+  ).toBe("A1");
   expect(seen).toEqual([[{ orderId: "A1" }]]);
 });
 
@@ -27,8 +37,13 @@ it("a direct call with { context } alone: only context", async () => {
 
 it("1.x execute(inputData, context): the first argument, not the context", async () => {
   const { seen, getHost } = recording();
-  const fn = makeGate(getHost, "lookup_order", async (input: unknown, _ctx: unknown) => input, { input: "mastra" });
-  await fn({ orderId: "A1", context: "a field of the tool's own" }, { mastra: {}, requestContext: runtimeContext });
+  const fn = makeGate(getHost, "lookup_order", async (input: unknown, _ctx: unknown) => input, {
+    input: "mastra",
+  });
+  await fn(
+    { orderId: "A1", context: "a field of the tool's own" },
+    { mastra: {}, requestContext: runtimeContext },
+  );
   expect(seen).toEqual([[{ orderId: "A1", context: "a field of the tool's own" }]]);
 });
 

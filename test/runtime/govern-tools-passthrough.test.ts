@@ -29,7 +29,10 @@ function stderr(): string[] {
   return lines;
 }
 
-const byTool = (denied: string) => (req: { body: any }) => (req.body?.resource?.name === denied || JSON.stringify(req.body).includes(denied) ? deny("req-deny") : allow("req-allow"));
+const byTool = (denied: string) => (req: { body: any }) =>
+  req.body?.resource?.name === denied || JSON.stringify(req.body).includes(denied)
+    ? deny("req-deny")
+    : allow("req-allow");
 
 describe("governTools passes through what it cannot gate, and says so", () => {
   it("undefined and null (an agent with no tools) come back as they are", () => {
@@ -42,7 +45,12 @@ describe("governTools passes through what it cannot gate, and says so", () => {
     const t = makeGovernor({ enforceUrl: server.url });
     const lines = stderr();
     const ran: string[] = [];
-    const refund = sdk.tool({ name: "refund_payment", description: "Refund", parameters: z.object({ id: z.string() }), execute: async ({ id }) => (ran.push(id), "refunded") });
+    const refund = sdk.tool({
+      name: "refund_payment",
+      description: "Refund",
+      parameters: z.object({ id: z.string() }),
+      execute: async ({ id }) => (ran.push(id), "refunded"),
+    });
     const search = sdk.webSearchTool();
     const list = [refund, search];
     const out = governTools(list, { governor: t.governor });
@@ -61,10 +69,29 @@ describe("governTools passes through what it cannot gate, and says so", () => {
     const t = makeGovernor({ enforceUrl: server.url });
     const lines = stderr();
     const ran: string[] = [];
-    const refund = tool(async ({ id }) => (ran.push(id), "refunded"), { name: "refund_payment", description: "Refund", schema: z.object({ id: z.string() }) });
-    const lookup = tool(async ({ id }) => (ran.push(`lookup ${id}`), "shipped"), { name: "lookup_order", description: "Lookup", schema: z.object({ id: z.string() }) });
-    const schema = { type: "function", function: { name: "search_docs_schema", description: "Search", parameters: { type: "object", properties: {} } } };
-    const params = { name: "notify_schema", description: "Notify", schema: z.object({ to: z.string() }) };
+    const refund = tool(async ({ id }) => (ran.push(id), "refunded"), {
+      name: "refund_payment",
+      description: "Refund",
+      schema: z.object({ id: z.string() }),
+    });
+    const lookup = tool(async ({ id }) => (ran.push(`lookup ${id}`), "shipped"), {
+      name: "lookup_order",
+      description: "Lookup",
+      schema: z.object({ id: z.string() }),
+    });
+    const schema = {
+      type: "function",
+      function: {
+        name: "search_docs_schema",
+        description: "Search",
+        parameters: { type: "object", properties: {} },
+      },
+    };
+    const params = {
+      name: "notify_schema",
+      description: "Notify",
+      schema: z.object({ to: z.string() }),
+    };
     const builtIn = { type: "web_search_preview" };
     const list = [refund, lookup, schema, params, builtIn];
     const out = governTools(list, { governor: t.governor });
@@ -84,17 +111,31 @@ describe("governTools passes through what it cannot gate, and says so", () => {
     const t = makeGovernor({ enforceUrl: await closedUrl(), timeoutMs: 300 });
     stderr();
     const ran: string[] = [];
-    const lookup = tool(async ({ id }) => (ran.push(id), "shipped"), { name: "lookup_order", description: "Lookup", schema: z.object({ id: z.string() }) });
-    governTools([lookup, { type: "function", function: { name: "down_schema", parameters: {} } }], { governor: t.governor });
+    const lookup = tool(async ({ id }) => (ran.push(id), "shipped"), {
+      name: "lookup_order",
+      description: "Lookup",
+      schema: z.object({ id: z.string() }),
+    });
+    governTools([lookup, { type: "function", function: { name: "down_schema", parameters: {} } }], {
+      governor: t.governor,
+    });
     expect(await lookup.invoke({ id: "o-1" })).toMatch(/could not be checked against policy/);
     expect(ran).toEqual([]);
   });
 
   it("still throws on a mistake: a bare function, a tool object it does not know, a nameless dict", () => {
     const g = makeGovernor({ enforceUrl: "http://127.0.0.1:9" }).governor;
-    expect(() => governTools([async () => "x"] as any, { governor: g })).toThrow(/cannot gate function/);
-    expect(() => governTools([{ description: "AI SDK tool in an array", execute: async () => "x" }] as any, { governor: g })).toThrow(/cannot gate an object/);
+    expect(() => governTools([async () => "x"] as any, { governor: g })).toThrow(
+      /cannot gate function/,
+    );
+    expect(() =>
+      governTools([{ description: "AI SDK tool in an array", execute: async () => "x" }] as any, {
+        governor: g,
+      }),
+    ).toThrow(/cannot gate an object/);
     expect(() => governTools([{ name: "x" }] as any, { governor: g })).toThrow(/cannot gate "x"/);
-    expect(() => governTools("tools" as any, { governor: g })).toThrow(/expected an AI SDK or Mastra tools object/);
+    expect(() => governTools("tools" as any, { governor: g })).toThrow(
+      /expected an AI SDK or Mastra tools object/,
+    );
   });
 });

@@ -21,7 +21,12 @@ export interface ChildResult {
 
 /** Run `source` as `<dir>/<file>` (.mjs or .cjs) with `env` (GOVERNOR_AUDIT_LOG defaults to
  *  <dir>/audit.jsonl); `__RUNTIME__`, `__RUNTIME_CJS__`, `__ATTEMPT__`, `__TOUCH__` are filled in. */
-export function runChild(dir: string, file: string, source: string, env: Record<string, string>): Promise<ChildResult> {
+export function runChild(
+  dir: string,
+  file: string,
+  source: string,
+  env: Record<string, string>,
+): Promise<ChildResult> {
   const audit = env.GOVERNOR_AUDIT_LOG ?? path.join(dir, "audit.jsonl");
   const script = path.join(dir, file);
   writeFileSync(
@@ -33,7 +38,10 @@ export function runChild(dir: string, file: string, source: string, env: Record<
       .replaceAll("__TOUCH__", JSON.stringify(TOUCH_CJS)),
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd: dir, env: { PATH: process.env.PATH ?? "", GOVERNOR_AUDIT_LOG: audit, ...env } });
+    const child = spawn(process.execPath, [script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", GOVERNOR_AUDIT_LOG: audit, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -46,11 +54,18 @@ export function runChild(dir: string, file: string, source: string, env: Record<
       } catch {
         out = stdout;
       }
-      const lines = existsSync(audit) ? readFileSync(audit, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+      const lines = existsSync(audit)
+        ? readFileSync(audit, "utf8")
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
       resolve({ code, stderr, out, audit: lines });
     });
   });
 }
 
 /** The ungoverned records, as [op, target, reason, blocked]. */
-export const ungoverned = (audit: any[]) => audit.filter((l) => l.type === "ungoverned").map((l) => [l.op, l.target, l.reason, l.blocked]);
+export const ungoverned = (audit: any[]) =>
+  audit.filter((l) => l.type === "ungoverned").map((l) => [l.op, l.target, l.reason, l.blocked]);

@@ -22,7 +22,10 @@ async function env(extra: Record<string, string>): Promise<Record<string, string
   return { GOVERNOR_GUARD: "exec", GOVERNOR_ENFORCE_URL: server.url, ...extra };
 }
 
-const markers = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("marker-")).sort();
+const markers = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith("marker-"))
+    .sort();
 
 // Each function once, through the module object, ESM named imports and require() after load.
 const ALL = `
@@ -49,7 +52,20 @@ out.namedExecFile = await withCallback((cb) => namedExecFile("touch", [m("namedE
 out.requireSpawnSync = await attempt(() => createRequire(import.meta.url)("child_process").spawnSync("touch", [m("requireSpawnSync")]));
 report(out);
 `;
-const CALLS = ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork", "promisifyExec", "promisifyExecFile", "namedSpawnSync", "namedExecFile", "requireSpawnSync"];
+const CALLS = [
+  "spawn",
+  "spawnSync",
+  "exec",
+  "execSync",
+  "execFile",
+  "execFileSync",
+  "fork",
+  "promisifyExec",
+  "promisifyExecFile",
+  "namedSpawnSync",
+  "namedExecFile",
+  "requireSpawnSync",
+];
 const RECORDS = [
   ["spawn", "touch"],
   ["spawnSync", "touch"],
@@ -77,10 +93,23 @@ describe("exec guard (built runtime, child processes)", () => {
     });
     expect(markers(dir)).toEqual([]);
     // exec runs execFile inside: still one record per call, as the command, never its arguments.
-    expect(ungoverned(r.audit)).toEqual(RECORDS.map(([op, target]) => [op, target, "no_intent", true]));
-    expect(r.audit[0]).toEqual({ time: expect.any(String), type: "ungoverned", primitive: "exec", target: "touch", reason: "no_intent", blocked: true, mode: "enforce", op: "spawn" });
+    expect(ungoverned(r.audit)).toEqual(
+      RECORDS.map(([op, target]) => [op, target, "no_intent", true]),
+    );
+    expect(r.audit[0]).toEqual({
+      time: expect.any(String),
+      type: "ungoverned",
+      primitive: "exec",
+      target: "touch",
+      reason: "no_intent",
+      blocked: true,
+      mode: "enforce",
+      op: "spawn",
+    });
     for (const l of r.audit) expect(JSON.stringify(l)).not.toContain("marker-");
-    expect(r.stderr).toContain('governor guard (enforce): blocked a child process (spawnSync "touch") — it ran outside any allowed tool call or intentScope');
+    expect(r.stderr).toContain(
+      'governor guard (enforce): blocked a child process (spawnSync "touch") — it ran outside any allowed tool call or intentScope',
+    );
     expect(server!.requests).toHaveLength(0);
   });
 
@@ -98,12 +127,22 @@ describe("exec guard (built runtime, child processes)", () => {
       promisifyExecFile: "resolved",
     });
     expect(markers(dir)).toEqual(CALLS.map((c) => `marker-${c}`).sort());
-    expect(ungoverned(r.audit)).toEqual(RECORDS.map(([op, target]) => [op, target, "no_intent", false]));
+    expect(ungoverned(r.audit)).toEqual(
+      RECORDS.map(([op, target]) => [op, target, "no_intent", false]),
+    );
   });
 
   it("GOVERNOR_GUARD_ALLOW=exec:<command> lets those through in enforce mode, unrecorded", async () => {
     const dir = tmp();
-    const r = await runChild(dir, "all.mjs", ALL, await env({ GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_GUARD_ALLOW: "exec:touch,exec:touch.cjs" }));
+    const r = await runChild(
+      dir,
+      "all.mjs",
+      ALL,
+      await env({
+        GOVERNOR_GUARD_MODE: "enforce",
+        GOVERNOR_GUARD_ALLOW: "exec:touch,exec:touch.cjs",
+      }),
+    );
     expect(markers(dir)).toEqual(CALLS.map((c) => `marker-${c}`).sort());
     expect(ungoverned(r.audit)).toEqual([]);
   });
@@ -132,13 +171,26 @@ report(out);
 `,
       await env({ GOVERNOR_GUARD_MODE: "enforce" }),
     );
-    expect(r.out).toEqual({ spawnSync: "returned", spawn: "threw:guard_blocked", execSync: "returned", tool: "resolved", after: "threw:guard_blocked" });
-    expect(markers(dir)).toEqual(["marker-scope-execSync", "marker-scope-spawnSync", "marker-tool"]);
+    expect(r.out).toEqual({
+      spawnSync: "returned",
+      spawn: "threw:guard_blocked",
+      execSync: "returned",
+      tool: "resolved",
+      after: "threw:guard_blocked",
+    });
+    expect(markers(dir)).toEqual([
+      "marker-scope-execSync",
+      "marker-scope-spawnSync",
+      "marker-tool",
+    ]);
     expect(ungoverned(r.audit)).toEqual([
       ["spawn", "/usr/bin/env", "outside_intent", true],
       ["spawnSync", "touch", "no_intent", true],
     ]);
-    expect(r.audit.find((l) => l.reason === "outside_intent")).toMatchObject({ within: "scope build", requestId: "x-1" });
+    expect(r.audit.find((l) => l.reason === "outside_intent")).toMatchObject({
+      within: "scope build",
+      requestId: "x-1",
+    });
     expect(server!.requests.map((q) => q.body.action)).toEqual(["build", expect.any(String)]);
   });
 
@@ -196,7 +248,14 @@ report(out);
     expect(r.out.shell).toBe("returned");
     expect(r.out.spawnShell).toBe("returned");
     const cp = realCp as unknown as Record<string, Function>;
-    expect(r.out.shape).toEqual(Object.fromEntries(["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"].map((n) => [n, [cp[n].name, cp[n].length]])));
+    expect(r.out.shape).toEqual(
+      Object.fromEntries(
+        ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"].map((n) => [
+          n,
+          [cp[n].name, cp[n].length],
+        ]),
+      ),
+    );
     expect(r.out.customs).toEqual(["function", "function"]);
     expect(ungoverned(r.audit).map(([op, target]) => [op, target])).toEqual([
       ["spawnSync", "printf"],
@@ -274,8 +333,17 @@ report(out);
 
   it("with the exec guard on it is the hooked spawn: refused outside a scope (one record), started inside", async () => {
     const dir = tmp();
-    const r = await runChild(dir, "explicit.mjs", SCRIPT, await env({ GOVERNOR_GUARD_MODE: "enforce" }));
-    expect(r.out).toEqual({ outside: "threw:guard_blocked", inScope: "started", plainSpawn: "threw:guard_blocked" });
+    const r = await runChild(
+      dir,
+      "explicit.mjs",
+      SCRIPT,
+      await env({ GOVERNOR_GUARD_MODE: "enforce" }),
+    );
+    expect(r.out).toEqual({
+      outside: "threw:guard_blocked",
+      inScope: "started",
+      plainSpawn: "threw:guard_blocked",
+    });
     expect(markers(dir)).toEqual(["marker-scope"]);
     expect(ungoverned(r.audit)).toEqual([
       ["spawn", "touch", "no_intent", true],
@@ -287,7 +355,11 @@ report(out);
     const dir = tmp();
     const { GOVERNOR_GUARD: _off, ...noGuard } = await env({});
     const r = await runChild(dir, "explicit.mjs", SCRIPT, noGuard);
-    expect(r.out).toEqual({ outside: "threw:guard_blocked", inScope: "started", plainSpawn: "started" });
+    expect(r.out).toEqual({
+      outside: "threw:guard_blocked",
+      inScope: "started",
+      plainSpawn: "started",
+    });
     expect(markers(dir)).toEqual(["marker-plain", "marker-scope"]);
     expect(ungoverned(r.audit)).toEqual([["spawn", "touch", "no_intent", true]]);
   });
@@ -296,13 +368,23 @@ report(out);
 describe("governedSpawn without the exec guard installed (checks against the state it is given)", () => {
   const state = (mode: "enforce" | "observe", commands: string[] = []) => {
     const records: any[] = [];
-    return { records, s: { mode, allow: { hosts: [], paths: [], commands }, warn: () => {}, record: (x: any) => records.push(x) } };
+    return {
+      records,
+      s: {
+        mode,
+        allow: { hosts: [], paths: [], commands },
+        warn: () => {},
+        record: (x: any) => records.push(x),
+      },
+    };
   };
 
   it("refused: throws before any process starts; allowed: it is spawn", async () => {
     const dir = tmp();
     const e = state("enforce");
-    expect(() => governedSpawn("touch", [path.join(dir, "marker-a")], undefined, e.s)).toThrow(GovernorGuardError);
+    expect(() => governedSpawn("touch", [path.join(dir, "marker-a")], undefined, e.s)).toThrow(
+      GovernorGuardError,
+    );
     expect(e.records.map((x) => [x.target, x.op, x.blocked])).toEqual([["touch", "spawn", true]]);
     const ok = state("enforce", ["touch"]);
     const child = governedSpawn("touch", [path.join(dir, "marker-b")], { stdio: "ignore" }, ok.s);

@@ -2,7 +2,15 @@
 // sync, callback and promise forms, asks before it touches the disk.
 import { afterEach, describe, expect, it } from "vitest";
 import * as realFs from "node:fs";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { runChild, ungoverned } from "./guard-child.js";
@@ -108,7 +116,14 @@ out.url = await attempt(() => fs.writeFileSync(new URL("file://" + p("from-url")
 out.buffer = await attempt(() => fs.writeFileSync(Buffer.from(p("from-buffer")), "x"));
 report(out);
 `;
-const EXTRA = ["createWriteStream", "namedWriteFile", "namedWriteFileSync", "requireWriteFileSync", "url", "buffer"];
+const EXTRA = [
+  "createWriteStream",
+  "namedWriteFile",
+  "namedWriteFileSync",
+  "requireWriteFileSync",
+  "url",
+  "buffer",
+];
 const EXTRA_RECORDS = [
   ["createWriteStream", "stream"],
   ["writeFile", "named-promise"],
@@ -124,7 +139,8 @@ function records(t: string, reason: string, blocked: boolean, onlyFirst: boolean
   for (const [op, targets] of Object.entries(OPS)) {
     for (const f of FORMS) {
       const name = f === "sync" ? `${op}Sync` : op;
-      for (const target of onlyFirst ? targets(f).slice(0, 1) : targets(f)) out.push([name, path.join(t, target), reason, blocked]);
+      for (const target of onlyFirst ? targets(f).slice(0, 1) : targets(f))
+        out.push([name, path.join(t, target), reason, blocked]);
     }
   }
   for (const [op, target] of EXTRA_RECORDS) out.push([op, path.join(t, target), reason, blocked]);
@@ -148,7 +164,17 @@ async function runAll(mode: "enforce" | "observe", extra: Record<string, string>
   prepare(t);
   const before = snapshot(t);
   // The audit log lives inside the guarded directory: governor's own appends are never seen.
-  const r = await runChild(dir, "all.mjs", ALL, await env({ GOVERNOR_GUARD_MODE: mode, TARGET_DIR: t, GOVERNOR_AUDIT_LOG: path.join(t, "audit.jsonl"), ...extra }));
+  const r = await runChild(
+    dir,
+    "all.mjs",
+    ALL,
+    await env({
+      GOVERNOR_GUARD_MODE: mode,
+      TARGET_DIR: t,
+      GOVERNOR_AUDIT_LOG: path.join(t, "audit.jsonl"),
+      ...extra,
+    }),
+  );
   return { r, t, before, after: snapshot(t) };
 }
 
@@ -158,26 +184,59 @@ describe("fs guard (built runtime, child processes)", () => {
     expect(r.code).toBe(0);
     expect(r.out).toEqual({
       ...results("threw:guard_blocked", "callback-error:guard_blocked", "rejected:guard_blocked"),
-      ...Object.fromEntries(EXTRA.map((k) => [k, k === "namedWriteFile" ? "rejected:guard_blocked" : "threw:guard_blocked"])),
+      ...Object.fromEntries(
+        EXTRA.map((k) => [
+          k,
+          k === "namedWriteFile" ? "rejected:guard_blocked" : "threw:guard_blocked",
+        ]),
+      ),
       samePromises: true,
     });
     expect(after).toEqual(before);
     expect(existsSync(path.join(t, "stream"))).toBe(false);
     // One record per call (rename stops at its refused destination), never the data.
     expect(ungoverned(r.audit)).toEqual(records(t, "no_intent", true, true));
-    expect(r.audit[0]).toEqual({ time: expect.any(String), type: "ungoverned", primitive: "fs", target: path.join(t, "w-sync"), reason: "no_intent", blocked: true, mode: "enforce", op: "writeFileSync" });
+    expect(r.audit[0]).toEqual({
+      time: expect.any(String),
+      type: "ungoverned",
+      primitive: "fs",
+      target: path.join(t, "w-sync"),
+      reason: "no_intent",
+      blocked: true,
+      mode: "enforce",
+      op: "writeFileSync",
+    });
     expect(r.audit.some((l) => String(l.target).endsWith("audit.jsonl"))).toBe(false);
-    expect(r.stderr).toContain(`governor guard (enforce): blocked a file write (writeFileSync ${path.join(t, "w-sync")})`);
+    expect(r.stderr).toContain(
+      `governor guard (enforce): blocked a file write (writeFileSync ${path.join(t, "w-sync")})`,
+    );
   });
 
   it("observe: every call goes through unchanged and is recorded once (Node's own nested calls in appendFile, rm, cp are not)", async () => {
     const { r, t, after } = await runAll("observe");
-    expect(r.out).toEqual({ ...results("returned", "callback-ok", "resolved"), ...Object.fromEntries(EXTRA.map((k) => [k, k === "namedWriteFile" || k === "createWriteStream" ? "resolved" : "returned"])), samePromises: true });
+    expect(r.out).toEqual({
+      ...results("returned", "callback-ok", "resolved"),
+      ...Object.fromEntries(
+        EXTRA.map((k) => [
+          k,
+          k === "namedWriteFile" || k === "createWriteStream" ? "resolved" : "returned",
+        ]),
+      ),
+      samePromises: true,
+    });
     expect(ungoverned(r.audit)).toEqual(records(t, "no_intent", false, false));
     for (const f of FORMS) {
       expect(after).toContain(`w-${f} = x (1)`);
       expect(after).toContain(`append-${f} = origx (1)`);
-      expect(after.some((e) => e.startsWith(`rm-${f}`) || e.startsWith(`rmdir-${f}`) || e.startsWith(`unlink-${f}`) || e.startsWith(`rename-${f}`))).toBe(false);
+      expect(
+        after.some(
+          (e) =>
+            e.startsWith(`rm-${f}`) ||
+            e.startsWith(`rmdir-${f}`) ||
+            e.startsWith(`unlink-${f}`) ||
+            e.startsWith(`rename-${f}`),
+        ),
+      ).toBe(false);
       expect(after).toContain(`renamed-${f} = x (1)`);
       expect(after).toContain(path.join(`mkdir-${f}`, "deep") + "/");
       expect(after).toContain(`copy-${f} = src (1)`);
@@ -194,8 +253,22 @@ describe("fs guard (built runtime, child processes)", () => {
     const t = path.join(dir, "t");
     mkdirSync(t);
     prepare(t);
-    const r = await runChild(dir, "all.mjs", ALL, await env({ GOVERNOR_GUARD_MODE: "enforce", TARGET_DIR: t, GOVERNOR_GUARD_ALLOW: t }));
-    expect(r.out).toEqual({ ...results("returned", "callback-ok", "resolved"), ...Object.fromEntries(EXTRA.map((k) => [k, k === "namedWriteFile" || k === "createWriteStream" ? "resolved" : "returned"])), samePromises: true });
+    const r = await runChild(
+      dir,
+      "all.mjs",
+      ALL,
+      await env({ GOVERNOR_GUARD_MODE: "enforce", TARGET_DIR: t, GOVERNOR_GUARD_ALLOW: t }),
+    );
+    expect(r.out).toEqual({
+      ...results("returned", "callback-ok", "resolved"),
+      ...Object.fromEntries(
+        EXTRA.map((k) => [
+          k,
+          k === "namedWriteFile" || k === "createWriteStream" ? "resolved" : "returned",
+        ]),
+      ),
+      samePromises: true,
+    });
     expect(ungoverned(r.audit)).toEqual([]);
   });
 
@@ -224,7 +297,12 @@ report(out);
 `,
       await env({ GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_GUARD_ALLOW: allowed }),
     );
-    expect(r.out).toEqual({ intoAllowed: "threw:guard_blocked", outOfAllowed: "threw:guard_blocked", cpSync: "returned", filterWrite: "guard_blocked" });
+    expect(r.out).toEqual({
+      intoAllowed: "threw:guard_blocked",
+      outOfAllowed: "threw:guard_blocked",
+      cpSync: "returned",
+      filterWrite: "guard_blocked",
+    });
     expect(existsSync(path.join(dir, "outside-src"))).toBe(true);
     expect(existsSync(path.join(allowed, "src"))).toBe(true);
     expect(readFileSync(path.join(allowed, "copy", "leaf"), "utf8")).toBe("leaf");
@@ -342,7 +420,9 @@ report(out);
     expect(r.out.syncError).toEqual(expected);
     expect(r.out.promiseError).toEqual(expected);
     expect(r.out.cbError).toBe("callback-error:ENOENT");
-    const fs = realFs as unknown as Record<string, Function> & { promises: Record<string, Function> };
+    const fs = realFs as unknown as Record<string, Function> & {
+      promises: Record<string, Function>;
+    };
     for (const [k, v] of Object.entries(r.out.shape as Record<string, unknown>)) {
       const orig = k.startsWith("promises.") ? fs.promises[k.slice(9)] : fs[k];
       expect([k, v]).toEqual([k, [orig.name, orig.length]]);
@@ -377,8 +457,17 @@ report(out);
 
   it("with the fs guard on it is the hooked writeFile: refused outside a scope (one record), written inside", async () => {
     const dir = tmp();
-    const r = await runChild(dir, "explicit.mjs", SCRIPT, await env({ GOVERNOR_GUARD_MODE: "enforce" }));
-    expect(r.out).toEqual({ outside: "rejected:guard_blocked", inScope: "resolved", plain: "rejected:guard_blocked" });
+    const r = await runChild(
+      dir,
+      "explicit.mjs",
+      SCRIPT,
+      await env({ GOVERNOR_GUARD_MODE: "enforce" }),
+    );
+    expect(r.out).toEqual({
+      outside: "rejected:guard_blocked",
+      inScope: "resolved",
+      plain: "rejected:guard_blocked",
+    });
     expect(existsSync(path.join(dir, "outside"))).toBe(false);
     expect(readFileSync(path.join(dir, "out"), "utf8")).toBe("x");
     expect(ungoverned(r.audit)).toEqual([
@@ -391,16 +480,30 @@ report(out);
     const dir = tmp();
     const { GOVERNOR_GUARD: _off, ...noGuard } = await env({});
     const r = await runChild(dir, "explicit.mjs", SCRIPT, noGuard);
-    expect(r.out).toEqual({ outside: "rejected:guard_blocked", inScope: "resolved", plain: "resolved" });
+    expect(r.out).toEqual({
+      outside: "rejected:guard_blocked",
+      inScope: "resolved",
+      plain: "resolved",
+    });
     expect(existsSync(path.join(dir, "outside"))).toBe(false);
-    expect(ungoverned(r.audit)).toEqual([["writeFile", path.join(dir, "outside"), "no_intent", true]]);
+    expect(ungoverned(r.audit)).toEqual([
+      ["writeFile", path.join(dir, "outside"), "no_intent", true],
+    ]);
   });
 });
 
 describe("governedWriteFile without the fs guard installed (checks against the state it is given)", () => {
   const state = (mode: "enforce" | "observe", paths: string[] = []) => {
     const records: any[] = [];
-    return { records, s: { mode, allow: { hosts: [], paths, commands: [] }, warn: () => {}, record: (x: any) => records.push(x) } };
+    return {
+      records,
+      s: {
+        mode,
+        allow: { hosts: [], paths, commands: [] },
+        warn: () => {},
+        record: (x: any) => records.push(x),
+      },
+    };
   };
 
   it("refused: rejects and writes nothing; allowed: it is fs.promises.writeFile", async () => {
@@ -409,9 +512,13 @@ describe("governedWriteFile without the fs guard installed (checks against the s
     const err = await rejection(governedWriteFile(path.join(dir, "a"), "x", undefined, e.s));
     expect(err).toBeInstanceOf(GovernorGuardError);
     expect(existsSync(path.join(dir, "a"))).toBe(false);
-    expect(e.records.map((x) => [x.target, x.op, x.blocked])).toEqual([[path.join(dir, "a"), "writeFile", true]]);
+    expect(e.records.map((x) => [x.target, x.op, x.blocked])).toEqual([
+      [path.join(dir, "a"), "writeFile", true],
+    ]);
     const ok = state("enforce", [dir]);
-    await expect(governedWriteFile(path.join(dir, "b"), "y", { encoding: "utf8" }, ok.s)).resolves.toBeUndefined();
+    await expect(
+      governedWriteFile(path.join(dir, "b"), "y", { encoding: "utf8" }, ok.s),
+    ).resolves.toBeUndefined();
     expect(readFileSync(path.join(dir, "b"), "utf8")).toBe("y");
     expect(ok.records).toEqual([]);
   });
@@ -425,8 +532,12 @@ describe("fsTarget: the absolute path an fs call names", () => {
     expect(fsTarget("/a/.hidden")).toBe("/a/.hidden");
     expect(fsTarget(Buffer.from("/a/b"))).toBe("/a/b");
     expect(fsTarget(new URL("file:///a/b%20c"))).toBe("/a/b c");
-    expect(fsTarget({ href: "file:///a/b", protocol: "file:", hostname: "", pathname: "/a/b" })).toBe("/a/b");
-    expect(fsTarget({ href: "file:///a/b", protocol: "file:", hostname: "", pathname: "/a/b", fd: 3 })).toBe("/a/b");
+    expect(
+      fsTarget({ href: "file:///a/b", protocol: "file:", hostname: "", pathname: "/a/b" }),
+    ).toBe("/a/b");
+    expect(
+      fsTarget({ href: "file:///a/b", protocol: "file:", hostname: "", pathname: "/a/b", fd: 3 }),
+    ).toBe("/a/b");
     expect(fsTarget(3)).toBeNull();
     expect(fsTarget({ fd: 3, close() {} })).toBeNull();
     expect(fsTarget(undefined)).toBe(path.resolve("undefined"));

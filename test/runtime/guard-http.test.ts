@@ -120,7 +120,11 @@ function run(fixture: string, env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
     child.on("close", (code) => {
       const auditText = existsSync(audit) ? readFileSync(audit, "utf8") : "";
-      const lines = auditText.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const lines = auditText
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       let out: unknown;
       try {
         out = JSON.parse(stdout);
@@ -133,7 +137,8 @@ function run(fixture: string, env: Record<string, string>): Promise<Run> {
 }
 
 const ok = (r: Run) => {
-  if (r.code !== 0 || r.out === undefined) throw new Error(`child failed (${r.code}): ${r.stderr}\n${r.stdout}`);
+  if (r.code !== 0 || r.out === undefined)
+    throw new Error(`child failed (${r.code}): ${r.stderr}\n${r.stdout}`);
   return r;
 };
 
@@ -149,21 +154,51 @@ describe("http guard, enforce mode, outside any scope", () => {
     const r = ok(await run("http-cases.mjs", { GOVERNOR_GUARD_MODE: "enforce" }));
     expect(Object.keys(r.out)).toHaveLength(HTTP_CASES + TLS_CASES);
     for (const [name, res] of Object.entries<any>(r.out)) {
-      expect({ name, ...res }).toMatchObject({ name, ok: false, guard: CAUSE.has(name) ? "cause" : "direct", reason: "no_intent", recorded: 1 });
+      expect({ name, ...res }).toMatchObject({
+        name,
+        ok: false,
+        guard: CAUSE.has(name) ? "cause" : "direct",
+        reason: "no_intent",
+        recorded: 1,
+      });
     }
     expect(target.connections).toBe(0);
     expect(tls.connections).toBe(0);
     expect(r.audit).toHaveLength(HTTP_CASES + TLS_CASES);
-    expect(r.audit[0]).toEqual({ time: expect.any(String), type: "ungoverned", primitive: "http", target: target.host, method: "POST", reason: "no_intent", blocked: true, mode: "enforce" });
+    expect(r.audit[0]).toEqual({
+      time: expect.any(String),
+      type: "ungoverned",
+      primitive: "http",
+      target: target.host,
+      method: "POST",
+      reason: "no_intent",
+      blocked: true,
+      mode: "enforce",
+    });
     expect(r.audit.filter((l) => l.target === tls.host)).toHaveLength(TLS_CASES);
-    expect(r.audit.map((l) => l.method)).toEqual(["POST", "POST", "POST", "POST", "POST", "POST", "POST", "GET", "POST", "POST", "GET"]);
+    expect(r.audit.map((l) => l.method)).toEqual([
+      "POST",
+      "POST",
+      "POST",
+      "POST",
+      "POST",
+      "POST",
+      "POST",
+      "GET",
+      "POST",
+      "POST",
+      "GET",
+    ]);
     expect(r.auditText).not.toMatch(/secret|orders/);
-    expect(r.stderr).toMatch(/governor guard \(enforce\): blocked an outbound HTTP request \(POST 127\.0\.0\.1:\d+\)/);
+    expect(r.stderr).toMatch(
+      /governor guard \(enforce\): blocked an outbound HTTP request \(POST 127\.0\.0\.1:\d+\)/,
+    );
   });
 
   it("covers require() in CommonJS", async () => {
     const r = ok(await run("http-cases.cjs", { GOVERNOR_GUARD_MODE: "enforce" }));
-    for (const res of Object.values<any>(r.out)) expect(res).toMatchObject({ ok: false, guard: "direct", reason: "no_intent", recorded: 1 });
+    for (const res of Object.values<any>(r.out))
+      expect(res).toMatchObject({ ok: false, guard: "direct", reason: "no_intent", recorded: 1 });
     expect(target.connections + tls.connections).toBe(0);
     expect(r.audit.map((l) => [l.target, l.method, l.blocked])).toEqual([
       [target.host, "POST", true],
@@ -174,8 +209,17 @@ describe("http guard, enforce mode, outside any scope", () => {
 
   it("wraps a dispatcher the app sets later, refuses through both handler APIs, and keeps fetch's name and length", async () => {
     const r = ok(await run("http-dispatcher.mjs", { GOVERNOR_GUARD_MODE: "enforce" }));
-    expect(r.out.bundled).toEqual({ isNpmAgent: false, oldApi: "onError guard", newApi: "onResponseError guard" });
-    expect(r.out.afterSet).toEqual({ fetch: { ok: false, guard: true }, request: { ok: false, guard: true }, dispatched: 0, handlers: { oldApi: "onError guard", newApi: "onResponseError guard" } });
+    expect(r.out.bundled).toEqual({
+      isNpmAgent: false,
+      oldApi: "onError guard",
+      newApi: "onResponseError guard",
+    });
+    expect(r.out.afterSet).toEqual({
+      fetch: { ok: false, guard: true },
+      request: { ok: false, guard: true },
+      dispatched: 0,
+      handlers: { oldApi: "onError guard", newApi: "onResponseError guard" },
+    });
     expect(r.out.fetchName).toBe("fetch");
     expect(r.out.fetchLength).toBe(r.out.originalFetchLength);
   });
@@ -193,26 +237,52 @@ describe("http guard, observe mode", () => {
     for (const [name, res] of Object.entries<any>(r.out)) {
       const tlsCase = name.startsWith("https");
       // The TLS stand-in hangs up: those reach it and then fail on their own, not by the guard.
-      expect({ name, ...res }).toMatchObject(tlsCase ? { name, ok: false, guard: null, recorded: 1 } : { name, ok: true, status: 200, recorded: 1 });
+      expect({ name, ...res }).toMatchObject(
+        tlsCase
+          ? { name, ok: false, guard: null, recorded: 1 }
+          : { name, ok: true, status: 200, recorded: 1 },
+      );
     }
     expect(target.requests).toBe(HTTP_CASES);
     expect(tls.connections).toBe(TLS_CASES);
     expect(r.audit).toHaveLength(HTTP_CASES + TLS_CASES);
-    expect(r.audit[0]).toMatchObject({ type: "ungoverned", primitive: "http", target: target.host, method: "POST", reason: "no_intent", blocked: false, mode: "observe" });
+    expect(r.audit[0]).toMatchObject({
+      type: "ungoverned",
+      primitive: "http",
+      target: target.host,
+      method: "POST",
+      reason: "no_intent",
+      blocked: false,
+      mode: "observe",
+    });
   });
 
   it("a dispatcher the app sets is wrapped, not replaced: requests still go through it", async () => {
     const r = ok(await run("http-dispatcher.mjs", { GOVERNOR_GUARD_MODE: "observe" }));
-    expect(r.out.afterSet).toEqual({ fetch: { ok: true, status: 200 }, request: { ok: true, status: 200 }, dispatched: 2, handlers: {} });
+    expect(r.out.afterSet).toEqual({
+      fetch: { ok: true, status: 200 },
+      request: { ok: true, status: 200 },
+      dispatched: 2,
+      handlers: {},
+    });
     expect(r.out.scopeEntry).toEqual({ request: { ok: true, status: 200 }, dispatched: 1 });
   });
 });
 
 describe("http guard, let through", () => {
   it("GOVERNOR_GUARD_ALLOW lets the host through unrecorded", async () => {
-    const r = ok(await run("http-cases.mjs", { GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_GUARD_ALLOW: `${target.host},${tls.host}` }));
+    const r = ok(
+      await run("http-cases.mjs", {
+        GOVERNOR_GUARD_MODE: "enforce",
+        GOVERNOR_GUARD_ALLOW: `${target.host},${tls.host}`,
+      }),
+    );
     for (const [name, res] of Object.entries<any>(r.out)) {
-      expect({ name, ...res }).toMatchObject(name.startsWith("https") ? { name, guard: null, recorded: 0 } : { name, ok: true, status: 200, recorded: 0 });
+      expect({ name, ...res }).toMatchObject(
+        name.startsWith("https")
+          ? { name, guard: null, recorded: 0 }
+          : { name, ok: true, status: 200, recorded: 0 },
+      );
     }
     expect(target.requests).toBe(HTTP_CASES);
     expect(tls.connections).toBe(TLS_CASES);
@@ -220,7 +290,12 @@ describe("http guard, let through", () => {
   });
 
   it("reaches the original functions with the same arguments, this and return value", async () => {
-    const r = ok(await run("http-passthrough.mjs", { GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_GUARD_ALLOW: "127.0.0.1" }));
+    const r = ok(
+      await run("http-passthrough.mjs", {
+        GOVERNOR_GUARD_MODE: "enforce",
+        GOVERNOR_GUARD_ALLOW: "127.0.0.1",
+      }),
+    );
     expect(r.out).toEqual({
       request: { sameArgs: true, sameThis: true, sameReturn: true },
       get: { sameArgs: true, sameReturn: true },
@@ -234,18 +309,29 @@ describe("http guard, let through", () => {
   it("inside an allowed intentScope that names the hosts, every request goes through unrecorded", async () => {
     const r = ok(await run("http-cases.mjs", { GOVERNOR_GUARD_MODE: "enforce", WITHIN: "scope" }));
     for (const [name, res] of Object.entries<any>(r.out)) {
-      expect({ name, ...res }).toMatchObject(name.startsWith("https") ? { name, guard: null, recorded: 0 } : { name, ok: true, status: 200, recorded: 0 });
+      expect({ name, ...res }).toMatchObject(
+        name.startsWith("https")
+          ? { name, guard: null, recorded: 0 }
+          : { name, ok: true, status: 200, recorded: 0 },
+      );
     }
     expect(target.requests).toBe(HTTP_CASES);
     expect(tls.connections).toBe(TLS_CASES);
-    expect(enforce.requests[0]?.body).toMatchObject({ action: "sync", resource: { type: "orders", hosts: [target.host, tls.host] } });
+    expect(enforce.requests[0]?.body).toMatchObject({
+      action: "sync",
+      resource: { type: "orders", hosts: [target.host, tls.host] },
+    });
     expect(r.audit.filter((l) => l.type === "ungoverned")).toEqual([]);
   });
 
   it("a gated tool's body makes its own requests, and the tool's enforce call is never blocked", async () => {
     const r = ok(await run("http-cases.mjs", { GOVERNOR_GUARD_MODE: "enforce", WITHIN: "tool" }));
     for (const [name, res] of Object.entries<any>(r.out)) {
-      expect({ name, ...res }).toMatchObject(name.startsWith("https") ? { name, guard: null, recorded: 0 } : { name, ok: true, status: 200, recorded: 0 });
+      expect({ name, ...res }).toMatchObject(
+        name.startsWith("https")
+          ? { name, guard: null, recorded: 0 }
+          : { name, ok: true, status: 200, recorded: 0 },
+      );
     }
     expect(enforce.requests.length).toBeGreaterThan(0);
     expect(enforce.requests.every((q) => q.body.resource?.name === "sync_orders")).toBe(true);
@@ -256,17 +342,30 @@ describe("http guard, let through", () => {
   it("a scope whose intent names other hosts refuses them (outside_intent), before they connect", async () => {
     const r = ok(await run("http-cases.mjs", { GOVERNOR_GUARD_MODE: "enforce", WITHIN: "narrow" }));
     for (const [name, res] of Object.entries<any>(r.out)) {
-      expect({ name, ...res }).toMatchObject({ name, ok: false, guard: CAUSE.has(name) ? "cause" : "direct", reason: "outside_intent", recorded: 1 });
+      expect({ name, ...res }).toMatchObject({
+        name,
+        ok: false,
+        guard: CAUSE.has(name) ? "cause" : "direct",
+        reason: "outside_intent",
+        recorded: 1,
+      });
     }
     expect(target.connections + tls.connections).toBe(0);
-    expect(r.audit.filter((l) => l.type === "ungoverned")[0]).toMatchObject({ target: target.host, reason: "outside_intent", blocked: true, within: "scope sync", requestId: "req-http" });
+    expect(r.audit.filter((l) => l.type === "ungoverned")[0]).toMatchObject({
+      target: target.host,
+      reason: "outside_intent",
+      blocked: true,
+      within: "scope sync",
+      requestId: "req-http",
+    });
   });
 
   it("a DENY'd gated tool's body never runs, so nothing is sent", async () => {
     enforce.respond = () => deny("req-deny");
     try {
       const r = ok(await run("http-cases.mjs", { GOVERNOR_GUARD_MODE: "enforce", WITHIN: "tool" }));
-      for (const res of Object.values<any>(r.out)) expect(res).toMatchObject({ ok: false, error: "GovernorDeniedError", recorded: 0 });
+      for (const res of Object.values<any>(r.out))
+        expect(res).toMatchObject({ ok: false, error: "GovernorDeniedError", recorded: 0 });
       expect(target.connections + tls.connections).toBe(0);
     } finally {
       enforce.respond = () => allow("req-http");
@@ -278,28 +377,65 @@ describe("governedFetch", () => {
   // In this worker no guard is installed (nothing is patched): governedFetch checks the state it is given.
   const state = (mode: "enforce" | "observe") => {
     const records: UngovernedRecord[] = [];
-    const st: AdmitState = { mode, allow: { hosts: [], paths: [], commands: [] }, warn: () => {}, record: (r) => void records.push(r) };
+    const st: AdmitState = {
+      mode,
+      allow: { hosts: [], paths: [], commands: [] },
+      warn: () => {},
+      record: (r) => void records.push(r),
+    };
     return { st, records };
   };
 
   it("without the http guard: refuses against the given state before anything connects", async () => {
     target.reset();
     const { st, records } = state("enforce");
-    const err = await governedFetch(`${target.url}/orders?token=secret-query`, { method: "POST", body: "secret-body" }, st).catch((e) => e);
+    const err = await governedFetch(
+      `${target.url}/orders?token=secret-query`,
+      { method: "POST", body: "secret-body" },
+      st,
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(GovernorGuardError);
-    expect(err).toMatchObject({ code: "guard_blocked", primitive: "http", target: target.host, reason: "no_intent" });
+    expect(err).toMatchObject({
+      code: "guard_blocked",
+      primitive: "http",
+      target: target.host,
+      reason: "no_intent",
+    });
     expect(target.connections).toBe(0);
-    expect(records).toEqual([expect.objectContaining({ type: "ungoverned", primitive: "http", target: target.host, method: "POST", reason: "no_intent", blocked: true })]);
+    expect(records).toEqual([
+      expect.objectContaining({
+        type: "ungoverned",
+        primitive: "http",
+        target: target.host,
+        method: "POST",
+        reason: "no_intent",
+        blocked: true,
+      }),
+    ]);
   });
 
   it("without the http guard: observe records and fetches; an allowed grant fetches unrecorded", async () => {
     target.reset();
     const observe = state("observe");
     expect((await governedFetch(`${target.url}/a`, undefined, observe.st)).status).toBe(200);
-    expect(observe.records).toEqual([expect.objectContaining({ target: target.host, method: "GET", blocked: false })]);
+    expect(observe.records).toEqual([
+      expect.objectContaining({ target: target.host, method: "GET", blocked: false }),
+    ]);
     const enforce = state("enforce");
-    const grant: Grant = { kind: "scope", name: "sync", source: "enforced", requestId: "r-1", hosts: [target.host] };
-    const res = await runGranted(grant, () => governedFetch(new Request(`${target.url}/b`, { method: "PUT", body: "x" }), undefined, enforce.st));
+    const grant: Grant = {
+      kind: "scope",
+      name: "sync",
+      source: "enforced",
+      requestId: "r-1",
+      hosts: [target.host],
+    };
+    const res = await runGranted(grant, () =>
+      governedFetch(
+        new Request(`${target.url}/b`, { method: "PUT", body: "x" }),
+        undefined,
+        enforce.st,
+      ),
+    );
     expect(res.status).toBe(200);
     expect(enforce.records).toEqual([]);
     expect(target.requests).toBe(2);
@@ -307,7 +443,11 @@ describe("governedFetch", () => {
 
   it("with the http guard installed: the hooked fetch's one check, rejecting with the refusal itself", async () => {
     const r = ok(await run("http-explicit.mjs", { GOVERNOR_GUARD_MODE: "enforce" }));
-    expect(r.out).toEqual({ exported: true, outside: { ok: false, guard: true, reason: "no_intent", recorded: 1 }, inside: { ok: true, status: 200, recorded: 0 } });
+    expect(r.out).toEqual({
+      exported: true,
+      outside: { ok: false, guard: true, reason: "no_intent", recorded: 1 },
+      inside: { ok: true, status: 200, recorded: 0 },
+    });
     expect(target.requests).toBe(1);
   });
 });

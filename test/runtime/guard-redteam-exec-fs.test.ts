@@ -14,7 +14,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-const markers = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("marker-")).sort();
+const markers = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith("marker-"))
+    .sort();
 
 // Each runs `touch marker-<n>` while dressed up as git (allowlisted, or the scope's one command).
 const DISGUISED = `
@@ -40,14 +43,25 @@ if (process.env.IN_SCOPE) await intentScope({ action: "build", resource: { type:
 else await run();
 report(out);
 `;
-const NAMES = ["noSpaces", "assignment", "quotedSubst", "shellArgs", "nullArgs", "forkExecPath", "otherShell"];
+const NAMES = [
+  "noSpaces",
+  "assignment",
+  "quotedSubst",
+  "shellArgs",
+  "nullArgs",
+  "forkExecPath",
+  "otherShell",
+];
 
 describe("exec guard: a line dressed up as an allowed command", () => {
   for (const where of ["allowlisted exec:git", "a scope naming only git"]) {
     it(`is refused, with nothing started (${where})`, async () => {
       server ??= await startEnforce(() => allow("x-1"));
       const dir = tmp();
-      const env: Record<string, string> = { GOVERNOR_GUARD: "exec", GOVERNOR_ENFORCE_URL: server.url };
+      const env: Record<string, string> = {
+        GOVERNOR_GUARD: "exec",
+        GOVERNOR_ENFORCE_URL: server.url,
+      };
       if (where.startsWith("allow")) env.GOVERNOR_GUARD_ALLOW = "exec:git";
       else env.IN_SCOPE = "1";
       const r = await runChild(dir, "disguised.mjs", DISGUISED, env);
@@ -60,12 +74,17 @@ describe("exec guard: a line dressed up as an allowed command", () => {
 
   it("records an assignment's name, never its value", async () => {
     const dir = tmp();
-    const r = await runChild(dir, "secret.mjs", `
+    const r = await runChild(
+      dir,
+      "secret.mjs",
+      `
 import cp from "node:child_process";
 import { attempt, report } from __ATTEMPT__;
 import __RUNTIME__;
 report({ r: await attempt(() => cp.execSync("API_KEY=sk-live-123 curl https://x")) });
-`, { GOVERNOR_GUARD: "exec", GOVERNOR_GUARD_MODE: "enforce" });
+`,
+      { GOVERNOR_GUARD: "exec", GOVERNOR_GUARD_MODE: "enforce" },
+    );
     expect(r.out.r).toBe("threw:guard_blocked");
     expect(r.audit.map((l) => l.target)).toEqual(["API_KEY=…"]);
     expect(r.stderr + readFileSync(`${dir}/audit.jsonl`, "utf8")).not.toContain("sk-live");
@@ -86,7 +105,10 @@ describe("firstWord: a first word that is not a plain name names no command", ()
 describe("fs guard: paths that leave an allowed prefix", () => {
   it("'..' in a string, URL or Buffer, a rename either way, a cp filter's own write: refused; the audit log outside the allowlist is still written", async () => {
     const dir = tmp();
-    const r = await runChild(dir, "paths.mjs", `
+    const r = await runChild(
+      dir,
+      "paths.mjs",
+      `
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import { attempt, report } from __ATTEMPT__;
@@ -102,9 +124,30 @@ out.renameOut = await attempt(() => fs.renameSync(D + "/app/y", D + "/x4"));
 out.renameIn = await attempt(() => fs.renameSync(D + "/paths.mjs", D + "/app/p"));
 out.cpFilter = await attempt(() => fsp.cp(D + "/app/in", D + "/app/c", { recursive: true, filter: () => (fs.writeFileSync(D + "/x5", "x"), true) }));
 report(out);
-`, { GOVERNOR_GUARD: "fs", GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_GUARD_ALLOW: `${dir}/app` });
-    expect(r.out).toEqual({ dotdot: "threw:guard_blocked", url: "threw:guard_blocked", buffer: "threw:guard_blocked", inside: "returned", renameOut: "threw:guard_blocked", renameIn: "threw:guard_blocked", cpFilter: "rejected:guard_blocked" });
-    expect(readdirSync(dir).filter((f) => f.startsWith("x")).sort()).toEqual([]);
-    expect(r.audit.map((l) => l.target)).toEqual([`${dir}/x1`, `${dir}/x2`, `${dir}/x3`, `${dir}/x4`, `${dir}/paths.mjs`, `${dir}/x5`]);
+`,
+      { GOVERNOR_GUARD: "fs", GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_GUARD_ALLOW: `${dir}/app` },
+    );
+    expect(r.out).toEqual({
+      dotdot: "threw:guard_blocked",
+      url: "threw:guard_blocked",
+      buffer: "threw:guard_blocked",
+      inside: "returned",
+      renameOut: "threw:guard_blocked",
+      renameIn: "threw:guard_blocked",
+      cpFilter: "rejected:guard_blocked",
+    });
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.startsWith("x"))
+        .sort(),
+    ).toEqual([]);
+    expect(r.audit.map((l) => l.target)).toEqual([
+      `${dir}/x1`,
+      `${dir}/x2`,
+      `${dir}/x3`,
+      `${dir}/x4`,
+      `${dir}/paths.mjs`,
+      `${dir}/x5`,
+    ]);
   });
 });

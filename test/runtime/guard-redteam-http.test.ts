@@ -51,7 +51,16 @@ afterAll(async () => {
   await Promise.all([a, b].map((t) => new Promise((r) => t.server.close(r))));
 });
 
-const env = () => ({ GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_ENFORCE_URL: enforce.url, GOVERNOR_API_KEY: "k", A: a.host, B: b.host, PORT_A: String(a.port), UNDICI });
+const env = () => ({
+  GOVERNOR_GUARD: "http",
+  GOVERNOR_GUARD_MODE: "enforce",
+  GOVERNOR_ENFORCE_URL: enforce.url,
+  GOVERNOR_API_KEY: "k",
+  A: a.host,
+  B: b.host,
+  PORT_A: String(a.port),
+  UNDICI,
+});
 
 const PRELUDE = `
 import { createRequire } from "node:module";
@@ -69,7 +78,10 @@ describe("http guard: a fetch with the app's own dispatcher", () => {
     a.hits.length = 0;
     b.hits.length = 0;
     const dir = mkdtempSync(path.join(tmpdir(), "gov-rt-http-"));
-    const r = await runChild(dir, "child.mjs", `${PRELUDE}
+    const r = await runChild(
+      dir,
+      "child.mjs",
+      `${PRELUDE}
 const hop = "http://" + A + "/redirect?to=" + encodeURIComponent("http://" + B + "/second");
 const own = new undici.Agent();
 const init = { dispatcher: own };
@@ -80,7 +92,9 @@ out.direct = await inA(() => settle(fetch("http://" + A + "/plain", init)));
 out.outside = await settle(fetch("http://" + A + "/plain", init));
 process.stdout.write(JSON.stringify(out));
 await own.close();
-`, env());
+`,
+      env(),
+    );
     expect(r.code, r.stderr).toBe(0);
     const refused = { name: "GovernorGuardError", code: "guard_blocked", reason: "outside_intent" };
     expect(r.out).toEqual({
@@ -92,18 +106,23 @@ await own.close();
     });
     expect(b.hits).toEqual([]);
     expect(a.hits.filter((h) => h.startsWith("/redirect"))).toHaveLength(2);
-    expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => [l.target, l.reason])).toEqual([
-      [b.host, "outside_intent"],
-      [b.host, "outside_intent"],
-      [a.host, "no_intent"],
-    ]);
+    expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => [l.target, l.reason])).toEqual(
+      [
+        [b.host, "outside_intent"],
+        [b.host, "outside_intent"],
+        [a.host, "no_intent"],
+      ],
+    );
   });
 });
 
 describe("http guard: a host with a trailing dot", () => {
   it("is the host the scope names without it (allowed), and recorded without the dot outside it", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gov-rt-http-"));
-    const r = await runChild(dir, "child.mjs", `${PRELUDE}
+    const r = await runChild(
+      dir,
+      "child.mjs",
+      `${PRELUDE}
 const lookup = (h, o, cb) => (o && o.all ? cb(null, [{ address: "127.0.0.1", family: 4 }]) : cb(null, "127.0.0.1", 4));
 const get = (opts) => new Promise((res) => { const q = http.get(opts, (s) => { s.resume(); s.on("end", () => res(s.statusCode)); }); q.on("error", (e) => res(e.code)); });
 const scoped = (fn) => rt.intentScope({ action: "sync", resource: { type: "orders", hosts: ["localhost:" + process.env.PORT_A] } }, fn);
@@ -111,13 +130,17 @@ out.httpInScope = await scoped(() => get({ hostname: "localhost.", port: process
 out.fetchInScope = await scoped(() => settle(fetch("http://localhost.:" + process.env.PORT_A + "/")));
 out.outside = await get({ hostname: "LOCALHOST.", port: process.env.PORT_A, lookup });
 process.stdout.write(JSON.stringify(out));
-`, env());
+`,
+      env(),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.httpInScope).toBe(200);
     // fetch resolves "localhost." itself (machine-dependent): only that the guard let it go.
     expect(r.out.fetchInScope.code).not.toBe("guard_blocked");
     expect(r.out.outside).toBe("guard_blocked");
-    expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => [l.target, l.reason])).toEqual([[`localhost:${a.port}`, "no_intent"]]);
+    expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => [l.target, l.reason])).toEqual(
+      [[`localhost:${a.port}`, "no_intent"]],
+    );
   });
 });
 
@@ -125,7 +148,10 @@ describe("http guard: new http.ClientRequest() called directly", () => {
   it("is refused outside a scope without connecting, allowed inside, and still the class for instanceof and subclasses", async () => {
     a.hits.length = 0;
     const dir = mkdtempSync(path.join(tmpdir(), "gov-rt-http-"));
-    const r = await runChild(dir, "child.mjs", `${PRELUDE}
+    const r = await runChild(
+      dir,
+      "child.mjs",
+      `${PRELUDE}
 import { ClientRequest } from "node:http";
 const send = (make) => new Promise((res) => { const q = make((s) => { s.resume(); s.on("end", () => res(s.statusCode)); }); q.on("error", (e) => res(e.code)); q.end(); });
 class Mine extends http.ClientRequest {}
@@ -138,11 +164,25 @@ viaRequest.on("error", () => {});
 out.shape = [viaRequest instanceof http.ClientRequest, new Mine("http://" + A + "/x").on("error", () => {}) instanceof Mine, http.ClientRequest.name, http.ClientRequest === ClientRequest];
 viaRequest.destroy();
 process.stdout.write(JSON.stringify(out));
-`, env());
+`,
+      env(),
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.out).toEqual({ outside: "guard_blocked", named: "guard_blocked", subclass: "guard_blocked", inside: 200, shape: [true, true, "ClientRequest", true] });
+    expect(r.out).toEqual({
+      outside: "guard_blocked",
+      named: "guard_blocked",
+      subclass: "guard_blocked",
+      inside: 200,
+      shape: [true, true, "ClientRequest", true],
+    });
     expect(a.hits).toEqual(["/direct"]);
-    expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => l.reason)).toEqual(["no_intent", "no_intent", "no_intent", "no_intent", "no_intent"]);
+    expect(r.audit.filter((l) => l.type === "ungoverned").map((l) => l.reason)).toEqual([
+      "no_intent",
+      "no_intent",
+      "no_intent",
+      "no_intent",
+      "no_intent",
+    ]);
   });
 });
 
@@ -151,7 +191,10 @@ describe("governedFetch without the http guard installed", () => {
     a.hits.length = 0;
     b.hits.length = 0;
     const dir = mkdtempSync(path.join(tmpdir(), "gov-rt-http-"));
-    const r = await runChild(dir, "child.mjs", `${PRELUDE}
+    const r = await runChild(
+      dir,
+      "child.mjs",
+      `${PRELUDE}
 const hop = "http://" + A + "/redirect?to=" + encodeURIComponent("http://" + B + "/second");
 out.global = await inA(() => settle(rt.governedFetch(hop)));
 out.own = await inA(() => settle(rt.governedFetch(hop, { dispatcher: new undici.Agent() })));
@@ -159,10 +202,18 @@ out.request = await inA(() => settle(rt.governedFetch(new Request(hop))));
 out.direct = await inA(() => settle(rt.governedFetch("http://" + A + "/plain", { method: "post", body: "x" })));
 out.installed = Boolean(globalThis[Symbol.for("governor.guard")]);
 process.stdout.write(JSON.stringify(out));
-`, { ...env(), GOVERNOR_GUARD: "", GOVERNOR_GUARD_MODE: "" });
+`,
+      { ...env(), GOVERNOR_GUARD: "", GOVERNOR_GUARD_MODE: "" },
+    );
     expect(r.code, r.stderr).toBe(0);
     const refused = { name: "GovernorGuardError", code: "guard_blocked", reason: "outside_intent" };
-    expect(r.out).toEqual({ global: refused, own: refused, request: refused, direct: { status: 200, text: "ok" }, installed: false });
+    expect(r.out).toEqual({
+      global: refused,
+      own: refused,
+      request: refused,
+      direct: { status: 200, text: "ok" },
+      installed: false,
+    });
     expect(b.hits).toEqual([]);
     expect(a.hits).toHaveLength(4);
   });

@@ -14,7 +14,11 @@ let targets: { server: http.Server; host: string; hits: number }[] = [];
 let dir: string;
 
 async function target() {
-  const t = { server: http.createServer((req, res) => (t.hits++, req.resume(), res.end("ok"))), host: "", hits: 0 };
+  const t = {
+    server: http.createServer((req, res) => (t.hits++, req.resume(), res.end("ok"))),
+    host: "",
+    hits: 0,
+  };
   await new Promise<void>((r) => t.server.listen(0, "127.0.0.1", r));
   t.host = `127.0.0.1:${(t.server.address() as AddressInfo).port}`;
   targets.push(t);
@@ -30,7 +34,13 @@ afterEach(async () => {
   targets = [];
 });
 
-const env = (extra: Record<string, string> = {}) => ({ GOVERNOR_GUARD: "http,exec,fs", GOVERNOR_GUARD_MODE: "enforce", GOVERNOR_ENFORCE_URL: enforce.url, GOVERNOR_CACHE_TTL_MS: "0", ...extra });
+const env = (extra: Record<string, string> = {}) => ({
+  GOVERNOR_GUARD: "http,exec,fs",
+  GOVERNOR_GUARD_MODE: "enforce",
+  GOVERNOR_ENFORCE_URL: enforce.url,
+  GOVERNOR_CACHE_TTL_MS: "0",
+  ...extra,
+});
 
 // Each step tries one side effect and reports "done" or the error's code and reason.
 const STEPS = `
@@ -52,7 +62,10 @@ describe("intent scopes with the guards on", () => {
     const t = await target();
     const file = path.join(dir, "out", "a.txt");
     const marker = path.join(dir, "spawned");
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       import { mkdirSync } from "node:fs";
       await rt.intentScope({ action: "export", resource: { type: "report", hosts: [${JSON.stringify(t.host)}] } }, async () => {
         await attempt("fetch", () => fetchIt(${JSON.stringify(t.host)}));
@@ -63,32 +76,59 @@ describe("intent scopes with the guards on", () => {
       await attempt("fetch outside", () => fetchIt(${JSON.stringify(t.host)}));
       await attempt("write outside", () => write(${JSON.stringify(file + ".2")}));
       await attempt("spawn outside", () => run(${JSON.stringify(marker + ".2")}));
-      console.log(JSON.stringify(out));`, env());
-    expect(res.out).toEqual({ fetch: "done", mkdir: "done", write: "done", spawn: "done", "fetch outside": "blocked:no_intent", "write outside": "blocked:no_intent", "spawn outside": "blocked:no_intent" });
+      console.log(JSON.stringify(out));`,
+      env(),
+    );
+    expect(res.out).toEqual({
+      fetch: "done",
+      mkdir: "done",
+      write: "done",
+      spawn: "done",
+      "fetch outside": "blocked:no_intent",
+      "write outside": "blocked:no_intent",
+      "spawn outside": "blocked:no_intent",
+    });
     expect(t.hits).toBe(1);
     expect(existsSync(file) && existsSync(marker)).toBe(true);
     expect(existsSync(file + ".2") || existsSync(marker + ".2")).toBe(false);
     const lines = res.audit.filter((l) => l.type === "ungoverned");
-    expect(lines.map((l) => [l.primitive, l.reason, l.blocked])).toEqual([["http", "no_intent", true], ["fs", "no_intent", true], ["exec", "no_intent", true]]);
+    expect(lines.map((l) => [l.primitive, l.reason, l.blocked])).toEqual([
+      ["http", "no_intent", true],
+      ["fs", "no_intent", true],
+      ["exec", "no_intent", true],
+    ]);
     expect(lines[0]).toMatchObject({ target: t.host, method: "GET" });
     expect(JSON.stringify(res.audit)).not.toContain("secret=q");
     expect(JSON.stringify(res.audit)).not.toContain("writeFileSync(process.argv");
     // The scope's own decision is audited like a tool call's; the enforce call itself was never blocked.
-    expect(res.audit.find((l) => l.gatedBy === "scope")).toMatchObject({ tool: "export", decision: "ALLOW", requestId: "s-1" });
+    expect(res.audit.find((l) => l.gatedBy === "scope")).toMatchObject({
+      tool: "export",
+      decision: "ALLOW",
+      requestId: "s-1",
+    });
   });
 
   it("a DENY'd scope never runs its function; the narrowing to resource.hosts holds inside an allowed one", async () => {
     enforce = await startEnforce((req) => (req.body.action === "delete" ? deny("d-1") : allow()));
     const a = await target();
     const b = await target();
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       await attempt("denied scope", () => rt.intentScope({ action: "delete", resource: "records" }, () => fetchIt(${JSON.stringify(a.host)})));
       await rt.intentScope({ action: "sync", resource: { type: "crm", hosts: [${JSON.stringify(a.host)}] } }, async () => {
         await attempt("named host", () => fetchIt(${JSON.stringify(a.host)}));
         await attempt("other host", () => fetchIt(${JSON.stringify(b.host)}));
       });
-      console.log(JSON.stringify(out));`, env());
-    expect(res.out).toEqual({ "denied scope": "GovernorDeniedError", "named host": "done", "other host": "blocked:outside_intent" });
+      console.log(JSON.stringify(out));`,
+      env(),
+    );
+    expect(res.out).toEqual({
+      "denied scope": "GovernorDeniedError",
+      "named host": "done",
+      "other host": "blocked:outside_intent",
+    });
     expect([a.hits, b.hits]).toEqual([1, 0]);
   });
 
@@ -96,7 +136,10 @@ describe("intent scopes with the guards on", () => {
     enforce = await startEnforce((req) => allow(`r-${req.body.action}`));
     const a = await target();
     const b = await target();
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       let open; const barrier = new Promise((r) => (open = r));
       const job = (name, mine, theirs) => rt.intentScope({ action: name, resource: { type: "job", hosts: [mine] } }, async () => {
         await barrier;
@@ -108,16 +151,36 @@ describe("intent scopes with the guards on", () => {
       const jb = job("beta", ${JSON.stringify(b.host)}, ${JSON.stringify(a.host)});
       setTimeout(open, 0);
       out.ids = await Promise.all([ja, jb]);
-      console.log(JSON.stringify(out));`, env());
-    expect(res.out).toEqual({ "alpha mine": "done", "alpha theirs": "blocked:outside_intent", "beta mine": "done", "beta theirs": "blocked:outside_intent", ids: ["r-alpha", "r-beta"] });
+      console.log(JSON.stringify(out));`,
+      env(),
+    );
+    expect(res.out).toEqual({
+      "alpha mine": "done",
+      "alpha theirs": "blocked:outside_intent",
+      "beta mine": "done",
+      "beta theirs": "blocked:outside_intent",
+      ids: ["r-alpha", "r-beta"],
+    });
     expect([a.hits, b.hits]).toEqual([1, 1]);
   });
 
   it("once a signed decision expires, the scope's side effects stop, with no silent renewal", async () => {
     const key = "guard-decision-key-0123456789";
-    enforce = await startEnforce((req) => allow("s-9", { ...signDecision(key, { intent: req.body, decision: "ALLOW", requestId: "s-9", ttlMs: 60_000 }) }));
+    enforce = await startEnforce((req) =>
+      allow("s-9", {
+        ...signDecision(key, {
+          intent: req.body,
+          decision: "ALLOW",
+          requestId: "s-9",
+          ttlMs: 60_000,
+        }),
+      }),
+    );
     const t = await target();
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       await rt.intentScope({ action: "export", resource: "report" }, async () => {
         await attempt("before expiry", () => fetchIt(${JSON.stringify(t.host)}));
         const real = Date.now; Date.now = () => real() + 120_000; // the decision's 60 s have passed
@@ -125,32 +188,57 @@ describe("intent scopes with the guards on", () => {
         await attempt("write after expiry", () => write(${JSON.stringify(path.join(dir, "late.txt"))}));
         Date.now = real;
       });
-      console.log(JSON.stringify(out));`, env({ GOVERNOR_DECISION_KEY: key }));
-    expect(res.out).toEqual({ "before expiry": "done", "after expiry": "blocked:expired", "write after expiry": "blocked:expired" });
+      console.log(JSON.stringify(out));`,
+      env({ GOVERNOR_DECISION_KEY: key }),
+    );
+    expect(res.out).toEqual({
+      "before expiry": "done",
+      "after expiry": "blocked:expired",
+      "write after expiry": "blocked:expired",
+    });
     expect(t.hits).toBe(1);
     expect(enforce.requests).toHaveLength(1);
     expect(existsSync(path.join(dir, "late.txt"))).toBe(false);
-    expect(res.audit.filter((l) => l.type === "ungoverned")[0]).toMatchObject({ reason: "expired", within: "scope export", requestId: "s-9", blocked: true });
+    expect(res.audit.filter((l) => l.type === "ungoverned")[0]).toMatchObject({
+      reason: "expired",
+      within: "scope export",
+      requestId: "s-9",
+      blocked: true,
+    });
   });
 
   it("observe mode lets ungoverned side effects happen and records them; a gated tool's body makes its own call", async () => {
     enforce = await startEnforce(() => allow("t-1"));
     const t = await target();
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       await attempt("outside", () => fetchIt(${JSON.stringify(t.host)}));
       const lookup = rt.gate("lookup_order", async (input) => fetchIt(${JSON.stringify(t.host)}));
       await attempt("tool body", () => lookup({ id: 1 }));
-      console.log(JSON.stringify(out));`, env({ GOVERNOR_GUARD_MODE: "observe" }));
+      console.log(JSON.stringify(out));`,
+      env({ GOVERNOR_GUARD_MODE: "observe" }),
+    );
     expect(res.out).toEqual({ outside: "done", "tool body": "done" });
     expect(t.hits).toBe(2);
-    expect(res.audit.filter((l) => l.type === "ungoverned").map((l) => [l.reason, l.blocked, l.mode])).toEqual([["no_intent", false, "observe"]]);
-    expect(res.stderr).toContain("governor guard (observe): let through an outbound HTTP request (GET");
+    expect(
+      res.audit.filter((l) => l.type === "ungoverned").map((l) => [l.reason, l.blocked, l.mode]),
+    ).toEqual([["no_intent", false, "observe"]]);
+    expect(res.stderr).toContain(
+      "governor guard (observe): let through an outbound HTTP request (GET",
+    );
     // In enforce mode too, the allowed tool's body makes its call while the same call outside is refused.
-    const enforced = await runChild(dir, "app2.mjs", `${STEPS}
+    const enforced = await runChild(
+      dir,
+      "app2.mjs",
+      `${STEPS}
       const lookup = rt.gate("lookup_order", async (input) => fetchIt(${JSON.stringify(t.host)}));
       await attempt("tool body", () => lookup({ id: 1 }));
       await attempt("outside", () => fetchIt(${JSON.stringify(t.host)}));
-      console.log(JSON.stringify(out));`, env({ GOVERNOR_AUDIT_LOG: path.join(dir, "audit2.jsonl") }));
+      console.log(JSON.stringify(out));`,
+      env({ GOVERNOR_AUDIT_LOG: path.join(dir, "audit2.jsonl") }),
+    );
     expect(enforced.out).toEqual({ "tool body": "done", outside: "blocked:no_intent" });
     expect(t.hits).toBe(3);
   });
@@ -158,11 +246,16 @@ describe("intent scopes with the guards on", () => {
   it("with the governor's config invalid the guards stay on, and the record reaches stderr and the audit log", async () => {
     const t = await target();
     enforce = await startEnforce(() => allow());
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       await attempt("outside", () => fetchIt(${JSON.stringify(t.host)}));
       const tool = rt.gate("lookup", async () => fetchIt(${JSON.stringify(t.host)}));
       await attempt("tool", () => tool({}));
-      console.log(JSON.stringify(out));`, { GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "enforce" });
+      console.log(JSON.stringify(out));`,
+      { GOVERNOR_GUARD: "http", GOVERNOR_GUARD_MODE: "enforce" },
+    );
     expect(res.out).toEqual({ outside: "blocked:no_intent", tool: "GovernorConfigError" });
     expect(t.hits).toBe(0);
     expect(res.stderr).toContain("governor guard (enforce): blocked an outbound HTTP request");
@@ -172,11 +265,16 @@ describe("intent scopes with the guards on", () => {
   it("GOVERNOR_GUARD set after the runtime loaded (dotenv) takes effect when the default governor is made", async () => {
     enforce = await startEnforce(() => allow());
     const file = path.join(dir, "late.txt");
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       process.env.GOVERNOR_GUARD = "fs"; process.env.GOVERNOR_GUARD_MODE = "enforce";
       rt.getDefaultGovernor();
       await attempt("write", () => write(${JSON.stringify(file)}));
-      console.log(JSON.stringify(out));`, { GOVERNOR_ENFORCE_URL: enforce.url });
+      console.log(JSON.stringify(out));`,
+      { GOVERNOR_ENFORCE_URL: enforce.url },
+    );
     expect(res.out).toEqual({ write: "blocked:no_intent" });
     expect(existsSync(file)).toBe(false);
   });
@@ -184,16 +282,23 @@ describe("intent scopes with the guards on", () => {
   it("the first install wins across the ESM and CJS bundles, and a later governor's different guard is named", async () => {
     enforce = await startEnforce(() => allow());
     const file = path.join(dir, "x.txt");
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       import { createRequire } from "node:module";
       const cjs = createRequire(import.meta.url)(__RUNTIME_CJS__);
       const g = cjs.createGovernor({ guard: { on: ["http"], mode: "observe" } });
       await attempt("write", () => write(${JSON.stringify(file)}));
       await attempt("cjs scope write", () => cjs.intentScope({ action: "save", resource: "file" }, () => write(${JSON.stringify(file)})));
       await g.close();
-      console.log(JSON.stringify(out));`, env({ GOVERNOR_GUARD: "fs" }));
+      console.log(JSON.stringify(out));`,
+      env({ GOVERNOR_GUARD: "fs" }),
+    );
     expect(res.out).toEqual({ write: "blocked:no_intent", "cjs scope write": "done" });
-    expect(res.stderr).toContain("guards are already on in this process as fs (enforce); the first install wins, so http (observe) is ignored");
+    expect(res.stderr).toContain(
+      "guards are already on in this process as fs (enforce); the first install wins, so http (observe) is ignored",
+    );
   });
 });
 
@@ -201,7 +306,10 @@ describe("a scope ends when its function returns", () => {
   it("a timer or a server it left running cannot act on its decision afterwards; an iterator's steps can until it is done", async () => {
     enforce = await startEnforce(() => allow("s-end"));
     const t = await target();
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       import http from "node:http";
       let fire; const fired = new Promise((r) => (fire = r));
       let go; const later = new Promise((r) => (go = r));
@@ -226,9 +334,17 @@ describe("a scope ends when its function returns", () => {
         yield 2;
       });
       for await (const _ of it);
-      console.log(JSON.stringify(out));`, env());
+      console.log(JSON.stringify(out));`,
+      env(),
+    );
     expect(res.stderr).toContain("scope boot had already ended");
-    expect(res.out).toEqual({ inside: "done", "timer after return": "blocked:ended", "request handler": "blocked:ended", "step 1": "done", "step 2": "done" });
+    expect(res.out).toEqual({
+      inside: "done",
+      "timer after return": "blocked:ended",
+      "request handler": "blocked:ended",
+      "step 1": "done",
+      "step 2": "done",
+    });
     expect(t.hits).toBe(3);
   });
 });
@@ -248,10 +364,31 @@ describe("unix sockets", () => {
         await attempt("scope naming localhost", () => rt.intentScope({ action: "list", resource: { type: "containers", hosts: ["localhost"] } }, get));
         await attempt("scope naming the socket", () => rt.intentScope({ action: "list", resource: { type: "containers", hosts: ["unix:" + ${JSON.stringify(sock)}] } }, get));
         console.log(JSON.stringify(out));`;
-      const res = await runChild(dir, "app.mjs", script, env({ GOVERNOR_GUARD_ALLOW: "localhost" }));
-      expect(res.out).toEqual({ outside: "blocked:no_intent", "scope naming localhost": "blocked:outside_intent", "scope naming the socket": "done" });
-      expect(res.audit.find((l) => l.type === "ungoverned")).toMatchObject({ target: `unix:${sock}`, method: "GET", blocked: true });
-      const allowed = await runChild(dir, "app2.mjs", script, env({ GOVERNOR_GUARD_ALLOW: `unix:${sock}`, GOVERNOR_AUDIT_LOG: path.join(dir, "a2.jsonl") }));
+      const res = await runChild(
+        dir,
+        "app.mjs",
+        script,
+        env({ GOVERNOR_GUARD_ALLOW: "localhost" }),
+      );
+      expect(res.out).toEqual({
+        outside: "blocked:no_intent",
+        "scope naming localhost": "blocked:outside_intent",
+        "scope naming the socket": "done",
+      });
+      expect(res.audit.find((l) => l.type === "ungoverned")).toMatchObject({
+        target: `unix:${sock}`,
+        method: "GET",
+        blocked: true,
+      });
+      const allowed = await runChild(
+        dir,
+        "app2.mjs",
+        script,
+        env({
+          GOVERNOR_GUARD_ALLOW: `unix:${sock}`,
+          GOVERNOR_AUDIT_LOG: path.join(dir, "a2.jsonl"),
+        }),
+      );
       expect(allowed.out).toMatchObject({ outside: "done" });
       expect(hits).toBe(1 + 3);
     } finally {
@@ -264,7 +401,10 @@ describe("a tool call ends when its body settles", () => {
   it("a timer the tool left running is refused as ended; a scope started from leftover work stands on its own", async () => {
     enforce = await startEnforce((req) => allow(`r-${req.body.action}`));
     const t = await target();
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       let fire; const fired = new Promise((r) => (fire = r));
       let go; const later = new Promise((r) => (go = r));
       const tool = rt.gate("sync_orders", async () => {
@@ -278,10 +418,18 @@ describe("a tool call ends when its body settles", () => {
       await tool();
       go();
       await fired;
-      console.log(JSON.stringify(out));`, env());
-    expect(res.out).toEqual({ "tool leftover": "blocked:ended", "own scope from leftover": "done" });
+      console.log(JSON.stringify(out));`,
+      env(),
+    );
+    expect(res.out).toEqual({
+      "tool leftover": "blocked:ended",
+      "own scope from leftover": "done",
+    });
     expect(t.hits).toBe(1);
-    expect(res.audit.find((l) => l.type === "ungoverned")).toMatchObject({ reason: "ended", within: "tool sync_orders" });
+    expect(res.audit.find((l) => l.type === "ungoverned")).toMatchObject({
+      reason: "ended",
+      within: "tool sync_orders",
+    });
   });
 });
 
@@ -289,11 +437,16 @@ describe("governed calls with no guard settings at all", () => {
   it("tool calls carry no grant (no promise hooks turned on), and a refusal in a tool says how to change that", async () => {
     enforce = await startEnforce(() => allow("t-2"));
     const file = path.join(dir, "x.txt");
-    const res = await runChild(dir, "app.mjs", `${STEPS}
+    const res = await runChild(
+      dir,
+      "app.mjs",
+      `${STEPS}
       const tool = rt.gate("save", async () => { out.grant = rt.currentGrant(); return rt.governedWriteFile(${JSON.stringify(file)}, "data"); });
       try { await tool(); out.result = "done"; } catch (e) { out.result = e.code; out.hint = e.message.includes("set GOVERNOR_GUARD_MODE=enforce"); }
       out.scope = await rt.intentScope({ action: "save", resource: "file" }, () => rt.governedWriteFile(${JSON.stringify(file)}, "data").then(() => "done"));
-      console.log(JSON.stringify(out));`, { GOVERNOR_ENFORCE_URL: enforce.url });
+      console.log(JSON.stringify(out));`,
+      { GOVERNOR_ENFORCE_URL: enforce.url },
+    );
     expect(res.out).toEqual({ grant: null, result: "guard_blocked", hint: true, scope: "done" });
   });
 });

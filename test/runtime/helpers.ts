@@ -20,7 +20,14 @@ export function makeGovernor(options: GovernorOptions): TestGovernor {
   const warnings: string[] = [];
   const auditPath = path.join(tmp(), "audit.jsonl");
   // config: {} so a governor.config.json in the working directory never leaks into a test.
-  const governor = createGovernor({ env: {}, config: {}, cacheTtlMs: 0, auditLog: auditPath, warn: (m) => warnings.push(m), ...options });
+  const governor = createGovernor({
+    env: {},
+    config: {},
+    cacheTtlMs: 0,
+    auditLog: auditPath,
+    warn: (m) => warnings.push(m),
+    ...options,
+  });
   open.push(governor);
   return {
     governor,
@@ -29,7 +36,11 @@ export function makeGovernor(options: GovernorOptions): TestGovernor {
     async auditLines() {
       await governor.close();
       if (!existsSync(auditPath)) return [];
-      return readFileSync(auditPath, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      return readFileSync(auditPath, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     },
   };
 }

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { buildIntent, inferIntentEntry, loadIntentMap, looksLikePii, GovernorConfigError, type IntentMap } from "../../src/runtime/index.js";
+import {
+  buildIntent,
+  inferIntentEntry,
+  loadIntentMap,
+  looksLikePii,
+  GovernorConfigError,
+  type IntentMap,
+} from "../../src/runtime/index.js";
 
 describe("inferIntentEntry", () => {
   it.each([
@@ -26,17 +33,39 @@ describe("inferIntentEntry", () => {
   });
 
   it("keeps an unknown leading verb for the server to canonicalize", () => {
-    expect(inferIntentEntry("refund_payment")).toEqual({ action: "refund", resource: { type: "payment", name: "refund_payment" } });
-    expect(inferIntentEntry("calculator")).toEqual({ action: "execute", resource: { type: "calculator", name: "calculator" } });
+    expect(inferIntentEntry("refund_payment")).toEqual({
+      action: "refund",
+      resource: { type: "payment", name: "refund_payment" },
+    });
+    expect(inferIntentEntry("calculator")).toEqual({
+      action: "execute",
+      resource: { type: "calculator", name: "calculator" },
+    });
   });
 });
 
 describe("looksLikePii", () => {
-  it.each(["jane@example.com", "write to jane.doe@corp.example.org please", "+1 415 555 0134", "(415) 555-0134",
-    "4111 1111 1111 1111", "4242424242424242", "123-45-6789", "DE89370400440532013000"])("flags %s", (s) => {
+  it.each([
+    "jane@example.com",
+    "write to jane.doe@corp.example.org please",
+    "+1 415 555 0134",
+    "(415) 555-0134",
+    "4111 1111 1111 1111",
+    "4242424242424242",
+    "123-45-6789",
+    "DE89370400440532013000",
+  ])("flags %s", (s) => {
     expect(looksLikePii(s)).toBe(true);
   });
-  it.each(["hello world", "2024-01-05", "order 12345", "4111 1111 1111 1112", "price 1999.00", "v1.2.3", "user@host"])("does not flag %s", (s) => {
+  it.each([
+    "hello world",
+    "2024-01-05",
+    "order 12345",
+    "4111 1111 1111 1112",
+    "price 1999.00",
+    "v1.2.3",
+    "user@host",
+  ])("does not flag %s", (s) => {
     expect(looksLikePii(s)).toBe(false);
   });
 });
@@ -56,17 +85,27 @@ describe("the pii scan cannot be dodged by padding", () => {
     expect(pii([deep])).toBe(true);
     expect(pii([{ text: "a".repeat(1_000_001) }])).toBe(true);
     // Ordinary arguments are unaffected.
-    expect(pii([{ items: ["a", "b"], nested: { a: { b: { c: "fine" } } }, text: pad }])).toBe(false);
+    expect(pii([{ items: ["a", "b"], nested: { a: { b: { c: "fine" } } }, text: pad }])).toBe(
+      false,
+    );
     expect(pii([{ counts: Array.from({ length: 50_000 }, (_, i) => i) }])).toBe(false);
   });
 });
 
 describe("buildIntent", () => {
   const map: IntentMap = {
-    defaults: { actor: { id: "support-bot", type: "agent" }, data: { sensitivity: ["internal"] }, layer: "L4" },
+    defaults: {
+      actor: { id: "support-bot", type: "agent" },
+      data: { sensitivity: ["internal"] },
+      layer: "L4",
+    },
     tools: {
       send_email: { action: "send", resource: { type: "email" }, data: { pii: true } },
-      refund_payment: { action: "refund", resource: { type: "payment", name: "stripe" }, risk: { authn: "required" } },
+      refund_payment: {
+        action: "refund",
+        resource: { type: "payment", name: "stripe" },
+        risk: { authn: "required" },
+      },
       lookup: { resource: "crm" },
     },
   };
@@ -75,7 +114,10 @@ describe("buildIntent", () => {
     const first = buildIntent("get_order", [{ id: 7 }]);
     first.action = "delete";
     first.resource.type = "payment";
-    expect(buildIntent("get_order", [{ id: 7 }])).toMatchObject({ action: "read", resource: { type: "order", name: "get_order" } });
+    expect(buildIntent("get_order", [{ id: 7 }])).toMatchObject({
+      action: "read",
+      resource: { type: "order", name: "get_order" },
+    });
   });
 
   it("infers everything without a map", () => {
@@ -112,14 +154,28 @@ describe("buildIntent", () => {
     expect(text).not.toContain("a@example.com");
     expect(text).not.toContain("secret-value-123");
     // Nested deep, in a card number
-    expect(buildIntent("charge", [{ payment: { card: { number: "4111-1111-1111-1111" } } }]).data?.pii).toBe(true);
+    expect(
+      buildIntent("charge", [{ payment: { card: { number: "4111-1111-1111-1111" } } }]).data?.pii,
+    ).toBe(true);
     // The argument list itself is not bulk data
     expect(buildIntent("add", [1, 2]).data?.volume).toBe("single");
   });
 
   it("applies actor and override precedence", () => {
-    expect(buildIntent("get_x", [], { map, actor: { id: "user-1", type: "user" } }).actor).toEqual({ id: "user-1", type: "user" });
-    const o = buildIntent("get_x", [], { map, actor: { id: "user-1", type: "user" }, override: { action: "query", resource: { name: "users" }, data: { volume: "bulk" }, actor: { id: "user-2" } } });
+    expect(buildIntent("get_x", [], { map, actor: { id: "user-1", type: "user" } }).actor).toEqual({
+      id: "user-1",
+      type: "user",
+    });
+    const o = buildIntent("get_x", [], {
+      map,
+      actor: { id: "user-1", type: "user" },
+      override: {
+        action: "query",
+        resource: { name: "users" },
+        data: { volume: "bulk" },
+        actor: { id: "user-2" },
+      },
+    });
     expect(o.action).toBe("query");
     expect(o.resource).toEqual({ type: "x", name: "users" });
     expect(o.data?.volume).toBe("bulk");
@@ -144,15 +200,33 @@ describe("loadIntentMap", () => {
   };
 
   it("loads a valid map", () => {
-    const p = file("ok.json", JSON.stringify({ defaults: { actor: { id: "bot" } }, tools: { send_email: { action: "send", resource: "email" } } }));
+    const p = file(
+      "ok.json",
+      JSON.stringify({
+        defaults: { actor: { id: "bot" } },
+        tools: { send_email: { action: "send", resource: "email" } },
+      }),
+    );
     const m = loadIntentMap(p);
     expect(m.defaults?.actor).toEqual({ id: "bot", type: "agent" });
     expect(m.tools?.send_email.resource).toBe("email");
   });
 
   it("throws config_invalid with what to fix", () => {
-    const bad = file("bad.json", JSON.stringify({ tools: { x: { action: 3, resource: { name: 1 }, data: { volume: "lots" } } }, extra: 1 }));
-    const err = (() => { try { loadIntentMap(bad); } catch (e) { return e; } })() as GovernorConfigError;
+    const bad = file(
+      "bad.json",
+      JSON.stringify({
+        tools: { x: { action: 3, resource: { name: 1 }, data: { volume: "lots" } } },
+        extra: 1,
+      }),
+    );
+    const err = (() => {
+      try {
+        loadIntentMap(bad);
+      } catch (e) {
+        return e;
+      }
+    })() as GovernorConfigError;
     expect(err).toBeInstanceOf(GovernorConfigError);
     expect(err.code).toBe("config_invalid");
     expect(err.message).toContain("tools.x.action");

@@ -24,14 +24,21 @@ describe("1,000 concurrent gated calls, some failing", () => {
       allowed.add(req.body.actor.id);
       return { ...allow(`a-${n}`), delayMs: n % 3 };
     });
-    const t = makeGovernor({ enforceUrl: server.url, timeoutMs: 5000, retry: { baseDelayMs: 1, maxAttempts: 2 }, breaker: { minimumRequests: 100_000 } });
+    const t = makeGovernor({
+      enforceUrl: server.url,
+      timeoutMs: 5000,
+      retry: { baseDelayMs: 1, maxAttempts: 2 },
+      breaker: { minimumRequests: 100_000 },
+    });
     const ran: string[] = [];
     const tool = t.governor.gate("update_record", async (input: { who: string }) => {
       ran.push(input.who);
       return input.who;
     });
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 1000 }, (_, i) => withActor({ id: `u${i}`, type: "user" }, () => tool({ who: `u${i}` }))),
+      Array.from({ length: 1000 }, (_, i) =>
+        withActor({ id: `u${i}`, type: "user" }, () => tool({ who: `u${i}` })),
+      ),
     );
     const lines = await t.auditLines();
     expect(lines.length).toBe(1000);
@@ -50,11 +57,17 @@ describe("1,000 concurrent gated calls, some failing", () => {
 
     const by = (o: string) => lines.filter((l) => l.outcome === o);
     expect(by("executed").length).toBe(ran.length);
-    expect(by("executed").every((l) => l.decision === "ALLOW" && allowed.has(l.intent.actor.id))).toBe(true);
-    expect(by("blocked").length).toBe(rejected.filter((r) => r.reason.code === "policy_denied").length);
+    expect(
+      by("executed").every((l) => l.decision === "ALLOW" && allowed.has(l.intent.actor.id)),
+    ).toBe(true);
+    expect(by("blocked").length).toBe(
+      rejected.filter((r) => r.reason.code === "policy_denied").length,
+    );
     expect(by("blocked").length).toBe(200);
     expect(by("error").length).toBe(1000 - ran.length - 200);
-    expect(new Set(by("error").map((l) => l.errorCode))).toEqual(new Set(["enforce_unavailable", "bad_response"]));
+    expect(new Set(by("error").map((l) => l.errorCode))).toEqual(
+      new Set(["enforce_unavailable", "bad_response"]),
+    );
   });
 });
 
@@ -68,30 +81,61 @@ describe("secrets never leak", () => {
     server = await startEnforce((req) => {
       const echo = `${req.headers.authorization} ${req.headers["x-api-key"]}`;
       switch (mode) {
-        case 0: return { status: 401, body: { detail: `bad key ${echo}` } };
-        case 1: return { status: 500, body: { detail: `crash ${echo}` } };
-        case 2: return { status: 422, body: { detail: [{ msg: echo }] } };
-        case 3: return deny("r", { reason: `no (${echo})` });
-        case 4: return { raw: `garbage ${echo}` };
-        case 5: return { delayMs: 300, ...allow() };
-        default: return allow();
+        case 0:
+          return { status: 401, body: { detail: `bad key ${echo}` } };
+        case 1:
+          return { status: 500, body: { detail: `crash ${echo}` } };
+        case 2:
+          return { status: 422, body: { detail: [{ msg: echo }] } };
+        case 3:
+          return deny("r", { reason: `no (${echo})` });
+        case 4:
+          return { raw: `garbage ${echo}` };
+        case 5:
+          return { delayMs: 300, ...allow() };
+        default:
+          return allow();
       }
     });
     const messages: string[] = [];
     for (const failMode of ["closed", "open"] as const) {
-      const t = makeGovernor({ enforceUrl: server.url, apiKey: KEY, headers: { "x-api-key": HEADER_SECRET }, timeoutMs: 150, failMode, breaker: { minimumRequests: 1000 } });
-      const tool = t.governor.gate("send_email", async (input: { body: string }) => input.body.length);
-      const returning = t.governor.gate("send_email", async (input: { body: string }) => input.body.length, { onDeny: "return" });
+      const t = makeGovernor({
+        enforceUrl: server.url,
+        apiKey: KEY,
+        headers: { "x-api-key": HEADER_SECRET },
+        timeoutMs: 150,
+        failMode,
+        breaker: { minimumRequests: 1000 },
+      });
+      const tool = t.governor.gate(
+        "send_email",
+        async (input: { body: string }) => input.body.length,
+      );
+      const returning = t.governor.gate(
+        "send_email",
+        async (input: { body: string }) => input.body.length,
+        { onDeny: "return" },
+      );
       for (mode = 0; mode <= 6; mode++) {
         try {
           messages.push(String(await tool({ body: ARG })));
         } catch (e) {
           const err = e as Error & { cause?: unknown };
-          messages.push(err.message, String(err), err.stack ?? "", JSON.stringify(err), String(err.cause ?? ""));
+          messages.push(
+            err.message,
+            String(err),
+            err.stack ?? "",
+            JSON.stringify(err),
+            String(err.cause ?? ""),
+          );
         }
         messages.push(String(await returning({ body: ARG })));
       }
-      messages.push(...(await t.auditLines()).map((l) => JSON.stringify(l)), ...t.warnings, readFileSync(t.auditPath, "utf8"));
+      messages.push(
+        ...(await t.auditLines()).map((l) => JSON.stringify(l)),
+        ...t.warnings,
+        readFileSync(t.auditPath, "utf8"),
+      );
     }
     const all = messages.join("\n");
     expect(all).toContain("blocked by policy");

@@ -30,17 +30,24 @@ out.push(await sendEmail(), await sendEmail());
 process.stdout.write(JSON.stringify(out));
 `;
 
-function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; lines: string[] }> {
+function run(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string; lines: string[] }> {
   const dir = tmp();
   writeFileSync(path.join(dir, "app.mjs"), APP);
   writeFileSync(path.join(dir, "governor.config.json"), "{}\n");
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["app.mjs"], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...env } });
+    const child = spawn(process.execPath, ["app.mjs"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr, lines: stderr.split("\n").filter(Boolean) }));
+    child.on("close", (code) =>
+      resolve({ code, stdout, stderr, lines: stderr.split("\n").filter(Boolean) }),
+    );
   });
 }
 
@@ -49,7 +56,11 @@ const RAN = JSON.stringify(["order", "order", "order", "sent", "sent"]);
 
 describe("a run without a real decision is never silent", () => {
   it("observe mode with enforce down: one line per tool, naming it and why", async () => {
-    const r = await run({ GOVERNOR_ENFORCE_URL: await closedUrl(), GOVERNOR_MODE: "observe", GOVERNOR_TIMEOUT_MS: "5000" });
+    const r = await run({
+      GOVERNOR_ENFORCE_URL: await closedUrl(),
+      GOVERNOR_MODE: "observe",
+      GOVERNOR_TIMEOUT_MS: "5000",
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(RAN);
     for (const tool of ["get_order", "send_email"]) {
@@ -71,7 +82,11 @@ describe("a run without a real decision is never silent", () => {
   });
 
   it("fail mode open with enforce down: one line per tool, not per call, and not one for the first tool only", async () => {
-    const r = await run({ GOVERNOR_ENFORCE_URL: await closedUrl(), GOVERNOR_FAIL_MODE: "open", GOVERNOR_TIMEOUT_MS: "5000" });
+    const r = await run({
+      GOVERNOR_ENFORCE_URL: await closedUrl(),
+      GOVERNOR_FAIL_MODE: "open",
+      GOVERNOR_TIMEOUT_MS: "5000",
+    });
     expect(r.stdout).toBe(RAN);
     for (const tool of ["get_order", "send_email"]) {
       const lines = naming(r.lines, tool);
@@ -82,16 +97,37 @@ describe("a run without a real decision is never silent", () => {
 
   it("the kill switch: one line per tool, and a loud note naming the GOVERNOR_MODE it overrides", async () => {
     const url = await closedUrl();
-    const r = await run({ GOVERNOR_ENFORCE_URL: url, GOVERNOR_DISABLED: "yes", GOVERNOR_MODE: "enforce" });
+    const r = await run({
+      GOVERNOR_ENFORCE_URL: url,
+      GOVERNOR_DISABLED: "yes",
+      GOVERNOR_MODE: "enforce",
+    });
     expect(r.stdout).toBe(RAN); // the kill switch still wins
-    expect(r.lines.filter((l) => /GOVERNOR_DISABLED=yes/.test(l) && /overrides GOVERNOR_MODE=enforce/.test(l)), r.stderr).toHaveLength(1);
-    for (const tool of ["get_order", "send_email"]) expect(naming(r.lines, tool), r.stderr).toHaveLength(1);
+    expect(
+      r.lines.filter(
+        (l) => /GOVERNOR_DISABLED=yes/.test(l) && /overrides GOVERNOR_MODE=enforce/.test(l),
+      ),
+      r.stderr,
+    ).toHaveLength(1);
+    for (const tool of ["get_order", "send_email"])
+      expect(naming(r.lines, tool), r.stderr).toHaveLength(1);
 
-    const observe = await run({ GOVERNOR_ENFORCE_URL: url, GOVERNOR_DISABLED: "1", GOVERNOR_MODE: "observe" });
-    expect(observe.lines.filter((l) => /GOVERNOR_DISABLED=1 overrides GOVERNOR_MODE=observe/.test(l)), observe.stderr).toHaveLength(1);
+    const observe = await run({
+      GOVERNOR_ENFORCE_URL: url,
+      GOVERNOR_DISABLED: "1",
+      GOVERNOR_MODE: "observe",
+    });
+    expect(
+      observe.lines.filter((l) => /GOVERNOR_DISABLED=1 overrides GOVERNOR_MODE=observe/.test(l)),
+      observe.stderr,
+    ).toHaveLength(1);
 
     // Even a GOVERNOR_MODE that is not valid cannot stop the kill switch (it would fail closed).
-    const typo = await run({ GOVERNOR_ENFORCE_URL: url, GOVERNOR_DISABLED: "on", GOVERNOR_MODE: "enforc" });
+    const typo = await run({
+      GOVERNOR_ENFORCE_URL: url,
+      GOVERNOR_DISABLED: "on",
+      GOVERNOR_MODE: "enforc",
+    });
     expect(typo.stdout, typo.stderr).toBe(RAN);
     expect(typo.stderr).toMatch(/GOVERNOR_DISABLED=on overrides GOVERNOR_MODE="enforc"/);
 
@@ -100,17 +136,24 @@ describe("a run without a real decision is never silent", () => {
     expect(plain.stdout).toBe(RAN);
     expect(plain.stderr).not.toMatch(/overrides GOVERNOR_MODE/);
     expect(plain.stderr).toMatch(/enforcement is OFF/);
-    for (const tool of ["get_order", "send_email"]) expect(naming(plain.lines, tool), plain.stderr).toHaveLength(1);
+    for (const tool of ["get_order", "send_email"])
+      expect(naming(plain.lines, tool), plain.stderr).toHaveLength(1);
   });
 
   it("a mode set in code keeps the kill switch out, and says so", async () => {
     server = await startEnforce(() => allow("a-1"));
     const dir = tmp();
-    writeFileSync(path.join(dir, "app.mjs"), `import { createGovernor } from ${JSON.stringify(runtime)};
+    writeFileSync(
+      path.join(dir, "app.mjs"),
+      `import { createGovernor } from ${JSON.stringify(runtime)};
 const g = createGovernor({ mode: "enforce", enforceUrl: ${JSON.stringify(server.url)}, config: {} });
-process.stdout.write(String(await g.gate("get_order", async () => "order")()));`);
+process.stdout.write(String(await g.gate("get_order", async () => "order")()));`,
+    );
     const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ["app.mjs"], { cwd: dir, env: { PATH: process.env.PATH ?? "", GOVERNOR_DISABLED: "true" } });
+      const child = spawn(process.execPath, ["app.mjs"], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "", GOVERNOR_DISABLED: "true" },
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d) => (stdout += d));
@@ -119,7 +162,9 @@ process.stdout.write(String(await g.gate("get_order", async () => "order")()));`
     });
     expect(r.stdout, r.stderr).toBe("order");
     expect(server.requests).toHaveLength(1);
-    expect(r.stderr).toMatch(/GOVERNOR_DISABLED=true is ignored by this governor: its mode is set in code \(mode: "enforce"\)/);
+    expect(r.stderr).toMatch(
+      /GOVERNOR_DISABLED=true is ignored by this governor: its mode is set in code \(mode: "enforce"\)/,
+    );
   });
 
   it("enforce mode with ALLOW says nothing", async () => {
@@ -137,7 +182,9 @@ describe("the env template init writes", () => {
     expect(merged).toMatch(/^# GOVERNOR_MODE=enforce$/m);
     expect(envKeys(merged).has("GOVERNOR_MODE")).toBe(true);
     // An existing template that sets it keeps it; one without it gets the commented line once.
-    expect(mergeEnvTemplate("GOVERNOR_MODE=observe\n", readEnvTemplate())).toMatch(/^GOVERNOR_MODE=observe$/m);
+    expect(mergeEnvTemplate("GOVERNOR_MODE=observe\n", readEnvTemplate())).toMatch(
+      /^GOVERNOR_MODE=observe$/m,
+    );
     const again = mergeEnvTemplate(merged, readEnvTemplate());
     expect(again).toBe(merged);
   });

@@ -19,7 +19,11 @@ let t: TestGovernor;
 let ran: unknown[][];
 beforeEach(async () => {
   // The policy: deny anything flagged as personal data.
-  server = await startEnforce((req) => (req.body?.data?.pii === true ? deny("pii-1", { reason: "pii is not allowed", deny_code: "dlp_pii" }) : allow()));
+  server = await startEnforce((req) =>
+    req.body?.data?.pii === true
+      ? deny("pii-1", { reason: "pii is not allowed", deny_code: "dlp_pii" })
+      : allow(),
+  );
   t = makeGovernor({ enforceUrl: server.url });
   ran = [];
 });
@@ -29,7 +33,8 @@ afterEach(async () => {
 });
 
 /** A gated tool with several parameters, as a dispatcher spreading the model's arguments calls it. */
-const saveNote = () => t.governor.gate("save_note", async (...args: unknown[]) => (ran.push(args), "saved"));
+const saveNote = () =>
+  t.governor.gate("save_note", async (...args: unknown[]) => (ran.push(args), "saved"));
 
 async function expectDenied(args: unknown[]): Promise<void> {
   const err = await rejection(saveNote()(...args));
@@ -41,13 +46,33 @@ async function expectDenied(args: unknown[]): Promise<void> {
 
 /** An offline AI SDK model: calls getOrder({ id: 7 }) once, then answers "done". */
 function orderModel(): MockLanguageModelV3 {
-  const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+  const usage = {
+    inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: 1, text: 1, reasoning: 0 },
+  };
   let step = 0;
   return new MockLanguageModelV3({
     doGenerate: async () =>
       step++ === 0
-        ? { content: [{ type: "tool-call", toolCallId: "c1", toolName: "getOrder", input: JSON.stringify({ id: 7 }) }], finishReason: { unified: "tool-calls", raw: undefined }, usage, warnings: [] }
-        : { content: [{ type: "text", text: "done" }], finishReason: { unified: "stop", raw: undefined }, usage, warnings: [] },
+        ? {
+            content: [
+              {
+                type: "tool-call",
+                toolCallId: "c1",
+                toolName: "getOrder",
+                input: JSON.stringify({ id: 7 }),
+              },
+            ],
+            finishReason: { unified: "tool-calls", raw: undefined },
+            usage,
+            warnings: [],
+          }
+        : {
+            content: [{ type: "text", text: "done" }],
+            finishReason: { unified: "stop", raw: undefined },
+            usage,
+            warnings: [],
+          },
   });
 }
 
@@ -63,7 +88,10 @@ describe("a later argument that is plain JSON is scanned whatever its keys", () 
     ["recursionLimit", { recursionLimit: 25, note: EMAIL }],
     ["runId + handlers", { runId: "r1", handlers: [], note: SSN }],
     ["usage + context", { usage: {}, context: {}, note: EMAIL }],
-    ["look-alike signal keys", { abortSignal: null, signal: {}, sendNotification: "yes", note: SSN }],
+    [
+      "look-alike signal keys",
+      { abortSignal: null, signal: {}, sendNotification: "yes", note: SSN },
+    ],
     ["messages", { toolCallId: "c1", messages: [{ role: "user", content: EMAIL }] }],
   ])("%s", async (_name, extra) => {
     await expectDenied([{ id: 1 }, extra]);
@@ -71,14 +99,26 @@ describe("a later argument that is plain JSON is scanned whatever its keys", () 
 
   it("parsed JSON whose __proto__ key became its prototype (Object.assign) is still data", async () => {
     // Object.assign runs the __proto__ setter: the copy's prototype is the model's object, not a class's.
-    await expectDenied([{ id: 1 }, Object.assign({}, JSON.parse('{"__proto__": {"x": 1}, "note": "SSN 123-45-6789"}'))]);
-    await expectDenied([{ id: 1 }, Object.assign({}, JSON.parse('{"__proto__": {"note": "SSN 123-45-6789"}}'))]);
-    await expectDenied([Object.assign({}, JSON.parse('{"__proto__": {"note": "SSN 123-45-6789"}}'))]);
+    await expectDenied([
+      { id: 1 },
+      Object.assign({}, JSON.parse('{"__proto__": {"x": 1}, "note": "SSN 123-45-6789"}')),
+    ]);
+    await expectDenied([
+      { id: 1 },
+      Object.assign({}, JSON.parse('{"__proto__": {"note": "SSN 123-45-6789"}}')),
+    ]);
+    await expectDenied([
+      Object.assign({}, JSON.parse('{"__proto__": {"note": "SSN 123-45-6789"}}')),
+    ]);
   });
 
   it("a plain argument after real framework context is still scanned", async () => {
     await expectDenied([{ id: 1 }, new AbortController().signal, { note: SSN }]);
-    await expectDenied([{ id: 1 }, { abortSignal: new AbortController().signal }, "call me at +1 415 555 0134"]);
+    await expectDenied([
+      { id: 1 },
+      { abortSignal: new AbortController().signal },
+      "call me at +1 415 555 0134",
+    ]);
   });
 });
 
@@ -126,8 +166,21 @@ describe("a huge or odd argument cannot hang the gate or slip through", () => {
   });
 
   it("ordinary numbers, ids and timestamps are not pii", async () => {
-    expect(await saveNote()({ id: 123456789, amount: 1999, at: 1718000000000, seconds: 1718000000, ratio: 0.4794255386 }, { count: 3 })).toBe("saved");
-    expect(await saveNote()(Buffer.from("just some bytes"), new Map([["k", "v"]]), new Set([1, 2]))).toBe("saved");
+    expect(
+      await saveNote()(
+        {
+          id: 123456789,
+          amount: 1999,
+          at: 1718000000000,
+          seconds: 1718000000,
+          ratio: 0.4794255386,
+        },
+        { count: 3 },
+      ),
+    ).toBe("saved");
+    expect(
+      await saveNote()(Buffer.from("just some bytes"), new Map([["k", "v"]]), new Set([1, 2])),
+    ).toBe("saved");
     expect(server.requests.map((r) => r.body.data.pii)).toEqual([false, false]);
   });
 });
@@ -135,18 +188,33 @@ describe("a huge or odd argument cannot hang the gate or slip through", () => {
 describe("real framework context is still not scanned", () => {
   it("LangChain: the config with callbacks (a CallbackManager) after the input", async () => {
     const getUser = lcTool(
-      t.governor.gate("get_user", async (input: { id: number }) => (ran.push([input]), `user ${input.id}`)),
+      t.governor.gate(
+        "get_user",
+        async (input: { id: number }) => (ran.push([input]), `user ${input.id}`),
+      ),
       { name: "get_user", description: "look up a user", schema: z.object({ id: z.number() }) },
     );
-    const config = { callbacks: [{ handleToolStart() {} }], metadata: { requester: "jane@example.com" }, configurable: { thread: "SSN 123-45-6789" } };
+    const config = {
+      callbacks: [{ handleToolStart() {} }],
+      metadata: { requester: "jane@example.com" },
+      configurable: { thread: "SSN 123-45-6789" },
+    };
     expect(await getUser.invoke({ id: 7 }, config)).toBe("user 7");
     expect(ran).toEqual([[{ id: 7 }]]);
     expect(server.requests[0].body.data.pii).toBe(false);
   });
 
   it("LangChain: a config whose callbacks are plain handler objects with functions", async () => {
-    const fn = t.governor.gate("get_user", async (input: { id: number }, _config: unknown) => (ran.push([input]), "ok"));
-    expect(await fn({ id: 7 }, { callbacks: [{ handleToolStart() {} }], metadata: { requester: "jane@example.com" } })).toBe("ok");
+    const fn = t.governor.gate(
+      "get_user",
+      async (input: { id: number }, _config: unknown) => (ran.push([input]), "ok"),
+    );
+    expect(
+      await fn(
+        { id: 7 },
+        { callbacks: [{ handleToolStart() {} }], metadata: { requester: "jane@example.com" } },
+      ),
+    ).toBe("ok");
     expect(server.requests[0].body.data.pii).toBe(false);
   });
 
@@ -155,7 +223,11 @@ describe("real framework context is still not scanned", () => {
       name: "lookup_order",
       description: "Lookup",
       parameters: z.object({ id: z.string() }),
-      execute: t.governor.gate("lookup_order", async ({ id }: { id: string }, _ctx?: unknown) => (ran.push([id]), "shipped"), { onDeny: "return" }),
+      execute: t.governor.gate(
+        "lookup_order",
+        async ({ id }: { id: string }, _ctx?: unknown) => (ran.push([id]), "shipped"),
+        { onDeny: "return" },
+      ),
     });
     const ctx = new agents.RunContext({ user: "jane@example.com", ssn: "123-45-6789" });
     expect(await lookup.invoke(ctx, '{"id":"A1"}')).toBe("shipped");
@@ -173,7 +245,10 @@ describe("real framework context is still not scanned", () => {
       tools: {
         getOrder: aiTool({
           inputSchema: z.object({ id: z.number() }),
-          execute: t.governor.gate("get_order", async ({ id }, _options) => (ran.push([id]), { id, status: "shipped" })),
+          execute: t.governor.gate(
+            "get_order",
+            async ({ id }, _options) => (ran.push([id]), { id, status: "shipped" }),
+          ),
         }),
       },
     });
@@ -182,14 +257,22 @@ describe("real framework context is still not scanned", () => {
     expect(server.requests[0].body.data.pii).toBe(false);
   });
 
-  it("AI SDK without an abortSignal: the gate init writes ({ input: \"first\" }) scans the input, not the conversation", async () => {
+  it('AI SDK without an abortSignal: the gate init writes ({ input: "first" }) scans the input, not the conversation', async () => {
     const { gateSources } = await import("../../src/codemods/index.js");
-    const src = 'import { tool } from "ai";\nexport const getOrder = tool({ inputSchema: schema, execute: async ({ id }) => run(id) });\n';
-    const out = gateSources([{ path: "tools.ts", text: src }], { moduleKind: () => "esm" } as never).files[0]!.after;
-    const opts = out.match(/execute: gate\("getOrder", async \(\{ id \}\) => run\(id\), (\{[^}]*\})\)/)?.[1];
+    const src =
+      'import { tool } from "ai";\nexport const getOrder = tool({ inputSchema: schema, execute: async ({ id }) => run(id) });\n';
+    const out = gateSources([{ path: "tools.ts", text: src }], { moduleKind: () => "esm" } as never)
+      .files[0]!.after;
+    const opts = out.match(
+      /execute: gate\("getOrder", async \(\{ id \}\) => run\(id\), (\{[^}]*\})\)/,
+    )?.[1];
     expect(opts, out).toBe('{ input: "first" }');
     const model = orderModel();
-    const execute = t.governor.gate("getOrder", async ({ id }: { id: number }) => (ran.push([id]), { id, status: "shipped" }), { input: "first" });
+    const execute = t.governor.gate(
+      "getOrder",
+      async ({ id }: { id: number }) => (ran.push([id]), { id, status: "shipped" }),
+      { input: "first" },
+    );
     const result = await generateText({
       model,
       prompt: "my email is jane@example.com, where is order 7?",
@@ -200,12 +283,22 @@ describe("real framework context is still not scanned", () => {
     expect(ran).toEqual([[7]]);
     expect(server.requests[0].body.data.pii).toBe(false);
     // The input itself is still scanned.
-    await expect((execute as (...a: unknown[]) => Promise<unknown>)({ id: 1, note: EMAIL }, {})).rejects.toMatchObject({ code: "dlp_pii" });
+    await expect(
+      (execute as (...a: unknown[]) => Promise<unknown>)({ id: 1, note: EMAIL }, {}),
+    ).rejects.toMatchObject({ code: "dlp_pii" });
   });
 
   it("MCP: the request extra (signal, sendNotification) after the input", async () => {
-    const fn = t.governor.gate("get_user", async (input: { id: number }, _extra: unknown) => (ran.push([input]), "ok"));
-    const extra = { signal: new AbortController().signal, sendNotification: async () => {}, requestId: 1, authInfo: { clientId: "jane@example.com" } };
+    const fn = t.governor.gate(
+      "get_user",
+      async (input: { id: number }, _extra: unknown) => (ran.push([input]), "ok"),
+    );
+    const extra = {
+      signal: new AbortController().signal,
+      sendNotification: async () => {},
+      requestId: 1,
+      authInfo: { clientId: "jane@example.com" },
+    };
     expect(await fn({ id: 7 }, extra)).toBe("ok");
     expect(server.requests[0].body.data.pii).toBe(false);
   });

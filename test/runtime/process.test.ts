@@ -17,15 +17,31 @@ afterEach(async () => {
   server = undefined;
 });
 
-function run(script: string, prelude = ""): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; ms: number; audit: any[] }> {
+function run(
+  script: string,
+  prelude = "",
+): Promise<{
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  audit: any[];
+}> {
   const dir = tmp();
   const file = path.join(dir, "app.mjs");
   const audit = path.join(dir, "audit.jsonl");
   const body = script.replaceAll('"URL"', JSON.stringify(server!.url));
-  writeFileSync(file, `${prelude}\nimport { createGovernor } from ${JSON.stringify(runtime)};\nconst governor = createGovernor({ enforceUrl: ${JSON.stringify(server!.url)}, auditLog: ${JSON.stringify(audit)}, env: {}, config: {} });\n${body}`);
+  writeFileSync(
+    file,
+    `${prelude}\nimport { createGovernor } from ${JSON.stringify(runtime)};\nconst governor = createGovernor({ enforceUrl: ${JSON.stringify(server!.url)}, auditLog: ${JSON.stringify(audit)}, env: {}, config: {} });\n${body}`,
+  );
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file, audit], { cwd: dir, env: { PATH: process.env.PATH ?? "" } });
+    const child = spawn(process.execPath, [file, audit], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -33,7 +49,13 @@ function run(script: string, prelude = ""): Promise<{ code: number | null; signa
     const killer = setTimeout(() => child.kill("SIGKILL"), 25_000);
     child.on("close", (code, signal) => {
       clearTimeout(killer);
-      const lines = existsSync(audit) ? readFileSync(audit, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+      const lines = existsSync(audit)
+        ? readFileSync(audit, "utf8")
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started, audit: lines });
     });
   });
@@ -42,16 +64,22 @@ function run(script: string, prelude = ""): Promise<{ code: number | null; signa
 describe("process behaviour (built runtime)", () => {
   it("an unclosed governor does not keep the process alive, flushes on exit and writes nothing to stdout", async () => {
     server = await startEnforce(() => allow("p-1"));
-    const r = await run(`await governor.gate("get_x", async () => 1)();\nawait governor.check({ action: "read", actor: { id: "a", type: "user" }, resource: { type: "x" } });`);
+    const r = await run(
+      `await governor.gate("get_x", async () => 1)();\nawait governor.check({ action: "read", actor: { id: "a", type: "user" }, resource: { type: "x" } });`,
+    );
     expect(r.code).toBe(0);
     expect(r.ms).toBeLessThan(25_000); // the keep-alive pool (30 s) must not hold the process
     expect(r.stdout).toBe("");
-    expect(r.audit.map((l) => [l.tool, l.outcome, l.requestId])).toEqual([["get_x", "executed", "p-1"]]);
+    expect(r.audit.map((l) => [l.tool, l.outcome, l.requestId])).toEqual([
+      ["get_x", "executed", "p-1"],
+    ]);
   });
 
   it("a SIGTERM with no handler of the app's still flushes the audit line, then ends by the signal", async () => {
     server = await startEnforce(() => allow("p-2"));
-    const r = await run(`await governor.gate("get_x", async () => 1)();\nsetTimeout(() => {}, 5000);\nprocess.kill(process.pid, "SIGTERM");`);
+    const r = await run(
+      `await governor.gate("get_x", async () => 1)();\nsetTimeout(() => {}, 5000);\nprocess.kill(process.pid, "SIGTERM");`,
+    );
     expect(r.signal).toBe("SIGTERM");
     expect(r.audit.map((l) => l.requestId)).toEqual(["p-2"]);
   });
@@ -97,7 +125,11 @@ describe("process behaviour (built runtime)", () => {
         `const governor = createGovernor({ mode: "off", auditLog: "stderr", env: {}, config: {} });\n` +
         `const tool = governor.gate("get_x", async () => 1);\nfor (let i = 0; i < 2000; i++) await tool();\nawait governor.close();\n`,
     );
-    const child = spawn(process.execPath, [file], { cwd: dir, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [file], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stderr.pause(); // the pipe fills up (64 kB) while the child keeps logging
     let stderr = "";
     let stdout = "";

@@ -20,12 +20,20 @@ afterEach(async () => {
 
 const KEY = "sk-live-" + randomBytes(24).toString("hex");
 const DECISION_KEY = "dk-" + randomBytes(20).toString("hex");
-const intent: Intent = { action: "read", actor: { id: "a", type: "user" }, resource: { type: "db", name: "users" } };
-const printed = (err: any): string => [err?.message, String(err), err?.stack, JSON.stringify(err), inspect(err, { depth: 10 })].join("\n");
+const intent: Intent = {
+  action: "read",
+  actor: { id: "a", type: "user" },
+  resource: { type: "db", name: "users" },
+};
+const printed = (err: any): string =>
+  [err?.message, String(err), err?.stack, JSON.stringify(err), inspect(err, { depth: 10 })].join(
+    "\n",
+  );
 
 /** The first substring of `secret` of `n` or more characters found in `text`, if any. */
 function leak(text: string, secret: string, n = 8): string | undefined {
-  for (let i = 0; i + n <= secret.length; i++) if (text.includes(secret.slice(i, i + n))) return secret.slice(i, i + n);
+  for (let i = 0; i + n <= secret.length; i++)
+    if (text.includes(secret.slice(i, i + n))) return secret.slice(i, i + n);
   return undefined;
 }
 /** `pad` characters, then the secret: with `at` = the cut length minus 20, the cut falls inside it. */
@@ -33,16 +41,32 @@ const across = (at: number, secret = KEY) => "x".repeat(at - 20) + secret + " (e
 
 async function outputs(reply: Reply, opts: Record<string, unknown> = {}) {
   server = await startEnforce(() => reply);
-  const t = makeGovernor({ enforceUrl: server.url, apiKey: KEY, retry: { maxAttempts: 1 }, ...opts });
+  const t = makeGovernor({
+    enforceUrl: server.url,
+    apiKey: KEY,
+    retry: { maxAttempts: 1 },
+    ...opts,
+  });
   const thrown = await rejection(t.governor.gate("get_users", async () => "ran")());
   const refusal = await t.governor.gate("get_users", async () => "ran", { onDeny: "return" })();
-  const checked = await t.governor.check(intent).then((d) => JSON.stringify(d), (e) => printed(e));
+  const checked = await t.governor.check(intent).then(
+    (d) => JSON.stringify(d),
+    (e) => printed(e),
+  );
   const audit = JSON.stringify(await t.auditLines());
-  return { thrown: printed(thrown), refusal: String(refusal), checked, audit, warnings: t.warnings.join("\n"), all: "" };
+  return {
+    thrown: printed(thrown),
+    refusal: String(refusal),
+    checked,
+    audit,
+    warnings: t.warnings.join("\n"),
+    all: "",
+  };
 }
 
 function expectNoLeak(o: Record<string, string>, secret = KEY): void {
-  for (const [where, text] of Object.entries(o)) expect(leak(text, secret), `${where}: ${text.slice(0, 2000)}`).toBeUndefined();
+  for (const [where, text] of Object.entries(o))
+    expect(leak(text, secret), `${where}: ${text.slice(0, 2000)}`).toBeUndefined();
 }
 
 describe("a secret across the cut never leaks a part of itself", () => {
@@ -74,26 +98,44 @@ describe("a secret across the cut never leaks a part of itself", () => {
   });
 
   it("the canonicalization trace and other metadata are redacted in the decision", async () => {
-    const trace = [{ field: "action", raw_input: `Bearer ${KEY}`, prediction: { canonical: KEY, confidence: 1, source: "x" } }];
+    const trace = [
+      {
+        field: "action",
+        raw_input: `Bearer ${KEY}`,
+        prediction: { canonical: KEY, confidence: 1, source: "x" },
+      },
+    ];
     const o = await outputs(deny("r-1", { canonicalization_trace: trace, note: { [KEY]: [KEY] } }));
     expectNoLeak(o);
     expect(o.checked).toContain("[redacted]");
   });
 
   it("a prefix of the key the server cut itself", async () => {
-    expectNoLeak(await outputs(deny("r-1", { reason: `key ${KEY.slice(0, 14)}... is not valid for this tenant` })));
+    expectNoLeak(
+      await outputs(
+        deny("r-1", { reason: `key ${KEY.slice(0, 14)}... is not valid for this tenant` }),
+      ),
+    );
   });
 
   it("a key with / + = echoed URL-encoded", async () => {
-    const b64 = randomBytes(30).toString("base64").replace(/^(.)(.)/, "$1/$2+");
-    const o = await outputs(deny("r-1", { reason: `sent ${encodeURIComponent(b64)}, expected another` }), { apiKey: b64 });
+    const b64 = randomBytes(30)
+      .toString("base64")
+      .replace(/^(.)(.)/, "$1/$2+");
+    const o = await outputs(
+      deny("r-1", { reason: `sent ${encodeURIComponent(b64)}, expected another` }),
+      { apiKey: b64 },
+    );
     expectNoLeak(o, b64);
     expectNoLeak(o, encodeURIComponent(b64));
   });
 
   it("the decision key and credential headers are secrets too", async () => {
     const header = "hv-" + randomBytes(12).toString("hex");
-    const o = await outputs(deny("r-1", { reason: across(500, DECISION_KEY) + " " + header.slice(0, 12) + " " + header }), { headers: { "x-api-key": header }, decisionKey: DECISION_KEY });
+    const o = await outputs(
+      deny("r-1", { reason: across(500, DECISION_KEY) + " " + header.slice(0, 12) + " " + header }),
+      { headers: { "x-api-key": header }, decisionKey: DECISION_KEY },
+    );
     expectNoLeak(o, DECISION_KEY.slice(3));
     expectNoLeak(o, header.slice(3));
   });
@@ -101,15 +143,39 @@ describe("a secret across the cut never leaks a part of itself", () => {
 
 describe("secrets the client was not configured with, by shape", () => {
   it.each([
-    ["a bearer token", "Authorization: Bearer Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5", "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5"],
-    ["an OpenAI-style key", "upstream key sk-proj-AbCdEf0123456789GhIjKl was rejected", "AbCdEf0123456789GhIjKl"],
-    ["an Anthropic-style key", "used sk-ant-api03-AbCdEf0123456789GhIjKlMn", "AbCdEf0123456789GhIjKlMn"],
-    ["a GitHub token", "ghp_AbCdEf0123456789GhIjKlMnOpQrStUvWx00", "AbCdEf0123456789GhIjKlMnOpQrStUvWx"],
+    [
+      "a bearer token",
+      "Authorization: Bearer Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5",
+      "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5",
+    ],
+    [
+      "an OpenAI-style key",
+      "upstream key sk-proj-AbCdEf0123456789GhIjKl was rejected",
+      "AbCdEf0123456789GhIjKl",
+    ],
+    [
+      "an Anthropic-style key",
+      "used sk-ant-api03-AbCdEf0123456789GhIjKlMn",
+      "AbCdEf0123456789GhIjKlMn",
+    ],
+    [
+      "a GitHub token",
+      "ghp_AbCdEf0123456789GhIjKlMnOpQrStUvWx00",
+      "AbCdEf0123456789GhIjKlMnOpQrStUvWx",
+    ],
     ["a Stripe key", "sk_live_AbCdEf0123456789GhIjKlMn", "AbCdEf0123456789GhIjKlMn"],
     ["an AWS access key id", "key AKIAIOSFODNN7EXAMPLE denied", "IOSFODNN7EXAMPLE"],
     ["a Slack token", "xoxb-123456789012-AbCdEf0123456789", "AbCdEf0123456789"],
-    ["a JWT", "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXZhbHVl", "eyJzdWIiOiJ1c2VyIn0"],
-    ["a URL with a query token and userinfo", "called https://bob:hunter2pass@api.example.com/v1?token=s3cr3tQueryValue&x=1", "s3cr3tQueryValue"],
+    [
+      "a JWT",
+      "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXZhbHVl",
+      "eyJzdWIiOiJ1c2VyIn0",
+    ],
+    [
+      "a URL with a query token and userinfo",
+      "called https://bob:hunter2pass@api.example.com/v1?token=s3cr3tQueryValue&x=1",
+      "s3cr3tQueryValue",
+    ],
   ])("%s in a DENY reason", async (_name, reason, secret) => {
     const o = await outputs(deny("r-1", { reason }));
     expectNoLeak(o, secret);
@@ -119,7 +185,13 @@ describe("secrets the client was not configured with, by shape", () => {
 
 describe("a real process (built runtime, GOVERNOR_DEBUG=1, audit to stderr)", () => {
   it("stdout (the refusal the app prints) and stderr hold no part of the key", async () => {
-    server = await startEnforce((req, n) => (n === 1 ? { status: 500, body: { detail: across(200) } } : n === 2 ? deny(across(500), { reason: across(500), deny_code: across(500) }) : allow("ok", { reason: across(500) })));
+    server = await startEnforce((req, n) =>
+      n === 1
+        ? { status: 500, body: { detail: across(200) } }
+        : n === 2
+          ? deny(across(500), { reason: across(500), deny_code: across(500) })
+          : allow("ok", { reason: across(500) }),
+    );
     const runtime = pathToFileURL(path.resolve(__dirname, "../../dist/runtime/index.js")).href;
     const dir = tmp();
     const file = path.join(dir, "app.mjs");
@@ -137,7 +209,13 @@ await g.close();
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(process.execPath, [file], {
         cwd: dir,
-        env: { PATH: process.env.PATH ?? "", GOVERNOR_ENFORCE_URL: server!.url, GOVERNOR_API_KEY: KEY, GOVERNOR_DEBUG: "1", GOVERNOR_AUDIT_LOG: "stderr" },
+        env: {
+          PATH: process.env.PATH ?? "",
+          GOVERNOR_ENFORCE_URL: server!.url,
+          GOVERNOR_API_KEY: KEY,
+          GOVERNOR_DEBUG: "1",
+          GOVERNOR_AUDIT_LOG: "stderr",
+        },
       });
       let out = "";
       child.stdout.on("data", (d) => (out += d));

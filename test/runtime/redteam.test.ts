@@ -15,9 +15,16 @@ import { closeAll, makeGovernor, rejection, tmp, type TestGovernor } from "./hel
 const root = path.resolve(__dirname, "../..");
 const runtime = pathToFileURL(path.join(root, "dist/runtime/index.js")).href;
 
-function spawnNode(args: string[], env: Record<string, string>, cwd = root): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnNode(
+  args: string[],
+  env: Record<string, string>,
+  cwd = root,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...env } });
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -33,9 +40,25 @@ afterEach(async () => {
 });
 
 describe("finding 8: a URL that does not parse never prints its password", () => {
-  for (const url of ["http://user:pa/ss@127.0.0.1:1/", "http://user:pa#ss@127.0.0.1:1/", "http://user:pa?ss@127.0.0.1:1/"]) {
+  for (const url of [
+    "http://user:pa/ss@127.0.0.1:1/",
+    "http://user:pa#ss@127.0.0.1:1/",
+    "http://user:pa?ss@127.0.0.1:1/",
+  ]) {
     it(url, async () => {
-      const r = await spawnNode([path.join(root, "bin/governor.js"), "test-intent", "--action", "read", "--resource", "db:x", "--url", url], {});
+      const r = await spawnNode(
+        [
+          path.join(root, "bin/governor.js"),
+          "test-intent",
+          "--action",
+          "read",
+          "--resource",
+          "db:x",
+          "--url",
+          url,
+        ],
+        {},
+      );
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/\[redacted\]@127\.0\.0\.1/);
       expect(r.stdout + r.stderr).not.toMatch(/pa[/#?]?ss|user:pa/);
@@ -48,12 +71,27 @@ describe("finding 8: a server echoing the key base64- or hex-encoded does not pr
   for (const status of [401, 200]) {
     it(`HTTP ${status}`, async () => {
       const echo = `b64 ${Buffer.from(KEY).toString("base64")} b64url ${Buffer.from(KEY).toString("base64url")} hex ${Buffer.from(KEY).toString("hex")} HEX ${Buffer.from(KEY).toString("hex").toUpperCase()}`;
-      server = await startEnforce(() => (status === 401 ? { status, body: { detail: echo } } : deny("r", { reason: echo })));
-      const r = await spawnNode([path.join(root, "bin/governor.js"), "test-intent", "--action", "read", "--resource", "db:x", "--url", server.url], { GOVERNOR_API_KEY: KEY });
+      server = await startEnforce(() =>
+        status === 401 ? { status, body: { detail: echo } } : deny("r", { reason: echo }),
+      );
+      const r = await spawnNode(
+        [
+          path.join(root, "bin/governor.js"),
+          "test-intent",
+          "--action",
+          "read",
+          "--resource",
+          "db:x",
+          "--url",
+          server.url,
+        ],
+        { GOVERNOR_API_KEY: KEY },
+      );
       expect(r.code).toBe(status === 401 ? 2 : 1);
       const out = r.stdout + r.stderr;
       expect(out).toMatch(/b64 \[redacted\]/);
-      for (const form of ["base64", "base64url", "hex"] as const) expect(out).not.toContain(Buffer.from(KEY).toString(form).slice(4, 20));
+      for (const form of ["base64", "base64url", "hex"] as const)
+        expect(out).not.toContain(Buffer.from(KEY).toString(form).slice(4, 20));
       expect(out).not.toContain(Buffer.from(KEY).toString("hex").toUpperCase().slice(4, 20));
     });
   }
@@ -62,7 +100,9 @@ describe("finding 8: a server echoing the key base64- or hex-encoded does not pr
 describe("finding 6: control characters and escapes do not hide pii", () => {
   let t: TestGovernor;
   beforeEach(async () => {
-    server = await startEnforce((req) => (req.body?.data?.pii === true ? deny("pii-1", { deny_code: "dlp_pii" }) : allow()));
+    server = await startEnforce((req) =>
+      req.body?.data?.pii === true ? deny("pii-1", { deny_code: "dlp_pii" }) : allow(),
+    );
     t = makeGovernor({ enforceUrl: server.url });
   });
   const hidden = {
@@ -87,7 +127,9 @@ describe("finding 6: control characters and escapes do not hide pii", () => {
   }
   it("ordinary text with percent signs, entities and tabs is not pii", async () => {
     const save = t.governor.gate("save_note", async (_note: unknown) => "saved");
-    await expect(save({ note: "50% off &amp; 100%25 more\tfor\norder 12345" })).resolves.toBe("saved");
+    await expect(save({ note: "50% off &amp; 100%25 more\tfor\norder 12345" })).resolves.toBe(
+      "saved",
+    );
     expect(server.requests.at(-1)!.body.data?.pii ?? false).toBe(false);
   });
 });
@@ -112,7 +154,11 @@ describe("finding 11: no run without a real decision is silent", () => {
     server = await startEnforce(() => allow());
     const r = await runApp({ GOVERNOR_MODE: "observe", GOVERNOR_DECISION_KEY: "k".repeat(32) });
     expect(r.stdout).toBe(JSON.stringify(["a", "b", "a", "b"]));
-    for (const tool of ["tool_a", "tool_b"]) expect(lines(r.stderr).filter((l) => l.includes(`"${tool}"`) && /decision_unverified/.test(l)), r.stderr).toHaveLength(1);
+    for (const tool of ["tool_a", "tool_b"])
+      expect(
+        lines(r.stderr).filter((l) => l.includes(`"${tool}"`) && /decision_unverified/.test(l)),
+        r.stderr,
+      ).toHaveLength(1);
   });
 
   it("the kill switch with a stray space still turns enforcement off, and says so", async () => {
@@ -127,6 +173,11 @@ describe("finding 11: no run without a real decision is silent", () => {
     server = await startEnforce(() => allow());
     const r = await runApp({ GOVERNOR_DISABLED: "2" });
     expect(r.stdout).toBe(JSON.stringify(["a", "b", "a", "b"]));
-    expect(lines(r.stderr).filter((l) => /GOVERNOR_DISABLED="2" is not/.test(l) && /enforcement stays ON/.test(l)), r.stderr).toHaveLength(1);
+    expect(
+      lines(r.stderr).filter(
+        (l) => /GOVERNOR_DISABLED="2" is not/.test(l) && /enforcement stays ON/.test(l),
+      ),
+      r.stderr,
+    ).toHaveLength(1);
   });
 });

@@ -3,7 +3,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import path from "node:path";
 import { signDecision, type Intent } from "../../src/runtime/index.js";
-import { allow, startEnforce, type EnforceServer, type Received, type Reply } from "./enforce-server.js";
+import {
+  allow,
+  startEnforce,
+  type EnforceServer,
+  type Received,
+  type Reply,
+} from "./enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 import { policies, serve, until } from "../cli/helpers.js";
 
@@ -15,10 +21,16 @@ afterEach(async () => {
 });
 
 const key = "replay-decision-key-0123456789";
-const intent: Intent = { action: "read", actor: { id: "a", type: "user" }, resource: { type: "db", name: "users" } };
+const intent: Intent = {
+  action: "read",
+  actor: { id: "a", type: "user" },
+  resource: { type: "db", name: "users" },
+};
 /** An ALLOW signed over the body this request sent (nonce included), as a real server signs. */
 const signed = (req: Received, extra: { expiresAt?: string; ttlMs?: number } = {}): Reply =>
-  allow("s-1", { ...signDecision(key, { intent: req.body, decision: "ALLOW", requestId: "s-1", ...extra }) });
+  allow("s-1", {
+    ...signDecision(key, { intent: req.body, decision: "ALLOW", requestId: "s-1", ...extra }),
+  });
 
 describe("nonce", () => {
   it("each request carries a fresh 128-bit base64url nonce; none without a decision key", async () => {
@@ -31,7 +43,9 @@ describe("nonce", () => {
     expect(b).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(a).not.toBe(b);
     // The body is still canonical JSON (sorted keys), so hashing the raw bytes gives the signed hash.
-    expect(Object.keys(server.requests[0].body)).toEqual([...Object.keys(server.requests[0].body)].sort());
+    expect(Object.keys(server.requests[0].body)).toEqual(
+      [...Object.keys(server.requests[0].body)].sort(),
+    );
     const plain = makeGovernor({ enforceUrl: server.url });
     await plain.governor.check(intent);
     expect(server.requests[2].body.nonce).toBeUndefined();
@@ -67,7 +81,12 @@ describe("nonce", () => {
 
   it("a retried request (503 then an answer) is verified against the body it sent", async () => {
     server = await startEnforce((req, n) => (n === 1 ? { status: 503, body: {} } : signed(req)));
-    const t = makeGovernor({ enforceUrl: server.url, decisionKey: key, retry: { maxAttempts: 3, baseDelayMs: 1 }, timeoutMs: 10_000 });
+    const t = makeGovernor({
+      enforceUrl: server.url,
+      decisionKey: key,
+      retry: { maxAttempts: 3, baseDelayMs: 1 },
+      timeoutMs: 10_000,
+    });
     expect((await t.governor.check(intent)).decision).toBe("ALLOW");
     expect(server.requests[0].body.nonce).toBe(server.requests[1].body.nonce);
   });
@@ -76,10 +95,18 @@ describe("nonce", () => {
     const srv = await serve(["--policy", path.join(policies, "basic.yaml"), "--decision-key", key]);
     try {
       const t = makeGovernor({ enforceUrl: srv.url, decisionKey: key });
-      const d = await t.governor.check({ action: "query", actor: { id: "u", type: "user" }, resource: { type: "postgres_db", name: "users" } });
+      const d = await t.governor.check({
+        action: "query",
+        actor: { id: "u", type: "user" },
+        resource: { type: "postgres_db", name: "users" },
+      });
       expect(d).toMatchObject({ decision: "ALLOW", allowed: true });
       const other = makeGovernor({ enforceUrl: srv.url, decisionKey: key + "-other" });
-      const e = await other.governor.check({ action: "query", actor: { id: "u", type: "user" }, resource: { type: "postgres_db", name: "users" } });
+      const e = await other.governor.check({
+        action: "query",
+        actor: { id: "u", type: "user" },
+        resource: { type: "postgres_db", name: "users" },
+      });
       expect(e.denyCode).toBe("decision_unverified");
     } finally {
       await srv.stop();
@@ -89,13 +116,32 @@ describe("nonce", () => {
 
 describe("expires_at", () => {
   it("governor serve --token-ttl over the cap warns, and a gate refuses its decisions unless it raises the cap", async () => {
-    const srv = await serve(["--policy", path.join(policies, "basic.yaml"), "--decision-key", key, "--token-ttl", "600000"]);
-    const q: Intent = { action: "query", actor: { id: "u", type: "user" }, resource: { type: "postgres_db", name: "users" } };
+    const srv = await serve([
+      "--policy",
+      path.join(policies, "basic.yaml"),
+      "--decision-key",
+      key,
+      "--token-ttl",
+      "600000",
+    ]);
+    const q: Intent = {
+      action: "query",
+      actor: { id: "u", type: "user" },
+      resource: { type: "postgres_db", name: "users" },
+    };
     try {
-      await until(async () => /--token-ttl 600000 is over 300000 ms/.test(srv.stderr()), "the token-ttl warning", 20_000);
+      await until(
+        async () => /--token-ttl 600000 is over 300000 ms/.test(srv.stderr()),
+        "the token-ttl warning",
+        20_000,
+      );
       const d = await makeGovernor({ enforceUrl: srv.url, decisionKey: key }).governor.check(q);
       expect(d.reason).toContain("expiry_too_far");
-      const e = await makeGovernor({ enforceUrl: srv.url, decisionKey: key, env: { GOVERNOR_DECISION_MAX_TTL_MS: "700000" } }).governor.check(q);
+      const e = await makeGovernor({
+        enforceUrl: srv.url,
+        decisionKey: key,
+        env: { GOVERNOR_DECISION_MAX_TTL_MS: "700000" },
+      }).governor.check(q);
       expect(e.decision).toBe("ALLOW");
     } finally {
       await srv.stop();
@@ -114,7 +160,11 @@ describe("expires_at", () => {
     ['"tomorrow"', "tomorrow", "malformed"],
     ["an HTTP date a minute out", new Date(Date.now() + 60_000).toUTCString(), "malformed"],
     ["Date#toString a minute out", new Date(Date.now() + 60_000).toString(), "malformed"],
-    ["a date with no time zone", new Date(Date.now() + 60_000).toISOString().replace("Z", ""), "malformed"],
+    [
+      "a date with no time zone",
+      new Date(Date.now() + 60_000).toISOString().replace("Z", ""),
+      "malformed",
+    ],
     ["February 30th", "2099-02-30T00:00:00Z", "malformed"],
     ["hour 24", "2099-01-01T24:00:00Z", "malformed"],
   ])("%s is refused (no decision, decision_unverified)", async (_name, expiresAt, why) => {
@@ -130,14 +180,24 @@ describe("expires_at", () => {
   });
 
   it("GOVERNOR_DECISION_MAX_TTL_MS sets the cap (env and option)", async () => {
-    const d = await refused((req) => signed(req, { ttlMs: 60_000 }), { env: { GOVERNOR_DECISION_MAX_TTL_MS: "10000" } });
+    const d = await refused((req) => signed(req, { ttlMs: 60_000 }), {
+      env: { GOVERNOR_DECISION_MAX_TTL_MS: "10000" },
+    });
     expect(d.reason).toContain("expiry_too_far");
     await server!.close();
-    const e = await refused((req) => signed(req, { ttlMs: 600_000 }), { decisionMaxTtlMs: 900_000 });
+    const e = await refused((req) => signed(req, { ttlMs: 600_000 }), {
+      decisionMaxTtlMs: 900_000,
+    });
     expect(e.decision).toBe("ALLOW");
   });
 
   it("a bad GOVERNOR_DECISION_MAX_TTL_MS is a config error", async () => {
-    expect(() => makeGovernor({ enforceUrl: "http://127.0.0.1:9", decisionKey: key, env: { GOVERNOR_DECISION_MAX_TTL_MS: "soon" } })).toThrow(/GOVERNOR_DECISION_MAX_TTL_MS/);
+    expect(() =>
+      makeGovernor({
+        enforceUrl: "http://127.0.0.1:9",
+        decisionKey: key,
+        env: { GOVERNOR_DECISION_MAX_TTL_MS: "soon" },
+      }),
+    ).toThrow(/GOVERNOR_DECISION_MAX_TTL_MS/);
   });
 });

@@ -11,7 +11,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-const intent = (id = "a"): Intent => ({ action: "read", actor: { id, type: "user" }, resource: { type: "db", name: "users" } });
+const intent = (id = "a"): Intent => ({
+  action: "read",
+  actor: { id, type: "user" },
+  resource: { type: "db", name: "users" },
+});
 // The breaker and the cache read Date.now(); a frozen clock moved by hand keeps these tests free of
 // wall-clock margins (timers stay real, so HTTP and the deadline work as usual).
 function clock(): (ms: number) => void {
@@ -22,7 +26,10 @@ function clock(): (ms: number) => void {
 describe("circuit breaker", () => {
   it("one failure never opens it", async () => {
     server = await startEnforce((_r, n) => (n === 1 ? { status: 500 } : allow()));
-    const t = makeGovernor({ enforceUrl: server.url, breaker: { minimumRequests: 4, coolDownMs: 10_000 } });
+    const t = makeGovernor({
+      enforceUrl: server.url,
+      breaker: { minimumRequests: 4, coolDownMs: 10_000 },
+    });
     await rejection(t.governor.check(intent()));
     await expect(t.governor.check(intent())).resolves.toMatchObject({ decision: "ALLOW" });
     expect(t.governor.stats().breaker).toBe("closed");
@@ -32,8 +39,12 @@ describe("circuit breaker", () => {
     let healthy = false;
     server = await startEnforce(() => (healthy ? allow() : { status: 500 }));
     const advance = clock();
-    const t = makeGovernor({ enforceUrl: server.url, breaker: { minimumRequests: 4, failureRatio: 0.5, coolDownMs: 150 } });
-    for (let i = 0; i < 4; i++) expect((await rejection(t.governor.check(intent()))).code).toBe("enforce_unavailable");
+    const t = makeGovernor({
+      enforceUrl: server.url,
+      breaker: { minimumRequests: 4, failureRatio: 0.5, coolDownMs: 150 },
+    });
+    for (let i = 0; i < 4; i++)
+      expect((await rejection(t.governor.check(intent()))).code).toBe("enforce_unavailable");
     expect(t.governor.stats().breaker).toBe("open");
 
     // Open: fails at once, without a request.
@@ -53,7 +64,10 @@ describe("circuit breaker", () => {
     // Half-open: one trial goes out while concurrent checks still fail fast; success closes it.
     advance(170);
     healthy = true;
-    const [trial, other] = await Promise.allSettled([t.governor.check(intent("t1")), t.governor.check(intent("t2"))]);
+    const [trial, other] = await Promise.allSettled([
+      t.governor.check(intent("t1")),
+      t.governor.check(intent("t2")),
+    ]);
     expect(trial).toMatchObject({ status: "fulfilled", value: { decision: "ALLOW" } });
     expect(other).toMatchObject({ status: "rejected", reason: { code: "circuit_open" } });
     expect(t.governor.stats().breaker).toBe("closed");
@@ -140,12 +154,22 @@ describe("cache", () => {
 
 describe("signed decisions", () => {
   const key = "test-decision-key-0123456789";
-  const signedAllow = (opts: { tamper?: "token" | "intent" | "request"; expired?: boolean; missing?: boolean } = {}) =>
+  const signedAllow =
+    (
+      opts: { tamper?: "token" | "intent" | "request"; expired?: boolean; missing?: boolean } = {},
+    ) =>
     async (req: { raw: string; body: any }) => {
       if (opts.missing) return allow("s-1");
       const body = opts.tamper === "intent" ? { ...req.body, action: "other" } : req.body;
-      const fields = signDecision(key, { intent: body, decision: "ALLOW", requestId: opts.tamper === "request" ? "s-other" : "s-1", expiresAt: opts.expired ? new Date(Date.now() - 1000) : undefined });
-      if (opts.tamper === "token") fields.decision_token = fields.decision_token.slice(0, -2) + (fields.decision_token.endsWith("AA") ? "BB" : "AA");
+      const fields = signDecision(key, {
+        intent: body,
+        decision: "ALLOW",
+        requestId: opts.tamper === "request" ? "s-other" : "s-1",
+        expiresAt: opts.expired ? new Date(Date.now() - 1000) : undefined,
+      });
+      if (opts.tamper === "token")
+        fields.decision_token =
+          fields.decision_token.slice(0, -2) + (fields.decision_token.endsWith("AA") ? "BB" : "AA");
       return allow("s-1", { ...fields });
     };
 
@@ -157,18 +181,21 @@ describe("signed decisions", () => {
     expect(ran).toBe(1);
   });
 
-  it.each([["tampered token", { tamper: "token" }], ["other intent", { tamper: "intent" }], ["other request id", { tamper: "request" }], ["expired", { expired: true }], ["missing", { missing: true }]] as const)(
-    "%s is a DENY with decision_unverified",
-    async (_n, opts) => {
-      server = await startEnforce(signedAllow(opts));
-      const t = makeGovernor({ enforceUrl: server.url, decisionKey: key, cacheTtlMs: 1000 });
-      let ran = 0;
-      const err = await rejection(t.governor.gate("get_users", async () => ++ran)());
-      expect(err.code).toBe("decision_unverified");
-      expect(err.message).toMatch(/could not be verified/);
-      expect(ran).toBe(0);
-      const d = await t.governor.check(intent());
-      expect(d).toMatchObject({ decision: "DENY", allowed: false, denyCode: "decision_unverified" });
-    },
-  );
+  it.each([
+    ["tampered token", { tamper: "token" }],
+    ["other intent", { tamper: "intent" }],
+    ["other request id", { tamper: "request" }],
+    ["expired", { expired: true }],
+    ["missing", { missing: true }],
+  ] as const)("%s is a DENY with decision_unverified", async (_n, opts) => {
+    server = await startEnforce(signedAllow(opts));
+    const t = makeGovernor({ enforceUrl: server.url, decisionKey: key, cacheTtlMs: 1000 });
+    let ran = 0;
+    const err = await rejection(t.governor.gate("get_users", async () => ++ran)());
+    expect(err.code).toBe("decision_unverified");
+    expect(err.message).toMatch(/could not be verified/);
+    expect(ran).toBe(0);
+    const d = await t.governor.check(intent());
+    expect(d).toMatchObject({ decision: "DENY", allowed: false, denyCode: "decision_unverified" });
+  });
 });

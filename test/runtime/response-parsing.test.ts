@@ -21,7 +21,10 @@ async function answering(answer: Answer): Promise<string> {
     req.on("end", () => {
       const headers = answer.headers ?? { "content-type": "application/json" };
       const body = Buffer.from(answer.body);
-      res.writeHead(200, answer.chunked ? headers : { ...headers, "content-length": String(body.length) });
+      res.writeHead(
+        200,
+        answer.chunked ? headers : { ...headers, "content-length": String(body.length) },
+      );
       if (answer.chunked) {
         res.write(body);
         res.end();
@@ -59,7 +62,11 @@ async function refused(answer: Answer): Promise<any> {
 
 async function decided(answer: Answer) {
   const t = makeGovernor({ enforceUrl: await answering(answer) });
-  return t.governor.check({ action: "read", actor: { id: "a", type: "agent" }, resource: { type: "x" } });
+  return t.governor.check({
+    action: "read",
+    actor: { id: "a", type: "agent" },
+    resource: { type: "x" },
+  });
 }
 
 describe("duplicate keys are malformed, never last-one-wins", () => {
@@ -70,7 +77,10 @@ describe("duplicate keys are malformed, never last-one-wins", () => {
     ["metadata twice", '{"decision":"ALLOW","metadata":{"ttl_ms":0},"metadata":{"ttl_ms":999999}}'],
     ["a key twice inside metadata", '{"decision":"ALLOW","metadata":{"ttl_ms":0,"ttl_ms":999999}}'],
     ["an unknown key twice", '{"decision":"ALLOW","x":1,"x":2}'],
-    ["decision twice among many keys", `{"decision":"DENY",${Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(",")},"decision":"ALLOW"}`],
+    [
+      "decision twice among many keys",
+      `{"decision":"DENY",${Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(",")},"decision":"ALLOW"}`,
+    ],
   ])("%s", async (_name, body) => {
     const err = await refused({ body });
     expect(err.message).toMatch(/duplicated key/);
@@ -96,15 +106,25 @@ describe("only a JSON content type is read as a decision", () => {
     ["text/json", { "content-type": "text/json" }],
     ["application/jsonp", { "content-type": "application/jsonp" }],
     ["no content type", {}],
-    ["two content types", { "content-type": ["application/json", "text/html"] as unknown as string }],
+    [
+      "two content types",
+      { "content-type": ["application/json", "text/html"] as unknown as string },
+    ],
   ])("%s: no decision, with the reason", async (_name, headers) => {
     const err = await refused({ body: ALLOW, headers });
     expect(err.message).toMatch(/content-type|Content-Type/);
     expect(err.message).toMatch(/application\/json/);
   });
 
-  it.each(["application/json", "application/json; charset=utf-8", "Application/JSON", "application/vnd.enforce+json"])("%s is JSON", async (type) => {
-    await expect(decided({ body: ALLOW, headers: { "content-type": type } })).resolves.toMatchObject({ decision: "ALLOW", requestId: "r1" });
+  it.each([
+    "application/json",
+    "application/json; charset=utf-8",
+    "Application/JSON",
+    "application/vnd.enforce+json",
+  ])("%s is JSON", async (type) => {
+    await expect(
+      decided({ body: ALLOW, headers: { "content-type": type } }),
+    ).resolves.toMatchObject({ decision: "ALLOW", requestId: "r1" });
   });
 });
 
@@ -131,11 +151,15 @@ describe("a body that is not exactly one JSON object with an exact decision", ()
   });
 
   it("a __proto__ key is a plain key: it neither sets the decision nor hides one", async () => {
-    await expect(decided({ body: '{"decision":"DENY","__proto__":{"decision":"ALLOW"}}' })).resolves.toMatchObject({ decision: "DENY" });
+    await expect(
+      decided({ body: '{"decision":"DENY","__proto__":{"decision":"ALLOW"}}' }),
+    ).resolves.toMatchObject({ decision: "DENY" });
   });
 
   it("surrounding whitespace is fine", async () => {
-    await expect(decided({ body: `\n ${ALLOW}\r\n` })).resolves.toMatchObject({ decision: "ALLOW" });
+    await expect(decided({ body: `\n ${ALLOW}\r\n` })).resolves.toMatchObject({
+      decision: "ALLOW",
+    });
   });
 
   it("fail mode open still applies to a malformed answer: the tool runs, and it says so", async () => {

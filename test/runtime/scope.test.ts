@@ -1,7 +1,22 @@
 // intentScope(): one decision for a block of code, bound to its async work.
 import { afterEach, describe, expect, it } from "vitest";
-import { currentGrant, GovernorConfigError, GovernorDeniedError, GovernorUnavailableError, signDecision, withActor, withIntent } from "../../src/runtime/index.js";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer, type Received } from "./enforce-server.js";
+import {
+  currentGrant,
+  GovernorConfigError,
+  GovernorDeniedError,
+  GovernorUnavailableError,
+  signDecision,
+  withActor,
+  withIntent,
+} from "../../src/runtime/index.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+  type Received,
+} from "./enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
 let server: EnforceServer | undefined;
@@ -20,11 +35,18 @@ describe("intentScope", () => {
     let grant: unknown;
     const out = await withActor({ id: "u-7" }, () =>
       withIntent({ data: { sensitivity: ["confidential"] } }, () =>
-        t.governor.intentScope({ action: "charge", resource: { type: "payment", name: "stripe", hosts: ["api.stripe.com"] }, risk: { authn: "required" } }, async () => {
-          await new Promise((r) => setImmediate(r));
-          grant = currentGrant();
-          return 42;
-        }),
+        t.governor.intentScope(
+          {
+            action: "charge",
+            resource: { type: "payment", name: "stripe", hosts: ["api.stripe.com"] },
+            risk: { authn: "required" },
+          },
+          async () => {
+            await new Promise((r) => setImmediate(r));
+            grant = currentGrant();
+            return 42;
+          },
+        ),
       ),
     );
     expect(out).toBe(42);
@@ -36,9 +58,22 @@ describe("intentScope", () => {
       data: { sensitivity: ["confidential"], pii: false, volume: "single" },
       risk: { authn: "required" },
     });
-    expect(grant).toEqual({ kind: "scope", name: "charge", source: "enforced", requestId: "s-1", decisionToken: null, expiresAt: null });
+    expect(grant).toEqual({
+      kind: "scope",
+      name: "charge",
+      source: "enforced",
+      requestId: "s-1",
+      decisionToken: null,
+      expiresAt: null,
+    });
     const [line] = await t.auditLines();
-    expect(line).toMatchObject({ tool: "charge", decision: "ALLOW", outcome: "executed", requestId: "s-1", gatedBy: "scope" });
+    expect(line).toMatchObject({
+      tool: "charge",
+      decision: "ALLOW",
+      outcome: "executed",
+      requestId: "s-1",
+      gatedBy: "scope",
+    });
   });
 
   it("a resource given as a string is its type; no grant is visible outside the scope", async () => {
@@ -50,27 +85,52 @@ describe("intentScope", () => {
   });
 
   it("DENY: fn never runs, and the typed error names the scope and the request id", async () => {
-    server = await startEnforce(() => deny("d-9", { reason: "payments are frozen", deny_code: "authz_policy_denied" }));
+    server = await startEnforce(() =>
+      deny("d-9", { reason: "payments are frozen", deny_code: "authz_policy_denied" }),
+    );
     const t = makeGovernor({ enforceUrl: server.url });
     let ran = false;
-    const err = await rejection(t.governor.intentScope({ action: "charge", resource: "payment" }, () => (ran = true)));
+    const err = await rejection(
+      t.governor.intentScope({ action: "charge", resource: "payment" }, () => (ran = true)),
+    );
     expect(ran).toBe(false);
     expect(err).toBeInstanceOf(GovernorDeniedError);
     expect(err.denyCode).toBe("authz_policy_denied");
     expect(err.requestId).toBe("d-9");
-    expect(err.message).toContain('intent scope "charge" was denied by policy (request id d-9): payments are frozen');
+    expect(err.message).toContain(
+      'intent scope "charge" was denied by policy (request id d-9): payments are frozen',
+    );
     const [line] = await t.auditLines();
-    expect(line).toMatchObject({ tool: "charge", decision: "DENY", outcome: "blocked", gatedBy: "scope" });
+    expect(line).toMatchObject({
+      tool: "charge",
+      decision: "DENY",
+      outcome: "blocked",
+      gatedBy: "scope",
+    });
   });
 
   it("no decision: fail closed never runs fn; fail open runs it labelled fail_open", async () => {
-    const closed = makeGovernor({ enforceUrl: await closedUrl(), timeoutMs: 2000, retry: { maxAttempts: 1 } });
+    const closed = makeGovernor({
+      enforceUrl: await closedUrl(),
+      timeoutMs: 2000,
+      retry: { maxAttempts: 1 },
+    });
     let ran = 0;
-    const err = await rejection(closed.governor.intentScope({ action: "export", resource: "report" }, () => ran++));
+    const err = await rejection(
+      closed.governor.intentScope({ action: "export", resource: "report" }, () => ran++),
+    );
     expect(err).toBeInstanceOf(GovernorUnavailableError);
     expect(ran).toBe(0);
-    const open = makeGovernor({ enforceUrl: await closedUrl(), failMode: "open", timeoutMs: 2000, retry: { maxAttempts: 1 } });
-    const source = await open.governor.intentScope({ action: "export", resource: "report" }, () => currentGrant()?.source);
+    const open = makeGovernor({
+      enforceUrl: await closedUrl(),
+      failMode: "open",
+      timeoutMs: 2000,
+      retry: { maxAttempts: 1 },
+    });
+    const source = await open.governor.intentScope(
+      { action: "export", resource: "report" },
+      () => currentGrant()?.source,
+    );
     expect(source).toBe("fail_open");
     expect(open.warnings.join("\n")).toContain('intent scope "export"');
   });
@@ -78,9 +138,19 @@ describe("intentScope", () => {
   it("observe mode runs a denied scope, labelled observe; mode off runs without asking", async () => {
     server = await startEnforce(() => deny());
     const t = makeGovernor({ enforceUrl: server.url, mode: "observe" });
-    expect(await t.governor.intentScope({ action: "delete", resource: "file" }, () => currentGrant()?.source)).toBe("observe");
+    expect(
+      await t.governor.intentScope(
+        { action: "delete", resource: "file" },
+        () => currentGrant()?.source,
+      ),
+    ).toBe("observe");
     const off = makeGovernor({ enforceUrl: server.url, mode: "off" });
-    expect(await off.governor.intentScope({ action: "delete", resource: "file" }, () => currentGrant()?.source)).toBe("off");
+    expect(
+      await off.governor.intentScope(
+        { action: "delete", resource: "file" },
+        () => currentGrant()?.source,
+      ),
+    ).toBe("off");
     expect(server.requests).toHaveLength(1);
   });
 
@@ -88,19 +158,34 @@ describe("intentScope", () => {
     server = await startEnforce(() => allow());
     const bad = makeGovernor({ enforceUrl: server.url });
     await expect(bad.governor.intentScope({ action: "" }, () => 1)).rejects.toThrow(TypeError);
-    await expect(bad.governor.intentScope({ action: "x", resource: { type: "y", hosts: "api.x.com" as never } }, () => 1)).rejects.toThrow(/resource.hosts must be a list/);
-    await expect(bad.governor.intentScope({ action: "x" }, "nope" as never)).rejects.toThrow(/fn must be a function/);
+    await expect(
+      bad.governor.intentScope(
+        { action: "x", resource: { type: "y", hosts: "api.x.com" as never } },
+        () => 1,
+      ),
+    ).rejects.toThrow(/resource.hosts must be a list/);
+    await expect(bad.governor.intentScope({ action: "x" }, "nope" as never)).rejects.toThrow(
+      /fn must be a function/,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
   it("nested scopes are each asked, and the inner grant runs inside the outer", async () => {
-    server = await startEnforce((req) => (req.body.action === "refund" ? deny("d-2") : allow(`a-${req.body.action}`)));
+    server = await startEnforce((req) =>
+      req.body.action === "refund" ? deny("d-2") : allow(`a-${req.body.action}`),
+    );
     const t = makeGovernor({ enforceUrl: server.url });
     const seen: unknown[] = [];
     await t.governor.intentScope({ action: "billing", resource: "account" }, async () => {
-      await t.governor.intentScope({ action: "charge", resource: "payment" }, () => seen.push(currentGrant()?.requestId));
+      await t.governor.intentScope({ action: "charge", resource: "payment" }, () =>
+        seen.push(currentGrant()?.requestId),
+      );
       seen.push(currentGrant()?.requestId);
-      seen.push(await rejection(t.governor.intentScope({ action: "refund", resource: "payment" }, () => seen.push("ran"))).then((e) => e.name));
+      seen.push(
+        await rejection(
+          t.governor.intentScope({ action: "refund", resource: "payment" }, () => seen.push("ran")),
+        ).then((e) => e.name),
+      );
     });
     expect(seen).toEqual(["a-charge", "a-billing", "GovernorDeniedError"]);
     expect(server.requests.map((r) => r.body.action)).toEqual(["billing", "charge", "refund"]);
@@ -131,11 +216,14 @@ describe("intentScope", () => {
   it("an async generator fn keeps the scope's grant on every step, even when iterated outside", async () => {
     server = await startEnforce(() => allow("g-1"));
     const t = makeGovernor({ enforceUrl: server.url });
-    const gen = await t.governor.intentScope({ action: "stream", resource: "feed" }, async function* () {
-      yield currentGrant()?.requestId;
-      await new Promise((r) => setImmediate(r));
-      yield currentGrant()?.requestId;
-    });
+    const gen = await t.governor.intentScope(
+      { action: "stream", resource: "feed" },
+      async function* () {
+        yield currentGrant()?.requestId;
+        await new Promise((r) => setImmediate(r));
+        yield currentGrant()?.requestId;
+      },
+    );
     const got: unknown[] = [];
     for await (const v of gen) got.push(v);
     expect(got).toEqual(["g-1", "g-1"]);
@@ -143,9 +231,15 @@ describe("intentScope", () => {
 
   it("a signed decision's token and expiry are bound to the scope", async () => {
     const expiresAt = new Date(Date.now() + 60_000).toISOString();
-    server = await startEnforce((req: Received) => allow("s-5", { ...signDecision(key, { intent: req.body, decision: "ALLOW", requestId: "s-5", expiresAt }) }));
+    server = await startEnforce((req: Received) =>
+      allow("s-5", {
+        ...signDecision(key, { intent: req.body, decision: "ALLOW", requestId: "s-5", expiresAt }),
+      }),
+    );
     const t = makeGovernor({ enforceUrl: server.url, decisionKey: key });
-    const g = await t.governor.intentScope({ action: "charge", resource: "payment" }, () => currentGrant());
+    const g = await t.governor.intentScope({ action: "charge", resource: "payment" }, () =>
+      currentGrant(),
+    );
     expect(g?.decisionToken).toMatch(/^v1\./);
     expect(g?.expiresAt).toBe(expiresAt);
     expect(g?.requestId).toBe("s-5");
@@ -163,7 +257,9 @@ describe("intentScope", () => {
     const { createGovernorOrFailClosed } = await import("../../src/runtime/governor.js");
     const g = createGovernorOrFailClosed({ env: {}, config: {} });
     let ran = false;
-    await expect(g.intentScope({ action: "x", resource: "y" }, () => (ran = true))).rejects.toBeInstanceOf(GovernorConfigError);
+    await expect(
+      g.intentScope({ action: "x", resource: "y" }, () => (ran = true)),
+    ).rejects.toBeInstanceOf(GovernorConfigError);
     expect(ran).toBe(false);
     await g.close();
   });
@@ -180,7 +276,9 @@ describe("governed calls in a gated tool, with no guard installed", () => {
       server = await startEnforce(() => allow("t-1"));
       // GOVERNOR_GUARD_MODE (or a guard) is what makes tool calls carry their decision.
       const t = makeGovernor({ enforceUrl: server.url, env: { GOVERNOR_GUARD_MODE: "enforce" } });
-      const lookup = t.governor.gate("lookup", async () => (await t.governor.governedFetch(url)).text());
+      const lookup = t.governor.gate("lookup", async () =>
+        (await t.governor.governedFetch(url)).text(),
+      );
       expect(await lookup()).toBe("ok");
       const err = await rejection(t.governor.governedFetch(url));
       expect(err.code).toBe("guard_blocked");
@@ -196,8 +294,17 @@ describe("withIntent() around a scope", () => {
   it("merges in, but never replaces the scope's action or its narrowing", async () => {
     server = await startEnforce(() => allow());
     const t = makeGovernor({ enforceUrl: server.url });
-    const name = await withIntent({ action: "lookup", resource: { type: "customer", hosts: ["evil.example"] }, data: { sensitivity: ["internal"] } }, () =>
-      t.governor.intentScope({ action: "charge", resource: { type: "payment", hosts: ["api.stripe.com"] } }, () => currentGrant()?.name),
+    const name = await withIntent(
+      {
+        action: "lookup",
+        resource: { type: "customer", hosts: ["evil.example"] },
+        data: { sensitivity: ["internal"] },
+      },
+      () =>
+        t.governor.intentScope(
+          { action: "charge", resource: { type: "payment", hosts: ["api.stripe.com"] } },
+          () => currentGrant()?.name,
+        ),
     );
     expect(name).toBe("charge");
     const body = server.requests[0].body;
@@ -211,11 +318,23 @@ describe("withIntent() around a scope", () => {
     const target = http.createServer((_req, res) => res.end("ok"));
     await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
     try {
-      const t = makeGovernor({ enforceUrl: "http://127.0.0.1:9", env: { GOVERNOR_GUARD_MODE: "observe" } });
-      const res = await t.governor.governedFetch(`http://127.0.0.1:${(target.address() as { port: number }).port}/`);
+      const t = makeGovernor({
+        enforceUrl: "http://127.0.0.1:9",
+        env: { GOVERNOR_GUARD_MODE: "observe" },
+      });
+      const res = await t.governor.governedFetch(
+        `http://127.0.0.1:${(target.address() as { port: number }).port}/`,
+      );
       expect(await res.text()).toBe("ok");
       const lines = await t.auditLines();
-      expect(lines).toEqual([expect.objectContaining({ type: "ungoverned", reason: "no_intent", blocked: false, mode: "observe" })]);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          type: "ungoverned",
+          reason: "no_intent",
+          blocked: false,
+          mode: "observe",
+        }),
+      ]);
     } finally {
       await new Promise((r) => target.close(r));
     }

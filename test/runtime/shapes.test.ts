@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createGovernor, withActor, withIntent, GovernorConfigError, GovernorDeniedError } from "../../src/runtime/index.js";
+import {
+  createGovernor,
+  withActor,
+  withIntent,
+  GovernorConfigError,
+  GovernorDeniedError,
+} from "../../src/runtime/index.js";
 import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
@@ -64,10 +70,14 @@ describe("gate keeps the function's shape", () => {
 
     answer = deny("g-1");
     await expect(stream("y").next()).rejects.toBeInstanceOf(GovernorDeniedError);
-    const ret = governor.gate("search_docs", async function* (q: string) {
-      started++;
-      yield q;
-    }, { onDeny: "return" });
+    const ret = governor.gate(
+      "search_docs",
+      async function* (q: string) {
+        started++;
+        yield q;
+      },
+      { onDeny: "return" },
+    );
     const vals: string[] = [];
     for await (const v of ret("z")) vals.push(v);
     expect(vals).toHaveLength(1);
@@ -85,7 +95,10 @@ describe("gate keeps the function's shape", () => {
 describe("withActor / withIntent", () => {
   it("makes the request's user the actor of every call made while serving it", async () => {
     server = await startEnforce(() => allow());
-    const { governor } = makeGovernor({ enforceUrl: server.url, actor: { id: "support-bot", type: "agent" } });
+    const { governor } = makeGovernor({
+      enforceUrl: server.url,
+      actor: { id: "support-bot", type: "agent" },
+    });
     const tool = governor.gate("get_order", async (_: { id: number }) => {
       await new Promise((r) => setTimeout(r, 5));
       return "ok";
@@ -96,12 +109,18 @@ describe("withActor / withIntent", () => {
         await new Promise((r) => setTimeout(r, 10));
         await tool({ id: 2 });
       }),
-      withActor({ id: "user-2", type: "service" }, () => withIntent({ data: { sensitivity: ["confidential"] }, layer: "L5" }, () => tool({ id: 3 }))),
+      withActor({ id: "user-2", type: "service" }, () =>
+        withIntent({ data: { sensitivity: ["confidential"] }, layer: "L5" }, () => tool({ id: 3 })),
+      ),
     ]);
     const byActor = Object.fromEntries(server.requests.map((r) => [r.body.actor.id, r.body]));
     expect(byActor["support-bot"].actor).toEqual({ id: "support-bot", type: "agent" });
     expect(byActor["user-1"].actor).toEqual({ id: "user-1", type: "user" });
-    expect(byActor["user-2"]).toMatchObject({ actor: { id: "user-2", type: "service" }, layer: "L5", data: { sensitivity: ["confidential"] } });
+    expect(byActor["user-2"]).toMatchObject({
+      actor: { id: "user-2", type: "service" },
+      layer: "L5",
+      data: { sensitivity: ["confidential"] },
+    });
     expect(byActor["user-1"].layer).toBeUndefined();
   });
 
@@ -109,12 +128,26 @@ describe("withActor / withIntent", () => {
     server = await startEnforce(() => allow());
     const { governor } = makeGovernor({
       enforceUrl: server.url,
-      config: { defaults: { actor: { id: "map-bot", type: "agent" }, layer: "L4" }, tools: { refund: { action: "refund", resource: { type: "payment", name: "stripe" } } } },
+      config: {
+        defaults: { actor: { id: "map-bot", type: "agent" }, layer: "L4" },
+        tools: { refund: { action: "refund", resource: { type: "payment", name: "stripe" } } },
+      },
     });
     await governor.gate("refund", async () => 1)();
-    await governor.gate("get_x", async () => 1, { intent: { action: "query", risk: { authn: "required" } } })();
-    expect(server.requests[0].body).toMatchObject({ action: "refund", resource: { type: "payment", name: "stripe" }, actor: { id: "map-bot" }, layer: "L4" });
-    expect(server.requests[1].body).toMatchObject({ action: "query", resource: { type: "x", name: "get_x" }, risk: { authn: "required" } });
+    await governor.gate("get_x", async () => 1, {
+      intent: { action: "query", risk: { authn: "required" } },
+    })();
+    expect(server.requests[0].body).toMatchObject({
+      action: "refund",
+      resource: { type: "payment", name: "stripe" },
+      actor: { id: "map-bot" },
+      layer: "L4",
+    });
+    expect(server.requests[1].body).toMatchObject({
+      action: "query",
+      resource: { type: "x", name: "get_x" },
+      risk: { authn: "required" },
+    });
   });
 
   it("does not scan framework context arguments for pii", async () => {
@@ -122,7 +155,17 @@ describe("withActor / withIntent", () => {
     const { governor } = makeGovernor({ enforceUrl: server.url });
     const tool = governor.gate("get_order", async (_input: { id: number }, _options: unknown) => 1);
     // The AbortSignal marks it as the framework's (plain JSON with the same keys is scanned).
-    await tool({ id: 1 }, { toolCallId: "c1", messages: [{ role: "user", content: "I am jane@example.com" }, { role: "user", content: "hi" }], abortSignal: new AbortController().signal });
+    await tool(
+      { id: 1 },
+      {
+        toolCallId: "c1",
+        messages: [
+          { role: "user", content: "I am jane@example.com" },
+          { role: "user", content: "hi" },
+        ],
+        abortSignal: new AbortController().signal,
+      },
+    );
     expect(server.requests[0].body.data).toEqual({ pii: false, volume: "single" });
   });
 });
@@ -131,7 +174,13 @@ describe("config", () => {
   it("createGovernor throws config_invalid listing what to fix", () => {
     const err = (() => {
       try {
-        createGovernor({ env: { GOVERNOR_TIMEOUT_MS: "soon", GOVERNOR_FAIL_MODE: "sometimes", GOVERNOR_HEADERS: "{nope" } });
+        createGovernor({
+          env: {
+            GOVERNOR_TIMEOUT_MS: "soon",
+            GOVERNOR_FAIL_MODE: "sometimes",
+            GOVERNOR_HEADERS: "{nope",
+          },
+        });
       } catch (e) {
         return e as GovernorConfigError;
       }
@@ -142,8 +191,17 @@ describe("config", () => {
     expect(err.message).toContain("GOVERNOR_TIMEOUT_MS");
     expect(err.message).toContain("GOVERNOR_FAIL_MODE");
     expect(err.message).toContain("GOVERNOR_HEADERS");
-    expect(() => createGovernor({ env: { GOVERNOR_ENFORCE_URL: "ftp://x" } })).toThrow(/http\(s\) URL/);
-    expect(() => createGovernor({ env: { GOVERNOR_ENFORCE_URL: "http://x", GOVERNOR_CONFIG: "/nonexistent/governor.config.json" } })).toThrow(/does not exist/);
+    expect(() => createGovernor({ env: { GOVERNOR_ENFORCE_URL: "ftp://x" } })).toThrow(
+      /http\(s\) URL/,
+    );
+    expect(() =>
+      createGovernor({
+        env: {
+          GOVERNOR_ENFORCE_URL: "http://x",
+          GOVERNOR_CONFIG: "/nonexistent/governor.config.json",
+        },
+      }),
+    ).toThrow(/does not exist/);
   });
 
   it("reads every option from the environment", async () => {

@@ -4,9 +4,17 @@ import { tool, type ToolExecutionOptions } from "ai";
 import { z } from "zod";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { gate, createGovernor, intentScope, governedFetch, currentGrant, type CurrentGrant } from "../../src/runtime/index.js";
+import {
+  gate,
+  createGovernor,
+  intentScope,
+  governedFetch,
+  currentGrant,
+  type CurrentGrant,
+} from "../../src/runtime/index.js";
 
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assert = <T extends true>(_: T) => _;
 
 // AI SDK: execute written inline in tool({...}); input and options are inferred from inputSchema.
@@ -57,7 +65,7 @@ class Greeter {
 assert<Equal<Awaited<ReturnType<Greeter["greet"]>>, string>>(true);
 
 // Generic functions keep their generics when async.
-const identity = gate("identity", async <T,>(x: T): Promise<T> => x);
+const identity = gate("identity", async <T>(x: T): Promise<T> => x);
 export const n: Promise<number> = identity(1);
 
 // Instance gate behaves the same.
@@ -83,17 +91,33 @@ onCall(
     return { content: [{ type: "text", text: args.id }] };
   }),
 );
-onCallEither(gate("lookup_async", async (args) => ({ content: [{ type: "text", text: args.id }] })));
+onCallEither(
+  gate("lookup_async", async (args) => ({ content: [{ type: "text", text: args.id }] })),
+);
 onCallEither(gate("lookup_sync", (args) => ({ content: [{ type: "text", text: args.id }] })));
 // @ts-expect-error: a wrong literal is still caught
 onCall(gate("lookup_wrong", async (args) => ({ content: [{ type: "image", text: args.id }] })));
 
 // The real MCP types: a CallToolResult-returning callback and McpServer.registerTool.
-declare function onToolCall(cb: (req: { params: { name: string } }) => Promise<CallToolResult>): void;
-onToolCall(gate("by_name", async (req) => ({ content: [{ type: "text", text: req.params.name }] })));
+declare function onToolCall(
+  cb: (req: { params: { name: string } }) => Promise<CallToolResult>,
+): void;
+onToolCall(
+  gate("by_name", async (req) => ({ content: [{ type: "text", text: req.params.name }] })),
+);
 const mcp = new McpServer({ name: "t", version: "1.0.0" });
-mcp.registerTool("ping", { inputSchema: { host: z.string() } }, gate("ping", ({ host }) => ({ content: [{ type: "text", text: host }] })));
-mcp.registerTool("pong", { inputSchema: { host: z.string() } }, gate("pong", async ({ host }, extra) => ({ content: [{ type: "text", text: `${host} ${extra.requestId}` }] })));
+mcp.registerTool(
+  "ping",
+  { inputSchema: { host: z.string() } },
+  gate("ping", ({ host }) => ({ content: [{ type: "text", text: host }] })),
+);
+mcp.registerTool(
+  "pong",
+  { inputSchema: { host: z.string() } },
+  gate("pong", async ({ host }, extra) => ({
+    content: [{ type: "text", text: `${host} ${extra.requestId}` }],
+  })),
+);
 
 // A sync function returning a Promise gives that Promise, not a Promise of a Promise.
 const fetchLike = gate("fetch_like", (n: number) => Promise.resolve({ n }));
@@ -113,18 +137,29 @@ class Feed {
 assert<Equal<ReturnType<Feed["stream"]>, AsyncGenerator<string, number, unknown>>>(true);
 assert<Equal<Parameters<Feed["stream"]>, [limit: number]>>(true);
 assert<Equal<ThisParameterType<Feed["stream"]>, Feed>>(true);
+const thisKept = gate("this_kept", function (this: Feed) {
+  return this.items;
+});
 // @ts-expect-error: the wrapper keeps the `this` type
-gate("this_kept", function (this: Feed) { return this.items; }).call({ other: 1 });
+thisKept.call({ other: 1 });
 
 // A generic async generator keeps its generics.
-const echoAll = gate("echo_all", async function* <T,>(xs: T[]) { yield* xs; });
+const echoAll = gate("echo_all", async function* <T>(xs: T[]) {
+  yield* xs;
+});
 export const firstString: AsyncGenerator<string, void, undefined> = echoAll(["x"]);
 
 // intentScope() resolves what fn returns (awaited); the intent is checked.
 export async function scopes() {
-  const n = await intentScope({ action: "charge", resource: { type: "payment", hosts: ["api.stripe.com"] } }, async () => 42);
+  const n = await intentScope(
+    { action: "charge", resource: { type: "payment", hosts: ["api.stripe.com"] } },
+    async () => 42,
+  );
   assert<Equal<typeof n, number>>(true);
-  const s = await createGovernor().intentScope({ action: "sync", resource: "crm" }, () => "done" as const);
+  const s = await createGovernor().intentScope(
+    { action: "sync", resource: "crm" },
+    () => "done" as const,
+  );
   assert<Equal<typeof s, "done">>(true);
   // @ts-expect-error: an intent needs an action
   await intentScope({ resource: "crm" }, () => 1);

@@ -12,8 +12,19 @@ describe("gate() types", () => {
   it("type-checks types.test-d.ts, including its @ts-expect-error lines", () => {
     const dir = tmp();
     const config = path.join(dir, "tsconfig.json");
-    writeFileSync(config, JSON.stringify({ extends: path.join(root, "tsconfig.json"), include: [path.join(root, "test/runtime/types.test-d.ts")], compilerOptions: { noEmit: true, typeRoots: [path.join(root, "node_modules/@types")] } }));
-    const r = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", config], { encoding: "utf8", cwd: root });
+    writeFileSync(
+      config,
+      JSON.stringify({
+        extends: path.join(root, "tsconfig.json"),
+        include: [path.join(root, "test/runtime/types.test-d.ts")],
+        compilerOptions: { noEmit: true, typeRoots: [path.join(root, "node_modules/@types")] },
+      }),
+    );
+    const r = spawnSync(
+      process.execPath,
+      [path.join(root, "node_modules/typescript/bin/tsc"), "-p", config],
+      { encoding: "utf8", cwd: root },
+    );
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
   }, 60_000);

@@ -2,18 +2,30 @@
 // npx runs serve through `sh -c` and is SIGKILLed (the shell and serve are re-parented, nobody signals them).
 import { afterEach, describe, expect, it } from "vitest";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  symlinkSync,
+  writeFileSync,
+  copyFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { bin, cleanEnv, policies, root } from "../cli/helpers.js";
 
-const npx = existsSync(path.join(path.dirname(process.execPath), "npx")) ? path.join(path.dirname(process.execPath), "npx") : "npx";
+const npx = existsSync(path.join(path.dirname(process.execPath), "npx"))
+  ? path.join(path.dirname(process.execPath), "npx")
+  : "npx";
 
 /** A project dir where `npx --no-install governor` finds this checkout, and a policy path unique to the test. */
 function project(): { dir: string; policy: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "governor-lifecycle-"));
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "lifecycle-app", version: "1.0.0", private: true }));
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "lifecycle-app", version: "1.0.0", private: true }),
+  );
   mkdirSync(path.join(dir, "node_modules/.bin"), { recursive: true });
   symlinkSync(root, path.join(dir, "node_modules/governor"));
   symlinkSync("../governor/bin/governor.js", path.join(dir, "node_modules/.bin/governor"));
@@ -80,7 +92,11 @@ describe("governor serve exits with whatever started it", () => {
     marks.push(policy);
     const p = spawn(npx, ["--no-install", "governor", "serve", "--port", "0", "--policy", policy], {
       cwd: dir,
-      env: cleanEnv({ npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" }),
+      env: cleanEnv({
+        npm_config_update_notifier: "false",
+        npm_config_fund: "false",
+        npm_config_audit: "false",
+      }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     const port = await listening(p);
@@ -93,7 +109,10 @@ describe("governor serve exits with whatever started it", () => {
     const { policy } = project();
     marks.push(policy);
     const script = `require("child_process").spawn(process.execPath, ${JSON.stringify([bin, "serve", "--port", "0", "--policy", policy])}, { stdio: "inherit" })`;
-    const p = spawn(process.execPath, ["-e", script], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, ["-e", script], {
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const port = await listening(p);
     p.kill("SIGKILL");
     expect(await portCloses(port)).toBe(true);
@@ -102,10 +121,15 @@ describe("governor serve exits with whatever started it", () => {
   it("SIGHUP (the terminal closed): says it stops, exits 0, port closed", async () => {
     const { policy } = project();
     marks.push(policy);
-    const p = spawn(process.execPath, [bin, "serve", "--port", "0", "--policy", policy], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [bin, "serve", "--port", "0", "--policy", policy], {
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     p.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
-    const exited = new Promise<[number | null, string | null]>((r) => p.once("close", (code, sig) => r([code, sig])));
+    const exited = new Promise<[number | null, string | null]>((r) =>
+      p.once("close", (code, sig) => r([code, sig])),
+    );
     const port = await listening(p);
     p.kill("SIGHUP");
     expect(await exited).toEqual([0, null]);

@@ -19,32 +19,67 @@ function decide(body: IntentBody) {
 
 describe("policy evaluation", () => {
   it("canonicalizes synonyms (built-in and the policy's own) before matching, and traces each mapping", () => {
-    const v = decide({ action: "query", actor: { id: "u1", type: "human" }, resource: { type: "Postgres-DB", name: "users" } });
+    const v = decide({
+      action: "query",
+      actor: { id: "u1", type: "human" },
+      resource: { type: "Postgres-DB", name: "users" },
+    });
     expect(v.effect).toBe("allow");
     expect(v.rule?.id).toBe("reads");
     expect(v.trace).toEqual([
-      { field: "action", raw_input: "query", prediction: { canonical: "read", confidence: 0.95, source: "builtin_vocabulary" } },
-      { field: "resource_type", raw_input: "Postgres-DB", prediction: { canonical: "database", confidence: 1, source: "policy_vocabulary" } },
-      { field: "actor_type", raw_input: "human", prediction: { canonical: "user", confidence: 0.95, source: "builtin_vocabulary" } },
+      {
+        field: "action",
+        raw_input: "query",
+        prediction: { canonical: "read", confidence: 0.95, source: "builtin_vocabulary" },
+      },
+      {
+        field: "resource_type",
+        raw_input: "Postgres-DB",
+        prediction: { canonical: "database", confidence: 1, source: "policy_vocabulary" },
+      },
+      {
+        field: "actor_type",
+        raw_input: "human",
+        prediction: { canonical: "user", confidence: 0.95, source: "builtin_vocabulary" },
+      },
     ]);
-    expect(decide({ action: "lookup", actor: { id: "u1" }, resource: { type: "x" } }).effect).toBe("allow");
+    expect(decide({ action: "lookup", actor: { id: "u1" }, resource: { type: "x" } }).effect).toBe(
+      "allow",
+    );
   });
 
   it("first matching rule decides, with its reason and deny code", () => {
     const v = decide({ action: "refund", actor: { id: "bot" }, resource: { type: "stripe" } });
-    expect(v).toMatchObject({ effect: "deny", reason: "Refunds need a human approver.", denyCode: "stepup_required" });
+    expect(v).toMatchObject({
+      effect: "deny",
+      reason: "Refunds need a human approver.",
+      denyCode: "stepup_required",
+    });
     expect(v.rule?.id).toBe("no-refunds");
   });
 
   it("falls back to the default, with a reason and authz_policy_denied", () => {
-    const v = decide({ action: "launch_rocket", actor: { id: "bot" }, resource: { type: "rocket" } });
+    const v = decide({
+      action: "launch_rocket",
+      actor: { id: "bot" },
+      resource: { type: "rocket" },
+    });
     expect(v).toMatchObject({ effect: "deny", rule: undefined, denyCode: "authz_policy_denied" });
     expect(v.reason).toMatch(/No policy rule matched/);
-    expect(v.trace[0].prediction).toEqual({ canonical: "launch_rocket", confidence: 0.5, source: "passthrough" });
+    expect(v.trace[0].prediction).toEqual({
+      canonical: "launch_rocket",
+      confidence: 0.5,
+      source: "passthrough",
+    });
   });
 
   it("matches booleans, globs and all fields of a rule together", () => {
-    const bulkPii = { action: "read", actor: { id: "a" }, resource: { type: "database" }, data: { pii: true, volume: "bulk" as const } };
+    const bulkPii = {
+      action: "read",
+      actor: { id: "a" },
+      resource: { type: "database" },
+      data: { pii: true, volume: "bulk" as const },
+    };
     expect(decide(bulkPii).rule?.id).toBe("no-bulk-pii");
     expect(decide({ ...bulkPii, data: { pii: false, volume: "bulk" } }).rule?.id).toBe("reads");
     const email = { action: "email", resource: { type: "gmail" } };
@@ -58,7 +93,13 @@ describe("policy evaluation", () => {
       "p.yaml",
     );
     const run = (sensitivity: string[]) =>
-      evaluate(p, canonicalize({ action: "read", actor: {}, resource: { type: "db" }, data: { sensitivity } }, p.vocabulary).intent).effect;
+      evaluate(
+        p,
+        canonicalize(
+          { action: "read", actor: {}, resource: { type: "db" }, data: { sensitivity } },
+          p.vocabulary,
+        ).intent,
+      ).effect;
     expect(run(["public", "Confidential"])).toBe("deny");
     expect(run(["public"])).toBe("allow");
     expect(run([])).toBe("allow");
@@ -67,19 +108,63 @@ describe("policy evaluation", () => {
 
 describe("policy validation names the file, the rule and the field", () => {
   const bad: [string, string, RegExp][] = [
-    ["no version", "default: deny\nrules: []\n", /^p\.yaml: version: missing\. Add `version: 1` as the first line\.$/],
+    [
+      "no version",
+      "default: deny\nrules: []\n",
+      /^p\.yaml: version: missing\. Add `version: 1` as the first line\.$/,
+    ],
     ["wrong version", "version: 2\nrules: []\n", /^p\.yaml: version: must be 1, got 2\.$/],
     ["unknown top-level key", "version: 1\nrulez: []\n", /p\.yaml: rulez: unknown key/],
-    ["bad effect", "version: 1\nrules:\n  - id: r1\n    effect: block\n", /p\.yaml: rule "r1" \(rules\[0\]\): effect: must be "allow" or "deny", got "block"/],
-    ["unknown when field", "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { resource.kind: db }\n", /rule "r1".*when\.resource\.kind: unknown field\. Fields a rule can test: action, actor\.id/],
-    ["typo in a when field", "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { resource: { typ: db } }\n", /when\.resource\.typ: unknown field\. Did you mean "resource\.type"\?/],
-    ["wrong value type", "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { data.pii: yes please }\n", /rule "r1".*when\.data\.pii: expected true or false/],
-    ["a synonym that can never match", "version: 1\nrules:\n  - id: r1\n    effect: allow\n    when: { action: query }\n", /when\.action: "query" is a synonym .* canonical value "read"/],
-    ["duplicate ids", "version: 1\nrules:\n  - { id: a, effect: deny }\n  - { id: a, effect: allow }\n", /rule "a" \(rules\[1\]\): id: duplicate/],
-    ["missing id", "version: 1\nrules:\n  - effect: deny\n", /p\.yaml: rules\[0\]: id: every rule needs/],
-    ["typo in a rule key", "version: 1\nrules:\n  - { id: a, effect: deny, whne: {} }\n", /rule "a" \(rules\[0\]\): whne: unknown key\. Did you mean "when"\?/],
-    ["typo in a top-level key", "version: 1\nrulse: []\n", /p\.yaml: rulse: unknown key\. Did you mean "rules"\?/],
-    ["bad vocabulary", "version: 1\nvocabulary: { verbs: { a: b } }\n", /vocabulary\.verbs: unknown field/],
+    [
+      "bad effect",
+      "version: 1\nrules:\n  - id: r1\n    effect: block\n",
+      /p\.yaml: rule "r1" \(rules\[0\]\): effect: must be "allow" or "deny", got "block"/,
+    ],
+    [
+      "unknown when field",
+      "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { resource.kind: db }\n",
+      /rule "r1".*when\.resource\.kind: unknown field\. Fields a rule can test: action, actor\.id/,
+    ],
+    [
+      "typo in a when field",
+      "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { resource: { typ: db } }\n",
+      /when\.resource\.typ: unknown field\. Did you mean "resource\.type"\?/,
+    ],
+    [
+      "wrong value type",
+      "version: 1\nrules:\n  - id: r1\n    effect: deny\n    when: { data.pii: yes please }\n",
+      /rule "r1".*when\.data\.pii: expected true or false/,
+    ],
+    [
+      "a synonym that can never match",
+      "version: 1\nrules:\n  - id: r1\n    effect: allow\n    when: { action: query }\n",
+      /when\.action: "query" is a synonym .* canonical value "read"/,
+    ],
+    [
+      "duplicate ids",
+      "version: 1\nrules:\n  - { id: a, effect: deny }\n  - { id: a, effect: allow }\n",
+      /rule "a" \(rules\[1\]\): id: duplicate/,
+    ],
+    [
+      "missing id",
+      "version: 1\nrules:\n  - effect: deny\n",
+      /p\.yaml: rules\[0\]: id: every rule needs/,
+    ],
+    [
+      "typo in a rule key",
+      "version: 1\nrules:\n  - { id: a, effect: deny, whne: {} }\n",
+      /rule "a" \(rules\[0\]\): whne: unknown key\. Did you mean "when"\?/,
+    ],
+    [
+      "typo in a top-level key",
+      "version: 1\nrulse: []\n",
+      /p\.yaml: rulse: unknown key\. Did you mean "rules"\?/,
+    ],
+    [
+      "bad vocabulary",
+      "version: 1\nvocabulary: { verbs: { a: b } }\n",
+      /vocabulary\.verbs: unknown field/,
+    ],
     ["not YAML", "version: 1\nrules: [\n", /^p\.yaml: not valid YAML: .*line \d+, column \d+\.$/],
     ["empty file", "", /p\.yaml: expected a policy .* an empty file/],
   ];
@@ -89,40 +174,75 @@ describe("policy validation names the file, the rule and the field", () => {
   });
 
   it("a .json policy gets JSON's own error, with the position", () => {
-    expect(() => parsePolicy('{"version":1,"rules":[{"id":"a"', "p.json")).toThrow(/^p\.json: not valid JSON: .*position \d+/);
+    expect(() => parsePolicy('{"version":1,"rules":[{"id":"a"', "p.json")).toThrow(
+      /^p\.json: not valid JSON: .*position \d+/,
+    );
   });
 
   it("an unrelated key gets no made-up suggestion", () => {
-    expect(() => parsePolicy("version: 1\nbanana: 1\n", "p.yaml")).toThrow(/^p\.yaml: banana: unknown key\. A policy has/);
+    expect(() => parsePolicy("version: 1\nbanana: 1\n", "p.yaml")).toThrow(
+      /^p\.yaml: banana: unknown key\. A policy has/,
+    );
   });
 
   it("accepts JSON policies", () => {
-    const p = parsePolicy('{"version":1,"default":"allow","rules":[{"id":"x","effect":"deny","when":{"action":"delete"}}]}', "p.json");
+    const p = parsePolicy(
+      '{"version":1,"default":"allow","rules":[{"id":"x","effect":"deny","when":{"action":"delete"}}]}',
+      "p.json",
+    );
     expect(p.rules.map((r) => r.id)).toEqual(["x"]);
   });
 });
 
 describe("request validation (FastAPI 422 shape)", () => {
   it("lists every problem with loc, msg and type", () => {
-    expect(validateIntentBody({ actor: "me", resource: {}, data: { pii: "no", volume: "lots", sensitivity: "x" } })).toEqual([
+    expect(
+      validateIntentBody({
+        actor: "me",
+        resource: {},
+        data: { pii: "no", volume: "lots", sensitivity: "x" },
+      }),
+    ).toEqual([
       { type: "missing", loc: ["body", "action"], msg: "Field required" },
-      { type: "model_attributes_type", loc: ["body", "actor"], msg: "Input should be a valid dictionary or object to extract fields from" },
+      {
+        type: "model_attributes_type",
+        loc: ["body", "actor"],
+        msg: "Input should be a valid dictionary or object to extract fields from",
+      },
       { type: "missing", loc: ["body", "resource", "type"], msg: "Field required" },
-      { type: "list_type", loc: ["body", "data", "sensitivity"], msg: "Input should be a valid list" },
+      {
+        type: "list_type",
+        loc: ["body", "data", "sensitivity"],
+        msg: "Input should be a valid list",
+      },
       { type: "bool_type", loc: ["body", "data", "pii"], msg: "Input should be a valid boolean" },
-      { type: "literal_error", loc: ["body", "data", "volume"], msg: "Input should be 'single' or 'bulk'" },
+      {
+        type: "literal_error",
+        loc: ["body", "data", "volume"],
+        msg: "Input should be 'single' or 'bulk'",
+      },
     ]);
     expect(validateIntentBody([1])).toHaveLength(1);
-    expect(validateIntentBody({ action: "read", actor: { id: "a", type: "user" }, resource: { type: "db", name: "x" }, tenantId: "t" })).toEqual([]);
+    expect(
+      validateIntentBody({
+        action: "read",
+        actor: { id: "a", type: "user" },
+        resource: { type: "db", name: "x" },
+        tenantId: "t",
+      }),
+    ).toEqual([]);
   });
 });
 
 describe("serve's startup warnings", () => {
   it("warns when listening beyond loopback without a key, and only then", () => {
-    expect(exposureWarning("0.0.0.0", undefined)).toMatch(/listening on 0\.0\.0\.0 without --api-key: .* Set --api-key \(or GOVERNOR_SERVE_API_KEY\), or use --host 127\.0\.0\.1/);
+    expect(exposureWarning("0.0.0.0", undefined)).toMatch(
+      /listening on 0\.0\.0\.0 without --api-key: .* Set --api-key \(or GOVERNOR_SERVE_API_KEY\), or use --host 127\.0\.0\.1/,
+    );
     expect(exposureWarning("::", undefined)).toMatch(/without --api-key/);
     expect(exposureWarning("0.0.0.0", "k")).toBeUndefined();
-    for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"]) expect(exposureWarning(host, undefined)).toBeUndefined();
+    for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"])
+      expect(exposureWarning(host, undefined)).toBeUndefined();
   });
 });
 
@@ -145,13 +265,26 @@ describe("one normal form for rule values and request values", () => {
   });
 
   it("refuses a rule value with nothing left after normalizing", () => {
-    expect(() => parsePolicy("version: 1\nrules:\n  - { id: r, effect: deny, when: { actor.id: '--' } }\n", "p.yaml")).toThrow(/when\.actor\.id: "--" has no letters or digits/);
+    expect(() =>
+      parsePolicy(
+        "version: 1\nrules:\n  - { id: r, effect: deny, when: { actor.id: '--' } }\n",
+        "p.yaml",
+      ),
+    ).toThrow(/when\.actor\.id: "--" has no letters or digits/);
   });
 });
 
 describe("globs", () => {
-  const p = (glob: string) => parsePolicy(`version: 1\ndefault: allow\nrules:\n  - { id: g, effect: deny, when: { resource.name: "${glob}" } }\n`, "p.yaml");
-  const hit = (glob: string, name: string) => p(glob).rules[0].matches(canonicalize({ action: "read", actor: {}, resource: { type: "db", name } }, policy.vocabulary).intent);
+  const p = (glob: string) =>
+    parsePolicy(
+      `version: 1\ndefault: allow\nrules:\n  - { id: g, effect: deny, when: { resource.name: "${glob}" } }\n`,
+      "p.yaml",
+    );
+  const hit = (glob: string, name: string) =>
+    p(glob).rules[0].matches(
+      canonicalize({ action: "read", actor: {}, resource: { type: "db", name } }, policy.vocabulary)
+        .intent,
+    );
   it.each([
     ["a*", "a", true],
     ["a*", "ab", true],
@@ -178,7 +311,9 @@ describe("globs", () => {
 describe("odd policy documents are refused with a message, not a crash", () => {
   it("a YAML alias loop", () => {
     expect(() => parsePolicy("version: 1\nrules: &r [*r]\n", "p.yaml")).toThrow(PolicyError);
-    expect(() => parsePolicy("version: 1\nrules: &r [*r]\n", "p.yaml")).toThrow(/rules\[0\]: expected a rule object .* refers to itself/);
+    expect(() => parsePolicy("version: 1\nrules: &r [*r]\n", "p.yaml")).toThrow(
+      /rules\[0\]: expected a rule object .* refers to itself/,
+    );
   });
 });
 

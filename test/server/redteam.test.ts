@@ -21,7 +21,11 @@ function policyFile(text: string): string {
 }
 
 async function decide(url: string, body: unknown) {
-  const res = await fetch(url + "/api/v2/enforce", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(url + "/api/v2/enforce", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as { decision: string; metadata: { rule_id: string | null } };
 }
 
@@ -56,9 +60,15 @@ describe("a policy alias onto a synonym (finding 3)", () => {
 
   it("an alias onto a word with no letters or digits is refused at load", () => {
     const file = policyFile("version: 1\nvocabulary:\n  action: { lookup2: ' - ' }\n");
-    const r = spawnSync(process.execPath, [bin, "serve", "--port", "0", "--no-watch", "--policy", file], { env: cleanEnv(), encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [bin, "serve", "--port", "0", "--no-watch", "--policy", file],
+      { env: cleanEnv(), encoding: "utf8" },
+    );
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/vocabulary\.action\.lookup2: expected the canonical word \(letters or digits\)/);
+    expect(r.stderr).toMatch(
+      /vocabulary\.action\.lookup2: expected the canonical word \(letters or digits\)/,
+    );
   });
 });
 
@@ -68,7 +78,7 @@ describe("a body that breaks mid-stream (finding 2)", () => {
     servers.push(srv);
     const answer = await raw(
       srv.url,
-      "POST /api/v2/enforce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\nzz\r\n",
+      'POST /api/v2/enforce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\nzz\r\n',
     );
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(JSON.parse(answer.split("\r\n\r\n")[1]).detail).toMatch(/HPE_INVALID_CHUNK_SIZE/);
@@ -77,43 +87,60 @@ describe("a body that breaks mid-stream (finding 2)", () => {
 });
 
 describe("a parent that dies while serve is still starting", () => {
-  it.skipIf(process.platform === "win32")("is noticed once serve listens: serve exits", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "governor-redteam-"));
-    const fifo = path.join(dir, "key");
-    execFileSync("mkfifo", [fifo]);
-    // serve blocks reading the key file (a pipe) after its code has loaded, before it listens.
-    const args = [bin, "serve", "--port", "0", "--no-watch", "--policy", path.join(policies, "basic.yaml"), "--api-key-file", fifo];
-    const script = `const c = require("child_process").spawn(process.execPath, ${JSON.stringify(args)}, { stdio: "inherit" }); console.error("serve pid " + c.pid); setInterval(() => {}, 1000)`;
-    const parent = spawn(process.execPath, ["-e", script], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    parent.stdout!.setEncoding("utf8");
-    parent.stderr!.setEncoding("utf8").on("data", (d) => (err += d));
-    // The pipes stay open while serve (which inherited them) runs: their end means serve exited.
-    const serveGone = new Promise<void>((r) => parent.stdout!.on("end", () => r()));
-    const writer = await open(fifo, "w"); // resolves once serve opened the key file
-    const parentDead = new Promise((r) => parent.once("exit", r));
-    parent.kill("SIGKILL");
-    await parentDead;
-    await writer.write("sk-redteam-parent-0123456789\n");
-    await writer.close();
-    const listening = new Promise<void>((r) =>
-      parent.stdout!.on("data", (d) => {
-        out += d;
-        if (/listening on/.test(out)) r();
-      }),
-    );
-    try {
-      await listening;
-      await serveGone;
-      expect(err).toMatch(/the process that started it exited, stopping/);
-    } finally {
-      const pid = Number(/serve pid (\d+)/.exec(err)?.[1]);
+  it.skipIf(process.platform === "win32")(
+    "is noticed once serve listens: serve exits",
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "governor-redteam-"));
+      const fifo = path.join(dir, "key");
+      execFileSync("mkfifo", [fifo]);
+      // serve blocks reading the key file (a pipe) after its code has loaded, before it listens.
+      const args = [
+        bin,
+        "serve",
+        "--port",
+        "0",
+        "--no-watch",
+        "--policy",
+        path.join(policies, "basic.yaml"),
+        "--api-key-file",
+        fifo,
+      ];
+      const script = `const c = require("child_process").spawn(process.execPath, ${JSON.stringify(args)}, { stdio: "inherit" }); console.error("serve pid " + c.pid); setInterval(() => {}, 1000)`;
+      const parent = spawn(process.execPath, ["-e", script], {
+        env: cleanEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      parent.stdout!.setEncoding("utf8");
+      parent.stderr!.setEncoding("utf8").on("data", (d) => (err += d));
+      // The pipes stay open while serve (which inherited them) runs: their end means serve exited.
+      const serveGone = new Promise<void>((r) => parent.stdout!.on("end", () => r()));
+      const writer = await open(fifo, "w"); // resolves once serve opened the key file
+      const parentDead = new Promise((r) => parent.once("exit", r));
+      parent.kill("SIGKILL");
+      await parentDead;
+      await writer.write("sk-redteam-parent-0123456789\n");
+      await writer.close();
+      const listening = new Promise<void>((r) =>
+        parent.stdout!.on("data", (d) => {
+          out += d;
+          if (/listening on/.test(out)) r();
+        }),
+      );
       try {
-        if (pid) process.kill(pid, "SIGKILL");
-      } catch {
-        // exited, as it should
+        await listening;
+        await serveGone;
+        expect(err).toMatch(/the process that started it exited, stopping/);
+      } finally {
+        const pid = Number(/serve pid (\d+)/.exec(err)?.[1]);
+        try {
+          if (pid) process.kill(pid, "SIGKILL");
+        } catch {
+          // exited, as it should
+        }
       }
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 });

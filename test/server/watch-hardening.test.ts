@@ -3,18 +3,35 @@
 // points at holds, and a policy that is gone must be said so, with the last good one kept in force.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { policies, run, serve, tempPolicy, until, type Served } from "../cli/helpers.js";
 
 const CANARY = "sk-canary-7f3a9c0d1e2b";
-const readIntent = { action: "query", actor: { id: "user-123", type: "user" }, resource: { type: "postgres_db", name: "users" } };
+const readIntent = {
+  action: "query",
+  actor: { id: "user-123", type: "user" },
+  resource: { type: "postgres_db", name: "users" },
+};
 const good = readFileSync(path.join(policies, "basic.yaml"), "utf8");
 const denyReads = good.replace("id: reads\n    effect: allow", "id: reads\n    effect: deny");
 
 async function decision(s: Served): Promise<string> {
-  const res = await fetch(`${s.url}/api/v2/enforce`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(readIntent) });
+  const res = await fetch(`${s.url}/api/v2/enforce`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(readIntent),
+  });
   return ((await res.json()) as any).decision;
 }
 
@@ -51,14 +68,21 @@ describe.concurrent("a policy swapped for a link never shows what the link point
     await withServe(file, async (s) => {
       swapForLink(file, secret);
       await wait(async () => /outside/.test(s.stderr()), "refusal log line");
-      expect(s.stderr()).toMatch(new RegExp(`policy reload refused, keeping the last good policy: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} now resolves to .*secret\\.txt, outside `));
+      expect(s.stderr()).toMatch(
+        new RegExp(
+          `policy reload refused, keeping the last good policy: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} now resolves to .*secret\\.txt, outside `,
+        ),
+      );
       expect(s.stderr()).not.toContain(CANARY);
       expect(s.stderr()).not.toContain("root:x");
       expect(await decision(s)).toBe("ALLOW");
       // Put back as a plain file, the policy reloads again.
       writeFileSync(file + ".tmp", denyReads);
       renameSync(file + ".tmp", file);
-      await wait(async () => (await decision(s)) === "DENY", "reload after the link is replaced by a file");
+      await wait(
+        async () => (await decision(s)) === "DENY",
+        "reload after the link is replaced by a file",
+      );
     });
   });
 
@@ -78,8 +102,13 @@ describe.concurrent("a policy swapped for a link never shows what the link point
     writeFileSync(path.join(path.dirname(file), "api.key"), CANARY + "\n");
     await withServe(file, async (s) => {
       swapForLink(file, "api.key");
-      await wait(async () => s.stderr().includes("keeping the last good policy"), "reload failure log");
-      expect(s.stderr()).toMatch(/policy reload failed, keeping the last good policy: .*policy\.yaml: not a policy: the file holds a single value, not a map with version, default and rules\./);
+      await wait(
+        async () => s.stderr().includes("keeping the last good policy"),
+        "reload failure log",
+      );
+      expect(s.stderr()).toMatch(
+        /policy reload failed, keeping the last good policy: .*policy\.yaml: not a policy: the file holds a single value, not a map with version, default and rules\./,
+      );
       expect(s.stderr()).not.toContain(CANARY);
       expect(await decision(s)).toBe("ALLOW");
     });
@@ -91,7 +120,10 @@ describe.concurrent("a policy swapped for a link never shows what the link point
     writeFileSync(secret, `DATABASE_PASSWORD=${CANARY}\n`);
     await withServe(file, async (s) => {
       renameSync(secret, file);
-      await wait(async () => s.stderr().includes("keeping the last good policy"), "reload failure log");
+      await wait(
+        async () => s.stderr().includes("keeping the last good policy"),
+        "reload failure log",
+      );
       expect(s.stderr()).not.toContain(CANARY);
       expect(s.stderr()).not.toContain("DATABASE_PASSWORD");
     });
@@ -104,7 +136,10 @@ describe.concurrent("a policy swapped for a link never shows what the link point
     writeFileSync(path.join(dir, "token"), `${CANARY}-and-more`);
     await withServe(file, async (s) => {
       swapForLink(file, "token");
-      await wait(async () => s.stderr().includes("keeping the last good policy"), "reload failure log");
+      await wait(
+        async () => s.stderr().includes("keeping the last good policy"),
+        "reload failure log",
+      );
       expect(s.stderr()).toMatch(/policy\.json: not valid JSON( at line \d+, column \d+)?\./);
       expect(s.stderr()).not.toContain("sk-canary");
     });
@@ -114,8 +149,13 @@ describe.concurrent("a policy swapped for a link never shows what the link point
     const file = tempPolicy("basic.yaml");
     await withServe(file, async (s) => {
       writeFileSync(file, `version: 1\nrules: [ { id: "${CANARY}"\n`);
-      await wait(async () => s.stderr().includes("keeping the last good policy"), "reload failure log");
-      expect(s.stderr()).toMatch(/policy\.yaml: not valid YAML at line \d+, column \d+ \([A-Z_]+\)\./);
+      await wait(
+        async () => s.stderr().includes("keeping the last good policy"),
+        "reload failure log",
+      );
+      expect(s.stderr()).toMatch(
+        /policy\.yaml: not valid YAML at line \d+, column \d+ \([A-Z_]+\)\./,
+      );
       expect(s.stderr()).not.toContain(CANARY);
     });
   });
@@ -124,8 +164,13 @@ describe.concurrent("a policy swapped for a link never shows what the link point
     const file = tempPolicy("basic.yaml");
     await withServe(file, async (s) => {
       writeFileSync(file, `version: 1\ndefault: allow\nrules: !secret ${CANARY}\n`);
-      await wait(async () => s.stderr().includes("keeping the last good policy"), "reload failure log");
-      expect(s.stderr()).toMatch(/policy\.yaml: line 3, column 8: YAML tags are not part of a policy \(TAG_RESOLVE_FAILED\)\./);
+      await wait(
+        async () => s.stderr().includes("keeping the last good policy"),
+        "reload failure log",
+      );
+      expect(s.stderr()).toMatch(
+        /policy\.yaml: line 3, column 8: YAML tags are not part of a policy \(TAG_RESOLVE_FAILED\)\./,
+      );
       expect(s.stderr()).not.toContain(CANARY);
     });
   });
@@ -150,11 +195,16 @@ describe.concurrent("a deleted policy is said so, and picked up again when it co
     await withServe(file, async (s) => {
       rmSync(file);
       await wait(async () => /deleted/.test(s.stderr()), "deletion log line");
-      expect(s.stderr()).toMatch(/policy file .*policy\.yaml was deleted \(or its link points nowhere\); the last good policy stays in force \(4 rule\(s\), default deny\) until it is back/);
+      expect(s.stderr()).toMatch(
+        /policy file .*policy\.yaml was deleted \(or its link points nowhere\); the last good policy stays in force \(4 rule\(s\), default deny\) until it is back/,
+      );
       expect(await decision(s)).toBe("ALLOW");
       writeFileSync(file, denyReads);
       await wait(async () => (await decision(s)) === "DENY", "reload when the file is back");
-      await wait(async () => /policy file .*policy\.yaml is back/.test(s.stderr()), "back log line");
+      await wait(
+        async () => /policy file .*policy\.yaml is back/.test(s.stderr()),
+        "back log line",
+      );
       expect(logCount(s, /was deleted/)).toBe(1);
     });
   });
@@ -169,7 +219,10 @@ describe.concurrent("a deleted policy is said so, and picked up again when it co
       writeFileSync(file, denyReads);
       await wait(async () => (await decision(s)) === "DENY", "reload when the directory is back");
       writeFileSync(file, good);
-      await wait(async () => (await decision(s)) === "ALLOW", "an edit after the directory came back");
+      await wait(
+        async () => (await decision(s)) === "ALLOW",
+        "an edit after the directory came back",
+      );
     });
   });
 
@@ -190,10 +243,15 @@ describe.concurrent("at start, too, a file that is not a policy is described, no
     const secret = secretElsewhere();
     const link = path.join(mkdtempSync(path.join(tmpdir(), "governor-policy-")), "policy.yaml");
     symlinkSync(secret, link);
-    const results = await Promise.all([run(["serve", "--port", "0", "--policy", link]), run(["serve", "--port", "0", "--policy", secret])]);
+    const results = await Promise.all([
+      run(["serve", "--port", "0", "--policy", link]),
+      run(["serve", "--port", "0", "--policy", secret]),
+    ]);
     for (const r of results) {
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^error .*: not a policy: the file holds a single value, not a map with version, default and rules\./);
+      expect(r.stderr).toMatch(
+        /^error .*: not a policy: the file holds a single value, not a map with version, default and rules\./,
+      );
       expect(r.stderr).not.toContain(CANARY);
     }
   });

@@ -15,19 +15,29 @@ afterAll(() => rmSync(app, { recursive: true, force: true }));
 
 function node(file: string, source: string, env: Record<string, string> = {}): string {
   writeFileSync(path.join(app, file), source);
-  return execFileSync(process.execPath, [file], { cwd: app, env: { ...process.env, ...env }, encoding: "utf8" });
+  return execFileSync(process.execPath, [file], {
+    cwd: app,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
 }
 
 describe("the governor package as users import it", () => {
   it("import from governor/runtime and governor (ESM) gives the gate API", () => {
-    const out = node("esm.mjs", `import * as rt from "governor/runtime"; import * as main from "governor";
-      console.log(JSON.stringify([typeof rt.gate, typeof rt.createGovernor, typeof rt.withActor, rt.gate === main.gate]));`);
+    const out = node(
+      "esm.mjs",
+      `import * as rt from "governor/runtime"; import * as main from "governor";
+      console.log(JSON.stringify([typeof rt.gate, typeof rt.createGovernor, typeof rt.withActor, rt.gate === main.gate]));`,
+    );
     expect(JSON.parse(out)).toEqual(["function", "function", "function", true]);
   });
 
   it("require('governor/runtime') works for CommonJS apps", () => {
-    const out = node("cjs.cjs", `const rt = require("governor/runtime");
-      console.log(JSON.stringify([typeof rt.gate, typeof rt.check, new rt.GovernorDeniedError({ reason: "r", requestId: "q", tool: "t" }).code]));`);
+    const out = node(
+      "cjs.cjs",
+      `const rt = require("governor/runtime");
+      console.log(JSON.stringify([typeof rt.gate, typeof rt.check, new rt.GovernorDeniedError({ reason: "r", requestId: "q", tool: "t" }).code]));`,
+    );
     expect(JSON.parse(out)).toEqual(["function", "function", "policy_denied"]);
   });
 
@@ -38,7 +48,12 @@ describe("the governor package as users import it", () => {
   });
 
   it("ships type declarations for both entries and module systems", () => {
-    for (const f of ["runtime/index.d.ts", "runtime/index.d.cts", "register.d.ts", "register.d.cts"]) {
+    for (const f of [
+      "runtime/index.d.ts",
+      "runtime/index.d.cts",
+      "register.d.ts",
+      "register.d.cts",
+    ]) {
       expect(existsSync(path.join(root, "dist", f)), f).toBe(true);
     }
   });

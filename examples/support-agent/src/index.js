@@ -2,7 +2,8 @@ import { generateText, stepCountIs } from "ai";
 import { model } from "./model.js";
 import { tools } from "./tools.js";
 
-const question = process.argv[2] ?? "My espresso machine (order ORD-1001) arrived broken. Please refund me.";
+const question =
+  process.argv[2] ?? "My espresso machine (order ORD-1001) arrived broken. Please refund me.";
 console.log(`Customer: ${question}`);
 
 const result = await generateText({
@@ -15,7 +16,8 @@ const result = await generateText({
   onStepFinish: ({ content }) => {
     for (const part of content) {
       if (part.type === "tool-result") console.log(`  -> ${part.toolName}: done`);
-      if (part.type === "tool-error") console.log(`  -> ${part.toolName}: NOT RUN. ${summary(part.error)}`);
+      if (part.type === "tool-error")
+        console.log(`  -> ${part.toolName}: NOT RUN. ${summary(part.error)}`);
     }
   },
 });

@@ -11,7 +11,9 @@ const usage = {
 
 function call(toolName, input) {
   return {
-    content: [{ type: "tool-call", toolCallId: `call_${toolName}`, toolName, input: JSON.stringify(input) }],
+    content: [
+      { type: "tool-call", toolCallId: `call_${toolName}`, toolName, input: JSON.stringify(input) },
+    ],
     finishReason: { unified: "tool-calls", raw: "tool_calls" },
     usage,
     warnings: [],
@@ -19,7 +21,12 @@ function call(toolName, input) {
 }
 
 function say(text) {
-  return { content: [{ type: "text", text }], finishReason: { unified: "stop", raw: "stop" }, usage, warnings: [] };
+  return {
+    content: [{ type: "text", text }],
+    finishReason: { unified: "stop", raw: "stop" },
+    usage,
+    warnings: [],
+  };
 }
 
 function resultOf(prompt, toolName) {
@@ -39,7 +46,10 @@ export const model = new MockLanguageModelV3({
     const email = resultOf(prompt, "send_email");
     if (!order) return call("lookup_order", { orderId: "ORD-1001" });
     // A refused lookup (policy, or no policy service to ask): say so and stop, as a model would.
-    if (order.type.startsWith("error")) return say(`Sorry, I can't look up your order right now (${why(order.value)}). Please try again later.`);
+    if (order.type.startsWith("error"))
+      return say(
+        `Sorry, I can't look up your order right now (${why(order.value)}). Please try again later.`,
+      );
     const { id, total, email: customer } = order.value;
     if (!refund) return call("refund_payment", { orderId: id, amount: total });
     const refused = refund.type.startsWith("error");
@@ -50,7 +60,10 @@ export const model = new MockLanguageModelV3({
         body: refused ? "A colleague will review your refund shortly." : `We refunded $${total}.`,
       });
     }
-    if (!refused) return say(`I found your order ${id} and refunded $${total.toFixed(2)}. A confirmation is on its way to ${customer}.`);
+    if (!refused)
+      return say(
+        `I found your order ${id} and refunded $${total.toFixed(2)}. A confirmation is on its way to ${customer}.`,
+      );
     // Like a model would, pass on the refusal's reason and reference rather than its wording.
     const text = String(refund.value);
     const reason = /Reason: (.*?)\.( |$)/.exec(text)?.[1] ?? text;
@@ -65,5 +78,7 @@ export const model = new MockLanguageModelV3({
 // The refusal's reason when the policy gave one; otherwise the policy service did not answer.
 function why(text) {
   const reason = /Reason: (.*?)\.( |$)/.exec(String(text))?.[1];
-  return reason ? reason.charAt(0).toLowerCase() + reason.slice(1) : "our policy service did not answer";
+  return reason
+    ? reason.charAt(0).toLowerCase() + reason.slice(1)
+    : "our policy service did not answer";
 }

@@ -2,7 +2,13 @@
 // provider and payment provider; here they print what they did, so you can
 // see which tool bodies actually ran.
 const orders = {
-  "ORD-1001": { id: "ORD-1001", item: "espresso machine", total: 249.0, status: "delivered", email: "sam@example.com" },
+  "ORD-1001": {
+    id: "ORD-1001",
+    item: "espresso machine",
+    total: 249.0,
+    status: "delivered",
+    email: "sam@example.com",
+  },
 };
 
 function did(what) {

@@ -22,25 +22,47 @@ const CLASS_WITH_CALL = /\bextends\b[\s\S]*\b_call\s*\(/;
 const REGISTERS_MCP_TOOL = /\.(?:registerTool\s*\(|tool\s*\(\s*["'`])/;
 
 export const FORMS: readonly Form[] = [
-  { id: "ai-sdk/tool", frameworks: ["ai-sdk"], applies: () => true, run: (ctx, r) => gateAiSdk(r.prog, ctx, r.aiSdkNames) },
+  {
+    id: "ai-sdk/tool",
+    frameworks: ["ai-sdk"],
+    applies: () => true,
+    run: (ctx, r) => gateAiSdk(r.prog, ctx, r.aiSdkNames),
+  },
   { id: "ai-sdk/registration", frameworks: ["ai-sdk"], finish: finishAiSdk },
-  { id: "langchain/tool", frameworks: ["langchain", "langgraph"], run: (ctx, r) => gateLangChain(ctx, r) },
+  {
+    id: "langchain/tool",
+    frameworks: ["langchain", "langgraph"],
+    run: (ctx, r) => gateLangChain(ctx, r),
+  },
   {
     id: "langchain/classes",
     frameworks: ["langchain", "langgraph"],
     // A tool class may extend the project's own base in another file, importing no LangChain itself.
-    applies: (ctx, r) => (r.wanted("langchain") || r.wanted("langgraph")) && (ctx.frameworks.has("langchain") || ctx.frameworks.has("langgraph") || CLASS_WITH_CALL.test(ctx.text)),
+    applies: (ctx, r) =>
+      (r.wanted("langchain") || r.wanted("langgraph")) &&
+      (ctx.frameworks.has("langchain") ||
+        ctx.frameworks.has("langgraph") ||
+        CLASS_WITH_CALL.test(ctx.text)),
     run: (ctx, r) => gateLangChainClasses(r.prog, ctx),
   },
   { id: "langchain/registration", frameworks: ["langchain", "langgraph"], finish: finishLangChain },
-  { id: "openai-agents/tool", frameworks: ["openai-agents"], run: (ctx, r) => gateOpenAiAgents(ctx, r) },
+  {
+    id: "openai-agents/tool",
+    frameworks: ["openai-agents"],
+    run: (ctx, r) => gateOpenAiAgents(ctx, r),
+  },
   { id: "openai-agents/registration", frameworks: ["openai-agents"], finish: finishOpenAiAgents },
-  { id: "mastra/tool", frameworks: ["mastra"], run: (ctx, r) => gateMastra(r.prog, ctx, r.aiSdkNames) },
+  {
+    id: "mastra/tool",
+    frameworks: ["mastra"],
+    run: (ctx, r) => gateMastra(r.prog, ctx, r.aiSdkNames),
+  },
   {
     id: "mcp/server",
     frameworks: ["mcp"],
     // A file that does not import MCP itself may still register tools on a server passed in.
-    applies: (ctx, r) => ctx.frameworks.has("mcp") || (r.projectUsesMcp && REGISTERS_MCP_TOOL.test(ctx.text)),
+    applies: (ctx, r) =>
+      ctx.frameworks.has("mcp") || (r.projectUsesMcp && REGISTERS_MCP_TOOL.test(ctx.text)),
     run: (ctx) => gateMcp(ctx, !ctx.frameworks.has("mcp")),
     finish: finishMcp,
   },

@@ -46,7 +46,8 @@ const HOPS = 10;
 /** `file:line` of every definition the rewrite gated in place (or found gated already). */
 export function gatedDefinitions(files: FileCtx[]): Set<string> {
   const out = new Set<string>();
-  for (const c of files) for (const f of c.findings) if (f.status !== "manual") out.add(`${c.path}:${f.line}`);
+  for (const c of files)
+    for (const f of c.findings) if (f.status !== "manual") out.add(`${c.path}:${f.line}`);
   return out;
 }
 
@@ -54,7 +55,11 @@ export class ToolLists {
   private readonly byValue = new Map<Node, ListSite>();
   private readonly fresh: ListSite[] = [];
 
-  constructor(private readonly prog: Program, private readonly sites: ListSite[], private readonly gated: Set<string>) {
+  constructor(
+    private readonly prog: Program,
+    private readonly sites: ListSite[],
+    private readonly gated: Set<string>,
+  ) {
     for (const s of sites) this.byValue.set(s.value, s);
   }
 
@@ -78,7 +83,14 @@ export class ToolLists {
       const reached: Node[] = [];
       const ok = src.values.every((v) => this.reaches(src.ctx, v, 0, new Set(), reached));
       if (!ok || !reached.length) continue;
-      const where = [...new Set(reached.map((n) => `${n.getSourceFile() === src.ctx.sf ? src.ctx.path : this.pathOf(n)}:${lineOf(n)}`))];
+      const where = [
+        ...new Set(
+          reached.map(
+            (n) =>
+              `${n.getSourceFile() === src.ctx.sf ? src.ctx.path : this.pathOf(n)}:${lineOf(n)}`,
+          ),
+        ),
+      ];
       const fresh = reached.some((n) => this.fresh.some((s) => s.value === n));
       const status: ToolFinding["status"] = fresh ? "gated" : "already-gated";
       const reason = `${src.what} gated at run time by governTools at ${where.slice(0, 3).join(", ")}${where.length > 3 ? ` and ${where.length - 3} more` : ""}`;
@@ -87,7 +99,16 @@ export class ToolLists {
         Object.assign(src.finding, { status, form: "registration", reason });
         continue;
       }
-      src.ctx.findings.push({ file: src.ctx.path, line: lineOf(src.at), name: src.name, nameConfidence: src.name ? "high" : "low", framework: src.framework, form: "registration", status, reason });
+      src.ctx.findings.push({
+        file: src.ctx.path,
+        line: lineOf(src.at),
+        name: src.name,
+        nameConfidence: src.name ? "high" : "low",
+        framework: src.framework,
+        form: "registration",
+        status,
+        reason,
+      });
     }
   }
 
@@ -105,7 +126,8 @@ export class ToolLists {
     const e = unwrapExpr(value);
     if (isRuntimeCall(ctx, e, "governTools")) return "wrapped";
     if (depth > 4) return "wrap";
-    if (Node.isArrayLiteralExpression(e)) return e.getElements().every((el) => this.elementGated(ctx, el, depth)) ? "closed" : "wrap";
+    if (Node.isArrayLiteralExpression(e))
+      return e.getElements().every((el) => this.elementGated(ctx, el, depth)) ? "closed" : "wrap";
     if (Node.isIdentifier(e)) {
       if (paramNamed(e, e.getText())) return "opaque";
       const d = declOf(this.prog, ctx, e);
@@ -113,24 +135,46 @@ export class ToolLists {
       const init = d.init && unwrapExpr(d.init);
       if (!init) return "opaque";
       if (isRuntimeCall(d.ctx, init, "governTools")) return "wrapped";
-      if (Node.isNewExpression(init) && /\bToolNode$/.test(init.getExpression().getText())) return "closed"; // the ToolNode is a site itself
-      if (Node.isArrayLiteralExpression(init)) return !mutated(d.ctx, d.name) && this.verdict(d.ctx, init, depth + 1) === "closed" ? "closed" : "wrap";
-      return Node.isCallExpression(init) || Node.isAwaitExpression(init) || Node.isNewExpression(init) || Node.isPropertyAccessExpression(init) ? "wrap" : "opaque";
+      if (Node.isNewExpression(init) && /\bToolNode$/.test(init.getExpression().getText()))
+        return "closed"; // the ToolNode is a site itself
+      if (Node.isArrayLiteralExpression(init))
+        return !mutated(d.ctx, d.name) && this.verdict(d.ctx, init, depth + 1) === "closed"
+          ? "closed"
+          : "wrap";
+      return Node.isCallExpression(init) ||
+        Node.isAwaitExpression(init) ||
+        Node.isNewExpression(init) ||
+        Node.isPropertyAccessExpression(init)
+        ? "wrap"
+        : "opaque";
     }
     if (Node.isConditionalExpression(e)) {
-      const [a, b] = [this.verdict(ctx, e.getWhenTrue(), depth + 1), this.verdict(ctx, e.getWhenFalse(), depth + 1)];
-      return a === "closed" && b === "closed" ? "closed" : a === "opaque" || b === "opaque" ? "opaque" : "wrap";
+      const [a, b] = [
+        this.verdict(ctx, e.getWhenTrue(), depth + 1),
+        this.verdict(ctx, e.getWhenFalse(), depth + 1),
+      ];
+      return a === "closed" && b === "closed"
+        ? "closed"
+        : a === "opaque" || b === "opaque"
+          ? "opaque"
+          : "wrap";
     }
-    if (Node.isCallExpression(e) || Node.isAwaitExpression(e) || Node.isPropertyAccessExpression(e)) return "wrap";
+    if (Node.isCallExpression(e) || Node.isAwaitExpression(e) || Node.isPropertyAccessExpression(e))
+      return "wrap";
     return "opaque";
   }
 
   /** An element gated where it is defined: a gated tool(...) here, or a variable / import holding one. */
   private elementGated(ctx: FileCtx, el: Node, depth: number): boolean {
-    if (Node.isSpreadElement(el)) return this.verdict(ctx, el.getExpression(), depth + 1) === "closed";
+    if (Node.isSpreadElement(el))
+      return this.verdict(ctx, el.getExpression(), depth + 1) === "closed";
     const v = unwrapExpr(el);
     if (Node.isObjectLiteralExpression(v)) return true; // a schema or provider built-in: nothing here runs it
-    if ((Node.isCallExpression(v) || Node.isNewExpression(v)) && this.gated.has(`${ctx.path}:${lineOf(v)}`)) return true;
+    if (
+      (Node.isCallExpression(v) || Node.isNewExpression(v)) &&
+      this.gated.has(`${ctx.path}:${lineOf(v)}`)
+    )
+      return true;
     if (Node.isNewExpression(v)) return this.classGated(ctx, v.getExpression());
     if (!Node.isIdentifier(v)) return false;
     const d = declOf(this.prog, ctx, v);
@@ -147,7 +191,10 @@ export class ToolLists {
     if (!sym) return false;
     const target = this.prog.get(sym.slice(0, sym.lastIndexOf("#")));
     const local = sym.slice(sym.lastIndexOf("#") + 1);
-    const cls = local === "default" ? target?.sf.getClasses().find((c) => c.isDefaultExport()) : target?.sf.getClass(local);
+    const cls =
+      local === "default"
+        ? target?.sf.getClasses().find((c) => c.isDefaultExport())
+        : target?.sf.getClass(local);
     return !!cls && this.gated.has(`${target!.path}:${lineOf(cls)}`);
   }
 
@@ -164,34 +211,83 @@ export class ToolLists {
     }
     const p = cur.getParent();
     if (!p) return false;
-    if (Node.isArrayLiteralExpression(p) || Node.isSpreadElement(p)) return this.reaches(ctx, p, hops + 1, seen, out);
-    if (Node.isCallExpression(p) && isRuntimeCall(ctx, p, "governTools") && p.getArguments()[0] === cur) {
+    if (Node.isArrayLiteralExpression(p) || Node.isSpreadElement(p))
+      return this.reaches(ctx, p, hops + 1, seen, out);
+    if (
+      Node.isCallExpression(p) &&
+      isRuntimeCall(ctx, p, "governTools") &&
+      p.getArguments()[0] === cur
+    ) {
       out.push(p);
       return true;
     }
-    if (Node.isVariableDeclaration(p) && p.getInitializer() === cur && Node.isIdentifier(p.getNameNode())) return this.varReaches(ctx, p.getName(), p, hops, seen, out);
+    if (
+      Node.isVariableDeclaration(p) &&
+      p.getInitializer() === cur &&
+      Node.isIdentifier(p.getNameNode())
+    )
+      return this.varReaches(ctx, p.getName(), p, hops, seen, out);
     if (Node.isExportAssignment(p)) return this.importsReach(ctx.path, "default", hops, seen, out);
     return false;
   }
 
   /** Every use of variable `name` (declared by `decl`) reaches only wrapped sites. */
-  private varReaches(ctx: FileCtx, name: string, decl: Node, hops: number, seen: Set<Node>, out: Node[]): boolean {
-    const scope = decl.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a) || Node.isBlock(a)) ?? ctx.sf;
+  private varReaches(
+    ctx: FileCtx,
+    name: string,
+    decl: Node,
+    hops: number,
+    seen: Set<Node>,
+    out: Node[],
+  ): boolean {
+    const scope =
+      decl.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a) || Node.isBlock(a)) ?? ctx.sf;
     const stmt = decl.getFirstAncestorByKind(SyntaxKind.VariableStatement);
-    if (scope === ctx.sf && stmt?.hasExportKeyword() && !this.importsReach(ctx.path, name, hops, seen, out)) return false;
+    if (
+      scope === ctx.sf &&
+      stmt?.hasExportKeyword() &&
+      !this.importsReach(ctx.path, name, hops, seen, out)
+    )
+      return false;
     return this.usesReach(ctx, scope, name, decl, hops, seen, out);
   }
 
-  private usesReach(ctx: FileCtx, scope: Node, name: string, decl: Node | null, hops: number, seen: Set<Node>, out: Node[]): boolean {
+  private usesReach(
+    ctx: FileCtx,
+    scope: Node,
+    name: string,
+    decl: Node | null,
+    hops: number,
+    seen: Set<Node>,
+    out: Node[],
+  ): boolean {
     for (const id of scope.getDescendantsOfKind(SyntaxKind.Identifier)) {
-      if (id.getText() !== name || (decl && Node.isVariableDeclaration(decl) && decl.getNameNode() === id)) continue;
+      if (
+        id.getText() !== name ||
+        (decl && Node.isVariableDeclaration(decl) && decl.getNameNode() === id)
+      )
+        continue;
       const p = id.getParent();
       if (!p) continue;
-      if (Node.isImportSpecifier(p) || Node.isImportClause(p) || Node.isTypeQuery(p) || Node.isTypeReference(p) || Node.isQualifiedName(p)) continue;
+      if (
+        Node.isImportSpecifier(p) ||
+        Node.isImportClause(p) ||
+        Node.isTypeQuery(p) ||
+        Node.isTypeReference(p) ||
+        Node.isQualifiedName(p)
+      )
+        continue;
       if (Node.isPropertyAccessExpression(p) && p.getNameNode() === id) continue;
-      if ((Node.isPropertyAssignment(p) || Node.isPropertyDeclaration(p) || Node.isMethodDeclaration(p)) && p.getNameNode() === id) continue;
+      if (
+        (Node.isPropertyAssignment(p) ||
+          Node.isPropertyDeclaration(p) ||
+          Node.isMethodDeclaration(p)) &&
+        p.getNameNode() === id
+      )
+        continue;
       if (Node.isExportSpecifier(p)) {
-        if (!this.importsReach(ctx.path, p.getAliasNode()?.getText() ?? name, hops, seen, out)) return false;
+        if (!this.importsReach(ctx.path, p.getAliasNode()?.getText() ?? name, hops, seen, out))
+          return false;
         continue;
       }
       if (Node.isExportAssignment(p)) {
@@ -204,7 +300,13 @@ export class ToolLists {
   }
 
   /** Every project import of `path`'s export `name` reaches only wrapped sites. */
-  private importsReach(path: string, name: string, hops: number, seen: Set<Node>, out: Node[]): boolean {
+  private importsReach(
+    path: string,
+    name: string,
+    hops: number,
+    seen: Set<Node>,
+    out: Node[],
+  ): boolean {
     const sym = this.prog.exportSymbol(path, name, 0);
     if (!sym) return false;
     // An export no project file imports may be used outside it (another package): not claimed.
@@ -214,14 +316,24 @@ export class ToolLists {
         if (!b.spec.startsWith(".") && !this.prog.resolve(ctx.path, b.spec)) continue;
         if (b.name === "*") {
           const target = this.prog.resolve(ctx.path, b.spec);
-          if (!target || ![...this.prog.exportNames(target, 0)].some((k) => this.prog.exportSymbol(target, k, 0) === sym)) continue;
+          if (
+            !target ||
+            ![...this.prog.exportNames(target, 0)].some(
+              (k) => this.prog.exportSymbol(target, k, 0) === sym,
+            )
+          )
+            continue;
           found = true;
           // ns.member uses are followed; the namespace used whole is a use we cannot follow.
           for (const id of ctx.sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
             const p = id.getParent();
             if (id.getText() !== local || !p || Node.isNamespaceImport(p)) continue;
             if (!Node.isPropertyAccessExpression(p) || p.getExpression() !== id) return false;
-            if (this.prog.memberSymbol(ctx, local, p.getName()) === sym && !this.reaches(ctx, p, hops + 1, seen, out)) return false;
+            if (
+              this.prog.memberSymbol(ctx, local, p.getName()) === sym &&
+              !this.reaches(ctx, p, hops + 1, seen, out)
+            )
+              return false;
           }
           continue;
         }
@@ -251,7 +363,8 @@ function importerCandidates(prog: Program, path: string): FileCtx[] {
     for (const [p, t] of prog.texts) {
       if (hit.has(p) || !SOURCE.test(p)) continue;
       const specs = [...t.matchAll(SPEC)].map((m) => m[1]);
-      if (!specs.some((s) => stems.has(stemOf(s.replace(/\/$/, "/index"))) || stems.has(stemOf(s)))) continue;
+      if (!specs.some((s) => stems.has(stemOf(s.replace(/\/$/, "/index"))) || stems.has(stemOf(s))))
+        continue;
       hit.add(p);
       if (/\bexport\b[^;]*\bfrom\b/.test(t) && !stems.has(stemOf(p))) {
         stems.add(stemOf(p));
@@ -265,15 +378,25 @@ function importerCandidates(prog: Program, path: string): FileCtx[] {
 
 /** `name` is a parameter of a function enclosing `at`. */
 export function paramNamed(at: Node, name: string): boolean {
-  return at.getAncestors().some((a) => Node.isFunctionLikeDeclaration(a) && a.getParameters().some((p) => p.getName() === name));
+  return at
+    .getAncestors()
+    .some(
+      (a) =>
+        Node.isFunctionLikeDeclaration(a) && a.getParameters().some((p) => p.getName() === name),
+    );
 }
 
 /** Where an identifier is declared: a variable in an enclosing block, or a top-level one here or imported. */
-export function declOf(prog: Program, ctx: FileCtx, id: Node): { ctx: FileCtx; name: string; init?: Node; decl: Node } | null {
+export function declOf(
+  prog: Program,
+  ctx: FileCtx,
+  id: Node,
+): { ctx: FileCtx; name: string; init?: Node; decl: Node } | null {
   const name = id.getText();
   for (let s: Node | undefined = id.getParent(); s; s = s.getParent()) {
     // A parameter of that name shadows any outer declaration: its value is the caller's.
-    if (Node.isFunctionLikeDeclaration(s) && s.getParameters().some((p) => p.getName() === name)) return null;
+    if (Node.isFunctionLikeDeclaration(s) && s.getParameters().some((p) => p.getName() === name))
+      return null;
     if (!Node.isBlock(s) && !Node.isSourceFile(s)) continue;
     for (const st of s.getStatements()) {
       if (!Node.isVariableStatement(st)) continue;
@@ -297,13 +420,22 @@ export function declOf(prog: Program, ctx: FileCtx, id: Node): { ctx: FileCtx; n
 /** `x.push(...)`, `x[i] = ...`, `x.splice(...)` in the file: the array is not what its literal shows. */
 function mutated(ctx: FileCtx, name: string): boolean {
   const esc = name.replace(/\$/g, "\\$");
-  return new RegExp(`\\b${esc}\\s*(?:\\.(?:push|unshift|splice)\\s*\\(|\\[[^\\]]*\\]\\s*=[^=])|\\b${esc}\\s*=[^=>]`).test(ctx.text.replace(new RegExp(`\\b(?:const|let|var)\\s+${esc}\\b`, "g"), ""));
+  return new RegExp(
+    `\\b${esc}\\s*(?:\\.(?:push|unshift|splice)\\s*\\(|\\[[^\\]]*\\]\\s*=[^=])|\\b${esc}\\s*=[^=>]`,
+  ).test(ctx.text.replace(new RegExp(`\\b(?:const|let|var)\\s+${esc}\\b`, "g"), ""));
 }
-
 
 /** The `tools` of an agent's options object (here, or a const of this file holding it) as a site; options
  *  built elsewhere, or tools that may come from a spread, are marked. Returns the site pushed, if any. */
-export function optionsSite(prog: Program, ctx: FileCtx, call: Node, arg: Node | undefined, framework: Framework, sites: ListSite[], mayBeToolNode?: boolean): ListSite | null {
+export function optionsSite(
+  prog: Program,
+  ctx: FileCtx,
+  call: Node,
+  arg: Node | undefined,
+  framework: Framework,
+  sites: ListSite[],
+  mayBeToolNode?: boolean,
+): ListSite | null {
   if (!arg) return null;
   let obj = unwrapExpr(arg);
   if (Node.isIdentifier(obj)) {
@@ -312,13 +444,23 @@ export function optionsSite(prog: Program, ctx: FileCtx, call: Node, arg: Node |
     if (init && Node.isObjectLiteralExpression(init)) obj = init;
   }
   if (!Node.isObjectLiteralExpression(obj)) {
-    markSite(ctx, call, framework, `this agent's options (${arg.getText().slice(0, 40)}) are built elsewhere, so its tools are not visible here; pass them through governTools([...]) from governor/runtime where they are listed`);
+    markSite(
+      ctx,
+      call,
+      framework,
+      `this agent's options (${arg.getText().slice(0, 40)}) are built elsewhere, so its tools are not visible here; pass them through governTools([...]) from governor/runtime where they are listed`,
+    );
     return null;
   }
   const p = obj.getProperty("tools");
   if (!p) {
     if (obj.getProperties().some((x) => Node.isSpreadAssignment(x)))
-      markSite(ctx, call, framework, "this agent's tools may come from the spread options; pass them through governTools([...]) from governor/runtime where they are listed");
+      markSite(
+        ctx,
+        call,
+        framework,
+        "this agent's tools may come from the spread options; pass them through governTools([...]) from governor/runtime where they are listed",
+      );
     return null;
   }
   const site: ListSite | null = Node.isPropertyAssignment(p)
@@ -334,5 +476,14 @@ export function optionsSite(prog: Program, ctx: FileCtx, call: Node, arg: Node |
 export function markSite(ctx: FileCtx, at: Node, framework: Framework, reason: string): void {
   if (declaresEdgeRuntime(ctx.text)) return;
   addMarker(ctx, at, reason);
-  ctx.findings.push({ file: ctx.path, line: lineOf(at), name: null, nameConfidence: "low", framework, form: "registration", status: "manual", reason });
+  ctx.findings.push({
+    file: ctx.path,
+    line: lineOf(at),
+    name: null,
+    nameConfidence: "low",
+    framework,
+    form: "registration",
+    status: "manual",
+    reason,
+  });
 }

@@ -19,7 +19,13 @@ function isTool(x: unknown): x is ToolLike {
   if (x === null || typeof x !== "object") return false;
   const t = x as ToolLike;
   // inputSchema: AI SDK 5 and 6; parameters: 4; type: provider tools (no local schema or execute).
-  return "inputSchema" in t || "parameters" in t || t.type === "provider" || t.type === "dynamic" || t.type === "provider-defined";
+  return (
+    "inputSchema" in t ||
+    "parameters" in t ||
+    t.type === "provider" ||
+    t.type === "dynamic" ||
+    t.type === "provider-defined"
+  );
 }
 
 /** Does `x` look like an AI SDK ToolSet (a plain object of tools, keyed by name)? An empty object is one. */
@@ -53,7 +59,9 @@ function layerFor(by: GatedBy): Layer {
 function governTool(key: string, tool: ToolLike, host: () => GateHost, by: GatedBy): ToolLike {
   const execute = tool.execute;
   if (typeof execute !== "function" || gatedAs(execute) === key) return tool;
-  const cached = copies.get(tool)?.find((c) => c.key === key && c.execute === execute && c.host === host && c.by === by);
+  const cached = copies
+    .get(tool)
+    ?.find((c) => c.key === key && c.execute === execute && c.host === host && c.by === by);
   if (cached) return cached.tool;
   // AI SDK throws on a refusal: it hands the error text to the model as the tool's result.
   const gated = gateAt(host, key, execute as AnyFn, layerFor(by), "throw");
@@ -88,7 +96,10 @@ export function governToolSet<T>(tools: T, host: () => GateHost, by: GatedBy): T
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const tool = src[key];
-    const governed = tool !== null && typeof tool === "object" ? governTool(key, tool as ToolLike, host, by) : tool;
+    const governed =
+      tool !== null && typeof tool === "object"
+        ? governTool(key, tool as ToolLike, host, by)
+        : tool;
     if (governed !== tool && !out) {
       out = {};
       for (let j = 0; j < i; j++) out[keys[j]!] = src[keys[j]!];
@@ -138,8 +149,15 @@ function wrapCall(fn: AnyFn, host: () => GateHost): AnyFn {
  * (Experimental_Agent): generate()/stream() read `this.settings` directly. The methods call the
  * module's own generateText, not the export, so patching that export does not reach them.
  */
-function patchAgent(cls: unknown, label: string, host: () => GateHost): { patched: string[]; missing: string[] } {
-  const proto = typeof cls === "function" ? (cls as { prototype?: Record<string, unknown> }).prototype : undefined;
+function patchAgent(
+  cls: unknown,
+  label: string,
+  host: () => GateHost,
+): { patched: string[]; missing: string[] } {
+  const proto =
+    typeof cls === "function"
+      ? (cls as { prototype?: Record<string, unknown> }).prototype
+      : undefined;
   if (!proto) return { patched: [], missing: [label] };
   const prepareCall = proto.prepareCall;
   if (typeof prepareCall === "function") {
@@ -159,7 +177,10 @@ function patchAgent(cls: unknown, label: string, host: () => GateHost): { patche
         const settings = this?.settings;
         const governed = withGovernedTools(settings, host);
         // The run sees governed settings; the agent keeps the user's.
-        const self = governed === settings ? this : Object.create(this as object, { settings: { value: governed } });
+        const self =
+          governed === settings
+            ? this
+            : Object.create(this as object, { settings: { value: governed } });
         return orig.apply(self, args);
       });
     }
@@ -182,12 +203,21 @@ function patch(exports: any, info: PatchInfo): PatchResult {
     else replaced[name] = wrapCall(fn, info.host);
   }
   // ToolLoopAgent (6; Experimental_Agent is the same class) or Experimental_Agent (5, a class of its own).
-  const agent = typeof exports.ToolLoopAgent === "function" ? "ToolLoopAgent" : typeof exports.Experimental_Agent === "function" ? "Experimental_Agent" : null;
+  const agent =
+    typeof exports.ToolLoopAgent === "function"
+      ? "ToolLoopAgent"
+      : typeof exports.Experimental_Agent === "function"
+        ? "Experimental_Agent"
+        : null;
   if (agent) {
     const r = patchAgent(exports[agent], agent, info.host);
     patched.push(...r.patched);
     missing.push(...r.missing);
-    if (agent === "ToolLoopAgent" && typeof exports.Experimental_Agent === "function" && exports.Experimental_Agent !== exports.ToolLoopAgent) {
+    if (
+      agent === "ToolLoopAgent" &&
+      typeof exports.Experimental_Agent === "function" &&
+      exports.Experimental_Agent !== exports.ToolLoopAgent
+    ) {
       const r2 = patchAgent(exports.Experimental_Agent, "Experimental_Agent", info.host);
       patched.push(...r2.patched);
       missing.push(...r2.missing);
@@ -206,7 +236,8 @@ function patch(exports: any, info: PatchInfo): PatchResult {
   // CJS: esbuild's exports are getters that cannot be redefined; hand the app a copy with every
   // other export (getters included) as it is.
   const descriptors = Object.getOwnPropertyDescriptors(exports);
-  for (const [name, fn] of Object.entries(replaced)) descriptors[name] = { value: fn, enumerable: true, writable: true, configurable: true };
+  for (const [name, fn] of Object.entries(replaced))
+    descriptors[name] = { value: fn, enumerable: true, writable: true, configurable: true };
   return { patched, missing, exports: Object.create(Object.getPrototypeOf(exports), descriptors) };
 }
 

@@ -26,11 +26,25 @@ interface RunnableToolLike {
 /** A RunnableToolLike (`runnable.asTool(...)`) from any copy of @langchain/core. */
 export function isRunnableToolLike(x: unknown): boolean {
   if (x === null || typeof x !== "object") return false;
-  const t = x as { name?: unknown; lc_namespace?: unknown; invoke?: unknown; bound?: { invoke?: unknown }; constructor?: { lc_name?: () => unknown } };
-  if (typeof t.name !== "string" || t.name === "" || !Array.isArray(t.lc_namespace) || typeof t.invoke !== "function") return false;
+  const t = x as {
+    name?: unknown;
+    lc_namespace?: unknown;
+    invoke?: unknown;
+    bound?: { invoke?: unknown };
+    constructor?: { lc_name?: () => unknown };
+  };
+  if (
+    typeof t.name !== "string" ||
+    t.name === "" ||
+    !Array.isArray(t.lc_namespace) ||
+    typeof t.invoke !== "function"
+  )
+    return false;
   if (!t.bound || typeof t.bound.invoke !== "function" || !("schema" in t)) return false;
   try {
-    return typeof t.constructor?.lc_name === "function" && t.constructor.lc_name() === "RunnableToolLike";
+    return (
+      typeof t.constructor?.lc_name === "function" && t.constructor.lc_name() === "RunnableToolLike"
+    );
   } catch {
     return false;
   }
@@ -56,13 +70,21 @@ function source(fn: unknown): string {
 function baseMethod(obj: object, method: string, reaches: RegExp): Fn | undefined {
   // Runnable.prototype: the one that owns the default _streamIterator (`yield this.invoke(...)`).
   let p: any = Object.getPrototypeOf(obj);
-  while (p && !(Object.prototype.hasOwnProperty.call(p, "_streamIterator") && /this\.invoke\(/.test(source(p._streamIterator)))) p = Object.getPrototypeOf(p);
+  while (
+    p &&
+    !(
+      Object.prototype.hasOwnProperty.call(p, "_streamIterator") &&
+      /this\.invoke\(/.test(source(p._streamIterator))
+    )
+  )
+    p = Object.getPrototypeOf(p);
   const fn = p?.[method];
   if (!reaches.test(source(fn))) return undefined;
   // streamEvents reaches invoke through stream (v2) and streamLog's stream (v1).
   if (method === "streamEvents") {
     const v2 = /\.stream\(/.test(source(p._streamEventsV2));
-    const v1 = /_streamLog\(/.test(source(p._streamEventsV1)) && /this\.stream\(/.test(source(p._streamLog));
+    const v1 =
+      /_streamLog\(/.test(source(p._streamEventsV1)) && /this\.stream\(/.test(source(p._streamLog));
     if (!v2 || !v1) return undefined;
   }
   return fn;
@@ -70,17 +92,23 @@ function baseMethod(obj: object, method: string, reaches: RegExp): Fn | undefine
 
 function refuser(method: string): Fn {
   return function (this: RunnableToolLike) {
-    throw new TypeError(`governor: ${method}() of the LangChain tool "${String(this?.name)}" (runnable.asTool) cannot be gated with this @langchain/core version, so it was not run. Call it with invoke().`);
+    throw new TypeError(
+      `governor: ${method}() of the LangChain tool "${String(this?.name)}" (runnable.asTool) cannot be gated with this @langchain/core version, so it was not run. Call it with invoke().`,
+    );
   };
 }
 
 /** The ToolCall's arguments as the tool's schema parses them (what the runnable receives), else as sent. */
 async function argsOf(tool: RunnableToolLike, input: unknown): Promise<unknown> {
-  const isCall = !!input && typeof input === "object" && (input as { type?: unknown }).type === "tool_call";
+  const isCall =
+    !!input && typeof input === "object" && (input as { type?: unknown }).type === "tool_call";
   if (!isCall) return input;
   const raw = (input as { args?: unknown }).args;
   try {
-    const r = typeof tool.schema?.safeParseAsync === "function" ? await tool.schema.safeParseAsync(raw) : undefined;
+    const r =
+      typeof tool.schema?.safeParseAsync === "function"
+        ? await tool.schema.safeParseAsync(raw)
+        : undefined;
     return r?.success ? r.data : raw;
   } catch {
     return raw;
@@ -89,11 +117,17 @@ async function argsOf(tool: RunnableToolLike, input: unknown): Promise<unknown> 
 
 /** `invoke` gated by the tool's name at each call; a refusal (DENY, no decision) is the output. */
 function gatedInvoke(original: Fn, host: () => GateHost, by: GatedBy): Fn {
-  const invoke = async function (this: RunnableToolLike, input: unknown, options?: unknown): Promise<unknown> {
+  const invoke = async function (
+    this: RunnableToolLike,
+    input: unknown,
+    options?: unknown,
+  ): Promise<unknown> {
     const name = this?.name;
     if (typeof name !== "string" || name === "") {
       // withConfig() of a RunnableToolLike makes one without a name (LangChain's own behaviour).
-      throw new TypeError("governor: a LangChain runnable tool (runnable.asTool) without a name cannot be gated, so it was not run.");
+      throw new TypeError(
+        "governor: a LangChain runnable tool (runnable.asTool) without a name cannot be gated, so it was not run.",
+      );
     }
     if (decidedAbove(name)) return original.call(this, input, options);
     const verdict = await host().before(name, [await argsOf(this, input)], RETURN, by);
@@ -115,7 +149,13 @@ function install(target: object, original: Fn, host: () => GateHost, by: GatedBy
     if (!base) missing.push(method);
     methods.push([method, base ?? refuser(method)]);
   }
-  for (const [key, value] of methods) Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+  for (const [key, value] of methods)
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   return missing;
 }
 
@@ -128,7 +168,9 @@ export function governRunnableTool<T>(tool: T, host: () => GateHost, by: GatedBy
     // Marked only once invoke is ours: a half-done install must not look gated.
     Object.defineProperty(t, STATE, { value: by, configurable: true });
   } catch {
-    throw new TypeError(`governor: cannot gate the LangChain tool "${String(t.name)}" (runnable.asTool): the object is frozen. Gate the runnable's function at its definition with gate("${String(t.name)}", fn).`);
+    throw new TypeError(
+      `governor: cannot gate the LangChain tool "${String(t.name)}" (runnable.asTool): the object is frozen. Gate the runnable's function at its definition with gate("${String(t.name)}", fn).`,
+    );
   }
   return tool;
 }
@@ -136,23 +178,39 @@ export function governRunnableTool<T>(tool: T, host: () => GateHost, by: GatedBy
 const WHAT = "RunnableToolLike.prototype.invoke (every runnable.asTool tool, gated by name)";
 
 /** Instrumentation: gate every instance of one copy's RunnableToolLike class, on its prototype. */
-export function patchRunnableToolLike(proto: unknown, host: () => GateHost): { patched: string[]; missing: string[] } {
-  if (!proto || typeof proto !== "object" || typeof (proto as RunnableToolLike).invoke !== "function") return { patched: [], missing: ["RunnableToolLike.prototype.invoke"] };
+export function patchRunnableToolLike(
+  proto: unknown,
+  host: () => GateHost,
+): { patched: string[]; missing: string[] } {
+  if (
+    !proto ||
+    typeof proto !== "object" ||
+    typeof (proto as RunnableToolLike).invoke !== "function"
+  )
+    return { patched: [], missing: ["RunnableToolLike.prototype.invoke"] };
   if (isMarked(proto, MARK)) return { patched: [WHAT], missing: [] };
-  if (!markOnce(proto, MARK)) return { patched: [], missing: ["a writable RunnableToolLike.prototype"] };
+  if (!markOnce(proto, MARK))
+    return { patched: [], missing: ["a writable RunnableToolLike.prototype"] };
   const original = (proto as RunnableToolLike).invoke;
   try {
     const missing = install(proto, original, host, "instrumentation");
-    return { patched: [WHAT], missing: missing.map((m) => `RunnableToolLike ${m}() reaching invoke (it refuses to run)`) };
+    return {
+      patched: [WHAT],
+      missing: missing.map((m) => `RunnableToolLike ${m}() reaching invoke (it refuses to run)`),
+    };
   } catch {
     return { patched: [], missing: ["a writable RunnableToolLike.prototype"] };
   }
 }
 
 /** `@langchain/core/runnables`: the RunnableToolLike export (convertRunnableToTool and asTool make it). */
-export function patchRunnablesModule(exports: any, host: () => GateHost): { patched: string[]; missing: string[] } {
+export function patchRunnablesModule(
+  exports: any,
+  host: () => GateHost,
+): { patched: string[]; missing: string[] } {
   const cls = exports?.RunnableToolLike;
-  if (typeof cls !== "function" || !cls.prototype) return { patched: [], missing: ["RunnableToolLike export"] };
+  if (typeof cls !== "function" || !cls.prototype)
+    return { patched: [], missing: ["RunnableToolLike export"] };
   return patchRunnableToolLike(cls.prototype, host);
 }
 
@@ -161,12 +219,18 @@ export function patchRunnablesModule(exports: any, host: () => GateHost): { patc
  * class is patched at the first asTool() even when no one imports `@langchain/core/runnables`.
  * Returns what was patched; nothing when this version has no asTool (then there is nothing to miss).
  */
-export function patchAsTool(structuredToolProto: unknown, host: () => GateHost): { patched: string[]; missing: string[] } {
+export function patchAsTool(
+  structuredToolProto: unknown,
+  host: () => GateHost,
+): { patched: string[]; missing: string[] } {
   let p: any = structuredToolProto;
   while (p && !Object.prototype.hasOwnProperty.call(p, "asTool")) p = Object.getPrototypeOf(p);
   if (!p || typeof p.asTool !== "function") return { patched: [], missing: [] };
   const what = "Runnable.prototype.asTool (its tools gated by name)";
-  if (!markOnce(p, "instrumentation:asTool")) return isMarked(p, "instrumentation:asTool") ? { patched: [what], missing: [] } : { patched: [], missing: ["a writable Runnable.prototype"] };
+  if (!markOnce(p, "instrumentation:asTool"))
+    return isMarked(p, "instrumentation:asTool")
+      ? { patched: [what], missing: [] }
+      : { patched: [], missing: ["a writable Runnable.prototype"] };
   const asTool = p.asTool as Fn;
   const patched = function (this: unknown, ...args: unknown[]): unknown {
     const made = asTool.apply(this, args);
@@ -180,7 +244,12 @@ export function patchAsTool(structuredToolProto: unknown, host: () => GateHost):
   Object.defineProperty(patched, "name", { value: "asTool", configurable: true });
   Object.defineProperty(patched, "length", { value: asTool.length, configurable: true });
   try {
-    Object.defineProperty(p, "asTool", { value: patched, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(p, "asTool", {
+      value: patched,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   } catch {
     return { patched: [], missing: ["a writable Runnable.prototype.asTool"] };
   }

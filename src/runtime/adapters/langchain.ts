@@ -5,10 +5,23 @@
 // gate sits on the instance's `_call`: after validation, and its refusal is returned as the tool's
 // output, so LangChain formats it (a ToolMessage with the call's id) instead of wrapping a thrown
 // error in "Please fix your mistakes.", which invites a retry.
-import { gatedAs, gateAt, isLayered, isMarked, markOnce, type GatedBy, type Layer } from "../govern.js";
+import {
+  gatedAs,
+  gateAt,
+  isLayered,
+  isMarked,
+  markOnce,
+  type GatedBy,
+  type Layer,
+} from "../govern.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
-import { governRunnableTool, isRunnableToolLike, patchAsTool, patchRunnablesModule } from "./langchain-runnable.js";
+import {
+  governRunnableTool,
+  isRunnableToolLike,
+  patchAsTool,
+  patchRunnablesModule,
+} from "./langchain-runnable.js";
 
 // Symbol.for: the register bundle and the runtime bundles (ESM, CJS) must see each other's gates.
 const STATE = Symbol.for("governor.langchain.tool");
@@ -34,8 +47,21 @@ interface GatedTool {
 export function isLangChainTool(x: unknown): boolean {
   if (x === null || typeof x !== "object") return false;
   if (isRunnableToolLike(x)) return true;
-  const t = x as { name?: unknown; lc_namespace?: unknown; _call?: unknown; call?: unknown; invoke?: unknown };
-  return typeof t.name === "string" && t.name !== "" && Array.isArray(t.lc_namespace) && typeof t._call === "function" && typeof t.call === "function" && typeof t.invoke === "function";
+  const t = x as {
+    name?: unknown;
+    lc_namespace?: unknown;
+    _call?: unknown;
+    call?: unknown;
+    invoke?: unknown;
+  };
+  return (
+    typeof t.name === "string" &&
+    t.name !== "" &&
+    Array.isArray(t.lc_namespace) &&
+    typeof t._call === "function" &&
+    typeof t.call === "function" &&
+    typeof t.invoke === "function"
+  );
 }
 
 /** Is `tool` gated by one of our layers already? */
@@ -49,13 +75,17 @@ export function governLangChainTool<T>(tool: T, host: () => GateHost, by: GatedB
   if (isRunnableToolLike(tool)) return governRunnableTool(tool, host, by);
   const t = tool as unknown as ToolLike;
   if (gatedState(t)) return tool;
-  if (!install(t, host, by)) throw new TypeError(`governor: cannot gate the LangChain tool "${t.name}": the object is frozen or its _call cannot be replaced. Gate it at its definition with gate("${t.name}", fn).`);
+  if (!install(t, host, by))
+    throw new TypeError(
+      `governor: cannot gate the LangChain tool "${t.name}": the object is frozen or its _call cannot be replaced. Gate it at its definition with gate("${t.name}", fn).`,
+    );
   return tool;
 }
 
 function install(tool: ToolLike, host: () => GateHost, by: GatedBy): boolean {
   const state: GatedTool = { by, original: tool._call, name: "", gated: undefined };
-  const refuse = (refusal: string): unknown => (tool.responseFormat === "content_and_artifact" ? [refusal, undefined] : refusal);
+  const refuse = (refusal: string): unknown =>
+    tool.responseFormat === "content_and_artifact" ? [refusal, undefined] : refusal;
   const layer: Layer = { by, argsOf: (args) => args.slice(0, 1), refuse };
   // Reached as this._call(parsed, runManager, config) from StructuredTool.prototype.call.
   const dispatch = function (this: ToolLike, ...args: unknown[]): unknown {
@@ -63,7 +93,10 @@ function install(tool: ToolLike, host: () => GateHost, by: GatedBy): boolean {
     if (state.gated === undefined || state.name !== name) {
       state.name = name;
       // gate() at the definition under this very name (`_call = gate("x", fn)`) already asks.
-      state.gated = gatedAs(state.original) === name && !isLayered(state.original) ? state.original : gateAt(host, name, callOriginal, layer, "return");
+      state.gated =
+        gatedAs(state.original) === name && !isLayered(state.original)
+          ? state.original
+          : gateAt(host, name, callOriginal, layer, "return");
     }
     return state.gated!.apply(this, args);
   };
@@ -93,22 +126,30 @@ function install(tool: ToolLike, host: () => GateHost, by: GatedBy): boolean {
 /** The StructuredTool class of one copy of @langchain/core/tools, if it has the shape we gate. */
 function structuredToolOf(exports: any): { proto: any; missing?: string } {
   const cls = exports?.StructuredTool;
-  if (typeof cls !== "function" || !cls.prototype) return { proto: null, missing: "StructuredTool export" };
+  if (typeof cls !== "function" || !cls.prototype)
+    return { proto: null, missing: "StructuredTool export" };
   const call = cls.prototype.call;
   if (typeof call !== "function") return { proto: null, missing: "StructuredTool.prototype.call" };
   // The gate sits on _call; a version whose call() no longer reaches it would be bypassed.
-  if (!/\._call\(/.test(Function.prototype.toString.call(call))) return { proto: null, missing: "StructuredTool.prototype.call reaching _call" };
+  if (!/\._call\(/.test(Function.prototype.toString.call(call)))
+    return { proto: null, missing: "StructuredTool.prototype.call reaching _call" };
   return { proto: cls.prototype };
 }
 
 export const instrumentation: InstrumentationAdapter = {
   framework: "langchain",
   patch(exports, info): PatchResult {
-    if (info.specifier === "@langchain/core/runnables") return patchRunnablesModule(exports, info.host);
+    if (info.specifier === "@langchain/core/runnables")
+      return patchRunnablesModule(exports, info.host);
     const tools = patchTools(exports, info.host);
     // Runnable.prototype.asTool, reached through StructuredTool's prototype chain.
-    const asTool = exports?.StructuredTool?.prototype ? patchAsTool(exports.StructuredTool.prototype, info.host) : { patched: [], missing: [] };
-    return { patched: [...tools.patched, ...asTool.patched], missing: [...(tools.missing ?? []), ...asTool.missing] };
+    const asTool = exports?.StructuredTool?.prototype
+      ? patchAsTool(exports.StructuredTool.prototype, info.host)
+      : { patched: [], missing: [] };
+    return {
+      patched: [...tools.patched, ...asTool.patched],
+      missing: [...(tools.missing ?? []), ...asTool.missing],
+    };
   },
 };
 
@@ -116,10 +157,12 @@ function patchTools(exports: any, host: () => GateHost): PatchResult {
   const what = "StructuredTool.prototype.call (every tool, gated by name at its first call)";
   // Checked first: the patched call no longer shows the shape checked below.
   const seen = exports?.StructuredTool?.prototype;
-  if (seen && typeof seen === "object" && isMarked(seen, "instrumentation")) return { patched: [what] };
+  if (seen && typeof seen === "object" && isMarked(seen, "instrumentation"))
+    return { patched: [what] };
   const { proto, missing } = structuredToolOf(exports);
   if (!proto) return { patched: [], missing: [missing!] };
-  if (!markOnce(proto, "instrumentation")) return { patched: [], missing: ["a writable StructuredTool.prototype"] };
+  if (!markOnce(proto, "instrumentation"))
+    return { patched: [], missing: ["a writable StructuredTool.prototype"] };
   const call = proto.call as (this: ToolLike, ...args: unknown[]) => unknown;
   const patched = function (this: ToolLike, ...args: unknown[]): unknown {
     // A user subclass may override _call on an instance after the first call: the setter keeps it gated.
@@ -129,7 +172,12 @@ function patchTools(exports: any, host: () => GateHost): PatchResult {
   Object.defineProperty(patched, "name", { value: "call", configurable: true });
   Object.defineProperty(patched, "length", { value: call.length, configurable: true });
   try {
-    Object.defineProperty(proto, "call", { value: patched, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(proto, "call", {
+      value: patched,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   } catch {
     return { patched: [], missing: ["a writable StructuredTool.prototype.call"] };
   }
@@ -139,5 +187,7 @@ function patchTools(exports: any, host: () => GateHost): PatchResult {
 /** Instrumentation: gate the instance; one that cannot be changed (frozen) fails closed, by name. */
 function governOrRefuse(tool: ToolLike, host: () => GateHost): void {
   if (install(tool, host, "instrumentation")) return;
-  throw new TypeError(`governor: the LangChain tool "${tool.name}" cannot be gated (the object is frozen), so it was not run. Gate it at its definition with gate("${tool.name}", fn).`);
+  throw new TypeError(
+    `governor: the LangChain tool "${tool.name}" cannot be gated (the object is frozen), so it was not run. Gate it at its definition with gate("${tool.name}", fn).`,
+  );
 }

@@ -9,7 +9,15 @@
 // TOOL_EXECUTION_FAILED MastraError (the model gets an "execution failed" envelope echoing the
 // call's arguments as argsJson) and logs it at error level with the arguments and a stack.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { gatedAs, gateAt, isLayered, isMarked, markOnce, type GatedBy, type Layer } from "../govern.js";
+import {
+  gatedAs,
+  gateAt,
+  isLayered,
+  isMarked,
+  markOnce,
+  type GatedBy,
+  type Layer,
+} from "../govern.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
 
@@ -24,7 +32,8 @@ interface ToolLike {
   [MASTRA_TOOL]?: unknown;
 }
 
-const isObj = (x: unknown): x is Record<PropertyKey, unknown> => x !== null && (typeof x === "object" || typeof x === "function");
+const isObj = (x: unknown): x is Record<PropertyKey, unknown> =>
+  x !== null && (typeof x === "object" || typeof x === "function");
 
 /** A Mastra tool: a Tool instance (createTool) or a plain ToolAction `{ id, execute }`. AI SDK tools
  *  have no id, except provider-defined ones (`type: "provider-defined"` / `"provider"`). */
@@ -32,7 +41,12 @@ export function isMastraTool(x: unknown): boolean {
   if (!isObj(x)) return false;
   const t = x as ToolLike;
   if (t[MASTRA_TOOL] === true) return true;
-  return typeof t.id === "string" && typeof t.execute === "function" && t.type !== "provider-defined" && t.type !== "provider";
+  return (
+    typeof t.id === "string" &&
+    typeof t.execute === "function" &&
+    t.type !== "provider-defined" &&
+    t.type !== "provider"
+  );
 }
 
 /** A Mastra tools object: keys are the names the model uses, at least one value a Mastra tool
@@ -74,7 +88,12 @@ function governTool<T>(tool: T, key: string, host: () => GateHost, by: GatedBy):
   const gated = gateAt(host, key, exec as Fn, layer, "return");
   if (gated === exec) return tool; // gate() at its definition under the same name
   const copy = Object.create(Object.getPrototypeOf(tool), Object.getOwnPropertyDescriptors(tool));
-  Object.defineProperty(copy, "execute", { value: gated, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(copy, "execute", {
+    value: gated,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
   if (!byKey) copies.set(tool, (byKey = new Map()));
   byKey.set(memo, copy);
   return copy;
@@ -100,7 +119,13 @@ function gateConverted(tools: unknown, host: () => GateHost): unknown {
     if (!isObj(t) || typeof t.execute !== "function") continue;
     const exec = t.execute as Fn;
     if (isLayered(exec) && gatedAs(exec) === name) continue;
-    const gated = gateAt(host, name, exec, { by: "instrumentation", argsOf: (args) => args.slice(0, 1) }, "return");
+    const gated = gateAt(
+      host,
+      name,
+      exec,
+      { by: "instrumentation", argsOf: (args) => args.slice(0, 1) },
+      "return",
+    );
     try {
       t.execute = gated;
     } catch {
@@ -115,9 +140,14 @@ const then = (r: unknown, f: (v: unknown) => unknown): unknown =>
 
 /** The prototype (Agent's own, or a parent's for a subclass such as the root export's) that owns `method`. */
 function ownerOf(cls: unknown, method: string): Record<string, unknown> | undefined {
-  let p = typeof cls === "function" ? ((cls as { prototype?: object | null }).prototype ?? null) : null;
+  let p =
+    typeof cls === "function" ? ((cls as { prototype?: object | null }).prototype ?? null) : null;
   while (p && p !== Object.prototype) {
-    if (Object.prototype.hasOwnProperty.call(p, method) && typeof (p as Record<string, unknown>)[method] === "function") return p as Record<string, unknown>;
+    if (
+      Object.prototype.hasOwnProperty.call(p, method) &&
+      typeof (p as Record<string, unknown>)[method] === "function"
+    )
+      return p as Record<string, unknown>;
     p = Object.getPrototypeOf(p);
   }
   return undefined;
@@ -128,16 +158,29 @@ function ownerOf(cls: unknown, method: string): Record<string, unknown> | undefi
 // one call must not be asked under two names).
 const converting = new AsyncLocalStorage<true>();
 
-function wrapMethod(owner: Record<string, unknown>, method: string, after: (result: unknown) => unknown, inner?: AsyncLocalStorage<true>): boolean {
+function wrapMethod(
+  owner: Record<string, unknown>,
+  method: string,
+  after: (result: unknown) => unknown,
+  inner?: AsyncLocalStorage<true>,
+): boolean {
   if (!markOnce(owner, `mastra:${method}`)) return isMarked(owner, `mastra:${method}`);
   const original = owner[method] as Fn;
   const wrapped = {
     [method](this: unknown, ...args: unknown[]) {
-      return then(inner ? inner.run(true, () => original.apply(this, args)) : original.apply(this, args), after);
+      return then(
+        inner ? inner.run(true, () => original.apply(this, args)) : original.apply(this, args),
+        after,
+      );
     },
   }[method]!;
   try {
-    Object.defineProperty(owner, method, { value: wrapped, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(owner, method, {
+      value: wrapped,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
     return true;
   } catch {
     return false;
@@ -148,16 +191,26 @@ function patchAgent(Agent: unknown, host: () => GateHost): PatchResult {
   const patched: string[] = [];
   const missing: string[] = [];
   const convert = ownerOf(Agent, "convertTools");
-  if (convert && wrapMethod(convert, "convertTools", (tools) => gateConverted(tools, host), converting)) patched.push("Agent.prototype.convertTools");
+  if (
+    convert &&
+    wrapMethod(convert, "convertTools", (tools) => gateConverted(tools, host), converting)
+  )
+    patched.push("Agent.prototype.convertTools");
   else missing.push("Agent.prototype.convertTools (the tools of agent.generate()/stream())");
   // agent.network() executes the tool it picked from these directly (0.x getTools, 1.x listTools).
-  const lists = ["getTools", "listTools"].map((m) => [m, ownerOf(Agent, m)] as const).filter(([, o]) => o);
+  const lists = ["getTools", "listTools"]
+    .map((m) => [m, ownerOf(Agent, m)] as const)
+    .filter(([, o]) => o);
   for (const [m, owner] of lists) {
-    const govern = (tools: unknown) => (isObj(tools) && !converting.getStore() ? governMastraTools(tools, host, "instrumentation") : tools);
+    const govern = (tools: unknown) =>
+      isObj(tools) && !converting.getStore()
+        ? governMastraTools(tools, host, "instrumentation")
+        : tools;
     if (wrapMethod(owner!, m, govern)) patched.push(`Agent.prototype.${m}`);
     else missing.push(`Agent.prototype.${m} (tools agent.network() runs)`);
   }
-  if (!lists.length) missing.push("Agent.prototype.getTools/listTools (tools agent.network() runs)");
+  if (!lists.length)
+    missing.push("Agent.prototype.getTools/listTools (tools agent.network() runs)");
   return { patched, missing };
 }
 

@@ -9,7 +9,15 @@
 //   "tools/call" }), experimental callToolStream via requestStream).
 // A refusal is a CallToolResult with isError, returned (never thrown) on both sides, so callers that
 // hand tool errors back with retry advice (LangChain, OpenAI Agents) show the refusal as it is.
-import { decidedAbove, isMarked, isRun, markOnce, runCall, runDecided, type GatedBy } from "../govern.js";
+import {
+  decidedAbove,
+  isMarked,
+  isRun,
+  markOnce,
+  runCall,
+  runDecided,
+  type GatedBy,
+} from "../govern.js";
 import type { Grant } from "../grant.js";
 import type { GateHost } from "../gate.js";
 import type { InstrumentationAdapter, PatchResult } from "./types.js";
@@ -48,7 +56,10 @@ function handoffs(): Handoffs {
 }
 
 /** The request to send: with a handoff nonce when a gated server runs in this process. */
-function handOff(req: { params?: CallParams & { _meta?: Record<string, unknown> } }, name: string): unknown {
+function handOff(
+  req: { params?: CallParams & { _meta?: Record<string, unknown> } },
+  name: string,
+): unknown {
   const h = handoffs();
   if (h.servers === 0) return req;
   const now = Date.now();
@@ -60,7 +71,10 @@ function handOff(req: { params?: CallParams & { _meta?: Record<string, unknown> 
 }
 
 /** Did this process's client side already decide this call? Consumes the nonce. */
-function takeHandoff(params: (CallParams & { _meta?: Record<string, unknown> }) | undefined, name: string): boolean {
+function takeHandoff(
+  params: (CallParams & { _meta?: Record<string, unknown> }) | undefined,
+  name: string,
+): boolean {
   const nonce = params?._meta?.[HANDOFF];
   if (typeof nonce !== "string") return false;
   const open = handoffs().open;
@@ -80,10 +94,21 @@ interface TaskStoreLike {
  *  that task's result (completed, isError, as a tool error is), so the caller reads it where it
  *  reads any task's outcome. Without a task
  *  store the refusal is the request's error message. */
-async function refusedTask(result: ReturnType<typeof refusalResult>, params: TaskParams, extra: unknown): Promise<unknown> {
+async function refusedTask(
+  result: ReturnType<typeof refusalResult>,
+  params: TaskParams,
+  extra: unknown,
+): Promise<unknown> {
   const store = (extra as { taskStore?: TaskStoreLike } | null)?.taskStore;
-  if (!store || typeof store.createTask !== "function" || typeof store.storeTaskResult !== "function") throw new Error(result.content[0].text);
-  const task = await store.createTask({ ttl: typeof params.task?.ttl === "number" ? params.task.ttl : 60_000 });
+  if (
+    !store ||
+    typeof store.createTask !== "function" ||
+    typeof store.storeTaskResult !== "function"
+  )
+    throw new Error(result.content[0].text);
+  const task = await store.createTask({
+    ttl: typeof params.task?.ttl === "number" ? params.task.ttl : 60_000,
+  });
   await store.storeTaskResult(task.taskId, "completed", result);
   return { task };
 }
@@ -93,22 +118,42 @@ function isGrant(v: Grant | ReturnType<typeof refusalResult>): v is Grant {
 }
 
 /** What an MCP caller receives for a call that did not run. */
-export function refusalResult(refusal: string): { content: { type: "text"; text: string }[]; isError: true } {
+export function refusalResult(refusal: string): {
+  content: { type: "text"; text: string }[];
+  isError: true;
+} {
   return { content: [{ type: "text", text: refusal }], isError: true };
 }
 
 /** Ask enforce for one tools/call. The grant to run it under, or the CallToolResult to answer with. */
-async function decide(host: () => GateHost, params: CallParams | undefined, by: GatedBy): Promise<Grant | ReturnType<typeof refusalResult>> {
+async function decide(
+  host: () => GateHost,
+  params: CallParams | undefined,
+  by: GatedBy,
+): Promise<Grant | ReturnType<typeof refusalResult>> {
   const name = params?.name;
-  if (typeof name !== "string" || !name) return refusalResult("The tool call was not run: it names no tool, so it could not be checked against policy.");
+  if (typeof name !== "string" || !name)
+    return refusalResult(
+      "The tool call was not run: it names no tool, so it could not be checked against policy.",
+    );
   const args = params!.arguments;
   // The intent is built from the model's arguments only, never from the transport's `extra`.
-  const verdict = await host().before(name, [args && typeof args === "object" ? args : {}], RETURN, by);
+  const verdict = await host().before(
+    name,
+    [args && typeof args === "object" ? args : {}],
+    RETURN,
+    by,
+  );
   return isRun(verdict) ? verdict : refusalResult(verdict);
 }
 
 function isServer(x: unknown): x is ServerLike {
-  return !!x && typeof x === "object" && typeof (x as ServerLike).setRequestHandler === "function" && typeof (x as ServerLike).connect === "function";
+  return (
+    !!x &&
+    typeof x === "object" &&
+    typeof (x as ServerLike).setRequestHandler === "function" &&
+    typeof (x as ServerLike).connect === "function"
+  );
 }
 
 /** The low-level Server of an McpServer (`.server`), or the Server itself. */
@@ -133,10 +178,15 @@ function gateServerInstance(server: ServerLike, host: () => GateHost, by: GatedB
       g = async function (this: unknown, request: unknown, extra: unknown) {
         const params = (request as { params?: CallParams } | null)?.params;
         const name = params?.name;
-        if (typeof name === "string" && decidedAbove(name)) return handler.call(this, request, extra);
-        if (typeof name === "string" && takeHandoff(params, name)) return runDecided(name, () => handler.call(this, request, extra));
+        if (typeof name === "string" && decidedAbove(name))
+          return handler.call(this, request, extra);
+        if (typeof name === "string" && takeHandoff(params, name))
+          return runDecided(name, () => handler.call(this, request, extra));
         const verdict = await decide(host, params, by);
-        if (!isGrant(verdict)) return (params as { task?: unknown } | undefined)?.task ? refusedTask(verdict, params as TaskParams, extra) : verdict;
+        if (!isGrant(verdict))
+          return (params as { task?: unknown } | undefined)?.task
+            ? refusedTask(verdict, params as TaskParams, extra)
+            : verdict;
         // A gate() at the tool's definition (the registerTool callback) under this name does not ask again.
         return runCall(name as string, () => handler.call(this, request, extra), verdict);
       };
@@ -185,17 +235,26 @@ export function governServer<T>(server: T, host: () => GateHost, by: GatedBy): T
 export function governClient<T>(client: T, host: () => GateHost, by: GatedBy): T {
   const c = client as { request?: unknown } | null;
   if (!c || typeof c !== "object" || typeof c.request !== "function") {
-    throw new TypeError("governMcpClient: expected a Client from @modelcontextprotocol/sdk 1.x (it has no request() method), so its tool calls are NOT gated.");
+    throw new TypeError(
+      "governMcpClient: expected a Client from @modelcontextprotocol/sdk 1.x (it has no request() method), so its tool calls are NOT gated.",
+    );
   }
   // Already gated: on this client, or on Client.prototype by instrumentation (asked once either way).
   if (isGatedRequest(c.request)) return client;
   if (!gateRequest(c, c.request as RequestFn, host, by)) {
-    throw new TypeError("governMcpClient: the client cannot be changed (frozen), so its tool calls are NOT gated.");
+    throw new TypeError(
+      "governMcpClient: the client cannot be changed (frozen), so its tool calls are NOT gated.",
+    );
   }
   return client;
 }
 
-type RequestFn = (this: unknown, request: unknown, resultSchema?: unknown, options?: unknown) => Promise<unknown>;
+type RequestFn = (
+  this: unknown,
+  request: unknown,
+  resultSchema?: unknown,
+  options?: unknown,
+) => Promise<unknown>;
 
 // Symbol.for: the register bundle and the runtime bundles must recognise each other's gated request().
 const GATED_REQUEST = Symbol.for("governor.mcp.request");
@@ -205,26 +264,48 @@ function isGatedRequest(fn: unknown): boolean {
 }
 
 /** Put a gated `request` on `target` (a client or Client.prototype), calling `original`. */
-function gateRequest(target: object, original: RequestFn, host: () => GateHost, by: GatedBy): boolean {
+function gateRequest(
+  target: object,
+  original: RequestFn,
+  host: () => GateHost,
+  by: GatedBy,
+): boolean {
   if (isGatedRequest(original)) return true;
   if (!markOnce(target, CLIENT_KEY)) return isMarked(target, CLIENT_KEY);
-  const request = function (this: unknown, req: unknown, resultSchema?: unknown, options?: unknown): Promise<unknown> {
+  const request = function (
+    this: unknown,
+    req: unknown,
+    resultSchema?: unknown,
+    options?: unknown,
+  ): Promise<unknown> {
     const r = req as { method?: unknown; params?: CallParams } | null;
     if (r?.method !== "tools/call") return original.call(this, req, resultSchema, options);
     const name = r.params?.name;
     // An outer layer (a LangChain or OpenAI Agents tool gated by name) already asked for this call.
-    if (typeof name === "string" && decidedAbove(name)) return original.call(this, handOff(r, name), resultSchema, options);
+    if (typeof name === "string" && decidedAbove(name))
+      return original.call(this, handOff(r, name), resultSchema, options);
     return decide(host, r.params, by).then((verdict) => {
-      if (isGrant(verdict)) return runCall(name as string, () => original.call(this, handOff(r, name as string), resultSchema, options), verdict, false);
+      if (isGrant(verdict))
+        return runCall(
+          name as string,
+          () => original.call(this, handOff(r, name as string), resultSchema, options),
+          verdict,
+          false,
+        );
       // A task-augmented call expects a task the server made; none was made, so the refusal is the
       // request's error (callToolStream yields it as its error message).
-      if ((r.params as TaskParams).task || (options as { task?: unknown } | undefined)?.task) throw new Error(verdict.content[0].text);
+      if ((r.params as TaskParams).task || (options as { task?: unknown } | undefined)?.task)
+        throw new Error(verdict.content[0].text);
       return verdict;
     });
   };
   Object.defineProperty(request, GATED_REQUEST, { value: true });
   try {
-    Object.defineProperty(target, "request", { configurable: true, writable: true, value: request });
+    Object.defineProperty(target, "request", {
+      configurable: true,
+      writable: true,
+      value: request,
+    });
     return true;
   } catch {
     return false;
@@ -238,7 +319,13 @@ function classOf(exports: any, name: string): { prototype: any } | undefined {
 
 /** Servers gate themselves on connect(): no request reaches a server before it, and McpServer's
  *  connect() reaches its inner Server's. */
-function patchConnect(proto: any, label: string, host: () => GateHost, by: GatedBy, result: PatchResult): void {
+function patchConnect(
+  proto: any,
+  label: string,
+  host: () => GateHost,
+  by: GatedBy,
+  result: PatchResult,
+): void {
   const connect = proto.connect;
   if (typeof connect !== "function") {
     result.missing!.push(`${label}.prototype.connect`);
@@ -252,7 +339,9 @@ function patchConnect(proto: any, label: string, host: () => GateHost, by: Gated
     const inner = innerServer(this);
     if (!inner || !gateServerInstance(inner, host, by)) {
       // Fail safe and loud: this server's tools would run ungated.
-      process.stderr.write(`governor: could not gate tools/call on this MCP ${label} (an @modelcontextprotocol/sdk version governor does not know): its tools are NOT gated.\n`);
+      process.stderr.write(
+        `governor: could not gate tools/call on this MCP ${label} (an @modelcontextprotocol/sdk version governor does not know): its tools are NOT gated.\n`,
+      );
     }
     return connect.apply(this, args);
   };
@@ -277,7 +366,8 @@ export const instrumentation: InstrumentationAdapter = {
       const request = Client?.prototype.request;
       if (!Client) result.missing!.push("Client");
       else if (typeof request !== "function") result.missing!.push("Client.prototype.request");
-      else if (gateRequest(Client.prototype, request, info.host, by)) result.patched.push("Client.prototype.request");
+      else if (gateRequest(Client.prototype, request, info.host, by))
+        result.patched.push("Client.prototype.request");
       else result.missing!.push("Client.prototype.request (frozen)");
     }
     return result;

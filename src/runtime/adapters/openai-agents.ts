@@ -20,7 +20,14 @@ const UNGATED_LOCAL = new Set(["computer", "shell", "apply_patch"]);
 
 function isFunctionTool(x: unknown): x is FunctionToolLike {
   const t = x as FunctionToolLike | null;
-  return !!t && typeof t === "object" && t.type === "function" && typeof t.name === "string" && !!t.name && typeof t.invoke === "function";
+  return (
+    !!t &&
+    typeof t === "object" &&
+    t.type === "function" &&
+    typeof t.name === "string" &&
+    !!t.name &&
+    typeof t.invoke === "function"
+  );
 }
 
 /** An OpenAI Agents tool: a FunctionTool, or a hosted / executor-backed tool governTools leaves
@@ -29,7 +36,12 @@ function isFunctionTool(x: unknown): x is FunctionToolLike {
 export function isAgentsTool(x: unknown): boolean {
   if (isFunctionTool(x)) return true;
   const t = x as { type?: unknown; name?: unknown } | null;
-  return !!t && typeof t === "object" && typeof t.name === "string" && (t.type === "hosted_tool" || UNGATED_LOCAL.has(t.type as string));
+  return (
+    !!t &&
+    typeof t === "object" &&
+    typeof t.name === "string" &&
+    (t.type === "hosted_tool" || UNGATED_LOCAL.has(t.type as string))
+  );
 }
 
 /** The intent is built from the parsed arguments, never the raw string or the RunContext. */
@@ -59,17 +71,30 @@ const LAYERS: Record<GatedBy, Layer> = {
  */
 export function governAgentsTool<T>(tool: T, host: () => GateHost, by: GatedBy): T {
   if (!isFunctionTool(tool)) {
-    if (isAgentsTool(tool)) warnUngated(tool as unknown as { type: string; name: string; providerData?: { server_label?: unknown } });
+    if (isAgentsTool(tool))
+      warnUngated(
+        tool as unknown as {
+          type: string;
+          name: string;
+          providerData?: { server_label?: unknown };
+        },
+      );
     return tool;
   }
   const invoke = tool.invoke;
   // Already gated: by a layer (governing twice is a no-op), or where invoke was defined.
   if (isLayered(invoke) || gatedAs(invoke) === tool.name) return tool;
   // An asTool tool's invoke is a whole agent run: its tools are new calls, not this one.
-  const inner = typeof (tool as { on?: unknown }).on === "function" ? outsideDecided(invoke) : invoke;
+  const inner =
+    typeof (tool as { on?: unknown }).on === "function" ? outsideDecided(invoke) : invoke;
   const gated = gateAt(host, tool.name, inner, LAYERS[by], "return");
   try {
-    Object.defineProperty(tool, "invoke", { value: gated, writable: true, configurable: true, enumerable: true });
+    Object.defineProperty(tool, "invoke", {
+      value: gated,
+      writable: true,
+      configurable: true,
+      enumerable: true,
+    });
     if (tool.invoke === gated) return tool;
   } catch {
     // frozen or non-configurable: copy below
@@ -91,11 +116,18 @@ function outsideDecided<F extends (...args: any[]) => any>(fn: F): F {
 // Process-wide (the ESM and CJS builds of governor may both be loaded): each tool is named once.
 const WARNED = Symbol.for("governor.openai-agents.warned");
 
-function warnUngated(t: { type: string; name: string; providerData?: { server_label?: unknown } }): void {
+function warnUngated(t: {
+  type: string;
+  name: string;
+  providerData?: { server_label?: unknown };
+}): void {
   if (t.type === "hosted_tool" && t.name === "tool_search") return; // it only loads tools, which are gated
   const g = globalThis as { [WARNED]?: Set<string> };
   const seen = (g[WARNED] ??= new Set());
-  const label = t.name === "hosted_mcp" && typeof t.providerData?.server_label === "string" ? `hosted MCP server "${t.providerData.server_label}"` : `"${t.name}"`;
+  const label =
+    t.name === "hosted_mcp" && typeof t.providerData?.server_label === "string"
+      ? `hosted MCP server "${t.providerData.server_label}"`
+      : `"${t.name}"`;
   if (seen.has(label)) return;
   seen.add(label);
   process.stderr.write(
@@ -143,14 +175,19 @@ export const instrumentation: InstrumentationAdapter = {
     if (agent && typeof getAllTools === "function") {
       if (markOnce(agent, "instrumentation:getAllTools")) {
         agent.getAllTools = async function (this: unknown, ...args: unknown[]) {
-          const tools = await (getAllTools as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+          const tools = await (getAllTools as (...a: unknown[]) => Promise<unknown>).apply(
+            this,
+            args,
+          );
           governList(tools, host);
           return tools;
         };
       }
       patched.push("Agent.prototype.getAllTools");
     } else {
-      missing.push("Agent.prototype.getAllTools (function tools, asTool tools and MCP-server tools of agents)");
+      missing.push(
+        "Agent.prototype.getAllTools (function tools, asTool tools and MCP-server tools of agents)",
+      );
     }
 
     // Tools a client-side tool search loads during a run do not come from getAllTools.

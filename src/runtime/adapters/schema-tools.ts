@@ -20,7 +20,13 @@ export function isSchemaOnlyTool(x: unknown): boolean {
   const proto = Object.getPrototypeOf(x);
   if (proto !== Object.prototype && proto !== null) return false;
   const t = x as SchemaEntry;
-  if (t.type === "function" && t.function && typeof t.function === "object" && typeof t.function.name === "string") return !hasFunction(t.function);
+  if (
+    t.type === "function" &&
+    t.function &&
+    typeof t.function === "object" &&
+    typeof t.function.name === "string"
+  )
+    return !hasFunction(t.function);
   if (typeof t.name === "string" && SCHEMA_KEYS.some((k) => k in t)) return true;
   // A provider built-in: a type other than "function", and no body of its own.
   return typeof t.type === "string" && t.type !== "function" && t.type !== "";
@@ -31,8 +37,17 @@ const WARNED = Symbol.for("governor.schema-tools.warned");
 
 export function warnSchemaOnly(x: unknown): void {
   const t = x as SchemaEntry;
-  const name = typeof t.function?.name === "string" ? t.function.name : typeof t.name === "string" ? t.name : null;
-  const builtIn = name === null || (typeof t.type === "string" && t.type !== "function" && !SCHEMA_KEYS.some((k) => k in (x as object)));
+  const name =
+    typeof t.function?.name === "string"
+      ? t.function.name
+      : typeof t.name === "string"
+        ? t.name
+        : null;
+  const builtIn =
+    name === null ||
+    (typeof t.type === "string" &&
+      t.type !== "function" &&
+      !SCHEMA_KEYS.some((k) => k in (x as object)));
   const label = name !== null ? `"${name}"` : `of type "${String(t.type)}"`;
   const g = globalThis as { [WARNED]?: Set<string> };
   const seen = (g[WARNED] ??= new Set());

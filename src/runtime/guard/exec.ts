@@ -2,7 +2,15 @@
 // starts. A refusal throws at the call (a promisified exec/execFile rejects), so nothing is spawned.
 import { fileURLToPath } from "node:url";
 import type { Effect } from "./state.js";
-import { callOriginal, check, copyShape, hook, PROMISIFY_CUSTOM, refuseSync, refuseWithPromise } from "./wrap.js";
+import {
+  callOriginal,
+  check,
+  copyShape,
+  hook,
+  PROMISIFY_CUSTOM,
+  refuseSync,
+  refuseWithPromise,
+} from "./wrap.js";
 
 type Op = "spawn" | "spawnSync" | "exec" | "execSync" | "execFile" | "execFileSync" | "fork";
 
@@ -33,14 +41,31 @@ export function firstWord(line: string): string {
   const first = m[1] ?? m[2] ?? m[3];
   const rest = line.slice(m[0].length);
   // A plain name: no expansion, assignment or operator in it, and the word ends where the match does.
-  const plain = (m[2] !== undefined || (m[1] !== undefined ? !/[$`\\]/.test(first) : /^[\w./+,:@~-]+$/.test(first))) && /^(\s|$)/.test(rest);
+  const plain =
+    (m[2] !== undefined ||
+      (m[1] !== undefined ? !/[$`\\]/.test(first) : /^[\w./+,:@~-]+$/.test(first))) &&
+    /^(\s|$)/.test(rest);
   // Not plain: only its leading name, so an assignment's value (`TOKEN=sk-… curl`) is never recorded.
   if (!plain) return `${/^[\w./+,:@~-]*=?/.exec(first)![0]}…`;
   return /[;&|`$()<>\n]/.test(rest) ? `${first} …` : first;
 }
 
 // The shells a `shell` option usually names: they run the line, so the line's first word is what runs.
-const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh", "pwsh.exe"]);
+const SHELLS = new Set([
+  "sh",
+  "bash",
+  "dash",
+  "zsh",
+  "ksh",
+  "mksh",
+  "ash",
+  "cmd",
+  "cmd.exe",
+  "powershell",
+  "powershell.exe",
+  "pwsh",
+  "pwsh.exe",
+]);
 
 /** The options argument of spawn/execFile style calls (args may be left out, or null). */
 function optionsOf(args: unknown[]): { shell?: unknown; execPath?: unknown } | undefined {
@@ -58,7 +83,8 @@ export function execEffect(op: Op, args: unknown[]): Effect {
   let target: string;
   if (op === "exec" || op === "execSync") target = firstWord(text(c));
   else if (op === "fork") target = c instanceof URL ? fileUrlText(c) : text(c);
-  else if (optionsOf(args)?.shell) target = firstWord(Array.isArray(args[1]) ? [c, ...args[1]].map(text).join(" ") : text(c));
+  else if (optionsOf(args)?.shell)
+    target = firstWord(Array.isArray(args[1]) ? [c, ...args[1]].map(text).join(" ") : text(c));
   else target = text(c);
   return { primitive: "exec", target, op };
 }
@@ -67,9 +93,11 @@ export function execEffects(op: Op, args: unknown[]): Effect[] {
   const out = [execEffect(op, args)];
   const o = optionsOf(args);
   const shell = o?.shell;
-  if (typeof shell === "string" && shell !== "" && !SHELLS.has(baseName(shell).toLowerCase())) out.push({ primitive: "exec", target: shell, op });
+  if (typeof shell === "string" && shell !== "" && !SHELLS.has(baseName(shell).toLowerCase()))
+    out.push({ primitive: "exec", target: shell, op });
   const execPath = op === "fork" ? o?.execPath : undefined;
-  if (execPath && execPath !== process.execPath) out.push({ primitive: "exec", target: text(execPath), op });
+  if (execPath && execPath !== process.execPath)
+    out.push({ primitive: "exec", target: text(execPath), op });
   return out;
 }
 
@@ -81,7 +109,11 @@ export function installExecGuard(): void {
   const cp = process.getBuiltinModule("node:child_process") as unknown as Record<string, unknown>;
   for (const op of OPS) {
     const orig = cp[op] as Function & { [PROMISIFY_CUSTOM]?: Function };
-    hook(cp, op, { effects: (args) => execEffects(op, args), refuse: refuseSync, sync: op.endsWith("Sync") });
+    hook(cp, op, {
+      effects: (args) => execEffects(op, args),
+      refuse: refuseSync,
+      sync: op.endsWith("Sync"),
+    });
     // promisify(exec) resolves { stdout, stderr } through Node's own custom form, which calls the
     // original exec: guard that form too (it rejects, as promise APIs report errors).
     const custom = orig?.[PROMISIFY_CUSTOM];
@@ -91,7 +123,12 @@ export function installExecGuard(): void {
         return err ? refuseWithPromise(err) : callOriginal(custom, this, args);
       };
       copyShape(guardedCustom, custom);
-      Object.defineProperty(cp[op] as Function, PROMISIFY_CUSTOM, { value: guardedCustom, enumerable: false, writable: false, configurable: true });
+      Object.defineProperty(cp[op] as Function, PROMISIFY_CUSTOM, {
+        value: guardedCustom,
+        enumerable: false,
+        writable: false,
+        configurable: true,
+      });
     }
   }
 }

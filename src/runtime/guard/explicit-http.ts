@@ -7,9 +7,15 @@ import { admit, guardState } from "./state.js";
 
 /** fetch(input, init) once the current tool call or intentScope allows the request; rejects with a
  *  GovernorGuardError when it does not, and the request is never sent. */
-export function governedFetch(input: string | URL | Request, init?: RequestInit, state?: AdmitState): Promise<Response> {
+export function governedFetch(
+  input: string | URL | Request,
+  init?: RequestInit,
+  state?: AdmitState,
+): Promise<Response> {
   const hooked = hookedFetch();
   if (hooked && guardState()?.primitives.has("http")) return hooked(input, init);
   // Every dispatch is asked, so a redirect to another host is checked too.
-  return fetchChecked(input, init as Record<string, unknown> | undefined, (target, method) => admit({ primitive: "http", target, method: method ? method.toUpperCase() : "GET" }, state));
+  return fetchChecked(input, init as Record<string, unknown> | undefined, (target, method) =>
+    admit({ primitive: "http", target, method: method ? method.toUpperCase() : "GET" }, state),
+  );
 }

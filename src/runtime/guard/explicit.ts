@@ -15,7 +15,12 @@ type WriteData = Parameters<typeof import("node:fs/promises").writeFile>[1];
 
 /** spawn(command, args, options) once the current tool call or intentScope allows `command`; throws
  *  a GovernorGuardError when it does not, and no process starts. */
-export function governedSpawn(command: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions, state?: AdmitState): ChildProcess {
+export function governedSpawn(
+  command: string,
+  args?: readonly string[] | SpawnOptions,
+  options?: SpawnOptions,
+  state?: AdmitState,
+): ChildProcess {
   const cp = process.getBuiltinModule("node:child_process");
   const call = () => cp.spawn(command, args as readonly string[], options as SpawnOptions);
   if (guardState()?.primitives.has("exec")) return call();
@@ -28,7 +33,12 @@ export function governedSpawn(command: string, args?: readonly string[] | SpawnO
 
 /** fs.promises.writeFile(path, data, options) once the current tool call or intentScope allows the
  *  path; rejects with a GovernorGuardError when it does not, and nothing is written. */
-export function governedWriteFile(file: string | URL | Buffer, data: WriteData, options?: WriteFileOptions, state?: AdmitState): Promise<void> {
+export function governedWriteFile(
+  file: string | URL | Buffer,
+  data: WriteData,
+  options?: WriteFileOptions,
+  state?: AdmitState,
+): Promise<void> {
   const fsp = process.getBuiltinModule("node:fs/promises");
   if (guardState()?.primitives.has("fs")) return fsp.writeFile(file, data, options);
   const target = fsTarget(file);

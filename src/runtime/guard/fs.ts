@@ -20,7 +20,8 @@ function text(v: unknown): string {
 export function fsTarget(p: unknown): string | null {
   if (typeof p === "string") return isPlainAbsolute(p) ? p : path.resolve(p);
   if (typeof p === "number") return null;
-  if (p instanceof Uint8Array) return path.resolve(Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString());
+  if (p instanceof Uint8Array)
+    return path.resolve(Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString());
   if (p && typeof p === "object") {
     try {
       return path.resolve(fileURLToPath(p as URL));
@@ -34,7 +35,9 @@ export function fsTarget(p: unknown): string | null {
 
 /** Already what path.resolve would return (POSIX): skips its cost (~0.5 µs) on the common case. */
 function isPlainAbsolute(p: string): boolean {
-  return POSIX && p.charCodeAt(0) === 47 && !p.includes("//") && !p.includes("/.") && !p.endsWith("/");
+  return (
+    POSIX && p.charCodeAt(0) === 47 && !p.includes("//") && !p.includes("/.") && !p.endsWith("/")
+  );
 }
 const POSIX = path.sep === "/";
 
@@ -81,9 +84,23 @@ export function installFsGuard(): void {
   const promises = fs.promises as Record<string, unknown>;
   for (const [name, at] of Object.entries(WRITES)) {
     const later = STARTS_NODE_CALLS.has(name);
-    hook(fs, name, { effects: effectsOf(name, at), refuse: refuseWithCallback, sync: false, startsNodeCalls: later });
-    hook(fs, `${name}Sync`, { effects: effectsOf(`${name}Sync`, at), refuse: refuseSync, sync: true });
-    hook(promises, name, { effects: effectsOf(name, at), refuse: refuseWithPromise, sync: false, startsNodeCalls: later });
+    hook(fs, name, {
+      effects: effectsOf(name, at),
+      refuse: refuseWithCallback,
+      sync: false,
+      startsNodeCalls: later,
+    });
+    hook(fs, `${name}Sync`, {
+      effects: effectsOf(`${name}Sync`, at),
+      refuse: refuseSync,
+      sync: true,
+    });
+    hook(promises, name, {
+      effects: effectsOf(name, at),
+      refuse: refuseWithPromise,
+      sync: false,
+      startsNodeCalls: later,
+    });
   }
   // Sync: the stream is returned before it opens anything, so a refusal can only be thrown.
   hook(fs, "createWriteStream", { effects: streamEffects, refuse: refuseSync, sync: true });

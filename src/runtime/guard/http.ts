@@ -72,7 +72,14 @@ function check(target: string, method: string | undefined): GovernorGuardError |
 function refuseDispatch(handler: DispatchHandler, err: GovernorGuardError): boolean {
   if (typeof handler.onError === "function") handler.onError(err);
   else if (typeof handler.onResponseError === "function") {
-    const controller = { aborted: true, paused: false, reason: err, abort() {}, pause() {}, resume() {} };
+    const controller = {
+      aborted: true,
+      paused: false,
+      reason: err,
+      abort() {},
+      pause() {},
+      resume() {},
+    };
     handler.onResponseError(controller, err);
   } else throw err;
   return false;
@@ -143,7 +150,10 @@ export function ensureHttpGuard(): void {
 
 /** The dispatcher a fetch call names: init.dispatcher, or one carried by a Request (undici keeps it
  *  under a private symbol named "dispatcher"; `key` is that symbol). */
-function namedDispatcher(input: unknown, init: { dispatcher?: unknown } | undefined): { d: unknown; key?: symbol } | undefined {
+function namedDispatcher(
+  input: unknown,
+  init: { dispatcher?: unknown } | undefined,
+): { d: unknown; key?: symbol } | undefined {
   if (init && init.dispatcher != null) return { d: init.dispatcher };
   if (input === null || typeof input !== "object" || input instanceof URL) return undefined;
   for (const s of Object.getOwnPropertySymbols(input)) {
@@ -170,17 +180,26 @@ function wrappedOwn(d: Dispatcher): Dispatcher {
 }
 
 /** host and method of a fetch call, or undefined when fetch itself would reject the URL. */
-export function fetchEffect(input: unknown, init: { method?: string } | undefined): { target: string; method: string } | undefined {
+export function fetchEffect(
+  input: unknown,
+  init: { method?: string } | undefined,
+): { target: string; method: string } | undefined {
   let url: string;
   let method = init?.method;
   if (typeof input === "string") url = input;
   else if (input instanceof URL) url = input.href;
-  else if (input !== null && typeof input === "object" && typeof (input as { url?: unknown }).url === "string") {
+  else if (
+    input !== null &&
+    typeof input === "object" &&
+    typeof (input as { url?: unknown }).url === "string"
+  ) {
     url = (input as { url: string }).url;
     method ??= (input as { method?: string }).method;
   } else url = String(input);
   const host = originHost(url);
-  return host === undefined ? undefined : { target: host, method: method ? String(method).toUpperCase() : "GET" };
+  return host === undefined
+    ? undefined
+    : { target: host, method: method ? String(method).toUpperCase() : "GET" };
 }
 
 function isGuardError(e: unknown): e is GovernorGuardError {
@@ -197,7 +216,11 @@ function unwrapRefusal(e: unknown): never {
 /** fetch(input, init) with every request it dispatches (the first and each redirect hop) asked
  *  of `ask` first: through the dispatcher it names, or the global one, wrapped for this call.
  *  For governedFetch without the http guard. */
-export function fetchChecked(input: unknown, init: Record<string, unknown> | undefined, ask: Ask): Promise<Response> {
+export function fetchChecked(
+  input: unknown,
+  init: Record<string, unknown> | undefined,
+  ask: Ask,
+): Promise<Response> {
   void (globalThis as { Headers?: unknown }).Headers; // loads Node's undici, which sets the global dispatcher
   const d = (namedDispatcher(input, init)?.d ?? g[DISPATCHER]) as Dispatcher | undefined;
   if (!d || typeof d.dispatch !== "function") {
@@ -208,7 +231,12 @@ export function fetchChecked(input: unknown, init: Record<string, unknown> | und
   const dispatcher = { value: wrapDispatcher(d, ask), enumerable: true };
   let view: object;
   if (init != null) view = Object.create(init, { dispatcher });
-  else if (input !== null && typeof input === "object" && !(input instanceof URL) && "referrer" in input) {
+  else if (
+    input !== null &&
+    typeof input === "object" &&
+    !(input instanceof URL) &&
+    "referrer" in input
+  ) {
     // A Request alone: a non-empty init resets its referrer and policy, so hand them back.
     const r = input as { referrer: string; referrerPolicy: string };
     view = { dispatcher: dispatcher.value, referrer: r.referrer, referrerPolicy: r.referrerPolicy };
@@ -218,20 +246,30 @@ export function fetchChecked(input: unknown, init: Record<string, unknown> | und
 
 function hookFetch(h: HttpHooks, orig: typeof fetch): typeof fetch {
   const wrapper = {
-    fetch(this: unknown, input: unknown, init?: { dispatcher?: unknown; method?: string }): Promise<Response> {
+    fetch(
+      this: unknown,
+      input: unknown,
+      init?: { dispatcher?: unknown; method?: string },
+    ): Promise<Response> {
       ensureDispatcher(h);
       const named = namedDispatcher(input, init);
       // Through the global dispatcher (ours) the interceptor checks. A dispatcher of the app's own
       // bypasses it: send the request through that dispatcher wrapped (fetch follows redirects
       // through it, so every hop is checked), or, if it cannot be wrapped, check the first URL here.
-      if (named !== undefined && !h.ours.has(named.d as object) && !ownWraps.has(named.d as object)) {
+      if (
+        named !== undefined &&
+        !h.ours.has(named.d as object) &&
+        !ownWraps.has(named.d as object)
+      ) {
         const d = named.d as Dispatcher;
         const args = Array.from(arguments);
         let wrapped = false;
         if (typeof d?.dispatch === "function") {
           // init: a view of it with our dispatcher (the app's object untouched); a Request: its own slot.
           if (named.key === undefined) {
-            args[1] = Object.create(init as object, { dispatcher: { value: wrappedOwn(d), enumerable: true } });
+            args[1] = Object.create(init as object, {
+              dispatcher: { value: wrappedOwn(d), enumerable: true },
+            });
             wrapped = true;
           } else {
             try {
@@ -269,7 +307,12 @@ interface HttpEffect {
   defaultPort: number;
 }
 
-function httpEffect(mod: typeof Http, isHttps: boolean, args: unknown[], url: typeof import("node:url")): HttpEffect | null {
+function httpEffect(
+  mod: typeof Http,
+  isHttps: boolean,
+  args: unknown[],
+  url: typeof import("node:url"),
+): HttpEffect | null {
   let options: Record<string, unknown>;
   const a0 = args[0];
   let rest = 1;
@@ -287,20 +330,36 @@ function httpEffect(mod: typeof Http, isHttps: boolean, args: unknown[], url: ty
   }
   const o = args[rest];
   if (o !== null && typeof o === "object") Object.assign(options, o);
-  const given = options.agent as { defaultPort?: number; protocol?: string } | false | null | undefined;
-  const defaultAgent = (isHttps ? (mod as unknown as { globalAgent: Http.Agent }).globalAgent : (options._defaultAgent as Http.Agent | undefined) ?? mod.globalAgent) as unknown as { defaultPort?: number; protocol?: string };
+  const given = options.agent as
+    { defaultPort?: number; protocol?: string } | false | null | undefined;
+  const defaultAgent = (isHttps
+    ? (mod as unknown as { globalAgent: Http.Agent }).globalAgent
+    : ((options._defaultAgent as Http.Agent | undefined) ?? mod.globalAgent)) as unknown as {
+    defaultPort?: number;
+    protocol?: string;
+  };
   const agent = given && typeof given === "object" ? given : defaultAgent;
-  const protocol = String(options.protocol || defaultAgent.protocol || (isHttps ? "https:" : "http:"));
+  const protocol = String(
+    options.protocol || defaultAgent.protocol || (isHttps ? "https:" : "http:"),
+  );
   const defaultPort = Number(options.defaultPort || agent.defaultPort || 80);
   const port = String(options.port || defaultPort);
   let host = canonHost(String(options.hostname || options.host || "localhost").toLowerCase());
   if (host.includes(":") && !host.startsWith("[")) host = `[${host}]`;
   const defaultForScheme = protocol === "https:" ? "443" : protocol === "http:" ? "80" : "";
-  const method = typeof options.method === "string" && options.method ? options.method.toUpperCase() : "GET";
+  const method =
+    typeof options.method === "string" && options.method ? options.method.toUpperCase() : "GET";
   const expectedProtocol = String(agent.protocol || defaultAgent.protocol || protocol);
   // A unix socket (the Docker API, a local daemon) is its path, not the "localhost" it claims.
-  if (typeof options.socketPath === "string" && options.socketPath) return { target: `unix:${options.socketPath}`, method, options, expectedProtocol, defaultPort };
-  return { target: port === defaultForScheme ? host : `${host}:${port}`, method, options, expectedProtocol, defaultPort };
+  if (typeof options.socketPath === "string" && options.socketPath)
+    return { target: `unix:${options.socketPath}`, method, options, expectedProtocol, defaultPort };
+  return {
+    target: port === defaultForScheme ? host : `${host}:${port}`,
+    method,
+    options,
+    expectedProtocol,
+    defaultPort,
+  };
 }
 
 // As ClientRequest tells a URL from an options object.
@@ -312,14 +371,33 @@ function isUrl(v: unknown): boolean {
 /** A real ClientRequest that never opens a socket: its agent hands it the refusal instead of a
  *  socket, as Node's Agent does when it cannot create one ('error', then 'close', on a later tick).
  *  (`agent: false` would not do: ClientRequest then makes a fresh Agent, which connects.) */
-function refusedRequest(orig: (...a: unknown[]) => Http.ClientRequest, self: unknown, args: unknown[], e: HttpEffect, err: GovernorGuardError): Http.ClientRequest {
-  const agent = { protocol: e.expectedProtocol, defaultPort: e.defaultPort, keepAlive: false, maxSockets: Infinity, addRequest: (req: Http.ClientRequest) => (req as unknown as { onSocket(s: null, e: Error): void }).onSocket(null, err) };
+function refusedRequest(
+  orig: (...a: unknown[]) => Http.ClientRequest,
+  self: unknown,
+  args: unknown[],
+  e: HttpEffect,
+  err: GovernorGuardError,
+): Http.ClientRequest {
+  const agent = {
+    protocol: e.expectedProtocol,
+    defaultPort: e.defaultPort,
+    keepAlive: false,
+    maxSockets: Infinity,
+    addRequest: (req: Http.ClientRequest) =>
+      (req as unknown as { onSocket(s: null, e: Error): void }).onSocket(null, err),
+  };
   const copy: Record<string, unknown> = { ...e.options, agent };
   const cb = args.find((a) => typeof a === "function");
   return Reflect.apply(orig, self, cb ? [copy, cb] : [copy]);
 }
 
-function hookRequest(h: HttpHooks, mod: typeof Http, name: "request" | "get", isHttps: boolean, url: typeof import("node:url")): void {
+function hookRequest(
+  h: HttpHooks,
+  mod: typeof Http,
+  name: "request" | "get",
+  isHttps: boolean,
+  url: typeof import("node:url"),
+): void {
   const orig = mod[name] as unknown as (...a: unknown[]) => Http.ClientRequest;
   const wrapper = {
     [name](this: unknown, ...args: unknown[]): Http.ClientRequest {
@@ -348,7 +426,14 @@ function hookClientRequest(h: HttpHooks, mod: typeof Http, url: typeof import("n
       if (guardState()) {
         const e = httpEffect(mod, false, args, url);
         const err = e ? check(e.target, e.method) : null;
-        if (err && e) return refusedRequest((...a: unknown[]) => Reflect.construct(target, a, newTarget), undefined, args, e, err);
+        if (err && e)
+          return refusedRequest(
+            (...a: unknown[]) => Reflect.construct(target, a, newTarget),
+            undefined,
+            args,
+            e,
+            err,
+          );
       }
       return Reflect.construct(target, args, newTarget);
     },
@@ -368,7 +453,12 @@ export function installHttpGuard(): void {
   if (typeof origFetch === "function") {
     h.fetch = hookFetch(h, origFetch);
     const desc = Object.getOwnPropertyDescriptor(globalThis, "fetch");
-    Object.defineProperty(globalThis, "fetch", { value: h.fetch, writable: desc?.writable ?? true, enumerable: desc?.enumerable ?? true, configurable: true });
+    Object.defineProperty(globalThis, "fetch", {
+      value: h.fetch,
+      writable: desc?.writable ?? true,
+      enumerable: desc?.enumerable ?? true,
+      configurable: true,
+    });
   }
   const url = process.getBuiltinModule("node:url") as typeof import("node:url");
   const http = process.getBuiltinModule("node:http") as typeof Http;

@@ -23,20 +23,37 @@ function describeSpec(s: { primitives: Iterable<string>; mode: string }): string
 }
 
 /** Install `spec`'s hooks unless guards are already installed in this process. */
-export function installGuards(spec: GuardSpec, auditLog: string | undefined, warn: (m: string) => void): GuardState {
+export function installGuards(
+  spec: GuardSpec,
+  auditLog: string | undefined,
+  warn: (m: string) => void,
+): GuardState {
   const cur = guardState();
   if (cur) {
     if (describeSpec(cur) !== describeSpec(spec)) {
-      sayOnce(`differs ${describeSpec(spec)}`, warn, `governor: guards are already on in this process as ${describeSpec(cur)}; the first install wins, so ${describeSpec(spec)} is ignored.`);
+      sayOnce(
+        `differs ${describeSpec(spec)}`,
+        warn,
+        `governor: guards are already on in this process as ${describeSpec(cur)}; the first install wins, so ${describeSpec(spec)} is ignored.`,
+      );
     } else if (JSON.stringify(cur.allow) !== JSON.stringify(spec.allow)) {
       // Same guards, other allowlist: say so, or its hosts and paths are refused with no reason given.
-      sayOnce(`allow ${JSON.stringify(spec.allow)}`, warn, `governor: guards are already on in this process with another allowlist; the first install wins, so this governor's GOVERNOR_GUARD_ALLOW (or guard.allow) is ignored.`);
+      sayOnce(
+        `allow ${JSON.stringify(spec.allow)}`,
+        warn,
+        `governor: guards are already on in this process with another allowlist; the first install wins, so this governor's GOVERNOR_GUARD_ALLOW (or guard.allow) is ignored.`,
+      );
     }
     return cur;
   }
   const counts = { ungoverned: 0, blocked: 0 };
   const settings = { mode: spec.mode, allow: spec.allow, auditLog, warn };
-  const st: GuardState = { ...settings, primitives: new Set(spec.primitives), counts, record: makeRecorder(settings, counts) };
+  const st: GuardState = {
+    ...settings,
+    primitives: new Set(spec.primitives),
+    counts,
+    record: makeRecorder(settings, counts),
+  };
   setGuardState(st);
   trackGrants();
   if (spec.primitives.includes("http")) installHttpGuard();
@@ -47,7 +64,6 @@ export function installGuards(spec: GuardSpec, auditLog: string | undefined, war
   return st;
 }
 
-
 /** At the runtime's import (and governor/register's start): GOVERNOR_GUARD from the environment,
  *  before any governor exists, so side effects before the first tool call are guarded too. */
 export function installGuardsFromEnv(warn: (m: string) => void): void {
@@ -57,6 +73,8 @@ export function installGuardsFromEnv(warn: (m: string) => void): void {
   const notes: string[] = [];
   const spec = resolveGuard(undefined, gateModeFromEnv(env), env, process.cwd(), problems, notes);
   for (const n of notes) sayOnce(n, warn, n);
-  if (problems.length) sayOnce(problems.join("; "), warn, `governor: guard config invalid: ${problems.join("; ")}.`);
-  if (spec && spec.primitives.length) installGuards(spec, env.GOVERNOR_AUDIT_LOG || undefined, warn);
+  if (problems.length)
+    sayOnce(problems.join("; "), warn, `governor: guard config invalid: ${problems.join("; ")}.`);
+  if (spec && spec.primitives.length)
+    installGuards(spec, env.GOVERNOR_AUDIT_LOG || undefined, warn);
 }

@@ -36,7 +36,8 @@ export interface GuardSettings {
 }
 
 /** Why a side effect is not governed. The first four refuse in enforce mode. */
-export type UngovernedReason = "no_intent" | "outside_intent" | "expired" | "ended" | "observe" | "fail_open" | "off";
+export type UngovernedReason =
+  "no_intent" | "outside_intent" | "expired" | "ended" | "observe" | "fail_open" | "off";
 
 export interface UngovernedRecord {
   time: string;
@@ -74,7 +75,11 @@ export function setGuardState(st: GuardState): void {
 
 /** A recorder: the audit log when one is set (`log`: one already open, a governor's own), and
  *  stderr once per kind of event (bounded). */
-export function makeRecorder(s: GuardSettings, counts: GuardState["counts"], log?: { write(rec: UngovernedRecord): void }): (rec: UngovernedRecord) => void {
+export function makeRecorder(
+  s: GuardSettings,
+  counts: GuardState["counts"],
+  log?: { write(rec: UngovernedRecord): void },
+): (rec: UngovernedRecord) => void {
   const said = new Set<string>();
   return (rec) => {
     counts.ungoverned++;
@@ -89,12 +94,17 @@ export function makeRecorder(s: GuardSettings, counts: GuardState["counts"], log
     const key = `${rec.primitive} ${rec.method ?? rec.op ?? ""} ${rec.target} ${rec.reason}`;
     if (said.has(key) || said.size >= MAX_SAID) return;
     said.add(key);
-    s.warn(`governor guard (${rec.mode}): ${rec.blocked ? "blocked" : "let through"} ${describe(rec)} — ${why(rec.reason, rec.within)}${rec.blocked ? "" : " (recorded as ungoverned)"}${said.size === MAX_SAID ? "; further such messages are only in the audit log" : ""}.`);
+    s.warn(
+      `governor guard (${rec.mode}): ${rec.blocked ? "blocked" : "let through"} ${describe(rec)} — ${why(rec.reason, rec.within)}${rec.blocked ? "" : " (recorded as ungoverned)"}${said.size === MAX_SAID ? "; further such messages are only in the audit log" : ""}.`,
+    );
   };
 }
 
 /** May `e` go ahead? null: yes (recorded when ungoverned); an error: refuse with it. */
-export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedRecord): void } | undefined = guardState()): GovernorGuardError | null {
+export function admit(
+  e: Effect,
+  s: (GuardSettings & { record(rec: UngovernedRecord): void }) | undefined = guardState(),
+): GovernorGuardError | null {
   // governor's own I/O never reaches a hook: the enforce call has its own undici pool, the audit log an fd.
   if (!s) return null;
   if (allowlisted(s.allow, e)) return null;
@@ -112,11 +122,25 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
       reason = problem.reason;
       detail = problem.detail;
       named = problem.grant;
-    } else if (grant.source === "observe" || grant.source === "fail_open" || grant.source === "off") reason = grant.source;
+    } else if (grant.source === "observe" || grant.source === "fail_open" || grant.source === "off")
+      reason = grant.source;
     else return null;
   }
-  const blocked = s.mode === "enforce" && (reason === "no_intent" || reason === "outside_intent" || reason === "expired" || reason === "ended");
-  const rec: UngovernedRecord = { time: new Date().toISOString(), type: "ungoverned", primitive: e.primitive, target: e.target, reason, blocked, mode: s.mode };
+  const blocked =
+    s.mode === "enforce" &&
+    (reason === "no_intent" ||
+      reason === "outside_intent" ||
+      reason === "expired" ||
+      reason === "ended");
+  const rec: UngovernedRecord = {
+    time: new Date().toISOString(),
+    type: "ungoverned",
+    primitive: e.primitive,
+    target: e.target,
+    reason,
+    blocked,
+    mode: s.mode,
+  };
   if (e.method) rec.method = e.method;
   if (e.op) rec.op = e.op;
   if (named) {
@@ -127,12 +151,21 @@ export function admit(e: Effect, s: GuardSettings & { record(rec: UngovernedReco
   if (!blocked) return null;
   return new GovernorGuardError(
     `governor blocked ${describe(rec)}: ${detail || why(reason, rec.within)}. ${howToAllow(reason, e.primitive)}`,
-    { primitive: e.primitive, target: e.target, reason, requestId: named?.requestId ?? null, tool: named?.kind === "tool" ? named.name : undefined },
+    {
+      primitive: e.primitive,
+      target: e.target,
+      reason,
+      requestId: named?.requestId ?? null,
+      tool: named?.kind === "tool" ? named.name : undefined,
+    },
   );
 }
 
 /** The first grant in the chain that does not cover `e`: expired, or narrowed to other targets. */
-function checkChain(grant: Grant, e: Effect): { reason: "expired" | "ended" | "outside_intent"; detail: string; grant: Grant } | null {
+function checkChain(
+  grant: Grant,
+  e: Effect,
+): { reason: "expired" | "ended" | "outside_intent"; detail: string; grant: Grant } | null {
   let now = 0;
   for (let g: Grant | undefined = grant; g; g = g.parent) {
     if (g.source === "observe" || g.source === "fail_open" || g.source === "off") continue;
@@ -176,7 +209,9 @@ export function matches(primitive: Primitive, pattern: string, target: string): 
     if (target.startsWith("unix:")) return pattern === target;
     const p = pattern.toLowerCase();
     if (p === target) return true;
-    const hostname = target.startsWith("[") ? target.slice(0, target.indexOf("]") + 1) : target.replace(/:\d+$/, "");
+    const hostname = target.startsWith("[")
+      ? target.slice(0, target.indexOf("]") + 1)
+      : target.replace(/:\d+$/, "");
     if (p === hostname) return true;
     if (!p.startsWith("*")) return false;
     // "*.example.com", "*-aiplatform.googleapis.com": any label(s) before the rest; with a port
@@ -196,9 +231,15 @@ export function matches(primitive: Primitive, pattern: string, target: string): 
   return pattern === base;
 }
 
-function describe(r: { primitive: Primitive; target: string; method?: string; op?: string }): string {
+function describe(r: {
+  primitive: Primitive;
+  target: string;
+  method?: string;
+  op?: string;
+}): string {
   if (r.primitive === "http") return `an outbound HTTP request (${r.method ?? "GET"} ${r.target})`;
-  if (r.primitive === "exec") return `a child process (${r.op ? `${r.op} ` : ""}${JSON.stringify(r.target)})`;
+  if (r.primitive === "exec")
+    return `a child process (${r.op ? `${r.op} ` : ""}${JSON.stringify(r.target)})`;
   return `a file write (${r.op ? `${r.op} ` : ""}${r.target})`;
 }
 
@@ -222,10 +263,16 @@ function why(reason: UngovernedReason, within: string | undefined): string {
 }
 
 function howToAllow(reason: UngovernedReason, primitive: Primitive): string {
-  const allow = primitive === "http" ? "the host" : primitive === "fs" ? "a path prefix" : '"exec:<command>"';
-  if (reason === "expired") return "Start a new intentScope (or tool call) for it, so enforce decides again.";
-  if (reason === "ended") return "Await that work before the call or scope returns, or give it an intentScope of its own.";
-  if (reason === "outside_intent") return `Add it to the intent's resource, or do it in an intentScope whose intent names it.`;
-  const untracked = trackingOn() ? "" : " Inside a gated tool already? Tool calls carry their decision only while a guard is on or GOVERNOR_GUARD_MODE is set: set GOVERNOR_GUARD_MODE=enforce.";
+  const allow =
+    primitive === "http" ? "the host" : primitive === "fs" ? "a path prefix" : '"exec:<command>"';
+  if (reason === "expired")
+    return "Start a new intentScope (or tool call) for it, so enforce decides again.";
+  if (reason === "ended")
+    return "Await that work before the call or scope returns, or give it an intentScope of its own.";
+  if (reason === "outside_intent")
+    return `Add it to the intent's resource, or do it in an intentScope whose intent names it.`;
+  const untracked = trackingOn()
+    ? ""
+    : " Inside a gated tool already? Tool calls carry their decision only while a guard is on or GOVERNOR_GUARD_MODE is set: set GOVERNOR_GUARD_MODE=enforce.";
   return `Run it inside a gated tool or intentScope({ action, resource }, fn) so enforce decides it, or add ${allow} to GOVERNOR_GUARD_ALLOW if it must always work (GOVERNOR_GUARD_MODE=observe only records it).${untracked}`;
 }

@@ -17,7 +17,13 @@ export interface HookSpec {
 // Node's own code that calls public hooked functions to implement another one (exec -> execFile,
 // appendFile -> writeFile, rm -> rmdir/unlink, cp -> mkdir/copyFile): that one call was checked.
 // Not node:internal/util (promisify), which calls them on the app's behalf.
-const NODE_IMPL = new Set(["node:fs", "node:child_process", "node:internal/fs/rimraf", "node:internal/fs/cp/cp", "node:internal/fs/cp/cp-sync"]);
+const NODE_IMPL = new Set([
+  "node:fs",
+  "node:child_process",
+  "node:internal/fs/rimraf",
+  "node:internal/fs/cp/cp",
+  "node:internal/fs/cp/cp-sync",
+]);
 const PROMISIFY_CUSTOM = Symbol.for("nodejs.util.promisify.custom");
 const fileOfCaller = (_: unknown, frames: NodeJS.CallSite[]) => frames[0]?.getFileName();
 
@@ -64,7 +70,8 @@ export function hook(obj: Record<string, unknown>, name: string, spec: HookSpec)
   const orig = obj[name];
   if (typeof orig !== "function") return;
   const guarded = function (this: unknown, ...args: unknown[]): unknown {
-    if ((depth > 0 || (nodeCallsLater && !spec.sync)) && NODE_IMPL.has(callerFile(guarded)!)) return orig.apply(this, args);
+    if ((depth > 0 || (nodeCallsLater && !spec.sync)) && NODE_IMPL.has(callerFile(guarded)!))
+      return orig.apply(this, args);
     const err = check(spec.effects(args));
     if (err) return spec.refuse(err, args);
     if (spec.startsNodeCalls) nodeCallsLater = true;

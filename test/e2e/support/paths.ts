@@ -8,7 +8,14 @@ export const FIXTURES = join(REPO, "test", "fixtures", "e2e");
 
 /** The CLI loads dist/; say how to get it instead of failing obscurely. */
 export function assertBuilt(): void {
-  for (const f of ["dist/cli.js", "dist/runtime/index.js", "dist/runtime/index.cjs", "dist/runtime/index.d.ts", "dist/register.js"]) {
-    if (!existsSync(join(REPO, f))) throw new Error(`${f} is missing: run \`npm run build\` first.`);
+  for (const f of [
+    "dist/cli.js",
+    "dist/runtime/index.js",
+    "dist/runtime/index.cjs",
+    "dist/runtime/index.d.ts",
+    "dist/register.js",
+  ]) {
+    if (!existsSync(join(REPO, f)))
+      throw new Error(`${f} is missing: run \`npm run build\` first.`);
   }
 }

@@ -2,7 +2,15 @@
 // symlinks into this repo's node_modules (Node resolves their own dependencies
 // from the real path) and `governor` links to this repo.
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CLI, FIXTURES, REPO } from "./paths.js";
@@ -27,12 +35,17 @@ export function copyFixture(name: string): Project {
   const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
   for (const dep of [...deps, "governor"]) {
     const target = dep === "governor" ? REPO : join(REPO, "node_modules", dep);
-    if (!existsSync(target)) throw new Error(`fixture ${name} needs ${dep}, which is not in this repo's node_modules`);
+    if (!existsSync(target))
+      throw new Error(`fixture ${name} needs ${dep}, which is not in this repo's node_modules`);
     const link = join(dir, "node_modules", dep);
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(target, link, "dir");
   }
-  return { dir, startArgs: startArgs(pkg.scripts?.start ?? ""), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    startArgs: startArgs(pkg.scripts?.start ?? ""),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** "tsx src/index.ts" -> ["--import", "tsx", "src/index.ts"]; "node index.js" -> ["index.js"]. */
@@ -43,12 +56,20 @@ function startArgs(script: string): string[] {
   throw new Error(`unsupported start script: ${script}`);
 }
 
-export function run(args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ProcResult> {
+export function run(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<ProcResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       args,
-      { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 << 20 },
+      {
+        cwd: opts.cwd,
+        env: { ...cleanEnv(), ...opts.env },
+        timeout: opts.timeoutMs ?? 30_000,
+        maxBuffer: 16 << 20,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : null) : 0;
         resolve({ code, stdout, stderr });
@@ -61,18 +82,31 @@ export function run(args: string[], opts: { cwd: string; env?: Record<string, st
 function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith("GOVERNOR_") || k.startsWith("VITEST") || k === "NODE_OPTIONS") continue;
+    if (
+      v === undefined ||
+      k.startsWith("GOVERNOR_") ||
+      k.startsWith("VITEST") ||
+      k === "NODE_OPTIONS"
+    )
+      continue;
     env[k] = v;
   }
   return { ...env, NO_COLOR: "1", CI: "1" };
 }
 
 export function runInit(project: Project, extra: string[] = []): Promise<ProcResult> {
-  return run([CLI, "init", "--yes", "--no-install", "--allow-dirty", ...extra], { cwd: project.dir, timeoutMs: 60_000 });
+  return run([CLI, "init", "--yes", "--no-install", "--allow-dirty", ...extra], {
+    cwd: project.dir,
+    timeoutMs: 60_000,
+  });
 }
 
 /** Runs the app's start command; its last stdout line is a JSON summary. */
-export async function runApp(project: Project, env: Record<string, string>, nodeArgs: string[] = []) {
+export async function runApp(
+  project: Project,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+) {
   const res = await run([...nodeArgs, ...project.startArgs], { cwd: project.dir, env });
   const last = res.stdout.trim().split("\n").at(-1) ?? "";
   let summary: { answer: string; toolResults: Record<string, string> } | null = null;

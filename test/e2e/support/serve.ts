@@ -11,21 +11,30 @@ export interface RunningServe {
 }
 
 export function startServe(policyFile: string, extraArgs: string[] = []): Promise<RunningServe> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--policy", policyFile, "--no-watch", ...extraArgs], {
-    cwd: REPO,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, "serve", "--port", "0", "--policy", policyFile, "--no-watch", ...extraArgs],
+    {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`governor serve did not start within 10s.\nstderr: ${err}`)), 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`governor serve did not start within 10s.\nstderr: ${err}`)),
+      10_000,
+    );
     function fail(e: Error) {
       clearTimeout(timer);
       child.kill();
       reject(e);
     }
-    child.once("exit", (code) => fail(new Error(`governor serve exited with ${code} before listening.\nstderr: ${err}`)));
+    child.once("exit", (code) =>
+      fail(new Error(`governor serve exited with ${code} before listening.\nstderr: ${err}`)),
+    );
     child.stdout!.on("data", (d) => {
       out += d;
       const m = /^listening on (http:\/\/\S+)\s*$/m.exec(out);

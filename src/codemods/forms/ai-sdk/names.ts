@@ -23,8 +23,17 @@ export function aiToolName(prog: Program, ctx: FileCtx, def: Node, names: Set<st
     if (key !== null) return objectKeyName(prog, ctx, p, key, names);
     const nameNode = p.getNameNode();
     if (Node.isComputedPropertyName(nameNode) && isPure(nameNode.getExpression()))
-      return { name: null, conf: "low", nameExpr: nameNode.getExpression().getText(), reason: `name computed at runtime from ${nameNode.getExpression().getText()}` };
-    return { name: null, conf: "low", manual: "the tool's key is computed; wrap its execute in gate(\"<name>\", ...) by hand" };
+      return {
+        name: null,
+        conf: "low",
+        nameExpr: nameNode.getExpression().getText(),
+        reason: `name computed at runtime from ${nameNode.getExpression().getText()}`,
+      };
+    return {
+      name: null,
+      conf: "low",
+      manual: 'the tool\'s key is computed; wrap its execute in gate("<name>", ...) by hand',
+    };
   }
   if (Node.isVariableDeclaration(p) && Node.isIdentifier(p.getNameNode())) {
     const v = p.getName();
@@ -34,20 +43,38 @@ export function aiToolName(prog: Program, ctx: FileCtx, def: Node, names: Set<st
     else for (const k of localKeys(enclosingScope(p), v, false)) keys.add(k);
     if (keys.size === 1) return { name: [...keys][0], conf: "high" };
     if (keys.size > 1) return { name: null, conf: "low", manual: several(keys) };
-    return { name: v, conf: "low", reason: "no tools object registering it was found; named after its variable" };
+    return {
+      name: v,
+      conf: "low",
+      reason: "no tools object registering it was found; named after its variable",
+    };
   }
   // CommonJS: exports.weather = tool({...}) / module.exports.weather = tool({...})
-  const cjs = Node.isBinaryExpression(p) && p.getOperatorToken().getKind() === SyntaxKind.EqualsToken && p.getRight() === child
-    ? /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(p.getLeft().getText().replace(/\s/g, ""))
-    : null;
-  if (cjs && p.getParent() && Node.isExpressionStatement(p.getParent()!) && p.getParent()!.getParent() === ctx.sf) {
+  const cjs =
+    Node.isBinaryExpression(p) &&
+    p.getOperatorToken().getKind() === SyntaxKind.EqualsToken &&
+    p.getRight() === child
+      ? /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(p.getLeft().getText().replace(/\s/g, ""))
+      : null;
+  if (
+    cjs &&
+    p.getParent() &&
+    Node.isExpressionStatement(p.getParent()!) &&
+    p.getParent()!.getParent() === ctx.sf
+  ) {
     const keys = prog.keysOf(`${ctx.path}#${cjs[1]}`, names);
     if (keys.size === 1) return { name: [...keys][0], conf: "high" };
     if (keys.size > 1) return { name: null, conf: "low", manual: several(keys) };
-    return { name: cjs[1], conf: "low", reason: "no tools object registering it was found; named after its export" };
+    return {
+      name: cjs[1],
+      conf: "low",
+      reason: "no tools object registering it was found; named after its export",
+    };
   }
   if (Node.isReturnStatement(p) || (Node.isArrowFunction(p) && p.getBody() === child)) {
-    const fn = Node.isReturnStatement(p) ? p.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) : p;
+    const fn = Node.isReturnStatement(p)
+      ? p.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a))
+      : p;
     const fnName = fn ? functionName(fn) : null;
     if (fn && fnName) {
       const keys = new Set<string>();
@@ -57,15 +84,30 @@ export function aiToolName(prog: Program, ctx: FileCtx, def: Node, names: Set<st
       if (keys.size === 1) return { name: [...keys][0], conf: "medium", form: "factory" };
       if (keys.size > 1) return { name: null, conf: "low", manual: several(keys) };
     }
-    return { name: null, conf: "low", manual: "this factory's tool is not registered under a key found in the project; wrap its execute in gate(\"<name>\", ...) by hand" };
+    return {
+      name: null,
+      conf: "low",
+      manual:
+        'this factory\'s tool is not registered under a key found in the project; wrap its execute in gate("<name>", ...) by hand',
+    };
   }
   if (Node.isExportAssignment(p)) {
     const keys = prog.keysOf(`${ctx.path}#default`, names);
     if (keys.size === 1) return { name: [...keys][0], conf: "high" };
     if (keys.size > 1) return { name: null, conf: "low", manual: several(keys) };
-    return { name: null, conf: "low", manual: "default-exported tool with no tools object found; wrap its execute in gate(\"<name>\", ...) by hand" };
+    return {
+      name: null,
+      conf: "low",
+      manual:
+        'default-exported tool with no tools object found; wrap its execute in gate("<name>", ...) by hand',
+    };
   }
-  return { name: null, conf: "low", manual: "the name this tool has for the model is not visible here; wrap its execute in gate(\"<name>\", ...) by hand" };
+  return {
+    name: null,
+    conf: "low",
+    manual:
+      'the name this tool has for the model is not visible here; wrap its execute in gate("<name>", ...) by hand',
+  };
 }
 
 /**
@@ -73,19 +115,38 @@ export function aiToolName(prog: Program, ctx: FileCtx, def: Node, names: Set<st
  * or kept in a top-level const (`export const toolbox = { weather: tool() }`) may be registered
  * under another key where that object is used (`{ get_weather: toolbox.weather }`).
  */
-function objectKeyName(prog: Program, ctx: FileCtx, prop: Node, key: string, names: Set<string>): AiName {
+function objectKeyName(
+  prog: Program,
+  ctx: FileCtx,
+  prop: Node,
+  key: string,
+  names: Set<string>,
+): AiName {
   const { node: holder } = valueParent(prop.getParentOrThrow());
   let sym: string | null = null;
   let exportsObject = false;
-  if (Node.isBinaryExpression(holder) && /^module\.exports$/.test(holder.getLeft().getText().replace(/\s/g, "")) && holder.getParent()?.getParent() === ctx.sf) {
+  if (
+    Node.isBinaryExpression(holder) &&
+    /^module\.exports$/.test(holder.getLeft().getText().replace(/\s/g, "")) &&
+    holder.getParent()?.getParent() === ctx.sf
+  ) {
     sym = `${ctx.path}#${key}`;
     exportsObject = true;
-  } else if (Node.isVariableDeclaration(holder) && Node.isIdentifier(holder.getNameNode()) && holder.getVariableStatement()?.getParent() === ctx.sf) {
+  } else if (
+    Node.isVariableDeclaration(holder) &&
+    Node.isIdentifier(holder.getNameNode()) &&
+    holder.getVariableStatement()?.getParent() === ctx.sf
+  ) {
     sym = `${ctx.path}#${holder.getName()}.${key}`;
   }
   const elsewhere = sym ? prog.keysOf(sym, names) : new Set<string>();
   if (elsewhere.size === 0) {
-    if (exportsObject) return { name: key, conf: "low", reason: "no tools object registering it was found; named after its export" };
+    if (exportsObject)
+      return {
+        name: key,
+        conf: "low",
+        reason: "no tools object registering it was found; named after its export",
+      };
     return { name: key, conf: "high" };
   }
   const keys = new Set(exportsObject ? elsewhere : [key, ...elsewhere]);
@@ -96,7 +157,8 @@ function objectKeyName(prog: Program, ctx: FileCtx, prop: Node, key: string, nam
 function functionName(fn: Node): string | null {
   if (Node.isFunctionDeclaration(fn)) return fn.getName() ?? null;
   const { node } = valueParent(fn);
-  if (Node.isVariableDeclaration(node) && Node.isIdentifier(node.getNameNode())) return node.getName();
+  if (Node.isVariableDeclaration(node) && Node.isIdentifier(node.getNameNode()))
+    return node.getName();
   return null;
 }
 

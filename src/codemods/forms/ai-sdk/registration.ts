@@ -13,11 +13,20 @@ import type { ToolFinding } from "../../types.js";
 import type { Run } from "../types.js";
 import { declOf } from "../tool-lists.js";
 
-const TOOL_USERS = new Set(["generateText", "streamText", "generateObject", "streamObject", "ToolLoopAgent", "Experimental_Agent", "Agent"]);
+const TOOL_USERS = new Set([
+  "generateText",
+  "streamText",
+  "generateObject",
+  "streamObject",
+  "ToolLoopAgent",
+  "Experimental_Agent",
+  "Agent",
+]);
 const MCP_CLIENTS = new Set(["createMCPClient", "experimental_createMCPClient"]);
 
 /** Manual AI SDK definitions a wrapped site gates once every site that could receive them is wrapped. */
-const COVERABLE = /not registered under a key|registered under several names|no tools object found|is not visible here|gets its options from elsewhere/;
+const COVERABLE =
+  /not registered under a key|registered under several names|no tools object found|is not visible here|gets its options from elsewhere/;
 // The project calling a tool's execute itself bypasses every registration wrapper.
 const CALLS_EXECUTE = /\.execute\s*(?:!|\?\.)?\s*\(/;
 
@@ -55,18 +64,26 @@ export function finishAiSdk(files: FileCtx[], run: Run): void {
       if (!b || frameworkOfSpec(b.spec) !== "ai-sdk" || !TOOL_USERS.has(b.name)) continue;
       const arg = n.getArguments()[0] && unwrapExpr(n.getArguments()[0]);
       if (!arg) continue;
-      if (!Node.isObjectLiteralExpression(arg) || arg.getProperties().some((p) => Node.isSpreadAssignment(p))) {
+      if (
+        !Node.isObjectLiteralExpression(arg) ||
+        arg.getProperties().some((p) => Node.isSpreadAssignment(p))
+      ) {
         open = true; // options built elsewhere: their tools are not visible here
         continue;
       }
       const tools = arg.getProperty("tools");
       if (!tools) continue;
       siteCount++;
-      const value = Node.isPropertyAssignment(tools) ? tools.getInitializerOrThrow() : Node.isShorthandPropertyAssignment(tools) ? tools.getNameNode() : null;
+      const value = Node.isPropertyAssignment(tools)
+        ? tools.getInitializerOrThrow()
+        : Node.isShorthandPropertyAssignment(tools)
+          ? tools.getNameNode()
+          : null;
       const v = value ? verdict(run.prog, ctx, value, gatedLines, 0, mcpWrapped) : "opaque";
       if (v === "closed") closed++;
       else if (edge) open = true;
-      else if (v === "wrap") wraps.push({ ctx, at: value!, shorthand: Node.isShorthandPropertyAssignment(tools) });
+      else if (v === "wrap")
+        wraps.push({ ctx, at: value!, shorthand: Node.isShorthandPropertyAssignment(tools) });
       else if (v === "opaque") open = true;
     }
   }
@@ -96,7 +113,8 @@ export function finishAiSdk(files: FileCtx[], run: Run): void {
     });
   }
   // Every site is gated in place or wrapped: a tool the rewrite could not name is gated where it is registered.
-  const wrappedSites = siteCount > 0 && !open && ![...run.prog.texts.values()].some((t) => CALLS_EXECUTE.test(t));
+  const wrappedSites =
+    siteCount > 0 && !open && ![...run.prog.texts.values()].some((t) => CALLS_EXECUTE.test(t));
   // All closed: nothing could receive a tool the rewrite could not name (it is registered nowhere).
   if (!wrappedSites || siteCount === closed) return;
   const status: ToolFinding["status"] = wraps.length ? "gated" : "already-gated";
@@ -106,7 +124,8 @@ export function finishAiSdk(files: FileCtx[], run: Run): void {
   for (const ctx of run.prog.parsed()) {
     if (declaresEdgeRuntime(ctx.text)) continue;
     ctx.findings = ctx.findings.map((f) => {
-      if (f.framework !== "ai-sdk" || f.status !== "manual" || !COVERABLE.test(f.reason ?? "")) return f;
+      if (f.framework !== "ai-sdk" || f.status !== "manual" || !COVERABLE.test(f.reason ?? ""))
+        return f;
       dropMarker(ctx, f.line);
       return { ...f, status, form: "registration", reason };
     });
@@ -115,29 +134,63 @@ export function finishAiSdk(files: FileCtx[], run: Run): void {
 
 /** Closed: every entry is a definition the rewrite gated; wrapped: already governTools(...);
  *  wrap: a value governTools can take; opaque: a value that may not be a tools object (a parameter). */
-function verdict(prog: Program, ctx: FileCtx, value: Node, gated: Gated, depth: number, mcpWrapped: Set<Node> = new Set()): Verdict {
+function verdict(
+  prog: Program,
+  ctx: FileCtx,
+  value: Node,
+  gated: Gated,
+  depth: number,
+  mcpWrapped: Set<Node> = new Set(),
+): Verdict {
   const e = unwrapExpr(value);
   if (isRuntimeCall(ctx, e, "governTools") || mcpWrapped.has(value)) return "wrapped";
   if (depth > 4) return "wrap";
-  if (Node.isObjectLiteralExpression(e)) return e.getProperties().every((p) => entryGated(prog, ctx, p, gated, depth)) ? "closed" : "wrap";
+  if (Node.isObjectLiteralExpression(e))
+    return e.getProperties().every((p) => entryGated(prog, ctx, p, gated, depth))
+      ? "closed"
+      : "wrap";
   if (Node.isIdentifier(e)) {
     const d = declOf(prog, ctx, e);
     if (!d) return "opaque";
     const init = d.init && unwrapExpr(d.init);
     if (!init) return "opaque";
-    if (Node.isObjectLiteralExpression(init) && !mutated(d.ctx, d.name)) return verdict(prog, d.ctx, init, gated, depth + 1) === "closed" ? "closed" : "wrap";
-    if (isRuntimeCall(d.ctx, init, "governTools") || (d.init && mcpWrapped.has(d.init))) return "wrapped";
-    return Node.isObjectLiteralExpression(init) || Node.isCallExpression(init) || Node.isAwaitExpression(init) || Node.isNewExpression(init) ? "wrap" : "opaque";
+    if (Node.isObjectLiteralExpression(init) && !mutated(d.ctx, d.name))
+      return verdict(prog, d.ctx, init, gated, depth + 1) === "closed" ? "closed" : "wrap";
+    if (isRuntimeCall(d.ctx, init, "governTools") || (d.init && mcpWrapped.has(d.init)))
+      return "wrapped";
+    return Node.isObjectLiteralExpression(init) ||
+      Node.isCallExpression(init) ||
+      Node.isAwaitExpression(init) ||
+      Node.isNewExpression(init)
+      ? "wrap"
+      : "opaque";
   }
   if (Node.isConditionalExpression(e)) {
-    const [a, b] = [verdict(prog, ctx, e.getWhenTrue(), gated, depth + 1), verdict(prog, ctx, e.getWhenFalse(), gated, depth + 1)];
-    return a === "closed" && b === "closed" ? "closed" : a === "opaque" || b === "opaque" ? "opaque" : "wrap";
+    const [a, b] = [
+      verdict(prog, ctx, e.getWhenTrue(), gated, depth + 1),
+      verdict(prog, ctx, e.getWhenFalse(), gated, depth + 1),
+    ];
+    return a === "closed" && b === "closed"
+      ? "closed"
+      : a === "opaque" || b === "opaque"
+        ? "opaque"
+        : "wrap";
   }
-  if (Node.isCallExpression(e) && e.getExpression().getText().replace(/\s/g, "") === "Object.assign")
-    return e.getArguments().every((a) => verdict(prog, ctx, a, gated, depth + 1) === "closed") ? "closed" : "wrap";
+  if (
+    Node.isCallExpression(e) &&
+    e.getExpression().getText().replace(/\s/g, "") === "Object.assign"
+  )
+    return e.getArguments().every((a) => verdict(prog, ctx, a, gated, depth + 1) === "closed")
+      ? "closed"
+      : "wrap";
   if (Node.isCallExpression(e)) {
     const ret = returnedOf(prog, ctx, e);
-    if (ret && ret.exprs.length && ret.exprs.every((r) => verdict(prog, ret.ctx, r, gated, depth + 1) === "closed")) return "closed";
+    if (
+      ret &&
+      ret.exprs.length &&
+      ret.exprs.every((r) => verdict(prog, ret.ctx, r, gated, depth + 1) === "closed")
+    )
+      return "closed";
     return "wrap";
   }
   if (Node.isAwaitExpression(e) || Node.isNewExpression(e)) return "wrap";
@@ -146,18 +199,31 @@ function verdict(prog: Program, ctx: FileCtx, value: Node, gated: Gated, depth: 
 
 /** `key: <a definition gated in place>`: an inline tool(), a variable holding one, or a factory call. */
 function entryGated(prog: Program, ctx: FileCtx, p: Node, gated: Gated, depth: number): boolean {
-  if (Node.isSpreadAssignment(p)) return verdict(prog, ctx, p.getExpression(), gated, depth + 1) === "closed";
-  if (Node.isShorthandPropertyAssignment(p)) return defGated(prog, ctx, p.getNameNode(), gated) || (gated.has(`name:${p.getName()}`) && projectRef(prog, ctx, p.getNameNode()));
+  if (Node.isSpreadAssignment(p))
+    return verdict(prog, ctx, p.getExpression(), gated, depth + 1) === "closed";
+  if (Node.isShorthandPropertyAssignment(p))
+    return (
+      defGated(prog, ctx, p.getNameNode(), gated) ||
+      (gated.has(`name:${p.getName()}`) && projectRef(prog, ctx, p.getNameNode()))
+    );
   if (!Node.isPropertyAssignment(p)) return false;
   const v = unwrapExpr(p.getInitializerOrThrow());
   // Registered under a key the rewrite gated a project definition by (keysOf found this very entry).
   const key = staticKey(p.getNameNode());
   if (key !== null && gated.has(`name:${key}`) && projectRef(prog, ctx, v)) return true;
-  if (gated.has(`${ctx.path}:${lineOf(v)}`) && (Node.isCallExpression(v) || Node.isObjectLiteralExpression(v))) return true;
+  if (
+    gated.has(`${ctx.path}:${lineOf(v)}`) &&
+    (Node.isCallExpression(v) || Node.isObjectLiteralExpression(v))
+  )
+    return true;
   if (Node.isIdentifier(v)) return defGated(prog, ctx, v, gated);
   if (Node.isCallExpression(v)) {
     const ret = returnedOf(prog, ctx, v);
-    return !!ret && ret.exprs.length > 0 && ret.exprs.every((r) => gated.has(`${ret.ctx.path}:${lineOf(unwrapExpr(r))}`));
+    return (
+      !!ret &&
+      ret.exprs.length > 0 &&
+      ret.exprs.every((r) => gated.has(`${ret.ctx.path}:${lineOf(unwrapExpr(r))}`))
+    );
   }
   return false;
 }
@@ -168,7 +234,10 @@ function projectRef(prog: Program, ctx: FileCtx, v: Node): boolean {
   if (Node.isCallExpression(v)) return projectRef(prog, ctx, v.getExpression());
   if (Node.isPropertyAccessExpression(v)) {
     const obj = v.getExpression();
-    return Node.isIdentifier(obj) && (prog.memberSymbol(ctx, obj.getText(), v.getName()) !== null || projectRef(prog, ctx, obj));
+    return (
+      Node.isIdentifier(obj) &&
+      (prog.memberSymbol(ctx, obj.getText(), v.getName()) !== null || projectRef(prog, ctx, obj))
+    );
   }
   if (!Node.isIdentifier(v)) return false;
   const b = ctx.imports.get(v.getText());
@@ -186,11 +255,17 @@ function defGated(prog: Program, ctx: FileCtx, id: Identifier, gated: Gated): bo
 /** `x.k = ...`, `x[k] = ...` or Object.assign(x, ...) anywhere in the file: the object is not what its literal shows. */
 function mutated(ctx: FileCtx, name: string): boolean {
   const esc = name.replace(/\$/g, "\\$");
-  return new RegExp(`\\b${esc}\\s*(?:\\.[\\w$]+|\\[[^\\]]*\\])\\s*=[^=]|Object\\.assign\\(\\s*${esc}\\b`).test(ctx.text);
+  return new RegExp(
+    `\\b${esc}\\s*(?:\\.[\\w$]+|\\[[^\\]]*\\])\\s*=[^=]|Object\\.assign\\(\\s*${esc}\\b`,
+  ).test(ctx.text);
 }
 
 /** What a project function called here returns (`function f() { return {...} }`, `const f = () => ({...})`). */
-function returnedOf(prog: Program, ctx: FileCtx, call: Node): { ctx: FileCtx; exprs: Node[] } | null {
+function returnedOf(
+  prog: Program,
+  ctx: FileCtx,
+  call: Node,
+): { ctx: FileCtx; exprs: Node[] } | null {
   if (!Node.isCallExpression(call) || !Node.isIdentifier(call.getExpression())) return null;
   const name = call.getExpression().getText();
   const sym = prog.symbolOf(ctx, name);
@@ -198,11 +273,14 @@ function returnedOf(prog: Program, ctx: FileCtx, call: Node): { ctx: FileCtx; ex
   const target = prog.get(sym.slice(0, sym.lastIndexOf("#")));
   const local = sym.slice(sym.lastIndexOf("#") + 1);
   if (!target) return null;
-  const fn = target.sf.getFunction(local) ?? target.sf.getVariableDeclaration(local)?.getInitializer();
+  const fn =
+    target.sf.getFunction(local) ?? target.sf.getVariableDeclaration(local)?.getInitializer();
   const f = fn && unwrapExpr(fn);
   if (!f) return null;
-  if (Node.isArrowFunction(f) && !Node.isBlock(f.getBody())) return { ctx: target, exprs: [f.getBody()] };
-  if (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f)) return null;
+  if (Node.isArrowFunction(f) && !Node.isBlock(f.getBody()))
+    return { ctx: target, exprs: [f.getBody()] };
+  if (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f))
+    return null;
   const exprs = f
     .getDescendantsOfKind(SyntaxKind.ReturnStatement)
     .filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f)
@@ -212,10 +290,11 @@ function returnedOf(prog: Program, ctx: FileCtx, call: Node): { ctx: FileCtx; ex
 
 function existingWraps(ai: FileCtx[]): string[] {
   const out: string[] = [];
-  for (const ctx of ai) for (const c of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) if (isRuntimeCall(ctx, c, "governTools")) out.push(`${ctx.path}:${lineOf(c)}`);
+  for (const ctx of ai)
+    for (const c of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression))
+      if (isRuntimeCall(ctx, c, "governTools")) out.push(`${ctx.path}:${lineOf(c)}`);
   return out;
 }
-
 
 interface McpSite {
   ctx: FileCtx;
@@ -226,7 +305,15 @@ interface McpSite {
   covered: boolean;
 }
 
-const CLIENT_METHODS = new Set(["close", "listResources", "readResource", "listPrompts", "getPrompt", "listResourceTemplates", "onElicitationRequest"]);
+const CLIENT_METHODS = new Set([
+  "close",
+  "listResources",
+  "readResource",
+  "listPrompts",
+  "getPrompt",
+  "listResourceTemplates",
+  "onElicitationRequest",
+]);
 
 /** `const c = await createMCPClient(...)` (ai or @ai-sdk/mcp) and every `c.tools()` in its scope. */
 function mcpClientSites(files: FileCtx[]): McpSite[] {
@@ -237,11 +324,23 @@ function mcpClientSites(files: FileCtx[]): McpSite[] {
       const b = calleeBinding(ctx, call.getExpression());
       if (!b || !MCP_CLIENTS.has(b.name) || (b.spec !== "ai" && b.spec !== "@ai-sdk/mcp")) continue;
       let holder: Node = call;
-      while (holder.getParent() && (Node.isAwaitExpression(holder.getParent()!) || Node.isParenthesizedExpression(holder.getParent()!))) holder = holder.getParent()!;
+      while (
+        holder.getParent() &&
+        (Node.isAwaitExpression(holder.getParent()!) ||
+          Node.isParenthesizedExpression(holder.getParent()!))
+      )
+        holder = holder.getParent()!;
       const p = holder.getParent();
       let name: string | null = null;
-      if (p && Node.isVariableDeclaration(p) && Node.isIdentifier(p.getNameNode())) name = p.getName();
-      else if (p && Node.isBinaryExpression(p) && p.getRight() === holder && Node.isIdentifier(p.getLeft())) name = p.getLeft().getText();
+      if (p && Node.isVariableDeclaration(p) && Node.isIdentifier(p.getNameNode()))
+        name = p.getName();
+      else if (
+        p &&
+        Node.isBinaryExpression(p) &&
+        p.getRight() === holder &&
+        Node.isIdentifier(p.getLeft())
+      )
+        name = p.getLeft().getText();
       const site: McpSite = { ctx, create: call, toWrap: [], wrapped: [], covered: name !== null };
       if (name) {
         const scope = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) ?? ctx.sf;
@@ -250,15 +349,20 @@ function mcpClientSites(files: FileCtx[]): McpSite[] {
           const parent = id.getParent();
           if (parent && Node.isVariableDeclaration(parent) && parent.getNameNode() === id) continue;
           if (parent && Node.isBinaryExpression(parent) && parent.getLeft() === id) continue;
-          if (parent && (Node.isPrefixUnaryExpression(parent) || Node.isIfStatement(parent))) continue;
-          const access = parent && Node.isPropertyAccessExpression(parent) && parent.getExpression() === id ? parent : null;
+          if (parent && (Node.isPrefixUnaryExpression(parent) || Node.isIfStatement(parent)))
+            continue;
+          const access =
+            parent && Node.isPropertyAccessExpression(parent) && parent.getExpression() === id
+              ? parent
+              : null;
           const method = access?.getName();
           const invoked = access?.getParent();
           if (method === "tools" && invoked && Node.isCallExpression(invoked)) {
             let top: Node = invoked;
             if (top.getParent() && Node.isAwaitExpression(top.getParent()!)) top = top.getParent()!;
             const outer = top.getParent();
-            if (outer && Node.isCallExpression(outer) && isRuntimeCall(ctx, outer, "governTools")) site.wrapped.push(outer);
+            if (outer && Node.isCallExpression(outer) && isRuntimeCall(ctx, outer, "governTools"))
+              site.wrapped.push(outer);
             else site.toWrap.push(top);
           } else if (!method || !CLIENT_METHODS.has(method)) site.covered = false; // handed on: its tools may be listed elsewhere
         }

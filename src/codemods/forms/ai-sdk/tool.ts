@@ -12,7 +12,13 @@ import { isRuntimeCall } from "../../imports.js";
 // The AI SDK calls execute(input, { toolCallId, messages, ... }): only the input is the tool's data.
 export const AI_SDK_GATE_OPTS = '{ input: "first" }';
 
-const TOOL_USERS = new Set(["generateText", "streamText", "ToolLoopAgent", "Experimental_Agent", "Agent"]);
+const TOOL_USERS = new Set([
+  "generateText",
+  "streamText",
+  "ToolLoopAgent",
+  "Experimental_Agent",
+  "Agent",
+]);
 
 export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void {
   for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
@@ -22,8 +28,18 @@ export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void
     const obj = arg ? unwrapExpr(arg) : undefined;
     const site: Site = { framework: "ai-sdk", form, name: null, nameConfidence: "low", at: call };
     if (!obj || !Node.isObjectLiteralExpression(obj)) {
-      if (form !== "helper" && obj && Node.isIdentifier(obj) && isParamOfEnclosing(call, obj.getText())) continue; // a helper itself
-      manual(ctx, site, "tool() gets its options from elsewhere; wrap their execute in gate(\"<name>\", ...) by hand");
+      if (
+        form !== "helper" &&
+        obj &&
+        Node.isIdentifier(obj) &&
+        isParamOfEnclosing(call, obj.getText())
+      )
+        continue; // a helper itself
+      manual(
+        ctx,
+        site,
+        'tool() gets its options from elsewhere; wrap their execute in gate("<name>", ...) by hand',
+      );
       continue;
     }
     const exec = findMember(obj, "execute");
@@ -31,9 +47,23 @@ export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void
     if (form !== "helper" && spreadsParam(call, obj)) continue; // a helper's own tool(): its callers are the tools
     const nm = aiToolName(prog, ctx, call, names);
     // A hand-built tool's own name field names it where no tools object shows its key.
-    const field = form === "helper" && nm.conf === "low" && !nm.manual ? constString(ctx, nameField(obj)) : null;
-    if (field !== null) Object.assign(nm, { name: field, conf: "medium", reason: "named by its name field; no tools object registering it was found" });
-    Object.assign(site, { name: nm.name, nameConfidence: nm.conf, nameExpr: nm.nameExpr, form: nm.form ?? form, reason: nm.reason });
+    const field =
+      form === "helper" && nm.conf === "low" && !nm.manual
+        ? constString(ctx, nameField(obj))
+        : null;
+    if (field !== null)
+      Object.assign(nm, {
+        name: field,
+        conf: "medium",
+        reason: "named by its name field; no tools object registering it was found",
+      });
+    Object.assign(site, {
+      name: nm.name,
+      nameConfidence: nm.conf,
+      nameExpr: nm.nameExpr,
+      form: nm.form ?? form,
+      reason: nm.reason,
+    });
     if (nm.manual) manual(ctx, site, nm.manual);
     else wrapProperty(ctx, site, exec, false, AI_SDK_GATE_OPTS);
   }
@@ -48,11 +78,16 @@ function definitionForm(prog: Program, ctx: FileCtx, call: CallExpression): stri
     return null;
   }
   const c = call.getExpression();
-  if (!Node.isIdentifier(c) || !ctx.frameworks.has("ai-sdk") && !ctx.imports.has(c.getText())) return null;
+  if (!Node.isIdentifier(c) || (!ctx.frameworks.has("ai-sdk") && !ctx.imports.has(c.getText())))
+    return null;
   const sym = prog.symbolOf(ctx, c.getText());
   if (!sym) return null;
   if (isAiHelper(prog, sym)) return "helper";
-  return ctx.frameworks.has("ai-sdk") || importsAiSdk(prog, sym) ? (handBuilds(prog, sym) ? "helper" : null) : null;
+  return ctx.frameworks.has("ai-sdk") || importsAiSdk(prog, sym)
+    ? handBuilds(prog, sym)
+      ? "helper"
+      : null
+    : null;
 }
 
 function nameField(obj: ObjectLiteralExpression): Node | undefined {
@@ -72,17 +107,30 @@ function importsAiSdk(prog: Program, sym: string): boolean {
 function handBuilds(prog: Program, sym: string): boolean {
   const ctx = prog.get(sym.slice(0, sym.lastIndexOf("#")));
   const local = sym.slice(sym.lastIndexOf("#") + 1);
-  const decl = ctx?.sf.getFunction(local) ?? ctx?.sf.getVariableDeclaration(local)?.getInitializer();
+  const decl =
+    ctx?.sf.getFunction(local) ?? ctx?.sf.getVariableDeclaration(local)?.getInitializer();
   const f = decl && unwrapExpr(decl);
-  if (!f || (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f))) return false;
+  if (
+    !f ||
+    (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f))
+  )
+    return false;
   const param = f.getParameters()[0]?.getNameNode();
   if (!param) return false;
   const own = new Set<string>();
   if (Node.isIdentifier(param)) own.add(param.getText());
-  const destructured = Node.isObjectBindingPattern(param) && param.getElements().some((e) => (e.getPropertyNameNode()?.getText() ?? e.getName()) === "execute");
-  const returned = Node.isArrowFunction(f) && !Node.isBlock(f.getBody())
-    ? [f.getBody()]
-    : f.getDescendantsOfKind(SyntaxKind.ReturnStatement).filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f).map((r) => r.getExpressionOrThrow());
+  const destructured =
+    Node.isObjectBindingPattern(param) &&
+    param
+      .getElements()
+      .some((e) => (e.getPropertyNameNode()?.getText() ?? e.getName()) === "execute");
+  const returned =
+    Node.isArrowFunction(f) && !Node.isBlock(f.getBody())
+      ? [f.getBody()]
+      : f
+          .getDescendantsOfKind(SyntaxKind.ReturnStatement)
+          .filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f)
+          .map((r) => r.getExpressionOrThrow());
   return returned.some((r) => {
     const o = unwrapExpr(r);
     if (!Node.isObjectLiteralExpression(o)) return false;
@@ -91,7 +139,12 @@ function handBuilds(prog: Program, sym: string): boolean {
       if (Node.isShorthandPropertyAssignment(p)) return p.getName() === "execute" && destructured;
       if (!Node.isPropertyAssignment(p) || p.getName() !== "execute") return false;
       const v = unwrapExpr(p.getInitializerOrThrow());
-      return (Node.isPropertyAccessExpression(v) && own.has(v.getExpression().getText()) && v.getName() === "execute") || (destructured && v.getText() === "execute");
+      return (
+        (Node.isPropertyAccessExpression(v) &&
+          own.has(v.getExpression().getText()) &&
+          v.getName() === "execute") ||
+        (destructured && v.getText() === "execute")
+      );
     });
   });
 }
@@ -110,11 +163,19 @@ function isAiHelper(prog: Program, sym: string): boolean {
   if (ctx) {
     for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       const b = calleeBinding(ctx, call.getExpression());
-      if (!b || frameworkOfSpec(b.spec) !== "ai-sdk" || (b.name !== "tool" && b.name !== "dynamicTool")) continue;
+      if (
+        !b ||
+        frameworkOfSpec(b.spec) !== "ai-sdk" ||
+        (b.name !== "tool" && b.name !== "dynamicTool")
+      )
+        continue;
       const fn = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a));
       if (!fn || fnName(fn) !== local) continue;
       const arg = call.getArguments()[0] && unwrapExpr(call.getArguments()[0]);
-      if ((arg && Node.isIdentifier(arg) && isParamOfEnclosing(call, arg.getText())) || (arg && Node.isObjectLiteralExpression(arg) && spreadsParam(call, arg)))
+      if (
+        (arg && Node.isIdentifier(arg) && isParamOfEnclosing(call, arg.getText())) ||
+        (arg && Node.isObjectLiteralExpression(arg) && spreadsParam(call, arg))
+      )
         result = true;
     }
   }
@@ -153,19 +214,28 @@ function gatePlainObjects(prog: Program, ctx: FileCtx, names: Set<string>): void
       const arg = n.getArguments()[0] && unwrapExpr(n.getArguments()[0]);
       if (!arg || !Node.isObjectLiteralExpression(arg)) continue;
       const tools = arg.getProperty("tools");
-      if (tools && Node.isPropertyAssignment(tools)) roots.push([ctx, tools.getInitializerOrThrow()]);
-      else if (tools && Node.isShorthandPropertyAssignment(tools)) roots.push([ctx, tools.getNameNode()]);
+      if (tools && Node.isPropertyAssignment(tools))
+        roots.push([ctx, tools.getInitializerOrThrow()]);
+      else if (tools && Node.isShorthandPropertyAssignment(tools))
+        roots.push([ctx, tools.getNameNode()]);
     } else if (Node.isVariableDeclaration(n)) {
       const t = n.getTypeNode()?.getText();
       const init = n.getInitializer();
-      const sat = init && Node.isSatisfiesExpression(init) ? init.getTypeNode()?.getText() : undefined;
+      const sat =
+        init && Node.isSatisfiesExpression(init) ? init.getTypeNode()?.getText() : undefined;
       if (init && (t === "ToolSet" || sat === "ToolSet")) roots.push([ctx, init]);
     }
   }
   for (const [c, r] of roots) scanToolsObject(prog, c, r, 0, names);
 }
 
-function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number, names: Set<string> = new Set()): void {
+function scanToolsObject(
+  prog: Program,
+  ctx: FileCtx,
+  expr: Node,
+  depth: number,
+  names: Set<string> = new Set(),
+): void {
   if (depth > 6) return;
   const e = unwrapExpr(expr);
   if (Node.isConditionalExpression(e)) {
@@ -184,13 +254,17 @@ function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number,
     if (a) scanToolsObject(prog, ctx, a, depth + 1, names);
     return;
   }
-  if (Node.isCallExpression(e) && e.getExpression().getText().replace(/\s/g, "") === "Object.assign") {
+  if (
+    Node.isCallExpression(e) &&
+    e.getExpression().getText().replace(/\s/g, "") === "Object.assign"
+  ) {
     for (const a of e.getArguments()) scanToolsObject(prog, ctx, a, depth + 1, names);
     return;
   }
   if (Node.isCallExpression(e) && Node.isIdentifier(e.getExpression())) {
     // tools: createTools(deps) -> the object literal(s) the factory returns
-    for (const [c, ret] of returnedObjects(prog, ctx, e.getExpression().getText())) scanToolsObject(prog, c, ret, depth + 1, names);
+    for (const [c, ret] of returnedObjects(prog, ctx, e.getExpression().getText()))
+      scanToolsObject(prog, c, ret, depth + 1, names);
     return;
   }
   if (!Node.isObjectLiteralExpression(e)) return;
@@ -214,14 +288,31 @@ function scanToolsObject(prog: Program, ctx: FileCtx, expr: Node, depth: number,
     if (!Node.isObjectLiteralExpression(v) || ctx.claimed.has(v.getStart())) continue;
     const exec = findMember(v, "execute");
     if (!exec) continue;
-    const site: Site = { framework: "ai-sdk", form: "object-literal", name: key, nameConfidence: key ? "high" : "low", at: v };
-    if (key === null) manual(ctx, site, "the tool's key is computed; wrap its execute in gate(\"<name>\", ...) by hand");
+    const site: Site = {
+      framework: "ai-sdk",
+      form: "object-literal",
+      name: key,
+      nameConfidence: key ? "high" : "low",
+      at: v,
+    };
+    if (key === null)
+      manual(
+        ctx,
+        site,
+        'the tool\'s key is computed; wrap its execute in gate("<name>", ...) by hand',
+      );
     else wrapProperty(ctx, site, exec, false, AI_SDK_GATE_OPTS);
   }
 }
 
 /** A tools-object entry naming a plain `{ execute }` object kept in a top-level const, here or imported. */
-function gateReferencedObject(prog: Program, ctx: FileCtx, ident: string, key: string, names: Set<string>): void {
+function gateReferencedObject(
+  prog: Program,
+  ctx: FileCtx,
+  ident: string,
+  key: string,
+  names: Set<string>,
+): void {
   const sym = prog.symbolOf(ctx, ident);
   if (!sym) return;
   const found = findObjectVar(prog, ctx, ident);
@@ -231,10 +322,20 @@ function gateReferencedObject(prog: Program, ctx: FileCtx, ident: string, key: s
   if (!Node.isObjectLiteralExpression(v) || owner.claimed.has(v.getStart())) return;
   const exec = findMember(v, "execute");
   if (!exec) return;
-  const site: Site = { framework: "ai-sdk", form: "object-literal", name: key, nameConfidence: "high", at: v };
+  const site: Site = {
+    framework: "ai-sdk",
+    form: "object-literal",
+    name: key,
+    nameConfidence: "high",
+    at: v,
+  };
   const keys = new Set([key, ...prog.keysOf(sym, names)]);
   if (keys.size > 1) {
-    manual(owner, { ...site, name: null, nameConfidence: "low" }, `this tool is registered under several names (${[...keys].join(", ")}); wrap each registration's execute in gate("<name>", ...) by hand`);
+    manual(
+      owner,
+      { ...site, name: null, nameConfidence: "low" },
+      `this tool is registered under several names (${[...keys].join(", ")}); wrap each registration's execute in gate("<name>", ...) by hand`,
+    );
     return;
   }
   wrapProperty(owner, site, exec, false, AI_SDK_GATE_OPTS);
@@ -270,13 +371,18 @@ function returnedObjects(prog: Program, ctx: FileCtx, name: string): [FileCtx, N
     local = sym.slice(sym.lastIndexOf("#") + 1);
   }
   if (!target) return [];
-  const fn = target.sf.getFunction(local) ?? target.sf.getVariableDeclaration(local)?.getInitializer();
+  const fn =
+    target.sf.getFunction(local) ?? target.sf.getVariableDeclaration(local)?.getInitializer();
   if (!fn) return [];
   const f = unwrapExpr(fn);
   if (Node.isArrowFunction(f) && !Node.isBlock(f.getBody())) return [[target, f.getBody()]];
-  if (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f)) return [];
+  if (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f))
+    return [];
   return f
     .getDescendantsOfKind(SyntaxKind.ReturnStatement)
-    .filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f && r.getExpression())
+    .filter(
+      (r) =>
+        r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f && r.getExpression(),
+    )
     .map((r) => [target!, r.getExpression()!] as [FileCtx, Node]);
 }

@@ -14,12 +14,21 @@ import { LANGCHAIN_GATE_OPTS } from "./tool.js";
 const BASES = new Set(["Tool", "StructuredTool", "DynamicTool", "DynamicStructuredTool"]);
 
 export function gateLangChainClasses(prog: Program, ctx: FileCtx): void {
-  const classes = [...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration), ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassExpression)];
+  const classes = [
+    ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration),
+    ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassExpression),
+  ];
   for (const cls of classes) {
     const chain = toolChain(prog, ctx, cls, 0, new Set());
     if (!chain) continue;
     const call = cls.getInstanceMethod("_call");
-    const site: Site = { framework: chain.framework, form: chain.depth > 1 ? "class-indirect" : "class", name: null, nameConfidence: "low", at: cls };
+    const site: Site = {
+      framework: chain.framework,
+      form: chain.depth > 1 ? "class-indirect" : "class",
+      name: null,
+      nameConfidence: "low",
+      at: cls,
+    };
     if (!call) {
       // invoke/call overridden without _call: the work happens where no gate of ours can sit.
       // (A subclass that inherits _call is reported by the class that defines it.)
@@ -27,7 +36,11 @@ export function gateLangChainClasses(prog: Program, ctx: FileCtx): void {
       if (own) {
         const n = classToolName(ctx, cls);
         Object.assign(site, { name: n, nameConfidence: n ? "high" : "low" });
-        manual(ctx, site, `this tool overrides ${own.getName()}(); wrap its work in gate("${n ?? "<tool name>"}", fn) by hand`);
+        manual(
+          ctx,
+          site,
+          `this tool overrides ${own.getName()}(); wrap its work in gate("${n ?? "<tool name>"}", fn) by hand`,
+        );
       }
       continue;
     }
@@ -57,17 +70,36 @@ export function gateLangChainClasses(prog: Program, ctx: FileCtx): void {
       done.reason = others.length
         ? `name read from this.name when the tool runs (${others.map((h) => h.cls.getName() ?? "a subclass").join(", ")} inherit${others.length === 1 ? "s" : ""} this _call)`
         : "name read from this.name when the tool runs";
-    for (const h of heirs) reportHeir(ctx, h, done.status, chain.framework, cls, site.nameExpr !== undefined);
+    for (const h of heirs)
+      reportHeir(ctx, h, done.status, chain.framework, cls, site.nameExpr !== undefined);
   }
 }
 
 /** A subclass that runs `base`'s gated _call: reported where it is declared, once. */
-function reportHeir(ctx: FileCtx, h: { ctx: FileCtx; cls: Cls; name: string | null }, status: string, framework: Chain["framework"], base: Cls, byThisName: boolean): void {
+function reportHeir(
+  ctx: FileCtx,
+  h: { ctx: FileCtx; cls: Cls; name: string | null },
+  status: string,
+  framework: Chain["framework"],
+  base: Cls,
+  byThisName: boolean,
+): void {
   const owner = h.ctx.path === ctx.path ? ctx : h.ctx;
   if (owner.claimed.has(h.cls.getStart())) return;
   const where = `${base.getName() ?? "its base class"}${h.ctx.path === ctx.path ? "" : ` (${ctx.path})`}`;
-  const site: Site = { framework, form: "class-inherited", name: h.name, nameConfidence: h.name ? "high" : "medium", at: h.cls };
-  if (status === "manual") return manual(owner, site, `it runs the _call of ${where}, which is not gated; gate that one by hand`);
+  const site: Site = {
+    framework,
+    form: "class-inherited",
+    name: h.name,
+    nameConfidence: h.name ? "high" : "medium",
+    at: h.cls,
+  };
+  if (status === "manual")
+    return manual(
+      owner,
+      site,
+      `it runs the _call of ${where}, which is not gated; gate that one by hand`,
+    );
   // Same name as the base: the base's literal gate name is its name too.
   const reason = `its _call is inherited from ${where}, gated there${byThisName ? " under this.name" : ""}`;
   report(owner, site, status === "already-gated" ? "already-gated" : "gated", reason);
@@ -87,7 +119,9 @@ function nameBelow(prog: Program, ctx: FileCtx, cls: Cls, top: Cls): string | nu
 
 function setsName(cls: Cls): boolean {
   if (cls.getInstanceProperty("name")) return true;
-  return cls.getConstructors().some((c) => /\bthis\s*\.\s*name\s*=(?!=)/.test(c.getBodyText() ?? ""));
+  return cls
+    .getConstructors()
+    .some((c) => /\bthis\s*\.\s*name\s*=(?!=)/.test(c.getBodyText() ?? ""));
 }
 
 interface Chain {
@@ -97,7 +131,13 @@ interface Chain {
 }
 
 /** Walks `extends` up to a LangChain tool base (same file or another project file). */
-function toolChain(prog: Program, ctx: FileCtx, cls: Cls, depth: number, seen: Set<Cls>): Chain | null {
+function toolChain(
+  prog: Program,
+  ctx: FileCtx,
+  cls: Cls,
+  depth: number,
+  seen: Set<Cls>,
+): Chain | null {
   if (depth > 6 || seen.has(cls)) return null;
   seen.add(cls);
   const ext = cls.getExtends()?.getExpression();
@@ -105,18 +145,25 @@ function toolChain(prog: Program, ctx: FileCtx, cls: Cls, depth: number, seen: S
   const b = calleeBinding(ctx, ext);
   if (b && isLangChainSpec(b.spec)) {
     if (!BASES.has(b.name)) return null;
-    return { framework: frameworkOfSpec(b.spec) === "langgraph" ? "langgraph" : "langchain", depth: depth + 1, inheritedName: null };
+    return {
+      framework: frameworkOfSpec(b.spec) === "langgraph" ? "langgraph" : "langchain",
+      depth: depth + 1,
+      inheritedName: null,
+    };
   }
   const base = baseOf(prog, ctx, cls);
   if (!base) return null;
   const up = toolChain(prog, base.ctx, base.cls, depth + 1, seen);
-  return up ? { ...up, inheritedName: classToolName(base.ctx, base.cls) ?? up.inheritedName } : null;
+  return up
+    ? { ...up, inheritedName: classToolName(base.ctx, base.cls) ?? up.inheritedName }
+    : null;
 }
 
 /** `name = "x"`, `name: string = "x"`, `get name() { return "x" }` or `this.name = "x"` in the constructor. */
 function classToolName(ctx: FileCtx, cls: Cls): string | null {
   const prop = cls.getInstanceProperty("name");
-  if (prop && Node.isPropertyDeclaration(prop) && prop.getInitializer()) return constString(ctx, prop.getInitializer());
+  if (prop && Node.isPropertyDeclaration(prop) && prop.getInitializer())
+    return constString(ctx, prop.getInitializer());
   if (prop && Node.isGetAccessorDeclaration(prop)) {
     const ret = prop.getBody()?.getFirstDescendantByKind(SyntaxKind.ReturnStatement);
     return constString(ctx, ret?.getExpression());
@@ -125,7 +172,8 @@ function classToolName(ctx: FileCtx, cls: Cls): string | null {
     for (const st of ctor.getStatements()) {
       if (!Node.isExpressionStatement(st)) continue;
       const e = st.getExpression();
-      if (Node.isBinaryExpression(e) && e.getLeft().getText().replace(/\s/g, "") === "this.name") return constString(ctx, e.getRight());
+      if (Node.isBinaryExpression(e) && e.getLeft().getText().replace(/\s/g, "") === "this.name")
+        return constString(ctx, e.getRight());
     }
   }
   return null;

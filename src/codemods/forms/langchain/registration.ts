@@ -10,12 +10,37 @@ import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec, isLangChainSpec } from "../../modules.js";
 import { calleeBinding, constString, unwrapExpr } from "../../nodes.js";
 import type { Run } from "../types.js";
-import { gatedDefinitions, markSite, optionsSite, paramNamed, ToolLists, type ListSite, type Source } from "../tool-lists.js";
+import {
+  gatedDefinitions,
+  markSite,
+  optionsSite,
+  paramNamed,
+  ToolLists,
+  type ListSite,
+  type Source,
+} from "../tool-lists.js";
 
 /** Takers whose first argument is an options object with `tools`. */
-const OPTION_TAKERS = new Set(["createReactAgent", "createAgent", "AgentExecutor", "createToolCallingAgent", "createOpenAIToolsAgent", "createOpenAIFunctionsAgent", "createStructuredChatAgent", "createXmlAgent"]);
+const OPTION_TAKERS = new Set([
+  "createReactAgent",
+  "createAgent",
+  "AgentExecutor",
+  "createToolCallingAgent",
+  "createOpenAIToolsAgent",
+  "createOpenAIFunctionsAgent",
+  "createStructuredChatAgent",
+  "createXmlAgent",
+]);
 // Classes the codemod gates where they are defined, or that are no tools.
-const NOT_PREBUILT = new Set(["DynamicTool", "DynamicStructuredTool", "StructuredTool", "Tool", "ToolNode", "StateGraph", "MultiServerMCPClient"]);
+const NOT_PREBUILT = new Set([
+  "DynamicTool",
+  "DynamicStructuredTool",
+  "StructuredTool",
+  "Tool",
+  "ToolNode",
+  "StateGraph",
+  "MultiServerMCPClient",
+]);
 // Uses of an MCP adapter client that hand out no tools.
 const CLIENT_METHODS = new Set(["close", "initializeConnections", "getClient", "restartServer"]);
 
@@ -43,8 +68,18 @@ function collect(ctx: FileCtx, run: Run, sites: ListSite[], sources: Source[]): 
     if (Node.isCallExpression(n) && Node.isPropertyAccessExpression(member)) {
       const method = member.getName();
       // model.bindTools(tools): `tools.map(toSchema)` hands out schemas, nothing to gate.
-      if (method === "bindTools" && args[0] && !/\.map\s*\(/.test(args[0].getText())) sites.push({ ctx, value: args[0], shorthand: false, framework: "langchain" });
-      if (method === "asTool" && !importsAgents) sources.push({ ctx, at: n, values: [n], covered: true, framework: "langchain", name: nameOption(ctx, args[0]), what: `${member.getExpression().getText()}.asTool()` });
+      if (method === "bindTools" && args[0] && !/\.map\s*\(/.test(args[0].getText()))
+        sites.push({ ctx, value: args[0], shorthand: false, framework: "langchain" });
+      if (method === "asTool" && !importsAgents)
+        sources.push({
+          ctx,
+          at: n,
+          values: [n],
+          covered: true,
+          framework: "langchain",
+          name: nameOption(ctx, args[0]),
+          what: `${member.getExpression().getText()}.asTool()`,
+        });
     }
     if (!b || !isLangChainSpec(b.spec)) {
       if (Node.isNewExpression(n)) prebuilt(ctx, run, n, b, sources);
@@ -67,29 +102,74 @@ function collect(ctx: FileCtx, run: Run, sites: ListSite[], sources: Source[]): 
 }
 
 /** `{ tools }` of an options object; createReactAgent's may be a ToolNode handed in as a parameter. */
-function toolsOption(ctx: FileCtx, run: Run, call: Node, arg: Node | undefined, framework: "langchain" | "langgraph", mayBeToolNode: boolean, sites: ListSite[]): void {
+function toolsOption(
+  ctx: FileCtx,
+  run: Run,
+  call: Node,
+  arg: Node | undefined,
+  framework: "langchain" | "langgraph",
+  mayBeToolNode: boolean,
+  sites: ListSite[],
+): void {
   const site = optionsSite(run.prog, ctx, call, arg, framework, sites, mayBeToolNode);
   const v = site && !site.shorthand ? unwrapExpr(site.value) : null;
   if (mayBeToolNode && v && Node.isIdentifier(v) && paramNamed(v, v.getText()))
-    markSite(ctx, call, framework, "createReactAgent's tools come from a parameter (a tools array or a ToolNode); pass the array through governTools([...]) from governor/runtime where it is made");
+    markSite(
+      ctx,
+      call,
+      framework,
+      "createReactAgent's tools come from a parameter (a tools array or a ToolNode); pass the array through governTools([...]) from governor/runtime where it is made",
+    );
 }
 
 /** `new X(...)` of a class from a library (or a module outside the project): a prebuilt tool when its value reaches a tools site. */
-function prebuilt(ctx: FileCtx, run: Run, n: Node, b: { spec: string; name: string } | null, sources: Source[]): void {
+function prebuilt(
+  ctx: FileCtx,
+  run: Run,
+  n: Node,
+  b: { spec: string; name: string } | null,
+  sources: Source[],
+): void {
   if (!Node.isNewExpression(n)) return;
   const callee = n.getExpression();
-  if (!b || NOT_PREBUILT.has(b.name) || b.spec === "@langchain/core/tools" || frameworkOfSpec(b.spec) === "langgraph") return;
+  if (
+    !b ||
+    NOT_PREBUILT.has(b.name) ||
+    b.spec === "@langchain/core/tools" ||
+    frameworkOfSpec(b.spec) === "langgraph"
+  )
+    return;
   if (frameworkOfSpec(b.spec) && !isLangChainSpec(b.spec)) return; // another framework's class
   if (run.prog.resolve(ctx.path, b.spec)) return; // the project's own class: its definition is gated (or named) in place
-  sources.push({ ctx, at: n, values: [n], covered: true, framework: "langchain", name: nameOption(ctx, n.getArguments()[0]), what: `new ${callee.getText()}() from ${b.spec}` });
+  sources.push({
+    ctx,
+    at: n,
+    values: [n],
+    covered: true,
+    framework: "langchain",
+    name: nameOption(ctx, n.getArguments()[0]),
+    what: `new ${callee.getText()}() from ${b.spec}`,
+  });
 }
 
 /** `const client = new MultiServerMCPClient(...)`: covered when every use is getTools() or a harmless method. */
 function mcpClient(ctx: FileCtx, n: Node, sources: Source[]): void {
   let holder: Node = n;
-  while (Node.isParenthesizedExpression(holder.getParent()!) || Node.isAwaitExpression(holder.getParent()!)) holder = holder.getParent()!;
+  while (
+    Node.isParenthesizedExpression(holder.getParent()!) ||
+    Node.isAwaitExpression(holder.getParent()!)
+  )
+    holder = holder.getParent()!;
   const d = holder.getParent();
-  const src: Source = { ctx, at: n, values: [], covered: false, framework: "langchain", name: null, what: "MCP client tools (new MultiServerMCPClient())" };
+  const src: Source = {
+    ctx,
+    at: n,
+    values: [],
+    covered: false,
+    framework: "langchain",
+    name: null,
+    what: "MCP client tools (new MultiServerMCPClient())",
+  };
   sources.push(src);
   if (!d || !Node.isVariableDeclaration(d) || !Node.isIdentifier(d.getNameNode())) return;
   const name = d.getName();

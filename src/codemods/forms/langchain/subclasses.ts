@@ -59,13 +59,19 @@ function directSubclasses(prog: Program, base: ClassRef): ClassRef[] {
   const name = base.cls.getName();
   if (!name) return [];
   const stem = base.ctx.path.replace(/^.*\//, "").replace(/\.[^.]+$/, "");
-  const words = [name, stem === "index" ? base.ctx.path.split("/").slice(-2, -1)[0] : stem].filter((w): w is string => !!w);
+  const words = [name, stem === "index" ? base.ctx.path.split("/").slice(-2, -1)[0] : stem].filter(
+    (w): w is string => !!w,
+  );
   const out: ClassRef[] = [];
   for (const [path, text] of prog.texts) {
-    if (!SOURCE.test(path) || !/\bextends\b/.test(text) || !words.some((w) => text.includes(w))) continue;
+    if (!SOURCE.test(path) || !/\bextends\b/.test(text) || !words.some((w) => text.includes(w)))
+      continue;
     const ctx = prog.get(path);
     if (!ctx) continue;
-    const classes = [...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration), ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassExpression)];
+    const classes = [
+      ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration),
+      ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassExpression),
+    ];
     for (const cls of classes) {
       if (!cls.getExtends()) continue;
       const b = baseOf(prog, ctx, cls);

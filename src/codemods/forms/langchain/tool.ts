@@ -23,31 +23,54 @@ export function gateLangChain(ctx: FileCtx, run?: Run): void {
       const fields = args[1] && unwrapExpr(args[1]);
       const site: Site = { framework, form: "tool", name: null, nameConfidence: "low", at: n };
       if (!args[0] || !fields || !Node.isObjectLiteralExpression(fields)) {
-        manual(ctx, site, "tool() fields are built elsewhere; wrap its function in gate(\"<name>\", fn) by hand");
+        manual(
+          ctx,
+          site,
+          'tool() fields are built elsewhere; wrap its function in gate("<name>", fn) by hand',
+        );
         continue;
       }
       if (nameFrom(ctx, site, nameNodeOf(fields)) === "manual") {
-        manual(ctx, site, "the tool's name is not a plain string here; wrap its function in gate(\"<name>\", fn) by hand");
+        manual(
+          ctx,
+          site,
+          'the tool\'s name is not a plain string here; wrap its function in gate("<name>", fn) by hand',
+        );
         continue;
       }
       if (site.nameExpr) site.reason = `name computed at runtime from ${site.nameExpr}`;
       wrapInline(ctx, site, args[0], LANGCHAIN_GATE_OPTS);
       if (site.reason) ctx.findings[ctx.findings.length - 1].reason = site.reason;
       if (site.nameExpr) reportFactoryCalls(ctx, run, n, site.nameExpr);
-    } else if (Node.isNewExpression(n) && (b.name === "DynamicTool" || b.name === "DynamicStructuredTool")) {
+    } else if (
+      Node.isNewExpression(n) &&
+      (b.name === "DynamicTool" || b.name === "DynamicStructuredTool")
+    ) {
       const obj = args[0] && unwrapExpr(args[0]);
       const site: Site = { framework, form: b.name, name: null, nameConfidence: "low", at: n };
       if (!obj || !Node.isObjectLiteralExpression(obj)) {
-        manual(ctx, site, `${b.name} options are built elsewhere; wrap their func in gate("<name>", fn) by hand`);
+        manual(
+          ctx,
+          site,
+          `${b.name} options are built elsewhere; wrap their func in gate("<name>", fn) by hand`,
+        );
         continue;
       }
       const func = findMember(obj, "func");
       if (!func) {
-        manual(ctx, site, `no func found on this ${b.name}; wrap its function in gate("<name>", fn) by hand`);
+        manual(
+          ctx,
+          site,
+          `no func found on this ${b.name}; wrap its function in gate("<name>", fn) by hand`,
+        );
         continue;
       }
       if (nameFrom(ctx, site, nameNodeOf(obj)) === "manual") {
-        manual(ctx, site, "the tool's name is not a plain string here; wrap its func in gate(\"<name>\", fn) by hand");
+        manual(
+          ctx,
+          site,
+          'the tool\'s name is not a plain string here; wrap its func in gate("<name>", fn) by hand',
+        );
         continue;
       }
       wrapProperty(ctx, site, func, true, LANGCHAIN_GATE_OPTS);
@@ -59,4 +82,3 @@ export function gateLangChain(ctx: FileCtx, run?: Run): void {
     }
   }
 }
-

@@ -17,17 +17,43 @@ export const MASTRA_GATE_OPTS = '{ onDeny: "return" }';
 export const MASTRA_INPUT_OPTS = '{ onDeny: "return", input: "mastra" }';
 
 // What 0.x's execute gets beside `context`: never the tool's data.
-const V0_KEYS = new Set(["runtimeContext", "mastra", "threadId", "resourceId", "runId", "memory", "writer", "tracingContext", "suspend", "resumeData"]);
+const V0_KEYS = new Set([
+  "runtimeContext",
+  "mastra",
+  "threadId",
+  "resourceId",
+  "runId",
+  "memory",
+  "writer",
+  "tracingContext",
+  "suspend",
+  "resumeData",
+]);
 
 export function gateMastra(prog: Program, ctx: FileCtx, names: Set<string>): void {
   ctx.sf.forEachDescendant((n) => {
     if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) return;
     const b = calleeBinding(ctx, n.getExpression());
-    if (!b || frameworkOfSpec(b.spec) !== "mastra" || (Node.isCallExpression(n) ? b.name !== "createTool" : b.name !== "Tool")) return;
-    const site: Site = { framework: "mastra", form: Node.isCallExpression(n) ? "createTool" : "Tool", name: null, nameConfidence: "low", at: n };
+    if (
+      !b ||
+      frameworkOfSpec(b.spec) !== "mastra" ||
+      (Node.isCallExpression(n) ? b.name !== "createTool" : b.name !== "Tool")
+    )
+      return;
+    const site: Site = {
+      framework: "mastra",
+      form: Node.isCallExpression(n) ? "createTool" : "Tool",
+      name: null,
+      nameConfidence: "low",
+      at: n,
+    };
     const obj = n.getArguments()[0] && unwrapExpr(n.getArguments()[0]);
     if (!obj || !Node.isObjectLiteralExpression(obj)) {
-      manual(ctx, site, `${site.form} gets its options from elsewhere; wrap their execute in gate("<name>", fn, ${MASTRA_INPUT_OPTS}) by hand`);
+      manual(
+        ctx,
+        site,
+        `${site.form} gets its options from elsewhere; wrap their execute in gate("<name>", fn, ${MASTRA_INPUT_OPTS}) by hand`,
+      );
       return;
     }
     const exec = findMember(obj, "execute");
@@ -36,7 +62,10 @@ export function gateMastra(prog: Program, ctx: FileCtx, names: Set<string>): voi
     Object.assign(site, { name: nm.name, nameConfidence: nm.conf, reason: nm.reason });
     if (nm.manual) return manual(ctx, site, nm.manual);
     const fn = Node.isPropertyAssignment(exec) ? unwrapExpr(exec.getInitializerOrThrow()) : exec;
-    const input = Node.isArrowFunction(fn) || Node.isFunctionExpression(fn) || Node.isMethodDeclaration(fn) ? inputOf(fn.getParameters()) : null;
+    const input =
+      Node.isArrowFunction(fn) || Node.isFunctionExpression(fn) || Node.isMethodDeclaration(fn)
+        ? inputOf(fn.getParameters())
+        : null;
     if (input) site.handOver = input.text;
     wrapProperty(ctx, site, exec, true, input?.exact ? MASTRA_GATE_OPTS : MASTRA_INPUT_OPTS);
   });
@@ -55,9 +84,11 @@ function inputOf(params: ParameterDeclaration[]): { text: string; exact: boolean
   if (Node.isIdentifier(name)) return { text: name.getText(), exact: false };
   if (!Node.isObjectBindingPattern(name)) return null;
   const els = name.getElements();
-  const key = (e: (typeof els)[number]) => (e.getPropertyNameNode()?.getText() ?? e.getNameNode().getText()).replace(/^["']|["']$/g, "");
+  const key = (e: (typeof els)[number]) =>
+    (e.getPropertyNameNode()?.getText() ?? e.getNameNode().getText()).replace(/^["']|["']$/g, "");
   const context = els.find((e) => !e.getDotDotDotToken() && key(e) === "context");
   if (context) return { text: patternText(context.getNameNode()), exact: true };
-  if (els.every((e) => !e.getDotDotDotToken() && V0_KEYS.has(key(e)))) return { text: "", exact: true };
+  if (els.every((e) => !e.getDotDotDotToken() && V0_KEYS.has(key(e))))
+    return { text: "", exact: true };
   return { text: patternText(name), exact: true };
 }

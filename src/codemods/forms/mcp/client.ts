@@ -13,9 +13,21 @@ const REASON = "every tools/call this client sends is gated by governMcpClient";
 export function gateMcpClients(ctx: FileCtx): void {
   for (const n of ctx.sf.getDescendantsOfKind(SyntaxKind.NewExpression)) {
     const b = calleeBinding(ctx, n.getExpression());
-    if (!b || b.name !== "Client" || frameworkOfSpec(b.spec) !== "mcp" || !/\/client(?:\/|$)/.test(b.spec)) continue;
+    if (
+      !b ||
+      b.name !== "Client" ||
+      frameworkOfSpec(b.spec) !== "mcp" ||
+      !/\/client(?:\/|$)/.test(b.spec)
+    )
+      continue;
     if (ctx.claimed.has(n.getStart())) continue;
-    const site: Site = { framework: "mcp", form: "registration", name: null, nameConfidence: "low", at: n };
+    const site: Site = {
+      framework: "mcp",
+      form: "registration",
+      name: null,
+      nameConfidence: "low",
+      at: n,
+    };
     const p = n.getParent();
     if (p && Node.isCallExpression(p) && isRuntimeCall(ctx, p, "governMcpClient")) {
       report(ctx, site, "already-gated", REASON);

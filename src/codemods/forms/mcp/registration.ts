@@ -17,17 +17,35 @@ export function gateTaskTool(ctx: FileCtx, call: CallExpression, site: Site): vo
   let root: Node = call.getExpression();
   while (Node.isPropertyAccessExpression(root)) root = root.getExpression();
   // A parameter of that name is a server handed in, whatever this file makes under the same name.
-  const param = Node.isIdentifier(root) && call.getAncestors().some((a) => Node.isFunctionLikeDeclaration(a) && a.getParameters().some((p) => p.getName() === root.getText()));
+  const param =
+    Node.isIdentifier(root) &&
+    call
+      .getAncestors()
+      .some(
+        (a) =>
+          Node.isFunctionLikeDeclaration(a) &&
+          a.getParameters().some((p) => p.getName() === root.getText()),
+      );
   const made = Node.isIdentifier(root) && !param ? construction(ctx, root.getText()) : null;
   if (!made) {
-    manual(ctx, site, "a task-based tool (createTask/getTask/getTaskResult) has no single function to wrap, and the server it is registered on is not made in this file; wrap that server with governMcpServer(new McpServer(...)) from governor/runtime, or start node with --import governor/register");
+    manual(
+      ctx,
+      site,
+      "a task-based tool (createTask/getTask/getTaskResult) has no single function to wrap, and the server it is registered on is not made in this file; wrap that server with governMcpServer(new McpServer(...)) from governor/runtime, or start node with --import governor/register",
+    );
     return;
   }
   const at = `${ctx.path}:${lineOf(made.node)}`;
-  if (made.wrapped) return report(ctx, site, "already-gated", `gated at run time by governMcpServer at ${at}`);
+  if (made.wrapped)
+    return report(ctx, site, "already-gated", `gated at run time by governMcpServer at ${at}`);
   const done = wrappedHere.get(ctx.sf) ?? new Set<number>();
   wrappedHere.set(ctx.sf, done);
-  if (!done.has(made.node.getStart()) && ![...(ctx.earlierEdits ?? [])].some((e) => e.start === made.node.getStart() && e.text.endsWith("("))) {
+  if (
+    !done.has(made.node.getStart()) &&
+    ![...(ctx.earlierEdits ?? [])].some(
+      (e) => e.start === made.node.getStart() && e.text.endsWith("("),
+    )
+  ) {
     done.add(made.node.getStart());
     wrapInRuntime(ctx, "governMcpServer", made.node);
   }
@@ -43,7 +61,8 @@ function construction(ctx: FileCtx, name: string): { node: Node; wrapped: boolea
     if (isRuntimeCall(ctx, init, "governMcpServer")) return { node: init, wrapped: true };
     if (Node.isNewExpression(init)) {
       const b = calleeBinding(ctx, init.getExpression());
-      if (b && frameworkOfSpec(b.spec) === "mcp" && (b.name === "McpServer" || b.name === "Server")) return { node: init, wrapped: false };
+      if (b && frameworkOfSpec(b.spec) === "mcp" && (b.name === "McpServer" || b.name === "Server"))
+        return { node: init, wrapped: false };
     }
   }
   return null;
@@ -57,18 +76,34 @@ const HANDED_IN = /^a task-based tool .*not made in this file/;
  * each construction becomes governMcpServer(new McpServer(...)).
  */
 export function finishMcp(files: FileCtx[]): void {
-  const pending = files.flatMap((ctx) => ctx.findings.filter((f) => f.form === "registerToolTask" && f.status === "manual" && HANDED_IN.test(f.reason ?? "")).map((f) => ({ ctx, f })));
+  const pending = files.flatMap((ctx) =>
+    ctx.findings
+      .filter(
+        (f) =>
+          f.form === "registerToolTask" && f.status === "manual" && HANDED_IN.test(f.reason ?? ""),
+      )
+      .map((f) => ({ ctx, f })),
+  );
   if (!pending.length) return;
   const made: { ctx: FileCtx; node: Node; wrapped: boolean }[] = [];
   for (const ctx of files) {
     if (!ctx.frameworks.has("mcp")) continue;
     for (const n of ctx.sf.getDescendantsOfKind(SyntaxKind.NewExpression)) {
       const b = calleeBinding(ctx, n.getExpression());
-      if (!b || frameworkOfSpec(b.spec) !== "mcp" || (b.name !== "McpServer" && b.name !== "Server")) continue;
+      if (
+        !b ||
+        frameworkOfSpec(b.spec) !== "mcp" ||
+        (b.name !== "McpServer" && b.name !== "Server")
+      )
+        continue;
       // `new Server(...)` inside an McpServer is the same server; a construction in an Edge file cannot be wrapped.
       if (declaresEdgeRuntime(ctx.text)) return;
       const p = n.getParent();
-      made.push({ ctx, node: n, wrapped: !!p && Node.isCallExpression(p) && isRuntimeCall(ctx, p, "governMcpServer") });
+      made.push({
+        ctx,
+        node: n,
+        wrapped: !!p && Node.isCallExpression(p) && isRuntimeCall(ctx, p, "governMcpServer"),
+      });
     }
   }
   if (!made.length) return;
@@ -82,6 +117,9 @@ export function finishMcp(files: FileCtx[]): void {
   const where = made.map((m) => `${m.ctx.path}:${lineOf(m.node)}`).join(", ");
   for (const { ctx, f } of pending) {
     dropMarker(ctx, f.line);
-    Object.assign(f, { status: fresh ? "gated" : "already-gated", reason: `gated at run time by governMcpServer at ${where} (every MCP server the project makes is wrapped)` });
+    Object.assign(f, {
+      status: fresh ? "gated" : "already-gated",
+      reason: `gated at run time by governMcpServer at ${where} (every MCP server the project makes is wrapped)`,
+    });
   }
 }

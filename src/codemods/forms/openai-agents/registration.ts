@@ -9,7 +9,13 @@ import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec } from "../../modules.js";
 import { calleeBinding, lineOf } from "../../nodes.js";
 import type { Run } from "../types.js";
-import { gatedDefinitions, optionsSite, ToolLists, type ListSite, type Source } from "../tool-lists.js";
+import {
+  gatedDefinitions,
+  optionsSite,
+  ToolLists,
+  type ListSite,
+  type Source,
+} from "../tool-lists.js";
 
 const AGENTS = new Set(["Agent", "RealtimeAgent"]);
 
@@ -20,15 +26,31 @@ export function finishOpenAiAgents(files: FileCtx[], run: Run): void {
     if (!ctx.frameworks.has("openai-agents")) continue;
     for (const n of ctx.sf.getDescendants()) {
       if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
-      if (isAgentConstruction(ctx, n)) optionsSite(run.prog, ctx, n, n.getArguments()[0], "openai-agents", sites);
+      if (isAgentConstruction(ctx, n))
+        optionsSite(run.prog, ctx, n, n.getArguments()[0], "openai-agents", sites);
     }
     for (const f of ctx.findings) {
       if (f.framework !== "openai-agents" || f.form !== "asTool" || f.status !== "manual") continue;
       const call = ctx.sf.getDescendants().find((c) => {
         const e = Node.isCallExpression(c) ? c.getExpression() : null;
-        return !!e && Node.isPropertyAccessExpression(e) && e.getName() === "asTool" && lineOf(c) === f.line;
+        return (
+          !!e &&
+          Node.isPropertyAccessExpression(e) &&
+          e.getName() === "asTool" &&
+          lineOf(c) === f.line
+        );
       });
-      if (call) sources.push({ ctx, at: call, values: [call], covered: true, framework: "openai-agents", name: f.name, what: "agent.asTool()", finding: f });
+      if (call)
+        sources.push({
+          ctx,
+          at: call,
+          values: [call],
+          covered: true,
+          framework: "openai-agents",
+          name: f.name,
+          what: "agent.asTool()",
+          finding: f,
+        });
     }
   }
   if (!sites.length) return;

@@ -23,9 +23,19 @@ export function gateOpenAiAgents(ctx: FileCtx, run?: Run): void {
     const b = calleeBinding(ctx, callee);
     if (!b || frameworkOfSpec(b.spec) !== "openai-agents" || b.name !== "tool") continue;
     const obj = call.getArguments()[0] && unwrapExpr(call.getArguments()[0]);
-    const site: Site = { framework: "openai-agents", form: "tool", name: null, nameConfidence: "low", at: call };
+    const site: Site = {
+      framework: "openai-agents",
+      form: "tool",
+      name: null,
+      nameConfidence: "low",
+      at: call,
+    };
     if (!obj || !Node.isObjectLiteralExpression(obj)) {
-      manual(ctx, site, "tool() options are built elsewhere; wrap their execute in gate(\"<name>\", fn) by hand");
+      manual(
+        ctx,
+        site,
+        'tool() options are built elsewhere; wrap their execute in gate("<name>", fn) by hand',
+      );
       continue;
     }
     const exec = findMember(obj, "execute");
@@ -33,28 +43,43 @@ export function gateOpenAiAgents(ctx: FileCtx, run?: Run): void {
     const nameProp = obj.getProperty("name");
     if (nameProp) {
       if (nameFrom(ctx, site, nameNodeOf(obj)) === "manual") {
-        manual(ctx, site, "the tool's name is not a plain string here; wrap its execute in gate(\"<name>\", fn) by hand");
+        manual(
+          ctx,
+          site,
+          'the tool\'s name is not a plain string here; wrap its execute in gate("<name>", fn) by hand',
+        );
         continue;
       }
       // The SDK sanitises every name ("send-email" is "send_email" to the model): gate under that.
       const given = site.name;
       if (given !== null) site.name = toFunctionToolName(given);
       wrapProperty(ctx, site, exec, true, RETURN);
-      if (given !== null && given !== site.name) ctx.findings[ctx.findings.length - 1].reason = `the SDK sends ${JSON.stringify(given)} to the model as ${JSON.stringify(site.name)}`;
+      if (given !== null && given !== site.name)
+        ctx.findings[ctx.findings.length - 1].reason =
+          `the SDK sends ${JSON.stringify(given)} to the model as ${JSON.stringify(site.name)}`;
       if (site.nameExpr) {
-        ctx.findings[ctx.findings.length - 1].reason = `name computed at runtime from ${site.nameExpr}`;
+        ctx.findings[ctx.findings.length - 1].reason =
+          `name computed at runtime from ${site.nameExpr}`;
         reportFactoryCalls(ctx, run, call, site.nameExpr);
       }
       continue;
     }
     // No name: the SDK names the tool after execute's function name, which a wrapper would erase.
     if (obj.getProperties().some((p) => Node.isSpreadAssignment(p))) {
-      manual(ctx, site, "the tool's name may come from the spread options; make name explicit and wrap execute in gate(\"<name>\", fn) by hand");
+      manual(
+        ctx,
+        site,
+        'the tool\'s name may come from the spread options; make name explicit and wrap execute in gate("<name>", fn) by hand',
+      );
       continue;
     }
     const derived = executeFunctionName(ctx, exec);
     if (!derived) {
-      manual(ctx, site, "this tool has no name and execute is anonymous; add name: \"<tool name>\" and wrap execute in gate(...) by hand");
+      manual(
+        ctx,
+        site,
+        'this tool has no name and execute is anonymous; add name: "<tool name>" and wrap execute in gate(...) by hand',
+      );
       continue;
     }
     site.form = "tool-named-by-execute";
@@ -62,27 +87,35 @@ export function gateOpenAiAgents(ctx: FileCtx, run?: Run): void {
     site.nameConfidence = derived.conf;
     const start = exec.getStart();
     const line = lineStartOf(ctx.text, start);
-    const sep = line.start + line.indent.length === start ? `${eolOf(ctx.text)}${line.indent}` : " "; // execute on a line of its own
+    const sep =
+      line.start + line.indent.length === start ? `${eolOf(ctx.text)}${line.indent}` : " "; // execute on a line of its own
     ctx.edits.push({ start, end: start, text: `name: ${JSON.stringify(site.name)},${sep}` });
     wrapProperty(ctx, site, exec, true, RETURN);
-    ctx.findings[ctx.findings.length - 1].reason = "explicit name added (it was derived from execute's function name)";
+    ctx.findings[ctx.findings.length - 1].reason =
+      "explicit name added (it was derived from execute's function name)";
   }
 }
 
-function executeFunctionName(ctx: FileCtx, exec: Node): { name: string; conf: "high" | "medium" } | null {
+function executeFunctionName(
+  ctx: FileCtx,
+  exec: Node,
+): { name: string; conf: "high" | "medium" } | null {
   if (Node.isMethodDeclaration(exec)) return { name: exec.getName(), conf: "high" };
   if (Node.isShorthandPropertyAssignment(exec)) return { name: "execute", conf: "medium" };
   if (!Node.isPropertyAssignment(exec)) return null;
   const v = unwrapExpr(exec.getInitializerOrThrow());
-  if (Node.isFunctionExpression(v)) return v.getName() ? { name: v.getName()!, conf: "high" } : null;
+  if (Node.isFunctionExpression(v))
+    return v.getName() ? { name: v.getName()!, conf: "high" } : null;
   if (Node.isIdentifier(v)) {
     const id = v.getText();
     if (ctx.sf.getFunction(id)) return { name: id, conf: "high" };
     const d = ctx.sf.getVariableDeclaration(id);
     if (d) {
       const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
-      if (init && Node.isFunctionExpression(init) && init.getName()) return { name: init.getName()!, conf: "high" };
-      if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) return { name: id, conf: "high" };
+      if (init && Node.isFunctionExpression(init) && init.getName())
+        return { name: init.getName()!, conf: "high" };
+      if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init)))
+        return { name: id, conf: "high" };
       return null;
     }
     const b = ctx.imports.get(id);
@@ -104,7 +137,13 @@ function gateAsTool(ctx: FileCtx, call: Node): void {
     const p = obj.getProperty("toolName");
     name = p && Node.isPropertyAssignment(p) ? constString(ctx, p.getInitializer()) : null;
   }
-  const site: Site = { framework: "openai-agents", form: "asTool", name, nameConfidence: name ? "high" : "low", at: call };
+  const site: Site = {
+    framework: "openai-agents",
+    form: "asTool",
+    name,
+    nameConfidence: name ? "high" : "low",
+    at: call,
+  };
   // asTool builds the FunctionTool (and its invoke) inside the SDK: there is no user function to
   // wrap at the definition; the run-time layers gate it by its toolName.
   manual(

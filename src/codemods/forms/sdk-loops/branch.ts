@@ -28,7 +28,13 @@ type FnNode = Node & { getParameters(): import("ts-morph").ParameterDeclaration[
  * Gates one branch, or marks it for the user. `sites` are the tool names it handles, `nameText` the
  * gate's name argument, `nameNode` the expression the dispatch tests.
  */
-export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], nameText: string, nameNode: Node): void {
+export function gateBranch(
+  ctx: FileCtx,
+  sites: Site[],
+  stmts: Statement[],
+  nameText: string,
+  nameNode: Node,
+): void {
   if (sites.some((s) => ctx.claimed.has(s.at.getStart()))) return;
   // The marker goes above the branch's first statement; the finding keeps the case / if line.
   const fail = (reason: string, at: Node) => {
@@ -51,7 +57,10 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
   if (!last) return fail(`this branch does no work; if it is a tool, wrap it in ${how}`, first);
 
   const push = toolMessagePush(last);
-  if ((body.length === 1 && alreadyGated(ctx, last)) || (push && body.length === 2 && alreadyGated(ctx, body[0]))) {
+  if (
+    (body.length === 1 && alreadyGated(ctx, last)) ||
+    (push && body.length === 2 && alreadyGated(ctx, body[0]))
+  ) {
     for (const s of sites) report(ctx, s, "already-gated");
     return;
   }
@@ -65,48 +74,90 @@ export function gateBranch(ctx: FileCtx, sites: Site[], stmts: Statement[], name
   }
   // A branch that only sets the reply's variables, after a single model call that is never sent
   // the tool's result: gated whole, a refusal thrown (see gateWhole).
-  const whole = !returns && !pushes && singleShot(body) && (!target || setsSeveral(body, target) || !!fieldReads(last, target));
+  const whole =
+    !returns &&
+    !pushes &&
+    singleShot(body) &&
+    (!target || setsSeveral(body, target) || !!fieldReads(last, target));
   if (whole) target = false;
   if (!returns && !target && !pushes && !whole)
-    return fail(`this branch does not hand the tool's result back (no return or result assignment at its end), so a refusal could not reach the model; wrap the tool's work in ${how} and send its result as the tool message`, first);
+    return fail(
+      `this branch does not hand the tool's result back (no return or result assignment at its end), so a refusal could not reach the model; wrap the tool's work in ${how} and send its result as the tool message`,
+      first,
+    );
 
   const escape = escapes(pushes ? body.slice(0, -1) : body, returns);
-  if (escape) return fail(`this branch leaves early (${escape}); wrap the tool's work in ${how} by hand so its result or the refusal is what the model receives`, first);
+  if (escape)
+    return fail(
+      `this branch leaves early (${escape}); wrap the tool's work in ${how} by hand so its result or the refusal is what the model receives`,
+      first,
+    );
   const leak = declaredAndUsedElsewhere(body);
-  if (leak) return fail(`${leak} is declared in this branch and used outside it; wrap the tool's work in ${how} by hand`, first);
+  if (leak)
+    return fail(
+      `${leak} is declared in this branch and used outside it; wrap the tool's work in ${how} by hand`,
+      first,
+    );
 
   if (target) {
     if (body.slice(0, -1).some((s) => assigns(s, target)))
-      return fail(`this branch sets ${target} more than once; wrap the tool's work in ${how} by hand`, first);
+      return fail(
+        `this branch sets ${target} more than once; wrap the tool's work in ${how} by hand`,
+        first,
+      );
     const bad = fieldReads(last, target);
     if (bad)
-      return fail(`the loop reads ${target} as ${bad}, not as the tool message whole; on a refusal ${target} would hold text and the model would be told a wrong result. Gate by hand: ${how} around this branch and the code that builds the tool message`, first);
+      return fail(
+        `the loop reads ${target} as ${bad}, not as the tool message whole; on a refusal ${target} would hold text and the model would be told a wrong result. Gate by hand: ${how} around this branch and the code that builds the tool message`,
+        first,
+      );
   }
 
   if (pushes) {
     const read = readsBranchName(body, push);
-    if (read) return fail(`the tool message reads ${read}, which this branch declares; wrap the tool's work in ${how} by hand`, first);
+    if (read)
+      return fail(
+        `the tool message reads ${read}, which this branch declares; wrap the tool's work in ${how} by hand`,
+        first,
+      );
   }
 
   const fn = enclosingFn(last);
   if (fn && "isGenerator" in fn && (fn as unknown as { isGenerator(): boolean }).isGenerator())
-    return fail(`this branch is in a generator, where a gated function cannot yield; wrap the tool's work in ${how} by hand`, first);
+    return fail(
+      `this branch is in a generator, where a gated function cannot yield; wrap the tool's work in ${how} by hand`,
+      first,
+    );
   if (!fn || !isAsyncFn(fn))
-    return fail(`the function around this branch is not async, but a gated call is; make it async and wrap the tool's work in ${how} by hand`, first);
+    return fail(
+      `the function around this branch is not async, but a gated call is; make it async and wrap the tool's work in ${how} by hand`,
+      first,
+    );
 
   const args = toolArgs(ctx, nameNode, body);
-  if (!args) return fail(`could not tell which variable holds the tool's parsed arguments; wrap the tool's work in ${how} and call it with the arguments object`, first);
+  if (!args)
+    return fail(
+      `could not tell which variable holds the tool's parsed arguments; wrap the tool's work in ${how} and call it with the arguments object`,
+      first,
+    );
 
   if (whole) {
     const hidden = ctx.isTs ? narrowedOutside(body) : null;
     if (hidden)
-      return fail(`this branch sets ${hidden}, whose type TypeScript narrows outside it; wrap the tool's work in gate(${nameText}, fn) by hand`, first);
+      return fail(
+        `this branch sets ${hidden}, whose type TypeScript narrows outside it; wrap the tool's work in gate(${nameText}, fn) by hand`,
+        first,
+      );
     ctx.edits.push(...wholeEdits(ctx, body, nameText, args));
     ctx.needsGate = true;
     for (const s of sites) report(ctx, s, "gated", WHOLE_REASON);
     return;
   }
-  ctx.edits.push(...(pushes ? pushEdits(ctx, body, push, nameText, args) : wrapEdits(ctx, body, target || null, nameText, args)));
+  ctx.edits.push(
+    ...(pushes
+      ? pushEdits(ctx, body, push, nameText, args)
+      : wrapEdits(ctx, body, target || null, nameText, args)),
+  );
   ctx.needsGate = true;
   for (const s of sites) report(ctx, s, "gated");
 }
@@ -124,10 +175,22 @@ function singleShot(body: Statement[]): boolean {
   for (let p = body[0].getParent(); p && p !== fn; p = p.getParent()) {
     if (Node.isIterationStatement(p)) return false;
     // calls.forEach / map callbacks (also those unrolled into for-of) run once per tool call.
-    if ((Node.isArrowFunction(p) || Node.isFunctionExpression(p)) && Node.isCallExpression(p.getParent()) && /\.(?:forEach|map|flatMap|reduce|filter|some|every)$/.test((p.getParent() as import("ts-morph").CallExpression).getExpression().getText())) return false;
+    if (
+      (Node.isArrowFunction(p) || Node.isFunctionExpression(p)) &&
+      Node.isCallExpression(p.getParent()) &&
+      /\.(?:forEach|map|flatMap|reduce|filter|some|every)$/.test(
+        (p.getParent() as import("ts-morph").CallExpression).getExpression().getText(),
+      )
+    )
+      return false;
   }
   const own = fn.getParent();
-  if (own && Node.isCallExpression(own) && /\.(?:forEach|map|flatMap|reduce)$/.test(own.getExpression().getText())) return false;
+  if (
+    own &&
+    Node.isCallExpression(own) &&
+    /\.(?:forEach|map|flatMap|reduce)$/.test(own.getExpression().getText())
+  )
+    return false;
   for (const o of fn.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
     if (isToolMessage(o)) return false;
     for (const p of o.getProperties()) {
@@ -135,7 +198,12 @@ function singleShot(body: Statement[]): boolean {
       const v = unwrapExpr(p.getInitializerOrThrow());
       const key = p.getName();
       // A tool message: { role: "tool" } (legacy "function"), { type: "tool_result" | "function_call_output" }.
-      if (Node.isStringLiteral(v) && ((key === "role" && /^(?:tool|function)$/.test(v.getLiteralValue())) || (key === "type" && /^(?:tool_result|function_call_output)$/.test(v.getLiteralValue())))) return false;
+      if (
+        Node.isStringLiteral(v) &&
+        ((key === "role" && /^(?:tool|function)$/.test(v.getLiteralValue())) ||
+          (key === "type" && /^(?:tool_result|function_call_output)$/.test(v.getLiteralValue())))
+      )
+        return false;
     }
   }
   return true;
@@ -143,7 +211,10 @@ function singleShot(body: Statement[]): boolean {
 
 /** The branch assigns `target` before its last statement, or assigns other outer variables too. */
 function setsSeveral(body: Statement[], target: string): boolean {
-  return body.slice(0, -1).some((s) => Node.isExpressionStatement(s) && !!assignedName(s)) || body.slice(0, -1).some((s) => assigns(s, target));
+  return (
+    body.slice(0, -1).some((s) => Node.isExpressionStatement(s) && !!assignedName(s)) ||
+    body.slice(0, -1).some((s) => assigns(s, target))
+  );
 }
 
 /**
@@ -157,21 +228,32 @@ function narrowedOutside(body: Statement[]): string | null {
   const [from, to] = [body[0].getStart(), body[body.length - 1].getEnd()];
   for (const s of body)
     for (const b of s.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
-      if (!b.getOperatorToken().getText().endsWith("=") || /^[=!<>]=/.test(b.getOperatorToken().getText())) continue;
+      if (
+        !b.getOperatorToken().getText().endsWith("=") ||
+        /^[=!<>]=/.test(b.getOperatorToken().getText())
+      )
+        continue;
       const left = unwrapExpr(b.getLeft());
       if (!Node.isIdentifier(left)) continue;
-      const d = fn.getDescendantsOfKind(SyntaxKind.VariableDeclaration).find((v) => v.getName() === left.getText() && (v.getStart() < from || v.getStart() >= to));
+      const d = fn
+        .getDescendantsOfKind(SyntaxKind.VariableDeclaration)
+        .find((v) => v.getName() === left.getText() && (v.getStart() < from || v.getStart() >= to));
       if (!d) continue;
       const type = d.getTypeNode();
       const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
-      if (type ? /\||\bboolean\b|\?/.test(type.getText()) || !init : !init || !plainInit(init)) return left.getText();
+      if (type ? /\||\bboolean\b|\?/.test(type.getText()) || !init : !init || !plainInit(init))
+        return left.getText();
     }
   return null;
 }
 
 // Initialisers whose inferred type no assignment narrows: a string, number, template or object literal.
 const plainInit = (n: Node) =>
-  Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n) || Node.isTemplateExpression(n) || Node.isNumericLiteral(n) || Node.isObjectLiteralExpression(n);
+  Node.isStringLiteral(n) ||
+  Node.isNoSubstitutionTemplateLiteral(n) ||
+  Node.isTemplateExpression(n) ||
+  Node.isNumericLiteral(n) ||
+  Node.isObjectLiteralExpression(n);
 
 /**
  * The branch's statements move into the gated function; a refusal is thrown (gate's default):
@@ -188,7 +270,11 @@ function wholeEdits(ctx: FileCtx, body: Statement[], nameText: string, args: str
   const unit = indentUnit(text);
   const { indent } = lineStartOf(text, first.getStart());
   return [
-    { start: first.getStart(), end: first.getStart(), text: `await ${ctx.gateId}(${nameText}, async ${param} => {${nl}${indent}${unit}` },
+    {
+      start: first.getStart(),
+      end: first.getStart(),
+      text: `await ${ctx.gateId}(${nameText}, async ${param} => {${nl}${indent}${unit}`,
+    },
     ...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalsIn(body)),
     { start: last.getEnd(), end: last.getEnd(), text: `${nl}${indent}})(${args});` },
   ];
@@ -208,10 +294,12 @@ function withoutJump(stmts: Statement[]): Statement[] {
 function alreadyGated(ctx: FileCtx, s: Statement): boolean {
   let e: Node | undefined;
   if (Node.isReturnStatement(s)) e = s.getExpression();
-  else if (Node.isVariableStatement(s) && s.getDeclarations().length === 1) e = s.getDeclarations()[0].getInitializer();
+  else if (Node.isVariableStatement(s) && s.getDeclarations().length === 1)
+    e = s.getDeclarations()[0].getInitializer();
   else if (Node.isExpressionStatement(s)) {
     e = s.getExpression();
-    if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) e = e.getRight();
+    if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken)
+      e = e.getRight();
   }
   return !!e && isGatedValue(ctx, e);
 }
@@ -220,12 +308,20 @@ function alreadyGated(ctx: FileCtx, s: Statement): boolean {
 function assignedName(s: Statement): string | null {
   if (!Node.isExpressionStatement(s)) return null;
   const e = s.getExpression();
-  if (!Node.isBinaryExpression(e) || e.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) return null;
+  if (!Node.isBinaryExpression(e) || e.getOperatorToken().getKind() !== SyntaxKind.EqualsToken)
+    return null;
   return Node.isIdentifier(e.getLeft()) ? e.getLeft().getText() : null;
 }
 
 function assigns(s: Node, name: string): boolean {
-  return s.getDescendantsOfKind(SyntaxKind.BinaryExpression).some((b) => /=$/.test(b.getOperatorToken().getText()) && !/^[=!<>]=/.test(b.getOperatorToken().getText()) && b.getLeft().getText() === name);
+  return s
+    .getDescendantsOfKind(SyntaxKind.BinaryExpression)
+    .some(
+      (b) =>
+        /=$/.test(b.getOperatorToken().getText()) &&
+        !/^[=!<>]=/.test(b.getOperatorToken().getText()) &&
+        b.getLeft().getText() === name,
+    );
 }
 
 /** Control flow that would leave the branch once it sits inside a function: a reason, or null. */
@@ -234,10 +330,18 @@ function escapes(body: Statement[], allowReturn: boolean): string | null {
     let found: string | null = null;
     const visit = (n: Node, loops: number, switches: number) => {
       if (found) return;
-      if (Node.isFunctionLikeDeclaration(n) || Node.isArrowFunction(n) || Node.isFunctionExpression(n) || Node.isClassDeclaration(n) || Node.isClassExpression(n)) return;
+      if (
+        Node.isFunctionLikeDeclaration(n) ||
+        Node.isArrowFunction(n) ||
+        Node.isFunctionExpression(n) ||
+        Node.isClassDeclaration(n) ||
+        Node.isClassExpression(n)
+      )
+        return;
       if (Node.isYieldExpression(n)) found = "yield";
       else if (Node.isReturnStatement(n) && !allowReturn) found = "return";
-      else if (Node.isBreakStatement(n) && (n.getLabel() || loops + switches === 0)) found = n.getText();
+      else if (Node.isBreakStatement(n) && (n.getLabel() || loops + switches === 0))
+        found = n.getText();
       else if (Node.isContinueStatement(n) && (n.getLabel() || loops === 0)) found = n.getText();
       const loop = Node.isIterationStatement(n) ? 1 : 0;
       const sw = Node.isSwitchStatement(n) ? 1 : 0;
@@ -251,7 +355,9 @@ function escapes(body: Statement[], allowReturn: boolean): string | null {
 
 /** The names a declaration's name binds: itself, or every identifier in its destructuring pattern. */
 function boundNames(n: Node): string[] {
-  return Node.isIdentifier(n) ? [n.getText()] : n.getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText());
+  return Node.isIdentifier(n)
+    ? [n.getText()]
+    : n.getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText());
 }
 
 /** A name the branch declares at its top level that code outside the branch also mentions. */
@@ -260,18 +366,28 @@ function declaredAndUsedElsewhere(body: Statement[]): string | null {
   for (const s of body) {
     if (Node.isVariableStatement(s))
       for (const d of s.getDeclarations()) names.push(...boundNames(d.getNameNode()));
-    if ((Node.isFunctionDeclaration(s) || Node.isClassDeclaration(s)) && s.getName()) names.push(s.getName()!);
+    if ((Node.isFunctionDeclaration(s) || Node.isClassDeclaration(s)) && s.getName())
+      names.push(s.getName()!);
   }
   if (!names.length) return null;
   // let/const/class in a braced branch cannot be seen outside it; in a bare case clause they belong
   // to the whole switch; var and functions to the whole function.
-  const hoisted = body.some((s) => Node.isFunctionDeclaration(s) || (Node.isVariableStatement(s) && s.getDeclarationKind() === "var"));
+  const hoisted = body.some(
+    (s) =>
+      Node.isFunctionDeclaration(s) ||
+      (Node.isVariableStatement(s) && s.getDeclarationKind() === "var"),
+  );
   const parent = body[0].getParentOrThrow();
   if (!hoisted && Node.isBlock(parent)) return null;
   const scope = (hoisted ? enclosingFn(body[0]) : parent.getParent()) ?? body[0].getSourceFile();
   const [from, to] = [body[0].getStart(), body[body.length - 1].getEnd()];
   for (const id of scope.getDescendantsOfKind(SyntaxKind.Identifier)) {
-    if ((id.getStart() < from || id.getStart() >= to) && names.includes(id.getText()) && isReference(id)) return id.getText();
+    if (
+      (id.getStart() < from || id.getStart() >= to) &&
+      names.includes(id.getText()) &&
+      isReference(id)
+    )
+      return id.getText();
   }
   return null;
 }
@@ -286,7 +402,12 @@ function fieldReads(assignment: Statement, target: string): string | null {
     if (id.getText() !== target) continue;
     const p = id.getParentOrThrow();
     if (!isReference(id)) continue;
-    if (Node.isBinaryExpression(p) && p.getLeft() === id && p.getOperatorToken().getKind() === SyntaxKind.EqualsToken) continue;
+    if (
+      Node.isBinaryExpression(p) &&
+      p.getLeft() === id &&
+      p.getOperatorToken().getKind() === SyntaxKind.EqualsToken
+    )
+      continue;
     if (Node.isTypeOfExpression(p)) continue;
     if (Node.isShorthandPropertyAssignment(p)) {
       if (RESULT_KEYS.has(target) && isToolMessage(p.getParent())) continue;
@@ -295,15 +416,35 @@ function fieldReads(assignment: Statement, target: string): string | null {
     let n: Node = id;
     for (;;) {
       const up = n.getParentOrThrow();
-      if (Node.isParenthesizedExpression(up) || Node.isAsExpression(up) || Node.isNonNullExpression(up) || Node.isAwaitExpression(up)) n = up;
-      else if (Node.isCallExpression(up) && /^(?:JSON\.stringify|String)$/.test(up.getExpression().getText().replace(/\s/g, "")) && up.getArguments()[0] === n) n = up;
+      if (
+        Node.isParenthesizedExpression(up) ||
+        Node.isAsExpression(up) ||
+        Node.isNonNullExpression(up) ||
+        Node.isAwaitExpression(up)
+      )
+        n = up;
+      else if (
+        Node.isCallExpression(up) &&
+        /^(?:JSON\.stringify|String)$/.test(up.getExpression().getText().replace(/\s/g, "")) &&
+        up.getArguments()[0] === n
+      )
+        n = up;
       else if (Node.isConditionalExpression(up) && up.getCondition() !== n) n = up;
-      else if (Node.isBinaryExpression(up) && ["??", "||"].includes(up.getOperatorToken().getText())) n = up;
+      else if (
+        Node.isBinaryExpression(up) &&
+        ["??", "||"].includes(up.getOperatorToken().getText())
+      )
+        n = up;
       else break;
     }
     const sink = n.getParentOrThrow();
     if (Node.isReturnStatement(sink)) continue;
-    if (Node.isPropertyAssignment(sink) && RESULT_KEYS.has(sink.getName()) && isToolMessage(sink.getParent())) continue;
+    if (
+      Node.isPropertyAssignment(sink) &&
+      RESULT_KEYS.has(sink.getName()) &&
+      isToolMessage(sink.getParent())
+    )
+      continue;
     const shown = (n === id ? p : n).getText().replace(/\s+/g, " ");
     return `\`${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}\` (line ${id.getStartLineNumber()})`;
   }
@@ -314,19 +455,32 @@ function fieldReads(assignment: Statement, target: string): string | null {
 function isReference(id: Node): boolean {
   const p = id.getParentOrThrow();
   if (Node.isShorthandPropertyAssignment(p)) return true;
-  if ("getNameNode" in p && (p as unknown as { getNameNode(): Node }).getNameNode() === id) return false;
+  if ("getNameNode" in p && (p as unknown as { getNameNode(): Node }).getNameNode() === id)
+    return false;
   if (Node.isPropertyAccessExpression(p) && p.getNameNode() === id) return false;
   return !id.getFirstAncestor((a) => Node.isTypeNode(a));
 }
 
 function isToolMessage(obj: Node | undefined): boolean {
-  return !!obj && Node.isObjectLiteralExpression(obj) && obj.getProperties().some((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && CALL_ID_KEYS.has(p.getName()));
+  return (
+    !!obj &&
+    Node.isObjectLiteralExpression(obj) &&
+    obj
+      .getProperties()
+      .some(
+        (p) =>
+          (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) &&
+          CALL_ID_KEYS.has(p.getName()),
+      )
+  );
 }
 
 /** The function (or file) that declares `name`, as seen from `from`. */
 function declarationScope(from: Node, name: string): Node {
   for (let fn = enclosingFn(from); fn; fn = enclosingFn(fn)) {
-    const declared = fn.getDescendantsOfKind(SyntaxKind.VariableDeclaration).some((d) => d.getName() === name && enclosingFn(d) === fn);
+    const declared = fn
+      .getDescendantsOfKind(SyntaxKind.VariableDeclaration)
+      .some((d) => d.getName() === name && enclosingFn(d) === fn);
     if (declared || fn.getParameters().some((p) => p.getName() === name)) return fn;
   }
   return from.getSourceFile();
@@ -346,14 +500,22 @@ function toolArgs(ctx: FileCtx, nameNode: Node, body: Statement[]): string | nul
     let best: string | null = null;
     for (const d of fn.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
       if (d.getStart() >= nameNode.getStart() || !Node.isIdentifier(d.getNameNode())) continue;
-      const scope = d.getFirstAncestor((a) => Node.isBlock(a) || Node.isSourceFile(a) || Node.isCaseClause(a));
+      const scope = d.getFirstAncestor(
+        (a) => Node.isBlock(a) || Node.isSourceFile(a) || Node.isCaseClause(a),
+      );
       if (scope && !(at.getStart() >= scope.getStart() && at.getEnd() <= scope.getEnd())) continue;
       let init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
       if (init && Node.isAwaitExpression(init)) init = unwrapExpr(init.getExpression());
       if (!init) continue;
       // OpenAI sends a JSON string (parsed here); Anthropic's block.input is already an object.
-      const parsed = Node.isCallExpression(init) && init.getExpression().getText() === "JSON.parse" && /(?:arguments|input|args)\b/.test(init.getArguments()[0]?.getText() ?? "");
-      const input = Node.isPropertyAccessExpression(init) && /^(?:input|args)$/.test(init.getName()) && isPure(init);
+      const parsed =
+        Node.isCallExpression(init) &&
+        init.getExpression().getText() === "JSON.parse" &&
+        /(?:arguments|input|args)\b/.test(init.getArguments()[0]?.getText() ?? "");
+      const input =
+        Node.isPropertyAccessExpression(init) &&
+        /^(?:input|args)$/.test(init.getName()) &&
+        isPure(init);
       if (parsed || input) best = d.getName();
     }
     if (best) return best;
@@ -363,13 +525,18 @@ function toolArgs(ctx: FileCtx, nameNode: Node, body: Statement[]): string | nul
   if (named && Node.isPropertyAccessExpression(named)) {
     const owner = unwrapExpr(named.getExpression());
     const o = owner.getText();
-    if (Node.isPropertyAccessExpression(owner) && owner.getName() === "function" && isPure(owner)) return `JSON.parse(${o}.arguments)`;
+    if (Node.isPropertyAccessExpression(owner) && owner.getName() === "function" && isPure(owner))
+      return `JSON.parse(${o}.arguments)`;
     if (isPure(owner) && ctx.text.includes(`${o}.input`)) return `${o}.input`;
     if (isPure(owner) && ctx.text.includes(`${o}.arguments`)) return `JSON.parse(${o}.arguments)`;
   }
   // 3. runTool(name, args): the handler's other parameter.
   if (fn && named && Node.isIdentifier(named)) {
-    const params = fn.getParameters().map((p) => p.getNameNode()).filter((p) => Node.isIdentifier(p)).map((p) => p.getText());
+    const params = fn
+      .getParameters()
+      .map((p) => p.getNameNode())
+      .filter((p) => Node.isIdentifier(p))
+      .map((p) => p.getText());
     if (params.includes(named.getText())) {
       const others = params.filter((p) => p !== named.getText());
       const pick = others.length === 1 ? others[0] : others.find((p) => ARGS_PARAM.test(p));
@@ -380,7 +547,12 @@ function toolArgs(ctx: FileCtx, nameNode: Node, body: Statement[]): string | nul
   const passed = new Set<string>();
   for (const s of body)
     for (const c of s.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-      if (/^(?:JSON|console|Object|Array|Promise|Math|Date|String|Number|Boolean)\b/.test(c.getExpression().getText())) continue;
+      if (
+        /^(?:JSON|console|Object|Array|Promise|Math|Date|String|Number|Boolean)\b/.test(
+          c.getExpression().getText(),
+        )
+      )
+        continue;
       const a = c.getArguments();
       passed.add(a.length === 1 && Node.isIdentifier(a[0]) ? a[0].getText() : "\0");
     }
@@ -390,7 +562,9 @@ function toolArgs(ctx: FileCtx, nameNode: Node, body: Statement[]): string | nul
 /** `name` declared as `const name = call.function.name` (or `block.name`): that property read. */
 function resolveName(fn: FnNode | undefined, n: Node): Node {
   if (!fn || !Node.isIdentifier(n)) return n;
-  const d = fn.getDescendantsOfKind(SyntaxKind.VariableDeclaration).find((v) => v.getName() === n.getText());
+  const d = fn
+    .getDescendantsOfKind(SyntaxKind.VariableDeclaration)
+    .find((v) => v.getName() === n.getText());
   const init = d?.getInitializer() && unwrapExpr(d.getInitializer()!);
   return init && Node.isPropertyAccessExpression(init) ? init : n;
 }
@@ -403,7 +577,13 @@ function resolveName(fn: FnNode | undefined, n: Node): Node {
  *   }, { onDeny: "return" })(args);
  * or, for a branch that only assigns the result, `x = await gate("x", (_args) => <expr>, ...)(args);`.
  */
-function wrapEdits(ctx: FileCtx, body: Statement[], target: string | null, nameText: string, args: string): Edit[] {
+function wrapEdits(
+  ctx: FileCtx,
+  body: Statement[],
+  target: string | null,
+  nameText: string,
+  args: string,
+): Edit[] {
   const text = ctx.text;
   const first = body[0];
   const last = body[body.length - 1];
@@ -427,14 +607,22 @@ function wrapEdits(ctx: FileCtx, body: Statement[], target: string | null, nameT
   const unit = indentUnit(text);
   const { indent } = lineStartOf(text, first.getStart());
   const open = target ? `${target} = await ${head} {` : `return ${head} {`;
-  const edits: Edit[] = [{ start: first.getStart(), end: first.getStart(), text: `${open}${nl}${indent}${unit}` }];
+  const edits: Edit[] = [
+    { start: first.getStart(), end: first.getStart(), text: `${open}${nl}${indent}${unit}` },
+  ];
   edits.push(...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalsIn(body)));
   if (target) {
     // The final `x = expr` becomes the function's `return expr`.
-    const rhs = (last as import("ts-morph").ExpressionStatement).getExpression() as import("ts-morph").BinaryExpression;
+    const rhs = (
+      last as import("ts-morph").ExpressionStatement
+    ).getExpression() as import("ts-morph").BinaryExpression;
     edits.push({ start: last.getStart(), end: rhs.getRight().getStart(), text: "return " });
   }
-  edits.push({ start: last.getEnd(), end: last.getEnd(), text: `${nl}${indent}}, ${OPTS})(${args})${semi}` });
+  edits.push({
+    start: last.getEnd(),
+    end: last.getEnd(),
+    text: `${nl}${indent}}, ${OPTS})(${args})${semi}`,
+  });
   return edits;
 }
 
@@ -442,7 +630,12 @@ function wrapEdits(ctx: FileCtx, body: Statement[], target: string | null, nameT
 function hasOwnAwait(n: Node): boolean {
   let found = Node.isAwaitExpression(n) || (Node.isForOfStatement(n) && n.isAwaited());
   n.forEachDescendant((d, t) => {
-    if (Node.isFunctionLikeDeclaration(d) || Node.isArrowFunction(d) || Node.isFunctionExpression(d)) return t.skip();
+    if (
+      Node.isFunctionLikeDeclaration(d) ||
+      Node.isArrowFunction(d) ||
+      Node.isFunctionExpression(d)
+    )
+      return t.skip();
     if (Node.isAwaitExpression(d) || (Node.isForOfStatement(d) && d.isAwaited())) {
       found = true;
       t.stop();
@@ -466,13 +659,29 @@ function toolMessagePush(s: Statement | undefined): Push | null {
   const e = unwrapExpr(s.getExpression());
   if (!Node.isCallExpression(e) || e.getArguments().length !== 1) return null;
   const callee = e.getExpression();
-  if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "push" || !isPure(callee.getExpression())) return null;
+  if (
+    !Node.isPropertyAccessExpression(callee) ||
+    callee.getName() !== "push" ||
+    !isPure(callee.getExpression())
+  )
+    return null;
   const obj = unwrapExpr(e.getArguments()[0]);
   if (!Node.isObjectLiteralExpression(obj) || !isToolMessage(obj)) return null;
-  const results = obj.getProperties().filter((p) => (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) && RESULT_KEYS.has(p.getName()));
+  const results = obj
+    .getProperties()
+    .filter(
+      (p) =>
+        (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) &&
+        RESULT_KEYS.has(p.getName()),
+    );
   if (results.length !== 1) return null;
   const p = results[0];
-  return Node.isPropertyAssignment(p) ? { value: p.getInitializerOrThrow(), shorthand: false } : { value: (p as import("ts-morph").ShorthandPropertyAssignment).getNameNode(), shorthand: true };
+  return Node.isPropertyAssignment(p)
+    ? { value: p.getInitializerOrThrow(), shorthand: false }
+    : {
+        value: (p as import("ts-morph").ShorthandPropertyAssignment).getNameNode(),
+        shorthand: true,
+      };
 }
 
 function isGatedValue(ctx: FileCtx, n: Node): boolean {
@@ -484,7 +693,10 @@ function isGatedValue(ctx: FileCtx, n: Node): boolean {
 /** A name the branch declares that the pushed message reads outside its result value. */
 function readsBranchName(body: Statement[], push: Push): string | null {
   const declared = new Set<string>();
-  for (const s of body.slice(0, -1)) if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) for (const n of boundNames(d.getNameNode())) declared.add(n);
+  for (const s of body.slice(0, -1))
+    if (Node.isVariableStatement(s))
+      for (const d of s.getDeclarations())
+        for (const n of boundNames(d.getNameNode())) declared.add(n);
   const last = body[body.length - 1];
   for (const id of last.getDescendantsOfKind(SyntaxKind.Identifier)) {
     if (id.getStart() >= push.value.getStart() && id.getEnd() <= push.value.getEnd()) continue;
@@ -506,7 +718,13 @@ const resultNames = new WeakMap<object, Set<string>>();
  *   results.push({ ..., content: toolResult });
  * A branch that is only the push gates its value in place.
  */
-function pushEdits(ctx: FileCtx, body: Statement[], push: Push, nameText: string, args: string): Edit[] {
+function pushEdits(
+  ctx: FileCtx,
+  body: Statement[],
+  push: Push,
+  nameText: string,
+  args: string,
+): Edit[] {
   const text = ctx.text;
   const param = ctx.isTs ? "(_args: unknown)" : "(_args)";
   const stmts = body.slice(0, -1);
@@ -518,7 +736,10 @@ function pushEdits(ctx: FileCtx, body: Statement[], push: Push, nameText: string
     if (stripAwait) work = unwrapExpr((work as import("ts-morph").AwaitExpression).getExpression());
     const inner = `await ${ctx.gateId}(${nameText}, ${hasOwnAwait(work) ? "async " : ""}${param} => `;
     const tail = `, ${OPTS})(${args})`;
-    if (push.shorthand) return [{ start: value.getEnd(), end: value.getEnd(), text: `: ${inner}${valueText}${tail}` }];
+    if (push.shorthand)
+      return [
+        { start: value.getEnd(), end: value.getEnd(), text: `: ${inner}${valueText}${tail}` },
+      ];
     return [
       { start: value.getStart(), end: work.getStart(), text: inner },
       { start: work.getEnd(), end: value.getEnd(), text: tail },
@@ -539,7 +760,13 @@ function pushEdits(ctx: FileCtx, body: Statement[], push: Push, nameText: string
   return [
     { start: first.getStart(), end: first.getStart(), text: `${head}${nl}${indent}${unit}` },
     ...reindentEdits(text, first.getStart(), end.getEnd(), unit, literalsIn(stmts)),
-    { start: end.getEnd(), end: end.getEnd(), text: `${nl}${indent}${unit}return ${valueText};${nl}${indent}}, ${OPTS})(${args});` },
-    push.shorthand ? { start: value.getEnd(), end: value.getEnd(), text: `: ${name}` } : { start: value.getStart(), end: value.getEnd(), text: name },
+    {
+      start: end.getEnd(),
+      end: end.getEnd(),
+      text: `${nl}${indent}${unit}return ${valueText};${nl}${indent}}, ${OPTS})(${args});`,
+    },
+    push.shorthand
+      ? { start: value.getEnd(), end: value.getEnd(), text: `: ${name}` }
+      : { start: value.getStart(), end: value.getEnd(), text: name },
   ];
 }

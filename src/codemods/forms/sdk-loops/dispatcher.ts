@@ -16,9 +16,11 @@ export const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|
 
 // A loop that dispatches tool calls talks about them: guards the name-based heuristics
 // against, say, a switch on user.name in a file that merely imports the SDK.
-export const TOOL_CALL_TALK = /\b(?:tool_calls?|tool_use|tool_use_id|tool_call_id|function_call|call_id|toolCalls?|toolName|function\.name)\b/;
+export const TOOL_CALL_TALK =
+  /\b(?:tool_calls?|tool_use|tool_use_id|tool_call_id|function_call|call_id|toolCalls?|toolName|function\.name)\b/;
 
-const SDK_IMPORT = /(?:from\s*|require\(\s*|import\(\s*)["'](?:openai|@anthropic-ai\/sdk|groq-sdk)(?:\/[^"']*)?["']/;
+const SDK_IMPORT =
+  /(?:from\s*|require\(\s*|import\(\s*)["'](?:openai|@anthropic-ai\/sdk|groq-sdk)(?:\/[^"']*)?["']/;
 const projectSdk = new WeakMap<Program, boolean>();
 
 /**
@@ -28,7 +30,11 @@ const projectSdk = new WeakMap<Program, boolean>();
 export function loopApplies(ctx: FileCtx, prog: Program): boolean {
   if (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic")) return true;
   if (!TOOL_CALL_TALK.test(ctx.text)) return false;
-  if (!projectSdk.has(prog)) projectSdk.set(prog, [...prog.texts.values()].some((t) => SDK_IMPORT.test(t)));
+  if (!projectSdk.has(prog))
+    projectSdk.set(
+      prog,
+      [...prog.texts.values()].some((t) => SDK_IMPORT.test(t)),
+    );
   return projectSdk.get(prog)!;
 }
 
@@ -54,14 +60,21 @@ export interface Dispatcher {
 type FnNode = Node & { getParameters(): import("ts-morph").ParameterDeclaration[] };
 
 /** `f(<tool name>, ...)` where f is a project function in another file that dispatches on that parameter. */
-export function crossModuleDispatcher(prog: Program, ctx: FileCtx, call: CallExpression): Dispatcher | null {
+export function crossModuleDispatcher(
+  prog: Program,
+  ctx: FileCtx,
+  call: CallExpression,
+): Dispatcher | null {
   const args = call.getArguments();
-  const i = args.findIndex((a) => NAMEY.test(unwrapExpr(a).getText().replace(/\s/g, "")) && isPure(a));
+  const i = args.findIndex(
+    (a) => NAMEY.test(unwrapExpr(a).getText().replace(/\s/g, "")) && isPure(a),
+  );
   if (i === -1) return null;
   const callee = unwrapExpr(call.getExpression());
   let sym: string | null = null;
   if (Node.isIdentifier(callee)) sym = prog.symbolOf(ctx, callee.getText());
-  else if (Node.isPropertyAccessExpression(callee) && Node.isIdentifier(callee.getExpression())) sym = prog.memberSymbol(ctx, callee.getExpression().getText(), callee.getName());
+  else if (Node.isPropertyAccessExpression(callee) && Node.isIdentifier(callee.getExpression()))
+    sym = prog.memberSymbol(ctx, callee.getExpression().getText(), callee.getName());
   if (!sym) return null;
   const [path, local] = splitSymbol(sym);
   if (path === ctx.path) return null; // this file's own branches are gated where they are
@@ -90,11 +103,20 @@ function splitSymbol(sym: string): [string, string] {
 /** The function a file binds to `local` at its top: declaration, const arrow / function, or the anonymous default export. */
 function functionNamed(ctx: FileCtx, local: string): FnNode | null {
   for (const st of ctx.sf.getStatements()) {
-    if (Node.isFunctionDeclaration(st) && (st.getName() === local || (local === "default" && !st.getName() && st.isDefaultExport()))) return st;
+    if (
+      Node.isFunctionDeclaration(st) &&
+      (st.getName() === local || (local === "default" && !st.getName() && st.isDefaultExport()))
+    )
+      return st;
     if (Node.isVariableStatement(st))
       for (const d of st.getDeclarations()) {
         const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
-        if (d.getName() === local && init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) return init;
+        if (
+          d.getName() === local &&
+          init &&
+          (Node.isArrowFunction(init) || Node.isFunctionExpression(init))
+        )
+          return init;
       }
     if (Node.isExportAssignment(st) && local === "default") {
       const e = unwrapExpr(st.getExpression());
@@ -125,7 +147,8 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
     dispatches = true;
     for (const c of sw.getClauses()) {
       const l = Node.isCaseClause(c) ? c.getExpression() : undefined;
-      if (l && (Node.isStringLiteral(l) || Node.isNoSubstitutionTemplateLiteral(l))) out.push(at(l.getLiteralValue(), c));
+      if (l && (Node.isStringLiteral(l) || Node.isNoSubstitutionTemplateLiteral(l)))
+        out.push(at(l.getLiteralValue(), c));
     }
   }
   for (const b of fn.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
@@ -158,7 +181,10 @@ export function mapKeysOf(prog: Program | undefined, ctx: FileCtx, name: string)
   const local = objectKeys(ctx, name);
   if (local.length || !prog) return local;
   const dot = name.indexOf(".");
-  const sym = dot === -1 ? prog.symbolOf(ctx, name) : prog.memberSymbol(ctx, name.slice(0, dot), name.slice(dot + 1));
+  const sym =
+    dot === -1
+      ? prog.symbolOf(ctx, name)
+      : prog.memberSymbol(ctx, name.slice(0, dot), name.slice(dot + 1));
   if (!sym) return [];
   const [path, decl] = splitSymbol(sym);
   const owner = path === ctx.path ? null : prog.get(path);
@@ -166,7 +192,9 @@ export function mapKeysOf(prog: Program | undefined, ctx: FileCtx, name: string)
 }
 
 function objectKeys(ctx: FileCtx, name: string): MapKey[] {
-  const d = ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration).find((v) => v.getName() === name);
+  const d = ctx.sf
+    .getDescendantsOfKind(SyntaxKind.VariableDeclaration)
+    .find((v) => v.getName() === name);
   const init = d?.getInitializer() && unwrapExpr(d.getInitializer()!);
   if (!init || !Node.isObjectLiteralExpression(init)) return [];
   const out: MapKey[] = [];

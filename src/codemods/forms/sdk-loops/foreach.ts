@@ -14,7 +14,8 @@ const UNROLLED = new WeakSet<Node>();
 /** Callbacks left as they are, with why: their tools are reported manual with that reason. */
 const BLOCKED = new WeakMap<Node, { reason: string; at: Node }>();
 
-const isFn = (a: Node) => Node.isFunctionLikeDeclaration(a) || Node.isArrowFunction(a) || Node.isFunctionExpression(a);
+const isFn = (a: Node) =>
+  Node.isFunctionLikeDeclaration(a) || Node.isArrowFunction(a) || Node.isFunctionExpression(a);
 
 /** The function a statement runs in once the forEach callbacks of this run are loops. */
 export function enclosingFn(n: Node): FnNode | undefined {
@@ -44,9 +45,19 @@ export function unrollForEach(ctx: FileCtx, holdsDispatch: (cb: Node) => boolean
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "forEach") continue;
     const cb = call.getArguments()[0];
-    if (!cb || !(Node.isArrowFunction(cb) || Node.isFunctionExpression(cb)) || cb.isAsync() || !holdsDispatch(cb)) continue;
+    if (
+      !cb ||
+      !(Node.isArrowFunction(cb) || Node.isFunctionExpression(cb)) ||
+      cb.isAsync() ||
+      !holdsDispatch(cb)
+    )
+      continue;
     const why = cannotUnroll(call, cb);
-    if (why) BLOCKED.set(cb, { reason: `${why}, so the tools it runs cannot be awaited through a gate; rewrite it as \`for (const ${paramName(cb)} of ...)\` in an async function and run governor init again`, at: call });
+    if (why)
+      BLOCKED.set(cb, {
+        reason: `${why}, so the tools it runs cannot be awaited through a gate; rewrite it as \`for (const ${paramName(cb)} of ...)\` in an async function and run governor init again`,
+        at: call,
+      });
     else {
       ctx.edits.push(...loopEdits(ctx, call, cb));
       UNROLLED.add(cb);
@@ -60,29 +71,51 @@ function paramName(cb: FnNode): string {
 
 function cannotUnroll(call: CallExpression, cb: Node & FnNode): string | null {
   const stmt = call.getParent();
-  if (!stmt || !Node.isExpressionStatement(stmt)) return "this forEach is part of a larger expression";
+  if (!stmt || !Node.isExpressionStatement(stmt))
+    return "this forEach is part of a larger expression";
   if (call.getArguments().length > 1) return "this forEach is given a `this` argument";
   const outer = enclosingFn(call);
   if (!outer || !isAsyncFn(outer))
     return "this forEach's callback is synchronous and the function around it is not async";
-  if ((outer as unknown as { isGenerator?(): boolean }).isGenerator?.()) return "this forEach is in a generator";
+  if ((outer as unknown as { isGenerator?(): boolean }).isGenerator?.())
+    return "this forEach is in a generator";
   const params = cb.getParameters();
   if (params.length === 0) return "this forEach's callback takes no item";
   const [first, ...rest] = params;
-  if (first.getInitializer() || first.isRestParameter()) return "this forEach's callback gives its item a default value";
-  const names = first.getNameNode().getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText());
+  if (first.getInitializer() || first.isRestParameter())
+    return "this forEach's callback gives its item a default value";
+  const names = first
+    .getNameNode()
+    .getDescendantsOfKind(SyntaxKind.Identifier)
+    .map((i) => i.getText());
   if (Node.isIdentifier(first.getNameNode())) names.push(first.getName());
   for (const p of rest) {
     const n = p.getName();
-    if (cb.getDescendantsOfKind(SyntaxKind.Identifier).some((i) => i.getText() === n && i.getParent() !== p)) return `this forEach's callback uses its ${p.getName()} parameter`;
+    if (
+      cb
+        .getDescendantsOfKind(SyntaxKind.Identifier)
+        .some((i) => i.getText() === n && i.getParent() !== p)
+    )
+      return `this forEach's callback uses its ${p.getName()} parameter`;
   }
   // An own return leaves the callback, not the loop: in a for-of it would leave the whole function.
-  if (ownNodes(cb).some((d) => Node.isReturnStatement(d))) return "this forEach's callback returns early (a `return` there means `continue` in a loop)";
-  if (Node.isFunctionExpression(cb) && ownNodes(cb).some((d) => Node.isThisExpression(d) || (Node.isIdentifier(d) && d.getText() === "arguments")))
+  if (ownNodes(cb).some((d) => Node.isReturnStatement(d)))
+    return "this forEach's callback returns early (a `return` there means `continue` in a loop)";
+  if (
+    Node.isFunctionExpression(cb) &&
+    ownNodes(cb).some(
+      (d) => Node.isThisExpression(d) || (Node.isIdentifier(d) && d.getText() === "arguments"),
+    )
+  )
     return "this forEach's callback reads `this` or `arguments`";
   // `for (const call of call.items)` would read the loop variable before it exists.
-  const list = (call.getExpression() as import("ts-morph").PropertyAccessExpression).getExpression();
-  if (list.getDescendantsOfKind(SyntaxKind.Identifier).some((i) => names.includes(i.getText())) || (Node.isIdentifier(list) && names.includes(list.getText())))
+  const list = (
+    call.getExpression() as import("ts-morph").PropertyAccessExpression
+  ).getExpression();
+  if (
+    list.getDescendantsOfKind(SyntaxKind.Identifier).some((i) => names.includes(i.getText())) ||
+    (Node.isIdentifier(list) && names.includes(list.getText()))
+  )
     return "this forEach's list is named like its item";
   return null;
 }

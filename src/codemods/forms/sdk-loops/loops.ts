@@ -24,7 +24,7 @@ function framework(ctx: FileCtx): "openai" | "anthropic" {
 // A client component runs in the browser, where governor's runtime (Node.js) cannot load.
 const USE_CLIENT = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*["']use client["']/;
 const CLIENT_REASON =
-  "this file runs in the browser (a client component or React hook), where governor's runtime cannot load; run the tool in a server route or action and gate it there with gate(\"<name>\", fn, { onDeny: \"return\" })";
+  'this file runs in the browser (a client component or React hook), where governor\'s runtime cannot load; run the tool in a server route or action and gate it there with gate("<name>", fn, { onDeny: "return" })';
 
 /** Dispatchers in other modules already reported once in this run: a further call is reported by itself. */
 const reportedDispatchers = new WeakMap<Program, Set<string>>();
@@ -52,13 +52,33 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
     // The map's tools are reported at its keys once; a further dispatch over it is reported by itself.
     const fresh = keys.length > 0 && !keys.some((k) => k.owner.claimed.has(k.at.getStart()));
     const sites: Site[] = fresh
-      ? keys.map((k) => ({ framework: fw, form: d.form, name: k.name, nameConfidence: "high" as const, at: k.owner === ctx ? k.at : call }))
-      : [{ framework: fw, form: d.form, name: null, nameConfidence: "low", at: call, reason: keys.length ? `another dispatch over ${d.mapName}` : undefined }];
+      ? keys.map((k) => ({
+          framework: fw,
+          form: d.form,
+          name: k.name,
+          nameConfidence: "high" as const,
+          at: k.owner === ctx ? k.at : call,
+        }))
+      : [
+          {
+            framework: fw,
+            form: d.form,
+            name: null,
+            nameConfidence: "low",
+            at: call,
+            reason: keys.length ? `another dispatch over ${d.mapName}` : undefined,
+          },
+        ];
     if (fresh) for (const k of keys) if (k.owner !== ctx) k.owner.claimed.add(k.at.getStart());
     const from = ctx.findings.length;
     if (client) manualAll(ctx, sites, call, CLIENT_REASON);
     else gateDispatch(ctx, sites, call, d.nameExpr);
-    if (fresh) relocate(ctx, from, keys.map((k) => (k.owner === ctx ? null : { file: k.owner.path, line: lineOf(k.at) })));
+    if (fresh)
+      relocate(
+        ctx,
+        from,
+        keys.map((k) => (k.owner === ctx ? null : { file: k.owner.path, line: lineOf(k.at) })),
+      );
   }
   // executeTool(call.function.name, call.function.arguments) into a dispatcher exported by another module.
   if (prog)
@@ -75,8 +95,23 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
       seen.add(d.key);
       const named = !again && d.names.length > 0;
       const sites: Site[] = named
-        ? d.names.map((n) => ({ framework: fw, form: "dispatcher", name: n.name, nameConfidence: "high" as const, at: call }))
-        : [{ framework: fw, form: "dispatcher", name: null, nameConfidence: "low", at: call, reason: again ? `another call of ${d.callee}` : undefined }];
+        ? d.names.map((n) => ({
+            framework: fw,
+            form: "dispatcher",
+            name: n.name,
+            nameConfidence: "high" as const,
+            at: call,
+          }))
+        : [
+            {
+              framework: fw,
+              form: "dispatcher",
+              name: null,
+              nameConfidence: "low",
+              at: call,
+              reason: again ? `another call of ${d.callee}` : undefined,
+            },
+          ];
       const from = ctx.findings.length;
       if (client) manualAll(ctx, sites, call, CLIENT_REASON);
       else gateDispatch(ctx, sites, call, d.nameArg.getText(), d.input);
@@ -104,23 +139,63 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
     if (!m) continue;
     found++;
     const then = ifs.getThenStatement();
-    branch(ctx, dispatches, [m.name], Node.isBlock(then) ? then.getStatements() : [then], m.node, ifs, "if-chain", client);
+    branch(
+      ctx,
+      dispatches,
+      [m.name],
+      Node.isBlock(then) ? then.getStatements() : [then],
+      m.node,
+      ifs,
+      "if-chain",
+      client,
+    );
   }
   // Only where the SDK is imported: a file that merely types or maps messages is not a loop.
-  if (found === 0 && ctx.findings.length === 0 && (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic"))) {
-    const ref = ctx.sf.getDescendants().find((n) => (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) || (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())));
+  if (
+    found === 0 &&
+    ctx.findings.length === 0 &&
+    (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic"))
+  ) {
+    const ref = ctx.sf
+      .getDescendants()
+      .find(
+        (n) =>
+          (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) ||
+          (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())),
+      );
     if (ref) {
-      const site: Site = { framework: fw, form: "raw-loop", name: null, nameConfidence: "low", at: ref };
-      manual(ctx, site, "tool calls are handled here but no dispatch on the tool name was recognised; wrap each tool function in gate(\"<name>\", fn, { onDeny: \"return\" }) by hand");
+      const site: Site = {
+        framework: fw,
+        form: "raw-loop",
+        name: null,
+        nameConfidence: "low",
+        at: ref,
+      };
+      manual(
+        ctx,
+        site,
+        'tool calls are handled here but no dispatch on the tool name was recognised; wrap each tool function in gate("<name>", fn, { onDeny: "return" }) by hand',
+      );
     }
   }
 }
 
 /** A callback that dispatches on a tool name: a switch or if on it, or a handler-map call. */
 function holdsDispatch(ctx: FileCtx, cb: Node): boolean {
-  if (cb.getDescendantsOfKind(SyntaxKind.SwitchStatement).some((sw) => NAMEY.test(sw.getExpression().getText().replace(/\s/g, "")) && isPure(sw.getExpression()))) return true;
-  if (cb.getDescendantsOfKind(SyntaxKind.IfStatement).some((i) => nameTest(i.getExpression()))) return true;
-  return cb.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => !!dynamicDispatch(c) && !frameworkToolCall(ctx, c));
+  if (
+    cb
+      .getDescendantsOfKind(SyntaxKind.SwitchStatement)
+      .some(
+        (sw) =>
+          NAMEY.test(sw.getExpression().getText().replace(/\s/g, "")) && isPure(sw.getExpression()),
+      )
+  )
+    return true;
+  if (cb.getDescendantsOfKind(SyntaxKind.IfStatement).some((i) => nameTest(i.getExpression())))
+    return true;
+  return cb
+    .getDescendantsOfKind(SyntaxKind.CallExpression)
+    .some((c) => !!dynamicDispatch(c) && !frameworkToolCall(ctx, c));
 }
 
 // Frameworks whose tool objects run through a method of their own, gated at the definition.
@@ -137,7 +212,12 @@ function frameworkToolCall(ctx: FileCtx, call: CallExpression): boolean {
   if (!Node.isPropertyAccessExpression(callee) || !TOOL_METHODS.has(callee.getName())) return false;
   if (!TOOL_FRAMEWORKS.some((f) => ctx.frameworks.has(f))) return false;
   const first = call.getArguments()[0];
-  if (callee.getName() === "call" && first && /^(?:this|null|undefined|void 0)$/.test(first.getText())) return false;
+  if (
+    callee.getName() === "call" &&
+    first &&
+    /^(?:this|null|undefined|void 0)$/.test(first.getText())
+  )
+    return false;
   return true;
 }
 
@@ -145,13 +225,22 @@ function frameworkToolCall(ctx: FileCtx, call: CallExpression): boolean {
  * Findings for tools named in another file are reported where that file names them (the case
  * label, the map key), the place a reader looks for the tool; the edit stays at the call.
  */
-function relocate(ctx: FileCtx, from: number, places: ({ file: string; line: number } | null)[]): void {
+function relocate(
+  ctx: FileCtx,
+  from: number,
+  places: ({ file: string; line: number } | null)[],
+): void {
   const added = ctx.findings.slice(from);
   // An Edge file's findings are turned into markers at their lines in this file: they stay here.
   if (added.length !== places.length || declaresEdgeRuntime(ctx.text)) return;
   added.forEach((f, i) => {
     const p = places[i];
-    if (p) Object.assign(f, { file: p.file, line: p.line, reason: f.reason ?? `dispatched at ${ctx.path}:${f.line}` });
+    if (p)
+      Object.assign(f, {
+        file: p.file,
+        line: p.line,
+        reason: f.reason ?? `dispatched at ${ctx.path}:${f.line}`,
+      });
   });
 }
 
@@ -174,9 +263,13 @@ function dynamicDispatch(call: CallExpression): Dispatch | null {
     const e = unwrapExpr(n);
     if (!Node.isElementAccessExpression(e)) return null;
     const arg = e.getArgumentExpression();
-    if (!arg || !NAMEY.test(unwrapExpr(arg).getText().replace(/\s/g, "")) || !isPure(arg)) return null;
+    if (!arg || !NAMEY.test(unwrapExpr(arg).getText().replace(/\s/g, "")) || !isPure(arg))
+      return null;
     const obj = unwrapExpr(e.getExpression());
-    return { nameExpr: unwrapExpr(arg).getText(), mapName: Node.isIdentifier(obj) ? obj.getText() : undefined };
+    return {
+      nameExpr: unwrapExpr(arg).getText(),
+      mapName: Node.isIdentifier(obj) ? obj.getText() : undefined,
+    };
   };
   const direct = access(callee);
   if (direct) return { form: "handler-map", ...direct };
@@ -193,14 +286,26 @@ function dynamicDispatch(call: CallExpression): Dispatch | null {
   if (Node.isCallExpression(recv) && Node.isPropertyAccessExpression(recv.getExpression())) {
     const m = (recv.getExpression() as import("ts-morph").PropertyAccessExpression).getName();
     const a = recv.getArguments()[0];
-    if (m === "get" && a && NAMEY.test(a.getText().replace(/\s/g, "")) && isPure(a)) return { form: "registry", nameExpr: a.getText() };
+    if (m === "get" && a && NAMEY.test(a.getText().replace(/\s/g, "")) && isPure(a))
+      return { form: "registry", nameExpr: a.getText() };
     if (m === "find" && a && (Node.isArrowFunction(a) || Node.isFunctionExpression(a))) {
-      const body = Node.isArrowFunction(a) ? a.getBody() : a.getBody()?.getFirstDescendantByKind(SyntaxKind.ReturnStatement)?.getExpression();
-      if (body && Node.isBinaryExpression(body) && /^={2,3}$/.test(body.getOperatorToken().getText())) {
+      const body = Node.isArrowFunction(a)
+        ? a.getBody()
+        : a.getBody()?.getFirstDescendantByKind(SyntaxKind.ReturnStatement)?.getExpression();
+      if (
+        body &&
+        Node.isBinaryExpression(body) &&
+        /^={2,3}$/.test(body.getOperatorToken().getText())
+      ) {
         const [l, r] = [body.getLeft(), body.getRight()];
         const param = a.getParameters()[0]?.getName();
-        const side = l.getText().startsWith(`${param}.`) ? r : r.getText().startsWith(`${param}.`) ? l : null;
-        if (side && isPure(side) && !side.getText().startsWith(`${param}.`)) return { form: "registry", nameExpr: side.getText() };
+        const side = l.getText().startsWith(`${param}.`)
+          ? r
+          : r.getText().startsWith(`${param}.`)
+            ? l
+            : null;
+        if (side && isPure(side) && !side.getText().startsWith(`${param}.`))
+          return { form: "registry", nameExpr: side.getText() };
       }
     }
   }
@@ -239,22 +344,42 @@ function isJsonText(n: Node): boolean {
 function nameTest(e: Node): { name: string; node: Node } | null {
   e = unwrapExpr(e);
   // block.type === "tool_use" && block.name === "x": the branch runs that tool.
-  if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken) {
+  if (
+    Node.isBinaryExpression(e) &&
+    e.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken
+  ) {
     const found = [nameTest(e.getLeft()), nameTest(e.getRight())].filter((m) => m !== null);
     return found.length === 1 ? found[0] : null;
   }
   if (!Node.isBinaryExpression(e) || !/^={2,3}$/.test(e.getOperatorToken().getText())) return null;
   const [l, r] = [e.getLeft(), e.getRight()];
-  if (Node.isStringLiteral(r) && NAMEY.test(l.getText().replace(/\s/g, "")) && isPure(l)) return { name: r.getLiteralValue(), node: l };
-  if (Node.isStringLiteral(l) && NAMEY.test(r.getText().replace(/\s/g, "")) && isPure(r)) return { name: l.getLiteralValue(), node: r };
+  if (Node.isStringLiteral(r) && NAMEY.test(l.getText().replace(/\s/g, "")) && isPure(l))
+    return { name: r.getLiteralValue(), node: l };
+  if (Node.isStringLiteral(l) && NAMEY.test(r.getText().replace(/\s/g, "")) && isPure(r))
+    return { name: l.getLiteralValue(), node: r };
   return null;
 }
 
 /** A case / if branch on the tool name (see branch.ts); one holding a handler-map dispatch is left to it. */
-function branch(ctx: FileCtx, dispatches: CallExpression[], labels: string[], stmts: Statement[], nameNode: Node, at: Node, form: string, client: boolean): void {
+function branch(
+  ctx: FileCtx,
+  dispatches: CallExpression[],
+  labels: string[],
+  stmts: Statement[],
+  nameNode: Node,
+  at: Node,
+  form: string,
+  client: boolean,
+): void {
   if (stmts.some((s) => dispatches.some((c) => s.containsRange(c.getPos(), c.getEnd())))) return;
   const fw = framework(ctx);
-  const sites: Site[] = (labels.length ? labels : [null]).map((name) => ({ framework: fw, form, name, nameConfidence: name ? "high" : "low", at }));
+  const sites: Site[] = (labels.length ? labels : [null]).map((name) => ({
+    framework: fw,
+    form,
+    name,
+    nameConfidence: name ? "high" : "low",
+    at,
+  }));
   if (client) return manualAll(ctx, sites, stmts[0] ?? at, CLIENT_REASON);
   const name = labels.length === 1 ? JSON.stringify(labels[0]) : nameNode.getText();
   gateBranch(ctx, sites, stmts, name, nameNode);
@@ -263,7 +388,11 @@ function branch(ctx: FileCtx, dispatches: CallExpression[], labels: string[], st
 /** The first site gets the marker and the reason; the others share it. */
 function manualFirst(ctx: FileCtx, sites: Site[], reason: string, at?: Node): void {
   if (at) addMarker(ctx, at, reason);
-  sites.forEach((s, i) => (i === 0 && !at ? manual(ctx, s, reason) : report(ctx, s, "manual", i === 0 ? reason : "shares a dispatch with the tool above")));
+  sites.forEach((s, i) =>
+    i === 0 && !at
+      ? manual(ctx, s, reason)
+      : report(ctx, s, "manual", i === 0 ? reason : "shares a dispatch with the tool above"),
+  );
 }
 
 /**
@@ -273,7 +402,13 @@ function manualFirst(ctx: FileCtx, sites: Site[], reason: string, at?: Node): vo
  * and an argument parsed inline (`JSON.parse(...)`) is parsed once, passed to the gate and read
  * back inside as `_args`.
  */
-function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameText: string, input?: Node[]): void {
+function gateDispatch(
+  ctx: FileCtx,
+  sites: Site[],
+  call: CallExpression,
+  nameText: string,
+  input?: Node[],
+): void {
   const arrow = call.getFirstAncestorByKind(SyntaxKind.ArrowFunction);
   if ((arrow && isGateCall(ctx, arrow.getParent())) || isGateCall(ctx, call.getExpression())) {
     for (const s of sites) report(ctx, s, "already-gated");
@@ -285,25 +420,46 @@ function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameTex
   if (blocked) return manualFirst(ctx, sites, blocked.reason, blocked.at);
   const args = input ?? call.getArguments();
   if (call.getDescendants().some((d) => Node.isAwaitExpression(d) || Node.isYieldExpression(d)))
-    return manualFirst(ctx, sites, `this dispatch awaits inside the call; store the handler and arguments in variables, then wrap the call in ${how} by hand`);
+    return manualFirst(
+      ctx,
+      sites,
+      `this dispatch awaits inside the call; store the handler and arguments in variables, then wrap the call in ${how} by hand`,
+    );
   if (args[0] && !isPure(args[0]))
-    return manualFirst(ctx, sites, `the tool's arguments are computed inline; store them in a variable, then wrap the call in ${how} by hand`);
+    return manualFirst(
+      ctx,
+      sites,
+      `the tool's arguments are computed inline; store them in a variable, then wrap the call in ${how} by hand`,
+    );
   const awaited = isAwaitedOrReturned(call);
   const fn = enclosingFn(call);
   const canAwait = !!fn && Node.isFunctionLikeDeclaration(fn) && isAsyncFn(fn);
   if (!awaited && !canAwait)
-    return manualFirst(ctx, sites, "this dispatch uses the tool's result synchronously, but a gated call is async; await it and wrap it in gate(...) by hand");
+    return manualFirst(
+      ctx,
+      sites,
+      "this dispatch uses the tool's result synchronously, but a gated call is async; await it and wrap it in gate(...) by hand",
+    );
   // fn(args.location, args.unit): policy must see the whole arguments object, not its first field.
   let argText = args[0] ? args[0].getText() : "";
   const edits: { start: number; end: number; text: string }[] = [];
   let passed = false;
   if (args.length > 1) {
-    const bases = new Set(args.map((a) => {
-      const e = unwrapExpr(a);
-      return Node.isPropertyAccessExpression(e) && isPure(e.getExpression()) ? e.getExpression().getText() : null;
-    }));
+    const bases = new Set(
+      args.map((a) => {
+        const e = unwrapExpr(a);
+        return Node.isPropertyAccessExpression(e) && isPure(e.getExpression())
+          ? e.getExpression().getText()
+          : null;
+      }),
+    );
     const base = bases.size === 1 ? [...bases][0] : null;
-    if (!base) return manualFirst(ctx, sites, `this tool gets several arguments; wrap the call in gate(${nameText}, fn, { onDeny: "return" })(<the tool-call arguments object>) by hand`);
+    if (!base)
+      return manualFirst(
+        ctx,
+        sites,
+        `this tool gets several arguments; wrap the call in gate(${nameText}, fn, { onDeny: "return" })(<the tool-call arguments object>) by hand`,
+      );
     argText = base;
   } else if (args[0] && isJsonText(args[0])) {
     argText = `JSON.parse(${args[0].getText()})`;
@@ -313,16 +469,31 @@ function gateDispatch(ctx: FileCtx, sites: Site[], call: CallExpression, nameTex
     passed = true;
   }
   const t = ctx.isTs ? (passed ? ": any" : ": unknown") : "";
-  ctx.edits.push({ start: call.getStart(), end: call.getStart(), text: `${awaited ? "" : "await "}${ctx.gateId}(${nameText}, (_args${t}) => ` });
+  ctx.edits.push({
+    start: call.getStart(),
+    end: call.getStart(),
+    text: `${awaited ? "" : "await "}${ctx.gateId}(${nameText}, (_args${t}) => `,
+  });
   ctx.edits.push(...edits);
-  ctx.edits.push({ start: call.getEnd(), end: call.getEnd(), text: `, { onDeny: "return" })(${argText})` });
+  ctx.edits.push({
+    start: call.getEnd(),
+    end: call.getEnd(),
+    text: `, { onDeny: "return" })(${argText})`,
+  });
   ctx.needsGate = true;
-  for (const s of sites) report(ctx, s, "gated", s.name ? undefined : s.reason ?? `name read at run time from ${nameText}`);
+  for (const s of sites)
+    report(
+      ctx,
+      s,
+      "gated",
+      s.name ? undefined : (s.reason ?? `name read at run time from ${nameText}`),
+    );
 }
 
 function isAwaitedOrReturned(call: Node): boolean {
   let p = call.getParentOrThrow();
-  while (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isNonNullExpression(p)) p = p.getParentOrThrow();
+  while (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isNonNullExpression(p))
+    p = p.getParentOrThrow();
   if (Node.isAwaitExpression(p)) return true;
   if (Node.isReturnStatement(p) || (Node.isArrowFunction(p) && p.getBody() === call)) {
     const fn = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a));
@@ -331,7 +502,11 @@ function isAwaitedOrReturned(call: Node): boolean {
     if (isAsyncFn(fn)) return true;
     // calls.map((c) => handlers[c.name](c.args)) inside Promise.all: the results are awaited there.
     const outer = fn.getParent()?.getParent();
-    return !!outer && Node.isCallExpression(outer) && /^Promise\.(?:all|allSettled)$/.test(outer.getExpression().getText().replace(/\s/g, ""));
+    return (
+      !!outer &&
+      Node.isCallExpression(outer) &&
+      /^Promise\.(?:all|allSettled)$/.test(outer.getExpression().getText().replace(/\s/g, ""))
+    );
   }
   return false;
 }

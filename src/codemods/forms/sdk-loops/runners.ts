@@ -15,23 +15,35 @@ export function gateSdkRunners(ctx: FileCtx): void {
     const b = calleeBinding(ctx, n.getExpression());
     const fw = b ? frameworkOfSpec(b.spec) : null;
     let member: string | null = null;
-    if (fw === "openai" && (b!.name === "zodFunction" || b!.name === "zodResponsesFunction")) member = "function";
+    if (fw === "openai" && (b!.name === "zodFunction" || b!.name === "zodResponsesFunction"))
+      member = "function";
     if (fw === "anthropic" && (b!.name === "betaZodTool" || b!.name === "betaTool")) member = "run";
     if (!member || !fw) continue;
     const obj = n.getArguments()[0] && unwrapExpr(n.getArguments()[0]);
     if (!obj || !Node.isObjectLiteralExpression(obj)) continue;
-    gateMember(ctx, { framework: fw, form: b!.name, name: null, nameConfidence: "low", at: n }, obj, member);
+    gateMember(
+      ctx,
+      { framework: fw, form: b!.name, name: null, nameConfidence: "low", at: n },
+      obj,
+      member,
+    );
   }
   if (!ctx.frameworks.has("openai")) return;
   // runTools: { type: "function", function: { name, parameters, function: fn } }
   for (const obj of ctx.sf.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
     const inner = obj.getProperty("function");
     const type = obj.getProperty("type");
-    if (!inner || !type || !Node.isPropertyAssignment(inner) || !Node.isPropertyAssignment(type)) continue;
+    if (!inner || !type || !Node.isPropertyAssignment(inner) || !Node.isPropertyAssignment(type))
+      continue;
     if (type.getInitializer()?.getText().replace(/['"]/g, "") !== "function") continue;
     const fnObj = unwrapExpr(inner.getInitializerOrThrow());
     if (!Node.isObjectLiteralExpression(fnObj) || !findMember(fnObj, "function")) continue;
-    gateMember(ctx, { framework: "openai", form: "runTools", name: null, nameConfidence: "low", at: obj }, fnObj, "function");
+    gateMember(
+      ctx,
+      { framework: "openai", form: "runTools", name: null, nameConfidence: "low", at: obj },
+      fnObj,
+      "function",
+    );
   }
 }
 
@@ -40,9 +52,14 @@ function gateMember(ctx: FileCtx, site: Site, obj: Node, member: string): void {
   const fn = findMember(obj, member);
   if (!fn) return;
   const nameProp = obj.getProperty("name");
-  const init = nameProp && Node.isPropertyAssignment(nameProp) ? nameProp.getInitializer() : undefined;
+  const init =
+    nameProp && Node.isPropertyAssignment(nameProp) ? nameProp.getInitializer() : undefined;
   if (nameFrom(ctx, site, init) === "manual") {
-    manual(ctx, site, `the tool's name is not a plain string here; wrap its ${member} in gate("<name>", fn, ${RETURN}) by hand`);
+    manual(
+      ctx,
+      site,
+      `the tool's name is not a plain string here; wrap its ${member} in gate("<name>", fn, ${RETURN}) by hand`,
+    );
     return;
   }
   wrapProperty(ctx, site, fn, true, RETURN);
