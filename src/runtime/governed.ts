@@ -2,11 +2,8 @@
 // checked against a governor's guard settings (the process's guards when installed).
 import type { ChildProcess, SpawnOptions } from "node:child_process";
 import type { WriteFileOptions } from "node:fs";
-import {
-  governedSpawn as spawnWith,
-  governedWriteFile as writeWith,
-  type AdmitState,
-} from "./guard/explicit.js";
+import { governedSpawn as spawnWith, governedWriteFile as writeWith } from "./guard/explicit.js";
+import type { AdmitState } from "./guard/state.js";
 import { governedFetch as fetchWith } from "./guard/explicit-http.js";
 
 type WriteData = Parameters<typeof import("node:fs/promises").writeFile>[1];
@@ -31,23 +28,8 @@ export interface GovernedCalls {
 /** The wrappers, checked against `settings()` (null: governor off, nothing is checked). */
 export function governedCalls(settings: () => AdmitState | null): GovernedCalls {
   return {
-    governedFetch(input, init) {
-      const s = settings();
-      return s ? fetchWith(input, init, s) : fetch(input, init);
-    },
-    governedSpawn(command, args, options) {
-      const s = settings();
-      return s
-        ? spawnWith(command, args, options, s)
-        : process
-            .getBuiltinModule("node:child_process")
-            .spawn(command, args as readonly string[], options as SpawnOptions);
-    },
-    governedWriteFile(file, data, options) {
-      const s = settings();
-      return s
-        ? writeWith(file, data, options, s)
-        : process.getBuiltinModule("node:fs/promises").writeFile(file, data, options);
-    },
+    governedFetch: (input, init) => fetchWith(input, init, settings()),
+    governedSpawn: (command, args, options) => spawnWith(command, args, options, settings()),
+    governedWriteFile: (file, data, options) => writeWith(file, data, options, settings()),
   };
 }

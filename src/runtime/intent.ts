@@ -19,6 +19,16 @@ export interface IntentResource {
   commands?: string[];
 }
 
+/** The resource fields that narrow a call's side effects while a guard is on. */
+export const NARROWING = ["hosts", "paths", "commands"] as const;
+
+/** A narrowing field's value is valid: absent, or a list of non-empty strings. */
+export function validNarrowing(v: unknown): boolean {
+  return (
+    v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string" && x.length > 0))
+  );
+}
+
 export interface IntentData {
   sensitivity?: string[];
   pii?: boolean;
@@ -569,9 +579,8 @@ function checkEntry(where: string, e: unknown, problems: string[], allowActor: b
     ) {
       problems.push(`${where}.resource must be a string or { "type": string, "name"?: string }`);
     } else {
-      for (const k of ["hosts", "paths", "commands"]) {
-        const v = r[k];
-        if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === "string" && x)))
+      for (const k of NARROWING) {
+        if (!validNarrowing(r[k]))
           problems.push(`${where}.resource.${k} must be a list of non-empty strings`);
       }
     }

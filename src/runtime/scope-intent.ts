@@ -9,6 +9,8 @@ import {
   type IntentMap,
   type IntentOverride,
   type IntentResource,
+  NARROWING,
+  validNarrowing,
 } from "./intent.js";
 import { mergeOverride } from "./context.js";
 
@@ -29,8 +31,6 @@ export interface ScopeIntent {
   layer?: string;
   actor?: Partial<Actor>;
 }
-
-const NARROWING = ["hosts", "paths", "commands"] as const;
 
 /** Throws a TypeError that says what is wrong with `intent`, before anything is asked. */
 export function checkScopeIntent(intent: ScopeIntent): void {
@@ -54,11 +54,7 @@ export function checkScopeIntent(intent: ScopeIntent): void {
   }
   if (r && typeof r === "object") {
     for (const k of NARROWING) {
-      const v = r[k];
-      if (
-        v !== undefined &&
-        (!Array.isArray(v) || !v.every((x) => typeof x === "string" && x.length > 0))
-      ) {
+      if (!validNarrowing(r[k])) {
         throw new TypeError(
           `intentScope(intent, fn): intent.resource.${k} must be a list of non-empty strings`,
         );

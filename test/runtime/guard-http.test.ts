@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
 import { tmp } from "./helpers.js";
 import { governedFetch } from "../../src/runtime/guard/explicit-http.js";
-import type { AdmitState } from "../../src/runtime/guard/explicit.js";
+import type { AdmitState } from "../../src/runtime/guard/state.js";
 import { GovernorGuardError } from "../../src/runtime/errors.js";
 import { runGranted, type Grant } from "../../src/runtime/grant.js";
 import type { UngovernedRecord } from "../../src/runtime/guard/state.js";

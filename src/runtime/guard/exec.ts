@@ -1,7 +1,7 @@
 // The exec guard: child_process spawn/exec/execFile/fork and their sync forms ask before a process
 // starts. A refusal throws at the call (a promisified exec/execFile rejects), so nothing is spawned.
 import { fileURLToPath } from "node:url";
-import type { Effect } from "./state.js";
+import { baseName, type Effect } from "./state.js";
 import {
   callOriginal,
   check,
@@ -10,17 +10,10 @@ import {
   PROMISIFY_CUSTOM,
   refuseSync,
   refuseWithPromise,
+  text,
 } from "./wrap.js";
 
 type Op = "spawn" | "spawnSync" | "exec" | "execSync" | "execFile" | "execFileSync" | "fork";
-
-function text(v: unknown): string {
-  try {
-    return String(v);
-  } catch {
-    return "";
-  }
-}
 
 function fileUrlText(u: URL): string {
   try {
@@ -72,8 +65,6 @@ function optionsOf(args: unknown[]): { shell?: unknown; execPath?: unknown } | u
   const o = Array.isArray(args[1]) || args[1] == null ? args[2] : args[1];
   return o && typeof o === "object" ? (o as { shell?: unknown }) : undefined;
 }
-
-const baseName = (p: string) => p.slice(Math.max(p.lastIndexOf("/"), p.lastIndexOf("\\")) + 1);
 
 /** What `op(...args)` would run: the command as given; a shell line's first word (exec, or
  *  spawn/execFile with `shell`, whose arguments Node joins into the line); fork's module path.

@@ -5,15 +5,14 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Effect } from "./state.js";
-import { hook, refuseSync, refuseWithCallback, refuseWithPromise, type HookSpec } from "./wrap.js";
-
-function text(v: unknown): string {
-  try {
-    return String(v);
-  } catch {
-    return "";
-  }
-}
+import {
+  hook,
+  refuseSync,
+  refuseWithCallback,
+  refuseWithPromise,
+  text,
+  type HookSpec,
+} from "./wrap.js";
 
 /** The absolute path a path argument names, or null for an fd (a number) or a FileHandle: those
  *  were opened earlier, and open is not guarded. URL-like objects are read as Node reads them. */

@@ -55,6 +55,9 @@ export interface UngovernedRecord {
   requestId?: string | null;
 }
 
+/** Settings plus a recorder: what admit() checks against (a governor's, for the explicit wrappers). */
+export type AdmitState = GuardSettings & { record(rec: UngovernedRecord): void };
+
 export interface GuardState extends GuardSettings {
   primitives: ReadonlySet<Primitive>;
   record(rec: UngovernedRecord): void;
@@ -100,10 +103,14 @@ export function makeRecorder(
   };
 }
 
+/** The last segment of a path (either separator). */
+export const baseName = (p: string): string =>
+  p.slice(Math.max(p.lastIndexOf("/"), p.lastIndexOf("\\")) + 1);
+
 /** May `e` go ahead? null: yes (recorded when ungoverned); an error: refuse with it. */
 export function admit(
   e: Effect,
-  s: (GuardSettings & { record(rec: UngovernedRecord): void }) | undefined = guardState(),
+  s: AdmitState | undefined = guardState(),
 ): GovernorGuardError | null {
   // governor's own I/O never reaches a hook: the enforce call has its own undici pool, the audit log an fd.
   if (!s) return null;
@@ -227,7 +234,7 @@ export function matches(primitive: Primitive, pattern: string, target: string): 
     return target.startsWith(pattern.endsWith(sep) ? pattern : pattern + sep);
   }
   if (pattern === target) return true;
-  const base = target.slice(Math.max(target.lastIndexOf("/"), target.lastIndexOf("\\")) + 1);
+  const base = baseName(target);
   return pattern === base;
 }
 

@@ -107,6 +107,15 @@ export function copyShape(to: Function, from: Function): void {
 
 export { PROMISIFY_CUSTOM };
 
+/** String(v), or "" when converting throws (an argument with a hostile toString). */
+export function text(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return "";
+  }
+}
+
 /** Refusals by form. */
 export const refuseSync = (err: GovernorGuardError): never => {
   throw err;
