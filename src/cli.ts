@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: () => import("./commands/serve.js").then((m) => m.serve),
   doctor: () => import("./commands/doctor.js").then((m) => m.doctor),
   "test-intent": () => import("./commands/test-intent.js").then((m) => m.testIntent),
+  mcp: () => import("./commands/mcp.js").then((m) => m.mcp),
 };
 
 const program = new Command()

@@ -1,18 +1,28 @@
-// One typed error for CLI commands: what happened, what to do, which exit code. Printed by one handler.
+// The CLI's one error type: a stable code, what happened, what to do, and its exit code from one
+// policy (EXIT). Every command prints it through handleError, as text on stderr or JSON on stdout.
 import { ZodError } from "zod";
-import { EXIT } from "./exit.js";
+import { EXIT, type ExitCode } from "./exit.js";
 import { paint } from "./output.js";
 
 export class CliError extends Error {
+  readonly exitCode: ExitCode;
   constructor(
+    readonly code: string,
     message: string,
-    readonly fix?: string,
-    readonly exitCode: number = EXIT.error,
-    readonly code: string = "cli_error",
+    readonly fix: string,
+    options: { exit?: ExitCode; cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "CliError";
+    this.exitCode = options.exit ?? EXIT.error;
   }
+}
+
+/** `--debug` only turns on the one switch the CLI and the runtime both read. */
+export function debugOn(flag: unknown, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag) env.GOVERNOR_DEBUG = "1";
+  const v = env.GOVERNOR_DEBUG;
+  return Boolean(v) && v !== "0" && v !== "false";
 }
 
 /** Zod option errors as one readable line per problem, e.g. "--port: expected a number between 0 and 65535". */
@@ -24,40 +34,58 @@ export function optionError(err: ZodError, command: string): CliError {
     return `${flag}: ${i.message}`;
   });
   return new CliError(
+    "invalid_options",
     `invalid options:\n  ${lines.join("\n  ")}`,
     `Run \`governor ${command} --help\` for usage.`,
-    EXIT.error,
-    "invalid_options",
   );
 }
 
-/** Prints an error for people (or as JSON) and exits. Stack traces only with GOVERNOR_DEBUG. */
-export function handleError(err: unknown, opts: { json?: boolean; command: string }): never {
-  const e =
-    err instanceof CliError
-      ? err
-      : err instanceof ZodError
-        ? optionError(err, opts.command)
-        : new CliError(
-            err instanceof Error ? err.message : String(err),
-            "Run again with GOVERNOR_DEBUG=1 for details, and report it if it persists.",
-          );
-  if (opts.json) {
-    process.stdout.write(
-      JSON.stringify({ error: { code: e.code, message: e.message, fix: e.fix } }) + "\n",
-    );
-  } else {
-    const c = paint(process.stderr);
-    process.stderr.write(`${c.red("error")} ${e.message}\n`);
-    if (e.fix) process.stderr.write(`${c.dim("fix:")} ${e.fix}\n`);
-  }
-  if (process.env.GOVERNOR_DEBUG && err instanceof Error && err.stack)
-    process.stderr.write(err.stack + "\n");
+/** Anything thrown, as a CliError: ours as is, zod's as an options error, the rest as internal. */
+export function asCliError(err: unknown, command: string): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof ZodError) return optionError(err, command);
+  return new CliError(
+    "internal",
+    err instanceof Error ? err.message : String(err),
+    "Run again with GOVERNOR_DEBUG=1 for details, and report it if it persists.",
+    { cause: err },
+  );
+}
+
+/** The error as JSON: `{ error: { code, message, fix } }`, the shape every command's --json prints. */
+export function errorJson(e: CliError): { code: string; message: string; fix: string } {
+  return { code: e.code, message: e.message, fix: e.fix };
+}
+
+/** The error as text: `error [code]: message` and `fix: ...`. */
+export function errorText(e: CliError, color = paint(process.stderr)): string {
+  const lines = [`${color.red("error")} [${e.code}]: ${e.message}`];
+  if (e.fix) lines.push(`${color.dim("fix:")} ${e.fix}`);
+  return lines.join("\n");
+}
+
+export interface HandleOptions {
+  command: string;
+  json?: boolean;
+  /** The command already printed its JSON report (which carries the error): print none on stdout. */
+  reported?: boolean;
+}
+
+/**
+ * Prints an error and exits with its code: as text on stderr, and with --json also as one JSON
+ * document on stdout (unless the report already carried it). Stack traces only with GOVERNOR_DEBUG.
+ */
+export function handleError(err: unknown, opts: HandleOptions): never {
+  const e = asCliError(err, opts.command);
+  if (opts.json && !opts.reported)
+    process.stdout.write(JSON.stringify({ error: errorJson(e) }) + "\n");
+  process.stderr.write(errorText(e) + "\n");
+  if (debugOn(false) && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
   process.exitCode = e.exitCode;
   process.exit(e.exitCode);
 }
 
 /** commander's own usage errors (unknown option, bad choice) exit 2 like ours; help and version exit 0. */
 export function usageExit(err: { exitCode: number; code: string }): never {
-  process.exit(err.exitCode === 0 ? 0 : 2);
+  process.exit(err.exitCode === 0 ? 0 : EXIT.error);
 }

@@ -7,3 +7,5 @@ export const EXIT = {
   /** No answer could be had: bad input, unreachable, auth, the command itself could not run. */
   error: 2,
 } as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -49,6 +49,7 @@ export function intentMapFor(
   } catch (err) {
     if (err instanceof GovernorConfigError)
       throw new CliError(
+        "config_invalid",
         err.message,
         "Fix the intent map, or pass --config <file> to use another one.",
       );
@@ -63,6 +64,7 @@ export function intentFromFlags(
   const byFields = f.action !== undefined || f.resource !== undefined;
   if (f.tool && byFields)
     throw new CliError(
+      "invalid_intent",
       "give either --tool (a tool call) or --action/--resource (fields), not both.",
       "Example: governor test-intent --action read --resource database:users",
     );
@@ -77,6 +79,7 @@ export function intentFromFlags(
         args = JSON.parse(f.args);
       } catch {
         throw new CliError(
+          "invalid_intent",
           "--args is not valid JSON.",
           `Quote it for your shell, e.g. --args '{"to":"a@example.com"}'.`,
         );
@@ -84,6 +87,7 @@ export function intentFromFlags(
       // A tool receives an arguments object; anything else would show an intent the gate never builds.
       if (typeof args !== "object" || args === null || Array.isArray(args))
         throw new CliError(
+          "invalid_intent",
           "--args must be a JSON object of the tool's arguments.",
           `e.g. --args '{"to":"a@example.com"}'.`,
         );
@@ -94,6 +98,7 @@ export function intentFromFlags(
   }
   if (!f.action || !f.resource)
     throw new CliError(
+      "invalid_intent",
       `missing ${!f.action ? "--action" : "--resource"}: say what to ask about.`,
       "Give --action <verb> --resource <type>[:<name>] (e.g. --action read --resource database:users), or --tool <name> [--args '<json>'].",
     );
@@ -104,6 +109,7 @@ export function intentFromFlags(
       : { type: f.resource.slice(0, at), name: f.resource.slice(at + 1) || undefined };
   if (!resource.type)
     throw new CliError(
+      "invalid_intent",
       `--resource "${f.resource}" has no type.`,
       "Use --resource <type>[:<name>], e.g. --resource database:users.",
     );

@@ -18,26 +18,23 @@ export function readKeyFile(file: string, from: string): string {
           ? "is a directory"
           : `cannot be read (${code ?? (err as Error).message})`;
     throw new CliError(
+      "key_file",
       `${from} ${file} ${what}.`,
       'Write the key alone into that file (`umask 077; printf %s "$KEY" > <file>`), or fix the path.',
-      undefined,
-      "key_file",
     );
   }
   const key = text.trim();
   if (key === "")
     throw new CliError(
+      "key_file",
       `${from} ${file} is empty.`,
       "Write the key into that file, on one line.",
-      undefined,
-      "key_file",
     );
   if (/[\r\n]/.test(key))
     throw new CliError(
+      "key_file",
       `${from} ${file} holds more than one line.`,
       "A key file holds the key alone, on one line.",
-      undefined,
-      "key_file",
     );
   return key;
 }
@@ -65,10 +62,9 @@ export function resolveKey(
 ): string | undefined {
   if (given.value !== undefined && given.file !== undefined)
     throw new CliError(
+      "invalid_options",
       `${k.flag} and ${k.flag}-file are both given.`,
       `Keep ${k.flag}-file <path> (not visible in \`ps\`).`,
-      undefined,
-      "invalid_options",
     );
   if (given.file !== undefined) return readKeyFile(given.file, `${k.flag}-file`);
   if (given.value !== undefined) {
@@ -81,10 +77,9 @@ export function resolveKey(
   const named = env[`${k.env}_FILE`] || undefined;
   if (direct !== undefined && named !== undefined)
     throw new CliError(
+      "invalid_options",
       `${k.env} and ${k.env}_FILE are both set.`,
       "Keep one of them.",
-      undefined,
-      "invalid_options",
     );
   if (named !== undefined) return readKeyFile(named, `${k.env}_FILE`);
   return direct;

@@ -46,7 +46,7 @@ export async function runDoctorCommand(
 ): Promise<number> {
   const cwd = path.resolve(o.cwd);
   if (!existsSync(cwd))
-    throw new CliError(`--cwd ${o.cwd} does not exist.`, "Pass the directory of your project.");
+    throw new CliError("cwd_missing", `--cwd ${o.cwd} does not exist.`, "Pass the directory of your project.");
   const apiKey = resolveKey(
     { flag: "--api-key", env: "GOVERNOR_API_KEY" },
     { value: o.apiKey, file: o.apiKeyFile },

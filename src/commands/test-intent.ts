@@ -127,8 +127,8 @@ function noDecision(
   return EXIT.error;
 }
 
-function asCliError(why: ReturnType<typeof explainNoDecision>): CliError & { status?: number } {
-  return Object.assign(new CliError(why.message, why.fix, EXIT.error, why.code), {
+function noDecisionError(why: ReturnType<typeof explainNoDecision>): CliError & { status?: number } {
+  return Object.assign(new CliError(why.code, why.message, why.fix), {
     status: why.status,
   });
 }
@@ -157,13 +157,13 @@ export async function runTestIntent(
   try {
     governor = cliGovernor({ url: o.url, apiKey, timeoutMs: o.timeout, config: {}, env });
   } catch (err) {
-    return noDecision(o, asCliError(explainNoDecision(err, url, { apiKeySet })), intent);
+    return noDecision(o, noDecisionError(explainNoDecision(err, url, { apiKeySet })), intent);
   }
   let d: CliDecision;
   try {
     d = await governor.check(intent);
   } catch (err) {
-    return noDecision(o, asCliError(explainNoDecision(err, url, { apiKeySet })), intent);
+    return noDecision(o, noDecisionError(explainNoDecision(err, url, { apiKeySet })), intent);
   } finally {
     await governor.close();
   }

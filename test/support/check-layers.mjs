@@ -19,11 +19,23 @@ const ALLOWED = {
   frameworks: [],
   runtime: ["frameworks"],
   register: ["runtime", "frameworks"],
-  detectors: ["frameworks", "runtime"],
+  detectors: ["frameworks", "runtime", "cli-support"],
   codemods: ["frameworks", "detectors", "runtime"],
   init: ["frameworks", "detectors", "codemods", "runtime", "cli-support"],
   doctor: ["frameworks", "detectors", "codemods", "init", "runtime", "cli-support", "server"],
   server: ["runtime", "cli-support"],
+  // governor mcp: the enforce server needs only the runtime and serve's policy reader; the --dev
+  // server drives detect/plan/apply/doctor, loaded inside its handlers.
+  mcp: [
+    "frameworks",
+    "detectors",
+    "codemods",
+    "init",
+    "doctor",
+    "server",
+    "runtime",
+    "cli-support",
+  ],
   "cli-support": ["runtime"],
   commands: [
     "frameworks",
@@ -32,6 +44,7 @@ const ALLOWED = {
     "init",
     "doctor",
     "server",
+    "mcp",
     "runtime",
     "cli-support",
   ],
