@@ -241,7 +241,37 @@ export function createHandler(
     }
   };
 
+  /** What the policy allows and denies, rule by rule (`when` as written): for `governor mcp`'s summary. */
+  function summary(req: IncomingMessage, res: ServerResponse, path: string): void {
+    req.resume();
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return send(res, 405, { detail: "Method Not Allowed" }, { allow: "GET, HEAD" });
+    if (!checkAuth(req, res, path)) return;
+    const p = state.policy;
+    send(res, 200, {
+      default: p.default,
+      rules: p.rules.map((r) => ({ id: r.id, effect: r.effect, when: r.when })),
+    });
+  }
+
+  /** The bearer check of every answer that reveals policy; a 401 (logged) when it fails. */
+  function checkAuth(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    if (authorized(expectedAuth, req.headers.authorization)) return true;
+    const given = Boolean(req.headers.authorization);
+    send(
+      res,
+      401,
+      { detail: given ? "Invalid API key" : "Not authenticated: send Authorization: Bearer <key>" },
+      { "www-authenticate": "Bearer" },
+    );
+    state.log.write(
+      rejection(401, path, given ? "wrong API key" : "no Authorization: Bearer header"),
+    );
+    return false;
+  }
+
   function route(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (path === "/api/v2/policy/summary") return summary(req, res, path);
     const answer =
       path === "/api/v2/enforce"
         ? enforce
@@ -266,19 +296,7 @@ export function createHandler(
       req.resume();
       return;
     }
-    if (!authorized(expectedAuth, req.headers.authorization)) {
-      const given = Boolean(req.headers.authorization);
-      send(
-        res,
-        401,
-        {
-          detail: given ? "Invalid API key" : "Not authenticated: send Authorization: Bearer <key>",
-        },
-        { "www-authenticate": "Bearer" },
-      );
-      state.log.write(
-        rejection(401, path, given ? "wrong API key" : "no Authorization: Bearer header"),
-      );
+    if (!checkAuth(req, res, path)) {
       req.resume();
       return;
     }

@@ -18,6 +18,8 @@ export interface CompiledRule {
   effect: Effect;
   reason?: string;
   denyCode?: string;
+  /** The rule's `when` as written, with dotted keys (`resource.type`): for policy summaries. */
+  when: Readonly<Record<string, unknown>>;
   matches(intent: CanonicalIntent): boolean;
 }
 
@@ -251,9 +253,8 @@ function compileRule(
     throw new PolicyError(
       `${where}: when: expected a map of field: value(s), e.g. { action: read }.`,
     );
-  const tests = flattenWhen((raw.when as Record<string, unknown>) ?? {}).map(([f, v]) =>
-    compileField(where, f, v, vocabulary),
-  );
+  const when = flattenWhen((raw.when as Record<string, unknown>) ?? {});
+  const tests = when.map(([f, v]) => compileField(where, f, v, vocabulary));
   const matches =
     tests.length === 0
       ? () => true
@@ -268,6 +269,7 @@ function compileRule(
     effect: raw.effect,
     reason: raw.reason as string | undefined,
     denyCode: raw.deny_code as string | undefined,
+    when: Object.freeze(Object.fromEntries(when)),
     matches,
   };
 }
