@@ -1,6 +1,80 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import path from "node:path";
+import { z } from "zod";
+import { handleError, print, usageExit } from "../cli-support/index.js";
 
-// Placeholder while issue 12 is built: writes a client's MCP configuration.
-export const mcpInit = new Command("init").description(
-  "Write an MCP client's configuration for governor's server.",
-);
+// Loaded with `governor mcp`, so the config writer (and ts-morph behind its JSONC edits) is imported
+// only when `mcp init` runs: the MCP server's handshake never pays for it.
+
+const CLIENT_NAMES = ["claude", "cursor", "vscode", "codex"] as const;
+
+export const mcpInitOptionsSchema = z.object({
+  client: z.enum(CLIENT_NAMES),
+  dev: z.boolean().optional(),
+  cwd: z.string().min(1),
+  url: z.string().min(1).optional(),
+  json: z.boolean().optional(),
+});
+export type McpInitCommandOptions = z.infer<typeof mcpInitOptionsSchema>;
+
+export async function runMcpInitCommand(o: McpInitCommandOptions): Promise<void> {
+  const { runMcpInit, clientLabel } = await import("../mcp/client-config.js");
+  const out = runMcpInit({ client: o.client, cwd: path.resolve(o.cwd), dev: o.dev, url: o.url });
+  for (const w of out.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (o.json) {
+    print(
+      JSON.stringify({
+        client: out.client,
+        file: out.file,
+        action: out.action,
+        server: out.server,
+        url_from: out.urlFrom,
+        warnings: out.warnings,
+      }),
+    );
+    return;
+  }
+  const what = o.dev
+    ? "the integration server (governor mcp --dev)"
+    : "the enforce server (governor mcp)";
+  const env = out.server.env as Record<string, string>;
+  const lines =
+    out.action === "unchanged"
+      ? [`unchanged ${out.file}: ${clientLabel(out.client)} already starts ${what}.`]
+      : [
+          `${out.action} ${out.file}: ${clientLabel(out.client)} starts ${what} as`,
+          `  ${out.server.command} ${(out.server.args as string[]).join(" ")}`,
+          `  GOVERNOR_ENFORCE_URL=${env.GOVERNOR_ENFORCE_URL} (from ${out.urlFrom})`,
+          "No key is written: the server reads GOVERNOR_API_KEY from the environment the client starts from.",
+        ];
+  lines.push(`next: ${out.next}`);
+  print(lines.join("\n"));
+}
+
+export const mcpInit = new Command("init")
+  .description(
+    "Write an MCP client's project config so it starts this project's governor MCP server.",
+  )
+  .addOption(
+    new Option("--client <client>", "the MCP client").choices(CLIENT_NAMES).makeOptionMandatory(),
+  )
+  .option("--dev", "the integration server for coding agents (governor mcp --dev)")
+  .option("--cwd <dir>", "project directory", process.cwd())
+  .option(
+    "--url <url>",
+    "enforce base URL for the server's env (default GOVERNOR_ENFORCE_URL, then .env.local/.env, then http://127.0.0.1:8787)",
+  )
+  .option("--json", 'print { "client", "file", "action", "server", "url_from", "warnings" }')
+  .addHelpText(
+    "after",
+    "\nWrites .mcp.json (claude), .cursor/mcp.json (cursor), .vscode/mcp.json (vscode) or .codex/config.toml (codex),\nmerging into the file that is there. Example: governor mcp init --client cursor --dev",
+  )
+  .showHelpAfterError("fix: run `governor mcp init --help` for usage.")
+  .exitOverride(usageExit)
+  .action(async (opts) => {
+    try {
+      await runMcpInitCommand(mcpInitOptionsSchema.parse(opts));
+    } catch (err) {
+      handleError(err, { json: opts.json, command: "mcp init" });
+    }
+  });

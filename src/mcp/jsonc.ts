@@ -1,0 +1,174 @@
+import { ts } from "ts-morph";
+import { findObjectProperty, insertProperty, jsonErrorText, propName } from "../init/json-edit.js";
+
+// Edits one server entry of an MCP client's JSON (or JSONC) config as text, so everything else in the
+// file (other servers, unknown keys, comments, formatting) stays byte for byte.
+
+export class JsonConfigError extends Error {}
+
+/** JSONC as JSON with the same offsets: comments and trailing commas become spaces. */
+export function stripJsonc(text: string): string {
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"' && text[j] !== "\n") j += text[j] === "\\" ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === "/" && text[i + 1] === "/") {
+      let j = text.indexOf("\n", i);
+      if (j < 0) j = text.length;
+      out += " ".repeat(j - i);
+      i = j;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const close = text.indexOf("*/", i + 2);
+      if (close < 0) throw new JsonConfigError(`a /* comment is not closed (${where(text, i)})`);
+      out += text.slice(i, close + 2).replace(/[^\r\n]/g, " ");
+      i = close + 2;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  // a comma followed only by whitespace before } or ]
+  return out.replace(/,(\s*[}\]])/g, " $1");
+}
+
+function where(text: string, pos: number): string {
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  return `line ${line}, column ${pos - before.lastIndexOf("\n")}`;
+}
+
+/** The parsed object, or a JsonConfigError saying where the syntax breaks (never quoting the text). */
+export function parseConfig(text: string, jsonc: boolean): Record<string, unknown> {
+  const plain = jsonc ? stripJsonc(text) : text;
+  let value: unknown;
+  try {
+    value = JSON.parse(plain);
+  } catch (e) {
+    const pos = /at position (\d+)/.exec(String((e as Error).message))?.[1];
+    const msg = jsonErrorText(e).replace(/\s*in JSON at position \d+.*$/, "");
+    throw new JsonConfigError(
+      `it is not valid ${jsonc ? "JSON with comments" : "JSON"}: ${msg}${pos ? ` (${where(text, Number(pos))})` : ""}`,
+    );
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new JsonConfigError("its top level is not a JSON object");
+  return value as Record<string, unknown>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  Boolean(v) && typeof v === "object" && !Array.isArray(v);
+
+function parse(text: string) {
+  const sf = ts.parseJsonText("config.json", text);
+  const root = sf.statements[0]?.expression;
+  if (!root || !ts.isObjectLiteralExpression(root))
+    throw new JsonConfigError("its top level is not a JSON object");
+  return { sf, root };
+}
+
+function property(obj: ts.ObjectLiteralExpression, name: string): ts.PropertyAssignment[] {
+  return obj.properties.filter(
+    (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propName(p) === name,
+  );
+}
+
+function one(obj: ts.ObjectLiteralExpression, name: string, what: string) {
+  const found = property(obj, name);
+  if (found.length > 1) throw new JsonConfigError(`it names ${what} more than once`);
+  return found[0];
+}
+
+/** A value as text at the property's line indent: compact when it was compact or is a flat array. */
+function valueText(text: string, start: number, old: string, value: unknown): string {
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const flat = Array.isArray(value) && value.every((v) => v === null || typeof v !== "object");
+  if (!old.includes("\n") && flat) return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const unit = /^([ \t]+)"/m.exec(text)?.[1] ?? "  ";
+  return JSON.stringify(value, null, unit)
+    .split("\n")
+    .join(eol + indent);
+}
+
+function replaceValue(
+  text: string,
+  sf: ts.SourceFile,
+  prop: ts.PropertyAssignment,
+  value: unknown,
+) {
+  const start = prop.initializer.getStart(sf);
+  const end = prop.initializer.getEnd();
+  return (
+    text.slice(0, start) + valueText(text, start, text.slice(start, end), value) + text.slice(end)
+  );
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export interface EntryEdit {
+  /** The servers object's key: "mcpServers" or "servers". */
+  serversKey: string;
+  name: string;
+  /** Fields governor manages, in the order they are written; `env` is merged key by key. */
+  fields: Record<string, unknown>;
+}
+
+/**
+ * `text` (a JSON object, comments allowed) with `serversKey.name` set to `fields`: other servers and the
+ * entry's other fields are kept, and `env` keys other than governor's too. A field already holding the
+ * value is not touched, so a second run returns the same text.
+ */
+export function setServerEntry(text: string, edit: EntryEdit): string {
+  const { serversKey, name, fields } = edit;
+  let { sf, root } = parse(text);
+  const serversProp = one(root, serversKey, `"${serversKey}"`);
+  if (!serversProp)
+    return insertProperty(text, sf, root, serversKey, { [name]: fields }, { append: true });
+  if (!ts.isObjectLiteralExpression(serversProp.initializer))
+    throw new JsonConfigError(`its "${serversKey}" is not an object`);
+  const entryProp = one(serversProp.initializer, name, `the server "${name}"`);
+  if (!entryProp)
+    return insertProperty(text, sf, serversProp.initializer, name, fields, { append: true });
+  if (!ts.isObjectLiteralExpression(entryProp.initializer))
+    throw new JsonConfigError(`its server "${name}" is not an object`);
+
+  const entry = () => {
+    ({ sf, root } = parse(text));
+    return findObjectProperty(findObjectProperty(root, serversKey)!, name)!;
+  };
+  for (const [key, value] of Object.entries(fields)) {
+    const obj = entry();
+    const prop = one(obj, key, `"${key}" in the server "${name}"`);
+    const current = prop ? parseConfig(`{"v":${prop.initializer.getText(sf)}}`, true).v : undefined;
+    if (key === "env" && isObject(value) && prop && isObject(current)) {
+      for (const [k, v] of Object.entries(value)) {
+        const env = findObjectProperty(entry(), "env")!;
+        const envProp = one(env, k, `"${k}" in the env of "${name}"`);
+        if (!envProp) text = insertProperty(text, sf, env, k, v, { append: true });
+        else if (!same(current[k], v)) text = replaceValue(text, sf, envProp, v);
+      }
+    } else if (!prop) {
+      text = insertProperty(text, sf, obj, key, value, { append: true });
+    } else if (!same(current, value)) {
+      text = replaceValue(text, sf, prop, value);
+    }
+  }
+  return text;
+}
+
+/** The entry as the file has it after parsing (JSONC allowed), or undefined. */
+export function readServerEntry(
+  config: Record<string, unknown>,
+  serversKey: string,
+  name: string,
+): { servers: unknown; entry: unknown } {
+  const servers = config[serversKey];
+  return { servers, entry: isObject(servers) ? servers[name] : undefined };
+}
