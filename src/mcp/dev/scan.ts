@@ -48,7 +48,9 @@ export function scanProject(cwd: string, env: NodeJS.ProcessEnv): Record<string,
     const key = t.framework ?? (t.kind === "unsupported" ? "unsupported" : "other");
     groups.set(key, [...(groups.get(key) ?? []), t]);
   }
-  const label = (id: string) => FRAMEWORKS.find((f) => f.id === id)?.label ?? id;
+  const label = (id: string) =>
+    FRAMEWORKS.find((f) => f.id === id)?.label ??
+    (id === "unsupported" ? "frameworks governor does not support yet" : "other");
   return {
     root: project.root,
     summary: { tools: tools.length, gated: tools.length - open.length, notGated: open.length },
