@@ -111,7 +111,7 @@ const didYouMean = (word: string, known: Iterable<string>) => {
  * `*` matches any run of characters. Matched by scanning, not a RegExp: `*a*a*a*b` against a long
  * request value would backtrack for minutes and stall every request behind it.
  */
-function globMatcher(glob: string): (v: string) => boolean {
+export function globMatcher(glob: string): (v: string) => boolean {
   const parts = glob.split("*");
   const first = parts[0];
   const last = parts[parts.length - 1];

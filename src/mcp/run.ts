@@ -1,0 +1,165 @@
+// Starting `governor mcp`: the enforce server (or, with --dev, the integration server) over stdio or
+// Streamable HTTP. stdout carries JSON-RPC only; every log line goes to stderr. Everything that can be
+// wrong (policy file, intent map, URL, keys, a non-loopback host without a key) fails before the handshake.
+import { createRequire } from "node:module";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { CliError } from "../cli-support/errors.js";
+import { isLoopback, startHttpHost } from "./http.js";
+
+export interface McpRunOptions {
+  http: boolean;
+  host: string;
+  port: number;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  /** This server's own bearer key (HTTP), from --api-key-file or GOVERNOR_MCP_API_KEY. */
+  apiKey?: string;
+  policyFile?: string;
+  url?: string;
+  trustActor: boolean;
+  dev: boolean;
+  allowApply: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+function ownVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const p of ["../package.json", "../../package.json"]) {
+    try {
+      return (require(p) as { version: string }).version;
+    } catch {
+      // not this layout (dist/ or src/mcp/)
+    }
+  }
+  return "0.0.0";
+}
+
+interface Started {
+  createServer(): McpServer;
+  close(): Promise<void>;
+}
+
+async function enforceServer(o: McpRunOptions): Promise<Started> {
+  const [{ createEnforceContext }, { createEnforceMcpServer }] = await Promise.all([
+    import("./enforce/context.js"),
+    import("./enforce/server.js"),
+  ]);
+  const ctx = await createEnforceContext({
+    url: o.url,
+    policyFile: o.policyFile,
+    trustActor: o.trustActor,
+    mcpKey: o.apiKey,
+    env: o.env,
+  });
+  const version = ownVersion();
+  return { createServer: () => createEnforceMcpServer(ctx, version), close: () => ctx.close() };
+}
+
+async function devServer(o: McpRunOptions): Promise<Started> {
+  if (o.http)
+    throw new CliError(
+      "invalid_options",
+      "--dev runs over stdio only: its plans live in one session, which stateless HTTP does not keep.",
+      "Leave out --http (coding agents start it over stdio: `governor mcp init --client <client> --dev`).",
+    );
+  const { createDevMcpServer } = await import("./dev/server.js");
+  const server = createDevMcpServer({ cwd: process.cwd(), allowApply: o.allowApply, env: o.env });
+  return { createServer: () => server, close: async () => {} };
+}
+
+export function checkHttpOptions(o: McpRunOptions): void {
+  if (!o.http) {
+    const given =
+      o.port !== 8788 || o.host !== "127.0.0.1" || o.allowedHosts.length || o.allowedOrigins.length;
+    if (given)
+      throw new CliError(
+        "invalid_options",
+        "--port, --host, --allowed-host and --allowed-origin apply to --http only.",
+        "Add --http, or leave them out for stdio.",
+      );
+    return;
+  }
+  if (!isLoopback(o.host) && !o.apiKey)
+    throw new CliError(
+      "mcp_key_required",
+      `--host ${o.host} is reachable from other machines, and no key is set: anyone who can reach it could ask.`,
+      "Give a key: --api-key-file <path> or GOVERNOR_MCP_API_KEY (clients send Authorization: Bearer <key>), or use --host 127.0.0.1.",
+    );
+}
+
+/** Runs until the client goes away (stdio: the transport closes or stdin ends) or SIGINT/SIGTERM. */
+export async function runMcp(o: McpRunOptions): Promise<void> {
+  if (!o.dev && o.allowApply)
+    throw new CliError(
+      "invalid_options",
+      "--allow-apply is for --dev only.",
+      "Add --dev, or leave out --allow-apply.",
+    );
+  checkHttpOptions(o);
+  const started = o.dev ? await devServer(o) : await enforceServer(o);
+  let stopping = false;
+  let stopTransport: () => Promise<void> = async () => {};
+  const stop = (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    const done = () => process.exit(code);
+    Promise.allSettled([stopTransport(), started.close()]).then(done, done);
+    setTimeout(done, 2000).unref();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop());
+  // A gone client must not turn into a crash on a log write.
+  process.stderr.on("error", () => {});
+  if (o.http) {
+    let host;
+    try {
+      host = await startHttpHost({
+        host: o.host,
+        port: o.port,
+        allowedHosts: o.allowedHosts,
+        allowedOrigins: o.allowedOrigins,
+        apiKey: o.apiKey,
+        createServer: started.createServer,
+      });
+    } catch (err) {
+      await started.close();
+      throw listenError(err, o);
+    }
+    stopTransport = host.close;
+    process.stderr.write(`listening on ${host.url}\n`);
+    process.stderr.write(
+      `governor mcp: ${o.dev ? "integration (--dev)" : "enforce"} server; auth ${o.apiKey ? "required (bearer key)" : "off"}; Ctrl-C to stop\n`,
+    );
+    return;
+  }
+  const server = started.createServer();
+  const transport = new StdioServerTransport();
+  transport.onclose = () => stop();
+  process.stdin.on("end", () => stop());
+  process.stdout.on("error", () => stop());
+  stopTransport = () => server.close();
+  await server.connect(transport);
+}
+
+function listenError(err: unknown, o: McpRunOptions): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE")
+    return new CliError(
+      "port_in_use",
+      `port ${o.port} on ${o.host} is already in use.`,
+      "Pick another with --port <n>, or --port 0 for any free port.",
+    );
+  if (code === "EACCES")
+    return new CliError(
+      "listen_refused",
+      `not allowed to listen on ${o.host}:${o.port}.`,
+      "Use a port above 1024, e.g. --port 8788.",
+    );
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+    return new CliError(
+      "host_unavailable",
+      `cannot listen on host ${o.host}.`,
+      "Use --host 127.0.0.1 (or an address of this machine).",
+    );
+  return err;
+}
