@@ -221,7 +221,9 @@ describe("against a real governor serve", () => {
   it("governor_explain_denial: a request id from the audit log, with the rule that decided", async () => {
     // a real gated call in this process writes the audit line
     const g = createGovernor({ enforceUrl: served.url, auditLog: audit, env: cleanEnv() });
-    const refund = g.gate("refund_payment", async () => "refunded", { onDeny: "return" });
+    const refund = g.gate("refund_payment", async (_args: unknown) => "refunded", {
+      onDeny: "return",
+    });
     await refund({ paymentId: "p1", amount: 5 });
     await g.close();
     const line = JSON.parse(readFileSync(audit, "utf8").trim().split("\n").pop()!);
