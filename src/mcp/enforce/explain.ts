@@ -40,12 +40,19 @@ function fieldMatches(want: unknown, have: unknown): boolean {
   );
 }
 
+/** A field's value as the agent sent it, for showing. */
+function sent(intent: Intent, field: string): unknown {
+  const [head, tail] = field.split(".");
+  const v = (intent as unknown as Record<string, unknown>)[head];
+  return tail ? (v as Record<string, unknown> | undefined)?.[tail] : v;
+}
+
 /** The fields of a rule's `when` that the intent does not meet. */
-function mismatches(rule: SummaryRule, fields: Map<string, unknown>): string[] {
+function mismatches(rule: SummaryRule, fields: Map<string, unknown>, intent: Intent): string[] {
   return Object.entries(rule.when)
     .filter(([f, want]) => !fieldMatches(want, fields.get(f)))
     .map(([f, want]) => {
-      const have = fields.get(f);
+      const have = sent(intent, f);
       const shown = have === undefined || (Array.isArray(have) && !have.length) ? "unset" : have;
       return `${f} ${JSON.stringify(want)} (the intent has ${JSON.stringify(shown)})`;
     });
@@ -94,7 +101,7 @@ export function explainIntent(
       `No rule matched; the policy default is ${summary.default}. Only an allow rule that matches lets it through.`,
     );
   const near = rules
-    .map((r, i) => ({ r, i, miss: mismatches(r, fields) }))
+    .map((r, i) => ({ r, i, miss: mismatches(r, fields, intent) }))
     .filter(({ r, i }) => r.effect === "allow" && i !== at)
     .sort((a, b) => a.miss.length - b.miss.length)
     .slice(0, 3);
