@@ -71,9 +71,13 @@ export const mcpInit = new Command("init")
   )
   .showHelpAfterError("fix: run `governor mcp init --help` for usage.")
   .exitOverride(usageExit)
-  .action(async (opts) => {
+  .action(async (opts, cmd: Command) => {
     try {
-      await runMcpInitCommand(mcpInitOptionsSchema.parse(opts));
+      // Unless the root program has positional options, `governor mcp init --dev --url x` hands --dev
+      // and --url to `mcp`, which has options of those names: take them from there.
+      const parent = cmd.parent?.opts() ?? {};
+      const merged = { ...opts, dev: opts.dev ?? parent.dev, url: opts.url ?? parent.url };
+      await runMcpInitCommand(mcpInitOptionsSchema.parse(merged));
     } catch (err) {
       handleError(err, { json: opts.json, command: "mcp init" });
     }

@@ -110,6 +110,45 @@ function replaceValue(
   );
 }
 
+/**
+ * Appends `"key": value` to `obj`. In a multi-line object whose last property ends its line (a trailing
+ * comma or a comment may follow) the new one gets a line of its own after that line, so a comment stays
+ * with the property it was written for; anything else goes through insertProperty.
+ */
+function appendProperty(
+  text: string,
+  sf: ts.SourceFile,
+  obj: ts.ObjectLiteralExpression,
+  key: string,
+  value: unknown,
+): string {
+  const props = obj.properties;
+  const last = props[props.length - 1];
+  const multiline = text.slice(obj.getStart(sf), obj.getEnd()).includes("\n");
+  if (!last || !multiline) return insertProperty(text, sf, obj, key, value, { append: true });
+  const end = last.getEnd();
+  const rest = /^([ \t]*)(,?)([ \t]*(?:\/\/[^\r\n]*|\/\*[^\r\n]*?\*\/)?[ \t]*)(?=\r?\n)/.exec(
+    text.slice(end),
+  );
+  if (!rest) return insertProperty(text, sf, obj, key, value, { append: true });
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const lineStart = text.lastIndexOf("\n", last.getStart(sf) - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const entry = `${JSON.stringify(key)}: ${valueText(text, last.getStart(sf), "\n", value)}`;
+  const lineEnd = end + rest[0].length;
+  const trailing = rest[2] === ",";
+  return (
+    text.slice(0, end) +
+    (trailing ? "" : ",") +
+    text.slice(end, lineEnd) +
+    eol +
+    indent +
+    entry +
+    (trailing ? "," : "") +
+    text.slice(lineEnd)
+  );
+}
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export interface EntryEdit {
@@ -129,13 +168,11 @@ export function setServerEntry(text: string, edit: EntryEdit): string {
   const { serversKey, name, fields } = edit;
   let { sf, root } = parse(text);
   const serversProp = one(root, serversKey, `"${serversKey}"`);
-  if (!serversProp)
-    return insertProperty(text, sf, root, serversKey, { [name]: fields }, { append: true });
+  if (!serversProp) return appendProperty(text, sf, root, serversKey, { [name]: fields });
   if (!ts.isObjectLiteralExpression(serversProp.initializer))
     throw new JsonConfigError(`its "${serversKey}" is not an object`);
   const entryProp = one(serversProp.initializer, name, `the server "${name}"`);
-  if (!entryProp)
-    return insertProperty(text, sf, serversProp.initializer, name, fields, { append: true });
+  if (!entryProp) return appendProperty(text, sf, serversProp.initializer, name, fields);
   if (!ts.isObjectLiteralExpression(entryProp.initializer))
     throw new JsonConfigError(`its server "${name}" is not an object`);
 
@@ -151,11 +188,11 @@ export function setServerEntry(text: string, edit: EntryEdit): string {
       for (const [k, v] of Object.entries(value)) {
         const env = findObjectProperty(entry(), "env")!;
         const envProp = one(env, k, `"${k}" in the env of "${name}"`);
-        if (!envProp) text = insertProperty(text, sf, env, k, v, { append: true });
+        if (!envProp) text = appendProperty(text, sf, env, k, v);
         else if (!same(current[k], v)) text = replaceValue(text, sf, envProp, v);
       }
     } else if (!prop) {
-      text = insertProperty(text, sf, obj, key, value, { append: true });
+      text = appendProperty(text, sf, obj, key, value);
     } else if (!same(current, value)) {
       text = replaceValue(text, sf, prop, value);
     }
