@@ -76,6 +76,7 @@ describe("governor_apply", () => {
       const plan = await dev.data("governor_plan", { cwd: byMcp, install: false });
       const applied = await dev.data("governor_apply", { plan_id: plan.plan_id });
       expect(applied).toMatchObject({ applied: true, plan_id: plan.plan_id, cwd: byMcp });
+      expect(applied.differs).toBeUndefined();
       const a = files(byCli);
       const b = files(byMcp);
       expect([...b.keys()].sort()).toEqual([...a.keys()].sort());

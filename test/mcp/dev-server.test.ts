@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FRAMEWORK_IDS } from "../../src/frameworks.js";
+import { scrubber } from "../../src/mcp/dev/result.js";
 import { createGovernor } from "../../src/runtime/index.js";
 import { cleanEnv, policies, serve, type Served } from "../cli/helpers.js";
 import { cleanupTemp, copyFixture } from "../init/helpers.js";
@@ -47,6 +48,23 @@ describe("tools/list", () => {
     await writer.close();
     expect(apply?.annotations).toMatchObject({ destructiveHint: true, readOnlyHint: false });
     expect(apply?.inputSchema.required).toEqual(["plan_id"]);
+  });
+});
+
+describe("answers", () => {
+  it("never carry a secret of the environment, wherever it turns up", () => {
+    const scrub = scrubber({
+      GOVERNOR_API_KEY: KEY,
+      OPENAI_API_KEY: "short",
+      HOME: "/home/x-long-path",
+    });
+    const out = scrub({ diff: `+const k = "${KEY}";`, list: [{ why: `sent ${KEY}!` }], n: 1 });
+    expect(out).toEqual({
+      diff: '+const k = "[redacted]";',
+      list: [{ why: "sent [redacted]!" }],
+      n: 1,
+    });
+    expect(scrub({ home: "/home/x-long-path" })).toEqual({ home: "/home/x-long-path" });
   });
 });
 
@@ -247,6 +265,18 @@ describe("against a real governor serve", () => {
       errorOf(await live.call("governor_explain_denial", { request_id: "nope-123" })).code,
     ).toBe("request_not_found");
     expect(errorOf(await live.call("governor_explain_denial", {})).code).toBe("invalid_arguments");
+    // no audit log for this server: the error says how to give one; `auditLog` does
+    const noLog = errorOf(await dev.call("governor_explain_denial", { request_id: "r-1" }));
+    expect(noLog.code).toBe("no_audit_log");
+    expect(noLog.fix).toMatch(/auditLog/);
+    const viaArg = await dev.call("governor_explain_denial", {
+      request_id: "r-1",
+      auditLog: audit,
+    });
+    expect(errorOf(viaArg)).toMatchObject({
+      code: "request_not_found",
+      context: { auditLog: audit },
+    });
     const byCode = await live.data("governor_explain_denial", {
       tool: "send_email",
       deny_code: "timeout",

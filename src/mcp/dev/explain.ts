@@ -17,6 +17,8 @@ export interface ExplainArgs {
   reason?: string;
   /** A policy file in `governor serve`'s format, to name the rule that decides. */
   policy?: string;
+  /** The app's audit log, when this server's GOVERNOR_AUDIT_LOG is not it. */
+  auditLog?: string;
 }
 
 type Kind = "policy" | "enforce" | "auth" | "signature" | "config" | "intent" | "guard";
@@ -119,15 +121,15 @@ interface AuditLine {
   time?: string;
 }
 
-function findRecord(cwd: string, id: string, env: NodeJS.ProcessEnv) {
-  const where = env.GOVERNOR_AUDIT_LOG;
+function findRecord(cwd: string, id: string, given: string | undefined, env: NodeJS.ProcessEnv) {
+  const where = given ?? env.GOVERNOR_AUDIT_LOG;
   if (!where || where === "stderr")
     throw new DevToolError(
       "no_audit_log",
       where
         ? "GOVERNOR_AUDIT_LOG is stderr here: there is no file to look the request id up in."
         : "GOVERNOR_AUDIT_LOG is not set for this server, so there is no audit log to look the request id up in.",
-      "Set GOVERNOR_AUDIT_LOG=<file> for the app and for this MCP server (its env in the client's MCP config), or call again with `tool` and `deny_code` / `reason`.",
+      "Pass `auditLog` (the file the app's GOVERNOR_AUDIT_LOG names), or set GOVERNOR_AUDIT_LOG for this MCP server too; or call again with `tool` and `deny_code` / `reason`.",
       { request_id: id },
     );
   const file = path.resolve(cwd, where);
@@ -204,7 +206,7 @@ function policyRule(file: string, intent: Intent) {
 export function explainDenial(cwd: string, a: ExplainArgs, env: NodeJS.ProcessEnv) {
   let record: AuditLine | undefined;
   let auditLog: string | undefined;
-  if (a.request_id) ({ record, file: auditLog } = findRecord(cwd, a.request_id, env));
+  if (a.request_id) ({ record, file: auditLog } = findRecord(cwd, a.request_id, a.auditLog, env));
   const tool = record?.tool ?? a.tool;
   if (!tool)
     throw new DevToolError(

@@ -149,6 +149,8 @@ export interface Planned {
   report: Record<string, unknown>;
   diff: string;
   uncommitted: string[] | null;
+  /** What each changed file holds once written (absolute path -> text). */
+  after: Map<string, string>;
 }
 
 /** init's dry run for `cwd`: the report `init --dry-run --json` prints, the unified diff, the id. */
@@ -192,6 +194,7 @@ export async function planProject(
     report: dry.report,
     diff: changedFiles(plan).map(unifiedDiff).join(""),
     uncommitted: await uncommittedChanges(cwd),
+    after: new Map(changedFiles(plan).map((f) => [f.abs, f.after])),
   };
 }
 
@@ -204,6 +207,8 @@ export function changedPaths(a: Record<string, string>, b: Record<string, string
 export interface Applied {
   report: Record<string, unknown> | null;
   stderr: string;
+  /** Planned files whose text on disk is not what the plan showed (changed while init ran). */
+  differs: string[];
 }
 
 /** `governor init --yes` with the plan's options, once the tree is shown to be the planned one. */
@@ -233,5 +238,9 @@ export async function applyPlan(
       cwd: stored.cwd,
       ...(run.report && { report: run.report }),
     });
-  return { report: run.report, stderr: run.stderr };
+  // init planned once more inside runInit: check that what it wrote is what the agent was shown
+  const differs = [...now.after]
+    .filter(([abs, text]) => !existsSync(abs) || readFileSync(abs, "utf8") !== text)
+    .map(([abs]) => path.relative(stored.cwd, abs).split(path.sep).join("/"));
+  return { report: run.report, stderr: run.stderr, differs };
 }

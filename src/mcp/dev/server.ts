@@ -18,6 +18,7 @@ export interface DevServerOptions {
 
 const VERSION = "0.1.0";
 const PACKAGE_MANAGERS = ["npm", "pnpm", "yarn", "bun"] as const;
+const MAX_PLANS = 32;
 
 const cwdArg = z
   .string()
@@ -127,7 +128,10 @@ export function createDevMcpServer(options: DevServerOptions): McpServer {
         allowEdge: a.allowEdge,
       };
       const p = await planProject(dir, o, env, options.cwd);
+      plans.delete(p.id);
       plans.set(p.id, p.stored);
+      // a long session plans many times: keep the newest
+      for (const old of plans.keys()) if (plans.size > MAX_PLANS) plans.delete(old);
       const files = (p.report.files as { action: string }[] | undefined) ?? [];
       const changing = files.filter((f) => f.action !== "unchanged").length;
       const dirty = p.uncommitted?.length ? p.uncommitted : null;
@@ -212,6 +216,10 @@ export function createDevMcpServer(options: DevServerOptions): McpServer {
             cwd: stored.cwd,
             report: done.report,
             ...(done.stderr && { messages: done.stderr }),
+            ...(done.differs.length && {
+              differs: done.differs,
+              warning: `These files changed while init ran, so they hold something other than the plan's diff: ${done.differs.join(", ")}. Review them, or undo with the command below.`,
+            }),
             undo: `governor init --undo --cwd ${stored.cwd}`,
           },
           `Applied ${a.plan_id}. Next: governor_checklist.`,
@@ -304,6 +312,11 @@ export function createDevMcpServer(options: DevServerOptions): McpServer {
         deny_code: z.string().min(1).optional(),
         reason: z.string().optional(),
         policy: z.string().min(1).optional(),
+        auditLog: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("The app's audit log file (default: GOVERNOR_AUDIT_LOG of this server)."),
       },
       annotations: { ...readOnly, idempotentHint: true },
     },
