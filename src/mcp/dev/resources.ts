@@ -47,7 +47,7 @@ const HOW: Record<FrameworkId, string[]> = {
   ],
   langgraph: [
     '`StructuredTool` subclasses in a `ToolNode`: init gates `_call` with `onDeny: "return"`, so `ToolNode` sends the refusal to the model as that call\'s `ToolMessage`.',
-    "`new ToolNode(...)`, `createReactAgent`, `createAgent` sites holding tools init did not gate are wrapped with `governTools(...)`; at run time LangGraph's tools run through `@langchain/core`, which `governor/register` hooks.",
+    "`new ToolNode(...)`, `createReactAgent`, `createAgent` sites holding tools init did not gate are wrapped with `governTools(...)`.",
   ],
   "openai-agents": [
     '`tool({ execute })`: init gives the tool an explicit `name`, then gates inside `execute` with `onDeny: "return"` (a thrown denial would reach the model as "Please try again").',
@@ -94,8 +94,7 @@ export function frameworkGuide(id: FrameworkId): string {
     ...HOW[id].map((l) => `- ${l}`),
     `- ${hooks}`,
     "",
-    ...COMMON,
-    "",
+    ...COMMON.flatMap((p) => [p, ""]),
     "Before and after snippets of every form: docs/frameworks.md in the governor package.",
     "",
   ].join("\n");
