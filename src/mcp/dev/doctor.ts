@@ -1,4 +1,5 @@
 // governor_doctor: runDoctor's report as data (the same checks as `governor doctor --json`).
+import path from "node:path";
 import { gateSources } from "../../codemods/index.js";
 import { runDoctor } from "../../doctor/run.js";
 
@@ -10,7 +11,6 @@ export interface DoctorArgs {
 }
 
 export async function doctorReport(cwd: string, a: DoctorArgs, env: NodeJS.ProcessEnv) {
-  const path = await import("node:path");
   const report = await runDoctor({
     cwd,
     probes: a.probes ? path.resolve(cwd, a.probes) : undefined,

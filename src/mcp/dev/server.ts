@@ -5,7 +5,10 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { FRAMEWORK_IDS, FRAMEWORKS, type FrameworkId } from "../../frameworks.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { DevToolError, failed, ok, projectDir, scrubber } from "./result.js";
+import { packageRoot } from "./resources.js";
 import type { StoredPlan } from "./plan.js";
 
 export interface DevServerOptions {
@@ -16,7 +19,6 @@ export interface DevServerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const VERSION = "0.1.0";
 const PACKAGE_MANAGERS = ["npm", "pnpm", "yarn", "bun"] as const;
 const MAX_PLANS = 32;
 
@@ -46,6 +48,14 @@ const planArgs = {
     .describe("Gate tools Next.js Edge routes reach anyway (init --allow-edge)."),
 };
 
+function ownVersion(): string {
+  try {
+    return JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
 /** The `governor init` command that writes the same plan, for a person (or a read-only server). */
 function initCommand(cwd: string, o: StoredPlan["options"]): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -67,7 +77,7 @@ export function createDevMcpServer(options: DevServerOptions): McpServer {
   const plans = new Map<string, StoredPlan>();
   let applying: Promise<unknown> = Promise.resolve();
   const server = new McpServer(
-    { name: "governor-dev", version: VERSION },
+    { name: "governor-dev", version: ownVersion() },
     {
       instructions:
         "Adds governor (a policy gate in front of every tool call an agent makes) to a project. Start with governor_scan, show the user governor_plan's diff" +
