@@ -1,11 +1,12 @@
 // `governor mcp init`: the real CLI writing each client's project config, merging into what is there.
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   realpathSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -19,8 +20,14 @@ import { cleanEnv, root, run } from "../cli/helpers.js";
 
 const BIN = "node_modules/governor/bin/governor.js";
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function project(files: Record<string, string> = {}): string {
   const dir = realpathSync(mkdtempSync(path.join(tmpdir(), "governor-mcp-init-")));
+  made.push(dir);
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), text);
