@@ -11,7 +11,7 @@
 //      write). The SDK's own floor, an echo tool on the minimal server, is printed beside them.
 // Paired: each round runs both sides, the order alternating; medians over the rounds.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -172,5 +172,6 @@ try {
   );
 } finally {
   serve.kill();
+  rmSync(dir, { recursive: true, force: true });
 }
 process.exit(missed ? 1 : 0);
