@@ -29,7 +29,7 @@ export const mcpOptionsSchema = z.object({
 });
 export type McpOptions = z.infer<typeof mcpOptionsSchema>;
 
-const collect = (v: string, all: string[]) => [...all, v];
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 export const mcp = new Command("mcp")
   .description(
