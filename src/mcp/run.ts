@@ -5,7 +5,6 @@ import { createRequire } from "node:module";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { CliError } from "../cli-support/errors.js";
-import { isLoopback, startHttpHost } from "./http.js";
 
 export interface McpRunOptions {
   http: boolean;
@@ -68,7 +67,7 @@ async function devServer(o: McpRunOptions): Promise<Started> {
   return { createServer: () => server, close: async () => {} };
 }
 
-export function checkHttpOptions(o: McpRunOptions): void {
+export async function checkHttpOptions(o: McpRunOptions): Promise<void> {
   if (!o.http) {
     const given =
       o.port !== 8788 || o.host !== "127.0.0.1" || o.allowedHosts.length || o.allowedOrigins.length;
@@ -80,6 +79,8 @@ export function checkHttpOptions(o: McpRunOptions): void {
       );
     return;
   }
+  // Loaded for --http only: the stdio handshake never pays for the HTTP transport.
+  const { isLoopback } = await import("./http.js");
   if (!isLoopback(o.host) && !o.apiKey)
     throw new CliError(
       "mcp_key_required",
@@ -96,7 +97,7 @@ export async function runMcp(o: McpRunOptions): Promise<void> {
       "--allow-apply is for --dev only.",
       "Add --dev, or leave out --allow-apply.",
     );
-  checkHttpOptions(o);
+  await checkHttpOptions(o);
   const started = o.dev ? await devServer(o) : await enforceServer(o);
   let stopping = false;
   let stopTransport: () => Promise<void> = async () => {};
@@ -111,6 +112,7 @@ export async function runMcp(o: McpRunOptions): Promise<void> {
   // A gone client must not turn into a crash on a log write.
   process.stderr.on("error", () => {});
   if (o.http) {
+    const { startHttpHost } = await import("./http.js");
     let host;
     try {
       host = await startHttpHost({

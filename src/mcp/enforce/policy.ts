@@ -1,8 +1,6 @@
 // The policy this server can see, for governor://policy/summary and explain_decision: a --policy file
 // in governor serve's format (validated at startup: a bad file fails before the handshake), else the
 // enforce server's GET /api/v2/policy/summary (404: it has none), else nothing.
-import { compilePolicy, readPolicyFile } from "../../server/policy-file.js";
-import { PolicyError } from "../../server/policy.js";
 import { CliError } from "../../cli-support/errors.js";
 import type { EnforceHttp } from "./enforce-http.js";
 
@@ -25,7 +23,9 @@ export type SummaryResult = { summary: PolicySummary } | { none: string };
 export const NO_POLICY =
   "No policy is visible to this server: start it with --policy <file>, or point --url at an enforce server that answers GET /api/v2/policy/summary.";
 
+// serve's reader (and yaml behind it) loads only with --policy: the handshake stays fast without it.
 async function fromFile(file: string): Promise<PolicySummary> {
+  const { compilePolicy, readPolicyFile } = await import("../../server/policy-file.js");
   const p = compilePolicy(await readPolicyFile(file), file);
   return {
     source: file,
@@ -39,6 +39,7 @@ export async function loadPolicyFile(file: string): Promise<PolicySummary> {
   try {
     return await fromFile(file);
   } catch (err) {
+    const { PolicyError } = await import("../../server/policy.js");
     if (err instanceof PolicyError)
       throw new CliError(
         "policy_invalid",

@@ -7,7 +7,6 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { buildIntent, type Actor, type Intent } from "../../runtime/index.js";
 import { checkAndRecord, decide, type Checked, type EnforceContext } from "./context.js";
-import { explainIntent } from "./explain.js";
 import { RECENT_MAX } from "./recent.js";
 import {
   decisionFields,
@@ -236,6 +235,8 @@ export function createEnforceMcpServer(ctx: EnforceContext, version = "0.0.0"): 
       if (!trace.length) trace = await canonicalTrace(ctx, intent);
       const s = await ctx.policy.summary();
       const summary = "summary" in s ? s.summary : null;
+      // Loaded on first use: it reads serve's matcher (and yaml behind it).
+      const { explainIntent } = await import("./explain.js");
       const ex = explainIntent(intent, d, trace, summary, "none" in s ? s.none : "");
       const out = {
         decision: decided?.noDecision ? null : d.decision,
