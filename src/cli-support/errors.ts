@@ -3,6 +3,7 @@
 import { ZodError } from "zod";
 import { EXIT, type ExitCode } from "./exit.js";
 import { paint } from "./output.js";
+import { debugOn as runtimeDebugOn } from "../runtime/debug.js";
 
 export class CliError extends Error {
   readonly exitCode: ExitCode;
@@ -18,11 +19,10 @@ export class CliError extends Error {
   }
 }
 
-/** `--debug` only turns on the one switch the CLI and the runtime both read. */
-export function debugOn(flag: unknown, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (flag) env.GOVERNOR_DEBUG = "1";
-  const v = env.GOVERNOR_DEBUG;
-  return Boolean(v) && v !== "0" && v !== "false";
+/** `--debug` only turns on GOVERNOR_DEBUG, the one switch the CLI and the runtime both read. */
+export function debugOn(flag: unknown): boolean {
+  if (flag) process.env.GOVERNOR_DEBUG = "1";
+  return runtimeDebugOn();
 }
 
 /** Zod option errors as one readable line per problem, e.g. "--port: expected a number between 0 and 65535". */

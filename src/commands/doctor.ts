@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { z } from "zod";
 import {
   CliError,
+  debugOn,
   EXIT,
   handleError,
   usageExit,
@@ -46,7 +47,11 @@ export async function runDoctorCommand(
 ): Promise<number> {
   const cwd = path.resolve(o.cwd);
   if (!existsSync(cwd))
-    throw new CliError("cwd_missing", `--cwd ${o.cwd} does not exist.`, "Pass the directory of your project.");
+    throw new CliError(
+      "cwd_missing",
+      `--cwd ${o.cwd} does not exist.`,
+      "Pass the directory of your project.",
+    );
   const apiKey = resolveKey(
     { flag: "--api-key", env: "GOVERNOR_API_KEY" },
     { value: o.apiKey, file: o.apiKeyFile },
@@ -103,9 +108,11 @@ export const doctor = new Command("doctor")
     "after",
     "\nExit code: 0 nothing failed, 1 a check failed, 2 doctor itself could not run.\nExample: governor doctor --url http://127.0.0.1:8787 --strict",
   )
+  .option("--debug", "print stack traces on errors (sets GOVERNOR_DEBUG=1)")
   .showHelpAfterError("fix: run `governor doctor --help` for usage.")
   .exitOverride(usageExit)
   .action(async (opts) => {
+    debugOn(opts.debug);
     try {
       const options = doctorOptionsSchema.parse(opts);
       process.exitCode = await runDoctorCommand(options);

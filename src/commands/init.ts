@@ -5,7 +5,7 @@ import { PACKAGE_MANAGERS } from "../detectors/package-manager.js";
 import { gateSources } from "../codemods/index.js";
 import { FRAMEWORKS } from "../init/codemods.js";
 import { detectSpec, explicitSpec, type DependencySpec } from "../init/dependency-spec.js";
-import { formatError, InitError } from "../init/errors.js";
+import { CliError, debugOn, handleError, usageExit } from "../cli-support/index.js";
 import { runInit } from "../init/run.js";
 import { inferIntentEntry } from "../runtime/intent.js";
 
@@ -87,9 +87,16 @@ export const init = new Command("init")
     "--governor-spec <spec>",
     "the governor dependency to write (file:<path>, a .tgz, a git URL, npm:<name>@<range>); default: where this governor was installed from",
   )
-  .option("--debug", "print stack traces on errors", false)
+  .option("--debug", "print stack traces on errors (sets GOVERNOR_DEBUG=1)", false)
+  .addHelpText(
+    "after",
+    "\nExit code: 0 done (or nothing to do), 1 the type-check failed after the edit (rolled back), 2 init could not run.",
+  )
+  .showHelpAfterError("fix: run `governor init --help` for usage.")
+  .exitOverride(usageExit)
   .action(async (raw: Record<string, unknown>) => {
-    const debug = Boolean(raw.debug);
+    debugOn(raw.debug);
+    const json = Boolean(raw.json);
     try {
       const parsed = initOptionsSchema.safeParse({
         ...raw,
@@ -97,14 +104,14 @@ export const init = new Command("init")
       });
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new InitError(
+        throw new CliError(
           "invalid_option",
           `Invalid option --${issue?.path.join(".")}: ${issue?.message}.`,
           "Run `governor init --help` for the accepted values.",
         );
       }
       const { governorSpec, ...options } = parsed.data;
-      const code = await runInit(
+      const outcome = await runInit(
         { ...options, framework: options.framework as never },
         {
           gateSources,
@@ -116,14 +123,9 @@ export const init = new Command("init")
           err: (text) => process.stderr.write(text),
         },
       );
-      process.exitCode = code;
+      if (!outcome.ok)
+        handleError(outcome.error, { command: "init", json, reported: outcome.reported });
     } catch (e) {
-      process.stderr.write(formatError(e, debug) + "\n");
-      if (raw.json && e instanceof InitError && !e.reportPrinted) {
-        process.stdout.write(
-          JSON.stringify({ error: { code: e.code, message: e.message, fix: e.fix } }) + "\n",
-        );
-      }
-      process.exitCode = 1;
+      handleError(e, { command: "init", json });
     }
   });

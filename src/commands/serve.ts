@@ -1,9 +1,17 @@
 import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { CliError, handleError, print, resolveKey, usageExit } from "../cli-support/index.js";
+import {
+  CliError,
+  debugOn,
+  handleError,
+  print,
+  resolveKey,
+  usageExit,
+} from "../cli-support/index.js";
 import { policyWarning, startEnforceServer, PolicyError } from "../server/index.js";
 import { onParentExit } from "../server/parent-watch.js";
+import { PolicyFileError } from "../server/policy-file.js";
 import { signDecision } from "../runtime/token.js";
 
 export const serveOptionsSchema = z.object({
@@ -36,7 +44,11 @@ function resolvePolicy(given: string | undefined): string {
   if (given) return given;
   const found = DEFAULT_POLICY_FILES.find((f) => existsSync(f));
   if (found) return found;
-  throw new CliError("policy_missing", "no policy file given and none of governor.policy.{yaml,yml,json} is in this directory.", "Pass --policy <file>. A minimal policy:\n  version: 1\n  default: deny\n  rules:\n    - id: reads\n      effect: allow\n      when: { action: read }");
+  throw new CliError(
+    "policy_missing",
+    "no policy file given and none of governor.policy.{yaml,yml,json} is in this directory.",
+    "Pass --policy <file>. A minimal policy:\n  version: 1\n  default: deny\n  rules:\n    - id: reads\n      effect: allow\n      when: { action: read }",
+  );
 }
 
 export async function runServe(options: ServeOptions): Promise<void> {
@@ -56,15 +68,33 @@ export async function runServe(options: ServeOptions): Promise<void> {
         : undefined,
     });
   } catch (err) {
-    if (err instanceof PolicyError)
-      throw new CliError("policy_invalid", err.message, err.fix ?? "Fix the policy file and run governor serve again.");
+    if (err instanceof PolicyError) {
+      const missing = err instanceof PolicyFileError && err.problem === "missing";
+      throw new CliError(
+        missing ? "policy_missing" : "policy_invalid",
+        err.message,
+        err.fix ?? "Fix the policy file and run governor serve again.",
+      );
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE")
-      throw new CliError("port_in_use", `port ${options.port} on ${options.host} is already in use.`, "Pick another with --port <n>, or --port 0 for any free port.");
+      throw new CliError(
+        "port_in_use",
+        `port ${options.port} on ${options.host} is already in use.`,
+        "Pick another with --port <n>, or --port 0 for any free port.",
+      );
     if (code === "EACCES")
-      throw new CliError("listen_refused", `not allowed to listen on ${options.host}:${options.port}.`, "Use a port above 1024, e.g. --port 8787.");
+      throw new CliError(
+        "listen_refused",
+        `not allowed to listen on ${options.host}:${options.port}.`,
+        "Use a port above 1024, e.g. --port 8787.",
+      );
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
-      throw new CliError("host_unavailable", `cannot listen on host ${options.host}.`, "Use --host 127.0.0.1 (or an address of this machine).");
+      throw new CliError(
+        "host_unavailable",
+        `cannot listen on host ${options.host}.`,
+        "Use --host 127.0.0.1 (or an address of this machine).",
+      );
     throw err;
   }
   // Handlers first: a script that kills us as soon as it reads the URL must still get a clean exit 0.
@@ -135,9 +165,11 @@ export const serve = new Command("serve")
     "after",
     "\nThe first line on stdout is `listening on http://HOST:PORT`. One line per decision goes to stderr.",
   )
+  .option("--debug", "print stack traces on errors (sets GOVERNOR_DEBUG=1)")
   .showHelpAfterError("fix: run `governor serve --help` for usage.")
   .exitOverride(usageExit)
   .action(async (opts) => {
+    debugOn(opts.debug);
     try {
       const parsed = serveOptionsSchema.parse(opts);
       const env = process.env;

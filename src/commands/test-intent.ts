@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ZodError } from "zod";
 import {
   CliError,
+  debugOn,
   EXIT,
   handleError,
   optionError,
@@ -127,7 +128,9 @@ function noDecision(
   return EXIT.error;
 }
 
-function noDecisionError(why: ReturnType<typeof explainNoDecision>): CliError & { status?: number } {
+function noDecisionError(
+  why: ReturnType<typeof explainNoDecision>,
+): CliError & { status?: number } {
   return Object.assign(new CliError(why.code, why.message, why.fix), {
     status: why.status,
   });
@@ -221,9 +224,11 @@ export const testIntent = new Command("test-intent")
     "after",
     "\nExamples:\n  governor test-intent --url http://127.0.0.1:8787 --action query --resource postgres_db:users\n  governor test-intent --tool refund_payment --args '{\"amount\":20}' --expect deny",
   )
+  .option("--debug", "print stack traces on errors (sets GOVERNOR_DEBUG=1)")
   .showHelpAfterError("fix: run `governor test-intent --help` for usage.")
   .exitOverride(usageExit)
   .action(async (opts) => {
+    debugOn(opts.debug);
     try {
       const options = testIntentOptionsSchema.parse(opts);
       process.exitCode = await runTestIntent(options);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, posix, relative, resolve } from "node:path";
 import { ts } from "ts-morph";
 import type { PathAlias } from "../codemods/modules.js";
-import { InitError } from "../init/errors.js";
+import { CliError } from "../cli-support/errors.js";
 import { jsonErrorText } from "../init/json-edit.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
 import {
@@ -93,7 +93,7 @@ function readJson(file: string): { value: Record<string, unknown>; text: string 
       throw new Error("not an object");
     return { value: value as Record<string, unknown>, text };
   } catch (e) {
-    throw new InitError(
+    throw new CliError(
       "package_json_invalid",
       `${file} is not valid JSON (${jsonErrorText(e)}).`,
       "Fix package.json so it parses, then rerun governor init.",
@@ -204,7 +204,7 @@ function dropScannedLinks(packages: PackageProject[]): void {
 export function detectProject(cwd: string, options: DetectOptions = {}): ProjectDetection {
   const root = resolve(cwd);
   if (!existsSync(join(root, "package.json"))) {
-    throw new InitError(
+    throw new CliError(
       "not_a_package",
       `No package.json in ${root}.`,
       "Run governor init in your project's directory, or pass --cwd <dir>.",

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { decodeUtf8 } from "../detectors/files.js";
 import type { Backup } from "./backup.js";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
+import { EXIT } from "../cli-support/exit.js";
 import { changedFiles, type Plan } from "./plan.js";
 import { typecheck, type TypecheckResult } from "./typecheck.js";
 import { syntaxError } from "./verify.js";
@@ -37,7 +38,7 @@ const textOf = (abs: string) => {
   return decodeUtf8(bytes)?.text ?? bytes.toString("utf8");
 };
 
-function rollbackAnd(backup: Backup, error: InitError): never {
+function rollbackAnd(backup: Backup, error: CliError): never {
   backup.rollback();
   throw error;
 }
@@ -70,9 +71,9 @@ export async function applyFiles(
     for (const file of changed) writer.writeFile(file);
   } catch (e) {
     const error =
-      e instanceof InitError
+      e instanceof CliError
         ? e
-        : new InitError(
+        : new CliError(
             "write_failed",
             `Could not write a file: ${(e as Error).message}. Every change was rolled back.`,
             "Check file permissions and rerun governor init.",
@@ -86,7 +87,7 @@ export async function applyFiles(
     if (why) {
       rollbackAnd(
         backup,
-        new InitError(
+        new CliError(
           "reparse_failed",
           `${file.path} no longer parses after init's edit (${why}). Every change was rolled back; no file was left modified.`,
           `Rerun with --exclude ${file.path} and gate that file by hand, and report the file's shape to the governor issue tracker.`,
@@ -126,10 +127,11 @@ export async function applyFiles(
     if (now && !now.ok) {
       rollbackAnd(
         backup,
-        new InitError(
+        new CliError(
           "typecheck_failed",
           `${label} type-checked before init but not after (${now.count} error${now.count === 1 ? "" : "s"}):\n  ${now.errors.join("\n  ") || "tsc failed"}\nEvery change was rolled back.`,
           "Report this to the governor issue tracker; meanwhile rerun with --exclude <file> for the file named above.",
+          { exit: EXIT.failed },
         ),
       );
     }

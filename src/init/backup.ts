@@ -23,7 +23,7 @@ import {
   writeRecord,
   type Manifest,
 } from "./backup-record.js";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 import { applyRestore, backupDirProblem, prepareRestore } from "./restore.js";
 
 // Originals of every file init changes, under .governor/backup/<timestamp>/, with a manifest that also
@@ -58,7 +58,7 @@ export class Backup {
     if (this.created) return;
     const stateProblem = stateDirProblem(this.realRoot);
     if (stateProblem) {
-      throw new InitError(
+      throw new CliError(
         "backup_unsafe",
         `Not writing anything: ${stateProblem}.`,
         `Set ${STATE_DIR_ENV} to a directory outside the project, then rerun governor init.`,
@@ -76,7 +76,7 @@ export class Backup {
       }
       if (st.isSymbolicLink() || !st.isDirectory()) {
         const shown = part === "backup" ? ".governor/backup" : ".governor";
-        throw new InitError(
+        throw new CliError(
           "backup_unsafe",
           `${shown} in ${this.root} is ${st.isSymbolicLink() ? "a symbolic link" : "not a directory"}; init keeps its backups only in a real directory inside the project, so it wrote nothing.`,
           `Check what ${shown} is and remove it (\`rm ${shown}\`), then rerun governor init.`,
@@ -103,7 +103,7 @@ export class Backup {
         manifest: this.manifest,
       });
     } catch (e) {
-      throw new InitError(
+      throw new CliError(
         "write_failed",
         `Could not record the backup in ${stateDir()} (${(e as Error).message}); undo needs that record.`,
         `Make that directory writable, or set ${STATE_DIR_ENV} to a writable directory, then rerun governor init.`,
@@ -168,7 +168,7 @@ export class Backup {
     try {
       applyRestore(this.realRoot, prepareRestore(this.realRoot, this.dir, this.manifest).steps);
     } catch (e) {
-      throw new InitError(
+      throw new CliError(
         "write_failed",
         `init stopped, and could not put every file back: ${(e as Error).message} The originals are kept in ${this.dir}.`,
         "Fix what that names, then run `governor init --undo`.",
@@ -222,7 +222,7 @@ export function undoLatest(root: string, force = false): UndoResult {
   try {
     realRoot = realpathSync(root);
   } catch {
-    throw new InitError(
+    throw new CliError(
       "nothing_to_undo",
       `${root} does not exist.`,
       "Run --undo from the directory you ran governor init in (or pass the same --cwd).",
@@ -230,7 +230,7 @@ export function undoLatest(root: string, force = false): UndoResult {
   }
   const stateProblem = stateDirProblem(realRoot);
   if (stateProblem) {
-    throw new InitError(
+    throw new CliError(
       "undo_unverified",
       `Not undoing anything: ${stateProblem}.`,
       `Unset ${STATE_DIR_ENV} (or point it outside the project) to use the records init wrote there, or restore the files from git.`,
@@ -245,13 +245,13 @@ export function undoLatest(root: string, force = false): UndoResult {
   const record = records[records.length - 1];
   if (!record) {
     if (ignored.length) {
-      throw new InitError(
+      throw new CliError(
         "undo_unverified",
         `${ignored.length === 1 ? "The backup" : "The backups"} ${ignored.map((n) => join(BACKUP_ROOT, n)).join(", ")} in ${root} ${ignored.length === 1 ? "was" : "were"} not made by governor init for this project as this user (no record of ${ignored.length === 1 ? "it" : "them"} in ${stateDir()}), so undo will not use ${ignored.length === 1 ? "it" : "them"}: a repository can commit a backup that writes anywhere. Nothing was restored.`,
         `Restore your files from git instead (\`git status\`, then \`git restore <file>\`), and delete ${BACKUP_ROOT} if you did not make it. If you ran init as another user or with another ${STATE_DIR_ENV}, run --undo the same way.`,
       );
     }
-    throw new InitError(
+    throw new CliError(
       "nothing_to_undo",
       `No governor init backup for ${root}.`,
       "Run --undo from the directory you ran governor init in (or pass the same --cwd).",
@@ -262,7 +262,7 @@ export function undoLatest(root: string, force = false): UndoResult {
   const where = backupDirProblem(realRoot, [".governor", "backup", record.backup]);
   if (where) {
     const gone = where.endsWith("is missing");
-    throw new InitError(
+    throw new CliError(
       gone ? "undo_failed" : "undo_unsafe",
       `The backup of the last governor init (${join(BACKUP_ROOT, record.backup)}) cannot be used: ${where}. Nothing was restored.`,
       gone
@@ -272,7 +272,7 @@ export function undoLatest(root: string, force = false): UndoResult {
   }
   const { steps, edited } = prepareRestore(realRoot, dir, record.manifest);
   if (edited.length && !force) {
-    throw new InitError(
+    throw new CliError(
       "undo_conflict",
       `These files changed after governor init wrote them: ${edited.join(", ")}. Undo would overwrite those edits; nothing was restored.`,
       "Commit or copy your edits first, then run `governor init --undo --allow-dirty` to restore anyway.",

@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 
 // Which dependency spec installs the governor that is running: the npm name `governor` belongs to an
 // unrelated package, so a bare range would install a stranger's code (or fail with ETARGET).
 
 export interface DependencySpec {
   /** The spec to write into the package.json in `pkgDir` (file: paths are relative to it). Throws
-   *  InitError("governor_spec_unknown") when nothing tells where governor came from. */
+   *  CliError("governor_spec_unknown") when nothing tells where governor came from. */
   specFor(pkgDir: string): string;
   /** Where it came from, for the report: "the local checkout at /src/governor". */
   source: string;
@@ -39,7 +39,7 @@ function unknownSpec(why: string): DependencySpec {
   return {
     source: "unknown",
     specFor: () => {
-      throw new InitError(
+      throw new CliError(
         "governor_spec_unknown",
         `Cannot tell which dependency installs this governor: ${why}. init will not write a bare version range, because the npm package named "governor" is not this project.`,
         UNKNOWN_FIX,
@@ -57,7 +57,7 @@ const PATH_LIKE = /^(?:\.{1,2}(?:\/|\\|$)|\/|~\/|[a-zA-Z]:[\\/])|\.(?:tgz|tar\.g
 export function explicitSpec(raw: string, cwd: string, from: string): DependencySpec {
   const spec = raw.trim();
   const bad = (why: string) =>
-    new InitError(
+    new CliError(
       "invalid_option",
       `${from} ${JSON.stringify(raw)} ${why}.`,
       "Use file:<path to a checkout or .tgz>, a git URL (git+https://..., github:owner/repo#ref), a tarball URL, or npm:<name>@<range>.",

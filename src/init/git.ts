@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 
 // Uncommitted changes under `dir`, so init never mixes its edits into work the user has not saved.
 // null when `dir` is not inside a git work tree (or git is missing): nothing to protect there.
@@ -36,7 +36,7 @@ const NODE_MODULES = /(^|\/)node_modules(\/|$)/;
 
 /** The dirty-tree refusal: installed dependencies that no .gitignore lists are named once, with the
  *  one-line fix; other paths are listed up to a few, with how many more. */
-export function dirtyTreeError(dirty: string[]): InitError {
+export function dirtyTreeError(dirty: string[]): CliError {
   const modules = dirty.filter((p) => NODE_MODULES.test(p));
   const rest = dirty.filter((p) => !NODE_MODULES.test(p));
   const parts: string[] = [];
@@ -69,7 +69,7 @@ export function dirtyTreeError(dirty: string[]): InitError {
       ? "Commit or stash your changes first, or rerun with --allow-dirty to proceed anyway."
       : "Then rerun governor init, or rerun with --allow-dirty to proceed anyway.",
   );
-  return new InitError(
+  return new CliError(
     "dirty_tree",
     `The git working tree is not clean (${parts.join("; ")}). init refuses so its edits stay easy to review and revert.`,
     fixes.join(" "),

@@ -1,6 +1,6 @@
 import { execa } from "execa";
 import type { PackageManager } from "../detectors/package-manager.js";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 
 // Installs the dependency init added to package.json, with the project's own package manager.
 
@@ -35,7 +35,7 @@ export async function runInstall(step: InstallStep): Promise<void> {
       result.code === "ENOENT"
         ? `${step.command} is not installed or not on PATH`
         : `exit code ${result.exitCode}`;
-    throw new InitError(
+    throw new CliError(
       "install_failed",
       `\`${displayCommand(step)}\` failed in ${step.cwd} (${why}).${tail ? `\n  ${tail}` : ""}\n` +
         "Your source changes are in place; only the install did not happen.",

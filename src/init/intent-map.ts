@@ -1,4 +1,4 @@
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 import { findObjectProperty, insertProperty, jsonErrorText, parseJsonObject } from "./json-edit.js";
 
 // Adds one governor.config.json entry per gated tool, with the intent inferred from its name, so the
@@ -16,7 +16,7 @@ export function mergeIntentMap(
   let config: Record<string, unknown> = {};
   if (existing?.startsWith("\uFEFF")) {
     // JSON has no BOM; governor's runtime would refuse the file just the same at start
-    throw new InitError(
+    throw new CliError(
       "config_invalid",
       `${displayPath} starts with a UTF-8 byte order mark (BOM), which JSON does not allow and governor's runtime cannot read; init will not overwrite it.`,
       `Save ${displayPath} as UTF-8 without a BOM (\`sed -i '1s/^\\xEF\\xBB\\xBF//' ${displayPath}\`) and rerun governor init.`,
@@ -29,7 +29,7 @@ export function mergeIntentMap(
         throw new Error("the top level is not an object");
       config = parsed as Record<string, unknown>;
     } catch (e) {
-      throw new InitError(
+      throw new CliError(
         "config_invalid",
         `${displayPath} is not valid JSON (${jsonErrorText(e)}); init will not overwrite it.`,
         `Fix ${displayPath} (or move it away) and rerun governor init.`,
@@ -40,7 +40,7 @@ export function mergeIntentMap(
     config.tools !== undefined &&
     (!config.tools || typeof config.tools !== "object" || Array.isArray(config.tools))
   ) {
-    throw new InitError(
+    throw new CliError(
       "config_invalid",
       `${displayPath}: "tools" must be an object of tool name -> intent entry; init will not overwrite it.`,
       `Fix "tools" in ${displayPath} (or move the file away) and rerun governor init.`,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProjectDetection, PackageProject } from "../detectors/project.js";
 import type { Framework, GateSources } from "./codemods.js";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 import { findEnvTemplate, mergeEnvTemplate, readEnvTemplate } from "./env-template.js";
 import { isBareRegistrySpec, type DependencySpec } from "./dependency-spec.js";
 import { installStep, type InstallStep } from "./install.js";
@@ -295,9 +295,9 @@ export function edgeReach(r: EdgeRouteReport): string {
 }
 
 /** The refusal when Edge routes reach tools and --allow-edge was not given. */
-export function edgeRouteError(routes: EdgeRouteReport[]): InitError {
+export function edgeRouteError(routes: EdgeRouteReport[]): CliError {
   const list = routes.map((r) => `\n  ${r.file} (${r.why}) reaches ${edgeReach(r)}`).join("");
-  return new InitError(
+  return new CliError(
     "edge_route",
     `${routes.length} file(s) run on the Edge runtime, where governor cannot load (it needs Node.js), and reach tools:${list}\n` +
       "Gating those tools would break the route; leaving them would run them ungated. Nothing was written.",

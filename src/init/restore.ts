@@ -15,7 +15,7 @@ import {
 import { dirname, isAbsolute, join, posix, relative, resolve, sep, win32 } from "node:path";
 import { LOCKFILE_NAMES } from "../detectors/package-manager.js";
 import { sha256, type Manifest, type ManifestEntry } from "./backup-record.js";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 
 // Putting files back (undo and rollback) only inside the project: every path is checked, then resolved
 // through the real file system, before anything is written. All or nothing.
@@ -105,11 +105,11 @@ function locate(
   return { writeTo, present: st ? here : null };
 }
 
-function unsafe(problems: string[]): InitError {
+function unsafe(problems: string[]): CliError {
   const shown =
     problems.slice(0, 5).join("; ") +
     (problems.length > 5 ? `; and ${problems.length - 5} more` : "");
-  return new InitError(
+  return new CliError(
     "undo_unsafe",
     `Refusing to restore: ${shown}. Undo writes only inside the project and never through a link that leaves it; nothing was restored.`,
     "Put those paths back as plain files and directories inside the project (a checkout or pull can replace a directory with a link), then rerun; or restore the files from git.",
@@ -159,7 +159,7 @@ export function prepareRestore(
     else copies.set(f, c);
   }
   if (unverified.length) {
-    throw new InitError(
+    throw new CliError(
       "undo_unverified",
       `The backup in ${dir} is not the one init made: ${unverified.slice(0, 5).join("; ")}. Nothing was restored.`,
       "Restore the files from git instead (`git status`, then `git restore <file>`).",

@@ -8,7 +8,7 @@ import { applyFiles } from "./apply.js";
 import { Backup, undoLatest } from "./backup.js";
 import type { Framework, GateSources } from "./codemods.js";
 import type { DependencySpec } from "./dependency-spec.js";
-import { InitError } from "./errors.js";
+import { asCliError, CliError } from "../cli-support/errors.js";
 import { dirtyTreeError, uncommittedChanges } from "./git.js";
 import { displayCommand } from "./install.js";
 import { acceptScripts, buildPlan, changedFiles, edgeRouteError, type Plan } from "./plan.js";
@@ -65,7 +65,7 @@ function previewDiffs(plan: Plan): string {
   ].join("\n");
 }
 
-async function runUndo(options: InitOptions, deps: InitDeps): Promise<number> {
+async function runUndo(options: InitOptions, deps: InitDeps): Promise<InitOutcome> {
   const { files, ignored, manifestChanged } = undoLatest(options.cwd, options.allowDirty);
   if (options.json) {
     deps.out(
@@ -94,10 +94,14 @@ async function runUndo(options: InitOptions, deps: InitDeps): Promise<number> {
       );
     }
   }
-  return 0;
+  return DONE;
 }
 
-export async function runInit(options: InitOptions, deps: InitDeps): Promise<number> {
+/** What init did: done, or stopped by an error that the printed report may already carry. */
+export type InitOutcome = { ok: true } | { ok: false; error: CliError; reported: boolean };
+const DONE: InitOutcome = { ok: true };
+
+export async function runInit(options: InitOptions, deps: InitDeps): Promise<InitOutcome> {
   if (options.undo) return runUndo(options, deps);
   const { out } = deps;
   const interactive = deps.interactive && !options.json;
@@ -110,7 +114,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     });
     if (below.length) {
       const report = packagesBelowReport(options.cwd, below, process.cwd());
-      const error = new InitError("not_a_package", report.message, report.fix);
+      const error = new CliError("not_a_package", report.message, report.fix);
       if (options.json) {
         out(
           JSON.stringify(
@@ -122,9 +126,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
             2,
           ) + "\n",
         );
-        error.reportPrinted = true;
       }
-      throw error;
+      return { ok: false, error, reported: options.json };
     }
   }
 
@@ -159,9 +162,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
           2,
         ) + "\n",
       );
-      error.reportPrinted = true;
     }
-    throw error;
+    return { ok: false, error, reported: options.json };
   }
   for (const note of [noToolsNote(plan), skippedNote(plan)]) if (note) plan.warnings.push(note);
   let changed = changedFiles(plan);
@@ -193,8 +195,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
       out(
         `Detected:\n${detectedText(plan)}\n\n${summaryText(plan, { dryRun: options.dryRun, applied: false }, extras)}\n`,
       );
-    error.reportPrinted = true;
-    throw error;
+    return { ok: false, error, reported: true };
   }
 
   if (options.dryRun) {
@@ -205,26 +206,25 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     printReport(false);
     if (!options.json)
       out("\nThis was a dry run: nothing was written. Rerun without --dry-run to apply.\n");
-    return 0;
+    return DONE;
   }
 
   if (changed.length === 0 && !plan.install && !offerScripts) {
     printReport(true);
     if (!options.json) out("\nAlready set up: nothing to change.\n");
-    return 0;
+    return DONE;
   }
 
   if (!options.yes) {
     if (!interactive) {
       if (!options.json) out(`Detected:\n${detectedText(plan)}\n\n`);
       printReport(false);
-      const refusal = new InitError(
+      const refusal = new CliError(
         "needs_confirmation",
         `Not writing anything: this is a non-interactive run (${process.env.CI ? "CI is set" : "not attached to a terminal"}) and --yes was not passed.`,
         "Review the plan above (or see the diffs with --dry-run), then rerun with --yes to apply it.",
       );
-      refusal.reportPrinted = true;
-      throw refusal;
+      return { ok: false, error: refusal, reported: true };
     }
     clack.intro("governor init");
     clack.note(detectedText(plan), "Detected");
@@ -244,7 +244,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
       });
       if (clack.isCancel(add)) {
         clack.cancel("Nothing was written.");
-        throw new InitError(
+        throw new CliError(
           "cancelled",
           "Cancelled: nothing was written.",
           "Rerun governor init when you are ready (add --yes to skip the question).",
@@ -255,7 +255,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
       changed = changedFiles(plan);
       if (changed.length === 0 && !plan.install) {
         clack.outro("Already set up: nothing to change.");
-        return 0;
+        return DONE;
       }
     }
     clack.log.message(previewDiffs(plan));
@@ -266,7 +266,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     });
     if (clack.isCancel(answer) || answer !== true) {
       clack.cancel("Nothing was written.");
-      throw new InitError(
+      throw new CliError(
         "cancelled",
         "Cancelled: nothing was written.",
         "Rerun governor init when you are ready (add --yes to skip the question).",
@@ -285,7 +285,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
       deps.err(`\nInterrupted (${signal}): every change was rolled back.\n`);
     } catch (e) {
       // The rollback's own error says where the originals are and to run --undo.
-      const fix = e instanceof InitError && e.fix ? `\n${e.fix}` : "";
+      const fix = e instanceof CliError && e.fix ? `\n${e.fix}` : "";
       deps.err(`\nInterrupted (${signal}): ${(e as Error).message}${fix}\n`);
     }
     process.exit(130);
@@ -338,9 +338,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
     out("\n" + nextStepsText(plan) + "\n");
   }
   if (installError) {
-    if (installError instanceof InitError) installError.reportPrinted = true;
-    throw installError;
+    return { ok: false, error: asCliError(installError, "init"), reported: true };
   }
   if (interactive) clack.outro("governor is wired in. Run `governor doctor` next.");
-  return 0;
+  return DONE;
 }

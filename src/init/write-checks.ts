@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { decodeUtf8 } from "../detectors/files.js";
 import { LOCKFILE_NAMES } from "../detectors/package-manager.js";
 import { BACKUP_ROOT } from "./backup.js";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 import type { InstallStep } from "./install.js";
 import type { PlannedFile } from "./plan.js";
 
@@ -195,9 +195,9 @@ export function refusedWrites(
   return out;
 }
 
-export function refusedError(refused: RefusedWrite[]): InitError {
+export function refusedError(refused: RefusedWrite[]): CliError {
   const lines = refused.map((r) => `${r.path} ${r.reason}`);
-  return new InitError(
+  return new CliError(
     "write_refused",
     `init will not write ${refused.length === 1 ? "this file" : `these ${refused.length} files`}:\n  ${lines.join("\n  ")}\nNothing was written.`,
     refused.map((r) => `${r.path}: ${r.fix}`).join("\n     "),

@@ -3,7 +3,7 @@ import { join, relative, sep } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { LOCKFILE_NAMES } from "../detectors/package-manager.js";
 import type { Backup } from "./backup.js";
-import { InitError } from "./errors.js";
+import { CliError } from "../cli-support/errors.js";
 import { displayCommand, runInstall, type InstallStep } from "./install.js";
 import type { PlannedFile } from "./plan.js";
 import { bytesFor, realRootOf, refusal, refusedError, resolveTarget } from "./write-checks.js";
@@ -61,7 +61,7 @@ export function diskWriter(root: string, backup: Backup): Writer {
       let bytes = bytesFor(disk, file.before, file.after);
       if (bytes === "not-utf8") throw refusedError([refusal(file.path, "not-utf8")]);
       if (bytes === null) {
-        throw new InitError(
+        throw new CliError(
           "file_changed",
           `${file.path} changed on disk while init was running; nothing of it was overwritten.`,
           "Rerun governor init.",

@@ -80,14 +80,17 @@ describe.concurrent("governor serve --api-key-file", () => {
     const cases: [string[], RegExp][] = [
       [
         ["--api-key-file", path.join(dir, "nope.key")],
-        /^error --api-key-file .*nope\.key does not exist\.\nfix: Write the key alone into that file/,
+        /^error \[key_file\]: --api-key-file .*nope\.key does not exist\.\nfix: Write the key alone into that file/,
       ],
-      [["--api-key-file", empty], /^error --api-key-file .*empty\.key is empty\./],
-      [["--api-key-file", two], /^error --api-key-file .*two\.key holds more than one line\./],
-      [["--api-key-file", dir], /^error --api-key-file .* is a directory\./],
+      [["--api-key-file", empty], /^error \[key_file\]: --api-key-file .*empty\.key is empty\./],
+      [
+        ["--api-key-file", two],
+        /^error \[key_file\]: --api-key-file .*two\.key holds more than one line\./,
+      ],
+      [["--api-key-file", dir], /^error \[key_file\]: --api-key-file .* is a directory\./],
       [
         ["--api-key-file", keyFile, "--api-key", KEY],
-        /^error --api-key and --api-key-file are both given\./,
+        /^error \[invalid_options\]: --api-key and --api-key-file are both given\./,
       ],
     ];
     const results = await Promise.all(
@@ -122,7 +125,9 @@ describe.concurrent("governor test-intent and doctor --api-key-file", () => {
     const missing = path.join(dir, "missing.key");
     const text = await run(["test-intent", ...read, "--url", srv.url, "--api-key-file", missing]);
     expect(text.code).toBe(2);
-    expect(text.stderr).toMatch(/^error --api-key-file .*missing\.key does not exist\./);
+    expect(text.stderr).toMatch(
+      /^error \[key_file\]: --api-key-file .*missing\.key does not exist\./,
+    );
     const json = await run([
       "test-intent",
       ...read,
@@ -190,6 +195,8 @@ describe.concurrent("governor test-intent and doctor --api-key-file", () => {
       path.join(dir, "missing.key"),
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^error --api-key-file .*missing\.key does not exist\./);
+    expect(bad.stderr).toMatch(
+      /^error \[key_file\]: --api-key-file .*missing\.key does not exist\./,
+    );
   });
 });

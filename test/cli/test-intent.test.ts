@@ -150,7 +150,7 @@ describe.concurrent("governor test-intent", () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^error enforce refused governor's credentials \(HTTP 401: .*\): no API key was sent\.\nfix: This enforce server needs a key: pass --api-key <key> or set GOVERNOR_API_KEY/,
+      /^error \[auth_failed\]: enforce refused governor's credentials \(HTTP 401: .*\): no API key was sent\.\nfix: This enforce server needs a key: pass --api-key <key> or set GOVERNOR_API_KEY/,
     );
     expect(r.stderr).not.toMatch(/tool was not run|GOVERNOR_HEADERS/);
   });

@@ -257,7 +257,7 @@ describe(
       const dir = smallApp();
       const before = snapshot(dir);
       const r = runCli(cli, [...APPLY, "--cwd", dir]);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr).toContain("error [governor_spec_unknown]");
       expect(r.stderr).toMatch(/--governor-spec/);
       expect(JSON.parse(r.stdout).error.code).toBe("governor_spec_unknown");
@@ -326,7 +326,7 @@ describe("an explicit spec", { timeout: 180_000 }, () => {
       const dir = smallApp();
       const before = snapshot(dir);
       const r = runInit([...APPLY, "--cwd", dir, "--governor-spec", spec]);
-      expect(r.code, spec).toBe(1);
+      expect(r.code, spec).toBe(2);
       expect(r.stderr, spec).toContain("error [invalid_option]");
       expect(snapshot(dir), spec).toEqual(before);
     }

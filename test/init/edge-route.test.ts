@@ -79,7 +79,7 @@ const APPLY = ["--yes", "--json", "--no-install", "--governor-spec", `file:${REP
 function expectRefused(dir: string, route: string, args: string[] = APPLY): void {
   const before = snapshot(dir);
   const r = runInit([...args, "--cwd", dir]);
-  expect(r.code, r.stderr).toBe(1);
+  expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toContain("error [edge_route]");
   expect(r.stderr).toContain(route);
   expect(r.stderr).toMatch(/--allow-edge/);

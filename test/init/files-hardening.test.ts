@@ -107,7 +107,7 @@ describe("finding 7: init and symlinks", () => {
 
     for (const args of [APPLY, ["--dry-run", "--json"]]) {
       const r = runInit([...args, "--cwd", dir]);
-      expect(r.code, r.stderr).toBe(1);
+      expect(r.code, r.stderr).toBe(2);
       const report = json<Full>(r);
       expect(report.error?.code).toBe("write_refused");
       expect(report.refused!.map((f) => f.path).sort()).toEqual([
@@ -131,7 +131,7 @@ describe("finding 7: init and symlinks", () => {
     symlinkSync(join(out, "new.env"), join(dir, ".env.example"));
     gitInit(dir);
     const r = runInit([...APPLY, "--cwd", dir]);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(2);
     expect(json<Full>(r).refused).toEqual([
       expect.objectContaining({ path: ".env.example", why: "link-broken" }),
     ]);
@@ -170,7 +170,7 @@ describe("finding 7: init and symlinks", () => {
     gitInit(dir);
     // with the install planned (no --no-install): npm would write through the lockfile link
     const r = runInit(["--dry-run", "--json", "--cwd", dir]);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(2);
     expect(
       json<Full>(r)
         .refused!.map((f) => [f.path, f.why])
@@ -179,7 +179,7 @@ describe("finding 7: init and symlinks", () => {
       [".governor", "link-outside"],
       ["package-lock.json", "link-outside"],
     ]);
-    expect(runInit([...APPLY, "--cwd", dir]).code).toBe(1);
+    expect(runInit([...APPLY, "--cwd", dir]).code).toBe(2);
     expect(
       readFileSync(join(out, "lock.json")).equals(
         readFileSync(join(FIXTURES, "ts-esm-npm", "package-lock.json")),
@@ -191,7 +191,7 @@ describe("finding 7: init and symlinks", () => {
     writeFileSync(join(out, "npmrc"), "//registry.npmjs.org/:_authToken=npm_SECRETTOKEN123\n");
     link(leak, "package.json", join(out, "npmrc"));
     const l = runInit(["--dry-run", "--cwd", leak]);
-    expect(l.code).toBe(1);
+    expect(l.code).toBe(2);
     expect(l.stderr).toContain("package_json_invalid");
     expect(l.stdout + l.stderr).not.toMatch(/registry|authToken|SECRET/);
   });
@@ -343,7 +343,7 @@ describe("finding 10: bytes init did not edit stay as they were", () => {
     gitInit(dir);
     const before = snapshot(dir);
     const r = runInit([...APPLY, "--cwd", dir]);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(2);
     const report = json<Full>(r);
     expect(report.error?.code).toBe("write_refused");
     expect(report.refused).toEqual([
@@ -364,7 +364,7 @@ describe("first-time user", () => {
       writeFileSync(join(dir, "node_modules", `pkg${i}`, "index.js"), "module.exports = 1;\n");
     }
     const r = runInit(["--yes", "--no-install", "--cwd", dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("dirty_tree");
     expect(r.stderr).toContain("echo node_modules >> .gitignore");
     expect(r.stderr).not.toMatch(/node_modules\/pkg\d/);
@@ -373,7 +373,7 @@ describe("first-time user", () => {
     // other uncommitted files are capped, with how many more
     for (let i = 0; i < 40; i++) writeFileSync(join(dir, "src", `new${i}.ts`), "export {};\n");
     const many = runInit(["--yes", "--no-install", "--cwd", dir]);
-    expect(many.code).toBe(1);
+    expect(many.code).toBe(2);
     expect(many.stderr).toMatch(/and 3\d more/);
     expect((many.stderr.match(/src\/new\d+\.ts/g) ?? []).length).toBeLessThanOrEqual(10);
   });

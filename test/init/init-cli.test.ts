@@ -124,7 +124,7 @@ describe.each(FIXTURES)("fixture %s", (name) => {
       expect(git(dir, "status", "--porcelain")).toBe("");
     } else {
       // nothing was changed, so nothing was backed up
-      expect(undo.code).toBe(1);
+      expect(undo.code).toBe(2);
       expect(undo.stderr).toContain("nothing_to_undo");
     }
   });
@@ -358,7 +358,7 @@ describe("what init writes", () => {
     ]);
     expect(read(dir, "packages/agent/src/index.ts")).not.toContain("gate(");
     const bad = runInit(["--framework", "crewai", "--cwd", dir]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Allowed choices are ai-sdk");
   });
 
@@ -378,14 +378,14 @@ describe("safety", () => {
     writeFileSync(join(dir, "src/index.ts"), read(dir, "src/index.ts") + "// wip\n");
     const before = snapshot(dir);
     const r = runInit(["--yes", "--no-install", "--cwd", dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("dirty_tree");
     expect(r.stderr).toContain("--allow-dirty");
     expect(r.stderr).toContain("src/index.ts");
     expect(snapshot(dir)).toEqual(before);
     // --json callers get the error as JSON on stdout too
     const asJson = runInit(["--yes", "--json", "--no-install", "--cwd", dir]);
-    expect(asJson.code).toBe(1);
+    expect(asJson.code).toBe(2);
     expect(json<{ error: { code: string; fix: string } }>(asJson).error).toMatchObject({
       code: "dirty_tree",
     });
@@ -402,14 +402,14 @@ describe("safety", () => {
     const dir = copyFixture("js-cjs-yarn");
     const before = snapshot(dir);
     const r = runInit(["--no-install", "--cwd", dir], { CI: "true" });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toContain("server.js: added");
     expect(r.stderr).toContain("needs_confirmation");
     expect(r.stderr).toContain("--yes");
     expect(snapshot(dir)).toEqual(before);
 
     const j = runInit(["--json", "--no-install", "--cwd", dir]);
-    expect(j.code).toBe(1);
+    expect(j.code).toBe(2);
     expect(json(j).entrypoints).toEqual([{ file: "server.js", status: "added" }]);
     expect(snapshot(dir)).toEqual(before);
   });
@@ -444,7 +444,7 @@ describe("safety", () => {
     const r = runInit(["--yes", "--no-install", "--cwd", dir], {
       GOVERNOR_INIT_TEST_CORRUPT: "server.js",
     });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("reparse_failed");
     expect(r.stderr).toContain("server.js no longer parses");
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --debug
@@ -457,7 +457,7 @@ describe("safety", () => {
     expect(runInit(["--yes", "--no-install", "--cwd", dir]).code).toBe(0);
     writeFileSync(join(dir, "server.js"), read(dir, "server.js") + "// my later edit\n");
     const refused = runInit(["--undo", "--cwd", dir]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("undo_conflict");
     expect(refused.stderr).toContain("server.js");
     expect(read(dir, "server.js")).toContain("my later edit");
@@ -472,14 +472,14 @@ describe("safety", () => {
   it("--undo with no backup says so", () => {
     const dir = copyFixture("js-cjs-yarn");
     const r = runInit(["--undo", "--cwd", dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("nothing_to_undo");
   });
 
   it("a directory without package.json is a clear error", () => {
     const dir = copyFixture("monorepo");
     const r = runInit(["--yes", "--cwd", join(dir, "packages")]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("not_a_package");
     expect(r.stderr).toContain("--cwd");
   });

@@ -67,7 +67,7 @@ describe("install", () => {
     const pm = fakePackageManager("yarn", `echo "network unreachable" >&2; exit 3`);
     const dir = copyFixture("js-cjs-yarn");
     const r = runInit(["--yes", "--json", "--cwd", dir], { PATH: pm.path });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("install_failed");
     expect(r.stderr).toContain("yarn install");
     expect(r.stderr).toContain("network unreachable");

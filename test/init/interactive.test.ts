@@ -35,7 +35,7 @@ describe("interactive (TTY)", () => {
     const dir = copyFixture("js-cjs-yarn");
     const before = snapshot(dir);
     const r = inTerminal(`--cwd ${dir} --no-install`, "n");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.out).toContain("Nothing was written");
     expect(snapshot(dir)).toEqual(before);
   });
@@ -44,7 +44,7 @@ describe("interactive (TTY)", () => {
     const dir = copyFixture("js-cjs-yarn");
     const before = snapshot(dir);
     const r = inTerminal(`--cwd ${dir} --no-install`, "y\r", { CI: "true" });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.out).not.toContain("Apply these changes");
     expect(r.out).toContain("rerun with --yes");
     expect(snapshot(dir)).toEqual(before);

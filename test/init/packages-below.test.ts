@@ -48,7 +48,7 @@ describe("init at a root with no package.json and packages below it", () => {
     const dir = repo();
     const before = snapshot(dir);
     const r = runInit(["--dry-run", "--cwd", dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(
       `error [not_a_package]: No package.json in ${dir}, but 4 packages below it. init works on one package (or workspace root) at a time and does not guess which:\n`,
@@ -77,7 +77,7 @@ describe("init at a root with no package.json and packages below it", () => {
   it("--json carries the same list, with each package's command", () => {
     const dir = repo();
     const r = runInit(["--yes", "--json", "--cwd", dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     const report = json<BelowJson>(r);
     expect(report.error.code).toBe("not_a_package");
     expect(report.error.fix).toContain(`governor init --cwd ${join(dir, "apps/web")}`);
@@ -143,7 +143,7 @@ describe("init at a root with no package.json and packages below it", () => {
       env: { ...process.env, CI: "true" },
     });
     const r = { code: s.status, stderr: s.stderr };
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("  packages/ws (ws): openai-agents; workspace root of 1 package\n");
     expect(r.stderr).not.toContain("packages/ws/packages/bot");
     expect(r.stderr).toContain(
@@ -158,7 +158,7 @@ describe("init at a root with no package.json and packages below it", () => {
   it("no package.json and no package below: the plain error, as before", () => {
     const dir = repo();
     const r = runInit(["--dry-run", "--json", "--cwd", join(dir, "apps/web/app")]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(json<{ error: { code: string; message: string } }>(r)).toEqual({
       error: {
         code: "not_a_package",

@@ -37,7 +37,7 @@ describe("init never writes into .git or .governor through a link inside the pro
     git(dir, "add", "-A");
     git(dir, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "links");
     const r = runInit([...APPLY, "--cwd", dir]);
-    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
     const out = json<{ refused: { path: string; why: string }[]; error: { code: string } }>(r);
     expect(out.error.code).toBe("write_refused");
     expect(out.refused.map((f) => f.path).sort()).toEqual([".env.example", ".gitignore"]);
@@ -102,7 +102,7 @@ describe("Edge routes Next.js reads from any static segment config", () => {
         "--cwd",
         dir,
       ]);
-      expect(r.code, r.stderr).toBe(1);
+      expect(r.code, r.stderr).toBe(2);
       expect(json<{ error: { code: string } }>(r).error.code).toBe("edge_route");
     });
   }
@@ -117,7 +117,7 @@ describe("a governor.config.json with a UTF-8 BOM", () => {
     );
     gitInit(dir);
     const r = runInit(["--yes", "--no-install", "--cwd", dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       "error [config_invalid]: governor.config.json starts with a UTF-8 byte order mark",
     );

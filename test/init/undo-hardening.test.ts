@@ -171,7 +171,7 @@ describe("init --undo ignores a backup the repository committed", () => {
     );
     const original = snapshot(s.dir);
     const r = s.run(["--undo"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("undo_unverified");
     expect(r.stderr).toContain("9999-x");
     expect(r.stderr).toMatch(/fix: .*git/);
@@ -214,7 +214,7 @@ describe("init --undo after the tree changed under its backup", () => {
     const agent = readFileSync(join(s.outer, "lib-moved", "agent.js"), "utf8");
     for (const args of [["--undo"], ["--undo", "--allow-dirty"]]) {
       const r = s.run(args);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr).toContain("undo_unsafe");
       expect(r.stderr).toContain("lib/");
     }
@@ -227,7 +227,7 @@ describe("init --undo after the tree changed under its backup", () => {
     renameSync(join(s.dir, "lib"), join(s.dir, ".git", "lib-moved"));
     symlinkSync(join(".git", "lib-moved"), join(s.dir, "lib"));
     const r = s.run(["--undo", "--allow-dirty"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("undo_unsafe");
     expect(r.stderr).toContain(".git");
     expect(read(s.dir, "server.js")).toContain("governor/register");
@@ -240,7 +240,7 @@ describe("init --undo after the tree changed under its backup", () => {
     rmSync(join(s.dir, "server.js"));
     symlinkSync(s.victim, join(s.dir, "server.js"));
     const r = s.run(["--undo", "--allow-dirty"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("undo_unsafe");
     expect(r.stderr).toContain("server.js");
     expect(readFileSync(s.victim, "utf8")).toBe(applied);
@@ -254,7 +254,7 @@ describe("init --undo after the tree changed under its backup", () => {
       symlinkSync(join(s.outer, "secret.txt"), join(files, f));
     }
     const r = s.run(["--undo", "--allow-dirty"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("undo_unverified");
     const now = snapshot(s.dir);
     for (const [path, bytes] of s.applied)
@@ -266,7 +266,7 @@ describe("init --undo after the tree changed under its backup", () => {
     const files = join(s.dir, ".governor", "backup", ownBackup(s.dir), "files");
     writeFileSync(join(files, readdirSync(files)[0]), "changed after init\n");
     const r = s.run(["--undo"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("undo_unverified");
     expect(read(s.dir, "server.js")).toContain("governor/register");
   });
@@ -276,7 +276,7 @@ describe("init --undo after the tree changed under its backup", () => {
     renameSync(join(s.dir, ".governor"), join(s.outer, "gov-moved"));
     symlinkSync(join(s.outer, "gov-moved"), join(s.dir, ".governor"));
     const r = s.run(["--undo", "--allow-dirty"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("undo_unsafe");
     expect(read(s.dir, "server.js")).toContain("governor/register");
   });
@@ -304,7 +304,7 @@ describe("init --undo checks init's own record too", () => {
     writeFileSync(file, JSON.stringify(record));
     const before = outsideBefore(s.outer);
     const r = s.run(["--undo", "--allow-dirty"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/undo_unsafe|undo_unverified/);
     expect(outsideBefore(s.outer)).toEqual(before);
     expect(read(s.dir, "server.js")).toContain("governor/register");
@@ -336,12 +336,12 @@ describe("init --undo and the state directory", () => {
     expect(key).not.toBe("");
     const env = { GOVERNOR_STATE_DIR: join(s.dir, "state") };
     const undo = s.run(["--undo", "--allow-dirty"], env);
-    expect(undo.code).toBe(1);
+    expect(undo.code).toBe(2);
     expect(undo.stderr).toContain("undo_unverified");
     expect(undo.stderr).toContain("GOVERNOR_STATE_DIR");
     expect(existsSync(join(s.dir, "server.js"))).toBe(true);
     const init = s.run(["--yes", "--no-install"], env);
-    expect(init.code).toBe(1);
+    expect(init.code).toBe(2);
     expect(init.stderr).toContain("backup_unsafe");
     expect(read(s.dir, "server.js")).not.toContain("governor/register");
   });
@@ -376,13 +376,13 @@ describe("init backups", () => {
     const s = setup();
     const before = snapshot(s.dir);
     const r = s.run(["--yes", "--no-install"], { GOVERNOR_INIT_TEST_CORRUPT: "server.js" });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("reparse_failed");
     expect(snapshot(s.dir)).toEqual(before);
     expect(existsSync(join(s.dir, ".governor"))).toBe(false);
     expect(recordFiles(s.state)).toEqual([]);
     const undo = s.run(["--undo"]);
-    expect(undo.code).toBe(1);
+    expect(undo.code).toBe(2);
     expect(undo.stderr).toContain("nothing_to_undo");
   });
 
@@ -393,7 +393,7 @@ describe("init backups", () => {
     });
     const before = snapshot(s.dir);
     const r = s.run(["--yes", "--no-install"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/backup_unsafe|write_refused/);
     expect(r.stderr).toContain(".governor");
     expect(readdirSync(join(s.outer, "gov-elsewhere"))).toEqual([]);

@@ -393,7 +393,7 @@ describe("governor serve refuses to start on a bad policy", () => {
     const r = await run(["serve", "--port", "0", "--policy", "no-such-policy.yaml"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^error no-such-policy\.yaml: policy file not found\.\nfix: Check the path, or pass --policy <file>/,
+      /^error \[policy_missing\]: no-such-policy\.yaml: policy file not found\.\nfix: Check the path, or pass --policy <file>/,
     );
   });
 

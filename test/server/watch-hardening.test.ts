@@ -250,7 +250,7 @@ describe.concurrent("at start, too, a file that is not a policy is described, no
     for (const r of results) {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(
-        /^error .*: not a policy: the file holds a single value, not a map with version, default and rules\./,
+        /^error \[policy_invalid\]: .*: not a policy: the file holds a single value, not a map with version, default and rules\./,
       );
       expect(r.stderr).not.toContain(CANARY);
     }

@@ -60,7 +60,6 @@ const KNOWN = new Set([
   "detectors/frameworks.ts -> codemods/types.ts",
   "detectors/instrumentation.ts -> init/register-import.ts",
   "detectors/project.ts -> codemods/modules.ts",
-  "detectors/project.ts -> init/errors.ts",
   "detectors/project.ts -> init/json-edit.ts",
   "detectors/runtime-tools.ts -> codemods/modules.ts",
   "detectors/tools.ts -> codemods/index.ts",
