@@ -57,9 +57,11 @@ export function intentMapFor(
   }
 }
 
+/** `cwd`: where to look for governor.config.json (a --dev MCP tool asks about another project). */
 export function intentFromFlags(
   f: IntentFlags,
   env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
 ): { intent: Intent; mapFile?: string } {
   const byFields = f.action !== undefined || f.resource !== undefined;
   if (f.tool && byFields)
@@ -92,7 +94,7 @@ export function intentFromFlags(
           `e.g. --args '{"to":"a@example.com"}'.`,
         );
     }
-    const { map, file } = intentMapFor(f.config, env);
+    const { map, file } = intentMapFor(f.config, env, cwd);
     const intent = buildIntent(f.tool, args, { map, actor: actorFlag ?? envActor(env) ?? null });
     return { intent, mapFile: file };
   }

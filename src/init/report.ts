@@ -400,6 +400,9 @@ export function nextStepsText(plan: Plan): string {
   }
   steps.push(...preloadSteps(plan));
   steps.push("Run `governor doctor` to check the setup end to end.");
+  steps.push(
+    "Using a coding agent or an MCP host? `governor mcp init --client claude|cursor|vscode|codex` connects it to enforce (add `--dev` for the integration tools).",
+  );
   if (plan.dependencies.some((d) => d.install === "skipped" || d.install === "failed")) {
     const cmd = plan.dependencies.find((d) => d.command)?.command;
     steps.unshift(`Install the runtime: \`${cmd ?? "npm install"}\`.`);

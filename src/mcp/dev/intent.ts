@@ -27,6 +27,7 @@ export async function testIntent(cwd: string, a: TestIntentArgs, env: NodeJS.Pro
   const { intent, mapFile } = intentFromFlags(
     { ...flags, config, ...(args !== undefined && { args: JSON.stringify(args) }) },
     env,
+    cwd,
   );
   const given = env.GOVERNOR_ENFORCE_URL || undefined;
   const url = given && safeUrl(given);
