@@ -14,6 +14,9 @@ import {
   type HttpServer,
 } from "./enforce-helpers.js";
 
+/** The text of a resource read (the SDK types it as text or blob). */
+const textOf = (r: { contents: unknown[] }) => (r.contents[0] as { text: string }).text;
+
 const MCP_KEY = "mk-test-mcp-http-0123456789";
 const SERVE_KEY = "sk-test-mcp-http-serve-987654";
 const policy = path.join(policies, "basic.yaml");
@@ -103,7 +106,7 @@ describe("governor mcp --http", () => {
       expect(prompts.map((p) => p.name)).toEqual(["governed-tool-use"]);
       const summary = await client.readResource({ uri: "governor://policy/summary" });
       // No --policy here: the summary comes from serve's GET /api/v2/policy/summary, with the enforce key.
-      expect(JSON.parse(summary.contents[0].text as string)).toMatchObject({
+      expect(JSON.parse(textOf(summary))).toMatchObject({
         visible: true,
         default: "deny",
         source: `${srv.url}/api/v2/policy/summary`,

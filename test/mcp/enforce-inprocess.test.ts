@@ -15,6 +15,9 @@ import { RECENT_MAX } from "../../src/mcp/enforce/recent.js";
 import { policies, serve, type Served } from "../cli/helpers.js";
 import { readIntent, refundIntent, sc } from "./enforce-helpers.js";
 
+/** The text of a resource read (the SDK types it as text or blob). */
+const textOf = (r: { contents: unknown[] }) => (r.contents[0] as { text: string }).text;
+
 const API_KEY = "sk-test-mcp-inproc-0123456789";
 const DECISION_KEY = "dk-test-mcp-inproc-9876543210";
 const policy = path.join(policies, "basic.yaml");
@@ -122,9 +125,9 @@ describe("the enforce MCP server in-process", () => {
       });
       expect(gone.isError).toBe(true);
       const res = await s.client.readResource({ uri: "governor://denials/recent" });
-      const { denials } = JSON.parse(res.contents[0].text as string);
+      const { denials } = JSON.parse(textOf(res));
       expect(denials).toHaveLength(50);
-      expect(res.contents[0].text).not.toContain(API_KEY);
+      expect(textOf(res)).not.toContain(API_KEY);
     } finally {
       await s.close();
     }
@@ -183,7 +186,7 @@ describe("an enforce server without a policy summary", () => {
         /^No policy is visible to this server.*Not on the list\./,
       );
       const summary = await s.client.readResource({ uri: "governor://policy/summary" });
-      expect(JSON.parse(summary.contents[0].text as string)).toEqual({
+      expect(JSON.parse(textOf(summary))).toEqual({
         visible: false,
         message: expect.stringMatching(/^No policy is visible to this server/),
       });
@@ -196,7 +199,7 @@ describe("an enforce server without a policy summary", () => {
     const s = await connect(url, { policyFile: policy });
     try {
       const summary = await s.client.readResource({ uri: "governor://policy/summary" });
-      expect(JSON.parse(summary.contents[0].text as string)).toMatchObject({
+      expect(JSON.parse(textOf(summary))).toMatchObject({
         visible: true,
         source: policy,
       });

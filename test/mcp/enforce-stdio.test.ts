@@ -14,6 +14,9 @@ import {
   type StdioSession,
 } from "./enforce-helpers.js";
 
+/** The text of a resource read (the SDK types it as text or blob). */
+const textOf = (r: { contents: unknown[] }) => (r.contents[0] as { text: string }).text;
+
 const SERVE_KEY = "sk-test-mcp-enforce-0123456789";
 const ARG_VALUE = "person-7781@example.com";
 const ARG_SECRET = "VALUE-never-echo-91f3";
@@ -137,8 +140,7 @@ describe("governor mcp over stdio", () => {
       "governor://intent/schema",
       "governor://policy/summary",
     ]);
-    const read = async (uri: string) =>
-      JSON.parse((await s.client.readResource({ uri })).contents[0].text as string);
+    const read = async (uri: string) => JSON.parse(textOf(await s.client.readResource({ uri })));
     const summary = await read("governor://policy/summary");
     expect(summary).toMatchObject({ visible: true, source: policy, default: "deny" });
     expect(summary.rules.map((r: { id: string }) => r.id)).toEqual([
@@ -211,7 +213,7 @@ describe("governor mcp with enforce down", () => {
       expect(sc(t).decision).toBe("DENY");
       expect(t.isError).toBe(true);
       const summary = await down.client.readResource({ uri: "governor://policy/summary" });
-      expect(JSON.parse(summary.contents[0].text as string)).toMatchObject({
+      expect(JSON.parse(textOf(summary))).toMatchObject({
         visible: false,
         message: expect.stringMatching(/^No policy is visible to this server/),
       });
