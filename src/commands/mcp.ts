@@ -1,10 +1,13 @@
 import { Command } from "commander";
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 import { CliError, handleError, usageExit } from "../cli-support/index.js";
 import { resolveKey } from "../cli-support/secrets.js";
 import { mcpInit } from "./mcp-init.js";
 
 export const mcpOptionsSchema = z.object({
+  cwd: z.string().min(1),
   http: z.boolean().default(false),
   port: z.coerce
     .number({ error: "expected a number" })
@@ -35,6 +38,11 @@ export const mcp = new Command("mcp")
   .description(
     "Run governor's MCP server: enforce for agents (stdio, or --http), or --dev for coding agents.",
   )
+  .option(
+    "--cwd <dir>",
+    "the project: its governor.config.json, and what --dev tools work on by default",
+    process.cwd(),
+  )
   .option("--http", "serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio")
   .option("--port <n>", "HTTP port; 0 picks a free one", "8788")
   .option("--host <host>", "HTTP address to listen on (any but loopback needs a key)", "127.0.0.1")
@@ -44,7 +52,10 @@ export const mcp = new Command("mcp")
     "--api-key-file <path>",
     "HTTP clients must send Authorization: Bearer <the key in this file> (or GOVERNOR_MCP_API_KEY)",
   )
-  .option("--policy <file>", "policy file (governor serve's format) for governor://policy/summary")
+  .option(
+    "--policy <file>",
+    "policy file (governor serve's format, relative to --cwd) for governor://policy/summary",
+  )
   .option("--url <url>", "enforce base URL (default GOVERNOR_ENFORCE_URL)")
   .option(
     "--trust-actor",
@@ -86,15 +97,23 @@ Examples:
           "this server's key is the enforce key (GOVERNOR_API_KEY).",
           "Give governor mcp a key of its own (--api-key-file or GOVERNOR_MCP_API_KEY): its clients must not hold the key to enforce.",
         );
+      const cwd = path.resolve(o.cwd);
+      if (!existsSync(cwd) || !statSync(cwd).isDirectory())
+        throw new CliError(
+          "cwd_missing",
+          `--cwd ${o.cwd} is not a directory.`,
+          "Pass the directory of your project.",
+        );
       const { runMcp } = await import("../mcp/run.js");
       await runMcp({
         http: o.http,
+        cwd,
         host: o.host,
         port: o.port,
         allowedHosts: o.allowedHost,
         allowedOrigins: o.allowedOrigin,
         apiKey,
-        policyFile: o.policy,
+        policyFile: o.policy && path.resolve(cwd, o.policy),
         url: o.url,
         trustActor: o.trustActor,
         dev: o.dev,

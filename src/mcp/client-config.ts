@@ -318,12 +318,16 @@ export function runMcpInit(o: McpInitOptions): McpInitOutcome {
     urlFrom.startsWith("the existing") && kept?.includes("${") ? kept : checkUrl(rawUrl, urlFrom);
 
   const installed = findInstalled(project);
-  const serverArgs = ["mcp", ...(o.dev ? ["--dev"] : [])];
-  // extra arguments the user added after `mcp` (a --policy, say) are kept; only --dev follows the flag
+  // a client that starts servers outside the project (Cursor: cwd /) is told where the project is
+  const cwdArgs = info.root ? ["--cwd", "${workspaceFolder}"] : [];
+  const serverArgs = ["mcp", ...(o.dev ? ["--dev"] : []), ...cwdArgs];
+  // extra arguments the user added after `mcp` (a --policy, say) are kept; --dev and --cwd are ours
   const oldArgs = Array.isArray(current?.args) ? (current.args as unknown[]) : [];
   const extra =
     typeof oldArgs[0] === "string" && /governor(\.js)?$/.test(oldArgs[0]) && oldArgs[1] === "mcp"
-      ? oldArgs.slice(2).filter((a) => a !== "--dev")
+      ? oldArgs
+          .slice(2)
+          .filter((a, i, all) => a !== "--dev" && a !== "--cwd" && all[i - 1] !== "--cwd")
       : [];
   const args = [info.root + installed.rel, ...serverArgs, ...extra];
 

@@ -8,6 +8,8 @@ import { CliError } from "../cli-support/errors.js";
 
 export interface McpRunOptions {
   http: boolean;
+  /** The project: where the intent map is found and what --dev tools work on by default. */
+  cwd: string;
   host: string;
   port: number;
   allowedHosts: string[];
@@ -46,6 +48,7 @@ async function enforceServer(o: McpRunOptions): Promise<Started> {
   ]);
   const ctx = await createEnforceContext({
     url: o.url,
+    cwd: o.cwd,
     policyFile: o.policyFile,
     trustActor: o.trustActor,
     mcpKey: o.apiKey,
@@ -56,15 +59,11 @@ async function enforceServer(o: McpRunOptions): Promise<Started> {
 }
 
 async function devServer(o: McpRunOptions): Promise<Started> {
-  if (o.http)
-    throw new CliError(
-      "invalid_options",
-      "--dev runs over stdio only: its plans live in one session, which stateless HTTP does not keep.",
-      "Leave out --http (coding agents start it over stdio: `governor mcp init --client <client> --dev`).",
-    );
-  const { createDevMcpServer } = await import("./dev/server.js");
-  const server = createDevMcpServer({ cwd: process.cwd(), allowApply: o.allowApply, env: o.env });
-  return { createServer: () => server, close: async () => {} };
+  const { createDevMcpServer, devState } = await import("./dev/server.js");
+  // one state for every HTTP request: a plan shown on one request is applied on another
+  const state = devState();
+  const options = { cwd: o.cwd, allowApply: o.allowApply, env: o.env };
+  return { createServer: () => createDevMcpServer(options, state), close: async () => {} };
 }
 
 export async function checkHttpOptions(o: McpRunOptions): Promise<void> {

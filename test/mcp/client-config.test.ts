@@ -80,7 +80,7 @@ describe("mcp init: a fresh config for each client", () => {
       mcpServers: {
         governor: {
           command: "node",
-          args: ["${workspaceFolder}/" + BIN, "mcp", "--dev"],
+          args: ["${workspaceFolder}/" + BIN, "mcp", "--dev", "--cwd", "${workspaceFolder}"],
           env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:8787" },
         },
       },
@@ -96,7 +96,7 @@ describe("mcp init: a fresh config for each client", () => {
         governor: {
           type: "stdio",
           command: "node",
-          args: ["${workspaceFolder}/" + BIN, "mcp"],
+          args: ["${workspaceFolder}/" + BIN, "mcp", "--cwd", "${workspaceFolder}"],
           cwd: "${workspaceFolder}",
           env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:8787" },
         },
@@ -186,7 +186,12 @@ describe("mcp init: merging into an existing config", () => {
     expect(after).toContain('"db": { "command": "db-mcp", "args": ["--ro"] }, // read only\n');
     const cfg = ts.parseConfigFileTextToJson("mcp.json", after).config;
     expect(Object.keys(cfg.mcpServers)).toEqual(["db", "governor"]);
-    expect(cfg.mcpServers.governor.args).toEqual(["${workspaceFolder}/" + BIN, "mcp"]);
+    expect(cfg.mcpServers.governor.args).toEqual([
+      "${workspaceFolder}/" + BIN,
+      "mcp",
+      "--cwd",
+      "${workspaceFolder}",
+    ]);
     // and a second run leaves it alone
     const again = await mcpInit(dir, ["--client", "cursor", "--json"]);
     expect(again.json.action).toBe("unchanged");
@@ -216,7 +221,7 @@ describe("mcp init: merging into an existing config", () => {
     expect(cfg.servers.governor).toEqual({
       type: "stdio",
       command: "node",
-      args: ["${workspaceFolder}/" + BIN, "mcp"],
+      args: ["${workspaceFolder}/" + BIN, "mcp", "--cwd", "${workspaceFolder}"],
       dev: { watch: "src/**" },
       cwd: "${workspaceFolder}",
       env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:7000" },

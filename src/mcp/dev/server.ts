@@ -71,11 +71,24 @@ function initCommand(cwd: string, o: StoredPlan["options"]): string {
   ].join(" ");
 }
 
-export function createDevMcpServer(options: DevServerOptions): McpServer {
+/** What outlives one server instance: the plans shown and the one write at a time. Over HTTP each
+ *  request gets a server of its own, so they share this. */
+export interface DevState {
+  plans: Map<string, StoredPlan>;
+  applying: Promise<unknown>;
+}
+
+export function devState(): DevState {
+  return { plans: new Map(), applying: Promise.resolve() };
+}
+
+export function createDevMcpServer(
+  options: DevServerOptions,
+  state: DevState = devState(),
+): McpServer {
   const env = options.env ?? process.env;
   const scrub = scrubber(env);
-  const plans = new Map<string, StoredPlan>();
-  let applying: Promise<unknown> = Promise.resolve();
+  const { plans } = state;
   const server = new McpServer(
     { name: "governor-dev", version: ownVersion() },
     {
@@ -207,7 +220,7 @@ export function createDevMcpServer(options: DevServerOptions): McpServer {
           );
         const { applyPlan } = await import("./plan.js");
         // one write at a time: two applies must not interleave their files and backups
-        const run = applying.then(() =>
+        const run = state.applying.then(() =>
           applyPlan(
             stored,
             a.plan_id,
@@ -216,7 +229,7 @@ export function createDevMcpServer(options: DevServerOptions): McpServer {
             options.cwd,
           ),
         );
-        applying = run.catch(() => undefined);
+        state.applying = run.catch(() => undefined);
         const done = await run;
         plans.delete(a.plan_id);
         return ok(

@@ -18,6 +18,8 @@ export interface EnforceServerOptions {
   url?: string;
   /** A policy file in governor serve's format, for the summary. */
   policyFile?: string;
+  /** The project directory: where governor.config.json is looked for. Default: the process's. */
+  cwd?: string;
   /** Take the actor from tool arguments when given. */
   trustActor?: boolean;
   /** This server's own bearer key (HTTP): only to keep it out of every record. */
@@ -58,7 +60,7 @@ export async function createEnforceContext(o: EnforceServerOptions): Promise<Enf
     { env },
   );
   if (o.policyFile) await loadPolicyFile(o.policyFile);
-  const { map } = intentMapFor(undefined, env);
+  const { map } = intentMapFor(undefined, env, o.cwd);
   let governor: CliGovernor;
   try {
     governor = cliGovernor({ url, apiKey, config: {}, env });
