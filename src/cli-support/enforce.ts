@@ -94,11 +94,40 @@ export function plainMessage(message: string): string {
 /** A network error code in a runtime message: "... could not be reached (ECONNREFUSED) ...". */
 const networkCode = (message: string) => /\(([A-Z][A-Z0-9_]{3,})\)/.exec(message)?.[1];
 
-/** Why no decision could be had, and what the user should do about it. */
+/** Why no decision could be had, and what the user should do about it. `flags: false` (governor mcp,
+ *  whose settings are the environment's): the fixes name environment variables, not test-intent's flags. */
 export function explainNoDecision(
   err: unknown,
   url: string | undefined,
-  opts: { apiKeySet?: boolean } = {},
+  opts: { apiKeySet?: boolean; flags?: boolean } = {},
+): NoDecision {
+  const found = explainWithFlags(err, url, opts);
+  if (opts.flags !== false) return found;
+  return { ...found, fix: withoutFlags(found.fix) };
+}
+
+/** test-intent's advice in environment variables. */
+function withoutFlags(fix: string): string {
+  return fix
+    .replace(/pass --api-key <key> or set GOVERNOR_API_KEY/g, "set GOVERNOR_API_KEY")
+    .replace(/Pass --api-key <key> or set GOVERNOR_API_KEY/g, "Set GOVERNOR_API_KEY")
+    .replace(
+      /give the key with --api-key <key> \(or GOVERNOR_API_KEY\)/g,
+      "give the key in GOVERNOR_API_KEY",
+    )
+    .replace(
+      /Pass --url <enforce base URL> (\([^)]*\) )?or set GOVERNOR_ENFORCE_URL/g,
+      (_, hint?: string) => `Set GOVERNOR_ENFORCE_URL${hint ? " " + hint.trim() : ""}`,
+    )
+    .replace(/--url http:\/\//g, "GOVERNOR_ENFORCE_URL=http://")
+    .replace(/give it longer with --timeout <ms>/g, "give it longer with GOVERNOR_TIMEOUT_MS")
+    .replace(/Run again with GOVERNOR_DEBUG=1/g, "Restart the server with GOVERNOR_DEBUG=1");
+}
+
+function explainWithFlags(
+  err: unknown,
+  url: string | undefined,
+  opts: { apiKeySet?: boolean },
 ): NoDecision {
   const e = err as { code?: string; message?: string; status?: number };
   const raw = e?.message ?? String(err);

@@ -34,7 +34,7 @@ export async function testIntent(cwd: string, a: TestIntentArgs, env: NodeJS.Pro
   const apiKeySet = Boolean(env.GOVERNOR_API_KEY || env.GOVERNOR_API_KEY_FILE);
   const context = { intent, ...(url && { enforce: url }), ...(mapFile && { intentMap: mapFile }) };
   const noDecision = (err: unknown) => {
-    const why = explainNoDecision(err, given, { apiKeySet });
+    const why = explainNoDecision(err, given, { apiKeySet, flags: false });
     return new DevToolError(why.code, `No decision: ${why.message}`, why.fix, {
       ...context,
       ...(why.status && { status: why.status }),

@@ -124,7 +124,7 @@ export async function decide(ctx: EnforceContext, intent: Intent): Promise<Check
       trace: d.trace,
     };
   } catch (err) {
-    const why = explainNoDecision(err, ctx.shownUrl, { apiKeySet: ctx.apiKeySet });
+    const why = explainNoDecision(err, ctx.shownUrl, { apiKeySet: ctx.apiKeySet, flags: false });
     return {
       decision: "DENY",
       reason: `No decision, so this is a DENY: ${why.message.replace(/\.?$/, ".")} ${why.fix}`,
