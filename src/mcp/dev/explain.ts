@@ -1,6 +1,5 @@
 // governor_explain_denial: what a denial means and what to change, from a request id in this
 // project's audit log (GOVERNOR_AUDIT_LOG) or a tool name with its deny code / reason.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import path from "node:path";
 import { buildIntent, loadIntentMap, type Intent, type IntentMap } from "../../runtime/index.js";
 import { canonicalize } from "../../server/canonicalize.js";
@@ -8,7 +7,7 @@ import { evaluate } from "../../server/evaluate.js";
 import { compilePolicy } from "../../server/policy-file.js";
 import type { IntentBody } from "../../server/request.js";
 import { intentMapFile } from "./intent.js";
-import { DevToolError } from "./result.js";
+import { DevToolError, readRegularFile } from "./result.js";
 
 export interface ExplainArgs {
   request_id?: string;
@@ -93,20 +92,8 @@ const FIX: Record<Kind, string> = {
 
 /** The last 8 MiB of the log: enough for recent decisions, bounded for a log that is never rotated. */
 const TAIL = 8 * 1024 * 1024;
-
-function readTail(file: string): string {
-  const fd = openSync(file, "r");
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(0, size - TAIL);
-    const buf = Buffer.alloc(size - start);
-    readSync(fd, buf, 0, buf.length, start);
-    const text = buf.toString("utf8");
-    return start ? text.slice(text.indexOf("\n") + 1) : text;
-  } finally {
-    closeSync(fd);
-  }
-}
+/** A policy file is small; anything bigger is not one. */
+const MAX_POLICY = 1024 * 1024;
 
 interface AuditLine {
   tool?: string;
@@ -119,6 +106,22 @@ interface AuditLine {
   mode?: string;
   gatedBy?: string;
   time?: string;
+}
+
+const str = (v: unknown) => v === undefined || v === null || typeof v === "string";
+
+/** What the runtime writes per gated call or check: a tool name, a decision or outcome, strings. */
+function isAuditLine(r: unknown): r is AuditLine {
+  if (!r || typeof r !== "object" || Array.isArray(r)) return false;
+  const a = r as Record<string, unknown>;
+  return (
+    typeof a.tool === "string" &&
+    (typeof a.decision === "string" || typeof a.outcome === "string") &&
+    [a.decision, a.outcome, a.denyCode, a.errorCode, a.mode, a.gatedBy, a.time].every(str) &&
+    (a.intent === undefined ||
+      a.intent === null ||
+      (typeof a.intent === "object" && !Array.isArray(a.intent)))
+  );
 }
 
 function findRecord(cwd: string, id: string, given: string | undefined, env: NodeJS.ProcessEnv) {
@@ -135,7 +138,7 @@ function findRecord(cwd: string, id: string, given: string | undefined, env: Nod
   const file = path.resolve(cwd, where);
   let text: string;
   try {
-    text = readTail(file);
+    text = readRegularFile(file, TAIL, true);
   } catch (err) {
     throw new DevToolError(
       "audit_log_unreadable",
@@ -144,14 +147,14 @@ function findRecord(cwd: string, id: string, given: string | undefined, env: Nod
       { auditLog: file },
     );
   }
+  // Only an audit line counts, and nothing about other lines is told (not even how many hold the
+  // id): `auditLog` may name any file, and this answer must not become a way to read one.
   let found: AuditLine | undefined;
-  let lines = 0;
   for (const line of text.split("\n")) {
     if (!line.includes(id)) continue;
-    lines++;
     try {
       const r = JSON.parse(line) as AuditLine;
-      if (r.requestId === id) found = r;
+      if (isAuditLine(r) && r.requestId === id) found = r;
     } catch {
       // a torn last line while the app writes: skip it
     }
@@ -159,9 +162,9 @@ function findRecord(cwd: string, id: string, given: string | undefined, env: Nod
   if (!found)
     throw new DevToolError(
       "request_not_found",
-      `No record with request id ${id} in ${file}.`,
+      `No audit record with request id ${id} in ${file}.`,
       "Check the id (the refusal message and the audit line carry it), or call again with `tool` and `deny_code` / `reason`.",
-      { auditLog: file, matchingLines: lines },
+      { auditLog: file },
     );
   return { record: found, file };
 }
@@ -179,13 +182,26 @@ function intentMap(cwd: string, env: NodeJS.ProcessEnv): { map: IntentMap | null
 }
 
 function policyRule(file: string, intent: Intent) {
-  let policy: ReturnType<typeof compilePolicy>;
+  let text: string;
   try {
-    policy = compilePolicy(readFileSync(file, "utf8"), file);
+    text = readRegularFile(file, MAX_POLICY);
   } catch (err) {
     throw new DevToolError(
+      "policy_unreadable",
+      `The policy ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
+      "Pass `policy`: the policy file (YAML or JSON, governor serve's format) the enforce server runs, or leave it out.",
+      { policy: file },
+    );
+  }
+  let policy: ReturnType<typeof compilePolicy>;
+  try {
+    policy = compilePolicy(text, file);
+  } catch (err) {
+    // the parser quotes the value it rejects ("got ..."): from a file that is no policy, that could
+    // be anything in it
+    throw new DevToolError(
       "policy_invalid",
-      (err as Error).message,
+      (err as Error).message.replace(/,? got [\s\S]*$/, " (the value is not shown)."),
       "Pass `policy`: a policy file in governor serve's format (the one the enforce server runs), or leave it out.",
       { policy: file },
     );

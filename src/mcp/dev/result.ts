@@ -1,6 +1,6 @@
 // What every --dev tool answers: data as structuredContent plus the same JSON as text, or an error
 // the shadcn way (isError, a code, a fix and JSON context). Loads nothing heavy: server.ts imports it.
-import { statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 
@@ -23,12 +23,21 @@ const MARK = "[redacted]";
 
 export type Scrub = <T>(value: T) => T;
 
-/** Replaces every secret value of `env` (8+ characters, whole) in every string of a value. Exact
- *  values only: the user's own diffs keep their URLs and words. */
+/** Replaces every secret value of `env` (8+ characters, whole) in every string of a value, and the
+ *  content of every secret `*_FILE` it names (GOVERNOR_API_KEY_FILE). Exact values only: the user's
+ *  own diffs keep their URLs and words. */
 export function scrubber(env: NodeJS.ProcessEnv): Scrub {
+  const fromFile = (file: string) => {
+    try {
+      return readRegularFile(file, 64 * 1024).trim();
+    } catch {
+      return ""; // unreadable here: nothing of it can turn up in an answer either
+    }
+  };
   const secrets = Object.entries(env)
-    .filter(([k, v]) => SECRET_NAME.test(k) && !k.endsWith("_FILE") && v && v.length >= 8)
-    .map(([, v]) => v as string)
+    .filter(([k, v]) => SECRET_NAME.test(k) && v)
+    .map(([k, v]) => (k.endsWith("_FILE") ? fromFile(v as string) : (v as string)))
+    .filter((v) => v.length >= 8)
     .sort((a, b) => b.length - a.length);
   const text = (s: string) => secrets.reduce((t, x) => t.split(x).join(MARK), s);
   const walk = (v: unknown): unknown => {
@@ -90,4 +99,26 @@ export function projectDir(given: string | undefined, serverCwd: string): string
       { cwd: dir },
     );
   return dir;
+}
+
+/**
+ * A file's text (the last `max` bytes when `tail`), only when it is a regular file: opened without
+ * blocking, so a FIFO or a device named by a tool argument never stalls the server or is read.
+ */
+export function readRegularFile(file: string, max: number, tail = false): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      throw Object.assign(new Error(`${file} is not a regular file`), { code: "ENOTFILE" });
+    if (st.size > max && !tail)
+      throw Object.assign(new Error(`${file} is over ${max} bytes`), { code: "ETOOBIG" });
+    const start = Math.max(0, st.size - max);
+    const buf = Buffer.alloc(st.size - start);
+    const n = readSync(fd, buf, 0, buf.length, start);
+    const text = buf.subarray(0, n).toString("utf8");
+    return start ? text.slice(text.indexOf("\n") + 1) : text;
+  } finally {
+    closeSync(fd);
+  }
 }

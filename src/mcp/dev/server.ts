@@ -56,9 +56,11 @@ function ownVersion(): string {
   }
 }
 
+/** A word for a POSIX shell: a directory name in a command an agent runs must stay one argument. */
+const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
 /** The `governor init` command that writes the same plan, for a person (or a read-only server). */
 function initCommand(cwd: string, o: StoredPlan["options"]): string {
-  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   return [
     "governor init --yes",
     `--cwd ${q(cwd)}`,
@@ -243,7 +245,7 @@ export function createDevMcpServer(
               differs: done.differs,
               warning: `These files changed while init ran, so they hold something other than the plan's diff: ${done.differs.join(", ")}. Review them, or undo with the command below.`,
             }),
-            undo: `governor init --undo --cwd ${stored.cwd}`,
+            undo: `governor init --undo --cwd ${q(stored.cwd)}`,
           },
           `Applied ${a.plan_id}. Next: governor_checklist.`,
         );
