@@ -3,6 +3,7 @@ import {
   lstatSync,
   mkdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   statSync,
@@ -12,6 +13,7 @@ import {
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { CliError } from "../cli-support/errors.js";
+import { decodeUtf8 } from "../detectors/files.js";
 import { safeUrl } from "../runtime/redact.js";
 import { JsonConfigError, parseConfig, readServerEntry, setServerEntry } from "./jsonc.js";
 import { readCodexServer, setCodexServer } from "./codex-toml.js";
@@ -142,6 +144,13 @@ function checkUrl(raw: string, from: string): string {
       `${from} must be an http(s) URL (got ${JSON.stringify(safeUrl(url))}).`,
       "Pass the enforce base URL, e.g. --url http://127.0.0.1:8787.",
     );
+  // a query string or fragment is where some gateways take a key (`?code=...`): never in a committed file
+  if (u.search || u.hash)
+    throw new CliError(
+      "invalid_url",
+      `${from} has a query string or fragment (${JSON.stringify(safeUrl(url))}); the config file is meant to be committed, and a query string can carry a key.`,
+      "Pass the base URL without ?... or #..., or, if it must carry one, set GOVERNOR_ENFORCE_URL in the environment the client starts from and remove it from the entry.",
+    );
   if (u.username || u.password)
     throw new CliError(
       "invalid_url",
@@ -189,6 +198,18 @@ const inside = (root: string, p: string) => p === root || p.startsWith(root + pa
 /** The real path to write, refusing anything that leads out of the project or is not a plain file. */
 function targetPath(project: string, rel: string): { target: string; existing: boolean } {
   const dir = path.join(project, path.dirname(rel));
+  let link: string | undefined;
+  try {
+    if (lstatSync(dir).isSymbolicLink() && !existsSync(dir)) link = readlinkSync(dir);
+  } catch {
+    // not there: mcp init creates it
+  }
+  if (link !== undefined)
+    throw new CliError(
+      "mcp_config_invalid",
+      `${path.dirname(rel)} is a link to ${link}, which does not exist; nothing was written.`,
+      `Remove the link ${path.dirname(rel)} (or create what it points to), then run again.`,
+    );
   if (existsSync(dir)) {
     const real = realpathSync(dir);
     if (!inside(project, real))
@@ -224,6 +245,13 @@ function targetPath(project: string, rel: string): { target: string; existing: b
       "mcp_config_invalid",
       `${rel} is not a regular file.`,
       "Move it aside and run again.",
+    );
+  // rename() would replace a file its owner made read-only: take that as "do not edit"
+  if ((info.mode & 0o222) === 0)
+    throw new CliError(
+      "mcp_config_read_only",
+      `${rel} is read-only; nothing was written.`,
+      `Make it writable (chmod u+w ${rel}) if governor may edit it, or add the server by hand.`,
     );
   if (info.size > 1024 * 1024)
     throw new CliError(
@@ -262,10 +290,14 @@ export function runMcpInit(o: McpInitOptions): McpInitOutcome {
   const project = realpathSync(o.cwd);
   const info = INFO[o.client];
   const { target, existing } = targetPath(project, info.file);
-  const before = existing ? readFileSync(target, "utf8") : null;
-  const bom = before?.startsWith("\uFEFF") ? "\uFEFF" : "";
-  const text = before === null ? null : before.slice(bom.length);
   const fixSyntax = `Fix the syntax of ${info.file} (or move it aside), then run again.`;
+  // decoded strictly: a byte that is not UTF-8 (a Latin-1 comment) would be written back as U+FFFD
+  const decoded = existing ? decodeUtf8(readFileSync(target)) : null;
+  if (existing && !decoded)
+    throw invalid(info.file, "it is not UTF-8 text", `Save ${info.file} as UTF-8, then run again.`);
+  const bom = decoded?.bom ? "\uFEFF" : "";
+  const text = decoded ? decoded.text : null;
+  const before = decoded ? bom + decoded.text : null;
 
   // The current entry, read first: an unparsable file is refused before anything is computed.
   let current: Record<string, unknown> | undefined;
@@ -375,6 +407,14 @@ export function runMcpInit(o: McpInitOptions): McpInitOutcome {
       warnings.push(
         `the "${SERVER_NAME}" entry in ${info.file} sets ${k} to a value: a committed file is readable by everyone with the repo; remove it and set ${k} in the environment the client starts from.`,
       );
+  // a cloned repo's entry may already carry flags that widen what the server may do: kept, but said
+  const widening = extra.filter(
+    (a) => typeof a === "string" && /^--(allow-apply|trust-actor|host)(=|$)/.test(a),
+  );
+  if (widening.length)
+    warnings.push(
+      `kept ${widening.join(", ")} from the existing "${SERVER_NAME}" entry in ${info.file}: it lets the server do more than mcp init sets up (writes, actors from tool arguments, other hosts); remove it unless you added it.`,
+    );
   if (!installed.found)
     warnings.push(
       installed.stranger

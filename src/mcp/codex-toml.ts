@@ -54,6 +54,15 @@ export function setCodexServer(text: string, name: string, server: CodexServer):
     const ours =
       (st.kind === "table" && (eq(st.table, base) || startsWith(st.table, envPath))) ||
       (st.kind === "kv" && (eq(st.table, base) || startsWith(st.table, envPath)));
+    // `mcp_servers = { ... }` or `[[mcp_servers]]`: a [mcp_servers.<name>] table after it would make
+    // the file invalid TOML (an inline table cannot be extended) and Codex would not start at all
+    if (
+      (st.kind === "kv" && full.length < base.length && startsWith(base, full)) ||
+      (st.kind === "array-table" && startsWith(base, st.table))
+    )
+      throw new TomlError(
+        `it defines ${full.join(".")} as ${st.kind === "kv" ? "a value (an inline table)" : "an array of tables"}, so a [mcp_servers.${name}] table cannot be added`,
+      );
     if (startsWith(full, base) && !ours)
       throw new TomlError(
         `it defines mcp_servers.${name} in a form mcp init does not edit (an array of tables, an inline table or dotted keys from another table)`,

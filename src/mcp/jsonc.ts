@@ -10,13 +10,22 @@ export class JsonConfigError extends Error {}
 export function stripJsonc(text: string): string {
   let out = "";
   let i = 0;
+  /** Where in `out` the last comma outside a string is, while only blanks and comments follow it. */
+  let comma = -1;
   while (i < text.length) {
     const c = text[i];
     if (c === '"') {
+      comma = -1;
       let j = i + 1;
       while (j < text.length && text[j] !== '"' && text[j] !== "\n") j += text[j] === "\\" ? 2 : 1;
       out += text.slice(i, j + 1);
       i = j + 1;
+    } else if (c === "," || c === "}" || c === "]") {
+      // a trailing comma (only blanks and comments before } or ]) becomes a space; never one in a string
+      if (c !== "," && comma >= 0) out = out.slice(0, comma) + " " + out.slice(comma + 1);
+      comma = c === "," ? out.length : -1;
+      out += c;
+      i++;
     } else if (c === "/" && text[i + 1] === "/") {
       let j = text.indexOf("\n", i);
       if (j < 0) j = text.length;
@@ -28,12 +37,12 @@ export function stripJsonc(text: string): string {
       out += text.slice(i, close + 2).replace(/[^\r\n]/g, " ");
       i = close + 2;
     } else {
+      if (!/\s/.test(c)) comma = -1;
       out += c;
       i++;
     }
   }
-  // a comma followed only by whitespace before } or ]
-  return out.replace(/,(\s*[}\]])/g, " $1");
+  return out;
 }
 
 function where(text: string, pos: number): string {
