@@ -73,10 +73,18 @@ export const mcpInit = new Command("init")
   .exitOverride(usageExit)
   .action(async (opts, cmd: Command) => {
     try {
-      // Unless the root program has positional options, `governor mcp init --dev --url x` hands --dev
-      // and --url to `mcp`, which has options of those names: take them from there.
-      const parent = cmd.parent?.opts() ?? {};
-      const merged = { ...opts, dev: opts.dev ?? parent.dev, url: opts.url ?? parent.url };
+      // Unless the root program has positional options, `governor mcp init --cwd p --dev --url x`
+      // hands --cwd, --dev and --url to `mcp`, which has options of those names: take them from there.
+      // --cwd has a default on both, so only a value given on the command line counts (else the
+      // config would land in the shell's directory, not the project named).
+      const given = (c: Command | null | undefined, name: string) =>
+        c?.getOptionValueSource(name) === "cli" ? c.opts()[name] : undefined;
+      const merged = {
+        ...opts,
+        dev: opts.dev ?? given(cmd.parent, "dev"),
+        url: opts.url ?? given(cmd.parent, "url"),
+        cwd: given(cmd, "cwd") ?? given(cmd.parent, "cwd") ?? opts.cwd,
+      };
       await runMcpInitCommand(mcpInitOptionsSchema.parse(merged));
     } catch (err) {
       handleError(err, { json: opts.json, command: "mcp init" });

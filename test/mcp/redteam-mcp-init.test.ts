@@ -19,6 +19,7 @@ import { runMcpInit, type Client } from "../../src/mcp/client-config.js";
 import { readCodexServer } from "../../src/mcp/codex-toml.js";
 import { parseConfig, stripJsonc } from "../../src/mcp/jsonc.js";
 import { readToml } from "../../src/mcp/toml.js";
+import { cleanEnv, run } from "../cli/helpers.js";
 
 const made: string[] = [];
 afterAll(() => {
@@ -214,5 +215,23 @@ describe("no write outside the project, no key written", () => {
     expect(out.warnings.join("\n")).toMatch(
       /kept --allow-apply from the existing "governor" entry/,
     );
+  });
+});
+
+describe("the CLI writes in the project it is given", () => {
+  it("`governor mcp init --cwd <project>` run elsewhere writes there, not in the shell's directory", async () => {
+    const dir = project("claude");
+    const elsewhere = project("claude");
+    for (const args of [
+      ["mcp", "init", "--client", "claude", "--cwd", dir, "--json"],
+      ["mcp", "--cwd", dir, "init", "--client", "cursor"],
+    ]) {
+      const r = await run(args, { env: cleanEnv(), cwd: elsewhere });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(existsSync(path.join(dir, FILE.claude))).toBe(true);
+    expect(existsSync(path.join(dir, FILE.cursor))).toBe(true);
+    expect(existsSync(path.join(elsewhere, FILE.claude))).toBe(false);
+    expect(existsSync(path.join(elsewhere, FILE.cursor))).toBe(false);
   });
 });
