@@ -59,6 +59,14 @@ export async function createEnforceContext(o: EnforceServerOptions): Promise<Enf
     {},
     { env },
   );
+  // Its clients hold the MCP key: the enforce key would let them ask enforce directly, the decision
+  // key would let them sign an ALLOW. Compared as resolved, so a *_FILE or a key file counts too.
+  if (o.mcpKey && (o.mcpKey === apiKey || o.mcpKey === decisionKey))
+    throw new CliError(
+      "invalid_options",
+      `this server's key is the ${o.mcpKey === apiKey ? "enforce key (GOVERNOR_API_KEY)" : "decision key (GOVERNOR_DECISION_KEY)"}.`,
+      "Give governor mcp a key of its own (--api-key-file or GOVERNOR_MCP_API_KEY): its clients must not hold enforce's keys.",
+    );
   if (o.policyFile) await loadPolicyFile(o.policyFile);
   const { map } = intentMapFor(undefined, env, o.cwd);
   let governor: CliGovernor;
@@ -70,7 +78,7 @@ export async function createEnforceContext(o: EnforceServerOptions): Promise<Enf
   }
   const secrets = [apiKey, decisionKey, o.mcpKey];
   const audit = checkAudit(env, secrets);
-  const enforce = enforceHttp(url, apiKey);
+  const enforce = enforceHttp(url, apiKey, secrets);
   return {
     governor,
     shownUrl: safeUrl(url),

@@ -1,6 +1,9 @@
 // Plain requests to the enforce server beside the runtime's checks: the policy summary and
-// /api/v2/canonicalize. Same base URL and bearer key as the checks; never a decision.
-import { safeUrl } from "../../runtime/redact.js";
+// /api/v2/canonicalize. Same base URL and bearer key as the checks; never a decision. Like the
+// runtime's client: a body over 1 MiB is no answer, and what comes back is scrubbed of every key
+// this server holds before it can reach an agent.
+import { makeRedactor, safeUrl } from "../../runtime/redact.js";
+import { scrubJson } from "./scrub.js";
 
 export interface EnforceAnswer {
   status: number;
@@ -15,9 +18,34 @@ export interface EnforceHttp {
 }
 
 const TIMEOUT_MS = 5000;
+const MAX_BODY = 1 << 20;
 
-export function enforceHttp(base: string, apiKey: string | undefined): EnforceHttp {
+/** The body as text, or an error past MAX_BODY: a server that streams forever must not fill memory. */
+async function capped(res: Response): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`answer over ${MAX_BODY} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function enforceHttp(
+  base: string,
+  apiKey: string | undefined,
+  secrets: (string | undefined)[] = [apiKey],
+): EnforceHttp {
   const root = base.replace(/\/+$/, "");
+  const scrub = makeRedactor(secrets);
   async function ask(path: string, init: RequestInit): Promise<EnforceAnswer> {
     const url = root + path;
     const res = await fetch(url, {
@@ -30,10 +58,10 @@ export function enforceHttp(base: string, apiKey: string | undefined): EnforceHt
       signal: AbortSignal.timeout(TIMEOUT_MS),
       redirect: "error",
     });
-    const text = await res.text();
+    const text = await capped(res);
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = scrubJson(JSON.parse(text), scrub);
     } catch {
       body = undefined;
     }
