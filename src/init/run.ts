@@ -8,7 +8,7 @@ import { applyFiles } from "./apply.js";
 import { Backup, undoLatest } from "./backup.js";
 import type { Framework, GateSources } from "./codemods.js";
 import type { DependencySpec } from "./dependency-spec.js";
-import { asCliError, CliError } from "../cli-support/errors.js";
+import { asCliError, CliError, errorJson } from "../cli-support/errors.js";
 import { dirtyTreeError, uncommittedChanges } from "./git.js";
 import { displayCommand } from "./install.js";
 import { acceptScripts, buildPlan, changedFiles, edgeRouteError, type Plan } from "./plan.js";
@@ -170,8 +170,16 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   // the start-script offer is a question: only a person at a terminal can take it
   const offerScripts = interactive && !options.yes && plan.scripts.length > 0;
   const extras: ReportExtras = {};
-  const printReport = (applied: boolean) => {
-    if (options.json) out(JSON.stringify(jsonReport(plan, applied, extras), null, 2) + "\n");
+  // with --json, a report that ends in an error carries it: one document, whatever happened
+  const printReport = (applied: boolean, error?: CliError) => {
+    if (options.json)
+      out(
+        JSON.stringify(
+          { ...jsonReport(plan, applied, extras), ...(error && { error: errorJson(error) }) },
+          null,
+          2,
+        ) + "\n",
+      );
     else out(summaryText(plan, { dryRun: options.dryRun, applied }, extras) + "\n");
   };
 
@@ -218,12 +226,12 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   if (!options.yes) {
     if (!interactive) {
       if (!options.json) out(`Detected:\n${detectedText(plan)}\n\n`);
-      printReport(false);
       const refusal = new CliError(
         "needs_confirmation",
         `Not writing anything: this is a non-interactive run (${process.env.CI ? "CI is set" : "not attached to a terminal"}) and --yes was not passed.`,
         "Review the plan above (or see the diffs with --dry-run), then rerun with --yes to apply it.",
       );
+      printReport(false, refusal);
       return { ok: false, error: refusal, reported: true };
     }
     clack.intro("governor init");
@@ -328,7 +336,8 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   }
   spinner?.stop("Done");
 
-  printReport(true);
+  const failedInstall = installError ? asCliError(installError, "init") : undefined;
+  printReport(true, failedInstall);
   if (!options.json) {
     const saved = relative(plan.root, backup.dir);
     // the backup carries its own .gitignore: nothing for the user to add
@@ -337,9 +346,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     );
     out("\n" + nextStepsText(plan) + "\n");
   }
-  if (installError) {
-    return { ok: false, error: asCliError(installError, "init"), reported: true };
-  }
+  if (failedInstall) return { ok: false, error: failedInstall, reported: true };
   if (interactive) clack.outro("governor is wired in. Run `governor doctor` next.");
   return DONE;
 }
