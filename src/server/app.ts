@@ -246,6 +246,19 @@ export function createHandler(
     req.resume();
     if (req.method !== "GET" && req.method !== "HEAD")
       return send(res, 405, { detail: "Method Not Allowed" }, { allow: "GET, HEAD" });
+    // A page in a browser never needs the whole policy. Without a key, DNS rebinding would hand it to
+    // any site (its requests say Sec-Fetch-Site: same-origin); a URL typed into the address bar says none.
+    const site = req.headers["sec-fetch-site"];
+    if (site !== undefined && site !== "none") {
+      state.log.write(
+        rejection(
+          403,
+          path,
+          `a request from a web page (Sec-Fetch-Site: ${logValue(String(site))})`,
+        ),
+      );
+      return send(res, 403, { detail: "Forbidden: the policy summary is not served to web pages" });
+    }
     if (!checkAuth(req, res, path)) return;
     const p = state.policy;
     send(res, 200, {
