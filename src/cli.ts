@@ -15,7 +15,9 @@ const commands: Record<string, () => Promise<Command>> = {
 const program = new Command()
   .name("governor")
   .description("Put a policy gate in front of every tool call your AI agent makes.")
-  .version(pkg.version, "-v, --version");
+  .version(pkg.version, "-v, --version")
+  // a subcommand's options are its own: `governor mcp init --cwd p` is init's --cwd, not mcp's
+  .enablePositionalOptions();
 
 const asked = process.argv[2];
 const names = asked && asked in commands ? [asked] : Object.keys(commands);

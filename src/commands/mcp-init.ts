@@ -73,10 +73,7 @@ export const mcpInit = new Command("init")
   .exitOverride(usageExit)
   .action(async (opts, cmd: Command) => {
     try {
-      // Unless the root program has positional options, `governor mcp init --cwd p --dev --url x`
-      // hands --cwd, --dev and --url to `mcp`, which has options of those names: take them from there.
-      // --cwd has a default on both, so only a value given on the command line counts (else the
-      // config would land in the shell's directory, not the project named).
+      // `governor mcp --cwd p --dev init` also counts: options given to mcp before init are read too
       const given = (c: Command | null | undefined, name: string) =>
         c?.getOptionValueSource(name) === "cli" ? c.opts()[name] : undefined;
       const merged = {
