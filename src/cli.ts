@@ -1,6 +1,10 @@
 import { Command } from "commander";
 import { createRequire } from "node:module";
 
+// Before any command loads the runtime: GOVERNOR_GUARD in the environment is for the app, not for
+// governor's own requests (src/runtime/guard/auto.ts).
+(globalThis as Record<symbol, unknown>)[Symbol.for("governor.cli")] = true;
+
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string };
 
 // Commands load lazily: init and doctor pull in ts-morph (~0.5 s), which test-intent and serve never need.

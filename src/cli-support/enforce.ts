@@ -39,6 +39,8 @@ export interface CliGovernor {
 export function cliGovernor(opts: CliGovernorOptions): CliGovernor {
   const env = { ...(opts.env ?? process.env) };
   delete env.GOVERNOR_AUDIT_LOG; // a CLI question is not an agent's tool call
+  // nor is the CLI the app the guards watch: its own requests to enforce are not side effects
+  for (const k of Object.keys(env)) if (k.startsWith("GOVERNOR_GUARD")) delete env[k];
   const g = createGovernor({
     enforceUrl: opts.url,
     apiKey: opts.apiKey,

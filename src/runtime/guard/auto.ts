@@ -3,4 +3,7 @@
 import { stderrWarn } from "../config.js";
 import { installGuardsFromEnv } from "./install.js";
 
-if (process.env.GOVERNOR_GUARD) installGuardsFromEnv(stderrWarn);
+// governor's own CLI (serve, mcp, doctor) is not the app: it marks itself, and its requests to
+// enforce are not side effects to refuse.
+const cli = (globalThis as Record<symbol, unknown>)[Symbol.for("governor.cli")] === true;
+if (process.env.GOVERNOR_GUARD && !cli) installGuardsFromEnv(stderrWarn);
