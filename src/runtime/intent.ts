@@ -74,7 +74,8 @@ export interface BuildIntentOptions {
 
 const DEFAULT_ACTOR: Actor = { id: "anonymous", type: "agent" };
 
-const VERBS: Record<string, string> = {};
+// no prototype: a tool named "constructor" or "toString" is a word, not Object's method
+const VERBS: Record<string, string> = Object.create(null);
 for (const [action, words] of Object.entries({
   read: "get list search read query fetch find lookup retrieve view show describe count browse load download check inspect",
   write:
@@ -509,7 +510,8 @@ export function buildIntent(
 ): Intent {
   const map = options.map ?? undefined;
   const defaults = map?.defaults;
-  const entry = map?.tools?.[toolName];
+  const tools = map?.tools;
+  const entry = tools && Object.hasOwn(tools, toolName) ? tools[toolName] : undefined;
   const override = options.override ?? undefined;
   const inferred = entry?.action && entry.resource ? undefined : inferredFor(toolName);
 

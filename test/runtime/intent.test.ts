@@ -44,6 +44,22 @@ describe("inferIntentEntry", () => {
   });
 });
 
+describe("tool names that are Object's own properties", () => {
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"])(
+    "%s is a word like any other, in inference and in the intent map",
+    (name) => {
+      // split into words like any name ("toString": action "to"), never Object's method's text
+      const inferred = inferIntentEntry(name);
+      expect(inferred.action).toMatch(/^[a-z_]+$/);
+      expect(inferred.resource.type).toMatch(/^[a-z_]+$/);
+      const map: IntentMap = { tools: { send_email: { action: "send" } } };
+      const intent = buildIntent(name, {}, { map });
+      expect(intent.action).toBe(inferred.action);
+      expect(intent.resource).toMatchObject({ name, type: inferred.resource.type });
+    },
+  );
+});
+
 describe("looksLikePii", () => {
   it.each([
     "jane@example.com",
