@@ -246,25 +246,28 @@ export function createHandler(
     req.resume();
     if (req.method !== "GET" && req.method !== "HEAD")
       return send(res, 405, { detail: "Method Not Allowed" }, { allow: "GET, HEAD" });
-    // A page in a browser never needs the whole policy. Without a key, DNS rebinding would hand it to
-    // any site (its requests say Sec-Fetch-Site: same-origin); a URL typed into the address bar says none.
-    const site = req.headers["sec-fetch-site"];
-    if (site !== undefined && site !== "none") {
-      state.log.write(
-        rejection(
-          403,
-          path,
-          `a request from a web page (Sec-Fetch-Site: ${logValue(String(site))})`,
-        ),
-      );
-      return send(res, 403, { detail: "Forbidden: the policy summary is not served to web pages" });
-    }
     if (!checkAuth(req, res, path)) return;
     const p = state.policy;
     send(res, 200, {
       default: p.default,
       rules: p.rules.map((r) => ({ id: r.id, effect: r.effect, when: r.when })),
     });
+  }
+
+  /**
+   * A web page never needs enforce. Without a key, DNS rebinding would let any site ask this server
+   * (its requests say Sec-Fetch-Site: same-origin); a URL typed into the address bar says none, and
+   * agents (Node's fetch, undici) send no such header. A 403 (logged) for the rest.
+   */
+  function fromWebPage(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const site = req.headers["sec-fetch-site"];
+    if (site === undefined || site === "none") return false;
+    state.log.write(
+      rejection(403, path, `a request from a web page (Sec-Fetch-Site: ${logValue(String(site))})`),
+    );
+    send(res, 403, { detail: "Forbidden: this enforce server does not answer web pages" });
+    req.resume();
+    return true;
   }
 
   /** The bearer check of every answer that reveals policy; a 401 (logged) when it fails. */
@@ -284,6 +287,7 @@ export function createHandler(
   }
 
   function route(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (path.startsWith("/api/") && fromWebPage(req, res, path)) return;
     if (path === "/api/v2/policy/summary") return summary(req, res, path);
     const answer =
       path === "/api/v2/enforce"

@@ -53,6 +53,47 @@ describe("the policy summary and web pages", () => {
     );
   });
 
+  it("refuses a page's POST to enforce and canonicalize too: no decision is probed from a browser", async () => {
+    for (const target of ["/api/v2/enforce", "/api/v2/canonicalize"]) {
+      const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const u = new URL(srv.url);
+        const req = request(
+          {
+            host: u.hostname,
+            port: u.port,
+            path: target,
+            method: "POST",
+            headers: {
+              host: "rebind.evil.example:8787",
+              "content-type": "application/json",
+              "sec-fetch-site": "same-origin",
+            },
+          },
+          (res) => {
+            let body = "";
+            res.setEncoding("utf8").on("data", (d) => (body += d));
+            res.on("end", () => resolve({ status: res.statusCode!, body }));
+          },
+        );
+        req.on("error", reject);
+        req.end(JSON.stringify({ action: "query", actor: { id: "a" }, resource: { type: "db" } }));
+      });
+      expect({ target, status: r.status }).toEqual({ target, status: 403 });
+      expect(r.body).not.toMatch(/ALLOW|DENY/);
+    }
+    // and an agent's own request still gets its decision
+    const agent = await fetch(`${srv.url}/api/v2/enforce`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        action: "query",
+        actor: { id: "a", type: "agent" },
+        resource: { type: "postgres_db", name: "users" },
+      }),
+    });
+    expect(agent.status).toBe(200);
+  });
+
   it("still answers tools (no Sec-Fetch-Site; Node's fetch sends none) and a URL typed into a browser", async () => {
     const tool = await fetch(`${srv.url}/api/v2/policy/summary`);
     expect(tool.status).toBe(200);
