@@ -6,6 +6,8 @@ import { cliGovernor, explainNoDecision, type CliGovernor } from "../../cli-supp
 import { CliError } from "../../cli-support/errors.js";
 import { intentMapFor } from "../../cli-support/intent-args.js";
 import { resolveKey } from "../../cli-support/secrets.js";
+import { resolveConfig } from "../../runtime/config.js";
+import { processSite } from "../../runtime/config-file.js";
 import type { Actor, Intent, IntentMap } from "../../runtime/index.js";
 import { safeUrl } from "../../runtime/redact.js";
 import { checkAudit, type CheckAudit } from "./audit.js";
@@ -42,6 +44,10 @@ export interface EnforceContext {
   close(): Promise<void>;
 }
 
+/** Header values long enough to be keys are kept out of every answer, as the runtime does. */
+const secretHeaderValues = (headers: Record<string, string>) =>
+  Object.values(headers).filter((v) => v.length >= 8);
+
 export const DEFAULT_ACTOR: Actor = { id: "governor-mcp", type: "agent" };
 
 export async function createEnforceContext(o: EnforceServerOptions): Promise<EnforceContext> {
@@ -76,9 +82,14 @@ export async function createEnforceContext(o: EnforceServerOptions): Promise<Enf
     const why = explainNoDecision(err, url, { apiKeySet: Boolean(apiKey) });
     throw new CliError(why.code, why.message, why.fix);
   }
-  const secrets = [apiKey, decisionKey, o.mcpKey];
+  // the summary and canonicalize requests carry what every check carries (a tenant header, say)
+  const { headers } = resolveConfig(
+    { enforceUrl: url, apiKey, mode: "enforce", failMode: "closed", cacheTtlMs: 0, env },
+    { ...processSite(), intentMap: false },
+  );
+  const secrets = [apiKey, decisionKey, o.mcpKey, ...secretHeaderValues(headers)];
   const audit = checkAudit(env, secrets);
-  const enforce = enforceHttp(url, apiKey, secrets);
+  const enforce = enforceHttp(url, apiKey, secrets, headers);
   return {
     governor,
     shownUrl: safeUrl(url),

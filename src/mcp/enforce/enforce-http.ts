@@ -43,6 +43,7 @@ export function enforceHttp(
   base: string,
   apiKey: string | undefined,
   secrets: (string | undefined)[] = [apiKey],
+  headers: Record<string, string> = {},
 ): EnforceHttp {
   const root = base.replace(/\/+$/, "");
   const scrub = makeRedactor(secrets);
@@ -51,6 +52,7 @@ export function enforceHttp(
     const res = await fetch(url, {
       ...init,
       headers: {
+        ...headers,
         accept: "application/json",
         ...(init.body !== undefined && { "content-type": "application/json" }),
         ...(apiKey && { authorization: `Bearer ${apiKey}` }),
