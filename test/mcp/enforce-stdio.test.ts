@@ -172,23 +172,25 @@ describe("governor mcp over stdio", () => {
     expect(s.stderr()).not.toContain(SERVE_KEY);
   });
 
-  it("wrote one check line per enforce_intent / check_tool_call, without keys or argument values", async () => {
+  it("wrote one check line per question to enforce, without keys or argument values", async () => {
     await s.close(); // stdin ends: the server flushes its audit log and exits
     const lines = readFileSync(audit, "utf8")
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
     const checks = lines.filter((l) => l.type === "check");
-    // enforce_intent x4 (read, refund, refund for explain) + check_tool_call x1; explain asks but is not a check
+    // enforce_intent x3 (read, refund, refund for explain), explain_decision by intent (it asks
+    // enforce too: no question goes unaudited), check_tool_call x1
     expect(checks.map((l) => l.checkedBy)).toEqual([
       "enforce_intent",
       "enforce_intent",
       "enforce_intent",
+      "explain_decision",
       "check_tool_call",
     ]);
     expect(checks[0]).toMatchObject({ decision: "ALLOW", mode: "enforce", tool: null });
     expect(checks[1]).toMatchObject({ decision: "DENY", denyCode: "stepup_required" });
-    expect(checks[3]).toMatchObject({ tool: "send_email", intent: { action: "send" } });
+    expect(checks[4]).toMatchObject({ tool: "send_email", intent: { action: "send" } });
     const raw = readFileSync(audit, "utf8");
     for (const secret of [SERVE_KEY, ARG_VALUE, ARG_SECRET]) expect(raw).not.toContain(secret);
   });

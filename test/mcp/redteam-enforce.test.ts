@@ -218,8 +218,9 @@ describe("a broken or hostile enforce server", () => {
       });
       seen.push(textOf(summary));
       const recent = textOf(await s.client.readResource({ uri: "governor://denials/recent" }));
-      // explain_decision by intent asks but is not recorded: one entry.
+      // explain_decision by intent asks enforce too, so it is recorded: newest first
       expect(JSON.parse(recent).denials).toMatchObject([
+        { asked: "explain_decision", decision: "DENY", request_id: "r-echo" },
         { decision: "DENY", request_id: "r-echo", intent: { resource: { type: "payment" } } },
       ]);
       seen.push(recent);

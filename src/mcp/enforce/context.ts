@@ -163,7 +163,7 @@ export async function decide(ctx: EnforceContext, intent: Intent): Promise<Check
 export async function checkAndRecord(
   ctx: EnforceContext,
   intent: Intent,
-  asked: "enforce_intent" | "check_tool_call",
+  asked: "enforce_intent" | "check_tool_call" | "explain_decision",
   tool: string | null,
 ): Promise<Checked> {
   const started = performance.now();

@@ -8,7 +8,7 @@ import { scrubJson } from "./scrub.js";
 export interface RecentDecision {
   time: string;
   /** The MCP tool that asked, and for check_tool_call the tool whose call was checked. */
-  asked: "enforce_intent" | "check_tool_call";
+  asked: "enforce_intent" | "check_tool_call" | "explain_decision";
   tool: string | null;
   intent: Intent;
   decision: "ALLOW" | "DENY";

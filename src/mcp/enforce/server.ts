@@ -219,7 +219,7 @@ export function createEnforceMcpServer(ctx: EnforceContext, version = "0.0.0"): 
         trace = entry.canonicalization_trace;
         d = entry;
       } else if (a.intent) {
-        decided = await decide(ctx, intentOf(ctx, a.intent));
+        decided = await checkAndRecord(ctx, intentOf(ctx, a.intent), "explain_decision", null);
         ({ intent, trace } = decided);
         d = decided;
       } else
