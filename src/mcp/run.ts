@@ -96,6 +96,19 @@ export async function runMcp(o: McpRunOptions): Promise<void> {
       "--allow-apply is for --dev only.",
       "Add --dev, or leave out --allow-apply.",
     );
+  // the --dev tools read the project's own settings (GOVERNOR_ENFORCE_URL, its policy): a flag for
+  // the enforce server would be silently ignored there
+  const enforceOnly = [
+    o.url !== undefined && "--url",
+    o.policyFile !== undefined && "--policy",
+    o.trustActor && "--trust-actor",
+  ].filter(Boolean);
+  if (o.dev && enforceOnly.length)
+    throw new CliError(
+      "invalid_options",
+      `${enforceOnly.join(", ")} ${enforceOnly.length > 1 ? "are" : "is"} for the enforce server, not --dev.`,
+      "Leave them out with --dev (its tools use GOVERNOR_ENFORCE_URL and take a policy file per call).",
+    );
   await checkHttpOptions(o);
   const started = o.dev ? await devServer(o) : await enforceServer(o);
   let stopping = false;

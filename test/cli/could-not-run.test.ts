@@ -82,6 +82,14 @@ describe("every command that cannot run exits 2 with the same error shape", () =
     expectText(r.stderr, "enforce_url_missing");
   });
 
+  it("mcp --dev with a flag only the enforce server reads: refused, not ignored", async () => {
+    const r = await run(["mcp", "--dev", "--policy", "p.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expectText(r.stderr, "invalid_options");
+    expect(r.stderr).toContain("--policy");
+  });
+
   it("mcp init: the project directory does not exist", async () => {
     const j = await run(["mcp", "init", "--client", "claude", "--json", "--cwd", missing]);
     expect(j.code).toBe(2);
