@@ -10,6 +10,7 @@ import {
   usageExit,
 } from "../cli-support/index.js";
 import { policyWarning, startEnforceServer, PolicyError } from "../server/index.js";
+import { listenError } from "../cli-support/listen.js";
 import { onParentExit } from "../server/parent-watch.js";
 import { PolicyFileError } from "../server/policy-file.js";
 import { signDecision } from "../runtime/token.js";
@@ -76,26 +77,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
         err.fix ?? "Fix the policy file and run governor serve again.",
       );
     }
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE")
-      throw new CliError(
-        "port_in_use",
-        `port ${options.port} on ${options.host} is already in use.`,
-        "Pick another with --port <n>, or --port 0 for any free port.",
-      );
-    if (code === "EACCES")
-      throw new CliError(
-        "listen_refused",
-        `not allowed to listen on ${options.host}:${options.port}.`,
-        "Use a port above 1024, e.g. --port 8787.",
-      );
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
-      throw new CliError(
-        "host_unavailable",
-        `cannot listen on host ${options.host}.`,
-        "Use --host 127.0.0.1 (or an address of this machine).",
-      );
-    throw err;
+    throw listenError(err, options.host, options.port, 8787);
   }
   // Handlers first: a script that kills us as soon as it reads the URL must still get a clean exit 0.
   // SIGHUP is a closed terminal; a parent that is gone is `npx governor serve` SIGKILLed (see parent-watch.ts).

@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { CliError } from "../cli-support/errors.js";
+import { listenError } from "../cli-support/listen.js";
 
 export interface McpRunOptions {
   http: boolean;
@@ -137,7 +138,7 @@ export async function runMcp(o: McpRunOptions): Promise<void> {
       });
     } catch (err) {
       await started.close();
-      throw listenError(err, o);
+      throw listenError(err, o.host, o.port, 8788);
     }
     stopTransport = host.close;
     process.stderr.write(`listening on ${host.url}\n`);
@@ -153,27 +154,4 @@ export async function runMcp(o: McpRunOptions): Promise<void> {
   process.stdout.on("error", () => stop());
   stopTransport = () => server.close();
   await server.connect(transport);
-}
-
-function listenError(err: unknown, o: McpRunOptions): unknown {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "EADDRINUSE")
-    return new CliError(
-      "port_in_use",
-      `port ${o.port} on ${o.host} is already in use.`,
-      "Pick another with --port <n>, or --port 0 for any free port.",
-    );
-  if (code === "EACCES")
-    return new CliError(
-      "listen_refused",
-      `not allowed to listen on ${o.host}:${o.port}.`,
-      "Use a port above 1024, e.g. --port 8788.",
-    );
-  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
-    return new CliError(
-      "host_unavailable",
-      `cannot listen on host ${o.host}.`,
-      "Use --host 127.0.0.1 (or an address of this machine).",
-    );
-  return err;
 }

@@ -39,7 +39,7 @@ describe("layer check", () => {
     });
     const { problems } = checkLayers(src, new Set());
     expect(problems.sort()).toEqual([
-      'src/detectors/d.ts:1 imports ../codemods/types.js: "detectors" may not import "codemods" (only frameworks, runtime)',
+      'src/detectors/d.ts:1 imports ../codemods/types.js: "detectors" may not import "codemods" (only frameworks, runtime, cli-support)',
       'src/frameworks.ts:1 imports ./runtime/a.js: "frameworks" may not import "runtime" (it imports nothing of the other layers)',
       'src/runtime/a.ts:2 imports ../init/plan.js: "runtime" may not import "init" (only frameworks)',
       'src/runtime/b.ts:1 imports ../commands/doctor.js: "runtime" may not import "commands" (only frameworks)',
