@@ -24,7 +24,10 @@ describe("governor mcp under an inherited GOVERNOR_GUARD", () => {
   it("reads the summary from enforce and explains with its trace; no guard refusals", async () => {
     const res = await s.client.readResource({ uri: "governor://policy/summary" });
     const summary = JSON.parse((res.contents[0] as { text: string }).text);
-    expect(summary, s.stderr() + JSON.stringify(summary)).toMatchObject({ visible: true, default: "deny" });
+    expect(summary, s.stderr() + JSON.stringify(summary)).toMatchObject({
+      visible: true,
+      default: "deny",
+    });
     const explained = await s.client.callTool({
       name: "explain_decision",
       arguments: { intent: refundIntent },
