@@ -2,7 +2,7 @@
 // share: gate a function by the name the model uses, at a layer, with a refusal in the framework's
 // own shape; mark what was wrapped so wrapping twice is a no-op.
 import { defaultImpl } from "./default.js";
-import { GATED, makeGate, type GatedBy, type GateHost, type Layer } from "./gate.js";
+import { GATED, makeGate, type GateHost, type Layer } from "./gate.js";
 import type { Governor } from "./governor.js";
 
 export type { GatedBy, Layer } from "./gate.js";

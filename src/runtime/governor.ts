@@ -390,7 +390,6 @@ export class GovernorImpl implements Governor, GateHost {
 
   /** Decide an intentScope's intent: the grant its code runs under, or throw (fail modes as for tools). */
   async enterScope(partial: ScopeIntent): Promise<Grant> {
-    const cfg = this.cfg;
     checkScopeIntent(partial);
     const v = await this.decide("scope", partial.action, partial, undefined, "scope");
     return v as Grant;

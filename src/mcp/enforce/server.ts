@@ -6,7 +6,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { buildIntent, type Actor, type Intent } from "../../runtime/index.js";
-import { checkAndRecord, decide, type Checked, type EnforceContext } from "./context.js";
+import { checkAndRecord, type Checked, type EnforceContext } from "./context.js";
 import { RECENT_MAX } from "./recent.js";
 import {
   decisionFields,
