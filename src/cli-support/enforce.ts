@@ -57,8 +57,8 @@ export function cliGovernor(opts: CliGovernorOptions): CliGovernor {
     async check(intent) {
       // The runtime loads undici on its first check; load it first so latency shows the PDP, not our import.
       await (warmed ??= import("undici").catch(() => undefined));
-      const d = (await g.check(intent)) as unknown as Record<string, any>;
-      const metadata = (d.metadata ?? {}) as Record<string, unknown>;
+      const d = await g.check(intent);
+      const metadata = d.metadata ?? {};
       const trace = (d.trace ?? metadata.canonicalization_trace ?? []) as unknown[];
       return {
         decision: d.decision,
