@@ -177,7 +177,9 @@ function realInit() {
   let gated = -1;
   try {
     gated = JSON.parse(r.stdout).tools.filter((t) => t.status === "gated").length;
-  } catch {}
+  } catch {
+    // no JSON report (the run failed): gated stays -1, beside the exit status
+  }
   return { ms, gated, status: r.status };
 }
 

@@ -43,9 +43,9 @@ describe("summary", () => {
     );
     expect(text).toContain("mcp: 2 gated, 1 manual");
     expect(text).toMatch(
-      /Named only at run time[^\n]*governor\.config\.json has no entry[^\n]*\n  index\.js:9: name computed at runtime from cmd\.name\n/,
+      /Named only at run time[^\n]*governor\.config\.json has no entry[^\n]*\n {2}index\.js:9: name computed at runtime from cmd\.name\n/,
     );
-    expect(text).toMatch(/Manual sites[^\n]*\n  index\.js:20 \(unnamed\): built at run time/);
+    expect(text).toMatch(/Manual sites[^\n]*\n {2}index\.js:20 \(unnamed\): built at run time/);
     expect(text).not.toContain("index.js:3");
   });
 
@@ -74,7 +74,7 @@ describe("summary", () => {
       ]),
       { dryRun: true, applied: false },
     );
-    expect(text).toMatch(/Names guessed[^\n]*\n  a\.ts:4 echo: named after its variable$/m);
+    expect(text).toMatch(/Names guessed[^\n]*\n {2}a\.ts:4 echo: named after its variable$/m);
     expect(text).not.toContain("a.ts:9");
   });
 
