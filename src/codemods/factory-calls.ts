@@ -4,14 +4,14 @@
 // tool, reported where it is called with the name it passes, so the report and the intent map list
 // it. Only calls that surely reach the factory are claimed: a free function through its imports, a
 // method through `this`, or a receiver whose declared type (or `new`) is the factory's own class.
+import { isSourcePath } from "../runtime/shared.js";
 import { Node, SyntaxKind, type CallExpression, type ClassDeclaration } from "ts-morph";
 import type { FileCtx } from "./context.js";
 import type { Run } from "./forms/types.js";
-import { declaresEdgeRuntime } from "./modules.js";
+import { declaresEdgeRuntime } from "../detectors/modules.js";
 import { constString, lineOf, unwrapExpr } from "./nodes.js";
 import type { ToolFinding } from "./types.js";
 
-const SOURCE = /(?<!\.d)\.(?:[cm]?[jt]s|[jt]sx)$/;
 // Method names an MCP server registers tools with: in a file that may hold one, leave them to the MCP form.
 const MCP_METHODS = new Set(["registerTool", "tool"]);
 
@@ -60,7 +60,7 @@ export function reportFactoryCalls(
   let unresolved = 0;
   const word = new RegExp(`\\b${target.name.replace(/\$/g, "\\$")}\\s*\\(`);
   for (const [path, text] of run.prog.texts) {
-    if (!SOURCE.test(path) || !word.test(text)) continue;
+    if (!isSourcePath(path) || !word.test(text)) continue;
     const c = run.prog.get(path);
     if (!c) continue;
     for (const call of c.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {

@@ -1,9 +1,11 @@
 // All inputs of one run: lazy parsing and cross-file lookups (which key a tool variable is
 // registered under, possibly in another file), without a type checker.
+import { isSourcePath } from "../runtime/shared.js";
 import { Node, Project, SyntaxKind } from "ts-morph";
 import { parseFile, type FileCtx } from "./context.js";
 import { staticKey, unwrapExpr } from "./nodes.js";
-import { frameworkOfSpec, normalize, resolveSpec, type PathAlias } from "./modules.js";
+import { frameworkOfSpec } from "./modules.js";
+import { normalize, resolveSpec, type PathAlias } from "../detectors/modules.js";
 
 export class Program {
   readonly project = new Project({
@@ -170,13 +172,7 @@ export class Program {
       if (!words.length) break;
       const re = new RegExp(`\\b(?:${words.map((w) => w.replace(/\$/g, "\\$")).join("|")})\\b`);
       for (const [p, t] of this.texts) {
-        if (
-          scanned.has(p) ||
-          !/\.(?:[cm]?[jt]s|[jt]sx)$/.test(p) ||
-          p.endsWith(".d.ts") ||
-          !re.test(t)
-        )
-          continue;
+        if (scanned.has(p) || !isSourcePath(p) || !re.test(t)) continue;
         scanned.add(p);
         const c = this.get(p);
         if (c)

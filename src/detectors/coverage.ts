@@ -3,7 +3,6 @@
 // (governor/register's hooks); and, for the rest, what would. Read only.
 import { ts } from "ts-morph";
 import { UNSUPPORTED_FRAMEWORKS, type FrameworkId } from "../frameworks.js";
-import type { ToolFinding } from "../codemods/types.js";
 import { detectInstrumentation, INSTRUMENTED, type Instrumentation } from "./instrumentation.js";
 import type { PackageProject } from "./project.js";
 import {
@@ -160,12 +159,20 @@ export interface CoverageInputs {
   scan?: RuntimeScan;
 }
 
+/** What coverage reads of a tool definition the codemod found (the fields of its ToolFinding). */
+export interface FoundDefinition {
+  file: string;
+  line: number;
+  name: string | null;
+  framework: FrameworkId;
+  form: string;
+  status: "gated" | "already-gated" | "manual";
+  reason?: string;
+}
+
 export function packageCoverage(
   pkg: PackageProject,
-  definitions: Pick<
-    ToolFinding,
-    "file" | "line" | "name" | "framework" | "form" | "status" | "reason"
-  >[],
+  definitions: FoundDefinition[],
   env: NodeJS.ProcessEnv,
   given: CoverageInputs = {},
 ): PackageCoverage {

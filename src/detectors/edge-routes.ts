@@ -1,5 +1,5 @@
 import { ts } from "ts-morph";
-import { declaresEdgeRuntime, resolveSpec, type PathAlias } from "../codemods/modules.js";
+import { declaresEdgeRuntime, resolveSpec, type PathAlias } from "./modules.js";
 
 // Which files run on the Edge runtime (Next.js / Vercel), and what their module graph holds: governor
 // needs Node.js, so an Edge route that reaches tools can neither load the gate nor run them gated.

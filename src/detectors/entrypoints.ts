@@ -1,4 +1,5 @@
-import { isSourceFile, SOURCE_EXTENSIONS } from "./files.js";
+import { isSourceFile } from "./files.js";
+import { SOURCE_EXTENSIONS } from "../runtime/shared.js";
 
 // Which files start the app: they get `import "governor/register"` first. Read only.
 

@@ -12,11 +12,10 @@ import {
 import { isAbsolute, join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { frameworkOf, unsupportedFrameworkOf } from "../frameworks.js";
-import { mayHaveTools } from "../codemods/modules.js";
+import { mayHaveTools } from "./modules.js";
+import { SOURCE_EXTENSIONS } from "../runtime/shared.js";
 
 // Which source files init scans. Read only.
-
-export const SOURCE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 
 // Never descended into: dependencies, VCS, governor's own backups.
 export const ALWAYS_SKIPPED = new Set(["node_modules", ".git", ".governor", ".hg", ".svn"]);

@@ -1,8 +1,12 @@
 // Which agent frameworks a package uses: by declared dependency and by what its sources import.
 // Several at once is normal; none means plain Node. Read only.
-import { frameworkOfSpec } from "../codemods/modules.js";
-import { FRAMEWORK_IDS, UNSUPPORTED_FRAMEWORKS, unsupportedFrameworkOf } from "../frameworks.js";
-import type { Framework } from "../codemods/types.js";
+import {
+  FRAMEWORK_IDS,
+  frameworkOf,
+  UNSUPPORTED_FRAMEWORKS,
+  unsupportedFrameworkOf,
+  type FrameworkId as Framework,
+} from "../frameworks.js";
 import { splitSpecifier } from "../runtime/resolve-app.js";
 
 export interface FrameworkUse {
@@ -45,12 +49,12 @@ export function detectFrameworks(input: FrameworkInput): FrameworkUse[] {
     ? input.dependencies
     : Object.keys(input.dependencies);
   for (const dep of deps) {
-    const fw = frameworkOfSpec(dep);
+    const fw = frameworkOf(dep);
     if (fw && !use(fw).via.includes("dependency")) use(fw).via.push("dependency");
   }
   for (const s of input.imports ?? sourceImports(input.sources)) {
     for (const spec of s.specs) {
-      const fw = frameworkOfSpec(spec);
+      const fw = frameworkOf(spec);
       if (!fw) continue;
       const u = use(fw);
       if (!u.via.includes("import")) u.via.push("import");

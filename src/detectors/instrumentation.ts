@@ -6,8 +6,12 @@ import {
   type FrameworkId,
 } from "../frameworks.js";
 import { APP_SCRIPT } from "./entrypoints.js";
-import { hasRegisterImport } from "../init/register-import.js";
 import type { PackageProject } from "./project.js";
+
+/** Does this entrypoint's text already import or require governor/register? */
+export function hasRegisterImport(text: string): boolean {
+  return /(?:\bimport\s*(?:\(\s*)?|\brequire\s*\(\s*)["']governor\/register["']/.test(text);
+}
 
 export type InstrumentationMode =
   /** `--import governor/register` (script or NODE_OPTIONS): every hooked module, ESM and CJS. */

@@ -1,9 +1,10 @@
+import { packageFiles, rootGitignore, type PackageFiles } from "./project-files.js";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, posix, relative, resolve } from "node:path";
 import { ts } from "ts-morph";
-import type { PathAlias } from "../codemods/modules.js";
+import type { PathAlias } from "./modules.js";
 import { CliError } from "../cli-support/errors.js";
-import { jsonErrorText } from "../init/json-edit.js";
+import { jsonErrorText } from "../runtime/shared.js";
 import { findEntrypoints, type Entrypoint } from "./entrypoints.js";
 import {
   detectFrameworks,
@@ -54,6 +55,8 @@ export interface PackageProject {
   /** Files it did not read that may hold tools (links out, too large, unreadable, not UTF-8), paths relative to `dir`. */
   skipped: SkippedFile[];
   entrypoints: Entrypoint[];
+  /** The env template and intent map init may edit. */
+  files: PackageFiles;
   /** How a file adds imports: by extension, then by the syntax it already uses, then by "type". */
   moduleKind(relPath: string): ModuleKind;
 }
@@ -64,6 +67,8 @@ export interface ProjectDetection {
   packages: PackageProject[];
   packageManager: PackageManagerInfo;
   warnings: string[];
+  /** The run root's .gitignore text, or null (init adds .governor/ to it). */
+  gitignore: string | null;
 }
 
 export interface DetectOptions extends FileScanOptions {
@@ -177,6 +182,7 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
     sources,
     skipped,
     entrypoints: findEntrypoints(pkg, sources, nextjs),
+    files: packageFiles(dir),
     moduleKind: (relPath) => moduleKindOf(relPath, texts.get(relPath) ?? "", moduleType),
   };
 }
@@ -230,5 +236,12 @@ export function detectProject(cwd: string, options: DetectOptions = {}): Project
     packages.push(detectPackage(root, root, options));
   }
   dropScannedLinks(packages);
-  return { root, workspace: workspace ?? enclosing, packages, packageManager, warnings };
+  return {
+    root,
+    workspace: workspace ?? enclosing,
+    packages,
+    packageManager,
+    warnings,
+    gitignore: rootGitignore(root),
+  };
 }

@@ -8,7 +8,7 @@ import {
   unsupportedFrameworkOf,
   type FrameworkId,
 } from "../frameworks.js";
-import { isLangChainSpec, resolveSpec, type PathAlias } from "../codemods/modules.js";
+import { isLangChainSpec, resolveSpec, type PathAlias } from "./modules.js";
 import { agentToolKeys, nameMastraTools, type MastraSite, type Project } from "./mastra-keys.js";
 
 export type RuntimeToolKind =

@@ -1,6 +1,7 @@
 // governor.probes.json: intents or tool calls with the decision each should get.
 //   { "probes": [ { "name": "reads pass", "intent": { "action": "read", ... }, "expect": "allow" },
 //                 { "tool": "refund_payment", "args": { "amount": 5 }, "expect": "deny", "deny_code": "stepup_required" } ] }
+import { isObject } from "../runtime/shared.js";
 import { readFileSync } from "node:fs";
 
 export interface Probe {
@@ -11,9 +12,6 @@ export interface Probe {
   expect: "ALLOW" | "DENY";
   denyCode?: string;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Parses and validates a probes file; throws an Error whose message names the file and the probe. */
 export function loadProbes(file: string): Probe[] {

@@ -1,3 +1,4 @@
+import { eolOf } from "../runtime/shared.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -5,21 +6,9 @@ import { fileURLToPath } from "node:url";
 // Merges governor's runtime variables into the project's env template. Existing keys are never
 // changed; only missing ones are appended, each with its comment.
 
-/** Env templates projects commonly commit, in the order we prefer them. */
-export const ENV_TEMPLATE_NAMES = [
-  ".env.example",
-  ".env.sample",
-  ".env.template",
-  ".env.dist",
-  "example.env",
-  ".env.defaults",
-];
+export { ENV_TEMPLATE_NAMES } from "../detectors/project-files.js";
 
 const KEY_LINE = /^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/;
-
-export function findEnvTemplate(dir: string): string | null {
-  return ENV_TEMPLATE_NAMES.find((name) => existsSync(join(dir, name))) ?? null;
-}
 
 /** templates/env.example, found from dist/ (the CLI) or src/init/ (tests). */
 export function readEnvTemplate(): string {
@@ -65,7 +54,7 @@ function templateBlocks(
 export function mergeEnvTemplate(existing: string | null, template: string): string {
   const base = existing ?? "";
   const present = envKeys(base);
-  const eol = base.includes("\r\n") ? "\r\n" : "\n";
+  const eol = eolOf(base);
   const out: string[] = [];
   for (const block of templateBlocks(template)) {
     const missing = block.lines.filter((l) => !present.has(l.key));

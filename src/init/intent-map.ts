@@ -1,5 +1,6 @@
 import { CliError } from "../cli-support/errors.js";
-import { findObjectProperty, insertProperty, jsonErrorText, parseJsonObject } from "./json-edit.js";
+import { findObjectProperty, insertProperty, parseJsonObject } from "./json-edit.js";
+import { jsonErrorText } from "../runtime/shared.js";
 
 // Adds one governor.config.json entry per gated tool, with the intent inferred from its name, so the
 // user can review and edit it. Existing entries (and every other key) are kept as they are.

@@ -1,15 +1,8 @@
 import { ts } from "ts-morph";
+import { eolOf, lineStartOf } from "../runtime/shared.js";
 
 // Text edits on JSON files (package.json, governor.config.json) that keep everything outside the
 // inserted property byte for byte: indentation, key order, compact objects, line endings.
-
-/** JSON.parse's message without the excerpt of the text it quotes: the file may be a link to a secret. */
-export function jsonErrorText(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(
-    /,?\s*"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g,
-    "",
-  );
-}
 
 export function parseJsonObject(
   path: string,
@@ -33,11 +26,6 @@ export function findObjectProperty(
   return prop && ts.isPropertyAssignment(prop) && ts.isObjectLiteralExpression(prop.initializer)
     ? prop.initializer
     : null;
-}
-
-function lineIndent(text: string, pos: number): string {
-  const lineStart = text.lastIndexOf("\n", pos - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(lineStart))![0];
 }
 
 function unitIndent(text: string): string {
@@ -71,7 +59,7 @@ export function insertProperty(
   options: { append?: boolean } = {},
 ): string {
   const props = obj.properties;
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const eol = eolOf(text);
   const unit = unitIndent(text);
   const multiline = text.slice(obj.getStart(sf), obj.getEnd()).includes("\n");
   if (props.length === 0) {
@@ -83,7 +71,7 @@ export function insertProperty(
         ` ${JSON.stringify(key)}: ${JSON.stringify(value)} ` +
         text.slice(close)
       );
-    const outer = lineIndent(text, obj.getStart(sf));
+    const outer = lineStartOf(text, obj.getStart(sf)).indent;
     const inner = outer + unit;
     return (
       text.slice(0, open) +
@@ -100,7 +88,7 @@ export function insertProperty(
   let at =
     sorted && !options.append ? names.findIndex((n) => (n ?? "").localeCompare(key) > 0) : -1;
   if (at < 0) at = props.length;
-  const indent = lineIndent(text, props[0].getStart(sf));
+  const indent = lineStartOf(text, props[0].getStart(sf)).indent;
   const entry = `${JSON.stringify(key)}: ${valueText(value, multiline, indent, unit, eol)}`;
   if (at < props.length) {
     const start = props[at].getStart(sf);

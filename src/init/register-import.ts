@@ -1,16 +1,13 @@
+import { eolOf } from "../runtime/shared.js";
 import { ts } from "ts-morph";
+import { hasRegisterImport } from "../detectors/instrumentation.js";
 import type { ModuleKind } from "../detectors/project.js";
 
 // Puts `import "governor/register"` (or the require) first in an entrypoint, so the default governor
 // exists before any tool module loads. Text in, text out.
 
-const ALREADY = /(?:\bimport\s*(?:\(\s*)?|\brequire\s*\(\s*)["']governor\/register["']/;
 // Comments that must stay on top: compiler/linter pragmas and license headers.
 const PRAGMA = /@ts-|@jsx|eslint-disable|@flow|@license|@format|@preserve|^\/\*!/;
-
-export function hasRegisterImport(text: string): boolean {
-  return ALREADY.test(text);
-}
 
 function scriptKind(path: string): ts.ScriptKind {
   if (/\.tsx$/.test(path)) return ts.ScriptKind.TSX;
@@ -82,7 +79,7 @@ export function envOrderWarning(path: string, text: string, kind: ModuleKind): s
 /** Returns the text with the register import added, or the same text when it is already there. */
 export function addRegisterImport(path: string, text: string, kind: ModuleKind): string {
   if (hasRegisterImport(text)) return text;
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const eol = eolOf(text);
   const line = kind === "cjs" ? `require("governor/register");` : `import "governor/register";`;
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
 

@@ -1,3 +1,4 @@
+import { eolOf } from "../runtime/shared.js";
 import { readToml, tomlValue, TomlError, type Statement } from "./toml.js";
 
 // Sets one `[mcp_servers.<name>]` table (and its `.env` sub-table) in Codex's config.toml as line edits:
@@ -27,7 +28,7 @@ function insertLines(text: string, at: number, lines: string[], eol: string): st
 }
 
 export function setCodexServer(text: string, name: string, server: CodexServer): string {
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const eol = eolOf(text);
   const base = ["mcp_servers", name];
   const envPath = [...base, "env"];
   const header = `[mcp_servers.${/^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name)}]`;

@@ -1,5 +1,6 @@
+import { eolOf, isObject, jsonErrorText, lineColumn, lineStartOf } from "../runtime/shared.js";
 import { ts } from "ts-morph";
-import { findObjectProperty, insertProperty, jsonErrorText, propName } from "../init/json-edit.js";
+import { findObjectProperty, insertProperty, propName } from "../init/json-edit.js";
 
 // Edits one server entry of an MCP client's JSON (or JSONC) config as text, so everything else in the
 // file (other servers, unknown keys, comments, formatting) stays byte for byte.
@@ -33,7 +34,8 @@ export function stripJsonc(text: string): string {
       i = j;
     } else if (c === "/" && text[i + 1] === "*") {
       const close = text.indexOf("*/", i + 2);
-      if (close < 0) throw new JsonConfigError(`a /* comment is not closed (${where(text, i)})`);
+      if (close < 0)
+        throw new JsonConfigError(`a /* comment is not closed (${lineColumn(text, i)})`);
       out += text.slice(i, close + 2).replace(/[^\r\n]/g, " ");
       i = close + 2;
     } else {
@@ -43,12 +45,6 @@ export function stripJsonc(text: string): string {
     }
   }
   return out;
-}
-
-function where(text: string, pos: number): string {
-  const before = text.slice(0, pos);
-  const line = before.split("\n").length;
-  return `line ${line}, column ${pos - before.lastIndexOf("\n")}`;
 }
 
 /** The parsed object, or a JsonConfigError saying where the syntax breaks (never quoting the text). */
@@ -61,16 +57,13 @@ export function parseConfig(text: string, jsonc: boolean): Record<string, unknow
     const pos = /at position (\d+)/.exec(String((e as Error).message))?.[1];
     const msg = jsonErrorText(e).replace(/\s*in JSON at position \d+.*$/, "");
     throw new JsonConfigError(
-      `it is not valid ${jsonc ? "JSON with comments" : "JSON"}: ${msg}${pos ? ` (${where(text, Number(pos))})` : ""}`,
+      `it is not valid ${jsonc ? "JSON with comments" : "JSON"}: ${msg}${pos ? ` (${lineColumn(text, Number(pos))})` : ""}`,
     );
   }
   if (!value || typeof value !== "object" || Array.isArray(value))
     throw new JsonConfigError("its top level is not a JSON object");
   return value as Record<string, unknown>;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  Boolean(v) && typeof v === "object" && !Array.isArray(v);
 
 function parse(text: string) {
   const sf = ts.parseJsonText("config.json", text);
@@ -94,12 +87,11 @@ function one(obj: ts.ObjectLiteralExpression, name: string, what: string) {
 
 /** A value as text at the property's line indent: compact when it was compact or is a flat array. */
 function valueText(text: string, start: number, old: string, value: unknown): string {
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const eol = eolOf(text);
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   const flat = Array.isArray(value) && value.every((v) => v === null || typeof v !== "object");
   if (!old.includes("\n") && flat) return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
-  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const { indent } = lineStartOf(text, start);
   const unit = /^([ \t]+)"/m.exec(text)?.[1] ?? "  ";
   return JSON.stringify(value, null, unit)
     .split("\n")
@@ -140,9 +132,8 @@ function appendProperty(
     text.slice(end),
   );
   if (!rest) return insertProperty(text, sf, obj, key, value, { append: true });
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const lineStart = text.lastIndexOf("\n", last.getStart(sf) - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const eol = eolOf(text);
+  const { indent } = lineStartOf(text, last.getStart(sf));
   const entry = `${JSON.stringify(key)}: ${valueText(text, last.getStart(sf), "\n", value)}`;
   const lineEnd = end + rest[0].length;
   const trailing = rest[2] === ",";

@@ -1,6 +1,7 @@
 // Just enough TOML for one server table in Codex's config.toml: a reader that checks the whole file
 // (strings, arrays, inline tables, numbers, dates, comments, duplicate keys) and records where each
 // table header and key/value sits, so an edit replaces or inserts lines and leaves the rest as it was.
+import { lineColumn } from "../runtime/shared.js";
 
 export class TomlError extends Error {}
 
@@ -29,9 +30,7 @@ class Reader {
   constructor(readonly s: string) {}
 
   fail(what: string, at = this.i): never {
-    const before = this.s.slice(0, at);
-    const line = before.split("\n").length;
-    throw new TomlError(`${what} (line ${line}, column ${at - before.lastIndexOf("\n")})`);
+    throw new TomlError(`${what} (${lineColumn(this.s, at)})`);
   }
   spaces() {
     while (this.s[this.i] === " " || this.s[this.i] === "\t") this.i++;

@@ -1,5 +1,6 @@
 // HTTP to enforce: an undici keep-alive pool (imported on first use), one deadline over the whole
 // check, retries only for 503 and connection reset/refused, with jittered backoff and Retry-After.
+import { isObject } from "./shared.js";
 import type { Pool } from "undici";
 import type { ResolvedConfig } from "./config.js";
 import {
@@ -358,10 +359,7 @@ export class EnforceClient {
         { status: 200, tool },
       );
     }
-    const raw =
-      body.metadata !== null && typeof body.metadata === "object" && !Array.isArray(body.metadata)
-        ? (body.metadata as Record<string, unknown>)
-        : undefined;
+    const raw = isObject(body.metadata) ? body.metadata : undefined;
     const m = raw && this.redactMetadata(raw);
     // Server text reaches errors, audit lines and the model: secrets are stripped (above), then cut.
     const str = (v: unknown) => (typeof v === "string" && v ? clip(v, 500) : null);

@@ -1,6 +1,7 @@
 // Options -> a validated config. Anything left out comes from the environment, then from
 // governor.config.json (its "enforce" block: processes that MCP clients start get a filtered
 // environment and another working directory). Validated by hand: the runtime carries no schema library.
+import { isObject } from "./shared.js";
 import { GovernorConfigError } from "./errors.js";
 import { redact, safeUrl } from "./redact.js";
 import { validateIntentMap, type Actor, type IntentMap } from "./intent.js";
@@ -444,10 +445,7 @@ export function resolveConfig(
 
   const guardNotes: string[] = [];
   const guard = resolveGuard(options.guard, mode, env, site.cwd, problems, guardNotes);
-  const rawAllow =
-    options.guard && typeof options.guard === "object" && !Array.isArray(options.guard)
-      ? (options.guard as GuardOptions).allow
-      : undefined;
+  const rawAllow = isObject(options.guard) ? (options.guard as GuardOptions).allow : undefined;
   const guardAllow = guard
     ? guard.allow
     : parseAllow(rawAllow ?? env.GOVERNOR_GUARD_ALLOW, env, site.cwd, problems);
@@ -483,9 +481,8 @@ export function resolveConfig(
     guardNotes,
     guardAllow,
     guardModeRaw:
-      (options.guard && typeof options.guard === "object" && !Array.isArray(options.guard)
-        ? (options.guard as GuardOptions).mode
-        : undefined) ?? env.GOVERNOR_GUARD_MODE,
+      (isObject(options.guard) ? (options.guard as GuardOptions).mode : undefined) ??
+      env.GOVERNOR_GUARD_MODE,
     sources,
   };
 }

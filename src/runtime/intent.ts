@@ -1,5 +1,6 @@
 // The one mapping from a tool call to an intent: tool name + arguments + intent map -> the body sent
 // to enforce. Argument values are only inspected (pii, volume); they are never copied into the intent.
+import { isObject } from "./shared.js";
 import { readFileSync } from "node:fs";
 import { GovernorConfigError } from "./errors.js";
 
@@ -546,10 +547,6 @@ export function buildIntent(
   intent.resource = resource;
   if (risk) intent.risk = risk;
   return intent;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function checkEntry(where: string, e: unknown, problems: string[], allowActor: boolean): void {

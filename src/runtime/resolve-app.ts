@@ -1,6 +1,7 @@
 // Resolve a framework specifier the way the app resolves it, from the app's entrypoint rather than
 // from governor's own files (which, when governor is installed from a path, reach governor's
 // dev-dependencies). For governor/register imported by the app, after the static graph is linked.
+import { SOURCE_EXTENSIONS } from "./shared.js";
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -131,7 +132,7 @@ export function declaredDependencies(file: string): Set<string> {
 }
 
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']([^"'\n]+)["']/g;
-const LOCAL_EXTS = ["", ".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx"];
+const LOCAL_EXTS = ["", ...SOURCE_EXTENSIONS];
 
 function isFile(f: string): boolean {
   try {

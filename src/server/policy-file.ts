@@ -1,6 +1,7 @@
 // Reading and checking serve's policy file without ever echoing a file that is not a policy. Whoever can
 // write the policy's directory can swap the file (a link to /etc/passwd, a key file renamed over it) and
 // usually read the server's log: errors name the path, the kind and the position, never the text.
+import { isObject, lineColumn } from "../runtime/shared.js";
 import { constants } from "node:fs";
 import { open, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
@@ -96,12 +97,6 @@ export async function readPolicyFile(file: string, home?: string[]): Promise<str
   }
 }
 
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return `line ${line}, column ${offset - (before.lastIndexOf("\n") + 1) + 1}`;
-}
-
 function kindOf(doc: unknown): string {
   if (doc === null || doc === undefined) return "the file is empty";
   if (Array.isArray(doc)) return "the file holds a list, not a map with version, default and rules";
@@ -122,7 +117,7 @@ export function compilePolicy(text: string, file: string): Policy {
     } catch (err) {
       const m = /position (\d+)/.exec((err as Error).message);
       throw new PolicyError(
-        `${file}: not valid JSON${m ? " at " + lineCol(text, Number(m[1])) : ""}.`,
+        `${file}: not valid JSON${m ? " at " + lineColumn(text, Number(m[1])) : ""}.`,
       );
     }
   } else {
@@ -152,8 +147,7 @@ export function compilePolicy(text: string, file: string): Policy {
       throw new PolicyError(`${file}: not valid YAML (${(err as Error).name}).`);
     }
   }
-  const isMap = typeof doc === "object" && doc !== null && !Array.isArray(doc);
-  if (!isMap || !POLICY_KEYS.some((k) => Object.hasOwn(doc as object, k)))
+  if (!isObject(doc) || !POLICY_KEYS.some((k) => Object.hasOwn(doc as object, k)))
     throw new PolicyError(
       `${file}: not a policy: ${kindOf(doc)}.`,
       "A policy is YAML or JSON starting with `version: 1` (see docs/cli.md).",

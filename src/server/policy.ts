@@ -1,5 +1,6 @@
 // Policy files for `governor serve`: parse (YAML or JSON), validate with messages that name the file,
 // the rule and the field, and compile every rule into plain predicates once so requests do no parsing.
+import { isObject } from "../runtime/shared.js";
 import { parse as parseYaml } from "yaml";
 import {
   buildVocabulary,
@@ -70,8 +71,6 @@ const FIELD_NAMES = [...FIELDS.keys()].join(", ");
 const RULE_KEYS = new Set(["id", "effect", "reason", "deny_code", "when"]);
 const TOP_KEYS = new Set(["version", "default", "rules", "vocabulary"]);
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 function show(v: unknown): string {
   try {
     return JSON.stringify(v) ?? String(v);

@@ -1,5 +1,6 @@
 // Validates an enforce/canonicalize request body and reports problems in FastAPI's 422 shape,
 // so clients see exactly what the management plane would send back.
+import { isObject } from "../runtime/shared.js";
 
 export interface IntentBody {
   action: string;
@@ -21,9 +22,6 @@ export interface ValidationIssue {
   loc: (string | number)[];
   msg: string;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 // Own fields only: a body's missing `action` must not be found on Object.prototype.
 const field = (obj: Record<string, unknown>, key: string): unknown =>

@@ -1,7 +1,7 @@
-// Framework detection by dependency and by import, and the read-only tool listing.
+// Framework detection by dependency and by import, and the codemod's tool listing.
 import { expect, it } from "vitest";
 import { detectFrameworks } from "../../src/detectors/frameworks.js";
-import { detectTools } from "../../src/detectors/tools.js";
+import { gateSources, type Framework } from "../../src/codemods/index.js";
 import { loadCase } from "./fixtures.js";
 
 it("finds frameworks from package.json and from imports, several at once", () => {
@@ -30,9 +30,11 @@ it("finds frameworks from package.json and from imports, several at once", () =>
   ).toEqual([]);
 });
 
-it("lists tools without rewriting anything, and honours --framework", () => {
+it("the codemod lists every tool it finds, and honours --framework", () => {
   const c = loadCase("cjs-js");
-  const all = detectTools(c.inputs);
+  const detect = (frameworks?: Framework[]) =>
+    gateSources(c.inputs, { frameworks, moduleKind: () => "esm" });
+  const all = detect();
   expect(all.tools.map((t) => `${t.framework}:${t.name}:${t.status}`).sort()).toEqual([
     "ai-sdk:send_email:gated",
     "langchain:lookup:gated",
@@ -41,6 +43,6 @@ it("lists tools without rewriting anything, and honours --framework", () => {
     "mcp:delete_file:gated",
     "openai-agents:execute:gated",
   ]);
-  const mcpOnly = detectTools(c.inputs, { frameworks: ["mcp"] });
+  const mcpOnly = detect(["mcp"]);
   expect(mcpOnly.tools.map((t) => t.name)).toEqual(["delete_file"]);
 });

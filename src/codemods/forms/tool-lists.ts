@@ -5,9 +5,10 @@
 // (a prebuilt instance, asTool, MCP adapter tools) is reported gated at its own line only when its
 // value reaches nothing but wrapped sites: followed through arrays, spreads, variables, exports and
 // the project's imports of them; any other use (a call, `.invoke`, `.map`) leaves it unclaimed.
+import { isSourcePath } from "../../runtime/shared.js";
 import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../context.js";
-import { declaresEdgeRuntime } from "../modules.js";
+import { declaresEdgeRuntime } from "../../detectors/modules.js";
 import { addMarker, dropMarker, lineOf, unwrapExpr, valueParent } from "../nodes.js";
 import { isRuntimeCall, wrapInRuntime } from "../imports.js";
 import type { Program } from "../program.js";
@@ -351,7 +352,6 @@ const stemOf = (p: string) => {
   return s === "index" ? (p.split("/").slice(-2, -1)[0] ?? s) : s;
 };
 const SPEC = /(?:from\s*|require\(\s*|import\(\s*)["']([^"']+)["']/g;
-const SOURCE = /(?<!\.d)\.(?:[cm]?[jt]s|[jt]sx)$/;
 
 /** Files that may import `path`, directly or through barrels: an import spec ending in its stem,
  *  or in the stem of a file that re-exports from it. */
@@ -361,7 +361,7 @@ function importerCandidates(prog: Program, path: string): FileCtx[] {
   for (let round = 0; round < 4; round++) {
     let grew = false;
     for (const [p, t] of prog.texts) {
-      if (hit.has(p) || !SOURCE.test(p)) continue;
+      if (hit.has(p) || !isSourcePath(p)) continue;
       const specs = [...t.matchAll(SPEC)].map((m) => m[1]);
       if (!specs.some((s) => stems.has(stemOf(s.replace(/\/$/, "/index"))) || stems.has(stemOf(s))))
         continue;

@@ -1,5 +1,6 @@
 // governor_explain_denial: what a denial means and what to change, from a request id in this
 // project's audit log (GOVERNOR_AUDIT_LOG) or a tool name with its deny code / reason.
+import { isObject } from "../../runtime/shared.js";
 import path from "node:path";
 import { buildIntent, loadIntentMap, type Intent, type IntentMap } from "../../runtime/index.js";
 import { canonicalize } from "../../server/canonicalize.js";
@@ -118,9 +119,7 @@ function isAuditLine(r: unknown): r is AuditLine {
     typeof a.tool === "string" &&
     (typeof a.decision === "string" || typeof a.outcome === "string") &&
     [a.decision, a.outcome, a.denyCode, a.errorCode, a.mode, a.gatedBy, a.time].every(str) &&
-    (a.intent === undefined ||
-      a.intent === null ||
-      (typeof a.intent === "object" && !Array.isArray(a.intent)))
+    (a.intent === undefined || a.intent === null || isObject(a.intent))
   );
 }
 

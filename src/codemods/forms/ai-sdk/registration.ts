@@ -5,7 +5,8 @@
 // twice). Runs once after every file, so it knows what the definition forms gated.
 import { Node, SyntaxKind, type Identifier } from "ts-morph";
 import type { FileCtx } from "../../context.js";
-import { declaresEdgeRuntime, frameworkOfSpec } from "../../modules.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { declaresEdgeRuntime } from "../../../detectors/modules.js";
 import { calleeBinding, dropMarker, lineOf, staticKey, unwrapExpr } from "../../nodes.js";
 import { isRuntimeCall, wrapInRuntime } from "../../imports.js";
 import type { Program } from "../../program.js";

@@ -5,7 +5,8 @@
 import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { calleeBinding, constString } from "../../nodes.js";
-import { frameworkOfSpec, isLangChainSpec } from "../../modules.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { isLangChainSpec } from "../../../detectors/modules.js";
 import type { Program } from "../../program.js";
 import { manual, report, wrapMethodBody, type Site } from "../../wrap.js";
 import { baseOf, inheritorsOf, type Cls } from "./subclasses.js";

@@ -7,7 +7,8 @@
 // site their value reaches is wrapped. Runs once after every file (tool-lists.ts).
 import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
-import { frameworkOfSpec, isLangChainSpec } from "../../modules.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { isLangChainSpec } from "../../../detectors/modules.js";
 import { calleeBinding, constString, unwrapExpr } from "../../nodes.js";
 import type { Run } from "../types.js";
 import {

@@ -1,5 +1,6 @@
 // Project classes that extend a given class, in any input file (`class RefundTool extends
 // PaymentTool`, through aliases, default imports and barrels): who inherits a tool's _call.
+import { isSourcePath } from "../../../runtime/shared.js";
 import { Node, SyntaxKind, type ClassDeclaration, type ClassExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import type { Program } from "../../program.js";
@@ -10,7 +11,6 @@ export interface ClassRef {
   cls: Cls;
 }
 
-const SOURCE = /(?<!\.d)\.(?:[cm]?[jt]s|[jt]sx)$/;
 const MAX_DEPTH = 6;
 
 /** `path#Name` of a top-level class, the form Program.symbolOf resolves an `extends` to. */
@@ -64,7 +64,7 @@ function directSubclasses(prog: Program, base: ClassRef): ClassRef[] {
   );
   const out: ClassRef[] = [];
   for (const [path, text] of prog.texts) {
-    if (!SOURCE.test(path) || !/\bextends\b/.test(text) || !words.some((w) => text.includes(w)))
+    if (!isSourcePath(path) || !/\bextends\b/.test(text) || !words.some((w) => text.includes(w)))
       continue;
     const ctx = prog.get(path);
     if (!ctx) continue;

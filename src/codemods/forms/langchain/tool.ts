@@ -2,7 +2,8 @@
 import { Node } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { calleeBinding, findMember, unwrapExpr } from "../../nodes.js";
-import { frameworkOfSpec, isLangChainSpec } from "../../modules.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { isLangChainSpec } from "../../../detectors/modules.js";
 import { manual, nameFrom, nameNodeOf, wrapInline, wrapProperty, type Site } from "../../wrap.js";
 import { reportFactoryCalls } from "../../factory-calls.js";
 import type { Run } from "../types.js";

@@ -4,7 +4,8 @@
 // governor/runtime gates every tools/call it answers, task-augmented ones included.
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
-import { declaresEdgeRuntime, frameworkOfSpec } from "../../modules.js";
+import { frameworkOfSpec } from "../../modules.js";
+import { declaresEdgeRuntime } from "../../../detectors/modules.js";
 import { calleeBinding, dropMarker, lineOf, unwrapExpr } from "../../nodes.js";
 import { isRuntimeCall, wrapInRuntime } from "../../imports.js";
 import { manual, report, type Site } from "../../wrap.js";

@@ -9,7 +9,7 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import type { Program } from "../../program.js";
-import { mayHaveTools } from "../../modules.js";
+import { mayHaveTools } from "../../../detectors/modules.js";
 import { isPure, lineOf, staticKey, unwrapExpr } from "../../nodes.js";
 
 export const NAMEY = /(?:^|\.|\b)(?:name|toolName|tool_name|fnName|functionName|function_name)$/;

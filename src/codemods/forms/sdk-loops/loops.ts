@@ -6,7 +6,7 @@ import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph"
 import type { FileCtx } from "../../context.js";
 import type { Program } from "../../program.js";
 import { addMarker, isGateCall, isPure, lineOf, unwrapExpr } from "../../nodes.js";
-import { declaresEdgeRuntime } from "../../modules.js";
+import { declaresEdgeRuntime } from "../../../detectors/modules.js";
 import { manual, report, type Site } from "../../wrap.js";
 import { gateBranch } from "./branch.js";
 import { crossModuleDispatcher, mapKeysOf, NAMEY, TOOL_CALL_TALK } from "./dispatcher.js";
