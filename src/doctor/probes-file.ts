@@ -51,12 +51,14 @@ export function loadProbes(file: string): Probe[] {
       throw new Error(`${where}: tool must be a tool name`);
     if (p.deny_code !== undefined && typeof p.deny_code !== "string")
       throw new Error(`${where}: deny_code must be a string`);
+    // Read only when there is no tool, so the intent is an object (checked above).
+    const intent = p.intent as { action?: unknown; resource?: { type?: unknown } };
     const name =
       typeof p.name === "string"
         ? p.name
         : p.tool
           ? `tool ${p.tool}`
-          : `${String((p.intent as any).action)} ${String((p.intent as any).resource?.type ?? "")}`.trim();
+          : `${String(intent.action)} ${String(intent.resource?.type ?? "")}`.trim();
     return {
       name,
       intent: p.intent as Record<string, unknown> | undefined,

@@ -1,6 +1,5 @@
 import { eolOf } from "../runtime/shared.js";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // Merges governor's runtime variables into the project's env template. Existing keys are never
