@@ -41,8 +41,6 @@ export function dryRunWriter(print: (text: string) => void): Writer {
   };
 }
 
-// Test hook: makes the written text of one file unparseable, to prove rollback works end to end.
-const CORRUPT_ENV = "GOVERNOR_INIT_TEST_CORRUPT";
 // the last step of the path is checked again as it is opened: a link swapped in meanwhile fails the write
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
@@ -58,7 +56,7 @@ export function diskWriter(root: string, backup: Backup): Writer {
       const other = written.get(target.real);
       if (other !== undefined) throw refusedError([refusal(file.path, "same-file", other)]);
       const disk = existsSync(target.real) ? readFileSync(target.real) : null;
-      let bytes = bytesFor(disk, file.before, file.after);
+      const bytes = bytesFor(disk, file.before, file.after);
       if (bytes === "not-utf8") throw refusedError([refusal(file.path, "not-utf8")]);
       if (bytes === null) {
         throw new CliError(
@@ -70,8 +68,6 @@ export function diskWriter(root: string, backup: Backup): Writer {
       // backed up and undone by its real path: undo never has to follow the link
       const rel = relative(realRoot, target.real).split(sep).join("/");
       backup.record(rel);
-      if (process.env[CORRUPT_ENV] && process.env[CORRUPT_ENV] === file.path)
-        bytes = Buffer.concat([bytes, Buffer.from("\n}}} governor-test-corruption (\n")]);
       const fd = openSync(
         target.real,
         constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW,

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 // Shared helpers for init tests: fixture copies in temp dirs, the real CLI, byte snapshots.
 
@@ -85,6 +85,14 @@ export function runInit(args: string[], env: Record<string, string | undefined> 
     timeout: 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Environment for runInit in which init's first write to `file` comes out unparseable
+ *  (corrupt-write.mjs wraps node:fs in the child; the writer has no hook for it). */
+export function corruptWrite(file: string): Record<string, string> {
+  const preload = pathToFileURL(join(REPO, "test", "init", "corrupt-write.mjs")).href;
+  const options = `${process.env.NODE_OPTIONS ?? ""} --import ${preload}`.trim();
+  return { CORRUPT_WRITE_FILE: file, NODE_OPTIONS: options };
 }
 
 export function json<T = Report>(r: CliResult): T {

@@ -18,6 +18,7 @@ import {
   json,
   read,
   REPO,
+  corruptWrite,
   runInit,
   snapshot,
   ensureBuilt,
@@ -441,9 +442,10 @@ describe("safety", () => {
   it("rolls back every file when a changed file no longer parses, naming the file", () => {
     const dir = copyFixture("js-cjs-yarn");
     const before = snapshot(dir);
-    const r = runInit(["--yes", "--no-install", "--cwd", dir], {
-      GOVERNOR_INIT_TEST_CORRUPT: "server.js",
-    });
+    const r = runInit(
+      ["--yes", "--no-install", "--cwd", dir],
+      corruptWrite(join(dir, "server.js")),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("reparse_failed");
     expect(r.stderr).toContain("server.js no longer parses");

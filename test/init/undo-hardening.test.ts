@@ -22,6 +22,7 @@ import {
   git,
   gitInit,
   read,
+  corruptWrite,
   runInit,
   snapshot,
   type CliResult,
@@ -375,7 +376,7 @@ describe("init backups", () => {
   it("a rolled-back run leaves no backup and no record; undo then has nothing to do", () => {
     const s = setup();
     const before = snapshot(s.dir);
-    const r = s.run(["--yes", "--no-install"], { GOVERNOR_INIT_TEST_CORRUPT: "server.js" });
+    const r = s.run(["--yes", "--no-install"], corruptWrite(join(s.dir, "server.js")));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("reparse_failed");
     expect(snapshot(s.dir)).toEqual(before);
