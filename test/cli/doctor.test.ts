@@ -4,23 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  fixedServer,
-  freePort,
-  policies,
-  root,
-  run,
-  serve,
-  tlsDir,
-  type Served,
-} from "./helpers.js";
+import { freePort, policies, root, run, serve, type Served } from "./helpers.js";
+import { startEnforce, tlsDir, type EnforceServer } from "../support/enforce-server.js";
 
 const KEY = "sk-doctor-0123456789";
 const DECISION_KEY = "dk-doctor-0123456789abcdef";
 const SKEW_MS = 3_600_000;
 let srv: Served;
-let broken: Awaited<ReturnType<typeof fixedServer>>;
-let notContract: Awaited<ReturnType<typeof fixedServer>>;
+let broken: EnforceServer;
+let notContract: EnforceServer;
 let project: string;
 
 const TOOL =
@@ -97,8 +89,8 @@ beforeAll(async () => {
       GOVERNOR_SERVE_API_KEY: KEY,
       GOVERNOR_DECISION_KEY: DECISION_KEY,
     }),
-    fixedServer(500, '{"detail":"Canonicalization failed"}'),
-    fixedServer(200, '{"decision":"MAYBE"}'),
+    startEnforce(() => ({ status: 500, raw: '{"detail":"Canonicalization failed"}' })),
+    startEnforce(() => ({ raw: '{"decision":"MAYBE"}' })),
   ]);
 });
 afterAll(async () => {
@@ -258,12 +250,15 @@ describe.concurrent("governor doctor", { timeout: 180_000 }, () => {
   });
 
   it("an untrusted TLS certificate, and a skewed clock with signed decisions, each fail with what to do", async () => {
-    const skewed = await fixedServer(200, '{"decision":"ALLOW","metadata":{"request_id":"r-1"}}', {
-      tls: true,
-      // Skewed from when each answer is sent, not from setup, and by an hour: far more than any delay a
-      // loaded machine adds between the answer and doctor reading its clock.
-      headers: () => ({ date: new Date(Date.now() + SKEW_MS).toUTCString() }),
-    });
+    const skewed = await startEnforce(
+      () => ({
+        raw: '{"decision":"ALLOW","metadata":{"request_id":"r-1"}}',
+        // Skewed from when each answer is sent, not from setup, and by an hour: far more than any
+        // delay a loaded machine adds between the answer and doctor reading its clock.
+        headers: { date: new Date(Date.now() + SKEW_MS).toUTCString() },
+      }),
+      { tls: true },
+    );
     try {
       const env = { GOVERNOR_ENFORCE_URL: skewed.url };
       // --timeout: doctor's own 2 s default for reading the server's time is no margin for a busy machine

@@ -1,6 +1,6 @@
 // Spawning the real CLI: `node bin/governor.js ...` (needs dist/, built by `npm test` or `GOVERNOR_FAST_BUILD=1 npx tsup`).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, copyFileSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,6 @@ import { afterAll } from "vitest";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const bin = path.join(root, "bin/governor.js");
 export const policies = path.join(root, "test/fixtures/policies");
-export const tlsDir = path.join(root, "test/cli/tls");
 
 if (!existsSync(path.join(root, "dist/cli.js")))
   throw new Error("dist/cli.js is missing: run `GOVERNOR_FAST_BUILD=1 npx tsup` first");
@@ -120,53 +119,19 @@ export function tempPolicy(name: string): string {
   return file;
 }
 
-/** Polls until `check` returns true (bounded; no long sleeps). */
-export async function until(check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
+/** Polls until `check` returns true. The bound is a safety net under the 30 s test timeout, not a
+ *  margin: a loaded machine may take seconds to reload a policy or write a log line. */
+export async function until(
+  check: () => Promise<boolean>,
+  what: string,
+  ms = 20_000,
+): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/** A plain HTTP(S) server answering every request with one fixed status, body and headers (for failure cases). */
-export async function fixedServer(
-  status: number,
-  body: string,
-  opts: { headers?: Record<string, string> | (() => Record<string, string>); tls?: boolean } = {},
-): Promise<{ url: string; close(): Promise<void> }> {
-  const handler = (
-    req: import("node:http").IncomingMessage,
-    res: import("node:http").ServerResponse,
-  ) => {
-    req.resume();
-    // Headers may be computed per response (a Date header skewed from the time of the answer).
-    res.writeHead(status, {
-      "content-type": "application/json",
-      ...(typeof opts.headers === "function" ? opts.headers() : opts.headers),
-    });
-    res.end(body);
-  };
-  const server = opts.tls
-    ? (await import("node:https")).createServer(
-        {
-          cert: readFileSync(path.join(tlsDir, "localhost-test.crt")),
-          key: readFileSync(path.join(tlsDir, "localhost-test.key")),
-        },
-        handler,
-      )
-    : (await import("node:http")).createServer(handler);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as import("node:net").AddressInfo).port;
-  return {
-    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** A port nothing listens on: bind one, then free it. */

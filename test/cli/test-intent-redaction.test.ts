@@ -2,7 +2,7 @@
 // and what the server sends back (reason, trace, codes) is printed with secrets removed.
 import { afterEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { run } from "./helpers.js";
 
 const KEY = "sk-ti-" + randomBytes(20).toString("hex");

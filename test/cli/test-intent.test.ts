@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fixedServer, freePort, policies, run, serve, type Served } from "./helpers.js";
+import { freePort, policies, run, serve, type Served } from "./helpers.js";
+import { startEnforce, type EnforceServer } from "../support/enforce-server.js";
 
 const KEY = "sk-test-intent-0123456789";
 let srv: Served;
-let down: Awaited<ReturnType<typeof fixedServer>>;
+let down: EnforceServer;
 const ask = (args: string[], env: Record<string, string> = {}, cwd?: string) =>
   run(["test-intent", ...args], {
     env: { GOVERNOR_ENFORCE_URL: srv.url, GOVERNOR_API_KEY: KEY, ...env },
@@ -17,7 +18,7 @@ const ask = (args: string[], env: Record<string, string> = {}, cwd?: string) =>
 beforeAll(async () => {
   [srv, down] = await Promise.all([
     serve(["--policy", path.join(policies, "basic.yaml")], { GOVERNOR_SERVE_API_KEY: KEY }),
-    fixedServer(500, '{"detail":"Canonicalization failed"}'),
+    startEnforce(() => ({ status: 500, raw: '{"detail":"Canonicalization failed"}' })),
   ]);
 });
 afterAll(async () => {

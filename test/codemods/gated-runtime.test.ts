@@ -3,12 +3,11 @@
 // denies some tools. ALLOW runs the body (with `this` intact), DENY blocks it the way each
 // framework surfaces tool errors, and raw loops still answer every tool_call_id.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gateSources } from "../../src/codemods/index.js";
 import { loadCase, moduleKindFor } from "./fixtures.js";
+import { startEnforce, type EnforceServer } from "../support/enforce-server.js";
 
 const RUNTIME = path.resolve(import.meta.dirname, "../../src/runtime/index.ts");
 // Under the repo (so its packages resolve) in the git-ignored /tmp/ folder.
@@ -17,7 +16,7 @@ const DENIED = new Set(["refund_payment", "run_sql", "send_email", "echo", "arch
 const asked: string[] = [];
 /** What enforce was told per tool: the gate must see the tool's arguments (PII, volume). */
 const intents = new Map<string, { data?: { pii?: boolean; volume?: string } }>();
-let server: http.Server;
+let server: EnforceServer;
 
 function materialize(name: string): string {
   const c = loadCase(name);
@@ -35,25 +34,19 @@ function materialize(name: string): string {
 }
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      const intent = JSON.parse(body);
-      const name = intent.resource?.name as string;
-      asked.push(name);
-      intents.set(name, intent);
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          decision: DENIED.has(name) ? "DENY" : "ALLOW",
-          metadata: { request_id: `r-${asked.length}`, reason: "blocked in test" },
-        }),
-      );
-    });
+  server = await startEnforce(({ body: intent }) => {
+    const name = intent.resource?.name as string;
+    asked.push(name);
+    intents.set(name, intent);
+    return {
+      body: {
+        decision: DENIED.has(name) ? "DENY" : "ALLOW",
+        metadata: { request_id: `r-${asked.length}`, reason: "blocked in test" },
+      },
+      contentLength: true,
+    };
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  process.env.GOVERNOR_ENFORCE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.env.GOVERNOR_ENFORCE_URL = server.url;
   process.env.GOVERNOR_API_KEY = "test-key";
   process.env.GOVERNOR_CACHE_TTL_MS = "0";
 });
@@ -61,7 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const { close } = await import(RUNTIME);
   await close?.();
-  server.close();
+  await server.close();
   rmSync(OUT, { recursive: true, force: true });
 });
 

@@ -3,19 +3,18 @@
 // the refusal text under the same tool_call_id / tool_use_id, the allowed branch's real result
 // comes through, and the gate saw the tool's whole arguments object (not one field of it).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { gateSources } from "../../src/codemods/index.js";
 import { loadCase, moduleKindFor } from "./fixtures.js";
+import { startEnforce, type EnforceServer } from "../support/enforce-server.js";
 
 const RUNTIME = path.resolve(import.meta.dirname, "../../src/runtime/index.ts");
 // Under the repo (so its packages resolve) in the git-ignored /tmp/ folder.
 const OUT = path.resolve(import.meta.dirname, `../../tmp/raw-loop-run-${process.pid}`);
 const REASON = "Refunds need a human approver.";
 const intents = new Map<string, { data?: { pii?: boolean; volume?: string } }>();
-let server: http.Server;
+let server: EnforceServer;
 let dir: string;
 let ran: string[];
 
@@ -35,25 +34,19 @@ const REFUND = call("call_2", "refund_payment", {
 });
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      const intent = JSON.parse(body);
-      const name = intent.resource?.name as string;
-      intents.set(name, intent);
-      const deny = name === "refund_payment";
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          decision: deny ? "DENY" : "ALLOW",
-          metadata: { request_id: `r-${name}`, reason: deny ? REASON : "ok" },
-        }),
-      );
-    });
+  server = await startEnforce(({ body: intent }) => {
+    const name = intent.resource?.name as string;
+    intents.set(name, intent);
+    const deny = name === "refund_payment";
+    return {
+      body: {
+        decision: deny ? "DENY" : "ALLOW",
+        metadata: { request_id: `r-${name}`, reason: deny ? REASON : "ok" },
+      },
+      contentLength: true,
+    };
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  process.env.GOVERNOR_ENFORCE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.env.GOVERNOR_ENFORCE_URL = server.url;
   process.env.GOVERNOR_API_KEY = "test-key";
   process.env.GOVERNOR_CACHE_TTL_MS = "0";
 
@@ -84,7 +77,7 @@ beforeEach(() => {
 afterAll(async () => {
   const { close } = await import(RUNTIME);
   await close?.();
-  server.close();
+  await server.close();
   rmSync(OUT, { recursive: true, force: true });
 });
 

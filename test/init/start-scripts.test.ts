@@ -1,6 +1,6 @@
 // init's offer to preload governor/register in start scripts: the exact line per runner, shown in the
 // plan and --json, asked at a terminal, left alone with --yes, and undone with --undo.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +21,13 @@ import {
 } from "./helpers.js";
 
 beforeAll(() => ensureBuilt(), 120_000);
-afterAll(cleanupTemp);
+// No timer kills a terminal session (a fixed deadline fails a slow run): the test timeout is the
+// safety net, and whatever is still running when the file's tests end is killed here.
+const live = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of live) child.kill("SIGKILL");
+  cleanupTemp();
+});
 
 /** A copy of test/fixtures/layers/<name> under git, like a user's clean checkout. */
 function layersFixture(name: string): string {
@@ -192,7 +198,7 @@ function inTerminal(
     });
     let out = "";
     const pending = [...answers];
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    live.add(child);
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       out += d;
       const clean = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
@@ -201,7 +207,7 @@ function inTerminal(
         child.stdin.write(pending.shift()![1]);
     });
     child.on("close", (code) => {
-      clearTimeout(timer);
+      live.delete(child);
       resolve({ code, out: out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "") });
     });
   });

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { instrumentation } from "../../src/runtime/adapters/ai-sdk.js";
 import type { PatchInfo } from "../../src/runtime/adapters/types.js";
 import type { GateHost } from "../../src/runtime/gate.js";
-import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor } from "../runtime/helpers.js";
 
 let server: EnforceServer;

@@ -7,7 +7,7 @@ import { MockLanguageModelV3 } from "ai/test";
 import { z } from "zod";
 import { gate, governTools } from "../../src/runtime/index.js";
 import { isToolSet } from "../../src/runtime/adapters/ai-sdk.js";
-import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor } from "../runtime/helpers.js";
 
 let server: EnforceServer;

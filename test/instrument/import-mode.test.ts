@@ -1,7 +1,7 @@
 // governor/register imported by the app's entrypoint (as init adds it), not preloaded with --import:
 // class prototypes are still patched before any of the app's modules can call a tool.
 import { afterEach, describe, expect, it } from "vitest";
-import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { runFixture } from "./helpers.js";
 
 let server: EnforceServer | undefined;

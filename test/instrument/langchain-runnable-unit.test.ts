@@ -15,7 +15,7 @@ import {
   patchRunnablesModule,
 } from "../../src/runtime/adapters/langchain-runnable.js";
 import { RUN, type GateHost } from "../../src/runtime/gate.js";
-import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 
 let server: EnforceServer;
 let governor: Governor;

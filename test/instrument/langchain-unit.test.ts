@@ -13,7 +13,7 @@ import {
   isLangChainTool,
 } from "../../src/runtime/adapters/langchain.js";
 import type { GateHost } from "../../src/runtime/gate.js";
-import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 
 let server: EnforceServer;
 let governor: Governor;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createGovernor, governTools } from "../../src/runtime/index.js";
 import { isMastraTool, isMastraToolSet } from "../../src/runtime/adapters/mastra.js";
-import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 
 let server: EnforceServer;
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import {
   deny,
   startEnforce,
   type EnforceServer,
-} from "../runtime/enforce-server.js";
+} from "../support/enforce-server.js";
 import { runFixture, type AppRun, type Load } from "./helpers.js";
 
 let server: EnforceServer;

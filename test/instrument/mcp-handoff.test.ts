@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { z } from "zod";
 import { governMcpClient, governMcpServer } from "../../src/runtime/index.js";
-import { allow, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor } from "../runtime/helpers.js";
 
 let server: EnforceServer | undefined;

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, copyFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allow, deny, startEnforce, type EnforceServer } from "../runtime/enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { FIXTURES, REGISTER_ESM, REPO, runFixture } from "./helpers.js";
 
 const KEY = "sk-stdio-test-0123456789";

@@ -10,7 +10,7 @@ import {
   deny,
   startEnforce,
   type EnforceServer,
-} from "../runtime/enforce-server.js";
+} from "../support/enforce-server.js";
 import { runFixture, type Load } from "./helpers.js";
 
 const DENIED = new Set(["send_email", "delete_file"]);

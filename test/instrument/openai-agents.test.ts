@@ -8,7 +8,7 @@ import {
   deny,
   startEnforce,
   type EnforceServer,
-} from "../runtime/enforce-server.js";
+} from "../support/enforce-server.js";
 import { runFixture, type Load } from "./helpers.js";
 
 let server: EnforceServer;

@@ -11,7 +11,7 @@ import {
   deny,
   startEnforce,
   type EnforceServer,
-} from "../runtime/enforce-server.js";
+} from "../support/enforce-server.js";
 import { FIXTURES, REPO, cleanEnv, runFixture } from "./helpers.js";
 
 let enforce: EnforceServer;

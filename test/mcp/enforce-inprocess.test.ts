@@ -2,8 +2,6 @@
 // --trust-actor, signed decisions, redaction and bounds of the recent decisions, and an enforce server
 // without a policy summary.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,6 +11,7 @@ import { createEnforceContext, type EnforceContext } from "../../src/mcp/enforce
 import { createEnforceMcpServer } from "../../src/mcp/enforce/server.js";
 import { RECENT_MAX } from "../../src/mcp/enforce/recent.js";
 import { policies, serve, type Served } from "../cli/helpers.js";
+import { deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { readIntent, refundIntent, sc } from "./enforce-helpers.js";
 
 /** The text of a resource read (the SDK types it as text or blob). */
@@ -139,33 +138,18 @@ describe("the enforce MCP server in-process", () => {
 });
 
 describe("an enforce server without a policy summary", () => {
-  let pdp: Server;
+  let pdp: EnforceServer;
   let url: string;
   beforeAll(async () => {
     // The management plane's shape: enforce only (no trace, no summary, no canonicalize).
-    pdp = createServer((req, res) => {
-      req.resume();
-      if (req.url === "/api/v2/enforce") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify({
-            decision: "DENY",
-            metadata: {
-              request_id: "req-1",
-              reason: "Not on the list.",
-              deny_code: "authz_policy_denied",
-            },
-          }),
-        );
-      } else {
-        res.writeHead(404, { "content-type": "application/json" });
-        res.end('{"detail":"Not Found"}');
-      }
-    });
-    await new Promise<void>((r) => pdp.listen(0, "127.0.0.1", r));
-    url = `http://127.0.0.1:${(pdp.address() as AddressInfo).port}`;
+    pdp = await startEnforce((req) =>
+      req.path === "/api/v2/enforce"
+        ? deny("req-1", { reason: "Not on the list.", deny_code: "authz_policy_denied" })
+        : { status: 404, raw: '{"detail":"Not Found"}' },
+    );
+    url = pdp.url;
   });
-  afterAll(() => new Promise<void>((r) => pdp.close(() => r())));
+  afterAll(() => pdp.close());
 
   it("says plainly that no policy is visible, in the summary and in explain_decision", async () => {
     const s = await connect(url);

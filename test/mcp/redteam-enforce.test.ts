@@ -4,8 +4,8 @@
 // through the recent decisions), keys that must not be shared, and a hostile HTTP client or web page
 // (Host, Origin, key, method and body variants).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { connect as tcpConnect, type AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { connect as tcpConnect } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +15,7 @@ import { CliError } from "../../src/cli-support/errors.js";
 import { createEnforceContext, type EnforceContext } from "../../src/mcp/enforce/context.js";
 import { createEnforceMcpServer } from "../../src/mcp/enforce/server.js";
 import { policies, run, serve, type Served } from "../cli/helpers.js";
+import { startEnforce, type EnforceServer, type Reply } from "../support/enforce-server.js";
 import { httpServer, refundIntent, sc, text, type HttpServer } from "./enforce-helpers.js";
 
 // Keys with ordinary words in them ("resource", "decision"): the redactor removes any 8-character run of
@@ -25,40 +26,25 @@ const MCP_KEY = "mk-redteam-mcp-key-abcdefghij";
 const tmp = mkdtempSync(path.join(tmpdir(), "governor-redteam-"));
 const textOf = (r: { contents: unknown[] }) => (r.contents[0] as { text: string }).text;
 
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-
-/** An enforce server whose every answer the test decides. */
-let answer: Handler = (_req, res) => res.end();
-let hostile: Server;
-let hostileUrl: string;
+/** An enforce server whose every answer the test decides (it sets hostile.respond). */
+let hostile: EnforceServer;
 beforeAll(async () => {
-  hostile = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8").on("data", (d) => (body += d));
-    req.on("end", () => answer(req, res, body));
-  });
-  await new Promise<void>((r) => hostile.listen(0, "127.0.0.1", r));
-  hostileUrl = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
+  hostile = await startEnforce(() => ({ raw: "", headers: { "content-type": undefined } }));
 });
-afterAll(
-  () =>
-    new Promise<void>((r) => {
-      hostile.closeAllConnections();
-      hostile.close(() => r());
-    }),
-);
+afterAll(() => hostile.close());
 
-const json = (res: ServerResponse, status: number, value: unknown, type = "application/json") => {
-  const t = typeof value === "string" ? value : JSON.stringify(value);
-  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(t) });
-  res.end(t);
-};
+const json = (status: number, value: unknown, type = "application/json"): Reply => ({
+  status,
+  raw: typeof value === "string" ? value : JSON.stringify(value),
+  headers: { "content-type": type },
+  contentLength: true,
+});
 
 async function connect(
   env: Record<string, string> = {},
   opts: { mcpKey?: string; trustActor?: boolean } = {},
 ): Promise<{ client: Client; ctx: EnforceContext; close(): Promise<void> }> {
-  const ctx = await createEnforceContext({ url: hostileUrl, env, ...opts });
+  const ctx = await createEnforceContext({ url: hostile.url, env, ...opts });
   const server = createEnforceMcpServer(ctx);
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
@@ -75,27 +61,31 @@ async function connect(
 }
 
 // Every way to say "go ahead" that is not a 200 application/json {"decision": "ALLOW"} exactly.
-const notAllow: [string, Handler][] = [
-  ["lower-case allow", (_q, r) => json(r, 200, { decision: "allow" })],
-  ["ALLOW with a space", (_q, r) => json(r, 200, { decision: "ALLOW " })],
-  ["Decision (capital D)", (_q, r) => json(r, 200, { Decision: "ALLOW" })],
-  ["decision as a list", (_q, r) => json(r, 200, { decision: ["ALLOW"] })],
-  ["decision true", (_q, r) => json(r, 200, { decision: true, allowed: true })],
-  ["no decision at all", (_q, r) => json(r, 200, { metadata: { decision: "ALLOW" } })],
-  ["a duplicated key", (_q, r) => json(r, 200, '{"decision":"DENY","decision":"ALLOW"}')],
-  ["a byte order mark", (_q, r) => json(r, 200, '\ufeff{"decision":"ALLOW"}')],
-  ["200 with HTML", (_q, r) => json(r, 200, "<html>ALLOW</html>", "text/html")],
-  ["ALLOW JSON typed as HTML", (_q, r) => json(r, 200, { decision: "ALLOW" }, "text/html")],
-  ["a 201 ALLOW", (_q, r) => json(r, 201, { decision: "ALLOW" })],
+const notAllow: [string, EnforceServer["respond"]][] = [
+  ["lower-case allow", () => json(200, { decision: "allow" })],
+  ["ALLOW with a space", () => json(200, { decision: "ALLOW " })],
+  ["Decision (capital D)", () => json(200, { Decision: "ALLOW" })],
+  ["decision as a list", () => json(200, { decision: ["ALLOW"] })],
+  ["decision true", () => json(200, { decision: true, allowed: true })],
+  ["no decision at all", () => json(200, { metadata: { decision: "ALLOW" } })],
+  ["a duplicated key", () => json(200, '{"decision":"DENY","decision":"ALLOW"}')],
+  ["a byte order mark", () => json(200, '\ufeff{"decision":"ALLOW"}')],
+  ["200 with HTML", () => json(200, "<html>ALLOW</html>", "text/html")],
+  ["ALLOW JSON typed as HTML", () => json(200, { decision: "ALLOW" }, "text/html")],
+  ["a 201 ALLOW", () => json(201, { decision: "ALLOW" })],
   [
     "a redirect to an ALLOW",
-    (req, res) => {
-      if (req.url?.startsWith("/allow")) return json(res, 200, { decision: "ALLOW" });
-      res.writeHead(307, { location: `${hostileUrl}/allow` }).end();
-    },
+    (req) =>
+      req.path.startsWith("/allow")
+        ? json(200, { decision: "ALLOW" })
+        : {
+            status: 307,
+            raw: "",
+            headers: { "content-type": undefined, location: `${hostile.url}/allow` },
+          },
   ],
-  ["a 500 saying ALLOW", (_q, r) => json(r, 500, { decision: "ALLOW" })],
-  ["an answer past the deadline", () => {}],
+  ["a 500 saying ALLOW", () => json(500, { decision: "ALLOW" })],
+  ["an answer past the deadline", () => ({ handle: () => {} })],
 ];
 
 describe("a broken or hostile enforce server", () => {
@@ -111,7 +101,7 @@ describe("a broken or hostile enforce server", () => {
   };
 
   it.each(notAllow)("%s is a DENY that says there was no decision", async (name, h) => {
-    answer = h;
+    hostile.respond = h;
     const late = name === "an answer past the deadline";
     const s = await connect({ ...inherited, ...(late && { GOVERNOR_TIMEOUT_MS: "300" }) });
     try {
@@ -131,8 +121,8 @@ describe("a broken or hostile enforce server", () => {
 
   it("an exact ALLOW with extra and odd fields is an ALLOW; the next DENY is not served from a cache", async () => {
     let next: "ALLOW" | "DENY" = "ALLOW";
-    answer = (_q, r) =>
-      json(r, 200, {
+    hostile.respond = () =>
+      json(200, {
         decision: next,
         extra: { decision: "DENY" },
         metadata: { request_id: `r-${next}`, ttl_ms: 600000, reason: null, deny_code: 7 },
@@ -150,8 +140,8 @@ describe("a broken or hostile enforce server", () => {
   });
 
   it("an ALLOW without a valid signature is a DENY when GOVERNOR_DECISION_KEY is set", async () => {
-    answer = (_q, r) =>
-      json(r, 200, {
+    hostile.respond = () =>
+      json(200, {
         decision: "ALLOW",
         metadata: {
           request_id: "r1",
@@ -171,25 +161,25 @@ describe("a broken or hostile enforce server", () => {
 
   it("keys it echoes (reason, canonicalize trace, policy summary) never reach the agent", async () => {
     // A PDP that puts the request's headers into what it answers, as debugging servers do.
-    answer = (req, res) => {
+    hostile.respond = (req) => {
       const auth = String(req.headers.authorization);
       // The decision key too: a misconfigured server may echo the key it expected.
       const echo = `${auth} ${DECISION_KEY}`;
-      if (req.url === "/api/v2/enforce")
-        return json(res, 200, {
+      if (req.path === "/api/v2/enforce")
+        return json(200, {
           decision: "DENY",
           metadata: { request_id: "r-echo", reason: `denied for ${echo}` },
         });
-      if (req.url === "/api/v2/canonicalize")
-        return json(res, 200, {
+      if (req.path === "/api/v2/canonicalize")
+        return json(200, {
           canonicalization_trace: [{ field: "action", raw_input: echo, prediction: {} }],
         });
-      if (req.url === "/api/v2/policy/summary")
-        return json(res, 200, {
+      if (req.path === "/api/v2/policy/summary")
+        return json(200, {
           default: "deny",
           rules: [{ id: "r", effect: "allow", when: { action: echo, [echo]: echo } }],
         });
-      json(res, 404, { detail: "Not Found" });
+      return json(404, { detail: "Not Found" });
     };
     const s = await connect(
       { GOVERNOR_API_KEY: API_KEY, GOVERNOR_DECISION_KEY: DECISION_KEY },
@@ -242,9 +232,9 @@ describe("a broken or hostile enforce server", () => {
     expect(Buffer.byteLength(big)).toBeGreaterThan(1 << 20);
     let written = 0;
     let endless = false;
-    answer = (_req, res) => {
-      if (!endless) return json(res, 200, big);
-      // Valid JSON so far, and it never ends: as much as the client takes.
+    hostile.respond = () => (endless ? { handle: endlessSummary } : json(200, big));
+    // Valid JSON so far, and it never ends: as much as the client takes.
+    const endlessSummary = (res: ServerResponse) => {
       res.writeHead(200, { "content-type": "application/json" });
       const chunk = Buffer.alloc(65_536, "x");
       res.write('{"default":"deny","rules":[],"padding":"');
@@ -273,10 +263,10 @@ describe("a broken or hostile enforce server", () => {
 describe("a hostile agent", () => {
   it("cannot name the actor through actor, data, resource, risk or _meta without --trust-actor", async () => {
     const actors: unknown[] = [];
-    answer = (req, res, body) => {
-      if (req.url !== "/api/v2/enforce") return json(res, 404, { detail: "Not Found" });
-      actors.push(JSON.parse(body).actor);
-      json(res, 200, { decision: "DENY", metadata: { request_id: `r${actors.length}` } });
+    hostile.respond = (req) => {
+      if (req.path !== "/api/v2/enforce") return json(404, { detail: "Not Found" });
+      actors.push(req.body.actor);
+      return json(200, { decision: "DENY", metadata: { request_id: `r${actors.length}` } });
     };
     const s = await connect({ GOVERNOR_API_KEY: API_KEY, GOVERNOR_ACTOR_ID: "the-agent" });
     const boss = { id: "support-boss", type: "user" };
@@ -310,17 +300,17 @@ describe("a hostile agent", () => {
   it("cannot make the recent decisions hold megabytes: each entry is cut to a few kB", async () => {
     // enforce echoes a 200 kB trace; the agent sends 20 kB names and a 2,000-label list.
     let calls = 0;
-    answer = (req, res, body) => {
-      if (req.url !== "/api/v2/enforce") return json(res, 404, { detail: "Not Found" });
+    hostile.respond = (req) => {
+      if (req.path !== "/api/v2/enforce") return json(404, { detail: "Not Found" });
       const n = ++calls;
-      json(res, 200, {
+      return json(200, {
         decision: "DENY",
         metadata: {
           request_id: `r-${n}`,
           rule_id: "no",
           canonicalization_trace: Array.from({ length: 400 }, () => ({
             field: "action",
-            raw_input: JSON.parse(body).action.slice(0, 500),
+            raw_input: req.body.action.slice(0, 500),
           })),
         },
       });
@@ -362,7 +352,7 @@ describe("keys governor mcp must not share", () => {
       { GOVERNOR_API_KEY_FILE: keyFile },
       { GOVERNOR_API_KEY: API_KEY, GOVERNOR_DECISION_KEY: MCP_KEY },
     ]) {
-      const err = await createEnforceContext({ url: hostileUrl, env, mcpKey: MCP_KEY }).catch(
+      const err = await createEnforceContext({ url: hostile.url, env, mcpKey: MCP_KEY }).catch(
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(CliError);
@@ -371,7 +361,7 @@ describe("keys governor mcp must not share", () => {
   });
 
   it("governor mcp --http exits 2 before listening, without printing the key", async () => {
-    const r = await run(["mcp", "--http", "--port", "0", "--url", hostileUrl], {
+    const r = await run(["mcp", "--http", "--port", "0", "--url", hostile.url], {
       env: { GOVERNOR_MCP_API_KEY: MCP_KEY, GOVERNOR_API_KEY_FILE: keyFile },
     });
     expect(r.code).toBe(2);

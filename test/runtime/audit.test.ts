@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor, tmp } from "./helpers.js";
 
 let server: EnforceServer | undefined;

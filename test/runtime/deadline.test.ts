@@ -2,12 +2,12 @@
 // a check gives up at the deadline, destroys the socket (the server sees it close long before the
 // trickle would end) and the pool stays usable. Real loopback servers, no wall-clock assertions.
 import { afterEach, describe, expect, it } from "vitest";
-import http from "node:http";
+import type { ServerResponse } from "node:http";
 import { EventEmitter, once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { GovernorProtocolError, GovernorUnavailableError } from "../../src/runtime/index.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 import { run } from "../cli/helpers.js";
+import { allow, startEnforce } from "../support/enforce-server.js";
 
 type Mode =
   "trickle-body" | "trickle-declared" | "trickle-headers" | "endless-body" | "reset" | "healthy";
@@ -29,84 +29,66 @@ const TRICKLE_BYTES = 1000;
 const FINAL = '{"decision":"ALLOW","metadata":{"request_id":"trickled"}}';
 
 async function startTrickle(mode: Trickle["mode"]): Promise<Trickle> {
-  let n = 0;
   const changed = new EventEmitter();
+  const enforce = await startEnforce((_req, n) => {
+    const m = state.mode(n);
+    if (m === "healthy") return allow("healthy");
+    if (m === "reset") return { reset: true };
+    return { handle: (res) => trickle(m, res) };
+  });
   const state: Trickle = {
-    url: "",
+    url: enforce.url,
     mode,
     started: 0,
     cut: 0,
     async allCut() {
       while (state.cut < state.started) await once(changed, "cut");
     },
-    close: async () => {},
+    close: enforce.close,
   };
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const m = state.mode(++n);
-      if (m === "healthy") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ decision: "ALLOW", metadata: { request_id: "healthy" } }));
-        return;
-      }
-      if (m === "reset") {
-        req.socket.destroy();
-        return;
-      }
-      state.started++;
-      const socket = req.socket;
-      let sent = 0;
-      let timer: NodeJS.Timeout | undefined;
-      const write = (s: string) => (m === "trickle-headers" ? socket.write(s) : res.write(s));
-      if (m === "trickle-headers")
-        socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n");
-      else {
-        // With a Content-Length and without (chunked): the client reads the two differently.
-        const length =
-          m === "trickle-declared"
-            ? { "content-length": String(TRICKLE_BYTES + FINAL.length) }
-            : {};
-        res.writeHead(200, { "content-type": "application/json", ...length });
-        res.flushHeaders();
-      }
-      if (m === "endless-body") {
-        // As fast as the client reads: only a size cap ends this.
-        const chunk = " ".repeat(64 * 1024);
-        const pump = () => {
-          while (!res.destroyed && res.write(chunk));
-        };
-        res.on("drain", pump);
-        pump();
-      } else {
-        timer = setInterval(() => {
-          if (sent++ < TRICKLE_BYTES) write(m === "trickle-headers" ? "x-slow: 1\r\n" : " ");
-          else {
-            clearInterval(timer);
-            if (m === "trickle-headers")
-              socket.end(`content-length: ${FINAL.length}\r\n\r\n${FINAL}`);
-            else res.end(FINAL);
-          }
-        }, 300);
-      }
-      socket.once("close", () => {
-        clearInterval(timer);
-        // Closed before the whole answer went out: the client cut it.
-        if (sent <= TRICKLE_BYTES) {
-          state.cut++;
-          changed.emit("cut");
+  function trickle(m: Mode, res: ServerResponse) {
+    state.started++;
+    const socket = res.socket!;
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const write = (s: string) => (m === "trickle-headers" ? socket.write(s) : res.write(s));
+    if (m === "trickle-headers")
+      socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n");
+    else {
+      // With a Content-Length and without (chunked): the client reads the two differently.
+      const length =
+        m === "trickle-declared" ? { "content-length": String(TRICKLE_BYTES + FINAL.length) } : {};
+      res.writeHead(200, { "content-type": "application/json", ...length });
+      res.flushHeaders();
+    }
+    if (m === "endless-body") {
+      // As fast as the client reads: only a size cap ends this.
+      const chunk = " ".repeat(64 * 1024);
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on("drain", pump);
+      pump();
+    } else {
+      timer = setInterval(() => {
+        if (sent++ < TRICKLE_BYTES) write(m === "trickle-headers" ? "x-slow: 1\r\n" : " ");
+        else {
+          clearInterval(timer);
+          if (m === "trickle-headers")
+            socket.end(`content-length: ${FINAL.length}\r\n\r\n${FINAL}`);
+          else res.end(FINAL);
         }
-      });
+      }, 300);
+    }
+    socket.once("close", () => {
+      clearInterval(timer);
+      // Closed before the whole answer went out: the client cut it.
+      if (sent <= TRICKLE_BYTES) {
+        state.cut++;
+        changed.emit("cut");
+      }
     });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = () =>
-    new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
+  }
   return state;
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { gate, check, close, getDefaultGovernor, withActor } from "../../src/runtime/index.js";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 
 let server: EnforceServer | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { generateText, stepCountIs, tool } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
 import { z } from "zod";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor } from "./helpers.js";
 
 let server: EnforceServer | undefined;

@@ -6,7 +6,14 @@ import {
   GovernorProtocolError,
   GovernorError,
 } from "../../src/runtime/index.js";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  noAnswer,
+  startEnforce,
+  type EnforceServer,
+} from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
 let server: EnforceServer | undefined;
@@ -225,7 +232,7 @@ describe("gate: faults fail closed with the right code", () => {
       GovernorProtocolError,
     ],
     ["connection reset", () => ({ reset: true }), "enforce_unavailable", GovernorUnavailableError],
-    ["timeout", () => ({ delayMs: 400, ...allow() }), "timeout", GovernorUnavailableError],
+    ["timeout", noAnswer, "timeout", GovernorUnavailableError],
   ];
   it.each(cases)("%s", async (_name, reply, code, cls) => {
     server = await startEnforce(reply);
@@ -238,10 +245,10 @@ describe("gate: faults fail closed with the right code", () => {
     expect(err.code).toBe(code);
     expect(err.message).toContain("delete_file");
     expect(ran).toBe(0);
-    // Only 503 and resets are retried; nothing else is.
-    expect(server.requests.length).toBe(
-      code === "enforce_unavailable" && _name === "connection reset" ? 3 : 1,
-    );
+    // Only 503 and resets are retried; nothing else is. A deadline may pass before the one request
+    // has reached the server (a loaded machine), so a timeout is at most one request, never a retry.
+    if (code === "timeout") expect(server.requests.length).toBeLessThanOrEqual(1);
+    else expect(server.requests.length).toBe(_name === "connection reset" ? 3 : 1);
     const [line] = await t.auditLines();
     expect(line).toMatchObject({ outcome: "error", decision: null, errorCode: code });
   });
@@ -332,7 +339,8 @@ describe("retries", () => {
     expect(server.requests.length).toBe(1);
 
     server.requests.length = 0;
-    const long = makeGovernor({ enforceUrl: server.url, timeoutMs: 3000 });
+    // a deadline far past the 1 s wait: only the lower bound below is about time, and load only adds to it
+    const long = makeGovernor({ enforceUrl: server.url, timeoutMs: 60_000 });
     const t0 = Date.now();
     await expect(
       long.governor.check({

@@ -7,7 +7,13 @@ import { tool } from "@langchain/core/tools";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { governTools } from "../../src/runtime/index.js";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+} from "../support/enforce-server.js";
 import { closeAll, makeGovernor } from "./helpers.js";
 
 sdk.setTracingDisabled(true);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as realCp from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { TOUCH_CJS, runChild, ungoverned } from "./guard-child.js";
 import { tmp } from "./helpers.js";
 import { GovernorGuardError } from "../../src/runtime/index.js";

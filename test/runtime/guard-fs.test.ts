@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { runChild, ungoverned } from "./guard-child.js";
 import { rejection, tmp } from "./helpers.js";
 import { GovernorGuardError } from "../../src/runtime/index.js";

@@ -9,7 +9,7 @@ import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AddressInfo } from "node:net";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { tmp } from "./helpers.js";
 import { governedFetch } from "../../src/runtime/guard/explicit-http.js";
 import type { AdmitState } from "../../src/runtime/guard/state.js";

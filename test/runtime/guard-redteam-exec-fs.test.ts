@@ -3,7 +3,7 @@
 // command, and no assignment value reaches the audit log.
 import { afterEach, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { runChild } from "./guard-child.js";
 import { tmp } from "./helpers.js";
 import { firstWord } from "../../src/runtime/guard/exec.js";

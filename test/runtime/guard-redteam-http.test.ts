@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { runChild } from "./guard-child.js";
 
 const UNDICI = require.resolve("undici");

@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { runChild } from "./guard-child.js";
 import { parseAllow, resolveGuard } from "../../src/runtime/guard/config.js";
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { signDecision } from "../../src/runtime/index.js";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { runChild } from "./guard-child.js";
 
 let enforce: EnforceServer;

@@ -8,7 +8,7 @@ import {
   withIntent,
   type Intent,
 } from "../../src/runtime/index.js";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, noAnswer, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
 let server: EnforceServer | undefined;
@@ -230,7 +230,7 @@ describe("secrets in every printed form of an error", () => {
       { body: { decision: `${HEADER_SECRET}` } },
       { status: 404, body: { detail: "Not Found" } },
       { raw: "not json" },
-      { delayMs: 400, ...allow() },
+      noAnswer(),
       allow("r-unsigned"),
     ];
     const out: string[] = [];

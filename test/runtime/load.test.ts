@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { withActor, GovernorError } from "../../src/runtime/index.js";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import {
+  allow,
+  deny,
+  noAnswer,
+  startEnforce,
+  type EnforceServer,
+} from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
 let server: EnforceServer | undefined;
@@ -92,7 +98,7 @@ describe("secrets never leak", () => {
         case 4:
           return { raw: `garbage ${echo}` };
         case 5:
-          return { delayMs: 300, ...allow() };
+          return noAnswer();
         default:
           return allow();
       }

@@ -8,7 +8,13 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { envKeys, mergeEnvTemplate, readEnvTemplate } from "../../src/init/env-template.js";
-import { allow, closedUrl, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import {
+  allow,
+  closedUrl,
+  deny,
+  startEnforce,
+  type EnforceServer,
+} from "../support/enforce-server.js";
 import { tmp } from "./helpers.js";
 
 const runtime = pathToFileURL(path.resolve(__dirname, "../../dist/runtime/index.js")).href;

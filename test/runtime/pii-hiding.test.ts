@@ -9,7 +9,7 @@ import { generateText, stepCountIs, tool as aiTool } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
 import { z } from "zod";
 import { GovernorDeniedError } from "../../src/runtime/index.js";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection, type TestGovernor } from "./helpers.js";
 
 agents.setTracingDisabled(true);

@@ -1,18 +1,25 @@
 // Process behaviour of the built runtime, in child processes: never keeps a process alive, flushes
 // the audit log on exit and on a signal-driven exit, never writes to stdout.
 import { afterEach, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import type { Readable } from "node:stream";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { tmp } from "./helpers.js";
 
 const runtime = pathToFileURL(path.resolve(__dirname, "../../dist/runtime/index.js")).href;
 const runtimeCjs = path.resolve(__dirname, "../../dist/runtime/index.cjs");
 
 let server: EnforceServer | undefined;
+// No timer kills a child (a fixed deadline fails a slow run): the test timeout is the safety net, and
+// a child still running when its test ends is killed here.
+const live = new Set<ChildProcess>();
 afterEach(async () => {
+  for (const child of live) child.kill("SIGKILL");
+  live.clear();
   await server?.close();
   server = undefined;
 });
@@ -25,7 +32,6 @@ function run(
   signal: string | null;
   stdout: string;
   stderr: string;
-  ms: number;
   audit: any[];
 }> {
   const dir = tmp();
@@ -36,19 +42,18 @@ function run(
     file,
     `${prelude}\nimport { createGovernor } from ${JSON.stringify(runtime)};\nconst governor = createGovernor({ enforceUrl: ${JSON.stringify(server!.url)}, auditLog: ${JSON.stringify(audit)}, env: {}, config: {} });\n${body}`,
   );
-  const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [file, audit], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? "" },
     });
+    live.add(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 25_000);
     child.on("close", (code, signal) => {
-      clearTimeout(killer);
+      live.delete(child);
       const lines = existsSync(audit)
         ? readFileSync(audit, "utf8")
             .trim()
@@ -56,7 +61,7 @@ function run(
             .filter(Boolean)
             .map((l) => JSON.parse(l))
         : [];
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, audit: lines });
+      resolve({ code, signal, stdout, stderr, audit: lines });
     });
   });
 }
@@ -68,7 +73,8 @@ describe("process behaviour (built runtime)", () => {
       `await governor.gate("get_x", async () => 1)();\nawait governor.check({ action: "read", actor: { id: "a", type: "user" }, resource: { type: "x" } });`,
     );
     expect(r.code).toBe(0);
-    expect(r.ms).toBeLessThan(25_000); // the keep-alive pool (30 s) must not hold the process
+    // Exited by itself: a process held by the keep-alive pool (30 s idle) would outlive the test's
+    // 30 s timeout, and the server keeps its side open for 60 s.
     expect(r.stdout).toBe("");
     expect(r.audit.map((l) => [l.tool, l.outcome, l.requestId])).toEqual([
       ["get_x", "executed", "p-1"],
@@ -123,25 +129,30 @@ describe("process behaviour (built runtime)", () => {
       file,
       `import { createGovernor } from ${JSON.stringify(runtime)};\n` +
         `const governor = createGovernor({ mode: "off", auditLog: "stderr", env: {}, config: {} });\n` +
-        `const tool = governor.gate("get_x", async () => 1);\nfor (let i = 0; i < 2000; i++) await tool();\nawait governor.close();\n`,
+        `const tool = governor.gate("get_x", async () => 1);\nfor (let i = 0; i < 2000; i++) await tool();\nawait governor.close();\n` +
+        // tells the test every line was handed over (to the pipe, or queued once it was full)
+        `(await import("node:fs")).writeSync(3, "closed\\n");\n`,
     );
     const child = spawn(process.execPath, [file], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
-    child.stderr.pause(); // the pipe fills up (64 kB) while the child keeps logging
+    live.add(child);
+    const [out, err, done] = child.stdio.slice(1, 4) as Readable[];
+    err.pause(); // the pipe fills up (64 kB) while the child keeps logging
     let stderr = "";
     let stdout = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    await new Promise((r) => setTimeout(r, 800));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stderr.resume();
+    out.on("data", (d) => (stdout += d));
+    await once(done, "data");
+    err.on("data", (d) => (stderr += d));
+    err.resume();
     const code = await new Promise((r) => child.on("close", r));
     expect(code).toBe(0);
     expect(stdout).toBe("");
     const lines = stderr.split("\n").filter((l) => l.startsWith("{"));
     expect(lines.length).toBe(2000);
+    expect(stderr.length).toBeGreaterThan(64 * 1024); // more than the pipe holds: it was full
     expect(lines.every((l) => JSON.parse(l).tool === "get_x")).toBe(true);
     expect(stderr).not.toMatch(/could not write the audit log|dropped/);
   });

@@ -8,7 +8,13 @@ import path from "node:path";
 import { inspect } from "node:util";
 import { pathToFileURL } from "node:url";
 import type { Intent } from "../../src/runtime/index.js";
-import { allow, deny, startEnforce, type EnforceServer, type Reply } from "./enforce-server.js";
+import {
+  allow,
+  deny,
+  startEnforce,
+  type EnforceServer,
+  type Reply,
+} from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection, tmp } from "./helpers.js";
 
 let server: EnforceServer | undefined;

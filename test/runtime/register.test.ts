@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { allow, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { tmp } from "./helpers.js";
 
 const root = path.resolve(__dirname, "../..");

@@ -9,7 +9,7 @@ import {
   type EnforceServer,
   type Received,
   type Reply,
-} from "./enforce-server.js";
+} from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 import { policies, serve, until } from "../cli/helpers.js";
 

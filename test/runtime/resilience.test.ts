@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { GovernorUnavailableError, signDecision, type Intent } from "../../src/runtime/index.js";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
 let server: EnforceServer | undefined;

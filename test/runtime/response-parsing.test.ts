@@ -2,10 +2,9 @@
 // "decision" exactly "ALLOW" or "DENY". Anything else is no decision: the fail mode applies.
 // Real loopback server sending the bytes and headers given, as is.
 import { afterEach, describe, expect, it } from "vitest";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { GovernorProtocolError } from "../../src/runtime/index.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
+import { startEnforce, type EnforceServer } from "../support/enforce-server.js";
 
 interface Answer {
   body: string | Buffer;
@@ -14,36 +13,21 @@ interface Answer {
   chunked?: boolean;
 }
 
-let close: (() => Promise<void>) | undefined;
+let server: EnforceServer | undefined;
 async function answering(answer: Answer): Promise<string> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const headers = answer.headers ?? { "content-type": "application/json" };
-      const body = Buffer.from(answer.body);
-      res.writeHead(
-        200,
-        answer.chunked ? headers : { ...headers, "content-length": String(body.length) },
-      );
-      if (answer.chunked) {
-        res.write(body);
-        res.end();
-      } else res.end(body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  close = () =>
-    new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startEnforce(() => ({
+    raw: answer.body,
+    // exactly the headers given: none of the server's own content-type
+    headers: answer.headers && { "content-type": undefined, ...answer.headers },
+    contentLength: !answer.chunked,
+  }));
+  return server.url;
 }
 
 afterEach(async () => {
   await closeAll();
-  await close?.();
-  close = undefined;
+  await server?.close();
+  server = undefined;
 });
 
 const ALLOW = '{"decision":"ALLOW","metadata":{"request_id":"r1"}}';
@@ -146,7 +130,7 @@ describe("a body that is not exactly one JSON object with an exact decision", ()
       const err = await refused({ body, chunked });
       expect(err.message).toMatch(reason);
       await closeAll();
-      await close?.();
+      await server?.close();
     }
   });
 

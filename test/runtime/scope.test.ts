@@ -16,7 +16,7 @@ import {
   startEnforce,
   type EnforceServer,
   type Received,
-} from "./enforce-server.js";
+} from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
 let server: EnforceServer | undefined;
@@ -197,17 +197,21 @@ describe("intentScope", () => {
     const t = makeGovernor({ enforceUrl: server.url });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    // both scopes are inside, each holding its grant, before either goes on
+    let inside = 0;
+    let bothInside!: () => void;
+    const entered = new Promise<void>((r) => (bothInside = r));
     const run = (action: string) =>
       t.governor.intentScope({ action, resource: "job" }, async () => {
         const before = currentGrant()?.name;
+        if (++inside === 2) bothInside();
         await gate;
         await new Promise((r) => setTimeout(r, 0));
         return [before, currentGrant()?.name];
       });
     const a = run("alpha");
     const b = run("beta");
-    while (server.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 10));
+    await entered;
     release();
     expect(await a).toEqual(["alpha", "alpha"]);
     expect(await b).toEqual(["beta", "beta"]);

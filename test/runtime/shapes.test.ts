@@ -6,7 +6,7 @@ import {
   GovernorConfigError,
   GovernorDeniedError,
 } from "../../src/runtime/index.js";
-import { allow, deny, startEnforce, type EnforceServer } from "./enforce-server.js";
+import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
 import { closeAll, makeGovernor, rejection } from "./helpers.js";
 
 let server: EnforceServer | undefined;

@@ -368,12 +368,18 @@ describe("governor serve lets a request in flight finish when stopped", () => {
     const sock = connect(port, "127.0.0.1");
     await new Promise((r) => sock.once("connect", r));
     let answer = "";
-    sock.setEncoding("utf8").on("data", (d) => (answer += d));
+    // "100 Continue" comes back once serve has read the request's headers: it is in flight
+    const inFlight = new Promise<void>((r) =>
+      sock.setEncoding("utf8").on("data", (d) => {
+        answer += d;
+        if (answer.includes("100 Continue\r\n\r\n")) r();
+      }),
+    );
     const closed = new Promise((r) => sock.once("close", r));
     sock.write(
-      `POST /api/v2/enforce HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+      `POST /api/v2/enforce HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await inFlight;
     const exited = new Promise<[number | null, string | null]>((r) => {
       s.proc.removeAllListeners("close");
       s.proc.once("close", (code, sig) => r([code, sig]));
@@ -382,7 +388,7 @@ describe("governor serve lets a request in flight finish when stopped", () => {
     await until(async () => s.stderr().includes("stopping"), "serve saw the signal");
     sock.end(body.slice(10));
     await closed;
-    expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
     expect(answer).toContain('"decision":"ALLOW"');
     expect(await exited).toEqual([0, null]);
   });
