@@ -7,7 +7,7 @@ import {
   GovernorDeniedError,
 } from "../../src/runtime/index.js";
 import { allow, deny, startEnforce, type EnforceServer } from "../support/enforce-server.js";
-import { closeAll, makeGovernor, rejection } from "./helpers.js";
+import { closeAll, makeGovernor } from "./helpers.js";
 
 let server: EnforceServer | undefined;
 afterEach(async () => {
