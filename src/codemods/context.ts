@@ -4,6 +4,7 @@ import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
 import type { Edit } from "./edits.js";
 import { frameworkOfSpec, isTsPath, RUNTIME_SPECS } from "./modules.js";
 import { freshName, requireSpec } from "./nodes.js";
+import { syntaxProblem } from "./syntax.js";
 import type { Framework, ToolFinding } from "./types.js";
 
 export interface Binding {
@@ -51,15 +52,10 @@ export function parseFile(
 ): FileCtx | { error: string } {
   const ext = /\.[^./]+$/.exec(path)?.[0] ?? ".ts";
   const sf = project.createSourceFile(`/f${index}${ext}`, text, { overwrite: true });
-  const diags = (
-    sf.compilerNode as unknown as { parseDiagnostics?: { start?: number; messageText: unknown }[] }
-  ).parseDiagnostics;
-  if (diags && diags.length > 0) {
-    const d = diags[0];
-    const line = d.start !== undefined ? sf.getLineAndColumnAtPos(d.start).line : 0;
-    const msg = typeof d.messageText === "string" ? d.messageText : "syntax error";
+  const broken = syntaxProblem(path, text, sf.compilerNode);
+  if (broken) {
     project.removeSourceFile(sf);
-    return { error: `line ${line}: ${msg}` };
+    return { error: `line ${broken.line ?? 0}: ${broken.message}` };
   }
   const ctx = {
     path,

@@ -1,4 +1,15 @@
 // Text edits on the original source: touched ranges change, every other byte stays as it was.
+import { eolOf, lineStartOf } from "../runtime/shared.js";
+
+// Re-exported for codemods/index.ts until it imports it from runtime/shared.js.
+export { posOfLine } from "../runtime/shared.js";
+
+/** What a site the codemod leaves to the user is marked with, on a line of its own above it. */
+export const MARKER = "// governor:";
+
+/** Is this edit one that adds a marker? */
+export const isMarkerEdit = (e: Edit): boolean => e.text.includes(MARKER);
+
 export interface Edit {
   start: number;
   end: number;
@@ -26,26 +37,7 @@ function closerRank(t: string): number {
   return /^[)}]/.test(t) ? 0 : 1;
 }
 
-/** Start of the line holding `pos`, and that line's indentation. */
-export function lineStartOf(text: string, pos: number): { start: number; indent: string } {
-  const start = text.lastIndexOf("\n", pos - 1) + 1;
-  const indent = /^[ \t]*/.exec(text.slice(start))![0];
-  return { start, indent };
-}
-
-/** The file's line break: CRLF if it uses any, else LF. */
-export function eolOf(text: string): string {
-  return text.includes("\r\n") ? "\r\n" : "\n";
-}
-
-/** Where 1-based `line` starts, counting "\n" line breaks as lineOf (nodes.ts) does. */
-export function posOfLine(text: string, line: number): number {
-  let pos = 0;
-  for (let i = 1; i < line; i++) pos = text.indexOf("\n", pos) + 1;
-  return pos;
-}
-
-/** `// governor: <msg>` on its own line above the line holding `pos`; null when a marker is there
+/** `// governor: <msg>` (MARKER) on its own line above the line holding `pos`; null when a marker is there
  *  already, in the text or among `edits` (a second run adds nothing). */
 export function markerEdit(
   text: string,
@@ -55,9 +47,16 @@ export function markerEdit(
 ): Edit | null {
   const { start, indent } = lineStartOf(text, pos);
   const prevStart = text.lastIndexOf("\n", start - 2) + 1;
-  if (start > 1 && /^\s*\/\/ governor:/.test(text.slice(prevStart, start - 1))) return null;
-  if (edits.some((e) => e.start === start && e.text.includes("// governor:"))) return null;
-  return { start, end: start, text: `${indent}// governor: ${msg}${eolOf(text)}` };
+  if (
+    start > 1 &&
+    text
+      .slice(prevStart, start - 1)
+      .trimStart()
+      .startsWith(MARKER)
+  )
+    return null;
+  if (edits.some((e) => e.start === start && isMarkerEdit(e))) return null;
+  return { start, end: start, text: `${indent}${MARKER} ${msg}${eolOf(text)}` };
 }
 
 /**
@@ -123,4 +122,31 @@ export function reindentEdits(
     out.push({ start, end: start, text: unit });
   }
   return out;
+}
+
+/** The file's line break, the indentation of the line a moved block starts on, and one level. */
+export interface Layout {
+  nl: string;
+  indent: string;
+  unit: string;
+}
+
+/**
+ * Moves the block [from, to) into a gate call: `open` goes in at `from` (replacing the text up to
+ * `openEnd`, if given), every line that begins inside moves one level deeper (those in `keep`, inside
+ * multi-line strings, stay), and `close` goes in at `to`. `write` gets the layout to write them in.
+ */
+export function gateBlockEdits(
+  text: string,
+  block: { from: number; to: number; openEnd?: number; keep: [number, number][] },
+  write: (l: Layout) => [open: string, close: string],
+): Edit[] {
+  const { from, to } = block;
+  const unit = indentUnit(text);
+  const [open, close] = write({ nl: eolOf(text), indent: lineStartOf(text, from).indent, unit });
+  return [
+    { start: from, end: block.openEnd ?? from, text: open },
+    ...reindentEdits(text, from, to, unit, block.keep),
+    { start: to, end: to, text: close },
+  ];
 }

@@ -3,7 +3,7 @@
 // a form asked for with runtimeId().
 import { Node, type SourceFile } from "ts-morph";
 import type { FileCtx } from "./context.js";
-import { eolOf } from "./edits.js";
+import { eolOf } from "../runtime/shared.js";
 import { RUNTIME_SPECS } from "./modules.js";
 import { freshName, requireSpec } from "./nodes.js";
 

@@ -1,7 +1,8 @@
 // Questions about nodes that every transform asks (which framework binding a callee is, whether a
 // site is already gated, static names and strings, side-effect-free expressions) and the marker comment.
 import { Node, SyntaxKind } from "ts-morph";
-import { markerEdit, posOfLine } from "./edits.js";
+import { isMarkerEdit, markerEdit } from "./edits.js";
+import { posOfLine } from "../runtime/shared.js";
 import { RUNTIME_SPECS } from "./modules.js";
 import type { Binding, FileCtx } from "./context.js";
 
@@ -59,7 +60,7 @@ export function lineOf(n: Node): number {
   return n.getSourceFile().getLineAndColumnAtPos(n.getStart(false)).line;
 }
 
-/** Puts `// governor: <msg>` on its own line above `n` (once: a second run finds it and adds nothing). */
+/** Puts `// governor: <msg>` (MARKER) on its own line above `n` (once: a second run finds it and adds nothing). */
 export function addMarker(ctx: FileCtx, n: Node, msg: string): void {
   const e = markerEdit(ctx.text, n.getStart(), msg, [...ctx.edits, ...(ctx.earlierEdits ?? [])]);
   if (e) ctx.edits.push(e);
@@ -68,9 +69,7 @@ export function addMarker(ctx: FileCtx, n: Node, msg: string): void {
 /** Drops the marker an earlier form put above the site at `line` (a registration wrapper gates it now). */
 export function dropMarker(ctx: FileCtx, line: number): void {
   const start = posOfLine(ctx.text, line);
-  ctx.edits = ctx.edits.filter(
-    (e) => !(e.start === start && e.end === start && e.text.includes("// governor:")),
-  );
+  ctx.edits = ctx.edits.filter((e) => !(e.start === start && e.end === start && isMarkerEdit(e)));
 }
 
 /** Strips parentheses and type-only wrappers (`as`, `satisfies`, `!`) around an expression. */

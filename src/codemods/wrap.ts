@@ -6,7 +6,7 @@ import {
   type FunctionExpression,
   type MethodDeclaration,
 } from "ts-morph";
-import { eolOf, indentUnit, lineStartOf, reindentEdits } from "./edits.js";
+import { gateBlockEdits } from "./edits.js";
 import type { FileCtx } from "./context.js";
 import { addMarker, constString, isGateCall, isPure, lineOf, unwrapExpr } from "./nodes.js";
 import type { Framework, ToolFinding } from "./types.js";
@@ -281,13 +281,13 @@ function insertBodyGate(
     trailing !== -1 &&
     blankUpTo(text, lastBreak + 1, close)
   ) {
-    const nl = eolOf(text);
-    const unit = indentUnit(text);
-    const { indent } = lineStartOf(text, open);
-    const at = open + 1 + trailing;
-    ctx.edits.push({ start: at, end: at, text: `${nl}${indent}${unit}return ${call}` });
-    ctx.edits.push(...reindentEdits(text, at, close + 1, unit, literalRanges(body)));
-    ctx.edits.push({ start: close + 1, end: close + 1, text: `${tail}${nl}${indent}}` });
+    const block = { from: open + 1 + trailing, to: close + 1, keep: literalRanges(body) };
+    ctx.edits.push(
+      ...gateBlockEdits(text, block, ({ nl, indent, unit }) => [
+        `${nl}${indent}${unit}return ${call}`,
+        `${tail}${nl}${indent}}`,
+      ]),
+    );
   } else {
     ctx.edits.push({ start: open, end: open, text: `{ return ${call.slice(0, -2)} ` });
     ctx.edits.push({ start: close + 1, end: close + 1, text: `${tail} }` });
@@ -308,23 +308,22 @@ function gateArrowBody(ctx: FileCtx, site: Site, f: ArrowFunction, opts?: string
   const arrowEnd = f.getEqualsGreaterThan().getEnd();
   const start = body.getStart();
   const end = f.getEnd();
-  const multiLine = text.slice(start, end).includes("\n");
+  const keep = literalRanges(body);
   if (
-    multiLine &&
+    text.slice(start, end).includes("\n") &&
     !text.slice(arrowEnd, start).includes("\n") &&
     /^\s*$/.test(text.slice(arrowEnd, start))
   ) {
     // `=> {` on the header line: the gate call starts the next line, one level in.
-    const unit = indentUnit(text);
-    const { indent } = lineStartOf(text, f.getEqualsGreaterThan().getStart());
-    ctx.edits.push({ start: arrowEnd, end: start, text: `${eolOf(text)}${indent}${unit}${call}` });
-    ctx.edits.push(...reindentEdits(text, start, end, unit, literalRanges(body)));
-  } else {
-    ctx.edits.push({ start, end: start, text: call });
-    if (multiLine)
-      ctx.edits.push(...reindentEdits(text, start, end, indentUnit(text), literalRanges(body)));
-  }
-  ctx.edits.push({ start: end, end, text: tail });
+    const block = { from: arrowEnd, openEnd: start, to: end, keep };
+    ctx.edits.push(
+      ...gateBlockEdits(text, block, ({ nl, indent, unit }) => [
+        `${nl}${indent}${unit}${call}`,
+        tail,
+      ]),
+    );
+  } else
+    ctx.edits.push(...gateBlockEdits(text, { from: start, to: end, keep }, () => [call, tail]));
   ctx.needsGate = true;
   report(ctx, site, "gated");
 }

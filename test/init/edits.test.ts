@@ -4,7 +4,7 @@ import { mergeEnvTemplate, envKeys, readEnvTemplate } from "../../src/init/env-t
 import { mergeIntentMap } from "../../src/init/intent-map.js";
 import { addDependency } from "../../src/init/package-json.js";
 import { addRegisterImport, envOrderWarning } from "../../src/init/register-import.js";
-import { syntaxError } from "../../src/init/verify.js";
+import { syntaxError } from "../../src/codemods/syntax.js";
 import { inferIntentEntry } from "../../src/runtime/intent.js";
 
 // The text edits init makes besides the codemod: each keeps everything else byte for byte and is

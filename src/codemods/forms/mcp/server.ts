@@ -7,7 +7,8 @@ import {
   type CallExpression,
   type FunctionExpression,
 } from "ts-morph";
-import { eolOf, indentUnit, lineStartOf, reindentEdits } from "../../edits.js";
+import { gateBlockEdits, indentUnit } from "../../edits.js";
+import { eolOf, lineStartOf } from "../../../runtime/shared.js";
 import type { FileCtx } from "../../context.js";
 import { isGateCall, isPure, unwrapExpr } from "../../nodes.js";
 import { literalRanges, manual, nameFrom, report, wrapExpression, type Site } from "../../wrap.js";
@@ -145,8 +146,6 @@ function gateLowLevel(ctx: FileCtx, call: CallExpression, handler: Node): void {
   const asConst = ctx.isTs ? " as const" : "";
   const refusal = `typeof govResult === "string" ? { content: [{ type: "text"${asConst}, text: govResult }], isError: true } : govResult`;
   const text = ctx.text;
-  const nl = eolOf(text);
-  const unit = indentUnit(text);
   const body = Node.isArrowFunction(h) || Node.isFunctionExpression(h) ? h.getBody() : undefined;
   const req =
     Node.isArrowFunction(h) || Node.isFunctionExpression(h)
@@ -175,30 +174,27 @@ function gateLowLevel(ctx: FileCtx, call: CallExpression, handler: Node): void {
     //     return <refusal as an isError result> or govResult;
     //   }
     const r = req.getText();
-    const { indent } = lineStartOf(text, open);
     const rest = ctx.isTs ? "..._args: unknown[]" : "..._args";
     const fn = h as ArrowFunction | FunctionExpression;
     // A declared result type moves to the gated body, so its literals are still checked against it.
     const declared = fn.getReturnTypeNode()?.getText();
     const ret = declared ? `: ${fn.isAsync() ? declared : `Promise<${declared}>`}` : "";
     if (!fn.isAsync()) ctx.edits.push({ start: h.getStart(), end: h.getStart(), text: "async " });
-    ctx.edits.push({
-      start: open + 1,
-      end: open + 1,
-      text: `${nl}${indent}${unit}const govResult = await ${ctx.gateId}(${r}.params.name, async (${rest})${ret} => {`,
-    });
-    ctx.edits.push(...reindentEdits(text, open + 1, close + 1, unit, literalRanges(body)));
-    ctx.edits.push({
-      start: close + 1,
-      end: close + 1,
-      text: `, { onDeny: "return" })(${r}.params.arguments);${nl}${indent}${unit}return ${refusal};${nl}${indent}}`,
-    });
+    const block = { from: open + 1, to: close + 1, keep: literalRanges(body) };
+    ctx.edits.push(
+      ...gateBlockEdits(text, block, ({ nl, indent, unit }) => [
+        `${nl}${indent}${unit}const govResult = await ${ctx.gateId}(${r}.params.name, async (${rest})${ret} => {`,
+        `, { onDeny: "return" })(${r}.params.arguments);${nl}${indent}${unit}return ${refusal};${nl}${indent}}`,
+      ]),
+    );
   } else {
     // A handler defined elsewhere (or one we cannot take apart): call it inside the gate.
     const t = ctx.isTs ? ": unknown" : "";
     // Pass only the parameters the handler declares (TS rejects extra arguments to an inline function).
     const declared = declaredParams(ctx, h);
     const pass = ["govRequest", "govExtra"].slice(0, Math.max(1, Math.min(2, declared))).join(", ");
+    const nl = eolOf(text);
+    const unit = indentUnit(text);
     const { indent } = lineStartOf(text, handler.getStart());
     const bare = Node.isIdentifier(handler) || Node.isPropertyAccessExpression(handler);
     ctx.edits.push({

@@ -1,7 +1,7 @@
 // OpenAI Agents JS: tool({ name?, execute }) and agent.asTool(...).
 import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
-import { eolOf, lineStartOf } from "../../edits.js";
+import { eolOf, lineStartOf } from "../../../runtime/shared.js";
 import { calleeBinding, constString, findMember, unwrapExpr } from "../../nodes.js";
 import { frameworkOfSpec } from "../../modules.js";
 import { manual, nameFrom, nameNodeOf, wrapProperty, type Site } from "../../wrap.js";

@@ -11,7 +11,7 @@
 // asked for (PII, volume); the gated function still reads the branch's own variables.
 import { Node, SyntaxKind, type Statement } from "ts-morph";
 import type { FileCtx } from "../../context.js";
-import { eolOf, indentUnit, lineStartOf, reindentEdits, type Edit } from "../../edits.js";
+import { gateBlockEdits, type Edit } from "../../edits.js";
 import { addMarker, freshName, isGateCall, isPure, unwrapExpr } from "../../nodes.js";
 import { literalRanges, report, type Site } from "../../wrap.js";
 import { blockedBy, enclosingFn, isAsyncFn } from "./foreach.js";
@@ -266,18 +266,11 @@ function wholeEdits(ctx: FileCtx, body: Statement[], nameText: string, args: str
   const first = body[0];
   const last = body[body.length - 1];
   const param = ctx.isTs ? "(_args: unknown)" : "(_args)";
-  const nl = eolOf(text);
-  const unit = indentUnit(text);
-  const { indent } = lineStartOf(text, first.getStart());
-  return [
-    {
-      start: first.getStart(),
-      end: first.getStart(),
-      text: `await ${ctx.gateId}(${nameText}, async ${param} => {${nl}${indent}${unit}`,
-    },
-    ...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalsIn(body)),
-    { start: last.getEnd(), end: last.getEnd(), text: `${nl}${indent}})(${args});` },
-  ];
+  const block = { from: first.getStart(), to: last.getEnd(), keep: literalsIn(body) };
+  return gateBlockEdits(text, block, ({ nl, indent, unit }) => [
+    `await ${ctx.gateId}(${nameText}, async ${param} => {${nl}${indent}${unit}`,
+    `${nl}${indent}})(${args});`,
+  ]);
 }
 
 function withoutJump(stmts: Statement[]): Statement[] {
@@ -603,14 +596,12 @@ function wrapEdits(
       { start: work.getEnd(), end: rhs.getEnd(), text: `, ${OPTS})(${args})` },
     ];
   }
-  const nl = eolOf(text);
-  const unit = indentUnit(text);
-  const { indent } = lineStartOf(text, first.getStart());
   const open = target ? `${target} = await ${head} {` : `return ${head} {`;
-  const edits: Edit[] = [
-    { start: first.getStart(), end: first.getStart(), text: `${open}${nl}${indent}${unit}` },
-  ];
-  edits.push(...reindentEdits(text, first.getStart(), last.getEnd(), unit, literalsIn(body)));
+  const block = { from: first.getStart(), to: last.getEnd(), keep: literalsIn(body) };
+  const edits = gateBlockEdits(text, block, ({ nl, indent, unit }) => [
+    `${open}${nl}${indent}${unit}`,
+    `${nl}${indent}}, ${OPTS})(${args})${semi}`,
+  ]);
   if (target) {
     // The final `x = expr` becomes the function's `return expr`.
     const rhs = (
@@ -618,11 +609,6 @@ function wrapEdits(
     ).getExpression() as import("ts-morph").BinaryExpression;
     edits.push({ start: last.getStart(), end: rhs.getRight().getStart(), text: "return " });
   }
-  edits.push({
-    start: last.getEnd(),
-    end: last.getEnd(),
-    text: `${nl}${indent}}, ${OPTS})(${args})${semi}`,
-  });
   return edits;
 }
 
@@ -750,21 +736,16 @@ function pushEdits(
   let name = freshName(ctx, "toolResult");
   for (let i = 2; used.has(name); i++) name = `${freshName(ctx, "toolResult")}${i}`;
   used.add(name);
-  const nl = eolOf(text);
-  const unit = indentUnit(text);
   const first = stmts[0];
   const end = stmts[stmts.length - 1];
-  const { indent } = lineStartOf(text, first.getStart());
   const awaits = stmts.some((s) => hasOwnAwait(s)) || hasOwnAwait(value);
   const head = `const ${name} = await ${ctx.gateId}(${nameText}, ${awaits ? "async " : ""}${param} => {`;
+  const block = { from: first.getStart(), to: end.getEnd(), keep: literalsIn(stmts) };
   return [
-    { start: first.getStart(), end: first.getStart(), text: `${head}${nl}${indent}${unit}` },
-    ...reindentEdits(text, first.getStart(), end.getEnd(), unit, literalsIn(stmts)),
-    {
-      start: end.getEnd(),
-      end: end.getEnd(),
-      text: `${nl}${indent}${unit}return ${valueText};${nl}${indent}}, ${OPTS})(${args});`,
-    },
+    ...gateBlockEdits(text, block, ({ nl, indent, unit }) => [
+      `${head}${nl}${indent}${unit}`,
+      `${nl}${indent}${unit}return ${valueText};${nl}${indent}}, ${OPTS})(${args});`,
+    ]),
     push.shorthand
       ? { start: value.getEnd(), end: value.getEnd(), text: `: ${name}` }
       : { start: value.getStart(), end: value.getEnd(), text: name },
