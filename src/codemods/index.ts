@@ -1,6 +1,7 @@
 // governor's codemod core: find every tool definition in a set of source texts and wrap its function
 // in gate(name, fn). Pure (text in, text out), no fs; formatting outside touched nodes is kept.
 import { applyEdits, markerEdit, posOfLine } from "./edits.js";
+import { lineAfterEdits } from "./line-after.js";
 import { addGateImport } from "./imports.js";
 import { declaresEdgeRuntime, mayHaveTools, normalize } from "./modules.js";
 import { Program } from "./program.js";
@@ -158,6 +159,7 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
       );
       continue;
     }
+    for (const t of ctx.findings) t.lineAfter = lineAfterEdits(ctx.text, ctx.edits, t.line);
     tools.push(...ctx.findings);
     if (after !== ctx.text) files.push({ path: ctx.path, before: ctx.text, after });
   }

@@ -11,6 +11,8 @@ export interface ToolFinding {
   file: string;
   /** 1-based line where the definition (or dispatch site) starts. */
   line: number;
+  /** The same line once this run's edits are written (imports and markers shift lines). */
+  lineAfter?: number;
   /** The name the model calls the tool by; null when it is only known at run time (or not at all). */
   name: string | null;
   /**

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProjectDetection, PackageProject } from "../detectors/project.js";
 import type { Framework, GateSources } from "./codemods.js";
 import { CliError } from "../cli-support/errors.js";
-import { findEnvTemplate, mergeEnvTemplate, readEnvTemplate } from "./env-template.js";
+import { mergeEnvTemplate, readEnvTemplate } from "./env-template.js";
 import { isBareRegistrySpec, type DependencySpec } from "./dependency-spec.js";
 import { installStep, type InstallStep } from "./install.js";
 import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
@@ -13,6 +12,7 @@ import { syntaxError } from "./verify.js";
 import { declaresEdgeRuntime } from "../codemods/modules.js";
 import { findEdgeRoutes, toolsReached } from "../detectors/edge-routes.js";
 import { planScripts, setScript, type ScriptReport } from "./start-scripts.js";
+import { noToolsNote, skippedNote } from "./report.js";
 import { planRuntimeTools, type RuntimeToolReport } from "./runtime-tools.js";
 
 // Computes every change init would make, as data: nothing here writes.
@@ -102,10 +102,6 @@ export interface PlanOptions {
 
 const join2 = (relDir: string, p: string) => (relDir ? `${relDir}/${p}` : p);
 
-function readIfExists(abs: string): string | null {
-  return existsSync(abs) ? readFileSync(abs, "utf8") : null;
-}
-
 function planPackage(
   pkg: PackageProject,
   plan: Plan,
@@ -128,11 +124,8 @@ function planPackage(
   plan.warnings.push(...result.warnings);
   const texts = new Map<string, string>();
   for (const f of result.files) texts.set(f.path, f.after);
-  const tools = relined(result, options.gateSources, {
-    moduleKind: (p) => pkg.moduleKind(strip(p)),
-    paths,
-  });
-  plan.tools.push(...tools);
+  // each finding carries its line after the edit, from the codemod's own edit offsets
+  plan.tools.push(...result.tools.map((t) => ({ ...t })));
 
   for (const entry of pkg.entrypoints) {
     const path = join2(pkg.relDir, entry.file);
@@ -172,8 +165,8 @@ function planPackage(
     plan.files.push({ path, abs: join(plan.root, path), before, after: texts.get(path) ?? before });
   }
 
-  const envName = findEnvTemplate(pkg.dir) ?? ".env.example";
-  const envBefore = readIfExists(join(pkg.dir, envName));
+  const envName = pkg.files.envTemplate.name;
+  const envBefore = pkg.files.envTemplate.text;
   plan.files.push({
     path: join2(pkg.relDir, envName),
     abs: join(pkg.dir, envName),
@@ -185,7 +178,7 @@ function planPackage(
     .filter((t) => t.status !== "manual" && t.name)
     .map((t) => t.name as string);
   const configAbs = join(pkg.dir, CONFIG_FILE);
-  const configBefore = readIfExists(configAbs);
+  const configBefore = pkg.files.intentMap;
   const configAfter = mergeIntentMap(
     configBefore,
     names,
@@ -220,7 +213,7 @@ function planPackage(
       result.tools,
       texts,
       scripts,
-      new Map(tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter])),
+      new Map(result.tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter])),
     ),
   );
   plan.dependencies.push({
@@ -307,9 +300,8 @@ export function edgeRouteError(routes: EdgeRouteReport[]): CliError {
 }
 
 /** Keeps init's backups out of commits: `.governor/` goes into an existing .gitignore at the run root. */
-function planGitignore(root: string): PlannedFile | null {
+function planGitignore(root: string, before: string | null): PlannedFile | null {
   const abs = join(root, ".gitignore");
-  const before = readIfExists(abs);
   if (before === null) return null;
   const listed = before.split(/\r?\n/).some((l) => /^\/?\.governor\/?(\*\*?)?$/.test(l.trim()));
   if (listed) return { path: ".gitignore", abs, before, after: before };
@@ -349,7 +341,7 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
     }
   }
   planEdgeRoutes(detection, plan);
-  const gitignore = planGitignore(detection.root);
+  const gitignore = planGitignore(detection.root, detection.gitignore);
   if (gitignore) plan.files.push(gitignore);
   if (needsInstall) {
     const cwd = detection.workspace?.root ?? detection.packageManager.root;
@@ -361,6 +353,8 @@ export function buildPlan(detection: ProjectDetection, options: PlanOptions): Pl
     }
     if (options.install) plan.install = step;
   }
+  // easy to miss in a long report: said as warnings, computed once with the plan
+  for (const note of [noToolsNote(plan), skippedNote(plan)]) if (note) plan.warnings.push(note);
   return plan;
 }
 
@@ -386,31 +380,4 @@ export function acceptScripts(plan: Plan): void {
 
 export function changedFiles(plan: Plan): PlannedFile[] {
   return plan.files.filter((f) => f.before !== f.after);
-}
-
-/** Adds lineAfter: a second pass over the rewritten files finds the same definitions in the same
- *  order (the codemod is idempotent), at their new lines. */
-function relined(
-  result: ReturnType<GateSources>,
-  gateSources: GateSources,
-  options: Parameters<GateSources>[1],
-): ToolReport[] {
-  const again = result.files.length
-    ? gateSources(
-        result.files.map((f) => ({ path: f.path, text: f.after })),
-        options,
-      ).tools
-    : [];
-  const byFile = <T extends { file: string }>(tools: T[], file: string) =>
-    tools.filter((t) => t.file === file);
-  return result.tools.map((t) => {
-    const before = byFile(result.tools, t.file);
-    const after = byFile(again, t.file);
-    const i = before.indexOf(t);
-    const same =
-      after.length === before.length &&
-      after[i]?.form === t.form &&
-      after[i]?.framework === t.framework;
-    return same ? { ...t, lineAfter: after[i].line } : { ...t };
-  });
 }

@@ -27,10 +27,28 @@ const lineOf = (t: Plan["tools"][number], written: boolean) =>
   written ? (t.lineAfter ?? t.line) : t.line;
 
 /** What the run adds to the plan's report: files it refused to write, `--typecheck`'s result. */
-export interface ReportExtras {
+/** What happened when the plan met the disk: the plan is never changed after it is made, so the
+ *  report prints both. */
+export interface Outcome {
   refused?: RefusedWrite[];
   typecheck?: TypecheckReport[];
+  /** What writing had to say (a type-check that found no tsconfig, an install that failed). */
+  warnings?: string[];
+  /** How the planned install went. */
+  install?: "ran" | "failed";
 }
+
+/** The plan's dependencies with the install as it went. */
+function dependenciesOf(plan: Plan, outcome: Outcome): Plan["dependencies"] {
+  return plan.dependencies.map((d) =>
+    d.install === "planned" && outcome.install ? { ...d, install: outcome.install } : { ...d },
+  );
+}
+
+const warningsOf = (plan: Plan, outcome: Outcome) => [
+  ...plan.warnings,
+  ...(outcome.warnings ?? []),
+];
 
 /** Source files no package read that may hold tools, paths relative to the run root. */
 export function skippedFiles(plan: Plan): SkippedFile[] {
@@ -65,7 +83,7 @@ export function noToolsNote(plan: Plan): string | null {
   );
 }
 
-export function jsonReport(plan: Plan, written = false, extras: ReportExtras = {}) {
+export function jsonReport(plan: Plan, written = false, outcome: Outcome = {}) {
   return {
     tools: plan.tools.map((t) => ({
       file: t.file,
@@ -99,7 +117,7 @@ export function jsonReport(plan: Plan, written = false, extras: ReportExtras = {
     })),
     entrypoints: plan.entrypoints.map((e) => ({ file: e.file, status: e.status })),
     files: plan.files.map((f) => ({ path: f.path, action: fileAction(f) })),
-    dependencies: plan.dependencies.map((d) => ({ ...d })),
+    dependencies: dependenciesOf(plan, outcome),
     scripts: (plan.scripts ?? []).map((s) => ({
       package: s.package,
       script: s.script,
@@ -114,9 +132,9 @@ export function jsonReport(plan: Plan, written = false, extras: ReportExtras = {
       reason: s.reason,
       ...(s.target !== undefined ? { target: s.target } : {}),
     })),
-    ...(extras.refused ? { refused: extras.refused.map((r) => ({ ...r })) } : {}),
-    ...(extras.typecheck ? { typecheck: extras.typecheck.map((t) => ({ ...t })) } : {}),
-    warnings: [...plan.warnings],
+    ...(outcome.refused ? { refused: outcome.refused.map((r) => ({ ...r })) } : {}),
+    ...(outcome.typecheck ? { typecheck: outcome.typecheck.map((t) => ({ ...t })) } : {}),
+    warnings: warningsOf(plan, outcome),
   };
 }
 
@@ -178,11 +196,7 @@ export interface SummaryOptions {
   applied: boolean;
 }
 
-export function summaryText(
-  plan: Plan,
-  options: SummaryOptions,
-  extras: ReportExtras = {},
-): string {
+export function summaryText(plan: Plan, options: SummaryOptions, outcome: Outcome = {}): string {
   const lines: string[] = [];
   const verb = options.applied
     ? ""
@@ -239,7 +253,7 @@ export function summaryText(
       `${plan.files.length - changed.length} unchanged`,
   );
   for (const f of changed) lines.push(`  ${fileAction(f) === "create" ? "+" : "~"} ${f.path}`);
-  for (const d of plan.dependencies) {
+  for (const d of dependenciesOf(plan, outcome)) {
     const how =
       d.status === "added"
         ? `added ${d.name}@${d.range}${d.source ? ` (from ${d.source})` : ""}; install ${d.install}${d.command ? ` (\`${d.command}\`)` : ""}`
@@ -304,17 +318,18 @@ export function summaryText(
     );
     for (const s of skipped) lines.push(`  ${s.path}: ${s.reason}`);
   }
-  if (extras.refused?.length) {
+  if (outcome.refused?.length) {
     lines.push("Refused (init will not write these; nothing was written):");
-    for (const r of extras.refused) lines.push(`  ${r.path} ${r.reason}; fix: ${r.fix}`);
+    for (const r of outcome.refused) lines.push(`  ${r.path} ${r.reason}; fix: ${r.fix}`);
   }
-  for (const t of extras.typecheck ?? [])
+  for (const t of outcome.typecheck ?? [])
     lines.push(
       `Type-check (tsc --noEmit) of ${t.package === "." ? "the project" : t.package}: ${typecheckText(t)}`,
     );
-  if (plan.warnings.length) {
+  const warnings = warningsOf(plan, outcome);
+  if (warnings.length) {
     lines.push("Warnings:");
-    for (const w of plan.warnings) lines.push(`  ! ${w}`);
+    for (const w of warnings) lines.push(`  ! ${w}`);
   }
   return lines.join("\n");
 }
@@ -376,7 +391,7 @@ function preloadSteps(plan: Plan): string[] {
   return steps;
 }
 
-export function nextStepsText(plan: Plan): string {
+export function nextStepsText(plan: Plan, outcome: Outcome = {}): string {
   const base = (p: string) => p.slice(p.lastIndexOf("/") + 1);
   const envs = plan.files
     .filter((f) => ENV_TEMPLATE_NAMES.includes(base(f.path)))
@@ -403,8 +418,9 @@ export function nextStepsText(plan: Plan): string {
   steps.push(
     "Using a coding agent or an MCP host? `governor mcp init --client claude|cursor|vscode|codex` connects it to enforce (add `--dev` for the integration tools).",
   );
-  if (plan.dependencies.some((d) => d.install === "skipped" || d.install === "failed")) {
-    const cmd = plan.dependencies.find((d) => d.command)?.command;
+  const deps = dependenciesOf(plan, outcome);
+  if (deps.some((d) => d.install === "skipped" || d.install === "failed")) {
+    const cmd = deps.find((d) => d.command)?.command;
     steps.unshift(`Install the runtime: \`${cmd ?? "npm install"}\`.`);
   }
   steps.push("Changed your mind? `governor init --undo` restores every file.");

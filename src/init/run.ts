@@ -16,11 +16,9 @@ import {
   detectedText,
   jsonReport,
   nextStepsText,
-  noToolsNote,
   packagesBelowReport,
-  skippedNote,
   summaryText,
-  type ReportExtras,
+  type Outcome,
 } from "./report.js";
 import { refusedError, refusedWrites } from "./write-checks.js";
 import { diskWriter, dryRunWriter, unifiedDiff } from "./writer.js";
@@ -165,34 +163,34 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     }
     return { ok: false, error, reported: options.json };
   }
-  for (const note of [noToolsNote(plan), skippedNote(plan)]) if (note) plan.warnings.push(note);
   let changed = changedFiles(plan);
   // the start-script offer is a question: only a person at a terminal can take it
   const offerScripts = interactive && !options.yes && plan.scripts.length > 0;
-  const extras: ReportExtras = {};
+  // what writing brings: the plan itself stays as it was made
+  const outcome: Outcome = {};
   // with --json, a report that ends in an error carries it: one document, whatever happened
   const printReport = (applied: boolean, error?: CliError) => {
     if (options.json)
       out(
         JSON.stringify(
-          { ...jsonReport(plan, applied, extras), ...(error && { error: errorJson(error) }) },
+          { ...jsonReport(plan, applied, outcome), ...(error && { error: errorJson(error) }) },
           null,
           2,
         ) + "\n",
       );
-    else out(summaryText(plan, { dryRun: options.dryRun, applied }, extras) + "\n");
+    else out(summaryText(plan, { dryRun: options.dryRun, applied }, outcome) + "\n");
   };
 
   // a write that would leave the project or lose bytes: refused before anything is written, dry run too
   const refused = refusedWrites(plan.root, changed, plan.install);
   if (refused.length) {
-    extras.refused = refused;
+    outcome.refused = refused;
     const error = refusedError(refused);
     if (options.json)
       out(
         JSON.stringify(
           {
-            ...jsonReport(plan, false, extras),
+            ...jsonReport(plan, false, outcome),
             error: { code: error.code, message: error.message, fix: error.fix },
           },
           null,
@@ -201,7 +199,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
       );
     else
       out(
-        `Detected:\n${detectedText(plan)}\n\n${summaryText(plan, { dryRun: options.dryRun, applied: false }, extras)}\n`,
+        `Detected:\n${detectedText(plan)}\n\n${summaryText(plan, { dryRun: options.dryRun, applied: false }, outcome)}\n`,
       );
     return { ok: false, error, reported: true };
   }
@@ -313,28 +311,27 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-  plan.warnings.push(...applied.warnings);
-  if (applied.typecheck.length) extras.typecheck = applied.typecheck;
+  const warnings = [...applied.warnings];
+  if (applied.typecheck.length) outcome.typecheck = applied.typecheck;
   else if (options.typecheck)
-    plan.warnings.push(
-      "--typecheck: no package here has a tsconfig.json, so nothing was type-checked.",
-    );
+    warnings.push("--typecheck: no package here has a tsconfig.json, so nothing was type-checked.");
 
   let installError: unknown = null;
   if (plan.install) {
     spinner?.message(`Running ${displayCommand(plan.install)}`);
     try {
       await writer.install(plan.install);
-      for (const d of plan.dependencies) if (d.install === "planned") d.install = "ran";
+      outcome.install = "ran";
     } catch (e) {
       installError = e;
-      for (const d of plan.dependencies) if (d.install === "planned") d.install = "failed";
-      plan.warnings.push(
+      outcome.install = "failed";
+      warnings.push(
         `The install did not run to completion: run \`${displayCommand(plan.install)}\` yourself.`,
       );
     }
   }
   spinner?.stop("Done");
+  outcome.warnings = warnings;
 
   const failedInstall = installError ? asCliError(installError, "init") : undefined;
   printReport(true, failedInstall);
@@ -344,7 +341,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     out(
       `\nOriginals saved in ${saved}/ (ignored by git; \`governor init --undo\` restores them).\n`,
     );
-    out("\n" + nextStepsText(plan) + "\n");
+    out("\n" + nextStepsText(plan, outcome) + "\n");
   }
   if (failedInstall) return { ok: false, error: failedInstall, reported: true };
   if (interactive) clack.outro("governor is wired in. Run `governor doctor` next.");
