@@ -70,7 +70,7 @@ beforeAll(async () => {
   serve = await startServe(join(FIXTURES, "policy.yaml"));
   const closedUrl = await closedPortUrl();
   project = copyFixture("factories");
-  const tsc = () => run([TSC, "--noEmit", "-p", "."], { cwd: project.dir, timeoutMs: 60_000 });
+  const tsc = () => run([TSC, "--noEmit", "-p", "."], { cwd: project.dir });
   outcome = (async () => {
     const tscBefore = await tsc();
     const init = await runInit(project, ["--json"]);

@@ -153,7 +153,7 @@ async function prepare(
     report = null;
   }
   const [tsc, gated, closed] = await Promise.all([
-    ts ? run([TSC, "--noEmit", "-p", "."], { cwd: project.dir, timeoutMs: 60_000 }) : null,
+    ts ? run([TSC, "--noEmit", "-p", "."], { cwd: project.dir }) : null,
     runGated(project, "gated", serve.url, 5000), // roomy: a loaded CI machine must not turn ALLOW into a timeout
     runGated(project, "closed", closedUrl, 500), // retries a refused connection until the deadline; keep it short
   ]);

@@ -82,11 +82,10 @@ async function prepare(name: string, closedUrl: string): Promise<Outcome> {
   projects.push(project);
   const tscBefore = await run([TSC, "--noEmit", "-p", "."], {
     cwd: project.dir,
-    timeoutMs: 60_000,
   });
   const init = await runInit(project, ["--json"]);
   const [tsc, gated, closed] = await Promise.all([
-    run([TSC, "--noEmit", "-p", "."], { cwd: project.dir, timeoutMs: 60_000 }),
+    run([TSC, "--noEmit", "-p", "."], { cwd: project.dir }),
     runGated(project, "gated", serve.url, 5000),
     runGated(project, "closed", closedUrl, 500),
   ]);

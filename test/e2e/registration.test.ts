@@ -125,9 +125,7 @@ async function prepare(name: string, ts: boolean, closedUrl: string): Promise<Ou
   const project = copyFixture(name);
   projects.push(project);
   const tsc = () =>
-    ts
-      ? run([TSC, "--noEmit", "-p", "."], { cwd: project.dir, timeoutMs: 60_000 })
-      : Promise.resolve(null);
+    ts ? run([TSC, "--noEmit", "-p", "."], { cwd: project.dir }) : Promise.resolve(null);
   const tscBefore = await tsc();
   const init = await runInit(project, ["--json"]);
   const [tscAfter, gated, closed] = await Promise.all([

@@ -34,7 +34,6 @@ describe("examples/workflow", { timeout: 60_000 }, () => {
     const r = await run([join(EXAMPLE, "workflow.mjs")], {
       cwd: REPO,
       env: { GOVERNOR_ENFORCE_URL: serve.url, GOVERNOR_AUDIT_LOG: audit },
-      timeoutMs: 30_000,
     });
     const out = `${r.stdout}\n${r.stderr}`;
     expect(r.code, out).toBe(0);
@@ -98,7 +97,6 @@ describe("examples/workflow", { timeout: 60_000 }, () => {
     const r = await run([join(EXAMPLE, "workflow.mjs")], {
       cwd: REPO,
       env: { GOVERNOR_ENFORCE_URL: serve.url, GOVERNOR_AUDIT_LOG: audit, GOVERNOR_MODE: "observe" },
-      timeoutMs: 30_000,
     });
     const out = `${r.stdout}\n${r.stderr}`;
     expect(r.code, out).toBe(0);

@@ -1,7 +1,7 @@
 // A fixture app copied to a temp dir, as a user's project: its dependencies are
 // symlinks into this repo's node_modules (Node resolves their own dependencies
 // from the real path) and `governor` links to this repo.
-import { execFile } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -13,6 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { afterAll } from "vitest";
 import { CLI, FIXTURES, REPO } from "./paths.js";
 
 export interface Project {
@@ -56,25 +57,29 @@ function startArgs(script: string): string[] {
   throw new Error(`unsupported start script: ${script}`);
 }
 
+// No timer kills a child (a fixed deadline fails a slow run on a loaded machine): the hook and test
+// timeouts are the safety net, and whatever is still running when a file's tests end is killed here.
+const live = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
 export function run(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+  opts: { cwd: string; env?: Record<string, string> },
 ): Promise<ProcResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       args,
-      {
-        cwd: opts.cwd,
-        env: { ...cleanEnv(), ...opts.env },
-        timeout: opts.timeoutMs ?? 30_000,
-        maxBuffer: 16 << 20,
-      },
+      { cwd: opts.cwd, env: { ...cleanEnv(), ...opts.env }, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
+        live.delete(child);
         const code = err ? (typeof err.code === "number" ? err.code : null) : 0;
         resolve({ code, stdout, stderr });
       },
     );
+    live.add(child);
   });
 }
 
@@ -97,7 +102,6 @@ function cleanEnv(): Record<string, string> {
 export function runInit(project: Project, extra: string[] = []): Promise<ProcResult> {
   return run([CLI, "init", "--yes", "--no-install", "--allow-dirty", ...extra], {
     cwd: project.dir,
-    timeoutMs: 60_000,
   });
 }
 
