@@ -1,9 +1,6 @@
 // Text edits on the original source: touched ranges change, every other byte stays as it was.
 import { eolOf, lineStartOf } from "../runtime/shared.js";
 
-// Re-exported for codemods/index.ts until it imports it from runtime/shared.js.
-export { posOfLine } from "../runtime/shared.js";
-
 /** What a site the codemod leaves to the user is marked with, on a line of its own above it. */
 export const MARKER = "// governor:";
 

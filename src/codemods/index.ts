@@ -1,9 +1,10 @@
 // governor's codemod core: find every tool definition in a set of source texts and wrap its function
 // in gate(name, fn). Pure (text in, text out), no fs; formatting outside touched nodes is kept.
-import { applyEdits, markerEdit, posOfLine } from "./edits.js";
+import { applyEdits, isMarkerEdit, markerEdit } from "./edits.js";
+import { isSourcePath, posOfLine } from "../runtime/shared.js";
 import { lineAfterEdits } from "./line-after.js";
 import { addGateImport } from "./imports.js";
-import { declaresEdgeRuntime, mayHaveTools, normalize } from "./modules.js";
+import { declaresEdgeRuntime, mayHaveTools, normalize } from "../detectors/modules.js";
 import { Program } from "./program.js";
 import { FORMS, type Form, type Run } from "./forms/index.js";
 import type { Edit } from "./edits.js";
@@ -20,17 +21,14 @@ export type {
   ToolFinding,
   ToolStatus,
 } from "./types.js";
-export { declaresEdgeRuntime, mayHaveTools } from "./modules.js";
-
-// JS/TS sources only; declaration files hold no implementations.
-const SOURCE = /(?<!\.d)\.(?:[cm]?[jt]s|[jt]sx)$/;
+export { declaresEdgeRuntime, mayHaveTools } from "../detectors/modules.js";
 
 const EDGE_REASON =
   'this file runs on the Edge runtime, where governor\'s runtime cannot load (it needs Node.js); set `export const runtime = "nodejs"` and run governor init again, or gate this tool another way';
 
 /** An Edge route keeps its code: every site it would have gated becomes a manual one. */
 function leaveEdgeFileManual(text: string, out: FormOutput): FormOutput {
-  const edits = out.edits.filter((e) => e.text.includes("// governor:"));
+  const edits = out.edits.filter(isMarkerEdit);
   const findings = out.findings.map((f) =>
     f.status === "gated" ? { ...f, status: "manual" as const, reason: EDGE_REASON } : f,
   );
@@ -70,7 +68,7 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   const pathMap = new Map<string, string>();
   for (const i of inputs) pathMap.set(normalize(i.path.replace(/\\/g, "/")), i.path);
   const paths = new Set(
-    [...prog.texts].filter(([p, t]) => SOURCE.test(p) && mayHaveTools(t)).map(([p]) => p),
+    [...prog.texts].filter(([p, t]) => isSourcePath(p) && mayHaveTools(t)).map(([p]) => p),
   );
   for (const p of prog.reexportImporters()) paths.add(p);
   const candidates = [...paths].map((p) => prog.get(p)).filter((c) => c !== null);

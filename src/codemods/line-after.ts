@@ -1,6 +1,7 @@
 // Where a definition's line lands once the edits are applied, from the edit offsets alone: no second
 // codemod run over the rewritten text.
-import { posOfLine, type Edit } from "./edits.js";
+import { posOfLine } from "../runtime/shared.js";
+import type { Edit } from "./edits.js";
 
 const newlines = (s: string) => {
   let n = 0;

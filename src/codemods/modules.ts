@@ -11,12 +11,3 @@ export const RUNTIME_SPECS = new Set(["governor/runtime", "governor"]);
 export function isTsPath(p: string): boolean {
   return /\.(?:ts|tsx|mts|cts)$/.test(p) && !p.endsWith(".d.ts");
 }
-
-// Moved to the detectors (which may not import the codemods); re-exported for codemods/index.ts,
-// codemods/types.ts and init/plan.ts until they import it from there.
-export {
-  declaresEdgeRuntime,
-  mayHaveTools,
-  normalize,
-  type PathAlias,
-} from "../detectors/modules.js";

@@ -1,5 +1,5 @@
 // Public shapes of the codemod core (contract in docs/ARCHITECTURE.md).
-import type { PathAlias } from "./modules.js";
+import type { PathAlias } from "../detectors/modules.js";
 
 export type { PathAlias };
 export type { FrameworkId as Framework } from "../frameworks.js";

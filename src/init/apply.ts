@@ -5,7 +5,7 @@ import { CliError } from "../cli-support/errors.js";
 import { EXIT } from "../cli-support/exit.js";
 import { changedFiles, type Plan } from "./plan.js";
 import { typecheck, type TypecheckResult } from "./typecheck.js";
-import { syntaxError } from "./verify.js";
+import { syntaxError } from "../codemods/syntax.js";
 import { refusedError, refusedWrites } from "./write-checks.js";
 import type { Writer } from "./writer.js";
 

@@ -8,8 +8,9 @@ import { installStep, type InstallStep } from "./install.js";
 import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
 import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
 import { addRegisterImport, envOrderWarning } from "./register-import.js";
-import { syntaxError } from "./verify.js";
-import { declaresEdgeRuntime } from "../codemods/modules.js";
+import { syntaxError } from "../codemods/syntax.js";
+import { declaresEdgeRuntime } from "../detectors/modules.js";
+import { eolOf } from "../runtime/shared.js";
 import { findEdgeRoutes, toolsReached } from "../detectors/edge-routes.js";
 import { planScripts, setScript, type ScriptReport } from "./start-scripts.js";
 import { noToolsNote, skippedNote } from "./report.js";
@@ -305,7 +306,7 @@ function planGitignore(root: string, before: string | null): PlannedFile | null 
   if (before === null) return null;
   const listed = before.split(/\r?\n/).some((l) => /^\/?\.governor\/?(\*\*?)?$/.test(l.trim()));
   if (listed) return { path: ".gitignore", abs, before, after: before };
-  const eol = before.includes("\r\n") ? "\r\n" : "\n";
+  const eol = eolOf(before);
   const sep = before === "" || before.endsWith("\n") ? "" : eol;
   return {
     path: ".gitignore",
