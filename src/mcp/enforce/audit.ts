@@ -5,7 +5,7 @@ import type { Intent } from "../../runtime/index.js";
 
 export interface CheckRecord {
   /** The MCP tool that asked. */
-  checkedBy: "enforce_intent" | "check_tool_call" | "explain_decision" | "explain_decision";
+  checkedBy: "enforce_intent" | "check_tool_call" | "explain_decision";
   /** The tool whose call was checked (check_tool_call), else null. */
   tool: string | null;
   intent: Intent | null;
