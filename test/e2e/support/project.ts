@@ -13,7 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
 import { CLI, FIXTURES, REPO } from "./paths.js";
 
 export interface Project {
@@ -134,4 +134,16 @@ export function json(r: ProcResult): any {
   } catch {
     return null;
   }
+}
+
+/** A second init on the gated project: it succeeds, every tool is already gated, no file changes. */
+export function expectSecondInitNoop(second: ProcResult & { report?: any }, tools: number): void {
+  expect(second.code, second.stderr).toBe(0);
+  expect((second.report?.tools ?? []).map((t: any) => t.status)).toEqual(
+    Array(tools).fill("already-gated"),
+  );
+  expect(
+    (second.report?.files ?? []).filter((f: any) => f.action !== "unchanged"),
+    second.stdout,
+  ).toEqual([]);
 }
