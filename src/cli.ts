@@ -7,7 +7,8 @@ import { createRequire } from "node:module";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string };
 
-// Commands load lazily: init and doctor pull in ts-morph (~0.5 s), which test-intent and serve never need.
+// Only the asked command's definition loads (all of them for the root's help); each action loads its
+// implementation (src/commands/<name>-action.ts), so no `--help` or `--version` loads ts-morph or zod.
 const commands: Record<string, () => Promise<Command>> = {
   init: () => import("./commands/init.js").then((m) => m.init),
   serve: () => import("./commands/serve.js").then((m) => m.serve),

@@ -1,23 +1,13 @@
-// The CLI's one error type: a stable code, what happened, what to do, and its exit code from one
-// policy (EXIT). Every command prints it through handleError, as text on stderr or JSON on stdout.
-import { ZodError } from "zod";
-import { EXIT, type ExitCode } from "./exit.js";
+// The CLI's one error type (CliError, in cli-error.ts): a stable code, what happened, what to do, and
+// its exit code from one policy (EXIT). Every command prints it through handleError, as text on
+// stderr or JSON on stdout.
+import type { ZodError } from "zod";
+import { CliError, errorJson } from "./cli-error.js";
 import { paint } from "./output.js";
 import { debugOn as runtimeDebugOn } from "../runtime/debug.js";
 
-export class CliError extends Error {
-  readonly exitCode: ExitCode;
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly fix: string,
-    options: { exit?: ExitCode; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "CliError";
-    this.exitCode = options.exit ?? EXIT.error;
-  }
-}
+export { CliError, errorJson } from "./cli-error.js";
+export { usageExit } from "./usage-exit.js";
 
 /** `--debug` only turns on GOVERNOR_DEBUG, the one switch the CLI and the runtime both read. */
 export function debugOn(flag: unknown): boolean {
@@ -40,21 +30,22 @@ export function optionError(err: ZodError, command: string): CliError {
   );
 }
 
+// By its shape, not `instanceof`: importing zod here would cost every command ~70 ms to load, and
+// `governor serve` validates its options without it (src/commands/serve-options.ts).
+function isZodError(err: unknown): err is ZodError {
+  return err instanceof Error && err.name === "ZodError" && Array.isArray((err as ZodError).issues);
+}
+
 /** Anything thrown, as a CliError: ours as is, zod's as an options error, the rest as internal. */
 export function asCliError(err: unknown, command: string): CliError {
   if (err instanceof CliError) return err;
-  if (err instanceof ZodError) return optionError(err, command);
+  if (isZodError(err)) return optionError(err, command);
   return new CliError(
     "internal",
     err instanceof Error ? err.message : String(err),
     "Run again with GOVERNOR_DEBUG=1 for details, and report it if it persists.",
     { cause: err },
   );
-}
-
-/** The error as JSON: `{ error: { code, message, fix } }`, the shape every command's --json prints. */
-export function errorJson(e: CliError): { code: string; message: string; fix: string } {
-  return { code: e.code, message: e.message, fix: e.fix };
 }
 
 /** The error as text: `error [code]: message` and `fix: ...`. */
@@ -83,19 +74,4 @@ export function handleError(err: unknown, opts: HandleOptions): never {
   if (debugOn(false) && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
   process.exitCode = e.exitCode;
   process.exit(e.exitCode);
-}
-
-/** commander's own usage errors (unknown option, bad choice) exit 2 like ours, and with --json also
- *  print the one error document; help and version exit 0. */
-export function usageExit(err: { exitCode: number; code: string; message: string }): never {
-  if (err.exitCode === 0) process.exit(0);
-  if (process.argv.includes("--json")) {
-    const e = new CliError(
-      "invalid_options",
-      err.message.replace(/^error: /, ""),
-      "Run the command with --help for usage.",
-    );
-    process.stdout.write(JSON.stringify({ error: errorJson(e) }) + "\n");
-  }
-  process.exit(EXIT.error);
 }
