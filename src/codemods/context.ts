@@ -1,6 +1,7 @@
 // One parsed file plus what the transforms need to know about it: import bindings, exports, the
 // gate binding, and the edits and findings collected so far.
-import { Node, SyntaxKind, type Project, type SourceFile } from "ts-morph";
+import { Node, SyntaxKind, ts, type Project, type SourceFile } from "ts-morph";
+import { parseSource } from "../detectors/parse.js";
 import type { Edit } from "./edits.js";
 import { frameworkOfSpec, isTsPath, RUNTIME_SPECS } from "./modules.js";
 import { freshName, requireSpec } from "./nodes.js";
@@ -44,19 +45,29 @@ export interface FileCtx {
   claimed: Set<number>;
 }
 
+/** ts-morph's view of a tree parsed once for the whole run (detectors/parse.ts), not a parse of its own. */
+function wrapSourceFile(project: Project, compiler: ts.SourceFile): SourceFile {
+  const factory = (
+    project as unknown as {
+      _context: {
+        compilerFactory: {
+          getSourceFile(sf: ts.SourceFile, o: { markInProject: boolean }): SourceFile;
+        };
+      };
+    }
+  )._context.compilerFactory;
+  return factory.getSourceFile(compiler, { markInProject: false });
+}
+
 export function parseFile(
   project: Project,
   path: string,
   text: string,
-  index: number,
 ): FileCtx | { error: string } {
-  const ext = /\.[^./]+$/.exec(path)?.[0] ?? ".ts";
-  const sf = project.createSourceFile(`/f${index}${ext}`, text, { overwrite: true });
-  const broken = syntaxProblem(path, text, sf.compilerNode);
-  if (broken) {
-    project.removeSourceFile(sf);
-    return { error: `line ${broken.line ?? 0}: ${broken.message}` };
-  }
+  const compiler = parseSource(path, text);
+  const broken = syntaxProblem(path, text, compiler);
+  if (broken) return { error: `line ${broken.line ?? 0}: ${broken.message}` };
+  const sf = wrapSourceFile(project, compiler);
   const ctx = {
     path,
     text,

@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "./walk.js";
 // A project's own tool factory: a function or method that builds a framework tool under a name it is
 // handed (`registerTool(name, description, schema, func)` -> `new DynamicStructuredTool({ name, ... })`).
 // The definition is gated under that parameter; each call of the factory the project makes is one
@@ -63,7 +64,7 @@ export function reportFactoryCalls(
     if (!isSourcePath(path) || !word.test(text)) continue;
     const c = run.prog.get(path);
     if (!c) continue;
-    for (const call of c.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of descendantsOfKind(c.sf, SyntaxKind.CallExpression)) {
       const callee = unwrapExpr(call.getExpression());
       const named = Node.isIdentifier(callee)
         ? callee.getText()
@@ -111,18 +112,16 @@ function nameParam(fn: FnLike, nameExpr: string): NameParam | null {
 function reassigned(fn: Node, id: string, key?: string): boolean {
   if (
     key &&
-    fn
-      .getDescendantsOfKind(SyntaxKind.BinaryExpression)
-      .some(
-        (b) =>
-          b.getOperatorToken().getText().endsWith("=") &&
-          !/^[=!<>]=/.test(b.getOperatorToken().getText()) &&
-          unwrapExpr(b.getLeft()).getText().replace(/\s/g, "") === `${id}.${key}`,
-      )
+    descendantsOfKind(fn, SyntaxKind.BinaryExpression).some(
+      (b) =>
+        b.getOperatorToken().getText().endsWith("=") &&
+        !/^[=!<>]=/.test(b.getOperatorToken().getText()) &&
+        unwrapExpr(b.getLeft()).getText().replace(/\s/g, "") === `${id}.${key}`,
+    )
   )
     return true;
   let declared = 0;
-  for (const i of fn.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const i of descendantsOfKind(fn, SyntaxKind.Identifier)) {
     if (i.getText() !== id) continue;
     const p = i.getParentOrThrow();
     if (
@@ -313,7 +312,7 @@ function fieldTypes(cls: ClassDeclaration, field: string): (string | null)[] {
       .getFilePath()
       .match(/\.[cm]?tsx?$/)
   )
-    for (const b of cls.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+    for (const b of descendantsOfKind(cls, SyntaxKind.BinaryExpression)) {
       const l = unwrapExpr(b.getLeft());
       if (
         b.getOperatorToken().getKind() !== SyntaxKind.EqualsToken ||
@@ -346,7 +345,7 @@ function constAtAnyLevel(d: Node): boolean {
 /** The declarations binding `name` anywhere in the file (imports not counted). */
 function declarationsOf(c: FileCtx, name: string): Node[] {
   const out: Node[] = [];
-  for (const i of c.sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const i of descendantsOfKind(c.sf, SyntaxKind.Identifier)) {
     if (i.getText() !== name) continue;
     const p = i.getParentOrThrow();
     const binds =

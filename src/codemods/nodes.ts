@@ -1,3 +1,4 @@
+import { descendantsOfKind, identifierTexts } from "./walk.js";
 // Questions about nodes that every transform asks (which framework binding a callee is, whether a
 // site is already gated, static names and strings, side-effect-free expressions) and the marker comment.
 import { Node, SyntaxKind } from "ts-morph";
@@ -18,10 +19,7 @@ export function requireSpec(n: Node): string | null {
 /** A name not used as any identifier in the file. */
 export function freshName(ctx: FileCtx, base: string): string {
   // Identifiers only: a word in a comment or string cannot clash.
-  const used = new Set<string>();
-  ctx.sf.forEachDescendant((n) => {
-    if (n.getKind() === SyntaxKind.Identifier) used.add(n.getText());
-  });
+  const used = identifierTexts(ctx.sf.compilerNode);
   if (!used.has(base)) return base;
   for (let i = 0; ; i++) {
     const n =
@@ -163,7 +161,7 @@ export function constString(ctx: FileCtx, n: Node | undefined): string | null {
 function constOf(ctx: FileCtx, id: Node): string | null {
   const text = id.getText();
   const bindings: Node[] = [];
-  for (const i of ctx.sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const i of descendantsOfKind(ctx.sf, SyntaxKind.Identifier)) {
     if (i.getText() !== text) continue;
     const p = i.getParent();
     if (!p) continue;

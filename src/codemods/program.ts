@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "./walk.js";
 // All inputs of one run: lazy parsing and cross-file lookups (which key a tool variable is
 // registered under, possibly in another file), without a type checker.
 import { isSourcePath } from "../runtime/shared.js";
@@ -18,7 +19,6 @@ export class Program {
   private readonly ctxs = new Map<string, FileCtx | null>();
   readonly warnings: string[] = [];
   private keyIndex: Map<string, Set<string>> | null = null;
-  private n = 0;
 
   constructor(
     inputs: { path: string; text: string }[],
@@ -42,7 +42,7 @@ export class Program {
     if (this.ctxs.has(path)) return this.ctxs.get(path)!;
     const text = this.texts.get(path);
     if (text === undefined) return null;
-    const r = parseFile(this.project, path, text, this.n++);
+    const r = parseFile(this.project, path, text);
     if ("error" in r) {
       this.warnings.push(
         `${path}: skipped, it does not parse (${r.error}); fix the syntax and run again`,
@@ -186,7 +186,7 @@ export class Program {
       idx.get(sym)!.add(key);
     };
     for (const ctx of this.parsed()) {
-      for (const obj of ctx.sf.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+      for (const obj of descendantsOfKind(ctx.sf, SyntaxKind.ObjectLiteralExpression)) {
         if (isCjsExportObject(obj)) continue;
         for (const p of obj.getProperties()) {
           if (Node.isSpreadAssignment(p)) {

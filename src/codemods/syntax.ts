@@ -1,4 +1,5 @@
 import { ts } from "ts-morph";
+import { parseSource, scriptKindOf } from "../detectors/parse.js";
 
 // Does this file parse? One answer for the codemod (before it edits a file) and for init (before it
 // adds an import, and after it writes). Syntax only, no type-check.
@@ -41,18 +42,39 @@ export function syntaxProblem(
     }
   }
   if (!SCRIPT.test(path)) return null;
-  const out = ts.transpileModule(text, {
-    fileName: path,
-    reportDiagnostics: true,
-    compilerOptions: {
-      allowJs: true,
-      jsx: ts.JsxEmit.Preserve,
-      noEmit: false,
-      target: ts.ScriptTarget.Latest,
-    },
+  const sf = parseSource(path, text);
+  const kind = scriptKindOf(path);
+  if (kind === ts.ScriptKind.TS || kind === ts.ScriptKind.TSX) {
+    const first = (sf as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics[0];
+    return first ? describe(first, sf) : null;
+  }
+  // A .js file with TypeScript-only syntax (a type annotation) parses, but a compiler refuses it:
+  // asked of a one-file program, without emitting anything.
+  const diag = oneFileProgram(sf)
+    .getSyntacticDiagnostics(sf)
+    .find((d) => d.category === ts.DiagnosticCategory.Error);
+  return diag ? describe(diag, sf) : null;
+}
+
+function oneFileProgram(sf: ts.SourceFile): ts.Program {
+  const host: ts.CompilerHost = {
+    getSourceFile: (f) => (f === sf.fileName ? sf : undefined),
+    fileExists: (f) => f === sf.fileName,
+    readFile: () => undefined,
+    writeFile: () => {},
+    getDefaultLibFileName: () => "lib.d.ts",
+    useCaseSensitiveFileNames: () => true,
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => "/",
+    getNewLine: () => "\n",
+    directoryExists: () => true,
+    getDirectories: () => [],
+  };
+  return ts.createProgram({
+    rootNames: [sf.fileName],
+    options: { allowJs: true, noLib: true, noResolve: true, types: [], jsx: ts.JsxEmit.Preserve },
+    host,
   });
-  const diag = (out.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error);
-  return diag ? describe(diag, diag.file) : null;
 }
 
 function describe(diag: ts.Diagnostic, file: ts.SourceFile | undefined): SyntaxProblem {

@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "./walk.js";
 // The edits that put a gate around a function, shared by every form.
 import {
   Node,
@@ -73,7 +74,7 @@ export function wrapObjectMethod(
   opts?: string,
 ): void {
   // `super` only works in method syntax; a function expression would not parse.
-  if (m.getDescendantsOfKind(SyntaxKind.SuperKeyword).length > 0)
+  if (descendantsOfKind(m, SyntaxKind.SuperKeyword).length > 0)
     return manual(
       ctx,
       site,

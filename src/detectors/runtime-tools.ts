@@ -9,6 +9,7 @@ import {
   type FrameworkId,
 } from "../frameworks.js";
 import { isLangChainSpec, resolveSpec, type PathAlias } from "./modules.js";
+import { parseSource } from "./parse.js";
 import { agentToolKeys, nameMastraTools, type MastraSite, type Project } from "./mastra-keys.js";
 
 export type RuntimeToolKind =
@@ -93,13 +94,6 @@ export interface FileFacts {
 }
 
 const lineOf = (sf: ts.SourceFile, pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
-
-function kindOf(path: string): ts.ScriptKind {
-  if (/\.tsx$/.test(path)) return ts.ScriptKind.TSX;
-  if (/\.[mc]?ts$/.test(path)) return ts.ScriptKind.TS;
-  if (/\.jsx$/.test(path)) return ts.ScriptKind.JSX;
-  return ts.ScriptKind.JS;
-}
 
 function collectImports(sf: ts.SourceFile): Map<string, Binding> {
   const out = new Map<string, Binding>();
@@ -277,7 +271,7 @@ function handedAsTool(f: FileFacts, n: ts.Node, variable: string | null): boolea
 }
 
 function parseFile(path: string, text: string): FileFacts {
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, kindOf(path));
+  const sf = parseSource(path, text);
   const f: FileFacts = {
     path,
     sf,

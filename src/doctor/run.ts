@@ -1,4 +1,5 @@
 // Runs every doctor check in order and returns the report; each check is data, printing is elsewhere.
+import { releaseParses } from "../detectors/parse.js";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { cliGovernor } from "../cli-support/enforce.js";
@@ -151,5 +152,6 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   }
 
   const ok = !checks.some((c) => c.status === "fail" || (o.strict && c.status === "warn"));
+  releaseParses(); // a watch or an MCP server runs doctor again: no trees kept between runs
   return { ok, checks };
 }

@@ -1,6 +1,7 @@
 import { eolOf } from "../runtime/shared.js";
 import { ts } from "ts-morph";
 import { hasRegisterImport } from "../detectors/instrumentation.js";
+import { parseSource } from "../detectors/parse.js";
 import type { ModuleKind } from "../detectors/project.js";
 
 // Puts `import "governor/register"` (or the require) first in an entrypoint, so the default governor
@@ -8,13 +9,6 @@ import type { ModuleKind } from "../detectors/project.js";
 
 // Comments that must stay on top: compiler/linter pragmas and license headers.
 const PRAGMA = /@ts-|@jsx|eslint-disable|@flow|@license|@format|@preserve|^\/\*!/;
-
-function scriptKind(path: string): ts.ScriptKind {
-  if (/\.tsx$/.test(path)) return ts.ScriptKind.TSX;
-  if (/\.[mc]?ts$/.test(path)) return ts.ScriptKind.TS;
-  if (/\.jsx$/.test(path)) return ts.ScriptKind.JSX;
-  return ts.ScriptKind.JS;
-}
 
 // Statements that load .env into process.env. governor/register reads the environment when it
 // loads, so it has to come after them.
@@ -67,7 +61,7 @@ function envLoaderEnd(sf: ts.SourceFile, kind: ModuleKind): number | null {
  */
 export function envOrderWarning(path: string, text: string, kind: ModuleKind): string | null {
   if (kind !== "esm") return null;
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+  const sf = parseSource(path, text);
   const late = sf.statements.find((st) => loadsEnv(st, sf) === "call");
   if (!late) return null;
   return (
@@ -81,7 +75,7 @@ export function addRegisterImport(path: string, text: string, kind: ModuleKind):
   if (hasRegisterImport(text)) return text;
   const eol = eolOf(text);
   const line = kind === "cjs" ? `require("governor/register");` : `import "governor/register";`;
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+  const sf = parseSource(path, text);
 
   // after the statements that load .env, on the line after them (a trailing comment stays put)
   const envEnd = envLoaderEnd(sf, kind);

@@ -1,3 +1,4 @@
+import { releaseParses } from "../detectors/parse.js";
 import * as clack from "@clack/prompts";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -146,6 +147,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     install: options.install,
     frameworks: options.framework,
   });
+  releaseParses(); // the plan holds every text it needs; the trees can go
   // an Edge route cannot load the gate: refuse before anything is shown as applied or written
   if (plan.edgeRoutes.length && !options.allowEdge) {
     const error = edgeRouteError(plan.edgeRoutes);

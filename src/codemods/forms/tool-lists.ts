@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../walk.js";
 // Registration sites that take a tools array (LangChain/LangGraph ToolNode, createReactAgent,
 // createAgent, bindTools, AgentExecutor; OpenAI Agents `new Agent({ tools })`), shared by
 // langchain/registration.ts and openai-agents/registration.ts. A site whose tools are not all
@@ -262,7 +263,7 @@ export class ToolLists {
     seen: Set<Node>,
     out: Node[],
   ): boolean {
-    for (const id of scope.getDescendantsOfKind(SyntaxKind.Identifier)) {
+    for (const id of descendantsOfKind(scope, SyntaxKind.Identifier)) {
       if (
         id.getText() !== name ||
         (decl && Node.isVariableDeclaration(decl) && decl.getNameNode() === id)
@@ -326,7 +327,7 @@ export class ToolLists {
             continue;
           found = true;
           // ns.member uses are followed; the namespace used whole is a use we cannot follow.
-          for (const id of ctx.sf.getDescendantsOfKind(SyntaxKind.Identifier)) {
+          for (const id of descendantsOfKind(ctx.sf, SyntaxKind.Identifier)) {
             const p = id.getParent();
             if (id.getText() !== local || !p || Node.isNamespaceImport(p)) continue;
             if (!Node.isPropertyAccessExpression(p) || p.getExpression() !== id) return false;

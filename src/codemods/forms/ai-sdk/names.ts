@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // The name an AI SDK tool has for the model: the key it is registered under in a tools object.
 import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
@@ -175,7 +176,7 @@ function enclosingScope(n: Node): Node {
 /** Keys under which `name` (or a call of it) is placed in object literals inside `scope`. */
 function localKeys(scope: Node, name: string, asCall: boolean): Set<string> {
   const keys = new Set<string>();
-  for (const obj of scope.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+  for (const obj of descendantsOfKind(scope, SyntaxKind.ObjectLiteralExpression)) {
     for (const p of obj.getProperties()) {
       if (!asCall && Node.isShorthandPropertyAssignment(p) && p.getName() === name) keys.add(name);
       if (!Node.isPropertyAssignment(p)) continue;

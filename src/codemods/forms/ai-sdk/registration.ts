@@ -1,3 +1,4 @@
+import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
 // AI SDK registration sites: `tools:` of generateText / streamText / ToolLoopAgent / Agent, and the
 // tools an MCP client lists (`await client.tools()`). Where a site's tools are not all gated at their
 // definitions (a spread registry, Object.fromEntries, a prebuilt set, MCP tools), the site goes through
@@ -59,7 +60,10 @@ export function finishAiSdk(files: FileCtx[], run: Run): void {
   let closed = 0;
   for (const ctx of ai) {
     const edge = declaresEdgeRuntime(ctx.text);
-    for (const n of ctx.sf.getDescendants()) {
+    for (const n of descendantsOfKinds(ctx.sf, [
+      SyntaxKind.CallExpression,
+      SyntaxKind.NewExpression,
+    ])) {
       if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
       const b = calleeBinding(ctx, n.getExpression());
       if (!b || frameworkOfSpec(b.spec) !== "ai-sdk" || !TOOL_USERS.has(b.name)) continue;
@@ -282,8 +286,7 @@ function returnedOf(
     return { ctx: target, exprs: [f.getBody()] };
   if (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f))
     return null;
-  const exprs = f
-    .getDescendantsOfKind(SyntaxKind.ReturnStatement)
+  const exprs = descendantsOfKind(f, SyntaxKind.ReturnStatement)
     .filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f)
     .map((r) => r.getExpression());
   return exprs.every((x) => x) ? { ctx: target, exprs: exprs as Node[] } : null;
@@ -292,7 +295,7 @@ function returnedOf(
 function existingWraps(ai: FileCtx[]): string[] {
   const out: string[] = [];
   for (const ctx of ai)
-    for (const c of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression))
+    for (const c of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression))
       if (isRuntimeCall(ctx, c, "governTools")) out.push(`${ctx.path}:${lineOf(c)}`);
   return out;
 }
@@ -321,7 +324,7 @@ function mcpClientSites(files: FileCtx[]): McpSite[] {
   const out: McpSite[] = [];
   for (const ctx of files) {
     if (declaresEdgeRuntime(ctx.text)) continue;
-    for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
       const b = calleeBinding(ctx, call.getExpression());
       if (!b || !MCP_CLIENTS.has(b.name) || (b.spec !== "ai" && b.spec !== "@ai-sdk/mcp")) continue;
       let holder: Node = call;
@@ -345,7 +348,7 @@ function mcpClientSites(files: FileCtx[]): McpSite[] {
       const site: McpSite = { ctx, create: call, toWrap: [], wrapped: [], covered: name !== null };
       if (name) {
         const scope = call.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) ?? ctx.sf;
-        for (const id of scope.getDescendantsOfKind(SyntaxKind.Identifier)) {
+        for (const id of descendantsOfKind(scope, SyntaxKind.Identifier)) {
           if (id.getText() !== name) continue;
           const parent = id.getParent();
           if (parent && Node.isVariableDeclaration(parent) && parent.getNameNode() === id) continue;

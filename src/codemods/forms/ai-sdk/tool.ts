@@ -1,3 +1,4 @@
+import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
 // Vercel AI SDK: tool({...}), tool<A, B>({...}), dynamicTool({...}), project helpers wrapping
 // tool(), factories, and plain `{ execute }` objects inside a tools object.
 import { Node, SyntaxKind, type CallExpression, type ObjectLiteralExpression } from "ts-morph";
@@ -21,7 +22,7 @@ const TOOL_USERS = new Set([
 ]);
 
 export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void {
-  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
     const form = definitionForm(prog, ctx, call);
     if (!form) continue;
     const arg = call.getArguments()[0];
@@ -127,8 +128,7 @@ function handBuilds(prog: Program, sym: string): boolean {
   const returned =
     Node.isArrowFunction(f) && !Node.isBlock(f.getBody())
       ? [f.getBody()]
-      : f
-          .getDescendantsOfKind(SyntaxKind.ReturnStatement)
+      : descendantsOfKind(f, SyntaxKind.ReturnStatement)
           .filter((r) => r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f)
           .map((r) => r.getExpressionOrThrow());
   return returned.some((r) => {
@@ -161,7 +161,7 @@ function isAiHelper(prog: Program, sym: string): boolean {
   const ctx = prog.get(path);
   let result = false;
   if (ctx) {
-    for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
       const b = calleeBinding(ctx, call.getExpression());
       if (
         !b ||
@@ -204,10 +204,16 @@ function spreadsParam(call: Node, obj: ObjectLiteralExpression): boolean {
 }
 
 /** `{ weather: { description, inputSchema, execute } }` passed as `tools` (or typed as ToolSet). */
+const PLAIN_OBJECT_KINDS = [
+  SyntaxKind.CallExpression,
+  SyntaxKind.NewExpression,
+  SyntaxKind.VariableDeclaration,
+];
+
 function gatePlainObjects(prog: Program, ctx: FileCtx, names: Set<string>): void {
   if (!ctx.frameworks.has("ai-sdk")) return;
   const roots: [FileCtx, Node][] = [];
-  for (const n of ctx.sf.getDescendants()) {
+  for (const n of descendantsOfKinds(ctx.sf, PLAIN_OBJECT_KINDS)) {
     if (Node.isCallExpression(n) || Node.isNewExpression(n)) {
       const b = calleeBinding(ctx, n.getExpression());
       if (!b || frameworkOfSpec(b.spec) !== "ai-sdk" || !TOOL_USERS.has(b.name)) continue;
@@ -352,7 +358,7 @@ function findObjectVar(prog: Program, ctx: FileCtx, name: string): [FileCtx, Nod
     local = sym.slice(sym.lastIndexOf("#") + 1);
   }
   if (!target) return null;
-  for (const d of target.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+  for (const d of descendantsOfKind(target.sf, SyntaxKind.VariableDeclaration)) {
     if (d.getName() !== local) continue;
     const init = d.getInitializer();
     if (init && Node.isObjectLiteralExpression(unwrapExpr(init))) return [target, init];
@@ -378,8 +384,7 @@ function returnedObjects(prog: Program, ctx: FileCtx, name: string): [FileCtx, N
   if (Node.isArrowFunction(f) && !Node.isBlock(f.getBody())) return [[target, f.getBody()]];
   if (!Node.isFunctionDeclaration(f) && !Node.isArrowFunction(f) && !Node.isFunctionExpression(f))
     return [];
-  return f
-    .getDescendantsOfKind(SyntaxKind.ReturnStatement)
+  return descendantsOfKind(f, SyntaxKind.ReturnStatement)
     .filter(
       (r) =>
         r.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) === f && r.getExpression(),

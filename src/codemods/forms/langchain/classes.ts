@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // LangChain classes: `class X extends StructuredTool | Tool` (directly or through base classes of the
 // project, in any file) with `_call`. The body is gated in place so `this` and `super` keep working.
 // A subclass that only sets its name runs its base's `_call`: that one gate asks under `this.name`
@@ -16,8 +17,8 @@ const BASES = new Set(["Tool", "StructuredTool", "DynamicTool", "DynamicStructur
 
 export function gateLangChainClasses(prog: Program, ctx: FileCtx): void {
   const classes = [
-    ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration),
-    ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassExpression),
+    ...descendantsOfKind(ctx.sf, SyntaxKind.ClassDeclaration),
+    ...descendantsOfKind(ctx.sf, SyntaxKind.ClassExpression),
   ];
   for (const cls of classes) {
     const chain = toolChain(prog, ctx, cls, 0, new Set());

@@ -1,3 +1,4 @@
+import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
 // LangChain / LangGraph registration sites: `new ToolNode(tools)`, `createReactAgent({ tools })`,
 // `createAgent({ tools })`, `model.bindTools(tools)`, `new AgentExecutor({ tools })` and the
 // create*Agent helpers. Where a site's tools are not all gated at their definitions, the site
@@ -59,7 +60,10 @@ export function finishLangChain(files: FileCtx[], run: Run): void {
 
 function collect(ctx: FileCtx, run: Run, sites: ListSite[], sources: Source[]): void {
   const importsAgents = ctx.frameworks.has("openai-agents");
-  for (const n of ctx.sf.getDescendants()) {
+  for (const n of descendantsOfKinds(ctx.sf, [
+    SyntaxKind.CallExpression,
+    SyntaxKind.NewExpression,
+  ])) {
     if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
     const callee = n.getExpression();
     const args = n.getArguments();
@@ -176,7 +180,7 @@ function mcpClient(ctx: FileCtx, n: Node, sources: Source[]): void {
   const name = d.getName();
   const scope = d.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) ?? ctx.sf;
   src.covered = true;
-  for (const id of scope.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of descendantsOfKind(scope, SyntaxKind.Identifier)) {
     if (id.getText() !== name || id === d.getNameNode()) continue;
     const p = id.getParent();
     if (p && Node.isPropertyAccessExpression(p) && p.getNameNode() === id) continue;

@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // Project classes that extend a given class, in any input file (`class RefundTool extends
 // PaymentTool`, through aliases, default imports and barrels): who inherits a tool's _call.
 import { isSourcePath } from "../../../runtime/shared.js";
@@ -69,8 +70,8 @@ function directSubclasses(prog: Program, base: ClassRef): ClassRef[] {
     const ctx = prog.get(path);
     if (!ctx) continue;
     const classes = [
-      ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration),
-      ...ctx.sf.getDescendantsOfKind(SyntaxKind.ClassExpression),
+      ...descendantsOfKind(ctx.sf, SyntaxKind.ClassDeclaration),
+      ...descendantsOfKind(ctx.sf, SyntaxKind.ClassExpression),
     ];
     for (const cls of classes) {
       if (!cls.getExtends()) continue;

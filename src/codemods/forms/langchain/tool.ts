@@ -1,5 +1,6 @@
+import { descendantsOfKinds } from "../../walk.js";
 // LangChain.js: tool(fn, { name }), new DynamicTool({ name, func }), new DynamicStructuredTool({ name, func }).
-import { Node } from "ts-morph";
+import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { calleeBinding, findMember, unwrapExpr } from "../../nodes.js";
 import { frameworkOfSpec } from "../../modules.js";
@@ -14,7 +15,10 @@ export const LANGCHAIN_GATE_OPTS = '{ onDeny: "return" }';
 
 /** `run`: for a tool named by a parameter of a project factory, its call sites are reported (factory-calls.ts). */
 export function gateLangChain(ctx: FileCtx, run?: Run): void {
-  for (const n of ctx.sf.getDescendants()) {
+  for (const n of descendantsOfKinds(ctx.sf, [
+    SyntaxKind.CallExpression,
+    SyntaxKind.NewExpression,
+  ])) {
     if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
     const b = calleeBinding(ctx, n.getExpression());
     if (!b || !isLangChainSpec(b.spec)) continue;

@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // The name a Mastra tool has for the model: the key an agent's tools object gives it
 // (`new Agent({ tools: { lookupOrder } })`), not its createTool id. Followed across files by Program.
 import { Node, SyntaxKind } from "ts-morph";
@@ -80,7 +81,7 @@ function localKeys(decl: Node, name: string): Set<string> {
   const scope =
     decl.getFirstAncestor((a) => Node.isBlock(a) || Node.isSourceFile(a)) ?? decl.getSourceFile();
   const keys = new Set<string>();
-  for (const obj of scope.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+  for (const obj of descendantsOfKind(scope, SyntaxKind.ObjectLiteralExpression)) {
     for (const p of obj.getProperties()) {
       if (Node.isShorthandPropertyAssignment(p) && p.getName() === name) keys.add(name);
       if (!Node.isPropertyAssignment(p)) continue;

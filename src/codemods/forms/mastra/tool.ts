@@ -1,9 +1,10 @@
+import { descendantsOfKinds } from "../../walk.js";
 // Mastra: createTool({ id, inputSchema, execute }) from @mastra/core/tools (or @mastra/core). The gate
 // asks under the agent's key for the tool and sees only the tool's input: `context` of 0.x's
 // execute({ context, runtimeContext, mastra }), the first argument of 1.x's execute(inputData, context).
 // A refusal is returned as the tool's result: Mastra turns a thrown error into an "execution failed"
 // envelope (TOOL_EXECUTION_FAILED, logged with the call's arguments), which reads as a retry.
-import { Node, type ParameterDeclaration } from "ts-morph";
+import { Node, SyntaxKind, type ParameterDeclaration } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec } from "../../modules.js";
 import { calleeBinding, findMember, unwrapExpr } from "../../nodes.js";
@@ -31,15 +32,18 @@ const V0_KEYS = new Set([
 ]);
 
 export function gateMastra(prog: Program, ctx: FileCtx, names: Set<string>): void {
-  ctx.sf.forEachDescendant((n) => {
-    if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) return;
+  for (const n of descendantsOfKinds(ctx.sf, [
+    SyntaxKind.CallExpression,
+    SyntaxKind.NewExpression,
+  ])) {
+    if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
     const b = calleeBinding(ctx, n.getExpression());
     if (
       !b ||
       frameworkOfSpec(b.spec) !== "mastra" ||
       (Node.isCallExpression(n) ? b.name !== "createTool" : b.name !== "Tool")
     )
-      return;
+      continue;
     const site: Site = {
       framework: "mastra",
       form: Node.isCallExpression(n) ? "createTool" : "Tool",
@@ -54,13 +58,16 @@ export function gateMastra(prog: Program, ctx: FileCtx, names: Set<string>): voi
         site,
         `${site.form} gets its options from elsewhere; wrap their execute in gate("<name>", fn, ${MASTRA_INPUT_OPTS}) by hand`,
       );
-      return;
+      continue;
     }
     const exec = findMember(obj, "execute");
-    if (!exec) return; // no execute: nothing runs here
+    if (!exec) continue; // no execute: nothing runs here
     const nm = mastraToolName(prog, ctx, n, names);
     Object.assign(site, { name: nm.name, nameConfidence: nm.conf, reason: nm.reason });
-    if (nm.manual) return manual(ctx, site, nm.manual);
+    if (nm.manual) {
+      manual(ctx, site, nm.manual);
+      continue;
+    }
     const fn = Node.isPropertyAssignment(exec) ? unwrapExpr(exec.getInitializerOrThrow()) : exec;
     const input =
       Node.isArrowFunction(fn) || Node.isFunctionExpression(fn) || Node.isMethodDeclaration(fn)
@@ -68,7 +75,7 @@ export function gateMastra(prog: Program, ctx: FileCtx, names: Set<string>): voi
         : null;
     if (input) site.handOver = input.text;
     wrapProperty(ctx, site, exec, true, input?.exact ? MASTRA_GATE_OPTS : MASTRA_INPUT_OPTS);
-  });
+  }
 }
 
 /**

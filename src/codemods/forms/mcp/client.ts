@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // MCP client registration site: `new Client(...)` from the MCP SDK. Its tools live on servers init
 // cannot see, and the app may call them from anywhere (`client.callTool(...)`), so the client is
 // wrapped where it is made: `governMcpClient(new Client(...))` gates every tools/call it sends.
@@ -11,7 +12,7 @@ import { report, type Site } from "../../wrap.js";
 const REASON = "every tools/call this client sends is gated by governMcpClient";
 
 export function gateMcpClients(ctx: FileCtx): void {
-  for (const n of ctx.sf.getDescendantsOfKind(SyntaxKind.NewExpression)) {
+  for (const n of descendantsOfKind(ctx.sf, SyntaxKind.NewExpression)) {
     const b = calleeBinding(ctx, n.getExpression());
     if (
       !b ||

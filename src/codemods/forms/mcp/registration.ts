@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // MCP registration site: the server's construction. A task-based tool
 // (server.experimental.tasks.registerToolTask) has no one function to wrap, so the server it is
 // registered on is wrapped where it is made: `governMcpServer(new McpServer(...))` from
@@ -55,7 +56,7 @@ export function gateTaskTool(ctx: FileCtx, call: CallExpression, site: Site): vo
 
 /** `const <name> = new McpServer(...)` (or `governMcpServer(new McpServer(...))`) in this file. */
 function construction(ctx: FileCtx, name: string): { node: Node; wrapped: boolean } | null {
-  for (const d of ctx.sf.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+  for (const d of descendantsOfKind(ctx.sf, SyntaxKind.VariableDeclaration)) {
     if (d.getName() !== name) continue;
     const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
     if (!init) continue;
@@ -89,7 +90,7 @@ export function finishMcp(files: FileCtx[]): void {
   const made: { ctx: FileCtx; node: Node; wrapped: boolean }[] = [];
   for (const ctx of files) {
     if (!ctx.frameworks.has("mcp")) continue;
-    for (const n of ctx.sf.getDescendantsOfKind(SyntaxKind.NewExpression)) {
+    for (const n of descendantsOfKind(ctx.sf, SyntaxKind.NewExpression)) {
       const b = calleeBinding(ctx, n.getExpression());
       if (
         !b ||

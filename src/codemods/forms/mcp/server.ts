@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // MCP servers: registerTool(name, config, cb), the deprecated tool(name, ..., cb) overloads, and the
 // low-level setRequestHandler(CallToolRequestSchema, handler).
 import {
@@ -18,7 +19,7 @@ import { gateTaskTool } from "./registration.js";
 /** `registerOnly`: the file does not import MCP itself (a server passed in from elsewhere), so only
  *  the distinctive shapes are taken: registerTool(name, config, cb), and tool("literal name", ..., cb). */
 export function gateMcp(ctx: FileCtx, registerOnly = false): void {
-  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const method = callee.getName();

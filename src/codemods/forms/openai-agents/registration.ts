@@ -1,10 +1,11 @@
+import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
 // OpenAI Agents registration sites: `new Agent({ tools: [...] })`, `Agent.create({...})`,
 // `new RealtimeAgent({...})`. Where an agent's tools are not all gated at their definitions
 // (`agent.asTool()`, hosted tools, tools from a factory or a spread), the list becomes
 // governTools([...]) (function tools are gated in place; hosted ones pass through and are named at
 // run time). An asTool the codemod marked manual is reported gated at its own line once every site
 // its value reaches is wrapped. Runs once after every file (tool-lists.ts).
-import { Node } from "ts-morph";
+import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec } from "../../modules.js";
 import { calleeBinding, lineOf } from "../../nodes.js";
@@ -24,14 +25,17 @@ export function finishOpenAiAgents(files: FileCtx[], run: Run): void {
   const sources: Source[] = [];
   for (const ctx of files) {
     if (!ctx.frameworks.has("openai-agents")) continue;
-    for (const n of ctx.sf.getDescendants()) {
+    for (const n of descendantsOfKinds(ctx.sf, [
+      SyntaxKind.CallExpression,
+      SyntaxKind.NewExpression,
+    ])) {
       if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
       if (isAgentConstruction(ctx, n))
         optionsSite(run.prog, ctx, n, n.getArguments()[0], "openai-agents", sites);
     }
     for (const f of ctx.findings) {
       if (f.framework !== "openai-agents" || f.form !== "asTool" || f.status !== "manual") continue;
-      const call = ctx.sf.getDescendants().find((c) => {
+      const call = descendantsOfKind(ctx.sf, SyntaxKind.CallExpression).find((c) => {
         const e = Node.isCallExpression(c) ? c.getExpression() : null;
         return (
           !!e &&

@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // OpenAI Agents JS: tool({ name?, execute }) and agent.asTool(...).
 import { Node, SyntaxKind } from "ts-morph";
 import type { FileCtx } from "../../context.js";
@@ -14,7 +15,7 @@ const RETURN = '{ onDeny: "return" }';
 
 /** `run`: for a tool named by a parameter of a project factory, its call sites are reported (factory-calls.ts). */
 export function gateOpenAiAgents(ctx: FileCtx, run?: Run): void {
-  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === "asTool") {
       gateAsTool(ctx, call);

@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // One branch of a custom loop's dispatch on the tool-call name (a switch case or an if on the name).
 // The gate goes around the unit whose value the model receives, so on DENY the refusal text takes
 // the place of the tool's result and the loop still answers the same tool_call_id:
@@ -191,7 +192,7 @@ function singleShot(body: Statement[]): boolean {
     /\.(?:forEach|map|flatMap|reduce)$/.test(own.getExpression().getText())
   )
     return false;
-  for (const o of fn.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+  for (const o of descendantsOfKind(fn, SyntaxKind.ObjectLiteralExpression)) {
     if (isToolMessage(o)) return false;
     for (const p of o.getProperties()) {
       if (!Node.isPropertyAssignment(p)) continue;
@@ -227,7 +228,7 @@ function narrowedOutside(body: Statement[]): string | null {
   if (!fn) return null;
   const [from, to] = [body[0].getStart(), body[body.length - 1].getEnd()];
   for (const s of body)
-    for (const b of s.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+    for (const b of descendantsOfKind(s, SyntaxKind.BinaryExpression)) {
       if (
         !b.getOperatorToken().getText().endsWith("=") ||
         /^[=!<>]=/.test(b.getOperatorToken().getText())
@@ -235,9 +236,9 @@ function narrowedOutside(body: Statement[]): string | null {
         continue;
       const left = unwrapExpr(b.getLeft());
       if (!Node.isIdentifier(left)) continue;
-      const d = fn
-        .getDescendantsOfKind(SyntaxKind.VariableDeclaration)
-        .find((v) => v.getName() === left.getText() && (v.getStart() < from || v.getStart() >= to));
+      const d = descendantsOfKind(fn, SyntaxKind.VariableDeclaration).find(
+        (v) => v.getName() === left.getText() && (v.getStart() < from || v.getStart() >= to),
+      );
       if (!d) continue;
       const type = d.getTypeNode();
       const init = d.getInitializer() && unwrapExpr(d.getInitializer()!);
@@ -307,14 +308,12 @@ function assignedName(s: Statement): string | null {
 }
 
 function assigns(s: Node, name: string): boolean {
-  return s
-    .getDescendantsOfKind(SyntaxKind.BinaryExpression)
-    .some(
-      (b) =>
-        /=$/.test(b.getOperatorToken().getText()) &&
-        !/^[=!<>]=/.test(b.getOperatorToken().getText()) &&
-        b.getLeft().getText() === name,
-    );
+  return descendantsOfKind(s, SyntaxKind.BinaryExpression).some(
+    (b) =>
+      /=$/.test(b.getOperatorToken().getText()) &&
+      !/^[=!<>]=/.test(b.getOperatorToken().getText()) &&
+      b.getLeft().getText() === name,
+  );
 }
 
 /** Control flow that would leave the branch once it sits inside a function: a reason, or null. */
@@ -350,7 +349,7 @@ function escapes(body: Statement[], allowReturn: boolean): string | null {
 function boundNames(n: Node): string[] {
   return Node.isIdentifier(n)
     ? [n.getText()]
-    : n.getDescendantsOfKind(SyntaxKind.Identifier).map((i) => i.getText());
+    : descendantsOfKind(n, SyntaxKind.Identifier).map((i) => i.getText());
 }
 
 /** A name the branch declares at its top level that code outside the branch also mentions. */
@@ -374,7 +373,7 @@ function declaredAndUsedElsewhere(body: Statement[]): string | null {
   if (!hoisted && Node.isBlock(parent)) return null;
   const scope = (hoisted ? enclosingFn(body[0]) : parent.getParent()) ?? body[0].getSourceFile();
   const [from, to] = [body[0].getStart(), body[body.length - 1].getEnd()];
-  for (const id of scope.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of descendantsOfKind(scope, SyntaxKind.Identifier)) {
     if (
       (id.getStart() < from || id.getStart() >= to) &&
       names.includes(id.getText()) &&
@@ -391,7 +390,7 @@ function declaredAndUsedElsewhere(body: Statement[]): string | null {
  */
 function fieldReads(assignment: Statement, target: string): string | null {
   const scope = declarationScope(assignment, target);
-  for (const id of scope.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of descendantsOfKind(scope, SyntaxKind.Identifier)) {
     if (id.getText() !== target) continue;
     const p = id.getParentOrThrow();
     if (!isReference(id)) continue;
@@ -471,9 +470,9 @@ function isToolMessage(obj: Node | undefined): boolean {
 /** The function (or file) that declares `name`, as seen from `from`. */
 function declarationScope(from: Node, name: string): Node {
   for (let fn = enclosingFn(from); fn; fn = enclosingFn(fn)) {
-    const declared = fn
-      .getDescendantsOfKind(SyntaxKind.VariableDeclaration)
-      .some((d) => d.getName() === name && enclosingFn(d) === fn);
+    const declared = descendantsOfKind(fn, SyntaxKind.VariableDeclaration).some(
+      (d) => d.getName() === name && enclosingFn(d) === fn,
+    );
     if (declared || fn.getParameters().some((p) => p.getName() === name)) return fn;
   }
   return from.getSourceFile();
@@ -491,7 +490,7 @@ function toolArgs(ctx: FileCtx, nameNode: Node, body: Statement[]): string | nul
   // 1. const args = JSON.parse(call.function.arguments) | block.input, declared before the dispatch.
   if (fn) {
     let best: string | null = null;
-    for (const d of fn.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+    for (const d of descendantsOfKind(fn, SyntaxKind.VariableDeclaration)) {
       if (d.getStart() >= nameNode.getStart() || !Node.isIdentifier(d.getNameNode())) continue;
       const scope = d.getFirstAncestor(
         (a) => Node.isBlock(a) || Node.isSourceFile(a) || Node.isCaseClause(a),
@@ -539,7 +538,7 @@ function toolArgs(ctx: FileCtx, nameNode: Node, body: Statement[]): string | nul
   // 4. Every call in the branch is given the same single object.
   const passed = new Set<string>();
   for (const s of body)
-    for (const c of s.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const c of descendantsOfKind(s, SyntaxKind.CallExpression)) {
       if (
         /^(?:JSON|console|Object|Array|Promise|Math|Date|String|Number|Boolean)\b/.test(
           c.getExpression().getText(),
@@ -555,9 +554,9 @@ function toolArgs(ctx: FileCtx, nameNode: Node, body: Statement[]): string | nul
 /** `name` declared as `const name = call.function.name` (or `block.name`): that property read. */
 function resolveName(fn: FnNode | undefined, n: Node): Node {
   if (!fn || !Node.isIdentifier(n)) return n;
-  const d = fn
-    .getDescendantsOfKind(SyntaxKind.VariableDeclaration)
-    .find((v) => v.getName() === n.getText());
+  const d = descendantsOfKind(fn, SyntaxKind.VariableDeclaration).find(
+    (v) => v.getName() === n.getText(),
+  );
   const init = d?.getInitializer() && unwrapExpr(d.getInitializer()!);
   return init && Node.isPropertyAccessExpression(init) ? init : n;
 }
@@ -684,7 +683,7 @@ function readsBranchName(body: Statement[], push: Push): string | null {
       for (const d of s.getDeclarations())
         for (const n of boundNames(d.getNameNode())) declared.add(n);
   const last = body[body.length - 1];
-  for (const id of last.getDescendantsOfKind(SyntaxKind.Identifier)) {
+  for (const id of descendantsOfKind(last, SyntaxKind.Identifier)) {
     if (id.getStart() >= push.value.getStart() && id.getEnd() <= push.value.getEnd()) continue;
     if (declared.has(id.getText()) && isReference(id)) return id.getText();
   }

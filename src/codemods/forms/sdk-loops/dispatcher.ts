@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // Dispatch that lives in another module: `await executeTool(call.function.name, call.function.arguments)`
 // where tools.ts exports `async function executeTool(name, raw) { switch (name) { case "send_email": ... } }`,
 // and handler maps exported from another file (`functionsMap[name](args)`).
@@ -142,7 +143,7 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
   const at = (name: string, n: Node, ctx = owner) => ({ name, file: ctx.path, line: lineOf(n) });
   let dispatches = false;
   const on = (n: Node | undefined) => !!n && unwrapExpr(n).getText() === param;
-  for (const sw of fn.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
+  for (const sw of descendantsOfKind(fn, SyntaxKind.SwitchStatement)) {
     if (!on(sw.getExpression())) continue;
     dispatches = true;
     for (const c of sw.getClauses()) {
@@ -151,7 +152,7 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
         out.push(at(l.getLiteralValue(), c));
     }
   }
-  for (const b of fn.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+  for (const b of descendantsOfKind(fn, SyntaxKind.BinaryExpression)) {
     if (!/^={2,3}$/.test(b.getOperatorToken().getText())) continue;
     const [l, r] = [unwrapExpr(b.getLeft()), unwrapExpr(b.getRight())];
     const lit = on(l) ? r : on(r) ? l : null;
@@ -160,7 +161,7 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
       out.push(at(lit.getLiteralValue(), b));
     }
   }
-  for (const e of fn.getDescendantsOfKind(SyntaxKind.ElementAccessExpression)) {
+  for (const e of descendantsOfKind(fn, SyntaxKind.ElementAccessExpression)) {
     if (!on(e.getArgumentExpression())) continue;
     const obj = unwrapExpr(e.getExpression());
     if (!Node.isIdentifier(obj)) continue;
@@ -192,9 +193,9 @@ export function mapKeysOf(prog: Program | undefined, ctx: FileCtx, name: string)
 }
 
 function objectKeys(ctx: FileCtx, name: string): MapKey[] {
-  const d = ctx.sf
-    .getDescendantsOfKind(SyntaxKind.VariableDeclaration)
-    .find((v) => v.getName() === name);
+  const d = descendantsOfKind(ctx.sf, SyntaxKind.VariableDeclaration).find(
+    (v) => v.getName() === name,
+  );
   const init = d?.getInitializer() && unwrapExpr(d.getInitializer()!);
   if (!init || !Node.isObjectLiteralExpression(init)) return [];
   const out: MapKey[] = [];

@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // Synchronous loops over tool calls: `msg.tool_calls.forEach((call) => { switch (call.function.name) ... })`.
 // A gated call is async, so a sync callback cannot hold it. Where the function around the forEach is
 // async and the callback is a plain per-item body, the forEach becomes `for (const call of ...)`: the
@@ -41,7 +42,7 @@ export function blockedBy(n: Node): { reason: string; at: Node } | undefined {
  * why not.
  */
 export function unrollForEach(ctx: FileCtx, holdsDispatch: (cb: Node) => boolean): void {
-  for (const call of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "forEach") continue;
     const cb = call.getArguments()[0];
@@ -84,17 +85,16 @@ function cannotUnroll(call: CallExpression, cb: Node & FnNode): string | null {
   const [first, ...rest] = params;
   if (first.getInitializer() || first.isRestParameter())
     return "this forEach's callback gives its item a default value";
-  const names = first
-    .getNameNode()
-    .getDescendantsOfKind(SyntaxKind.Identifier)
-    .map((i) => i.getText());
+  const names = descendantsOfKind(first.getNameNode(), SyntaxKind.Identifier).map((i) =>
+    i.getText(),
+  );
   if (Node.isIdentifier(first.getNameNode())) names.push(first.getName());
   for (const p of rest) {
     const n = p.getName();
     if (
-      cb
-        .getDescendantsOfKind(SyntaxKind.Identifier)
-        .some((i) => i.getText() === n && i.getParent() !== p)
+      descendantsOfKind(cb, SyntaxKind.Identifier).some(
+        (i) => i.getText() === n && i.getParent() !== p,
+      )
     )
       return `this forEach's callback uses its ${p.getName()} parameter`;
   }
@@ -113,7 +113,7 @@ function cannotUnroll(call: CallExpression, cb: Node & FnNode): string | null {
     call.getExpression() as import("ts-morph").PropertyAccessExpression
   ).getExpression();
   if (
-    list.getDescendantsOfKind(SyntaxKind.Identifier).some((i) => names.includes(i.getText())) ||
+    descendantsOfKind(list, SyntaxKind.Identifier).some((i) => names.includes(i.getText())) ||
     (Node.isIdentifier(list) && names.includes(list.getText()))
   )
     return "this forEach's list is named like its item";

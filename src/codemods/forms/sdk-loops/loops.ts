@@ -1,3 +1,4 @@
+import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
 // Custom loops over openai / @anthropic-ai/sdk / groq-sdk: the tool runs where the loop dispatches on
 // the tool-call name (handler map, registry, switch, if-chain, a dispatcher function in another
 // module). The gate goes around that dispatch with onDeny "return", so a refusal becomes the tool
@@ -39,7 +40,7 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
   unrollForEach(ctx, (cb) => holdsDispatch(ctx, cb));
   // Dispatch calls handled below: a switch or if branch holding one is left to that dispatch.
   const dispatches: CallExpression[] = [];
-  const calls = ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression);
+  const calls = descendantsOfKind(ctx.sf, SyntaxKind.CallExpression);
   for (const call of calls) {
     const d = dynamicDispatch(call);
     if (!d) continue;
@@ -117,7 +118,7 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
       else gateDispatch(ctx, sites, call, d.nameArg.getText(), d.input);
       if (named) relocate(ctx, from, d.names);
     }
-  for (const sw of ctx.sf.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
+  for (const sw of descendantsOfKind(ctx.sf, SyntaxKind.SwitchStatement)) {
     const expr = sw.getExpression();
     if (!NAMEY.test(expr.getText().replace(/\s/g, "")) || !isPure(expr)) continue;
     let labels: string[] = [];
@@ -134,7 +135,7 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
       labels = [];
     }
   }
-  for (const ifs of ctx.sf.getDescendantsOfKind(SyntaxKind.IfStatement)) {
+  for (const ifs of descendantsOfKind(ctx.sf, SyntaxKind.IfStatement)) {
     const m = nameTest(ifs.getExpression());
     if (!m) continue;
     found++;
@@ -156,13 +157,11 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
     ctx.findings.length === 0 &&
     (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic"))
   ) {
-    const ref = ctx.sf
-      .getDescendants()
-      .find(
-        (n) =>
-          (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) ||
-          (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())),
-      );
+    const ref = descendantsOfKinds(ctx.sf, [SyntaxKind.Identifier, SyntaxKind.StringLiteral]).find(
+      (n) =>
+        (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) ||
+        (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())),
+    );
     if (ref) {
       const site: Site = {
         framework: fw,
@@ -183,19 +182,17 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
 /** A callback that dispatches on a tool name: a switch or if on it, or a handler-map call. */
 function holdsDispatch(ctx: FileCtx, cb: Node): boolean {
   if (
-    cb
-      .getDescendantsOfKind(SyntaxKind.SwitchStatement)
-      .some(
-        (sw) =>
-          NAMEY.test(sw.getExpression().getText().replace(/\s/g, "")) && isPure(sw.getExpression()),
-      )
+    descendantsOfKind(cb, SyntaxKind.SwitchStatement).some(
+      (sw) =>
+        NAMEY.test(sw.getExpression().getText().replace(/\s/g, "")) && isPure(sw.getExpression()),
+    )
   )
     return true;
-  if (cb.getDescendantsOfKind(SyntaxKind.IfStatement).some((i) => nameTest(i.getExpression())))
+  if (descendantsOfKind(cb, SyntaxKind.IfStatement).some((i) => nameTest(i.getExpression())))
     return true;
-  return cb
-    .getDescendantsOfKind(SyntaxKind.CallExpression)
-    .some((c) => !!dynamicDispatch(c) && !frameworkToolCall(ctx, c));
+  return descendantsOfKind(cb, SyntaxKind.CallExpression).some(
+    (c) => !!dynamicDispatch(c) && !frameworkToolCall(ctx, c),
+  );
 }
 
 // Frameworks whose tool objects run through a method of their own, gated at the definition.
@@ -419,7 +416,7 @@ function gateDispatch(
   const blocked = blockedBy(call);
   if (blocked) return manualFirst(ctx, sites, blocked.reason, blocked.at);
   const args = input ?? call.getArguments();
-  if (call.getDescendants().some((d) => Node.isAwaitExpression(d) || Node.isYieldExpression(d)))
+  if (descendantsOfKinds(call, [SyntaxKind.AwaitExpression, SyntaxKind.YieldExpression]).length)
     return manualFirst(
       ctx,
       sites,
@@ -514,14 +511,14 @@ function isAwaitedOrReturned(call: Node): boolean {
 /** Tool names a CallTool handler switches or branches on (for the report). */
 export function dispatchNames(fn: Node): { name: string; at: Node }[] {
   const out: { name: string; at: Node }[] = [];
-  for (const sw of fn.getDescendantsOfKind(SyntaxKind.SwitchStatement)) {
+  for (const sw of descendantsOfKind(fn, SyntaxKind.SwitchStatement)) {
     if (!NAMEY.test(sw.getExpression().getText().replace(/\s/g, ""))) continue;
     for (const c of sw.getClauses()) {
       const l = Node.isCaseClause(c) ? c.getExpression() : undefined;
       if (l && Node.isStringLiteral(l)) out.push({ name: l.getLiteralValue(), at: c });
     }
   }
-  for (const ifs of fn.getDescendantsOfKind(SyntaxKind.IfStatement)) {
+  for (const ifs of descendantsOfKind(fn, SyntaxKind.IfStatement)) {
     const m = nameTest(ifs.getExpression());
     if (m) out.push({ name: m.name, at: ifs });
   }

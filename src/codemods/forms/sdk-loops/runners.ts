@@ -1,3 +1,4 @@
+import { descendantsOfKind } from "../../walk.js";
 // Tool runners shipped by the model SDKs: openai zodFunction({ name, function }) and
 // { type: "function", function: { name, function } } for runTools(); anthropic
 // betaZodTool / betaTool({ name, run }) for toolRunner(). A refusal is returned as the tool's
@@ -11,7 +12,7 @@ import { manual, nameFrom, wrapProperty, type Site } from "../../wrap.js";
 const RETURN = '{ onDeny: "return" }';
 
 export function gateSdkRunners(ctx: FileCtx): void {
-  for (const n of ctx.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const n of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
     const b = calleeBinding(ctx, n.getExpression());
     const fw = b ? frameworkOfSpec(b.spec) : null;
     let member: string | null = null;
@@ -30,7 +31,7 @@ export function gateSdkRunners(ctx: FileCtx): void {
   }
   if (!ctx.frameworks.has("openai")) return;
   // runTools: { type: "function", function: { name, parameters, function: fn } }
-  for (const obj of ctx.sf.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+  for (const obj of descendantsOfKind(ctx.sf, SyntaxKind.ObjectLiteralExpression)) {
     const inner = obj.getProperty("function");
     const type = obj.getProperty("type");
     if (!inner || !type || !Node.isPropertyAssignment(inner) || !Node.isPropertyAssignment(type))

@@ -1,0 +1,127 @@
+// One walk per file with the compiler API (ts.forEachChild), indexing every node by kind in
+// document order; forms ask the index instead of walking ts-morph wrappers, and wrappers are made
+// only for the nodes a query returns. Answers are exactly ts-morph's getDescendantsOfKind: token
+// kinds (identifiers, string literals) include JSDoc, as ts-morph's token search does; node kinds
+// do not.
+import { ts, SyntaxKind, type KindToNodeMappings, type Node } from "ts-morph";
+
+interface Index {
+  /** Every node, pre-order (a node's JSDoc before its children). */
+  nodes: ts.Node[];
+  /** Position in `nodes` of each node's last descendant. */
+  last: Int32Array;
+  /** Set for nodes inside a JSDoc comment. */
+  inDoc: Uint8Array;
+  at: Map<ts.Node, number>;
+  /** Positions in `nodes`, ascending, per kind. */
+  byKind: Map<SyntaxKind, number[]>;
+}
+
+const indexes = new WeakMap<ts.SourceFile, Index>();
+
+function build(sf: ts.SourceFile): Index {
+  const nodes: ts.Node[] = [];
+  const lastOf: number[] = [];
+  const doc: number[] = [];
+  const at = new Map<ts.Node, number>();
+  const byKind = new Map<SyntaxKind, number[]>();
+  const visit = (n: ts.Node, inDoc: boolean): void => {
+    const i = nodes.length;
+    nodes.push(n);
+    lastOf.push(i);
+    doc.push(inDoc ? 1 : 0);
+    at.set(n, i);
+    // ts-morph searches token kinds through getChildren(), which holds JSDoc; node kinds it
+    // searches through forEachChild, which does not.
+    if (!inDoc || n.kind < SyntaxKind.FirstNode) {
+      let list = byKind.get(n.kind);
+      if (!list) byKind.set(n.kind, (list = []));
+      list.push(i);
+    }
+    const jsDoc = (n as { jsDoc?: ts.Node[] }).jsDoc;
+    if (jsDoc && !inDoc) for (const d of jsDoc) visit(d, true);
+    ts.forEachChild(n, (c) => void visit(c, inDoc));
+    lastOf[i] = nodes.length - 1;
+  };
+  ts.forEachChild(sf, (c) => void visit(c, false));
+  return { nodes, last: Int32Array.from(lastOf), inDoc: Uint8Array.from(doc), at, byKind };
+}
+
+function indexOf(sf: ts.SourceFile): Index {
+  let idx = indexes.get(sf);
+  if (!idx) indexes.set(sf, (idx = build(sf)));
+  return idx;
+}
+
+/** The range of `nodes` positions that are descendants of `scope` (not `scope` itself). */
+function rangeOf(idx: Index, scope: Node): [number, number] {
+  const c = scope.compilerNode;
+  if (c.kind === SyntaxKind.SourceFile) return [0, idx.nodes.length - 1];
+  const i = idx.at.get(c);
+  // a node the walk never met (a SyntaxList): fall back to positions
+  if (i === undefined) return [-1, -1];
+  return [i + 1, idx.last[i]];
+}
+
+/** First position in the sorted `list` that is >= `from`. */
+function lowerBound(list: number[], from: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function positions(idx: Index, scope: Node, kinds: readonly SyntaxKind[]): number[] {
+  const [from, to] = rangeOf(idx, scope);
+  if (from < 0) return [];
+  const out: number[] = [];
+  for (const k of kinds) {
+    const list = idx.byKind.get(k);
+    if (!list) continue;
+    for (let j = lowerBound(list, from); j < list.length && list[j] <= to; j++) out.push(list[j]);
+  }
+  if (kinds.length > 1) out.sort((a, b) => a - b);
+  return out;
+}
+
+const wrap = (scope: Node, c: ts.Node): Node =>
+  (scope as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(c);
+
+/** `scope.getDescendantsOfKind(kind)`, from the file's index. */
+export function descendantsOfKind<K extends SyntaxKind>(
+  scope: Node,
+  kind: K,
+): KindToNodeMappings[K][] {
+  const idx = indexOf(scope.getSourceFile().compilerNode);
+  if (rangeOf(idx, scope)[0] < 0) return scope.getDescendantsOfKind(kind);
+  return positions(idx, scope, [kind]).map((i) =>
+    wrap(scope, idx.nodes[i]),
+  ) as KindToNodeMappings[K][];
+}
+
+/** The descendants of `scope` of any of `kinds`, in document order (getDescendants() filtered). */
+export function descendantsOfKinds(scope: Node, kinds: readonly SyntaxKind[]): Node[] {
+  const idx = indexOf(scope.getSourceFile().compilerNode);
+  if (rangeOf(idx, scope)[0] < 0)
+    return scope.getDescendants().filter((d) => kinds.includes(d.getKind()));
+  return positions(idx, scope, kinds).map((i) => wrap(scope, idx.nodes[i]));
+}
+
+/** The text of every identifier in the file outside JSDoc (what forEachDescendant visits). */
+export function identifierTexts(sf: ts.SourceFile): Set<string> {
+  const idx = indexOf(sf);
+  const out = new Set<string>();
+  for (const i of idx.byKind.get(SyntaxKind.Identifier) ?? [])
+    if (!idx.inDoc[i]) out.add(idx.nodes[i].getText(sf));
+  return out;
+}
+
+/** Raw compiler nodes of `kind` in the whole file, for prefilters that need no wrapper. */
+export function compilerNodesOfKind(sf: ts.SourceFile, kind: SyntaxKind): ts.Node[] {
+  const idx = indexOf(sf);
+  return (idx.byKind.get(kind) ?? []).map((i) => idx.nodes[i]);
+}
