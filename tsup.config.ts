@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";
 
 // The runtime and register entries ship into users' apps (ESM + CJS + types);
@@ -12,6 +13,16 @@ const shipped = {
   outDir: "dist",
 } as const;
 
+// The CLI imports ts-morph through src/cli-support/ts-morph-require.ts, which loads it with require.
+const tsMorphByRequire = {
+  name: "ts-morph-by-require",
+  setup(build: { onResolve: (o: { filter: RegExp }, f: () => { path: string }) => void }) {
+    build.onResolve({ filter: /^ts-morph$/ }, () => ({
+      path: fileURLToPath(new URL("./src/cli-support/ts-morph-require.ts", import.meta.url)),
+    }));
+  },
+};
+
 export default defineConfig([
   { ...shipped, entry: { "runtime/index": "src/runtime/index.ts" }, format: ["esm", "cjs"] },
   // governor/register: the ESM build (top-level await) and the CJS build come from two sources.
@@ -22,6 +33,9 @@ export default defineConfig([
   {
     entry: { cli: "src/cli.ts" },
     format: ["esm"],
+    // not external: the plugin below hands every import of it the require-loading module instead
+    noExternal: ["ts-morph"],
+    esbuildPlugins: [tsMorphByRequire],
     target: "node20",
     platform: "node",
     splitting: true,

@@ -251,7 +251,12 @@ export function unsupportedFrameworkOf(spec: string): UnsupportedFramework | nul
 export function isLibraryToolModule(spec: string): boolean {
   if (spec === "@langchain/core/tools" || spec.startsWith("@langchain/langgraph")) return false; // the codemod's own forms; ToolNode
   if (/^(?:@langchain\/[^/]+|langchain)\/(?:.+\/)?tools?(?:\/|$)/.test(spec)) return true;
-  return ["@langchain/tavily", "@langchain/exa", "@langchain/google-community"].some(
-    (p) => spec === p || spec.startsWith(p + "/"),
-  );
+  return LIBRARY_TOOL_PACKAGES.some((p) => spec === p || spec.startsWith(p + "/"));
 }
+
+/** Packages that are prebuilt tools whatever the path (the others say `tools` in it). */
+export const LIBRARY_TOOL_PACKAGES = [
+  "@langchain/tavily",
+  "@langchain/exa",
+  "@langchain/google-community",
+];

@@ -4,7 +4,7 @@ import { applyEdits, isMarkerEdit, markerEdit } from "./edits.js";
 import { isSourcePath, posOfLine } from "../runtime/shared.js";
 import { lineAfterEdits } from "./line-after.js";
 import { addGateImport } from "./imports.js";
-import { declaresEdgeRuntime, mayHaveTools, normalize } from "../detectors/modules.js";
+import { declaresEdgeRuntime, importsMcp, mayHaveTools, normalize } from "../detectors/modules.js";
 import { Program } from "./program.js";
 import { FORMS, type Form, type Run } from "./forms/index.js";
 import type { Edit } from "./edits.js";
@@ -89,7 +89,8 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
   const run: Run = {
     prog,
     aiSdkNames: names,
-    projectUsesMcp: candidates.some((c) => c.frameworks.has("mcp")),
+    // from every text: the file making the server need not be parsed for another to register on it
+    projectUsesMcp: [...prog.texts.values()].some(importsMcp),
     wanted,
   };
   const defaultApplies = (form: Form, ctx: FileCtx) =>

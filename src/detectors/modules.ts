@@ -2,7 +2,7 @@
 // where a relative or tsconfig-aliased import leads among the known paths (no fs), which files could
 // hold tools, which run on the Edge runtime. The detectors and the codemods both read these.
 import { ts } from "ts-morph";
-import { frameworkOf } from "../frameworks.js";
+import { frameworkOf, LIBRARY_TOOL_PACKAGES } from "../frameworks.js";
 import { SOURCE_EXTENSIONS } from "../runtime/shared.js";
 
 export const isLangChainSpec = (spec: string): boolean => {
@@ -11,10 +11,22 @@ export const isLangChainSpec = (spec: string): boolean => {
 };
 
 /** Cheap text test run before any parsing: could this file define or dispatch a tool? A framework
- *  import, or a member that defines a tool function (`execute:`, `async execute(`, `_call(`; not
- *  `db.execute(...)`), or a tool-call shape. */
-const PREFILTER =
-  /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*|@mastra\/[^"']+)["']|(?<![.\w$])(?:execute|func|_call)\s*[:(,}]|\bregisterTool\b|\.tool\s*\(\s*["'`]|\btool_calls\b|\btoolCalls\b|\.function\.name\b|\bgroq-sdk\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
+ *  import beside a word every tool form needs (`tool`, `execute`, `_call`, `func`, an MCP `Client`),
+ *  or a member that defines a tool function (`execute:`, `async execute(`, `_call(`; not
+ *  `db.execute(...)`), or a tool-call shape. A framework file without any of those words (types,
+ *  a model client, a prompt) holds nothing a form rewrites, and is parsed only if another file
+ *  leads to it. */
+const FRAMEWORK_IMPORT =
+  /(?:from\s*|require\(\s*|import\(\s*)["'](?:ai|@ai-sdk\/[^"']+|langchain[^"']*|@langchain\/[^"']+|@openai\/agents[^"']*|@modelcontextprotocol\/[^"']+|openai[^"']*|@anthropic-ai\/sdk[^"']*|@mastra\/[^"']+)["']/;
+const TOOL_WORD = /tool|execute|_call|\bfunc\b|function_call|function\.name/i;
+// an MCP client made here (`new Client`, `createMCPClient`), a prebuilt tool's module
+// (`new TavilySearch()`): neither need say any of the words
+const CLIENT_OR_PREBUILT = new RegExp(
+  `Client|${LIBRARY_TOOL_PACKAGES.map((p) => p.replace(/[/.-]/g, "\\$&")).join("|")}`,
+);
+const TOOL_SHAPE =
+  /(?<![.\w$])(?:execute|func|_call)\s*[:(,}]|\bregisterTool\b|\.tool\s*\(\s*["'`]|\btool_calls\b|\btoolCalls\b|\.function\.name\b|\bgroq-sdk\b|\btool_use\b|\bfunction_call\b|CallToolRequestSchema/;
+const MCP_IMPORT = /(?:from\s*|require\(\s*|import\(\s*)["']@modelcontextprotocol\//;
 
 /** Next.js route segment config for the Edge runtime, read as Next.js reads it, from the AST: a
  *  top-level `export const runtime = "edge"` or `export const config = { runtime: "edge" }`, whatever
@@ -83,7 +95,15 @@ function edgeExport(path: string, text: string): boolean {
 }
 
 export function mayHaveTools(text: string): boolean {
-  return PREFILTER.test(text);
+  return (
+    TOOL_SHAPE.test(text) ||
+    (FRAMEWORK_IMPORT.test(text) && (TOOL_WORD.test(text) || CLIENT_OR_PREBUILT.test(text)))
+  );
+}
+
+/** Does this text import the MCP SDK (a file that does not may still register tools on its server)? */
+export function importsMcp(text: string): boolean {
+  return MCP_IMPORT.test(text);
 }
 
 /**

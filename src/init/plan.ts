@@ -7,7 +7,9 @@ import { isBareRegistrySpec, type DependencySpec } from "./dependency-spec.js";
 import { installStep, type InstallStep } from "./install.js";
 import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
 import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
-import { addRegisterImport, envOrderWarning } from "./register-import.js";
+import { envOrderWarning, registerImportEdit } from "./register-import.js";
+import { applyEdits } from "../codemods/edits.js";
+import { lineAfterEdits } from "../codemods/line-after.js";
 import { syntaxError } from "../codemods/syntax.js";
 import { declaresEdgeRuntime } from "../detectors/modules.js";
 import { eolOf } from "../runtime/shared.js";
@@ -125,8 +127,10 @@ function planPackage(
   plan.warnings.push(...result.warnings);
   const texts = new Map<string, string>();
   for (const f of result.files) texts.set(f.path, f.after);
-  // each finding carries its line after the edit, from the codemod's own edit offsets
-  plan.tools.push(...result.tools.map((t) => ({ ...t })));
+  // each finding carries its line after the edit, from the codemod's own edit offsets (and the
+  // register import's, below)
+  const tools = result.tools.map((t) => ({ ...t }));
+  plan.tools.push(...tools);
 
   for (const entry of pkg.entrypoints) {
     const path = join2(pkg.relDir, entry.file);
@@ -148,7 +152,11 @@ function planPackage(
       continue;
     }
     const current = texts.get(path) ?? original;
-    const next = addRegisterImport(path, current, pkg.moduleKind(entry.file));
+    const edit = registerImportEdit(path, current, pkg.moduleKind(entry.file));
+    const next = edit ? applyEdits(current, [edit]) : current;
+    if (edit)
+      for (const t of tools)
+        if (t.file === path) t.lineAfter = lineAfterEdits(current, [edit], t.lineAfter ?? t.line);
     const envWarning = envOrderWarning(path, current, pkg.moduleKind(entry.file));
     if (envWarning) plan.warnings.push(envWarning);
     plan.entrypoints.push({
@@ -214,7 +222,7 @@ function planPackage(
       result.tools,
       texts,
       scripts,
-      new Map(result.tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter])),
+      new Map(tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter])),
     ),
   );
   plan.dependencies.push({

@@ -2,6 +2,7 @@ import { eolOf } from "../runtime/shared.js";
 import { ts } from "ts-morph";
 import { hasRegisterImport } from "../detectors/instrumentation.js";
 import { parseSource } from "../detectors/parse.js";
+import type { Edit } from "../codemods/edits.js";
 import type { ModuleKind } from "../detectors/project.js";
 
 // Puts `import "governor/register"` (or the require) first in an entrypoint, so the default governor
@@ -72,18 +73,24 @@ export function envOrderWarning(path: string, text: string, kind: ModuleKind): s
 
 /** Returns the text with the register import added, or the same text when it is already there. */
 export function addRegisterImport(path: string, text: string, kind: ModuleKind): string {
-  if (hasRegisterImport(text)) return text;
+  const e = registerImportEdit(path, text, kind);
+  return e ? text.slice(0, e.start) + e.text + text.slice(e.start) : text;
+}
+
+/** The register import as one insertion into `text` (null when it is already there), so the lines
+ *  it moves are known from its offset. */
+export function registerImportEdit(path: string, text: string, kind: ModuleKind): Edit | null {
+  if (hasRegisterImport(text)) return null;
   const eol = eolOf(text);
   const line = kind === "cjs" ? `require("governor/register");` : `import "governor/register";`;
   const sf = parseSource(path, text);
+  const insert = (at: number, t: string): Edit => ({ start: at, end: at, text: t });
 
   // after the statements that load .env, on the line after them (a trailing comment stays put)
   const envEnd = envLoaderEnd(sf, kind);
   if (envEnd !== null) {
     const nl = text.indexOf("\n", envEnd);
-    return nl === -1
-      ? text + eol + line + eol
-      : text.slice(0, nl + 1) + line + eol + text.slice(nl + 1);
+    return nl === -1 ? insert(text.length, eol + line + eol) : insert(nl + 1, line + eol);
   }
 
   // after "use strict" / "use server" / "use client" directives: they must stay first to count
@@ -93,9 +100,7 @@ export function addRegisterImport(path: string, text: string, kind: ModuleKind):
       directiveEnd = st.getEnd();
     else break;
   }
-  if (directiveEnd >= 0) {
-    return text.slice(0, directiveEnd) + eol + line + text.slice(directiveEnd);
-  }
+  if (directiveEnd >= 0) return insert(directiveEnd, eol + line);
 
   // otherwise at the top: after a shebang and after pragma or detached header comments
   let pos = 0;
@@ -114,13 +119,13 @@ export function addRegisterImport(path: string, text: string, kind: ModuleKind):
   }
   if (insertAt === pos) {
     const sep = pos > 0 && text[pos - 1] !== "\n" ? eol : "";
-    return text.slice(0, pos) + sep + line + eol + text.slice(pos);
+    return insert(pos, sep + line + eol);
   }
   // keep the header's own line break, then the import on the next line
   let lineEnd = insertAt;
   while (lineEnd < text.length && (text[lineEnd] === " " || text[lineEnd] === "\t")) lineEnd++;
   if (text.startsWith("\r\n", lineEnd)) lineEnd += 2;
   else if (text[lineEnd] === "\n") lineEnd += 1;
-  else return text.slice(0, insertAt) + eol + line + eol + text.slice(insertAt);
-  return text.slice(0, lineEnd) + line + eol + text.slice(lineEnd);
+  else return insert(insertAt, eol + line + eol);
+  return insert(lineEnd, line + eol);
 }

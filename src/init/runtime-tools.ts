@@ -108,12 +108,20 @@ export function planRuntimeTools(
     ? packageCoverage(pkg, defs, NO_ENV, { instrumentation: withScripts, scan }).items.filter(keep)
     : [];
 
-  // the same tools in the same order, at their lines after the edits
-  const again = changed ? scanRuntimeTools(sourcesAfter, pkg.pathAliases ?? []).tools : scan.tools;
+  // the same tools in the same order, at their lines after the edits: only the edited files that
+  // hold one are read again
+  const holding = new Set(scan.tools.map((t) => t.file));
+  const rewritten = changed
+    ? sourcesAfter.filter((s, i) => holding.has(s.path) && s.text !== pkg.sources[i].text)
+    : [];
+  const again = rewritten.length ? scanRuntimeTools(rewritten, pkg.pathAliases ?? []).tools : [];
+  const rewrittenPaths = new Set(rewritten.map((s) => s.path));
   const lineAfter = (file: string, line: number) => {
-    const i = scan.tools.findIndex((t) => t.file === file && t.line === line);
-    const a = again[i];
-    return a && a.file === file && a.kind === scan.tools[i].kind ? a.line : undefined;
+    if (!rewrittenPaths.has(file)) return line;
+    const before = scan.tools.filter((t) => t.file === file);
+    const i = before.findIndex((t) => t.line === line);
+    const a = again.filter((t) => t.file === file)[i];
+    return a && a.kind === before[i].kind ? a.line : undefined;
   };
 
   return items.map((item, i) => {
