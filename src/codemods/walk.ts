@@ -12,7 +12,8 @@ interface Index {
   last: Int32Array;
   /** Set for nodes inside a JSDoc comment. */
   inDoc: Uint8Array;
-  at: Map<ts.Node, number>;
+  /** Each node's search key (its pos; see build): never decreasing in pre-order. */
+  pos: Int32Array;
   /** Positions in `nodes`, ascending, per kind. */
   byKind: Map<SyntaxKind, number[]>;
 }
@@ -23,14 +24,16 @@ function build(sf: ts.SourceFile): Index {
   const nodes: ts.Node[] = [];
   const lastOf: number[] = [];
   const doc: number[] = [];
-  const at = new Map<ts.Node, number>();
+  const keys: number[] = [];
   const byKind = new Map<SyntaxKind, number[]>();
-  const visit = (n: ts.Node, inDoc: boolean): void => {
+  // `key`: the node's pos, or for a node inside JSDoc its owner's (a JSDoc comment starts after
+  // its owner's first child does), so keys never decrease in pre-order
+  const visit = (n: ts.Node, inDoc: boolean, key: number): void => {
     const i = nodes.length;
     nodes.push(n);
     lastOf.push(i);
     doc.push(inDoc ? 1 : 0);
-    at.set(n, i);
+    keys.push(key);
     // ts-morph searches token kinds through getChildren(), which holds JSDoc; node kinds it
     // searches through forEachChild, which does not.
     if (!inDoc || n.kind < SyntaxKind.FirstNode) {
@@ -39,12 +42,18 @@ function build(sf: ts.SourceFile): Index {
       list.push(i);
     }
     const jsDoc = (n as { jsDoc?: ts.Node[] }).jsDoc;
-    if (jsDoc && !inDoc) for (const d of jsDoc) visit(d, true);
-    ts.forEachChild(n, (c) => void visit(c, inDoc));
+    if (jsDoc && !inDoc) for (const d of jsDoc) visit(d, true, key);
+    ts.forEachChild(n, (c) => void visit(c, inDoc, inDoc ? key : c.pos));
     lastOf[i] = nodes.length - 1;
   };
-  ts.forEachChild(sf, (c) => void visit(c, false));
-  return { nodes, last: Int32Array.from(lastOf), inDoc: Uint8Array.from(doc), at, byKind };
+  ts.forEachChild(sf, (c) => void visit(c, false, c.pos));
+  return {
+    nodes,
+    last: Int32Array.from(lastOf),
+    inDoc: Uint8Array.from(doc),
+    pos: Int32Array.from(keys),
+    byKind,
+  };
 }
 
 function indexOf(sf: ts.SourceFile): Index {
@@ -57,10 +66,18 @@ function indexOf(sf: ts.SourceFile): Index {
 function rangeOf(idx: Index, scope: Node): [number, number] {
   const c = scope.compilerNode;
   if (c.kind === SyntaxKind.SourceFile) return [0, idx.nodes.length - 1];
-  const i = idx.at.get(c);
-  // a node the walk never met (a SyntaxList): fall back to positions
-  if (i === undefined) return [-1, -1];
-  return [i + 1, idx.last[i]];
+  // the first node at that pos, then on through the ones sharing it (a node and its first child)
+  let lo = 0;
+  let hi = idx.pos.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (idx.pos[mid] < c.pos) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < idx.nodes.length && idx.pos[i] === c.pos; i++)
+    if (idx.nodes[i] === c) return [i + 1, idx.last[i]];
+  // a node the walk never met (a SyntaxList): the caller asks ts-morph instead
+  return [-1, -1];
 }
 
 /** First position in the sorted `list` that is >= `from`. */
@@ -91,16 +108,20 @@ function positions(idx: Index, scope: Node, kinds: readonly SyntaxKind[]): numbe
 const wrap = (scope: Node, c: ts.Node): Node =>
   (scope as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(c);
 
-/** `scope.getDescendantsOfKind(kind)`, from the file's index. */
+/** `scope.getDescendantsOfKind(kind)`, from the file's index; `keep`, when given, looks at the
+ *  compiler node first, so the ones it turns down never get a wrapper. */
 export function descendantsOfKind<K extends SyntaxKind>(
   scope: Node,
   kind: K,
+  keep?: (n: ts.Node) => boolean,
 ): KindToNodeMappings[K][] {
   const idx = indexOf(scope.getSourceFile().compilerNode);
-  if (rangeOf(idx, scope)[0] < 0) return scope.getDescendantsOfKind(kind);
-  return positions(idx, scope, [kind]).map((i) =>
-    wrap(scope, idx.nodes[i]),
-  ) as KindToNodeMappings[K][];
+  if (rangeOf(idx, scope)[0] < 0)
+    return scope.getDescendantsOfKind(kind).filter((n) => !keep || keep(n.compilerNode));
+  const out: Node[] = [];
+  for (const i of positions(idx, scope, [kind]))
+    if (!keep || keep(idx.nodes[i])) out.push(wrap(scope, idx.nodes[i]));
+  return out as KindToNodeMappings[K][];
 }
 
 /** The descendants of `scope` of any of `kinds`, in document order (getDescendants() filtered). */

@@ -1,32 +1,12 @@
 // What `governor init` does, loaded by its action (src/commands/init.ts): ts-morph and the
 // codemods are not loaded for `governor init --help`.
 import { resolve } from "node:path";
-import { z } from "zod";
-import { PACKAGE_MANAGERS } from "../detectors/package-manager.js";
 import { gateSources } from "../codemods/index.js";
-import { FRAMEWORKS } from "../init/codemods.js";
 import { detectSpec, explicitSpec, type DependencySpec } from "../init/dependency-spec.js";
 import { CliError, debugOn, handleError } from "../cli-support/index.js";
+import { parseInitOptions } from "./init-options.js";
 import { runInit } from "../init/run.js";
 import { inferIntentEntry } from "../runtime/intent.js";
-
-export const initOptionsSchema = z.object({
-  cwd: z.string(),
-  yes: z.boolean(),
-  dryRun: z.boolean(),
-  json: z.boolean(),
-  install: z.boolean(),
-  allowDirty: z.boolean(),
-  packageManager: z.enum(PACKAGE_MANAGERS).optional(),
-  framework: z.array(z.enum(FRAMEWORKS as [string, ...string[]])).optional(),
-  include: z.array(z.string()).optional(),
-  exclude: z.array(z.string()).optional(),
-  undo: z.boolean(),
-  typecheck: z.boolean(),
-  debug: z.boolean(),
-  allowEdge: z.boolean(),
-  governorSpec: z.string().optional(),
-});
 
 /** --governor-spec, then GOVERNOR_PACKAGE_SPEC, then where this running governor was installed from. */
 function dependencySpec(flag: string | undefined): DependencySpec {
@@ -49,15 +29,14 @@ export async function initAction(raw: Record<string, unknown>): Promise<void> {
   debugOn(raw.debug);
   const json = Boolean(raw.json);
   try {
-    const parsed = initOptionsSchema.safeParse({
+    const parsed = await parseInitOptions({
       ...raw,
       cwd: resolve(String(raw.cwd ?? process.cwd())),
     });
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
       throw new CliError(
         "invalid_option",
-        `Invalid option --${issue?.path.join(".")}: ${issue?.message}.`,
+        `Invalid option --${parsed.issue.path}: ${parsed.issue.message}.`,
         "Run `governor init --help` for the accepted values.",
       );
     }

@@ -288,10 +288,15 @@ function parseFile(path: string, text: string): FileFacts {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
       if (!f.inits.has(n.name.text)) f.inits.set(n.name.text, n.initializer);
       const list = f.vars.get(n.name.text) ?? [];
+      const init = n.initializer;
+      let idents: Set<string> | undefined;
       list.push({
         start: lineOf(sf, n.getStart(sf)),
         end: lineOf(sf, n.getEnd()),
-        idents: identsIn(n.initializer),
+        // walked when asked: nested declarations would walk the same body again and again
+        get idents() {
+          return (idents ??= identsIn(init));
+        },
       });
       f.vars.set(n.name.text, list);
     }

@@ -1,9 +1,9 @@
-import { execa } from "execa";
 import { CliError } from "../cli-support/errors.js";
 
 // Uncommitted changes under `dir`, so init never mixes its edits into work the user has not saved.
 // null when `dir` is not inside a git work tree (or git is missing): nothing to protect there.
 export async function uncommittedChanges(dir: string): Promise<string[] | null> {
+  const { execa } = await import("execa"); // loaded when a child process runs
   const inside = await execa("git", ["rev-parse", "--is-inside-work-tree"], {
     cwd: dir,
     reject: false,

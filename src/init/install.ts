@@ -1,4 +1,3 @@
-import { execa } from "execa";
 import type { PackageManager } from "../detectors/package-manager.js";
 import { CliError } from "../cli-support/errors.js";
 
@@ -22,6 +21,7 @@ export function displayCommand(step: InstallStep): string {
 }
 
 export async function runInstall(step: InstallStep): Promise<void> {
+  const { execa } = await import("execa"); // loaded when a child process runs
   const result = await execa(step.command, step.args, {
     cwd: step.cwd,
     reject: false,

@@ -1,5 +1,4 @@
 import { releaseParses } from "../detectors/parse.js";
-import * as clack from "@clack/prompts";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { findPackagesBelow } from "../detectors/packages-below.js";
@@ -207,7 +206,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
   }
 
   if (options.dryRun) {
-    const writer = dryRunWriter(options.json ? () => {} : (text) => out(text));
+    const writer = dryRunWriter(options.json ? null : (text) => out(text));
     if (!options.json) out(`Detected:\n${detectedText(plan)}\n\n`);
     await applyFiles(plan, writer, null, { typecheck: false });
     if (plan.install) await writer.install(plan.install);
@@ -223,8 +222,10 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     return DONE;
   }
 
+  // prompts and the spinner load only when someone is at a terminal to see them
+  const clack = interactive ? await import("@clack/prompts") : undefined;
   if (!options.yes) {
-    if (!interactive) {
+    if (!clack) {
       if (!options.json) out(`Detected:\n${detectedText(plan)}\n\n`);
       const refusal = new CliError(
         "needs_confirmation",
@@ -284,7 +285,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
 
   const backup = new Backup(plan.root);
   const writer = diskWriter(plan.root, backup);
-  const spinner = interactive ? clack.spinner() : null;
+  const spinner = clack?.spinner() ?? null;
   spinner?.start("Writing changes");
   // Ctrl-C while the type-check runs must not leave half-verified edits behind
   const onSignal = (signal: NodeJS.Signals) => {
@@ -346,6 +347,6 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     out("\n" + nextStepsText(plan, outcome) + "\n");
   }
   if (failedInstall) return { ok: false, error: failedInstall, reported: true };
-  if (interactive) clack.outro("governor is wired in. Run `governor doctor` next.");
+  clack?.outro("governor is wired in. Run `governor doctor` next.");
   return DONE;
 }

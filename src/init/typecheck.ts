@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 
 // `tsc --noEmit` for a package, with the project's own TypeScript when it has one.
 
@@ -30,6 +29,7 @@ function findTsc(pkgDir: string): string | null {
 }
 
 export async function typecheck(pkgDir: string, tsconfig: string): Promise<TypecheckResult | null> {
+  const { execa } = await import("execa"); // loaded when a child process runs
   const tsc = findTsc(pkgDir);
   if (!tsc) return null;
   const result = await execa(process.execPath, [tsc, "--noEmit", "-p", tsconfig], {

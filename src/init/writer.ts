@@ -1,6 +1,6 @@
 import { closeSync, constants, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { createTwoFilesPatch } from "diff";
+import { createRequire } from "node:module";
 import { LOCKFILE_NAMES } from "../detectors/package-manager.js";
 import type { Backup } from "./backup.js";
 import { CliError } from "../cli-support/errors.js";
@@ -17,8 +17,12 @@ export interface Writer {
   install(step: InstallStep): Promise<void>;
 }
 
+// diff loads on the first diff asked for: a --json plan prints none
+let diff: typeof import("diff") | undefined;
+const diffModule = () => (diff ??= createRequire(import.meta.url)("diff") as typeof import("diff"));
+
 export function unifiedDiff(file: PlannedFile): string {
-  return createTwoFilesPatch(
+  return diffModule().createTwoFilesPatch(
     file.before === null ? "/dev/null" : `a/${file.path}`,
     `b/${file.path}`,
     file.before ?? "",
@@ -29,14 +33,15 @@ export function unifiedDiff(file: PlannedFile): string {
   );
 }
 
-export function dryRunWriter(print: (text: string) => void): Writer {
+/** `print` null: nothing is shown (a --json run), so no diff is computed either. */
+export function dryRunWriter(print: ((text: string) => void) | null): Writer {
   return {
     dryRun: true,
     writeFile(file) {
-      if (file.before !== file.after) print(unifiedDiff(file));
+      if (print && file.before !== file.after) print(unifiedDiff(file));
     },
     async install(step) {
-      print(`would run: ${displayCommand(step)}  (in ${step.cwd})\n`);
+      print?.(`would run: ${displayCommand(step)}  (in ${step.cwd})\n`);
     },
   };
 }

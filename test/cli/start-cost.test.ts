@@ -12,7 +12,10 @@ import type { Command } from "commander";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bin, cleanEnv, policies, root } from "./helpers.js";
-import { ensureBuilt } from "../init/helpers.js";
+import { cleanupTemp, copyFixture, ensureBuilt } from "../init/helpers.js";
+import { plainInitOptions } from "../../src/commands/init-options.js";
+import { initOptionsSchema } from "../../src/commands/init-schema.js";
+import { FRAMEWORKS } from "../../src/init/codemods.js";
 import { doctor } from "../../src/commands/doctor.js";
 import { init } from "../../src/commands/init.js";
 import { mcp } from "../../src/commands/mcp.js";
@@ -25,7 +28,10 @@ import { serveOptionsSchema } from "../../src/commands/serve-schema.js";
 beforeAll(() => ensureBuilt(), 120_000);
 
 const work = mkdtempSync(path.join(tmpdir(), "governor-start-cost-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  cleanupTemp();
+});
 writeFileSync(
   path.join(work, "hooks.mjs"),
   `import { appendFileSync } from "node:fs";
@@ -232,5 +238,83 @@ describe("governor serve", () => {
     const given = { host: "127.0.0.1", port: "8787", tokenTtl: "60000", watch: true };
     expect(plainServeOptions(given)).toEqual({ ...given, port: 8787, tokenTtl: 60000 });
     expect(plainServeOptions({ ...given, port: "0", policy: "p.yaml" })).toBeDefined();
+  });
+});
+
+describe("governor init --dry-run --json", () => {
+  it("loads ts-morph with require, and none of zod, the prompts, execa or diff", async () => {
+    const dir = copyFixture("ts-esm-npm");
+    const file = recordFile();
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", preload, bin, "init", "--dry-run", "--json", "--no-install", "--allow-dirty"],
+        { cwd: dir, env: cleanEnv({ RECORD_MODULES: file }), stdio: ["ignore", "pipe", "ignore"] },
+      );
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).tools.some((t: { status: string }) => t.status === "gated")).toBe(
+      true,
+    );
+    const lines = readFileSync(file, "utf8").split("\n");
+    const pkg = (name: string) => new RegExp(`[\\\\/]node_modules[\\\\/]${name}[\\\\/]`);
+    // an ES import of ts-morph would go through the loader hook (and make Node scan its 1 MB file)
+    expect(lines.filter((l) => l.startsWith("file:") && pkg("ts-morph").test(l))).toEqual([]);
+    expect(lines.some((l) => !l.startsWith("file:") && pkg("ts-morph").test(l))).toBe(true);
+    for (const name of ["zod", "@clack", "execa", "diff"])
+      expect(lines.filter((l) => pkg(name).test(l))).toEqual([]);
+  });
+
+  it("takes options without zod only when the schema would take them the same", () => {
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    const flag = fc.oneof(fc.boolean(), fc.constant("yes"), fc.constant(undefined));
+    const words = fc.array(fc.oneof(fc.constantFrom(...FRAMEWORKS, "vue", ""), fc.string()), {
+      maxLength: 3,
+    });
+    const options = fc.record({
+      cwd: fc.oneof(fc.string(), fc.constant(undefined)),
+      yes: flag,
+      dryRun: flag,
+      json: flag,
+      install: flag,
+      allowDirty: flag,
+      undo: flag,
+      typecheck: flag,
+      debug: flag,
+      allowEdge: flag,
+      packageManager: maybe(fc.constantFrom("npm", "pnpm", "yarn", "bun", "deno", "")),
+      framework: maybe(fc.oneof(words, fc.string())),
+      include: maybe(fc.oneof(fc.array(fc.string(), { maxLength: 2 }), fc.string())),
+      exclude: maybe(fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 2 })),
+      governorSpec: maybe(fc.oneof(fc.string(), fc.integer())),
+    });
+    fc.assert(
+      fc.property(options, (raw) => {
+        const opts = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+        const plain = plainInitOptions(opts);
+        if (plain === undefined) return;
+        expect(plain).toStrictEqual(initOptionsSchema.parse(opts));
+      }),
+      { numRuns: 2000 },
+    );
+    // what commander hands over for `governor init --dry-run --json` takes the way without zod
+    const given = {
+      cwd: "/app",
+      yes: false,
+      dryRun: true,
+      json: true,
+      install: true,
+      allowDirty: false,
+      undo: false,
+      typecheck: true,
+      debug: false,
+      allowEdge: false,
+      framework: ["ai-sdk"],
+    };
+    expect(plainInitOptions(given)).toEqual(given);
   });
 });

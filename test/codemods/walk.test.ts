@@ -38,6 +38,11 @@ const extra = `/** Sends {@link Mailer} mail.
  * @param to who gets it */
 export function send(to: string) { return to; }
 class A extends B { m() { return super.m(); } }
+/** The one {@link Mailer}. */
+export const mailer = makeMailer({
+  /** where it goes */
+  host: pick("smtp"),
+});
 `;
 
 it("finds what getDescendantsOfKind and getDescendants find, under every scope", () => {
@@ -57,6 +62,10 @@ it("finds what getDescendantsOfKind and getDescendants find, under every scope",
       ...sf.getDescendantsOfKind(SyntaxKind.FunctionDeclaration),
       ...sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration),
       ...sf.getDescendantsOfKind(SyntaxKind.Block),
+      // JSDoc sits between a statement's pos and its first child's: the search must still find it
+      ...sf.getDescendantsOfKind(SyntaxKind.VariableStatement),
+      ...sf.getDescendantsOfKind(SyntaxKind.MethodDeclaration),
+      ...sf.getDescendantsOfKind(SyntaxKind.PropertyAssignment),
     ];
     for (const scope of scopes) {
       for (const kind of KINDS) {

@@ -1,7 +1,7 @@
 import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
 // Vercel AI SDK: tool({...}), tool<A, B>({...}), dynamicTool({...}), project helpers wrapping
 // tool(), factories, and plain `{ execute }` objects inside a tools object.
-import { Node, SyntaxKind, type CallExpression, type ObjectLiteralExpression } from "ts-morph";
+import { Node, SyntaxKind, ts, type CallExpression, type ObjectLiteralExpression } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec } from "../../modules.js";
 import { calleeBinding, constString, findMember, staticKey, unwrapExpr } from "../../nodes.js";
@@ -21,8 +21,21 @@ const TOOL_USERS = new Set([
   "Agent",
 ]);
 
+/** Could definitionForm take this call? Asked of the compiler node: most calls get no wrapper. */
+function mayDefine(ctx: FileCtx, call: ts.Node): boolean {
+  const c = (call as ts.CallExpression).expression;
+  if (ts.isIdentifier(c)) {
+    return ctx.frameworks.has("ai-sdk") || ctx.imports.has(c.getText(ctx.sf.compilerNode));
+  }
+  if (!ts.isPropertyAccessExpression(c) || !ts.isIdentifier(c.expression)) return false;
+  const b = ctx.imports.get(c.expression.getText(ctx.sf.compilerNode));
+  return !!b && (b.name === "*" || b.name === "default");
+}
+
 export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void {
-  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, (c) =>
+    mayDefine(ctx, c),
+  )) {
     const form = definitionForm(prog, ctx, call);
     if (!form) continue;
     const arg = call.getArguments()[0];
@@ -81,6 +94,7 @@ function definitionForm(prog: Program, ctx: FileCtx, call: CallExpression): stri
   const c = call.getExpression();
   if (!Node.isIdentifier(c) || (!ctx.frameworks.has("ai-sdk") && !ctx.imports.has(c.getText())))
     return null;
+  if (!mayDefineHelper(prog, ctx, c.getText())) return null;
   const sym = prog.symbolOf(ctx, c.getText());
   if (!sym) return null;
   if (isAiHelper(prog, sym)) return "helper";
@@ -89,6 +103,19 @@ function definitionForm(prog: Program, ctx: FileCtx, call: CallExpression): stri
       ? "helper"
       : null
     : null;
+}
+
+// What a module defining a tool helper must say: it calls tool() (from the AI SDK or a module
+// re-exporting it), or builds the tool by hand around an execute, or it is a barrel passing one on.
+const HELPERISH = /execute|\btool\b|\bdynamicTool\b|export\s*(?:\*|\{[^}]*\}\s*from)/;
+
+/** Whether the module a callee is imported from could define a helper, from its text: the modules
+ *  that cannot are never parsed to find out. */
+function mayDefineHelper(prog: Program, ctx: FileCtx, name: string): boolean {
+  const b = ctx.topLevel.has(name) ? undefined : ctx.imports.get(name);
+  const target = b && prog.resolve(ctx.path, b.spec);
+  const text = target ? prog.texts.get(target) : undefined;
+  return text === undefined || HELPERISH.test(text);
 }
 
 function nameField(obj: ObjectLiteralExpression): Node | undefined {
