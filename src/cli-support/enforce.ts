@@ -31,6 +31,18 @@ export interface CliDecision {
   metadata: Record<string, unknown>;
 }
 
+/** A decision as `governor test-intent --json` and the MCP dev server's governor_test_intent print it. */
+export function decisionFields(d: CliDecision) {
+  return {
+    decision: d.decision,
+    allowed: d.allowed,
+    reason: d.reason,
+    deny_code: d.denyCode,
+    request_id: d.requestId,
+    latency_ms: Math.round(d.latencyMs * 100) / 100,
+  };
+}
+
 export interface CliGovernor {
   check(intent: Intent): Promise<CliDecision>;
   close(): Promise<void>;

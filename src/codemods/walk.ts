@@ -92,9 +92,11 @@ function lowerBound(list: number[], from: number): number {
   return lo;
 }
 
-function positions(idx: Index, scope: Node, kinds: readonly SyntaxKind[]): number[] {
-  const [from, to] = rangeOf(idx, scope);
-  if (from < 0) return [];
+function positions(
+  idx: Index,
+  [from, to]: [number, number],
+  kinds: readonly SyntaxKind[],
+): number[] {
   const out: number[] = [];
   for (const k of kinds) {
     const list = idx.byKind.get(k);
@@ -116,10 +118,11 @@ export function descendantsOfKind<K extends SyntaxKind>(
   keep?: (n: ts.Node) => boolean,
 ): KindToNodeMappings[K][] {
   const idx = indexOf(scope.getSourceFile().compilerNode);
-  if (rangeOf(idx, scope)[0] < 0)
+  const range = rangeOf(idx, scope);
+  if (range[0] < 0)
     return scope.getDescendantsOfKind(kind).filter((n) => !keep || keep(n.compilerNode));
   const out: Node[] = [];
-  for (const i of positions(idx, scope, [kind]))
+  for (const i of positions(idx, range, [kind]))
     if (!keep || keep(idx.nodes[i])) out.push(wrap(scope, idx.nodes[i]));
   return out as KindToNodeMappings[K][];
 }
@@ -127,9 +130,9 @@ export function descendantsOfKind<K extends SyntaxKind>(
 /** The descendants of `scope` of any of `kinds`, in document order (getDescendants() filtered). */
 export function descendantsOfKinds(scope: Node, kinds: readonly SyntaxKind[]): Node[] {
   const idx = indexOf(scope.getSourceFile().compilerNode);
-  if (rangeOf(idx, scope)[0] < 0)
-    return scope.getDescendants().filter((d) => kinds.includes(d.getKind()));
-  return positions(idx, scope, kinds).map((i) => wrap(scope, idx.nodes[i]));
+  const range = rangeOf(idx, scope);
+  if (range[0] < 0) return scope.getDescendants().filter((d) => kinds.includes(d.getKind()));
+  return positions(idx, range, kinds).map((i) => wrap(scope, idx.nodes[i]));
 }
 
 /** The text of every identifier in the file outside JSDoc (what forEachDescendant visits). */

@@ -12,7 +12,12 @@ import {
   print,
   table,
 } from "../cli-support/index.js";
-import { cliGovernor, explainNoDecision, type CliDecision } from "../cli-support/enforce.js";
+import {
+  cliGovernor,
+  decisionFields,
+  explainNoDecision,
+  type CliDecision,
+} from "../cli-support/enforce.js";
 import { intentFromFlags } from "../cli-support/intent-args.js";
 import { resolveKey } from "../cli-support/secrets.js";
 import type { Intent } from "../runtime/index.js";
@@ -174,12 +179,7 @@ export async function runTestIntent(
   if (o.json) {
     print(
       JSON.stringify({
-        decision: d.decision,
-        allowed: d.allowed,
-        reason: d.reason,
-        deny_code: d.denyCode,
-        request_id: d.requestId,
-        latency_ms: Math.round(d.latencyMs * 100) / 100,
+        ...decisionFields(d),
         intent,
         canonicalization_trace: d.trace,
         ...(o.expect && { expected: o.expect.toUpperCase(), matches_expectation: matched }),

@@ -3,7 +3,7 @@
 // looked at by the intent map, never sent or echoed.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { cliGovernor, explainNoDecision } from "../../cli-support/enforce.js";
+import { cliGovernor, decisionFields, explainNoDecision } from "../../cli-support/enforce.js";
 import { intentFromFlags, type IntentFlags } from "../../cli-support/intent-args.js";
 import { safeUrl } from "../../runtime/redact.js";
 import { DevToolError } from "./result.js";
@@ -49,12 +49,7 @@ export async function testIntent(cwd: string, a: TestIntentArgs, env: NodeJS.Pro
   try {
     const d = await governor.check(intent);
     return {
-      decision: d.decision,
-      allowed: d.allowed,
-      reason: d.reason,
-      deny_code: d.denyCode,
-      request_id: d.requestId,
-      latency_ms: Math.round(d.latencyMs * 100) / 100,
+      ...decisionFields(d),
       canonicalization_trace: d.trace,
       ...context,
     };
