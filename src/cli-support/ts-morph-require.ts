@@ -4,7 +4,9 @@
 // imports a value not listed here.
 import { createRequire } from "node:module";
 import type * as TsMorph from "ts-morph";
+import { enableCompileCache } from "./compile-cache.js";
 
+enableCompileCache();
 const tsMorph = createRequire(import.meta.url)("ts-morph") as typeof TsMorph;
 
 export const { Node, Project, SyntaxKind, ts } = tsMorph;

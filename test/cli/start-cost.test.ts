@@ -242,7 +242,7 @@ describe("governor serve", () => {
 });
 
 describe("governor init --dry-run --json", () => {
-  it("loads ts-morph with require, and none of zod, the prompts, execa or diff", async () => {
+  it("loads ts-morph with require, and none of zod, the prompts, execa, diff or yaml", async () => {
     const dir = copyFixture("ts-esm-npm");
     const file = recordFile();
     const r = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
@@ -265,7 +265,7 @@ describe("governor init --dry-run --json", () => {
     // an ES import of ts-morph would go through the loader hook (and make Node scan its 1 MB file)
     expect(lines.filter((l) => l.startsWith("file:") && pkg("ts-morph").test(l))).toEqual([]);
     expect(lines.some((l) => !l.startsWith("file:") && pkg("ts-morph").test(l))).toBe(true);
-    for (const name of ["zod", "@clack", "execa", "diff"])
+    for (const name of ["zod", "@clack", "execa", "diff", "yaml"])
       expect(lines.filter((l) => pkg(name).test(l))).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import { descendantsOfKind } from "../../walk.js";
+import { isForEachOfLiteral } from "./raw-dispatch.js";
 // Synchronous loops over tool calls: `msg.tool_calls.forEach((call) => { switch (call.function.name) ... })`.
 // A gated call is async, so a sync callback cannot hold it. Where the function around the forEach is
 // async and the callback is a plain per-item body, the forEach becomes `for (const call of ...)`: the
@@ -42,7 +43,7 @@ export function blockedBy(n: Node): { reason: string; at: Node } | undefined {
  * why not.
  */
 export function unrollForEach(ctx: FileCtx, holdsDispatch: (cb: Node) => boolean): void {
-  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, isForEachOfLiteral)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "forEach") continue;
     const cb = call.getArguments()[0];

@@ -1,9 +1,10 @@
 import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
+import { mayDispatch, mayNameIf, mayNameSwitch } from "./raw-dispatch.js";
 // Custom loops over openai / @anthropic-ai/sdk / groq-sdk: the tool runs where the loop dispatches on
 // the tool-call name (handler map, registry, switch, if-chain, a dispatcher function in another
 // module). The gate goes around that dispatch with onDeny "return", so a refusal becomes the tool
 // result and the loop still appends the tool message with the same tool_call_id / tool_use_id.
-import { Node, SyntaxKind, type CallExpression, type Statement } from "ts-morph";
+import { Node, SyntaxKind, ts, type CallExpression, type Statement } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import type { Program } from "../../program.js";
 import { addMarker, isGateCall, isPure, lineOf, unwrapExpr } from "../../nodes.js";
@@ -40,7 +41,7 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
   unrollForEach(ctx, (cb) => holdsDispatch(ctx, cb));
   // Dispatch calls handled below: a switch or if branch holding one is left to that dispatch.
   const dispatches: CallExpression[] = [];
-  const calls = descendantsOfKind(ctx.sf, SyntaxKind.CallExpression);
+  const calls = descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, mayDispatch);
   for (const call of calls) {
     const d = dynamicDispatch(call);
     if (!d) continue;
@@ -118,7 +119,7 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
       else gateDispatch(ctx, sites, call, d.nameArg.getText(), d.input);
       if (named) relocate(ctx, from, d.names);
     }
-  for (const sw of descendantsOfKind(ctx.sf, SyntaxKind.SwitchStatement)) {
+  for (const sw of descendantsOfKind(ctx.sf, SyntaxKind.SwitchStatement, mayNameSwitch)) {
     const expr = sw.getExpression();
     if (!NAMEY.test(expr.getText().replace(/\s/g, "")) || !isPure(expr)) continue;
     let labels: string[] = [];
@@ -135,7 +136,7 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
       labels = [];
     }
   }
-  for (const ifs of descendantsOfKind(ctx.sf, SyntaxKind.IfStatement)) {
+  for (const ifs of descendantsOfKind(ctx.sf, SyntaxKind.IfStatement, mayNameIf)) {
     const m = nameTest(ifs.getExpression());
     if (!m) continue;
     found++;
@@ -157,11 +158,14 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
     ctx.findings.length === 0 &&
     (ctx.frameworks.has("openai") || ctx.frameworks.has("anthropic"))
   ) {
-    const ref = descendantsOfKinds(ctx.sf, [SyntaxKind.Identifier, SyntaxKind.StringLiteral]).find(
-      (n) =>
-        (Node.isIdentifier(n) && ["tool_calls", "function_call"].includes(n.getText())) ||
-        (Node.isStringLiteral(n) && ["tool_use", "function_call"].includes(n.getLiteralValue())),
+    // the first mention, asked of compiler nodes: a long file has tens of thousands of names
+    const [id] = descendantsOfKind(ctx.sf, SyntaxKind.Identifier, (n) =>
+      LOOP_NAMES.has((n as ts.Identifier).getText()),
     );
+    const [str] = descendantsOfKind(ctx.sf, SyntaxKind.StringLiteral, (n) =>
+      LOOP_STRINGS.has((n as ts.StringLiteral).text),
+    );
+    const ref = id && str ? (id.getPos() <= str.getPos() ? id : str) : (id ?? str);
     if (ref) {
       const site: Site = {
         framework: fw,
@@ -179,18 +183,25 @@ export function gateRawLoops(ctx: FileCtx, prog?: Program): void {
   }
 }
 
+const LOOP_NAMES = new Set(["tool_calls", "function_call"]);
+const LOOP_STRINGS = new Set(["tool_use", "function_call"]);
+
 /** A callback that dispatches on a tool name: a switch or if on it, or a handler-map call. */
 function holdsDispatch(ctx: FileCtx, cb: Node): boolean {
   if (
-    descendantsOfKind(cb, SyntaxKind.SwitchStatement).some(
+    descendantsOfKind(cb, SyntaxKind.SwitchStatement, mayNameSwitch).some(
       (sw) =>
         NAMEY.test(sw.getExpression().getText().replace(/\s/g, "")) && isPure(sw.getExpression()),
     )
   )
     return true;
-  if (descendantsOfKind(cb, SyntaxKind.IfStatement).some((i) => nameTest(i.getExpression())))
+  if (
+    descendantsOfKind(cb, SyntaxKind.IfStatement, mayNameIf).some((i) =>
+      nameTest(i.getExpression()),
+    )
+  )
     return true;
-  return descendantsOfKind(cb, SyntaxKind.CallExpression).some(
+  return descendantsOfKind(cb, SyntaxKind.CallExpression, mayDispatch).some(
     (c) => !!dynamicDispatch(c) && !frameworkToolCall(ctx, c),
   );
 }
