@@ -1,6 +1,7 @@
 // Twins of nodes.ts's helpers on compiler nodes: prefilters ask them before any ts-morph wrapper is
 // made (a wrapper costs more than the test). Each answers at least yes wherever its twin does.
 import { ts } from "ts-morph";
+import type { Binding, FileCtx } from "./context.js";
 
 /** unwrapExpr: past parentheses, `as`, `satisfies`, `!` and `<T>x`. */
 export function unwrapRaw(n: ts.Node): ts.Node {
@@ -49,3 +50,14 @@ export function isPureRaw(n: ts.Node): boolean {
 
 /** The text of an expression without whitespace (what the name heuristics test). */
 export const squeezed = (n: ts.Node): string => unwrapRaw(n).getText().replace(/\s/g, "");
+
+/** calleeBinding: the import a callee names (`tool`, `ns.tool` on a namespace or default import). */
+export function calleeBindingRaw(ctx: FileCtx, callee: ts.Node): Binding | null {
+  if (ts.isIdentifier(callee)) return ctx.imports.get(callee.getText()) ?? null;
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    const b = ctx.imports.get(callee.expression.getText());
+    if (b && (b.name === "*" || b.name === "default"))
+      return { spec: b.spec, name: callee.name.text };
+  }
+  return null;
+}

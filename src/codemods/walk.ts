@@ -4,63 +4,9 @@
 // kinds (identifiers, string literals) include JSDoc, as ts-morph's token search does; node kinds
 // do not.
 import { ts, SyntaxKind, type KindToNodeMappings, type Node } from "ts-morph";
+import { indexOf, type Index } from "../detectors/syntax-index.js";
 
-interface Index {
-  /** Every node, pre-order (a node's JSDoc before its children). */
-  nodes: ts.Node[];
-  /** Position in `nodes` of each node's last descendant. */
-  last: Int32Array;
-  /** Set for nodes inside a JSDoc comment. */
-  inDoc: Uint8Array;
-  /** Each node's search key (its pos; see build): never decreasing in pre-order. */
-  pos: Int32Array;
-  /** Positions in `nodes`, ascending, per kind. */
-  byKind: Map<SyntaxKind, number[]>;
-}
-
-const indexes = new WeakMap<ts.SourceFile, Index>();
-
-function build(sf: ts.SourceFile): Index {
-  const nodes: ts.Node[] = [];
-  const lastOf: number[] = [];
-  const doc: number[] = [];
-  const keys: number[] = [];
-  const byKind = new Map<SyntaxKind, number[]>();
-  // `key`: the node's pos, or for a node inside JSDoc its owner's (a JSDoc comment starts after
-  // its owner's first child does), so keys never decrease in pre-order
-  const visit = (n: ts.Node, inDoc: boolean, key: number): void => {
-    const i = nodes.length;
-    nodes.push(n);
-    lastOf.push(i);
-    doc.push(inDoc ? 1 : 0);
-    keys.push(key);
-    // ts-morph searches token kinds through getChildren(), which holds JSDoc; node kinds it
-    // searches through forEachChild, which does not.
-    if (!inDoc || n.kind < SyntaxKind.FirstNode) {
-      let list = byKind.get(n.kind);
-      if (!list) byKind.set(n.kind, (list = []));
-      list.push(i);
-    }
-    const jsDoc = (n as { jsDoc?: ts.Node[] }).jsDoc;
-    if (jsDoc && !inDoc) for (const d of jsDoc) visit(d, true, key);
-    ts.forEachChild(n, (c) => void visit(c, inDoc, inDoc ? key : c.pos));
-    lastOf[i] = nodes.length - 1;
-  };
-  ts.forEachChild(sf, (c) => void visit(c, false, c.pos));
-  return {
-    nodes,
-    last: Int32Array.from(lastOf),
-    inDoc: Uint8Array.from(doc),
-    pos: Int32Array.from(keys),
-    byKind,
-  };
-}
-
-function indexOf(sf: ts.SourceFile): Index {
-  let idx = indexes.get(sf);
-  if (!idx) indexes.set(sf, (idx = build(sf)));
-  return idx;
-}
+export { compilerNodesOfKind } from "../detectors/syntax-index.js";
 
 /** The range of `nodes` positions that are descendants of `scope` (not `scope` itself). */
 function rangeOf(idx: Index, scope: Node): [number, number] {
@@ -142,10 +88,4 @@ export function identifierTexts(sf: ts.SourceFile): Set<string> {
   for (const i of idx.byKind.get(SyntaxKind.Identifier) ?? [])
     if (!idx.inDoc[i]) out.add(idx.nodes[i].getText(sf));
   return out;
-}
-
-/** Raw compiler nodes of `kind` in the whole file, for prefilters that need no wrapper. */
-export function compilerNodesOfKind(sf: ts.SourceFile, kind: SyntaxKind): ts.Node[] {
-  const idx = indexOf(sf);
-  return (idx.byKind.get(kind) ?? []).map((i) => idx.nodes[i]);
 }

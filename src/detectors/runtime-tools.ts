@@ -10,6 +10,7 @@ import {
 } from "../frameworks.js";
 import { isLangChainSpec, resolveSpec, type PathAlias } from "./modules.js";
 import { parseSource } from "./parse.js";
+import { compilerNodesOfKinds } from "./syntax-index.js";
 import { agentToolKeys, nameMastraTools, type MastraSite, type Project } from "./mastra-keys.js";
 
 export type RuntimeToolKind =
@@ -93,6 +94,13 @@ export interface FileFacts {
   agentTools: ts.Expression[];
 }
 
+// What each pass looks at, from the file's one index (each used to walk the whole tree).
+const K = ts.SyntaxKind;
+const IMPORT_KINDS = [K.ImportDeclaration, K.VariableDeclaration];
+const CALL_KINDS = [K.CallExpression, K.NewExpression];
+const FACT_KINDS = [K.VariableDeclaration, K.CallExpression, K.NewExpression];
+const TOOL_KINDS = [K.ImportDeclaration, K.ExportDeclaration, K.CallExpression, K.NewExpression];
+
 const lineOf = (sf: ts.SourceFile, pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
 
 function collectImports(sf: ts.SourceFile): Map<string, Binding> {
@@ -138,9 +146,8 @@ function collectImports(sf: ts.SourceFile): Map<string, Binding> {
               });
       }
     }
-    ts.forEachChild(n, visit);
   };
-  visit(sf);
+  for (const n of compilerNodesOfKinds(sf, IMPORT_KINDS)) visit(n);
   return out;
 }
 
@@ -256,9 +263,8 @@ function handedAsTool(f: FileFacts, n: ts.Node, variable: string | null): boolea
           }
       }
     }
-    ts.forEachChild(x, visit);
   };
-  visit(f.sf);
+  for (const x of compilerNodesOfKinds(f.sf, CALL_KINDS)) visit(x);
   for (const l of lists) {
     if (n.getStart(f.sf) >= l.getStart(f.sf) && n.getEnd() <= l.getEnd()) return true;
     if (variable && identsIn(l).has(variable)) return true;
@@ -313,9 +319,8 @@ function parseFile(path: string, text: string): FileFacts {
           : undefined;
       if (tools) f.agentTools.push(tools);
     }
-    ts.forEachChild(n, visit);
   };
-  visit(sf);
+  for (const n of compilerNodesOfKinds(sf, FACT_KINDS)) visit(n);
   return f;
 }
 
@@ -479,9 +484,8 @@ function findTools(f: FileFacts, out: RuntimeTool[], mastra: MastraSite[]): void
           );
       }
     }
-    ts.forEachChild(n, visit);
   };
-  visit(sf);
+  for (const n of compilerNodesOfKinds(sf, TOOL_KINDS)) visit(n);
 }
 
 /** What flows into govern* calls: their argument, the variables it names (transitively), and

@@ -1,7 +1,7 @@
 import { eolOf } from "../runtime/shared.js";
 import { ts } from "ts-morph";
 import { hasRegisterImport } from "../detectors/instrumentation.js";
-import { parseSource } from "../detectors/parse.js";
+import { parseSource, scriptKindOf } from "../detectors/parse.js";
 import type { Edit } from "../codemods/edits.js";
 import type { ModuleKind } from "../detectors/project.js";
 
@@ -56,12 +56,47 @@ function envLoaderEnd(sf: ts.SourceFile, kind: ModuleKind): number | null {
   return end;
 }
 
+// An entrypoint is often long and read for nothing else: its head is enough when it holds the first
+// statement the register import stops at.
+const HEAD = 16 * 1024;
+
+const isDirective = (st: ts.Statement) =>
+  ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression);
+
+/**
+ * A tree whose leading statements are the file's: a parse of the file's head when the first
+ * statement that is not an import, require, directive or .env load ends inside it and is not its
+ * last (a statement cut short is the only one a head can parse differently), else of the file.
+ */
+function headOf(path: string, text: string, kind: ModuleKind): ts.SourceFile {
+  if (text.length > HEAD) {
+    const cut = text.lastIndexOf("\n", HEAD) + 1 || HEAD;
+    const head = ts.createSourceFile(
+      path,
+      text.slice(0, cut),
+      ts.ScriptTarget.Latest,
+      false,
+      scriptKindOf(path),
+    );
+    const sts = head.statements;
+    const stop = sts.findIndex(
+      (st) =>
+        !isImportLike(st, head) &&
+        !isDirective(st) &&
+        !(kind === "cjs" && loadsEnv(st, head) === "call"),
+    );
+    if (stop >= 0 && stop < sts.length - 1) return head;
+  }
+  return parseSource(path, text);
+}
+
 /**
  * A warning when the entrypoint loads .env with a call that runs after the imports (ESM
  * `dotenv.config()`): governor/register would read the environment before it is loaded.
  */
 export function envOrderWarning(path: string, text: string, kind: ModuleKind): string | null {
-  if (kind !== "esm") return null;
+  // every ENV_CALL says one of these: a file that does not is not parsed
+  if (kind !== "esm" || !/config|loadEnvFile/.test(text)) return null;
   const sf = parseSource(path, text);
   const late = sf.statements.find((st) => loadsEnv(st, sf) === "call");
   if (!late) return null;
@@ -79,11 +114,16 @@ export function addRegisterImport(path: string, text: string, kind: ModuleKind):
 
 /** The register import as one insertion into `text` (null when it is already there), so the lines
  *  it moves are known from its offset. */
-export function registerImportEdit(path: string, text: string, kind: ModuleKind): Edit | null {
+export function registerImportEdit(
+  path: string,
+  text: string,
+  kind: ModuleKind,
+  tree?: ts.SourceFile,
+): Edit | null {
   if (hasRegisterImport(text)) return null;
   const eol = eolOf(text);
   const line = kind === "cjs" ? `require("governor/register");` : `import "governor/register";`;
-  const sf = parseSource(path, text);
+  const sf = tree ?? headOf(path, text, kind);
   const insert = (at: number, t: string): Edit => ({ start: at, end: at, text: t });
 
   // after the statements that load .env, on the line after them (a trailing comment stays put)

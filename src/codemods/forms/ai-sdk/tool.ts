@@ -9,6 +9,7 @@ import type { Program } from "../../program.js";
 import { manual, wrapProperty, type Site } from "../../wrap.js";
 import { aiToolName } from "./names.js";
 import { isRuntimeCall } from "../../imports.js";
+import { calleeBindingRaw } from "../../raw.js";
 
 // The AI SDK calls execute(input, { toolCallId, messages, ... }): only the input is the tool's data.
 export const AI_SDK_GATE_OPTS = '{ input: "first" }';
@@ -22,19 +23,27 @@ const TOOL_USERS = new Set([
 ]);
 
 /** Could definitionForm take this call? Asked of the compiler node: most calls get no wrapper. */
-function mayDefine(ctx: FileCtx, call: ts.Node): boolean {
+function mayDefine(prog: Program, ctx: FileCtx, call: ts.Node): boolean {
   const c = (call as ts.CallExpression).expression;
-  if (ts.isIdentifier(c)) {
-    return ctx.frameworks.has("ai-sdk") || ctx.imports.has(c.getText(ctx.sf.compilerNode));
-  }
-  if (!ts.isPropertyAccessExpression(c) || !ts.isIdentifier(c.expression)) return false;
-  const b = ctx.imports.get(c.expression.getText(ctx.sf.compilerNode));
-  return !!b && (b.name === "*" || b.name === "default");
+  const b = calleeBindingRaw(ctx, c);
+  if (b && frameworkOfSpec(b.spec) === "ai-sdk")
+    return b.name === "tool" || b.name === "dynamicTool";
+  if (!ts.isIdentifier(c)) return false;
+  const name = c.getText();
+  if (ctx.frameworks.has("ai-sdk")) return mayDefineHelper(prog, ctx, name);
+  // A file without the AI SDK defines a tool only through a helper whose module has it (or a
+  // barrel passing one on): the helper or its builder imports the AI SDK (definitionForm).
+  return ctx.imports.has(name) && mayDefineHelper(prog, ctx, name, AI_HELPER_MODULE);
 }
+
+// A module an AI SDK tool helper can come from, for a caller without the AI SDK: it imports the AI
+// SDK, or passes on an export (exportSymbol follows barrels and re-exported imports).
+const AI_HELPER_MODULE =
+  /["'](?:ai(?:\/[^"']*)?|@ai-sdk\/[^"']*)["']|export\s*(?:\*|\{)|export\s+default\s+[A-Za-z_$][\w$]*\s*(?:;|$)|\bmodule\.exports\b|\bexports\.[\w$]+\s*=/m;
 
 export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void {
   for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, (c) =>
-    mayDefine(ctx, c),
+    mayDefine(prog, ctx, c),
   )) {
     const form = definitionForm(prog, ctx, call);
     if (!form) continue;
@@ -111,11 +120,11 @@ const HELPERISH = /execute|\btool\b|\bdynamicTool\b|export\s*(?:\*|\{[^}]*\}\s*f
 
 /** Whether the module a callee is imported from could define a helper, from its text: the modules
  *  that cannot are never parsed to find out. */
-function mayDefineHelper(prog: Program, ctx: FileCtx, name: string): boolean {
+function mayDefineHelper(prog: Program, ctx: FileCtx, name: string, must = HELPERISH): boolean {
   const b = ctx.topLevel.has(name) ? undefined : ctx.imports.get(name);
   const target = b && prog.resolve(ctx.path, b.spec);
   const text = target ? prog.texts.get(target) : undefined;
-  return text === undefined || HELPERISH.test(text);
+  return text === undefined || must.test(text);
 }
 
 function nameField(obj: ObjectLiteralExpression): Node | undefined {
@@ -176,6 +185,7 @@ function handBuilds(prog: Program, sym: string): boolean {
   });
 }
 
+const TOOL_BUILDERS = new Set(["tool", "dynamicTool"]);
 const helperCache = new WeakMap<Program, Map<string, boolean>>();
 
 /** A project function that hands its parameter to AI SDK tool(): its call sites define tools. */
@@ -188,7 +198,11 @@ function isAiHelper(prog: Program, sym: string): boolean {
   const ctx = prog.get(path);
   let result = false;
   if (ctx) {
-    for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
+    const toolCall = (c: ts.Node) => {
+      const b = calleeBindingRaw(ctx, (c as ts.CallExpression).expression);
+      return !!b && frameworkOfSpec(b.spec) === "ai-sdk" && TOOL_BUILDERS.has(b.name);
+    };
+    for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, toolCall)) {
       const b = calleeBinding(ctx, call.getExpression());
       if (
         !b ||
