@@ -73,12 +73,23 @@ export function descendantsOfKind<K extends SyntaxKind>(
   return out as KindToNodeMappings[K][];
 }
 
-/** The descendants of `scope` of any of `kinds`, in document order (getDescendants() filtered). */
-export function descendantsOfKinds(scope: Node, kinds: readonly SyntaxKind[]): Node[] {
+/** The descendants of `scope` of any of `kinds`, in document order (getDescendants() filtered);
+ *  `keep` as for descendantsOfKind. */
+export function descendantsOfKinds(
+  scope: Node,
+  kinds: readonly SyntaxKind[],
+  keep?: (n: ts.Node) => boolean,
+): Node[] {
   const idx = indexOf(scope.getSourceFile().compilerNode);
   const range = rangeOf(idx, scope);
-  if (range[0] < 0) return scope.getDescendants().filter((d) => kinds.includes(d.getKind()));
-  return positions(idx, range, kinds).map((i) => wrap(scope, idx.nodes[i]));
+  if (range[0] < 0)
+    return scope
+      .getDescendants()
+      .filter((d) => kinds.includes(d.getKind()) && (!keep || keep(d.compilerNode)));
+  const out: Node[] = [];
+  for (const i of positions(idx, range, kinds))
+    if (!keep || keep(idx.nodes[i])) out.push(wrap(scope, idx.nodes[i]));
+  return out;
 }
 
 /** The text of every identifier in the file outside JSDoc (what forEachDescendant visits). */

@@ -2,6 +2,7 @@
 // checks and doctor all read the same trees. Keyed by the text (and how it is parsed), so an
 // edited file is parsed again and an unchanged one never is.
 import { ts } from "ts-morph";
+import { indexOf } from "./syntax-index.js";
 
 /** How TypeScript reads a file of this name (what its extension says). */
 export function scriptKindOf(path: string): ts.ScriptKind {
@@ -36,9 +37,11 @@ export function parseSource(path: string, text: string): ts.SourceFile {
     `/governor-parse/${n++}${EXT[kind]}`,
     text,
     ts.ScriptTarget.Latest,
-    true,
+    false,
     kind,
   );
+  // the index's walk sets the parent pointers (a second walk when the parser does it)
+  indexOf(sf);
   if (cachedText + text.length > MAX_TEXT) releaseParses();
   cachedText += text.length;
   const kinds = cache.get(text);

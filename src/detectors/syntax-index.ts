@@ -29,8 +29,10 @@ function build(sf: ts.SourceFile): Index {
   const keys: number[] = [];
   const byKind = new Map<SyntaxKind, number[]>();
   // `key`: the node's pos, or for a node inside JSDoc its owner's (a JSDoc comment starts after
-  // its owner's first child does), so keys never decrease in pre-order
-  const visit = (n: ts.Node, inDoc: boolean, key: number): void => {
+  // its owner's first child does), so keys never decrease in pre-order. The walk also sets every
+  // parent pointer, as a parse with setParentNodes does (JSDoc included): one walk, not two.
+  const visit = (n: ts.Node, parent: ts.Node, inDoc: boolean, key: number): void => {
+    (n as { parent: ts.Node }).parent = parent;
     const i = nodes.length;
     nodes.push(n);
     lastOf.push(i);
@@ -44,11 +46,11 @@ function build(sf: ts.SourceFile): Index {
       list.push(i);
     }
     const jsDoc = (n as { jsDoc?: ts.Node[] }).jsDoc;
-    if (jsDoc && !inDoc) for (const d of jsDoc) visit(d, true, key);
-    ts.forEachChild(n, (c) => void visit(c, inDoc, inDoc ? key : c.pos));
+    if (jsDoc && !inDoc) for (const d of jsDoc) visit(d, n, true, key);
+    ts.forEachChild(n, (c) => void visit(c, n, inDoc, inDoc ? key : c.pos));
     lastOf[i] = nodes.length - 1;
   };
-  ts.forEachChild(sf, (c) => void visit(c, false, c.pos));
+  ts.forEachChild(sf, (c) => void visit(c, sf, false, c.pos));
   return {
     nodes,
     last: Int32Array.from(lastOf),
@@ -58,6 +60,7 @@ function build(sf: ts.SourceFile): Index {
   };
 }
 
+/** The file's index, built on first use (parseSource builds it at once: it sets the parents). */
 export function indexOf(sf: ts.SourceFile): Index {
   let idx = indexes.get(sf);
   if (!idx) indexes.set(sf, (idx = build(sf)));

@@ -5,10 +5,11 @@ import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
 // governTools([...]) (function tools are gated in place; hosted ones pass through and are named at
 // run time). An asTool the codemod marked manual is reported gated at its own line once every site
 // its value reaches is wrapped. Runs once after every file (tool-lists.ts).
-import { Node, SyntaxKind } from "ts-morph";
+import { Node, SyntaxKind, ts } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec } from "../../modules.js";
 import { calleeBinding, lineOf } from "../../nodes.js";
+import { calleeBindingRaw } from "../../raw.js";
 import type { Run } from "../types.js";
 import {
   gatedDefinitions,
@@ -25,17 +26,19 @@ export function finishOpenAiAgents(files: FileCtx[], run: Run): void {
   const sources: Source[] = [];
   for (const ctx of files) {
     if (!ctx.frameworks.has("openai-agents")) continue;
-    for (const n of descendantsOfKinds(ctx.sf, [
-      SyntaxKind.CallExpression,
-      SyntaxKind.NewExpression,
-    ])) {
+    const construction = (c: ts.Node) => mayConstructAgent(ctx, c);
+    for (const n of descendantsOfKinds(
+      ctx.sf,
+      [SyntaxKind.CallExpression, SyntaxKind.NewExpression],
+      construction,
+    )) {
       if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
       if (isAgentConstruction(ctx, n))
         optionsSite(run.prog, ctx, n, n.getArguments()[0], "openai-agents", sites);
     }
     for (const f of ctx.findings) {
       if (f.framework !== "openai-agents" || f.form !== "asTool" || f.status !== "manual") continue;
-      const call = descendantsOfKind(ctx.sf, SyntaxKind.CallExpression).find((c) => {
+      const call = descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, isAsToolCall).find((c) => {
         const e = Node.isCallExpression(c) ? c.getExpression() : null;
         return (
           !!e &&
@@ -61,6 +64,22 @@ export function finishOpenAiAgents(files: FileCtx[], run: Run): void {
   const lists = new ToolLists(run.prog, sites, gatedDefinitions(run.prog.parsed()));
   lists.wrapSites();
   lists.claim(sources);
+}
+
+const isAsToolCall = (c: ts.Node) => {
+  const e = (c as ts.CallExpression).expression;
+  return ts.isPropertyAccessExpression(e) && e.name.text === "asTool";
+};
+
+/** isAgentConstruction, asked of the compiler node before any wrapper is made. */
+function mayConstructAgent(ctx: FileCtx, n: ts.Node): boolean {
+  let c = (n as ts.CallExpression | ts.NewExpression).expression;
+  if (ts.isCallExpression(n)) {
+    if (!ts.isPropertyAccessExpression(c) || c.name.text !== "create") return false;
+    c = c.expression;
+  }
+  const b = calleeBindingRaw(ctx, c);
+  return !!b && frameworkOfSpec(b.spec) === "openai-agents" && AGENTS.has(b.name);
 }
 
 /** `new Agent(...)`, `new RealtimeAgent(...)`, `Agent.create(...)` of @openai/agents. */

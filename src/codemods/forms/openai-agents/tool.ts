@@ -1,10 +1,11 @@
 import { descendantsOfKind } from "../../walk.js";
 // OpenAI Agents JS: tool({ name?, execute }) and agent.asTool(...).
-import { Node, SyntaxKind } from "ts-morph";
+import { Node, SyntaxKind, ts } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { eolOf, lineStartOf } from "../../../runtime/shared.js";
 import { calleeBinding, constString, findMember, unwrapExpr } from "../../nodes.js";
 import { frameworkOfSpec } from "../../modules.js";
+import { calleeBindingRaw } from "../../raw.js";
 import { manual, nameFrom, nameNodeOf, wrapProperty, type Site } from "../../wrap.js";
 import { reportFactoryCalls } from "../../factory-calls.js";
 import type { Run } from "../types.js";
@@ -13,9 +14,19 @@ import type { Run } from "../types.js";
 // while running the tool. Please try again. Error: ...", an invitation to retry.
 const RETURN = '{ onDeny: "return" }';
 
+/** `x.asTool(...)`, or `tool(...)` from OpenAI Agents: asked of the compiler node, before a wrapper. */
+function mayDefineAgentTool(ctx: FileCtx, call: ts.CallExpression): boolean {
+  const c = call.expression;
+  if (ts.isPropertyAccessExpression(c) && c.name.text === "asTool") return true;
+  const b = calleeBindingRaw(ctx, c);
+  return !!b && b.name === "tool" && frameworkOfSpec(b.spec) === "openai-agents";
+}
+
 /** `run`: for a tool named by a parameter of a project factory, its call sites are reported (factory-calls.ts). */
 export function gateOpenAiAgents(ctx: FileCtx, run?: Run): void {
-  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, (c) =>
+    mayDefineAgentTool(ctx, c as ts.CallExpression),
+  )) {
     const callee = call.getExpression();
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === "asTool") {
       gateAsTool(ctx, call);

@@ -3,16 +3,23 @@ import { descendantsOfKind } from "../../walk.js";
 // { type: "function", function: { name, function } } for runTools(); anthropic
 // betaZodTool / betaTool({ name, run }) for toolRunner(). A refusal is returned as the tool's
 // result (onDeny "return"), as for raw loops.
-import { Node, SyntaxKind } from "ts-morph";
+import { Node, SyntaxKind, ts } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { calleeBinding, findMember, unwrapExpr } from "../../nodes.js";
 import { frameworkOfSpec } from "../../modules.js";
+import { calleeBindingRaw } from "../../raw.js";
 import { manual, nameFrom, wrapProperty, type Site } from "../../wrap.js";
 
 const RETURN = '{ onDeny: "return" }';
 
+const RUNNER_BUILDERS = new Set(["zodFunction", "zodResponsesFunction", "betaZodTool", "betaTool"]);
+const propText = (n: ts.PropertyName) =>
+  ts.isIdentifier(n) || ts.isStringLiteral(n) ? n.text : n.getText();
+
 export function gateSdkRunners(ctx: FileCtx): void {
-  for (const n of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression)) {
+  for (const n of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, (c) =>
+    RUNNER_BUILDERS.has(calleeBindingRaw(ctx, (c as ts.CallExpression).expression)?.name ?? ""),
+  )) {
     const b = calleeBinding(ctx, n.getExpression());
     const fw = b ? frameworkOfSpec(b.spec) : null;
     let member: string | null = null;
@@ -31,7 +38,11 @@ export function gateSdkRunners(ctx: FileCtx): void {
   }
   if (!ctx.frameworks.has("openai")) return;
   // runTools: { type: "function", function: { name, parameters, function: fn } }
-  for (const obj of descendantsOfKind(ctx.sf, SyntaxKind.ObjectLiteralExpression)) {
+  for (const obj of descendantsOfKind(ctx.sf, SyntaxKind.ObjectLiteralExpression, (o) =>
+    (o as ts.ObjectLiteralExpression).properties.some(
+      (p) => p.name && propText(p.name) === "function",
+    ),
+  )) {
     const inner = obj.getProperty("function");
     const type = obj.getProperty("type");
     if (!inner || !type || !Node.isPropertyAssignment(inner) || !Node.isPropertyAssignment(type))
