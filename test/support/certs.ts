@@ -6,8 +6,11 @@ import path from "node:path";
 import "./reflect-metadata.js";
 import * as x509 from "@peculiar/x509";
 
-const crypto = webcrypto as unknown as Crypto;
-x509.cryptoProvider.set(crypto);
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+const crypto = webcrypto;
+// node's WebCrypto is the DOM Crypto the library wants, under node's own type names
+x509.cryptoProvider.set(crypto as never);
 
 const EC = { name: "ECDSA", namedCurve: "P-256" } as const;
 const SIGN = { name: "ECDSA", hash: "SHA-256" } as const;
