@@ -13,7 +13,7 @@ export function exposureWarning(host: string, auth: string | undefined): string 
   if (auth || loopback) return undefined;
   return (
     `warning: listening on ${host} without --api-key, --oauth-jwks or --tls-client-ca: anyone who can reach this port gets decisions. ` +
-    `Set --api-key (or GOVERNOR_SERVE_API_KEY), or use --host 127.0.0.1.`
+    `Set --api-key (or GOVERNOR_SERVE_API_KEY), --oauth-jwks or --tls-client-ca, or use --host 127.0.0.1.`
   );
 }
 

@@ -1,6 +1,6 @@
 // `governor serve`: a local enforce server. Loads the policy, listens, reloads the policy on change.
 import { createServer, type Server } from "node:http";
-import type { SecureContextOptions } from "node:tls";
+import type { SecureContextOptions, TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { answerClientError, createHandler, type ServerState, type Signer } from "./app.js";
 import { createLineLog } from "./line-log.js";
@@ -85,9 +85,11 @@ export async function startEnforceServer(opts: ServeOptions): Promise<RunningSer
   server.on("clientError", answerClientError);
   // A refused handshake never reaches the handler: say so, or a missing client certificate is silent.
   if (opts.tls)
-    server.on("tlsClientError", (err: NodeJS.ErrnoException) =>
+    // node drops a certificate that does not verify without an error of its own (ECONNRESET): the
+    // socket's authorizationError says why.
+    server.on("tlsClientError", (err: NodeJS.ErrnoException, socket: TLSSocket) =>
       log.write(
-        `${new Date().toISOString()} REJECTED TLS handshake (${err.code ?? err.name})` +
+        `${new Date().toISOString()} REJECTED TLS handshake (${socket.authorizationError ?? err.code ?? err.name})` +
           (opts.tls?.clientCa
             ? ": a client certificate signed by --tls-client-ca is required"
             : ""),

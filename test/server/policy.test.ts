@@ -237,10 +237,13 @@ describe("request validation (FastAPI 422 shape)", () => {
 describe("serve's startup warnings", () => {
   it("warns when listening beyond loopback without a key, and only then", () => {
     expect(exposureWarning("0.0.0.0", undefined)).toMatch(
-      /listening on 0\.0\.0\.0 without --api-key: .* Set --api-key \(or GOVERNOR_SERVE_API_KEY\), or use --host 127\.0\.0\.1/,
+      /listening on 0\.0\.0\.0 without --api-key, --oauth-jwks or --tls-client-ca: .* Set --api-key \(or GOVERNOR_SERVE_API_KEY\), --oauth-jwks or --tls-client-ca, or use --host 127\.0\.0\.1/,
     );
     expect(exposureWarning("::", undefined)).toMatch(/without --api-key/);
     expect(exposureWarning("0.0.0.0", "k")).toBeUndefined();
+    // what serve-action passes for OAuth or client certificates: authenticated, so no warning
+    expect(exposureWarning("0.0.0.0", "OAuth JWT (iss x, aud y)")).toBeUndefined();
+    expect(exposureWarning("0.0.0.0", "client certificate")).toBeUndefined();
     for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"])
       expect(exposureWarning(host, undefined)).toBeUndefined();
   });

@@ -128,7 +128,8 @@ describe("governor serve --oauth-jwks", () => {
     expect(line).toMatch(/ ALLOW .* sub=agent-7/);
   });
 
-  it("says it requires OAuth JWTs in its banner", () => {
+  it("says it requires OAuth JWTs in its banner", async () => {
+    await until(async () => fromFile.stderr().includes("enforce at"), "the banner");
     expect(fromFile.stderr()).toContain(
       `auth required (OAuth JWT (iss ${ISSUER}, aud ${AUDIENCE}))`,
     );
@@ -214,6 +215,19 @@ describe("governor serve --oauth-jwks", () => {
     const out = fromFile.stderr() + fromUrl.stderr();
     expect(sent.length).toBeGreaterThan(5);
     for (const t of sent) expect(out).not.toContain(t.split(".")[2] || t);
+  });
+
+  it("on a non-loopback host with OAuth, it does not warn about answering anyone", async () => {
+    const open = await serve(["--host", "0.0.0.0", ...oauthArgs(jwksFile)]);
+    try {
+      // startup warnings are written before serving: once a request's line is out, they are too
+      await enforce(open, undefined);
+      await until(async () => open.stderr().includes("REJECTED 401"), "a request's line");
+      expect(open.stderr()).toContain("auth required (OAuth JWT");
+      expect(open.stderr()).not.toContain("warning: listening");
+    } finally {
+      await open.stop();
+    }
   });
 
   it("answers 503 (no decision, not 401) when the JWKS URL cannot be reached", async () => {
