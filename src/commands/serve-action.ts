@@ -13,7 +13,7 @@ import { listenError } from "../cli-support/listen.js";
 import { onParentExit } from "../server/parent-watch.js";
 import { PolicyFileError } from "../server/policy-file.js";
 import { signDecision } from "../runtime/token.js";
-import { exposureWarning } from "./serve.js";
+import { exposureWarning, plainHttpJwksWarning } from "./serve.js";
 import { parseServeOptions } from "./serve-options.js";
 import type { ServeOptions } from "./serve-schema.js";
 import {
@@ -127,6 +127,8 @@ export async function runServe(options: ServeOptions, auth: ServeAuth = {}): Pro
   if (warning) process.stderr.write(warning + "\n");
   const exposed = exposureWarning(options.host, required);
   if (exposed) process.stderr.write(exposed + "\n");
+  const plainJwks = auth.oauth && plainHttpJwksWarning(auth.oauth.jwks);
+  if (plainJwks) process.stderr.write(plainJwks + "\n");
   // Gates refuse a signed decision valid for longer than GOVERNOR_DECISION_MAX_TTL_MS (default 300 000).
   if (key && options.tokenTtl > 300_000)
     process.stderr.write(

@@ -17,6 +17,23 @@ export function exposureWarning(host: string, auth: string | undefined): string 
   );
 }
 
+/**
+ * A JWKS fetched over plain HTTP from another machine can be swapped on the way, and then any token
+ * passes. Printed without user, password or query, where credentials hide.
+ */
+export function plainHttpJwksWarning(jwks: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(jwks);
+  } catch {
+    return undefined;
+  }
+  const loopback =
+    u.hostname === "localhost" || u.hostname === "[::1]" || u.hostname.startsWith("127.");
+  if (u.protocol !== "http:" || loopback) return undefined;
+  return `warning: --oauth-jwks ${u.origin}${u.pathname} is plain http://: whoever sits on the path can hand serve their own keys. Use an https:// URL.`;
+}
+
 export const serve = new Command("serve")
   .description(
     "Run a local enforce server (POST /api/v2/enforce, /api/v2/canonicalize, GET /health) from a policy file.",
