@@ -2,8 +2,7 @@
 // Per request: read the body, validate, canonicalize, walk precompiled rules, answer. No fs, no parsing of policy.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { TLSSocket } from "node:tls";
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { canonicalize } from "./canonicalize.js";
 import { evaluate } from "./evaluate.js";
@@ -18,6 +17,7 @@ import {
 } from "./request.js";
 import type { LineLog } from "./line-log.js";
 import type { JwtVerifier } from "./jwt.js";
+import { bearer, certSubject, digest, keyMatches } from "./caller.js";
 
 export type Signer = (
   body: unknown,
@@ -77,39 +77,6 @@ function rejection(status: number, path: string, why: string): string {
 
 const issuesText = (issues: ValidationIssue[]) =>
   issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ");
-
-const digest = (s: string) => createHash("sha256").update(s).digest();
-
-/**
- * `Authorization: Bearer <key>`, the scheme in any case (RFC 9110). Keys are compared as SHA-256 digests,
- * so the comparison takes the same time whatever the length or the first wrong byte.
- */
-function authorized(expected: Buffer | undefined, header: string | undefined): boolean {
-  if (!expected) return true;
-  const token = bearer(header);
-  return token !== undefined && timingSafeEqual(digest(token), expected);
-}
-
-function bearer(header: string | undefined): string | undefined {
-  const m = header ? /^bearer[ \t]+(.*?)[ \t]*$/is.exec(header) : null;
-  return m && m[1] !== "" ? m[1] : undefined;
-}
-
-// The client certificate's subject per TLS connection, read once: the log line says who asked.
-const certSubjects = new WeakMap<object, string>();
-function certSubject(req: IncomingMessage): string | undefined {
-  const socket = req.socket as Partial<TLSSocket>;
-  if (!socket.authorized || !socket.getPeerCertificate) return undefined;
-  let subject = certSubjects.get(socket);
-  if (subject === undefined) {
-    const s = socket.getPeerCertificate().subject ?? {};
-    subject = Object.entries(s)
-      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : v}`)
-      .join(",");
-    certSubjects.set(socket, subject);
-  }
-  return subject;
-}
 
 /** Name and message of an unexpected error, quoted and cut short: never its stack. */
 function describeError(err: unknown): string {
@@ -373,7 +340,7 @@ export function createHandler(
 
   /** The key check: true when it passes (or no key is set); a 401 (logged) when it fails. */
   function checkAuth(req: IncomingMessage, res: ServerResponse, path: string): boolean {
-    if (authorized(expectedAuth, req.headers.authorization)) return true;
+    if (keyMatches(expectedAuth, req.headers.authorization)) return true;
     const given = Boolean(req.headers.authorization);
     send(
       res,

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Agent, fetch } from "undici";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createTestPki, writePem, type TestPki } from "../support/certs.js";
 import { run, serve, tempPolicy, until, type Served } from "../cli/helpers.js";
 
@@ -141,6 +142,47 @@ describe("governor serve over HTTPS with client certificates", () => {
       expect((await enforce(own.url, agent())).body.decision).toBe("ALLOW");
     } finally {
       await Promise.all([plain.stop(), own.stop()]);
+    }
+  });
+});
+
+describe("governor serve with a client certificate and an OAuth JWT", () => {
+  it("needs both: the right certificate without a token gets 401, with one a decision", async () => {
+    const { privateKey, publicKey } = await generateKeyPair("ES256");
+    const dir = mkdtempSync(path.join(tmpdir(), "governor-serve-both-"));
+    const jwks = path.join(dir, "jwks.json");
+    writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k" }] }));
+    const both = await serve([
+      ...["--policy", policyFile, ...tlsArgs(), "--tls-client-ca", files.ca],
+      ...["--oauth-jwks", jwks, "--oauth-issuer", "https://idp.test/", "--oauth-audience", "gov"],
+    ]);
+    try {
+      const post = (headers: Record<string, string>) =>
+        fetch(`${both.url}/api/v2/enforce`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify(intent),
+          dispatcher: agent(pki.client),
+        });
+      expect((await post({})).status).toBe(401);
+      const jwt = await new SignJWT({ iss: "https://idp.test/", aud: "gov", sub: "svc-9" })
+        .setProtectedHeader({ alg: "ES256", kid: "k" })
+        .setExpirationTime("5m")
+        .sign(privateKey);
+      const ok = await post({ authorization: `Bearer ${jwt}` });
+      const body = (await ok.json()) as any;
+      expect(body.decision).toBe("ALLOW");
+      const id = body.metadata.request_id as string;
+      await until(async () => both.stderr().includes(id), "the decision line");
+      expect(
+        both
+          .stderr()
+          .split("\n")
+          .find((l) => l.includes(id)),
+      ).toMatch(/ sub=svc-9 client="CN=agent-1"$/);
+      expect(await refusal(both.url, agent())).toMatch(/^UND_ERR_SOCKET|CERTIFICATE_REQUIRED/);
+    } finally {
+      await both.stop();
     }
   });
 });
