@@ -177,8 +177,10 @@ describe("governor serve --oauth-jwks", () => {
   ];
   for (const [what, make, why] of refused)
     it(`refuses ${what} with 401 invalid_token and no decision`, async () => {
-      const r = await enforce(fromFile, await make());
+      const jwt = await make();
+      const r = await enforce(fromFile, jwt);
       expect(r.status).toBe(401);
+      expect(JSON.stringify(r.body) + r.challenge).not.toContain(jwt);
       expect(r.body.decision).toBeUndefined();
       expect(r.body.detail).toMatch(/^Invalid token: /);
       expect(r.body.detail).toMatch(why);
