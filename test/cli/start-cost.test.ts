@@ -65,7 +65,9 @@ const recorded = (file: string): string[] =>
     .map((m) => (m.startsWith("file:") ? fileURLToPath(m) : m));
 
 const heavy = (modules: string[]) =>
-  modules.filter((m) => /[\\/]node_modules[\\/](ts-morph|@ts-morph|typescript|zod)[\\/]/.test(m));
+  modules.filter((m) =>
+    /[\\/]node_modules[\\/](ts-morph|@ts-morph|typescript|zod|jose)[\\/]/.test(m),
+  );
 
 // What a help or version may load of governor's own code: the entry, the definitions, the leaves
 // they name. Each dist/ chunk says which sources it holds (`// src/...` before each one).
@@ -156,7 +158,7 @@ describe("governor --help, --version and <command> --help", () => {
 });
 
 describe("governor serve", () => {
-  it("listens and answers without loading ts-morph, typescript or zod", async () => {
+  it("listens and answers without loading ts-morph, typescript, zod or jose", async () => {
     const file = recordFile();
     const child = spawn(
       process.execPath,
@@ -223,6 +225,12 @@ describe("governor serve", () => {
       apiKeyFile: maybe(text),
       decisionKey: maybe(text),
       decisionKeyFile: maybe(text),
+      oauthJwks: maybe(text),
+      oauthIssuer: maybe(text),
+      oauthAudience: maybe(text),
+      tlsCert: maybe(text),
+      tlsKey: maybe(text),
+      tlsClientCa: maybe(text),
       debug: maybe(fc.boolean()),
     });
     fc.assert(

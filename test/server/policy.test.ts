@@ -6,7 +6,7 @@ import { canonicalize } from "../../src/server/canonicalize.js";
 import { evaluate } from "../../src/server/evaluate.js";
 import { nestedDeeperThan, validateIntentBody } from "../../src/server/request.js";
 import { normalizeTerm } from "../../src/server/vocabulary.js";
-import { exposureWarning } from "../../src/commands/serve.js";
+import { exposureWarning, plainHttpJwksWarning } from "../../src/commands/serve.js";
 import type { IntentBody } from "../../src/server/request.js";
 
 const fixture = path.resolve(import.meta.dirname, "../fixtures/policies/basic.yaml");
@@ -237,12 +237,31 @@ describe("request validation (FastAPI 422 shape)", () => {
 describe("serve's startup warnings", () => {
   it("warns when listening beyond loopback without a key, and only then", () => {
     expect(exposureWarning("0.0.0.0", undefined)).toMatch(
-      /listening on 0\.0\.0\.0 without --api-key: .* Set --api-key \(or GOVERNOR_SERVE_API_KEY\), or use --host 127\.0\.0\.1/,
+      /listening on 0\.0\.0\.0 without --api-key, --oauth-jwks or --tls-client-ca: .* Set --api-key \(or GOVERNOR_SERVE_API_KEY\), --oauth-jwks or --tls-client-ca, or use --host 127\.0\.0\.1/,
     );
     expect(exposureWarning("::", undefined)).toMatch(/without --api-key/);
     expect(exposureWarning("0.0.0.0", "k")).toBeUndefined();
+    // what serve-action passes for OAuth or client certificates: authenticated, so no warning
+    expect(exposureWarning("0.0.0.0", "OAuth JWT (iss x, aud y)")).toBeUndefined();
+    expect(exposureWarning("0.0.0.0", "client certificate")).toBeUndefined();
     for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"])
       expect(exposureWarning(host, undefined)).toBeUndefined();
+  });
+});
+
+describe("serve's JWKS warning", () => {
+  it("warns of a plain http:// JWKS off this machine, without its credentials or query", () => {
+    expect(plainHttpJwksWarning("http://user:pw@idp.example/jwks.json?k=secret")).toBe(
+      "warning: --oauth-jwks http://idp.example/jwks.json is plain http://: whoever sits on the path can hand serve their own keys. Use an https:// URL.",
+    );
+    for (const ok of [
+      "https://idp.example/jwks.json",
+      "http://127.0.0.1:9000/jwks.json",
+      "http://localhost/jwks.json",
+      "http://[::1]:8080/jwks.json",
+      "./jwks.json",
+    ])
+      expect(plainHttpJwksWarning(ok)).toBeUndefined();
   });
 });
 
