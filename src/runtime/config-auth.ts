@@ -242,7 +242,9 @@ export function resolveTls(
   }
   if ((cert.value === undefined) !== (key.value === undefined))
     problems.push(
-      `${cert.value === undefined ? key.name : cert.name} is set but ${cert.value === undefined ? cert.name : key.name} is not: a client certificate needs both`,
+      cert.value === undefined
+        ? `${key.name} is set but GOVERNOR_TLS_CERT (tls.cert) is not: a client certificate needs both`
+        : `${cert.name} is set but GOVERNOR_TLS_KEY (tls.key) is not: a client certificate needs both`,
     );
   const out: TlsConfig = {
     cert: pemSource(cert.value, cert.name, cwd, problems),
