@@ -2,7 +2,13 @@
 // everything it reads are not loaded for `governor serve --help`.
 import { existsSync } from "node:fs";
 import { CliError, debugOn, handleError, print, resolveKey } from "../cli-support/index.js";
-import { policyWarning, startEnforceServer, PolicyError } from "../server/index.js";
+import {
+  policyWarning,
+  startEnforceServer,
+  PolicyError,
+  type JwtVerifier,
+  type ServeTls,
+} from "../server/index.js";
 import { listenError } from "../cli-support/listen.js";
 import { onParentExit } from "../server/parent-watch.js";
 import { PolicyFileError } from "../server/policy-file.js";
@@ -10,6 +16,40 @@ import { signDecision } from "../runtime/token.js";
 import { exposureWarning } from "./serve.js";
 import { parseServeOptions } from "./serve-options.js";
 import type { ServeOptions } from "./serve-schema.js";
+import {
+  apiKeySource,
+  bothAuthError,
+  loadTls,
+  resolveOauth,
+  resolveTlsFiles,
+} from "./serve-auth.js";
+import type { JwtOptions } from "../server/jwt.js";
+
+/** What serve was told to require of callers, resolved from flags and GOVERNOR_SERVE_* variables. */
+export interface ServeAuth {
+  oauth?: JwtOptions;
+  tls?: ServeTls;
+}
+
+/** jose only now, and only for --oauth-jwks: a JWKS file is read and checked here, before listening. */
+async function jwtVerifier(oauth: JwtOptions): Promise<JwtVerifier> {
+  const { createJwtVerifier, JwksError } = await import("../server/jwt.js");
+  try {
+    return await createJwtVerifier(oauth);
+  } catch (err) {
+    if (err instanceof JwksError) throw new CliError("jwks_invalid", err.message, err.fix);
+    throw err;
+  }
+}
+
+/** The auth line of serve's banner, or undefined when callers are not authenticated. */
+function authText(options: ServeOptions, auth: ServeAuth): string | undefined {
+  const parts: string[] = [];
+  if (options.apiKey) parts.push("bearer key");
+  if (auth.oauth) parts.push(`OAuth JWT (iss ${auth.oauth.issuer}, aud ${auth.oauth.audience})`);
+  if (auth.tls?.clientCa) parts.push("client certificate");
+  return parts.length ? parts.join(" + ") : undefined;
+}
 
 const DEFAULT_POLICY_FILES = [
   "governor.policy.yaml",
@@ -28,9 +68,10 @@ function resolvePolicy(given: string | undefined): string {
   );
 }
 
-export async function runServe(options: ServeOptions): Promise<void> {
+export async function runServe(options: ServeOptions, auth: ServeAuth = {}): Promise<void> {
   const policyFile = resolvePolicy(options.policy);
   const key = options.decisionKey;
+  const verifyBearer = auth.oauth ? await jwtVerifier(auth.oauth) : undefined;
   let running;
   try {
     running = await startEnforceServer({
@@ -38,6 +79,8 @@ export async function runServe(options: ServeOptions): Promise<void> {
       port: options.port,
       policyFile,
       apiKey: options.apiKey,
+      verifyBearer,
+      tls: auth.tls,
       watch: options.watch,
       sign: key
         ? (body, decision, requestId) =>
@@ -74,14 +117,15 @@ export async function runServe(options: ServeOptions): Promise<void> {
   // The first stdout line is a contract: scripts read the URL from it.
   print(`listening on ${running.url}`);
   const p = running.state.policy;
+  const required = authText(options, auth);
   process.stderr.write(
     `governor serve: policy ${policyFile} (${p.rules.length} rule(s), default ${p.default}); ` +
-      `auth ${options.apiKey ? "required (bearer key)" : "off"}; signed decisions ${key ? "on" : "off"}; ` +
+      `auth ${required ? `required (${required})` : "off"}; signed decisions ${key ? "on" : "off"}; ` +
       `enforce at ${running.url}/api/v2/enforce; Ctrl-C to stop\n`,
   );
   const warning = policyWarning(p);
   if (warning) process.stderr.write(warning + "\n");
-  const exposed = exposureWarning(options.host, options.apiKey);
+  const exposed = exposureWarning(options.host, required);
   if (exposed) process.stderr.write(exposed + "\n");
   // Gates refuse a signed decision valid for longer than GOVERNOR_DECISION_MAX_TTL_MS (default 300 000).
   if (key && options.tokenTtl > 300_000)
@@ -95,19 +139,32 @@ export async function serveAction(opts: Record<string, unknown>): Promise<void> 
   try {
     const parsed = await parseServeOptions(opts);
     const env = process.env;
-    await runServe({
-      ...parsed,
-      apiKey: resolveKey(
-        { flag: "--api-key", env: "GOVERNOR_SERVE_API_KEY" },
-        { value: parsed.apiKey, file: parsed.apiKeyFile },
-        { env },
-      ),
-      decisionKey: resolveKey(
-        { flag: "--decision-key", env: "GOVERNOR_DECISION_KEY" },
-        { value: parsed.decisionKey, file: parsed.decisionKeyFile },
-        { env },
-      ),
-    });
+    // Usage errors first, before any file is read.
+    const oauth = resolveOauth(parsed, env);
+    const tlsFiles = resolveTlsFiles(parsed, env);
+    const apiKey = resolveKey(
+      { flag: "--api-key", env: "GOVERNOR_SERVE_API_KEY" },
+      { value: parsed.apiKey, file: parsed.apiKeyFile },
+      { env },
+    );
+    if (apiKey && oauth)
+      throw bothAuthError(
+        apiKeySource(parsed, env),
+        parsed.oauthJwks ? "--oauth-jwks" : "GOVERNOR_SERVE_OAUTH_JWKS",
+      );
+    const tls = tlsFiles && (await loadTls(tlsFiles));
+    await runServe(
+      {
+        ...parsed,
+        apiKey,
+        decisionKey: resolveKey(
+          { flag: "--decision-key", env: "GOVERNOR_DECISION_KEY" },
+          { value: parsed.decisionKey, file: parsed.decisionKeyFile },
+          { env },
+        ),
+      },
+      { oauth, tls },
+    );
   } catch (err) {
     handleError(err, { command: "serve" });
   }

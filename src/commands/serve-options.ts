@@ -3,7 +3,19 @@
 // every refusal still carries zod's message.
 import type { ServeOptions } from "./serve-schema.js";
 
-const KEYS = ["policy", "apiKey", "apiKeyFile", "decisionKey", "decisionKeyFile"] as const;
+const KEYS = [
+  "policy",
+  "apiKey",
+  "apiKeyFile",
+  "decisionKey",
+  "decisionKeyFile",
+  "oauthJwks",
+  "oauthIssuer",
+  "oauthAudience",
+  "tlsCert",
+  "tlsKey",
+  "tlsClientCa",
+] as const;
 
 /** A string of at most 15 digits as its number (what z.coerce.number gives), else undefined. */
 function digits(v: unknown): number | undefined {

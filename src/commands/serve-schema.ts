@@ -14,6 +14,12 @@ export const serveOptionsSchema = z.object({
   apiKeyFile: z.string().min(1).optional(),
   decisionKey: z.string().min(1).optional(),
   decisionKeyFile: z.string().min(1).optional(),
+  oauthJwks: z.string().min(1).optional(),
+  oauthIssuer: z.string().min(1).optional(),
+  oauthAudience: z.string().min(1).optional(),
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  tlsClientCa: z.string().min(1).optional(),
   tokenTtl: z.coerce
     .number({ error: "expected a number" })
     .int()

@@ -4,12 +4,15 @@ import { usageExit } from "../cli-support/usage-exit.js";
 // Only the definition: `governor serve --help` loads commander and this; the action loads the rest.
 export type { ServeOptions } from "./serve-schema.js";
 
-/** Reachable from other machines and no key asked: say so, since the server answers anyone. */
-export function exposureWarning(host: string, apiKey: string | undefined): string | undefined {
+/**
+ * Reachable from other machines and no caller authenticated (no key, no OAuth JWT, no client
+ * certificate): say so, since the server answers anyone. `auth` is what serve requires, if anything.
+ */
+export function exposureWarning(host: string, auth: string | undefined): string | undefined {
   const loopback = host === "localhost" || host === "::1" || host.startsWith("127.");
-  if (apiKey || loopback) return undefined;
+  if (auth || loopback) return undefined;
   return (
-    `warning: listening on ${host} without --api-key: anyone who can reach this port gets decisions. ` +
+    `warning: listening on ${host} without --api-key, --oauth-jwks or --tls-client-ca: anyone who can reach this port gets decisions. ` +
     `Set --api-key (or GOVERNOR_SERVE_API_KEY), or use --host 127.0.0.1.`
   );
 }
@@ -32,10 +35,25 @@ export const serve = new Command("serve")
   )
   .option("--decision-key <key>", "the same with the key itself (visible to other users in `ps`)")
   .option("--token-ttl <ms>", "how long a signed decision stays valid", "60000")
+  .option(
+    "--oauth-jwks <url-or-file>",
+    "require Authorization: Bearer <JWT> signed by a key in this JWKS (env GOVERNOR_SERVE_OAUTH_JWKS); needs --oauth-issuer and --oauth-audience",
+  )
+  .option("--oauth-issuer <iss>", "the iss a JWT must carry (env GOVERNOR_SERVE_OAUTH_ISSUER)")
+  .option("--oauth-audience <aud>", "the aud a JWT must carry (env GOVERNOR_SERVE_OAUTH_AUDIENCE)")
+  .option(
+    "--tls-cert <file>",
+    "serve HTTPS with this PEM certificate (env GOVERNOR_SERVE_TLS_CERT)",
+  )
+  .option("--tls-key <file>", "the certificate's PEM private key (env GOVERNOR_SERVE_TLS_KEY)")
+  .option(
+    "--tls-client-ca <file>",
+    "require a client certificate signed by this PEM CA (env GOVERNOR_SERVE_TLS_CLIENT_CA)",
+  )
   .option("--no-watch", "do not reload the policy file when it changes")
   .addHelpText(
     "after",
-    "\nThe first line on stdout is `listening on http://HOST:PORT`. One line per decision goes to stderr.",
+    "\nThe first line on stdout is `listening on http://HOST:PORT` (https:// with --tls-cert). One line per decision goes to stderr.",
   )
   .option("--debug", "print stack traces on errors (sets GOVERNOR_DEBUG=1)")
   .showHelpAfterError("fix: run `governor serve --help` for usage.")

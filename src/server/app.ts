@@ -2,6 +2,7 @@
 // Per request: read the body, validate, canonicalize, walk precompiled rules, answer. No fs, no parsing of policy.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { canonicalize } from "./canonicalize.js";
@@ -16,6 +17,7 @@ import {
   type ValidationIssue,
 } from "./request.js";
 import type { LineLog } from "./line-log.js";
+import type { JwtVerifier } from "./jwt.js";
 
 export type Signer = (
   body: unknown,
@@ -26,6 +28,8 @@ export type Signer = (
 export interface ServerState {
   policy: Policy;
   apiKey?: string;
+  /** Bearer JWTs instead of a key (`--oauth-jwks`): never both. */
+  verifyBearer?: JwtVerifier;
   sign?: Signer;
   log: LineLog;
 }
@@ -82,9 +86,29 @@ const digest = (s: string) => createHash("sha256").update(s).digest();
  */
 function authorized(expected: Buffer | undefined, header: string | undefined): boolean {
   if (!expected) return true;
-  if (!header) return false;
-  const m = /^bearer[ \t]+(.*?)[ \t]*$/is.exec(header);
-  return m !== null && m[1] !== "" && timingSafeEqual(digest(m[1]), expected);
+  const token = bearer(header);
+  return token !== undefined && timingSafeEqual(digest(token), expected);
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = header ? /^bearer[ \t]+(.*?)[ \t]*$/is.exec(header) : null;
+  return m && m[1] !== "" ? m[1] : undefined;
+}
+
+// The client certificate's subject per TLS connection, read once: the log line says who asked.
+const certSubjects = new WeakMap<object, string>();
+function certSubject(req: IncomingMessage): string | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (!socket.authorized || !socket.getPeerCertificate) return undefined;
+  let subject = certSubjects.get(socket);
+  if (subject === undefined) {
+    const s = socket.getPeerCertificate().subject ?? {};
+    subject = Object.entries(s)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : v}`)
+      .join(",");
+    certSubjects.set(socket, subject);
+  }
+  return subject;
 }
 
 /** Name and message of an unexpected error, quoted and cut short: never its stack. */
@@ -126,6 +150,8 @@ export function createHandler(
   state: ServerState,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const expectedAuth = state.apiKey ? digest(state.apiKey) : undefined;
+  /** The JWT's `sub` of each request that carried one, for its log line. */
+  const subjects = new WeakMap<IncomingMessage, string>();
 
   /** Whatever went wrong inside, the client gets an answer and the server keeps serving. */
   function failed(res: ServerResponse, path: string, err: unknown): void {
@@ -209,8 +235,16 @@ export function createHandler(
     state.log.write(
       `${new Date().toISOString()} ${decision} action=${logValue(intent.action)} resource=${logValue(intent.resource.type)}` +
         `${intent.resource.name ? "/" + logValue(intent.resource.name) : ""} actor=${intent.actor.id ? logValue(intent.actor.id) : "-"}` +
-        ` rule=${verdict.rule ? logValue(verdict.rule.id) : "(default)"} request_id=${requestId}`,
+        ` rule=${verdict.rule ? logValue(verdict.rule.id) : "(default)"} request_id=${requestId}` +
+        who(req),
     );
+  }
+
+  /** Who asked, as far as the server knows: a JWT's subject, a client certificate's subject. */
+  function who(req: IncomingMessage): string {
+    const sub = subjects.get(req);
+    const cert = certSubject(req);
+    return (sub ? ` sub=${logValue(sub)}` : "") + (cert ? ` client=${logValue(cert)}` : "");
   }
 
   function canonicalizeOnly(
@@ -246,11 +280,12 @@ export function createHandler(
     req.resume();
     if (req.method !== "GET" && req.method !== "HEAD")
       return send(res, 405, { detail: "Method Not Allowed" }, { allow: "GET, HEAD" });
-    if (!checkAuth(req, res, path)) return;
-    const p = state.policy;
-    send(res, 200, {
-      default: p.default,
-      rules: p.rules.map((r) => ({ id: r.id, effect: r.effect, when: r.when })),
+    authenticate(req, res, path, () => {
+      const p = state.policy;
+      send(res, 200, {
+        default: p.default,
+        rules: p.rules.map((r) => ({ id: r.id, effect: r.effect, when: r.when })),
+      });
     });
   }
 
@@ -270,7 +305,73 @@ export function createHandler(
     return true;
   }
 
-  /** The bearer check of every answer that reveals policy; a 401 (logged) when it fails. */
+  /**
+   * The bearer check of every answer that reveals policy, then `next`; a 401 (logged) when it fails.
+   * A key is checked at once; a JWT asynchronously (a remote key set may need fetching).
+   */
+  function authenticate(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    next: () => void,
+  ): void {
+    const verify = state.verifyBearer;
+    if (!verify) {
+      if (checkAuth(req, res, path)) next();
+      else req.resume();
+      return;
+    }
+    const token = bearer(req.headers.authorization);
+    if (token === undefined) {
+      refuseJwt(req, res, path, 401, undefined);
+      return;
+    }
+    verify(token).then(
+      (result) => {
+        try {
+          if (!result.ok) return refuseJwt(req, res, path, result.status, result.why);
+          if (result.subject) subjects.set(req, result.subject);
+          next();
+        } catch (err) {
+          failed(res, path, err);
+        }
+      },
+      (err) => failed(res, path, err),
+    );
+  }
+
+  /** No decision for a request without a usable JWT: 401 (or 503 when the key set is unreachable). */
+  function refuseJwt(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    status: 401 | 503,
+    why: string | undefined,
+  ): void {
+    req.resume();
+    if (status === 503) {
+      send(res, 503, { detail: `Cannot verify the bearer token now: ${why}` });
+      state.log.write(rejection(503, path, `bearer JWT not checked: ${why}`));
+      return;
+    }
+    // RFC 6750: no error code when no credentials came, invalid_token when they did not verify.
+    const challenge = why ? `Bearer error="invalid_token", error_description="${why}"` : `Bearer`;
+    send(
+      res,
+      401,
+      {
+        detail: why
+          ? `Invalid token: ${why}`
+          : "Not authenticated: send Authorization: Bearer <JWT>",
+      },
+      { "www-authenticate": challenge },
+    );
+    state.log.write(
+      rejection(401, path, why ? `bearer JWT refused (${why})` : "no Authorization: Bearer header"),
+    );
+  }
+
+  /** The key check: true when it passes (or no key is set); a 401 (logged) when it fails. */
   function checkAuth(req: IncomingMessage, res: ServerResponse, path: string): boolean {
     if (authorized(expectedAuth, req.headers.authorization)) return true;
     const given = Boolean(req.headers.authorization);
@@ -313,27 +414,25 @@ export function createHandler(
       req.resume();
       return;
     }
-    if (!checkAuth(req, res, path)) {
-      req.resume();
-      return;
-    }
-    readBody(req, (err, text) => {
-      // Called from a stream event: a throw here would not reach handle's catch.
-      try {
-        if (err === 413) {
-          send(
-            res,
-            413,
-            { detail: `Request body too large (over ${MAX_BODY} bytes)` },
-            { connection: "close" },
-          );
-          state.log.write(rejection(413, path, `body over ${MAX_BODY} bytes`));
-        } else if (err) send(res, 400, { detail: "Could not read the request body" });
-        else answer(req, res, path, text);
-      } catch (thrown) {
-        failed(res, path, thrown);
-      }
-    });
+    authenticate(req, res, path, () =>
+      readBody(req, (err, text) => {
+        // Called from a stream event: a throw here would not reach handle's catch.
+        try {
+          if (err === 413) {
+            send(
+              res,
+              413,
+              { detail: `Request body too large (over ${MAX_BODY} bytes)` },
+              { connection: "close" },
+            );
+            state.log.write(rejection(413, path, `body over ${MAX_BODY} bytes`));
+          } else if (err) send(res, 400, { detail: "Could not read the request body" });
+          else answer(req, res, path, text);
+        } catch (thrown) {
+          failed(res, path, thrown);
+        }
+      }),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 // `governor serve`: a local enforce server. Loads the policy, listens, reloads the policy on change.
 import { createServer, type Server } from "node:http";
+import type { SecureContextOptions } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { answerClientError, createHandler, type ServerState, type Signer } from "./app.js";
 import { createLineLog } from "./line-log.js";
@@ -8,6 +9,7 @@ import { watchPolicy } from "./watch.js";
 
 export { parsePolicy, PolicyError, type Policy } from "./policy.js";
 export { createHandler, type ServerState, type Signer } from "./app.js";
+export type { JwtVerifier } from "./jwt.js";
 
 /** A policy that validates but probably does not do what its author meant. */
 export function policyWarning(p: {
@@ -25,9 +27,34 @@ export interface ServeOptions {
   port: number;
   policyFile: string;
   apiKey?: string;
+  /** Verify `Authorization: Bearer <JWT>` with this instead of a key (src/server/jwt.ts). */
+  verifyBearer?: ServerState["verifyBearer"];
+  /** HTTPS with this certificate and key (PEM); with `clientCa`, a client certificate it signed is required. */
+  tls?: ServeTls;
   sign?: Signer;
   watch?: boolean;
   stderr?: { write(s: string): unknown };
+}
+
+export interface ServeTls {
+  cert: string;
+  key: string;
+  clientCa?: string;
+}
+
+/** node:https options for `tls`: a client CA means no connection without a certificate it signed. */
+export function httpsOptions(tls: ServeTls): SecureContextOptions & {
+  requestCert: boolean;
+  rejectUnauthorized: boolean;
+} {
+  const required = tls.clientCa !== undefined;
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.clientCa,
+    requestCert: required,
+    rejectUnauthorized: required,
+  };
 }
 
 export interface RunningServer {
@@ -44,11 +71,28 @@ export async function startEnforceServer(opts: ServeOptions): Promise<RunningSer
   const state: ServerState = {
     policy: compilePolicy(text, opts.policyFile),
     apiKey: opts.apiKey,
+    verifyBearer: opts.verifyBearer,
     sign: opts.sign,
     log,
   };
-  const server = createServer({ keepAliveTimeout: 65_000 }, createHandler(state));
+  // node:https only when asked: a plain serve does not load the TLS layer.
+  const server: Server = opts.tls
+    ? (await import("node:https")).createServer(
+        { ...httpsOptions(opts.tls), keepAliveTimeout: 65_000 },
+        createHandler(state),
+      )
+    : createServer({ keepAliveTimeout: 65_000 }, createHandler(state));
   server.on("clientError", answerClientError);
+  // A refused handshake never reaches the handler: say so, or a missing client certificate is silent.
+  if (opts.tls)
+    server.on("tlsClientError", (err: NodeJS.ErrnoException) =>
+      log.write(
+        `${new Date().toISOString()} REJECTED TLS handshake (${err.code ?? err.name})` +
+          (opts.tls?.clientCa
+            ? ": a client certificate signed by --tls-client-ca is required"
+            : ""),
+      ),
+    );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
@@ -75,7 +119,7 @@ export async function startEnforceServer(opts: ServeOptions): Promise<RunningSer
         });
   return {
     server,
-    url: `http://${host}:${addr.port}`,
+    url: `${opts.tls ? "https" : "http"}://${host}:${addr.port}`,
     state,
     // Stop taking connections, let requests in flight get their answer, drop idle keep-alive sockets;
     // whatever is still open after graceMs is cut.

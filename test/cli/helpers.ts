@@ -93,7 +93,7 @@ export function serve(
     proc.on("close", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
     proc.stdout!.setEncoding("utf8").on("data", (d) => {
       stdout += d;
-      const m = /^listening on (http:\/\/\S+)\n/.exec(stdout);
+      const m = /^listening on (https?:\/\/\S+)\n/.exec(stdout);
       if (!m) return;
       resolve({
         url: m[1],
