@@ -36,6 +36,9 @@ export interface TokenServer {
   expiresIn: number | null;
   /** While set, every token request gets this status and an OAuth error body. */
   failWith: number | undefined;
+  /** The next this many tokens are already expired inside (their JWT `exp` is past) while
+   *  expires_in promises an hour: stale tokens, which a resource server refuses with a 401. */
+  staleNext: number;
   /** A careless server: its error answers quote the credentials it was sent (for redaction tests). */
   echo: boolean;
   /** Held until this promise resolves (a slow endpoint; the test decides when it answers). */
@@ -107,7 +110,11 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
         ...(state.echo && { error_description: `unknown client: ${req.headers.authorization} ${raw}` }),
       });
     const now = Math.floor(Date.now() / 1000);
-    const life = state.expiresIn ?? 3600;
+    let life = state.expiresIn ?? 3600;
+    if (state.staleNext > 0) {
+      state.staleNext--;
+      life = -60;
+    }
     const token = await new SignJWT({ scope: params.scope ?? "" })
       .setProtectedHeader({ alg: "ES256", kid: "test-key", typ: "at+jwt" })
       .setIssuer(state.issuer)
@@ -166,6 +173,7 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
     expiresIn: opts.expiresIn === undefined ? 3600 : opts.expiresIn,
     failWith: undefined,
     echo: false,
+    staleNext: 0,
     hold: undefined,
     async verify(token) {
       try {
