@@ -56,7 +56,7 @@ describe("OAuth against governor serve --oauth-jwks", () => {
     });
     let runs = 0;
     const tools = Array.from({ length: 200 }, (_, i) =>
-      governor.gate(`lookup_${i}`, async () => ++runs),
+      governor.gate(`lookup_${i}`, async (_: { id: number }) => ++runs),
     );
     await Promise.all(tools.map((t) => t({ id: 1 })));
     expect(runs).toBe(200);
@@ -68,7 +68,7 @@ describe("OAuth against governor serve --oauth-jwks", () => {
     ts.staleNext = 1;
     const { governor } = makeGovernor({ enforceUrl: served.url, oauth: oauth() });
     let runs = 0;
-    await governor.gate("lookup_orders", async () => ++runs)({ id: 1 });
+    await governor.gate("lookup_orders", async (_: { id: number }) => ++runs)({ id: 1 });
     expect(runs).toBe(1);
     expect(ts.requests.length - before).toBe(2);
   });
