@@ -21,7 +21,12 @@ export async function checkOAuth(
   if (!o) return skip("enforce.oauth", "no OAuth client credentials (GOVERNOR_OAUTH_*) configured");
   const url = safeUrl(o.tokenUrl);
   const undici = await import("undici");
-  const tokens = new OAuthTokens(o, timeoutMs, () => undici, () => undefined);
+  const tokens = new OAuthTokens(
+    o,
+    timeoutMs,
+    () => undici,
+    () => undefined,
+  );
   const scrub = makeRedactor([o.clientSecret]);
   let expiresAt: number | undefined;
   try {
@@ -151,7 +156,9 @@ export async function checkServerCert(
       });
       const timer = setTimeout(() => {
         s.destroy();
-        reject(Object.assign(new Error(`no handshake within ${timeoutMs} ms`), { code: "ETIMEDOUT" }));
+        reject(
+          Object.assign(new Error(`no handshake within ${timeoutMs} ms`), { code: "ETIMEDOUT" }),
+        );
       }, timeoutMs);
       s.once("secureConnect", () => {
         clearTimeout(timer);

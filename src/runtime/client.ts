@@ -131,7 +131,8 @@ export class EnforceClient {
     const o = cfg.oauth;
     // The client secret, and the Basic header it is sent in (RFC 6749 form-encodes both parts).
     const form = (v: string) => encodeURIComponent(v).replace(/%20/g, "+");
-    const basic = o && Buffer.from(`${form(o.clientId)}:${form(o.clientSecret)}`).toString("base64");
+    const basic =
+      o && Buffer.from(`${form(o.clientId)}:${form(o.clientSecret)}`).toString("base64");
     this.secrets = {
       strong: [
         cfg.apiKey,
@@ -159,10 +160,7 @@ export class EnforceClient {
   /** A new token: the redactor hides it (and the one before, which a slow answer may still echo). */
   private tokenSeen(token: string): void {
     if (token === this.lastToken) return;
-    this.scrub = makeRedactor(
-      [...this.secrets.strong, token, this.lastToken],
-      this.secrets.exact,
-    );
+    this.scrub = makeRedactor([...this.secrets.strong, token, this.lastToken], this.secrets.exact);
     this.lastToken = token;
   }
 
@@ -198,8 +196,7 @@ export class EnforceClient {
    *  old one closes gently (its sockets, and TLS session resumption, would keep the old identity);
    *  requests already on it finish there. */
   private poolNow(tool: string | undefined): Pool {
-    if (this.closed)
-      throw new GovernorUnavailableError("This governor was closed.", { tool });
+    if (this.closed) throw new GovernorUnavailableError("This governor was closed.", { tool });
     if (!this.identity) return (this.pool ??= this.newPool(undefined));
     let files: TlsFiles | undefined;
     try {

@@ -65,7 +65,11 @@ export class TlsIdentity {
       name: `GOVERNOR_IDENTITY_DIR (${f})`,
       file: path.join(dir, f),
     });
-    return { cert: src(names.cert), key: src(names.key), ca: has(names.ca) ? src(names.ca) : undefined };
+    return {
+      cert: src(names.cert),
+      key: src(names.key),
+      ca: has(names.ca) ? src(names.ca) : undefined,
+    };
   }
 
   /** New PEMs when the identity changed and the new one is whole; undefined when nothing changed,

@@ -81,7 +81,9 @@ describe("governor doctor: OAuth and mTLS", { timeout: 180_000 }, () => {
     expect(c["enforce.client-cert"].message).toMatch(/CN=agent-1, (29|30) days left/);
     expect(c["enforce.client-cert"].details.days_left).toBeGreaterThanOrEqual(29);
     expect(c["enforce.server-cert"].status, c["enforce.server-cert"].message).toBe("pass");
-    expect(c["enforce.server-cert"].message).toMatch(/CN=localhost\) is trusted by the configured CA/);
+    expect(c["enforce.server-cert"].message).toMatch(
+      /CN=localhost\) is trusted by the configured CA/,
+    );
     // The live checks went through OAuth and mTLS too.
     expect(c["enforce.reachable"].status).toBe("pass");
     expect(c["enforce.contract"].status, c["enforce.contract"].message).toBe("pass");

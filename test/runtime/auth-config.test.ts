@@ -35,12 +35,16 @@ describe("OAuth config", () => {
         apiKey: "key-123456789",
         oauth: { tokenUrl: oauthEnv.GOVERNOR_OAUTH_TOKEN_URL, clientId: "a", clientSecret: SECRET },
       }),
-    ).toMatch(/the apiKey option and OAuth client credentials \(oauth.tokenUrl, oauth.clientId, oauth.clientSecret\)/);
+    ).toMatch(
+      /the apiKey option and OAuth client credentials \(oauth.tokenUrl, oauth.clientId, oauth.clientSecret\)/,
+    );
   });
 
   it("a missing client id or secret is named", () => {
     const { GOVERNOR_OAUTH_CLIENT_ID: _id, ...noId } = oauthEnv;
-    expect(problem({ env: noId })).toMatch(/GOVERNOR_OAUTH_CLIENT_ID \(oauth.clientId\) is not set/);
+    expect(problem({ env: noId })).toMatch(
+      /GOVERNOR_OAUTH_CLIENT_ID \(oauth.clientId\) is not set/,
+    );
     const { GOVERNOR_OAUTH_CLIENT_SECRET: _s, ...noSecret } = oauthEnv;
     expect(problem({ env: noSecret })).toMatch(
       /GOVERNOR_OAUTH_CLIENT_SECRET or GOVERNOR_OAUTH_CLIENT_SECRET_FILE \(oauth.clientSecret\) is not set/,
@@ -54,9 +58,9 @@ describe("OAuth config", () => {
     expect(
       problem({ env: { ...oauthEnv, GOVERNOR_OAUTH_TOKEN_URL: "http://idp.example.com/token" } }),
     ).toMatch(/GOVERNOR_OAUTH_TOKEN_URL must be https .*loopback/);
-    expect(problem({ env: { ...oauthEnv, GOVERNOR_OAUTH_AUTH_METHOD: "private_key_jwt" } })).toMatch(
-      /GOVERNOR_OAUTH_AUTH_METHOD must be "client_secret_basic" or "client_secret_post"/,
-    );
+    expect(
+      problem({ env: { ...oauthEnv, GOVERNOR_OAUTH_AUTH_METHOD: "private_key_jwt" } }),
+    ).toMatch(/GOVERNOR_OAUTH_AUTH_METHOD must be "client_secret_basic" or "client_secret_post"/);
     expect(problem({ env: { GOVERNOR_OAUTH_SCOPE: "x" } })).toMatch(
       /GOVERNOR_OAUTH_SCOPE is set but GOVERNOR_OAUTH_TOKEN_URL/,
     );

@@ -111,7 +111,11 @@ describe("mTLS to enforce", () => {
 
   it("replacing the files switches identity at the next check, without a restart, both ways", async () => {
     const dir = tmp();
-    swap(dir, { "ca.pem": pki.ca.cert, "cert.pem": pki.wrongClient.cert, "key.pem": pki.wrongClient.key });
+    swap(dir, {
+      "ca.pem": pki.ca.cert,
+      "cert.pem": pki.wrongClient.cert,
+      "key.pem": pki.wrongClient.key,
+    });
     const g = makeGovernor({
       enforceUrl: url,
       tls: { identityDir: dir, recheckMs: 0 },

@@ -236,15 +236,19 @@ describe("OAuth2 client credentials", () => {
       await g.close();
     `;
     // Not spawnSync: the servers answering it run on this event loop.
-    const child = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
-      env: {
-        PATH: process.env.PATH,
-        GOVERNOR_ENFORCE_URL: echo.url,
-        GOVERNOR_OAUTH_TOKEN_URL: oauth.tokenUrl,
-        GOVERNOR_OAUTH_CLIENT_ID: oauth.clientId,
-        GOVERNOR_OAUTH_CLIENT_SECRET: oauth.clientSecret,
+    const child = await promisify(execFile)(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      {
+        env: {
+          PATH: process.env.PATH,
+          GOVERNOR_ENFORCE_URL: echo.url,
+          GOVERNOR_OAUTH_TOKEN_URL: oauth.tokenUrl,
+          GOVERNOR_OAUTH_CLIENT_ID: oauth.clientId,
+          GOVERNOR_OAUTH_CLIENT_SECRET: oauth.clientSecret,
+        },
       },
-    });
+    );
     const basic = Buffer.from(`agent-client:${oauth.clientSecret}`).toString("base64");
     const text = [child.stderr, child.stdout, readFileSync(auditFile, "utf8")].join("\n");
     // It did get tokens, was refused, and said so on stderr and in the audit log.

@@ -136,7 +136,11 @@ describe("mTLS against governor serve --tls-client-ca", () => {
         renameSync(path.join(dir, `.${name}`), path.join(dir, name));
       }
     };
-    put({ "ca.pem": pki.ca.cert, "cert.pem": pki.wrongClient.cert, "key.pem": pki.wrongClient.key });
+    put({
+      "ca.pem": pki.ca.cert,
+      "cert.pem": pki.wrongClient.cert,
+      "key.pem": pki.wrongClient.key,
+    });
     const { governor } = makeGovernor({
       enforceUrl: served.url,
       env: { GOVERNOR_IDENTITY_DIR: dir },
@@ -149,7 +153,10 @@ describe("mTLS against governor serve --tls-client-ca", () => {
     put({ "cert.pem": pki.client.cert, "key.pem": pki.client.key });
     expect(await tool()).toBe(1);
     // serve's decision line names the client certificate that asked
-    await until(async () => /lookup_rotated.*agent-1|agent-1.*lookup_rotated/.test(served.stderr()), "the decision line");
+    await until(
+      async () => /lookup_rotated.*agent-1|agent-1.*lookup_rotated/.test(served.stderr()),
+      "the decision line",
+    );
     put({ "cert.pem": pki.wrongClient.cert, "key.pem": pki.wrongClient.key });
     expect(await rejection(tool())).toBeInstanceOf(GovernorUnavailableError);
     expect(runs).toBe(1);

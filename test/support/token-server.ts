@@ -87,7 +87,8 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, raw: string) => {
     if (req.method === "GET" && req.url === "/jwks.json") return send(res, 200, jwks);
-    if (req.method !== "POST" || req.url !== "/token") return send(res, 404, { error: "not_found" });
+    if (req.method !== "POST" || req.url !== "/token")
+      return send(res, 404, { error: "not_found" });
     const params = Object.fromEntries(new URLSearchParams(raw));
     state.requests.push({ params, authorization: req.headers.authorization });
     if (state.hold) await state.hold;
@@ -107,7 +108,9 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
     if (!given || otherUsed || given.id !== clientId || given.secret !== clientSecret)
       return send(res, 401, {
         error: "invalid_client",
-        ...(state.echo && { error_description: `unknown client: ${req.headers.authorization} ${raw}` }),
+        ...(state.echo && {
+          error_description: `unknown client: ${req.headers.authorization} ${raw}`,
+        }),
       });
     const now = Math.floor(Date.now() / 1000);
     let life = state.expiresIn ?? 3600;
