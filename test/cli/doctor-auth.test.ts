@@ -100,8 +100,8 @@ describe("governor doctor: OAuth and mTLS", { timeout: 180_000 }, () => {
       notBefore: new Date(Date.now() - 10 * DAY),
       notAfter: new Date(Date.now() - DAY),
     });
-    const s = writePem(path.join(dir, "soon"), soon);
-    const g = writePem(path.join(dir, "gone"), gone);
+    const s = writePem(path.join(dir, "soon"), { ...soon });
+    const g = writePem(path.join(dir, "gone"), { ...gone });
     const [a, b] = await Promise.all([
       doctor({ GOVERNOR_TLS_CERT: s.cert, GOVERNOR_TLS_KEY: s.key }),
       doctor({ GOVERNOR_TLS_CERT: g.cert, GOVERNOR_TLS_KEY: g.key }),

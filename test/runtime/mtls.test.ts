@@ -9,7 +9,10 @@ import type { TLSSocket } from "node:tls";
 import path from "node:path";
 import { GovernorUnavailableError } from "../../src/runtime/index.js";
 import { createClientCert, createTestPki, type CertPair, type TestPki } from "../support/certs.js";
-import { closeAll, makeGovernor, rejection, tmp } from "./helpers.js";
+import { closeAll, makeGovernor as make, rejection, tmp } from "./helpers.js";
+
+// A deadline that is a net for a loaded machine, not a margin: refusals here are immediate.
+const makeGovernor = (o: Parameters<typeof make>[0]) => make({ timeoutMs: 30_000, ...o });
 
 let pki: TestPki;
 let other: CertPair; // a second client of the right CA: a different identity that is also accepted

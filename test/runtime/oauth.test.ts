@@ -8,7 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { GovernorAuthError, GovernorUnavailableError } from "../../src/runtime/index.js";
 import { allow, startEnforce, type EnforceServer } from "../support/enforce-server.js";
-import { startTokenServer, type TokenServer } from "../support/token-server.js";
+import { startTokenServer } from "../support/token-server.js";
 import { closeAll, makeGovernor, rejection, tmp } from "./helpers.js";
 
 const open: { close(): Promise<void> }[] = [];
@@ -44,7 +44,12 @@ async function setup(opts: Parameters<typeof startTokenServer>[0] = {}) {
 describe("OAuth2 client credentials", () => {
   it("200 concurrent calls to 200 different tools on a cold cache make exactly one token request", async () => {
     const { ts, enforce, oauth } = await setup();
-    const { governor } = makeGovernor({ enforceUrl: enforce.url, oauth, cacheTtlMs: 60_000 });
+    const { governor } = makeGovernor({
+      enforceUrl: enforce.url,
+      oauth,
+      cacheTtlMs: 60_000,
+      timeoutMs: 30_000, // a net for a loaded machine (200 checks at once), not a margin
+    });
     const ran: string[] = [];
     const tools = Array.from({ length: 200 }, (_, i) =>
       governor.gate(`tool_${i}`, async () => void ran.push(`tool_${i}`)),
@@ -92,6 +97,7 @@ describe("OAuth2 client credentials", () => {
       enforceUrl: enforce.url,
       oauth,
       retry: { maxAttempts: 1 },
+      timeoutMs: 30_000, // a net, as above
     });
     await governor.check({ action: "warm", actor: { id: "u" } } as never);
     refuse.add(ts.issued[0]); // revoked at the server, still cached here

@@ -7,7 +7,10 @@ import { GovernorUnavailableError } from "../../src/runtime/index.js";
 import { createTestPki, writePem, type TestPki } from "../support/certs.js";
 import { startTokenServer, type TokenServer } from "../support/token-server.js";
 import { serve, until, type Served } from "../cli/helpers.js";
-import { closeAll, makeGovernor, rejection, tmp } from "./helpers.js";
+import { closeAll, makeGovernor as make, rejection, tmp } from "./helpers.js";
+
+// A deadline that is a net for a loaded machine, not a margin: refusals here are immediate.
+const makeGovernor = (o: Parameters<typeof make>[0]) => make({ timeoutMs: 30_000, ...o });
 
 function allowPolicy(): string {
   const file = path.join(tmp(), "policy.yaml");
