@@ -28,7 +28,12 @@ function timed<T>(
 
 const ms = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
 
-export async function checkReachable(url: URL, timeoutMs: number): Promise<CheckResult> {
+export async function checkReachable(
+  url: URL,
+  timeoutMs: number,
+  /** The gate's CA and client certificate, when configured: the handshake is the gate's. */
+  tls?: { cert?: string; key?: string; ca?: string },
+): Promise<CheckResult> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   const where = `${host}:${port}`;
@@ -78,7 +83,12 @@ export async function checkReachable(url: URL, timeoutMs: number): Promise<Check
     const t2 = performance.now();
     try {
       await timed<void>(timeoutMs, "TLS handshake", (done) => {
-        const s = tlsConnect({ host: address, port, servername: isIP(host) ? undefined : host });
+        const s = tlsConnect({
+          host: address,
+          port,
+          servername: isIP(host) ? undefined : host,
+          ...(tls && { cert: tls.cert, key: tls.key, ca: tls.ca }),
+        });
         s.once("secureConnect", () => done(null));
         s.once("error", (e) => done(e));
         return () => s.destroy();

@@ -5,6 +5,7 @@ import path from "node:path";
 import { cliGovernor } from "../cli-support/enforce.js";
 import { detectProject, type ProjectDetection } from "../detectors/project.js";
 import { loadIntentMap, type IntentMap } from "../runtime/index.js";
+import { checkClientCert, checkOAuth, checkServerCert, readIdentity } from "./auth.js";
 import { checkClock } from "./clock.js";
 import { appSites, baseUrl, checkConfig, checkIntentMap, checkSafety } from "./config.js";
 import { checkEdge } from "./edge.js";
@@ -60,13 +61,22 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const endpoint = config?.endpoint ?? null;
   // With its query string (it may carry the tenant's token): doctor asks exactly as the gate does.
   const base = endpoint ? baseUrl(endpoint) : undefined;
+  // The client certificate and CA, when set, are what the handshakes below use.
+  const identity = readIdentity(config);
+  const tls = typeof identity === "object" ? identity : undefined;
+  const liveTimeout = o.timeout ?? Math.max(config?.timeoutMs ?? 0, 2000);
   const live = endpoint
-    ? await checkReachable(endpoint, o.timeout ?? Math.max(config!.timeoutMs, 2000))
+    ? await checkReachable(endpoint, liveTimeout, tls)
     : skip(
         "enforce.reachable",
         config ? "needs an enforce URL (see config)" : "needs a valid configuration (see config)",
       );
   checks.push(live);
+  checks.push(
+    checkClientCert(config, identity),
+    await checkServerCert(endpoint, config, identity, liveTimeout),
+    await checkOAuth(config, liveTimeout),
+  );
 
   if (live.status === "pass" && base) {
     let map: IntentMap = {};

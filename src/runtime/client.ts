@@ -1,5 +1,7 @@
 // HTTP to enforce: an undici keep-alive pool (imported on first use), one deadline over the whole
 // check, retries only for 503 and connection reset/refused, with jittered backoff and Retry-After.
+// Credentials: a static key, or an OAuth token (oauth.ts, fetched inside the deadline, refreshed and
+// retried once on a 401); a client certificate (tls-identity.ts) swaps the pool when it changes.
 import { isObject } from "./shared.js";
 import type { Pool } from "undici";
 import type { ResolvedConfig } from "./config.js";
@@ -12,6 +14,8 @@ import {
   type Redactor,
 } from "./redact.js";
 import { withNonce } from "./token.js";
+import { loadOAuth, OAuthTokens, TokenFetchError } from "./oauth.js";
+import { TlsIdentity, TlsIdentityError, type TlsFiles } from "./tls-identity.js";
 import {
   GovernorAuthError,
   GovernorError,
@@ -72,13 +76,20 @@ export function retryAfterMs(
 // A decision is a few hundred bytes; anything this large is not one.
 const MAX_BODY_BYTES = 1_048_576;
 
-/** One check: its deadline, attempts so far, whether the deadline passed, and the body being read. */
+/** One check: its deadline, attempts so far (`free`: those outside the retry budget, the one retry
+ *  after a 401 with a fresh token), whether the deadline passed, the body being read, and whether it
+ *  waits for a token. */
 interface Run {
   deadline: number;
   attempt: number;
+  free: number;
   over: boolean;
   body?: { destroy(): unknown };
+  token?: boolean;
 }
+
+// TLS failures (certificate not trusted, client certificate refused): the fix is the TLS settings.
+const TLS_CODE = /CERT|SSL|TLS|SIGNATURE|ISSUER|HANDSHAKE/;
 
 // Decoded as is: undici's text() drops a byte order mark, which must be seen to be refused.
 const utf8 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
@@ -87,11 +98,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export class EnforceClient {
   private pool: Pool | undefined;
-  private poolLoading: Promise<Pool> | undefined;
+  private undici: UndiciModule | undefined;
+  private loading: Promise<unknown> | undefined;
   private readonly origin: string;
   private readonly path: string;
   private readonly headers: Record<string, string>;
-  private readonly scrub: Redactor;
+  /** Rebuilt when a new OAuth token comes: it hides the current and the previous token too. */
+  private scrub: Redactor;
+  private readonly secrets: { strong: (string | undefined)[]; exact: string[] };
+  private lastToken: string | undefined;
+  /** The headers for the current token, built once per token. */
+  private authFor: { token: string; headers: Record<string, string> } | undefined;
+  /** OAuth client credentials (exposed for doctor). */
+  readonly tokens: OAuthTokens | undefined;
+  private readonly identity: TlsIdentity | undefined;
   private closed = false;
 
   constructor(private readonly cfg: ResolvedConfig) {
@@ -108,15 +128,40 @@ export class EnforceClient {
     // credential headers are hidden by fragment. The decision key is never sent, but a misconfigured
     // server may echo what it expected.
     const headers = Object.entries(cfg.headers);
-    this.scrub = makeRedactor(
-      [
+    const o = cfg.oauth;
+    // The client secret, and the Basic header it is sent in (RFC 6749 form-encodes both parts).
+    const form = (v: string) => encodeURIComponent(v).replace(/%20/g, "+");
+    const basic =
+      o && Buffer.from(`${form(o.clientId)}:${form(o.clientSecret)}`).toString("base64");
+    this.secrets = {
+      strong: [
         cfg.apiKey,
         cfg.decisionKey,
+        o?.clientSecret,
+        basic,
         ...headers.filter(([k]) => CREDENTIAL_HEADER.test(k)).map(([, v]) => v),
       ],
-      headers.filter(([k, v]) => !CREDENTIAL_HEADER.test(k) && v.length >= 8).map(([, v]) => v),
-    );
+      exact: headers
+        .filter(([k, v]) => !CREDENTIAL_HEADER.test(k) && v.length >= 8)
+        .map(([, v]) => v),
+    };
+    this.scrub = makeRedactor(this.secrets.strong, this.secrets.exact);
     this.shownUrl = safeUrl(url.href);
+    if (o)
+      this.tokens = new OAuthTokens(
+        o,
+        cfg.timeoutMs,
+        () => this.undici!,
+        (token) => this.tokenSeen(token),
+      );
+    if (cfg.tls) this.identity = new TlsIdentity(cfg.tls, cfg.warn);
+  }
+
+  /** A new token: the redactor hides it (and the one before, which a slow answer may still echo). */
+  private tokenSeen(token: string): void {
+    if (token === this.lastToken) return;
+    this.scrub = makeRedactor([...this.secrets.strong, token, this.lastToken], this.secrets.exact);
+    this.lastToken = token;
   }
 
   private readonly shownUrl: string;
@@ -126,25 +171,59 @@ export class EnforceClient {
     return this.shownUrl;
   }
 
-  private getPool(): Pool | Promise<Pool> {
-    if (this.pool) return this.pool;
-    return (this.poolLoading ??= loadUndici().then((u) => {
-      this.pool = new u.Pool(this.origin, {
-        connections: 128,
-        keepAliveTimeout: 30_000,
-        keepAliveMaxTimeout: 600_000,
-        connectTimeout: Math.max(this.cfg.timeoutMs, 100),
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-      return this.pool;
-    }));
+  /** undici (and oauth4webapi when OAuth is on): a one-time cost of this process, outside deadlines. */
+  private load(): Promise<unknown> {
+    return (this.loading ??= Promise.all([
+      loadUndici().then((u) => (this.undici = u)),
+      this.tokens && loadOAuth(),
+    ]));
+  }
+
+  private newPool(tls: TlsFiles | undefined): Pool {
+    return new this.undici!.Pool(this.origin, {
+      connections: 128,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connectTimeout: Math.max(this.cfg.timeoutMs, 100),
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      // The gate's own pool: the app's global dispatcher, and its other traffic, never see these.
+      ...(tls && { connect: { cert: tls.cert, key: tls.key, ca: tls.ca } }),
+    });
+  }
+
+  /** The pool for this check: built on first use, and anew when the client certificate changed. The
+   *  old one closes gently (its sockets, and TLS session resumption, would keep the old identity);
+   *  requests already on it finish there. */
+  private poolNow(tool: string | undefined): Pool {
+    if (this.closed) throw new GovernorUnavailableError("This governor was closed.", { tool });
+    if (!this.identity) return (this.pool ??= this.newPool(undefined));
+    let files: TlsFiles | undefined;
+    try {
+      files = this.identity.next();
+    } catch (err) {
+      if (!(err instanceof TlsIdentityError)) throw err;
+      throw new GovernorUnavailableError(
+        `governor has no usable client certificate for the policy service (${err.message}), so the tool${tool ? ` "${tool}"` : ""} was not run. Check GOVERNOR_TLS_CERT, GOVERNOR_TLS_KEY and GOVERNOR_TLS_CA (or the files in GOVERNOR_IDENTITY_DIR); the next check reads them again.`,
+        { code: "identity_unavailable", tool },
+      );
+    }
+    if (files) {
+      const old = this.pool;
+      this.pool = this.newPool(files);
+      old?.close().catch(() => undefined);
+    }
+    return this.pool!;
   }
 
   /** Start loading undici and create the pool now, so the first check does not pay for it. */
   warm(): void {
-    const p = this.getPool();
-    if (p instanceof Promise) p.catch(() => undefined);
+    this.load().then(
+      () => {
+        if (!this.identity && !this.closed) this.poolNow(undefined);
+      },
+      () => undefined,
+    );
   }
 
   /** POST the (canonical JSON) intent; resolves a decision or rejects with a typed GovernorError.
@@ -155,20 +234,26 @@ export class EnforceClient {
    *  one to undici costs ~20 µs a check. */
   post(body: string, tool?: string): Promise<EnforceAnswer> {
     // Loading undici is a one-time cost of this process, not the policy service's: the deadline
-    // starts once the pool exists.
-    if (!this.pool) return (this.getPool() as Promise<Pool>).then(() => this.post(body, tool));
+    // starts once it is loaded.
+    if (!this.undici) return this.load().then(() => this.post(body, tool));
+    let pool: Pool;
+    try {
+      pool = this.poolNow(tool);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     // Signed decisions: a fresh nonce in the body binds the answer's signature to this request, so a
     // captured ALLOW cannot answer another one. Callers key caches on `body`, without it.
     const sent = this.cfg.decisionKey ? withNonce(body) : body;
     const timeoutMs = this.cfg.timeoutMs;
-    const run: Run = { deadline: Date.now() + timeoutMs, attempt: 0, over: false };
+    const run: Run = { deadline: Date.now() + timeoutMs, attempt: 0, free: 0, over: false };
     return new Promise<EnforceAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         run.over = true;
-        reject(this.timeoutError(tool, run.attempt));
+        reject(this.timeoutError(tool, run.attempt, run));
         run.body?.destroy();
       }, timeoutMs);
-      this.attempts(sent, tool, run).then(
+      this.attempts(sent, tool, run, pool).then(
         (answer) => {
           clearTimeout(timer);
           if (!run.over) resolve(answer);
@@ -181,9 +266,16 @@ export class EnforceClient {
     });
   }
 
-  private async attempts(body: string, tool: string | undefined, run: Run): Promise<EnforceAnswer> {
-    const pool = this.pool!;
+  private async attempts(
+    body: string,
+    tool: string | undefined,
+    run: Run,
+    pool: Pool,
+  ): Promise<EnforceAnswer> {
     const { maxAttempts, baseDelayMs } = this.cfg.retry;
+    const tokens = this.tokens;
+    let token = tokens && (tokens.current() ?? (await this.token(run, tool)));
+    let reauthed = false;
     for (;;) {
       const attempt = ++run.attempt;
       let status: number;
@@ -196,7 +288,7 @@ export class EnforceClient {
           origin: this.origin,
           path: this.path,
           method: "POST",
-          headers: this.headers,
+          headers: token === undefined ? this.headers : this.headersWith(token),
           body,
           headersTimeout: left,
           bodyTimeout: left,
@@ -215,11 +307,15 @@ export class EnforceClient {
         const code = errCode(err);
         if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT")
           throw this.timeoutError(tool, attempt);
+        const fix =
+          code && TLS_CODE.test(code)
+            ? "Check the TLS settings: GOVERNOR_TLS_CA must hold the CA of the server's certificate, and GOVERNOR_TLS_CERT / GOVERNOR_TLS_KEY (or GOVERNOR_IDENTITY_DIR) a client certificate the server accepts."
+            : "Check that it is up and that GOVERNOR_ENFORCE_URL is right.";
         const last = new GovernorUnavailableError(
-          `The policy service at ${this.url} could not be reached (${code ?? "network error"}), so the tool${tool ? ` "${tool}"` : ""} was not run. Check that it is up and that GOVERNOR_ENFORCE_URL is right.`,
+          `The policy service at ${this.url} could not be reached (${code ?? "network error"}), so the tool${tool ? ` "${tool}"` : ""} was not run. ${fix}`,
           { cause: code && UNAVAILABLE_CODES.has(code) ? undefined : err, tool },
         );
-        if (!code || !RETRYABLE_CODES.has(code) || attempt >= maxAttempts) throw last;
+        if (!code || !RETRYABLE_CODES.has(code) || attempt - run.free >= maxAttempts) throw last;
         await this.backoff(attempt, baseDelayMs, undefined, run, last, tool);
         continue;
       }
@@ -230,12 +326,49 @@ export class EnforceClient {
           `The policy service answered 503 (unavailable) after ${attempt} attempt${attempt > 1 ? "s" : ""}, so the tool${tool ? ` "${tool}"` : ""} was not run. Try again later; check the management plane's health.`,
           { status, tool },
         );
-        if (attempt >= maxAttempts) throw last;
+        if (attempt - run.free >= maxAttempts) throw last;
         await this.backoff(attempt, baseDelayMs, retryAfter, run, last, tool);
+        continue;
+      }
+      // A 401 to an OAuth token: it may have been revoked or expired early. One fresh token, one
+      // more try, outside the retry budget; a second 401 is the credentials' fault.
+      if (status === 401 && tokens && token !== undefined && !reauthed) {
+        reauthed = true;
+        run.free++;
+        tokens.rejected(token);
+        token = await this.token(run, tool);
         continue;
       }
       throw this.statusError(status, text, tool);
     }
+  }
+
+  /** A token for this check, counted in its deadline; no token is no decision (fail mode applies). */
+  private async token(run: Run, tool: string | undefined): Promise<string> {
+    run.token = true;
+    let token: string;
+    try {
+      token = await this.tokens!.get();
+    } catch (err) {
+      const why = err instanceof TokenFetchError ? this.scrub(err.message) : "error";
+      throw new GovernorUnavailableError(
+        `governor could not get an OAuth token from ${safeUrl(this.cfg.oauth!.tokenUrl)} (${why}), so the tool${tool ? ` "${tool}"` : ""} was not run. Check that the token endpoint is up, and GOVERNOR_OAUTH_TOKEN_URL, GOVERNOR_OAUTH_CLIENT_ID and GOVERNOR_OAUTH_CLIENT_SECRET; the next check asks again.`,
+        { code: "token_unavailable", tool },
+      );
+    } finally {
+      run.token = false;
+    }
+    // The deadline passed while waiting: the check has already been answered.
+    if (run.over) throw this.timeoutError(tool, run.attempt);
+    return token;
+  }
+
+  private headersWith(token: string): Record<string, string> {
+    const a = this.authFor;
+    if (a && a.token === token) return a.headers;
+    const headers = { ...this.headers, authorization: `Bearer ${token}` };
+    this.authFor = { token, headers };
+    return headers;
   }
 
   /** Read a body of unknown or too large length, giving up past MAX_BODY_BYTES. */
@@ -277,7 +410,16 @@ export class EnforceClient {
     if (run.over || Date.now() >= run.deadline) throw this.timeoutError(tool, attempt);
   }
 
-  private timeoutError(tool: string | undefined, attempt: number): GovernorUnavailableError {
+  private timeoutError(
+    tool: string | undefined,
+    attempt: number,
+    run?: Run,
+  ): GovernorUnavailableError {
+    if (run?.token)
+      return new GovernorUnavailableError(
+        `The OAuth token endpoint at ${safeUrl(this.cfg.oauth!.tokenUrl)} did not answer within ${this.cfg.timeoutMs} ms (the check's deadline), so the tool${tool ? ` "${tool}"` : ""} was not run. Check the token endpoint, or raise GOVERNOR_TIMEOUT_MS.`,
+        { code: "timeout", tool },
+      );
     return new GovernorUnavailableError(
       `The policy service at ${this.url} did not answer within ${this.cfg.timeoutMs} ms${attempt > 1 ? ` (${attempt} attempts)` : ""}, so the tool${tool ? ` "${tool}"` : ""} was not run. Check the service, or raise GOVERNOR_TIMEOUT_MS.`,
       { code: "timeout", tool },
@@ -300,8 +442,11 @@ export class EnforceClient {
     const detail = this.detail(text);
     const said = detail ? `: ${detail}` : "";
     if (status === 401 || status === 403) {
+      const check = this.tokens
+        ? `Check that enforce accepts tokens from GOVERNOR_OAUTH_TOKEN_URL for this client (its issuer, and the audience or scope: GOVERNOR_OAUTH_AUDIENCE, GOVERNOR_OAUTH_SCOPE)${status === 401 ? "; a fresh token was refused too" : ""}`
+        : "Check GOVERNOR_API_KEY (and GOVERNOR_HEADERS) for this tenant";
       return new GovernorAuthError(
-        `The policy service refused governor's credentials (HTTP ${status}${said}), so ${what}. Check GOVERNOR_API_KEY (and GOVERNOR_HEADERS) for this tenant.`,
+        `The policy service refused governor's credentials (HTTP ${status}${said}), so ${what}. ${check}.`,
         { status, tool },
       );
     }
@@ -398,8 +543,7 @@ export class EnforceClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const pool =
-      this.pool ?? (this.poolLoading ? await this.poolLoading.catch(() => undefined) : undefined);
-    if (pool) await pool.close().catch(() => undefined);
+    if (this.loading) await this.loading.catch(() => undefined);
+    await Promise.all([this.pool?.close().catch(() => undefined), this.tokens?.close()]);
   }
 }

@@ -16,6 +16,14 @@ import {
   type ConfigSite,
   type EnforceBlock,
 } from "./config-file.js";
+import {
+  resolveOAuth,
+  resolveTls,
+  type OAuthConfig,
+  type OAuthOptions,
+  type TlsConfig,
+  type TlsOptions,
+} from "./config-auth.js";
 
 export { findConfigFile, packageRootOf, processSite, type ConfigSite } from "./config-file.js";
 
@@ -78,6 +86,13 @@ export interface GovernorOptions {
    *  processes, file writes. Env GOVERNOR_GUARD=http,exec,fs, GOVERNOR_GUARD_MODE,
    *  GOVERNOR_GUARD_ALLOW. Process-wide: the first governor to install guards wins. */
   guard?: GuardOptions | readonly Primitive[] | string;
+  /** OAuth2 client credentials instead of an API key: a token fetched, cached and refreshed by the
+   *  gate. Env GOVERNOR_OAUTH_TOKEN_URL, GOVERNOR_OAUTH_CLIENT_ID, GOVERNOR_OAUTH_CLIENT_SECRET(_FILE),
+   *  GOVERNOR_OAUTH_SCOPE, GOVERNOR_OAUTH_AUDIENCE, GOVERNOR_OAUTH_AUTH_METHOD. */
+  oauth?: OAuthOptions;
+  /** A client certificate (mTLS) and CA for enforce, re-read when the files change. Env
+   *  GOVERNOR_TLS_CERT, GOVERNOR_TLS_KEY, GOVERNOR_TLS_CA, else GOVERNOR_IDENTITY_DIR. */
+  tls?: TlsOptions;
 }
 
 export interface ResolvedConfig {
@@ -109,7 +124,18 @@ export interface ResolvedConfig {
   /** GOVERNOR_GUARD_MODE as given, for the wrappers when no guard is on. */
   guardModeRaw: string | undefined;
   /** Where the enforce settings came from (names and paths, never values), for doctor. */
-  sources: { enforceUrl?: string; apiKey?: string; decisionKey?: string; configFile?: string };
+  sources: {
+    enforceUrl?: string;
+    apiKey?: string;
+    decisionKey?: string;
+    configFile?: string;
+    oauth?: string;
+    tls?: string;
+  };
+  /** OAuth2 client credentials (the client secret is redacted from every message), or undefined. */
+  oauth: OAuthConfig | undefined;
+  /** The client certificate and CA for enforce, or undefined. */
+  tls: TlsConfig | undefined;
 }
 
 const ENFORCE_PATH = "/api/v2/enforce";
@@ -443,6 +469,14 @@ export function resolveConfig(
     1,
   );
 
+  // OAuth2 and mTLS (config-auth.ts). A key and OAuth together: which one is meant is a guess.
+  const oauth = resolveOAuth(options.oauth, env, site, secretProblems, sources);
+  if (sources.oauth && apiKey !== undefined)
+    secretProblems.push(
+      `${sources.apiKey ?? "GOVERNOR_API_KEY"} and OAuth client credentials (${sources.oauth}) are both set: use one (unset GOVERNOR_API_KEY to use OAuth)`,
+    );
+  const tls = resolveTls(options.tls, env, site.cwd, endpoint, secretProblems, sources);
+
   const guardNotes: string[] = [];
   const guard = resolveGuard(options.guard, mode, env, site.cwd, problems, guardNotes);
   const rawAllow = isObject(options.guard) ? (options.guard as GuardOptions).allow : undefined;
@@ -453,7 +487,7 @@ export function resolveConfig(
   const warn = options.warn ? safeWarn(options.warn) : stderrWarn;
   for (const note of notes) warn(note);
   if (problems.length) {
-    const redacted = problems.map((p) => redact(p, apiKey, decisionKey));
+    const redacted = problems.map((p) => redact(p, apiKey, decisionKey, oauth?.clientSecret));
     throw new GovernorConfigError(`governor config invalid: ${redacted.join("; ")}.`, {
       problems: redacted,
     });
@@ -484,6 +518,8 @@ export function resolveConfig(
       (isObject(options.guard) ? (options.guard as GuardOptions).mode : undefined) ??
       env.GOVERNOR_GUARD_MODE,
     sources,
+    oauth,
+    tls,
   };
 }
 
