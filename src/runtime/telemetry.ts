@@ -122,7 +122,8 @@ function instrumentsNow(a: Api): Instruments {
   if (meter === noopMeter)
     return (s.meter = { provider, decisions: null, failOpen: null, duration: null });
   const gauge = meter.createObservableGauge("governor.breaker.state", {
-    description: "The worst breaker state of this process's governors: 0 closed, 1 half-open, 2 open",
+    description:
+      "The worst breaker state of this process's governors: 0 closed, 1 half-open, 2 open",
   });
   gauge.addCallback((result) => {
     let worst = -1;
