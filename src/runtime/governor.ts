@@ -21,6 +21,7 @@ import {
 import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { compileDeny, type DenyList } from "./deny.js";
+import { CREDENTIAL_HEADER } from "./redact.js";
 import { Telemetry, telemetrySettings, type CheckNote, type Probe } from "./telemetry.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
 import {
@@ -168,7 +169,13 @@ export class GovernorImpl implements Governor, GateHost {
     if (this.mode !== "off")
       this.telemetry = new Telemetry(
         telemetrySettings(options?.telemetry, options?.env ?? process.env, this.warn),
-        [cfg?.apiKey, cfg?.decisionKey],
+        [
+          cfg?.apiKey,
+          cfg?.decisionKey,
+          ...Object.entries(cfg?.headers ?? {})
+            .filter(([k]) => CREDENTIAL_HEADER.test(k))
+            .map(([, v]) => v),
+        ],
         this,
       );
     // Once per tool per process on stderr (shared by the ESM, CJS and register bundles); once per
@@ -730,7 +737,7 @@ function scopeRefusal(name: string, d: Decision): string {
 
 /** A tool named by the local deny list: a DENY with no request id (enforce was not asked). */
 function localDeny(pattern: string, mode: Mode, started: number): Decision {
-  return {
+  return Object.freeze({
     decision: "DENY",
     allowed: false,
     requestId: null,
@@ -739,7 +746,7 @@ function localDeny(pattern: string, mode: Mode, started: number): Decision {
     cached: false,
     latencyMs: performance.now() - started,
     mode,
-  };
+  } as Decision);
 }
 
 /** What telemetry reports about one gated call, from what its audit line says. */

@@ -171,10 +171,19 @@ export class Telemetry {
     });
   }
 
-  /** A probe for one gated call, or undefined when nothing would record it. */
+  /** A probe for one gated call, or undefined when nothing would record it. A failing SDK costs
+   *  the call its telemetry, never its decision. */
   begin(kind: "tool" | "scope", name: string, args: unknown): Probe | undefined {
     const a = api;
     if (!a || (globalThis as { [OTEL_GLOBAL]?: unknown })[OTEL_GLOBAL] === undefined) return;
+    try {
+      return this.start(a, kind, name, args);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private start(a: Api, kind: "tool" | "scope", name: string, args: unknown): Probe | undefined {
     const tracer = tracerNow(a);
     const meters = instrumentsNow(a);
     if (!tracer && !meters.decisions) return;
@@ -246,6 +255,14 @@ export class Probe {
   end(n: CheckNote): void {
     if (this.done) return;
     this.done = true;
+    try {
+      this.report(n);
+    } catch {
+      // A failing SDK: the call goes on as decided.
+    }
+  }
+
+  private report(n: CheckNote): void {
     const span = this.span;
     if (span) {
       span.setAttribute("governor.decision", n.decision);
