@@ -257,11 +257,6 @@ export class GovernorImpl implements Governor, GateHost {
     return this.breaker?.state ?? "closed";
   }
 
-  /** How many local deny patterns are loaded (doctor). */
-  get denyPatterns(): number {
-    return this.denyList?.size ?? 0;
-  }
-
   stats(): GovernorStats {
     return {
       breaker: this.breaker?.state ?? "closed",

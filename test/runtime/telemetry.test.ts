@@ -217,6 +217,41 @@ describe("telemetry with an OpenTelemetry SDK registered", () => {
     expect(got.every((s) => s.attributes["governor.decision"] === "none")).toBe(true);
   });
 
+  it("observe mode and intent scopes: a denied call run by observe, a scope's span named by its action", async () => {
+    server = await startEnforce((req) =>
+      req.body.action === "delete" ? deny("req-d") : allow("req-s"),
+    );
+    const t = makeGovernor({ enforceUrl: server.url, mode: "observe" });
+    const out = await t.governor.gate("delete_file", async () => "ran")();
+    expect(out).toBe("ran");
+    const inner = await trace.getTracer("app").startActiveSpan("job", async (job) => {
+      const v = await t.governor.intentScope({ action: "export", resource: "report" }, () => 7);
+      job.end();
+      return [v, job.spanContext().spanId];
+    });
+    expect(inner[0]).toBe(7);
+    const [observed, scope] = enforceSpans();
+    expect(observed.attributes).toMatchObject({
+      "governor.decision": "deny",
+      "governor.decision_source": "observe",
+    });
+    expect(scope.attributes).toEqual({
+      "governor.scope": "export",
+      "governor.decision": "allow",
+      "governor.decision_source": "enforced",
+      "governor.request_id": "req-s",
+    });
+    expect(scope.parentSpanContext?.spanId).toBe(inner[1]);
+    const decisions = await metric("governor.decisions");
+    expect(
+      countWhere(decisions, {
+        "governor.decision": "deny",
+        "governor.decision_source": "observe",
+        "governor.outcome": "executed",
+      }),
+    ).toBe(1);
+  });
+
   const secretArgs = {
     path: "/srv/reports/q3.csv",
     api_key: "sk-live0123456789abcdefghij",
