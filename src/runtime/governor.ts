@@ -59,7 +59,8 @@ export interface Decision {
   requestId: string | null;
   /** enforce's `metadata.reason`, with secrets removed. */
   reason: string | null;
-  /** For a DENY: enforce's `metadata.deny_code`, `decision_unverified`, or `policy_denied`. */
+  /** For a DENY: enforce's `metadata.deny_code`, `decision_unverified`, `local_deny` (the local deny
+   *  list; enforce was not asked), or `policy_denied`. */
   denyCode: string | null;
   /** Served from the ALLOW cache. */
   cached: boolean;
