@@ -20,7 +20,8 @@ import {
 } from "../cli-support/enforce.js";
 import { intentFromFlags } from "../cli-support/intent-args.js";
 import { resolveKey } from "../cli-support/secrets.js";
-import type { Intent } from "../runtime/index.js";
+import { loadIntentMap, type Intent } from "../runtime/index.js";
+import { compileDeny } from "../runtime/deny.js";
 import { clip, safeUrl } from "../runtime/redact.js";
 
 export const testIntentOptionsSchema = z.object({
@@ -141,6 +142,23 @@ function noDecisionError(
   });
 }
 
+/** The gate refuses a tool its intent map's "deny" names before asking enforce: so does this. */
+function localDeny(tool: string | undefined, mapFile: string | undefined): CliDecision | undefined {
+  if (!tool || !mapFile) return undefined;
+  const pattern = compileDeny(loadIntentMap(mapFile).deny)?.match(tool);
+  if (pattern === undefined) return undefined;
+  return {
+    decision: "DENY",
+    allowed: false,
+    requestId: null,
+    reason: `the tool name matches ${JSON.stringify(pattern)} in the local deny list (not sent to enforce)`,
+    denyCode: "local_deny",
+    latencyMs: 0,
+    trace: [],
+    metadata: {},
+  };
+}
+
 export async function runTestIntent(
   o: TestIntentOptions,
   env: NodeJS.ProcessEnv = process.env,
@@ -153,6 +171,7 @@ export async function runTestIntent(
     throw err;
   }
   const { intent, mapFile } = built;
+  const local = localDeny(o.tool, mapFile);
   // Only shown (the gate is given o.url itself): never with its user:password@ or query string.
   const given = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
   const url = given && safeUrl(given);
@@ -161,19 +180,22 @@ export async function runTestIntent(
     { value: o.apiKey, file: o.apiKeyFile },
   );
   const apiKeySet = Boolean(apiKey ?? (env.GOVERNOR_API_KEY || env.GOVERNOR_API_KEY_FILE));
-  let governor: ReturnType<typeof cliGovernor>;
-  try {
-    governor = cliGovernor({ url: o.url, apiKey, timeoutMs: o.timeout, config: {}, env });
-  } catch (err) {
-    return noDecision(o, noDecisionError(explainNoDecision(err, url, { apiKeySet })), intent);
-  }
   let d: CliDecision;
-  try {
-    d = await governor.check(intent);
-  } catch (err) {
-    return noDecision(o, noDecisionError(explainNoDecision(err, url, { apiKeySet })), intent);
-  } finally {
-    await governor.close();
+  if (local) d = local;
+  else {
+    let governor: ReturnType<typeof cliGovernor>;
+    try {
+      governor = cliGovernor({ url: o.url, apiKey, timeoutMs: o.timeout, config: {}, env });
+    } catch (err) {
+      return noDecision(o, noDecisionError(explainNoDecision(err, url, { apiKeySet })), intent);
+    }
+    try {
+      d = await governor.check(intent);
+    } catch (err) {
+      return noDecision(o, noDecisionError(explainNoDecision(err, url, { apiKeySet })), intent);
+    } finally {
+      await governor.close();
+    }
   }
   const matched = o.expect ? d.decision === o.expect.toUpperCase() : undefined;
   if (o.json) {
@@ -185,7 +207,7 @@ export async function runTestIntent(
         ...(o.expect && { expected: o.expect.toUpperCase(), matches_expectation: matched }),
       }),
     );
-  } else print(render(d, intent, url, mapFile, o.expect, matched));
+  } else print(render(d, intent, local ? undefined : url, mapFile, o.expect, matched));
   if (matched !== undefined) return matched ? EXIT.ok : EXIT.failed;
   return d.decision === "ALLOW" ? EXIT.ok : EXIT.failed;
 }

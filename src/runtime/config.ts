@@ -78,6 +78,9 @@ export interface GovernorOptions {
   };
   /** Most audit lines held before a write; beyond it lines are dropped and counted. Default 10 000. */
   auditBufferMax?: number;
+  /** OpenTelemetry (through @opentelemetry/api, when the app registered an SDK): `arguments: true`
+   *  puts each tool's arguments, redacted, on its `governor.enforce` span. Env GOVERNOR_OTEL_ARGUMENTS. */
+  telemetry?: { arguments?: boolean };
   /** Where warnings go; default stderr. The runtime never writes to stdout. */
   warn?: (message: string) => void;
   /** Environment to read from; default process.env. */

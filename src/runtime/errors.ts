@@ -6,6 +6,7 @@ const KINDS = Symbol.for("governor.errorKinds");
 export type GovernorErrorCode =
   | "policy_denied"
   | "decision_unverified"
+  | "local_deny"
   | "enforce_unavailable"
   | "timeout"
   | "circuit_open"

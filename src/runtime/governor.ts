@@ -20,6 +20,9 @@ import {
 } from "./errors.js";
 import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
+import { compileDeny, type DenyList } from "./deny.js";
+import { CREDENTIAL_HEADER } from "./redact.js";
+import { Telemetry, telemetrySettings, type CheckNote, type Probe } from "./telemetry.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
 import {
   makeGate,
@@ -56,7 +59,8 @@ export interface Decision {
   requestId: string | null;
   /** enforce's `metadata.reason`, with secrets removed. */
   reason: string | null;
-  /** For a DENY: enforce's `metadata.deny_code`, `decision_unverified`, or `policy_denied`. */
+  /** For a DENY: enforce's `metadata.deny_code`, `decision_unverified`, `local_deny` (the local deny
+   *  list; enforce was not asked), or `policy_denied`. */
   denyCode: string | null;
   /** Served from the ALLOW cache. */
   cached: boolean;
@@ -145,16 +149,36 @@ export class GovernorImpl implements Governor, GateHost {
   private readonly noDecisionWarned: Set<string>;
   private closed = false;
   private explicitGuard: (GuardSettings & { record(rec: UngovernedRecord): void }) | undefined;
+  private readonly denyList: DenyList | null;
+  private readonly telemetry: Telemetry | undefined;
   readonly gate: GateFunction;
   readonly governedFetch: GovernedCalls["governedFetch"];
   readonly governedSpawn: GovernedCalls["governedSpawn"];
   readonly governedWriteFile: GovernedCalls["governedWriteFile"];
 
-  constructor(cfg: ResolvedConfig | null, configError: GovernorConfigError | null = null) {
+  constructor(
+    cfg: ResolvedConfig | null,
+    configError: GovernorConfigError | null = null,
+    options?: GovernorOptions,
+  ) {
     this.cfg = cfg;
     this.configError = configError;
     this.mode = cfg?.mode ?? "enforce";
     this.warn = cfg?.warn ?? stderrWarn;
+    this.denyList = compileDeny(cfg?.map?.deny);
+    // Mode off asks nothing and reports nothing; otherwise the API starts loading now.
+    if (this.mode !== "off")
+      this.telemetry = new Telemetry(
+        telemetrySettings(options?.telemetry, options?.env ?? process.env, this.warn),
+        [
+          cfg?.apiKey,
+          cfg?.decisionKey,
+          ...Object.entries(cfg?.headers ?? {})
+            .filter(([k]) => CREDENTIAL_HEADER.test(k))
+            .map(([, v]) => v),
+        ],
+        this,
+      );
     // Once per tool per process on stderr (shared by the ESM, CJS and register bundles); once per
     // tool per governor with a warn function of the app's own.
     this.noDecisionWarned =
@@ -227,6 +251,11 @@ export class GovernorImpl implements Governor, GateHost {
   warm(): void {
     if (this.cfg && this.cfg.mode !== "off" && !this.closed)
       (this.client ??= new EnforceClient(this.cfg)).warm();
+  }
+
+  /** For the `governor.breaker.state` gauge. */
+  breakerState(): BreakerState {
+    return this.breaker?.state ?? "closed";
   }
 
   stats(): GovernorStats {
@@ -414,12 +443,29 @@ export class GovernorImpl implements Governor, GateHost {
     });
   }
 
-  private async decide(
+  private decide(
     kind: Grant["kind"],
     name: string,
     input: unknown,
     opts: GateOptions | undefined,
     by: GatedBy | "scope",
+  ): Promise<Verdict> {
+    const tel = this.telemetry;
+    if (!tel) return this.decideNow(kind, name, input, opts, by, undefined);
+    // Only while @opentelemetry/api is loading (started when this governor was created).
+    if (!tel.ready) return tel.loading.then(() => this.decide(kind, name, input, opts, by));
+    const probe = tel.begin(kind, name, input);
+    if (!probe) return this.decideNow(kind, name, input, opts, by, undefined);
+    return probe.run(() => this.decideNow(kind, name, input, opts, by, probe));
+  }
+
+  private async decideNow(
+    kind: Grant["kind"],
+    name: string,
+    input: unknown,
+    opts: GateOptions | undefined,
+    by: GatedBy | "scope",
+    probe: Probe | undefined,
   ): Promise<Verdict> {
     const cfg = this.cfg;
     const started = performance.now();
@@ -433,22 +479,33 @@ export class GovernorImpl implements Governor, GateHost {
         `governor (off): ${wording(kind, name)} runs without asking enforce (said once per ${kind}).`,
       );
       if (this.audit)
-        this.record(by, name, null, null, "executed", started, "off", { errorCode: null });
+        this.record(by, name, null, null, "executed", started, "off", { errorCode: null }, probe);
       return grantFor(kind, name, null, null, "off");
     }
     let intent: Intent | null = null;
     let d: Decision;
     try {
       if (!cfg) throw this.configError;
-      let body: string;
-      try {
-        intent = this.intentOf(kind, name, input, opts);
-        body = canonicalJson(intent);
-      } catch (err) {
-        intent = null;
-        throw intentError(name, err, kind === "scope");
+      const pattern = kind === "tool" ? this.denyList?.match(name) : undefined;
+      if (pattern !== undefined) {
+        // No network: enforce is not asked, so no fail mode applies. The intent is for the audit line.
+        try {
+          intent = this.intentOf(kind, name, input, opts);
+        } catch {
+          intent = null;
+        }
+        d = localDeny(pattern, cfg.mode, started);
+      } else {
+        let body: string;
+        try {
+          intent = this.intentOf(kind, name, input, opts);
+          body = canonicalJson(intent);
+        } catch (err) {
+          intent = null;
+          throw intentError(name, err, kind === "scope");
+        }
+        d = await this.checkFor(intent, name, body);
       }
-      d = await this.checkFor(intent, name, body);
     } catch (err) {
       const error: GovernorError =
         err instanceof GovernorError
@@ -463,14 +520,30 @@ export class GovernorImpl implements Governor, GateHost {
           name,
           `governor (observe): no decision (${error.code}) for ${wording(kind, name)}; ran it without a policy check (said once per ${kind}).`,
         );
-        this.record(by, name, intent, null, "executed", started, "observe", {
-          errorCode: error.code,
-        });
+        this.record(
+          by,
+          name,
+          intent,
+          null,
+          "executed",
+          started,
+          "observe",
+          { errorCode: error.code },
+          probe,
+        );
         return grantFor(kind, name, intent, null, "observe");
       }
-      this.record(by, name, intent, null, "error", started, cfg?.mode ?? "enforce", {
-        errorCode: error.code,
-      });
+      this.record(
+        by,
+        name,
+        intent,
+        null,
+        "error",
+        started,
+        cfg?.mode ?? "enforce",
+        { errorCode: error.code },
+        probe,
+      );
       if (opts?.onDeny === "return")
         return unavailableRefusal(
           name,
@@ -494,12 +567,13 @@ export class GovernorImpl implements Governor, GateHost {
         started,
         d.mode,
         { errorCode: d.error?.code ?? null, failOpen: true },
+        probe,
         d,
       );
       return grantFor(kind, name, intent, d, "fail_open");
     }
     if (d.allowed) {
-      if (this.audit)
+      if (this.audit || probe)
         this.record(
           by,
           name,
@@ -509,6 +583,7 @@ export class GovernorImpl implements Governor, GateHost {
           started,
           d.mode,
           { errorCode: null },
+          probe,
           d,
         );
       return grantFor(kind, name, intent, d, d.cached ? "cached" : "enforced");
@@ -523,6 +598,7 @@ export class GovernorImpl implements Governor, GateHost {
         started,
         d.mode,
         { errorCode: null, wouldBlock: true },
+        probe,
         d,
       );
       // An ALLOW that failed verification is no decision: said once per tool, never lost to the throttle.
@@ -538,7 +614,18 @@ export class GovernorImpl implements Governor, GateHost {
         );
       return grantFor(kind, name, intent, d, "observe");
     }
-    this.record(by, name, intent, d.decision, "blocked", started, d.mode, { errorCode: null }, d);
+    this.record(
+      by,
+      name,
+      intent,
+      d.decision,
+      "blocked",
+      started,
+      d.mode,
+      { errorCode: null },
+      probe,
+      d,
+    );
     const refusal =
       kind === "scope"
         ? scopeRefusal(name, d)
@@ -561,8 +648,10 @@ export class GovernorImpl implements Governor, GateHost {
     started: number,
     mode: Mode,
     extra: { errorCode: string | null; failOpen?: boolean; wouldBlock?: boolean },
+    probe: Probe | undefined,
     d?: Decision,
   ): void {
+    if (probe) probe.end(noteOf(decision, outcome, mode, extra, d));
     if (!this.audit) return;
     const rec: AuditRecord = {
       time: new Date().toISOString(),
@@ -610,6 +699,7 @@ export class GovernorImpl implements Governor, GateHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.telemetry?.close();
     this.audit?.close();
     await this.client?.close();
   }
@@ -641,6 +731,46 @@ function scopeRefusal(name: string, d: Decision): string {
   return `The intent scope "${name}" was denied by policy${ref}${why}. Its function was not run.`;
 }
 
+/** A tool named by the local deny list: a DENY with no request id (enforce was not asked). */
+function localDeny(pattern: string, mode: Mode, started: number): Decision {
+  return Object.freeze({
+    decision: "DENY",
+    allowed: false,
+    requestId: null,
+    reason: `the tool name matches ${JSON.stringify(pattern)} in the local deny list`,
+    denyCode: "local_deny",
+    cached: false,
+    latencyMs: performance.now() - started,
+    mode,
+  } as Decision);
+}
+
+/** What telemetry reports about one gated call, from what its audit line says. */
+function noteOf(
+  decision: "ALLOW" | "DENY" | null,
+  outcome: AuditRecord["outcome"],
+  mode: Mode,
+  extra: { errorCode: string | null; failOpen?: boolean; wouldBlock?: boolean },
+  d: Decision | undefined,
+): CheckNote {
+  return {
+    decision: decision === "ALLOW" ? "allow" : decision === "DENY" ? "deny" : "none",
+    source: extra.failOpen
+      ? "fail_open"
+      : mode === "observe" && (extra.wouldBlock || decision === null)
+        ? "observe"
+        : d?.cached
+          ? "cached"
+          : d?.denyCode === "local_deny"
+            ? "local"
+            : "enforced",
+    outcome,
+    requestId: d?.requestId ?? null,
+    denyCode: d?.denyCode ?? null,
+    errorType: extra.errorCode,
+  };
+}
+
 function offDecision(): Decision {
   return Object.freeze({
     decision: "ALLOW",
@@ -665,17 +795,17 @@ function warnOffOnce(warn: (m: string) => void): void {
 
 /** Create a governor. Options left out come from the environment. Throws GovernorConfigError. */
 export function createGovernor(options?: GovernorOptions): Governor {
-  return new GovernorImpl(resolveConfig(options));
+  return new GovernorImpl(resolveConfig(options), null, options);
 }
 
 /** Like createGovernor, but an invalid config yields a governor whose every check fails closed. */
 export function createGovernorOrFailClosed(options?: GovernorOptions): GovernorImpl {
   try {
-    return new GovernorImpl(resolveConfig(options));
+    return new GovernorImpl(resolveConfig(options), null, options);
   } catch (err) {
     if (!(err instanceof GovernorConfigError)) throw err;
     // The guards still go on from the environment (fail closed): a bad setting must not switch them off.
     if (!options) installGuardsFromEnv(stderrWarn);
-    return new GovernorImpl(null, err);
+    return new GovernorImpl(null, err, options);
   }
 }

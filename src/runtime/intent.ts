@@ -3,6 +3,7 @@
 import { isObject } from "./shared.js";
 import { readFileSync } from "node:fs";
 import { GovernorConfigError } from "./errors.js";
+import { denyProblems } from "./deny.js";
 
 /** Who acts: a user served by the agent (withActor), or the agent itself. */
 export interface Actor {
@@ -59,6 +60,8 @@ export interface IntentMapEntry {
 export interface IntentMap {
   defaults?: IntentMapEntry & { actor?: Actor };
   tools?: Record<string, IntentMapEntry>;
+  /** Tool name patterns refused locally, before enforce is asked (`*` matches any characters). */
+  deny?: readonly string[];
 }
 
 /** A partial intent, as given to `gate(..., { intent })` or `withIntent()`. */
@@ -623,9 +626,16 @@ export function validateIntentMap(value: unknown): string[] {
     return ['the intent map must be a JSON object with "defaults" and/or "tools"'];
   for (const key of Object.keys(value)) {
     // "enforce" (where enforce is and its key file) is validated by config.ts, which reads it.
-    if (key !== "defaults" && key !== "tools" && key !== "$schema" && key !== "enforce")
-      problems.push(`"${key}" is not a known top-level field (defaults, tools, enforce)`);
+    if (
+      key !== "defaults" &&
+      key !== "tools" &&
+      key !== "$schema" &&
+      key !== "enforce" &&
+      key !== "deny"
+    )
+      problems.push(`"${key}" is not a known top-level field (defaults, tools, enforce, deny)`);
   }
+  if (value.deny !== undefined) problems.push(...denyProblems(value.deny));
   if (value.defaults !== undefined) checkEntry("defaults", value.defaults, problems, true);
   if (value.tools !== undefined) {
     if (!isObject(value.tools)) problems.push("tools must be an object of tool name -> entry");
