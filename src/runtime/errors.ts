@@ -10,6 +10,8 @@ export type GovernorErrorCode =
   | "enforce_unavailable"
   | "timeout"
   | "circuit_open"
+  | "token_unavailable"
+  | "identity_unavailable"
   | "auth_failed"
   | "bad_response"
   | "config_invalid"

@@ -20,6 +20,9 @@ export class TokenFetchError extends Error {}
 // never reuse a 30 s token.
 const EARLY_SHARE = 0.1;
 const EARLY_MAX_MS = 30_000;
+// A slow token endpoint fails the checks whose deadline passes, but the one fetch goes on for the
+// checks after them: cut at the check's deadline, a token that takes longer would never come.
+const FETCH_MIN_MS = 10_000;
 
 export class OAuthTokens {
   private cached: { value: string; refreshAt: number; expiresAt: number } | undefined;
@@ -71,8 +74,9 @@ export class OAuthTokens {
     if (this.closed) throw new TokenFetchError("this governor was closed");
     const oauth = await loadOAuth();
     const u = this.undici();
+    const limitMs = Math.max(this.timeoutMs, FETCH_MIN_MS);
     const agent = (this.agent ??= new u.Agent({
-      connect: { timeout: this.timeoutMs },
+      connect: { timeout: limitMs },
       keepAliveTimeout: 30_000,
     }));
     const { tokenUrl, clientId, clientSecret, scope, audience, authMethod } = this.cfg;
@@ -95,11 +99,11 @@ export class OAuthTokens {
           u.fetch(url, { ...init, dispatcher: agent } as never) as unknown as Promise<Response>,
         // config-auth.ts allows http only to a loopback address.
         [oauth.allowInsecureRequests]: tokenUrl.protocol === "http:",
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(limitMs),
       });
       res = await oauth.processClientCredentialsResponse(as, client, response);
     } catch (err) {
-      throw new TokenFetchError(describe(err, this.timeoutMs));
+      throw new TokenFetchError(describe(err, limitMs));
     }
     if (res.token_type !== "bearer")
       throw new TokenFetchError(`token_type ${JSON.stringify(res.token_type)}, not "bearer"`);
@@ -117,7 +121,8 @@ export class OAuthTokens {
   async close(): Promise<void> {
     this.closed = true;
     this.cached = undefined;
-    await this.agent?.close().catch(() => undefined);
+    // destroy, not close: a fetch still waiting on a slow endpoint must not hold the app's shutdown
+    await this.agent?.destroy().catch(() => undefined);
   }
 }
 

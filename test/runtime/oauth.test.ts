@@ -165,7 +165,7 @@ describe("OAuth2 client credentials", () => {
     expect(d.error?.code).toBe("token_unavailable");
   });
 
-  it("the token fetch counts against the check's one deadline", async () => {
+  it("the token fetch counts against the check's one deadline, and a slow one serves the next check", async () => {
     const { ts, enforce, oauth } = await setup();
     let release!: () => void;
     ts.hold = new Promise<void>((r) => (release = r));
@@ -176,7 +176,11 @@ describe("OAuth2 client credentials", () => {
     expect(err.message).toMatch(/OAuth token endpoint .* did not answer within 150 ms/);
     expect(runs).toBe(0);
     expect(enforce.requests).toHaveLength(0);
+    // The fetch was not cut at the check's deadline: once the endpoint answers, the next check has
+    // its token from that one request.
     release();
+    await expect(governor.gate("t", async () => ++runs)()).resolves.toBe(1);
+    expect(ts.requests).toHaveLength(1);
   });
 
   it("client_secret_post sends the secret in the form, not in a Basic header", async () => {
