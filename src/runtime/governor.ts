@@ -166,7 +166,7 @@ export class GovernorImpl implements Governor, GateHost {
     this.mode = cfg?.mode ?? "enforce";
     this.warn = cfg?.warn ?? stderrWarn;
     this.denyList = compileDeny(cfg?.map?.deny);
-    // Mode off asks nothing and reports nothing; otherwise the API starts loading now.
+    // Mode off asks nothing and reports nothing.
     if (this.mode !== "off")
       this.telemetry = new Telemetry(
         telemetrySettings(options?.telemetry, options?.env ?? process.env, this.warn),
@@ -452,8 +452,9 @@ export class GovernorImpl implements Governor, GateHost {
   ): Promise<Verdict> {
     const tel = this.telemetry;
     if (!tel) return this.decideNow(kind, name, input, opts, by, undefined);
-    // Only while @opentelemetry/api is loading (started when this governor was created).
-    if (!tel.ready) return tel.loading.then(() => this.decide(kind, name, input, opts, by));
+    // Once: the first check that finds an OpenTelemetry SDK registered waits for the API to load.
+    const wait = tel.pending();
+    if (wait) return wait.then(() => this.decide(kind, name, input, opts, by));
     const probe = tel.begin(kind, name, input);
     if (!probe) return this.decideNow(kind, name, input, opts, by, undefined);
     return probe.run(() => this.decideNow(kind, name, input, opts, by, probe));

@@ -1,7 +1,7 @@
 // OpenTelemetry through @opentelemetry/api only, an optional peer dependency. It is never imported at
-// `import governor/runtime` time: a governor starts loading it in the background when it is created,
-// and the checks made before the load settles wait for it (so the first check has its span too).
-// Not installed, or installed with no SDK registered: every check costs one property read here.
+// `import governor/runtime` time, nor when a governor is created: the first check that finds an SDK
+// registered loads it and waits for it (so that check has its span too). No SDK registered (the API
+// installed or not): nothing is loaded, and every check costs one property read here.
 import type * as OtelApi from "@opentelemetry/api";
 import type { BreakerState } from "./breaker.js";
 import { withoutFrameworkContext } from "./intent.js";
@@ -153,9 +153,6 @@ function instrumentsNow(a: Api): Instruments {
 
 /** One governor's telemetry. */
 export class Telemetry {
-  /** Settled: the API was loaded (or found missing). Until then checks wait for `loading`. */
-  ready = false;
-  readonly loading: Promise<void>;
   private redactor: Redactor | undefined;
   private readonly ref: WeakRef<{ breakerState(): BreakerState }>;
 
@@ -166,9 +163,15 @@ export class Telemetry {
   ) {
     this.ref = new WeakRef(owner);
     shared().breakers.add(this.ref);
-    this.loading = load().then(() => {
-      this.ready = true;
-    });
+  }
+
+  /** What a check must wait for before it can begin(): the API's one load, started by the first
+   *  check that finds an SDK registered (an app often registers it after governor loads). Without an
+   *  SDK nothing is loaded: many apps have the API installed through a dependency and never use it. */
+  pending(): Promise<unknown> | undefined {
+    if (api !== undefined || (globalThis as { [OTEL_GLOBAL]?: unknown })[OTEL_GLOBAL] === undefined)
+      return undefined;
+    return load();
   }
 
   /** A probe for one gated call, or undefined when nothing would record it. A failing SDK costs

@@ -1,7 +1,7 @@
 // The built bundles (ESM and CJS) load @opentelemetry/api on their own and report to an SDK the app
 // registered; without an SDK, and without @opentelemetry/api installed at all, checks work as before.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -64,10 +64,14 @@ describe("telemetry without an SDK", () => {
     server = await startEnforce(respond);
     const dir = tmp();
     const hooks = path.join(dir, "hooks.mjs");
+    const asked = path.join(dir, "asked.txt");
+    writeFileSync(asked, "");
     writeFileSync(
       hooks,
-      `export async function resolve(spec, ctx, next) {
+      `import { appendFileSync } from "node:fs";
+export async function resolve(spec, ctx, next) {
   if (spec === "@opentelemetry/api" || spec.startsWith("@opentelemetry/api/")) {
+    appendFileSync(${JSON.stringify(asked)}, spec + "\\n");
     const e = new Error("Cannot find package '" + spec + "'");
     e.code = "ERR_MODULE_NOT_FOUND";
     throw e;
@@ -98,6 +102,8 @@ process.stdout.write(JSON.stringify({ missing, ran, out }));
     );
     const res = await run(["--import", pathToFileURL(setup).href, script]);
     expect(res.missing).toBe("ERR_MODULE_NOT_FOUND");
+    // Only the script's own import asked for it: with no SDK registered, governor never loads the API.
+    expect(readFileSync(asked, "utf8").trim().split("\n")).toEqual(["@opentelemetry/api"]);
     expect(res.ran).toEqual(["read_file"]);
     expect(res.out[0]).toBe("ran");
     expect(res.out[1]).toContain("blocked by policy");
@@ -107,35 +113,42 @@ process.stdout.write(JSON.stringify({ missing, ran, out }));
 
   // The app's own CommonJS or ES copy of the SDK; governor's bundle finds it through the API's global.
   it.each([
-    ["ESM", runtimeEsm, "import"],
-    ["CJS", runtimeCjs, "require"],
-  ])("%s build with an SDK registered: the first check has its span", async (_f, entry, how) => {
-    server = await startEnforce(respond);
-    const script = path.join(tmp(), "app.cjs");
-    writeFileSync(
-      script,
-      // Resolved from the repository's node_modules, as an app's own dependencies are.
-      `const req = require("node:module").createRequire(${JSON.stringify(path.resolve(__dirname, "../../package.json"))});
+    ["ESM", "before", runtimeEsm, "import"],
+    ["CJS", "before", runtimeCjs, "require"],
+    ["ESM", "after", runtimeEsm, "import"],
+    ["CJS", "after", runtimeCjs, "require"],
+  ])(
+    "%s build, SDK registered %s the governor is made: the first check has its span",
+    async (_f, when, entry, how) => {
+      server = await startEnforce(respond);
+      const script = path.join(tmp(), "app.cjs");
+      writeFileSync(
+        script,
+        // Resolved from the repository's node_modules, as an app's own dependencies are.
+        `const req = require("node:module").createRequire(${JSON.stringify(path.resolve(__dirname, "../../package.json"))});
 const { trace } = req("@opentelemetry/api");
 const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = req("@opentelemetry/sdk-trace-base");
 const spans = new InMemorySpanExporter();
-trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+const sdk = () => trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+${when === "before" ? "sdk();" : ""}
 (async () => {
   const { createGovernor } = ${how === "require" ? "require" : "await import"}(${JSON.stringify(entry)});
   const g = createGovernor({ enforceUrl: process.env.URL, env: {}, config: {} });
+  ${when === "after" ? "sdk(); // as an app that loads governor/register before its own tracing setup" : ""}
   const out = [await g.gate("read_file", async () => "ran")(), await g.gate("delete_file", async () => "ran", { onDeny: "return" })()];
   await g.close();
   const got = spans.getFinishedSpans().map((s) => [s.name, s.attributes["governor.decision"]]);
   process.stdout.write(JSON.stringify({ out, got }));
 })();
 `,
-    );
-    const res = await run([script]);
-    expect(res.out[0]).toBe("ran");
-    expect(res.out[1]).toContain("blocked by policy");
-    expect(res.got).toEqual([
-      ["governor.enforce", "allow"],
-      ["governor.enforce", "deny"],
-    ]);
-  });
+      );
+      const res = await run([script]);
+      expect(res.out[0]).toBe("ran");
+      expect(res.out[1]).toContain("blocked by policy");
+      expect(res.got).toEqual([
+        ["governor.enforce", "allow"],
+        ["governor.enforce", "deny"],
+      ]);
+    },
+  );
 });
