@@ -4,19 +4,22 @@
 import { readFileSync } from "node:fs";
 import { CliError } from "./errors.js";
 
+/** Why a file could not be read, in words: "does not exist", "is a directory", ... */
+export function whyUnreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "does not exist";
+  if (code === "EACCES") return "cannot be read (permission denied)";
+  if (code === "EISDIR") return "is a directory";
+  return `cannot be read (${code ?? (err as Error).message})`;
+}
+
 /** The key in a file: surrounding whitespace (the trailing newline `echo` writes) dropped; one line, not empty. */
 export function readKeyFile(file: string, from: string): string {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const what =
-      code === "ENOENT"
-        ? "does not exist"
-        : code === "EISDIR"
-          ? "is a directory"
-          : `cannot be read (${code ?? (err as Error).message})`;
+    const what = whyUnreadable(err);
     throw new CliError(
       "key_file",
       `${from} ${file} ${what}.`,

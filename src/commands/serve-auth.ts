@@ -3,6 +3,7 @@
 // Every refusal is a CliError (exit 2) that names the flag or variable and says what to do.
 import { readFile } from "node:fs/promises";
 import { CliError } from "../cli-support/cli-error.js";
+import { whyUnreadable } from "../cli-support/secrets.js";
 import type { JwtOptions } from "../server/jwt.js";
 import type { ServeTls } from "../server/index.js";
 import type { ServeOptions } from "./serve-schema.js";
@@ -101,14 +102,7 @@ async function readPem(f: Sourced, what: string): Promise<string> {
     return await readFile(f.value, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "does not exist"
-        : code === "EACCES"
-          ? "cannot be read (permission denied)"
-          : code === "EISDIR"
-            ? "is a directory"
-            : `cannot be read (${code ?? (err as Error).message})`;
+    const why = whyUnreadable(err);
     throw new CliError(
       "tls_file",
       `${f.from} ${f.value} ${why}.`,
