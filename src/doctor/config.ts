@@ -125,7 +125,7 @@ export function checkConfig(inp: DoctorInputs): {
       config,
       result: pass(
         "config",
-        `enforce ${base}, API key ${config.apiKey ? "set" : "not set"}, timeout ${config.timeoutMs} ms, fail mode ${config.failMode}, mode ${config.mode}${fromWhere(config)}`,
+        `enforce ${base}, ${credentialsOf(config)}, timeout ${config.timeoutMs} ms, fail mode ${config.failMode}, mode ${config.mode}${fromWhere(config)}`,
         {
           enforce_url: base,
           api_key: Boolean(config.apiKey),
@@ -248,4 +248,17 @@ export function checkSafety(config: ResolvedConfig | undefined, ci: boolean): Ch
       { fail_mode: config.failMode },
     );
   return pass("safety", "mode enforce, fail mode closed: no tool runs without an ALLOW");
+}
+
+/** How the gate proves who it is, in words (names only, never values). */
+function credentialsOf(config: ResolvedConfig): string {
+  const parts = [
+    config.apiKey
+      ? "API key set"
+      : config.oauth
+        ? `OAuth client credentials (${config.oauth.authMethod})`
+        : "API key not set",
+  ];
+  if (config.tls) parts.push("client certificate");
+  return parts.join(", ");
 }

@@ -146,6 +146,10 @@ function describe(err: unknown, timeoutMs: number): string {
   for (let i = 0; c && i < 5; i++, c = c.cause as typeof e)
     if (typeof c.code === "string" && /^[A-Z_]+$/.test(c.code) && !c.code.startsWith("OAUTH_"))
       return c.code;
+  // fetch's own refusal ("fetch failed": bad port, bad URL): its cause says which, in a few words
+  const cause = (e?.cause as { message?: unknown } | undefined)?.message;
+  if (e?.name === "TypeError" && typeof cause === "string" && /^[\w .,-]{1,60}$/.test(cause))
+    return `fetch failed: ${cause}`;
   const status = (e?.cause as { status?: unknown } | undefined)?.status;
   if (e?.name === "OperationProcessingError" && typeof status === "number")
     return `HTTP ${status}, not a token response`;

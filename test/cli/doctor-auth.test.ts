@@ -74,6 +74,10 @@ async function doctor(env: Record<string, string>) {
 describe("governor doctor: OAuth and mTLS", { timeout: 180_000 }, () => {
   it("a token obtained (expiry shown, value never), the certificate's subject and days left, enforce trusted", async () => {
     const { r, c } = await doctor({});
+    // The config line names how the gate authenticates (never with what).
+    expect(c.config.message).toMatch(
+      /OAuth client credentials \(client_secret_basic\), client certificate/,
+    );
     expect(c["enforce.oauth"].status, c["enforce.oauth"].message).toBe("pass");
     expect(c["enforce.oauth"].message).toMatch(/token obtained from .*expires in \d+ s/);
     expect(c["enforce.oauth"].details.expires_at).toMatch(/^\d{4}-/);
