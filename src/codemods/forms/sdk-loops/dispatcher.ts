@@ -162,13 +162,51 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
     }
   }
   for (const e of descendantsOfKind(fn, SyntaxKind.ElementAccessExpression)) {
-    if (!on(e.getArgumentExpression())) continue;
+    if (!on(e.getArgumentExpression()) || !runsLookup(e, fn)) continue;
     const obj = unwrapExpr(e.getExpression());
     if (!Node.isIdentifier(obj)) continue;
     dispatches = true;
     out.push(...mapKeysOf(prog, owner, obj.getText()).map((k) => at(k.name, k.at, k.owner)));
   }
   return dispatches ? out.filter((n, i) => out.findIndex((o) => o.name === n.name) === i) : null;
+}
+
+/**
+ * Is the value looked up by name run (or handed back to be run)? `map[name](...)`,
+ * `map[name].run(...)`, `return map[name]`, or `const h = map[name]` then `h(...)` / `h.run(...)`.
+ * Reading data by a name (`cache[name]`, `delete map[name]`) dispatches nothing: gating it would
+ * put a policy check in front of code that is not a tool.
+ */
+function runsLookup(e: Node, fn: Node): boolean {
+  let cur: Node = e;
+  let p = cur.getParent();
+  while (
+    p &&
+    (Node.isParenthesizedExpression(p) ||
+      Node.isNonNullExpression(p) ||
+      Node.isAsExpression(p) ||
+      Node.isSatisfiesExpression(p) ||
+      Node.isAwaitExpression(p))
+  ) {
+    cur = p;
+    p = p.getParent();
+  }
+  if (!p) return false;
+  const calls = (n: Node) => Node.isCallExpression(n) && n.getExpression() === cur;
+  if (calls(p) || Node.isReturnStatement(p)) return true;
+  if (Node.isArrowFunction(p)) return p.getBody() === cur;
+  if (Node.isPropertyAccessExpression(p) && p.getExpression() === cur) {
+    const gp = p.getParent();
+    return !!gp && Node.isCallExpression(gp) && gp.getExpression() === p;
+  }
+  if (Node.isVariableDeclaration(p) && p.getInitializer() === cur) {
+    const held = p.getName();
+    return descendantsOfKind(fn, SyntaxKind.CallExpression).some((c) => {
+      const t = unwrapExpr(c.getExpression()).getText();
+      return t === held || t.startsWith(`${held}.`) || t.startsWith(`${held}?.`);
+    });
+  }
+  return false;
 }
 
 export interface MapKey {
