@@ -179,15 +179,22 @@ export function checkIntentMap(env: NodeJS.ProcessEnv, sites: ConfigSite[]): Che
     );
   const read: string[] = [];
   let tools = 0;
+  const deny: string[] = [];
   for (const file of files) {
     try {
       const map = loadIntentMap(file) as IntentMap & { enforce?: unknown };
       const n = Object.keys(map.tools ?? {}).length;
       tools += n;
       // The "enforce" block is validated with the rest of the configuration (the config check).
+      const patterns = map.deny ?? [];
+      deny.push(...patterns);
       const extra = [
         map.defaults ? "defaults" : "",
         map.enforce !== undefined ? 'an "enforce" block' : "",
+        // the patterns themselves: a reader checks that the tools they meant are the ones refused
+        patterns.length
+          ? `a deny list (${patterns.map((p) => JSON.stringify(p)).join(", ")}: refused locally)`
+          : "",
       ]
         .filter(Boolean)
         .join(" and ");
@@ -204,7 +211,12 @@ export function checkIntentMap(env: NodeJS.ProcessEnv, sites: ConfigSite[]): Che
       );
     }
   }
-  const details = { file: files[0], ...(files.length > 1 && { files }), tools };
+  const details = {
+    file: files[0],
+    ...(files.length > 1 && { files }),
+    tools,
+    ...(deny.length && { deny }),
+  };
   // the runtime says this once at start-up; doctor says it before anyone edits the wrong file
   const ignored = [
     ...new Set(

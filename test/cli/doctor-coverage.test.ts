@@ -438,6 +438,18 @@ describe.concurrent("doctor: intent-map checks the governor.config.json the app 
     );
   });
 
+  it("a deny list: its patterns are shown, so a reader sees which tools are refused locally", async () => {
+    const dir = workspace({
+      "packages/agent/governor.config.json": JSON.stringify({ deny: ["admin_*", "delete_*"] }),
+    });
+    const { map } = await doctor(dir);
+    expect(map.status).toBe("pass");
+    expect(map.message).toBe(
+      `${path.join(dir, "packages/agent/governor.config.json")}: 0 tool entries and a deny list ("admin_*", "delete_*": refused locally)`,
+    );
+    expect(map.details.deny).toEqual(["admin_*", "delete_*"]);
+  });
+
   it("a governor.config.json in the working directory too: the app's wins, and doctor warns that the other is not read", async () => {
     const dir = workspace({ "governor.config.json": MAP("delete_file") });
     const { map } = await doctor(dir);
