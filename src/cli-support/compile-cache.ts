@@ -45,7 +45,7 @@ export function enableCompileCache(): void {
 }
 
 /** `$TMPDIR/governor-compile-cache-<uid>`, made 0700; null unless it is ours alone. */
-export function privateDir(): string | null {
+function privateDir(): string | null {
   const uid = process.getuid?.();
   const dir = path.join(os.tmpdir(), `governor-compile-cache-${uid ?? "user"}`);
   try {

@@ -62,7 +62,7 @@ export function intentFromFlags(
   f: IntentFlags,
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
-): { intent: Intent; mapFile?: string } {
+): { intent: Intent; mapFile?: string; deny?: readonly string[] } {
   const byFields = f.action !== undefined || f.resource !== undefined;
   if (f.tool && byFields)
     throw new CliError(
@@ -96,7 +96,7 @@ export function intentFromFlags(
     }
     const { map, file } = intentMapFor(f.config, env, cwd);
     const intent = buildIntent(f.tool, args, { map, actor: actorFlag ?? envActor(env) ?? null });
-    return { intent, mapFile: file };
+    return { intent, mapFile: file, deny: map?.deny };
   }
   if (!f.action || !f.resource)
     throw new CliError(

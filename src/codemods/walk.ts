@@ -6,8 +6,6 @@
 import { ts, SyntaxKind, type KindToNodeMappings, type Node } from "ts-morph";
 import { indexOf, type Index } from "../detectors/syntax-index.js";
 
-export { compilerNodesOfKind } from "../detectors/syntax-index.js";
-
 /** The range of `nodes` positions that are descendants of `scope` (not `scope` itself). */
 function rangeOf(idx: Index, scope: Node): [number, number] {
   const c = scope.compilerNode;
@@ -56,6 +54,13 @@ function positions(
 const wrap = (scope: Node, c: ts.Node): Node =>
   (scope as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(c);
 
+/** Wrappers for the indexed nodes at `at` that `keep` takes. */
+function kept(scope: Node, idx: Index, at: number[], keep?: (n: ts.Node) => boolean): Node[] {
+  const out: Node[] = [];
+  for (const i of at) if (!keep || keep(idx.nodes[i])) out.push(wrap(scope, idx.nodes[i]));
+  return out;
+}
+
 /** `scope.getDescendantsOfKind(kind)`, from the file's index; `keep`, when given, looks at the
  *  compiler node first, so the ones it turns down never get a wrapper. */
 export function descendantsOfKind<K extends SyntaxKind>(
@@ -67,10 +72,7 @@ export function descendantsOfKind<K extends SyntaxKind>(
   const range = rangeOf(idx, scope);
   if (range[0] < 0)
     return scope.getDescendantsOfKind(kind).filter((n) => !keep || keep(n.compilerNode));
-  const out: Node[] = [];
-  for (const i of positions(idx, range, [kind]))
-    if (!keep || keep(idx.nodes[i])) out.push(wrap(scope, idx.nodes[i]));
-  return out as KindToNodeMappings[K][];
+  return kept(scope, idx, positions(idx, range, [kind]), keep) as KindToNodeMappings[K][];
 }
 
 /** The descendants of `scope` of any of `kinds`, in document order (getDescendants() filtered);
@@ -86,10 +88,7 @@ export function descendantsOfKinds(
     return scope
       .getDescendants()
       .filter((d) => kinds.includes(d.getKind()) && (!keep || keep(d.compilerNode)));
-  const out: Node[] = [];
-  for (const i of positions(idx, range, kinds))
-    if (!keep || keep(idx.nodes[i])) out.push(wrap(scope, idx.nodes[i]));
-  return out;
+  return kept(scope, idx, positions(idx, range, kinds), keep);
 }
 
 /** The text of every identifier in the file outside JSDoc (what forEachDescendant visits). */

@@ -132,8 +132,9 @@ export async function loadTls(files: TlsFiles): Promise<ServeTls> {
   } catch {
     throw notPem(files.cert, "a PEM certificate", "-----BEGIN CERTIFICATE-----");
   }
+  let keyObject;
   try {
-    createPrivateKey(key);
+    keyObject = createPrivateKey(key);
   } catch (err) {
     if (/passphrase/i.test(String((err as Error).message)))
       throw new CliError(
@@ -143,17 +144,19 @@ export async function loadTls(files: TlsFiles): Promise<ServeTls> {
       );
     throw notPem(files.key, "a PEM private key", "-----BEGIN PRIVATE KEY-----");
   }
-  if (!leaf.checkPrivateKey(createPrivateKey(key)))
+  if (!leaf.checkPrivateKey(keyObject))
     throw new CliError(
       "tls_mismatch",
       `${files.cert.from} ${files.cert.value} and ${files.key.from} ${files.key.value} do not match: the key is not this certificate's.`,
       "Pass the private key that was made with this certificate (the pair your CA or cert-manager issued together).",
     );
-  if (clientCa) {
+  // Given, the client CA must hold a certificate: an empty file must not turn client
+  // certificates off (an unpopulated secret would serve without asking for one).
+  if (files.clientCa) {
     try {
-      new X509Certificate(clientCa);
+      new X509Certificate(clientCa as string);
     } catch {
-      throw notPem(files.clientCa!, "a PEM CA certificate", "-----BEGIN CERTIFICATE-----");
+      throw notPem(files.clientCa, "a PEM CA certificate", "-----BEGIN CERTIFICATE-----");
     }
   }
   try {

@@ -20,7 +20,7 @@ import {
 } from "../cli-support/enforce.js";
 import { intentFromFlags } from "../cli-support/intent-args.js";
 import { resolveKey } from "../cli-support/secrets.js";
-import { loadIntentMap, type Intent } from "../runtime/index.js";
+import type { Intent } from "../runtime/index.js";
 import { compileDeny } from "../runtime/deny.js";
 import { clip, safeUrl } from "../runtime/redact.js";
 
@@ -143,9 +143,12 @@ function noDecisionError(
 }
 
 /** The gate refuses a tool its intent map's "deny" names before asking enforce: so does this. */
-function localDeny(tool: string | undefined, mapFile: string | undefined): CliDecision | undefined {
-  if (!tool || !mapFile) return undefined;
-  const pattern = compileDeny(loadIntentMap(mapFile).deny)?.match(tool);
+function localDeny(
+  tool: string | undefined,
+  deny: readonly string[] | undefined,
+): CliDecision | undefined {
+  if (!tool || !deny) return undefined;
+  const pattern = compileDeny(deny)?.match(tool);
   if (pattern === undefined) return undefined;
   return {
     decision: "DENY",
@@ -171,7 +174,7 @@ export async function runTestIntent(
     throw err;
   }
   const { intent, mapFile } = built;
-  const local = localDeny(o.tool, mapFile);
+  const local = localDeny(o.tool, built.deny);
   // Only shown (the gate is given o.url itself): never with its user:password@ or query string.
   const given = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
   const url = given && safeUrl(given);

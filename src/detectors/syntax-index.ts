@@ -67,12 +67,6 @@ export function indexOf(sf: ts.SourceFile): Index {
   return idx;
 }
 
-/** Raw compiler nodes of `kind` in the whole file, for prefilters that need no wrapper. */
-export function compilerNodesOfKind(sf: ts.SourceFile, kind: SyntaxKind): ts.Node[] {
-  const idx = indexOf(sf);
-  return (idx.byKind.get(kind) ?? []).map((i) => idx.nodes[i]);
-}
-
 /** Compiler nodes of any of `kinds` in the whole file, in document order (a pre-order walk's). */
 export function compilerNodesOfKinds(sf: ts.SourceFile, kinds: readonly SyntaxKind[]): ts.Node[] {
   const idx = indexOf(sf);

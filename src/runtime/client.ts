@@ -4,7 +4,7 @@
 // retried once on a 401); a client certificate (tls-identity.ts) swaps the pool when it changes.
 import { isObject } from "./shared.js";
 import type { Pool } from "undici";
-import type { ResolvedConfig } from "./config.js";
+import { secretsOf, type ResolvedConfig } from "./config.js";
 import {
   clip,
   CREDENTIAL_HEADER,
@@ -76,13 +76,11 @@ export function retryAfterMs(
 // A decision is a few hundred bytes; anything this large is not one.
 const MAX_BODY_BYTES = 1_048_576;
 
-/** One check: its deadline, attempts so far (`free`: those outside the retry budget, the one retry
- *  after a 401 with a fresh token), whether the deadline passed, the body being read, and whether it
- *  waits for a token. */
+/** One check: its deadline, attempts so far, whether the deadline passed, the body being read, and
+ *  whether it waits for a token. */
 interface Run {
   deadline: number;
   attempt: number;
-  free: number;
   over: boolean;
   body?: { destroy(): unknown };
   token?: boolean;
@@ -109,8 +107,8 @@ export class EnforceClient {
   private lastToken: string | undefined;
   /** The headers for the current token, built once per token. */
   private authFor: { token: string; headers: Record<string, string> } | undefined;
-  /** OAuth client credentials (exposed for doctor). */
-  readonly tokens: OAuthTokens | undefined;
+  /** OAuth client credentials. */
+  private readonly tokens: OAuthTokens | undefined;
   private readonly identity: TlsIdentity | undefined;
   private closed = false;
 
@@ -129,18 +127,8 @@ export class EnforceClient {
     // server may echo what it expected.
     const headers = Object.entries(cfg.headers);
     const o = cfg.oauth;
-    // The client secret, and the Basic header it is sent in (RFC 6749 form-encodes both parts).
-    const form = (v: string) => encodeURIComponent(v).replace(/%20/g, "+");
-    const basic =
-      o && Buffer.from(`${form(o.clientId)}:${form(o.clientSecret)}`).toString("base64");
     this.secrets = {
-      strong: [
-        cfg.apiKey,
-        cfg.decisionKey,
-        o?.clientSecret,
-        basic,
-        ...headers.filter(([k]) => CREDENTIAL_HEADER.test(k)).map(([, v]) => v),
-      ],
+      strong: secretsOf(cfg),
       exact: headers
         .filter(([k, v]) => !CREDENTIAL_HEADER.test(k) && v.length >= 8)
         .map(([, v]) => v),
@@ -236,24 +224,18 @@ export class EnforceClient {
     // Loading undici is a one-time cost of this process, not the policy service's: the deadline
     // starts once it is loaded.
     if (!this.undici) return this.load().then(() => this.post(body, tool));
-    let pool: Pool;
-    try {
-      pool = this.poolNow(tool);
-    } catch (err) {
-      return Promise.reject(err);
-    }
     // Signed decisions: a fresh nonce in the body binds the answer's signature to this request, so a
     // captured ALLOW cannot answer another one. Callers key caches on `body`, without it.
     const sent = this.cfg.decisionKey ? withNonce(body) : body;
     const timeoutMs = this.cfg.timeoutMs;
-    const run: Run = { deadline: Date.now() + timeoutMs, attempt: 0, free: 0, over: false };
+    const run: Run = { deadline: Date.now() + timeoutMs, attempt: 0, over: false };
     return new Promise<EnforceAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         run.over = true;
         reject(this.timeoutError(tool, run.attempt, run));
         run.body?.destroy();
       }, timeoutMs);
-      this.attempts(sent, tool, run, pool).then(
+      this.attempts(sent, tool, run).then(
         (answer) => {
           clearTimeout(timer);
           if (!run.over) resolve(answer);
@@ -266,18 +248,17 @@ export class EnforceClient {
     });
   }
 
-  private async attempts(
-    body: string,
-    tool: string | undefined,
-    run: Run,
-    pool: Pool,
-  ): Promise<EnforceAnswer> {
+  private async attempts(body: string, tool: string | undefined, run: Run): Promise<EnforceAnswer> {
     const { maxAttempts, baseDelayMs } = this.cfg.retry;
     const tokens = this.tokens;
     let token = tokens && (tokens.current() ?? (await this.token(run, tool)));
+    // the one retry after a 401 with a fresh token is outside the retry budget
     let reauthed = false;
     for (;;) {
+      // asked at each attempt: a certificate rotated during a backoff or a token wait closed the old pool
+      const pool = this.poolNow(tool);
       const attempt = ++run.attempt;
+      const counted = attempt - (reauthed ? 1 : 0);
       let status: number;
       let text: string;
       let retryAfter: number | undefined;
@@ -315,7 +296,7 @@ export class EnforceClient {
           `The policy service at ${this.url} could not be reached (${code ?? "network error"}), so the tool${tool ? ` "${tool}"` : ""} was not run. ${fix}`,
           { cause: code && UNAVAILABLE_CODES.has(code) ? undefined : err, tool },
         );
-        if (!code || !RETRYABLE_CODES.has(code) || attempt - run.free >= maxAttempts) throw last;
+        if (!code || !RETRYABLE_CODES.has(code) || counted >= maxAttempts) throw last;
         await this.backoff(attempt, baseDelayMs, undefined, run, last, tool);
         continue;
       }
@@ -326,7 +307,7 @@ export class EnforceClient {
           `The policy service answered 503 (unavailable) after ${attempt} attempt${attempt > 1 ? "s" : ""}, so the tool${tool ? ` "${tool}"` : ""} was not run. Try again later; check the management plane's health.`,
           { status, tool },
         );
-        if (attempt - run.free >= maxAttempts) throw last;
+        if (counted >= maxAttempts) throw last;
         await this.backoff(attempt, baseDelayMs, retryAfter, run, last, tool);
         continue;
       }
@@ -334,7 +315,6 @@ export class EnforceClient {
       // more try, outside the retry budget; a second 401 is the credentials' fault.
       if (status === 401 && tokens && token !== undefined && !reauthed) {
         reauthed = true;
-        run.free++;
         tokens.rejected(token);
         token = await this.token(run, tool);
         continue;

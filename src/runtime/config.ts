@@ -3,7 +3,8 @@
 // environment and another working directory). Validated by hand: the runtime carries no schema library.
 import { isObject } from "./shared.js";
 import { GovernorConfigError } from "./errors.js";
-import { redact, safeUrl } from "./redact.js";
+import { CREDENTIAL_HEADER, redact, safeUrl } from "./redact.js";
+import { telemetrySettings, type TelemetrySettings } from "./telemetry.js";
 import { validateIntentMap, type Actor, type IntentMap } from "./intent.js";
 import { parseAllow, resolveGuard, type GuardOptions, type GuardSpec } from "./guard/config.js";
 import type { GuardAllow, Primitive } from "./guard/state.js";
@@ -127,6 +128,8 @@ export interface ResolvedConfig {
   /** GOVERNOR_GUARD_MODE as given, for the wrappers when no guard is on. */
   guardModeRaw: string | undefined;
   /** Where the enforce settings came from (names and paths, never values), for doctor. */
+  /** GOVERNOR_OTEL_ARGUMENTS / the `telemetry` option. */
+  telemetry: TelemetrySettings;
   sources: {
     enforceUrl?: string;
     apiKey?: string;
@@ -487,6 +490,7 @@ export function resolveConfig(
     ? guard.allow
     : parseAllow(rawAllow ?? env.GOVERNOR_GUARD_ALLOW, env, site.cwd, problems);
 
+  const telemetry = telemetrySettings(options.telemetry, env, (m) => notes.push(m));
   const warn = options.warn ? safeWarn(options.warn) : stderrWarn;
   for (const note of notes) warn(note);
   if (problems.length) {
@@ -523,7 +527,21 @@ export function resolveConfig(
     sources,
     oauth,
     tls,
+    telemetry,
   };
+}
+
+/** Every secret the config holds, for each redactor (the client's, the audit log's, telemetry's). */
+export function secretsOf(cfg: ResolvedConfig | null): (string | undefined)[] {
+  if (!cfg) return [];
+  return [
+    cfg.apiKey,
+    cfg.decisionKey,
+    cfg.oauth?.clientSecret,
+    ...Object.entries(cfg.headers)
+      .filter(([k]) => CREDENTIAL_HEADER.test(k))
+      .map(([, v]) => v),
+  ];
 }
 
 /** A secret: `NAME`, else the file `NAME_FILE` names, else the file governor.config.json names. */

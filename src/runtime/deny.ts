@@ -1,6 +1,6 @@
 // The local deny list: governor.config.json "deny": ["admin_*", "delete_*"]. A tool whose whole name
-// matches a pattern is refused here, before enforce is asked (no network needed, so no fail mode can
-// let it through). `*` matches any characters, none included; every other character is literal and
+// matches a pattern is refused here, before enforce is asked (no network needed, so fail mode open
+// cannot let it through; observe mode runs it and records that it would have been refused). `*` matches any characters, none included; every other character is literal and
 // matching is case-sensitive. There is no local allow list: only enforce allows.
 
 export interface DenyList {

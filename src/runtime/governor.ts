@@ -7,6 +7,7 @@ import { EnforceClient, type EnforceAnswer } from "./client.js";
 import {
   resolveConfig,
   stderrWarn,
+  secretsOf,
   type GovernorOptions,
   type Mode,
   type ResolvedConfig,
@@ -21,8 +22,7 @@ import {
 import { buildIntent, withoutFrameworkContext, type Intent } from "./intent.js";
 import { denyRefusal, unavailableRefusal } from "./refusal.js";
 import { compileDeny, type DenyList } from "./deny.js";
-import { CREDENTIAL_HEADER } from "./redact.js";
-import { Telemetry, telemetrySettings, type CheckNote, type Probe } from "./telemetry.js";
+import { Telemetry, type CheckNote, type Probe } from "./telemetry.js";
 import { canonicalJson, sha256Hex, verifyDecision } from "./token.js";
 import {
   makeGate,
@@ -134,6 +134,9 @@ function intentError(tool: string | undefined, err: unknown, scope = false): Gov
   );
 }
 
+// No decision, but not the policy service failing: the breaker does not count them.
+const LOCAL_TROUBLE = new Set<string>(["auth_failed", "identity_unavailable"]);
+
 export class GovernorImpl implements Governor, GateHost {
   readonly configError: GovernorConfigError | null;
   readonly mode: Mode;
@@ -156,11 +159,7 @@ export class GovernorImpl implements Governor, GateHost {
   readonly governedSpawn: GovernedCalls["governedSpawn"];
   readonly governedWriteFile: GovernedCalls["governedWriteFile"];
 
-  constructor(
-    cfg: ResolvedConfig | null,
-    configError: GovernorConfigError | null = null,
-    options?: GovernorOptions,
-  ) {
+  constructor(cfg: ResolvedConfig | null, configError: GovernorConfigError | null = null) {
     this.cfg = cfg;
     this.configError = configError;
     this.mode = cfg?.mode ?? "enforce";
@@ -168,17 +167,7 @@ export class GovernorImpl implements Governor, GateHost {
     this.denyList = compileDeny(cfg?.map?.deny);
     // Mode off asks nothing and reports nothing.
     if (this.mode !== "off")
-      this.telemetry = new Telemetry(
-        telemetrySettings(options?.telemetry, options?.env ?? process.env, this.warn),
-        [
-          cfg?.apiKey,
-          cfg?.decisionKey,
-          ...Object.entries(cfg?.headers ?? {})
-            .filter(([k]) => CREDENTIAL_HEADER.test(k))
-            .map(([, v]) => v),
-        ],
-        this,
-      );
+      this.telemetry = new Telemetry(cfg?.telemetry ?? { arguments: false }, secretsOf(cfg), this);
     // Once per tool per process on stderr (shared by the ESM, CJS and register bundles); once per
     // tool per governor with a warn function of the app's own.
     this.noDecisionWarned =
@@ -189,10 +178,7 @@ export class GovernorImpl implements Governor, GateHost {
       this.breaker = new Breaker(cfg.breaker);
       if (cfg.cacheTtlMs > 0) this.cache = new DecisionCache<Decision>(cfg.cacheMaxEntries);
       if (cfg.auditLog)
-        this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn, [
-          cfg.apiKey,
-          cfg.decisionKey,
-        ]);
+        this.audit = new AuditLog(cfg.auditLog, cfg.auditBufferMax, this.warn, secretsOf(cfg));
     }
     this.gate = ((name: string, fn: (...args: unknown[]) => unknown, opts?: GateOptions) =>
       makeGate(() => this, name, fn, opts)) as GateFunction;
@@ -260,7 +246,7 @@ export class GovernorImpl implements Governor, GateHost {
 
   stats(): GovernorStats {
     return {
-      breaker: this.breaker?.state ?? "closed",
+      breaker: this.breakerState(),
       cacheEntries: this.cache?.size ?? 0,
       auditWritten: this.audit?.written ?? 0,
       auditDropped: this.audit?.dropped ?? 0,
@@ -326,7 +312,8 @@ export class GovernorImpl implements Governor, GateHost {
       try {
         answer = await client.post(body, tool);
       } catch (err) {
-        if (err instanceof GovernorError && err.code === "auth_failed") breaker.success();
+        // refused credentials, or no usable client certificate here: the service is not failing
+        if (err instanceof GovernorError && LOCAL_TROUBLE.has(err.code)) breaker.success();
         else breaker.failure();
         throw err;
       }
@@ -796,17 +783,17 @@ function warnOffOnce(warn: (m: string) => void): void {
 
 /** Create a governor. Options left out come from the environment. Throws GovernorConfigError. */
 export function createGovernor(options?: GovernorOptions): Governor {
-  return new GovernorImpl(resolveConfig(options), null, options);
+  return new GovernorImpl(resolveConfig(options));
 }
 
 /** Like createGovernor, but an invalid config yields a governor whose every check fails closed. */
 export function createGovernorOrFailClosed(options?: GovernorOptions): GovernorImpl {
   try {
-    return new GovernorImpl(resolveConfig(options), null, options);
+    return new GovernorImpl(resolveConfig(options));
   } catch (err) {
     if (!(err instanceof GovernorConfigError)) throw err;
     // The guards still go on from the environment (fail closed): a bad setting must not switch them off.
     if (!options) installGuardsFromEnv(stderrWarn);
-    return new GovernorImpl(null, err, options);
+    return new GovernorImpl(null, err);
   }
 }

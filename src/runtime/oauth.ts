@@ -29,8 +29,6 @@ export class OAuthTokens {
   private flight: Promise<string> | undefined;
   private agent: Agent | undefined;
   private closed = false;
-  /** Requests sent to the token endpoint since start (doctor, tests). */
-  fetches = 0;
 
   constructor(
     private readonly cfg: OAuthConfig,
@@ -91,7 +89,6 @@ export class OAuthTokens {
     if (audience) params.set("audience", audience);
     // The lifetime counts from when the request left: the token may have been issued at once.
     const sentAt = this.cfg.now();
-    this.fetches++;
     let res: Awaited<ReturnType<OAuthModule["processClientCredentialsResponse"]>>;
     try {
       const response = await oauth.clientCredentialsGrantRequest(as, client, auth, params, {

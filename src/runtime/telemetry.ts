@@ -17,16 +17,16 @@ const OTEL_GLOBAL = Symbol.for("opentelemetry.js.api.1");
 // State shared by the ESM, CJS and register bundles: one set of instruments, one breaker gauge.
 const SHARED = Symbol.for("governor.telemetry");
 
-export const SPAN_NAME = "governor.enforce";
-export const DURATION_BUCKETS = [
+const SPAN_NAME = "governor.enforce";
+const DURATION_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 const ARGUMENTS_MAX = 4096;
 
-export type TelemetryDecision = "allow" | "deny" | "none";
+type TelemetryDecision = "allow" | "deny" | "none";
 /** How the decision was had: enforce asked, the ALLOW cache, fail mode open, observe mode running a
  *  call enforce would have blocked (or could not decide), the local deny list. */
-export type DecisionSource = "enforced" | "cached" | "fail_open" | "observe" | "local";
+type DecisionSource = "enforced" | "cached" | "fail_open" | "observe" | "local";
 
 export interface CheckNote {
   decision: TelemetryDecision;

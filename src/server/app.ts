@@ -116,6 +116,9 @@ function readBody(req: IncomingMessage, done: (err: number | null, text: string)
 export function createHandler(
   state: ServerState,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  // the CLI refuses both; a direct caller must not have one silently ignored
+  if (state.apiKey && state.verifyBearer)
+    throw new Error("an API key and bearer JWT verification are both set: use one");
   const expectedAuth = state.apiKey ? digest(state.apiKey) : undefined;
   /** The JWT's `sub` of each request that carried one, for its log line. */
   const subjects = new WeakMap<IncomingMessage, string>();

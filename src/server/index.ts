@@ -43,7 +43,7 @@ export interface ServeTls {
 }
 
 /** node:https options for `tls`: a client CA means no connection without a certificate it signed. */
-export function httpsOptions(tls: ServeTls): SecureContextOptions & {
+function httpsOptions(tls: ServeTls): SecureContextOptions & {
   requestCert: boolean;
   rejectUnauthorized: boolean;
 } {

@@ -2,6 +2,7 @@
 // with jose's caching), iss, aud, exp/nbf. Loaded only when that option is set: jose is not part of
 // a plain serve's start.
 import { readFile } from "node:fs/promises";
+import { safeUrl } from "../runtime/redact.js";
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -53,7 +54,7 @@ const ALGORITHMS = [
   "Ed25519",
 ];
 
-export const isUrl = (s: string) => /^https?:\/\//i.test(s);
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
 async function localKeySet(file: string): Promise<JWTVerifyGetKey> {
   let text: string;
@@ -125,10 +126,22 @@ function reason(err: unknown): JwtResult {
   };
 }
 
+function jwksUrl(raw: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    // URL's own error quotes the input, credentials included
+    throw new JwksError(
+      `--oauth-jwks ${safeUrl(raw)} is not a valid URL.`,
+      "Give the https:// URL of the key set (or the path of a JWKS file).",
+    );
+  }
+}
+
 /** The verifier; a JWKS file is read (and refused) now, a remote one on first use and then cached. */
 export async function createJwtVerifier(opts: JwtOptions): Promise<JwtVerifier> {
   const keys = isUrl(opts.jwks)
-    ? createRemoteJWKSet(new URL(opts.jwks), { timeoutDuration: 5000 })
+    ? createRemoteJWKSet(jwksUrl(opts.jwks), { timeoutDuration: 5000 })
     : await localKeySet(opts.jwks);
   const checks = {
     issuer: opts.issuer,

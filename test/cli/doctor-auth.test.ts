@@ -54,7 +54,8 @@ afterAll(async () => {
 });
 
 async function doctor(env: Record<string, string>) {
-  const r = await run(["doctor", "--cwd", dir, "--json", "--samples", "1"], {
+  // a net for a loaded machine (token, two handshakes, the JWKS fetch); the failures are immediate
+  const r = await run(["doctor", "--cwd", dir, "--json", "--samples", "1", "--timeout", "30000"], {
     env: {
       GOVERNOR_ENFORCE_URL: srv.url,
       GOVERNOR_OAUTH_TOKEN_URL: ts.tokenUrl,
@@ -133,9 +134,13 @@ describe("governor doctor: OAuth and mTLS", { timeout: 180_000 }, () => {
   });
 
   it("nothing configured: the three checks are skipped", async () => {
-    const r = await run(["doctor", "--cwd", dir, "--json", "--samples", "1"], {
-      env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:9" },
-    });
+    // a net for a loaded machine (token, two handshakes, the JWKS fetch); the failures are immediate
+    const r = await run(
+      ["doctor", "--cwd", dir, "--json", "--samples", "1", "--timeout", "30000"],
+      {
+        env: { GOVERNOR_ENFORCE_URL: "http://127.0.0.1:9" },
+      },
+    );
     const checks = JSON.parse(r.stdout).checks as { id: string; status: string }[];
     for (const id of ["enforce.oauth", "enforce.client-cert", "enforce.server-cert"])
       expect(checks.find((k) => k.id === id)?.status).toBe("skip");

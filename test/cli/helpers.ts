@@ -119,7 +119,7 @@ export function tempPolicy(name: string): string {
   return file;
 }
 
-/** Polls until `check` returns true. The bound is a safety net under the 30 s test timeout, not a
+/** Polls until `check` returns true. The bound is a safety net under the test timeout, not a
  *  margin: a loaded machine may take seconds to reload a policy or write a log line. */
 export async function until(
   check: () => Promise<boolean>,

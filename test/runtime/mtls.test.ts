@@ -3,12 +3,17 @@
 // replacing the files (atomic rename, as cert-manager and spiffe-helper do).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import https from "node:https";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import path from "node:path";
 import { GovernorUnavailableError } from "../../src/runtime/index.js";
-import { createClientCert, createTestPki, type CertPair, type TestPki } from "../support/certs.js";
+import {
+  createClientCert,
+  createTestPki,
+  swapFiles,
+  type CertPair,
+  type TestPki,
+} from "../support/certs.js";
 import { closeAll, makeGovernor as make, rejection, tmp } from "./helpers.js";
 
 // A deadline that is a net for a loaded machine, not a margin: refusals here are immediate.
@@ -50,22 +55,12 @@ afterEach(async () => {
   seen.length = 0;
 });
 
-/** Write `files` into `dir` the way cert-manager does: each to a temporary name, then renamed over. */
-function swap(dir: string, files: Record<string, string>): void {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, pem] of Object.entries(files)) {
-    const tmpFile = path.join(dir, `.${name}.tmp`);
-    writeFileSync(tmpFile, pem, { mode: 0o600 });
-    renameSync(tmpFile, path.join(dir, name));
-  }
-}
-
 const intent = (action: string) => ({ action, actor: { id: "u", type: "agent" } }) as never;
 
 describe("mTLS to enforce", () => {
   it("with the right client certificate the check works (from GOVERNOR_TLS_* files)", async () => {
     const dir = tmp();
-    swap(dir, { "c.pem": pki.client.cert, "k.pem": pki.client.key, "ca.pem": pki.ca.cert });
+    swapFiles(dir, { "c.pem": pki.client.cert, "k.pem": pki.client.key, "ca.pem": pki.ca.cert });
     const { governor } = makeGovernor({
       enforceUrl: url,
       env: {
@@ -114,7 +109,7 @@ describe("mTLS to enforce", () => {
 
   it("replacing the files switches identity at the next check, without a restart, both ways", async () => {
     const dir = tmp();
-    swap(dir, {
+    swapFiles(dir, {
       "ca.pem": pki.ca.cert,
       "cert.pem": pki.wrongClient.cert,
       "key.pem": pki.wrongClient.key,
@@ -127,27 +122,31 @@ describe("mTLS to enforce", () => {
     let runs = 0;
     const tool = g.governor.gate("t", async () => ++runs);
     expect((await rejection(tool())).code).toBe("enforce_unavailable");
-    swap(dir, { "cert.pem": pki.client.cert, "key.pem": pki.client.key });
+    swapFiles(dir, { "cert.pem": pki.client.cert, "key.pem": pki.client.key });
     expect(await tool()).toBe(1);
     expect(seen).toEqual(["agent-1"]);
-    swap(dir, { "cert.pem": other.cert, "key.pem": other.key });
+    swapFiles(dir, { "cert.pem": other.cert, "key.pem": other.key });
     expect(await tool()).toBe(2);
     expect(seen).toEqual(["agent-1", "agent-2"]); // a new connection, with the new identity
-    swap(dir, { "cert.pem": pki.wrongClient.cert, "key.pem": pki.wrongClient.key });
+    swapFiles(dir, { "cert.pem": pki.wrongClient.cert, "key.pem": pki.wrongClient.key });
     expect((await rejection(tool())).code).toBe("enforce_unavailable");
     expect(runs).toBe(2);
   });
 
   it("a half-finished swap (new certificate, old key) keeps the old identity until the key comes", async () => {
     const dir = tmp();
-    swap(dir, { "ca.pem": pki.ca.cert, "cert.pem": pki.client.cert, "key.pem": pki.client.key });
+    swapFiles(dir, {
+      "ca.pem": pki.ca.cert,
+      "cert.pem": pki.client.cert,
+      "key.pem": pki.client.key,
+    });
     const g = makeGovernor({ enforceUrl: url, tls: { identityDir: dir, recheckMs: 0 } });
     await g.governor.check(intent("a"));
-    swap(dir, { "cert.pem": other.cert });
+    swapFiles(dir, { "cert.pem": other.cert });
     await g.governor.check(intent("b"));
     expect(seen).toEqual(["agent-1", "agent-1"]);
     expect(g.warnings.join("\n")).toMatch(/not usable yet .*still using the previous ones/);
-    swap(dir, { "key.pem": other.key });
+    swapFiles(dir, { "key.pem": other.key });
     await g.governor.check(intent("c"));
     expect(seen).toEqual(["agent-1", "agent-1", "agent-2"]);
   });
@@ -162,13 +161,28 @@ describe("mTLS to enforce", () => {
     expect(err.message).toContain("GOVERNOR_IDENTITY_DIR (cert.pem)");
     expect(runs).toBe(0);
     // spiffe-helper's default names
-    swap(dir, {
+    swapFiles(dir, {
       "svid_bundle.pem": pki.ca.cert,
       "svid.pem": pki.client.cert,
       "svid_key.pem": pki.client.key,
     });
     expect(await tool()).toBe(1);
     expect(seen).toEqual(["agent-1"]);
+  });
+
+  it("a missing client certificate is a local problem: it never opens the breaker", async () => {
+    const dir = tmp();
+    const g = makeGovernor({
+      enforceUrl: url,
+      tls: { identityDir: dir, recheckMs: 0 },
+      breaker: { minimumRequests: 2 },
+    });
+    const tool = g.governor.gate("t", async () => "ran");
+    const codes: string[] = [];
+    for (let i = 0; i < 6; i++) codes.push((await rejection(tool())).code);
+    // "circuit open" would say the policy service failed, and stop the files being read again
+    expect(codes).toEqual(Array(6).fill("identity_unavailable"));
+    expect(g.governor.stats().breaker).toBe("closed");
   });
 
   it("the gate's certificate is its own: the global dispatcher is left as it was", async () => {

@@ -1,10 +1,10 @@
 // The gate against our own `governor serve` (spawned, built CLI): bearer JWTs verified with
 // --oauth-jwks, and HTTPS requiring a client certificate with --tls-client-ca.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { GovernorUnavailableError } from "../../src/runtime/index.js";
-import { createTestPki, writePem, type TestPki } from "../support/certs.js";
+import { createTestPki, swapFiles, writePem, type TestPki } from "../support/certs.js";
 import { startTokenServer, type TokenServer } from "../support/token-server.js";
 import { serve, until, type Served } from "../cli/helpers.js";
 import { closeAll, makeGovernor as make, rejection, tmp } from "./helpers.js";
@@ -132,13 +132,7 @@ describe("mTLS against governor serve --tls-client-ca", () => {
 
   it("replacing the certificate files switches identity without a restart", async () => {
     const dir = tmp();
-    const put = (files: Record<string, string>) => {
-      mkdirSync(dir, { recursive: true });
-      for (const [name, text] of Object.entries(files)) {
-        writeFileSync(path.join(dir, `.${name}`), text);
-        renameSync(path.join(dir, `.${name}`), path.join(dir, name));
-      }
-    };
+    const put = (files: Record<string, string>) => swapFiles(dir, files);
     put({
       "ca.pem": pki.ca.cert,
       "cert.pem": pki.wrongClient.cert,

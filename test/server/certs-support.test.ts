@@ -78,7 +78,7 @@ describe("test/support/certs.ts", () => {
     const r = await talk({ cert: pki.wrongClient.cert, key: pki.wrongClient.key });
     expect(r.data).toBe("");
     // node checks the chain after the TLS 1.3 handshake and drops the socket ("socket hang up")
-    expect(await refusal).toBeTruthy();
+    expect(await refusal).toMatch(/^(?:ECONNRESET|ERR_SSL_[A-Z_]+|[A-Z_]*CERT[A-Z_]*)$/);
   });
 
   it("no client certificate is refused by the server", async () => {

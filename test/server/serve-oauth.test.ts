@@ -289,6 +289,13 @@ describe("governor serve --oauth-jwks: usage errors (exit 2)", () => {
     expect(env.stdout).not.toContain("listening");
   });
 
+  it("a JWKS URL that does not parse is a usage error, its credentials not echoed", async () => {
+    const r = await run(["serve", ...oauthArgs("https://user:hunter2@exa mple.com/jwks")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is not a valid URL");
+    expect(r.stderr + r.stdout).not.toContain("hunter2");
+  });
+
   it("a JWKS file that is missing, not JSON or holds a symmetric key fails at start", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "governor-jwks-bad-"));
     const notJson = path.join(dir, "a.json");

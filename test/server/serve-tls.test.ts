@@ -220,6 +220,12 @@ describe("governor serve TLS: errors at start (exit 2)", () => {
     const badCa = await start([...tlsArgs(), "--tls-client-ca", junk]);
     expect(badCa.code).toBe(2);
     expect(badCa.stderr).toContain(`--tls-client-ca ${junk} is not a PEM CA certificate`);
+    // an empty CA file (a secret not populated yet) must not serve without asking for certificates
+    const empty = path.join(dir, "empty.pem");
+    writeFileSync(empty, "");
+    const emptyCa = await start([...tlsArgs(), "--tls-client-ca", empty]);
+    expect(emptyCa.code).toBe(2);
+    expect(emptyCa.stderr).toContain(`--tls-client-ca ${empty} is not a PEM CA certificate`);
     const half = await start(["--tls-cert", files.serverCert]);
     expect(half.code).toBe(2);
     expect(half.stderr).toContain("--tls-cert is set without --tls-key");

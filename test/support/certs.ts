@@ -1,6 +1,6 @@
 // Real X.509 material for tests, made in-process (ECDSA P-256 with WebCrypto and @peculiar/x509):
 // CI has Node and nothing else, so no openssl binary. Every function returns PEM text.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { randomBytes, webcrypto } from "node:crypto";
 import path from "node:path";
 import "./reflect-metadata.js";
@@ -177,4 +177,15 @@ export function writePem<T extends Record<string, string>>(
     out[name as keyof T] = file;
   }
   return out;
+}
+
+/** Writes `files` into `dir` the way cert-manager and spiffe-helper do: each to a temporary name,
+ *  then renamed over the old one (keys mode 0600). */
+export function swapFiles(dir: string, files: Record<string, string>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, pem] of Object.entries(files)) {
+    const tmpFile = path.join(dir, `.${name}.tmp`);
+    writeFileSync(tmpFile, pem, { mode: /key/i.test(name) ? 0o600 : 0o644 });
+    renameSync(tmpFile, path.join(dir, name));
+  }
 }
