@@ -4,7 +4,17 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { gateSources } from "../../src/codemods/index.js";
 
-const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/);
+// A shorthand key is also a variable name: reserved words (`var`, `new`, ...) would make the
+// generated program itself invalid, which is not what this property is about.
+const RESERVED = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends " +
+    "false finally for function if import in instanceof new null return super switch this throw " +
+    "true try typeof var void while with yield let static implements interface package private " +
+    "protected public await arguments eval undefined"
+  ).split(" "),
+);
+const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/).filter((k) => !RESERVED.has(k));
 
 it("names each AI SDK tool by the key it is registered under, wherever that is", () => {
   fc.assert(
