@@ -10,8 +10,10 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
+import { execFile } from "node:child_process";
 import Module from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,6 +27,14 @@ afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
   cleanupTemp();
 });
+
+function runNode(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, args, { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+}
 
 const builtIn =
   typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === "function";
@@ -91,4 +101,40 @@ describe("the compile cache", () => {
     expect(r.code).toBe(0);
     expect(files()).toEqual([]);
   });
+
+  it.runIf(!builtIn)(
+    "serves a module edited in place (same length and mtime, as npm installs) its new code",
+    async () => {
+      const tmp = mkdtempSync(path.join(tmpdir(), "governor-cc-edit-"));
+      temps.push(tmp);
+      // a CommonJS module over the 256 KB the cache starts at; `v` is what a stale cache would keep
+      const big = path.join(tmp, "big.cjs");
+      const body = (v: string) =>
+        `module.exports = { v: "${v}" };\n` + `// ${"x".repeat(80)}\n`.repeat(4000);
+      // npm gives every installed file the same mtime (1985-10-26)
+      const npmTime = new Date("1985-10-26T08:15:00Z");
+      writeFileSync(big, body("one"));
+      utimesSync(big, npmTime, npmTime);
+      const probe = path.join(tmp, "probe.mts");
+      writeFileSync(
+        probe,
+        `import { enableCompileCache } from ${JSON.stringify(path.resolve("src/cli-support/compile-cache.ts"))};\n` +
+          `import { createRequire } from "node:module";\n` +
+          `enableCompileCache();\n` +
+          `process.stdout.write(createRequire(import.meta.url)(${JSON.stringify(big)}).v);\n`,
+      );
+      const env = { TMPDIR: tmp, TMP: tmp, TEMP: tmp };
+      const cacheDir = path.join(tmp, `governor-compile-cache-${process.getuid?.() ?? "user"}`);
+      const probeRun = () => runNode(["--import", "tsx", probe], env);
+      expect(await probeRun()).toBe("one");
+      expect(readdirSync(cacheDir).filter((f) => f.endsWith(".v8")).length).toBe(1);
+      expect(await probeRun()).toBe("one");
+      const before = statSync(big, { bigint: true });
+      writeFileSync(big, body("two"));
+      utimesSync(big, npmTime, npmTime);
+      const after = statSync(big, { bigint: true });
+      expect([after.size, after.mtimeNs]).toEqual([before.size, before.mtimeNs]);
+      expect(await probeRun()).toBe("two");
+    },
+  );
 });
