@@ -4,10 +4,10 @@
 // files only, in a private directory. NODE_DISABLE_COMPILE_CACHE=1 turns both off.
 import fs from "node:fs";
 import Module from "node:module";
-import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
 import { createHash } from "node:crypto";
+import { privateTmpDir } from "./private-dir.js";
 
 // Below this, compiling costs less than reading a cache file.
 const BIG = 256 * 1024;
@@ -35,7 +35,7 @@ export function enableCompileCache(): void {
     }
     return;
   }
-  const dir = privateDir();
+  const dir = privateTmpDir("governor-compile-cache");
   if (!dir) return;
   const proto = (Module as unknown as { prototype: { _compile: Compile } }).prototype;
   const original = proto._compile;
@@ -43,22 +43,6 @@ export function enableCompileCache(): void {
     if (content.length < BIG) return original.call(this, content, filename);
     return compileCached(this, content, filename, dir) ?? original.call(this, content, filename);
   };
-}
-
-/** `$TMPDIR/governor-compile-cache-<uid>`, made 0700; null unless it is ours alone. */
-function privateDir(): string | null {
-  const uid = process.getuid?.();
-  const dir = path.join(os.tmpdir(), `governor-compile-cache-${uid ?? "user"}`);
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.lstatSync(dir);
-    // Cached code runs as this process: a directory others can write to must not supply it.
-    if (!st.isDirectory() || (uid !== undefined && (st.uid !== uid || (st.mode & 0o077) !== 0)))
-      return null;
-    return dir;
-  } catch {
-    return null;
-  }
 }
 
 /** Runs the module from V8's cached data (written at exit when missing or stale); null on any trouble. */

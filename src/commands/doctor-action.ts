@@ -11,7 +11,7 @@ import {
   inGitHubActions,
   print,
 } from "../cli-support/index.js";
-import { gateSources } from "../codemods/index.js";
+import { gateSources } from "../init/cached-gate.js";
 import { runDoctor } from "../doctor/run.js";
 import { renderAnnotations, renderText } from "../doctor/report.js";
 import { resolveKey } from "../cli-support/secrets.js";

@@ -1,7 +1,7 @@
 // What `governor init` does, loaded by its action (src/commands/init.ts): ts-morph and the
 // codemods are not loaded for `governor init --help`.
 import { resolve } from "node:path";
-import { gateSources } from "../codemods/index.js";
+import { gateSources } from "../init/cached-gate.js";
 import { detectSpec, explicitSpec, type DependencySpec } from "../init/dependency-spec.js";
 import { CliError, debugOn, handleError } from "../cli-support/index.js";
 import { parseInitOptions } from "./init-options.js";

@@ -31,9 +31,10 @@ const MCP_IMPORT = /(?:from\s*|require\(\s*|import\(\s*)["']@modelcontextprotoco
 /** Next.js route segment config for the Edge runtime, read as Next.js reads it, from the AST: a
  *  top-level `export const runtime = "edge"` or `export const config = { runtime: "edge" }`, whatever
  *  the comments, types, quoting or other keys around it. Governor's runtime (node:fs,
- *  node:async_hooks) cannot load there. Files without both words are never parsed. */
+ *  node:async_hooks) cannot load there. Files without an "edge" literal and the word runtime are
+ *  never parsed. */
 export function declaresEdgeRuntime(text: string, path = "route.ts"): boolean {
-  if (!text.includes("edge") || !/\bruntime\b/.test(text)) return false;
+  if (!EDGE_LITERAL.test(text) || !/\bruntime\b/.test(text)) return false;
   const key = path + "\0" + text;
   let edge = edgeCache.get(key);
   if (edge === undefined) {
@@ -42,6 +43,9 @@ export function declaresEdgeRuntime(text: string, path = "route.ts"): boolean {
   }
   return edge;
 }
+
+// The value Next.js reads, as it is written (one spelt with escapes is not looked for).
+const EDGE_LITERAL = /["'`](?:experimental-)?edge["'`]/;
 
 // The forms ask once per file each; the answer is the text's.
 const edgeCache = new Map<string, boolean>();

@@ -17,6 +17,7 @@ import {
   reachText,
 } from "../detectors/instrumentation.js";
 import type { gateSources } from "../codemods/index.js";
+import { scanRuntimeTools } from "../init/cached-scan.js";
 import { fail, pass, skip, warn, type CheckResult } from "./types.js";
 
 /** The codemod core (src/codemods), injected so these checks stay testable on their own. */
@@ -159,7 +160,9 @@ export function checkGoverned(
         moduleKind: pkg.moduleKind,
         paths: pkg.pathAliases ?? [],
       });
-      cov = packageCoverage(pkg, result.tools, env);
+      cov = packageCoverage(pkg, result.tools, env, {
+        scan: scanRuntimeTools(pkg.sources, pkg.pathAliases ?? []),
+      });
     } catch (err) {
       // One file the detectors cannot read must not take the whole report down (doctor would exit 2).
       const why = err instanceof Error ? err.message.split("\n")[0] : String(err);

@@ -7,16 +7,14 @@ import { isBareRegistrySpec, type DependencySpec } from "./dependency-spec.js";
 import { installStep, type InstallStep } from "./install.js";
 import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
 import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
-import { envOrderWarning, registerImportEdit } from "./register-import.js";
 import { applyEdits } from "../codemods/edits.js";
 import { lineAfterEdits } from "../codemods/line-after.js";
-import { syntaxError } from "../codemods/syntax.js";
-import { declaresEdgeRuntime } from "../detectors/modules.js";
 import { eolOf } from "../runtime/shared.js";
 import { findEdgeRoutes, toolsReached } from "../detectors/edge-routes.js";
 import { planScripts, setScript, type ScriptReport } from "./start-scripts.js";
 import { noToolsNote, skippedNote } from "./report.js";
 import { planRuntimeTools, type RuntimeToolReport } from "./runtime-tools.js";
+import { entryFacts, factsOf } from "./entry-facts.js";
 
 // Computes every change init would make, as data: nothing here writes.
 
@@ -132,32 +130,42 @@ function planPackage(
   const tools = result.tools.map((t) => ({ ...t }));
   plan.tools.push(...tools);
 
-  for (const entry of pkg.entrypoints) {
+  const entries = pkg.entrypoints.map((entry) => {
     const path = join2(pkg.relDir, entry.file);
     const original = originals.get(path) ?? "";
-    const broken = syntaxError(path, original);
+    return {
+      path,
+      original,
+      current: texts.get(path) ?? original,
+      kind: pkg.moduleKind(entry.file),
+    };
+  });
+  const facts = entryFacts(entries);
+  pkg.entrypoints.forEach((entry, i) => {
+    const { path, original, kind } = entries[i];
+    // a file listed twice sees its first listing's register import
+    const current = texts.get(path) ?? original;
+    const { broken, edge, edit, envWarning } =
+      current === entries[i].current ? facts[i] : factsOf({ path, original, current, kind });
     if (broken) {
       plan.entrypoints.push({ file: path, status: "skipped", reason: entry.reason });
       plan.warnings.push(
         `${path} does not parse (${broken}); skipped it. Add \`import "governor/register"\` by hand once it does.`,
       );
-      continue;
+      return;
     }
-    if (declaresEdgeRuntime(original, path)) {
+    if (edge) {
       plan.entrypoints.push({ file: path, status: "skipped", reason: entry.reason });
       plan.warnings.push(
         `${path} runs on the Edge runtime, where governor cannot load (it needs Node.js): no register import was added and its own tools are marked by hand. ` +
           `Tools it imports from other files are gated and will not load there either; set \`export const runtime = "nodejs"\` for this route.`,
       );
-      continue;
+      return;
     }
-    const current = texts.get(path) ?? original;
-    const edit = registerImportEdit(path, current, pkg.moduleKind(entry.file));
     const next = edit ? applyEdits(current, [edit]) : current;
     if (edit)
       for (const t of tools)
         if (t.file === path) t.lineAfter = lineAfterEdits(current, [edit], t.lineAfter ?? t.line);
-    const envWarning = envOrderWarning(path, current, pkg.moduleKind(entry.file));
     if (envWarning) plan.warnings.push(envWarning);
     plan.entrypoints.push({
       file: path,
@@ -165,7 +173,7 @@ function planPackage(
       reason: entry.reason,
     });
     texts.set(path, next);
-  }
+  });
 
   const touched = new Set([...texts.keys(), ...result.tools.map((t) => t.file)]);
   for (const path of [...touched].sort()) {

@@ -5,7 +5,8 @@
 import { packageCoverage } from "../detectors/coverage.js";
 import { detectInstrumentation, type Instrumentation } from "../detectors/instrumentation.js";
 import type { PackageProject } from "../detectors/project.js";
-import { scanRuntimeTools, type RuntimeToolKind } from "../detectors/runtime-tools.js";
+import type { RuntimeToolKind } from "../detectors/runtime-tools.js";
+import { scanRuntimeTools } from "./cached-scan.js";
 import type { ToolFinding } from "../codemods/types.js";
 import type { ScriptReport } from "./start-scripts.js";
 

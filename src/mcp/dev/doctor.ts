@@ -1,6 +1,6 @@
 // governor_doctor: runDoctor's report as data (the same checks as `governor doctor --json`).
 import path from "node:path";
-import { gateSources } from "../../codemods/index.js";
+import { gateSources } from "../../init/cached-gate.js";
 import { runDoctor } from "../../doctor/run.js";
 import { DevToolError, readRegularFile } from "./result.js";
 

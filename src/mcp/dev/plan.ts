@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { gateSources } from "../../codemods/index.js";
+import { gateSources } from "../../init/cached-gate.js";
 import { detectProject } from "../../detectors/project.js";
 import { LOCKFILE_NAMES, type PackageManager } from "../../detectors/package-manager.js";
 import type { Framework } from "../../init/codemods.js";

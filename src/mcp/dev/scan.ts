@@ -1,7 +1,8 @@
 // governor_scan: doctor's coverage (src/detectors/coverage.ts) as data, with init's view of each
 // definition (gates it / cannot, and why). Read only; loaded inside the handler (ts-morph).
 import path from "node:path";
-import { gateSources } from "../../codemods/index.js";
+import { gateSources } from "../../init/cached-gate.js";
+import { scanRuntimeTools } from "../../init/cached-scan.js";
 import { packageCoverage, skippedItems, type CoverageItem } from "../../detectors/coverage.js";
 import { detectProject } from "../../detectors/project.js";
 import { FRAMEWORKS } from "../../frameworks.js";
@@ -36,7 +37,8 @@ export function scanProject(cwd: string, env: NodeJS.ProcessEnv): Record<string,
       moduleKind: pkg.moduleKind,
       paths: pkg.pathAliases ?? [],
     });
-    const cov = packageCoverage(pkg, result.tools, env);
+    const scan = scanRuntimeTools(pkg.sources, pkg.pathAliases ?? []);
+    const cov = packageCoverage(pkg, result.tools, env, { scan });
     const status = new Map(result.tools.map((t) => [`${t.file}:${t.line}`, t.status]));
     for (const item of cov.items) tools.push(scanned(item, rel(item.file), status));
     for (const s of skippedItems(pkg))
