@@ -58,7 +58,7 @@ const INIT = ["init", "--dry-run", "--json", "--no-install", "--allow-dirty"];
 /** One init run; `cache`: whether the result cache may answer (it is primed before round 1). */
 function initRun(dir, cache, tmp) {
   const env = { ...process.env, NO_COLOR: "1", CI: "1", GOVERNOR_ENFORCE_URL: "", TMPDIR: tmp };
-  if (!cache) env.GOVERNOR_CACHE = "off";
+  if (!cache) env.GOVERNOR_RESULT_CACHE = "off";
   return timed(process.execPath, [cli, ...INIT], { cwd: dir, env });
 }
 

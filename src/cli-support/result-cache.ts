@@ -3,7 +3,7 @@
 // again and again over a tree that mostly did not change. An entry is keyed by a hash of every input
 // and of the governor build that computed it (each bundled file's inode, size and times, and
 // ts-morph's), so a changed input, option or build is a miss, never a stale answer.
-// GOVERNOR_CACHE=off turns it off.
+// GOVERNOR_RESULT_CACHE=off turns it off.
 import fs from "node:fs";
 import { createHash, type Hash } from "node:crypto";
 import { createRequire } from "node:module";
@@ -56,7 +56,7 @@ export interface CacheEntry<T> {
  */
 export function lookup<T>(kind: string, label: string, feed: (h: Hash) => void): CacheEntry<T> {
   const off: CacheEntry<T> = { value: undefined, save: () => {} };
-  if (/^(?:off|0|false|no)$/i.test(process.env.GOVERNOR_CACHE ?? "")) return off;
+  if (/^(?:off|0|false|no)$/i.test(process.env.GOVERNOR_RESULT_CACHE ?? "")) return off;
   const id = buildIdentity();
   const dir = id && privateTmpDir("governor-cache");
   if (!id || !dir) return off;

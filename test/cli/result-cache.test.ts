@@ -97,7 +97,7 @@ describe("the result cache", () => {
     expect(misses(again)).toBeGreaterThan(0);
     expect(tools(again).map((t) => t.name)).toContain("cancelOrder");
     // and without the cache, the same answer
-    const off = await init(DRY, { GOVERNOR_CACHE: "off" });
+    const off = await init(DRY, { GOVERNOR_RESULT_CACHE: "off" });
     expect(off.stdout).toBe(again.stdout);
   });
 
@@ -118,7 +118,7 @@ describe("the result cache", () => {
     const warm = await a.init(write);
     expect(warm.code).toBe(0);
     expect(hits(warm)).toBeGreaterThan(0);
-    const off = await b.init(write, { GOVERNOR_CACHE: "off" });
+    const off = await b.init(write, { GOVERNOR_RESULT_CACHE: "off" });
     expect(off.code).toBe(0);
     const texts = (d: string) =>
       (readdirSync(d, { recursive: true }) as string[])
@@ -140,9 +140,9 @@ describe("the result cache", () => {
     expect(hits(await init())).toBe(0);
   });
 
-  it("is off with GOVERNOR_CACHE=off", async () => {
+  it("is off with GOVERNOR_RESULT_CACHE=off", async () => {
     const { init, entries } = setup();
-    const r = await init(DRY, { GOVERNOR_CACHE: "off" });
+    const r = await init(DRY, { GOVERNOR_RESULT_CACHE: "off" });
     expect(r.code).toBe(0);
     expect(entries()).toEqual([]);
   });
