@@ -16,15 +16,11 @@ import { privateTmpDir } from "./private-dir.js";
 const KEEP = 1024;
 const MAX_BYTES = 64 << 20;
 
-let build: string | null | undefined;
-
 /** Every bundled file of this build and the parser it uses; null when run from source (tsx). */
 function buildIdentity(): string | null {
-  if (build !== undefined) return build;
-  build = null;
   try {
     const self = fileURLToPath(import.meta.url);
-    if (!self.endsWith(".js")) return build;
+    if (!self.endsWith(".js")) return null;
     const dir = path.dirname(self);
     const h = createHash("sha1").update(`${process.version}\0${process.arch}\0${dir}\0`);
     const stamp = (file: string) => {
@@ -36,12 +32,15 @@ function buildIdentity(): string | null {
     const morph = req.resolve("ts-morph");
     stamp(morph);
     stamp(createRequire(morph).resolve("@ts-morph/common"));
-    build = h.digest("hex");
+    return h.digest("hex");
   } catch {
-    build = null;
+    return null;
   }
-  return build;
 }
+
+// Read when this module loads, with the code it describes: a long-running process (governor mcp
+// --dev) must not file its answers under a build installed after it started.
+const build = buildIdentity();
 
 export interface CacheEntry<T> {
   /** The cached answer, or undefined on a miss. */
@@ -57,7 +56,7 @@ export interface CacheEntry<T> {
 export function lookup<T>(kind: string, label: string, feed: (h: Hash) => void): CacheEntry<T> {
   const off: CacheEntry<T> = { value: undefined, save: () => {} };
   if (/^(?:off|0|false|no)$/i.test(process.env.GOVERNOR_RESULT_CACHE ?? "")) return off;
-  const id = buildIdentity();
+  const id = build;
   const dir = id && privateTmpDir("governor-cache");
   if (!id || !dir) return off;
   const h = createHash("sha1").update(`${id}\0${kind}\0`);

@@ -18,7 +18,14 @@ import { gateRawLoops, loopApplies } from "./sdk-loops/loops.js";
 
 export type { Form, Run } from "./types.js";
 
-const CLASS_WITH_CALL = /\bextends\b[\s\S]*\b_call\s*\(/;
+/** `extends` and, after it, `_call(`: a search from the first `extends`, not a backtracking `[\s\S]*`. */
+function classWithCall(text: string): boolean {
+  const ext = /\bextends\b/.exec(text);
+  if (!ext) return false;
+  const call = /\b_call\s*\(/g;
+  call.lastIndex = ext.index + ext[0].length;
+  return call.test(text);
+}
 const REGISTERS_MCP_TOOL = /\.(?:registerTool\s*\(|tool\s*\(\s*["'`])/;
 
 export const FORMS: readonly Form[] = [
@@ -42,7 +49,7 @@ export const FORMS: readonly Form[] = [
       (r.wanted("langchain") || r.wanted("langgraph")) &&
       (ctx.frameworks.has("langchain") ||
         ctx.frameworks.has("langgraph") ||
-        CLASS_WITH_CALL.test(ctx.text)),
+        classWithCall(ctx.text)),
     run: (ctx, r) => gateLangChainClasses(r.prog, ctx),
   },
   { id: "langchain/registration", frameworks: ["langchain", "langgraph"], finish: finishLangChain },

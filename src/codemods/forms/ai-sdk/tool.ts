@@ -124,8 +124,17 @@ function mayDefineHelper(prog: Program, ctx: FileCtx, name: string, must = HELPE
   const b = ctx.topLevel.has(name) ? undefined : ctx.imports.get(name);
   const target = b && prog.resolve(ctx.path, b.spec);
   const text = target ? prog.texts.get(target) : undefined;
-  return text === undefined || must.test(text);
+  if (text === undefined) return true;
+  // a file calls an imported function many times: its module's text is read once per test
+  let seen = helperModules.get(prog);
+  if (!seen) helperModules.set(prog, (seen = new Map()));
+  const key = `${must === HELPERISH ? "h" : "m"}\0${target}`;
+  let yes = seen.get(key);
+  if (yes === undefined) seen.set(key, (yes = must.test(text)));
+  return yes;
 }
+
+const helperModules = new WeakMap<Program, Map<string, boolean>>();
 
 function nameField(obj: ObjectLiteralExpression): Node | undefined {
   const p = obj.getProperty("name");

@@ -5,8 +5,9 @@ import { ts } from "ts-morph";
 import { isPureRaw, squeezed, unwrapRaw } from "../../raw.js";
 import { NAMEY } from "./dispatcher.js";
 
+// purity first: it turns down a long object or function argument without reading its text
 const nameyPure = (n: ts.Node | undefined): boolean =>
-  !!n && NAMEY.test(squeezed(n)) && isPureRaw(n);
+  !!n && isPureRaw(n) && NAMEY.test(squeezed(n));
 
 /** handlers[name] with a pure name read. */
 function access(n: ts.Node): boolean {
@@ -21,10 +22,14 @@ export function constInitRaw(id: ts.Identifier): ts.Node | undefined {
   for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
     if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
     for (const st of scope.statements) {
-      if (st.end > at && st.getStart() >= at) break;
+      // pos >= at says "starts after" without scanning the trivia getStart() skips
+      if (st.end > at && (st.pos >= at || st.getStart() >= at)) break;
       if (!ts.isVariableStatement(st)) continue;
       if ((st.declarationList.flags & ts.NodeFlags.BlockScoped) !== ts.NodeFlags.Const) continue;
-      const d = st.declarationList.declarations.find((v) => v.name.getText() === name);
+      // a binding pattern's text is never an identifier's; the decoded name narrows before getText
+      const d = st.declarationList.declarations.find(
+        (v) => ts.isIdentifier(v.name) && v.name.text === id.text && v.name.getText() === name,
+      );
       if (d?.initializer) return unwrapRaw(d.initializer);
     }
   }
