@@ -130,6 +130,23 @@ describe("the result cache", () => {
     expect(readFileSync(path.join(a.dir, "packages/agent/src/index.ts"), "utf8")).toMatch(/gate\(/);
   });
 
+  it("answers doctor's coverage check as a run without it does", async () => {
+    const { init } = setup("monorepo");
+    const doctor = ["doctor", "--json"];
+    const checks = (r: RunResult) =>
+      (JSON.parse(r.stdout) as { checks: { id: string }[] }).checks.filter((c) =>
+        c.id.startsWith("tools."),
+      );
+    const cold = await init(doctor);
+    expect(misses(cold)).toBeGreaterThan(0);
+    const warm = await init(doctor);
+    expect(hits(warm)).toBe(misses(cold));
+    expect(checks(warm)).toEqual(checks(cold));
+    expect(checks(await init(doctor, { GOVERNOR_RESULT_CACHE: "off" }))).toEqual(checks(cold));
+    // the monorepo's tools are not gated yet: the compared check names them
+    expect(JSON.stringify(checks(cold))).toMatch(/search_docs[\s\S]*send_email/);
+  });
+
   it("is not used from a directory others can write to", async () => {
     const { cacheDir, init, entries } = setup();
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
