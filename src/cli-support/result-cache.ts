@@ -100,27 +100,29 @@ function write(dir: string, file: string, text: string): void {
 
 let pruning = false;
 
-/** The newest KEEP entries, at most MAX_BYTES; once a run, at its end. */
+/** The newest KEEP entries, at most MAX_BYTES, once a run at its end; and the half-written files
+ *  a run that died while writing left. */
 function prune(dir: string): void {
+  const entries: { file: string; t: number; size: number }[] = [];
+  const stale = Date.now() - 3600_000;
   try {
-    pruneNow(dir);
+    for (const f of fs.readdirSync(dir)) {
+      const file = path.join(dir, f);
+      try {
+        const st = fs.statSync(file);
+        if (f.endsWith(".json")) entries.push({ file, t: st.mtimeMs, size: st.size });
+        else if (f.endsWith(".tmp") && st.mtimeMs < stale) fs.rmSync(file, { force: true });
+      } catch {
+        // another run pruned it first
+      }
+    }
   } catch {
-    // another run pruning the same entries
+    return;
   }
-}
-
-function pruneNow(dir: string): void {
-  const entries = fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .map((f) => {
-      const st = fs.statSync(path.join(dir, f));
-      return { f, t: st.mtimeMs, size: st.size };
-    })
-    .sort((a, b) => b.t - a.t);
+  entries.sort((a, b) => b.t - a.t);
   let bytes = 0;
   entries.forEach((e, i) => {
     bytes += e.size;
-    if (i >= KEEP || bytes > MAX_BYTES) fs.rmSync(path.join(dir, e.f), { force: true });
+    if (i >= KEEP || bytes > MAX_BYTES) fs.rmSync(e.file, { force: true });
   });
 }

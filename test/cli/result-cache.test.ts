@@ -174,6 +174,20 @@ describe("the result cache", () => {
     expect(again.stdout).toBe(first.stdout);
   });
 
+  it("clears what a run that died while writing left, once it is an hour old", async () => {
+    const { cacheDir, init } = setup();
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const old = path.join(cacheDir, "gate-dead.json.123.tmp");
+    const recent = path.join(cacheDir, "gate-busy.json.456.tmp");
+    writeFileSync(old, "{");
+    writeFileSync(recent, "{");
+    const twoHoursAgo = new Date(Date.now() - 7200_000);
+    utimesSync(old, twoHoursAgo, twoHoursAgo);
+    expect((await init()).code).toBe(0);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+  });
+
   it("answers afresh once governor is rebuilt or reinstalled", async () => {
     // a copy of the built package, so its files can be touched without disturbing other tests
     const { tmp, dir, env } = setup();
