@@ -2,9 +2,9 @@
 // Decision cache off, so every check reaches the server; the same server (a child process that
 // answers the token endpoint and enforce) for both; rounds alternate so machine noise hits both.
 // Target: OAuth / key <= 1.05x, sequential latency and 64-concurrent throughput alike.
-import { spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
+import { median, sequential, concurrent, stubServer } from "./support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { createGovernor } = await import(
@@ -30,11 +30,7 @@ const s = http.createServer((req, res) => {
 s.keepAliveTimeout = 60000;
 s.listen(0, "127.0.0.1", () => process.stdout.write(String(s.address().port) + "\\n"));
 `;
-const server = spawn(process.execPath, ["-e", serverSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port = await new Promise((resolve) =>
-  server.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
-);
-const base = `http://127.0.0.1:${port}`;
+const { server, base } = await stubServer(serverSrc);
 
 const common = { enforceUrl: base, cacheTtlMs: 0, config: {}, env: {} };
 // A key as long as the token: the ratio is then the gate's own work (token lookup, headers), not the
@@ -56,32 +52,6 @@ const one = (g) => async () => {
 };
 const cases = { key: one(keyed), oauth: one(oauthed) };
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-async function sequential(fn, n) {
-  const times = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    times[i] = performance.now() - t;
-  }
-  return median(times) * 1000; // µs
-}
-
-async function concurrent(fn, total, width) {
-  let next = 0;
-  const t = performance.now();
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next++ < total) await fn();
-    }),
-  );
-  return total / ((performance.now() - t) / 1000);
-}
-
 // Warm up: connections, JIT, and the one token fetch.
 for (let i = 0; i < 500; i++) for (const fn of Object.values(cases)) await fn();
 for (const fn of Object.values(cases)) await concurrent(fn, 2000, 64);
@@ -91,7 +61,7 @@ const seq = { key: [], oauth: [] };
 const con = { key: [], oauth: [] };
 for (let r = 0; r < ROUNDS; r++) {
   for (const name of r % 2 ? ["oauth", "key"] : ["key", "oauth"]) {
-    seq[name].push(await sequential(cases[name], 400));
+    seq[name].push((await sequential(cases[name], 400)) * 1000); // µs
     con[name].push(await concurrent(cases[name], 3000, 64));
   }
 }

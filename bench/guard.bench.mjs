@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { median, stubServer } from "./support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const runtimeUrl = pathToFileURL(path.join(root, "dist/runtime/index.js")).href;
@@ -14,10 +15,6 @@ const ROUNDS = 15;
 const WARM = 1000;
 const N = 1000;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (n, d = 1) => n.toFixed(d);
 
 // One server for both the scope's enforce call (ALLOW) and the fetches, in its own process.
@@ -35,11 +32,7 @@ const s = http.createServer((req, res) => {
 s.keepAliveTimeout = 60000;
 s.listen(0, "127.0.0.1", () => process.stdout.write(String(s.address().port) + "\\n"));
 `;
-const server = spawn(process.execPath, ["-e", serverSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port = await new Promise((resolve) =>
-  server.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
-);
-const base = `http://127.0.0.1:${port}`;
+const { server, base } = await stubServer(serverSrc);
 
 // The measured side: sequential fetches inside one allowed scope, the two kinds in interleaved
 // rounds; prints each round's median (ms) and the hook's cost (ns).

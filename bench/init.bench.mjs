@@ -14,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import { writeSyntheticApp } from "./synthetic-app.mjs";
+import { median } from "./support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cli = path.join(root, "bin/governor.js");
@@ -22,11 +23,6 @@ const { detectProject } = await tsImport(
   path.join(root, "src/detectors/project.ts"),
   import.meta.url,
 );
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 // The floor: a process that loads TypeScript, reads each listed file and parses it.
 const FLOOR = `

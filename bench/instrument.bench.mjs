@@ -3,21 +3,18 @@
 //      instrumentation wrapper, against the same call through gate(): the difference per call;
 //  (b) start-up: `node --import governor/register -e 0` in a project with every framework
 //      installed, against `node -e 0`, pairwise in interleaved fresh processes.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { median, stubServer } from "./support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { createGovernor, governTools } = await import(
   pathToFileURL(path.join(root, "dist/runtime/index.js")).href
 );
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (n, d = 2) => n.toFixed(d);
 
 // --- (a) cache-hit calls ---
@@ -27,12 +24,9 @@ const body = JSON.stringify({ decision: "ALLOW", metadata: { request_id: "bench"
 http.createServer((req, res) => { req.resume(); req.on("end", () => { res.writeHead(200, { "content-type": "application/json" }); res.end(body); }); })
   .listen(0, "127.0.0.1", function () { process.stdout.write(String(this.address().port) + "\\n"); });
 `;
-const server = spawn(process.execPath, ["-e", serverSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port = await new Promise((resolve) =>
-  server.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
-);
+const { server, base } = await stubServer(serverSrc);
 const governor = createGovernor({
-  enforceUrl: `http://127.0.0.1:${port}`,
+  enforceUrl: base,
   cacheTtlMs: 3_600_000,
   env: {},
   config: {},

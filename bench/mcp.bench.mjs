@@ -17,6 +17,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { median } from "./support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { createGovernor } = await import(
@@ -26,10 +27,6 @@ const SPAWNS = Number(process.env.BENCH_MCP_SPAWNS ?? 15);
 const CALLS = Number(process.env.BENCH_MCP_CALLS ?? 300);
 const ROUNDS = 7;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (n, d = 1) => n.toFixed(d);
 let missed = 0;
 const verdict = (ok) => {

@@ -5,19 +5,16 @@
 //  (b) a cache-hit check() in microseconds, and what gate() adds to an allowed call on a cache hit;
 //  (c) time to import governor/runtime vs a bare `node -e ''`.
 // The enforce server runs in a child process so it does not share the client's event loop.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
 import { request } from "undici";
+import { median, sequential, concurrent, stubServer } from "./support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const runtimeUrl = pathToFileURL(path.join(root, "dist/runtime/index.js")).href;
 const { createGovernor } = await import(runtimeUrl);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (n, d = 1) => n.toFixed(d);
 
 // --- the enforce server (child process) ---
@@ -31,11 +28,7 @@ const s = http.createServer((req, res) => {
 s.keepAliveTimeout = 60000;
 s.listen(0, "127.0.0.1", () => process.stdout.write(String(s.address().port) + "\\n"));
 `;
-const server = spawn(process.execPath, ["-e", serverSrc], { stdio: ["ignore", "pipe", "inherit"] });
-const port = await new Promise((resolve) =>
-  server.stdout.once("data", (d) => resolve(Number(String(d).trim()))),
-);
-const base = `http://127.0.0.1:${port}`;
+const { server, base } = await stubServer(serverSrc);
 const endpoint = `${base}/api/v2/enforce`;
 
 const intent = (i) => ({
@@ -61,27 +54,6 @@ const govIntent = intent(0);
 async function governed() {
   const d = await gov.check(govIntent);
   if (!d.allowed) throw new Error("unexpected");
-}
-
-async function sequential(fn, n) {
-  const times = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    times[i] = performance.now() - t;
-  }
-  return median(times);
-}
-
-async function concurrent(fn, total, width) {
-  let next = 0;
-  const t = performance.now();
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next++ < total) await fn();
-    }),
-  );
-  return total / ((performance.now() - t) / 1000);
 }
 
 // Warm both paths (connections, JIT).
