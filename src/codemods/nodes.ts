@@ -1,4 +1,5 @@
-import { descendantsOfKind, identifierTexts } from "./walk.js";
+import { descendantsOfKind, identifierTexts, wrap } from "./walk.js";
+import { unwrapRaw } from "./raw.js";
 // Questions about nodes that every transform asks (which framework binding a callee is, whether a
 // site is already gated, static names and strings, side-effect-free expressions) and the marker comment.
 import { Node, SyntaxKind } from "ts-morph";
@@ -72,18 +73,8 @@ export function dropMarker(ctx: FileCtx, line: number): void {
 
 /** Strips parentheses and type-only wrappers (`as`, `satisfies`, `!`) around an expression. */
 export function unwrapExpr(n: Node): Node {
-  let cur = n;
-  for (;;) {
-    if (
-      Node.isParenthesizedExpression(cur) ||
-      Node.isAsExpression(cur) ||
-      Node.isSatisfiesExpression(cur) ||
-      Node.isNonNullExpression(cur) ||
-      Node.isTypeAssertion(cur)
-    )
-      cur = cur.getExpression();
-    else return cur;
-  }
+  const inner = unwrapRaw(n.compilerNode);
+  return inner === n.compilerNode ? n : wrap(n, inner);
 }
 
 /** The node an expression's value flows to, skipping the same wrappers upward. */

@@ -51,7 +51,8 @@ function positions(
   return out;
 }
 
-const wrap = (scope: Node, c: ts.Node): Node =>
+/** ts-morph's wrapper for a compiler node of `scope`'s file. */
+export const wrap = (scope: Node, c: ts.Node): Node =>
   (scope as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(c);
 
 /** Wrappers for the indexed nodes at `at` that `keep` takes. */

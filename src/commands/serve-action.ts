@@ -26,7 +26,7 @@ import {
 import type { JwtOptions } from "../server/jwt.js";
 
 /** What serve was told to require of callers, resolved from flags and GOVERNOR_SERVE_* variables. */
-export interface ServeAuth {
+interface ServeAuth {
   oauth?: JwtOptions;
   tls?: ServeTls;
 }
@@ -68,7 +68,7 @@ function resolvePolicy(given: string | undefined): string {
   );
 }
 
-export async function runServe(options: ServeOptions, auth: ServeAuth = {}): Promise<void> {
+export async function runServe(options: ServeOptions, auth: ServeAuth): Promise<void> {
   const policyFile = resolvePolicy(options.policy);
   const key = options.decisionKey;
   const verifyBearer = auth.oauth ? await jwtVerifier(auth.oauth) : undefined;

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { usageExit } from "../cli-support/usage-exit.js";
+import { isLoopback } from "../runtime/loopback.js";
 
 // Only the definition: `governor serve --help` loads commander and this; the action loads the rest.
 export type { ServeOptions } from "./serve-schema.js";
@@ -9,8 +10,7 @@ export type { ServeOptions } from "./serve-schema.js";
  * certificate): say so, since the server answers anyone. `auth` is what serve requires, if anything.
  */
 export function exposureWarning(host: string, auth: string | undefined): string | undefined {
-  const loopback = host === "localhost" || host === "::1" || host.startsWith("127.");
-  if (auth || loopback) return undefined;
+  if (auth || isLoopback(host)) return undefined;
   return (
     `warning: listening on ${host} without --api-key, --oauth-jwks or --tls-client-ca: anyone who can reach this port gets decisions. ` +
     `Set --api-key (or GOVERNOR_SERVE_API_KEY), --oauth-jwks or --tls-client-ca, or use --host 127.0.0.1.`
@@ -28,9 +28,7 @@ export function plainHttpJwksWarning(jwks: string): string | undefined {
   } catch {
     return undefined;
   }
-  const loopback =
-    u.hostname === "localhost" || u.hostname === "[::1]" || u.hostname.startsWith("127.");
-  if (u.protocol !== "http:" || loopback) return undefined;
+  if (u.protocol !== "http:" || isLoopback(u.hostname)) return undefined;
   return `warning: --oauth-jwks ${u.origin}${u.pathname} is plain http://: whoever sits on the path can hand serve their own keys. Use an https:// URL.`;
 }
 

@@ -143,11 +143,8 @@ function noDecisionError(
 }
 
 /** The gate refuses a tool its intent map's "deny" names before asking enforce: so does this. */
-function localDeny(
-  tool: string | undefined,
-  deny: readonly string[] | undefined,
-): CliDecision | undefined {
-  if (!tool || !deny) return undefined;
+function localDeny(tool: string, deny: readonly string[] | undefined): CliDecision | undefined {
+  if (!deny) return undefined;
   const pattern = compileDeny(deny)?.match(tool);
   if (pattern === undefined) return undefined;
   return {
@@ -173,8 +170,9 @@ export async function runTestIntent(
     if (err instanceof CliError) return noDecision(o, err);
     throw err;
   }
-  const { intent, mapFile } = built;
-  const local = localDeny(o.tool, built.deny);
+  const { intent, mapFile, deny } = built;
+  // the deny list is read only for --tool
+  const local = o.tool === undefined ? undefined : localDeny(o.tool, deny);
   // Only shown (the gate is given o.url itself): never with its user:password@ or query string.
   const given = o.url ?? (env.GOVERNOR_ENFORCE_URL || undefined);
   const url = given && safeUrl(given);

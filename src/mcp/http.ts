@@ -2,11 +2,11 @@
 // responses (a fresh McpServer and transport per request, sharing the process's context). Before the
 // SDK sees a request: a Host or Origin not on the list is refused (403; DNS rebinding would otherwise
 // let any web page reach a loopback server), then the bearer key is checked whenever one is set (401).
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { digest, keyMatches } from "../server/caller.js";
 
 export interface HttpHostOptions {
   host: string;
@@ -30,21 +30,8 @@ export interface HttpHost {
 const MAX_BODY = 1 << 20;
 const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
 
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
 const bracket = (h: string) => (h.includes(":") && !h.startsWith("[") ? `[${h}]` : h);
 const isWildcard = (h: string) => h === "0.0.0.0" || h === "::" || h === "[::]";
-const digest = (s: string) => createHash("sha256").update(s).digest();
-
-/** `Authorization: Bearer <key>`, compared as SHA-256 digests: the same time whatever is sent. */
-function authorized(expected: Buffer, header: string | undefined): boolean {
-  const m = header ? /^bearer[ \t]+(.*?)[ \t]*$/is.exec(header) : null;
-  return m !== null && m[1] !== "" && timingSafeEqual(digest(m[1]), expected);
-}
-
 function rpcError(
   res: ServerResponse,
   status: number,
@@ -109,7 +96,7 @@ export async function startHttpHost(o: HttpHostOptions): Promise<HttpHost> {
     }
     const path = (req.url ?? "").split("?")[0];
     if (path !== "/mcp") return rpcError(res, 404, "Not found: the MCP endpoint is /mcp.");
-    if (expected && !authorized(expected, req.headers.authorization)) {
+    if (expected && !keyMatches(expected, req.headers.authorization)) {
       log(
         `governor mcp: refused a request ${req.headers.authorization ? "with a wrong key" : "without a key"} (401)`,
       );

@@ -6,6 +6,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { CliError } from "../cli-support/errors.js";
 import { listenError } from "../cli-support/listen.js";
+import { isLoopback } from "../runtime/loopback.js";
 
 export interface McpRunOptions {
   http: boolean;
@@ -80,7 +81,6 @@ export async function checkHttpOptions(o: McpRunOptions): Promise<void> {
     return;
   }
   // Loaded for --http only: the stdio handshake never pays for the HTTP transport.
-  const { isLoopback } = await import("./http.js");
   if (!isLoopback(o.host) && !o.apiKey)
     throw new CliError(
       "mcp_key_required",

@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { readSecretVar, type ConfigSite } from "./config-file.js";
+import { isLoopback } from "./loopback.js";
 import { safeUrl } from "./redact.js";
 
 export type OAuthAuthMethod = "client_secret_basic" | "client_secret_post";
@@ -76,8 +77,6 @@ export const IDENTITY_FILES = [
 
 type Env = Record<string, string | undefined>;
 
-const LOOPBACK = /^(127(\.\d{1,3}){3}|\[::1\]|localhost)$/i;
-
 /** Each setting: from the option when given, else the variable; `name` is what messages call it. */
 function pick(
   option: string | undefined,
@@ -134,7 +133,7 @@ export function resolveOAuth(
       tokenUrl = new URL(url.value);
       if (tokenUrl.username || tokenUrl.password) {
         problems.push(`${url.name} must not contain credentials: use the client id and secret`);
-      } else if (tokenUrl.protocol === "http:" && !LOOPBACK.test(tokenUrl.hostname)) {
+      } else if (tokenUrl.protocol === "http:" && !isLoopback(tokenUrl.hostname)) {
         // The client secret travels in each token request: in clear text only on this machine.
         problems.push(
           `${url.name} must be https (got ${JSON.stringify(safeUrl(tokenUrl))}): plain http is accepted only to a loopback address (127.0.0.1, ::1, localhost), because the client secret is sent with every token request`,

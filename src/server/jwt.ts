@@ -17,8 +17,6 @@ export interface JwtOptions {
   jwks: string;
   issuer: string;
   audience: string;
-  /** Seconds of clock difference accepted on exp/nbf. */
-  clockTolerance?: number;
 }
 
 /** Why a token got no decision: 401 for the token, 503 when the key set could not be had. */
@@ -147,7 +145,8 @@ export async function createJwtVerifier(opts: JwtOptions): Promise<JwtVerifier> 
     issuer: opts.issuer,
     audience: opts.audience,
     algorithms: ALGORITHMS,
-    clockTolerance: opts.clockTolerance ?? 30,
+    // seconds of clock difference accepted on exp/nbf
+    clockTolerance: 30,
     requiredClaims: ["exp"],
   };
   return async (token) => {

@@ -246,6 +246,7 @@ describe("serve's startup warnings", () => {
     expect(exposureWarning("0.0.0.0", "client certificate")).toBeUndefined();
     for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"])
       expect(exposureWarning(host, undefined)).toBeUndefined();
+    expect(exposureWarning("127.evil.example", undefined)).toMatch(/without --api-key/);
   });
 });
 
@@ -262,6 +263,8 @@ describe("serve's JWKS warning", () => {
       "./jwks.json",
     ])
       expect(plainHttpJwksWarning(ok)).toBeUndefined();
+    // a name that starts like a loopback address is somebody else's host
+    expect(plainHttpJwksWarning("http://127.evil.example/jwks.json")).toMatch(/plain http/);
   });
 });
 
