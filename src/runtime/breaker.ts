@@ -48,6 +48,12 @@ export class Breaker {
     this.count(now, false);
   }
 
+  /** The check sent nothing (no client certificate here): counted neither way, and a half-open
+   *  trial is handed to the next check instead of closing the breaker unasked. */
+  release(): void {
+    this.trialInFlight = false;
+  }
+
   failure(now = Date.now()): void {
     if (this.state === "half-open") {
       this.open(now);

@@ -134,9 +134,6 @@ function intentError(tool: string | undefined, err: unknown, scope = false): Gov
   );
 }
 
-// No decision, but not the policy service failing: the breaker does not count them.
-const LOCAL_TROUBLE = new Set<string>(["auth_failed", "identity_unavailable"]);
-
 export class GovernorImpl implements Governor, GateHost {
   readonly configError: GovernorConfigError | null;
   readonly mode: Mode;
@@ -312,8 +309,11 @@ export class GovernorImpl implements Governor, GateHost {
       try {
         answer = await client.post(body, tool);
       } catch (err) {
-        // refused credentials, or no usable client certificate here: the service is not failing
-        if (err instanceof GovernorError && LOCAL_TROUBLE.has(err.code)) breaker.success();
+        // refused credentials: the service answered; no usable client certificate here: nothing
+        // was sent. Neither is the service failing.
+        const code = err instanceof GovernorError ? err.code : undefined;
+        if (code === "auth_failed") breaker.success();
+        else if (code === "identity_unavailable") breaker.release();
         else breaker.failure();
         throw err;
       }
