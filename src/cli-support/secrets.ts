@@ -2,16 +2,10 @@
 // (`ps`, /proc/<pid>/cmdline): so each key flag has a `-file` twin and an environment variable, and using
 // the flag itself prints a warning.
 import { readFileSync } from "node:fs";
+import { whyUnreadable } from "../runtime/shared.js";
 import { CliError } from "./errors.js";
 
-/** Why a file could not be read, in words: "does not exist", "is a directory", ... */
-export function whyUnreadable(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "does not exist";
-  if (code === "EACCES") return "cannot be read (permission denied)";
-  if (code === "EISDIR") return "is a directory";
-  return `cannot be read (${code ?? (err as Error).message})`;
-}
+export { whyUnreadable };
 
 /** The key in a file: surrounding whitespace (the trailing newline `echo` writes) dropped; one line, not empty. */
 export function readKeyFile(file: string, from: string): string {

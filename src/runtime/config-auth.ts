@@ -6,6 +6,7 @@ import path from "node:path";
 import { readSecretVar, type ConfigSite } from "./config-file.js";
 import { isLoopback } from "./loopback.js";
 import { safeUrl } from "./redact.js";
+import { whyUnreadable } from "./shared.js";
 
 export type OAuthAuthMethod = "client_secret_basic" | "client_secret_post";
 
@@ -196,10 +197,7 @@ function pemSource(
       return undefined;
     }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    problems.push(
-      `${name}: ${file} ${code === "ENOENT" ? "does not exist" : `could not be read (${code})`}`,
-    );
+    problems.push(`${name}: ${file} ${whyUnreadable(err)}`);
     return undefined;
   }
   return { name, file };

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { GovernorConfigError } from "./errors.js";
 import { loadIntentMap, type IntentMap } from "./intent.js";
+import { whyUnreadable } from "./shared.js";
 
 export const CONFIG_FILE = "governor.config.json";
 
@@ -114,10 +115,7 @@ function readSecretFile(label: string, file: string, problems: string[]): string
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    problems.push(
-      `${label}: ${file} ${code === "ENOENT" ? "does not exist" : `could not be read (${code})`}`,
-    );
+    problems.push(`${label}: ${file} ${whyUnreadable(err)}`);
     return undefined;
   }
   const value = text.trim();

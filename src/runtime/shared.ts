@@ -46,3 +46,12 @@ export function jsonErrorText(e: unknown): string {
     "",
   );
 }
+
+/** Why a file could not be read, in words: "does not exist", "cannot be read (permission denied)". */
+export function whyUnreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "does not exist";
+  if (code === "EACCES") return "cannot be read (permission denied)";
+  if (code === "EISDIR") return "is a directory";
+  return `cannot be read (${code ?? (err as Error).message})`;
+}

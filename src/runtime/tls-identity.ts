@@ -2,10 +2,11 @@
 // (cert-manager, spiffe-helper). A change is noticed at a check by inode, size and mtime (a watch on
 // a path stops once a file is renamed over it), and used only once the new certificate and key are
 // read and match: a half-finished swap keeps the identity in use and is looked at again later.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import type * as Tls from "node:tls";
 import { IDENTITY_FILES, type PemSource, type TlsConfig } from "./config-auth.js";
+import { whyUnreadable } from "./shared.js";
 
 /** PEM text for the pool's connect options. */
 export interface TlsFiles {
@@ -19,9 +20,19 @@ export class TlsIdentityError extends Error {}
 
 type Sources = { cert?: PemSource; key?: PemSource; ca?: PemSource };
 
+/** A file's inode, size and mtime; a stat that fails (EACCES mid-swap) is a state of its own,
+ *  which the read then reports, instead of an error escaping the check. */
+function stat(file: string): Stats | "missing" | "unreadable" {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) ?? "missing";
+  } catch {
+    return "unreadable";
+  }
+}
+
 function stamp(file: string): string {
-  const s = statSync(file, { throwIfNoEntry: false });
-  return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : "-";
+  const s = stat(file);
+  return typeof s === "string" ? s : `${s.ino}:${s.size}:${s.mtimeMs}`;
 }
 
 function signature(src: Sources): string {
@@ -36,10 +47,7 @@ function readPem(s: PemSource | undefined): string | undefined {
   try {
     return readFileSync(s.file!, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    throw new TlsIdentityError(
-      `${s.name}: ${s.file} ${code === "ENOENT" ? "does not exist" : `could not be read (${code})`}`,
-    );
+    throw new TlsIdentityError(`${s.name}: ${s.file} ${whyUnreadable(err)}`);
   }
 }
 
@@ -59,7 +67,7 @@ export class TlsIdentity {
   private sources(): Sources {
     const dir = this.cfg.dir;
     if (!dir) return this.cfg;
-    const has = (f: string) => statSync(path.join(dir, f), { throwIfNoEntry: false }) !== undefined;
+    const has = (f: string) => stat(path.join(dir, f)) !== "missing";
     const names = IDENTITY_FILES.find((n) => has(n.cert)) ?? IDENTITY_FILES[0];
     const src = (f: string): PemSource => ({
       name: `GOVERNOR_IDENTITY_DIR (${f})`,

@@ -86,7 +86,9 @@ describe("TLS config", () => {
         GOVERNOR_TLS_KEY: path.join(dir, "missing-key.pem"),
       },
     });
-    expect(msg).toMatch(/GOVERNOR_TLS_CERT: \S+ (could not be read \(EACCES\)|does not exist)/);
+    expect(msg).toMatch(
+      /GOVERNOR_TLS_CERT: \S+ (cannot be read \(permission denied\)|does not exist)/,
+    );
     expect(msg).toMatch(/GOVERNOR_TLS_KEY: \S+missing-key.pem does not exist/);
   });
 
