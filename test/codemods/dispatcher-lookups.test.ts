@@ -42,12 +42,12 @@ export async function runTool(name: string, args: unknown) {
 }
 `;
 
-function run(call: string) {
+function run(call: string, toolsText = tools) {
   return gateSources(
     [
       { path: "src/loop.ts", text: loop(call) },
       { path: "src/cache.ts", text: cache },
-      { path: "src/tools.ts", text: tools },
+      { path: "src/tools.ts", text: toolsText },
     ],
     { moduleKind: () => "esm" },
   );
@@ -71,5 +71,34 @@ describe("cross-module dispatchers", () => {
       ["read_file", "gated"],
       ["delete_file", "gated"],
     ]);
+  });
+
+  // every way of running the looked-up handler a dispatcher is written in
+  const MAP = `const handlers: Record<string, any> = {
+  read_file: async () => "text",
+  delete_file: async () => "gone",
+};
+const fallback = async () => "unknown";
+`;
+  it.each([
+    ["a fallback", "const h = handlers[name] ?? fallback;\n  return h(args);"],
+    ["an || fallback, called at once", "return (handlers[name] || fallback)(args);"],
+    ["an assignment", "let h;\n  h = handlers[name];\n  return h(args);"],
+    ["a destructured member", "const { run } = handlers[name];\n  return run(args);"],
+    ["a member's .call", "return handlers[name].run.call(null, args);"],
+  ])("one that runs it through %s still is", (_shape, body) => {
+    const text = `${MAP}export async function runTool(name: string, args: unknown) {\n  ${body}\n}\n`;
+    const r = run("runTool(call.function.name, JSON.parse(call.function.arguments))", text);
+    const names = r.tools.filter((t) => t.form === "dispatcher").map((t) => [t.name, t.status]);
+    expect(names).toEqual([
+      ["read_file", "gated"],
+      ["delete_file", "gated"],
+    ]);
+  });
+
+  it("one that hands back a member of what it looks up reads data: left alone", () => {
+    const text = `${MAP}export async function runTool(name: string, args: unknown) {\n  return handlers[name].description;\n}\n`;
+    const r = run("runTool(call.function.name, JSON.parse(call.function.arguments))", text);
+    expect(r.tools.filter((t) => t.form === "dispatcher")).toEqual([]);
   });
 });

@@ -173,40 +173,62 @@ function dispatchedNames(prog: Program, owner: FileCtx, fn: Node, param: string)
 
 /**
  * Is the value looked up by name run (or handed back to be run)? `map[name](...)`,
- * `map[name].run(...)`, `return map[name]`, or `const h = map[name]` then `h(...)` / `h.run(...)`.
+ * `map[name].run.call(...)`, `return map[name]`, `(map[name] ?? fallback)(...)`, or the value held
+ * (`const h = map[name]`, `h = map[name]`, `const { run } = map[name]`) then called.
  * Reading data by a name (`cache[name]`, `delete map[name]`) dispatches nothing: gating it would
  * put a policy check in front of code that is not a tool.
  */
 function runsLookup(e: Node, fn: Node): boolean {
   let cur: Node = e;
   let p = cur.getParent();
-  while (
-    p &&
-    (Node.isParenthesizedExpression(p) ||
-      Node.isNonNullExpression(p) ||
-      Node.isAsExpression(p) ||
-      Node.isSatisfiesExpression(p) ||
-      Node.isAwaitExpression(p))
-  ) {
+  const passes = (n: Node): boolean =>
+    Node.isParenthesizedExpression(n) ||
+    Node.isNonNullExpression(n) ||
+    Node.isAsExpression(n) ||
+    Node.isSatisfiesExpression(n) ||
+    Node.isAwaitExpression(n) ||
+    // a fallback: `map[name] ?? other`, `map[name] || other`, `ok ? map[name] : other`
+    (Node.isBinaryExpression(n) &&
+      [SyntaxKind.QuestionQuestionToken, SyntaxKind.BarBarToken].includes(
+        n.getOperatorToken().getKind(),
+      )) ||
+    (Node.isConditionalExpression(n) && n.getCondition() !== cur) ||
+    // a member of it: `map[name].run`, `map[name].run.call`
+    (Node.isPropertyAccessExpression(n) && n.getExpression() === cur);
+  // handed back, the value runs later; a member of it handed back is data
+  let member = false;
+  while (p && passes(p)) {
+    if (Node.isPropertyAccessExpression(p)) member = true;
     cur = p;
     p = p.getParent();
   }
   if (!p) return false;
-  const calls = (n: Node) => Node.isCallExpression(n) && n.getExpression() === cur;
-  if (calls(p) || Node.isReturnStatement(p)) return true;
-  if (Node.isArrowFunction(p)) return p.getBody() === cur;
-  if (Node.isPropertyAccessExpression(p) && p.getExpression() === cur) {
-    const gp = p.getParent();
-    return !!gp && Node.isCallExpression(gp) && gp.getExpression() === p;
-  }
+  if (Node.isCallExpression(p) && p.getExpression() === cur) return true;
+  if (Node.isReturnStatement(p)) return !member;
+  if (Node.isArrowFunction(p)) return p.getBody() === cur && !member;
   if (Node.isVariableDeclaration(p) && p.getInitializer() === cur) {
-    const held = p.getName();
-    return descendantsOfKind(fn, SyntaxKind.CallExpression).some((c) => {
-      const t = unwrapExpr(c.getExpression()).getText();
-      return t === held || t.startsWith(`${held}.`) || t.startsWith(`${held}?.`);
-    });
+    const name = p.getNameNode();
+    const held = Node.isIdentifier(name)
+      ? [name.getText()]
+      : descendantsOfKind(name, SyntaxKind.BindingElement).map((b) => b.getNameNode().getText());
+    return callsHeld(fn, held);
   }
+  if (
+    Node.isBinaryExpression(p) &&
+    p.getOperatorToken().getKind() === SyntaxKind.EqualsToken &&
+    p.getRight() === cur &&
+    Node.isIdentifier(p.getLeft())
+  )
+    return callsHeld(fn, [p.getLeft().getText()]);
   return false;
+}
+
+/** Is one of `held` (or a member of it) called in `fn`? */
+function callsHeld(fn: Node, held: string[]): boolean {
+  return descendantsOfKind(fn, SyntaxKind.CallExpression).some((c) => {
+    const t = unwrapExpr(c.getExpression()).getText();
+    return held.some((h) => t === h || t.startsWith(`${h}.`) || t.startsWith(`${h}?.`));
+  });
 }
 
 export interface MapKey {
