@@ -31,7 +31,10 @@ function buildIdentity(): string | null {
     const req = createRequire(import.meta.url);
     const morph = req.resolve("ts-morph");
     stamp(morph);
-    stamp(createRequire(morph).resolve("@ts-morph/common"));
+    const common = createRequire(morph).resolve("@ts-morph/common");
+    stamp(common);
+    // the parser itself, a file of its own beside it
+    stamp(path.join(path.dirname(common), "typescript.js"));
     return h.digest("hex");
   } catch {
     return null;
@@ -41,6 +44,8 @@ function buildIdentity(): string | null {
 // Read when this module loads, with the code it describes: a long-running process (governor mcp
 // --dev) must not file its answers under a build installed after it started.
 const build = buildIdentity();
+// made and checked once a run (null: not usable; asked again next run)
+let cacheDir: string | null | undefined;
 
 export interface CacheEntry<T> {
   /** The cached answer, or undefined on a miss. */
@@ -57,7 +62,7 @@ export function lookup<T>(kind: string, label: string, feed: (h: Hash) => void):
   const off: CacheEntry<T> = { value: undefined, save: () => {} };
   if (/^(?:off|0|false|no)$/i.test(process.env.GOVERNOR_RESULT_CACHE ?? "")) return off;
   const id = build;
-  const dir = id && privateTmpDir("governor-cache");
+  const dir = id && (cacheDir ??= privateTmpDir("governor-cache"));
   if (!id || !dir) return off;
   const h = createHash("sha1").update(`${id}\0${kind}\0`);
   feed(h);

@@ -53,9 +53,11 @@ export const squeezed = (n: ts.Node): string => unwrapRaw(n).getText().replace(/
 
 /** calleeBinding: the import a callee names (`tool`, `ns.tool` on a namespace or default import). */
 export function calleeBindingRaw(ctx: FileCtx, callee: ts.Node): Binding | null {
-  if (ts.isIdentifier(callee)) return ctx.imports.get(callee.getText()) ?? null;
+  // the file given: getText() alone climbs to the source file from every callee
+  const sf = ctx.sf.compilerNode;
+  if (ts.isIdentifier(callee)) return ctx.imports.get(callee.getText(sf)) ?? null;
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
-    const b = ctx.imports.get(callee.expression.getText());
+    const b = ctx.imports.get(callee.expression.getText(sf));
     if (b && (b.name === "*" || b.name === "default"))
       return { spec: b.spec, name: callee.name.text };
   }

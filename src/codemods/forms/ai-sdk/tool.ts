@@ -39,7 +39,7 @@ function mayDefine(prog: Program, ctx: FileCtx, call: ts.Node): boolean {
 // A module an AI SDK tool helper can come from, for a caller without the AI SDK: it imports the AI
 // SDK, or passes on an export (exportSymbol follows barrels and re-exported imports).
 const AI_HELPER_MODULE =
-  /["'](?:ai(?:\/[^"']*)?|@ai-sdk\/[^"']*)["']|export\s*(?:\*|\{)|export\s+default\s+[A-Za-z_$][\w$]*\s*(?:;|$)|\bmodule\.exports\b|\bexports\.[\w$]+\s*=/m;
+  /["'](?:ai(?:\/[^"']*)?|@ai-sdk\/[^"']*)["']|export\s*(?:\*|\{|=)|export\s+default\s+[A-Za-z_$][\w$]*\s*(?:;|$|\/[/*])|\bmodule\.exports\b|\bexports\.[\w$]+\s*=/m;
 
 export function gateAiSdk(prog: Program, ctx: FileCtx, names: Set<string>): void {
   for (const call of descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, (c) =>

@@ -16,7 +16,7 @@ function access(n: ts.Node): boolean {
 }
 
 /** constInit in loops.ts: the initializer of the `const` a name refers to, declared before it. */
-export function constInitRaw(id: ts.Identifier): ts.Node | undefined {
+function constInitRaw(id: ts.Identifier): ts.Node | undefined {
   const name = id.getText();
   const at = id.getStart();
   for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
@@ -61,7 +61,7 @@ export const mayNameSwitch = (n: ts.Node): boolean =>
   NAMEY.test((n as ts.SwitchStatement).expression.getText().replace(/\s/g, ""));
 
 /** nameTest in loops.ts: `name === "x"` (either side), alone or as one side of `&&`. */
-export function mayNameTest(n: ts.Node): boolean {
+function mayNameTest(n: ts.Node): boolean {
   const e = unwrapRaw(n);
   if (!ts.isBinaryExpression(e)) return false;
   const op = e.operatorToken.kind;
