@@ -14,7 +14,7 @@ import {
   type Redactor,
 } from "./redact.js";
 import { withNonce } from "./token.js";
-import { loadOAuth, OAuthTokens, TokenFetchError } from "./oauth.js";
+import { gateFetchLimitMs, loadOAuth, OAuthTokens, TokenFetchError } from "./oauth.js";
 import { TlsIdentity, TlsIdentityError, type TlsFiles } from "./tls-identity.js";
 import {
   GovernorAuthError,
@@ -138,7 +138,7 @@ export class EnforceClient {
     if (o)
       this.tokens = new OAuthTokens(
         o,
-        cfg.timeoutMs,
+        gateFetchLimitMs(cfg.timeoutMs),
         () => this.undici!,
         (token) => this.tokenSeen(token),
       );

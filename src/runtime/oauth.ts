@@ -24,6 +24,9 @@ const EARLY_MAX_MS = 30_000;
 // checks after them: cut at the check's deadline, a token that takes longer would never come.
 const FETCH_MIN_MS = 10_000;
 
+/** How long the gate lets one token fetch run, given the checks' deadline. */
+export const gateFetchLimitMs = (timeoutMs: number) => Math.max(timeoutMs, FETCH_MIN_MS);
+
 export class OAuthTokens {
   private cached: { value: string; refreshAt: number; expiresAt: number } | undefined;
   private flight: Promise<string> | undefined;
@@ -32,7 +35,8 @@ export class OAuthTokens {
 
   constructor(
     private readonly cfg: OAuthConfig,
-    private readonly timeoutMs: number,
+    /** How long one fetch may take: gateFetchLimitMs for the gate, doctor's own --timeout. */
+    private readonly limitMs: number,
     private readonly undici: () => UndiciModule,
     /** Told each new token, so the redactor can hide it. */
     private readonly onToken: (token: string) => void,
@@ -72,7 +76,7 @@ export class OAuthTokens {
     if (this.closed) throw new TokenFetchError("this governor was closed");
     const oauth = await loadOAuth();
     const u = this.undici();
-    const limitMs = Math.max(this.timeoutMs, FETCH_MIN_MS);
+    const { limitMs } = this;
     const agent = (this.agent ??= new u.Agent({
       connect: { timeout: limitMs },
       keepAliveTimeout: 30_000,

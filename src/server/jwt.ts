@@ -3,6 +3,7 @@
 // a plain serve's start.
 import { readFile } from "node:fs/promises";
 import { safeUrl } from "../runtime/redact.js";
+import { whyUnreadable } from "../runtime/shared.js";
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -60,7 +61,7 @@ async function localKeySet(file: string): Promise<JWTVerifyGetKey> {
     text = await readFile(file, "utf8");
   } catch (err) {
     throw new JwksError(
-      `--oauth-jwks ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
+      `--oauth-jwks ${file} ${whyUnreadable(err)}.`,
       "Give the path of a JWKS file (JSON with a `keys` array) or an https:// URL of one.",
     );
   }

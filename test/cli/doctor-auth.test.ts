@@ -133,6 +133,29 @@ describe("governor doctor: OAuth and mTLS", { timeout: 180_000 }, () => {
     expect(b.c["enforce.contract"].status).toBe("fail");
   });
 
+  it("a token endpoint that never answers fails within doctor's --timeout, not the gate's 10 s", async () => {
+    const hung = await startTokenServer();
+    hung.hold = new Promise(() => {});
+    try {
+      const r = await run(
+        ["doctor", "--cwd", dir, "--json", "--samples", "1", "--timeout", "2500"],
+        {
+          env: {
+            GOVERNOR_ENFORCE_URL: srv.url,
+            GOVERNOR_OAUTH_TOKEN_URL: hung.tokenUrl,
+            GOVERNOR_OAUTH_CLIENT_ID: "agent-client",
+            GOVERNOR_OAUTH_CLIENT_SECRET: "s3cr3t-client-secret-value",
+          },
+        },
+      );
+      const c = JSON.parse(r.stdout).checks.find((k: { id: string }) => k.id === "enforce.oauth");
+      expect(c.status).toBe("fail");
+      expect(c.message).toContain("no answer within 2500 ms");
+    } finally {
+      await hung.close();
+    }
+  });
+
   it("nothing configured: the three checks are skipped", async () => {
     // a net for a loaded machine (token, two handshakes, the JWKS fetch); the failures are immediate
     const r = await run(

@@ -303,7 +303,7 @@ describe("governor serve --oauth-jwks: usage errors (exit 2)", () => {
     writeFileSync(notJson, "<html>");
     writeFileSync(oct, JSON.stringify({ keys: [{ kty: "oct", k: "c2VjcmV0", kid: "s" }] }));
     const cases: [string, RegExp][] = [
-      [path.join(dir, "missing.json"), /cannot be read \(ENOENT\)/],
+      [path.join(dir, "missing.json"), /missing\.json does not exist\./],
       [notJson, /is not JSON/],
       [oct, /symmetric \("oct"\) key/],
     ];
