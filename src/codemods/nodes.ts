@@ -1,5 +1,5 @@
 import { descendantsOfKind, identifierTexts, wrap } from "./walk.js";
-import { unwrapRaw } from "./raw.js";
+import { calleeBindingRaw, isPureRaw, unwrapRaw } from "./raw.js";
 // Questions about nodes that every transform asks (which framework binding a callee is, whether a
 // site is already gated, static names and strings, side-effect-free expressions) and the marker comment.
 import { Node, SyntaxKind } from "ts-morph";
@@ -33,16 +33,7 @@ export function freshName(ctx: FileCtx, base: string): string {
 
 /** The framework binding a callee expression refers to: `tool`, `aiTool` (alias), `ai.tool` (namespace). */
 export function calleeBinding(ctx: FileCtx, callee: Node): Binding | null {
-  if (Node.isIdentifier(callee)) return ctx.imports.get(callee.getText()) ?? null;
-  if (Node.isPropertyAccessExpression(callee)) {
-    const obj = callee.getExpression();
-    if (Node.isIdentifier(obj)) {
-      const b = ctx.imports.get(obj.getText());
-      if (b && (b.name === "*" || b.name === "default"))
-        return { spec: b.spec, name: callee.getName() };
-    }
-  }
-  return null;
+  return calleeBindingRaw(ctx, callee.compilerNode, callee.getSourceFile().compilerNode);
 }
 
 /** Is `n` a call of governor's gate (any alias, or ns.gate)? */
@@ -224,28 +215,7 @@ function inScope(b: Node, use: Node): boolean {
 
 /** Side-effect-free expression text that can be evaluated twice (names, property reads, JSON.parse of those). */
 export function isPure(n: Node): boolean {
-  const e = unwrapExpr(n);
-  if (
-    Node.isIdentifier(e) ||
-    Node.isThisExpression(e) ||
-    Node.isStringLiteral(e) ||
-    Node.isNumericLiteral(e) ||
-    Node.isNoSubstitutionTemplateLiteral(e)
-  )
-    return true;
-  if (Node.isPropertyAccessExpression(e)) return isPure(e.getExpression());
-  if (Node.isElementAccessExpression(e))
-    return (
-      isPure(e.getExpression()) && !!e.getArgumentExpression() && isPure(e.getArgumentExpression()!)
-    );
-  if (Node.isCallExpression(e)) {
-    const c = e.getExpression().getText().replace(/\s/g, "");
-    return c === "JSON.parse" && e.getArguments().length === 1 && isPure(e.getArguments()[0]);
-  }
-  if (Node.isBinaryExpression(e) && ["??", "||"].includes(e.getOperatorToken().getText()))
-    return isPure(e.getLeft()) && isPure(e.getRight());
-  if (Node.isObjectLiteralExpression(e)) return e.getProperties().length === 0;
-  return false;
+  return isPureRaw(n.compilerNode);
 }
 
 /** A property key known without running code: identifier, string or number literal, or ["literal"]. */

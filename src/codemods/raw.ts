@@ -1,5 +1,5 @@
-// Twins of nodes.ts's helpers on compiler nodes: prefilters ask them before any ts-morph wrapper is
-// made (a wrapper costs more than the test). Each answers at least yes wherever its twin does.
+// nodes.ts's helpers on compiler nodes: prefilters ask them before any ts-morph wrapper is made (a
+// wrapper costs more than the test), and unwrapExpr, isPure and calleeBinding are these, wrapped.
 import { ts } from "ts-morph";
 import type { Binding, FileCtx } from "./context.js";
 
@@ -52,9 +52,12 @@ export function isPureRaw(n: ts.Node): boolean {
 export const squeezed = (n: ts.Node): string => unwrapRaw(n).getText().replace(/\s/g, "");
 
 /** calleeBinding: the import a callee names (`tool`, `ns.tool` on a namespace or default import). */
-export function calleeBindingRaw(ctx: FileCtx, callee: ts.Node): Binding | null {
+export function calleeBindingRaw(
+  ctx: FileCtx,
+  callee: ts.Node,
   // the file given: getText() alone climbs to the source file from every callee
-  const sf = ctx.sf.compilerNode;
+  sf: ts.SourceFile = ctx.sf.compilerNode,
+): Binding | null {
   if (ts.isIdentifier(callee)) return ctx.imports.get(callee.getText(sf)) ?? null;
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
     const b = ctx.imports.get(callee.expression.getText(sf));

@@ -8,7 +8,7 @@ import { descendantsOfKind, descendantsOfKinds } from "../../walk.js";
 import { Node, SyntaxKind, ts } from "ts-morph";
 import type { FileCtx } from "../../context.js";
 import { frameworkOfSpec } from "../../modules.js";
-import { calleeBinding, lineOf } from "../../nodes.js";
+import { lineOf } from "../../nodes.js";
 import { calleeBindingRaw } from "../../raw.js";
 import type { Run } from "../types.js";
 import {
@@ -32,13 +32,15 @@ export function finishOpenAiAgents(files: FileCtx[], run: Run): void {
       [SyntaxKind.CallExpression, SyntaxKind.NewExpression],
       construction,
     )) {
-      if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
-      if (isAgentConstruction(ctx, n))
+      // the keep filter is the whole test: a construction of an OpenAI Agents agent
+      if (Node.isCallExpression(n) || Node.isNewExpression(n))
         optionsSite(run.prog, ctx, n, n.getArguments()[0], "openai-agents", sites);
     }
+    let asToolCalls: Node[] | undefined;
     for (const f of ctx.findings) {
       if (f.framework !== "openai-agents" || f.form !== "asTool" || f.status !== "manual") continue;
-      const call = descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, isAsToolCall).find((c) => {
+      asToolCalls ??= descendantsOfKind(ctx.sf, SyntaxKind.CallExpression, isAsToolCall);
+      const call = asToolCalls.find((c) => {
         const e = Node.isCallExpression(c) ? c.getExpression() : null;
         return (
           !!e &&
@@ -71,7 +73,8 @@ const isAsToolCall = (c: ts.Node) => {
   return ts.isPropertyAccessExpression(e) && e.name.text === "asTool";
 };
 
-/** isAgentConstruction, asked of the compiler node before any wrapper is made. */
+/** `new Agent(...)`, `new RealtimeAgent(...)`, `Agent.create(...)` of @openai/agents, asked of the
+ *  compiler node before any wrapper is made. */
 function mayConstructAgent(ctx: FileCtx, n: ts.Node): boolean {
   let c = (n as ts.CallExpression | ts.NewExpression).expression;
   if (ts.isCallExpression(n)) {
@@ -79,17 +82,5 @@ function mayConstructAgent(ctx: FileCtx, n: ts.Node): boolean {
     c = c.expression;
   }
   const b = calleeBindingRaw(ctx, c);
-  return !!b && frameworkOfSpec(b.spec) === "openai-agents" && AGENTS.has(b.name);
-}
-
-/** `new Agent(...)`, `new RealtimeAgent(...)`, `Agent.create(...)` of @openai/agents. */
-function isAgentConstruction(ctx: FileCtx, n: Node): boolean {
-  if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) return false;
-  let c = n.getExpression();
-  if (Node.isCallExpression(n)) {
-    if (!Node.isPropertyAccessExpression(c) || c.getName() !== "create") return false;
-    c = c.getExpression();
-  }
-  const b = calleeBinding(ctx, c);
   return !!b && frameworkOfSpec(b.spec) === "openai-agents" && AGENTS.has(b.name);
 }
