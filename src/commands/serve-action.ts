@@ -13,13 +13,14 @@ import { listenError } from "../cli-support/listen.js";
 import { onParentExit } from "../server/parent-watch.js";
 import { PolicyFileError } from "../server/policy-file.js";
 import { signDecision } from "../runtime/token.js";
-import { exposureWarning, plainHttpJwksWarning } from "./serve.js";
 import { parseServeOptions } from "./serve-options.js";
 import type { ServeOptions } from "./serve-schema.js";
 import {
   apiKeySource,
   bothAuthError,
+  exposureWarning,
   loadTls,
+  plainHttpJwksWarning,
   resolveOauth,
   resolveTlsFiles,
 } from "./serve-auth.js";

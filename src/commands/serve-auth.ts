@@ -7,6 +7,7 @@ import { whyUnreadable } from "../cli-support/secrets.js";
 import type { JwtOptions } from "../server/jwt.js";
 import type { ServeTls } from "../server/index.js";
 import type { ServeOptions } from "./serve-schema.js";
+import { isLoopback } from "../runtime/loopback.js";
 
 /** A value and where it came from (a flag or a variable), so errors can name it. */
 interface Sourced {
@@ -169,4 +170,31 @@ export async function loadTls(files: TlsFiles): Promise<ServeTls> {
     );
   }
   return { cert, key, clientCa: clientCa || undefined };
+}
+
+/**
+ * Reachable from other machines and no caller authenticated (no key, no OAuth JWT, no client
+ * certificate): say so, since the server answers anyone. `auth` is what serve requires, if anything.
+ */
+export function exposureWarning(host: string, auth: string | undefined): string | undefined {
+  if (auth || isLoopback(host)) return undefined;
+  return (
+    `warning: listening on ${host} without --api-key, --oauth-jwks or --tls-client-ca: anyone who can reach this port gets decisions. ` +
+    `Set --api-key (or GOVERNOR_SERVE_API_KEY), --oauth-jwks or --tls-client-ca, or use --host 127.0.0.1.`
+  );
+}
+
+/**
+ * A JWKS fetched over plain HTTP from another machine can be swapped on the way, and then any token
+ * passes. Printed without user, password or query, where credentials hide.
+ */
+export function plainHttpJwksWarning(jwks: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(jwks);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== "http:" || isLoopback(u.hostname)) return undefined;
+  return `warning: --oauth-jwks ${u.origin}${u.pathname} is plain http://: whoever sits on the path can hand serve their own keys. Use an https:// URL.`;
 }

@@ -6,7 +6,7 @@ import { canonicalize } from "../../src/server/canonicalize.js";
 import { evaluate } from "../../src/server/evaluate.js";
 import { nestedDeeperThan, validateIntentBody } from "../../src/server/request.js";
 import { normalizeTerm } from "../../src/server/vocabulary.js";
-import { exposureWarning, plainHttpJwksWarning } from "../../src/commands/serve.js";
+import { exposureWarning, plainHttpJwksWarning } from "../../src/commands/serve-auth.js";
 import type { IntentBody } from "../../src/server/request.js";
 
 const fixture = path.resolve(import.meta.dirname, "../fixtures/policies/basic.yaml");
