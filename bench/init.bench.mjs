@@ -1,5 +1,5 @@
 // `governor init --dry-run --json` against a floor measured in the same run: one node process that
-// reads every source file init reads and parses each with TypeScript's `ts.createSourceFile`. Both
+// reads every source file of the repository (what detection lists) and parses each with TypeScript's `ts.createSourceFile`. Both
 // are whole processes (spawn to exit), run alternately, medians. init runs with the result cache
 // off (the analysis of a first run) but V8's compile cache warm (as on every run after the very
 // first on a machine); a third row shows a repeated run answered from the result cache. Target:
@@ -26,7 +26,7 @@ const { detectProject } = await tsImport(
   import.meta.url,
 );
 
-// The floor: a process that loads TypeScript, reads each listed file and parses it.
+// The floor: a process that loads TypeScript, reads each source file of the repository and parses it.
 const FLOOR = `
 const fs = require("node:fs");
 const ts = require(${JSON.stringify(path.join(root, "node_modules/typescript"))});
@@ -39,10 +39,14 @@ for (const f of fs.readFileSync(process.argv[1], "utf8").split("\\n")) {
 process.stdout.write(String(nodes));
 `;
 
-/** Every source file init reads under `dir` (all packages of a workspace), absolute. */
-function filesInitReads(dir) {
+/** Every source file of the repository under `dir` (all packages of a workspace), absolute: the
+ *  ones init reads, and those of packages it leaves alone as a framework's own source. */
+function sourceFiles(dir) {
   const d = detectProject(dir, {});
-  return d.packages.flatMap((p) => p.sources.map((s) => path.join(p.dir, s.path)));
+  return [
+    ...d.packages.flatMap((p) => p.sources.map((s) => path.join(p.dir, s.path))),
+    ...d.frameworkSources.flatMap((f) => f.files.map((s) => path.join(dir, f.relDir, s))),
+  ];
 }
 
 function timed(cmd, args, opts) {
@@ -65,7 +69,7 @@ const fmt = (xs) => xs.map((x) => (x / 1000).toFixed(2)).join(", ");
 // Each round runs the floor, init with the result cache off (the target's row; the compile cache
 // stays warm) and init answered from the result cache (a repeated run over an unchanged tree).
 function measure(label, dir) {
-  const files = filesInitReads(dir);
+  const files = sourceFiles(dir);
   const tmp = mkdtempSync(path.join(tmpdir(), "governor-floor-"));
   const list = path.join(tmp, "files.txt");
   writeFileSync(list, files.join("\n"));

@@ -29,6 +29,9 @@ export interface FrameworkInfo {
   /** Frameworks whose tools run through this one's instrumented modules (LangGraph's through
    *  @langchain/core): using them means this one is hooked too. */
   reachedVia?: FrameworkId[];
+  /** Is a package of this name the framework itself (its SDK, as its own repository holds it)?
+   *  `matches` when not given; given where a scope also names apps (`@modelcontextprotocol/server-memory`). */
+  own?(name: string): boolean;
 }
 
 const pkg = (name: string) => (spec: string) => spec === name || spec.startsWith(name + "/");
@@ -79,6 +82,8 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
     // so only the entry points apps import are hookable): the subpath, and the 0.x root re-export.
     instrument: ["@mastra/core/agent", "@mastra/core"],
     supported: "@mastra/core 0.24.x (tested), 1.x (by its API: Agent.convertTools, listTools)",
+    // its monorepo also holds examples and templates under other names
+    own: (n) => n.startsWith("@mastra/") && !/example|template|demo/.test(n),
   },
   {
     id: "mcp",
@@ -94,6 +99,8 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
       "@modelcontextprotocol/sdk/client",
     ],
     supported: "@modelcontextprotocol/sdk 1.x",
+    // the SDK (1.x) and its 2.x split packages; the servers are named server-*
+    own: (n) => /^@modelcontextprotocol\/(?:sdk|core|server|client|node|express|hono)$/.test(n),
   },
   {
     id: "openai",
@@ -118,6 +125,11 @@ export const FRAMEWORK_IDS: readonly FrameworkId[] = FRAMEWORKS.map((f) => f.id)
 export function frameworkOf(spec: string): FrameworkId | null {
   for (const f of FRAMEWORKS) if (f.matches(spec)) return f.id;
   return null;
+}
+
+/** The framework a package of this name is the source of, or null (an app, or a library that uses one). */
+export function frameworkOwning(name: string | null): FrameworkId | null {
+  return (name && FRAMEWORKS.find((f) => (f.own ?? f.matches)(name))?.id) || null;
 }
 
 export function frameworkInfo(id: FrameworkId): FrameworkInfo {

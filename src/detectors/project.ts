@@ -26,6 +26,7 @@ import {
   type PackageManagerInfo,
 } from "./package-manager.js";
 import { findEnclosingWorkspace, readWorkspace, type WorkspaceInfo } from "./workspaces.js";
+import { frameworkOwning, frameworkInfo, type FrameworkId } from "../frameworks.js";
 
 // Project facts for init: one entry per package init will touch. Read only.
 
@@ -61,10 +62,22 @@ export interface PackageProject {
   moduleKind(relPath: string): ModuleKind;
 }
 
+/** A package that is a framework's own source (`@openai/agents-core` in its monorepo): listed, never
+ *  read or rewritten. Governor gates the apps that use a framework; governor/register hooks the
+ *  published package where they run. */
+export interface FrameworkSource {
+  relDir: string;
+  name: string;
+  framework: FrameworkId;
+  /** Its source files, relative to the package (counted in reports, not read). */
+  files: string[];
+}
+
 export interface ProjectDetection {
   root: string;
   workspace: WorkspaceInfo | null;
   packages: PackageProject[];
+  frameworkSources: FrameworkSource[];
   packageManager: PackageManagerInfo;
   warnings: string[];
   /** The run root's .gitignore text, or null (init adds .governor/ to it). */
@@ -143,16 +156,26 @@ function readTsconfig(dir: string): {
   };
 }
 
-function detectPackage(dir: string, root: string, options: DetectOptions): PackageProject {
-  const { value: pkg, text } = readJson(join(dir, "package.json"));
-  const tsconfig = readTsconfig(dir);
-  const outputDirs = tsconfig.outDir ? [tsconfig.outDir] : [];
-  const { files, skipped } = scanSourceFiles(dir, {
+function listSources(dir: string, root: string, options: DetectOptions, outDir: string | null) {
+  return scanSourceFiles(dir, {
     ...options,
-    outputDirs,
+    outputDirs: outDir ? [outDir] : [],
     prefix: toPosix(relative(root, dir)),
     projectRoot: root,
   });
+}
+
+function detectPackage(
+  dir: string,
+  root: string,
+  options: DetectOptions,
+): PackageProject | FrameworkSource {
+  const { value: pkg, text } = readJson(join(dir, "package.json"));
+  const tsconfig = readTsconfig(dir);
+  const { files, skipped } = listSources(dir, root, options, tsconfig.outDir);
+  const name = typeof pkg.name === "string" ? pkg.name : null;
+  const framework = frameworkOwning(name);
+  if (name && framework) return { relDir: toPosix(relative(root, dir)), name, framework, files };
   const sources = readSourceFiles(dir, files, skipped);
   const deps = {
     ...(pkg.dependencies as Record<string, string> | undefined),
@@ -169,7 +192,7 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
   return {
     dir,
     relDir: toPosix(relative(root, dir)),
-    name: typeof pkg.name === "string" ? pkg.name : null,
+    name,
     packageJson: pkg,
     packageJsonText: text,
     language,
@@ -185,6 +208,30 @@ function detectPackage(dir: string, root: string, options: DetectOptions): Packa
     files: packageFiles(dir),
     moduleKind: (relPath) => moduleKindOf(relPath, texts.get(relPath) ?? "", moduleType),
   };
+}
+
+/** Said in every report: a package left alone must be named. */
+export function frameworkSourceNote(list: FrameworkSource[]): string | null {
+  if (!list.length) return null;
+  const files = list.reduce((n, f) => n + f.files.length, 0);
+  const named = list
+    .map((f) => `${f.relDir || "."} (${f.name}, ${frameworkInfo(f.framework).label})`)
+    .join(", ");
+  const one = new Set(list.map((f) => f.framework)).size === 1;
+  return (
+    `Left alone: ${named}, ${one ? "a framework's" : "frameworks'"} own source (${files} source file${files === 1 ? "" : "s"}, not read). ` +
+    "Governor gates the apps that use a framework, and governor/register hooks the published package where they run; it does not rewrite the framework itself."
+  );
+}
+
+/** The packages left alone as a framework's own source, for --json (init, doctor, governor_scan). */
+export function frameworkSourcesOf(d: Pick<ProjectDetection, "frameworkSources"> | undefined) {
+  return (d?.frameworkSources ?? []).map((f) => ({
+    package: f.relDir || ".",
+    name: f.name,
+    framework: f.framework,
+    files: f.files.length,
+  }));
 }
 
 /** A link to a file another package of this run scans is gated there: not a skipped file. */
@@ -226,20 +273,26 @@ export function detectProject(cwd: string, options: DetectOptions = {}): Project
   );
   const warnings = [...packageManager.warnings];
   const packages: PackageProject[] = [];
+  const frameworkSources: FrameworkSource[] = [];
+  const add = (p: PackageProject | FrameworkSource) =>
+    "framework" in p ? frameworkSources.push(p) : packages.push(p);
   if (workspace) {
     const rootPkg = detectPackage(root, root, options);
-    if (rootPkg.sources.length > 0) packages.push(rootPkg);
-    for (const dir of workspace.packages) packages.push(detectPackage(dir, root, options));
+    if ("framework" in rootPkg || rootPkg.sources.length > 0) add(rootPkg);
+    for (const dir of workspace.packages) add(detectPackage(dir, root, options));
     if (workspace.packages.length === 0)
       warnings.push(`The workspaces declared in ${root} match no package.`);
   } else {
-    packages.push(detectPackage(root, root, options));
+    add(detectPackage(root, root, options));
   }
   dropScannedLinks(packages);
+  const note = frameworkSourceNote(frameworkSources);
+  if (note) warnings.push(note);
   return {
     root,
     workspace: workspace ?? enclosing,
     packages,
+    frameworkSources,
     packageManager,
     warnings,
     gitignore: rootGitignore(root),

@@ -8,7 +8,7 @@ import {
   unsupportedFrameworkOf,
   type FrameworkId,
 } from "../frameworks.js";
-import { isLangChainSpec, resolveSpec, type PathAlias } from "./modules.js";
+import { isLangChainSpec, mayHaveTools, resolveSpec, type PathAlias } from "./modules.js";
 import { parseSource } from "./parse.js";
 import { compilerNodesOfKinds } from "./syntax-index.js";
 import { agentToolKeys, nameMastraTools, type MastraSite, type Project } from "./mastra-keys.js";
@@ -531,6 +531,19 @@ export interface RuntimeScan {
   registration: Registration;
 }
 
+// What findTools and registrations look for besides a tool word or an MCP `Client`: an Agents MCP
+// server class, and the govern* calls (a file importing only governor is no framework file).
+const RUNTIME_WORD = /MCPServer|\bgovern(?:Tools|McpServer|McpClient)\b/;
+
+/** Parsed only with a framework import and a word some finding needs (the codemod's own text test,
+ *  or RUNTIME_WORD), or an unsupported framework's import. */
+function mayHoldRuntimeTools(text: string): boolean {
+  return (
+    UNSUPPORTED.test(text) ||
+    (INTEREST.test(text) && (mayHaveTools(text) || RUNTIME_WORD.test(text)))
+  );
+}
+
 /** Scans a package's sources (paths relative to the package); `paths`: its tsconfig aliases. */
 export function scanRuntimeTools(
   sources: { path: string; text: string }[],
@@ -538,8 +551,7 @@ export function scanRuntimeTools(
 ): RuntimeScan {
   const files = new Map<string, FileFacts>();
   for (const s of sources)
-    if (INTEREST.test(s.text) || UNSUPPORTED.test(s.text))
-      files.set(s.path, parseFile(s.path, s.text));
+    if (mayHoldRuntimeTools(s.text)) files.set(s.path, parseFile(s.path, s.text));
   const tools: RuntimeTool[] = [];
   const mastra: MastraSite[] = [];
   for (const f of files.values()) findTools(f, tools, mastra);

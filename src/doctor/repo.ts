@@ -2,7 +2,11 @@
 // and every tool gated by some layer (definition, registration, instrumentation). Uses init's detectors (read only).
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { PackageProject, ProjectDetection } from "../detectors/project.js";
+import {
+  frameworkSourcesOf,
+  type PackageProject,
+  type ProjectDetection,
+} from "../detectors/project.js";
 import {
   packageCoverage,
   preloadHint,
@@ -176,7 +180,20 @@ export function checkGoverned(
       unreachable.add(`${pkg.name ?? (pkg.relDir || ".")}: ${cov.instrumentation.unreachable}`);
     for (const item of cov.items) items.push({ item, where: spot(item, project.root, pkg) });
   }
-  return withSkipped(governed(items, unreachable), skipped);
+  return withFrameworkSources(withSkipped(governed(items, unreachable), skipped), project);
+}
+
+/** A framework's own packages are left alone: said, so a repo that is one is not a silent skip. */
+function withFrameworkSources(result: CheckResult, project: ProjectDetection): CheckResult {
+  const list = frameworkSourcesOf(project);
+  if (!list.length) return result;
+  const named = list.map((f) => `${f.package} (${f.name})`);
+  const shown = named.slice(0, 3).join(", ") + (named.length > 3 ? ", ..." : "");
+  return {
+    ...result,
+    message: `${result.message}; left alone as a framework's own source: ${shown}`,
+    details: { ...result.details, frameworkSources: list },
+  };
 }
 
 /** Files no check could read that may hold tools: never a pass while there are any. */

@@ -9,6 +9,7 @@ import { unsupportedFix } from "../detectors/coverage.js";
 import type { UnsupportedUse } from "../detectors/frameworks.js";
 import type { PackageBelow } from "../detectors/packages-below.js";
 import type { SkippedFile } from "../detectors/files.js";
+import { frameworkSourcesOf } from "../detectors/project.js";
 import type { TypecheckReport } from "./apply.js";
 import type { RefusedWrite } from "./write-checks.js";
 
@@ -132,6 +133,7 @@ export function jsonReport(plan: Plan, written = false, outcome: Outcome = {}) {
       reason: s.reason,
       ...(s.target !== undefined ? { target: s.target } : {}),
     })),
+    frameworkSources: frameworkSourcesOf(plan.detection),
     ...(outcome.refused ? { refused: outcome.refused.map((r) => ({ ...r })) } : {}),
     ...(outcome.typecheck ? { typecheck: outcome.typecheck.map((t) => ({ ...t })) } : {}),
     warnings: warningsOf(plan, outcome),

@@ -246,6 +246,28 @@ describe("runtime-tools detector", () => {
       what: t.what,
     }));
 
+  // The scan parses a framework file only when it says a word some finding needs: these say no
+  // "tool" and no MCP "Client", and are still found.
+  it("finds an Agents MCP server and a governMcpClient registration in files that say no tool word", () => {
+    const scanned = scanRuntimeTools(
+      [
+        {
+          path: "servers.ts",
+          text: 'import { MCPServerStdio } from "@openai/agents";\nexport const fs = new MCPServerStdio({ name: "fs", fullCommand: "npx fs" });\n',
+        },
+        {
+          path: "wire.ts",
+          text: 'import { governMcpClient } from "governor/runtime";\nimport { fs } from "./servers.js";\nexport const gated = governMcpClient(fs);\n',
+        },
+      ],
+      [],
+    );
+    expect(scanned.tools.map((t) => [`${t.file}:${t.line}`, t.kind, t.what])).toEqual([
+      ["servers.ts:2", "mcp-client", "MCP server new MCPServerStdio() for an OpenAI Agent"],
+    ]);
+    expect(scanned.registration.identifiers.get("servers.ts")?.has("fs")).toBe(true);
+  });
+
   it("OpenAI Agents hosted tools and executor tools are named (no local layer gates them), under the name the model sees", () => {
     expect(
       scan({

@@ -4,7 +4,7 @@ import path from "node:path";
 import { gateSources } from "../../init/cached-gate.js";
 import { scanRuntimeTools } from "../../init/cached-scan.js";
 import { packageCoverage, skippedItems, type CoverageItem } from "../../detectors/coverage.js";
-import { detectProject } from "../../detectors/project.js";
+import { detectProject, frameworkSourcesOf } from "../../detectors/project.js";
 import { FRAMEWORKS } from "../../frameworks.js";
 
 export interface ScannedTool {
@@ -74,6 +74,8 @@ export function scanProject(cwd: string, env: NodeJS.ProcessEnv): Record<string,
       initGates: t.init === "gates",
     })),
     unreadable,
+    // a framework's own packages (its monorepo): not read, not gated, by design
+    frameworkSources: frameworkSourcesOf(project),
   };
 }
 
