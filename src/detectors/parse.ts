@@ -50,6 +50,11 @@ export function parseSource(path: string, text: string): ts.SourceFile {
   return sf;
 }
 
+/** The tree of a text parsed already this run, without parsing it. */
+export function parsedAlready(path: string, text: string): ts.SourceFile | undefined {
+  return cache.get(text)?.get(scriptKindOf(path));
+}
+
 /** Forgets every tree: the end of a run. */
 export function releaseParses(): void {
   cache.clear();

@@ -1,7 +1,7 @@
 import { eolOf } from "../runtime/shared.js";
 import { ts } from "ts-morph";
 import { hasRegisterImport } from "../detectors/instrumentation.js";
-import { parseSource, scriptKindOf } from "../detectors/parse.js";
+import { parsedAlready, parseSource, scriptKindOf } from "../detectors/parse.js";
 import type { Edit } from "../codemods/edits.js";
 import type { ModuleKind } from "../detectors/project.js";
 
@@ -56,21 +56,26 @@ function envLoaderEnd(sf: ts.SourceFile, kind: ModuleKind): number | null {
   return end;
 }
 
-// An entrypoint is often long and read for nothing else: its head is enough when it holds the first
-// statement the register import stops at.
-const HEAD = 16 * 1024;
+// An entrypoint is often long, and edited by the codemod (a text no parse has seen): its head is
+// enough when it holds the first statement the register import stops at. Heads grow: most
+// entrypoints' imports end within their first kilobytes.
+const HEADS = [2 * 1024, 16 * 1024];
 
 const isDirective = (st: ts.Statement) =>
   ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression);
 
 /**
- * A tree whose leading statements are the file's: a parse of the file's head when the first
- * statement that is not an import, require, directive or .env load ends inside it and is not its
- * last (a statement cut short is the only one a head can parse differently), else of the file.
+ * A tree whose leading statements are the file's: the file's own when it was parsed already, else a
+ * parse of its head when the first statement that is not an import, require, directive or .env
+ * load ends inside it and is not its last (a statement cut short is the only one a head can parse
+ * differently), else of the file.
  */
 function headOf(path: string, text: string, kind: ModuleKind): ts.SourceFile {
-  if (text.length > HEAD) {
-    const cut = text.lastIndexOf("\n", HEAD) + 1 || HEAD;
+  const whole = parsedAlready(path, text);
+  if (whole) return whole;
+  for (const size of HEADS) {
+    if (text.length <= size) break;
+    const cut = text.lastIndexOf("\n", size) + 1 || size;
     const head = ts.createSourceFile(
       path,
       text.slice(0, cut),

@@ -1,4 +1,4 @@
-// The register import is placed from a parse of a long entrypoint's head only (its first 16 KB):
+// The register import is placed from a parse of a long entrypoint's head only (its first 2 or 16 KB):
 // for any file, the place must be the one a parse of the whole file gives.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -53,6 +53,17 @@ describe("the register import from an entrypoint's head", () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it("reads a longer head when the first 2 KB are all imports", () => {
+    const imports = Array.from(
+      { length: 100 },
+      (_, i) => `import { a${i} } from "./m${i}";\n`,
+    ).join("");
+    const text = imports + 'import "dotenv/config";\nconst app = 1;\n' + filler(400);
+    expect(imports.length).toBeGreaterThan(2 * 1024);
+    const e = registerImportEdit("src/index.ts", text, "esm");
+    expect(e?.start).toBe(text.indexOf("const app"));
   });
 
   it("reads the whole file when its head is all imports", () => {
