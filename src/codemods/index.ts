@@ -2,7 +2,7 @@
 // in gate(name, fn). Pure (text in, text out), no fs; formatting outside touched nodes is kept.
 import { applyEdits, isMarkerEdit, markerEdit } from "./edits.js";
 import { isSourcePath, posOfLine } from "../runtime/shared.js";
-import { lineAfterEdits } from "./line-after.js";
+import { lineAfterMoves, lineMoves } from "./line-after.js";
 import { addGateImport } from "./imports.js";
 import { declaresEdgeRuntime, importsMcp, mayHaveTools, normalize } from "../detectors/modules.js";
 import { Program } from "./program.js";
@@ -158,9 +158,10 @@ export function gateSources(inputs: SourceInput[], options: GateOptions): GateRe
       );
       continue;
     }
-    for (const t of ctx.findings) t.lineAfter = lineAfterEdits(ctx.text, ctx.edits, t.line);
+    const moves = lineMoves(ctx.text, ctx.edits);
+    for (const t of ctx.findings) t.lineAfter = lineAfterMoves(ctx.text, moves, t.line);
     tools.push(...ctx.findings);
-    if (after !== ctx.text) files.push({ path: ctx.path, before: ctx.text, after });
+    if (after !== ctx.text) files.push({ path: ctx.path, before: ctx.text, after, moves });
   }
   // Report paths as the caller spelled them.
   const orig = (p: string) => pathMap.get(p) ?? p;

@@ -1,5 +1,6 @@
 // Public shapes of the codemod core (contract in docs/ARCHITECTURE.md).
 import type { PathAlias } from "../detectors/modules.js";
+import type { LineMove } from "./line-after.js";
 
 export type { PathAlias };
 export type { FrameworkId as Framework } from "../frameworks.js";
@@ -41,7 +42,8 @@ export interface GateOptions {
 }
 
 export interface GateResult {
-  files: { path: string; before: string; after: string }[];
+  /** `moves`: the edits, for where each line of `before` lands in `after` (line-after.ts). */
+  files: { path: string; before: string; after: string; moves: LineMove[] }[];
   tools: ToolFinding[];
   warnings: string[];
 }

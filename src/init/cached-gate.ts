@@ -8,6 +8,7 @@ import {
   type GateResult,
   type SourceInput,
 } from "../codemods/index.js";
+import type { LineMove } from "../codemods/line-after.js";
 
 type GateSources = (inputs: SourceInput[], options: GateOptions) => GateResult;
 
@@ -17,6 +18,7 @@ interface Splice {
   head: number;
   tail: number;
   middle: string;
+  moves: LineMove[];
 }
 
 interface Stored {
@@ -33,7 +35,7 @@ function feed(h: Hash, inputs: SourceInput[], options: GateOptions): void {
   }
 }
 
-function splice(path: string, before: string, after: string): Splice {
+function splice(path: string, before: string, after: string, moves: LineMove[]): Splice {
   let head = 0;
   const max = Math.min(before.length, after.length);
   while (head < max && before.charCodeAt(head) === after.charCodeAt(head)) head++;
@@ -43,7 +45,7 @@ function splice(path: string, before: string, after: string): Splice {
     before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)
   )
     tail++;
-  return { path, head, tail, middle: after.slice(head, after.length - tail) };
+  return { path, head, tail, middle: after.slice(head, after.length - tail), moves };
 }
 
 function encode(result: GateResult, texts: Map<string, string>): Stored | null {
@@ -51,7 +53,7 @@ function encode(result: GateResult, texts: Map<string, string>): Stored | null {
   for (const f of result.files) {
     // only files whose text before is the input's can be rebuilt from the inputs
     if (texts.get(f.path) !== f.before) return null;
-    files.push(splice(f.path, f.before, f.after));
+    files.push(splice(f.path, f.before, f.after, f.moves));
   }
   return { files, tools: result.tools, warnings: result.warnings };
 }
@@ -65,6 +67,7 @@ function decode(stored: Stored, texts: Map<string, string>): GateResult | null {
       path: s.path,
       before,
       after: before.slice(0, s.head) + s.middle + before.slice(before.length - s.tail),
+      moves: s.moves,
     });
   }
   return { files, tools: stored.tools, warnings: stored.warnings };

@@ -7,8 +7,8 @@ import { isBareRegistrySpec, type DependencySpec } from "./dependency-spec.js";
 import { installStep, type InstallStep } from "./install.js";
 import { CONFIG_FILE, mergeIntentMap } from "./intent-map.js";
 import { addDependency, declaredRange, RUNTIME_PACKAGE } from "./package-json.js";
-import { applyEdits } from "../codemods/edits.js";
-import { lineAfterEdits } from "../codemods/line-after.js";
+import { applyEdits, type Edit } from "../codemods/edits.js";
+import { lineAfterEdits, lineAfterMoves } from "../codemods/line-after.js";
 import { eolOf } from "../runtime/shared.js";
 import { findEdgeRoutes, toolsReached } from "../detectors/edge-routes.js";
 import { planScripts, setScript, type ScriptReport } from "./start-scripts.js";
@@ -141,6 +141,7 @@ function planPackage(
     };
   });
   const facts = entryFacts(entries);
+  const registered = new Map<string, { current: string; edit: Edit }>();
   pkg.entrypoints.forEach((entry, i) => {
     const { path, original, kind } = entries[i];
     // a file listed twice sees its first listing's register import
@@ -163,9 +164,11 @@ function planPackage(
       return;
     }
     const next = edit ? applyEdits(current, [edit]) : current;
-    if (edit)
+    if (edit) {
+      registered.set(path, { current, edit });
       for (const t of tools)
         if (t.file === path) t.lineAfter = lineAfterEdits(current, [edit], t.lineAfter ?? t.line);
+    }
     if (envWarning) plan.warnings.push(envWarning);
     plan.entrypoints.push({
       file: path,
@@ -174,6 +177,16 @@ function planPackage(
     });
     texts.set(path, next);
   });
+
+  // where a line of a source lands after init's edits: the codemod's (its offsets), then the
+  // register import's; no second scan of the rewritten files
+  const moved = new Map(result.files.map((f) => [f.path, f]));
+  const lineAfter = (path: string, line: number): number => {
+    const f = moved.get(path);
+    const l = f ? lineAfterMoves(f.before, f.moves, line) : line;
+    const r = registered.get(path);
+    return r ? lineAfterEdits(r.current, [r.edit], l) : l;
+  };
 
   const touched = new Set([...texts.keys(), ...result.tools.map((t) => t.file)]);
   for (const path of [...touched].sort()) {
@@ -230,7 +243,7 @@ function planPackage(
       result.tools,
       texts,
       scripts,
-      new Map(tools.map((t) => [`${t.file}:${t.line}`, t.lineAfter])),
+      lineAfter,
     ),
   );
   plan.dependencies.push({

@@ -61,7 +61,8 @@ export function planRuntimeTools(
   definitions: ToolFinding[],
   after: Map<string, string>,
   scripts: ScriptReport[],
-  linesAfter: Map<string, number | undefined> = new Map(),
+  /** Where line `line` of `file` (relative to the run root) lands once init's edits are in. */
+  lineAfter: (file: string, line: number) => number = (_, line) => line,
 ): RuntimeToolReport[] {
   const prefix = pkg.relDir ? `${pkg.relDir}/` : "";
   const own = (p: string) => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p);
@@ -69,7 +70,6 @@ export function planRuntimeTools(
     path: s.path,
     text: after.get(prefix + s.path) ?? s.text,
   }));
-  const changed = sourcesAfter.some((s, i) => s.text !== pkg.sources[i].text);
   const scan = scanRuntimeTools(pkg.sources, pkg.pathAliases ?? []);
   const defs = definitions
     .filter((d) => d.file.startsWith(prefix))
@@ -109,22 +109,6 @@ export function planRuntimeTools(
     ? packageCoverage(pkg, defs, NO_ENV, { instrumentation: withScripts, scan }).items.filter(keep)
     : [];
 
-  // the same tools in the same order, at their lines after the edits: only the edited files that
-  // hold one are read again
-  const holding = new Set(scan.tools.map((t) => t.file));
-  const rewritten = changed
-    ? sourcesAfter.filter((s, i) => holding.has(s.path) && s.text !== pkg.sources[i].text)
-    : [];
-  const again = rewritten.length ? scanRuntimeTools(rewritten, pkg.pathAliases ?? []).tools : [];
-  const rewrittenPaths = new Set(rewritten.map((s) => s.path));
-  const lineAfter = (file: string, line: number) => {
-    if (!rewrittenPaths.has(file)) return line;
-    const before = scan.tools.filter((t) => t.file === file);
-    const i = before.findIndex((t) => t.line === line);
-    const a = again.filter((t) => t.file === file)[i];
-    return a && a.kind === before[i].kind ? a.line : undefined;
-  };
-
   return items.map((item, i) => {
     const site = item.kind === "definition" ? manual.get(`${item.file}:${item.line}`) : undefined;
     const r: RuntimeToolReport = {
@@ -137,10 +121,7 @@ export function planRuntimeTools(
       what: item.what,
       gatedBy: item.gatedBy === "definition" ? null : item.gatedBy,
     };
-    const after = site
-      ? linesAfter.get(`${prefix}${item.file}:${item.line}`)
-      : lineAfter(item.file, item.line);
-    if (after !== undefined) r.lineAfter = after;
+    r.lineAfter = lineAfter(prefix + item.file, item.line);
     if (item.gatedBy === "instrumentation") r.loadedBy = loadedBy(inst, prefix);
     if (!item.gatedBy) {
       r.fix = item.fix;

@@ -31,6 +31,11 @@ export const weather = tool({
   inputSchema: z.object({ city: z.string() }),
   execute: async ({ city }) => \`sunny in \${city}\`,
 });
+
+const options = { description: "Built elsewhere", execute: async () => 1 };
+export const built = tool(options);
+
+export const later = new TavilySearch();
 `,
   );
   gitInit(dir);
@@ -48,6 +53,9 @@ export const weather = tool({
   expect(lines[0]).toBe('import "governor/register";');
   const weather = report.tools.find((t) => t.name === "weather")!;
   expect(lines[weather.line - 1]).toMatch(/^export const weather = /);
-  const search = report.runtimeTools.find((t) => /TavilySearch/.test(t.what))!;
+  const [search, later] = report.runtimeTools.filter((t) => /TavilySearch/.test(t.what));
   expect(lines[search.line - 1]).toMatch(/^export const search = /);
+  // below a marker line init writes above a tool it cannot gate: moved by it too
+  expect(lines.some((l) => /governor/.test(l) && /by hand|gate\(/.test(l))).toBe(true);
+  expect(lines[later.line - 1]).toMatch(/^export const later = /);
 });
