@@ -1,10 +1,10 @@
 // One parsed file plus what the transforms need to know about it: import bindings, exports, the
 // gate binding, and the edits and findings collected so far.
-import { Node, SyntaxKind, ts, type Project, type SourceFile } from "ts-morph";
+import { ts, type Project, type SourceFile } from "ts-morph";
 import { parseSource } from "../detectors/parse.js";
 import type { Edit } from "./edits.js";
 import { frameworkOfSpec, isTsPath, RUNTIME_SPECS } from "./modules.js";
-import { freshName, requireSpec } from "./nodes.js";
+import { freshName } from "./nodes.js";
 import { syntaxProblem } from "./syntax.js";
 import type { Framework, ToolFinding } from "./types.js";
 
@@ -102,103 +102,115 @@ function bind(ctx: FileCtx, local: string, spec: string, name: string): void {
   if (RUNTIME_SPECS.has(spec) && name === "gate") ctx.gateLocals.add(local);
 }
 
+// Read from the compiler's tree (ts-morph wrappers for every statement of every candidate were
+// most of this walk's cost); names as their source text spells them, as the wrappers gave them.
 function collectModuleShape(ctx: FileCtx): void {
-  for (const st of ctx.sf.getStatements()) {
-    if (Node.isImportDeclaration(st)) {
+  const sf = ctx.sf.compilerNode;
+  const text = (n: ts.Node) => n.getText(sf);
+  // an import or export name: a string literal's value, an identifier's text
+  const nameOf = (n: ts.ModuleExportName) => (ts.isStringLiteral(n) ? n.text : text(n));
+  const has = (st: ts.Statement, kind: ts.SyntaxKind) =>
+    (st as { modifiers?: ts.NodeArray<ts.ModifierLike> }).modifiers?.some((m) => m.kind === kind) ??
+    false;
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st)) {
       ctx.usesEsm = true;
-      const spec = st.getModuleSpecifierValue();
-      const def = st.getDefaultImport();
-      if (def) bind(ctx, def.getText(), spec, "default");
-      const ns = st.getNamespaceImport();
-      if (ns) bind(ctx, ns.getText(), spec, "*");
-      for (const n of st.getNamedImports())
-        bind(ctx, n.getAliasNode()?.getText() ?? n.getName(), spec, n.getName());
+      const spec = ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : "";
+      const clause = st.importClause;
+      if (clause?.name) bind(ctx, text(clause.name), spec, "default");
+      const nb = clause?.namedBindings;
+      if (nb && ts.isNamespaceImport(nb)) bind(ctx, text(nb.name), spec, "*");
+      if (nb && ts.isNamedImports(nb))
+        for (const n of nb.elements)
+          bind(ctx, text(n.name), spec, nameOf(n.propertyName ?? n.name));
       const fw = frameworkOfSpec(spec);
       if (fw) ctx.frameworks.add(fw);
       continue;
     }
-    if (Node.isExportDeclaration(st)) {
+    if (ts.isExportDeclaration(st)) {
       ctx.usesEsm = true;
-      const spec = st.getModuleSpecifierValue();
+      const ms = st.moduleSpecifier;
+      const spec = ms && ts.isStringLiteral(ms) ? ms.text : undefined;
       if (spec && frameworkOfSpec(spec)) ctx.frameworks.add(frameworkOfSpec(spec)!);
-      if (spec && st.isNamespaceExport() && !st.getNamespaceExport()) ctx.starExports.push(spec);
-      for (const n of st.getNamedExports()) {
-        const exported = n.getAliasNode()?.getText() ?? n.getName();
-        ctx.exports.set(
-          exported,
-          spec ? { from: { spec, name: n.getName() } } : { local: n.getName() },
-        );
+      if (spec && !st.exportClause) ctx.starExports.push(spec);
+      if (st.exportClause && ts.isNamedExports(st.exportClause)) {
+        for (const n of st.exportClause.elements) {
+          const name = nameOf(n.propertyName ?? n.name);
+          const exported = n.propertyName ? text(n.name) : name;
+          ctx.exports.set(exported, spec ? { from: { spec, name } } : { local: name });
+        }
       }
       continue;
     }
-    if (Node.isExportAssignment(st)) {
+    if (ts.isExportAssignment(st)) {
       ctx.usesEsm = true;
-      const e = st.getExpression();
-      ctx.exports.set("default", { local: Node.isIdentifier(e) ? e.getText() : "default" });
+      const e = st.expression;
+      ctx.exports.set("default", { local: ts.isIdentifier(e) ? text(e) : "default" });
       continue;
     }
-    const exported = Node.isModifierable(st) && st.hasModifier(SyntaxKind.ExportKeyword);
-    const isDefault = Node.isModifierable(st) && st.hasModifier(SyntaxKind.DefaultKeyword);
+    const exported = has(st, ts.SyntaxKind.ExportKeyword);
+    const isDefault = has(st, ts.SyntaxKind.DefaultKeyword);
     if (exported) ctx.usesEsm = true;
-    if (Node.isVariableStatement(st)) {
-      for (const d of st.getDeclarations()) {
-        const nameNode = d.getNameNode();
-        const init = d.getInitializer();
-        const req = init ? requireSpec(init) : null;
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        const nameNode = d.name;
+        const req = d.initializer ? requireSpecRaw(d.initializer) : null;
         if (req !== null) {
           ctx.usesRequire = true;
-          if (Node.isIdentifier(nameNode)) bind(ctx, nameNode.getText(), req, "*");
-          else if (Node.isObjectBindingPattern(nameNode))
-            for (const el of nameNode.getElements())
-              bind(
-                ctx,
-                el.getNameNode().getText(),
-                req,
-                el.getPropertyNameNode()?.getText() ?? el.getNameNode().getText(),
-              );
+          if (ts.isIdentifier(nameNode)) bind(ctx, text(nameNode), req, "*");
+          else if (ts.isObjectBindingPattern(nameNode))
+            for (const el of nameNode.elements)
+              bind(ctx, text(el.name), req, text(el.propertyName ?? el.name));
           continue;
         }
-        if (Node.isIdentifier(nameNode)) {
-          ctx.topLevel.add(nameNode.getText());
-          if (exported) ctx.exports.set(nameNode.getText(), { local: nameNode.getText() });
+        if (ts.isIdentifier(nameNode)) {
+          ctx.topLevel.add(text(nameNode));
+          if (exported) ctx.exports.set(text(nameNode), { local: text(nameNode) });
         }
       }
-    } else if (Node.isFunctionDeclaration(st) || Node.isClassDeclaration(st)) {
-      const n = st.getName();
+    } else if (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) {
+      const n = st.name && text(st.name);
       if (n) ctx.topLevel.add(n);
       if (exported)
         ctx.exports.set(isDefault ? "default" : (n ?? "default"), { local: n ?? "default" });
-    } else if (Node.isExpressionStatement(st)) {
-      collectCjsExport(ctx, st.getExpression());
+    } else if (ts.isExpressionStatement(st)) {
+      collectCjsExport(ctx, st.expression, text);
     }
   }
   if (!ctx.usesRequire && /\brequire\s*\(/.test(ctx.text)) ctx.usesRequire = true;
 }
 
+/** `require("x")`: "x". */
+function requireSpecRaw(n: ts.Expression): string | null {
+  if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== "require")
+    return null;
+  const a = n.arguments[0];
+  return a && ts.isStringLiteral(a) ? a.text : null;
+}
+
 // module.exports = { a, b: c } / module.exports = x / exports.a = b
-function collectCjsExport(ctx: FileCtx, e: Node): void {
-  if (!Node.isBinaryExpression(e) || e.getOperatorToken().getKind() !== SyntaxKind.EqualsToken)
-    return;
-  const left = e.getLeft().getText().replace(/\s/g, "");
-  const right = e.getRight();
+function collectCjsExport(ctx: FileCtx, e: ts.Expression, text: (n: ts.Node) => string): void {
+  if (!ts.isBinaryExpression(e) || e.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+  const left = text(e.left).replace(/\s/g, "");
+  const right = e.right;
   if (left === "module.exports") {
     ctx.usesRequire = true;
-    if (Node.isObjectLiteralExpression(right)) {
-      for (const p of right.getProperties()) {
-        if (Node.isShorthandPropertyAssignment(p))
-          ctx.exports.set(p.getName(), { local: p.getName() });
-        else if (Node.isPropertyAssignment(p) && Node.isIdentifier(p.getInitializer()))
-          ctx.exports.set(p.getName(), { local: p.getInitializer()!.getText() });
+    if (ts.isObjectLiteralExpression(right)) {
+      for (const p of right.properties) {
+        if (ts.isShorthandPropertyAssignment(p))
+          ctx.exports.set(text(p.name), { local: text(p.name) });
+        else if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.initializer))
+          ctx.exports.set(text(p.name), { local: text(p.initializer) });
         // module.exports = { weather: tool({...}) }: the export is known by its key.
-        else if (Node.isPropertyAssignment(p) && Node.isIdentifier(p.getNameNode()))
-          ctx.exports.set(p.getName(), { local: p.getName() });
+        else if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name))
+          ctx.exports.set(text(p.name), { local: text(p.name) });
       }
-    } else if (Node.isIdentifier(right)) ctx.exports.set("default", { local: right.getText() });
+    } else if (ts.isIdentifier(right)) ctx.exports.set("default", { local: text(right) });
   } else {
     const m = /^(?:module\.)?exports\.([A-Za-z_$][\w$]*)$/.exec(left);
     if (m) {
       ctx.usesRequire = true;
-      ctx.exports.set(m[1], { local: Node.isIdentifier(right) ? right.getText() : m[1] });
+      ctx.exports.set(m[1], { local: ts.isIdentifier(right) ? text(right) : m[1] });
     }
   }
 }
