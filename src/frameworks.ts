@@ -70,6 +70,7 @@ export const FRAMEWORKS: readonly FrameworkInfo[] = [
     label: "OpenAI Agents",
     packages: ["@openai/agents", "@openai/agents-core"],
     matches: (s) => s.startsWith("@openai/agents"),
+    own: (n) => n === "@openai/agents" || n.startsWith("@openai/agents-"),
     instrument: ["@openai/agents-core"],
     supported: "@openai/agents 0.x",
   },

@@ -165,16 +165,20 @@ function listSources(dir: string, root: string, options: DetectOptions, outDir: 
   });
 }
 
+/** `member`: a package of the workspace at the run root, the only place a framework's own source is
+ *  looked for (a run inside one package, or a standalone app named `ai`, is analysed as usual). */
 function detectPackage(
   dir: string,
   root: string,
   options: DetectOptions,
+  member = false,
 ): PackageProject | FrameworkSource {
   const { value: pkg, text } = readJson(join(dir, "package.json"));
   const tsconfig = readTsconfig(dir);
   const { files, skipped } = listSources(dir, root, options, tsconfig.outDir);
   const name = typeof pkg.name === "string" ? pkg.name : null;
-  const framework = frameworkOwning(name);
+  // published (a private package is an app or an example), and named as the framework
+  const framework = member && pkg.private !== true ? frameworkOwning(name) : null;
   if (name && framework) return { relDir: toPosix(relative(root, dir)), name, framework, files };
   const sources = readSourceFiles(dir, files, skipped);
   const deps = {
@@ -278,8 +282,8 @@ export function detectProject(cwd: string, options: DetectOptions = {}): Project
     "framework" in p ? frameworkSources.push(p) : packages.push(p);
   if (workspace) {
     const rootPkg = detectPackage(root, root, options);
-    if ("framework" in rootPkg || rootPkg.sources.length > 0) add(rootPkg);
-    for (const dir of workspace.packages) add(detectPackage(dir, root, options));
+    if ("sources" in rootPkg && rootPkg.sources.length > 0) add(rootPkg);
+    for (const dir of workspace.packages) add(detectPackage(dir, root, options, true));
     if (workspace.packages.length === 0)
       warnings.push(`The workspaces declared in ${root} match no package.`);
   } else {

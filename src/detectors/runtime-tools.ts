@@ -490,7 +490,13 @@ function findTools(f: FileFacts, out: RuntimeTool[], mastra: MastraSite[]): void
 
 /** What flows into govern* calls: their argument, the variables it names (transitively), and
  *  exported variables of relative modules it imports. */
-function registrations(files: Map<string, FileFacts>, known: Set<string>): Registration {
+/** `facts`: any source's facts, parsed when first asked (a chain may pass through a file the scan
+ *  did not parse: `kit = [search]` in a module that says no tool word). */
+function registrations(
+  files: Map<string, FileFacts>,
+  known: Set<string>,
+  facts: (path: string) => FileFacts | undefined,
+): Registration {
   const reg: Registration = { ranges: [], identifiers: new Map() };
   const queue: [FileFacts, string][] = [];
   const mark = (f: FileFacts, name: string) => {
@@ -519,7 +525,7 @@ function registrations(files: Map<string, FileFacts>, known: Set<string>): Regis
     const b = f.imports.get(name);
     if (b && b.spec.startsWith(".")) {
       const target = resolveSpec(f.path, b.spec, known);
-      const tf = target ? files.get(target) : undefined;
+      const tf = target ? facts(target) : undefined;
       if (tf && b.name !== "*" && b.name !== "default") mark(tf, b.name);
     }
   }
@@ -531,8 +537,9 @@ export interface RuntimeScan {
   registration: Registration;
 }
 
-// What findTools and registrations look for besides a tool word or an MCP `Client`: an Agents MCP
-// server class, and the govern* calls (a file importing only governor is no framework file).
+// What findTools looks for besides a tool word or an MCP `Client` (an Agents MCP server class), and
+// where registrations start (the govern* calls; a file importing only governor is no framework file).
+// The files a chain passes through are parsed when it reaches them.
 const RUNTIME_WORD = /MCPServer|\bgovern(?:Tools|McpServer|McpClient)\b/;
 
 /** Parsed only with a framework import and a word some finding needs (the codemod's own text test,
@@ -556,23 +563,25 @@ export function scanRuntimeTools(
   const mastra: MastraSite[] = [];
   for (const f of files.values()) findTools(f, tools, mastra);
   const known = new Set(sources.map((s) => s.path));
+  // files the text test passed over (a barrel re-exporting tools, a module holding a tool list) are
+  // parsed only when a Mastra agent or a govern* chain leads to them
+  const texts = new Map(sources.map((s) => [s.path, s.text]));
+  const other = new Map<string, FileFacts>();
+  const facts = (path: string) => {
+    const hit = files.get(path) ?? other.get(path);
+    if (hit || !texts.has(path)) return hit;
+    const f = parseFile(path, texts.get(path)!);
+    other.set(path, f);
+    return f;
+  };
   if (mastra.length) {
-    // files with no framework import (a barrel re-exporting tools) are parsed only when followed
-    const texts = new Map(sources.map((s) => [s.path, s.text]));
-    const other = new Map<string, FileFacts>();
     const project: Project = {
-      facts: (path) => {
-        const hit = files.get(path) ?? other.get(path);
-        if (hit || !texts.has(path)) return hit;
-        const f = parseFile(path, texts.get(path)!);
-        other.set(path, f);
-        return f;
-      },
+      facts,
       resolve: (from, spec) => resolveSpec(from, spec, known, paths),
     };
     nameMastraTools(mastra, agentToolKeys(project, files.values()));
   }
-  return { tools, registration: registrations(files, known) };
+  return { tools, registration: registrations(files, known, facts) };
 }
 
 /** Does a value on `line`..`endLine` of `file` (or the variable holding it) flow into a govern* call? */

@@ -31,6 +31,8 @@ const rel = (root: string, pkg: PackageProject, file: string) =>
   path.relative(root, path.join(pkg.dir, file)) || file;
 
 export function checkInstalled(project: ProjectDetection): CheckResult {
+  if (!project.packages.length && project.frameworkSources?.length)
+    return skip("runtime.installed", "every package here is a framework's own source, left alone");
   if (project.packages.every((p) => p.name === "governor"))
     return skip("runtime.installed", "this is the governor package itself");
   const missing: string[] = [];

@@ -237,15 +237,7 @@ function planPackage(
     plan.warnings.push(bareRangeWarning(pkgPath, declared, pkg.dir, options.dependencySpec));
   const scripts = planScripts(pkg);
   plan.scripts.push(...scripts);
-  plan.runtimeTools.push(
-    ...planRuntimeTools(
-      pkg,
-      result.tools,
-      texts,
-      scripts,
-      lineAfter,
-    ),
-  );
+  plan.runtimeTools.push(...planRuntimeTools(pkg, result.tools, texts, scripts, lineAfter));
   plan.dependencies.push({
     name: RUNTIME_PACKAGE,
     range: spec,

@@ -76,6 +76,8 @@ export function noToolsNote(plan: Plan): string | null {
   const unsupported = unsupportedFrameworks(plan).length > 0;
   if (plan.tools.length || (plan.runtimeTools ?? []).length || unsupported) return null;
   const scanned = plan.detection.packages.reduce((n, p) => n + p.sources.length, 0);
+  // the "Left alone" warning says why
+  if (!scanned && plan.detection.frameworkSources?.length) return null;
   const frameworks = plan.detection.packages.some((p) => p.frameworks.length > 0);
   return (
     `No tools found: init scanned ${scanned} source file${scanned === 1 ? "" : "s"} and found no tool definition${frameworks ? "" : " and no agent framework import"}. ` +

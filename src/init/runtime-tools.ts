@@ -53,15 +53,14 @@ function loadedBy(inst: Instrumentation, prefix: string): string {
 /**
  * `after`: the package's files as init leaves them (root-relative path -> text); `definitions`: the
  * codemod's findings (root-relative), so a tool it reported already (asTool) is not listed twice;
- * `scripts`: the start-script changes init offers for this package; `linesAfter`: each codemod
- * finding's line once the rewrite is written (root-relative `file:line` -> line).
+ * `scripts`: the start-script changes init offers for this package; `lineAfter`: where a line
+ * lands once the rewrite is written (from the edits' offsets).
  */
 export function planRuntimeTools(
   pkg: PackageProject,
   definitions: ToolFinding[],
   after: Map<string, string>,
   scripts: ScriptReport[],
-  /** Where line `line` of `file` (relative to the run root) lands once init's edits are in. */
   lineAfter: (file: string, line: number) => number = (_, line) => line,
 ): RuntimeToolReport[] {
   const prefix = pkg.relDir ? `${pkg.relDir}/` : "";

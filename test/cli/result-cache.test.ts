@@ -113,7 +113,7 @@ describe("the result cache", () => {
   it("writes what a run without it writes (init --yes after a cached dry run)", async () => {
     const a = setup("monorepo");
     const b = setup("monorepo");
-    const write = ["init", "--yes", "--no-install", "--allow-dirty"];
+    const write = ["init", "--yes", "--no-install", "--allow-dirty", "--json"];
     await a.init();
     const warm = await a.init(write);
     expect(warm.code).toBe(0);
@@ -126,6 +126,12 @@ describe("the result cache", () => {
         .sort()
         .map((f) => [f, readFileSync(path.join(d, f), "utf8")]);
     expect(texts(a.dir)).toEqual(texts(b.dir));
+    // and reports the same lines after the edits (kept in the entry as the edits' line moves)
+    const lines = (r: { stdout: string }) => {
+      const j = JSON.parse(r.stdout);
+      return [j.tools, j.runtimeTools];
+    };
+    expect(lines(warm)).toEqual(lines(off));
     // the rewrite gated something: the comparison is not of two untouched trees
     expect(readFileSync(path.join(a.dir, "packages/agent/src/index.ts"), "utf8")).toMatch(/gate\(/);
   });

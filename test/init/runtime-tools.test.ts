@@ -268,6 +268,30 @@ describe("runtime-tools detector", () => {
     expect(scanned.registration.identifiers.get("servers.ts")?.has("fs")).toBe(true);
   });
 
+  it("follows a governTools chain through a module the text test passed over", () => {
+    const scanned = scanRuntimeTools(
+      [
+        {
+          path: "a.ts",
+          text: 'import { TavilySearch } from "@langchain/tavily";\nexport const search = new TavilySearch();\n',
+        },
+        {
+          // a framework import, but no tool word: not parsed unless the chain leads here
+          path: "b.ts",
+          text: 'import { ChatOpenAI } from "@langchain/openai";\nimport { search } from "./a.js";\nexport const model = new ChatOpenAI();\nexport const kit = [search];\n',
+        },
+        {
+          path: "c.ts",
+          text: 'import { governTools } from "governor/runtime";\nimport { kit } from "./b.js";\nexport const gated = governTools(kit);\n',
+        },
+      ],
+      [],
+    );
+    expect(scanned.tools.map((t) => `${t.file}:${t.line} ${t.kind}`)).toEqual(["a.ts:2 prebuilt"]);
+    expect(scanned.registration.identifiers.get("b.ts")?.has("kit")).toBe(true);
+    expect(scanned.registration.identifiers.get("a.ts")?.has("search")).toBe(true);
+  });
+
   it("OpenAI Agents hosted tools and executor tools are named (no local layer gates them), under the name the model sees", () => {
     expect(
       scan({
