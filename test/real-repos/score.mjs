@@ -16,6 +16,9 @@
 //   SILENT     labelled tools init neither gates nor names: the worst outcome, must be 0
 //   precision  init's rewrites that are labelled tools / init's rewrites
 //   unparsable files init could not parse or analyse; churn: files a second init would change
+//   left alone packages init left alone as a framework's own source (named in its report); a manifest's
+//              `leftAlone` lists exactly the ones it must leave (any other is a mismatch, like SILENT),
+//              and `labelledUnder` limits precision to the rewrites under the labelled directories
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -108,12 +111,23 @@ function score(m) {
       else if ([...tools, ...runtime].some((f) => near(label, f, x.app, x.app))) out.named++;
       else out.silent.push(`${label.file}:${label.line} ${label.name ?? label.kind}`);
     }
+    const left = (plan.json.frameworkSources ?? []).map((f) => f.package).sort();
+    const want = [...(m.leftAlone ?? [])].sort();
+    out.leftAlone = left.length;
+    out.leftAloneMismatch = [
+      ...left.filter((p) => !want.includes(p)).map((p) => `${p} left alone, not expected`),
+      ...want.filter((p) => !left.includes(p)).map((p) => `${p} expected left alone, was analysed`),
+    ];
+    const labelled = (f) =>
+      !m.labelledUnder || m.labelledUnder.some((d) => f.file.startsWith(d + "/"));
     const matched = rewrites.filter((f) => m.tools.some((label) => near(label, f, x.app, x.app)));
     out.extra = rewrites
+      .filter(labelled)
       .filter((f) => !matched.includes(f))
       .map((f) => `${f.file}:${f.line} ${f.name ?? f.form}`);
-    out.precision = rewrites.length ? matched.length / rewrites.length : 1;
-    out.rewrites = rewrites.length;
+    const scored = rewrites.filter(labelled).length;
+    out.precision = scored ? matched.length / scored : 1;
+    out.rewrites = scored;
     out.unparsable = (plan.json.warnings ?? []).filter((w) =>
       /does not parse|could not analyse|left unchanged/.test(w),
     );
@@ -168,33 +182,36 @@ const total = {
   extra: sum("extra"),
   unparsable: sum("unparsable"),
   churn: sum("churn"),
+  leftAlone: sum("leftAlone"),
+  leftAloneMismatch: sum("leftAloneMismatch"),
 };
 const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)}%` : "n/a");
 if (asJson) {
   process.stdout.write(JSON.stringify({ results, total }, null, 2) + "\n");
 } else {
   console.log(
-    "| repository | labelled | rewrite | run time | recall | named only | hosted (named) | SILENT | precision | unparsable | churn |",
+    "| repository | labelled | rewrite | run time | recall | named only | hosted (named) | SILENT | precision | unparsable | churn | left alone |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     if (r.error) {
       console.log(`| ${r.repo} | error: ${r.error} |`);
       continue;
     }
     console.log(
-      `| ${r.repo} | ${r.labelled} | ${r.rewrite} | ${r.runtime} | ${pct(r.rewrite + r.runtime, r.labelled)} | ${r.named} | ${r.hosted} | ${r.silent.length} | ${pct(r.rewrites - r.extra.length, r.rewrites)} | ${r.unparsable.length} | ${r.churn.length} |`,
+      `| ${r.repo} | ${r.labelled} | ${r.rewrite} | ${r.runtime} | ${pct(r.rewrite + r.runtime, r.labelled)} | ${r.named} | ${r.hosted} | ${r.silent.length} | ${pct(r.rewrites - r.extra.length, r.rewrites)} | ${r.unparsable.length} | ${r.churn.length} | ${r.leftAlone}${r.leftAloneMismatch.length ? ` (${r.leftAloneMismatch.length} mismatched)` : ""} |`,
     );
   }
   const t = total;
   console.log(
-    `| **total (${t.repos})** | ${t.labelled} | ${t.rewrite} | ${t.runtime} | ${pct(t.rewrite + t.runtime, t.labelled)} | ${t.named} | ${t.hosted} | ${t.silent} | ${pct(t.rewrites - t.extra, t.rewrites)} | ${t.unparsable} | ${t.churn} |`,
+    `| **total (${t.repos})** | ${t.labelled} | ${t.rewrite} | ${t.runtime} | ${pct(t.rewrite + t.runtime, t.labelled)} | ${t.named} | ${t.hosted} | ${t.silent} | ${pct(t.rewrites - t.extra, t.rewrites)} | ${t.unparsable} | ${t.churn} | ${t.leftAlone}${t.leftAloneMismatch ? ` (${t.leftAloneMismatch} mismatched)` : ""} |`,
   );
   for (const r of ok) {
     for (const s of r.silent) console.log(`SILENT  ${r.repo}: ${s}`);
     for (const e of r.extra) console.log(`extra   ${r.repo}: ${e} (a rewrite no label matches)`);
     for (const u of r.unparsable) console.log(`unparsable ${r.repo}: ${u}`);
     for (const c of r.churn) console.log(`churn   ${r.repo}: ${c}`);
+    for (const l of r.leftAloneMismatch) console.log(`LEFT ALONE ${r.repo}: ${l}`);
   }
 }
-process.exit(results.some((r) => r.error) || total.silent ? 1 : 0);
+process.exit(results.some((r) => r.error) || total.silent || total.leftAloneMismatch ? 1 : 0);
