@@ -5,6 +5,7 @@ import { parseSource } from "../detectors/parse.js";
 import type { Edit } from "./edits.js";
 import { frameworkOfSpec, isTsPath, RUNTIME_SPECS } from "./modules.js";
 import { freshName } from "./nodes.js";
+import { requireSpecRaw } from "./raw.js";
 import { syntaxProblem } from "./syntax.js";
 import type { Framework, ToolFinding } from "./types.js";
 
@@ -178,14 +179,6 @@ function collectModuleShape(ctx: FileCtx): void {
     }
   }
   if (!ctx.usesRequire && /\brequire\s*\(/.test(ctx.text)) ctx.usesRequire = true;
-}
-
-/** `require("x")`: "x". */
-function requireSpecRaw(n: ts.Expression): string | null {
-  if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== "require")
-    return null;
-  const a = n.arguments[0];
-  return a && ts.isStringLiteral(a) ? a.text : null;
 }
 
 // module.exports = { a, b: c } / module.exports = x / exports.a = b

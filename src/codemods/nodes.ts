@@ -1,5 +1,5 @@
 import { descendantsOfKind, identifierTexts, wrap } from "./walk.js";
-import { calleeBindingRaw, isPureRaw, unwrapRaw } from "./raw.js";
+import { calleeBindingRaw, isPureRaw, requireSpecRaw, unwrapRaw } from "./raw.js";
 // Questions about nodes that every transform asks (which framework binding a callee is, whether a
 // site is already gated, static names and strings, side-effect-free expressions) and the marker comment.
 import { Node, SyntaxKind } from "ts-morph";
@@ -10,11 +10,7 @@ import type { Binding, FileCtx } from "./context.js";
 
 /** "x" for require("x") (also behind await import("x")? no: dynamic imports are not bindings we follow). */
 export function requireSpec(n: Node): string | null {
-  if (!Node.isCallExpression(n)) return null;
-  const callee = n.getExpression();
-  if (!Node.isIdentifier(callee) || callee.getText() !== "require") return null;
-  const a = n.getArguments()[0];
-  return a && Node.isStringLiteral(a) ? a.getLiteralValue() : null;
+  return requireSpecRaw(n.compilerNode);
 }
 
 /** A name not used as any identifier in the file. */

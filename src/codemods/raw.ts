@@ -1,5 +1,6 @@
 // nodes.ts's helpers on compiler nodes: prefilters ask them before any ts-morph wrapper is made (a
-// wrapper costs more than the test), and unwrapExpr, isPure and calleeBinding are these, wrapped.
+// wrapper costs more than the test), and unwrapExpr, isPure, calleeBinding and requireSpec are these,
+// wrapped.
 import { ts } from "ts-morph";
 import type { Binding, FileCtx } from "./context.js";
 
@@ -65,4 +66,12 @@ export function calleeBindingRaw(
       return { spec: b.spec, name: callee.name.text };
   }
   return null;
+}
+
+/** requireSpec: `require("x")` is "x". */
+export function requireSpecRaw(n: ts.Node): string | null {
+  if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== "require")
+    return null;
+  const a = n.arguments[0];
+  return a && ts.isStringLiteral(a) ? a.text : null;
 }

@@ -156,15 +156,6 @@ function readTsconfig(dir: string): {
   };
 }
 
-function listSources(dir: string, root: string, options: DetectOptions, outDir: string | null) {
-  return scanSourceFiles(dir, {
-    ...options,
-    outputDirs: outDir ? [outDir] : [],
-    prefix: toPosix(relative(root, dir)),
-    projectRoot: root,
-  });
-}
-
 /** `member`: a package of the workspace at the run root, the only place a framework's own source is
  *  looked for (a run inside one package, or a standalone app named `ai`, is analysed as usual). */
 function detectPackage(
@@ -175,7 +166,12 @@ function detectPackage(
 ): PackageProject | FrameworkSource {
   const { value: pkg, text } = readJson(join(dir, "package.json"));
   const tsconfig = readTsconfig(dir);
-  const { files, skipped } = listSources(dir, root, options, tsconfig.outDir);
+  const { files, skipped } = scanSourceFiles(dir, {
+    ...options,
+    outputDirs: tsconfig.outDir ? [tsconfig.outDir] : [],
+    prefix: toPosix(relative(root, dir)),
+    projectRoot: root,
+  });
   const name = typeof pkg.name === "string" ? pkg.name : null;
   // published (a private package is an app or an example), and named as the framework
   const framework = member && pkg.private !== true ? frameworkOwning(name) : null;
@@ -215,7 +211,7 @@ function detectPackage(
 }
 
 /** Said in every report: a package left alone must be named. */
-export function frameworkSourceNote(list: FrameworkSource[]): string | null {
+function frameworkSourceNote(list: FrameworkSource[]): string | null {
   if (!list.length) return null;
   const files = list.reduce((n, f) => n + f.files.length, 0);
   const named = list

@@ -489,9 +489,8 @@ function findTools(f: FileFacts, out: RuntimeTool[], mastra: MastraSite[]): void
 }
 
 /** What flows into govern* calls: their argument, the variables it names (transitively), and
- *  exported variables of relative modules it imports. */
-/** `facts`: any source's facts, parsed when first asked (a chain may pass through a file the scan
- *  did not parse: `kit = [search]` in a module that says no tool word). */
+ *  exported variables of relative modules it imports. `facts`: any source's, parsed when first asked
+ *  (a chain may pass through a file the scan did not parse: `kit = [search]`, no tool word). */
 function registrations(
   files: Map<string, FileFacts>,
   known: Set<string>,

@@ -231,14 +231,16 @@ describe("a tool nothing gates after init is named with its fix", () => {
 });
 
 describe("runtime-tools detector", () => {
-  const scan = (
+  const scanOf = (
     files: Record<string, string>,
     paths: { pattern: string; targets: string[] }[] = [],
   ) =>
     scanRuntimeTools(
       Object.entries(files).map(([path, text]) => ({ path, text })),
       paths,
-    ).tools.map((t) => ({
+    );
+  const scan = (files: Record<string, string>, paths?: { pattern: string; targets: string[] }[]) =>
+    scanOf(files, paths).tools.map((t) => ({
       at: `${t.file}:${t.line}`,
       kind: t.kind,
       framework: t.framework,
@@ -249,19 +251,12 @@ describe("runtime-tools detector", () => {
   // The scan parses a framework file only when it says a word some finding needs: these say no
   // "tool" and no MCP "Client", and are still found.
   it("finds an Agents MCP server and a governMcpClient registration in files that say no tool word", () => {
-    const scanned = scanRuntimeTools(
-      [
-        {
-          path: "servers.ts",
-          text: 'import { MCPServerStdio } from "@openai/agents";\nexport const fs = new MCPServerStdio({ name: "fs", fullCommand: "npx fs" });\n',
-        },
-        {
-          path: "wire.ts",
-          text: 'import { governMcpClient } from "governor/runtime";\nimport { fs } from "./servers.js";\nexport const gated = governMcpClient(fs);\n',
-        },
-      ],
-      [],
-    );
+    const scanned = scanOf({
+      "servers.ts":
+        'import { MCPServerStdio } from "@openai/agents";\nexport const fs = new MCPServerStdio({ name: "fs", fullCommand: "npx fs" });\n',
+      "wire.ts":
+        'import { governMcpClient } from "governor/runtime";\nimport { fs } from "./servers.js";\nexport const gated = governMcpClient(fs);\n',
+    });
     expect(scanned.tools.map((t) => [`${t.file}:${t.line}`, t.kind, t.what])).toEqual([
       ["servers.ts:2", "mcp-client", "MCP server new MCPServerStdio() for an OpenAI Agent"],
     ]);
@@ -269,24 +264,15 @@ describe("runtime-tools detector", () => {
   });
 
   it("follows a governTools chain through a module the text test passed over", () => {
-    const scanned = scanRuntimeTools(
-      [
-        {
-          path: "a.ts",
-          text: 'import { TavilySearch } from "@langchain/tavily";\nexport const search = new TavilySearch();\n',
-        },
-        {
-          // a framework import, but no tool word: not parsed unless the chain leads here
-          path: "b.ts",
-          text: 'import { ChatOpenAI } from "@langchain/openai";\nimport { search } from "./a.js";\nexport const model = new ChatOpenAI();\nexport const kit = [search];\n',
-        },
-        {
-          path: "c.ts",
-          text: 'import { governTools } from "governor/runtime";\nimport { kit } from "./b.js";\nexport const gated = governTools(kit);\n',
-        },
-      ],
-      [],
-    );
+    const scanned = scanOf({
+      "a.ts":
+        'import { TavilySearch } from "@langchain/tavily";\nexport const search = new TavilySearch();\n',
+      // a framework import, but no tool word: not parsed unless the chain leads here
+      "b.ts":
+        'import { ChatOpenAI } from "@langchain/openai";\nimport { search } from "./a.js";\nexport const model = new ChatOpenAI();\nexport const kit = [search];\n',
+      "c.ts":
+        'import { governTools } from "governor/runtime";\nimport { kit } from "./b.js";\nexport const gated = governTools(kit);\n',
+    });
     expect(scanned.tools.map((t) => `${t.file}:${t.line} ${t.kind}`)).toEqual(["a.ts:2 prebuilt"]);
     expect(scanned.registration.identifiers.get("b.ts")?.has("kit")).toBe(true);
     expect(scanned.registration.identifiers.get("a.ts")?.has("search")).toBe(true);
